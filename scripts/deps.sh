@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the Debian packages nntrace needs, only when some are missing.
+# Runs as root on the project machines; otherwise prints the apt-get line.
+set -eu
+PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev"
+[ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq $missing >/dev/null || { echo "deps: apt-get install$missing failed" >&2; exit 1; }
