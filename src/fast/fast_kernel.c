@@ -1,0 +1,233 @@
+/*
+ * fast_kernel.c - register-blocked matrix kernel with fused epilogues.
+ *
+ * Data layout and the threading contract are in fast_kernel.h. Here: the
+ * micro-kernel computes one MR x (NV*VW) tile of A.B into vector registers
+ * over all of K, stores it into a small aligned tile on the stack, and the
+ * epilogue writes that tile into C. Rows past M (the last row tile) read a
+ * duplicate of the last valid A row and are never written back.
+ *
+ * FMA: ISO C forbids contracting a*b+c (gcc -std=c11 sets fp-contract=off),
+ * so the multiply-add is an intrinsic behind the ISA feature macro, with the
+ * plain expression as the portable fallback.
+ */
+#include "fast_kernel.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__AVX512F__)
+#  include <immintrin.h>
+#  define VW 16
+#  define NVMAX 4
+#elif defined(__AVX__)
+#  include <immintrin.h>
+#  define VW 8
+#  define NVMAX 2
+#else
+#  define VW 4
+#  define NVMAX 2
+#endif
+#define MR 6
+#define NR (NVMAX * VW)
+
+typedef float vf __attribute__((vector_size(VW * sizeof(float))));
+
+/* acc + a*b, fused where the ISA has it. */
+static inline vf vfma(vf a, vf b, vf acc)
+{
+#if defined(__AVX512F__)
+    return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)acc);
+#elif defined(__FMA__) && defined(__AVX__)
+    return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)acc);
+#else
+    return acc + a * b;
+#endif
+}
+
+static inline vf vload(const float *p)
+{
+    vf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* ------------------------------------------------------------ micro-kernels */
+
+/* tile[r*NR + j] = sum_k ap[r][k*acs] * B[k*ldb + j], r < MR, j < NV*VW. */
+#define DEFINE_KERNEL(NV)                                                        \
+static void kern_##NV(float *restrict tile, const float *const *ap, size_t acs,  \
+                      const float *restrict B, size_t ldb, int K)                \
+{                                                                                \
+    vf acc[MR][NV];                                                              \
+    const float *a0 = ap[0], *a1 = ap[1], *a2 = ap[2],                           \
+                *a3 = ap[3], *a4 = ap[4], *a5 = ap[5];                           \
+    for (int r = 0; r < MR; r++)                                                 \
+        for (int v = 0; v < NV; v++)                                             \
+            acc[r][v] = (vf){0};                                                 \
+    for (int k = 0; k < K; k++) {                                                \
+        const float *b = B + (size_t)k * ldb;                                    \
+        size_t ko = (size_t)k * acs;                                             \
+        vf bv[NV], ar;                                                           \
+        for (int v = 0; v < NV; v++)                                             \
+            bv[v] = vload(b + v * VW);                                           \
+        ar = (vf){0} + a0[ko];                                                   \
+        for (int v = 0; v < NV; v++) acc[0][v] = vfma(ar, bv[v], acc[0][v]);     \
+        ar = (vf){0} + a1[ko];                                                   \
+        for (int v = 0; v < NV; v++) acc[1][v] = vfma(ar, bv[v], acc[1][v]);     \
+        ar = (vf){0} + a2[ko];                                                   \
+        for (int v = 0; v < NV; v++) acc[2][v] = vfma(ar, bv[v], acc[2][v]);     \
+        ar = (vf){0} + a3[ko];                                                   \
+        for (int v = 0; v < NV; v++) acc[3][v] = vfma(ar, bv[v], acc[3][v]);     \
+        ar = (vf){0} + a4[ko];                                                   \
+        for (int v = 0; v < NV; v++) acc[4][v] = vfma(ar, bv[v], acc[4][v]);     \
+        ar = (vf){0} + a5[ko];                                                   \
+        for (int v = 0; v < NV; v++) acc[5][v] = vfma(ar, bv[v], acc[5][v]);     \
+    }                                                                            \
+    for (int r = 0; r < MR; r++)                                                 \
+        for (int v = 0; v < NV; v++)                                             \
+            memcpy(tile + r * NR + v * VW, &acc[r][v], sizeof(vf));              \
+}
+
+DEFINE_KERNEL(1)
+DEFINE_KERNEL(2)
+#if NVMAX >= 3
+DEFINE_KERNEL(3)
+#endif
+#if NVMAX >= 4
+DEFINE_KERNEL(4)
+#endif
+
+/* ------------------------------------------------------------ activations */
+
+float fast_act_apply(fast_act act, float z)
+{
+    switch (act) {
+    case FAST_ACT_RELU:     return z > 0.0f ? z : 0.0f;
+    case FAST_ACT_LOGISTIC: return 1.0f / (1.0f + expf(-z));
+    case FAST_ACT_TANH:     return tanhf(z);
+    case FAST_ACT_NONE:     break;
+    }
+    return z;
+}
+
+/* forward a = g(z); the derivative g'(z) written in terms of a. */
+float fast_act_deriv(fast_act act, float a)
+{
+    switch (act) {
+    case FAST_ACT_RELU:     return a > 0.0f ? 1.0f : 0.0f;
+    case FAST_ACT_LOGISTIC: return a * (1.0f - a);
+    case FAST_ACT_TANH:     return 1.0f - a * a;
+    case FAST_ACT_NONE:     break;
+    }
+    return 1.0f;
+}
+
+/* ------------------------------------------------------------ epilogues */
+
+/* Write the mr x nr tile (row stride NR) into C at (m0, j0). */
+static void epilogue(const fast_epi *e, const float *restrict tile, int mr, int nr,
+                     float *restrict C, size_t ldc, int m0, int j0)
+{
+    for (int r = 0; r < mr; r++) {
+        const float *t = tile + r * NR;
+        float *c = C + (size_t)(m0 + r) * ldc + j0;
+        int real = e->n_real - j0;               /* columns < real are real */
+        if (real > nr)
+            real = nr;
+        switch (e->kind) {
+        case FAST_EPI_STORE:
+            for (int j = 0; j < nr; j++)
+                c[j] = t[j];
+            break;
+        case FAST_EPI_BIAS_ACT: {
+            const float *b = e->bias + j0;
+            if (e->act == FAST_ACT_RELU) {
+                for (int j = 0; j < real; j++) {
+                    float z = t[j] + b[j];
+                    c[j] = z > 0.0f ? z : 0.0f;
+                }
+            } else {
+                for (int j = 0; j < real; j++)
+                    c[j] = fast_act_apply(e->act, t[j] + b[j]);
+            }
+            for (int j = real < 0 ? 0 : real; j < nr; j++)
+                c[j] = 0.0f;
+            break;
+        }
+        case FAST_EPI_DACT: {
+            const float *a = e->a + (size_t)(m0 + r) * ldc + j0;
+            if (e->act == FAST_ACT_RELU) {
+                for (int j = 0; j < real; j++)
+                    c[j] = a[j] > 0.0f ? t[j] : 0.0f;
+            } else {
+                for (int j = 0; j < real; j++)
+                    c[j] = t[j] * fast_act_deriv(e->act, a[j]);
+            }
+            for (int j = real < 0 ? 0 : real; j < nr; j++)
+                c[j] = 0.0f;
+            break;
+        }
+        case FAST_EPI_SGD: {
+            const float lr = e->lr, keep = e->keep;
+            if (e->mu == 0.0f || !e->vel) {
+                for (int j = 0; j < nr; j++)
+                    c[j] = keep * c[j] - lr * t[j];
+            } else {
+                const float mu = e->mu, shrink = 1.0f - keep;
+                float *v = e->vel + (size_t)(m0 + r) * ldc + j0;
+                for (int j = 0; j < nr; j++) {
+                    v[j] = mu * v[j] - lr * t[j] - shrink * c[j];
+                    c[j] += v[j];
+                }
+            }
+            break;
+        }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ driver */
+
+void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
+               const float *B, size_t ldb, int M, int N, int K, const fast_epi *epi)
+{
+    const int npan = (N + NR - 1) / NR, nrt = (M + MR - 1) / MR;
+    const int ntile = npan * nrt;
+
+#pragma omp for schedule(static)
+    for (int t = 0; t < ntile; t++) {
+        const int p = t / nrt, rt = t % nrt;
+        const int j0 = p * NR, m0 = rt * MR;
+        const int nr = N - j0 < NR ? N - j0 : NR;
+        const int mr = M - m0 < MR ? M - m0 : MR;
+        float tile[MR * NR] __attribute__((aligned(64)));
+        const float *ap[MR];
+
+        for (int r = 0; r < MR; r++)
+            ap[r] = A + (size_t)(m0 + (r < mr ? r : mr - 1)) * ars;
+        switch (nr / VW) {
+#if NVMAX >= 4
+        case 4: kern_4(tile, ap, acs, B + j0, ldb, K); break;
+#endif
+#if NVMAX >= 3
+        case 3: kern_3(tile, ap, acs, B + j0, ldb, K); break;
+#endif
+        case 2: kern_2(tile, ap, acs, B + j0, ldb, K); break;
+        default: kern_1(tile, ap, acs, B + j0, ldb, K); break;
+        }
+        epilogue(epi, tile, mr, nr, C, ldc, m0, j0);
+    }
+}
+
+void fast_gemm_naive(double *C, size_t ldc, const float *A, size_t ars, size_t acs,
+                     const float *B, size_t ldb, int M, int N, int K)
+{
+    for (int m = 0; m < M; m++)
+        for (int j = 0; j < N; j++) {
+            double s = 0.0;
+            for (int k = 0; k < K; k++)
+                s += (double)A[(size_t)m * ars + (size_t)k * acs] * B[(size_t)k * ldb + j];
+            C[(size_t)m * ldc + j] = s;
+        }
+}

@@ -1,0 +1,124 @@
+/*
+ * fast_net.h - dense float32 network for the fast path, batched.
+ *
+ * Layer letters (STYLE rule 3): l = 1..L weight layers, n a sample of the
+ * batch, size[l] = n_l neurons, size[0] = inputs. W^[l] has shape
+ * (n_l, n_{l-1}) but is STORED TRANSPOSED as wt[l], shape (n_{l-1}, ld[l]):
+ *
+ *     wt[l][i*ld[l] + j] = W^[l]_{j,i}     (weight from neuron i of l-1 into j)
+ *
+ * so that the forward product reads it as the B operand of fast_gemm with
+ * no packing. Bias is stored as +b^[l]_j (added, not a weight on -1). Every
+ * row (of wt, a, dz, b) is padded to ld[l] = n_l rounded up to FAST_PAD
+ * floats; padding columns of wt, b and dz are kept at exactly 0.
+ *
+ *     z^[l] = a^[l-1] W^[l]T + b^[l]     a^[l] = g(z^[l])      (batch rows)
+ *     output: softmax-ce: a^[L] = softmax(z^[L]),  J_n = -ln a^[L]_{n,y_n}
+ *             sse:        a^[L] = g(z^[L]),        J_n = sum_j (y_nj - a_nj)^2
+ *     J = (1/B) sum_n J_n  (the batch mean), dz^[l] = dJ/dz^[l].
+ *
+ * SGD step, as the scalar engine's OP_UPDATE (weight decay lambda on weights,
+ * not on biases):  w <- w - alpha*dJ/dw - 2*alpha*lambda*w;  with momentum mu:
+ * v <- mu*v - alpha*(dJ/dw + 2*lambda*w); w <- w + v.
+ *
+ * Memory: one arena per network (fast_net_new): the struct, weights, biases,
+ * velocities, activations, deltas and scratch in one 64-byte aligned block,
+ * freed by fast_net_free. Nothing else is allocated while training.
+ *
+ * Threads: the batch functions (fast_forward, fast_loss, fast_backward,
+ * fast_input_u8) are made of orphaned `omp for` loops; call them inside one
+ * `#pragma omp parallel` region (every thread of the team calls them with the
+ * same arguments) or outside any region for one thread. Results are
+ * bit-identical for any thread count.
+ */
+#ifndef NNTRACE_FAST_NET_H
+#define NNTRACE_FAST_NET_H
+
+#include <stdint.h>
+#include "fast.h"
+#include "fast_kernel.h"
+
+#define FAST_MAX_LAYERS 8      /* weight layers L */
+#define FAST_MAX_SIZE   65536  /* neurons in one layer */
+
+typedef enum { FAST_LOSS_SOFTMAX_CE, FAST_LOSS_SSE } fast_loss;
+
+typedef struct fast_net {
+    int n_layers;                    /* L */
+    int size[FAST_MAX_LAYERS + 1];   /* n_0 .. n_L */
+    int ld[FAST_MAX_LAYERS + 1];     /* padded row lengths */
+    int batch;                       /* rows of a[] and dz[] */
+    fast_act act;                    /* g of hidden layers (and output for sse) */
+    fast_loss loss;
+    int has_velocity;                /* vwt/vb allocated (momentum) */
+    float *wt[FAST_MAX_LAYERS + 1];  /* [1..L] (n_{l-1}, ld[l]) */
+    float *b[FAST_MAX_LAYERS + 1];   /* [1..L] ld[l] */
+    float *vwt[FAST_MAX_LAYERS + 1]; /* momentum velocities or NULL */
+    float *vb[FAST_MAX_LAYERS + 1];
+    float *a[FAST_MAX_LAYERS + 1];   /* [0..L] (batch, ld[l]); a[0] = input */
+    float *dz[FAST_MAX_LAYERS + 1];  /* [1..L] (batch, ld[l]) */
+    float *wscr;                     /* scratch: W^[l] untransposed (n_l, ld[l-1]) */
+    float *loss_n;                   /* (batch) per-sample loss J_n */
+    size_t bytes;                    /* arena size */
+} fast_net;
+
+/* Gradients for tests and checks: dwt[l] (n_{l-1}, ld[l]) and db[l] (ld[l]),
+ * caller-owned, same layout as wt and b. */
+typedef struct {
+    float *dwt[FAST_MAX_LAYERS + 1];
+    float *db[FAST_MAX_LAYERS + 1];
+} fast_grads;
+
+/* Parse "784-128-10" into sizes[0..*n_sizes-1] (at most FAST_MAX_LAYERS+1
+ * numbers, each 1..FAST_MAX_SIZE, at least two). */
+fast_status fast_parse_layers(const char *text, int *sizes, int *n_sizes,
+                              char *err, size_t errlen);
+
+/* A new network with n_sizes layer sizes (validated as above), hidden
+ * activation act, loss, room for batches of up to batch samples, velocity
+ * buffers when with_velocity. Weights are zero: call fast_net_init or load.
+ * Returns NULL on bad arguments or out of memory. Owned by the caller, free
+ * with fast_net_free. */
+fast_net *fast_net_new(const int *sizes, int n_sizes, fast_act act, fast_loss loss,
+                       int batch, int with_velocity);
+
+/* Free net and everything in it; NULL is a no-op. */
+void fast_net_free(fast_net *net);
+
+/* He (relu) or Xavier (logistic, tanh) uniform initialisation from *rng;
+ * biases and velocities 0. */
+void fast_net_init(fast_net *net, uint64_t *rng);
+
+/* Weight W^[l]_{j,i} and bias b^[l]_j accessors (untransposed indices). */
+static inline float *fast_w(const fast_net *net, int l, int j, int i)
+{
+    return &net->wt[l][(size_t)i * net->ld[l] + j];
+}
+
+/* xorshift64* step; *rng must be non-zero (fast_rng_seed makes sure). */
+uint64_t fast_rng_next(uint64_t *rng);
+/* splitmix64 of seed, never 0. */
+uint64_t fast_rng_seed(uint64_t seed);
+
+/* ---- batch operations (orphaned omp for; see header comment) ---- */
+
+/* a^[0] row n = images[s] / 255 for n < nb, where s = idx[first + n], or
+ * s = first + n when idx is NULL; pixels = bytes per image = n_0. */
+void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
+                   const uint32_t *idx, size_t first, int nb);
+
+/* Forward pass for the first nb rows of a^[0]. */
+void fast_forward(fast_net *net, int nb);
+
+/* Per-sample loss into loss_n[n] and dz^[L] = dJ/dz^[L] of the batch mean.
+ * Row n's class (one-hot target) is labels[s], s chosen as in fast_input_u8. */
+void fast_loss_grad(fast_net *net, const uint8_t *labels, const uint32_t *idx,
+                    size_t first, int nb);
+
+/* Backward from dz^[L]. With g == NULL: SGD step with rate alpha, weight
+ * decay lambda, momentum mu (needs velocities when mu != 0), fused into the
+ * weight-gradient kernel. With g != NULL: store dJ/dW and dJ/db in g and
+ * leave the weights alone (alpha, lambda, mu ignored). */
+void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lambda, float mu);
+
+#endif
