@@ -1,0 +1,41 @@
+/*
+ * cli.h - the subcommands of the nntrace binary and what they share.
+ *
+ * Each cmd_* takes the argv that starts at its own name and returns the exit
+ * status: 0 success, 1 a check or grade failed, 2 bad usage or bad input.
+ * Only these functions (and main) print to the user and decide exit codes.
+ */
+#ifndef NNTRACE_CLI_H
+#define NNTRACE_CLI_H
+
+#include <stdio.h>
+
+#include "engine.h"
+#include "lesson.h"
+
+#define NNTRACE_VERSION "0.1.0"
+#define EXIT_CHECK 1
+#define EXIT_USAGE 2
+
+int cmd_run(int argc, char **argv);
+int cmd_gradcheck(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+/* Load a lesson, printing "file:line: message" and a hint on failure.
+ * Returns NULL on failure (the caller exits 2). */
+lesson *cli_lesson(const char *path);
+
+/* Colour on stdout/stderr: a terminal, and NO_COLOR unset or empty. */
+int cli_color(FILE *f);
+/* Unicode output: a terminal whose locale says UTF-8. */
+int cli_unicode(FILE *f);
+
+/* Is argv[*k] the option `name`? With a value (needs_value), also stores
+ * the next argument (or the part after '=') in *value and advances *k.
+ * Prints an error and returns -1 when the value is missing. */
+int cli_opt(int argc, char **argv, int *k, const char *name, int needs_value, const char **value);
+
+/* A non-negative whole number option value; prints and returns -1 if bad. */
+int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
+
+#endif

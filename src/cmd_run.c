@@ -1,0 +1,324 @@
+/*
+ * cmd_run.c - `nntrace run`, `nntrace gradcheck`, `nntrace list`, and the
+ * helpers every subcommand shares (lesson loading, options, colour).
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "text.h"
+
+/* ------------------------------------------------------------------------
+ * Shared helpers
+ * ---------------------------------------------------------------------- */
+
+lesson *cli_lesson(const char *path)
+{
+    char err[768];
+    lesson *l = lesson_load(path, err, sizeof err);
+    if (!l) fprintf(stderr, "%s\nHINT: the lesson format is described in README.md, \"Lesson files\"\n", err);
+    return l;
+}
+
+int cli_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(f)) && !(nc && *nc);
+}
+
+int cli_unicode(FILE *f)
+{
+    const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    if (!isatty(fileno(f))) return 0;
+    for (size_t k = 0; k < 3; k++) {
+        const char *v = getenv(vars[k]);
+        if (v && *v) return strstr(v, "UTF-8") || strstr(v, "utf8") || strstr(v, "UTF8") || strstr(v, "utf-8");
+    }
+    return 0;
+}
+
+int cli_opt(int argc, char **argv, int *k, const char *name, int needs_value, const char **value)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*k];
+    if (strncmp(a, name, n) != 0) return 0;
+    if (!needs_value) return a[n] == '\0';
+    if (a[n] == '=') { *value = a + n + 1; return 1; }
+    if (a[n] != '\0') return 0;
+    if (*k + 1 >= argc) {
+        fprintf(stderr, "nntrace %s: option %s needs a value\n", argv[0], name);
+        return -1;
+    }
+    *value = argv[++*k];
+    return 1;
+}
+
+int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) {
+        fprintf(stderr, "nntrace %s: %s takes a whole number from %d to %d, not '%s'\n", cmd, opt, lo, hi, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * run
+ * ---------------------------------------------------------------------- */
+
+static void run_help(FILE *f)
+{
+    fprintf(f,
+        "usage: nntrace run LESSON [options]\n\n"
+        "Print every quantity of the lesson's forward pass, loss, backward pass,\n"
+        "gradients and updates as: name = symbolic form = numbers substituted = value.\n"
+        "Then check the lesson's expectations (the lecture's printed values).\n\n"
+        "options:\n"
+        "  --format text|json|csv   output form (default text)\n"
+        "  --digits N               decimals shown (default: the lesson's)\n"
+        "  --exact                  exact arithmetic, even if the lesson rounds by hand\n"
+        "  --rounded N              round every operand to N decimals before use\n"
+        "  --passes LIST            passes to show, comma-separated from\n"
+        "                           given,forward,loss,backward,gradients,update\n"
+        "  --all-steps              trace every step, whatever the lesson says\n"
+        "  --ascii | --unicode      symbols (default: Unicode on a UTF-8 terminal)\n"
+        "  --color | --no-color     colour (default: on a terminal unless NO_COLOR)\n"
+        "  --golden                 the golden form: ASCII, no colour\n\n"
+        "exit status: 0 expectations hold, 1 one fails, 2 bad usage or bad lesson\n");
+}
+
+static int parse_passes(const char *s, unsigned *mask)
+{
+    *mask = 0;
+    char buf[256];
+    if (strlen(s) >= sizeof buf) return -1;
+    memcpy(buf, s, strlen(s) + 1);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int found = 0;
+        for (int p = 0; p < PASS_COUNT; p++)
+            if (!strcmp(tok, trace_pass_name((q_pass)p))) { *mask |= 1u << p; found = 1; }
+        if (!found) return -1;
+    }
+    return *mask ? 0 : -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *path = NULL, *v = NULL, *format = "text";
+    int digits = -1, ascii = -1, color = -1, rc;
+    unsigned passes = ~0u;
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { run_help(stdout); return 0; }
+        if ((rc = cli_opt(argc, argv, &k, "--format", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            if (strcmp(v, "text") && strcmp(v, "json") && strcmp(v, "csv")) {
+                fprintf(stderr, "nntrace run: --format takes text, json or csv, not '%s'\n", v);
+                return EXIT_USAGE;
+            }
+            format = v;
+        } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
+            if (rc < 0 || cli_int("run", "--digits", v, 0, 12, &digits)) return EXIT_USAGE;
+        } else if ((rc = cli_opt(argc, argv, &k, "--rounded", 1, &v))) {
+            if (rc < 0 || cli_int("run", "--rounded", v, 0, 12, &eo.round)) return EXIT_USAGE;
+        } else if (!strcmp(argv[k], "--exact")) {
+            eo.round = -1;
+        } else if ((rc = cli_opt(argc, argv, &k, "--passes", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            if (parse_passes(v, &passes)) {
+                fprintf(stderr, "nntrace run: --passes takes names from given,forward,loss,backward,"
+                                "gradients,update, not '%s'\n", v);
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(argv[k], "--all-steps")) { eo.trace_all = 1;
+        } else if (!strcmp(argv[k], "--ascii")) { ascii = 1;
+        } else if (!strcmp(argv[k], "--unicode")) { ascii = 0;
+        } else if (!strcmp(argv[k], "--color")) { color = 1;
+        } else if (!strcmp(argv[k], "--no-color")) { color = 0;
+        } else if (!strcmp(argv[k], "--golden")) { ascii = 1; color = 0;
+        } else if (argv[k][0] == '-' && argv[k][1]) {
+            fprintf(stderr, "nntrace run: unknown option '%s'\nHINT: nntrace run --help\n", argv[k]);
+            return EXIT_USAGE;
+        } else if (path) {
+            fprintf(stderr, "nntrace run: one lesson at a time ('%s' and '%s')\n", path, argv[k]);
+            return EXIT_USAGE;
+        } else {
+            path = argv[k];
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "nntrace run: which lesson?\nHINT: nntrace run lessons/sauppe-forward.lesson\n");
+        return EXIT_USAGE;
+    }
+    lesson *l = cli_lesson(path);
+    if (!l) return EXIT_USAGE;
+    engine_result r;
+    char err[512];
+    if (engine_run(l, &eo, &r, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        lesson_free(l);
+        return EXIT_USAGE;
+    }
+    if (digits < 0) digits = l->digits;
+    int wrc, failed = 0;
+    if (!strcmp(format, "json")) {
+        wrc = text_print_json(stdout, l, &r, digits);
+    } else if (!strcmp(format, "csv")) {
+        wrc = text_print_csv(stdout, l, &r, digits);
+    } else {
+        text_opts o = {digits, ascii < 0 ? cli_unicode(stdout) : !ascii,
+                       color < 0 ? cli_color(stdout) : color, passes};
+        wrc = text_print_trace(stdout, l, &r, &o);
+        if (!wrc && r.tr->round != l->round && l->n_expects) {
+            printf("\nexpectations not checked: the lecture's values hold in the lesson's %s mode\n",
+                   l->round >= 0 ? "hand-rounded" : "exact");
+        } else if (!wrc) {
+            failed = text_check_expectations(stdout, l, &r, o.color);
+        }
+    }
+    if (fflush(stdout) != 0 || wrc) {
+        fprintf(stderr, "nntrace run: cannot write the output\n");
+        failed = -1;
+    }
+    engine_result_free(&r);
+    lesson_free(l);
+    return failed < 0 ? EXIT_USAGE : failed ? EXIT_CHECK : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * gradcheck: dJ/dw_ij ~ (J(w + h) - J(w - h)) / 2h, h = 1e-6 max(1, |w|)
+ * ---------------------------------------------------------------------- */
+
+int cmd_gradcheck(int argc, char **argv)
+{
+    const char *path = NULL, *v;
+    double tol = 1e-6;
+    int rc;
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+            printf("usage: nntrace gradcheck LESSON [--tol X]\n\n"
+                   "Compare backprop's dJ/dw_ij for every arc with central differences\n"
+                   "(J(w+h) - J(w-h)) / 2h on the lesson's first batch, exact arithmetic.\n"
+                   "Prints each weight and the max relative error |n - b| / max(|n| + |b|, 1e-8).\n"
+                   "exit status: 0 below tolerance (default 1e-6), 1 above, 2 bad input\n");
+            return 0;
+        }
+        if ((rc = cli_opt(argc, argv, &k, "--tol", 1, &v))) {
+            char *end;
+            if (rc < 0) return EXIT_USAGE;
+            tol = strtod(v, &end);
+            if (*end || !(tol > 0) || !isfinite(tol)) {
+                fprintf(stderr, "nntrace gradcheck: --tol takes a positive number, not '%s'\n", v);
+                return EXIT_USAGE;
+            }
+        } else if (argv[k][0] == '-' || path) {
+            fprintf(stderr, "nntrace gradcheck: unexpected argument '%s'\n", argv[k]);
+            return EXIT_USAGE;
+        } else {
+            path = argv[k];
+        }
+    }
+    if (!path) { fprintf(stderr, "nntrace gradcheck: which lesson?\n"); return EXIT_USAGE; }
+    lesson *l = cli_lesson(path);
+    if (!l) return EXIT_USAGE;
+    if (!l->ex_y) {
+        fprintf(stderr, "%s: the examples have no targets, so there is no loss to differentiate\n", path);
+        lesson_free(l);
+        return EXIT_USAGE;
+    }
+    size_t na = (size_t)l->n_arcs;
+    double *w = malloc(na * sizeof *w + 1), *grad = malloc(na * sizeof *grad + 1);
+    int status = EXIT_USAGE;
+    double J, Jp, Jm, worst = 0.0, biggest = 0.0;
+    if (!w || !grad) { fprintf(stderr, "nntrace gradcheck: out of memory\n"); goto done; }
+    for (size_t a = 0; a < na; a++) w[a] = l->arcs[a].w;
+    if (engine_loss_grad(l, w, &J, grad)) { fprintf(stderr, "nntrace gradcheck: out of memory\n"); goto done; }
+    printf("%-16s %16s %16s %10s\n", "weight", "backprop", "numeric", "rel.err");
+    for (size_t a = 0; a < na; a++) {
+        double w0 = w[a], h = 1e-6 * fmax(1.0, fabs(w0));
+        w[a] = w0 + h;
+        if (engine_loss_grad(l, w, &Jp, NULL)) goto oom;
+        w[a] = w0 - h;
+        if (engine_loss_grad(l, w, &Jm, NULL)) goto oom;
+        w[a] = w0;
+        double num = (Jp - Jm) / (2 * h), b = grad[a];
+        double rel = fabs(num - b) / fmax(fabs(num) + fabs(b), 1e-8);
+        char name[64];
+        snprintf(name, sizeof name, "dJ/dw_%d,%d", l->arcs[a].i, l->arcs[a].j);
+        printf("%-16s %16.9g %16.9g %10.2e\n", name, b, num, rel);
+        if (rel > worst) worst = rel;
+        if (fabs(b) > biggest) biggest = fabs(b);
+    }
+    printf("max relative error %.3e (tolerance %.1e)\n", worst, tol);
+    if (biggest == 0.0)
+        printf("note: every gradient is zero here, so this check cannot tell right from wrong\n");
+    status = worst <= tol ? 0 : EXIT_CHECK;
+    goto done;
+oom:
+    fprintf(stderr, "nntrace gradcheck: out of memory\n");
+done:
+    free(w);
+    free(grad);
+    lesson_free(l);
+    return status;
+}
+
+/* ------------------------------------------------------------------------
+ * list
+ * ---------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cmd_list(int argc, char **argv)
+{
+    const char *dir = "lessons";
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+            printf("usage: nntrace list [DIR]\n\nThe lessons in DIR (default: lessons) with title and source.\n");
+            return 0;
+        }
+        if (argv[k][0] == '-' || k > 1) { fprintf(stderr, "nntrace list: unexpected argument '%s'\n", argv[k]); return EXIT_USAGE; }
+        dir = argv[k];
+    }
+    DIR *d = opendir(dir);
+    if (!d) { fprintf(stderr, "nntrace list: cannot open directory '%s'\n", dir); return EXIT_USAGE; }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int status = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len <= 7 || strcmp(e->d_name + len - 7, ".lesson")) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) { status = EXIT_USAGE; break; }
+            names = nn;
+        }
+        size_t sz = strlen(dir) + len + 2;
+        if (!(names[n] = malloc(sz))) { status = EXIT_USAGE; break; }
+        snprintf(names[n++], sz, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (status) fprintf(stderr, "nntrace list: out of memory\n");
+    if (n) qsort(names, n, sizeof *names, cmp_str);
+    for (size_t k = 0; k < n && !status; k++) {
+        char err[768], base[256];
+        lesson *l = lesson_load(names[k], err, sizeof err);
+        lesson_basename(names[k], base, sizeof base);
+        if (!l) { printf("%-32s (does not load: %s)\n", base, err); status = EXIT_CHECK; continue; }
+        printf("%-32s %s\n%-32s   %s\n", base, l->title, "", l->source ? l->source : "(no source)");
+        lesson_free(l);
+    }
+    for (size_t k = 0; k < n; k++) free(names[k]);
+    free(names);
+    return status;
+}

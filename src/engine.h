@@ -1,0 +1,51 @@
+/*
+ * engine.h - the scalar (V, A) engine: builds a lesson's trace.
+ *
+ * The engine walks lecture 001's algorithms (FORWARDPROPAGATE, BACKPROPAGATE,
+ * NEURALNETTRAIN) one neuron at a time and records every number as a
+ * quantity of a trace (trace.h); the values themselves come from the
+ * evaluator through trace_add, never from the engine.
+ *
+ * Step k (1-based) uses iteration t = k - 1: weights w^(t), the examples
+ * (t*B + b) mod n for b < B (B = batch), and produces w^(t+1). A step that is
+ * not traced is built and then dropped, keeping only its new weights, so
+ * long runs cost no memory.
+ */
+#ifndef NNTRACE_ENGINE_H
+#define NNTRACE_ENGINE_H
+
+#include <stddef.h>
+
+#include "lesson.h"
+#include "trace.h"
+
+#define ENGINE_ROUND_LESSON (-2)   /* engine_opts.round: use the lesson's setting */
+#define ENGINE_DEFAULT_TRACED 20   /* lessons without `trace` trace all steps up to this */
+
+typedef struct {
+    int round;          /* ENGINE_ROUND_LESSON, -1 exact, or decimals */
+    int trace_all;      /* trace every step, whatever the lesson says */
+} engine_opts;
+
+typedef struct {
+    trace  *tr;         /* owned */
+    double *loss;       /* [steps]: J of each step (batch mean); NaN without targets */
+    double *weights;    /* [n_arcs]: weights after the last step, in arc order */
+    int     steps;
+} engine_result;
+
+/* Run the lesson. On success returns 0 and fills *out (free it with
+ * engine_result_free); on failure returns -1 with a message in err. */
+int engine_run(const lesson *l, const engine_opts *opts, engine_result *out,
+               char *err, size_t errsize);
+void engine_result_free(engine_result *r);
+
+/* Is 1-based step k traced under these options? */
+int engine_traced(const lesson *l, const engine_opts *opts, int k);
+
+/* For gradient checking: with weights w[n_arcs] in place of the lesson's,
+ * exact arithmetic, the first batch: J, and (if grad != NULL) backprop's
+ * dJ/dw for every arc (frozen arcs too). Returns 0, or -1 out of memory. */
+int engine_loss_grad(const lesson *l, const double *w, double *J, double *grad);
+
+#endif

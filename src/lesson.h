@@ -1,0 +1,117 @@
+/*
+ * lesson.h - a lesson file: a lecture's worked example as data.
+ *
+ * A lesson holds the network N = (V, A) of lecture 001: neuron 0 is the bias
+ * (a_0 = 1), then input neurons, then processing layers in order, each with
+ * its activation; arcs (i, j) carry weights. It also holds the training set-up
+ * (loss, rate, steps, batch, decay, frozen weights, hand rounding), the
+ * examples, and the values the lecture printed (`expect`).
+ *
+ * Invariants after lesson_parse succeeds: every arc goes from a neuron of an
+ * earlier layer (or the bias) into a processing neuron of a later layer, so
+ * the layer order is a topological order; arcs are sorted by (j, i); every arc
+ * has a weight; arc_in[j] .. arc_in[j+1] are the arcs into j and out_idx[
+ * arc_out[i] .. arc_out[i+1]] index the arcs out of i.
+ *
+ * The format is documented in README.md ("Lesson files").
+ */
+#ifndef NNTRACE_LESSON_H
+#define NNTRACE_LESSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eval.h"
+
+#define LESSON_MAX_BYTES   (1u << 20)   /* 1 MiB */
+#define LESSON_MAX_LINE    4096
+#define LESSON_MAX_ID      9999
+#define LESSON_MAX_ARCS    100000
+#define LESSON_MAX_LAYERS  64
+#define LESSON_MAX_STEPS   10000000
+#define LESSON_MAX_EXAMPLES 10000
+#define LESSON_NAME_MAX    24
+
+typedef struct {
+    int32_t i, j;
+    double  w;            /* initial weight w_ij^(0) */
+    int     frozen;       /* never updated (e.g. 002's shared biases) */
+    char    alias[LESSON_NAME_MAX];   /* lecture name such as "w5", or "" */
+} lesson_arc;
+
+typedef struct {
+    act_fn  act;
+    int     first, count; /* neurons are lesson.neurons[first .. first+count) */
+} lesson_layer;
+
+typedef struct {
+    char   name[64];      /* as written: canonical, label or alias form */
+    double value;
+    int    decimals;      /* printed decimals: checked to half a unit of the last */
+    int    line;
+} lesson_expect;
+
+typedef enum { INIT_NONE, INIT_UNIFORM, INIT_XAVIER, INIT_HE } init_kind;
+
+typedef struct lesson {
+    char  *path;                 /* as given, for messages */
+    char  *title, *source, *notes;   /* notes: lines joined with '\n', or NULL */
+
+    /* network */
+    int    max_id;               /* neuron ids are 0..max_id */
+    int   *layer_of;             /* [max_id+1]: -1 unused, 0 bias/input, l >= 1 layer */
+    char (*labels)[LESSON_NAME_MAX];  /* [max_id+1]: "" or a label such as "h1" */
+    int    n_in;                 /* input neurons, in `input` order */
+    int32_t *inputs;
+    int    n_layers;             /* processing layers; the last is the output */
+    lesson_layer *layers;
+    int32_t *neurons;            /* processing neurons, layer by layer */
+    int    n_neurons;
+    lesson_arc *arcs;            /* sorted by (j, i) */
+    int    n_arcs;
+    int   *arc_in;               /* [max_id+2] */
+    int   *arc_out;              /* [max_id+2] */
+    int   *out_idx;              /* [n_arcs]: arc indices sorted by (i, j) */
+
+    /* training */
+    loss_kind loss;
+    int    has_loss;
+    double rate, decay;
+    int    batch, steps, final_forward;
+    int    digits, round;        /* display decimals; hand rounding (-1 off) */
+    int   *trace_steps;          /* 1-based steps to trace; NULL = default */
+    int    n_trace_steps;
+    int   *report_steps;         /* steps whose J is printed untraced */
+    int    n_report_steps;
+
+    /* examples: x[n_examples][n_in], y[n_examples][n_out] (y NULL if none) */
+    int    n_examples, n_out;
+    double *ex_x, *ex_y;
+
+    lesson_expect *expects;
+    int    n_expects;
+} lesson;
+
+/* Parse lesson text (len bytes, need not be NUL-terminated). `path` is used
+ * in messages. On error returns NULL and writes "path:line: message" into
+ * err (errsize bytes). The caller owns the result; free with lesson_free. */
+lesson *lesson_parse(const char *text, size_t len, const char *path, char *err, size_t errsize);
+
+/* Read and parse a file (at most LESSON_MAX_BYTES). Same contract. */
+lesson *lesson_load(const char *path, char *err, size_t errsize);
+
+void lesson_free(lesson *l);    /* NULL is a no-op */
+
+/* Index of arc (i, j) or -1. */
+int lesson_arc_index(const lesson *l, int i, int j);
+
+/* Neuron id for a number or a label ("3", "h1"), or -1. */
+int lesson_neuron(const lesson *l, const char *s);
+
+/* The output layer's neurons. */
+const int32_t *lesson_outputs(const lesson *l, int *count);
+
+/* Short name of a lesson file: "lessons/mazur-2-2-2.lesson" -> "mazur-2-2-2". */
+void lesson_basename(const char *path, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * main.c - nntrace: every number of a neural-network derivation, visible.
+ *
+ * Dispatches to the subcommands (cli.h). The table below is the whole list;
+ * `nntrace --help` prints it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fast/fast_cli.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage, *what;
+} command;
+
+static const command COMMANDS[] = {
+    {"run", cmd_run, "run LESSON [options]", "print the lesson's trace and check its expectations"},
+    {"gradcheck", cmd_gradcheck, "gradcheck LESSON [--tol X]", "central differences against backprop for every weight"},
+    {"list", cmd_list, "list [DIR]", "the lessons with their titles and sources"},
+    {"mnist", fast_mnist_main, "mnist [options]", "train the fast path on MNIST"},
+};
+#define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "nntrace %s - every number of a neural-network derivation, visible\n\n"
+               "usage: nntrace COMMAND [options]   (nntrace COMMAND --help for its options)\n\n",
+            NNTRACE_VERSION);
+    for (size_t k = 0; k < N_COMMANDS; k++)
+        fprintf(f, "  %-34s %s\n", COMMANDS[k].usage, COMMANDS[k].what);
+    fprintf(f, "\nexit status: 0 ok, 1 a check or grade failed, 2 bad usage or bad input\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("nntrace %s\n", NNTRACE_VERSION);
+        return 0;
+    }
+    for (size_t k = 0; k < N_COMMANDS; k++)
+        if (!strcmp(argv[1], COMMANDS[k].name)) return COMMANDS[k].fn(argc - 1, argv + 1);
+    fprintf(stderr, "nntrace: unknown command '%s'\nHINT: nntrace --help lists the commands\n", argv[1]);
+    return EXIT_USAGE;
+}

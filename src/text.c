@@ -1,0 +1,594 @@
+/*
+ * text.c - trace, JSON and CSV views, expectations, Unicode rendering.
+ *
+ * A line is "name = symbolic = substituted = value", e.g.
+ *   in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2 = 5*1 + 1*3 + (-2)*4 = 0
+ * (lecture 001, 07-2c). Negative numbers are parenthesised in the
+ * substituted form so that "- (-2)" reads unambiguously.
+ */
+#include "text.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+
+/* ------------------------------------------------------------------------
+ * strbuf
+ * ---------------------------------------------------------------------- */
+
+void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    if (b->failed) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) { b->failed = 1; return; }
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 128;
+        while (cap < b->len + (size_t)n + 1) cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) { b->failed = 1; return; }
+        b->s = s;
+        b->cap = cap;
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
+}
+
+void sb_free(strbuf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+/* ------------------------------------------------------------------------
+ * Numbers and names
+ * ---------------------------------------------------------------------- */
+
+void text_num(double v, int digits, char *buf, size_t size)
+{
+    if (!isfinite(v)) { snprintf(buf, size, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"); return; }
+    double unit = pow(10.0, -digits);
+    if (v != 0 && fabs(v) < 0.5 * unit) {        /* would print as 0: keep its digits */
+        snprintf(buf, size, "%.*e", digits > 1 ? digits - 1 : 1, v);
+        return;
+    }
+    snprintf(buf, size, "%.*f", digits, v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf) - 1;
+        while (end > dot && *end == '0') *end-- = '\0';
+        if (end == dot) *end = '\0';
+    }
+    if (!strcmp(buf, "-0")) snprintf(buf, size, "0");
+}
+
+/* Operand value for a substituted form, parenthesised when negative. */
+static void sb_num(strbuf *b, double v, int digits)
+{
+    char n[64];
+    text_num(v, digits, n, sizeof n);
+    if (n[0] == '-') sb_printf(b, "(%s)", n);
+    else sb_printf(b, "%s", n);
+}
+
+/* An operand as it appears in formulas: its name, inputs as a_i (001). */
+static void sb_opname(strbuf *b, const trace *tr, uint32_t id)
+{
+    char n[96];
+    trace_name(&tr->q[id], n, sizeof n);
+    if (tr->q[id].kind == Q_INPUT) n[0] = 'a';
+    sb_printf(b, "%s", n);
+}
+
+/* Operand k: a name, or a value when vals is given. */
+static void sb_op(strbuf *b, const trace *tr, const quantity *q, const double *vals, size_t k, int digits)
+{
+    if (vals) sb_num(b, vals[k], digits);
+    else sb_opname(b, tr, tr->ops[q->first + k]);
+}
+
+/* Expand an activation template: %s the argument, %a the activation, %p the
+ * parameter. */
+static void sb_template(strbuf *b, const char *tpl, const trace *tr, const quantity *q,
+                        const double *vals, size_t arg, size_t act, int digits)
+{
+    for (const char *c = tpl; *c; c++) {
+        if (c[0] == '%' && (c[1] == 's' || c[1] == 'a' || c[1] == 'p')) {
+            if (c[1] == 'p') sb_num(b, q->spec.act.param, digits);
+            else sb_op(b, tr, q, vals, c[1] == 's' ? arg : act, digits);
+            c++;
+        } else {
+            sb_printf(b, "%c", *c);
+        }
+    }
+}
+
+void text_operand_values(const trace *tr, const quantity *q, double *vals)
+{
+    for (uint32_t k = 0; k < q->nops; k++) vals[k] = trace_operand_value(tr, tr->ops[q->first + k]);
+}
+
+void text_formula(strbuf *b, const trace *tr, const quantity *q, const double *v, int d)
+{
+    size_t n = q->nops;
+    switch (q->spec.op) {
+    case OP_CONST:
+        return;
+    case OP_WSUM:
+        if (n == 0) { sb_printf(b, "0"); return; }
+        for (size_t k = 0; k + 1 < n; k += 2) {
+            if (k) sb_printf(b, " + ");
+            sb_op(b, tr, q, v, k, d); sb_printf(b, "*"); sb_op(b, tr, q, v, k + 1, d);
+        }
+        return;
+    case OP_ACT:
+        if (q->spec.act.kind == ACT_SOFTMAX) {
+            sb_printf(b, "exp("); sb_op(b, tr, q, v, 0, d); sb_printf(b, ")/(");
+            for (size_t k = 1; k < n; k++) {
+                if (k > 1) sb_printf(b, " + ");
+                sb_printf(b, "exp("); sb_op(b, tr, q, v, k, d); sb_printf(b, ")");
+            }
+            sb_printf(b, ")");
+        } else if (!v) {
+            sb_printf(b, "g("); sb_op(b, tr, q, v, 0, d); sb_printf(b, ")");
+        } else {
+            sb_template(b, act_formula(q->spec.act.kind), tr, q, v, 0, 0, d);
+        }
+        return;
+    case OP_DACT:
+        sb_template(b, act_dformula(q->spec.act.kind), tr, q, v, 0, 1, d);
+        return;
+    case OP_ERR:
+        sb_op(b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 1, d);
+        return;
+    case OP_LOSS:
+        if (q->spec.loss == LOSS_BCE || q->spec.loss == LOSS_SOFTMAX_CE) sb_printf(b, "-(");
+        for (size_t k = 0; k + 1 < n; k += 2) {
+            if (k) sb_printf(b, " + ");
+            switch (q->spec.loss) {
+            case LOSS_HALF_SSE: sb_printf(b, "1/2*");  /* fall through */
+            case LOSS_SSE:
+                sb_printf(b, "("); sb_op(b, tr, q, v, k, d); sb_printf(b, " - ");
+                sb_op(b, tr, q, v, k + 1, d); sb_printf(b, ")^2");
+                break;
+            case LOSS_BCE:
+                sb_op(b, tr, q, v, k, d); sb_printf(b, "*ln("); sb_op(b, tr, q, v, k + 1, d);
+                sb_printf(b, ") + (1 - "); sb_op(b, tr, q, v, k, d); sb_printf(b, ")*ln(1 - ");
+                sb_op(b, tr, q, v, k + 1, d); sb_printf(b, ")");
+                break;
+            default:
+                sb_op(b, tr, q, v, k, d); sb_printf(b, "*ln("); sb_op(b, tr, q, v, k + 1, d);
+                sb_printf(b, ")");
+                break;
+            }
+        }
+        if (q->spec.loss == LOSS_BCE || q->spec.loss == LOSS_SOFTMAX_CE) sb_printf(b, ")");
+        return;
+    case OP_DELTA_OUT:
+        if (q->spec.loss == LOSS_SSE) sb_printf(b, "-2*");
+        else if (q->spec.loss == LOSS_HALF_SSE) sb_printf(b, "-");
+        if (q->spec.loss == LOSS_SSE || q->spec.loss == LOSS_HALF_SSE) {
+            sb_op(b, tr, q, v, 0, d); sb_printf(b, "*"); sb_op(b, tr, q, v, 1, d);
+        } else {
+            sb_op(b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 1, d);
+        }
+        return;
+    case OP_DELTA_HID:
+        sb_op(b, tr, q, v, 0, d);
+        sb_printf(b, "*(");
+        if (n == 1) sb_printf(b, "0");
+        for (size_t k = 1; k + 1 < n; k += 2) {
+            if (k > 1) sb_printf(b, " + ");
+            sb_op(b, tr, q, v, k, d); sb_printf(b, "*"); sb_op(b, tr, q, v, k + 1, d);
+        }
+        sb_printf(b, ")");
+        return;
+    case OP_PRODUCT:
+        sb_op(b, tr, q, v, 0, d); sb_printf(b, "*"); sb_op(b, tr, q, v, 1, d);
+        return;
+    case OP_MEAN:
+        sb_printf(b, "(");
+        for (size_t k = 0; k < n; k++) {
+            if (k) sb_printf(b, " + ");
+            sb_op(b, tr, q, v, k, d);
+        }
+        sb_printf(b, ")/%zu", n);
+        return;
+    case OP_UPDATE:
+        sb_op(b, tr, q, v, 0, d); sb_printf(b, " - ");
+        if (v) sb_num(b, q->spec.p1, d); else sb_printf(b, "alpha");
+        sb_printf(b, "*"); sb_op(b, tr, q, v, 1, d);
+        if (q->spec.p2 != 0) {
+            sb_printf(b, " - 2*");
+            if (v) { sb_num(b, q->spec.p1, d); sb_printf(b, "*"); sb_num(b, q->spec.p2, d); }
+            else sb_printf(b, "alpha*lambda");
+            sb_printf(b, "*"); sb_op(b, tr, q, v, 0, d);
+        }
+        return;
+    case OP_PERCEPTRON:
+        sb_op(b, tr, q, v, 0, d); sb_printf(b, " + ");
+        if (v) sb_num(b, q->spec.p1, d); else sb_printf(b, "alpha");
+        sb_printf(b, "*("); sb_op(b, tr, q, v, 1, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 2, d);
+        sb_printf(b, ")*"); sb_op(b, tr, q, v, 3, d);
+        return;
+    case OP_STEPSUM:
+        sb_printf(b, "step("); sb_op(b, tr, q, v, 0, d); sb_printf(b, ")");
+        return;
+    case OP_SCALE:
+        sb_num(b, q->spec.p1, d); sb_printf(b, "*"); sb_op(b, tr, q, v, 0, d);
+        return;
+    case OP_NORMALISE:
+        sb_printf(b, "("); sb_op(b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 1, d);
+        sb_printf(b, ")/");
+        if (q->spec.p1 == 0) { sb_op(b, tr, q, v, 2, d); return; }
+        sb_printf(b, "("); sb_op(b, tr, q, v, 2, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 1, d);
+        sb_printf(b, ")");
+        return;
+    case OP_BN:
+        sb_num(b, q->spec.p1, d); sb_printf(b, "*("); sb_op(b, tr, q, v, 0, d); sb_printf(b, " - ");
+        sb_op(b, tr, q, v, 1, d); sb_printf(b, ")/sqrt("); sb_op(b, tr, q, v, 2, d);
+        sb_printf(b, " + 0.00001) + "); sb_num(b, q->spec.p2, d);
+        return;
+    case OP_VAR:
+        sb_printf(b, "mean of (v - "); sb_op(b, tr, q, v, n - 1, d); sb_printf(b, ")^2 over ");
+        for (size_t k = 0; k + 1 < n; k++) {
+            if (k) sb_printf(b, ", ");
+            sb_op(b, tr, q, v, k, d);
+        }
+        return;
+    default:
+        sb_printf(b, "?");
+        return;
+    }
+}
+
+void text_value(const trace *tr, const quantity *q, int digits, char *buf, size_t size)
+{
+    char exact[64], carried[64];
+    if (tr->round < 0 || q->spec.op == OP_CONST) {
+        text_num(q->value, digits, buf, size);
+        return;
+    }
+    double r = round_dp(q->value, tr->round);
+    text_num(r, tr->round, carried, sizeof carried);
+    if (fabs(q->value - r) <= 1e-12 * fmax(1.0, fabs(r))) {
+        snprintf(buf, size, "%s", carried);
+        return;
+    }
+    /* a short exact decimal (0.21215) is shown before the value carried on */
+    int extra = tr->round + 3;
+    double s = round_dp(q->value, extra);
+    if (fabs(q->value - s) <= 1e-12 * fmax(1.0, fabs(s))) {
+        text_num(s, extra, exact, sizeof exact);
+        snprintf(buf, size, "%s ~ %s", exact, carried);
+    } else {
+        snprintf(buf, size, "~ %s", carried);
+    }
+}
+
+void text_line(strbuf *b, const trace *tr, const quantity *q, int digits)
+{
+    char name[96], val[160];
+    trace_name(q, name, sizeof name);
+    text_value(tr, q, digits, val, sizeof val);
+    sb_printf(b, "%s = ", name);
+    if (q->spec.op != OP_CONST) {
+        double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
+        if (!vals) { b->failed = 1; return; }
+        text_formula(b, tr, q, NULL, digits);
+        sb_printf(b, " = ");
+        text_operand_values(tr, q, vals);
+        text_formula(b, tr, q, vals, tr->round >= 0 ? tr->round : digits);
+        if (vals != stack) free(vals);
+        sb_printf(b, val[0] == '~' ? " " : " = ");
+    }
+    sb_printf(b, "%s", val);
+}
+
+/* ------------------------------------------------------------------------
+ * Unicode
+ * ---------------------------------------------------------------------- */
+
+void text_unicode(strbuf *out, const char *s)
+{
+    static const char *const SUB[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
+    static const char *const SUP[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+    while (*s) {
+        if (!strncmp(s, "delta_", 6)) { sb_printf(out, "Δ"); s += 5; continue; }   /* keep '_' */
+        if (!strncmp(s, "alpha", 5)) { sb_printf(out, "α"); s += 5; continue; }
+        if (!strncmp(s, "lambda", 6)) { sb_printf(out, "λ"); s += 6; continue; }
+        if (!strncmp(s, "dJ/dw_", 6)) { sb_printf(out, "∂J/∂w"); s += 5; continue; }
+        if (*s == '_' && s[1] >= '0' && s[1] <= '9') {
+            for (s++; (*s >= '0' && *s <= '9') || (*s == ',' && s[1] >= '0' && s[1] <= '9'); s++)
+                sb_printf(out, "%s", *s == ',' ? "," : SUB[*s - '0']);
+            continue;
+        }
+        if (s[0] == '^' && s[1] == '(') {
+            const char *c = s + 2;
+            while (*c >= '0' && *c <= '9') c++;
+            if (*c == ')' && c > s + 2) {
+                sb_printf(out, "⁽");
+                for (s += 2; s < c; s++) sb_printf(out, "%s", SUP[*s - '0']);
+                sb_printf(out, "⁾");
+                s = c + 1;
+                continue;
+            }
+        }
+        if (*s == '*') { sb_printf(out, "·"); s++; continue; }
+        sb_printf(out, "%c", *s++);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * The trace
+ * ---------------------------------------------------------------------- */
+
+static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line)
+{
+    if (line->failed) return -1;
+    const char *s = line->s ? line->s : "";
+    strbuf u = {0};
+    if (o->unicode) {
+        text_unicode(&u, s);
+        if (u.failed) { sb_free(&u); return -1; }
+        s = u.s ? u.s : "";
+    }
+    int rc;
+    const char *eq = o->color ? strstr(s, " = ") : NULL;
+    if (eq)   /* the name in cyan, the rest plain */
+        rc = fprintf(out, "%s\033[36m%.*s\033[0m%s\n", indent, (int)(eq - s), s, eq);
+    else
+        rc = fprintf(out, "%s%s\n", indent, s);
+    sb_free(&u);
+    line->len = 0;
+    if (line->s) line->s[0] = '\0';
+    return rc < 0 ? -1 : 0;
+}
+
+static void header_for(strbuf *b, const lesson *l, const quantity *q)
+{
+    if (q->pass == PASS_GIVEN && q->t == 0) { sb_printf(b, "given"); return; }
+    if (q->pass == PASS_GIVEN) {
+        sb_printf(b, "weights after step %d (steps not traced are run, not shown)", q->t);
+        return;
+    }
+    if (q->t >= l->steps) {
+        if (l->steps == 0) sb_printf(b, "forward pass");
+        else sb_printf(b, "forward pass with the weights after step %d (t = %d)", l->steps, q->t);
+    } else {
+        sb_printf(b, "step %d (t = %d)", q->t + 1, q->t);
+    }
+}
+
+int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o)
+{
+    const trace *tr = r->tr;
+    char base[256];
+    strbuf b = {0};
+    int rc = 0;
+    lesson_basename(l->path, base, sizeof base);
+    if (fprintf(out, "%s: %s\n", base, l->title) < 0) return -1;
+    if (l->source && fprintf(out, "source: %s\n", l->source) < 0) return -1;
+    if (tr->round >= 0 &&
+        fprintf(out, "hand-rounded: every operand is rounded to %d decimals before use, "
+                "as on a calculator\n", tr->round) < 0)
+        return -1;
+    int last_t = -1, last_e = -1;
+    q_pass last_pass = PASS_COUNT;
+    int last_given = -1;
+    for (size_t id = 0; id < tr->n && rc == 0; id++) {
+        const quantity *q = &tr->q[id];
+        if (!(o->passes & (1u << q->pass))) continue;
+        int given = q->pass == PASS_GIVEN;
+        if (given ? (last_given != q->t || last_pass != PASS_GIVEN) : (q->t != last_t || last_given >= 0)) {
+            if (fprintf(out, "\n") < 0) { rc = -1; break; }
+            header_for(&b, l, q);
+            rc = emit(out, o, "", &b);
+            last_pass = given ? PASS_GIVEN : PASS_COUNT;
+            last_e = -1;
+            last_t = given ? -1 : q->t;
+            last_given = given ? q->t : -1;
+        }
+        if (!given && (q->pass != last_pass || q->e != last_e)) {
+            sb_printf(&b, "%s", trace_pass_name(q->pass));
+            if (q->pass == PASS_UPDATE) {
+                char a[64];
+                text_num(l->rate, 12, a, sizeof a);
+                sb_printf(&b, " (alpha = %s", a);
+                if (l->decay != 0) { text_num(l->decay, 12, a, sizeof a); sb_printf(&b, ", lambda = %s", a); }
+                sb_printf(&b, ")");
+            }
+            if (q->e > 0 && q->pass != PASS_UPDATE) sb_printf(&b, ", example %d", q->e);
+            if (q->e == 0 && q->pass == PASS_GRADIENT && l->batch > 1) sb_printf(&b, ", mean over the batch");
+            if (q->e == 0 && q->pass == PASS_LOSS && l->batch > 1 && q->t < l->steps) sb_printf(&b, ", mean over the batch");
+            rc = emit(out, o, " ", &b);
+            last_pass = q->pass;
+            last_e = q->e;
+        }
+        if (rc) break;
+        text_line(&b, tr, q, o->digits);
+        rc = emit(out, o, "  ", &b);
+        if (!rc && (q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
+            rc = fprintf(out, "    (%s)\n", act_kink_note(q->spec.act.kind)) < 0 ? -1 : 0;
+        if (!rc && (q->notes & EVAL_NOTE_LOG_GUARD))
+            rc = fprintf(out, "    (a log argument below 1e-12 was taken as 1e-12)\n") < 0 ? -1 : 0;
+    }
+    for (int k = 0; k < l->n_report_steps && rc == 0; k++) {
+        int s = l->report_steps[k];
+        char v[64];
+        if (k == 0 && fprintf(out, "\nloss by step\n") < 0) rc = -1;
+        text_num(r->loss[s - 1], o->digits + 4, v, sizeof v);
+        if (!rc && fprintf(out, "  step %d: J = %s\n", s, v) < 0) rc = -1;
+    }
+    sb_free(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * JSON and CSV
+ * ---------------------------------------------------------------------- */
+
+static void json_str(strbuf *b, const char *s)
+{
+    sb_printf(b, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') sb_printf(b, "\\%c", c);
+        else if (c < 0x20) sb_printf(b, "\\u%04x", c);
+        else sb_printf(b, "%c", c);
+    }
+    sb_printf(b, "\"");
+}
+
+static void json_num(strbuf *b, double v)
+{
+    if (isfinite(v)) sb_printf(b, "%.17g", v);
+    else sb_printf(b, "null");
+}
+
+int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits)
+{
+    const trace *tr = r->tr;
+    strbuf b = {0}, f = {0};
+    char name[96];
+    (void)l;
+    if (fprintf(out, "[\n") < 0) return -1;
+    int rc = 0;
+    for (size_t id = 0; id < tr->n && rc == 0; id++) {
+        const quantity *q = &tr->q[id];
+        trace_name(q, name, sizeof name);
+        sb_printf(&b, "  {\"id\": %zu, \"name\": ", id);
+        json_str(&b, name);
+        sb_printf(&b, ", \"kind\": \"%s\", \"pass\": \"%s\", \"j\": %d, \"i\": ",
+                  trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
+        if (q->i >= 0) sb_printf(&b, "%d", q->i); else sb_printf(&b, "null");
+        sb_printf(&b, ", \"step\": %d, \"example\": %d, \"formula\": ", q->t, q->e);
+        f.len = 0;
+        text_formula(&f, tr, q, NULL, digits);
+        json_str(&b, f.s && f.len ? f.s : "");
+        f.len = 0;
+        if (f.s) f.s[0] = '\0';
+        if (q->nops) {
+            double *vals = malloc(q->nops * sizeof *vals);
+            if (!vals) { rc = -1; break; }
+            text_operand_values(tr, q, vals);
+            text_formula(&f, tr, q, vals, tr->round >= 0 ? tr->round : digits);
+            free(vals);
+        }
+        sb_printf(&b, ", \"substituted\": ");
+        json_str(&b, f.s && f.len ? f.s : "");
+        sb_printf(&b, ", \"value\": ");
+        json_num(&b, q->value);
+        sb_printf(&b, ", \"operands\": [");
+        for (uint32_t k = 0; k < q->nops; k++) {
+            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
+            if (k) sb_printf(&b, ", ");
+            json_str(&b, name);
+        }
+        sb_printf(&b, "]}%s\n", id + 1 < tr->n ? "," : "");
+        if (b.failed || f.failed || fputs(b.s, out) < 0) rc = -1;
+        b.len = 0;
+    }
+    if (!rc && fprintf(out, "]\n") < 0) rc = -1;
+    sb_free(&b);
+    sb_free(&f);
+    return rc;
+}
+
+static void csv_field(strbuf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) { sb_printf(b, "%s", s); return; }
+    sb_printf(b, "\"");
+    for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    sb_printf(b, "\"");
+}
+
+int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits)
+{
+    const trace *tr = r->tr;
+    strbuf b = {0}, f = {0};
+    char name[96];
+    (void)l;
+    if (fprintf(out, "id,name,kind,pass,j,i,step,example,formula,substituted,value,operands\n") < 0) return -1;
+    int rc = 0;
+    for (size_t id = 0; id < tr->n && rc == 0; id++) {
+        const quantity *q = &tr->q[id];
+        trace_name(q, name, sizeof name);
+        sb_printf(&b, "%zu,", id);
+        csv_field(&b, name);
+        sb_printf(&b, ",%s,%s,%d,", trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
+        if (q->i >= 0) sb_printf(&b, "%d", q->i);
+        sb_printf(&b, ",%d,%d,", q->t, q->e);
+        f.len = 0;
+        if (f.s) f.s[0] = '\0';
+        text_formula(&f, tr, q, NULL, digits);
+        csv_field(&b, f.s ? f.s : "");
+        sb_printf(&b, ",");
+        f.len = 0;
+        if (f.s) f.s[0] = '\0';
+        if (q->nops) {
+            double *vals = malloc(q->nops * sizeof *vals);
+            if (!vals) { rc = -1; break; }
+            text_operand_values(tr, q, vals);
+            text_formula(&f, tr, q, vals, tr->round >= 0 ? tr->round : digits);
+            free(vals);
+        }
+        csv_field(&b, f.s ? f.s : "");
+        sb_printf(&b, ",%.17g,", q->value);
+        f.len = 0;
+        if (f.s) f.s[0] = '\0';
+        for (uint32_t k = 0; k < q->nops; k++) {
+            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
+            sb_printf(&f, "%s%s", k ? " " : "", name);
+        }
+        csv_field(&b, f.s ? f.s : "");
+        sb_printf(&b, "\n");
+        if (b.failed || f.failed || fputs(b.s, out) < 0) rc = -1;
+        b.len = 0;
+    }
+    sb_free(&b);
+    sb_free(&f);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Expectations
+ * ---------------------------------------------------------------------- */
+
+int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, int color)
+{
+    if (l->n_expects == 0) return 0;
+    int failed = 0;
+    names_index *ix = names_index_new(r->tr);
+    fprintf(out, "\nexpectations (the lecture's printed values, each to its last digit)\n");
+    for (int k = 0; k < l->n_expects; k++) {
+        const lesson_expect *e = &l->expects[k];
+        long id = names_find(l, r->tr, ix, e->name);
+        char want[64], got[64];
+        text_num(e->value, e->decimals, want, sizeof want);
+        if (id < 0) {
+            failed++;
+            fprintf(out, "  %sFAIL%s %s = %s: no such quantity in the trace (line %d)\n",
+                    color ? "\033[31m" : "", color ? "\033[0m" : "", e->name, want, e->line);
+            continue;
+        }
+        double v = r->tr->q[id].value;
+        /* the value, rounded as the lecture printed it, equals the print */
+        int ok = fabs(round_dp(v, e->decimals) - e->value) <= 1e-9 * pow(10.0, -e->decimals);
+        text_num(v, e->decimals + 4, got, sizeof got);
+        if (!ok) failed++;
+        fprintf(out, "  %s%s%s %s = %s (trace: %s)\n",
+                color ? (ok ? "\033[32m" : "\033[31m") : "", ok ? "ok  " : "FAIL",
+                color ? "\033[0m" : "", e->name, want, got);
+    }
+    names_index_free(ix);
+    fprintf(out, "%d of %d expectations hold\n", l->n_expects - failed, l->n_expects);
+    return failed;
+}

@@ -1,0 +1,72 @@
+/*
+ * text.h - the text views of a trace: the student's trace, JSON and CSV,
+ * and the report of a lesson's expectations.
+ *
+ * Every line is built from the trace alone: a quantity's symbolic form comes
+ * from its operation and operand names, its substituted form from its operand
+ * values as the evaluator used them, its value from the trace. Nothing here
+ * computes the math again.
+ */
+#ifndef NNTRACE_TEXT_H
+#define NNTRACE_TEXT_H
+
+#include <stdio.h>
+
+#include "engine.h"
+#include "lesson.h"
+#include "trace.h"
+
+/* A growable string. Zero-initialise; free with sb_free. After an allocation
+ * failure `failed` is set and further appends are ignored. */
+typedef struct { char *s; size_t len, cap; int failed; } strbuf;
+void sb_printf(strbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void sb_free(strbuf *b);
+
+/* A number as the lecture prints it: at most `digits` decimals, trailing
+ * zeros cut, "-0" as "0", tiny non-zero values in e-notation. */
+void text_num(double v, int digits, char *buf, size_t size);
+
+/* The formula of quantity q: symbolic (vals == NULL: operand names) or with
+ * the n operand values vals[] substituted. Constants give "". The grader
+ * passes a student's own values here. Appends to b. */
+void text_formula(strbuf *b, const trace *tr, const quantity *q, const double *vals, int digits);
+
+/* The operand values q was computed from (rounded in hand mode) into vals
+ * (room for q->nops). */
+void text_operand_values(const trace *tr, const quantity *q, double *vals);
+
+/* The value as shown: "0.19", "~ 0.5474" (hand mode, rounded when carried),
+ * "0.21215 ~ 0.2122" (hand mode, short exact value then the carried one). */
+void text_value(const trace *tr, const quantity *q, int digits, char *buf, size_t size);
+
+/* One full line "name = symbolic = substituted = value" (ASCII). */
+void text_line(strbuf *b, const trace *tr, const quantity *q, int digits);
+
+typedef struct {
+    int digits;        /* display decimals (the lesson's unless overridden) */
+    int unicode;       /* subscripts, Delta, middle dot */
+    int color;         /* ANSI colour */
+    unsigned passes;   /* bit (1u << q_pass) for each pass shown */
+} text_opts;
+
+/* The student's trace of a whole run. Returns 0, or -1 on a write error. */
+int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o);
+
+/* Every quantity as a JSON array of objects / CSV rows with a header.
+ * Returns 0, or -1 on a write or memory error. */
+int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits);
+int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits);
+
+/* Check the lesson's `expect` lines against the trace, each to half a unit
+ * of its last printed digit, and report them. Returns the number that fail
+ * (a name not in the trace fails). */
+int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, int color);
+
+/* ASCII line to its Unicode form (in_3 -> in₃, delta_3 -> Δ₃, * -> ·). */
+void text_unicode(strbuf *out, const char *ascii);
+
+#endif

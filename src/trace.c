@@ -1,0 +1,130 @@
+/*
+ * trace.c - the quantity graph: storage, evaluation through eval.c, names.
+ *
+ * Storage is two growable arrays (quantities, operand ids) doubled on demand,
+ * so appending is amortised O(1) and a step that is not traced is dropped
+ * with trace_truncate without freeing anything.
+ */
+#include "trace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPS_STACK 64
+
+trace *trace_new(int round_digits)
+{
+    trace *tr = calloc(1, sizeof *tr);
+    if (!tr) return NULL;
+    tr->round = round_digits;
+    return tr;
+}
+
+void trace_free(trace *tr)
+{
+    if (!tr) return;
+    free(tr->q);
+    free(tr->ops);
+    free(tr);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *np = realloc(*p, c * elem);
+    if (!np) return -1;
+    *p = np;
+    *cap = c;
+    return 0;
+}
+
+double trace_operand_value(const trace *tr, uint32_t id)
+{
+    return round_dp(tr->q[id].value, tr->round);
+}
+
+long trace_add(trace *tr, const quantity *proto, const uint32_t *operands, size_t n)
+{
+    if (grow((void **)&tr->q, &tr->cap, tr->n + 1, sizeof *tr->q) ||
+        grow((void **)&tr->ops, &tr->opscap, tr->nops + n, sizeof *tr->ops))
+        return -1;
+    quantity *q = &tr->q[tr->n];
+    *q = *proto;
+    q->first = (uint32_t)tr->nops;
+    q->nops = (uint32_t)n;
+    q->notes = 0;
+    if (n) memcpy(tr->ops + tr->nops, operands, n * sizeof *operands);
+    tr->nops += n;
+
+    if (q->spec.op != OP_CONST) {
+        double stack[OPS_STACK], *x = stack;
+        if (n > OPS_STACK && !(x = malloc(n * sizeof *x))) {
+            tr->nops -= n;
+            return -1;
+        }
+        for (size_t k = 0; k < n; k++) x[k] = trace_operand_value(tr, operands[k]);
+        q->value = eval_apply(&q->spec, x, n, &q->notes);
+        if (x != stack) free(x);
+    }
+    return (long)tr->n++;
+}
+
+void trace_truncate(trace *tr, size_t n)
+{
+    if (n >= tr->n) return;
+    tr->nops = tr->q[n].first;
+    tr->n = n;
+}
+
+static const char *const KIND_NAMES[Q_KIND_COUNT] = {
+    "input", "bias", "target", "weight", "in", "act", "deriv", "err", "loss",
+    "delta", "grad", "update", "mean", "var", "mask",
+};
+static const char *const PASS_NAMES[PASS_COUNT] = {
+    "given", "forward", "loss", "backward", "gradients", "update",
+};
+
+const char *trace_kind_name(q_kind k) { return (unsigned)k < Q_KIND_COUNT ? KIND_NAMES[k] : "?"; }
+const char *trace_pass_name(q_pass p) { return (unsigned)p < PASS_COUNT ? PASS_NAMES[p] : "?"; }
+
+int trace_name(const quantity *q, char *buf, size_t size)
+{
+    char base[48];
+    int t = q->t;
+    switch (q->kind) {
+    case Q_INPUT:  snprintf(base, sizeof base, "x_%d", q->j); break;
+    case Q_BIAS:   snprintf(base, sizeof base, "a_0"); break;
+    case Q_TARGET: snprintf(base, sizeof base, "y_%d", q->j); break;
+    case Q_WEIGHT: snprintf(base, sizeof base, "w_%d,%d", q->i, q->j); break;
+    case Q_IN:     snprintf(base, sizeof base, "in_%d", q->j); break;
+    case Q_ACT:    snprintf(base, sizeof base, "a_%d", q->j); break;
+    case Q_DERIV:  snprintf(base, sizeof base, "g'(in_%d)", q->j); break;
+    case Q_ERR:    snprintf(base, sizeof base, "err_%d", q->j); break;
+    case Q_LOSS:   snprintf(base, sizeof base, "J"); break;
+    case Q_DELTA:  snprintf(base, sizeof base, "delta_%d", q->j); break;
+    case Q_GRAD:   snprintf(base, sizeof base, "dJ/dw_%d,%d", q->i, q->j); break;
+    case Q_UPDATE: snprintf(base, sizeof base, "w_%d,%d", q->i, q->j); t = q->t + 1; break;
+    case Q_MEAN:   snprintf(base, sizeof base, "mu_%d", q->j); break;
+    case Q_VAR:    snprintf(base, sizeof base, "var_%d", q->j); break;
+    case Q_MASK:   snprintf(base, sizeof base, "m_%d", q->j); break;
+    default:       snprintf(base, sizeof base, "?"); break;
+    }
+    char tpart[24] = "", epart[24] = "";
+    if (t > 0 && q->kind != Q_BIAS)
+        snprintf(tpart, sizeof tpart, "^(%d)", t);
+    if (q->e > 0) snprintf(epart, sizeof epart, "[%d]", q->e);
+    return snprintf(buf, size, "%s%s%s", base, tpart, epart);
+}
+
+long trace_find(const trace *tr, const char *name)
+{
+    char buf[96];
+    for (size_t id = 0; id < tr->n; id++) {
+        trace_name(&tr->q[id], buf, sizeof buf);
+        if (strcmp(buf, name) == 0) return (long)id;
+    }
+    return -1;
+}

@@ -1,0 +1,81 @@
+/*
+ * trace.h - a trace is a graph of quantities.
+ *
+ * Every number the scalar engine computes is one `quantity`: its kind, its
+ * indices (neuron j, source neuron i of an arc, iteration t, example e inside
+ * a mini-batch), the operation that made it (eval.h) and the ids of its
+ * operands, and its value. Operand ids always point backwards (a quantity is
+ * added after its operands), so the array order is a valid evaluation order.
+ *
+ * Values are computed only by trace_add, through eval_apply. When the trace
+ * rounds (hand-calculation mode), each operand is rounded to `round` decimals
+ * before it is used, and the quantity itself is exact over those operands.
+ *
+ * Ownership: the trace owns its two arrays; trace_free releases everything.
+ */
+#ifndef NNTRACE_TRACE_H
+#define NNTRACE_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eval.h"
+
+typedef enum {
+    Q_INPUT, Q_BIAS, Q_TARGET, Q_WEIGHT, Q_IN, Q_ACT, Q_DERIV, Q_ERR, Q_LOSS,
+    Q_DELTA, Q_GRAD, Q_UPDATE, Q_MEAN, Q_VAR, Q_MASK, Q_KIND_COUNT
+} q_kind;
+
+typedef enum {
+    PASS_GIVEN, PASS_FORWARD, PASS_LOSS, PASS_BACKWARD, PASS_GRADIENT,
+    PASS_UPDATE, PASS_COUNT
+} q_pass;
+
+typedef struct {
+    q_kind   kind;
+    q_pass   pass;
+    int32_t  i, j;       /* neurons: j the quantity's neuron, i the arc source (-1) */
+    int32_t  t;          /* iteration whose weights it uses (0 = first) */
+    int32_t  e;          /* example inside a mini-batch, 1-based; 0 = not batched */
+    op_spec  spec;       /* operation and parameters */
+    uint32_t first;      /* operand ids are ops[first .. first + nops) */
+    uint32_t nops;
+    unsigned notes;      /* EVAL_NOTE_* */
+    double   value;
+} quantity;
+
+typedef struct {
+    quantity *q;    size_t n, cap;
+    uint32_t *ops;  size_t nops, opscap;
+    int round;      /* decimals operands are rounded to; -1 = exact */
+} trace;
+
+/* A new empty trace; NULL when out of memory. Free with trace_free. */
+trace *trace_new(int round_digits);
+void trace_free(trace *tr);    /* NULL is a no-op */
+
+/* Append a quantity shaped like proto (its first/nops/notes are ignored)
+ * with the given operand ids, all < tr->n. OP_CONST keeps proto->value;
+ * any other op is evaluated over the (rounded) operand values.
+ * Returns the new id, or -1 when out of memory. */
+long trace_add(trace *tr, const quantity *proto, const uint32_t *operands, size_t n);
+
+/* The value quantity id contributes when used as an operand: its value,
+ * rounded to tr->round decimals in hand-calculation mode. */
+double trace_operand_value(const trace *tr, uint32_t id);
+
+/* Drop every quantity from id n on (and their operands). */
+void trace_truncate(trace *tr, size_t n);
+
+/* Canonical ASCII name (DESIGN.md): x_1 a_0 y_5 w_1,3 in_3 a_3 g'(in_3) J
+ * err_3 delta_3 dJ/dw_1,3, with ^(t) for t > 0 and [e] inside a batch.
+ * Writes at most size bytes; returns the length it needed (snprintf rules). */
+int trace_name(const quantity *q, char *buf, size_t size);
+
+const char *trace_kind_name(q_kind k);
+const char *trace_pass_name(q_pass p);
+
+/* First quantity with this canonical name, or -1. Linear: for small traces. */
+long trace_find(const trace *tr, const char *name);
+
+#endif
