@@ -1,19 +1,528 @@
 /*
- * fast_cli.c - `nntrace mnist` (work in progress).
+ * fast_cli.c - `nntrace mnist`: options, training loop, reports.
+ *
+ * The only file of src/fast that prints. Everything it calls returns a
+ * status and a message; this file turns them into "nntrace mnist: ..." on
+ * stderr plus a HINT, and an exit status: 0 ok, 1 a check failed (training
+ * diverged), 2 bad usage or bad input.
  */
 #include "fast_cli.h"
+#include "fast_idx.h"
+#include "fast_model.h"
+#include "fast_net.h"
+#include "fast_report.h"
+#include "fast_train.h"
 
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define PROG "nntrace mnist"
+
+static const char USAGE[] =
+"usage: nntrace mnist [options]\n"
+"Train a dense network on MNIST (or Fashion-MNIST) with the fast float32 path.\n"
+"\n"
+"  --data DIR          folder with the four IDX files, raw or .gz (default data/mnist;\n"
+"                      `make data` fills it; /usr/share/datasets/fashion-mnist works too)\n"
+"  --layers A-B-..-Z   layer sizes, inputs first (default 784-128-10)\n"
+"  --act NAME          hidden activation: relu (default), logistic, tanh\n"
+"  --loss NAME         softmax-ce (default) or sse (output uses --act)\n"
+"  --epochs N          passes over the training set (default 5; 0 with --load)\n"
+"  --batch B           mini-batch size (default 64)\n"
+"  --rate A            learning rate alpha (default 0.1)\n"
+"  --decay L           weight decay lambda: w -= 2 alpha lambda w (default 0)\n"
+"  --momentum M        momentum mu in [0, 1) (default 0, plain SGD)\n"
+"  --seed S            seed of initialisation and shuffling (default 1)\n"
+"  --threads T         OpenMP threads (default: all cores)\n"
+"  --xlsx FILE         write the run (epochs, chart, confusion matrix) as a spreadsheet\n"
+"  --save FILE         save the trained model (magic, version, CRC-32)\n"
+"  --load FILE         start from a saved model (its layers, activation and loss)\n"
+"  --json              one JSON object per epoch on stdout (and a final one)\n"
+"  --trace-sample N    run test image N through the network and print each layer\n"
+"  --export-lesson F   write a small network as a lesson (not available yet)\n"
+"  --peak              measure the FMA peak GFLOP/s on --threads threads and exit\n"
+"  --help              this text\n"
+"\n"
+"Same seed and thread count give bit-identical weights (any thread count does).\n"
+"Exit status: 0 ok, 1 training diverged, 2 bad usage or input.\n";
+
+typedef struct {
+    const char *data, *layers, *act, *loss, *xlsx, *save, *load, *export_lesson;
+    int epochs, batch, threads, json, peak, epochs_given;
+    long trace_sample;
+    double rate, decay, momentum;
+    unsigned long long seed;
+} opts;
+
+/* ---------------------------------------------------------------- parsing */
+
+static int usage_error(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, PROG ": ");
+    fprintf(stderr, fmt, a, b);
+    fprintf(stderr, "\nHINT: nntrace mnist --help lists the options.\n");
+    return 2;
+}
+
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, PROG ": %s '%s': expected a whole number from %ld to %ld\n", opt, s,
+                lo, hi);
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+        fprintf(stderr, PROG ": %s '%s': expected a number from %g to %g\n", opt, s, lo, hi);
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, opts *o)
+{
+    long v;
+    memset(o, 0, sizeof *o);
+    o->data = "data/mnist";
+    o->layers = "784-128-10";
+    o->act = "relu";
+    o->loss = "softmax-ce";
+    o->epochs = 5;
+    o->batch = 64;
+    o->threads = omp_get_num_procs();
+    o->rate = 0.1;
+    o->seed = 1;
+    o->trace_sample = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(USAGE, stdout);
+            return -1;
+        } else if (!strcmp(a, "--json")) {
+            o->json = 1, takes = 0;
+        } else if (!strcmp(a, "--peak")) {
+            o->peak = 1, takes = 0;
+        } else if (!next) {
+            if (!strncmp(a, "--", 2) && strlen(a) > 2 && strchr("dlaebrsmtxj", a[2]) &&
+                strcmp(a, "--"))
+                return usage_error("%s needs a value%s", a, "");
+            return usage_error("unknown option '%s'%s", a, "");
+        } else if (!strcmp(a, "--data")) {
+            o->data = next;
+        } else if (!strcmp(a, "--layers")) {
+            o->layers = next;
+        } else if (!strcmp(a, "--act")) {
+            o->act = next;
+        } else if (!strcmp(a, "--loss")) {
+            o->loss = next;
+        } else if (!strcmp(a, "--xlsx")) {
+            o->xlsx = next;
+        } else if (!strcmp(a, "--save")) {
+            o->save = next;
+        } else if (!strcmp(a, "--load")) {
+            o->load = next;
+        } else if (!strcmp(a, "--export-lesson")) {
+            o->export_lesson = next;
+        } else if (!strcmp(a, "--epochs")) {
+            if (parse_long(a, next, 0, 100000, &v)) return 2;
+            o->epochs = (int)v, o->epochs_given = 1;
+        } else if (!strcmp(a, "--batch")) {
+            if (parse_long(a, next, 1, 65536, &v)) return 2;
+            o->batch = (int)v;
+        } else if (!strcmp(a, "--threads")) {
+            if (parse_long(a, next, 1, 1024, &v)) return 2;
+            o->threads = (int)v;
+        } else if (!strcmp(a, "--trace-sample")) {
+            if (parse_long(a, next, 0, 0x7fffffffL, &v)) return 2;
+            o->trace_sample = v;
+        } else if (!strcmp(a, "--seed")) {
+            char *end;
+            errno = 0;
+            o->seed = strtoull(next, &end, 10);
+            if (errno || end == next || *end || *next == '-')
+                return usage_error("--seed '%s': expected a whole number >= 0%s", next, "");
+        } else if (!strcmp(a, "--rate")) {
+            if (parse_double(a, next, 1e-12, 1e6, &o->rate)) return 2;
+        } else if (!strcmp(a, "--decay")) {
+            if (parse_double(a, next, 0, 1e6, &o->decay)) return 2;
+        } else if (!strcmp(a, "--momentum")) {
+            if (parse_double(a, next, 0, 0.999999, &o->momentum)) return 2;
+        } else {
+            return usage_error("unknown option '%s'%s", a, "");
+        }
+        i += takes;
+    }
+    if (o->load && !o->epochs_given)
+        o->epochs = 0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- output */
+
+typedef struct {
+    int tty;            /* stderr is a terminal: draw a progress bar */
+    int epochs;
+} progress_ctx;
+
+static void progress(void *ctx, const fast_progress *p)
+{
+    const progress_ctx *c = ctx;
+    if (!c->tty)
+        return;
+    const int W = 30;
+    int fill = (int)((double)W * (double)p->done / (double)p->total);
+    double rate = p->elapsed_s > 0 ? (double)p->done / p->elapsed_s : 0.0;
+    double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0.0;
+    char bar[64];
+    for (int i = 0; i < W; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[W] = '\0';
+    fprintf(stderr, "\repoch %d/%d [%s] %6ld/%ld  %7.0f samples/s  loss %.4f  ETA %4.1fs ",
+            p->epoch, c->epochs, bar, p->done, p->total, rate, p->loss, eta);
+    if (p->done == p->total)
+        fprintf(stderr, "\r%*s\r", 110, "");
+    fflush(stderr);
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return -1.0;
+    return (double)ru.ru_maxrss / 1024.0;        /* Linux: kilobytes */
+}
+
+/* best of 5 runs of about 0.1 s each of the FMA spin on `threads` threads */
+static double peak_gflops(int threads)
+{
+    double best = 0.0;
+    long iters = 1000000;
+    for (int rep = 0; rep < 6; rep++) {
+        double flops_total = 0.0, t0, t1;
+        float sink = 0.0f;
+        t0 = fast_now();
+#pragma omp parallel num_threads(threads) reduction(+ : flops_total, sink)
+        {
+            double fl;
+            sink += fast_fma_spin(iters, &fl);
+            flops_total += fl;
+        }
+        t1 = fast_now();
+        if (sink == 12345.678f)              /* never: keeps the result live */
+            fputs("", stderr);
+        double g = flops_total / (t1 - t0) / 1e9;
+        if (rep == 0)                        /* calibrate to ~0.1 s, discard */
+            iters = (long)((double)iters * 0.1 / (t1 - t0)) + 1;
+        else if (g > best)
+            best = g;
+    }
+    return best;
+}
+
+static const char *act_name(fast_act a)
+{
+    return a == FAST_ACT_RELU ? "relu" : a == FAST_ACT_LOGISTIC ? "logistic" : "tanh";
+}
+
+static void trace_sample(const fast_net *cnet, fast_net *net, const fast_set *test, long n)
+{
+    const int L = net->n_layers;
+    (void)cnet;
+    fast_input_u8(net, test->images.data, (size_t)net->size[0], NULL, (size_t)n, 1);
+    fast_forward(net, 1);
+    printf("trace of test image %ld (label %d):\n", n, test->labels.data[n]);
+    for (int l = 0; l <= L; l++) {
+        const float *a = net->a[l];
+        double mn = a[0], mx = a[0], sum = 0;
+        int nz = 0;
+        for (int j = 0; j < net->size[l]; j++) {
+            mn = a[j] < mn ? a[j] : mn;
+            mx = a[j] > mx ? a[j] : mx;
+            sum += a[j];
+            nz += a[j] != 0.0f;
+        }
+        const char *what = l == 0 ? "input x/255" :
+                           l < L ? act_name(net->act) :
+                           net->loss == FAST_LOSS_SOFTMAX_CE ? "softmax" : act_name(net->act);
+        printf("  a^[%d] %5d x %-10s min %8.4f  max %8.4f  mean %8.4f  nonzero %d\n", l,
+               net->size[l], what, mn, mx, sum / net->size[l], nz);
+    }
+    int p = fast_argmax(net->a[L], net->size[L]);
+    printf("  output:");
+    for (int j = 0; j < net->size[L]; j++)
+        printf(" %d:%.4f", j, net->a[L][j]);
+    printf("\n  predicted class %d, label %d: %s\n", p, test->labels.data[n],
+           p == test->labels.data[n] ? "correct" : "wrong");
+}
+
+/* ---------------------------------------------------------------- main */
 
 int fast_mnist_main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: nntrace mnist [--data DIR] ... (being written)\n");
-            return 0;
+    opts o;
+    fast_set train, test;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc < 0)
+        return 0;
+    if (rc)
+        return rc;
+    memset(&train, 0, sizeof train);
+    memset(&test, 0, sizeof test);
+
+    char err[1024] = "";
+    int sizes[FAST_MAX_LAYERS + 1], n_sizes = 0, status = 0;
+    fast_act act;
+    fast_loss loss;
+    fast_net *net = NULL;
+    uint32_t *idx = NULL;
+    long *confusion = NULL;
+    fast_epoch_row *rows = NULL;
+    fast_status st;
+
+    if (o.peak) {
+        double g = peak_gflops(o.threads);
+        if (o.json)
+            printf("{\"threads\": %d, \"peak_gflops\": %.1f}\n", o.threads, g);
+        else
+            printf("FMA peak: %.1f GFLOP/s on %d thread%s\n", g, o.threads,
+                   o.threads == 1 ? "" : "s");
+        return 0;
+    }
+    if (o.export_lesson) {
+        fprintf(stderr, PROG ": --export-lesson is not implemented yet (the lesson format is "
+                "not fixed)\n");
+        return 2;
+    }
+    if (!strcmp(o.act, "relu")) act = FAST_ACT_RELU;
+    else if (!strcmp(o.act, "logistic")) act = FAST_ACT_LOGISTIC;
+    else if (!strcmp(o.act, "tanh")) act = FAST_ACT_TANH;
+    else return usage_error("--act '%s': expected relu, logistic or tanh%s", o.act, "");
+    if (!strcmp(o.loss, "softmax-ce")) loss = FAST_LOSS_SOFTMAX_CE;
+    else if (!strcmp(o.loss, "sse")) loss = FAST_LOSS_SSE;
+    else return usage_error("--loss '%s': expected softmax-ce or sse%s", o.loss, "");
+
+    /* the network: loaded or new */
+    if (o.load) {
+        st = fast_model_load(&net, o.load, o.batch, o.momentum != 0.0, err, sizeof err);
+        if (st != FAST_OK) {
+            fprintf(stderr, PROG ": %s\nHINT: --load takes a file written by --save.\n", err);
+            return 2;
+        }
+        act = net->act;
+        loss = net->loss;
+        n_sizes = net->n_layers + 1;
+        for (int l = 0; l < n_sizes; l++)
+            sizes[l] = net->size[l];
+    } else {
+        st = fast_parse_layers(o.layers, sizes, &n_sizes, err, sizeof err);
+        if (st != FAST_OK)
+            return usage_error("%s%s", err, "");
+        net = fast_net_new(sizes, n_sizes, act, loss, o.batch, o.momentum != 0.0);
+        if (!net) {
+            fprintf(stderr, PROG ": out of memory for a %s network with batch %d\n", o.layers,
+                    o.batch);
+            return 2;
+        }
+        uint64_t init_rng = fast_rng_seed(o.seed);
+        fast_net_init(net, &init_rng);
+    }
+    const int nL = sizes[n_sizes - 1];
+    if (nL > 256) {
+        fprintf(stderr, PROG ": %d outputs, but IDX labels are bytes (at most 256 classes)\n",
+                nL);
+        status = 2;
+        goto cleanup;
+    }
+
+    /* data */
+    if ((o.epochs > 0 && (st = fast_set_load(&train, o.data, "train", nL, err, sizeof err)))
+        || (st = fast_set_load(&test, o.data, "t10k", nL, err, sizeof err))) {
+        fprintf(stderr, PROG ": %s\nHINT: run `make data` for MNIST, or pass --data "
+                "/usr/share/datasets/fashion-mnist (package dataset-fashion-mnist).\n", err);
+        status = 2;
+        goto cleanup;
+    }
+    if ((size_t)test.images.rows * test.images.cols != (size_t)sizes[0] ||
+        (o.epochs > 0 && (size_t)train.images.rows * train.images.cols != (size_t)sizes[0])) {
+        fprintf(stderr, PROG ": the images have %u x %u = %u pixels but the network has %d "
+                "inputs\nHINT: the first --layers size must be %u.\n", test.images.rows,
+                test.images.cols, test.images.rows * test.images.cols, sizes[0],
+                test.images.rows * test.images.cols);
+        status = 2;
+        goto cleanup;
+    }
+    if (o.trace_sample >= (long)test.images.count) {
+        fprintf(stderr, PROG ": --trace-sample %ld: the test set has %u images (0..%u)\n",
+                o.trace_sample, test.images.count, test.images.count - 1);
+        status = 2;
+        goto cleanup;
+    }
+
+    confusion = calloc((size_t)nL * (size_t)nL, sizeof *confusion);
+    rows = calloc((size_t)o.epochs + 1, sizeof *rows);
+    if (o.epochs > 0)
+        idx = malloc(sizeof *idx * train.images.count);
+    if (!confusion || !rows || (o.epochs > 0 && !idx)) {
+        fprintf(stderr, PROG ": out of memory\n");
+        status = 2;
+        goto cleanup;
+    }
+
+    if (!o.json) {
+        printf(PROG ": ");
+        for (int l = 0; l < n_sizes; l++)
+            printf("%s%d", l ? "-" : "", sizes[l]);
+        printf(" %s %s, batch %d, rate %g, decay %g, momentum %g, %d epochs, %d thread%s, "
+               "seed %llu\n", act_name(act), loss == FAST_LOSS_SSE ? "sse" : "softmax-ce",
+               o.batch, o.rate, o.decay, o.momentum, o.epochs, o.threads,
+               o.threads == 1 ? "" : "s", o.seed);
+        printf("data: %s: %u training, %u test images (%ux%u)\n", o.data, train.images.count,
+               test.images.count, test.images.rows, test.images.cols);
+        fflush(stdout);
+    }
+
+    /* train */
+    uint64_t rng = fast_rng_seed(o.seed ^ 0x5EED5EED5EEDull);
+    fast_train_cfg cfg = {o.batch, o.threads, (float)o.rate, (float)o.decay,
+                          (float)o.momentum};
+    progress_ctx pc = {!o.json && isatty(STDERR_FILENO), o.epochs};
+    for (uint32_t i = 0; o.epochs > 0 && i < train.images.count; i++)
+        idx[i] = i;
+    double test_loss = 0, test_acc = 0;
+    for (int e = 1; e <= o.epochs; e++) {
+        double tl, es;
+        st = fast_train_epoch(net, &train, idx, &rng, &cfg, e, progress, &pc, &tl, &es);
+        if (st == FAST_OK)
+            st = fast_evaluate(net, &test, o.threads, &test_loss, &test_acc, NULL);
+        if (st != FAST_OK) {
+            fprintf(stderr, PROG ": internal: %s\n", fast_strerror(st));
+            status = 2;
+            goto cleanup;
+        }
+        fast_epoch_row *r = &rows[e - 1];
+        r->epoch_s = es;
+        r->samples_per_s = (double)train.images.count / es;
+        r->train_loss = tl;
+        r->test_loss = test_loss;
+        r->test_accuracy = test_acc;
+        if (o.json)
+            printf("{\"epoch\": %d, \"epoch_s\": %.6f, \"samples_per_s\": %.1f, "
+                   "\"train_loss\": %.6f, \"test_loss\": %.6f, \"test_accuracy\": %.6f, "
+                   "\"threads\": %d, \"batch\": %d}\n", e, es, r->samples_per_s, tl,
+                   test_loss, test_acc, o.threads, o.batch);
+        else
+            printf("epoch %d/%d  %.3f s  %.0f samples/s  train loss %.4f  test loss %.4f  "
+                   "test accuracy %.2f%%\n", e, o.epochs, es, r->samples_per_s, tl,
+                   test_loss, 100.0 * test_acc);
+        fflush(stdout);
+        if (!isfinite(tl)) {
+            fprintf(stderr, PROG ": training diverged (loss %g) in epoch %d\nHINT: lower "
+                    "--rate.\n", tl, e);
+            status = 1;
+            goto cleanup;
         }
     }
-    fprintf(stderr, "nntrace mnist: not implemented yet\n");
-    return 2;
+
+    /* final evaluation with the confusion matrix */
+    st = fast_evaluate(net, &test, o.threads, &test_loss, &test_acc, confusion);
+    if (st != FAST_OK) {
+        fprintf(stderr, PROG ": internal: %s\n", fast_strerror(st));
+        status = 2;
+        goto cleanup;
+    }
+    if (o.json) {
+        printf("{\"final\": true, \"test_loss\": %.6f, \"test_accuracy\": %.6f, "
+               "\"peak_rss_mb\": %.1f}\n", test_loss, test_acc, peak_rss_mb());
+    } else {
+        long correct = 0;
+        for (int i = 0; i < nL; i++)
+            correct += confusion[i * nL + i];
+        printf("test accuracy %.2f%% (%ld/%u), test loss %.4f, peak memory %.1f MB\n",
+               100.0 * test_acc, correct, test.images.count, test_loss, peak_rss_mb());
+        printf("per-class accuracy:");
+        for (int i = 0; i < nL; i++) {
+            long tot = 0;
+            for (int j = 0; j < nL; j++)
+                tot += confusion[i * nL + j];
+            printf(" %d:%.1f%%", i, tot ? 100.0 * (double)confusion[i * nL + i] / (double)tot
+                                         : 0.0);
+        }
+        printf("\nconfusion matrix (rows: true class, columns: predicted):\n      ");
+        for (int j = 0; j < nL; j++)
+            printf("%6d", j);
+        printf("\n");
+        for (int i = 0; i < nL; i++) {
+            printf("%6d", i);
+            for (int j = 0; j < nL; j++)
+                printf("%6ld", confusion[i * nL + j]);
+            printf("\n");
+        }
+    }
+    if (o.trace_sample >= 0)
+        trace_sample(net, net, &test, o.trace_sample);
+
+    if (o.save) {
+        st = fast_model_save(net, o.save, err, sizeof err);
+        if (st != FAST_OK) {
+            fprintf(stderr, PROG ": cannot save the model: %s\n", err);
+            status = 2;
+            goto cleanup;
+        }
+        if (!o.json)
+            printf("saved model to %s\n", o.save);
+    }
+    if (o.xlsx) {
+        fast_report r = {0};
+        r.layers = o.load ? o.load : o.layers;
+        r.act = act_name(act);
+        r.loss = loss == FAST_LOSS_SSE ? "sse" : "softmax-ce";
+        r.data = o.data;
+        r.batch = o.batch;
+        r.threads = o.threads;
+        r.epochs = o.epochs;
+        r.rate = o.rate;
+        r.decay = o.decay;
+        r.momentum = o.momentum;
+        r.seed = o.seed;
+        r.n_classes = nL;
+        r.rows = rows;
+        r.confusion = confusion;
+        r.test_accuracy = test_acc;
+        st = fast_report_xlsx(&r, o.xlsx, err, sizeof err);
+        if (st != FAST_OK) {
+            fprintf(stderr, PROG ": cannot write the spreadsheet: %s\n", err);
+            status = 2;
+            goto cleanup;
+        }
+        if (!o.json)
+            printf("wrote %s\n", o.xlsx);
+    }
+
+cleanup:
+    free(idx);
+    free(confusion);
+    free(rows);
+    fast_set_free(&train);
+    fast_set_free(&test);
+    fast_net_free(net);
+    return status;
 }

@@ -231,3 +231,31 @@ void fast_gemm_naive(double *C, size_t ldc, const float *A, size_t ars, size_t a
             C[(size_t)m * ldc + j] = s;
         }
 }
+
+/* ------------------------------------------------------------ FMA peak */
+
+/* 24 independent chains (> FMA latency x FMA pipes), named one by one so
+ * they live in registers: an array here ends up in memory. */
+#define SPIN_ACC 24
+#define SPIN_ALL(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7) OP(8) OP(9) \
+    OP(10) OP(11) OP(12) OP(13) OP(14) OP(15) OP(16) OP(17) OP(18) OP(19)       \
+    OP(20) OP(21) OP(22) OP(23)
+
+float fast_fma_spin(long iters, double *flops)
+{
+    const vf x = (vf){0} + 0.9999999f, y = (vf){0} + 1e-7f;
+#define SPIN_DECL(r) vf c##r = (vf){0} + (float)(r);
+#define SPIN_STEP(r) c##r = vfma(c##r, x, y);    /* c = c*x + y, stays bounded */
+#define SPIN_SUM(r) sum += c##r;
+    SPIN_ALL(SPIN_DECL)
+    for (long it = 0; it < iters; it++) {
+        SPIN_ALL(SPIN_STEP)
+    }
+    vf sum = (vf){0};
+    SPIN_ALL(SPIN_SUM)
+    float s = 0.0f;
+    for (int v = 0; v < VW; v++)
+        s += sum[v];
+    *flops = 2.0 * VW * SPIN_ACC * (double)iters;
+    return s;
+}

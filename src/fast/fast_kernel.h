@@ -60,6 +60,11 @@ void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
 void fast_gemm_naive(double *C, size_t ldc, const float *A, size_t ars, size_t acs,
                      const float *B, size_t ldb, int M, int N, int K);
 
+/* FMA throughput probe: iters rounds of independent vector FMAs on the
+ * calling thread; *flops = floating-point operations done. The result only
+ * keeps the compiler from deleting the work. */
+float fast_fma_spin(long iters, double *flops);
+
 /* g(z) and g'(from a = g(z)) for one value. */
 float fast_act_apply(fast_act act, float z);
 float fast_act_deriv(fast_act act, float a);
