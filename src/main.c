@@ -20,6 +20,12 @@ static const command COMMANDS[] = {
     {"run", cmd_run, "run LESSON [options]", "print the lesson's trace and check its expectations"},
     {"gradcheck", cmd_gradcheck, "gradcheck LESSON [--tol X]", "central differences against backprop for every weight"},
     {"list", cmd_list, "list [DIR]", "the lessons with their titles and sources"},
+    {"step", cmd_step, "step LESSON", "reveal the trace one quantity at a time"},
+    {"quiz", cmd_quiz, "quiz LESSON [--ask PATTERNS]", "ask for each quantity, with hints"},
+    {"xlsx", cmd_xlsx, "xlsx LESSON -o FILE.xlsx", "a spreadsheet of live formulas"},
+    {"dot", cmd_dot, "dot LESSON [--step N]", "the network as Graphviz DOT"},
+    {"template", cmd_template, "template LESSON [--ask PATTERNS]", "an answer sheet to fill in"},
+    {"check", cmd_check, "check LESSON ANSWERS... [options]", "grade hand calculations"},
     {"mnist", fast_mnist_main, "mnist [options]", "train the fast path on MNIST"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

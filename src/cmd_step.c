@@ -1,0 +1,17 @@
+/* cmd_step.c - placeholder until its module lands (see the open issue). */
+#include "cli.h"
+
+int cmd_step(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "nntrace %s: not built yet\n", argv[0]);
+    return EXIT_USAGE;
+}
+
+int cmd_quiz(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "nntrace %s: not built yet\n", argv[0]);
+    return EXIT_USAGE;
+}
+

@@ -1,0 +1,68 @@
+/*
+ * testutil.h - what every nntrace test binary shares.
+ *
+ * cmocka 1.1.5's assert_float_equal works in single precision, so doubles
+ * are compared with assert_close, which fails with %.17g values and the
+ * difference (STYLE.md rule 13).
+ */
+#ifndef NNTRACE_TESTUTIL_H
+#define NNTRACE_TESTUTIL_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* cmocka's fail_msg with a location of our choosing. */
+static inline void _fail_msg_at(const char *file, int line, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    print_error("%s:%d: %s\n", file, line, msg);
+    _fail(file, line);
+}
+
+/* |actual - expected| <= atol + rtol * |expected|, NaN never close. */
+#define assert_close(actual, expected, atol, rtol) \
+    assert_close_at((actual), (expected), (atol), (rtol), #actual, __FILE__, __LINE__)
+
+static inline void assert_close_at(double a, double e, double atol, double rtol,
+                                   const char *what, const char *file, int line)
+{
+    double diff = fabs(a - e);
+    if (!(diff <= atol + rtol * fabs(e)))
+        _fail_msg_at(file, line, "%s = %.17g, expected %.17g (diff %.3g, atol %.3g, rtol %.3g)",
+                     what, a, e, diff, atol, rtol);
+}
+
+/* The whole text of a file (NUL-terminated, caller frees), or NULL. */
+static inline char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *s = malloc(cap);
+    for (size_t got; s && (got = fread(s + n, 1, cap - n - 1, f)) > 0;) {
+        n += got;
+        if (n + 1 == cap) {
+            char *t = realloc(s, cap *= 2);
+            if (!t) { free(s); s = NULL; }
+            else s = t;
+        }
+    }
+    fclose(f);
+    if (s) s[n] = '\0';
+    if (len) *len = n;
+    return s;
+}
+
+#endif
