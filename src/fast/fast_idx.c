@@ -249,13 +249,13 @@ void fast_idx_free(fast_idx *x)
 static void find_file(char *buf, size_t n, const char *dir, const char *base)
 {
     struct stat sb;
-    snprintf(buf, n, "%s/%s", dir, base);
+    int k = snprintf(buf, n, "%s/%s", dir, base);
+    if (stat(buf, &sb) == 0 || k < 0 || (size_t)k + 4 > n)
+        return;
+    memcpy(buf + k, ".gz", 4);
     if (stat(buf, &sb) == 0)
         return;
-    snprintf(buf, n, "%s/%s.gz", dir, base);
-    if (stat(buf, &sb) == 0)
-        return;
-    snprintf(buf, n, "%s/%s", dir, base);
+    buf[k] = '\0';
 }
 
 fast_status fast_set_load(fast_set *out, const char *dir, const char *prefix,

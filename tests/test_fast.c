@@ -1,0 +1,711 @@
+/*
+ * test_fast.c - the fast path (src/fast) against a naive double reference.
+ *
+ * The reference below is the textbook algorithm in double precision, one
+ * loop per formula of fast_net.h, checked itself by central differences
+ * (with the all-zero-gradient guard). The fast float32 path must match it:
+ * the kernel for every shape and epilogue, forward values, loss, gradients
+ * and one SGD step (decay, momentum) within 1e-5 relative, for several layer
+ * sizes (padding and multi-layer), every activation and both losses, on 1
+ * and 2 threads. Then determinism, the model file, training on synthetic
+ * data, and the CLI on a synthetic IDX folder written here. No timing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fast/fast_cli.h"
+#include "fast/fast_kernel.h"
+#include "fast/fast_model.h"
+#include "fast/fast_net.h"
+#include "fast/fast_train.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static void assert_close_at(double actual, double expected, double atol, double rtol,
+                            const char *what, const char *file, int line)
+{
+    double diff = fabs(actual - expected);
+    if (!(diff <= atol + rtol * fabs(expected)))
+        fail_msg("%s:%d: %s: %.17g != %.17g (diff %.3g, atol %g, rtol %g)", file, line, what,
+                 actual, expected, diff, atol, rtol);
+}
+#define assert_close(a, e, atol, rtol) assert_close_at((a), (e), (atol), (rtol), #a, __FILE__, __LINE__)
+
+static uint64_t test_rng = 42;
+static double urand(void) { return (double)(fast_rng_next(&test_rng) >> 11) / 9007199254740992.0; }
+
+/* ---------------------------------------------------------------- kernel */
+
+static void check_gemm(int M, int N, int K, int transposed_a, int threads)
+{
+    size_t lda = transposed_a ? (size_t)M + 3 : (size_t)K + 5;   /* odd strides */
+    size_t ars = transposed_a ? 1 : lda, acs = transposed_a ? lda : 1;
+    size_t asz = transposed_a ? (size_t)K * lda : (size_t)M * lda;
+    size_t ldb = (size_t)N + 16, ldc = (size_t)N + 32;
+    float *A = malloc(asz * sizeof *A), *B = malloc((size_t)K * ldb * sizeof *B);
+    float *C = malloc((size_t)M * ldc * sizeof *C);
+    double *R = malloc((size_t)M * ldc * sizeof *R);
+    assert_true(A && B && C && R);
+    for (size_t i = 0; i < asz; i++) A[i] = (float)(urand() * 2 - 1);
+    for (size_t i = 0; i < (size_t)K * ldb; i++) B[i] = (float)(urand() * 2 - 1);
+    fast_epi e = {0};
+    e.kind = FAST_EPI_STORE;
+#pragma omp parallel num_threads(threads)
+    fast_gemm(C, ldc, A, ars, acs, B, ldb, M, N, K, &e);
+    fast_gemm_naive(R, ldc, A, ars, acs, B, ldb, M, N, K);
+    double maxdiff = 0;
+    for (int m = 0; m < M; m++)
+        for (int j = 0; j < N; j++) {
+            double d = fabs(C[(size_t)m * ldc + j] - R[(size_t)m * ldc + j]);
+            maxdiff = d > maxdiff ? d : maxdiff;
+            /* float sums of K products of size <= 1: error ~ K * 2^-24 */
+            assert_close(C[(size_t)m * ldc + j], R[(size_t)m * ldc + j], 1e-6 * K, 1e-5);
+        }
+    free(A); free(B); free(C); free(R);
+}
+
+static void test_gemm_shapes(void **state)
+{
+    (void)state;
+    static const int shapes[][3] = {{1, 16, 1}, {5, 16, 3}, {6, 64, 7}, {7, 80, 13},
+                                    {13, 128, 33}, {64, 128, 784}, {784, 16, 64},
+                                    {3, 48, 200}, {11, 32, 1}, {19, 112, 9}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 2; t++)
+            for (int th = 1; th <= 2; th++)
+                check_gemm(shapes[s][0], shapes[s][1], shapes[s][2], t, th);
+}
+
+/* ---------------------------------------------------------------- reference */
+
+/* A double network with the same shape as a fast_net: W[l][j*n_{l-1}+i]. */
+typedef struct {
+    int L, size[FAST_MAX_LAYERS + 1];
+    fast_act act;
+    fast_loss loss;
+    double *W[FAST_MAX_LAYERS + 1], *b[FAST_MAX_LAYERS + 1];
+    double *dW[FAST_MAX_LAYERS + 1], *db[FAST_MAX_LAYERS + 1];
+    double *a[FAST_MAX_LAYERS + 1], *d[FAST_MAX_LAYERS + 1];  /* (nb, n_l) */
+} ref_net;
+
+static double ref_g(fast_act act, double z)
+{
+    switch (act) {
+    case FAST_ACT_RELU: return z > 0 ? z : 0;
+    case FAST_ACT_LOGISTIC: return 1 / (1 + exp(-z));
+    case FAST_ACT_TANH: return tanh(z);
+    default: return z;
+    }
+}
+
+static double ref_dg(fast_act act, double a)
+{
+    switch (act) {
+    case FAST_ACT_RELU: return a > 0 ? 1 : 0;
+    case FAST_ACT_LOGISTIC: return a * (1 - a);
+    case FAST_ACT_TANH: return 1 - a * a;
+    default: return 1;
+    }
+}
+
+static void ref_from_fast(ref_net *r, const fast_net *f, int nb)
+{
+    memset(r, 0, sizeof *r);
+    r->L = f->n_layers;
+    r->act = f->act;
+    r->loss = f->loss;
+    for (int l = 0; l <= r->L; l++) {
+        r->size[l] = f->size[l];
+        r->a[l] = calloc((size_t)nb * f->size[l], sizeof(double));
+        r->d[l] = calloc((size_t)nb * f->size[l], sizeof(double));
+    }
+    for (int l = 1; l <= r->L; l++) {
+        size_t nw = (size_t)f->size[l] * f->size[l - 1];
+        r->W[l] = malloc(nw * sizeof(double));
+        r->dW[l] = calloc(nw, sizeof(double));
+        r->b[l] = malloc((size_t)f->size[l] * sizeof(double));
+        r->db[l] = calloc((size_t)f->size[l], sizeof(double));
+        for (int j = 0; j < f->size[l]; j++) {
+            r->b[l][j] = f->b[l][j];
+            for (int i = 0; i < f->size[l - 1]; i++)
+                r->W[l][(size_t)j * f->size[l - 1] + i] = *fast_w(f, l, j, i);
+        }
+    }
+}
+
+static void ref_free(ref_net *r)
+{
+    for (int l = 0; l <= r->L; l++) {
+        free(r->a[l]); free(r->d[l]);
+        free(r->W[l]); free(r->dW[l]); free(r->b[l]); free(r->db[l]);
+    }
+}
+
+/* Forward + loss (batch mean J) for inputs x (nb, n_0) and labels y. */
+static double ref_forward(ref_net *r, const double *x, const uint8_t *y, int nb)
+{
+    const int L = r->L;
+    double J = 0;
+    memcpy(r->a[0], x, sizeof(double) * (size_t)nb * r->size[0]);
+    for (int l = 1; l <= L; l++) {
+        int nin = r->size[l - 1], nout = r->size[l];
+        for (int n = 0; n < nb; n++)
+            for (int j = 0; j < nout; j++) {
+                double z = r->b[l][j];                          /* in_j = b_j + sum_i w_ji a_i */
+                for (int i = 0; i < nin; i++)
+                    z += r->W[l][(size_t)j * nin + i] * r->a[l - 1][(size_t)n * nin + i];
+                int softmax_out = l == L && r->loss == FAST_LOSS_SOFTMAX_CE;
+                r->a[l][(size_t)n * nout + j] = softmax_out ? z : ref_g(r->act, z);
+            }
+    }
+    int nL = r->size[L];
+    for (int n = 0; n < nb; n++) {
+        double *a = r->a[L] + (size_t)n * nL, Jn = 0;
+        if (r->loss == FAST_LOSS_SOFTMAX_CE) {
+            double mx = a[0], s = 0;
+            for (int j = 1; j < nL; j++) mx = fmax(mx, a[j]);
+            for (int j = 0; j < nL; j++) s += exp(a[j] - mx);
+            for (int j = 0; j < nL; j++) a[j] = exp(a[j] - mx) / s;
+            Jn = -log(a[y[n]]);
+        } else {
+            for (int j = 0; j < nL; j++) {
+                double e = (j == y[n]) - a[j];
+                Jn += e * e;
+            }
+        }
+        J += Jn / nb;
+    }
+    return J;
+}
+
+/* Backprop after ref_forward: dW, db of J. */
+static void ref_backward(ref_net *r, const uint8_t *y, int nb)
+{
+    const int L = r->L, nL = r->size[L];
+    for (int n = 0; n < nb; n++)
+        for (int j = 0; j < nL; j++) {
+            double a = r->a[L][(size_t)n * nL + j], t = (j == y[n]);
+            r->d[L][(size_t)n * nL + j] = r->loss == FAST_LOSS_SOFTMAX_CE
+                ? (a - t) / nb : -2 * (t - a) * ref_dg(r->act, a) / nb;
+        }
+    for (int l = L; l >= 1; l--) {
+        int nin = r->size[l - 1], nout = r->size[l];
+        for (int j = 0; j < nout; j++) {
+            r->db[l][j] = 0;
+            for (int n = 0; n < nb; n++) r->db[l][j] += r->d[l][(size_t)n * nout + j];
+            for (int i = 0; i < nin; i++) {
+                double s = 0;
+                for (int n = 0; n < nb; n++)
+                    s += r->d[l][(size_t)n * nout + j] * r->a[l - 1][(size_t)n * nin + i];
+                r->dW[l][(size_t)j * nin + i] = s;
+            }
+        }
+        if (l > 1)  /* Delta_i = g'(in_i) sum_j w_ji Delta_j */
+            for (int n = 0; n < nb; n++)
+                for (int i = 0; i < nin; i++) {
+                    double s = 0;
+                    for (int j = 0; j < nout; j++)
+                        s += r->W[l][(size_t)j * nin + i] * r->d[l][(size_t)n * nout + j];
+                    r->d[l - 1][(size_t)n * nin + i] = s * ref_dg(r->act, r->a[l - 1][(size_t)n * nin + i]);
+                }
+    }
+}
+
+/* ---------------------------------------------------------------- fixtures */
+
+typedef struct {
+    fast_net *net;
+    uint8_t *img, *lab;   /* nb images of n_0 pixels, nb labels */
+    double *x;            /* img / 255 in double */
+    int nb;
+} problem;
+
+static void make_problem(problem *p, const int *sizes, int n, fast_act act, fast_loss loss,
+                         int nb, int velocity, uint64_t seed)
+{
+    uint64_t rng = fast_rng_seed(seed);
+    p->nb = nb;
+    p->net = fast_net_new(sizes, n, act, loss, nb, velocity);
+    assert_non_null(p->net);
+    fast_net_init(p->net, &rng);
+    for (int l = 1; l < n; l++)          /* non-zero biases exercise db */
+        for (int j = 0; j < sizes[l]; j++)
+            p->net->b[l][j] = 0.1f * (float)((int)(fast_rng_next(&rng) % 11) - 5);
+    p->img = malloc((size_t)nb * sizes[0]);
+    p->lab = malloc((size_t)nb);
+    p->x = malloc(sizeof(double) * (size_t)nb * sizes[0]);
+    for (int k = 0; k < nb * sizes[0]; k++) {
+        p->img[k] = (uint8_t)(fast_rng_next(&rng) % 256);
+        p->x[k] = (float)p->img[k] * (1.0f / 255.0f);   /* the same float the fast path sees */
+    }
+    for (int k = 0; k < nb; k++)
+        p->lab[k] = (uint8_t)(fast_rng_next(&rng) % (uint64_t)sizes[n - 1]);
+}
+
+static void free_problem(problem *p)
+{
+    fast_net_free(p->net);
+    free(p->img); free(p->lab); free(p->x);
+}
+
+static const int SHAPES[][5] = {{3, 4, 3, 0, 0},   {7, 5, 3, 0, 0},  {20, 17, 9, 4, 0},
+                                {33, 16, 10, 0, 0}, {5, 70, 2, 0, 0}, {9, 6, 5, 4, 3}};
+
+static int shape_len(const int *s)
+{
+    int n = 0;
+    while (n < 5 && s[n]) n++;
+    return n;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* The reference is right: central differences of J against ref_backward,
+ * with the guard that the gradient is not all zero. */
+static void test_reference_gradcheck(void **state)
+{
+    (void)state;
+    for (int act = FAST_ACT_RELU; act <= FAST_ACT_TANH; act++)
+        for (int loss = 0; loss <= 1; loss++) {
+            problem p;
+            int sizes[] = {6, 5, 4, 3};
+            make_problem(&p, sizes, 4, (fast_act)act, (fast_loss)loss, 3, 0, 7);
+            ref_net r;
+            ref_from_fast(&r, p.net, p.nb);
+            ref_forward(&r, p.x, p.lab, p.nb);
+            ref_backward(&r, p.lab, p.nb);
+            double norm = 0;
+            for (int l = 1; l <= r.L; l++)
+                for (int k = 0; k < r.size[l] * r.size[l - 1]; k++) {
+                    double w0 = r.W[l][k], h = 1e-6;
+                    r.W[l][k] = w0 + h;
+                    double Jp = ref_forward(&r, p.x, p.lab, p.nb);
+                    r.W[l][k] = w0 - h;
+                    double Jm = ref_forward(&r, p.x, p.lab, p.nb);
+                    r.W[l][k] = w0;
+                    norm += fabs(r.dW[l][k]);
+                    assert_close((Jp - Jm) / (2 * h), r.dW[l][k], 1e-7, 1e-5);
+                }
+            assert_true(norm > 1e-3);         /* the all-zero guard */
+            ref_free(&r);
+            free_problem(&p);
+        }
+}
+
+/* forward values, J and dJ/dW, dJ/db of the fast path against the reference */
+static void test_forward_backward_agree(void **state)
+{
+    (void)state;
+    for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++)
+        for (int act = FAST_ACT_RELU; act <= FAST_ACT_TANH; act++)
+            for (int loss = 0; loss <= 1; loss++)
+                for (int th = 1; th <= 2; th++) {
+                    problem p;
+                    int n = shape_len(SHAPES[s]), nb = 5 + (int)s;
+                    make_problem(&p, SHAPES[s], n, (fast_act)act, (fast_loss)loss, nb, 0, 11 + s);
+                    fast_net *f = p.net;
+                    ref_net r;
+                    ref_from_fast(&r, f, nb);
+                    double J = ref_forward(&r, p.x, p.lab, nb);
+                    ref_backward(&r, p.lab, nb);
+
+                    fast_grads g;
+                    memset(&g, 0, sizeof g);
+                    for (int l = 1; l < n; l++) {
+                        g.dwt[l] = calloc((size_t)f->size[l - 1] * f->ld[l], sizeof(float));
+                        g.db[l] = calloc((size_t)f->ld[l], sizeof(float));
+                    }
+#pragma omp parallel num_threads(th)
+                    {
+                        fast_input_u8(f, p.img, (size_t)f->size[0], NULL, 0, nb);
+                        fast_forward(f, nb);
+                        fast_loss_grad(f, p.lab, NULL, 0, nb);
+                        fast_backward(f, nb, &g, 0, 0, 0);
+                    }
+                    double Jf = 0;
+                    for (int k = 0; k < nb; k++) Jf += f->loss_n[k];
+                    assert_close(Jf / nb, J, 1e-7, 1e-5);
+                    for (int l = 1; l < n; l++) {
+                        double scale = 0;  /* gradients near 0 are compared to the layer's scale */
+                        for (int k = 0; k < f->size[l] * f->size[l - 1]; k++)
+                            scale = fmax(scale, fabs(r.dW[l][k]));
+                        for (int k = 0; k < nb * f->size[l]; k++)
+                            assert_close(f->a[l][(size_t)(k / f->size[l]) * f->ld[l] + k % f->size[l]],
+                                         r.a[l][k], 1e-6, 1e-5);
+                        for (int j = 0; j < f->size[l]; j++) {
+                            assert_close(g.db[l][j], r.db[l][j], 1e-5 * scale + 1e-9, 1e-5);
+                            for (int i = 0; i < f->size[l - 1]; i++)
+                                assert_close(g.dwt[l][(size_t)i * f->ld[l] + j],
+                                             r.dW[l][(size_t)j * f->size[l - 1] + i],
+                                             1e-5 * scale + 1e-9, 1e-5);
+                            for (int j2 = f->size[l]; j2 < f->ld[l]; j2++)  /* padding stays 0 */
+                                assert_true(g.dwt[l][j2] == 0.0f);
+                        }
+                        free(g.dwt[l]);
+                        free(g.db[l]);
+                    }
+                    ref_free(&r);
+                    free_problem(&p);
+                }
+}
+
+/* One SGD step (rate, decay, momentum twice) equals the reference update. */
+static void test_sgd_step_agrees(void **state)
+{
+    (void)state;
+    const float alpha = 0.3f, lambda = 0.01f, mu = 0.9f;
+    for (int act = FAST_ACT_RELU; act <= FAST_ACT_TANH; act++)
+        for (int loss = 0; loss <= 1; loss++)
+            for (int with_mu = 0; with_mu <= 1; with_mu++) {
+                problem p;
+                int sizes[] = {20, 17, 9, 4};
+                make_problem(&p, sizes, 4, (fast_act)act, (fast_loss)loss, 6, with_mu, 99);
+                fast_net *f = p.net;
+                ref_net r;
+                ref_from_fast(&r, f, p.nb);
+                double *vW[4] = {0}, *vb[4] = {0};
+                for (int l = 1; l <= 3; l++) {
+                    vW[l] = calloc((size_t)sizes[l] * sizes[l - 1], sizeof(double));
+                    vb[l] = calloc((size_t)sizes[l], sizeof(double));
+                }
+                for (int step = 0; step < 2; step++) {
+                    ref_forward(&r, p.x, p.lab, p.nb);
+                    ref_backward(&r, p.lab, p.nb);
+                    for (int l = 1; l <= 3; l++) {
+                        for (int k = 0; k < sizes[l] * sizes[l - 1]; k++) {
+                            double gr = r.dW[l][k] + 2 * lambda * r.W[l][k];
+                            if (with_mu) {
+                                vW[l][k] = mu * vW[l][k] - alpha * gr;
+                                r.W[l][k] += vW[l][k];
+                            } else
+                                r.W[l][k] -= alpha * gr;
+                        }
+                        for (int j = 0; j < sizes[l]; j++) {
+                            if (with_mu) {
+                                vb[l][j] = mu * vb[l][j] - alpha * r.db[l][j];
+                                r.b[l][j] += vb[l][j];
+                            } else
+                                r.b[l][j] -= alpha * r.db[l][j];
+                        }
+                    }
+#pragma omp parallel num_threads(2)
+                    {
+                        fast_input_u8(f, p.img, (size_t)sizes[0], NULL, 0, p.nb);
+                        fast_forward(f, p.nb);
+                        fast_loss_grad(f, p.lab, NULL, 0, p.nb);
+                        fast_backward(f, p.nb, NULL, alpha, lambda, with_mu ? mu : 0.0f);
+                    }
+                }
+                for (int l = 1; l <= 3; l++) {
+                    for (int j = 0; j < sizes[l]; j++) {
+                        assert_close(f->b[l][j], r.b[l][j], 1e-6, 1e-5);
+                        for (int i = 0; i < sizes[l - 1]; i++)
+                            assert_close(*fast_w(f, l, j, i), r.W[l][(size_t)j * sizes[l - 1] + i],
+                                         1e-6, 1e-5);
+                    }
+                    free(vW[l]);
+                    free(vb[l]);
+                }
+                ref_free(&r);
+                free_problem(&p);
+            }
+}
+
+/* ---------------------------------------------------------------- training */
+
+/* A synthetic 3-class set: class c lights up block c of 4x4 images. */
+static void make_set(fast_set *s, uint32_t count, uint64_t seed)
+{
+    uint64_t rng = fast_rng_seed(seed);
+    memset(s, 0, sizeof *s);
+    s->images.count = s->labels.count = count;
+    s->images.rows = s->images.cols = 4;
+    s->labels.rows = s->labels.cols = 1;
+    s->images.data = malloc((size_t)count * 16);
+    s->labels.data = malloc(count);
+    assert_true(s->images.data && s->labels.data);
+    for (uint32_t n = 0; n < count; n++) {
+        int c = (int)(fast_rng_next(&rng) % 3);
+        s->labels.data[n] = (uint8_t)c;
+        for (int k = 0; k < 16; k++) {
+            int hot = k / 5 == c;
+            s->images.data[n * 16 + k] = (uint8_t)(hot ? 150 + fast_rng_next(&rng) % 100
+                                                       : fast_rng_next(&rng) % 90);
+        }
+    }
+}
+
+static fast_net *train_synthetic(const fast_set *s, int threads, int epochs, uint64_t seed,
+                                 float mu, double *acc)
+{
+    int sizes[] = {16, 12, 3};
+    fast_net *net = fast_net_new(sizes, 3, FAST_ACT_RELU, FAST_LOSS_SOFTMAX_CE, 8, mu != 0);
+    uint64_t rng = fast_rng_seed(seed);
+    uint32_t *idx = malloc(sizeof *idx * s->images.count);
+    assert_true(net && idx);
+    fast_net_init(net, &rng);
+    for (uint32_t i = 0; i < s->images.count; i++) idx[i] = i;
+    fast_train_cfg cfg = {8, threads, 0.2f, 0.0001f, mu};
+    for (int e = 1; e <= epochs; e++) {
+        double tl, es;
+        assert_int_equal(fast_train_epoch(net, s, idx, &rng, &cfg, e, NULL, NULL, &tl, &es), FAST_OK);
+        assert_true(isfinite(tl));
+    }
+    double loss;
+    long conf[9];
+    assert_int_equal(fast_evaluate(net, s, threads, &loss, acc, conf), FAST_OK);
+    long tot = 0;
+    for (int k = 0; k < 9; k++) tot += conf[k];
+    assert_int_equal(tot, s->images.count);
+    free(idx);
+    return net;
+}
+
+static void test_training_learns_and_is_deterministic(void **state)
+{
+    (void)state;
+    fast_set s;
+    double a1, a2, a3;
+    make_set(&s, 301, 5);                     /* 301: a last, short batch */
+    fast_net *n1 = train_synthetic(&s, 1, 4, 3, 0.0f, &a1);
+    fast_net *n2 = train_synthetic(&s, 2, 4, 3, 0.0f, &a2);
+    fast_net *n3 = train_synthetic(&s, 2, 4, 3, 0.5f, &a3);
+    assert_true(a1 > 0.95);
+    assert_true(a3 > 0.95);
+    /* the same seed: bit-identical weights, whatever the thread count */
+    assert_true(n1->bytes == n2->bytes);
+    for (int l = 1; l <= 2; l++)
+        assert_memory_equal(n1->wt[l], n2->wt[l],
+                            sizeof(float) * (size_t)n1->size[l - 1] * n1->ld[l]);
+    fast_net_free(n1);
+    fast_net_free(n2);
+    fast_net_free(n3);
+    fast_set_free(&s);
+}
+
+static void test_bad_train_args(void **state)
+{
+    (void)state;
+    fast_set s;
+    make_set(&s, 10, 1);
+    int sizes[] = {15, 3};                    /* images have 16 pixels */
+    fast_net *net = fast_net_new(sizes, 2, FAST_ACT_RELU, FAST_LOSS_SSE, 4, 0);
+    uint32_t idx[10];
+    uint64_t rng = 1;
+    double tl, es;
+    fast_train_cfg cfg = {4, 1, 0.1f, 0, 0};
+    assert_int_equal(fast_train_epoch(net, &s, idx, &rng, &cfg, 1, NULL, NULL, &tl, &es), FAST_ERR_ARG);
+    fast_net_free(net);
+    fast_net_free(NULL);
+    assert_null(fast_net_new(sizes, 1, FAST_ACT_RELU, FAST_LOSS_SSE, 4, 0));
+    int zero[] = {4, 0};
+    assert_null(fast_net_new(zero, 2, FAST_ACT_RELU, FAST_LOSS_SSE, 4, 0));
+    fast_set_free(&s);
+}
+
+static void test_parse_layers(void **state)
+{
+    (void)state;
+    int sz[FAST_MAX_LAYERS + 1], n;
+    char err[256];
+    assert_int_equal(fast_parse_layers("784-128-10", sz, &n, err, sizeof err), FAST_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(sz[1], 128);
+    static const char *bad[] = {"", "784", "784-", "-3", "784--10", "784-0-10", "784-x",
+                                "1-2-3-4-5-6-7-8-9-10", "784-99999999999999999999-10",
+                                "784 -10", "+5-3"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        err[0] = '\0';
+        assert_int_equal(fast_parse_layers(bad[k], sz, &n, err, sizeof err), FAST_ERR_ARG);
+        assert_true(strlen(err) > 0);
+    }
+}
+
+/* ---------------------------------------------------------------- model file */
+
+static char tmpdir[64];
+
+static void test_model_roundtrip_and_damage(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    problem p;
+    int sizes[] = {9, 17, 4};
+    make_problem(&p, sizes, 3, FAST_ACT_TANH, FAST_LOSS_SSE, 2, 0, 5);
+    snprintf(path, sizeof path, "%s/m.bin", tmpdir);
+    assert_int_equal(fast_model_save(p.net, path, err, sizeof err), FAST_OK);
+    fast_net *q;
+    assert_int_equal(fast_model_load(&q, path, 4, 1, err, sizeof err), FAST_OK);
+    assert_int_equal(q->n_layers, 2);
+    assert_int_equal(q->act, FAST_ACT_TANH);
+    assert_int_equal(q->loss, FAST_LOSS_SSE);
+    for (int l = 1; l <= 2; l++) {
+        assert_memory_equal(q->wt[l], p.net->wt[l], sizeof(float) * (size_t)sizes[l - 1] * q->ld[l]);
+        assert_memory_equal(q->b[l], p.net->b[l], sizeof(float) * (size_t)q->ld[l]);
+    }
+    fast_net_free(q);
+
+    /* read the file, then write damaged copies */
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    assert_true(n > 100 && n < sizeof buf);
+    struct { size_t len; size_t flip; unsigned char val; fast_status want; const char *msg; } cases[] = {
+        {0, 0, 0, FAST_ERR_FORMAT, "not an nntrace"},
+        {10, (size_t)-1, 0, FAST_ERR_FORMAT, "not an nntrace"},
+        {n, 0, 'X', FAST_ERR_FORMAT, "not an nntrace"},
+        {n, 8, 7, FAST_ERR_FORMAT, "version"},
+        {n, 12, 200, FAST_ERR_FORMAT, "layers"},
+        {n, 19, 0x7f, FAST_ERR_FORMAT, "out of range"},
+        {n, 16, 10, FAST_ERR_FORMAT, "header implies"},
+        {n - 1, (size_t)-1, 0, FAST_ERR_FORMAT, "header implies"},
+        {n, 60, 0x55, FAST_ERR_FORMAT, "checksum"},
+        {n, n - 1, 0x01, FAST_ERR_FORMAT, "checksum"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        unsigned char bad[4096];
+        memcpy(bad, buf, n);
+        if (cases[k].flip != (size_t)-1)
+            bad[cases[k].flip] ^= cases[k].val ? cases[k].val : 0xff;
+        assert_int_equal(fast_write_atomic(path, bad, cases[k].len, err, sizeof err), FAST_OK);
+        q = (fast_net *)1;
+        fast_status st = fast_model_load(&q, path, 4, 0, err, sizeof err);
+        if (st != cases[k].want || !strstr(err, cases[k].msg))
+            fail_msg("case %zu: status %d, message '%s', wanted '%s'", k, st, err, cases[k].msg);
+        assert_null(q);
+    }
+    assert_int_equal(fast_model_load(&q, "/nonexistent/m.bin", 4, 0, err, sizeof err), FAST_ERR_IO);
+    /* a save into a missing folder fails cleanly */
+    assert_int_equal(fast_model_save(p.net, "/nonexistent/dir/m.bin", err, sizeof err), FAST_ERR_IO);
+    free_problem(&p);
+}
+
+/* ---------------------------------------------------------------- CLI */
+
+static void write_idx_gz(const char *name, const unsigned char *hdr, size_t nh,
+                         const unsigned char *data, size_t nd)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    gzFile g = gzopen(path, "wb");
+    assert_non_null(g);
+    assert_int_equal(gzwrite(g, hdr, (unsigned)nh), (int)nh);
+    assert_int_equal(gzwrite(g, data, (unsigned)nd), (int)nd);
+    assert_int_equal(gzclose(g), Z_OK);
+}
+
+static void write_synthetic_idx(const char *prefix, uint32_t count, uint64_t seed)
+{
+    fast_set s;
+    char name[96];
+    make_set(&s, count, seed);
+    unsigned char hi[16] = {0, 0, 8, 3, 0, 0, (unsigned char)(count >> 8), (unsigned char)count,
+                            0, 0, 0, 4, 0, 0, 0, 4};
+    unsigned char hl[8] = {0, 0, 8, 1, 0, 0, (unsigned char)(count >> 8), (unsigned char)count};
+    snprintf(name, sizeof name, "%s-images-idx3-ubyte.gz", prefix);
+    write_idx_gz(name, hi, 16, s.images.data, (size_t)count * 16);
+    snprintf(name, sizeof name, "%s-labels-idx1-ubyte.gz", prefix);
+    write_idx_gz(name, hl, 8, s.labels.data, count);
+    fast_set_free(&s);
+}
+
+static int run_cli(const char *first, ...)
+{
+    char *argv[32];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    fflush(stdout);
+    return fast_mnist_main(argc, argv);
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    char model[128], xlsx[128], model2[128];
+    write_synthetic_idx("train", 600, 1);
+    write_synthetic_idx("t10k", 90, 2);
+    snprintf(model, sizeof model, "%s/cli.bin", tmpdir);
+    snprintf(model2, sizeof model2, "%s/nodir/cli.bin", tmpdir);
+    snprintf(xlsx, sizeof xlsx, "%s/run.xlsx", tmpdir);
+
+    assert_int_equal(run_cli("mnist", "--help", NULL), 0);
+    assert_int_equal(run_cli("mnist", "--bogus", NULL), 2);
+    assert_int_equal(run_cli("mnist", "--epochs", NULL), 2);
+    assert_int_equal(run_cli("mnist", "--epochs", "-1", NULL), 2);
+    assert_int_equal(run_cli("mnist", "--rate", "nan", NULL), 2);
+    assert_int_equal(run_cli("mnist", "--act", "swish", NULL), 2);
+    assert_int_equal(run_cli("mnist", "--loss", "hinge", NULL), 2);
+    assert_int_equal(run_cli("mnist", "--layers", "784-x", NULL), 2);
+    assert_int_equal(run_cli("mnist", "--data", "/nonexistent", "--layers", "16-3", NULL), 2);
+    /* 784 inputs for 16-pixel images */
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--epochs", "1", NULL), 2);
+    /* 2 classes, but labels go to 2 */
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--layers", "16-2", NULL), 2);
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--layers", "16-3",
+                             "--trace-sample", "90", NULL), 2);
+
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--layers", "16-8-3", "--epochs", "3",
+                             "--batch", "16", "--rate", "0.3", "--threads", "2", "--json",
+                             "--save", model, "--xlsx", xlsx, "--trace-sample", "5", NULL), 0);
+    assert_int_equal(access(model, R_OK), 0);
+    assert_int_equal(access(xlsx, R_OK), 0);
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--load", model, NULL), 0);
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--load", model, "--epochs", "1",
+                             "--momentum", "0.5", "--act", "tanh", NULL), 0);
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--load", xlsx, NULL), 2);
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--layers", "16-3", "--epochs", "1",
+                             "--save", model2, NULL), 2);
+    /* a rate that makes sse with logistic units blow up is still no crash */
+    int rc = run_cli("mnist", "--data", tmpdir, "--layers", "16-3", "--epochs", "1",
+                     "--loss", "sse", "--act", "relu", "--rate", "1e5", NULL);
+    assert_true(rc == 0 || rc == 1);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/nntrace-fast-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gemm_shapes),
+        cmocka_unit_test(test_reference_gradcheck),
+        cmocka_unit_test(test_forward_backward_agree),
+        cmocka_unit_test(test_sgd_step_agrees),
+        cmocka_unit_test(test_training_learns_and_is_deterministic),
+        cmocka_unit_test(test_bad_train_args),
+        cmocka_unit_test(test_parse_layers),
+        cmocka_unit_test(test_model_roundtrip_and_damage),
+        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests_name("fast", tests, setup, teardown);
+}
