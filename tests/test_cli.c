@@ -1,0 +1,153 @@
+/*
+ * test_cli.c - the binary's exit statuses and messages: 0 ok, 1 a check
+ * failed, 2 bad usage or bad input; --help and --version everywhere.
+ */
+#include "testutil.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *bin(void)
+{
+    const char *b = getenv("NNTRACE_BIN");
+    return b && *b ? b : "build/nntrace";
+}
+
+/* Exit status of `nntrace ARGS`, with stdout+stderr captured into out. */
+static int nt(char *out, size_t size, const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "NO_COLOR=1 %s %s 2>&1", bin(), args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = '\0';
+    while (fgetc(p) != EOF) {}
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char tmpdir[64];
+
+static int make_tmp(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/nntrace-cli-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int rm_tmp(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_lesson(const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+static void test_help_version_usage(void **state)
+{
+    (void)state;
+    char out[8192], args[512];
+    assert_int_equal(nt(out, sizeof out, "--help"), 0);
+    assert_non_null(strstr(out, "gradcheck"));
+    assert_int_equal(nt(out, sizeof out, "--version"), 0);
+    assert_non_null(strstr(out, "nntrace 0."));
+    assert_int_equal(nt(out, sizeof out, ""), 2);
+    assert_int_equal(nt(out, sizeof out, "frobnicate"), 2);
+    assert_non_null(strstr(out, "unknown command 'frobnicate'"));
+    const char *cmds[] = {"run", "gradcheck", "list"};
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(args, sizeof args, "%s --help", cmds[k]);
+        assert_int_equal(nt(out, sizeof out, args), 0);
+        assert_non_null(strstr(out, "usage: nntrace"));
+    }
+    assert_int_equal(nt(out, sizeof out, "run"), 2);
+    assert_int_equal(nt(out, sizeof out, "run --bogus lessons/sauppe-forward.lesson"), 2);
+    assert_int_equal(nt(out, sizeof out, "run --digits 99 lessons/sauppe-forward.lesson"), 2);
+    assert_int_equal(nt(out, sizeof out, "run --format xml lessons/sauppe-forward.lesson"), 2);
+}
+
+static void test_run_exit_codes(void **state)
+{
+    (void)state;
+    char out[65536], args[512];
+    assert_int_equal(nt(out, sizeof out, "run lessons/sauppe-sgd-step.lesson"), 0);
+    assert_non_null(strstr(out, "in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2 = 0.1*1 + 0.1*0.4 + 0.1*0.5 = 0.19"));
+    assert_int_equal(nt(out, sizeof out, "run lessons/sauppe-forward.lesson"), 0);
+    assert_non_null(strstr(out, "in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2 = 5*1 + 1*3 + (-2)*4 = 0"));
+    /* a missing file and a bad lesson: file:line and exit 2 */
+    assert_int_equal(nt(out, sizeof out, "run /nonexistent.lesson"), 2);
+    assert_non_null(strstr(out, "/nonexistent.lesson: cannot open"));
+    const char *bad = write_lesson("bad.lesson", "title T\ninput 1 2\nlayer logistic 3\nweight w_0,3 = x\n");
+    snprintf(args, sizeof args, "run %s", bad);
+    assert_int_equal(nt(out, sizeof out, args), 2);
+    assert_non_null(strstr(out, "bad.lesson:4: 'x' is not a number"));
+    /* a lesson whose expectation is wrong: exit 1 and FAIL shown */
+    const char *wrong = write_lesson("wrong.lesson",
+        "title T\ninput 1 2\nlayer logistic 3\nweight w_0,3 = 0.1\nweight w_1,3 = 0.1\n"
+        "weight w_2,3 = 0.1\nexample 0.4 0.5\nexpect in_3 = 0.20\nexpect a_3 = 0.5474\n");
+    snprintf(args, sizeof args, "run %s", wrong);
+    assert_int_equal(nt(out, sizeof out, args), 1);
+    assert_non_null(strstr(out, "FAIL in_3 = 0.2 (trace: 0.19)"));
+    assert_non_null(strstr(out, "1 of 2 expectations hold"));
+    /* exact mode on a hand-rounded lesson does not claim the lecture's values */
+    assert_int_equal(nt(out, sizeof out, "run --exact lessons/sauppe-forward.lesson"), 0);
+    assert_non_null(strstr(out, "a_4 = g(in_4) = 1/(1+exp(-(-1))) = 0.27"));
+    assert_non_null(strstr(out, "expectations not checked"));
+    assert_int_equal(nt(out, sizeof out, "run --exact --digits 4 lessons/sauppe-forward.lesson"), 0);
+    assert_non_null(strstr(out, "= (-1)*1 + 4*0.5 + 2*0.2689 = 1.5379"));
+}
+
+static void test_formats_and_passes(void **state)
+{
+    (void)state;
+    char out[65536];
+    assert_int_equal(nt(out, sizeof out, "run --format json lessons/sauppe-sgd-step.lesson"), 0);
+    assert_non_null(strstr(out, "\"name\": \"in_3\", \"kind\": \"in\", \"pass\": \"forward\", \"j\": 3"));
+    assert_non_null(strstr(out, "\"operands\": [\"w_0,3\", \"a_0\", \"w_1,3\", \"x_1\", \"w_2,3\", \"x_2\"]"));
+    assert_int_equal(nt(out, sizeof out, "run --format csv lessons/sauppe-sgd-step.lesson"), 0);
+    assert_non_null(strstr(out, "id,name,kind,pass,j,i,step,example,formula,substituted,value,operands\n"));
+    assert_non_null(strstr(out, ",\"w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\",0.1*1 + 0.1*0.4 + 0.1*0.5,0.19,"));
+    assert_int_equal(nt(out, sizeof out, "run --passes backward lessons/sauppe-sgd-step.lesson"), 0);
+    assert_non_null(strstr(out, "delta_3 = -2*err_3*g'(in_3)"));
+    assert_null(strstr(out, "in_3 = w_0,3"));
+    assert_int_equal(nt(out, sizeof out, "run --unicode --no-color lessons/sauppe-sgd-step.lesson"), 0);
+    assert_non_null(strstr(out, "Δ₃ = -2·err₃·g'(in₃)"));
+    assert_non_null(strstr(out, "w₀,₃⁽¹⁾ = w₀,₃ - α·∂J/∂w₀,₃"));
+}
+
+static void test_gradcheck_and_list(void **state)
+{
+    (void)state;
+    char out[65536], args[512];
+    assert_int_equal(nt(out, sizeof out, "gradcheck lessons/sauppe-sgd-step.lesson"), 0);
+    assert_non_null(strstr(out, "max relative error"));
+    assert_int_equal(nt(out, sizeof out, "gradcheck lessons/sauppe-forward.lesson"), 2);  /* no targets */
+    assert_int_equal(nt(out, sizeof out, "list"), 0);
+    assert_non_null(strstr(out, "sauppe-forward"));
+    assert_non_null(strstr(out, "CS 457/557 Lecture 07-2a"));
+    snprintf(args, sizeof args, "list %s/none", tmpdir);
+    assert_int_equal(nt(out, sizeof out, args), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_version_usage),
+        cmocka_unit_test(test_run_exit_codes),
+        cmocka_unit_test(test_formats_and_passes),
+        cmocka_unit_test(test_gradcheck_and_list),
+    };
+    return cmocka_run_group_tests_name("cli", tests, make_tmp, rm_tmp);
+}

@@ -1,0 +1,238 @@
+/*
+ * test_engine.c - the scalar engine: backprop against central differences on
+ * seeded random networks for every activation x loss pair, and the training
+ * loop's bookkeeping (untraced steps, mini-batch, decay, frozen weights).
+ */
+#include "testutil.h"
+
+#include "engine.h"
+#include "names.h"
+
+static lesson *parse_or_fail(const char *text)
+{
+    char err[1024];
+    lesson *l = lesson_parse(text, strlen(text), "t.lesson", err, sizeof err);
+    if (!l) fail_msg("%s\n--- lesson ---\n%s", err, text);
+    return l;
+}
+
+static double uniform(uint64_t *s)
+{
+    *s ^= *s << 13; *s ^= *s >> 7; *s ^= *s << 17;
+    return (double)(*s >> 11) * 0x1.0p-53;
+}
+
+/* A 3-4-(3|1) network: hidden activation `hid`, output activation and loss
+ * as given, 3 examples (batch 3), seeded weights and data. */
+static char *random_lesson(const char *hid, const char *out_act, const char *loss, int n_out, uint64_t seed)
+{
+    static const size_t cap = 4096;
+    char *t = malloc(cap);
+    uint64_t s = seed * 2654435761u + 1;
+    size_t n = (size_t)snprintf(t, cap, "title gradcheck\ninput 1 2 3\nlayer %s 4 5 6 7\nlayer %s", hid, out_act);
+    for (int k = 0; k < n_out; k++) n += (size_t)snprintf(t + n, cap - n, " %d", 8 + k);
+    n += (size_t)snprintf(t + n, cap - n, "\ninit uniform -1 1 %llu\nloss %s\nrate 0.1\nbatch 3\n",
+                          (unsigned long long)seed, loss);
+    for (int e = 0; e < 3; e++) {
+        n += (size_t)snprintf(t + n, cap - n, "example");
+        for (int k = 0; k < 3; k++) n += (size_t)snprintf(t + n, cap - n, " %.6f", 2 * uniform(&s) - 1);
+        n += (size_t)snprintf(t + n, cap - n, " ->");
+        int hot = (int)(uniform(&s) * n_out);
+        for (int k = 0; k < n_out; k++) {
+            double y = !strcmp(loss, "softmax-ce") ? (k == hot) : !strcmp(loss, "bce") ? uniform(&s) : 2 * uniform(&s) - 1;
+            n += (size_t)snprintf(t + n, cap - n, " %.6f", y);
+        }
+        n += (size_t)snprintf(t + n, cap - n, "\n");
+    }
+    return t;
+}
+
+/* max over arcs of |num - bp| / max(|num| + |bp|, 1e-6); *biggest = max |bp| */
+static double gradcheck(const lesson *l, double *biggest)
+{
+    size_t na = (size_t)l->n_arcs;
+    double *w = malloc(na * sizeof *w), *g = malloc(na * sizeof *g), J, Jp, Jm, worst = 0;
+    assert_non_null(w);
+    assert_non_null(g);
+    for (size_t a = 0; a < na; a++) w[a] = l->arcs[a].w;
+    assert_int_equal(engine_loss_grad(l, w, &J, g), 0);
+    *biggest = 0;
+    for (size_t a = 0; a < na; a++) {
+        double w0 = w[a], h = 1e-5;
+        w[a] = w0 + h; assert_int_equal(engine_loss_grad(l, w, &Jp, NULL), 0);
+        w[a] = w0 - h; assert_int_equal(engine_loss_grad(l, w, &Jm, NULL), 0);
+        w[a] = w0;
+        double num = (Jp - Jm) / (2 * h);
+        worst = fmax(worst, fabs(num - g[a]) / fmax(fabs(num) + fabs(g[a]), 1e-6));
+        *biggest = fmax(*biggest, fabs(g[a]));
+    }
+    free(w);
+    free(g);
+    return worst;
+}
+
+static void test_gradcheck_every_pair(void **state)
+{
+    (void)state;
+    static const char *const acts[] = {"identity", "logistic", "tanh", "arctan", "relu",
+                                       "leaky-relu(0.1)", "prelu(0.3)", "elu(1.5)", "softplus", "step"};
+    static const struct { const char *loss, *out; int n_out; } losses[] = {
+        {"sse", NULL, 2}, {"half-sse", NULL, 2}, {"bce", "logistic", 2}, {"softmax-ce", "softmax", 3},
+    };
+    int checked = 0;
+    for (size_t h = 0; h < sizeof acts / sizeof acts[0]; h++)
+        for (size_t k = 0; k < sizeof losses / sizeof losses[0]; k++) {
+            double pair_biggest = 0;      /* all-zero guard over the pair's seeds */
+            for (uint64_t seed = 1; seed <= 3; seed++) {
+                const char *out = losses[k].out ? losses[k].out : acts[h];
+                if (!strcmp(out, "step")) out = "identity";   /* J flat in the output: nothing to check */
+                char *t = random_lesson(acts[h], out, losses[k].loss, losses[k].n_out, seed);
+                lesson *l = parse_or_fail(t);
+                double biggest, err = gradcheck(l, &biggest);
+                if (err > 1e-6)
+                    fail_msg("hidden %s, output %s, loss %s, seed %llu: max relative error %.3g",
+                             acts[h], out, losses[k].loss, (unsigned long long)seed, err);
+                pair_biggest = fmax(pair_biggest, biggest);
+                lesson_free(l);
+                free(t);
+                checked++;
+            }
+            if (pair_biggest < 1e-3)
+                fail_msg("hidden %s, loss %s: every gradient ~0, the check proves nothing", acts[h], losses[k].loss);
+        }
+    assert_int_equal(checked, 10 * 4 * 3);
+}
+
+static const char *MAZUR =
+    "title 2-2-2\ninput 1 2\nlayer logistic 3 4\nlayer logistic 5 6\n"
+    "weight w_1,3 = 0.15\nweight w_2,3 = 0.20\nweight w_1,4 = 0.25\nweight w_2,4 = 0.30\n"
+    "weight w_0,3 = 0.35\nweight w_0,4 = 0.35\nweight w_3,5 = 0.40\nweight w_4,5 = 0.45\n"
+    "weight w_3,6 = 0.50\nweight w_4,6 = 0.55\nweight w_0,5 = 0.60\nweight w_0,6 = 0.60\n"
+    "freeze w_0,3 w_0,4 w_0,5 w_0,6\nloss half-sse\nrate 0.5\nexample 0.05 0.10 -> 0.01 0.99\n";
+
+static lesson *with_steps(const char *base, const char *extra)
+{
+    char t[4096];
+    snprintf(t, sizeof t, "%s%s", base, extra);
+    return parse_or_fail(t);
+}
+
+static void test_untraced_steps_match_traced(void **state)
+{
+    (void)state;
+    lesson *l = with_steps(MAZUR, "steps 200\ntrace 1 200\nreport 1 100 200\n");
+    engine_opts traced_all = {ENGINE_ROUND_LESSON, 1}, lesson_opts = {ENGINE_ROUND_LESSON, 0};
+    engine_result a, b;
+    char err[256];
+    assert_int_equal(engine_run(l, &traced_all, &a, err, sizeof err), 0);
+    assert_int_equal(engine_run(l, &lesson_opts, &b, err, sizeof err), 0);
+    assert_true(b.tr->n < a.tr->n / 10);          /* the untraced steps were dropped */
+    for (int k = 0; k < l->n_arcs; k++) assert_close(b.weights[k], a.weights[k], 0, 0);
+    for (int s = 0; s < 200; s++) assert_close(b.loss[s], a.loss[s], 0, 0);
+    assert_true(a.loss[199] < a.loss[0]);          /* training reduces the error */
+    /* frozen biases never move */
+    assert_close(b.weights[lesson_arc_index(l, 0, 5)], 0.60, 0, 0);
+    /* step 200 is traced: its update names carry ^(200) */
+    assert_true(trace_find(b.tr, "w_3,5^(200)") >= 0);
+    assert_true(trace_find(b.tr, "w_3,5^(100)") < 0);
+    engine_result_free(&a);
+    engine_result_free(&b);
+    lesson_free(l);
+}
+
+static void test_mazur_published_first_step(void **state)
+{
+    (void)state;
+    /* 002's worked example, exact arithmetic: E_total and the updated weights */
+    lesson *l = with_steps(MAZUR, "steps 1\n");
+    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_result r;
+    char err[256];
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    assert_close(r.tr->q[trace_find(r.tr, "a_3")].value, 0.593269992, 5e-10, 0);
+    assert_close(r.tr->q[trace_find(r.tr, "a_6")].value, 0.772928465, 5e-10, 0);
+    assert_close(r.tr->q[trace_find(r.tr, "J")].value, 0.298371109, 5e-10, 0);
+    assert_close(r.weights[lesson_arc_index(l, 3, 5)], 0.35891648, 5e-9, 0);
+    assert_close(r.weights[lesson_arc_index(l, 4, 6)], 0.561370121, 5e-10, 0);
+    assert_close(r.weights[lesson_arc_index(l, 1, 3)], 0.149780716, 5e-10, 0);
+    assert_close(r.weights[lesson_arc_index(l, 2, 4)], 0.29950229, 5e-9, 0);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
+static void test_minibatch_mean_and_decay(void **state)
+{
+    (void)state;
+    const char *t = "title mb\ninput 1\nlayer identity 2\nweight w_0,2 = 0.5\nweight w_1,2 = -1\n"
+                    "loss sse\nrate 0.1\ndecay 0.01\nbatch 2\nsteps 1\n"
+                    "example 1 -> 0\nexample 2 -> 1\n";
+    lesson *l = parse_or_fail(t);
+    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_result r;
+    char err[256];
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    /* by hand: a[1] = 0.5 - 1 = -0.5, Delta[1] = -2 (0 - (-0.5)) = -1;
+     *          a[2] = 0.5 - 2 = -1.5, Delta[2] = -2 (1 + 1.5) = -5
+     * dJ/dw_1,2 = mean(-1*1, -5*2) = -5.5; w <- -1 + 0.55 - 2*0.1*0.01*(-1) = -0.448 */
+    assert_close(r.tr->q[trace_find(r.tr, "dJ/dw_1,2")].value, -5.5, 1e-15, 0);
+    assert_close(r.tr->q[trace_find(r.tr, "dJ/dw_1,2[2]")].value, -10, 1e-15, 0);
+    assert_close(r.weights[lesson_arc_index(l, 1, 2)], -0.448, 1e-15, 0);
+    assert_close(r.loss[0], (0.25 + 6.25) / 2, 1e-15, 0);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
+static void test_names_resolve(void **state)
+{
+    (void)state;
+    const char *t = "title n\ninput 1 2\nlayer logistic 3\nlabel 3 o1\nalias w5 w_1,3\n"
+                    "weight w_0,3 = 0.1\nweight w5 = 0.1\nweight w_2,3 = 0.1\n"
+                    "loss sse\nrate 0.5\nsteps 2\nexample 0.4 0.5 -> 1\n";
+    lesson *l = parse_or_fail(t);
+    char c[96];
+    assert_int_equal(names_canonical(l, "a_o1", c, sizeof c), 0);
+    assert_string_equal(c, "a_3");
+    assert_int_equal(names_canonical(l, "w5^(1)", c, sizeof c), 0);
+    assert_string_equal(c, "w_1,3^(1)");
+    assert_int_equal(names_canonical(l, "dJ/dw5", c, sizeof c), 0);
+    assert_string_equal(c, "dJ/dw_1,3");
+    assert_int_equal(names_canonical(l, "a_1", c, sizeof c), 0);
+    assert_string_equal(c, "x_1");
+    assert_int_equal(names_canonical(l, "Delta_o1^(0)", c, sizeof c), 0);
+    assert_string_equal(c, "delta_3");
+    assert_int_equal(names_canonical(l, "g'(in_o1)[2]", c, sizeof c), 0);
+    assert_string_equal(c, "g'(in_3)[2]");
+    assert_int_equal(names_canonical(l, "in_9", c, sizeof c), -1);
+    assert_int_equal(names_canonical(l, "zz_3", c, sizeof c), -1);
+    assert_int_equal(names_canonical(l, "in_3^(x)", c, sizeof c), -1);
+    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_result r;
+    char err[256];
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    names_index *ix = names_index_new(r.tr);
+    assert_non_null(ix);
+    for (size_t id = 0; id < r.tr->n; id++) {      /* every name finds its own quantity */
+        char n[96];
+        trace_name(&r.tr->q[id], n, sizeof n);
+        long got = names_index_get(ix, n);
+        if (got < 0) fail_msg("%s not in the index", n);
+        trace_name(&r.tr->q[got], c, sizeof c);
+        assert_string_equal(c, n);
+    }
+    assert_int_equal(names_find(l, r.tr, ix, "w5^(2)"), trace_find(r.tr, "w_1,3^(2)"));
+    names_index_free(ix);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradcheck_every_pair),
+        cmocka_unit_test(test_untraced_steps_match_traced),
+        cmocka_unit_test(test_mazur_published_first_step),
+        cmocka_unit_test(test_minibatch_mean_and_decay),
+        cmocka_unit_test(test_names_resolve),
+    };
+    return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}

@@ -1,0 +1,192 @@
+/*
+ * test_eval.c - the evaluator: every activation's g' and every loss's output
+ * delta against central differences, calculator rounding, the operations.
+ */
+#include "testutil.h"
+
+#include "eval.h"
+
+static const double POINTS[] = {-2.0, -0.7, -0.1, 0.3, 1.5};
+#define N_POINTS (sizeof POINTS / sizeof POINTS[0])
+
+static double central(act_fn f, double v)
+{
+    double h = 1e-6;
+    return (act_g(f, v + h) - act_g(f, v - h)) / (2 * h);
+}
+
+static void test_activation_derivatives(void **state)
+{
+    (void)state;
+    for (int k = 0; k < ACT_COUNT; k++) {
+        if (k == ACT_SOFTMAX) continue;
+        act_fn f = {(act_kind)k, 0};
+        assert_int_equal(act_parse(act_name((act_kind)k), &f), 0);
+        double biggest = 0;
+        for (size_t p = 0; p < N_POINTS; p++) {
+            double v = POINTS[p], a = act_g(f, v);
+            double d = act_dg(f, v, a, NULL), num = central(f, v);
+            if (fabs(d - num) > 1e-7 * fmax(1, fabs(num)))
+                fail_msg("%s: g'(%g) = %.12g, central difference %.12g", act_name((act_kind)k), v, d, num);
+            biggest = fmax(biggest, fabs(d));
+        }
+        /* all-zero guard (genann): a derivative stuck at 0 would pass above */
+        if (k != ACT_STEP && biggest < 0.1) fail_msg("%s: g' is ~0 at every point", act_name((act_kind)k));
+    }
+}
+
+static void test_activation_values_and_kinks(void **state)
+{
+    (void)state;
+    act_fn f;
+    assert_int_equal(act_parse("logistic", &f), 0);
+    assert_close(act_g(f, 0.19), 0.54735762, 5e-9, 0);     /* 07-2a: ~0.5474 */
+    assert_int_equal(act_parse("leaky-relu(0.1)", &f), 0);
+    assert_close(act_g(f, -2), -0.2, 1e-15, 0);
+    assert_int_equal(act_parse("elu(2)", &f), 0);
+    assert_close(act_g(f, -1), 2 * (exp(-1) - 1), 1e-15, 0);
+    assert_int_equal(act_parse("leaky-relu", &f), 0);
+    assert_close(f.param, 0.01, 0, 0);
+    assert_int_equal(act_parse("relu(2)", &f), -1);          /* no parameter */
+    assert_int_equal(act_parse("elu(x)", &f), -1);
+    assert_int_equal(act_parse("swish", &f), -1);
+    unsigned notes = 0;
+    assert_int_equal(act_parse("relu", &f), 0);
+    assert_close(act_dg(f, 0, 0, &notes), 1.0, 0, 0);        /* 002's table: 1 for x >= 0 */
+    assert_true(notes & EVAL_NOTE_KINK);
+    notes = 0;
+    act_dg(f, 0.5, 0.5, &notes);
+    assert_int_equal(notes, 0);
+}
+
+/* J for one output neuron as a function of in (and a, y), through the
+ * evaluator's own OP_LOSS. */
+static double loss_of_in(loss_kind k, act_fn f, double in, double y)
+{
+    op_spec s = {OP_LOSS, f, k, 0, 0};
+    double x[2] = {y, act_g(f, in)};
+    return eval_apply(&s, x, 2, NULL);
+}
+
+static void test_output_deltas(void **state)
+{
+    (void)state;
+    const struct { loss_kind loss; const char *act; } cases[] = {
+        {LOSS_SSE, "logistic"}, {LOSS_SSE, "tanh"}, {LOSS_SSE, "identity"}, {LOSS_SSE, "softplus"},
+        {LOSS_HALF_SSE, "logistic"}, {LOSS_HALF_SSE, "arctan"}, {LOSS_HALF_SSE, "elu"},
+        {LOSS_BCE, "logistic"},
+    };
+    const double ys[] = {0.0, 0.3, 1.0};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        act_fn f;
+        assert_int_equal(act_parse(cases[c].act, &f), 0);
+        for (size_t p = 0; p < N_POINTS; p++)
+            for (size_t yi = 0; yi < 3; yi++) {
+                double in = POINTS[p], y = ys[yi], a = act_g(f, in), h = 1e-6;
+                double num = (loss_of_in(cases[c].loss, f, in + h, y) - loss_of_in(cases[c].loss, f, in - h, y)) / (2 * h);
+                op_spec s = {OP_DELTA_OUT, f, cases[c].loss, 0, 0};
+                double x[2];
+                if (cases[c].loss == LOSS_BCE) { x[0] = a; x[1] = y; }
+                else { x[0] = y - a; x[1] = act_dg(f, in, a, NULL); }
+                double d = eval_apply(&s, x, 2, NULL);
+                if (fabs(d - num) > 1e-6 * fmax(1, fabs(num)))
+                    fail_msg("%s on %s, in=%g y=%g: delta %.12g, central difference %.12g",
+                             loss_name(cases[c].loss), cases[c].act, in, y, d, num);
+            }
+    }
+}
+
+static void test_softmax_ce_delta(void **state)
+{
+    (void)state;
+    double in[3] = {0.5, -1.2, 2.0}, y[3] = {0, 1, 0};
+    act_fn sm = {ACT_SOFTMAX, 0};
+    op_spec act = {OP_ACT, sm, LOSS_SOFTMAX_CE, 0, 0}, loss = {OP_LOSS, sm, LOSS_SOFTMAX_CE, 0, 0};
+    op_spec del = {OP_DELTA_OUT, sm, LOSS_SOFTMAX_CE, 0, 0};
+    double biggest = 0;
+    for (int k = 0; k < 3; k++) {
+        double grad_num, Jp = 0, Jm = 0, h = 1e-6;
+        for (int sgn = -1; sgn <= 1; sgn += 2) {
+            double v[3] = {in[0], in[1], in[2]}, pairs[6];
+            v[k] += sgn * h;
+            for (int m = 0; m < 3; m++) {
+                double x[4] = {v[m], v[0], v[1], v[2]};
+                pairs[2 * m] = y[m];
+                pairs[2 * m + 1] = eval_apply(&act, x, 4, NULL);
+            }
+            *(sgn < 0 ? &Jm : &Jp) = eval_apply(&loss, pairs, 6, NULL);
+        }
+        grad_num = (Jp - Jm) / (2 * h);
+        double x[4] = {in[k], in[0], in[1], in[2]};
+        double a = eval_apply(&act, x, 4, NULL), two[2] = {a, y[k]};
+        double d = eval_apply(&del, two, 2, NULL);
+        assert_close(d, grad_num, 1e-7, 1e-6);
+        biggest = fmax(biggest, fabs(d));
+    }
+    assert_true(biggest > 0.1);
+}
+
+static void test_log_guard(void **state)
+{
+    (void)state;
+    op_spec s = {OP_LOSS, {ACT_LOGISTIC, 0}, LOSS_BCE, 0, 0};
+    double x[2] = {1.0, 0.0};         /* y = 1, a = 0: -ln 0 */
+    unsigned notes = 0;
+    double J = eval_apply(&s, x, 2, &notes);
+    assert_true(isfinite(J));
+    assert_close(J, -log(1e-12), 1e-9, 0);
+    assert_true(notes & EVAL_NOTE_LOG_GUARD);
+}
+
+static void test_round_dp(void **state)
+{
+    (void)state;
+    /* ties in decimal that binary stores just below: 07-2a's 0.21215 -> 0.2122 */
+    assert_close(round_dp(0.1 - 0.5 * -0.2243, 4), 0.2122, 1e-15, 0);
+    assert_close(round_dp(-0.11215, 4), -0.1122, 1e-15, 0);   /* half away from zero */
+    assert_close(round_dp(2.5, 0), 3, 0, 0);
+    assert_close(round_dp(-2.5, 0), -3, 0, 0);
+    assert_close(round_dp(0.268941421, 2), 0.27, 1e-15, 0);   /* 07-2c */
+    assert_close(round_dp(1.005, 2), 1.01, 1e-15, 0);
+    assert_close(round_dp(0.5473576, 4), 0.5474, 1e-15, 0);
+    assert_close(round_dp(0.24775324, 4), 0.2478, 1e-15, 0);
+    assert_close(round_dp(0.12344, 4), 0.1234, 1e-15, 0);
+    assert_close(round_dp(0.3, -1), 0.3, 0, 0);                /* off */
+}
+
+static void test_operations(void **state)
+{
+    (void)state;
+    op_spec s = {OP_WSUM, {0, 0}, 0, 0, 0};
+    double w[6] = {5, 1, 1, 3, -2, 4};                        /* 07-2c: in_3 = 0 */
+    assert_close(eval_apply(&s, w, 6, NULL), 0, 0, 0);
+    assert_true(isnan(eval_apply(&s, w, 5, NULL)));            /* odd operand count */
+    s.op = OP_UPDATE; s.p1 = 0.5; s.p2 = 0.01;
+    double u[2] = {0.1, -0.2243};                             /* w - a g - 2 a l w */
+    assert_close(eval_apply(&s, u, 2, NULL), 0.1 + 0.5 * 0.2243 - 2 * 0.5 * 0.01 * 0.1, 1e-15, 0);
+    s.op = OP_DELTA_HID;
+    double h[5] = {0.25, 0.4, -0.1, 0.5, 0.2};                /* g' (w Delta + w Delta) */
+    assert_close(eval_apply(&s, h, 5, NULL), 0.25 * (0.4 * -0.1 + 0.5 * 0.2), 1e-15, 0);
+    s.op = OP_MEAN;
+    double m[3] = {1, 2, 6};
+    assert_close(eval_apply(&s, m, 3, NULL), 3, 0, 0);
+    s.op = OP_PERCEPTRON; s.p1 = 0.1;
+    double pr[4] = {0.2, 1, 0, 0.5};                          /* w + a (y - h) x */
+    assert_close(eval_apply(&s, pr, 4, NULL), 0.25, 1e-15, 0);
+    s.op = OP_CONST;
+    assert_true(isnan(eval_apply(&s, m, 0, NULL)));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_activation_derivatives),
+        cmocka_unit_test(test_activation_values_and_kinks),
+        cmocka_unit_test(test_output_deltas),
+        cmocka_unit_test(test_softmax_ce_delta),
+        cmocka_unit_test(test_log_guard),
+        cmocka_unit_test(test_round_dp),
+        cmocka_unit_test(test_operations),
+    };
+    return cmocka_run_group_tests_name("eval", tests, NULL, NULL);
+}

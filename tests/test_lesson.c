@@ -1,0 +1,184 @@
+/*
+ * test_lesson.c - the lesson parser: good lessons load, and every kind of
+ * bad lesson gets its exact "file:line: message".
+ */
+#include "testutil.h"
+
+#include "lesson.h"
+
+/* Lines 1-9 of a valid lesson (07-2a's network). */
+#define BASE_HEAD "title T\ninput 1 2\nlayer logistic 3\n"
+#define BASE_W    "weight w_0,3 = 0.1\nweight w_1,3 = 0.1\nweight w_2,3 = 0.1\n"
+#define BASE_TAIL "loss sse\nrate 0.5\nexample 0.4 0.5 -> 1\n"
+#define BASE BASE_HEAD BASE_W BASE_TAIL
+
+static void expect_error(const char *text, size_t len, const char *want)
+{
+    char err[1024];
+    lesson *l = lesson_parse(text, len, "t.lesson", err, sizeof err);
+    if (l) {
+        lesson_free(l);
+        fail_msg("lesson parsed, expected error: %s", want);
+    }
+    if (strcmp(err, want) != 0) fail_msg("error\n  got:  %s\n  want: %s", err, want);
+}
+
+#define BAD(text, want) expect_error((text), sizeof(text) - 1, (want))
+
+static void test_valid_base(void **state)
+{
+    (void)state;
+    char err[512];
+    lesson *l = lesson_parse(BASE, strlen(BASE), "t.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    assert_int_equal(l->n_in, 2);
+    assert_int_equal(l->n_layers, 1);
+    assert_int_equal(l->n_arcs, 3);
+    assert_int_equal(l->steps, 1);             /* `rate` given: one step by default */
+    assert_int_equal(lesson_arc_index(l, 2, 3), 2);
+    assert_close(l->arcs[2].w, 0.1, 0, 0);
+    assert_close(l->ex_y[0], 1.0, 0, 0);
+    lesson_free(l);
+}
+
+static void test_bom_crlf_comments(void **state)
+{
+    (void)state;
+    const char *t = "\xEF\xBB\xBF# comment\r\ntitle  A title with  spaces  \r\ninput 1 2\r\n"
+                    "layer sigmoid 3   # alias of logistic\r\n" BASE_W BASE_TAIL;
+    char err[512];
+    lesson *l = lesson_parse(t, strlen(t), "t.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    assert_string_equal(l->title, "A title with  spaces");
+    assert_int_equal(l->layers[0].act.kind, ACT_LOGISTIC);
+    lesson_free(l);
+}
+
+static void test_labels_aliases_init(void **state)
+{
+    (void)state;
+    const char *t = "title T\ninput 1 2\nlayer relu 3 4\nlayer identity 5\n"
+                    "label 3 h1\nalias w5 w_h1,5\nweight w5 = 0.25\ninit uniform -1 1 7\n"
+                    "loss half-sse\nrate 0.1\nexample 1 2 -> 3\n";
+    char err[512];
+    lesson *l = lesson_parse(t, strlen(t), "t.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    assert_int_equal(lesson_neuron(l, "h1"), 3);
+    int a = lesson_arc_index(l, 3, 5);
+    assert_true(a >= 0);
+    assert_string_equal(l->arcs[a].alias, "w5");
+    assert_close(l->arcs[a].w, 0.25, 0, 0);
+    for (int k = 0; k < l->n_arcs; k++) assert_true(fabs(l->arcs[k].w) <= 1.0);
+    lesson_free(l);
+}
+
+static void test_bad_structure(void **state)
+{
+    (void)state;
+    BAD("", "t.lesson: empty lesson (no lines)");
+    BAD("# only a comment\n\n", "t.lesson: missing 'input' line");
+    BAD("title T\ninput 1 2\n", "t.lesson: missing 'layer' line");
+    BAD("input 1 2\nlayer logistic 3\n" BASE_W BASE_TAIL, "t.lesson: missing 'title' line");
+    BAD(BASE_HEAD BASE_W "rate 0.5\nexample 0.4 0.5 -> 1\n",
+        "t.lesson: missing 'loss' line (the examples have targets)");
+    BAD(BASE_HEAD BASE_W "loss sse\nexample 0.4 0.5 -> 1\nsteps 1\n",
+        "t.lesson: missing 'rate' line (the lesson trains)");
+    BAD(BASE_HEAD BASE_W "loss sse\nrate 0.5\n", "t.lesson: missing 'example' line");
+    BAD(BASE "foo 1\n", "t.lesson:10: unknown key 'foo'");
+    BAD(BASE "rate 0.1\n", "t.lesson:10: duplicate 'rate' (first given on line 8)");
+}
+
+static void test_bad_network(void **state)
+{
+    (void)state;
+    BAD(BASE_HEAD "weight w_0,3 = 0.1\nweight w_1,3 = 0.1\n" BASE_TAIL,
+        "t.lesson: missing weight w_2,3 (every arc needs 'weight w_2,3 = VALUE', or an 'init' line)");
+    BAD("title T\ninput 1 2\nlayer sigmoidal 3\n",
+        "t.lesson:3: unknown activation 'sigmoidal' (known: identity, step, logistic, tanh, arctan, "
+        "relu, leaky-relu(s), prelu(s), elu(a), softplus, softmax)");
+    BAD("title T\ninput 1 2\nlayer logistic\n", "t.lesson:3: layer with no neurons");
+    BAD("title T\ninput 1 2\nlayer logistic 3\nlayer logistic 3\n", "t.lesson:4: neuron 3 is already in a layer (line 3)");
+    BAD("title T\ninput 1 2\nlayer logistic 3 1\n", "t.lesson:3: neuron 1 is an input (line 2); it cannot be in a layer too");
+    BAD("title T\ninput 0 1\nlayer logistic 3\n", "t.lesson:2: neuron 0 is the bias; it cannot be an input");
+    BAD(BASE "weight w_7,3 = 1\n", "t.lesson:10: unknown neuron '7' in w_7,3");
+    BAD(BASE "weight w_3,1 = 1\n", "t.lesson:10: arc w_3,1 goes into input neuron 1");
+    BAD(BASE "weight w_3,0 = 1\n", "t.lesson:10: arc w_3,0 goes into the bias neuron 0");
+    BAD(BASE "weight w_1,3 = 2\n", "t.lesson:10: duplicate weight w_1,3 (first given on line 5)");
+    /* a cycle needs a backward arc: 4 -> 3 with 3 before 4 */
+    BAD("title T\ninput 1\nlayer logistic 3\nlayer logistic 4\narcs listed\nweight w_1,3 = 1\n"
+        "weight w_3,4 = 1\nweight w_4,3 = 1\nweight w_0,3 = 0\nweight w_0,4 = 0\n"
+        "loss sse\nrate 1\nexample 1 -> 1\n",
+        "t.lesson:8: arc w_4,3 goes backward or sideways (neuron 4 is in layer 2, neuron 3 in layer 1): "
+        "arcs must go forward, so no cycle can form");
+    BAD("title T\ninput 1 2\nlayer softmax 3 4\nlayer logistic 5\n", "t.lesson:3: softmax is only for the output layer");
+    BAD("title T\ninput 1 2\nlayer relu 3\n" BASE_W "loss bce\nrate 0.5\nexample 0.4 0.5 -> 1\n",
+        "t.lesson:7: loss bce needs a logistic output layer (its delta is a - y only there)");
+    BAD(BASE "alias w5 w_1,4\n", "t.lesson:10: unknown neuron '4' in w_1,4");
+}
+
+static void test_bad_values(void **state)
+{
+    (void)state;
+    BAD(BASE_HEAD "weight w_0,3 = abc\n", "t.lesson:4: 'abc' is not a number");
+    BAD(BASE_HEAD "weight w_0,3 = nan\n", "t.lesson:4: 'nan' is not a finite number");
+    BAD(BASE_HEAD "weight w_0,3 = -inf\n", "t.lesson:4: '-inf' is not a finite number");
+    BAD(BASE_HEAD "weight w_0,3 = 1e999\n", "t.lesson:4: '1e999' is not a finite number");
+    BAD(BASE_HEAD "weight w_0,3 = 0x10\n", "t.lesson:4: '0x10' is not a number");
+    BAD(BASE_HEAD "weight w_0,3 0.1 0.2\n", "t.lesson:4: expected 'weight NAME = VALUE'");
+    BAD(BASE "steps 99999999\n", "t.lesson:10: 99999999 is out of range (0 to 10000000)");
+    BAD(BASE "digits four\n", "t.lesson:10: 'four' is not a whole number");
+    BAD(BASE "rate -1\n", "t.lesson:10: duplicate 'rate' (first given on line 8)");
+    BAD(BASE_HEAD BASE_W "loss sse\nrate -0.5\nexample 0.4 0.5 -> 1\n", "t.lesson:8: 'rate' must not be negative");
+    BAD(BASE "example 0.4 -> 1\n", "t.lesson:10: example has 1 input value, the network has 2 input neurons");
+    BAD(BASE "example 0.4 0.5 -> 1 2\n", "t.lesson:10: example has 2 targets, the output layer has 1 neuron");
+    BAD(BASE "example 0.4 0.5\n", "t.lesson:10: either every example has targets ('-> y') or none has");
+    BAD(BASE "expect in_3 0.19 0.2\n", "t.lesson:10: expected 'expect NAME = VALUE'");
+    BAD(BASE "loss mse\n", "t.lesson:10: duplicate 'loss' (first given on line 7)");
+    BAD(BASE_HEAD BASE_W "loss mse\n", "t.lesson:7: unknown loss 'mse' (known: sse, half-sse, bce, softmax-ce)");
+    BAD(BASE "batch 5\n", "t.lesson:10: batch 5 is larger than the 1 examples");
+}
+
+static void test_bad_bytes(void **state)
+{
+    (void)state;
+    BAD("title T\x00x\n", "t.lesson:1: binary byte 0x00 at column 8: not a text file");
+    BAD("title T\ninput 1\x01 2\n", "t.lesson:2: binary byte 0x01 at column 8: not a text file");
+    char *longline = malloc(LESSON_MAX_LINE + 64);
+    assert_non_null(longline);
+    memcpy(longline, "title ", 6);
+    memset(longline + 6, 'x', LESSON_MAX_LINE);
+    longline[LESSON_MAX_LINE + 6] = '\n';
+    expect_error(longline, LESSON_MAX_LINE + 7, "t.lesson:1: line longer than 4096 characters");
+    free(longline);
+    size_t big = 10u << 20;                  /* a 10 MB line */
+    char *huge = malloc(big);
+    assert_non_null(huge);
+    memset(huge, 'a', big);
+    expect_error(huge, big, "t.lesson: lesson is larger than 1048576 bytes");
+    free(huge);
+}
+
+static void test_load_missing_file(void **state)
+{
+    (void)state;
+    char err[512];
+    assert_null(lesson_load("/nonexistent/x.lesson", err, sizeof err));
+    assert_string_equal(err, "/nonexistent/x.lesson: cannot open: No such file or directory");
+    assert_null(lesson_load("tests", err, sizeof err));
+    assert_string_equal(err, "tests: cannot read (is it a directory?)");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_base),
+        cmocka_unit_test(test_bom_crlf_comments),
+        cmocka_unit_test(test_labels_aliases_init),
+        cmocka_unit_test(test_bad_structure),
+        cmocka_unit_test(test_bad_network),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_bad_bytes),
+        cmocka_unit_test(test_load_missing_file),
+    };
+    return cmocka_run_group_tests_name("lesson", tests, NULL, NULL);
+}
