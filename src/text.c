@@ -447,9 +447,20 @@ static void json_str(strbuf *b, const char *s)
     sb_printf(b, "\"");
 }
 
+/* The shortest %g form that reads back as exactly v. */
+static void sb_exact(strbuf *b, double v)
+{
+    char buf[40];
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    sb_printf(b, "%s", buf);
+}
+
 static void json_num(strbuf *b, double v)
 {
-    if (isfinite(v)) sb_printf(b, "%.17g", v);
+    if (isfinite(v)) sb_exact(b, v);
     else sb_printf(b, "null");
 }
 
@@ -541,7 +552,9 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
             free(vals);
         }
         csv_field(&b, f.s ? f.s : "");
-        sb_printf(&b, ",%.17g,", q->value);
+        sb_printf(&b, ",");
+        sb_exact(&b, q->value);
+        sb_printf(&b, ",");
         f.len = 0;
         if (f.s) f.s[0] = '\0';
         for (uint32_t k = 0; k < q->nops; k++) {
@@ -562,6 +575,30 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
  * Expectations
  * ---------------------------------------------------------------------- */
 
+/* "expect A = B": a fact the lecture argues (Delta_3 = Delta_4), checked to
+ * the lesson's digits: both values round to the same print. Returns 1 if
+ * it fails. */
+static int check_same(FILE *out, const lesson *l, const engine_result *r, const names_index *ix,
+                      const lesson_expect *e, int color)
+{
+    long a = names_find(l, r->tr, ix, e->name), b = names_find(l, r->tr, ix, e->same);
+    if (a < 0 || b < 0) {
+        fprintf(out, "  %sFAIL%s %s = %s: no quantity '%s' in the trace (line %d)\n",
+                color ? "\033[31m" : "", color ? "\033[0m" : "", e->name, e->same,
+                a < 0 ? e->name : e->same, e->line);
+        return 1;
+    }
+    double va = r->tr->q[a].value, vb = r->tr->q[b].value;
+    int ok = round_dp(va, l->digits) == round_dp(vb, l->digits);
+    char sa[64], sb[64];
+    text_num(va, l->digits, sa, sizeof sa);
+    text_num(vb, l->digits, sb, sizeof sb);
+    fprintf(out, "  %s%s%s %s = %s (trace: %s and %s, to %d decimals)\n",
+            color ? (ok ? "\033[32m" : "\033[31m") : "", ok ? "ok  " : "FAIL",
+            color ? "\033[0m" : "", e->name, e->same, sa, sb, l->digits);
+    return !ok;
+}
+
 int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, int color)
 {
     if (l->n_expects == 0) return 0;
@@ -570,6 +607,10 @@ int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, 
     fprintf(out, "\nexpectations (the lecture's printed values, each to its last digit)\n");
     for (int k = 0; k < l->n_expects; k++) {
         const lesson_expect *e = &l->expects[k];
+        if (e->same[0]) {
+            failed += check_same(out, l, r, ix, e, color);
+            continue;
+        }
         long id = names_find(l, r->tr, ix, e->name);
         char want[64], got[64];
         text_num(e->value, e->decimals, want, sizeof want);
