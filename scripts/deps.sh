@@ -2,7 +2,8 @@
 # Install the Debian packages nntrace needs, only when some are missing.
 # Runs as root on the project machines; otherwise prints the apt-get line.
 set -eu
-PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev"
+# graphviz (dot), gnumeric (ssconvert) and tmux are used by the test suite.
+PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux"
 [ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do
