@@ -1,0 +1,163 @@
+/*
+ * judge.h - is a student's number for one quantity right? (shared by the
+ * grader, `nntrace check`, and the quiz, `nntrace quiz`)
+ *
+ * A student answers quantities of a trace (trace.h) one at a time. Each
+ * answer gets one of four verdicts:
+ *
+ *   correct  the number matches the engine's value to the tolerance (below),
+ *            or every operand the student gave was judged correct and the
+ *            number matches the operation applied to those answers (a student
+ *            who carries hand-rounded intermediates is right);
+ *   carried  (error carried forward, ECF) not correct, but some operand the
+ *            student gave was not correct and the number matches the
+ *            quantity's operation applied to the student's OWN operand
+ *            answers (operands not given: the values the engine used);
+ *   wrong    neither;
+ *   missing  no answer.
+ *
+ * The ECF value is computed by eval_apply (eval.h) over the quantity's own
+ * op_spec and operand ids in the trace: no formula is written here.
+ *
+ * Tolerance rule, exactly. Let r be a reference value (the engine's value,
+ * or the ECF value) and D the lesson's display decimals (lesson.digits):
+ *   tol(r) = the stated tolerance, when the lesson or caller states one
+ *            (judge_rule.tol > 0); otherwise half a unit of r's last
+ *            displayed digit, as text_num shows r:
+ *              |r| >= 0.5e-D : tol = 0.5 * 10^-D
+ *              0 < |r| < 0.5e-D (shown as d.ddde-N with D significant
+ *                        digits): tol = 0.5 * 10^(floor(log10|r|) - (D-1))
+ *              r == 0    : tol = 0.5 * 10^-D
+ *   and an answer s matches r when |s - r| <= tol(r) * (1 + 1e-9).
+ * A tie (exactly half a unit off, as 0.2121 or 0.2122 for 0.21215) matches.
+ * The references r for "correct" are: the engine's value; the value of the
+ * same quantity in the hand-rounded trace judge_rule.hand (when given); and
+ * the operation over the student's own operands when they were all correct.
+ * So with D = 4, 0.5474, .5474, 5.474e-1 and 0.54736 all match 0.54735762;
+ * 0.547 and 0.55 do not (they carry fewer digits than the lesson prints);
+ * and the lecture's hand-carried w_0,3^(1) = 0.2122 (exact value 0.2121454)
+ * is correct through the hand-rounded trace.
+ *
+ * Order: a verdict depends on the verdicts of the operands, and operand ids
+ * are smaller than the quantity's id (trace.h), so judge answers in id
+ * order (the grader does; the quiz asks in trace order).
+ *
+ * Ownership: a judge_sheet is owned by its creator (judge_sheet_free); the
+ * trace it was made for must outlive it and must not change.
+ */
+#ifndef NNTRACE_JUDGE_H
+#define NNTRACE_JUDGE_H
+
+#include <stddef.h>
+
+#include "trace.h"
+
+/* ------------------------------------------------------------------------
+ * A student's number
+ * ---------------------------------------------------------------------- */
+
+typedef enum {
+    JNUM_OK = 0,
+    JNUM_EMPTY,       /* nothing but blanks: an unanswered line */
+    JNUM_SYNTAX,      /* not a decimal number (letters, two dots, hex, ...) */
+    JNUM_PERCENT,     /* a trailing '%': not a number here */
+    JNUM_NONFINITE,   /* nan, inf, infinity (any case, any sign) */
+    JNUM_RANGE,       /* finite in writing but too large for a double (1e999) */
+    JNUM_COMMA,       /* a decimal comma (0,5474) */
+} judge_num_status;
+
+/* Parse a student's number from s[0 .. len) (need not be NUL-terminated;
+ * NUL bytes inside are a syntax error). Blanks (space, tab) around it are
+ * ignored. Accepted: [+-] digits [. digits] [(e|E) [+-] digits], with at
+ * least one digit before or after the point: 0.5474 .5474 5.474e-1
+ * 5.474E-01 -0 +3 7. Rejected: 54.74%, nan, inf, 0x1p-1, 1,5, 1e999.
+ * On JNUM_OK stores the value in *value (-0 as 0) and, if decimals is not
+ * NULL, the decimals written counting the exponent (5.474e-1 -> 4,
+ * 12e2 -> 0) in *decimals. Never reads beyond len. */
+judge_num_status judge_parse_number(const char *s, size_t len, double *value, int *decimals);
+
+/* A short English reason for a status ("a trailing % is not a number"). */
+const char *judge_num_strerror(judge_num_status st);
+
+/* ------------------------------------------------------------------------
+ * Verdicts
+ * ---------------------------------------------------------------------- */
+
+typedef enum {
+    JUDGE_MISSING = 0,
+    JUDGE_CORRECT,
+    JUDGE_CARRIED,
+    JUDGE_WRONG,
+} judge_verdict;
+
+/* "missing", "correct", "carried forward", "wrong". */
+const char *judge_verdict_name(judge_verdict v);
+
+/* How answers are matched. */
+typedef struct {
+    int    digits;    /* the lesson's display decimals D (lesson.digits) */
+    double tol;       /* absolute tolerance; <= 0: the half-unit rule above */
+    const trace *hand;  /* optional (NULL): the same lesson run in hand-rounding
+                           mode with D decimals, i.e. engine_run with
+                           engine_opts.round = lesson.digits and the same
+                           trace_all, when the lesson itself does not round.
+                           Its value for the same id also counts as correct
+                           (a student carrying the printed digits is right).
+                           Ignored unless it has the same quantities. */
+} judge_rule;
+
+/* The tolerance tol(r) of the rule above. */
+double judge_tolerance(const judge_rule *rule, double r);
+
+/* Does s match r under the rule? NaN or inf never match. */
+int judge_match(const judge_rule *rule, double s, double r);
+
+/* The answers a student has given so far, by quantity id. */
+typedef struct {
+    size_t         n;         /* == the trace's n when made */
+    double        *value;     /* [n] the student's number (valid when given) */
+    unsigned char *given;     /* [n] 1 when answered */
+    unsigned char *verdict;   /* [n] judge_verdict, JUDGE_MISSING if not given */
+} judge_sheet;
+
+/* An empty sheet for trace tr; NULL when out of memory. */
+judge_sheet *judge_sheet_new(const trace *tr);
+void judge_sheet_free(judge_sheet *s);    /* NULL is a no-op */
+
+/* The outcome of judging one answer. */
+typedef struct {
+    judge_verdict verdict;
+    double truth;        /* the engine's value of the quantity */
+    double ecf;          /* the operation over the student's own operand
+                            answers (operands not given: the engine's
+                            operand values); equals the engine's value when
+                            no operand was given; NaN for given constants
+                            (weights, inputs) which have no operation */
+    int    ecf_differs;  /* 1 when some operand the student gave was not
+                            judged correct (so ecf is the student's chain) */
+    unsigned first_bad;  /* id of the first such operand (when ecf_differs) */
+    double hand;         /* the hand-rounded trace's value, NaN without one */
+    double tol;          /* tol(truth) */
+} judge_result;
+
+/* Judge the answer `value` for quantity id of tr (id < tr->n == sheet->n),
+ * given the answers and verdicts already recorded in sheet for its operands.
+ * Does not record it: call judge_record for that. Returns 0, or -1 when out
+ * of memory or id is out of range (then *res is the MISSING verdict). */
+int judge_answer(const trace *tr, const judge_sheet *sheet, size_t id, double value,
+                 const judge_rule *rule, judge_result *res);
+
+/* The ECF value alone: quantity id's operation over the sheet's answers for
+ * its operands, the engine's operand values where none was given. NaN for
+ * constants or out of memory. *differs (may be NULL) as in judge_result. */
+double judge_ecf_value(const trace *tr, const judge_sheet *sheet, size_t id, int *differs,
+                       unsigned *first_bad);
+
+/* Record an answer and its verdict so later quantities see it. */
+void judge_record(judge_sheet *sheet, size_t id, double value, judge_verdict v);
+
+/* Both: judge the answer, record it, and return the verdict in *res. */
+int judge_and_record(const trace *tr, judge_sheet *sheet, size_t id, double value,
+                     const judge_rule *rule, judge_result *res);
+
+#endif
