@@ -1,0 +1,353 @@
+/*
+ * netdraw.c - the network as a terminal drawing and as Graphviz DOT.
+ *
+ * Columns of the terminal drawing: column 0 holds the bias neuron 0 (row 0)
+ * and the inputs (rows 1..), column c >= 1 holds processing layer c (rows
+ * 1..). Every cell is built in ASCII and padded to its column's width before
+ * any Unicode replacement, so the columns stay aligned either way.
+ *
+ * DOT: one node per neuron (n<id>), one edge per arc; the weight on arc
+ * (i, j) at iteration t is the operand in_j^(t) was computed from, found in
+ * the trace, so the picture shows exactly what the trace used.
+ */
+#include "netdraw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Terminal drawing
+ * ---------------------------------------------------------------------- */
+
+/* "0-2" / "0,3,4": the sorted sources of the arcs into j, runs of three or
+ * more as ranges, cut at about 32 characters. */
+static void sources(strbuf *b, const lesson *l, int j)
+{
+    int lo = l->arc_in[j], hi = l->arc_in[j + 1];
+    size_t start = b->len;
+    if (lo == hi) { sb_printf(b, "-"); return; }
+    for (int a = lo; a < hi;) {
+        int run = a;
+        while (run + 1 < hi && l->arcs[run + 1].i == l->arcs[run].i + 1) run++;
+        if (a > lo) sb_printf(b, ",");
+        if (b->len - start > 32) { sb_printf(b, "..."); return; }
+        if (run - a >= 2) { sb_printf(b, "%d-%d", l->arcs[a].i, l->arcs[run].i); a = run + 1; }
+        else { sb_printf(b, "%d", l->arcs[a].i); a++; }
+    }
+}
+
+/* "(3)" or "(3 h1)". */
+static void neuron_tag(strbuf *b, const lesson *l, int j)
+{
+    if (l->labels[j][0]) sb_printf(b, "(%d %s)", j, l->labels[j]);
+    else sb_printf(b, "(%d)", j);
+}
+
+typedef struct { char **cell; int rows; size_t width; } column;
+
+static char *sb_take(strbuf *b)
+{
+    char *s = b->failed ? NULL : b->s ? b->s : calloc(1, 1);
+    if (b->failed) sb_free(b);
+    memset(b, 0, sizeof *b);
+    return s;
+}
+
+int netdraw_terminal(strbuf *out, const lesson *l, int unicode)
+{
+    int ncol = 1 + l->n_layers, rc = -1, height = 0;
+    column *col = calloc((size_t)ncol, sizeof *col);
+    char **head = calloc((size_t)ncol, sizeof *head);
+    strbuf b = {0};
+    if (!col || !head) goto cleanup;
+
+    for (int c = 0; c < ncol; c++) {
+        int n = c == 0 ? l->n_in : l->layers[c - 1].count;
+        int shown = n > NETDRAW_MAX_ROWS ? NETDRAW_MAX_ROWS - 1 : n;
+        col[c].rows = 1 + shown + (shown < n);
+        if (!(col[c].cell = calloc((size_t)col[c].rows, sizeof *col[c].cell))) goto cleanup;
+        if (c == 0) sb_printf(&b, "input");
+        else sb_printf(&b, "%s %d: %s", c == ncol - 1 ? "output layer" : "layer", c,
+                       act_name(l->layers[c - 1].act.kind));
+        if (!(head[c] = sb_take(&b))) goto cleanup;
+        col[c].width = strlen(head[c]);
+
+        /* the widest source list, so that the arrows of a column line up */
+        size_t sw = 0;
+        for (int k = 0; c > 0 && k < shown; k++) {
+            sources(&b, l, l->neurons[l->layers[c - 1].first + k]);
+            if (b.len > sw) sw = b.len;
+            sb_free(&b);
+        }
+        if (c == 0) sb_printf(&b, "(0) bias, a_0 = 1");
+        if (c == 0 && !(col[c].cell[0] = sb_take(&b))) goto cleanup;
+        for (int k = 0; k < shown; k++) {
+            if (c == 0) {
+                int i = l->inputs[k];
+                neuron_tag(&b, l, i);
+                sb_printf(&b, " x_%d", i);
+            } else {
+                int j = l->neurons[l->layers[c - 1].first + k];
+                strbuf s = {0};
+                sources(&s, l, j);
+                sb_printf(&b, "%*s -> ", (int)sw, s.s ? s.s : "");
+                if (s.failed) b.failed = 1;
+                sb_free(&s);
+                neuron_tag(&b, l, j);
+            }
+            if (!(col[c].cell[1 + k] = sb_take(&b))) goto cleanup;
+        }
+        if (shown < n) {
+            sb_printf(&b, "... %d more", n - shown);
+            if (!(col[c].cell[1 + shown] = sb_take(&b))) goto cleanup;
+        }
+        for (int r = 0; r < col[c].rows; r++)
+            if (col[c].cell[r] && strlen(col[c].cell[r]) > col[c].width) col[c].width = strlen(col[c].cell[r]);
+        if (col[c].rows > height) height = col[c].rows;
+    }
+
+    sb_printf(out, "network: neuron 0 is the bias (a_0 = 1); beside each neuron, "
+                   "the neurons its arcs come from\n\n");
+    for (int r = -1; r < height; r++) {
+        b.len = 0;
+        if (b.s) b.s[0] = '\0';
+        for (int c = 0; c < ncol; c++) {
+            const char *s = r < 0 ? head[c] : r < col[c].rows && col[c].cell[r] ? col[c].cell[r] : "";
+            sb_printf(&b, "%s%-*s", c ? "   " : "  ", (int)col[c].width, s);
+        }
+        if (b.failed) goto cleanup;
+        while (b.len && b.s[b.len - 1] == ' ') b.s[--b.len] = '\0';
+        if (!unicode) { sb_printf(out, "%s\n", b.s); continue; }
+        for (const char *s = b.s; *s; s++) {
+            if (s[0] == '-' && s[1] == '>') { sb_printf(out, "─▶"); s++; }
+            else sb_printf(out, "%c", *s);
+        }
+        sb_printf(out, "\n");
+    }
+    rc = out->failed ? -1 : 0;
+
+cleanup:
+    for (int c = 0; col && c < ncol; c++) {
+        for (int r = 0; col[c].cell && r < col[c].rows; r++) free(col[c].cell[r]);
+        free(col[c].cell);
+        if (head) free(head[c]);
+    }
+    free(col);
+    free(head);
+    sb_free(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * DOT
+ * ---------------------------------------------------------------------- */
+
+/* A DOT string body: quotes and backslashes escaped, newlines as \n. */
+static void dot_esc(strbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') sb_printf(b, "\\%c", *s);
+        else if (*s == '\n') sb_printf(b, "\\n");
+        else sb_printf(b, "%c", *s);
+    }
+}
+
+/* "name = value" (or "name ~ value" when hand rounding carried it) of
+ * quantity id, the name in the chosen notation, appended to b. */
+static void dot_quantity(strbuf *b, const lesson *l, const trace *tr, long id,
+                         const netdraw_dot_opts *o)
+{
+    char name[96], val[160];
+    const quantity *q = &tr->q[id];
+    trace_name(q, name, sizeof name);
+    if (q->kind == Q_WEIGHT || q->kind == Q_UPDATE || q->kind == Q_GRAD) {
+        int a = lesson_arc_index(l, q->i, q->j);     /* the lecture's alias: w5^(1), dJ/dw5 */
+        if (a >= 0 && l->arcs[a].alias[0]) {
+            char tmp[96];
+            snprintf(tmp, sizeof tmp, "%s%s%s", q->kind == Q_GRAD ? (o->unicode ? "\xe2\x88\x82J/\xe2\x88\x82" : "dJ/d") : "",
+                     l->arcs[a].alias, name + strcspn(name, "^["));
+            memcpy(name, tmp, sizeof name);
+        }
+    }
+    text_value(tr, q, o->digits, val, sizeof val);
+    strbuf line = {0};
+    sb_printf(&line, "%s%s%s", name, val[0] == '~' ? " " : " = ", val);
+    if (o->unicode && !line.failed) {
+        strbuf u = {0};
+        text_unicode(&u, line.s);
+        if (u.failed) b->failed = 1;
+        else dot_esc(b, u.s);
+        sb_free(&u);
+    } else if (!line.failed) {
+        dot_esc(b, line.s);
+    }
+    if (line.failed) b->failed = 1;
+    sb_free(&line);
+}
+
+typedef struct {
+    long *in, *act, *del, *x;    /* [max_id+1] quantity ids or -1 */
+    long *grad;                   /* [n_arcs] */
+} dot_ids;
+
+static void ids_free(dot_ids *d)
+{
+    free(d->in); free(d->act); free(d->del); free(d->x); free(d->grad);
+}
+
+static int ids_alloc(dot_ids *d, const lesson *l)
+{
+    size_t n = (size_t)l->max_id + 1, na = (size_t)(l->n_arcs ? l->n_arcs : 1);
+    d->in = malloc(n * sizeof *d->in);
+    d->act = malloc(n * sizeof *d->act);
+    d->del = malloc(n * sizeof *d->del);
+    d->x = malloc(n * sizeof *d->x);
+    d->grad = malloc(na * sizeof *d->grad);
+    if (!d->in || !d->act || !d->del || !d->x || !d->grad) return -1;
+    for (size_t k = 0; k < n; k++) d->in[k] = d->act[k] = d->del[k] = d->x[k] = -1;
+    for (size_t k = 0; k < na; k++) d->grad[k] = -1;
+    return 0;
+}
+
+/* The traced iterations, "1, 2, 5", for messages. */
+static void traced_steps(char *buf, size_t size, const trace *tr)
+{
+    size_t len = 0;
+    int last = -1;
+    buf[0] = '\0';
+    for (size_t id = 0; id < tr->n && len + 16 < size; id++) {
+        const quantity *q = &tr->q[id];
+        if (q->kind != Q_IN || q->t <= last) continue;
+        last = q->t;
+        len += (size_t)snprintf(buf + len, size - len, "%s%d", len ? ", " : "", q->t + 1);
+    }
+    if (!len) snprintf(buf, size, "none");
+}
+
+int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot_opts *o,
+                char *err, size_t errsize)
+{
+    int t = o->step - 1, e = o->example, rc = -1;
+    dot_ids d;
+    memset(&d, 0, sizeof d);
+    if (ids_alloc(&d, l)) { snprintf(err, errsize, "out of memory"); goto cleanup; }
+
+    if (e == 0)    /* the first example of the iteration: 0 when not batched */
+        for (size_t id = 0; id < tr->n; id++)
+            if (tr->q[id].kind == Q_IN && tr->q[id].t == t) { e = tr->q[id].e; break; }
+    int have_in = 0, have_delta = 0;
+    for (size_t id = 0; id < tr->n; id++) {
+        const quantity *q = &tr->q[id];
+        if (q->t != t || q->pass == PASS_GIVEN) continue;
+        if (q->kind == Q_GRAD) {          /* this example's own, else the batch mean */
+            int a = lesson_arc_index(l, q->i, q->j);
+            if (a >= 0 && (q->e == e || (q->e == 0 && d.grad[a] < 0))) d.grad[a] = (long)id;
+            continue;
+        }
+        if (q->e != e || q->j < 0 || q->j > l->max_id) continue;
+        switch (q->kind) {
+        case Q_INPUT: d.x[q->j] = (long)id; break;
+        case Q_IN:    d.in[q->j] = (long)id; have_in = 1; break;
+        case Q_ACT:   d.act[q->j] = (long)id; break;
+        case Q_DELTA: d.del[q->j] = (long)id; have_delta = 1; break;
+        default: break;
+        }
+    }
+    if (!have_in) {
+        char steps[256];
+        traced_steps(steps, sizeof steps, tr);
+        if (o->example > 0)
+            snprintf(err, errsize, "%s: step %d has no example %d in the trace (traced steps: %s)",
+                     l->path, o->step, o->example, steps);
+        else
+            snprintf(err, errsize, "%s: step %d is not in the trace (traced steps: %s)", l->path, o->step, steps);
+        goto cleanup;
+    }
+    if (o->backward && !have_delta) {
+        snprintf(err, errsize, "%s: step %d has no backward pass (%s)", l->path, o->step,
+                 !l->ex_y ? "the examples have no targets" :
+                 t >= l->steps ? "it is the forward pass after the last step" : "not traced");
+        goto cleanup;
+    }
+
+    char base[128];
+    lesson_basename(l->path, base, sizeof base);
+    sb_printf(out, "digraph \"");
+    dot_esc(out, base);
+    sb_printf(out, "\" {\n  graph [rankdir=LR, ranksep=1.6, nodesep=0.45, fontname=\"DejaVu Sans\", "
+                   "fontsize=14, labelloc=t, label=\"");
+    dot_esc(out, l->title);
+    if (l->source) { sb_printf(out, "\\n"); dot_esc(out, l->source); }
+    if (t >= l->steps) sb_printf(out, "\\nforward pass%s", l->steps ? " after training" : "");
+    else sb_printf(out, "\\nstep %d (t = %d), %s pass", o->step, t, o->backward ? "backward" : "forward");
+    if (e > 0) sb_printf(out, ", example %d", e);
+    if (tr->round >= 0) sb_printf(out, "; operands rounded to %d decimals", tr->round);
+    sb_printf(out, "\"];\n"
+                   "  node [shape=ellipse, style=filled, fillcolor=\"#e8f0fe\", color=\"#3c6eb4\", "
+                   "fontname=\"DejaVu Sans\", fontsize=11];\n"
+                   "  edge [color=\"#555555\", fontname=\"DejaVu Sans\", fontsize=9, arrowsize=0.7];\n");
+
+    /* column 0: the bias and the inputs */
+    sb_printf(out, "  n0 [shape=box, style=\"rounded,dashed,filled\", fillcolor=\"#eeeeee\", "
+                   "color=\"#777777\", label=\"bias (0)\\n%s = 1\"];\n", o->unicode ? "a\xe2\x82\x80" : "a_0");
+    for (int k = 0; k < l->n_in; k++) {
+        int i = l->inputs[k];
+        sb_printf(out, "  n%d [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"", i);
+        if (l->labels[i][0]) { dot_esc(out, l->labels[i]); sb_printf(out, " "); }
+        sb_printf(out, "(%d)", i);
+        if (d.x[i] >= 0) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, d.x[i], o); }
+        sb_printf(out, "\"];\n");
+    }
+    for (int ly = 0; ly < l->n_layers; ly++) {
+        const lesson_layer *L = &l->layers[ly];
+        int is_out = ly == l->n_layers - 1;
+        for (int k = 0; k < L->count; k++) {
+            int j = l->neurons[L->first + k];
+            sb_printf(out, "  n%d [%slabel=\"", j, is_out ? "fillcolor=\"#e6f4ea\", color=\"#3c8c50\", " : "");
+            if (l->labels[j][0]) { dot_esc(out, l->labels[j]); sb_printf(out, " "); }
+            sb_printf(out, "(%d) %s", j, act_name(L->act.kind));
+            long show[3] = {d.in[j], d.act[j], o->backward ? d.del[j] : -1};
+            for (int s = 0; s < 3; s++)
+                if (show[s] >= 0) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, show[s], o); }
+            sb_printf(out, "\"];\n");
+        }
+    }
+
+    /* layers left to right, each one rank; an invisible chain keeps each
+     * rank in lesson order from the top (dot would otherwise reverse it) */
+    sb_printf(out, "  { rank=same; n0");
+    for (int k = 0; k < l->n_in; k++) sb_printf(out, " -> n%d", l->inputs[k]);
+    sb_printf(out, " [style=invis]; }\n");
+    for (int ly = 0; ly < l->n_layers; ly++) {
+        const lesson_layer *L = &l->layers[ly];
+        sb_printf(out, "  { rank=same; ");
+        for (int k = 0; k < L->count; k++) sb_printf(out, "%sn%d", k ? " -> " : "", l->neurons[L->first + k]);
+        sb_printf(out, L->count > 1 ? " [style=invis]; }\n" : "; }\n");
+    }
+
+    /* arcs: the weight in_j was computed from, and its gradient */
+    for (int a = 0; a < l->n_arcs; a++) {
+        const lesson_arc *A = &l->arcs[a];
+        long w = -1, in = d.in[A->j];
+        for (uint32_t k = 0; in >= 0 && k + 1 < tr->q[in].nops; k += 2) {
+            uint32_t wid = tr->ops[tr->q[in].first + k];
+            if (tr->q[wid].i == A->i && tr->q[wid].j == A->j) { w = (long)wid; break; }
+        }
+        sb_printf(out, "  n%d -> n%d [", A->i, A->j);
+        if (A->i == 0) sb_printf(out, "style=dashed, color=\"#999999\", ");
+        sb_printf(out, "label=\"");
+        if (w >= 0) dot_quantity(out, l, tr, w, o);
+        if (o->backward) {
+            if (d.grad[a] >= 0) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, d.grad[a], o); }
+            else if (A->frozen) sb_printf(out, "\\n(frozen)");
+        }
+        sb_printf(out, "\"];\n");
+    }
+    sb_printf(out, "}\n");
+    if (out->failed) { snprintf(err, errsize, "out of memory"); goto cleanup; }
+    rc = 0;
+
+cleanup:
+    ids_free(&d);
+    return rc;
+}

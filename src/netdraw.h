@@ -1,0 +1,52 @@
+/*
+ * netdraw.h - pictures of a lesson's network: a terminal drawing and
+ * Graphviz DOT.
+ *
+ * The terminal drawing puts each layer in a column (the bias neuron 0 and
+ * the inputs first, then the processing layers in order) and writes beside
+ * every processing neuron the neurons its arcs come from:
+ *
+ *     input              layer 1: logistic      layer 2: logistic
+ *     (0) bias, a_0 = 1
+ *     (1) x_1            0-2 -> (3)             0,3,4 -> (5)
+ *     (2) x_2            0-2 -> (4)
+ *
+ * The DOT picture labels every neuron with in_j and a_j (and Delta_j on the
+ * backward pass) and every arc with w_ij (and dJ/dw_ij), taken from one
+ * iteration of a trace: the values come from the trace, never recomputed.
+ * Layers run left to right (rankdir=LR, one rank=same group per layer); the
+ * bias is a dashed box and its arcs are dashed.
+ *
+ * Both append to a strbuf (text.h); neither prints.
+ */
+#ifndef NNTRACE_NETDRAW_H
+#define NNTRACE_NETDRAW_H
+
+#include <stddef.h>
+
+#include "lesson.h"
+#include "text.h"
+#include "trace.h"
+
+/* Rows shown per column before "... N more" (big layers). */
+#define NETDRAW_MAX_ROWS 12
+
+/* The terminal drawing of l's network (ends with a newline). unicode: arrows
+ * as box-drawing characters. Returns 0, or -1 when out of memory. */
+int netdraw_terminal(strbuf *out, const lesson *l, int unicode);
+
+typedef struct {
+    int    step;       /* 1-based: the iteration t = step - 1 */
+    int    backward;   /* also Delta_j and dJ/dw_ij */
+    int    example;    /* inside a mini-batch, 1-based; 0 = the first there is */
+    int    digits;     /* decimals shown */
+    int    unicode;    /* in₃, Δ₃, ∂J/∂w₁,₃ instead of ASCII names */
+} netdraw_dot_opts;
+
+/* DOT of l's network with the values of trace tr at o->step. Returns 0, or
+ * -1 with a message in err (a step or pass the trace does not hold, out of
+ * memory). */
+int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot_opts *o,
+                char *err, size_t errsize);
+
+#endif
