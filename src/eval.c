@@ -8,6 +8,7 @@
  */
 #include "eval.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,10 @@ double round_dp(double x, int d)
     double p = pow(10.0, d), s = x * p;
     if (!isfinite(s)) return x;
     double lo = floor(fabs(s)), frac = fabs(s) - lo;
-    /* a tie within representation error counts as a tie: away from zero */
-    double r = (frac >= 0.5 - 1e-9 * fmax(1.0, fabs(s))) ? lo + 1 : lo;
+    /* a tie within representation error counts as a tie: away from zero.
+     * x*p carries a relative error of a few ulps, so the slack scales with
+     * |s| in units of DBL_EPSILON (a fixed 1e-9 |s| would swallow the whole
+     * fraction once |s| nears 5e8, i.e. 9 decimals). */
+    double r = (frac >= 0.5 - 64.0 * DBL_EPSILON * fmax(1.0, fabs(s))) ? lo + 1 : lo;
     return copysign(r, x) / p;
 }

@@ -155,7 +155,8 @@ typedef struct {
 
 static const char *const ONEOFF[] = {
     "title", "source", "input", "loss", "rate", "decay", "batch", "steps",
-    "digits", "round", "trace", "report", "arcs", "init", "final-forward", NULL,
+    "digits", "round", "trace", "report", "arcs", "init", "final-forward",
+    "notation", "rule", "epochs", NULL,
 };
 
 static int oneoff_index(const char *key)
@@ -326,6 +327,23 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
         else l->round = (int)v;
         return 0;
     }
+    if (!strcmp(key, "notation")) {
+        if (nt != 2 || (l->notation = lesson_notation_parse(toks[1])) < 0)
+            return fail(pe, line, "'notation' takes va, layer, netout or bar");
+        return 0;
+    }
+    if (!strcmp(key, "rule")) {
+        if (nt != 2 || (strcmp(toks[1], "backprop") && strcmp(toks[1], "perceptron")))
+            return fail(pe, line, "'rule' takes backprop or perceptron");
+        l->rule = !strcmp(toks[1], "perceptron") ? RULE_PERCEPTRON : RULE_BACKPROP;
+        return 0;
+    }
+    if (!strcmp(key, "epochs")) {
+        if (nt != 2) return fail(pe, line, "'epochs' takes one whole number");
+        if (int_or_fail(pe, line, toks[1], 1, 100000, &v)) return -1;
+        l->epochs = (int)v;
+        return 0;
+    }
     if (!strcmp(key, "final-forward")) {
         if (nt != 2 || (strcmp(toks[1], "yes") && strcmp(toks[1], "no")))
             return fail(pe, line, "'final-forward' takes yes or no");
@@ -396,7 +414,13 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
         if (nt != 3) return fail(pe, line, "expected 'expect NAME = VALUE'");
         if (strlen(toks[1]) >= sizeof e.name) return fail(pe, line, "name '%.40s...' is too long", toks[1]);
         memcpy(e.name, toks[1], strlen(toks[1]) + 1);
-        if (number_or_fail(pe, line, toks[2], &e.value, &e.decimals)) return -1;
+        if (isalpha((unsigned char)toks[2][0]) && parse_number(toks[2], &d, NULL) == -1) {
+            if (strlen(toks[2]) >= sizeof e.same)   /* a fact: A equals B */
+                return fail(pe, line, "name '%.40s...' is too long", toks[2]);
+            memcpy(e.same, toks[2], strlen(toks[2]) + 1);
+        } else if (number_or_fail(pe, line, toks[2], &e.value, &e.decimals)) {
+            return -1;
+        }
         e.line = line;
         int cap = l->n_expects;   /* grow by one: expectations are few */
         lesson_expect *ne = realloc(l->expects, (size_t)(cap + 1) * sizeof *ne);
@@ -786,6 +810,22 @@ static int check_setup(perr *pe, lesson *l, pass1 *p)
             off += (size_t)n_out;
         }
     }
+    if (l->rule == RULE_PERCEPTRON) {      /* one example per step, epoch by epoch */
+        int line_rule = p->seen[oneoff_index("rule")];
+        if (!l->epochs) return fail(pe, line_rule, "'rule perceptron' needs 'epochs N' (the epoch limit)");
+        if (p->seen[oneoff_index("steps")])
+            return fail(pe, p->seen[oneoff_index("steps")], "'rule perceptron' counts 'epochs', not 'steps'");
+        if (p->seen[oneoff_index("batch")])
+            return fail(pe, p->seen[oneoff_index("batch")], "'rule perceptron' updates after each example (no 'batch')");
+        if (l->n_layers != 1 || l->layers[0].act.kind != ACT_STEP)
+            return fail(pe, line_rule, "'rule perceptron' needs one layer of step (threshold) units");
+        if ((long long)l->epochs * l->n_examples > LESSON_MAX_STEPS)
+            return fail(pe, p->seen[oneoff_index("epochs")], "epochs x examples is more than %d steps", LESSON_MAX_STEPS);
+        l->steps = l->epochs * l->n_examples;
+        p->seen[oneoff_index("steps")] = p->seen[oneoff_index("epochs")];
+    } else if (l->epochs) {
+        return fail(pe, p->seen[oneoff_index("epochs")], "'epochs' is for 'rule perceptron'; use 'steps'");
+    }
     if (!p->seen[oneoff_index("steps")]) l->steps = p->seen[oneoff_index("rate")] ? 1 : 0;
     if (l->steps > 0) {
         if (!with_y) return fail(pe, p->seen[oneoff_index("steps")], "the lesson trains (steps %d) but its examples have no targets ('-> y')", l->steps);
@@ -880,6 +920,19 @@ void lesson_free(lesson *l)
     free(l->trace_steps); free(l->report_steps);
     free(l->ex_x); free(l->ex_y); free(l->expects);
     free(l);
+}
+
+static const char *const NOTATIONS[NOTATION_COUNT] = {"va", "layer", "netout", "bar"};
+
+int lesson_notation_parse(const char *s)
+{
+    for (int k = 0; k < NOTATION_COUNT; k++) if (!strcmp(s, NOTATIONS[k])) return k;
+    return -1;
+}
+
+const char *lesson_notation_name(int notation)
+{
+    return notation >= 0 && notation < NOTATION_COUNT ? NOTATIONS[notation] : "?";
 }
 
 void lesson_basename(const char *path, char *buf, size_t size)

@@ -49,6 +49,8 @@ typedef struct {
     double value;
     int    decimals;      /* printed decimals: checked to half a unit of the last */
     int    line;
+    char   same[64];      /* "expect A = B": a fact A equals B to the lesson's
+                             digits (value/decimals unused); "" otherwise */
 } lesson_expect;
 
 typedef enum { INIT_NONE, INIT_UNIFORM, INIT_XAVIER, INIT_HE } init_kind;
@@ -90,7 +92,21 @@ typedef struct lesson {
 
     lesson_expect *expects;
     int    n_expects;
+
+    /* added after the first release (keep at the end) */
+    int    notation;             /* default notation of the text trace (NOTATION_*) */
+    int    rule;                 /* RULE_BACKPROP or RULE_PERCEPTRON */
+    int    epochs;               /* perceptron: epoch limit (steps = epochs * n) */
 } lesson;
+
+/* Notations of lesson.notation (names and formulas, never values). */
+enum { NOTATION_VA, NOTATION_LAYER, NOTATION_NETOUT, NOTATION_BAR, NOTATION_COUNT };
+/* Training rules of lesson.rule. */
+enum { RULE_BACKPROP, RULE_PERCEPTRON };
+
+/* "va", "layer", "netout", "bar" -> NOTATION_*, or -1. */
+int lesson_notation_parse(const char *s);
+const char *lesson_notation_name(int notation);
 
 /* Parse lesson text (len bytes, need not be NUL-terminated). `path` is used
  * in messages. On error returns NULL and writes "path:line: message" into

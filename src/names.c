@@ -64,8 +64,9 @@ int names_canonical(const lesson *l, const char *name, char *out, size_t size)
     static const struct { const char *in, *out; } PRE[] = {
         {"in_", "in_"}, {"a_", "a_"}, {"x_", "x_"}, {"y_", "y_"}, {"delta_", "delta_"},
         {"Delta_", "delta_"}, {"err_", "err_"}, {"mu_", "mu_"}, {"var_", "var_"}, {"m_", "m_"},
+        {"net_", "in_"}, {"out_", "a_"},            /* 002's net/out notation */
     };
-    if (blen == 1 && name[0] == 'J') {
+    if ((blen == 1 && name[0] == 'J') || (blen == 7 && !strncmp(name, "E_total", 7))) {
         snprintf(base, sizeof base, "J");
     } else if ((a = alias_arc(l, name, blen)) >= 0) {
         snprintf(base, sizeof base, "w_%d,%d", l->arcs[a].i, l->arcs[a].j);
