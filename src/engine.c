@@ -245,6 +245,56 @@ static int train_step(eng *g, int t, double *J)
     return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * The perceptron rule (lecture 000, 003): one example per step,
+ *   in_j = sum_i w_ij a_i,  h = step(in_j),
+ *   w_ij <- w_ij + alpha (y_j - h) a_i   for every arc into j (a_0 = 1),
+ * and J = sum_j (y_j - h_j)^2, the number of mistakes on the example.
+ * ---------------------------------------------------------------------- */
+static int perceptron_step(eng *g, int t, double *J)
+{
+    const lesson *l = g->l;
+    int ex = t % l->n_examples;
+    const double *x = l->ex_x + (size_t)ex * l->n_in, *y = l->ex_y + (size_t)ex * l->n_out;
+    for (int k = 0; k < l->n_in; k++)
+        if (add_const(g, Q_INPUT, PASS_FORWARD, -1, l->inputs[k], t, 0, x[k], &g->act_id[l->inputs[k]]))
+            return -1;
+    g->act_id[0] = g->a0;
+    const lesson_layer *L = &l->layers[0];
+    for (int k = 0; k < L->count; k++) {
+        int j = l->neurons[L->first + k];
+        size_t n = 0;
+        for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
+            g->ops[n++] = g->wid[a];
+            g->ops[n++] = g->act_id[l->arcs[a].i];
+        }
+        quantity q = proto(Q_IN, PASS_FORWARD, -1, j, t, 0, OP_WSUM);
+        if (eng_add(g, &q, g->ops, n, &g->in_id[j])) return -1;
+        q = proto(Q_ACT, PASS_FORWARD, -1, j, t, 0, OP_STEPSUM);
+        if (eng_add(g, &q, &g->in_id[j], 1, &g->act_id[j])) return -1;
+    }
+    size_t n = 0;
+    for (int k = 0; k < L->count; k++) {
+        int j = l->neurons[L->first + k];
+        if (add_const(g, Q_TARGET, PASS_LOSS, -1, j, t, 0, y[k], &g->der_id[j])) return -1;
+        g->ops[n++] = g->der_id[j];
+        g->ops[n++] = g->act_id[j];
+    }
+    quantity q = proto(Q_LOSS, PASS_LOSS, -1, -1, t, 0, OP_LOSS);
+    q.spec.loss = LOSS_SSE;
+    if (eng_add(g, &q, g->ops, n, &g->J_id)) return -1;
+    *J = g->tr->q[g->J_id].value;
+    for (int a = 0; a < l->n_arcs; a++) {          /* w + alpha (y - h) a_i */
+        if (l->arcs[a].frozen) continue;
+        int i = l->arcs[a].i, j = l->arcs[a].j;
+        uint32_t four[4] = {g->wid[a], g->der_id[j], g->act_id[j], g->act_id[i]};
+        q = proto(Q_UPDATE, PASS_UPDATE, i, j, t, 0, OP_PERCEPTRON);
+        q.spec.p1 = l->rate;
+        if (eng_add(g, &q, four, 4, &g->wid[a])) return -1;
+    }
+    return 0;
+}
+
 /* Forward (and loss) over every example with the current weights. */
 static int evaluate_all(eng *g, int t)
 {
@@ -276,10 +326,34 @@ int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, cha
     /* A run of untraced steps keeps one block of carried weights alive:
      * `block` is where it starts, or 0 when the last step was traced. */
     size_t block = 0;
+    int perceptron = l->rule == RULE_PERCEPTRON, n_ex = l->n_examples, mistakes = 0;
+    if (perceptron && !(out->epoch_mistakes = calloc((size_t)l->epochs, sizeof *out->epoch_mistakes)))
+        goto cleanup;
     for (int k = 1; k <= l->steps; k++) {
         int t = k - 1, traced = engine_traced(l, opts, k);
         size_t mark = block ? block : out->tr->n;
-        if (train_step(&g, t, &out->loss[t])) goto cleanup;
+        if (perceptron) {
+            if (perceptron_step(&g, t, &out->loss[t])) goto cleanup;
+            mistakes += out->loss[t] != 0.0;
+        } else if (train_step(&g, t, &out->loss[t])) {
+            goto cleanup;
+        }
+        int stop = 0;
+        if (perceptron && k % n_ex == 0) {      /* an epoch ends: stop once it made no mistake */
+            out->epoch_mistakes[out->n_epochs++] = mistakes;
+            stop = out->converged = mistakes == 0;
+            mistakes = 0;
+            out->steps = k;
+        }
+        if (stop && !traced) {
+            for (int a = 0; a < l->n_arcs; a++) carry[a] = out->tr->q[g.wid[a]].value;
+            trace_truncate(out->tr, mark);
+            for (int a = 0; a < l->n_arcs; a++)
+                if (!(l->arcs[a].frozen && g.wid[a] < mark) &&
+                    add_const(&g, Q_WEIGHT, PASS_GIVEN, l->arcs[a].i, l->arcs[a].j, k, 0, carry[a], &g.wid[a]))
+                    goto cleanup;
+        }
+        if (stop) break;
         if (traced) { block = 0; continue; }
         for (int a = 0; a < l->n_arcs; a++) carry[a] = out->tr->q[g.wid[a]].value;
         trace_truncate(out->tr, mark);
@@ -291,7 +365,7 @@ int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, cha
         }
     }
     if (l->steps == 0 || l->final_forward)
-        if (evaluate_all(&g, l->steps)) goto cleanup;
+        if (evaluate_all(&g, out->steps)) goto cleanup;
     for (int a = 0; a < l->n_arcs; a++) out->weights[a] = out->tr->q[g.wid[a]].value;
     rc = 0;
 
@@ -309,6 +383,7 @@ void engine_result_free(engine_result *r)
 {
     if (!r) return;
     trace_free(r->tr);
+    free(r->epoch_mistakes);
     free(r->loss);
     free(r->weights);
     memset(r, 0, sizeof *r);

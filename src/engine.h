@@ -31,7 +31,11 @@ typedef struct {
     trace  *tr;         /* owned */
     double *loss;       /* [steps]: J of each step (batch mean); NaN without targets */
     double *weights;    /* [n_arcs]: weights after the last step, in arc order */
-    int     steps;
+    int     steps;      /* steps run (the perceptron may stop early) */
+    /* rule perceptron (added; keep at the end) */
+    int    *epoch_mistakes;   /* [n_epochs]: examples misclassified in each epoch */
+    int     n_epochs;         /* epochs run */
+    int     converged;        /* 1: the last epoch made no mistake */
 } engine_result;
 
 /* Run the lesson. On success returns 0 and fills *out (free it with

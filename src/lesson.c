@@ -831,7 +831,7 @@ static int check_setup(perr *pe, lesson *l, pass1 *p)
         if (!with_y) return fail(pe, p->seen[oneoff_index("steps")], "the lesson trains (steps %d) but its examples have no targets ('-> y')", l->steps);
         if (!p->seen[oneoff_index("rate")]) return fail(pe, 0, "missing 'rate' line (the lesson trains)");
     }
-    if (with_y && !l->has_loss) return fail(pe, 0, "missing 'loss' line (the examples have targets)");
+    if (with_y && !l->has_loss && l->rule != RULE_PERCEPTRON) return fail(pe, 0, "missing 'loss' line (the examples have targets)");
     act_kind out = l->layers[l->n_layers - 1].act.kind;
     int line_loss = p->seen[oneoff_index("loss")];
     if (l->has_loss && l->loss == LOSS_SOFTMAX_CE && out != ACT_SOFTMAX)

@@ -352,16 +352,17 @@ static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line)
     return rc < 0 ? -1 : 0;
 }
 
-static void header_for(strbuf *b, const lesson *l, const quantity *q)
+static void header_for(strbuf *b, const lesson *l, int steps, const quantity *q)
 {
+    (void)l;
     if (q->pass == PASS_GIVEN && q->t == 0) { sb_printf(b, "given"); return; }
     if (q->pass == PASS_GIVEN) {
         sb_printf(b, "weights after step %d (steps not traced are run, not shown)", q->t);
         return;
     }
-    if (q->t >= l->steps) {
-        if (l->steps == 0) sb_printf(b, "forward pass");
-        else sb_printf(b, "forward pass with the weights after step %d (t = %d)", l->steps, q->t);
+    if (q->t >= steps) {
+        if (steps == 0) sb_printf(b, "forward pass");
+        else sb_printf(b, "forward pass with the weights after step %d (t = %d)", steps, q->t);
     } else {
         sb_printf(b, "step %d (t = %d)", q->t + 1, q->t);
     }
@@ -389,7 +390,7 @@ int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const t
         int given = q->pass == PASS_GIVEN;
         if (given ? (last_given != q->t || last_pass != PASS_GIVEN) : (q->t != last_t || last_given >= 0)) {
             if (fprintf(out, "\n") < 0) { rc = -1; break; }
-            header_for(&b, l, q);
+            header_for(&b, l, r->steps, q);
             rc = emit(out, o, "", &b);
             last_pass = given ? PASS_GIVEN : PASS_COUNT;
             last_e = -1;
@@ -424,8 +425,22 @@ int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const t
         int s = l->report_steps[k];
         char v[64];
         if (k == 0 && fprintf(out, "\nloss by step\n") < 0) rc = -1;
+        if (s > r->steps) {
+            if (!rc && fprintf(out, "  step %d: not run (training stopped after step %d)\n", s, r->steps) < 0) rc = -1;
+            continue;
+        }
         text_num(r->loss[s - 1], o->digits + 4, v, sizeof v);
         if (!rc && fprintf(out, "  step %d: J = %s\n", s, v) < 0) rc = -1;
+    }
+    if (l->rule == RULE_PERCEPTRON && rc == 0) {   /* the stopping rule, epoch by epoch */
+        if (fprintf(out, "\nmistakes by epoch (%d examples each)\n", l->n_examples) < 0) rc = -1;
+        for (int k = 0; k < r->n_epochs && rc == 0; k++)
+            if (fprintf(out, "  epoch %d: %d\n", k + 1, r->epoch_mistakes[k]) < 0) rc = -1;
+        if (rc == 0 && fprintf(out, r->converged
+                               ? "converged: epoch %d made no mistake, so training stops\n"
+                               : "stopped at the epoch limit (%d) with mistakes left\n",
+                               r->converged ? r->n_epochs : l->epochs) < 0)
+            rc = -1;
     }
     sb_free(&b);
     return rc;
