@@ -70,6 +70,10 @@ $(BUILD)/tests/%: tests/%.c $(LIBOBJ) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDFLAGS) $(TESTLIB) $(LDLIBS)
 
+# Allocation-failure injection: nntrace's own malloc/calloc/realloc calls
+# are routed through the test's wrappers.
+$(BUILD)/tests/test_oom: LDFLAGS += -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+
 clean:
 	rm -rf build
 
