@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 #include "text.h"
 
 /* ------------------------------------------------------------------------
@@ -87,9 +88,15 @@ static void run_help(FILE *f)
         "  --passes LIST            passes to show, comma-separated from\n"
         "                           given,forward,loss,backward,gradients,update\n"
         "  --all-steps              trace every step, whatever the lesson says\n"
+        "  --notation va|layer|netout|bar\n"
+        "                           names of the lecture: va in_j a_j Delta_j (001),\n"
+        "                           layer z^[l] a^[l] W^[l] (000, 003), netout net/out\n"
+        "                           E_total (002), bar error signals zbar wbar (004);\n"
+        "                           values never change (default: the lesson's notation)\n"
         "  --ascii | --unicode      symbols (default: Unicode on a UTF-8 terminal)\n"
         "  --color | --no-color     colour (default: on a terminal unless NO_COLOR)\n"
-        "  --golden                 the golden form: ASCII, no colour\n\n"
+        "  --golden                 the golden form: ASCII, no colour\n"
+        "  -o FILE                  write to FILE (atomically: complete or not at all)\n\n"
         "exit status: 0 expectations hold, 1 one fails, 2 bad usage or bad lesson\n");
 }
 
@@ -110,8 +117,8 @@ static int parse_passes(const char *s, unsigned *mask)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *path = NULL, *v = NULL, *format = "text";
-    int digits = -1, ascii = -1, color = -1, rc;
+    const char *path = NULL, *v = NULL, *format = "text", *outpath = NULL;
+    int digits = -1, ascii = -1, color = -1, rc, notation = -1;
     unsigned passes = ~0u;
     engine_opts eo = {ENGINE_ROUND_LESSON, 0};
     for (int k = 1; k < argc; k++) {
@@ -136,6 +143,15 @@ int cmd_run(int argc, char **argv)
                                 "gradients,update, not '%s'\n", v);
                 return EXIT_USAGE;
             }
+        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            if ((notation = lesson_notation_parse(v)) < 0) {
+                fprintf(stderr, "nntrace run: --notation takes va, layer, netout or bar, not '%s'\n", v);
+                return EXIT_USAGE;
+            }
+        } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            outpath = v;
         } else if (!strcmp(argv[k], "--all-steps")) { eo.trace_all = 1;
         } else if (!strcmp(argv[k], "--ascii")) { ascii = 1;
         } else if (!strcmp(argv[k], "--unicode")) { ascii = 0;
@@ -167,19 +183,37 @@ int cmd_run(int argc, char **argv)
     }
     if (digits < 0) digits = l->digits;
     int wrc, failed = 0;
+    outfile of = {0};
+    FILE *out = stdout;
+    if (outpath) {
+        if (outfile_open(&of, outpath, 1, err, sizeof err)) {
+            fprintf(stderr, "nntrace run: %s\n", err);
+            engine_result_free(&r);
+            lesson_free(l);
+            return EXIT_USAGE;
+        }
+        out = of.f;
+    }
     if (!strcmp(format, "json")) {
-        wrc = text_print_json(stdout, l, &r, digits);
+        wrc = text_print_json(out, l, &r, digits);
     } else if (!strcmp(format, "csv")) {
-        wrc = text_print_csv(stdout, l, &r, digits);
+        wrc = text_print_csv(out, l, &r, digits);
     } else {
-        text_opts o = {digits, ascii < 0 ? cli_unicode(stdout) : !ascii,
-                       color < 0 ? cli_color(stdout) : color, passes};
-        wrc = text_print_trace(stdout, l, &r, &o);
+        text_opts o = {digits, ascii < 0 ? cli_unicode(out) : !ascii,
+                       color < 0 ? cli_color(out) : color, passes};
+        wrc = text_print_trace_n(out, l, &r, &o, notation >= 0 ? notation : l->notation);
         if (!wrc && r.tr->round != l->round && l->n_expects) {
-            printf("\nexpectations not checked: the lecture's values hold in the lesson's %s mode\n",
+            fprintf(out, "\nexpectations not checked: the lecture's values hold in the lesson's %s mode\n",
                    l->round >= 0 ? "hand-rounded" : "exact");
         } else if (!wrc) {
-            failed = text_check_expectations(stdout, l, &r, o.color);
+            failed = text_check_expectations(out, l, &r, o.color);
+        }
+    }
+    if (outpath) {
+        if (wrc) outfile_abort(&of);
+        else if (outfile_commit(&of, err, sizeof err)) {
+            fprintf(stderr, "nntrace run: %s\n", err);
+            failed = -1;
         }
     }
     if (fflush(stdout) != 0 || wrc) {

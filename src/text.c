@@ -78,31 +78,173 @@ static void sb_num(strbuf *b, double v, int digits)
     else sb_printf(b, "%s", n);
 }
 
-/* An operand as it appears in formulas: its name, inputs as a_i (001). */
-static void sb_opname(strbuf *b, const trace *tr, uint32_t id)
+/* ------------------------------------------------------------------------
+ * Notations: the same quantity under the names of each lecture.
+ *   va      in_3  a_3  delta_3  w_1,3  dJ/dw_1,3  J        (001, canonical)
+ *   layer   z^[1]_2  a^[1]_2  dz^[1]_2  W^[1]_2,1  b^[1]_2  dW^[1]_2,1  L   (000, 003)
+ *   netout  net_h1  out_h1  delta_o1  w5  dE_total/dw5  E_total  (002)
+ *   bar     z_3  y_3  t_3  zbar_3  wbar_1,3  bbar_3  L          (004)
+ * Only names change; suffixes ^(t) and [e] are those of trace_name.
+ * ---------------------------------------------------------------------- */
+
+typedef struct { const lesson *l; int notation; } nctx;
+
+/* Position (1-based) of neuron j inside its layer; inputs are layer 0. */
+static int layer_pos(const lesson *l, int j, int *layer)
 {
-    char n[96];
-    trace_name(&tr->q[id], n, sizeof n);
-    if (tr->q[id].kind == Q_INPUT) n[0] = 'a';
+    *layer = (j >= 0 && j <= l->max_id) ? l->layer_of[j] : -1;
+    if (*layer == 0) {
+        for (int k = 0; k < l->n_in; k++) if (l->inputs[k] == j) return k + 1;
+        return 0;
+    }
+    if (*layer < 1) return 0;
+    const lesson_layer *L = &l->layers[*layer - 1];
+    for (int k = 0; k < L->count; k++) if (l->neurons[L->first + k] == j) return k + 1;
+    return 0;
+}
+
+/* A neuron as the netout notation writes it: its label, or its number. */
+static void neuron_label(const lesson *l, int j, char *buf, size_t size)
+{
+    if (j >= 0 && j <= l->max_id && l->labels[j][0]) snprintf(buf, size, "%s", l->labels[j]);
+    else snprintf(buf, size, "%d", j);
+}
+
+/* The weight (i, j) under notation n, without suffixes. */
+static void weight_base(const lesson *l, int n, int i, int j, char *buf, size_t size)
+{
+    int li, lj, pi = layer_pos(l, i, &li), pj = layer_pos(l, j, &lj);
+    int a = lesson_arc_index(l, i, j);
+    switch (n) {
+    case NOTATION_LAYER:
+        if (i == 0) snprintf(buf, size, "b^[%d]_%d", lj, pj);
+        else snprintf(buf, size, "W^[%d]_%d,%d", lj, pj, pi);
+        return;
+    case NOTATION_NETOUT:
+        if (a >= 0 && l->arcs[a].alias[0]) { snprintf(buf, size, "%s", l->arcs[a].alias); return; }
+        if (i == 0 && lj >= 1) {      /* 002's shared bias: b1 names one arc, shown for its layer */
+            const lesson_layer *L = &l->layers[lj - 1];
+            for (int k = 0; k < L->count; k++) {
+                int b = lesson_arc_index(l, 0, l->neurons[L->first + k]);
+                if (b >= 0 && l->arcs[b].alias[0] && l->arcs[b].w == l->arcs[a].w) {
+                    snprintf(buf, size, "%s", l->arcs[b].alias);
+                    return;
+                }
+            }
+        }
+        snprintf(buf, size, "w_%d,%d", i, j);
+        return;
+    case NOTATION_BAR:
+        if (i == 0) snprintf(buf, size, "b_%d", j);
+        else snprintf(buf, size, "w_%d,%d", i, j);
+        return;
+    default:
+        snprintf(buf, size, "w_%d,%d", i, j);
+        return;
+    }
+}
+
+int text_qname(const lesson *l, int notation, const quantity *q, char *buf, size_t size)
+{
+    if (!l || notation <= NOTATION_VA || notation >= NOTATION_COUNT || q->kind == Q_MEAN ||
+        q->kind == Q_VAR || q->kind == Q_MASK || q->j > l->max_id)
+        return trace_name(q, buf, size);
+    char base[160], lab[LESSON_NAME_MAX + 8], w[96];
+    int ly, pos = q->j >= 0 ? layer_pos(l, q->j, &ly) : (ly = 0);
+    int t = q->kind == Q_UPDATE ? q->t + 1 : q->t;
+    neuron_label(l, q->j, lab, sizeof lab);
+    int logistic = ly >= 1 && l->layers[ly - 1].act.kind == ACT_LOGISTIC;
+    switch (notation * 100 + (int)q->kind) {
+    /* layer (000, 003) */
+    case NOTATION_LAYER * 100 + Q_INPUT:  snprintf(base, sizeof base, "x_%d", pos); break;
+    case NOTATION_LAYER * 100 + Q_TARGET: snprintf(base, sizeof base, "y_%d", pos); break;
+    case NOTATION_LAYER * 100 + Q_IN:     snprintf(base, sizeof base, "z^[%d]_%d", ly, pos); break;
+    case NOTATION_LAYER * 100 + Q_ACT:    snprintf(base, sizeof base, "a^[%d]_%d", ly, pos); break;
+    case NOTATION_LAYER * 100 + Q_DERIV:  snprintf(base, sizeof base, "g'(z^[%d]_%d)", ly, pos); break;
+    case NOTATION_LAYER * 100 + Q_ERR:    snprintf(base, sizeof base, "err_%d", pos); break;
+    case NOTATION_LAYER * 100 + Q_LOSS:   snprintf(base, sizeof base, "L"); break;
+    case NOTATION_LAYER * 100 + Q_DELTA:  snprintf(base, sizeof base, "dz^[%d]_%d", ly, pos); break;
+    /* net/out (002) */
+    case NOTATION_NETOUT * 100 + Q_INPUT:
+        if (l->labels[q->j][0]) snprintf(base, sizeof base, "%s", lab);
+        else snprintf(base, sizeof base, "x_%d", q->j);
+        break;
+    case NOTATION_NETOUT * 100 + Q_TARGET: snprintf(base, sizeof base, "target_%s", lab); break;
+    case NOTATION_NETOUT * 100 + Q_IN:     snprintf(base, sizeof base, "net_%s", lab); break;
+    case NOTATION_NETOUT * 100 + Q_ACT:    snprintf(base, sizeof base, "out_%s", lab); break;
+    case NOTATION_NETOUT * 100 + Q_DERIV:  snprintf(base, sizeof base, "dout_%s/dnet_%s", lab, lab); break;
+    case NOTATION_NETOUT * 100 + Q_ERR:    snprintf(base, sizeof base, "err_%s", lab); break;
+    case NOTATION_NETOUT * 100 + Q_LOSS:   snprintf(base, sizeof base, "E_total"); break;
+    case NOTATION_NETOUT * 100 + Q_DELTA:  snprintf(base, sizeof base, "delta_%s", lab); break;
+    /* error signals (004) */
+    case NOTATION_BAR * 100 + Q_INPUT:  snprintf(base, sizeof base, "x_%d", q->j); break;
+    case NOTATION_BAR * 100 + Q_TARGET: snprintf(base, sizeof base, "t_%d", q->j); break;
+    case NOTATION_BAR * 100 + Q_IN:     snprintf(base, sizeof base, "z_%d", q->j); break;
+    case NOTATION_BAR * 100 + Q_ACT:    snprintf(base, sizeof base, "y_%d", q->j); break;
+    case NOTATION_BAR * 100 + Q_DERIV:
+        snprintf(base, sizeof base, "%s'(z_%d)", logistic ? "sigma" : "g", q->j);
+        break;
+    case NOTATION_BAR * 100 + Q_ERR:    snprintf(base, sizeof base, "err_%d", q->j); break;
+    case NOTATION_BAR * 100 + Q_LOSS:   snprintf(base, sizeof base, "L"); break;
+    case NOTATION_BAR * 100 + Q_DELTA:  snprintf(base, sizeof base, "zbar_%d", q->j); break;
+    default:
+        if (q->kind == Q_WEIGHT || q->kind == Q_UPDATE) {
+            weight_base(l, notation, q->i, q->j, base, sizeof base);
+        } else if (q->kind == Q_GRAD) {
+            weight_base(l, notation, q->i, q->j, w, sizeof w);
+            if (notation == NOTATION_LAYER) snprintf(base, sizeof base, "d%s", w);
+            else if (notation == NOTATION_NETOUT) snprintf(base, sizeof base, "dE_total/d%s", w);
+            else snprintf(base, sizeof base, "%sbar%s", q->i == 0 ? "b" : "w", w + 1);
+        } else {
+            return trace_name(q, buf, size);     /* a_0 and anything else: canonical */
+        }
+        break;
+    }
+    char tpart[24] = "", epart[24] = "";
+    if (t > 0 && q->kind != Q_BIAS) snprintf(tpart, sizeof tpart, "^(%d)", t);
+    if (q->e > 0) snprintf(epart, sizeof epart, "[%d]", q->e);
+    return snprintf(buf, size, "%s%s%s", base, tpart, epart);
+}
+
+/* An operand as it appears in formulas: its name, inputs as a_i (001),
+ * a^[0]_k in the layer notation. */
+static void sb_opname(const nctx *c, strbuf *b, const trace *tr, uint32_t id)
+{
+    char n[192];
+    const quantity *o = &tr->q[id];
+    int notation = c ? c->notation : NOTATION_VA;
+    if (notation == NOTATION_LAYER && o->kind == Q_INPUT) {
+        int ly, pos = layer_pos(c->l, o->j, &ly);
+        quantity tmp = *o;
+        tmp.kind = Q_ACT;
+        text_qname(c->l, notation, &tmp, n, sizeof n);
+        (void)pos;
+        char *u = strstr(n, "^[");                   /* a^[0]_k */
+        if (u && u[2] != '0') memmove(u + 2, "0", 1);
+    } else {
+        text_qname(c ? c->l : NULL, notation, o, n, sizeof n);
+        if (notation == NOTATION_VA && o->kind == Q_INPUT) n[0] = 'a';
+    }
     sb_printf(b, "%s", n);
 }
 
 /* Operand k: a name, or a value when vals is given. */
-static void sb_op(strbuf *b, const trace *tr, const quantity *q, const double *vals, size_t k, int digits)
+static void sb_op(const nctx *c, strbuf *b, const trace *tr, const quantity *q, const double *vals,
+                  size_t k, int digits)
 {
     if (vals) sb_num(b, vals[k], digits);
-    else sb_opname(b, tr, tr->ops[q->first + k]);
+    else sb_opname(c, b, tr, tr->ops[q->first + k]);
 }
 
 /* Expand an activation template: %s the argument, %a the activation, %p the
  * parameter. */
-static void sb_template(strbuf *b, const char *tpl, const trace *tr, const quantity *q,
+static void sb_template(const nctx *nc, strbuf *b, const char *tpl, const trace *tr, const quantity *q,
                         const double *vals, size_t arg, size_t act, int digits)
 {
     for (const char *c = tpl; *c; c++) {
         if (c[0] == '%' && (c[1] == 's' || c[1] == 'a' || c[1] == 'p')) {
             if (c[1] == 'p') sb_num(b, q->spec.act.param, digits);
-            else sb_op(b, tr, q, vals, c[1] == 's' ? arg : act, digits);
+            else sb_op(nc, b, tr, q, vals, c[1] == 's' ? arg : act, digits);
             c++;
         } else {
             sb_printf(b, "%c", *c);
@@ -115,8 +257,10 @@ void text_operand_values(const trace *tr, const quantity *q, double *vals)
     for (uint32_t k = 0; k < q->nops; k++) vals[k] = trace_operand_value(tr, tr->ops[q->first + k]);
 }
 
-void text_formula(strbuf *b, const trace *tr, const quantity *q, const double *v, int d)
+void text_formula_n(strbuf *b, const trace *tr, const quantity *q, const double *v, int d,
+                    const lesson *l, int notation)
 {
+    nctx ctx = {l, notation}, *c = l ? &ctx : NULL;
     size_t n = q->nops;
     switch (q->spec.op) {
     case OP_CONST:
@@ -125,28 +269,28 @@ void text_formula(strbuf *b, const trace *tr, const quantity *q, const double *v
         if (n == 0) { sb_printf(b, "0"); return; }
         for (size_t k = 0; k + 1 < n; k += 2) {
             if (k) sb_printf(b, " + ");
-            sb_op(b, tr, q, v, k, d); sb_printf(b, "*"); sb_op(b, tr, q, v, k + 1, d);
+            sb_op(c, b, tr, q, v, k, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, k + 1, d);
         }
         return;
     case OP_ACT:
         if (q->spec.act.kind == ACT_SOFTMAX) {
-            sb_printf(b, "exp("); sb_op(b, tr, q, v, 0, d); sb_printf(b, ")/(");
+            sb_printf(b, "exp("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, ")/(");
             for (size_t k = 1; k < n; k++) {
                 if (k > 1) sb_printf(b, " + ");
-                sb_printf(b, "exp("); sb_op(b, tr, q, v, k, d); sb_printf(b, ")");
+                sb_printf(b, "exp("); sb_op(c, b, tr, q, v, k, d); sb_printf(b, ")");
             }
             sb_printf(b, ")");
         } else if (!v) {
-            sb_printf(b, "g("); sb_op(b, tr, q, v, 0, d); sb_printf(b, ")");
+            sb_printf(b, "g("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, ")");
         } else {
-            sb_template(b, act_formula(q->spec.act.kind), tr, q, v, 0, 0, d);
+            sb_template(c, b, act_formula(q->spec.act.kind), tr, q, v, 0, 0, d);
         }
         return;
     case OP_DACT:
-        sb_template(b, act_dformula(q->spec.act.kind), tr, q, v, 0, 1, d);
+        sb_template(c, b, act_dformula(q->spec.act.kind), tr, q, v, 0, 1, d);
         return;
     case OP_ERR:
-        sb_op(b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 1, d);
+        sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 1, d);
         return;
     case OP_LOSS:
         if (q->spec.loss == LOSS_BCE || q->spec.loss == LOSS_SOFTMAX_CE) sb_printf(b, "-(");
@@ -155,16 +299,16 @@ void text_formula(strbuf *b, const trace *tr, const quantity *q, const double *v
             switch (q->spec.loss) {
             case LOSS_HALF_SSE: sb_printf(b, "1/2*");  /* fall through */
             case LOSS_SSE:
-                sb_printf(b, "("); sb_op(b, tr, q, v, k, d); sb_printf(b, " - ");
-                sb_op(b, tr, q, v, k + 1, d); sb_printf(b, ")^2");
+                sb_printf(b, "("); sb_op(c, b, tr, q, v, k, d); sb_printf(b, " - ");
+                sb_op(c, b, tr, q, v, k + 1, d); sb_printf(b, ")^2");
                 break;
             case LOSS_BCE:
-                sb_op(b, tr, q, v, k, d); sb_printf(b, "*ln("); sb_op(b, tr, q, v, k + 1, d);
-                sb_printf(b, ") + (1 - "); sb_op(b, tr, q, v, k, d); sb_printf(b, ")*ln(1 - ");
-                sb_op(b, tr, q, v, k + 1, d); sb_printf(b, ")");
+                sb_op(c, b, tr, q, v, k, d); sb_printf(b, "*ln("); sb_op(c, b, tr, q, v, k + 1, d);
+                sb_printf(b, ") + (1 - "); sb_op(c, b, tr, q, v, k, d); sb_printf(b, ")*ln(1 - ");
+                sb_op(c, b, tr, q, v, k + 1, d); sb_printf(b, ")");
                 break;
             default:
-                sb_op(b, tr, q, v, k, d); sb_printf(b, "*ln("); sb_op(b, tr, q, v, k + 1, d);
+                sb_op(c, b, tr, q, v, k, d); sb_printf(b, "*ln("); sb_op(c, b, tr, q, v, k + 1, d);
                 sb_printf(b, ")");
                 break;
             }
@@ -175,78 +319,83 @@ void text_formula(strbuf *b, const trace *tr, const quantity *q, const double *v
         if (q->spec.loss == LOSS_SSE) sb_printf(b, "-2*");
         else if (q->spec.loss == LOSS_HALF_SSE) sb_printf(b, "-");
         if (q->spec.loss == LOSS_SSE || q->spec.loss == LOSS_HALF_SSE) {
-            sb_op(b, tr, q, v, 0, d); sb_printf(b, "*"); sb_op(b, tr, q, v, 1, d);
+            sb_op(c, b, tr, q, v, 0, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, 1, d);
         } else {
-            sb_op(b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 1, d);
+            sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 1, d);
         }
         return;
     case OP_DELTA_HID:
-        sb_op(b, tr, q, v, 0, d);
+        sb_op(c, b, tr, q, v, 0, d);
         sb_printf(b, "*(");
         if (n == 1) sb_printf(b, "0");
         for (size_t k = 1; k + 1 < n; k += 2) {
             if (k > 1) sb_printf(b, " + ");
-            sb_op(b, tr, q, v, k, d); sb_printf(b, "*"); sb_op(b, tr, q, v, k + 1, d);
+            sb_op(c, b, tr, q, v, k, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, k + 1, d);
         }
         sb_printf(b, ")");
         return;
     case OP_PRODUCT:
-        sb_op(b, tr, q, v, 0, d); sb_printf(b, "*"); sb_op(b, tr, q, v, 1, d);
+        sb_op(c, b, tr, q, v, 0, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, 1, d);
         return;
     case OP_MEAN:
         sb_printf(b, "(");
         for (size_t k = 0; k < n; k++) {
             if (k) sb_printf(b, " + ");
-            sb_op(b, tr, q, v, k, d);
+            sb_op(c, b, tr, q, v, k, d);
         }
         sb_printf(b, ")/%zu", n);
         return;
     case OP_UPDATE:
-        sb_op(b, tr, q, v, 0, d); sb_printf(b, " - ");
+        sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - ");
         if (v) sb_num(b, q->spec.p1, d); else sb_printf(b, "alpha");
-        sb_printf(b, "*"); sb_op(b, tr, q, v, 1, d);
+        sb_printf(b, "*"); sb_op(c, b, tr, q, v, 1, d);
         if (q->spec.p2 != 0) {
             sb_printf(b, " - 2*");
             if (v) { sb_num(b, q->spec.p1, d); sb_printf(b, "*"); sb_num(b, q->spec.p2, d); }
             else sb_printf(b, "alpha*lambda");
-            sb_printf(b, "*"); sb_op(b, tr, q, v, 0, d);
+            sb_printf(b, "*"); sb_op(c, b, tr, q, v, 0, d);
         }
         return;
     case OP_PERCEPTRON:
-        sb_op(b, tr, q, v, 0, d); sb_printf(b, " + ");
+        sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " + ");
         if (v) sb_num(b, q->spec.p1, d); else sb_printf(b, "alpha");
-        sb_printf(b, "*("); sb_op(b, tr, q, v, 1, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 2, d);
-        sb_printf(b, ")*"); sb_op(b, tr, q, v, 3, d);
+        sb_printf(b, "*("); sb_op(c, b, tr, q, v, 1, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 2, d);
+        sb_printf(b, ")*"); sb_op(c, b, tr, q, v, 3, d);
         return;
     case OP_STEPSUM:
-        sb_printf(b, "step("); sb_op(b, tr, q, v, 0, d); sb_printf(b, ")");
+        sb_printf(b, "step("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, ")");
         return;
     case OP_SCALE:
-        sb_num(b, q->spec.p1, d); sb_printf(b, "*"); sb_op(b, tr, q, v, 0, d);
+        sb_num(b, q->spec.p1, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, 0, d);
         return;
     case OP_NORMALISE:
-        sb_printf(b, "("); sb_op(b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 1, d);
+        sb_printf(b, "("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 1, d);
         sb_printf(b, ")/");
-        if (q->spec.p1 == 0) { sb_op(b, tr, q, v, 2, d); return; }
-        sb_printf(b, "("); sb_op(b, tr, q, v, 2, d); sb_printf(b, " - "); sb_op(b, tr, q, v, 1, d);
+        if (q->spec.p1 == 0) { sb_op(c, b, tr, q, v, 2, d); return; }
+        sb_printf(b, "("); sb_op(c, b, tr, q, v, 2, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 1, d);
         sb_printf(b, ")");
         return;
     case OP_BN:
-        sb_num(b, q->spec.p1, d); sb_printf(b, "*("); sb_op(b, tr, q, v, 0, d); sb_printf(b, " - ");
-        sb_op(b, tr, q, v, 1, d); sb_printf(b, ")/sqrt("); sb_op(b, tr, q, v, 2, d);
+        sb_num(b, q->spec.p1, d); sb_printf(b, "*("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - ");
+        sb_op(c, b, tr, q, v, 1, d); sb_printf(b, ")/sqrt("); sb_op(c, b, tr, q, v, 2, d);
         sb_printf(b, " + 0.00001) + "); sb_num(b, q->spec.p2, d);
         return;
     case OP_VAR:
-        sb_printf(b, "mean of (v - "); sb_op(b, tr, q, v, n - 1, d); sb_printf(b, ")^2 over ");
+        sb_printf(b, "mean of (v - "); sb_op(c, b, tr, q, v, n - 1, d); sb_printf(b, ")^2 over ");
         for (size_t k = 0; k + 1 < n; k++) {
             if (k) sb_printf(b, ", ");
-            sb_op(b, tr, q, v, k, d);
+            sb_op(c, b, tr, q, v, k, d);
         }
         return;
     default:
         sb_printf(b, "?");
         return;
     }
+}
+
+void text_formula(strbuf *b, const trace *tr, const quantity *q, const double *v, int d)
+{
+    text_formula_n(b, tr, q, v, d, NULL, NOTATION_VA);
 }
 
 void text_value(const trace *tr, const quantity *q, int digits, char *buf, size_t size)
@@ -275,17 +424,22 @@ void text_value(const trace *tr, const quantity *q, int digits, char *buf, size_
 
 void text_line(strbuf *b, const trace *tr, const quantity *q, int digits)
 {
-    char name[96], val[160];
-    trace_name(q, name, sizeof name);
+    text_line_n(b, tr, q, digits, NULL, NOTATION_VA);
+}
+
+void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, const lesson *l, int notation)
+{
+    char name[192], val[160];
+    text_qname(l, notation, q, name, sizeof name);
     text_value(tr, q, digits, val, sizeof val);
     sb_printf(b, "%s = ", name);
     if (q->spec.op != OP_CONST) {
         double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
         if (!vals) { b->failed = 1; return; }
-        text_formula(b, tr, q, NULL, digits);
+        text_formula_n(b, tr, q, NULL, digits, l, notation);
         sb_printf(b, " = ");
         text_operand_values(tr, q, vals);
-        text_formula(b, tr, q, vals, tr->round >= 0 ? tr->round : digits);
+        text_formula_n(b, tr, q, vals, tr->round >= 0 ? tr->round : digits, l, notation);
         if (vals != stack) free(vals);
         sb_printf(b, val[0] == '~' ? " " : " = ");
     }
@@ -370,6 +524,11 @@ static void header_for(strbuf *b, const lesson *l, int steps, const quantity *q)
 
 int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o)
 {
+    return text_print_trace_n(out, l, r, o, NOTATION_VA);
+}
+
+int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const text_opts *o, int notation)
+{
     const trace *tr = r->tr;
     char base[256];
     strbuf b = {0};
@@ -391,7 +550,7 @@ int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const t
         if (given ? (last_given != q->t || last_pass != PASS_GIVEN) : (q->t != last_t || last_given >= 0)) {
             if (fprintf(out, "\n") < 0) { rc = -1; break; }
             header_for(&b, l, r->steps, q);
-            rc = emit(out, o, "", &b);
+            if ((rc = emit(out, o, "", &b))) break;
             last_pass = given ? PASS_GIVEN : PASS_COUNT;
             last_e = -1;
             last_t = given ? -1 : q->t;
@@ -414,7 +573,7 @@ int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const t
             last_e = q->e;
         }
         if (rc) break;
-        text_line(&b, tr, q, o->digits);
+        text_line_n(&b, tr, q, o->digits, l, notation);
         rc = emit(out, o, "  ", &b);
         if (!rc && (q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
             rc = fprintf(out, "    (%s)\n", act_kink_note(q->spec.act.kind)) < 0 ? -1 : 0;

@@ -53,6 +53,21 @@ typedef struct {
     unsigned passes;   /* bit (1u << q_pass) for each pass shown */
 } text_opts;
 
+/* The name of q in a lecture's notation (NOTATION_*, lesson.h): va is the
+ * canonical trace_name; layer z^[l]_k, a^[l]_k, W^[l]_k,m, b^[l]_k, dz, dW,
+ * L; netout net_h1, out_h1, target_o1, delta_o1, aliases, E_total; bar z_j,
+ * y_j, t_j, zbar_j, wbar_i,j, bbar_j, L. l may be NULL (canonical). Same
+ * return as snprintf. */
+int text_qname(const lesson *l, int notation, const quantity *q, char *buf, size_t size);
+
+/* text_print_trace with the names of a notation (NOTATION_*). */
+int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const text_opts *o, int notation);
+
+/* text_formula and text_line with the names of a notation. */
+void text_formula_n(strbuf *b, const trace *tr, const quantity *q, const double *vals, int digits,
+                    const lesson *l, int notation);
+void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, const lesson *l, int notation);
+
 /* The student's trace of a whole run. Returns 0, or -1 on a write error. */
 int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o);
 
