@@ -23,7 +23,7 @@ LIBOBJ  := $(filter-out $(BUILD)/obj/main.o,$(OBJ))
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 LESSON  ?= lessons/sauppe-forward.lesson
 
-.PHONY: all deps run test check test-asan golden clean
+.PHONY: all deps run test check test-asan test-valgrind golden clean
 all: $(BUILD)/nntrace
 
 deps:
@@ -48,10 +48,20 @@ test-asan: deps
 	@$(MAKE) --no-print-directory check BUILD=build/asan OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
+# Every test binary under valgrind memcheck (errors and definite leaks fail).
+test-valgrind: deps
+	@$(MAKE) --no-print-directory $(BUILD)/nntrace $(TESTS)
+	@fail=0; for t in $(TESTS); do \
+	  echo "== valgrind $$t"; \
+	  NNTRACE_BIN=$(BUILD)/nntrace valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite $$t >$(BUILD)/$$(basename $$t).vg.log 2>&1 \
+	    || { tail -30 $(BUILD)/$$(basename $$t).vg.log; fail=1; }; \
+	done; [ $$fail -eq 0 ] && echo "valgrind: clean"
+
 golden: $(BUILD)/nntrace
 	@for l in lessons/*.lesson; do \
 	  b=$$(basename $$l .lesson); \
-	  NO_COLOR=1 $(BUILD)/nntrace run --golden $$l > traces/$$b.txt; \
+	  NO_COLOR=1 $(BUILD)/nntrace run --golden -o traces/$$b.txt $$l; \
 	  echo "wrote traces/$$b.txt"; \
 	done
 

@@ -127,6 +127,36 @@ static void test_formats_and_passes(void **state)
     assert_non_null(strstr(out, "w₀,₃⁽¹⁾ = w₀,₃ - α·∂J/∂w₀,₃"));
 }
 
+static void test_output_file_is_atomic(void **state)
+{
+    (void)state;
+    char out[65536], args[512], path[300];
+    snprintf(path, sizeof path, "%s/trace.txt", tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs("precious\n", f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    /* a bad lesson leaves the existing file alone */
+    snprintf(args, sizeof args, "run -o %s /nonexistent.lesson", path);
+    assert_int_equal(nt(out, sizeof out, args), 2);
+    char *kept = slurp(path, NULL);
+    assert_string_equal(kept, "precious\n");
+    free(kept);
+    snprintf(args, sizeof args, "run --golden -o %s lessons/sauppe-sgd-step.lesson", path);
+    assert_int_equal(nt(out, sizeof out, args), 0);
+    char *got = slurp(path, NULL), *want = slurp("traces/sauppe-sgd-step.txt", NULL);
+    assert_non_null(got);
+    assert_non_null(want);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    snprintf(args, sizeof args, "run -o %s lessons/sauppe-sgd-step.lesson", tmpdir);
+    assert_int_equal(nt(out, sizeof out, args), 2);
+    assert_non_null(strstr(out, "is a directory"));
+    assert_int_equal(nt(out, sizeof out, "run -o /nonexistent/dir/t.txt lessons/sauppe-sgd-step.lesson"), 2);
+    assert_non_null(strstr(out, "cannot write in /nonexistent/dir"));
+}
+
 static void test_gradcheck_and_list(void **state)
 {
     (void)state;
@@ -147,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_help_version_usage),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_formats_and_passes),
+        cmocka_unit_test(test_output_file_is_atomic),
         cmocka_unit_test(test_gradcheck_and_list),
     };
     return cmocka_run_group_tests_name("cli", tests, make_tmp, rm_tmp);
