@@ -1,17 +1,342 @@
-/* cmd_grade.c - placeholder until its module lands (see the open issue). */
+/*
+ * cmd_grade.c - `nntrace template` (an answer sheet to fill in) and
+ * `nntrace check` (grade sheets: text for the student, Gradescope
+ * results.json, JSON, a class CSV).
+ *
+ * Both build the lesson's trace once, resolve the asked set into a plan
+ * (grade.h), and for check also the hand-rounded trace the judge accepts
+ * (judge.h). Everything is written through outfile.h, so a failed run never
+ * leaves half a results.json behind.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "cli.h"
+#include "grade.h"
+#include "outfile.h"
+
+/* ------------------------------------------------------------------------
+ * Shared set-up
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+    lesson *l;
+    engine_result exact, hand;
+    int has_exact, has_hand;
+    names_index *ix;
+    grade_plan plan;
+    char patbuf[4096];
+    const char *pats[GRADE_MAX_PATTERNS];
+    int n_pats;
+} grade_ctx;
+
+static void ctx_free(grade_ctx *c)
+{
+    grade_plan_free(&c->plan);
+    names_index_free(c->ix);
+    if (c->has_exact) engine_result_free(&c->exact);
+    if (c->has_hand) engine_result_free(&c->hand);
+    lesson_free(c->l);
+}
+
+/* Append the patterns of list to the context's patterns. */
+static int add_patterns(const char *cmd, grade_ctx *c, const char *list)
+{
+    size_t used = 0;
+    if (c->n_pats) used = (size_t)(c->pats[c->n_pats - 1] - c->patbuf) + strlen(c->pats[c->n_pats - 1]) + 1;
+    int n = grade_split_patterns(list, c->patbuf + used, sizeof c->patbuf - used, c->pats + c->n_pats,
+                                 GRADE_MAX_PATTERNS - c->n_pats);
+    if (n < 0) {
+        fprintf(stderr, "nntrace %s: too many or too long --ask patterns (at most %d)\n", cmd, GRADE_MAX_PATTERNS);
+        return -1;
+    }
+    c->n_pats += n;
+    return 0;
+}
+
+/* Load, run, index and plan. Returns 0 or EXIT_USAGE (message printed). */
+static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_hand)
+{
+    char err[768];
+    if (!(c->l = cli_lesson(path))) return EXIT_USAGE;
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    if (engine_run(c->l, &eo, &c->exact, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    c->has_exact = 1;
+    if (want_hand && c->l->round < 0) {
+        engine_opts ho = {c->l->digits, 0};
+        if (engine_run(c->l, &ho, &c->hand, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            return EXIT_USAGE;
+        }
+        c->has_hand = 1;
+    }
+    if (!(c->ix = names_index_new(c->exact.tr))) {
+        fprintf(stderr, "nntrace %s: out of memory\n", cmd);
+        return EXIT_USAGE;
+    }
+    if (grade_plan_make(&c->plan, c->l, c->exact.tr, c->ix, c->pats, (size_t)c->n_pats, NULL, 0,
+                        err, sizeof err)) {
+        fprintf(stderr, "nntrace %s: %s: %s\nHINT: nntrace run %s lists every quantity by name\n",
+                cmd, path, err, path);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Write text to path atomically. Returns 0, or -1 (message printed). */
+static int write_file(const char *cmd, const char *path, const strbuf *b)
+{
+    outfile of;
+    char err[512];
+    if (b->failed) { fprintf(stderr, "nntrace %s: out of memory\n", cmd); return -1; }
+    if (outfile_open(&of, path, 1, err, sizeof err)) {
+        fprintf(stderr, "nntrace %s: %s\n", cmd, err);
+        return -1;
+    }
+    if (b->len && fwrite(b->s, 1, b->len, of.f) != b->len) {
+        fprintf(stderr, "nntrace %s: cannot write %s\n", cmd, path);
+        outfile_abort(&of);
+        return -1;
+    }
+    if (outfile_commit(&of, err, sizeof err)) {
+        fprintf(stderr, "nntrace %s: %s\n", cmd, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * template
+ * ---------------------------------------------------------------------- */
+
+static void template_help(FILE *f)
+{
+    fprintf(f,
+        "usage: nntrace template LESSON [--ask PATTERNS] [-o FILE]\n\n"
+        "Print an answer sheet for the lesson: one line \"name = \" per asked quantity,\n"
+        "in the order they are computed. A student fills in the numbers and hands it\n"
+        "to `nntrace check`.\n\n"
+        "options:\n"
+        "  --ask PATTERNS   the quantities asked: canonical names, lesson labels or\n"
+        "                   aliases, or patterns over canonical names with * and ?\n"
+        "                   ('in_* delta_*', 'w_*^(1)'); separate with spaces or ';',\n"
+        "                   quote them for the shell; may be repeated.\n"
+        "                   Default: every computed quantity of the trace.\n"
+        "  -o FILE          write the sheet to FILE (atomically) instead of stdout\n\n"
+        "exit status: 0 written, 2 bad usage or bad lesson\n");
+}
 
 int cmd_template(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "nntrace %s: not built yet\n", argv[0]);
-    return EXIT_USAGE;
+    grade_ctx c;
+    memset(&c, 0, sizeof c);
+    const char *path = NULL, *out = NULL, *v;
+    int rc;
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { template_help(stdout); return 0; }
+        if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
+            if (rc < 0 || add_patterns("template", &c, v)) return EXIT_USAGE;
+        } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            out = v;
+        } else if (argv[k][0] == '-' && argv[k][1]) {
+            fprintf(stderr, "nntrace template: unknown option '%s'\nHINT: nntrace template --help\n", argv[k]);
+            return EXIT_USAGE;
+        } else if (path) {
+            fprintf(stderr, "nntrace template: one lesson at a time ('%s' and '%s')\n", path, argv[k]);
+            return EXIT_USAGE;
+        } else {
+            path = argv[k];
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "nntrace template: which lesson?\nHINT: nntrace template lessons/sauppe-sgd-step.lesson\n");
+        return EXIT_USAGE;
+    }
+    int status = ctx_load("template", &c, path, 0);
+    if (status) { ctx_free(&c); return status; }
+    strbuf b = {0};
+    grade_template(&b, c.l, &c.plan);
+    if (out) {
+        status = write_file("template", out, &b) ? EXIT_USAGE : 0;
+    } else if (b.failed || fputs(b.s, stdout) < 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "nntrace template: cannot write the sheet\n");
+        status = EXIT_USAGE;
+    }
+    sb_free(&b);
+    ctx_free(&c);
+    return status;
+}
+
+/* ------------------------------------------------------------------------
+ * check
+ * ---------------------------------------------------------------------- */
+
+static void check_help(FILE *f)
+{
+    fprintf(f,
+        "usage: nntrace check LESSON ANSWERS... [options]\n\n"
+        "Grade answer sheets (lines \"name = number\", see `nntrace template`). Each\n"
+        "answer is correct (the engine's value to half a unit of the lesson's last\n"
+        "printed digit, or what carrying the printed digits gives), carried forward\n"
+        "(wrong, but what the operation gives on your own earlier answers), wrong, or\n"
+        "missing. The report names the first mistake and, for every wrong answer, the\n"
+        "expected value, the value from your own answers, and the derivation line with\n"
+        "your numbers substituted.\n\n"
+        "options:\n"
+        "  --ask PATTERNS        the asked quantities (as for `nntrace template`)\n"
+        "  --ecf full|half|none  credit for a carried-forward answer (default full)\n"
+        "  --tolerance X         absolute tolerance instead of half a unit of the\n"
+        "                        lesson's printed digits\n"
+        "  --gradescope FILE     write Gradescope's results.json (one sheet only)\n"
+        "  --json                the grades as JSON on stdout instead of text\n"
+        "  --csv FILE            one row per sheet, one column per quantity\n"
+        "  --quiet               no text report (with --gradescope or --csv)\n"
+        "  --color | --no-color  colour (default: on a terminal unless NO_COLOR)\n\n"
+        "An answer sheet is read only up to %u bytes and never executed.\n"
+        "exit status: 0 every sheet has full marks, 1 otherwise, 2 bad usage, a bad\n"
+        "lesson or a sheet that cannot be opened\n", GRADE_MAX_BYTES);
 }
 
 int cmd_check(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "nntrace %s: not built yet\n", argv[0]);
+    grade_ctx c;
+    memset(&c, 0, sizeof c);
+    const char *lpath = NULL, *gs = NULL, *csv = NULL, *v;
+    const char **sheets = calloc((size_t)argc + 1, sizeof *sheets);
+    int n_sheets = 0, json = 0, quiet = 0, color = -1, rc;
+    double ecf = 1.0, tol = 0.0;
+    int ecf_set = 0;
+    if (!sheets) { fprintf(stderr, "nntrace check: out of memory\n"); return EXIT_USAGE; }
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { check_help(stdout); free(sheets); return 0; }
+        if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
+            if (rc < 0 || add_patterns("check", &c, v)) goto usage;
+        } else if ((rc = cli_opt(argc, argv, &k, "--ecf", 1, &v))) {
+            if (rc < 0) goto usage;
+            if (!strcmp(v, "full")) ecf = 1.0;
+            else if (!strcmp(v, "half")) ecf = 0.5;
+            else if (!strcmp(v, "none")) ecf = 0.0;
+            else { fprintf(stderr, "nntrace check: --ecf takes full, half or none, not '%s'\n", v); goto usage; }
+            ecf_set = 1;
+        } else if ((rc = cli_opt(argc, argv, &k, "--tolerance", 1, &v))) {
+            double t;
+            if (rc < 0) goto usage;
+            if (judge_parse_number(v, strlen(v), &t, NULL) != JNUM_OK || !(t > 0)) {
+                fprintf(stderr, "nntrace check: --tolerance takes a positive number, not '%s'\n", v);
+                goto usage;
+            }
+            tol = t;
+        } else if ((rc = cli_opt(argc, argv, &k, "--gradescope", 1, &v))) {
+            if (rc < 0) goto usage;
+            gs = v;
+        } else if ((rc = cli_opt(argc, argv, &k, "--csv", 1, &v))) {
+            if (rc < 0) goto usage;
+            csv = v;
+        } else if (!strcmp(argv[k], "--json")) { json = 1;
+        } else if (!strcmp(argv[k], "--quiet")) { quiet = 1;
+        } else if (!strcmp(argv[k], "--color")) { color = 1;
+        } else if (!strcmp(argv[k], "--no-color")) { color = 0;
+        } else if (argv[k][0] == '-' && argv[k][1]) {
+            fprintf(stderr, "nntrace check: unknown option '%s'\nHINT: nntrace check --help\n", argv[k]);
+            goto usage;
+        } else if (!lpath) {
+            lpath = argv[k];
+        } else {
+            sheets[n_sheets++] = argv[k];
+        }
+    }
+    if (!lpath || !n_sheets) {
+        fprintf(stderr, "nntrace check: needs a lesson and at least one answer sheet\n"
+                        "HINT: nntrace check lessons/sauppe-sgd-step.lesson answers.txt\n");
+        goto usage;
+    }
+    if (gs && n_sheets != 1) {
+        fprintf(stderr, "nntrace check: --gradescope grades one sheet, not %d\n", n_sheets);
+        goto usage;
+    }
+    int status = ctx_load("check", &c, lpath, 1);
+    if (status) { ctx_free(&c); free(sheets); return status; }
+    (void)ecf_set;
+
+    grade_opts o;
+    memset(&o, 0, sizeof o);
+    o.rule.digits = c.l->digits;
+    o.rule.tol = tol;
+    o.rule.hand = c.has_hand ? c.hand.tr : NULL;
+    o.ecf_credit = ecf;
+    o.digits = c.l->digits;
+    if (color < 0) color = cli_color(stdout);
+
+    strbuf out = {0}, csvb = {0}, gsb = {0};
+    int any_short = 0, cannot_open = 0, failed = 0;
+    if (csv) grade_csv_header(&csvb, &c.plan);
+    if (json) sb_printf(&out, "{\"lesson\": ");
+    if (json) { grade_json_str(&out, c.l->path); sb_printf(&out, ", \"sheets\": [\n"); }
+    for (int s = 0; s < n_sheets && !failed; s++) {
+        char *text = NULL, why[256];
+        size_t len = 0;
+        grade_answers ans;
+        grade_report rep;
+        struct stat st;
+        if (strcmp(sheets[s], "-") && stat(sheets[s], &st) != 0) {
+            snprintf(why, sizeof why, "cannot open: %s", strerror(errno));
+            fprintf(stderr, "nntrace check: %s: %s\n", sheets[s], why);
+            cannot_open = 1;
+            rc = grade_answers_unreadable(&ans, &c.plan, why);
+        } else if (grade_read_file(sheets[s], &text, &len, why, sizeof why)) {
+            rc = grade_answers_unreadable(&ans, &c.plan, why);
+        } else {
+            rc = grade_parse_answers(&ans, text, len, c.l, c.ix, &c.plan);
+        }
+        free(text);
+        if (rc) { failed = 1; break; }
+        if (grade_sheet(&rep, c.exact.tr, &c.plan, &ans, &o)) { grade_answers_free(&ans); failed = 1; break; }
+        if (rep.score < rep.max_score || ans.unreadable) any_short = 1;
+        if (json) {
+            if (s) sb_printf(&out, ",\n");
+            grade_json(&out, sheets[s], &c.plan, &ans, &rep, &o);
+        } else if (!quiet) {
+            if (s) sb_printf(&out, "\n");
+            grade_text(&out, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o, color);
+        }
+        if (csv) grade_csv_row(&csvb, sheets[s], &c.plan, &ans, &rep);
+        if (gs) grade_gradescope(&gsb, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o);
+        grade_report_free(&rep);
+        grade_answers_free(&ans);
+        /* print as we go, so a class of sheets streams */
+        if (!json && out.len) {
+            if (out.failed || fputs(out.s, stdout) < 0) failed = 1;
+            out.len = 0;
+            out.s[0] = '\0';
+        }
+    }
+    if (json && !failed) sb_printf(&out, "\n]}\n");
+    if (failed || out.failed || csvb.failed || gsb.failed) {
+        fprintf(stderr, "nntrace check: out of memory or cannot write the report\n");
+        status = EXIT_USAGE;
+    } else {
+        if (out.len && fputs(out.s, stdout) < 0) status = EXIT_USAGE;
+        if (fflush(stdout) != 0) status = EXIT_USAGE;
+        if (status) fprintf(stderr, "nntrace check: cannot write the report\n");
+        if (!status && gs && write_file("check", gs, &gsb)) status = EXIT_USAGE;
+        if (!status && csv && write_file("check", csv, &csvb)) status = EXIT_USAGE;
+        if (!status) status = cannot_open ? EXIT_USAGE : any_short ? EXIT_CHECK : 0;
+    }
+    sb_free(&out);
+    sb_free(&csvb);
+    sb_free(&gsb);
+    ctx_free(&c);
+    free(sheets);
+    return status;
+usage:
+    ctx_free(&c);
+    free(sheets);
     return EXIT_USAGE;
 }
-

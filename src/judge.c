@@ -178,6 +178,15 @@ void judge_record(judge_sheet *sheet, size_t id, double value, judge_verdict v)
     sheet->verdict[id] = (unsigned char)v;
 }
 
+void judge_operand_values(const trace *tr, const judge_sheet *sheet, size_t id, double *vals)
+{
+    const quantity *q = &tr->q[id];
+    for (uint32_t k = 0; k < q->nops; k++) {
+        uint32_t op = tr->ops[q->first + k];
+        vals[k] = (op < sheet->n && sheet->given[op]) ? sheet->value[op] : trace_operand_value(tr, op);
+    }
+}
+
 double judge_ecf_value(const trace *tr, const judge_sheet *sheet, size_t id, int *differs,
                        unsigned *first_bad)
 {

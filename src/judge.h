@@ -153,6 +153,12 @@ int judge_answer(const trace *tr, const judge_sheet *sheet, size_t id, double va
 double judge_ecf_value(const trace *tr, const judge_sheet *sheet, size_t id, int *differs,
                        unsigned *first_bad);
 
+/* The operand values judge_ecf_value uses for quantity id: the sheet's
+ * answer where one was given, else the engine's operand value; into
+ * vals[tr->q[id].nops]. For the derivation line with the student's numbers
+ * substituted: text_formula(b, tr, &tr->q[id], vals, digits). */
+void judge_operand_values(const trace *tr, const judge_sheet *sheet, size_t id, double *vals);
+
 /* Record an answer and its verdict so later quantities see it. */
 void judge_record(judge_sheet *sheet, size_t id, double value, judge_verdict v);
 

@@ -1,0 +1,695 @@
+/*
+ * grade.c - answer sheets: the asked set, the untrusted sheet parser, the
+ * grading loop over judge.h, and the reports (text, Gradescope, JSON, CSV,
+ * template).
+ *
+ * A sheet is parsed line by line over (pointer, length) slices of the text,
+ * so NUL bytes, missing final newlines and CR LF ends need no special pass;
+ * each answer is matched to its plan slot by binary search over the plan's
+ * increasing ids after an O(1) names_index lookup, so a 10^6-line sheet is
+ * linear. Grading walks the plan in id order, which is the trace's
+ * evaluation order, so every operand is judged before its quantity.
+ */
+#include "grade.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------
+ * Patterns and the plan
+ * ---------------------------------------------------------------------- */
+
+int grade_glob(const char *p, const char *s)
+{
+    const char *star = NULL, *mark = NULL;
+    while (*s) {
+        if (*p == '*') { star = p++; mark = s; continue; }
+        if (*p == '?' || *p == *s) { p++; s++; continue; }
+        if (!star) return 0;
+        p = star + 1;
+        s = ++mark;
+    }
+    while (*p == '*') p++;
+    return *p == '\0';
+}
+
+int grade_split_patterns(const char *list, char *buf, size_t bufsize, const char **out, int max)
+{
+    size_t len = strlen(list);
+    if (len + 1 > bufsize) return -1;
+    memcpy(buf, list, len + 1);
+    int n = 0;
+    for (char *c = buf; *c;) {
+        while (*c == ' ' || *c == '\t' || *c == ';' || *c == '\n') *c++ = '\0';
+        if (!*c) break;
+        if (n == max) return -1;
+        out[n++] = c;
+        while (*c && *c != ' ' && *c != '\t' && *c != ';' && *c != '\n') c++;
+    }
+    return n;
+}
+
+static int has_glob(const char *s) { return strchr(s, '*') || strchr(s, '?'); }
+
+void grade_plan_free(grade_plan *plan)
+{
+    if (!plan) return;
+    free(plan->ids);
+    free(plan->points);
+    free(plan->names);
+    memset(plan, 0, sizeof *plan);
+}
+
+/* Slot of quantity id in the plan, or -1 (ids are increasing). */
+static long plan_slot(const grade_plan *plan, size_t id)
+{
+    size_t lo = 0, hi = plan->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (plan->ids[mid] == id) return (long)mid;
+        if (plan->ids[mid] < id) lo = mid + 1; else hi = mid;
+    }
+    return -1;
+}
+
+int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const names_index *ix,
+                    const char *const *patterns, size_t n_patterns,
+                    const grade_points *pts, size_t n_pts, char *err, size_t errsize)
+{
+    memset(plan, 0, sizeof *plan);
+    size_t n = tr->n;
+    unsigned char *asked = calloc(n + 1, 1);
+    char name[96], canon[96];
+    if (!asked) { snprintf(err, errsize, "out of memory"); return -1; }
+    for (size_t p = 0; p < n_patterns; p++) {
+        size_t hits = 0;
+        if (has_glob(patterns[p])) {
+            for (size_t id = 0; id < n; id++) {
+                if (tr->q[id].spec.op == OP_CONST) continue;
+                trace_name(&tr->q[id], name, sizeof name);
+                if (grade_glob(patterns[p], name) && names_index_get(ix, name) == (long)id) {
+                    asked[id] = 1;
+                    hits++;
+                }
+            }
+        } else {
+            long id = -1;
+            if (!names_canonical(l, patterns[p], canon, sizeof canon)) id = names_index_get(ix, canon);
+            if (id >= 0) { asked[id] = 1; hits++; }
+        }
+        if (!hits) {
+            snprintf(err, errsize, "'%s' names no quantity of this lesson's trace%s", patterns[p],
+                     has_glob(patterns[p]) ? " (patterns match computed quantities by canonical name)" : "");
+            free(asked);
+            return -1;
+        }
+    }
+    if (n_patterns == 0)
+        for (size_t id = 0; id < n; id++) {
+            if (tr->q[id].spec.op == OP_CONST) continue;
+            trace_name(&tr->q[id], name, sizeof name);
+            if (names_index_get(ix, name) == (long)id) asked[id] = 1;
+        }
+    size_t count = 0;
+    for (size_t id = 0; id < n; id++) count += asked[id];
+    plan->ids = malloc((count + 1) * sizeof *plan->ids);
+    plan->points = malloc((count + 1) * sizeof *plan->points);
+    plan->names = malloc((count + 1) * sizeof *plan->names);
+    if (!plan->ids || !plan->points || !plan->names) {
+        free(asked);
+        grade_plan_free(plan);
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    for (size_t id = 0; id < n; id++) {
+        if (!asked[id]) continue;
+        size_t k = plan->n++;
+        plan->ids[k] = id;
+        trace_name(&tr->q[id], plan->names[k], sizeof plan->names[k]);
+        plan->points[k] = 1.0;
+        for (size_t r = 0; r < n_pts; r++) {
+            int m = 0;
+            if (has_glob(pts[r].pattern)) m = grade_glob(pts[r].pattern, plan->names[k]);
+            else m = !names_canonical(l, pts[r].pattern, canon, sizeof canon) && !strcmp(canon, plan->names[k]);
+            if (m) plan->points[k] = pts[r].points;
+        }
+    }
+    free(asked);
+    if (plan->n == 0) {
+        snprintf(err, errsize, "nothing to ask: the trace has no computed quantities");
+        grade_plan_free(plan);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading a sheet
+ * ---------------------------------------------------------------------- */
+
+int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize)
+{
+    *text = NULL;
+    *len = 0;
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY) : STDIN_FILENO;
+    if (fd < 0) { snprintf(why, whysize, "cannot open: %s", strerror(errno)); return -1; }
+    struct stat st;
+    int rc = -1;
+    char *buf = NULL;
+    if (fstat(fd, &st) != 0) { snprintf(why, whysize, "cannot read: %s", strerror(errno)); goto done; }
+    if (fd != STDIN_FILENO && !S_ISREG(st.st_mode)) {
+        snprintf(why, whysize, "not a regular file");
+        goto done;
+    }
+    if (S_ISREG(st.st_mode) && st.st_size > (off_t)GRADE_MAX_BYTES) {
+        snprintf(why, whysize, "%lld bytes: larger than the %u-byte limit for an answer sheet; not read",
+                 (long long)st.st_size, GRADE_MAX_BYTES);
+        goto done;
+    }
+    if (fd != STDIN_FILENO) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    buf = malloc(GRADE_MAX_BYTES + 2);
+    if (!buf) { snprintf(why, whysize, "out of memory"); goto done; }
+    size_t n = 0;
+    while (n < GRADE_MAX_BYTES + 1) {
+        ssize_t got = read(fd, buf + n, GRADE_MAX_BYTES + 1 - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { snprintf(why, whysize, "cannot read: %s", strerror(errno)); goto done; }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    if (n > GRADE_MAX_BYTES) {
+        snprintf(why, whysize, "larger than the %u-byte limit for an answer sheet; not graded",
+                 GRADE_MAX_BYTES);
+        goto done;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    buf = NULL;
+    rc = 0;
+done:
+    free(buf);
+    if (fd != STDIN_FILENO) close(fd);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Parsing a sheet
+ * ---------------------------------------------------------------------- */
+
+void grade_answers_free(grade_answers *a)
+{
+    if (!a) return;
+    free(a->line);
+    free(a->value);
+    free(a->given);
+    free(a->problems);
+    memset(a, 0, sizeof *a);
+}
+
+static int answers_alloc(grade_answers *a, const grade_plan *plan)
+{
+    memset(a, 0, sizeof *a);
+    a->line = calloc(plan->n + 1, sizeof *a->line);
+    a->value = calloc(plan->n + 1, sizeof *a->value);
+    a->given = calloc(plan->n + 1, 1);
+    a->problems = calloc(GRADE_MAX_SHOWN, sizeof *a->problems);
+    if (!a->line || !a->value || !a->given || !a->problems) { grade_answers_free(a); return -1; }
+    return 0;
+}
+
+int grade_answers_unreadable(grade_answers *out, const grade_plan *plan, const char *why)
+{
+    if (answers_alloc(out, plan)) return -1;
+    out->unreadable = 1;
+    snprintf(out->why, sizeof out->why, "%s", why);
+    return 0;
+}
+
+/* Printable ASCII of s[0..n), at most 40 bytes, others as '?'. */
+static void echo(char *out, size_t size, const char *s, size_t n)
+{
+    size_t k = 0, max = size > 44 ? 40 : size - 4;
+    for (size_t i = 0; i < n && k < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (n > max) { memcpy(out + k, "...", 3); k += 3; }
+    out[k] = '\0';
+}
+
+static void problem(grade_answers *a, long line, const char *s, size_t n, const char *fmt, const char *arg)
+{
+    a->n_problems_total++;
+    if (a->n_problems >= GRADE_MAX_SHOWN) return;
+    grade_problem *p = &a->problems[a->n_problems++];
+    char e[64], m[160];
+    echo(e, sizeof e, s, n);
+    snprintf(m, sizeof m, fmt, arg);
+    p->line = line;
+    if (n) snprintf(p->msg, sizeof p->msg, "'%s': %s", e, m);
+    else snprintf(p->msg, sizeof p->msg, "%s", m);
+}
+
+static int blank(char c) { return c == ' ' || c == '\t'; }
+
+/* One line s[0..n) (no newline). */
+static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const lesson *l,
+                       const names_index *ix, const grade_plan *plan)
+{
+    const char *line = s;
+    size_t full = n;
+    if (n > GRADE_MAX_LINE) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "a line of %zu bytes (at most %d are read)", n, GRADE_MAX_LINE);
+        problem(a, ln, line, 0, "%s", msg);
+        return;
+    }
+    if (memchr(s, '\0', n)) { problem(a, ln, line, full, "%s", "holds a NUL byte"); return; }
+    const char *hash = memchr(s, '#', n);
+    if (hash) n = (size_t)(hash - s);
+    while (n && blank(s[0])) { s++; n--; }
+    while (n && blank(s[n - 1])) n--;
+    if (!n) return;
+    const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n);
+    const char *sep = eq ? eq : colon;
+    if (!sep) { problem(a, ln, line, full, "%s", "expected 'name = number'"); return; }
+    const char *val = sep + 1;
+    if (eq)   /* a copied derivation: the number after the last '=' */
+        for (const char *c = s + n - 1; c > eq; c--) if (*c == '=') { val = c + 1; break; }
+    size_t nlen = (size_t)(sep - s);
+    while (nlen && blank(s[nlen - 1])) nlen--;
+    if (!nlen) { problem(a, ln, line, full, "%s", "no name before '='"); return; }
+    char name[104], canon[96];
+    long id = -1;
+    if (nlen < sizeof name) {
+        memcpy(name, s, nlen);
+        name[nlen] = '\0';
+        if (!names_canonical(l, name, canon, sizeof canon)) id = names_index_get(ix, canon);
+    }
+    if (id < 0) { problem(a, ln, line, full, "%s", "no quantity of this lesson has this name"); return; }
+    long slot = plan_slot(plan, (size_t)id);
+    if (slot < 0) { problem(a, ln, line, full, "%s", "not asked on this sheet; ignored"); return; }
+    double v;
+    judge_num_status st = judge_parse_number(val, (size_t)(s + n - val), &v, NULL);
+    if (st == JNUM_EMPTY) return;                  /* left blank: missing */
+    if (st != JNUM_OK) { problem(a, ln, line, full, "%s", judge_num_strerror(st)); return; }
+    if (a->given[slot]) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%s given again (first on line %ld); the first answer counts",
+                 plan->names[slot], a->line[slot]);
+        problem(a, ln, line, full, "%s", msg);
+        return;
+    }
+    a->given[slot] = 1;
+    a->value[slot] = v;
+    a->line[slot] = ln;
+}
+
+int grade_parse_answers(grade_answers *out, const char *text, size_t len, const lesson *l,
+                        const names_index *ix, const grade_plan *plan)
+{
+    if (answers_alloc(out, plan)) return -1;
+    size_t p = 0;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) p = 3;     /* UTF-8 BOM */
+    long ln = 0;
+    while (p < len) {
+        const char *s = text + p;
+        const char *nl = memchr(s, '\n', len - p);
+        size_t n = nl ? (size_t)(nl - s) : len - p;
+        p += n + (nl ? 1 : 0);
+        ln++;
+        if (n && s[n - 1] == '\r') n--;
+        parse_line(out, ln, s, n, l, ix, plan);
+    }
+    out->n_lines = ln;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Grading
+ * ---------------------------------------------------------------------- */
+
+void grade_report_free(grade_report *rep)
+{
+    if (!rep) return;
+    free(rep->items);
+    memset(rep, 0, sizeof *rep);
+}
+
+/* "name = symbolic = numbers = value" with the sheet's numbers substituted. */
+static void derivation(char *out, size_t size, const trace *tr, const judge_sheet *sheet, size_t id,
+                       double value, int digits)
+{
+    const quantity *q = &tr->q[id];
+    out[0] = '\0';
+    if (q->spec.op == OP_CONST) return;
+    double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
+    if (!vals) return;
+    strbuf b = {0};
+    char name[96], num[64];
+    trace_name(q, name, sizeof name);
+    sb_printf(&b, "%s = ", name);
+    text_formula(&b, tr, q, NULL, digits);
+    sb_printf(&b, " = ");
+    judge_operand_values(tr, sheet, id, vals);
+    text_formula(&b, tr, q, vals, digits);
+    text_num(value, digits, num, sizeof num);
+    sb_printf(&b, " = %s", num);
+    if (vals != stack) free(vals);
+    if (!b.failed && b.s) {
+        if (b.len < size) memcpy(out, b.s, b.len + 1);
+        else { memcpy(out, b.s, size - 4); memcpy(out + size - 4, "...", 4); }
+    }
+    sb_free(&b);
+}
+
+int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
+                const grade_answers *ans, const grade_opts *o)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->first_mistake = -1;
+    rep->items = calloc(plan->n + 1, sizeof *rep->items);
+    judge_sheet *sheet = judge_sheet_new(tr);
+    if (!rep->items || !sheet) { judge_sheet_free(sheet); grade_report_free(rep); return -1; }
+    rep->n = plan->n;
+    for (size_t k = 0; k < plan->n; k++) {
+        grade_item *it = &rep->items[k];
+        size_t id = plan->ids[k];
+        rep->max_score += plan->points[k];
+        if (ans->given[k]) {
+            if (judge_and_record(tr, sheet, id, ans->value[k], &o->rule, &it->res)) {
+                judge_sheet_free(sheet);
+                grade_report_free(rep);
+                return -1;
+            }
+        } else {
+            judge_answer(tr, sheet, id, 0.0, &o->rule, &it->res);
+            it->res.verdict = JUDGE_MISSING;
+        }
+        judge_verdict v = it->res.verdict;
+        it->score = v == JUDGE_CORRECT ? plan->points[k]
+                  : v == JUDGE_CARRIED ? plan->points[k] * o->ecf_credit : 0.0;
+        rep->score += it->score;
+        rep->count[v]++;
+        if (v == JUDGE_WRONG && rep->first_mistake < 0) rep->first_mistake = (long)k;
+        if (v != JUDGE_CORRECT)
+            derivation(it->derivation, sizeof it->derivation, tr, sheet, id,
+                       isnan(it->res.ecf) ? it->res.truth : it->res.ecf, o->digits);
+    }
+    judge_sheet_free(sheet);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Reports
+ * ---------------------------------------------------------------------- */
+
+/* A reference value as the lecture prints it: calculator rounding first. */
+static void num(char *buf, size_t size, double v, int digits) { text_num(round_dp(v, digits), digits, buf, size); }
+
+/* Digits enough to show a student's own number as written (up to 12). */
+static void student_num(char *buf, size_t size, double v)
+{
+    snprintf(buf, size, "%.12g", v);
+}
+
+static const char *const COLOR[4] = {"\033[2m", "\033[32m", "\033[33m", "\033[31m"};
+
+/* The bad lines, and the sheet-level problem. */
+static void problems_text(strbuf *b, const grade_answers *ans)
+{
+    if (ans->unreadable) sb_printf(b, "the answer sheet was not graded: %s\n", ans->why);
+    if (!ans->n_problems_total) return;
+    sb_printf(b, "lines not graded (%zu):\n", ans->n_problems_total);
+    for (size_t k = 0; k < ans->n_problems; k++)
+        sb_printf(b, "  line %ld: %s\n", ans->problems[k].line, ans->problems[k].msg);
+    if (ans->n_problems_total > ans->n_problems)
+        sb_printf(b, "  ... and %zu more\n", ans->n_problems_total - ans->n_problems);
+}
+
+static void summary(strbuf *b, const grade_report *rep)
+{
+    char s[64], m[64];
+    num(s, sizeof s, rep->score, 4);
+    num(m, sizeof m, rep->max_score, 4);
+    sb_printf(b, "score: %s / %s (%.1f%%): %zu correct, %zu carried forward, %zu wrong, %zu missing\n",
+              s, m, rep->max_score > 0 ? 100.0 * rep->score / rep->max_score : 0.0,
+              rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED], rep->count[JUDGE_WRONG],
+              rep->count[JUDGE_MISSING]);
+}
+
+static void first_mistake_text(strbuf *b, const grade_plan *plan, const grade_answers *ans,
+                               const grade_report *rep, const grade_opts *o)
+{
+    if (rep->first_mistake < 0) {
+        if (rep->count[JUDGE_MISSING] == rep->n) sb_printf(b, "no answers to grade\n");
+        else if (rep->count[JUDGE_CORRECT] == rep->n) sb_printf(b, "every answer is correct\n");
+        else sb_printf(b, "no wrong answer%s\n", rep->count[JUDGE_MISSING] ? "; some are missing" : "");
+        return;
+    }
+    size_t k = (size_t)rep->first_mistake;
+    const grade_item *it = &rep->items[k];
+    char got[64], want[64];
+    student_num(got, sizeof got, ans->value[k]);
+    num(want, sizeof want, it->res.truth, o->digits);
+    sb_printf(b, "first mistake: %s (line %ld): you wrote %s, the value is %s\n", plan->names[k],
+              ans->line[k], got, want);
+    if (it->derivation[0]) sb_printf(b, "  %s\n", it->derivation);
+}
+
+/* One item's detail lines (after its row), without colour. */
+static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, const grade_answers *ans,
+                        const grade_report *rep, size_t k, const grade_opts *o, const char *indent)
+{
+    const grade_item *it = &rep->items[k];
+    char want[64], ecf[64], from[64];
+    num(want, sizeof want, it->res.truth, o->digits);
+    switch (it->res.verdict) {
+    case JUDGE_WRONG:
+        sb_printf(b, "%sexpected %s", indent, want);
+        if (it->res.ecf_differs && isfinite(it->res.ecf)) {
+            num(ecf, sizeof ecf, it->res.ecf, o->digits);
+            sb_printf(b, "; from your own earlier answers: %s", ecf);
+        }
+        sb_printf(b, "\n");
+        if (it->derivation[0]) sb_printf(b, "%s%s\n", indent, it->derivation);
+        break;
+    case JUDGE_CARRIED: {
+        long bad = plan_slot(plan, it->res.first_bad);
+        char name[96];
+        trace_name(&tr->q[it->res.first_bad], name, sizeof name);
+        if (bad >= 0) student_num(from, sizeof from, ans->value[bad]);
+        else snprintf(from, sizeof from, "?");
+        sb_printf(b, "%sfollows from your %s = %s (the value is %s)\n", indent, name, from, want);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void grade_text(strbuf *b, const lesson *l, const char *sheet_name, const trace *tr,
+                const grade_plan *plan, const grade_answers *ans, const grade_report *rep,
+                const grade_opts *o, int color)
+{
+    char base[256];
+    lesson_basename(l->path, base, sizeof base);
+    sb_printf(b, "%s: %s\nanswers: %s\n", base, l->title ? l->title : "", sheet_name);
+    problems_text(b, ans);
+    first_mistake_text(b, plan, ans, rep, o);
+    sb_printf(b, "\n");
+    for (size_t k = 0; k < plan->n; k++) {
+        const grade_item *it = &rep->items[k];
+        judge_verdict v = it->res.verdict;
+        char got[64] = "", pts[32], max[32], line[24] = "";
+        if (ans->given[k]) student_num(got, sizeof got, ans->value[k]);
+        if (ans->line[k]) snprintf(line, sizeof line, "%ld", ans->line[k]);
+        num(pts, sizeof pts, it->score, 4);
+        num(max, sizeof max, plan->points[k], 4);
+        sb_printf(b, "%5s  %-14s %-12s %s%-15s%s %s/%s\n", line, plan->names[k], got,
+                  color ? COLOR[v] : "", judge_verdict_name(v), color ? "\033[0m" : "", pts, max);
+        item_detail(b, tr, plan, ans, rep, k, o, "       ");
+    }
+    sb_printf(b, "\n");
+    summary(b, rep);
+}
+
+void grade_json_str(strbuf *b, const char *s)
+{
+    sb_printf(b, "\"");
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') sb_printf(b, "\\%c", *c);
+        else if (*c == '\n') sb_printf(b, "\\n");
+        else if (*c == '\t') sb_printf(b, "\\t");
+        else if (*c < 0x20 || *c == 0x7f) sb_printf(b, "\\u%04x", *c);
+        else if (*c < 0x80) sb_printf(b, "%c", *c);
+        else {   /* pass valid UTF-8 sequences, replace anything else */
+            int need = (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
+            int ok = need > 0 && !(*c == 0xC0 || *c == 0xC1 || *c > 0xF4);
+            for (int k = 1; ok && k <= need; k++) ok = (c[k] & 0xC0) == 0x80;
+            if (ok) { sb_printf(b, "%.*s", need + 1, (const char *)c); c += need; }
+            else sb_printf(b, "\\ufffd");
+        }
+    }
+    sb_printf(b, "\"");
+}
+
+static void json_num(strbuf *b, double v)
+{
+    if (isfinite(v)) sb_printf(b, "%.17g", v);
+    else sb_printf(b, "null");
+}
+
+static void json_score(strbuf *b, double v) { sb_printf(b, "%.10g", v); }
+
+void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const trace *tr,
+                      const grade_plan *plan, const grade_answers *ans, const grade_report *rep,
+                      const grade_opts *o)
+{
+    strbuf out = {0}, t = {0};
+    char base[256];
+    lesson_basename(l->path, base, sizeof base);
+    sb_printf(&out, "%s: %s\n", base, l->title ? l->title : "");
+    problems_text(&out, ans);
+    first_mistake_text(&out, plan, ans, rep, o);
+    summary(&out, rep);
+    (void)sheet_name;
+    sb_printf(b, "{\n  \"score\": ");
+    json_score(b, rep->score);
+    sb_printf(b, ",\n  \"output\": ");
+    grade_json_str(b, out.s ? out.s : "");
+    sb_printf(b, ",\n  \"tests\": [");
+    for (size_t k = 0; k < plan->n; k++) {
+        const grade_item *it = &rep->items[k];
+        char got[64], want[64];
+        t.len = 0;
+        if (t.s) t.s[0] = '\0';
+        num(want, sizeof want, it->res.truth, o->digits);
+        if (ans->given[k]) {
+            student_num(got, sizeof got, ans->value[k]);
+            sb_printf(&t, "%s: you wrote %s (line %ld)\n", judge_verdict_name(it->res.verdict), got, ans->line[k]);
+        } else {
+            sb_printf(&t, "missing: no answer for %s\n", plan->names[k]);
+        }
+        item_detail(&t, tr, plan, ans, rep, k, o, "");
+        sb_printf(b, "%s\n    {\"name\": ", k ? "," : "");
+        grade_json_str(b, plan->names[k]);
+        sb_printf(b, ", \"score\": ");
+        json_score(b, it->score);
+        sb_printf(b, ", \"max_score\": ");
+        json_score(b, plan->points[k]);
+        sb_printf(b, ", \"status\": \"%s\", \"output\": ", it->score >= plan->points[k] ? "passed" : "failed");
+        grade_json_str(b, t.s ? t.s : "");
+        sb_printf(b, ", \"visibility\": \"visible\"}");
+    }
+    sb_printf(b, "\n  ]\n}\n");
+    if (out.failed || t.failed) b->failed = 1;
+    sb_free(&out);
+    sb_free(&t);
+}
+
+void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
+                const grade_answers *ans, const grade_report *rep, const grade_opts *o)
+{
+    (void)o;
+    sb_printf(b, "{\"sheet\": ");
+    grade_json_str(b, sheet_name);
+    sb_printf(b, ", \"graded\": %s", ans->unreadable ? "false" : "true");
+    if (ans->unreadable) { sb_printf(b, ", \"reason\": "); grade_json_str(b, ans->why); }
+    sb_printf(b, ", \"score\": ");
+    json_score(b, rep->score);
+    sb_printf(b, ", \"max_score\": ");
+    json_score(b, rep->max_score);
+    sb_printf(b, ", \"first_mistake\": ");
+    if (rep->first_mistake >= 0) grade_json_str(b, plan->names[rep->first_mistake]);
+    else sb_printf(b, "null");
+    sb_printf(b, ", \"counts\": {\"correct\": %zu, \"carried\": %zu, \"wrong\": %zu, \"missing\": %zu}",
+              rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED], rep->count[JUDGE_WRONG],
+              rep->count[JUDGE_MISSING]);
+    sb_printf(b, ", \"bad_lines\": %zu, \"problems\": [", ans->n_problems_total);
+    for (size_t k = 0; k < ans->n_problems; k++) {
+        sb_printf(b, "%s{\"line\": %ld, \"message\": ", k ? ", " : "", ans->problems[k].line);
+        grade_json_str(b, ans->problems[k].msg);
+        sb_printf(b, "}");
+    }
+    sb_printf(b, "], \"answers\": [");
+    for (size_t k = 0; k < plan->n; k++) {
+        const grade_item *it = &rep->items[k];
+        sb_printf(b, "%s\n  {\"name\": ", k ? "," : "");
+        grade_json_str(b, plan->names[k]);
+        sb_printf(b, ", \"line\": ");
+        if (ans->line[k]) sb_printf(b, "%ld", ans->line[k]); else sb_printf(b, "null");
+        sb_printf(b, ", \"answer\": ");
+        if (ans->given[k]) json_num(b, ans->value[k]); else sb_printf(b, "null");
+        sb_printf(b, ", \"verdict\": \"%s\", \"score\": ",
+                  it->res.verdict == JUDGE_CARRIED ? "carried" : judge_verdict_name(it->res.verdict));
+        json_score(b, it->score);
+        sb_printf(b, ", \"points\": ");
+        json_score(b, plan->points[k]);
+        sb_printf(b, ", \"expected\": ");
+        json_num(b, it->res.truth);
+        sb_printf(b, ", \"ecf\": ");
+        json_num(b, it->res.ecf_differs ? it->res.ecf : NAN);
+        sb_printf(b, ", \"derivation\": ");
+        grade_json_str(b, it->derivation);
+        sb_printf(b, "}");
+    }
+    sb_printf(b, "\n]}");
+}
+
+/* A CSV field, quoted when needed; a leading = + - @ is defused for
+ * spreadsheet programs. */
+static void csv_field(strbuf *b, const char *s)
+{
+    int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+    if (!formula && !strpbrk(s, ",\"\n\r")) { sb_printf(b, "%s", s); return; }
+    sb_printf(b, "\"%s", formula ? "'" : "");
+    for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    sb_printf(b, "\"");
+}
+
+void grade_csv_header(strbuf *b, const grade_plan *plan)
+{
+    sb_printf(b, "sheet,score,max_score,percent,correct,carried,wrong,missing,bad_lines,first_mistake");
+    for (size_t k = 0; k < plan->n; k++) {
+        sb_printf(b, ",");
+        csv_field(b, plan->names[k]);
+    }
+    sb_printf(b, "\n");
+}
+
+void grade_csv_row(strbuf *b, const char *sheet_name, const grade_plan *plan,
+                   const grade_answers *ans, const grade_report *rep)
+{
+    csv_field(b, sheet_name);
+    sb_printf(b, ",%.10g,%.10g,%.1f,%zu,%zu,%zu,%zu,%zu,", rep->score, rep->max_score,
+              rep->max_score > 0 ? 100.0 * rep->score / rep->max_score : 0.0,
+              rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED], rep->count[JUDGE_WRONG],
+              rep->count[JUDGE_MISSING], ans->n_problems_total + (ans->unreadable ? 1u : 0u));
+    if (rep->first_mistake >= 0) csv_field(b, plan->names[rep->first_mistake]);
+    for (size_t k = 0; k < plan->n; k++) sb_printf(b, ",%.10g", rep->items[k].score);
+    sb_printf(b, "\n");
+}
+
+void grade_template(strbuf *b, const lesson *l, const grade_plan *plan)
+{
+    char base[256];
+    lesson_basename(l->path, base, sizeof base);
+    sb_printf(b, "# nntrace answer sheet: %s\n", base);
+    if (l->title) sb_printf(b, "# %s\n", l->title);
+    if (l->source) sb_printf(b, "# source: %s\n", l->source);
+    sb_printf(b, "# Write each number after its '=', with a decimal point (0.5474, .5474 or\n"
+                 "# 5.474e-1), carrying %d decimals as the lecture does. Lines starting\n"
+                 "# with '#' are ignored. Check it with: nntrace check %s THIS_FILE\n",
+              l->digits, l->path);
+    for (size_t k = 0; k < plan->n; k++) sb_printf(b, "%s = \n", plan->names[k]);
+}

@@ -1,0 +1,166 @@
+/*
+ * grade.h - grading a student's answer sheet for a lesson.
+ *
+ * A sheet is untrusted text, one answer a line:
+ *
+ *     # comments and blank lines are ignored
+ *     in_3 = 0.19
+ *     a_3  = 0.5474          # a trailing comment is ignored
+ *     a_4 = g(in_4) = 0.27   # a copied derivation: the text after the last '='
+ *     err_3 : 0.4526         # ':' works as '=' too
+ *     delta_3 =              # blank: missing
+ *
+ * Names are canonical or any form names_canonical accepts (labels, aliases,
+ * "Delta_3", "^(0)"). A UTF-8 BOM and CRLF line ends are accepted. Every
+ * other line is a problem with its line number (not a number, unknown name,
+ * not asked, given twice: the first answer counts, NUL byte, too long), and
+ * the rest of the sheet is graded. The file is never read beyond
+ * GRADE_MAX_BYTES, nothing in it is executed or used as a path, and a
+ * line's text is echoed only sanitised (printable ASCII, at most 40 bytes).
+ *
+ * A grade plan fixes the asked quantities (in trace order) and their points;
+ * grading judges each asked answer in trace order with judge.h, so swapped
+ * lines grade the same as ordered ones.
+ *
+ * Ownership: every struct here owns its arrays; free with its _free
+ * function. A plan and a report borrow the trace they were made for.
+ */
+#ifndef NNTRACE_GRADE_H
+#define NNTRACE_GRADE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "judge.h"
+#include "lesson.h"
+#include "names.h"
+#include "text.h"
+#include "trace.h"
+
+#define GRADE_MAX_BYTES    (1u << 20)   /* an answer sheet is at most 1 MiB */
+#define GRADE_MAX_LINE     1000         /* longer lines are reported, not read */
+#define GRADE_MAX_SHOWN    20           /* problems listed one by one per sheet */
+#define GRADE_MAX_PATTERNS 256
+
+/* ------------------------------------------------------------------------
+ * The plan: what is asked, for how many points
+ * ---------------------------------------------------------------------- */
+
+/* A points rule: quantities matching pattern are worth points. */
+typedef struct { const char *pattern; double points; } grade_points;
+
+typedef struct {
+    size_t  n;
+    size_t *ids;       /* [n] asked quantity ids, increasing */
+    double *points;    /* [n] */
+    char  (*names)[96];/* [n] canonical names */
+} grade_plan;
+
+/* Does the glob pattern (with '*' any run, '?' any one character) match
+ * name? Other characters match themselves. */
+int grade_glob(const char *pattern, const char *name);
+
+/* Split a pattern list ("in_* delta_*", also ';'-separated) into at most
+ * max patterns, copying into buf; returns the count, or -1 when too many or
+ * too long. */
+int grade_split_patterns(const char *list, char *buf, size_t bufsize, const char **out, int max);
+
+/* Resolve the asked set. patterns[] (n_patterns; 0 = every computed
+ * quantity, i.e. every non-constant one) are canonical names, lesson forms
+ * (labels, aliases), or globs over canonical names; globs match computed
+ * quantities only, a plain name may ask for a given one (w_0,3). Each
+ * quantity counts once, the first of equal names. Points default to 1; the
+ * last matching points rule wins. Returns 0, or -1 with a message (a
+ * pattern that matches nothing, an unknown name, out of memory). */
+int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const names_index *ix,
+                    const char *const *patterns, size_t n_patterns,
+                    const grade_points *pts, size_t n_pts, char *err, size_t errsize);
+void grade_plan_free(grade_plan *plan);
+
+/* ------------------------------------------------------------------------
+ * A sheet
+ * ---------------------------------------------------------------------- */
+
+typedef struct { long line; char msg[200]; } grade_problem;
+
+typedef struct {
+    long    *line;        /* [plan n] line of the answer, 0 = none */
+    double  *value;       /* [plan n] */
+    unsigned char *given; /* [plan n] */
+    grade_problem *problems;   /* the first GRADE_MAX_SHOWN */
+    size_t  n_problems, n_problems_total;
+    long    n_lines;
+    int     unreadable;   /* the whole file was refused (size, not a file) */
+    char    why[256];     /* then: why */
+} grade_answers;
+
+/* Read an answers file (path, or "-" for stdin) into *text (NUL-terminated,
+ * caller frees) without reading beyond GRADE_MAX_BYTES + 1 bytes, refusing
+ * non-regular files before reading. Returns 0, or -1 with a reason. */
+int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize);
+
+/* Parse sheet text (len bytes, may hold NULs) against a plan. Returns 0,
+ * or -1 out of memory. */
+int grade_parse_answers(grade_answers *out, const char *text, size_t len, const lesson *l,
+                        const names_index *ix, const grade_plan *plan);
+/* An answers record for a sheet that could not be read at all. */
+int grade_answers_unreadable(grade_answers *out, const grade_plan *plan, const char *why);
+void grade_answers_free(grade_answers *a);
+
+/* ------------------------------------------------------------------------
+ * Grading and reports
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+    judge_rule rule;
+    double ecf_credit;    /* share of the points a carried-forward answer earns */
+    int    digits;        /* decimals in reports */
+} grade_opts;
+
+typedef struct {
+    judge_result res;     /* verdict, truth, ecf, hand */
+    double score;
+    char   derivation[512];   /* "name = symbolic = your numbers = value" */
+} grade_item;
+
+typedef struct {
+    size_t n;
+    grade_item *items;    /* [plan n] */
+    double score, max_score;
+    long   first_mistake; /* index of the first wrong answer in trace order, -1 */
+    size_t count[4];      /* by judge_verdict */
+} grade_report;
+
+/* Grade answers against the plan. Returns 0, or -1 out of memory. */
+int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
+                const grade_answers *ans, const grade_opts *o);
+void grade_report_free(grade_report *rep);
+
+/* The student's report as plain text (colour: ANSI). Appends to b. */
+void grade_text(strbuf *b, const lesson *l, const char *sheet_name, const trace *tr,
+                const grade_plan *plan, const grade_answers *ans, const grade_report *rep,
+                const grade_opts *o, int color);
+
+/* Gradescope's results.json: top level score, output, tests; each test
+ * name, score, max_score, status, output, visibility. Appends to b. */
+void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const trace *tr,
+                      const grade_plan *plan, const grade_answers *ans, const grade_report *rep,
+                      const grade_opts *o);
+
+/* One sheet as a JSON object (for --json). Appends to b. */
+void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
+                const grade_answers *ans, const grade_report *rep, const grade_opts *o);
+
+/* CSV for a class: the header, then one row per sheet. */
+void grade_csv_header(strbuf *b, const grade_plan *plan);
+void grade_csv_row(strbuf *b, const char *sheet_name, const grade_plan *plan,
+                   const grade_answers *ans, const grade_report *rep);
+
+/* The answer template: a comment header, then "name = " per asked quantity. */
+void grade_template(strbuf *b, const lesson *l, const grade_plan *plan);
+
+/* JSON string literal of s (escaped, control bytes as \u00XX, invalid
+ * UTF-8 bytes as U+FFFD). */
+void grade_json_str(strbuf *b, const char *s);
+
+#endif
