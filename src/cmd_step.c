@@ -1,17 +1,454 @@
-/* cmd_step.c - placeholder until its module lands (see the open issue). */
+/*
+ * cmd_step.c - `nntrace step` and `nntrace quiz`: the terminal side of the
+ * step-through session (step.h) and of the quiz (quiz.h).
+ *
+ * Input comes in one of two ways, chosen once:
+ *   - stdin is a terminal: `step` reads single keys (termios, no canonical
+ *     mode, no echo, no signals: Ctrl-C and Ctrl-D quit, so the terminal is
+ *     always restored); `g` reads a name in ordinary line mode. A prompt
+ *     with the position is shown on the last line and erased before output.
+ *   - stdin is not a terminal (a pipe, a file): lines. An empty line is
+ *     Enter; "g NAME" goes to NAME; any other line is a sequence of keys
+ *     ("nnb"). No prompt is ever written, so a scripted session's output is
+ *     the screen's lines and nothing else. End of input quits.
+ * The quiz always reads lines; on a pipe it writes each answer after its
+ * question, so the output reads as the terminal session would.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "outfile.h"
+#include "quiz.h"
+#include "step.h"
+
+/* ------------------------------------------------------------------------
+ * Options shared by step and quiz
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+    const char *path, *ask, *transcript;
+    int digits, ascii, color;
+    engine_opts eo;
+} view_opts;
+
+/* Parse the options; returns -1 done (help printed: exit 0), 0 ok, or
+ * EXIT_USAGE. `quiz` allows --ask and --transcript. */
+static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (*help)(FILE *))
+{
+    const char *cmd = argv[0], *v = NULL;
+    int rc;
+    memset(o, 0, sizeof *o);
+    o->digits = o->ascii = o->color = -1;
+    o->eo.round = ENGINE_ROUND_LESSON;
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { help(stdout); return -1; }
+        if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
+            if (rc < 0 || cli_int(cmd, "--digits", v, 0, 12, &o->digits)) return EXIT_USAGE;
+        } else if ((rc = cli_opt(argc, argv, &k, "--rounded", 1, &v))) {
+            if (rc < 0 || cli_int(cmd, "--rounded", v, 0, 12, &o->eo.round)) return EXIT_USAGE;
+        } else if (quiz && (rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            o->ask = v;
+        } else if (quiz && (rc = cli_opt(argc, argv, &k, "--transcript", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            o->transcript = v;
+        } else if (!strcmp(argv[k], "--exact")) { o->eo.round = -1;
+        } else if (!strcmp(argv[k], "--all-steps")) { o->eo.trace_all = 1;
+        } else if (!strcmp(argv[k], "--ascii")) { o->ascii = 1;
+        } else if (!strcmp(argv[k], "--unicode")) { o->ascii = 0;
+        } else if (!strcmp(argv[k], "--color")) { o->color = 1;
+        } else if (!strcmp(argv[k], "--no-color")) { o->color = 0;
+        } else if (argv[k][0] == '-' && argv[k][1]) {
+            fprintf(stderr, "nntrace %s: unknown option '%s'\nHINT: nntrace %s --help\n", cmd, argv[k], cmd);
+            return EXIT_USAGE;
+        } else if (o->path) {
+            fprintf(stderr, "nntrace %s: one lesson at a time ('%s' and '%s')\n", cmd, o->path, argv[k]);
+            return EXIT_USAGE;
+        } else {
+            o->path = argv[k];
+        }
+    }
+    if (!o->path) {
+        fprintf(stderr, "nntrace %s: which lesson?\nHINT: nntrace %s lessons/sauppe-forward.lesson\n", cmd, cmd);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Write b to stdout and empty it. Returns 0, or -1 on a write error. */
+static int flush_out(strbuf *b)
+{
+    int rc = 0;
+    if (b->failed) rc = -1;
+    else if (b->len && fwrite(b->s, 1, b->len, stdout) != b->len) rc = -1;
+    if (fflush(stdout) != 0) rc = -1;
+    b->len = 0;
+    if (b->s) b->s[0] = '\0';
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Keys
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+    int raw;                  /* the terminal is in key mode */
+    struct termios saved;     /* its settings before */
+    char *line;               /* line mode: getline's buffer */
+    size_t cap;
+    const char *pend;         /* line mode: keys left on the current line */
+} keyin;
+
+static int raw_on(keyin *k)
+{
+    struct termios t = k->saved;
+    t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+    t.c_iflag &= ~(tcflag_t)(IXON | ICRNL);
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    return tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+}
+
+static void raw_off(keyin *k)
+{
+    if (k->raw) (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &k->saved);
+}
+
+/* One byte from stdin; -1 at end of input or on an error. */
+static int byte_in(void)
+{
+    unsigned char c;
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, &c, 1);
+        if (n == 1) return c;
+        if (n < 0 && errno == EINTR) continue;
+        return -1;
+    }
+}
+
+/* A line in the terminal's own line mode (for g NAME), without its '\n'. */
+static int tty_line(keyin *k, char *buf, size_t size)
+{
+    size_t n = 0;
+    int c;
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &k->saved)) return -1;
+    while ((c = byte_in()) >= 0 && c != '\n')
+        if (n + 1 < size) buf[n++] = (char)c;
+    buf[n] = '\0';
+    if (raw_on(k)) return -1;
+    return c < 0 && n == 0 ? -1 : 0;
+}
+
+static step_cmd key_cmd(int c, int *known)
+{
+    *known = 1;
+    switch (c) {
+    case '\r': case '\n': case ' ': case 'n': case 'j': return STEP_NEXT;
+    case 'b': case 'k': return STEP_BACK;
+    case 'p': return STEP_PASS;
+    case 'r': return STEP_RESTART;
+    case '?': case 'h': return STEP_HELP;
+    case 'q': case 3: case 4: return STEP_QUIT;
+    default: *known = 0; return STEP_HELP;
+    }
+}
+
+/* The next command. name (size bytes) receives a STEP_GOTO's name. In
+ * terminal mode prompt is written first and erased after the key.
+ * Returns 1 with *cmd set, 0 for a key that means nothing (*bad set). */
+static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t size, int *bad)
+{
+    int known;
+    *bad = 0;
+    name[0] = '\0';
+    if (k->raw) {
+        if (prompt->len) { fputs(prompt->s, stdout); fflush(stdout); }
+        int c = byte_in();
+        if (prompt->len) { fputs("\r\033[K", stdout); fflush(stdout); }
+        if (c < 0) { *cmd = STEP_QUIT; return 1; }
+        if (c == 27) {                       /* arrows: ESC [ A-D */
+            struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+            if (poll(&p, 1, 50) == 1 && byte_in() == '[' && poll(&p, 1, 50) == 1) {
+                int d = byte_in();
+                if (d == 'C' || d == 'B') { *cmd = STEP_NEXT; return 1; }
+                if (d == 'D' || d == 'A') { *cmd = STEP_BACK; return 1; }
+            }
+            *bad = c;
+            return 0;
+        }
+        if (c == 'g') {
+            fputs("go to: ", stdout);
+            fflush(stdout);
+            if (tty_line(k, name, size)) { *cmd = STEP_QUIT; return 1; }
+            *cmd = STEP_GOTO;
+            return 1;
+        }
+        *cmd = key_cmd(c, &known);
+        if (!known) *bad = c;
+        return known;
+    }
+    while (!k->pend || !*k->pend) {
+        if (k->pend) { k->pend = NULL; continue; }   /* a finished line */
+        ssize_t n = getline(&k->line, &k->cap, stdin);
+        if (n < 0) { *cmd = STEP_QUIT; return 1; }
+        while (n > 0 && (k->line[n - 1] == '\n' || k->line[n - 1] == '\r')) k->line[--n] = '\0';
+        const char *s = k->line + strspn(k->line, " \t");
+        if (!*s) { *cmd = STEP_NEXT; return 1; }     /* an empty line is Enter */
+        if (*s == 'g') {
+            snprintf(name, size, "%s", s + 1 + strspn(s + 1, " \t"));
+            *cmd = STEP_GOTO;
+            return 1;
+        }
+        k->pend = s;
+    }
+    int c = (unsigned char)*k->pend++;
+    if (c == ' ' || c == '\t') return next_cmd(k, prompt, cmd, name, size, bad);
+    *cmd = key_cmd(c, &known);
+    if (!known) *bad = c;
+    return known;
+}
+
+/* ------------------------------------------------------------------------
+ * step
+ * ---------------------------------------------------------------------- */
+
+static void step_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: nntrace step LESSON [options]\n\n"
+        "Show the lesson's title, source and network, then reveal its trace one\n"
+        "quantity at a time in the lecture's order: the symbolic form, then the\n"
+        "numbers substituted, then the value.\n\n"
+        "keys: Enter/n next, b back, g NAME go to a quantity, p next pass, r restart,\n"
+        "      q quit, ? help. On a terminal each key acts at once; from a pipe each\n"
+        "      line is a command (an empty line is Enter, \"g in_3\" goes to in_3).\n\n"
+        "options:\n"
+        "  --digits N             decimals shown (default: the lesson's)\n"
+        "  --exact                exact arithmetic, even if the lesson rounds by hand\n"
+        "  --rounded N            round every operand to N decimals before use\n"
+        "  --all-steps            trace every step, whatever the lesson says\n"
+        "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
+        "  --color | --no-color   colour (default: on a terminal unless NO_COLOR)\n\n"
+        "exit status: 0 done, 2 bad usage or bad lesson\n");
+}
+
+/* Load and run the lesson of o; 0, or EXIT_USAGE after a message. */
+static int load_run(const view_opts *o, lesson **l, engine_result *r)
+{
+    char err[768];
+    if (!(*l = cli_lesson(o->path))) return EXIT_USAGE;
+    if (engine_run(*l, &o->eo, r, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        lesson_free(*l);
+        *l = NULL;
+        return EXIT_USAGE;
+    }
+    return 0;
+}
 
 int cmd_step(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "nntrace %s: not built yet\n", argv[0]);
-    return EXIT_USAGE;
+    view_opts o;
+    int rc = parse_view_opts(argc, argv, 0, &o, step_usage);
+    if (rc) return rc < 0 ? 0 : rc;
+    lesson *l;
+    engine_result r;
+    if ((rc = load_run(&o, &l, &r))) return rc;
+    step_style st = {o.digits >= 0 ? o.digits : l->digits,
+                     o.ascii >= 0 ? !o.ascii : cli_unicode(stdout),
+                     o.color >= 0 ? o.color : cli_color(stdout)};
+    step_session *s = step_new(l, r.tr, &st);
+    keyin k;
+    memset(&k, 0, sizeof k);
+    strbuf out = {0}, prompt = {0};
+    int status = 0;
+    if (!s) { fprintf(stderr, "nntrace step: out of memory\n"); status = EXIT_USAGE; goto done; }
+    if (isatty(STDIN_FILENO)) {
+        if (tcgetattr(STDIN_FILENO, &k.saved) || raw_on(&k)) {
+            fprintf(stderr, "nntrace step: cannot set up the terminal: %s\n", strerror(errno));
+            status = EXIT_USAGE;
+            goto done;
+        }
+        k.raw = 1;
+    }
+    int show_prompt = k.raw && isatty(STDOUT_FILENO);
+    step_opening(s, &out);
+    for (int quit = 0; !quit;) {
+        if (flush_out(&out)) { status = EXIT_USAGE; break; }
+        prompt.len = 0;
+        if (prompt.s) prompt.s[0] = '\0';
+        if (show_prompt) {
+            size_t pos, n;
+            step_progress(s, &pos, &n);
+            sb_printf(&prompt, "%s[%zu/%zu] Enter next  b back  g go to  p pass  r restart  q quit  ? help%s",
+                      st.color ? "\033[2m" : "", pos, n, st.color ? "\033[0m" : "");
+        }
+        step_cmd c;
+        char name[128];
+        int bad;
+        if (!next_cmd(&k, &prompt, &c, name, sizeof name, &bad)) {
+            if (bad >= 32 && bad < 127) sb_printf(&out, "(key '%c' means nothing here: ? for help)\n", bad);
+            continue;
+        }
+        quit = step_do(s, c, name, &out);
+    }
+    if (status) fprintf(stderr, "nntrace step: cannot write the output\n");
+
+done:
+    raw_off(&k);
+    free(k.line);
+    sb_free(&out);
+    sb_free(&prompt);
+    step_free(s);
+    engine_result_free(&r);
+    lesson_free(l);
+    return status;
+}
+
+/* ------------------------------------------------------------------------
+ * quiz
+ * ---------------------------------------------------------------------- */
+
+static void quiz_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: nntrace quiz LESSON [--ask PATTERNS] [--transcript FILE] [options]\n\n"
+        "Ask for each chosen quantity of the lesson's trace in the lecture's order.\n"
+        "A right answer moves on. The first miss shows the formula as a hint, the\n"
+        "second the formula with your own numbers, the third gives the value. An\n"
+        "answer that follows from your own earlier (wrong) answers is accepted as\n"
+        "error carried forward, judged exactly as `nntrace check` judges. A score at\n"
+        "the end. Answer q to stop, ? for help, nothing for the next hint.\n\n"
+        "options:\n"
+        "  --ask PATTERNS         which quantities: names or globs over canonical names,\n"
+        "                         or pass names, separated by blanks or commas:\n"
+        "                         'in_* a_*', 'delta_*', 'w_*^(1)', 'a_h1', backward\n"
+        "                         (default: every quantity with a formula)\n"
+        "  --transcript FILE      save the session (questions, answers, verdicts, score)\n"
+        "  --digits N             decimals shown (default: the lesson's; judging always\n"
+        "                         uses the lesson's)\n"
+        "  --exact | --rounded N  arithmetic of the trace (default: the lesson's)\n"
+        "  --all-steps            trace every step, whatever the lesson says\n"
+        "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
+        "  --color | --no-color   colour (default: on a terminal unless NO_COLOR)\n\n"
+        "exit status: 0 every answer right in the end, 1 some value had to be given\n"
+        "or the quiz was stopped, 2 bad usage or bad lesson\n");
+}
+
+/* Append text without ANSI colour sequences (the transcript is plain). */
+static void plain(strbuf *t, const char *s)
+{
+    while (s && *s) {
+        if (s[0] == '\033' && s[1] == '[') {
+            s += 2;
+            while (*s && !(*s >= '@' && *s <= '~')) s++;
+            if (*s) s++;
+            continue;
+        }
+        size_t n = strcspn(s, "\033");
+        sb_printf(t, "%.*s", (int)n, s);
+        s += n;
+    }
 }
 
 int cmd_quiz(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "nntrace %s: not built yet\n", argv[0]);
-    return EXIT_USAGE;
-}
+    view_opts o;
+    int rc = parse_view_opts(argc, argv, 1, &o, quiz_usage);
+    if (rc) return rc < 0 ? 0 : rc;
+    lesson *l;
+    engine_result r, hand;
+    memset(&hand, 0, sizeof hand);
+    if ((rc = load_run(&o, &l, &r))) return rc;
+    int status = EXIT_USAGE, have_out = 0;
+    char err[768];
+    size_t *ids = NULL, n = 0;
+    quiz_session *q = NULL;
+    strbuf out = {0}, tr = {0};
+    char *line = NULL;
+    size_t cap = 0;
+    outfile of;
+    memset(&of, 0, sizeof of);
 
+    /* the grader's hand-rounded reference, when the trace itself is exact */
+    if (r.tr->round < 0) {
+        engine_opts he = o.eo;
+        he.round = l->digits;
+        if (engine_run(l, &he, &hand, err, sizeof err)) { fprintf(stderr, "%s\n", err); goto done; }
+    }
+    if (quiz_select(l, r.tr, o.ask, &ids, &n, err, sizeof err)) {
+        fprintf(stderr, "nntrace quiz: %s: %s\n", o.path, err);
+        goto done;
+    }
+    if (o.transcript) {
+        if (outfile_open(&of, o.transcript, 1, err, sizeof err)) {
+            fprintf(stderr, "nntrace quiz: %s\n", err);
+            goto done;
+        }
+        have_out = 1;
+    }
+    step_style st = {o.digits >= 0 ? o.digits : l->digits,
+                     o.ascii >= 0 ? !o.ascii : cli_unicode(stdout),
+                     o.color >= 0 ? o.color : cli_color(stdout)};
+    if (!(q = quiz_new(l, r.tr, hand.tr, ids, n, &st))) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
+    int tty = isatty(STDIN_FILENO);
+
+    char base[256];
+    lesson_basename(l->path, base, sizeof base);
+    sb_printf(&out, "%s: %s\n", base, l->title);
+    if (l->source) sb_printf(&out, "source: %s\n", l->source);
+    if (r.tr->round >= 0)
+        sb_printf(&out, "hand-rounded: every operand is rounded to %d decimals before use, "
+                        "as on a calculator\n", r.tr->round);
+    sb_printf(&out, "%zu question%s; answer to %d decimals or more. Nothing for a hint, q to stop, ? for help.\n",
+              n, n == 1 ? "" : "s", l->digits);
+    int werr = 0;
+    while (!quiz_over(q) && !werr) {
+        quiz_question(q, &out);
+        plain(&tr, out.s);
+        if (flush_out(&out)) { werr = 1; break; }
+        ssize_t got = getline(&line, &cap, stdin);
+        if (got < 0) {                      /* end of input: stop here */
+            sb_printf(&out, "\n");
+            plain(&tr, out.s);
+            if (flush_out(&out)) werr = 1;
+            q->quit = 1;
+            break;
+        }
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
+        if (tty) sb_printf(&tr, "%s\n", line);    /* the terminal echoed it */
+        else sb_printf(&out, "%s\n", line);       /* a pipe did not: show it */
+        if (quiz_answer(q, line, &out)) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
+        plain(&tr, out.s);
+        if (flush_out(&out)) werr = 1;
+    }
+    quiz_score(q, &out);
+    plain(&tr, out.s);
+    if (werr || flush_out(&out)) { fprintf(stderr, "nntrace quiz: cannot write the output\n"); goto done; }
+    if (have_out) {
+        if (tr.failed || fwrite(tr.s ? tr.s : "", 1, tr.len, of.f) != tr.len) {
+            fprintf(stderr, "nntrace quiz: cannot write '%s'\n", o.transcript);
+            goto done;
+        }
+        have_out = 0;
+        if (outfile_commit(&of, err, sizeof err)) { fprintf(stderr, "nntrace quiz: %s\n", err); goto done; }
+    }
+    status = (q->given || q->quit) ? EXIT_CHECK : 0;
+
+done:
+    if (have_out) outfile_abort(&of);
+    free(line);
+    sb_free(&out);
+    sb_free(&tr);
+    quiz_free(q);
+    free(ids);
+    if (hand.tr) engine_result_free(&hand);
+    engine_result_free(&r);
+    lesson_free(l);
+    return status;
+}

@@ -1,0 +1,90 @@
+/*
+ * quiz.h - `nntrace quiz` as a state machine: ask for quantities of a trace
+ * in derivation order and judge the answers as the grader does (judge.h).
+ *
+ * For each asked quantity: a right answer moves on; the first miss shows the
+ * symbolic formula as a hint, the second the formula with the student's own
+ * numbers substituted (their earlier answers where they gave them, the
+ * trace's values elsewhere), the third gives the whole line with its value
+ * and moves on. An answer consistent with the student's own earlier answers
+ * is accepted as error carried forward and marked so. A number that does not
+ * parse is not a miss; an empty answer is (it asks for the next hint).
+ *
+ * Judging: judge_answer with rule {lesson.digits, tol 0, hand}, where hand is
+ * the lesson run hand-rounded to lesson.digits when the trace itself is
+ * exact, so a student carrying the printed digits is right, exactly as
+ * `nntrace check` judges. Accepted answers are recorded in the judge sheet so
+ * later quantities see them. When the quiz gives a value away, the student's
+ * last number for it is recorded as wrong, so that later answers built on it
+ * (a student working from their own paper) are accepted as carried forward,
+ * as the grader would; a question given away without a number records
+ * nothing (the trace's own value stands for it).
+ *
+ * Ownership: quiz_new borrows the lesson, the trace and hand (all must
+ * outlive the session) and owns its sheet and question list.
+ */
+#ifndef NNTRACE_QUIZ_H
+#define NNTRACE_QUIZ_H
+
+#include <stddef.h>
+
+#include "judge.h"
+#include "lesson.h"
+#include "step.h"
+#include "text.h"
+#include "trace.h"
+
+typedef struct {
+    const lesson *l;
+    const trace  *tr;
+    judge_sheet  *sheet;       /* owned */
+    judge_rule    rule;
+    size_t       *ask;         /* owned: quantity ids, in trace order */
+    size_t        n_ask;
+    size_t        cur;         /* index into ask; == n_ask when over */
+    int           misses;      /* on the current question */
+    int           has_last;    /* a number was given for it ... */
+    double        last;        /* ... and this was the last one */
+    long          prev;        /* quantity asked before, for headings; -1 */
+    int           first_try, after_hint, carried, given;   /* the score */
+    int           quit;        /* the student stopped early */
+    step_style    st;
+} quiz_session;
+
+/* Which quantities to ask: every quantity with a formula whose canonical
+ * name matches one of the patterns (NULL or "": all of them). Patterns are
+ * separated by blanks, ';' or ',' (a comma inside an arc pair such as
+ * "w_1,3" or "w_h1,o1" belongs to the name); each is a canonical name, a
+ * name names_canonical knows (labels, aliases: a_h1, w5^(1)), an fnmatch
+ * glob over canonical names (in_*, delta_*, w_*^(1)), or a pass name
+ * (forward, loss, backward, gradients, update). Fills a new array *ids
+ * (caller frees) and *n. Returns 0, or -1 with a message in err (a pattern
+ * that matches nothing, nothing to ask, out of memory). */
+int quiz_select(const lesson *l, const trace *tr, const char *patterns, size_t **ids, size_t *n,
+                char *err, size_t errsize);
+
+/* A session over the given question ids (copied); NULL when out of memory.
+ * hand: see above (NULL for none). */
+quiz_session *quiz_new(const lesson *l, const trace *tr, const trace *hand, const size_t *ids,
+                       size_t n, const step_style *st);
+void quiz_free(quiz_session *q);    /* NULL is a no-op */
+
+/* Is the quiz over (every question asked, or quit)? */
+int quiz_over(const quiz_session *q);
+
+/* The current question: its headings and "  in_3 = ? " (no newline: the
+ * answer follows on the same line). Nothing when the quiz is over. */
+void quiz_question(quiz_session *q, strbuf *out);
+
+/* Take the student's answer text to the current question; append the
+ * verdict and any hint or given value. "q" or "quit" stops the quiz; "?"
+ * shows the help. Returns 0, or -1 when out of memory. */
+int quiz_answer(quiz_session *q, const char *text, strbuf *out);
+
+/* The score: right answers of questions asked, and how they came. */
+void quiz_score(const quiz_session *q, strbuf *out);
+
+/* How a quiz is answered. */
+void quiz_help(strbuf *out);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * step.c - the step-through session (step.h): items, position, and the
+ * lines each command puts on the screen.
+ *
+ * Invariant: 0 <= cur < n_items and 1 <= stage <= items[cur].stages.
+ * items[] partitions the trace in order, so the item of a quantity id is
+ * found by binary search over items[].first.
+ */
+#include "step.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "netdraw.h"
+
+/* ------------------------------------------------------------------------
+ * Styled text
+ * ---------------------------------------------------------------------- */
+
+void step_put(strbuf *out, const step_style *st, const char *ascii, const char *ansi)
+{
+    if (st->color && ansi) sb_printf(out, "\033[%sm", ansi);
+    if (st->unicode) text_unicode(out, ascii);
+    else sb_printf(out, "%s", ascii);
+    if (st->color && ansi) sb_printf(out, "\033[0m");
+}
+
+size_t step_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+/* Width of ASCII text once put in the style. */
+static size_t styled_width(const step_style *st, const char *ascii)
+{
+    if (!st->unicode) return strlen(ascii);
+    strbuf u = {0};
+    text_unicode(&u, ascii);
+    size_t w = u.s ? step_width(u.s) : strlen(ascii);
+    sb_free(&u);
+    return w;
+}
+
+size_t step_name(strbuf *out, const trace *tr, const quantity *q, const step_style *st)
+{
+    char name[96];
+    (void)tr;
+    trace_name(q, name, sizeof name);
+    sb_printf(out, "  ");
+    step_put(out, st, name, "36");
+    sb_printf(out, " = ");
+    return 2 + styled_width(st, name);
+}
+
+void step_formula(strbuf *out, const trace *tr, const quantity *q, const double *vals,
+                  size_t indent, const step_style *st)
+{
+    strbuf f = {0};
+    int d = vals && tr->round >= 0 ? tr->round : st->digits;
+    text_formula(&f, tr, q, vals, d);
+    if (!vals && q->spec.op == OP_ACT && q->nops == 1 && q->spec.act.kind != ACT_SOFTMAX &&
+        q->spec.act.kind != ACT_IDENTITY) {
+        /* g(in_3) = 1/(1+exp(-in_3)): the activation's own template, by name */
+        char arg[96], p[64];
+        trace_name(&tr->q[tr->ops[q->first]], arg, sizeof arg);
+        text_num(q->spec.act.param, d, p, sizeof p);
+        sb_printf(&f, " = ");
+        for (const char *c = act_formula(q->spec.act.kind); *c; c++) {
+            if (c[0] == '%' && (c[1] == 's' || c[1] == 'p')) { sb_printf(&f, "%s", c[1] == 's' ? arg : p); c++; }
+            else sb_printf(&f, "%c", *c);
+        }
+    }
+    if (indent == 0) step_name(out, tr, q, st);
+    else sb_printf(out, "%*s = ", (int)indent, "");
+    step_put(out, st, f.s ? f.s : "", NULL);
+    sb_printf(out, "\n");
+    if (f.failed) out->failed = 1;
+    sb_free(&f);
+}
+
+/* ------------------------------------------------------------------------
+ * Headings
+ * ---------------------------------------------------------------------- */
+
+static void step_heading(strbuf *b, const lesson *l, const quantity *q)
+{
+    if (q->pass == PASS_GIVEN && q->t == 0) sb_printf(b, "given");
+    else if (q->pass == PASS_GIVEN)
+        sb_printf(b, "weights after step %d (the steps between are run, not shown)", q->t);
+    else if (q->t < l->steps) sb_printf(b, "step %d (t = %d)", q->t + 1, q->t);
+    else if (l->steps == 0) sb_printf(b, "forward pass");
+    else sb_printf(b, "forward pass with the weights after step %d (t = %d)", l->steps, q->t);
+}
+
+static void pass_heading(strbuf *b, const lesson *l, const quantity *q)
+{
+    sb_printf(b, " %s", trace_pass_name(q->pass));
+    if (q->pass == PASS_UPDATE) {
+        char a[64];
+        text_num(l->rate, 12, a, sizeof a);
+        sb_printf(b, " (alpha = %s", a);
+        if (l->decay != 0) { text_num(l->decay, 12, a, sizeof a); sb_printf(b, ", lambda = %s", a); }
+        sb_printf(b, ")");
+    }
+    if (q->e > 0 && q->pass != PASS_UPDATE) sb_printf(b, ", example %d", q->e);
+    if (q->e == 0 && q->pass == PASS_GRADIENT && l->batch > 1) sb_printf(b, ", mean over the batch");
+}
+
+void step_context(strbuf *out, const lesson *l, const quantity *q, const quantity *prev,
+                  const step_style *st)
+{
+    int given = q->pass == PASS_GIVEN;
+    int new_step = !prev || (prev->pass == PASS_GIVEN) != given || prev->t != q->t;
+    int new_pass = !given && (new_step || prev->pass != q->pass || prev->e != q->e);
+    strbuf h = {0};
+    if (new_step) {
+        step_heading(&h, l, q);
+        sb_printf(out, "\n");
+        step_put(out, st, h.s ? h.s : "", "1");
+        sb_printf(out, "\n");
+        h.len = 0;
+    }
+    if (new_pass) {
+        pass_heading(&h, l, q);
+        step_put(out, st, h.s ? h.s : "", "1");
+        sb_printf(out, "\n");
+    }
+    if (h.failed) out->failed = 1;
+    sb_free(&h);
+}
+
+/* ------------------------------------------------------------------------
+ * Items
+ * ---------------------------------------------------------------------- */
+
+step_session *step_new(const lesson *l, const trace *tr, const step_style *st)
+{
+    step_session *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->l = l;
+    s->tr = tr;
+    s->st = *st;
+    s->shown = -1;
+    s->items = malloc((tr->n ? tr->n : 1) * sizeof *s->items);
+    s->ix = names_index_new(tr);
+    if (!s->items || !s->ix) { step_free(s); return NULL; }
+    for (size_t id = 0; id < tr->n; id++) {
+        const quantity *q = &tr->q[id];
+        step_item *last = s->n_items ? &s->items[s->n_items - 1] : NULL;
+        if (q->pass == PASS_GIVEN && last && tr->q[last->first].pass == PASS_GIVEN &&
+            tr->q[last->first].t == q->t) {
+            last->count++;
+            continue;
+        }
+        step_item it = {id, 1, q->pass == PASS_GIVEN || q->spec.op == OP_CONST ? 1 : 3};
+        s->items[s->n_items++] = it;
+    }
+    s->start = s->n_items > 1 && tr->q[0].pass == PASS_GIVEN ? 1 : 0;
+    s->cur = s->start;
+    s->stage = 1;
+    return s;
+}
+
+void step_free(step_session *s)
+{
+    if (!s) return;
+    names_index_free(s->ix);
+    free(s->items);
+    free(s);
+}
+
+void step_progress(const step_session *s, size_t *k, size_t *n)
+{
+    *k = s->cur + 1;
+    *n = s->n_items;
+}
+
+int step_at_end(const step_session *s)
+{
+    return s->n_items == 0 || (s->cur + 1 == s->n_items && s->stage == s->items[s->cur].stages);
+}
+
+static size_t item_of(const step_session *s, size_t id)
+{
+    size_t lo = 0, hi = s->n_items;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->items[mid].first <= id) lo = mid; else hi = mid;
+    }
+    return lo;
+}
+
+/* "  w_1,3 = 0.15  (w1)": a constant's line, with the lecture's alias. */
+static void const_line(strbuf *out, const step_session *s, const quantity *q)
+{
+    char val[160];
+    text_value(s->tr, q, s->st.digits, val, sizeof val);
+    step_name(out, s->tr, q, &s->st);
+    step_put(out, &s->st, val, "1");
+    if (q->kind == Q_WEIGHT) {
+        int a = lesson_arc_index(s->l, q->i, q->j);
+        if (a >= 0 && s->l->arcs[a].alias[0]) sb_printf(out, "  (%s)", s->l->arcs[a].alias);
+    }
+    sb_printf(out, "\n");
+}
+
+/* The line of stage k (1-based) of item it. */
+static void stage_line(strbuf *out, const step_session *s, size_t it, int k)
+{
+    const step_item *I = &s->items[it];
+    const trace *tr = s->tr;
+    const quantity *q = &tr->q[I->first];
+    if (I->stages == 1) {
+        for (size_t m = 0; m < I->count; m++) const_line(out, s, &tr->q[I->first + m]);
+        return;
+    }
+    char name[96];
+    trace_name(q, name, sizeof name);
+    size_t indent = 2 + styled_width(&s->st, name);
+    if (k == 1) { step_formula(out, tr, q, NULL, 0, &s->st); return; }
+    if (k == 2) {
+        double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
+        if (!vals) { out->failed = 1; return; }
+        text_operand_values(tr, q, vals);
+        step_formula(out, tr, q, vals, indent, &s->st);
+        if (vals != stack) free(vals);
+        return;
+    }
+    char val[160];
+    text_value(tr, q, s->st.digits, val, sizeof val);
+    sb_printf(out, "%*s%s", (int)indent, "", val[0] == '~' ? " " : " = ");
+    step_put(out, &s->st, val, "1");
+    sb_printf(out, "\n");
+    if ((q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
+        sb_printf(out, "%*s(%s)\n", (int)indent + 3, "", act_kink_note(q->spec.act.kind));
+    if (q->notes & EVAL_NOTE_LOG_GUARD)
+        sb_printf(out, "%*s(a log argument below 1e-12 was taken as 1e-12)\n", (int)indent + 3, "");
+}
+
+/* Show item it up to stage upto, with its headings (all of them when
+ * full_context, else those that differ from the item shown last). */
+static void show(step_session *s, size_t it, int upto, int full_context, strbuf *out)
+{
+    const quantity *prev = NULL;
+    if (!full_context && s->shown >= 0) {
+        const step_item *P = &s->items[s->shown];
+        prev = &s->tr->q[P->first + P->count - 1];
+    }
+    step_context(out, s->l, &s->tr->q[s->items[it].first], prev, &s->st);
+    for (int k = 1; k <= upto; k++) stage_line(out, s, it, k);
+    s->shown = (long)it;
+}
+
+static void message(strbuf *out, const step_style *st, const char *text)
+{
+    step_put(out, st, text, "2");
+    sb_printf(out, "\n");
+}
+
+/* ------------------------------------------------------------------------
+ * Commands
+ * ---------------------------------------------------------------------- */
+
+void step_help(strbuf *out)
+{
+    sb_printf(out,
+        "keys:\n"
+        "  Enter, n, space   next: the symbolic form, then the numbers, then the value\n"
+        "  b                 back one stage\n"
+        "  g NAME            go to a quantity: in_3, a_h1, w5, delta_4, dJ/dw_1,3, w_1,3^(1)\n"
+        "  p                 next pass (forward, loss, backward, gradients, update)\n"
+        "  r                 restart\n"
+        "  q                 quit\n"
+        "  ?                 this help\n");
+}
+
+void step_opening(step_session *s, strbuf *out)
+{
+    const lesson *l = s->l;
+    char base[256];
+    lesson_basename(l->path, base, sizeof base);
+    strbuf t = {0};
+    sb_printf(&t, "%s: %s", base, l->title);
+    step_put(out, &s->st, t.s ? t.s : "", "1");
+    sb_printf(out, "\n");
+    sb_free(&t);
+    if (l->source) sb_printf(out, "source: %s\n", l->source);
+    for (const char *n = l->notes; n && *n;) {
+        size_t len = strcspn(n, "\n");
+        sb_printf(out, "note: %.*s\n", (int)len, n);
+        n += len + (n[len] == '\n');
+    }
+    if (s->tr->round >= 0)
+        sb_printf(out, "hand-rounded: every operand is rounded to %d decimals before use, "
+                       "as on a calculator\n", s->tr->round);
+    sb_printf(out, "\n");
+    if (netdraw_terminal(out, l, s->st.unicode)) out->failed = 1;
+    sb_printf(out, "\n");
+    message(out, &s->st, "keys: Enter next, b back, g NAME go to, p next pass, r restart, q quit, ? help");
+    s->cur = s->start;
+    s->stage = 1;
+    s->shown = -1;
+    if (s->n_items == 0) return;
+    if (s->start == 1) show(s, 0, 1, 1, out);
+    show(s, s->cur, 1, 0, out);
+}
+
+int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
+{
+    if (s->n_items == 0 && c != STEP_QUIT && c != STEP_HELP) {
+        message(out, &s->st, "(the trace is empty)");
+        return 0;
+    }
+    switch (c) {
+    case STEP_NEXT:
+        if (s->stage < s->items[s->cur].stages) {
+            s->stage++;
+            if (s->shown == (long)s->cur) stage_line(out, s, s->cur, s->stage);
+            else show(s, s->cur, s->stage, 1, out);
+        } else if (s->cur + 1 < s->n_items) {
+            s->cur++;
+            s->stage = 1;
+            show(s, s->cur, 1, 0, out);
+        } else {
+            message(out, &s->st, "(end of the trace: b back, r restart, q quit)");
+        }
+        return 0;
+    case STEP_BACK:
+        if (s->stage > 1) {
+            s->stage--;
+        } else if (s->cur > 0) {
+            s->cur--;
+            s->stage = s->items[s->cur].stages;
+        } else {
+            message(out, &s->st, "(at the start)");
+            return 0;
+        }
+        message(out, &s->st, "(back)");
+        show(s, s->cur, s->stage, 0, out);
+        return 0;
+    case STEP_GOTO: {
+        while (name && (*name == ' ' || *name == '\t')) name++;
+        if (!name || !*name) {
+            message(out, &s->st, "(go to which quantity? g NAME, e.g. g in_3)");
+            return 0;
+        }
+        long id = names_find(s->l, s->tr, s->ix, name);
+        if (id < 0) {
+            strbuf m = {0};
+            sb_printf(&m, "(no quantity '%s' in this trace; names look like in_3, a_3, "
+                          "delta_3, w_1,3, dJ/dw_1,3, w_1,3^(1), or the lesson's labels)", name);
+            message(out, &s->st, m.s ? m.s : "(no such quantity)");
+            sb_free(&m);
+            return 0;
+        }
+        s->cur = item_of(s, (size_t)id);
+        s->stage = 1;
+        show(s, s->cur, 1, 1, out);
+        return 0;
+    }
+    case STEP_PASS: {
+        const quantity *q = &s->tr->q[s->items[s->cur].first];
+        for (size_t it = s->cur + 1; it < s->n_items; it++) {
+            const quantity *r = &s->tr->q[s->items[it].first];
+            if (r->pass != q->pass || r->t != q->t || r->e != q->e) {
+                s->cur = it;
+                s->stage = 1;
+                show(s, it, 1, 1, out);
+                return 0;
+            }
+        }
+        message(out, &s->st, "(this is the last pass: b back, r restart, q quit)");
+        return 0;
+    }
+    case STEP_RESTART:
+        sb_printf(out, "\n");
+        step_opening(s, out);
+        return 0;
+    case STEP_HELP:
+        step_help(out);
+        return 0;
+    case STEP_QUIT:
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,109 @@
+/*
+ * step.h - `nntrace step` as a state machine: reveal a trace one quantity at
+ * a time, in the order the lecture derives it.
+ *
+ * The trace (trace.h) is cut into items in array order, which is the
+ * derivation order: a run of given quantities (the weights of iteration t)
+ * is one item; every other quantity is one item. An item with a formula is
+ * revealed in three stages, each on its own line, as a lecture writes it:
+ *
+ *     in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2      stage 1: symbolic
+ *          = 5*1 + 1*3 + (-2)*4                      stage 2: substituted
+ *          = 0                                       stage 3: value
+ *
+ * A constant (an input x_j, a target y_j) or a block of given weights has
+ * one stage. The session's position is (item, stages revealed), 1 <= stages
+ * revealed <= the item's stages. Every command appends what the screen gets
+ * to a strbuf and never prints: the terminal loop lives in cmd_step.c, and
+ * tests drive the session directly. All text comes from text.h (text_formula,
+ * text_value), so nothing is computed here.
+ *
+ * Ownership: step_new borrows the lesson and the trace; both must outlive
+ * the session, which owns only its item array and name index.
+ */
+#ifndef NNTRACE_STEP_H
+#define NNTRACE_STEP_H
+
+#include <stddef.h>
+
+#include "lesson.h"
+#include "names.h"
+#include "text.h"
+#include "trace.h"
+
+/* How lines look. */
+typedef struct {
+    int digits;    /* display decimals */
+    int unicode;   /* in₃, Δ₃, · (text_unicode) */
+    int color;     /* ANSI: names cyan, values bold, headers bold */
+} step_style;
+
+typedef struct {
+    size_t first, count;   /* quantities [first, first + count) */
+    int    stages;         /* 1 (constant, given block) or 3 */
+} step_item;
+
+typedef struct {
+    const lesson *l;
+    const trace  *tr;
+    names_index  *ix;          /* owned */
+    step_item    *items;       /* owned, [n_items] */
+    size_t        n_items;
+    size_t        start;       /* the first item after the opening's given block */
+    size_t        cur;         /* current item */
+    int           stage;       /* stages of items[cur] revealed, >= 1 */
+    long          shown;       /* item whose lines the screen shows last, -1 none */
+    step_style    st;
+} step_session;
+
+typedef enum {
+    STEP_NEXT, STEP_BACK, STEP_GOTO, STEP_PASS, STEP_RESTART, STEP_HELP, STEP_QUIT
+} step_cmd;
+
+/* A session at the start; NULL when out of memory. */
+step_session *step_new(const lesson *l, const trace *tr, const step_style *st);
+void step_free(step_session *s);      /* NULL is a no-op */
+
+/* The opening screen: title, source, notes, the network drawing, the given
+ * weights, the keys, and the first stage of the first item. */
+void step_opening(step_session *s, strbuf *out);
+
+/* Carry out one command (name: the quantity for STEP_GOTO, any name
+ * names_find knows: canonical, label, alias). Returns 1 for STEP_QUIT, else
+ * 0. Appends the screen's new lines to out. */
+int step_do(step_session *s, step_cmd c, const char *name, strbuf *out);
+
+/* 1-based number of the current item and the number of items. */
+void step_progress(const step_session *s, size_t *k, size_t *n);
+
+/* Is the session at the last stage of the last item? */
+int step_at_end(const step_session *s);
+
+/* The key help, one line per key. */
+void step_help(strbuf *out);
+
+/* ---- pieces shared with the quiz (quiz.h) ---- */
+
+/* The heading lines of quantity q's place in the trace ("step 1 (t = 0)",
+ * " forward"), each only when it differs from prev's (prev NULL: both). */
+void step_context(strbuf *out, const lesson *l, const quantity *q, const quantity *prev,
+                  const step_style *st);
+
+/* ASCII text in the style: Unicode when asked, wrapped in colour `ansi`
+ * (e.g. "36" cyan, "1" bold; NULL none) when colour is on. */
+void step_put(strbuf *out, const step_style *st, const char *ascii, const char *ansi);
+
+/* Display width of UTF-8 text (code points; no colour codes inside). */
+size_t step_width(const char *utf8);
+
+/* "  in_3 = " with the name in colour; returns the display width of
+ * "  in_3", where continuation lines put their '='. */
+size_t step_name(strbuf *out, const trace *tr, const quantity *q, const step_style *st);
+
+/* A formula line: "  in_3 = " + the symbolic form (vals NULL), or the
+ * continuation "       = " + the form with vals[] (q->nops values)
+ * substituted, when indent > 0 (the width step_name returned). */
+void step_formula(strbuf *out, const trace *tr, const quantity *q, const double *vals,
+                  size_t indent, const step_style *st);
+
+#endif
