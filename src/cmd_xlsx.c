@@ -1,10 +1,112 @@
-/* cmd_xlsx.c - placeholder until its module lands (see the open issue). */
+/*
+ * cmd_xlsx.c - `nntrace xlsx LESSON -o FILE.xlsx`: the lesson's run as a
+ * workbook of live formulas with cached values (layout in xlsx.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "xlsx.h"
+
+static void xlsx_help(FILE *f)
+{
+    fprintf(f,
+        "usage: nntrace xlsx LESSON -o FILE.xlsx [options]\n\n"
+        "Write the lesson's run as a spreadsheet: a Settings sheet with the editable\n"
+        "givens (learning rate, weight decay, weights, examples: yellow cells), a\n"
+        "Summary sheet with J per step and a chart when the lesson trains two steps or\n"
+        "more, and one sheet per traced step with a row per quantity: pass, name,\n"
+        "symbolic formula, and a value cell that holds a live formula over its\n"
+        "operands' cells plus the engine's value. Edit a weight or an input and every\n"
+        "cell downstream recomputes. Hand-rounded lessons use ROUND() on operands.\n\n"
+        "options:\n"
+        "  -o, --output FILE     the workbook to write (required; replaced atomically)\n"
+        "  --digits N            decimals shown by the number format (default: the lesson's)\n"
+        "  --exact               exact arithmetic, even if the lesson rounds by hand\n"
+        "  --rounded N           round every operand to N decimals before use\n"
+        "  --all-steps           a sheet for every step, whatever the lesson traces\n"
+        "  --sheet-word WORD     step sheets are named \"WORD 1\", \"WORD 2\", ... (default Step;\n"
+        "                        at most %d characters, none of []:*?/\\)\n\n"
+        "exit status: 0 written, 2 bad usage, bad lesson or the file cannot be written\n"
+        "(an existing FILE is left as it was)\n", XLSX_MAX_WORD);
+}
 
 int cmd_xlsx(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "nntrace %s: not built yet\n", argv[0]);
-    return EXIT_USAGE;
+    const char *path = NULL, *out = NULL, *v = NULL;
+    int rc;
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    xlsx_opts xo = {-1, NULL, 0, 0};
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { xlsx_help(stdout); return 0; }
+        if ((rc = cli_opt(argc, argv, &k, "--output", 1, &v)) || (rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            if (out) { fprintf(stderr, "nntrace xlsx: one output file ('%s' and '%s')\n", out, v); return EXIT_USAGE; }
+            out = v;
+        } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
+            if (rc < 0 || cli_int("xlsx", "--digits", v, 0, 12, &xo.digits)) return EXIT_USAGE;
+        } else if ((rc = cli_opt(argc, argv, &k, "--rounded", 1, &v))) {
+            if (rc < 0 || cli_int("xlsx", "--rounded", v, 0, 12, &eo.round)) return EXIT_USAGE;
+        } else if (!strcmp(argv[k], "--exact")) {
+            eo.round = -1;
+        } else if (!strcmp(argv[k], "--all-steps")) {
+            eo.trace_all = 1;
+        } else if ((rc = cli_opt(argc, argv, &k, "--sheet-word", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            xo.sheet_word = v;
+        } else if (argv[k][0] == '-' && argv[k][1]) {
+            fprintf(stderr, "nntrace xlsx: unknown option '%s'\nHINT: nntrace xlsx --help\n", argv[k]);
+            return EXIT_USAGE;
+        } else if (path) {
+            fprintf(stderr, "nntrace xlsx: one lesson at a time ('%s' and '%s')\n", path, argv[k]);
+            return EXIT_USAGE;
+        } else {
+            path = argv[k];
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "nntrace xlsx: which lesson?\nHINT: nntrace xlsx lessons/sauppe-sgd-step.lesson -o sgd.xlsx\n");
+        return EXIT_USAGE;
+    }
+    if (!out) {
+        fprintf(stderr, "nntrace xlsx: where to? -o FILE.xlsx is required\n"
+                        "HINT: nntrace xlsx %s -o lesson.xlsx\n", path);
+        return EXIT_USAGE;
+    }
+    lesson *l = cli_lesson(path);
+    if (!l) return EXIT_USAGE;
+    /* "SOURCE_DATE_EPOCH" pins the document time, for reproducible files */
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        errno = 0;
+        long long t = strtoll(sde, &end, 10);
+        if (!*end && !errno && t > 0) xo.created = (time_t)t;
+    }
+    engine_result r;
+    char err[768];
+    if (engine_run(l, &eo, &r, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        lesson_free(l);
+        return EXIT_USAGE;
+    }
+    xlsx_layout lay;
+    memset(&lay, 0, sizeof lay);
+    xlsx_status st = xlsx_write(out, l, &r, &xo, &lay, err, sizeof err);
+    int status = 0;
+    if (st != XLSX_OK) {
+        fprintf(stderr, "nntrace xlsx: %s\n", err[0] ? err : xlsx_strerror(st));
+        if (st == XLSX_ERR_OUTPUT)
+            fprintf(stderr, "HINT: the directory of %s must exist and be writable; nothing was changed\n", out);
+        else if (st == XLSX_ERR_TOO_LARGE)
+            fprintf(stderr, "HINT: trace fewer steps (the lesson's 'trace' line) or use a smaller network\n");
+        status = EXIT_USAGE;
+    } else {
+        fprintf(stderr, "wrote %s: %zu quantities on %d sheet%s\n", out, r.tr->n, lay.n_sheets,
+                lay.n_sheets == 1 ? "" : "s");
+    }
+    engine_result_free(&r);
+    lesson_free(l);
+    return status;
 }
-

@@ -1,0 +1,685 @@
+/*
+ * xlsx.c - the workbook of a lesson's run (layout in xlsx.h).
+ *
+ * One pass over the trace in order: each quantity gets its value cell, and
+ * since operands come before the quantities that use them, every reference
+ * a formula needs is known when the formula is written. The formulas come
+ * from xlsx_formula (xlsx_formula.c); this file only places cells, formats
+ * and sheets. Every libxlsxwriter call that can fail is checked; on the first
+ * failure the writer records a status and stops writing, closes the workbook
+ * exactly once (workbook_close frees everything) and removes the temporary
+ * file, so the target is either the complete new workbook or untouched.
+ */
+#include "xlsx.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xlsxwriter.h>
+
+#include "outfile.h"
+
+/* Step sheet columns. */
+enum { COL_PASS, COL_NAME, COL_FORMULA, COL_VALUE, COL_NOTE };
+#define HEAD_ROWS 2           /* title row, column header row */
+#define SET_VALUE_COL 2       /* Settings: the value column (C) */
+
+/* Fill colours, one per pass; yellow marks what may be edited. */
+#define RGB_EDIT     0xFFF2CC
+#define RGB_HEADER   0xD9D9D9
+static const lxw_color_t PASS_RGB[PASS_COUNT] = {
+    [PASS_GIVEN] = 0xFFF2CC, [PASS_FORWARD] = 0xDDEBF7, [PASS_LOSS] = 0xE4DFEC,
+    [PASS_BACKWARD] = 0xFCE4D6, [PASS_GRADIENT] = 0xF8CBAD, [PASS_UPDATE] = 0xE2EFDA,
+};
+static const char *const PASS_WHAT[PASS_COUNT] = {
+    [PASS_GIVEN] = "given: an input you may edit",
+    [PASS_FORWARD] = "forward pass: in_j and a_j",
+    [PASS_LOSS] = "loss: targets, errors, J",
+    [PASS_BACKWARD] = "backward pass: g'(in_j) and delta_j",
+    [PASS_GRADIENT] = "gradients dJ/dw_ij",
+    [PASS_UPDATE] = "updated weights w^(t+1)",
+};
+
+typedef struct {
+    lxw_format *title, *header, *text, *wrap, *edit, *fixed;
+    lxw_format *label[PASS_COUNT], *value[PASS_COUNT];
+} fmts;
+
+typedef struct {
+    const lesson        *l;
+    const engine_result *r;
+    const trace         *tr;
+    const xlsx_opts     *o;
+    lxw_workbook        *wb;
+    fmts                 f;
+    int                  digits;
+    char                 numfmt[24];
+    xlsx_cell           *cell;        /* [tr->n] value cell of each quantity */
+    lxw_worksheet      **ws;          /* [n_sheets] */
+    char               (*quoted)[2 * LXW_SHEETNAME_MAX + 3];   /* 'name' for references */
+    int                  n_sheets, cap_sheets;
+    xlsx_cell            alpha, lambda, bias;
+    xlsx_cell           *w0;          /* [n_arcs] initial weights on Settings */
+    uint32_t             ex_row;      /* Settings row of example 1 */
+    int                 *in_col, *out_col;   /* [max_id+1]: example-table column, -1 */
+    xlsx_layout          lay;
+    xlsx_status          st;
+    char                *err;
+    size_t               errsize;
+} xw;
+
+static void sb_act(strbuf *b, act_fn f, const char *arg);
+
+const char *xlsx_strerror(xlsx_status s)
+{
+    switch (s) {
+    case XLSX_OK:             return "ok";
+    case XLSX_ERR_OUTPUT:     return "cannot write the output file";
+    case XLSX_ERR_TOO_LARGE:  return "the lesson is too large for a spreadsheet";
+    case XLSX_ERR_SHEET_NAME: return "bad sheet name";
+    case XLSX_ERR_MEMORY:     return "out of memory";
+    case XLSX_ERR_LIBRARY:    return "libxlsxwriter failed";
+    case XLSX_ERR_FORMULA:    return "an operation has no spreadsheet formula";
+    }
+    return "?";
+}
+
+/* Record the first failure; later ones keep the first message. Returns -1. */
+static int fail(xw *x, xlsx_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int fail(xw *x, xlsx_status st, const char *fmt, ...)
+{
+    if (x->st != XLSX_OK) return -1;
+    x->st = st;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->err, x->errsize, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Check one libxlsxwriter status (what: the write, for the message). */
+static int chk(xw *x, lxw_error e, const char *what)
+{
+    if (e == LXW_NO_ERROR) return 0;
+    return fail(x, e == LXW_ERROR_MEMORY_MALLOC_FAILED ? XLSX_ERR_MEMORY : XLSX_ERR_LIBRARY,
+                "libxlsxwriter: %s: %s", what, lxw_strerror(e));
+}
+
+/* ------------------------------------------------------------------------
+ * Formats, made once per workbook and never changed after use
+ * ---------------------------------------------------------------------- */
+
+static lxw_format *fmt_new(xw *x, lxw_color_t fill, int number)
+{
+    lxw_format *f = workbook_add_format(x->wb);
+    if (!f) { fail(x, XLSX_ERR_MEMORY, "out of memory (format)"); return NULL; }
+    if (fill) { format_set_pattern(f, LXW_PATTERN_SOLID); format_set_bg_color(f, fill); }
+    if (number) format_set_num_format(f, x->numfmt);
+    return f;
+}
+
+static int fmts_init(xw *x)
+{
+    fmts *f = &x->f;
+    if (!(f->title = fmt_new(x, 0, 0)) || !(f->header = fmt_new(x, RGB_HEADER, 0)) ||
+        !(f->text = fmt_new(x, 0, 0)) || !(f->wrap = fmt_new(x, 0, 0)) ||
+        !(f->edit = fmt_new(x, RGB_EDIT, 1)) || !(f->fixed = fmt_new(x, 0, 1)))
+        return -1;
+    format_set_bold(f->title);
+    format_set_font_size(f->title, 14);
+    format_set_bold(f->header);
+    format_set_bottom(f->header, LXW_BORDER_THIN);
+    format_set_text_wrap(f->wrap);
+    format_set_align(f->wrap, LXW_ALIGN_VERTICAL_TOP);
+    format_set_border(f->edit, LXW_BORDER_THIN);
+    format_set_bold(f->edit);
+    for (int p = 0; p < PASS_COUNT; p++) {
+        if (!(f->label[p] = fmt_new(x, PASS_RGB[p], 0)) || !(f->value[p] = fmt_new(x, PASS_RGB[p], 1)))
+            return -1;
+        if (p == PASS_GIVEN) { format_set_border(f->value[p], LXW_BORDER_THIN); format_set_bold(f->value[p]); }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Sheets and references
+ * ---------------------------------------------------------------------- */
+
+static lxw_worksheet *sheet_add(xw *x, const char *name)
+{
+    lxw_error e = workbook_validate_sheet_name(x->wb, name);
+    if (e != LXW_NO_ERROR) {
+        fail(x, XLSX_ERR_SHEET_NAME, "sheet name '%s': %s (at most %d characters, none of []:*?/\\, "
+             "no ' at either end, unique)", name, lxw_strerror(e), LXW_SHEETNAME_MAX);
+        return NULL;
+    }
+    if (x->n_sheets >= XLSX_MAX_SHEETS) {
+        fail(x, XLSX_ERR_TOO_LARGE, "more than %d sheets (one per traced step); trace fewer steps "
+             "with the lesson's 'trace' line", XLSX_MAX_SHEETS);
+        return NULL;
+    }
+    if (x->n_sheets == x->cap_sheets) {
+        int cap = x->cap_sheets ? 2 * x->cap_sheets : 8;
+        lxw_worksheet **ws = realloc(x->ws, (size_t)cap * sizeof *ws);
+        if (ws) x->ws = ws;
+        void *q = ws ? realloc(x->quoted, (size_t)cap * sizeof *x->quoted) : NULL;
+        if (!q) { fail(x, XLSX_ERR_MEMORY, "out of memory (sheets)"); return NULL; }
+        x->quoted = q;
+        x->cap_sheets = cap;
+    }
+    lxw_worksheet *ws = workbook_add_worksheet(x->wb, name);
+    if (!ws) { fail(x, XLSX_ERR_LIBRARY, "libxlsxwriter: cannot add sheet '%s'", name); return NULL; }
+    char *qn = x->quoted[x->n_sheets], *p = qn;        /* 'it''s' quoting */
+    *p++ = '\'';
+    for (const char *c = name; *c; c++) { if (*c == '\'') *p++ = '\''; *p++ = *c; }
+    *p++ = '\'';
+    *p = '\0';
+    x->ws[x->n_sheets++] = ws;
+    return ws;
+}
+
+/* A reference to cell c from sheet `from`: "D5" on the same sheet, else
+ * "'Settings'!$C$9"; in hand-rounded mode wrapped as ROUND(ref,d) when
+ * `rounded`, which is how trace_operand_value passes operands on. */
+static void cell_ref(const xw *x, int from, xlsx_cell c, int rounded, char *buf, size_t size)
+{
+    char a1[LXW_MAX_CELL_NAME_LENGTH], full[XLSX_REF_MAX - 24];   /* room for ROUND(,12) */
+    if ((int)c.sheet == from) {
+        lxw_rowcol_to_cell(a1, c.row, (lxw_col_t)c.col);
+        snprintf(full, sizeof full, "%s", a1);
+    } else {
+        lxw_rowcol_to_cell_abs(a1, c.row, (lxw_col_t)c.col, 1, 1);
+        snprintf(full, sizeof full, "%s!%s", x->quoted[c.sheet], a1);
+    }
+    if (rounded && x->tr->round >= 0) snprintf(buf, size, "ROUND(%s,%d)", full, x->tr->round);
+    else snprintf(buf, size, "%s", full);
+}
+
+/* ------------------------------------------------------------------------
+ * Settings: alpha, lambda, the bias, w^(0), the examples
+ * ---------------------------------------------------------------------- */
+
+static int put_str(xw *x, lxw_worksheet *ws, uint32_t row, int col, const char *s, lxw_format *f)
+{
+    return chk(x, worksheet_write_string(ws, row, (lxw_col_t)col, s, f), "write text");
+}
+
+static int put_num(xw *x, lxw_worksheet *ws, uint32_t row, int col, double v, lxw_format *f)
+{
+    return chk(x, worksheet_write_number(ws, row, (lxw_col_t)col, v, f), "write number");
+}
+
+static int settings_sheet(xw *x)
+{
+    const lesson *l = x->l;
+    lxw_worksheet *ws = sheet_add(x, "Settings");
+    if (!ws) return -1;
+    char buf[256];
+    uint32_t row = 0;
+    if (put_str(x, ws, row++, 0, l->title ? l->title : "(untitled lesson)", x->f.title)) return -1;
+    if (l->source && put_str(x, ws, row++, 0, l->source, x->f.text)) return -1;
+    for (const char *n = l->notes; n && *n;) {              /* one row per note line */
+        size_t len = strcspn(n, "\n");
+        snprintf(buf, sizeof buf, "%.*s", (int)(len < 250 ? len : 250), n);
+        if (put_str(x, ws, row++, 0, buf, x->f.text)) return -1;
+        n += len + (n[len] == '\n');
+    }
+    row++;
+    if (put_str(x, ws, row++, 0, "Yellow cells are the givens: edit one and every formula that depends on it "
+                "recomputes. Each traced step has its own sheet; rows are coloured by pass:", x->f.text))
+        return -1;
+    for (int p = 0; p < PASS_COUNT; p++)
+        if (put_str(x, ws, row, 0, trace_pass_name((q_pass)p), x->f.label[p]) ||
+            put_str(x, ws, row++, 1, PASS_WHAT[p], x->f.text))
+            return -1;
+    row++;
+
+    const char *heads[] = {"setting", "symbol", "value", "meaning"};
+    for (int c = 0; c < 4; c++) if (put_str(x, ws, row, c, heads[c], x->f.header)) return -1;
+    row++;
+    x->alpha = (xlsx_cell){0, row, SET_VALUE_COL};
+    if (put_str(x, ws, row, 0, "learning rate", x->f.text) || put_str(x, ws, row, 1, "alpha", x->f.text) ||
+        put_num(x, ws, row, SET_VALUE_COL, l->rate, x->f.edit) ||
+        put_str(x, ws, row++, 3, "update: w^(t+1) = w - alpha*dJ/dw", x->f.text))
+        return -1;
+    x->lambda = (xlsx_cell){0, row, SET_VALUE_COL};
+    if (put_str(x, ws, row, 0, "weight decay", x->f.text) || put_str(x, ws, row, 1, "lambda", x->f.text) ||
+        put_num(x, ws, row, SET_VALUE_COL, l->decay, x->f.edit) ||
+        put_str(x, ws, row++, 3, l->decay != 0 ? "each update also subtracts 2*alpha*lambda*w"
+                : "0: no decay (the update formulas leave the term out)", x->f.text))
+        return -1;
+    if (put_str(x, ws, row, 0, "loss", x->f.text) ||
+        put_str(x, ws, row++, SET_VALUE_COL, l->has_loss ? loss_name(l->loss) : "none", x->f.text))
+        return -1;
+    for (int ly = 0; ly < l->n_layers; ly++) {
+        char what[64];
+        snprintf(buf, sizeof buf, ly == l->n_layers - 1 ? "layer %d (output)" : "layer %d", ly + 1);
+        const lesson_layer *L = &l->layers[ly];
+        if (L->act.kind == ACT_LEAKY_RELU || L->act.kind == ACT_PRELU || L->act.kind == ACT_ELU)
+            snprintf(what, sizeof what, "%s(%g)", act_name(L->act.kind), L->act.param);
+        else
+            snprintf(what, sizeof what, "%s", act_name(L->act.kind));
+        strbuf g = {0};
+        if (L->act.kind == ACT_SOFTMAX) sb_printf(&g, "g(in_j) = exp(in_j)/sum_k exp(in_k) over the layer");
+        else { sb_printf(&g, "g(x) = "); sb_act(&g, L->act, "x"); }
+        if (g.failed) { sb_free(&g); return fail(x, XLSX_ERR_MEMORY, "out of memory"); }
+        int bad = put_str(x, ws, row, 0, buf, x->f.text) || put_str(x, ws, row, SET_VALUE_COL, what, x->f.text) ||
+                  put_str(x, ws, row++, 3, g.s, x->f.text);
+        sb_free(&g);
+        if (bad) return -1;
+    }
+    if (put_str(x, ws, row, 0, "batch size", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->batch, NULL) ||
+        put_str(x, ws, row, 0, "steps", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->steps, NULL))
+        return -1;
+    if (x->tr->round >= 0) snprintf(buf, sizeof buf, "every operand rounded to %d decimals before use, "
+                                    "as on a calculator: ROUND() in the formulas", x->tr->round);
+    else snprintf(buf, sizeof buf, "exact arithmetic");
+    if (put_str(x, ws, row, 0, "rounding", x->f.text) || put_str(x, ws, row++, SET_VALUE_COL, buf, x->f.text))
+        return -1;
+    row++;
+
+    /* the bias and the initial weights */
+    const char *wheads[] = {"quantity", "lecture name", "value", "note"};
+    for (int c = 0; c < 4; c++) if (put_str(x, ws, row, c, wheads[c], x->f.header)) return -1;
+    row++;
+    x->bias = (xlsx_cell){0, row, SET_VALUE_COL};
+    if (put_str(x, ws, row, 0, "a_0", x->f.text) || put_str(x, ws, row, 1, "bias", x->f.text) ||
+        put_num(x, ws, row, SET_VALUE_COL, 1.0, x->f.fixed) ||
+        put_str(x, ws, row++, 3, "the bias neuron: always 1", x->f.text))
+        return -1;
+    for (int a = 0; a < l->n_arcs; a++) {
+        if (row >= LXW_ROW_MAX) return fail(x, XLSX_ERR_TOO_LARGE, "%d weights do not fit on one sheet", l->n_arcs);
+        const lesson_arc *A = &l->arcs[a];
+        snprintf(buf, sizeof buf, "w_%d,%d", A->i, A->j);
+        x->w0[a] = (xlsx_cell){0, row, SET_VALUE_COL};
+        if (put_str(x, ws, row, 0, buf, x->f.text) || (A->alias[0] && put_str(x, ws, row, 1, A->alias, x->f.text)) ||
+            put_num(x, ws, row, SET_VALUE_COL, A->w, x->f.edit) ||
+            (A->frozen && put_str(x, ws, row, 3, "frozen: never updated", x->f.text)))
+            return -1;
+        row++;
+    }
+    row++;
+
+    /* the examples: one row each, x then y by neuron id */
+    int n_out;
+    const int32_t *out = lesson_outputs(l, &n_out);
+    if (!l->ex_y) n_out = 0;
+    if (1 + (long)l->n_in + n_out > LXW_COL_MAX)
+        return fail(x, XLSX_ERR_TOO_LARGE, "%d inputs and %d outputs do not fit in the %d columns of a sheet",
+                    l->n_in, n_out, LXW_COL_MAX);
+    if ((long)row + 1 + l->n_examples >= LXW_ROW_MAX)
+        return fail(x, XLSX_ERR_TOO_LARGE, "%d examples do not fit on one sheet", l->n_examples);
+    if (put_str(x, ws, row, 0, "example", x->f.header)) return -1;
+    for (int k = 0; k < l->n_in; k++) {
+        x->in_col[l->inputs[k]] = 1 + k;
+        snprintf(buf, sizeof buf, "x_%d", l->inputs[k]);
+        if (put_str(x, ws, row, 1 + k, buf, x->f.header)) return -1;
+    }
+    for (int k = 0; k < n_out; k++) {
+        x->out_col[out[k]] = 1 + l->n_in + k;
+        snprintf(buf, sizeof buf, "y_%d", out[k]);
+        if (put_str(x, ws, row, 1 + l->n_in + k, buf, x->f.header)) return -1;
+    }
+    x->ex_row = ++row;
+    for (int e = 0; e < l->n_examples; e++, row++) {
+        if (put_num(x, ws, row, 0, e + 1, NULL)) return -1;
+        for (int k = 0; k < l->n_in; k++)
+            if (put_num(x, ws, row, 1 + k, l->ex_x[(size_t)e * l->n_in + k], x->f.edit)) return -1;
+        for (int k = 0; k < n_out; k++)
+            if (put_num(x, ws, row, 1 + l->n_in + k, l->ex_y[(size_t)e * n_out + k], x->f.edit)) return -1;
+    }
+    if (chk(x, worksheet_set_column(ws, 0, 0, 16, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 1, 1, 14, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 2, 2, 14, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 3, 3, 44, NULL), "column width"))
+        return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Summary: J per step as plain numbers, and a line chart of it
+ * ---------------------------------------------------------------------- */
+
+static int summary_sheet(xw *x)
+{
+    const engine_result *r = x->r;
+    lxw_worksheet *ws = sheet_add(x, "Summary");
+    if (!ws) return -1;
+    int sheet = x->n_sheets - 1;
+    if ((long)r->steps + HEAD_ROWS > LXW_ROW_MAX)
+        return fail(x, XLSX_ERR_TOO_LARGE, "%d steps do not fit on the Summary sheet (at most %d rows)",
+                    r->steps, LXW_ROW_MAX - HEAD_ROWS);
+    if (put_str(x, ws, 0, 0, "Loss J per step (plain numbers from the engine's run)", x->f.title) ||
+        put_str(x, ws, 1, 0, "step", x->f.header) ||
+        put_str(x, ws, 1, 1, x->l->batch > 1 ? "J (batch mean)" : "J", x->f.header))
+        return -1;
+    for (int k = 0; k < r->steps; k++)
+        if (put_num(x, ws, (uint32_t)(HEAD_ROWS + k), 0, k + 1, NULL) ||
+            put_num(x, ws, (uint32_t)(HEAD_ROWS + k), 1, r->loss[k], x->f.fixed))
+            return -1;
+    lxw_chart *chart = workbook_add_chart(x->wb, LXW_CHART_LINE);
+    if (!chart) return fail(x, XLSX_ERR_MEMORY, "out of memory (chart)");
+    lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+    if (!s) return fail(x, XLSX_ERR_MEMORY, "out of memory (chart series)");
+    lxw_row_t last = (lxw_row_t)(HEAD_ROWS + r->steps - 1);
+    chart_series_set_categories(s, "Summary", HEAD_ROWS, 0, last, 0);
+    chart_series_set_values(s, "Summary", HEAD_ROWS, 1, last, 1);
+    chart_series_set_name(s, "J");
+    chart_title_set_name(chart, "Loss per step");
+    chart_axis_set_name(chart->x_axis, "step");
+    chart_axis_set_name(chart->y_axis, "J");
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+    if (chk(x, worksheet_insert_chart(ws, 1, 3, chart), "insert chart") ||
+        chk(x, worksheet_set_column(ws, 0, 1, 14, NULL), "column width"))
+        return -1;
+    worksheet_freeze_panes(ws, HEAD_ROWS, 0);
+    x->lay.summary = sheet;
+    x->lay.summary_row = HEAD_ROWS;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Step sheets: one row per quantity
+ * ---------------------------------------------------------------------- */
+
+/* The example an input or target quantity q was read from, or -1; this
+ * mirrors engine.h (step k = t + 1 uses examples (t*B + b) mod n, the forward
+ * pass after the last step uses example e), and the caller checks the value. */
+static int example_of(const lesson *l, const quantity *q)
+{
+    if (l->n_examples <= 0) return -1;
+    if (q->t < l->steps) {
+        int b = q->e > 0 ? q->e - 1 : 0;
+        return (int)(((long long)q->t * l->batch + b) % l->n_examples);
+    }
+    return q->e > 0 && q->e <= l->n_examples ? q->e - 1 : 0;
+}
+
+/* The Settings cell that holds constant q, if any (*c set, returns 1). */
+static int settings_cell(const xw *x, const quantity *q, xlsx_cell *c)
+{
+    const lesson *l = x->l;
+    if (q->kind == Q_BIAS) { *c = x->bias; return q->value == 1.0; }
+    if (q->kind == Q_WEIGHT && q->t == 0) {
+        int a = lesson_arc_index(l, q->i, q->j);
+        if (a < 0 || l->arcs[a].w != q->value) return 0;
+        *c = x->w0[a];
+        return 1;
+    }
+    return 0;
+}
+
+/* The examples-table cell an input / target constant q copies, if any. */
+static int example_cell(const xw *x, const quantity *q, xlsx_cell *c)
+{
+    const lesson *l = x->l;
+    int e = example_of(l, q), col = -1;
+    if (e < 0 || q->j < 0 || q->j > l->max_id) return 0;
+    double v;
+    if (q->kind == Q_INPUT && (col = x->in_col[q->j]) > 0) {
+        v = l->ex_x[(size_t)e * l->n_in + (size_t)(col - 1)];
+    } else if (q->kind == Q_TARGET && l->ex_y && (col = x->out_col[q->j]) > 0) {
+        v = l->ex_y[(size_t)e * (size_t)l->n_out + (size_t)(col - 1 - l->n_in)];
+    } else {
+        return 0;
+    }
+    if (v != q->value) return 0;
+    *c = (xlsx_cell){0, x->ex_row + (uint32_t)e, (uint32_t)col};
+    return 1;
+}
+
+/* Activation template of eval.c with %s the argument and %p the parameter:
+ * "1/(1+exp(-in_3))". */
+static void sb_act(strbuf *b, act_fn f, const char *arg)
+{
+    for (const char *c = act_formula(f.kind); *c; c++) {
+        if (c[0] == '%' && c[1] == 's') { sb_printf(b, "%s", arg); c++; }
+        else if (c[0] == '%' && c[1] == 'p') { sb_printf(b, "%g", f.param); c++; }
+        else sb_printf(b, "%c", *c);
+    }
+}
+
+static void sheet_name_for(const xw *x, int t, char *buf, size_t size)
+{
+    const char *w = x->o && x->o->sheet_word ? x->o->sheet_word : "Step";
+    if (t < x->l->steps) snprintf(buf, size, "%s %d", w, t + 1);
+    else if (x->l->steps == 0) snprintf(buf, size, "Forward");
+    else snprintf(buf, size, "After %s %d", w, x->l->steps);
+}
+
+/* The value cell of quantity id: its formula with the cached value. */
+static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t id, strbuf *f, lxw_format *fmt)
+{
+    const quantity *q = &x->tr->q[id];
+    const trace *tr = x->tr;
+    char name[96];
+    trace_name(q, name, sizeof name);
+    f->len = 0;
+    if (f->s) f->s[0] = '\0';
+    xlsx_cell c;
+    if (q->spec.op == OP_CONST) {
+        if (!settings_cell(x, q, &c) && !example_cell(x, q, &c))
+            return put_num(x, ws, row, COL_VALUE, q->value, x->f.edit);   /* a given of its own */
+        char ref[XLSX_REF_MAX];
+        cell_ref(x, sheet, c, 0, ref, sizeof ref);
+        sb_printf(f, "=%s", ref);
+    } else {
+        size_t n = q->nops;
+        char (*refs)[XLSX_REF_MAX] = malloc((n ? n : 1) * sizeof *refs);
+        const char **rp = malloc((n ? n : 1) * sizeof *rp);
+        if (!refs || !rp) { free(refs); free(rp); return fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); }
+        for (size_t k = 0; k < n; k++) {
+            cell_ref(x, sheet, x->cell[tr->ops[q->first + k]], 1, refs[k], sizeof refs[k]);
+            rp[k] = refs[k];
+        }
+        char ar[XLSX_REF_MAX], lr[XLSX_REF_MAX];
+        int uses_alpha = (q->spec.op == OP_UPDATE || q->spec.op == OP_PERCEPTRON) && q->spec.p1 == x->l->rate;
+        int uses_lambda = uses_alpha && q->spec.op == OP_UPDATE && x->l->decay != 0 && q->spec.p2 == x->l->decay;
+        if (uses_alpha) cell_ref(x, sheet, x->alpha, 0, ar, sizeof ar);
+        if (uses_lambda) cell_ref(x, sheet, x->lambda, 0, lr, sizeof lr);
+        int rc = xlsx_formula(f, &q->spec, q->notes, rp, n, uses_alpha ? ar : NULL, uses_lambda ? lr : NULL);
+        free(refs);
+        free(rp);
+        if (rc) return fail(x, XLSX_ERR_FORMULA, "%s: operation %d with %zu operands has no spreadsheet formula",
+                            name, (int)q->spec.op, n);
+    }
+    if (f->failed) return fail(x, XLSX_ERR_MEMORY, "out of memory (formula)");
+    if (f->len > XLSX_MAX_FORMULA)
+        return fail(x, XLSX_ERR_TOO_LARGE, "the formula of %s has %zu characters; a spreadsheet formula holds "
+                    "at most %d (too many operands for a cell formula)", name, f->len, XLSX_MAX_FORMULA);
+    lxw_error e = (x->o && x->o->no_cache) || !isfinite(q->value)
+                ? worksheet_write_formula(ws, row, COL_VALUE, f->s, fmt)
+                : worksheet_write_formula_num(ws, row, COL_VALUE, f->s, fmt, q->value);
+    return chk(x, e, "write formula");
+}
+
+static int step_sheets(xw *x)
+{
+    const trace *tr = x->tr;
+    const lesson *l = x->l;
+    strbuf f = {0}, sym = {0};
+    lxw_worksheet *ws = NULL;
+    int sheet = -1, cur_t = -1, rc = -1;
+    uint32_t row = 0;
+    size_t wname = 10, wform = 16;
+    char name[96], title[240], note[160];
+    for (size_t id = 0; id < tr->n; id++) {
+        const quantity *q = &tr->q[id];
+        xlsx_cell c;
+        if (q->spec.op == OP_CONST && settings_cell(x, q, &c)) { x->cell[id] = c; continue; }
+        if (!ws || q->t != cur_t) {
+            if (ws && q->t < cur_t) { fail(x, XLSX_ERR_FORMULA, "the trace is not in iteration order"); goto done; }
+            if (ws) {
+                if (chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
+                    chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, (double)(wform < 80 ? wform : 80) + 2, NULL), "width"))
+                    goto done;
+                wname = 10; wform = 16;
+            }
+            cur_t = q->t;
+            sheet_name_for(x, cur_t, name, sizeof name);
+            if (!(ws = sheet_add(x, name))) goto done;
+            sheet = x->n_sheets - 1;
+            if (cur_t < l->steps)
+                snprintf(title, sizeof title, "%s (t = %d): forward, loss, backward, gradients and update", name, cur_t);
+            else
+                snprintf(title, sizeof title, "%s (t = %d): forward pass with the weights w^(%d)", name, cur_t, cur_t);
+            const char *heads[] = {"pass", "quantity", "formula", "value", "note"};
+            if (put_str(x, ws, 0, 0, title, x->f.title)) goto done;
+            for (int k = 0; k < 5; k++) if (put_str(x, ws, 1, k, heads[k], x->f.header)) goto done;
+            worksheet_freeze_panes(ws, HEAD_ROWS, 0);
+            if (chk(x, worksheet_set_column(ws, COL_PASS, COL_PASS, 11, NULL), "width") ||
+                chk(x, worksheet_set_column(ws, COL_VALUE, COL_VALUE, 14, NULL), "width") ||
+                chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, 48, NULL), "width"))
+                goto done;
+            row = HEAD_ROWS;
+        }
+        if (row >= LXW_ROW_MAX) {
+            fail(x, XLSX_ERR_TOO_LARGE, "sheet '%s' would need more than %d rows (one per quantity)", name, LXW_ROW_MAX);
+            goto done;
+        }
+        x->cell[id] = (xlsx_cell){(uint32_t)sheet, row, COL_VALUE};
+        int p = (unsigned)q->pass < PASS_COUNT ? (int)q->pass : PASS_FORWARD;
+        char qname[96];
+        trace_name(q, qname, sizeof qname);
+        sym.len = 0;
+        if (sym.s) sym.s[0] = '\0';
+        note[0] = '\0';
+        if (q->spec.op != OP_CONST) {
+            text_formula(&sym, tr, q, NULL, x->digits);
+            if (q->spec.op == OP_ACT && q->spec.act.kind != ACT_SOFTMAX && q->nops == 1) {
+                char arg[96];
+                trace_name(&tr->q[tr->ops[q->first]], arg, sizeof arg);
+                sb_printf(&sym, " = ");
+                sb_act(&sym, q->spec.act, arg);
+            }
+            if ((q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
+                snprintf(note, sizeof note, "%s", act_kink_note(q->spec.act.kind));
+            if (q->notes & EVAL_NOTE_LOG_GUARD)
+                snprintf(note, sizeof note, "a log argument below 1e-12 was taken as 1e-12");
+        } else if (example_cell(x, q, &c)) {
+            sb_printf(&sym, "example %u on Settings", (unsigned)(c.row - x->ex_row + 1));
+        } else {
+            sb_printf(&sym, "given");
+            if (q->kind == Q_WEIGHT)
+                snprintf(note, sizeof note, "weight after the untraced steps before this one; edit it here");
+        }
+        if (sym.failed) { fail(x, XLSX_ERR_MEMORY, "out of memory (formula text)"); goto done; }
+        if (put_str(x, ws, row, COL_PASS, trace_pass_name(q->pass), x->f.label[p]) ||
+            put_str(x, ws, row, COL_NAME, qname, x->f.label[p]) ||
+            put_str(x, ws, row, COL_FORMULA, sym.s, x->f.label[p]) ||
+            write_value(x, ws, sheet, row, id, &f, x->f.value[p]) ||
+            (note[0] && put_str(x, ws, row, COL_NOTE, note, x->f.text)))
+            goto done;
+        if (strlen(qname) > wname) wname = strlen(qname);
+        if (sym.len > wform) wform = sym.len;
+        row++;
+    }
+    if (ws && (chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
+               chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, (double)(wform < 80 ? wform : 80) + 2, NULL), "width")))
+        goto done;
+    rc = 0;
+done:
+    sb_free(&f);
+    sb_free(&sym);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * The whole workbook
+ * ---------------------------------------------------------------------- */
+
+/* Options that can be judged before any file is touched. */
+static int check_opts(xw *x)
+{
+    const char *w = x->o ? x->o->sheet_word : NULL;
+    if (!w) return 0;
+    size_t n = strlen(w);
+    if (n == 0 || n > XLSX_MAX_WORD)
+        return fail(x, XLSX_ERR_SHEET_NAME, "sheet word '%s' has %zu characters; it takes 1 to %d, so that "
+                    "\"After %s N\" stays within the %d characters of a sheet name", w, n, XLSX_MAX_WORD, w,
+                    LXW_SHEETNAME_MAX);
+    if (strpbrk(w, "[]:*?/\\") || w[0] == '\'' || w[n - 1] == '\'')
+        return fail(x, XLSX_ERR_SHEET_NAME, "sheet word '%s': a sheet name may not contain any of []:*?/\\ "
+                    "nor start or end with '", w);
+    return 0;   /* "<word> k" never equals Settings, Summary or Forward */
+}
+
+static void xw_free(xw *x)
+{
+    free(x->cell); free(x->ws); free(x->quoted); free(x->w0); free(x->in_col); free(x->out_col);
+}
+
+xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r,
+                       const xlsx_opts *o, xlsx_layout *layout, char *err, size_t errsize)
+{
+    xw x;
+    memset(&x, 0, sizeof x);
+    x.l = l; x.r = r; x.tr = r->tr; x.o = o; x.err = err; x.errsize = errsize;
+    x.lay.summary = -1;
+    if (errsize) err[0] = '\0';
+    x.digits = o && o->digits >= 0 ? o->digits : l->digits;
+    if (x.digits > 15) x.digits = 15;
+    snprintf(x.numfmt, sizeof x.numfmt, x.digits > 0 ? "0.%.*s" : "0", x.digits, "000000000000000");
+    size_t nid = (size_t)l->max_id + 1;
+    x.cell = calloc(x.tr->n ? x.tr->n : 1, sizeof *x.cell);
+    x.w0 = calloc(l->n_arcs ? (size_t)l->n_arcs : 1, sizeof *x.w0);
+    x.in_col = malloc(nid * sizeof *x.in_col);
+    x.out_col = malloc(nid * sizeof *x.out_col);
+    if (!x.cell || !x.w0 || !x.in_col || !x.out_col) {
+        xw_free(&x);
+        snprintf(err, errsize, "out of memory");
+        return XLSX_ERR_MEMORY;
+    }
+    for (size_t k = 0; k < nid; k++) x.in_col[k] = x.out_col[k] = -1;
+    if (check_opts(&x)) { xw_free(&x); return x.st; }
+
+    outfile of;
+    char oerr[512];
+    if (outfile_open(&of, path, 0, oerr, sizeof oerr)) {
+        xw_free(&x);
+        snprintf(err, errsize, "%s", oerr);
+        return XLSX_ERR_OUTPUT;
+    }
+    x.wb = workbook_new(of.tmp);
+    if (!x.wb) {
+        outfile_abort(&of);
+        xw_free(&x);
+        snprintf(err, errsize, "out of memory (workbook)");
+        return XLSX_ERR_MEMORY;
+    }
+    lxw_doc_properties props;
+    memset(&props, 0, sizeof props);
+    props.title = l->title;
+    props.subject = l->source;
+    props.author = "nntrace " "(every number of a neural-network derivation, visible)";
+    props.comments = "Value cells hold live formulas over their operands' cells, with the engine's values cached.";
+    props.created = o ? o->created : 0;
+    if (!chk(&x, workbook_set_properties(x.wb, &props), "document properties") && !fmts_init(&x) &&
+        !settings_sheet(&x) && !(r->steps >= 2 && l->ex_y && summary_sheet(&x)))
+        step_sheets(&x);
+    lxw_error ce = workbook_close(x.wb);       /* frees the workbook, whatever happened */
+    x.wb = NULL;
+    if (x.st == XLSX_OK && ce != LXW_NO_ERROR)
+        fail(&x, XLSX_ERR_OUTPUT, "%s: %s", path, lxw_strerror(ce));
+    if (x.st == XLSX_OK && outfile_commit(&of, oerr, sizeof oerr))
+        fail(&x, XLSX_ERR_OUTPUT, "%s", oerr);
+    outfile_abort(&of);
+    if (x.st == XLSX_OK && layout) {
+        if (layout->cells) memcpy(layout->cells, x.cell, x.tr->n * sizeof *x.cell);
+        layout->n_sheets = x.n_sheets;
+        layout->summary = x.lay.summary;
+        layout->summary_row = x.lay.summary_row;
+        layout->alpha = x.alpha;
+        layout->lambda = x.lambda;
+        layout->examples = (xlsx_cell){0, x.ex_row, 1};
+    }
+    xw_free(&x);
+    return x.st;
+}

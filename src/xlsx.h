@@ -1,0 +1,100 @@
+/*
+ * xlsx.h - a lesson's trace as a workbook of live formulas (libxlsxwriter).
+ *
+ * Layout. Sheet "Settings" holds what an instructor may edit: learning rate
+ * alpha and weight decay lambda, the bias a_0, the initial weights w_ij^(0)
+ * and the examples (x and y), each editable cell filled yellow. Then, when
+ * the lesson trains for two steps or more, sheet "Summary" with J per step as
+ * plain numbers and a line chart of it. Then one sheet per traced iteration t
+ * ("Step k" for k = t + 1; "After step N" for the forward pass that follows
+ * the last step; "Forward" for a lesson that only predicts), one row per
+ * quantity in trace order: pass, canonical name, symbolic formula as text,
+ * value, note. The value cell holds a formula over its operands' value cells
+ * (xlsx_formula, the only place that writes Excel math) together with the
+ * engine's value as the cached result, so a spreadsheet program shows the
+ * engine's numbers at once and recomputes them when a given is edited.
+ *
+ * Invariant: every quantity of the trace has exactly one value cell; its
+ * formula refers only to cells of quantities earlier in the trace, to the
+ * Settings cells of alpha and lambda, or (inputs, targets) to the examples
+ * table. Constants that no Settings cell holds (weights carried across
+ * untraced steps) are plain numbers, filled as editable.
+ *
+ * Output is atomic (outfile.h): libxlsxwriter creates the file only in
+ * workbook_close, on a temporary path beside the target, renamed into place
+ * when complete.
+ */
+#ifndef NNTRACE_XLSX_H
+#define NNTRACE_XLSX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "engine.h"
+#include "lesson.h"
+#include "text.h"
+#include "trace.h"
+
+#define XLSX_MAX_FORMULA 8192   /* characters in one formula (Excel's limit) */
+#define XLSX_MAX_SHEETS  1000   /* step sheets plus Settings and Summary */
+#define XLSX_MAX_WORD    16     /* --sheet-word: "After <word> 10000000" fits 31 */
+#define XLSX_REF_MAX     160    /* one operand reference: ROUND('sheet'!$XFD$1048576,12) */
+
+typedef enum {
+    XLSX_OK = 0,
+    XLSX_ERR_OUTPUT,       /* the output path cannot be written */
+    XLSX_ERR_TOO_LARGE,    /* rows, columns, sheets or a formula beyond the limits */
+    XLSX_ERR_SHEET_NAME,   /* a sheet name breaks the 31-character / []:*?/\ rules */
+    XLSX_ERR_MEMORY,
+    XLSX_ERR_LIBRARY,      /* libxlsxwriter refused a write (its text in err) */
+    XLSX_ERR_FORMULA,      /* an operation with no formula (programmer error) */
+} xlsx_status;
+
+const char *xlsx_strerror(xlsx_status s);
+
+typedef struct {
+    int         digits;      /* decimals of the number format; -1 = the lesson's */
+    const char *sheet_word;  /* step sheets are "<word> k"; NULL = "Step" */
+    int         no_cache;    /* test only: formulas without the cached value, so
+                                only a recalculating reader can show numbers */
+    time_t      created;     /* document creation time; 0 = now */
+} xlsx_opts;
+
+/* Where a value lives: sheet index in workbook order (0 = Settings), row and
+ * column, 0-based. */
+typedef struct { uint32_t sheet, row, col; } xlsx_cell;
+
+/* What the writer reports of its layout (for tests and the CLI message). */
+typedef struct {
+    xlsx_cell *cells;        /* in: NULL, or room for r->tr->n; out: each quantity's value cell */
+    int        n_sheets;     /* out */
+    int        summary;      /* out: index of the Summary sheet, or -1 */
+    uint32_t   summary_row;  /* out: row of step 1's J on Summary (column 1) */
+    xlsx_cell  alpha, lambda;/* out: the Settings cells of alpha and lambda */
+    xlsx_cell  examples;     /* out: Settings cell of example 1's first input; example e's
+                                k-th input is row + e - 1, col + k - 1, targets follow */
+} xlsx_layout;
+
+/* Write the workbook of lesson l's run r to path. layout may be NULL.
+ * Returns XLSX_OK, or a status with a message (path, quantity, limit) in err.
+ * On failure no file is left at path and an existing file there is kept. */
+xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r,
+                       const xlsx_opts *o, xlsx_layout *layout, char *err, size_t errsize);
+
+/* ------------------------------------------------------------------------
+ * xlsx_formula.c: the Excel form of every operation of eval.h
+ * ---------------------------------------------------------------------- */
+
+/* Append to b the formula (with its leading '=') that computes operation s
+ * from the n operand cells refs[k] (A1 references, already wrapped in ROUND()
+ * in hand-rounded mode), the same operand layout as eval_apply. alpha and
+ * lambda (OP_UPDATE, OP_PERCEPTRON) are taken from the cells p1ref / p2ref
+ * when those are not NULL, else written as numbers; lambda's term is left out
+ * when p2ref is NULL and s->p2 is 0. notes (EVAL_NOTE_LOG_GUARD) selects the
+ * clamped logarithm the evaluator used. Returns 0, or -1 when the operation
+ * or its operand count has no formula. */
+int xlsx_formula(strbuf *b, const op_spec *s, unsigned notes, const char *const *refs, size_t n,
+                 const char *p1ref, const char *p2ref);
+
+#endif

@@ -1,0 +1,782 @@
+/*
+ * test_xlsx.c - the spreadsheet view, checked by a real spreadsheet engine.
+ *
+ * The real check: every lesson in lessons/ (whatever is there when the test
+ * runs) is written with the test-only switch that leaves the cached values
+ * out, gnumeric's ssconvert recalculates the workbook and exports every
+ * sheet as CSV, and every quantity's value cell must equal the engine's value
+ * within 1e-9 relative (1e-12 absolute near 0). So every number compared was
+ * computed by the spreadsheet from the formulas xlsx_formula wrote. The same
+ * is done for synthetic lessons covering every activation and loss, for the
+ * operations the engine does not produce yet, and after editing givens with
+ * ssconvert --set (the edited sheet must match the engine rerun with the
+ * edited lesson). If ssconvert is missing the tests FAIL: they never skip.
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xlsxwriter.h>
+
+#include "engine.h"
+#include "lesson.h"
+#include "trace.h"
+#include "xlsx.h"
+
+#define RTOL 1e-9
+#define ATOL 1e-12
+
+/* ------------------------------------------------------------------------
+ * Temporary directory, ssconvert, CSV
+ * ---------------------------------------------------------------------- */
+
+typedef struct { char dir[64]; } tmpdir;
+
+static void tmp_make(tmpdir *t)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/nntrace-xlsx-XXXXXX");
+    if (!mkdtemp(t->dir)) fail_msg("mkdtemp failed");
+}
+
+static void tmp_remove(tmpdir *t)
+{
+    DIR *d = opendir(t->dir);
+    if (!d) return;
+    char p[512];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(p, sizeof p, "%s/%s", t->dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(t->dir);
+}
+
+static void need_ssconvert(void)
+{
+    if (system("command -v ssconvert >/dev/null 2>&1") != 0)
+        fail_msg("ssconvert (gnumeric) is not installed, so the spreadsheet recalculation check cannot run.\n"
+                 "HINT: apt-get install gnumeric (.ci/run installs it through NNTRACE_EXTRA_PKGS)");
+}
+
+/* One sheet as CSV: fields in reading order, and where each row starts. */
+typedef struct {
+    char  **field;  size_t nfield;
+    size_t *row0;   size_t nrow;      /* row r has fields row0[r] .. row0[r+1) */
+} csv;
+
+static void csv_free(csv *c)
+{
+    for (size_t k = 0; k < c->nfield; k++) free(c->field[k]);
+    free(c->field);
+    free(c->row0);
+    memset(c, 0, sizeof *c);
+}
+
+static void csv_parse(csv *c, const char *s)
+{
+    size_t capf = 64, capr = 16;
+    memset(c, 0, sizeof *c);
+    c->field = malloc(capf * sizeof *c->field);
+    c->row0 = malloc(capr * sizeof *c->row0);
+    assert_non_null(c->field);
+    assert_non_null(c->row0);
+    c->row0[c->nrow++] = 0;
+    size_t len = strlen(s);
+    char *buf = malloc(len + 1);
+    assert_non_null(buf);
+    const char *p = s;
+    while (*p) {
+        size_t n = 0;
+        if (*p == '"') {
+            for (p++; *p && !(p[0] == '"' && p[1] != '"'); p++) {
+                if (p[0] == '"') p++;             /* "" inside quotes */
+                buf[n++] = *p;
+            }
+            if (*p == '"') p++;
+        } else {
+            while (*p && *p != ',' && *p != '\n' && *p != '\r') buf[n++] = *p++;
+        }
+        buf[n] = '\0';
+        if (c->nfield == capf) { capf *= 2; c->field = realloc(c->field, capf * sizeof *c->field); assert_non_null(c->field); }
+        c->field[c->nfield] = strdup(buf);
+        assert_non_null(c->field[c->nfield]);
+        c->nfield++;
+        if (*p == ',') { p++; continue; }
+        if (*p == '\r') p++;
+        if (*p == '\n') p++;
+        if (c->nrow + 1 >= capr) { capr *= 2; c->row0 = realloc(c->row0, capr * sizeof *c->row0); assert_non_null(c->row0); }
+        c->row0[c->nrow++] = c->nfield;
+    }
+    c->nrow--;                                    /* the last entry closes the last row */
+    free(buf);
+}
+
+static const char *csv_at(const csv *c, uint32_t row, uint32_t col)
+{
+    if (row >= c->nrow) return NULL;
+    size_t a = c->row0[row], b = c->row0[row + 1];
+    return a + col < b ? c->field[a + col] : NULL;
+}
+
+typedef struct { csv *sheet; int n; } book;
+
+static void book_free(book *b)
+{
+    for (int k = 0; k < b->n; k++) csv_free(&b->sheet[k]);
+    free(b->sheet);
+    b->n = 0;
+}
+
+/* Convert xlsx (n_sheets sheets) to CSV with gnumeric, recalculating when
+ * asked, after the --set edits in `sets` (may be ""). */
+static void convert(const tmpdir *t, const char *xlsx, int n_sheets, int recalc, const char *sets, book *b)
+{
+    char cmd[4096], path[512], log[512];
+    snprintf(log, sizeof log, "%s/ssconvert.log", t->dir);
+    snprintf(cmd, sizeof cmd, "ssconvert %s %s -S -T Gnumeric_stf:stf_assistant -O 'format=raw separator=,' "
+             "'%s' '%s/sheet_%%n.csv' >'%s' 2>&1", recalc ? "--recalc" : "", sets, xlsx, t->dir, log);
+    int rc = system(cmd);
+    if (rc != 0) {
+        char *l = slurp(log, NULL);
+        fail_msg("ssconvert failed (status %d): %s\n%s", rc, cmd, l ? l : "");
+    }
+    b->n = n_sheets;
+    b->sheet = calloc((size_t)n_sheets, sizeof *b->sheet);
+    assert_non_null(b->sheet);
+    for (int k = 0; k < n_sheets; k++) {
+        snprintf(path, sizeof path, "%s/sheet_%d.csv", t->dir, k);
+        char *s = slurp(path, NULL);
+        if (!s) fail_msg("ssconvert wrote no %s for %s", path, xlsx);
+        csv_parse(&b->sheet[k], s);
+        free(s);
+        unlink(path);
+    }
+}
+
+static double book_num(const book *b, xlsx_cell c, int *ok)
+{
+    *ok = 0;
+    if ((int)c.sheet >= b->n) return NAN;
+    const char *s = csv_at(&b->sheet[c.sheet], c.row, c.col);
+    if (!s || !*s) return NAN;
+    char *end;
+    double v = strtod(s, &end);
+    *ok = *end == '\0';
+    return v;
+}
+
+/* ------------------------------------------------------------------------
+ * Writing and comparing
+ * ---------------------------------------------------------------------- */
+
+static lesson *load_text(const char *text)
+{
+    char err[512];
+    lesson *l = lesson_parse(text, strlen(text), "synthetic.lesson", err, sizeof err);
+    if (!l) fail_msg("synthetic lesson does not parse: %s", err);
+    return l;
+}
+
+static void run(const lesson *l, engine_result *r)
+{
+    char err[512];
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    if (engine_run(l, &eo, r, err, sizeof err)) fail_msg("engine_run: %s", err);
+}
+
+static void write_book(const char *path, const lesson *l, const engine_result *r, int no_cache, xlsx_layout *lay)
+{
+    char err[768];
+    xlsx_opts o = {-1, NULL, no_cache, 1700000000};
+    memset(lay, 0, sizeof *lay);
+    lay->cells = calloc(r->tr->n ? r->tr->n : 1, sizeof *lay->cells);
+    assert_non_null(lay->cells);
+    xlsx_status st = xlsx_write(path, l, r, &o, lay, err, sizeof err);
+    if (st != XLSX_OK) fail_msg("xlsx_write(%s): %s: %s", l->path, xlsx_strerror(st), err);
+}
+
+/* Every quantity's cell (and Summary's J) against the run r. Returns the
+ * number of cells compared. */
+static size_t compare(const char *what, const book *b, const xlsx_layout *lay, const engine_result *r)
+{
+    size_t n = 0;
+    const trace *tr = r->tr;
+    for (size_t id = 0; id < tr->n; id++) {
+        const quantity *q = &tr->q[id];
+        char name[96];
+        trace_name(q, name, sizeof name);
+        int ok;
+        double v = book_num(b, lay->cells[id], &ok);
+        if (!ok)
+            fail_msg("%s: %s (sheet %u row %u col %u) is not a number in the recalculated sheet",
+                     what, name, lay->cells[id].sheet, lay->cells[id].row + 1, lay->cells[id].col + 1);
+        if (!(fabs(v - q->value) <= ATOL + RTOL * fabs(q->value)))
+            fail_msg("%s: %s: spreadsheet %.17g, engine %.17g (diff %.3g)", what, name, v, q->value,
+                     fabs(v - q->value));
+        n++;
+    }
+    if (lay->summary >= 0) {
+        for (int k = 0; k < r->steps; k++) {
+            int ok;
+            xlsx_cell c = {(uint32_t)lay->summary, lay->summary_row + (uint32_t)k, 1};
+            double v = book_num(b, c, &ok);
+            if (!ok || !(fabs(v - r->loss[k]) <= ATOL + RTOL * fabs(r->loss[k])))
+                fail_msg("%s: Summary J of step %d: %.17g, engine %.17g", what, k + 1, v, r->loss[k]);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Write l without cached values, recalculate with gnumeric, compare all. */
+static size_t recalc_check(const tmpdir *t, const char *what, const lesson *l, const engine_result *r)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/book.xlsx", t->dir);
+    xlsx_layout lay;
+    write_book(path, l, r, 1, &lay);
+    book b = {0};
+    convert(t, path, lay.n_sheets, 1, "", &b);
+    size_t n = compare(what, &b, &lay, r);
+    book_free(&b);
+    free(lay.cells);
+    unlink(path);
+    return n;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* ------------------------------------------------------------------------
+ * The real check, every lesson
+ * ---------------------------------------------------------------------- */
+
+static void test_every_lesson_recalculates(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    DIR *d = opendir("lessons");
+    assert_non_null(d);
+    char *names[1024];
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) && n < 1024;) {
+        size_t len = strlen(e->d_name);
+        if (len > 7 && !strcmp(e->d_name + len - 7, ".lesson")) {
+            names[n] = malloc(len + 16);
+            assert_non_null(names[n]);
+            snprintf(names[n++], len + 16, "lessons/%s", e->d_name);
+        }
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    assert_true(n >= 2);
+    tmpdir t;
+    tmp_make(&t);
+    size_t cells = 0;
+    for (size_t k = 0; k < n; k++) {
+        char err[768];
+        lesson *l = lesson_load(names[k], err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        engine_result r;
+        run(l, &r);
+        size_t c = recalc_check(&t, names[k], l, &r);
+        assert_true(c >= r.tr->n);
+        printf("  %-48s %5zu cells recalculated by gnumeric, all within %.0e\n", names[k], c, RTOL);
+        cells += c;
+        engine_result_free(&r);
+        lesson_free(l);
+        free(names[k]);
+    }
+    printf("  %zu lessons, %zu cells\n", n, cells);
+    tmp_remove(&t);
+}
+
+/* ------------------------------------------------------------------------
+ * Every activation and loss, and operations the engine does not make yet
+ * ---------------------------------------------------------------------- */
+
+static const char *const ACTS_TRIED[] = {
+    "identity", "step", "logistic", "tanh", "arctan", "relu", "leaky-relu(0.1)", "prelu", "elu(0.7)", "softplus",
+};
+
+static void test_every_activation_and_loss(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    tmpdir t;
+    tmp_make(&t);
+    char text[2048], what[128];
+    /* each activation in the hidden layer, with each of sse and half-sse */
+    for (size_t a = 0; a < sizeof ACTS_TRIED / sizeof *ACTS_TRIED; a++) {
+        for (int half = 0; half < 2; half++) {
+            snprintf(text, sizeof text,
+                     "title act %s\ninput 1 2\nlayer %s 3 4\nlayer %s 5\ninit uniform -1 1 %zu\n"
+                     "loss %s\nrate 0.3\nsteps 2\nexample 0.3 -0.8 -> 0.7\nexample -0.5 0.9 -> 0.2\ndigits 4\n",
+                     ACTS_TRIED[a], ACTS_TRIED[a], half ? "identity" : "logistic", 11 + a,
+                     half ? "half-sse" : "sse");
+            lesson *l = load_text(text);
+            engine_result r;
+            run(l, &r);
+            snprintf(what, sizeof what, "hidden %s, %s", ACTS_TRIED[a], half ? "half-sse" : "sse");
+            assert_true(recalc_check(&t, what, l, &r) >= r.tr->n);
+            engine_result_free(&r);
+            lesson_free(l);
+        }
+    }
+    /* bce on a logistic output, softmax-ce on a softmax output, a batch of 2 */
+    const char *const tails[] = {
+        "layer tanh 3 4\nlayer logistic 5\nloss bce\nexample 0.3 -0.8 -> 1\nexample -0.5 0.9 -> 0\n",
+        "layer relu 3 4\nlayer softmax 5 6 7\nloss softmax-ce\nexample 0.3 -0.8 -> 0 1 0\nexample -0.5 0.9 -> 0 0 1\n",
+    };
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(text, sizeof text, "title loss\ninput 1 2\n%sinit uniform -1 1 5\nrate 0.5\nbatch 2\nsteps 3\n"
+                 "decay 0.01\ndigits 4\n", tails[k]);
+        lesson *l = load_text(text);
+        engine_result r;
+        run(l, &r);
+        assert_true(recalc_check(&t, k ? "softmax-ce" : "bce", l, &r) >= r.tr->n);
+        engine_result_free(&r);
+        lesson_free(l);
+    }
+    tmp_remove(&t);
+}
+
+/* Append a quantity of operation op over operands ids to r's trace. */
+static void add_q(engine_result *r, q_kind k, op_kind op, double p1, double p2, const uint32_t *ids, size_t n)
+{
+    quantity q;
+    memset(&q, 0, sizeof q);
+    q.kind = k; q.pass = PASS_FORWARD; q.i = -1; q.j = 90 + (int)r->tr->n % 9;
+    q.t = r->tr->q[r->tr->n - 1].t;
+    q.spec.op = op; q.spec.p1 = p1; q.spec.p2 = p2;
+    assert_true(trace_add(r->tr, &q, ids, n) >= 0);
+}
+
+static void test_ops_outside_engine(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    tmpdir t;
+    tmp_make(&t);
+    for (int rounded = 0; rounded < 2; rounded++) {
+        char text[512];
+        snprintf(text, sizeof text, "title ops\ninput 1 2\nlayer tanh 3 4\nlayer logistic 5\ninit uniform -1 1 3\n"
+                 "loss sse\nrate 0.4\nsteps 1\nexample 0.3 -0.8 -> 1\ndigits 4\n%s", rounded ? "round 3\n" : "");
+        lesson *l = load_text(text);
+        engine_result r;
+        run(l, &r);
+        long in3 = trace_find(r.tr, "in_3"), in4 = trace_find(r.tr, "in_4"), a5 = trace_find(r.tr, "a_5");
+        long y5 = trace_find(r.tr, "y_5"), w = trace_find(r.tr, "w_1,3"), x1 = trace_find(r.tr, "x_1");
+        assert_true(in3 >= 0 && in4 >= 0 && a5 >= 0 && y5 >= 0 && w >= 0 && x1 >= 0);
+        uint32_t v3[3] = {(uint32_t)in3, (uint32_t)in4, (uint32_t)a5};
+        uint32_t perc[4] = {(uint32_t)w, (uint32_t)y5, (uint32_t)a5, (uint32_t)x1};
+        add_q(&r, Q_MEAN, OP_MEAN, 0, 0, v3, 3);
+        uint32_t mu = (uint32_t)(r.tr->n - 1);
+        uint32_t var_ops[4] = {(uint32_t)in3, (uint32_t)in4, (uint32_t)a5, mu};
+        add_q(&r, Q_VAR, OP_VAR, 0, 0, var_ops, 4);
+        uint32_t var = (uint32_t)(r.tr->n - 1);
+        uint32_t zs[3] = {(uint32_t)in3, mu, var};
+        add_q(&r, Q_IN, OP_NORMALISE, 0, 0, zs, 3);                 /* z-score (sd passed as var) */
+        add_q(&r, Q_IN, OP_NORMALISE, 1, 0, v3, 3);                 /* min-max */
+        add_q(&r, Q_IN, OP_BN, 1.5, -0.25, zs, 3);
+        add_q(&r, Q_UPDATE, OP_PERCEPTRON, 0.4, 0, perc, 4);       /* alpha from Settings */
+        add_q(&r, Q_UPDATE, OP_PERCEPTRON, 0.125, 0, perc, 4);     /* alpha as a number */
+        add_q(&r, Q_ACT, OP_STEPSUM, 0, 0, v3 + 1, 1);
+        add_q(&r, Q_MASK, OP_SCALE, -2.5, 0, v3, 1);
+        add_q(&r, Q_UPDATE, OP_UPDATE, 0.75, 0.125, perc, 2);      /* decay not in the lesson */
+        assert_true(recalc_check(&t, rounded ? "extra ops, rounded" : "extra ops", l, &r) >= r.tr->n);
+        engine_result_free(&r);
+        lesson_free(l);
+    }
+    tmp_remove(&t);
+}
+
+/* ------------------------------------------------------------------------
+ * The formulas themselves
+ * ---------------------------------------------------------------------- */
+
+static void expect_formula(const op_spec *s, unsigned notes, const char *const *refs, size_t n,
+                           const char *p1, const char *p2, const char *want)
+{
+    strbuf b = {0};
+    assert_int_equal(xlsx_formula(&b, s, notes, refs, n, p1, p2), 0);
+    assert_false(b.failed);
+    assert_string_equal(b.s, want);
+    sb_free(&b);
+}
+
+static void test_formula_text(void **state)
+{
+    (void)state;
+    const char *r[] = {"B3", "B4", "B5", "B6", "B7", "B8"};
+    op_spec s;
+    memset(&s, 0, sizeof s);
+    /* 001: in_j = sum_i w_ij a_i; a_j = 1/(1+e^-in_j); g' = a(1-a); Delta = -2 (y-a) g' */
+    s.op = OP_WSUM;
+    expect_formula(&s, 0, r, 6, NULL, NULL, "=B3*B4+B5*B6+B7*B8");
+    s.op = OP_ACT; s.act.kind = ACT_LOGISTIC;
+    expect_formula(&s, 0, r, 1, NULL, NULL, "=1/(1+EXP(-B3))");
+    s.op = OP_DACT;
+    expect_formula(&s, 0, r, 2, NULL, NULL, "=B4*(1-B4)");
+    s.op = OP_DELTA_OUT; s.loss = LOSS_SSE;
+    expect_formula(&s, 0, r, 2, NULL, NULL, "=-2*B3*B4");
+    s.op = OP_LOSS;
+    expect_formula(&s, 0, r, 4, NULL, NULL, "=(B3-B4)^2+(B5-B6)^2");
+    s.op = OP_DELTA_HID;
+    expect_formula(&s, 0, r, 5, NULL, NULL, "=B3*(B4*B5+B6*B7)");
+    /* w <- w - alpha dJ/dw - 2 alpha lambda w, alpha and lambda from cells */
+    s.op = OP_UPDATE; s.p1 = 0.5; s.p2 = 0.01;
+    expect_formula(&s, 0, r, 2, "$C$9", "$C$10", "=B3-$C$9*B4-2*$C$9*$C$10*B3");
+    s.p2 = 0;
+    expect_formula(&s, 0, r, 2, NULL, NULL, "=B3-0.5*B4");
+    /* 002 table: leaky ReLU slope, ELU derivative g + alpha */
+    s.op = OP_ACT; s.act.kind = ACT_LEAKY_RELU; s.act.param = -0.01;
+    expect_formula(&s, 0, r, 1, NULL, NULL, "=IF(B3>=0,B3,(-0.01)*B3)");
+    s.op = OP_DACT; s.act.kind = ACT_ELU; s.act.param = 1;
+    expect_formula(&s, 0, r, 2, NULL, NULL, "=IF(B3>=0,1,B4+1)");
+    /* softmax over the layer; cross-entropy with the evaluator's log guard */
+    s.op = OP_ACT; s.act.kind = ACT_SOFTMAX;
+    expect_formula(&s, 0, r, 4, NULL, NULL, "=EXP(B3)/(EXP(B4)+EXP(B5)+EXP(B6))");
+    s.op = OP_LOSS; s.loss = LOSS_BCE;
+    expect_formula(&s, EVAL_NOTE_LOG_GUARD, r, 2, NULL, NULL,
+                   "=-(B3*LN(MAX(B4,1E-12))+(1-B3)*LN(MAX(1-B4,1E-12)))");
+    /* what has no formula */
+    strbuf b = {0};
+    s.op = OP_CONST;
+    assert_int_equal(xlsx_formula(&b, &s, 0, r, 0, NULL, NULL), -1);
+    s.op = OP_WSUM;
+    assert_int_equal(xlsx_formula(&b, &s, 0, r, 3, NULL, NULL), -1);
+    sb_free(&b);
+}
+
+/* ------------------------------------------------------------------------
+ * Hand rounding, cached values, edits
+ * ---------------------------------------------------------------------- */
+
+static double value_of(const book *b, const xlsx_layout *lay, const engine_result *r, const char *name)
+{
+    long id = trace_find(r->tr, name);
+    if (id < 0) fail_msg("no %s in the trace", name);
+    int ok;
+    double v = book_num(b, lay->cells[id], &ok);
+    if (!ok) fail_msg("%s is not a number in the sheet", name);
+    return v;
+}
+
+/* One cell of a workbook file, read through gnumeric without recalculation. */
+static double book_num_file(const char *path, const tmpdir *t, int n_sheets, xlsx_cell c, int *ok)
+{
+    book b = {0};
+    convert(t, path, n_sheets, 0, "", &b);
+    double v = book_num(&b, c, ok);
+    book_free(&b);
+    if (!*ok) fail_msg("no number at sheet %u row %u col %u", c.sheet, c.row + 1, c.col + 1);
+    return v;
+}
+
+/* Lecture 001, 07-2c: the slide carries a_4 ~ 0.27 into in_5 = 1.54 (exact
+ * arithmetic gives 1.5379); 07-2a: in_3 = 0.34821 after one step with
+ * weights carried at 4 decimals. The recalculated sheet must show both. */
+static void test_hand_rounded_reproduces_slide(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    tmpdir t;
+    tmp_make(&t);
+    const char *files[] = {"lessons/sauppe-forward.lesson", "lessons/sauppe-sgd-step.lesson"};
+    const char *names[] = {"in_5", "in_3^(1)"};
+    const double slide[] = {1.54, 0.34821};
+    for (int k = 0; k < 2; k++) {
+        char err[768], path[512];
+        lesson *l = lesson_load(files[k], err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        engine_result r;
+        run(l, &r);
+        snprintf(path, sizeof path, "%s/slide.xlsx", t.dir);
+        xlsx_layout lay;
+        write_book(path, l, &r, 1, &lay);
+        book b = {0};
+        convert(&t, path, lay.n_sheets, 1, "", &b);
+        assert_close(value_of(&b, &lay, &r, names[k]), slide[k], 1e-12, 1e-12);
+        book_free(&b);
+        free(lay.cells);
+        engine_result_free(&r);
+        lesson_free(l);
+    }
+    tmp_remove(&t);
+}
+
+/* Cached values are the engine's (a reader that does not recalculate shows
+ * them); with the test switch there are none, so the recalculation check
+ * above cannot be passing on cached numbers. */
+static void test_cached_values(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    tmpdir t;
+    tmp_make(&t);
+    char err[768], path[512];
+    lesson *l = lesson_load("lessons/sauppe-sgd-step.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    engine_result r;
+    run(l, &r);
+    snprintf(path, sizeof path, "%s/cached.xlsx", t.dir);
+    for (int no_cache = 0; no_cache < 2; no_cache++) {
+        xlsx_layout lay;
+        write_book(path, l, &r, no_cache, &lay);
+        book b = {0};
+        convert(&t, path, lay.n_sheets, 0, "", &b);
+        double a3 = value_of(&b, &lay, &r, "a_3");
+        if (no_cache) assert_close(a3, 0.0, 0, 0);
+        else assert_close(a3, 0.5473576181430893, 1e-15, 0);    /* 1/(1+e^-0.19), 16 digits cached */
+        if (!no_cache) assert_true(compare("cached", &b, &lay, &r) >= r.tr->n);
+        book_free(&b);
+        free(lay.cells);
+    }
+    engine_result_free(&r);
+    lesson_free(l);
+    tmp_remove(&t);
+}
+
+/* Edit givens the way an instructor would (a weight, an input, alpha,
+ * lambda) and recalculate: every cell must equal the engine's run of the
+ * lesson edited the same way. */
+static const char EDIT_LESSON[] =
+    "title edit\ninput 1 2\nlayer tanh 3 4\nlayer logistic 5\n"
+    "weight w_0,3 = 0.1\nweight w_1,3 = -0.2\nweight w_2,3 = 0.3\n"
+    "weight w_0,4 = 0.4\nweight w_1,4 = 0.5\nweight w_2,4 = -0.6\n"
+    "weight w_0,5 = 0.7\nweight w_3,5 = -0.8\nweight w_4,5 = 0.9\n"
+    "loss sse\nrate 0.3\ndecay 0.01\nbatch 2\nsteps 3\n"
+    "example 0.3 -0.8 -> 1\nexample -0.5 0.9 -> 0\ndigits 4\n";
+
+static void test_edit_recomputes(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    tmpdir t;
+    tmp_make(&t);
+    lesson *l = load_text(EDIT_LESSON);
+    engine_result r;
+    run(l, &r);
+    char path[512];
+    snprintf(path, sizeof path, "%s/edit.xlsx", t.dir);
+    xlsx_layout lay;
+    write_book(path, l, &r, 0, &lay);
+    long w13 = trace_find(r.tr, "w_1,3"), x2 = trace_find(r.tr, "x_2[2]");
+    assert_true(w13 >= 0 && x2 >= 0);
+    /* x_2 of example 2 on Settings; the step sheet's x_2[2] is a formula over it */
+    xlsx_cell cx = {0, lay.examples.row + 1, lay.examples.col + 1};
+    int ok;
+    assert_close(book_num_file(path, &t, lay.n_sheets, cx, &ok), 0.9, 0, 0);
+    char sets[1024], c_w[LXW_MAX_CELL_NAME_LENGTH], c_x[LXW_MAX_CELL_NAME_LENGTH];
+    char c_a[LXW_MAX_CELL_NAME_LENGTH], c_l[LXW_MAX_CELL_NAME_LENGTH];
+    xlsx_cell cw = lay.cells[w13];
+    assert_int_equal(cw.sheet, 0);      /* the given weights live on Settings */
+    assert_int_not_equal(lay.cells[x2].sheet, 0);
+    lxw_rowcol_to_cell(c_w, cw.row, (lxw_col_t)cw.col);
+    lxw_rowcol_to_cell(c_x, cx.row, (lxw_col_t)cx.col);
+    lxw_rowcol_to_cell(c_a, lay.alpha.row, (lxw_col_t)lay.alpha.col);
+    lxw_rowcol_to_cell(c_l, lay.lambda.row, (lxw_col_t)lay.lambda.col);
+    snprintf(sets, sizeof sets, "--set \"'Settings'!%s=1.25\" --set \"'Settings'!%s=-0.4\" "
+             "--set \"'Settings'!%s=0.8\" --set \"'Settings'!%s=0.05\"", c_w, c_x, c_a, c_l);
+    book b = {0};
+    convert(&t, path, lay.n_sheets, 1, sets, &b);
+
+    lesson *e = load_text(EDIT_LESSON);          /* the same edits, in the lesson */
+    e->arcs[lesson_arc_index(e, 1, 3)].w = 1.25;
+    e->ex_x[1 * e->n_in + 1] = -0.4;
+    e->rate = 0.8;
+    e->decay = 0.05;
+    engine_result re;
+    run(e, &re);
+    assert_int_equal(re.tr->n, r.tr->n);
+    assert_true(fabs(re.tr->q[r.tr->n - 1].value - r.tr->q[r.tr->n - 1].value) > 1e-6);   /* it did change */
+    engine_result quantities_only = re;      /* Summary holds the first run's plain numbers */
+    quantities_only.steps = 0;
+    assert_true(compare("edited", &b, &lay, &quantities_only) >= r.tr->n);
+    book_free(&b);
+    free(lay.cells);
+    engine_result_free(&re);
+    engine_result_free(&r);
+    lesson_free(e);
+    lesson_free(l);
+    tmp_remove(&t);
+}
+
+/* ------------------------------------------------------------------------
+ * Bad output, atomicity, the command line
+ * ---------------------------------------------------------------------- */
+
+/* A neuron with 800 inputs needs a formula longer than Excel's 8192. */
+static lesson *too_wide_lesson(void)
+{
+    size_t cap = 32768, n = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    n += (size_t)snprintf(s + n, cap - n, "title wide\ninput");
+    for (int k = 1; k <= 800; k++) n += (size_t)snprintf(s + n, cap - n, " %d", k);
+    n += (size_t)snprintf(s + n, cap - n, "\nlayer logistic 801\ninit uniform -1 1 1\nexample");
+    for (int k = 1; k <= 800; k++) n += (size_t)snprintf(s + n, cap - n, " 0.5");
+    n += (size_t)snprintf(s + n, cap - n, "\nsteps 0\n");
+    lesson *l = load_text(s);
+    free(s);
+    return l;
+}
+
+static int dir_has_temp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int found = 0;
+    for (struct dirent *e; d && (e = readdir(d));) if (strstr(e->d_name, ".tmp-")) found = 1;
+    if (d) closedir(d);
+    return found;
+}
+
+static void test_failed_write_keeps_existing_file(void **state)
+{
+    (void)state;
+    tmpdir t;
+    tmp_make(&t);
+    char path[512], err[768];
+    snprintf(path, sizeof path, "%s/precious.xlsx", t.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("the instructor's old workbook", f);
+    assert_int_equal(fclose(f), 0);
+
+    lesson *l = too_wide_lesson();
+    engine_result r;
+    run(l, &r);
+    xlsx_opts o = {-1, NULL, 0, 0};
+    xlsx_status st = xlsx_write(path, l, &r, &o, NULL, err, sizeof err);
+    assert_int_equal(st, XLSX_ERR_TOO_LARGE);
+    assert_non_null(strstr(err, "8192"));
+    assert_non_null(strstr(err, "in_801"));
+    char *s = slurp(path, NULL);
+    assert_non_null(s);
+    assert_string_equal(s, "the instructor's old workbook");
+    free(s);
+    assert_false(dir_has_temp(t.dir));
+
+    /* a bad sheet word: refused before anything is written */
+    o.sheet_word = "Step/";
+    assert_int_equal(xlsx_write(path, l, &r, &o, NULL, err, sizeof err), XLSX_ERR_SHEET_NAME);
+    o.sheet_word = "Iteration-number-x";     /* 18 > 16 characters */
+    assert_int_equal(xlsx_write(path, l, &r, &o, NULL, err, sizeof err), XLSX_ERR_SHEET_NAME);
+    assert_non_null(strstr(err, "31"));
+    s = slurp(path, NULL);
+    assert_string_equal(s, "the instructor's old workbook");
+    free(s);
+
+    /* a directory as the output, and a directory that does not exist */
+    o.sheet_word = NULL;
+    assert_int_equal(xlsx_write(t.dir, l, &r, &o, NULL, err, sizeof err), XLSX_ERR_OUTPUT);
+    assert_non_null(strstr(err, "directory"));
+    snprintf(path, sizeof path, "%s/no/such/dir/x.xlsx", t.dir);
+    assert_int_equal(xlsx_write(path, l, &r, &o, NULL, err, sizeof err), XLSX_ERR_OUTPUT);
+    engine_result_free(&r);
+    lesson_free(l);
+    tmp_remove(&t);
+}
+
+/* Byte-identical output for a fixed creation time, and a zip container. */
+static void test_reproducible(void **state)
+{
+    (void)state;
+    tmpdir t;
+    tmp_make(&t);
+    char err[768], p1[512], p2[512];
+    lesson *l = lesson_load("lessons/sauppe-sgd-step.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    engine_result r;
+    run(l, &r);
+    snprintf(p1, sizeof p1, "%s/a.xlsx", t.dir);
+    snprintf(p2, sizeof p2, "%s/b.xlsx", t.dir);
+    xlsx_opts o = {-1, NULL, 0, 1700000000};
+    assert_int_equal(xlsx_write(p1, l, &r, &o, NULL, err, sizeof err), XLSX_OK);
+    assert_int_equal(xlsx_write(p2, l, &r, &o, NULL, err, sizeof err), XLSX_OK);
+    size_t n1, n2;
+    char *a = slurp(p1, &n1), *b = slurp(p2, &n2);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(n1 > 1000);
+    assert_memory_equal(a, "PK\x03\x04", 4);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    free(a);
+    free(b);
+    engine_result_free(&r);
+    lesson_free(l);
+    tmp_remove(&t);
+}
+
+static int cli(const char *args, const char *log)
+{
+    const char *bin = getenv("NNTRACE_BIN");
+    if (!bin) bin = "build/nntrace";
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s xlsx %s >'%s' 2>&1", bin, args, log);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    tmpdir t;
+    tmp_make(&t);
+    char args[1024], log[512], out[512];
+    snprintf(log, sizeof log, "%s/cli.log", t.dir);
+    snprintf(out, sizeof out, "%s/sgd.xlsx", t.dir);
+    const char *L = "lessons/sauppe-sgd-step.lesson";
+
+    snprintf(args, sizeof args, "%s -o '%s'", L, out);
+    assert_int_equal(cli(args, log), 0);
+    char *s = slurp(out, NULL);
+    assert_non_null(s);
+    assert_memory_equal(s, "PK\x03\x04", 4);
+    free(s);
+    assert_false(dir_has_temp(t.dir));
+
+    snprintf(args, sizeof args, "%s -o '%s'", L, t.dir);             /* a directory */
+    assert_int_equal(cli(args, log), 2);
+    s = slurp(log, NULL);
+    assert_non_null(strstr(s, "is a directory"));
+    free(s);
+    snprintf(args, sizeof args, "%s -o '%s/missing/x.xlsx'", L, t.dir);
+    assert_int_equal(cli(args, log), 2);
+    snprintf(args, sizeof args, "%s -o '%s' --sheet-word 'a:b'", L, out);
+    assert_int_equal(cli(args, log), 2);
+    s = slurp(log, NULL);
+    assert_non_null(strstr(s, "sheet"));
+    free(s);
+    snprintf(args, sizeof args, "%s", L);                             /* no -o */
+    assert_int_equal(cli(args, log), 2);
+    snprintf(args, sizeof args, "lessons/no-such.lesson -o '%s'", out);
+    assert_int_equal(cli(args, log), 2);
+    snprintf(args, sizeof args, "%s -o '%s' --bogus", L, out);
+    assert_int_equal(cli(args, log), 2);
+    snprintf(args, sizeof args, "--help");
+    assert_int_equal(cli(args, log), 0);
+    tmp_remove(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_formula_text),
+        cmocka_unit_test(test_every_lesson_recalculates),
+        cmocka_unit_test(test_every_activation_and_loss),
+        cmocka_unit_test(test_ops_outside_engine),
+        cmocka_unit_test(test_hand_rounded_reproduces_slide),
+        cmocka_unit_test(test_cached_values),
+        cmocka_unit_test(test_edit_recomputes),
+        cmocka_unit_test(test_failed_write_keeps_existing_file),
+        cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests_name("xlsx", tests, NULL, NULL);
+}
