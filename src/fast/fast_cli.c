@@ -37,7 +37,8 @@ static const char USAGE[] =
 "  --batch B           mini-batch size (default 64)\n"
 "  --rate A            learning rate alpha (default 0.1)\n"
 "  --decay L           weight decay lambda: w -= 2 alpha lambda w (default 0)\n"
-"  --momentum M        momentum mu in [0, 1) (default 0, plain SGD)\n"
+"  --momentum M        momentum mu in [0, 1) (default 0.9; 0 is plain SGD)\n"
+"  --anneal F          multiply the rate by F after each epoch (default 0.7)\n"
 "  --seed S            seed of initialisation and shuffling (default 1)\n"
 "  --threads T         OpenMP threads (default: all cores)\n"
 "  --xlsx FILE         write the run (epochs, chart, confusion matrix) as a spreadsheet\n"
@@ -56,7 +57,7 @@ typedef struct {
     const char *data, *layers, *act, *loss, *xlsx, *save, *load, *export_lesson;
     int epochs, batch, threads, json, peak, epochs_given;
     long trace_sample;
-    double rate, decay, momentum;
+    double rate, decay, momentum, anneal;
     unsigned long long seed;
 } opts;
 
@@ -109,6 +110,8 @@ static int parse_opts(int argc, char **argv, opts *o)
     o->batch = 64;
     o->threads = omp_get_num_procs();
     o->rate = 0.1;
+    o->momentum = 0.9;
+    o->anneal = 0.7;
     o->seed = 1;
     o->trace_sample = -1;
     for (int i = 1; i < argc; i++) {
@@ -164,6 +167,8 @@ static int parse_opts(int argc, char **argv, opts *o)
             if (parse_double(a, next, 1e-12, 1e6, &o->rate)) return 2;
         } else if (!strcmp(a, "--decay")) {
             if (parse_double(a, next, 0, 1e6, &o->decay)) return 2;
+        } else if (!strcmp(a, "--anneal")) {
+            if (parse_double(a, next, 1e-6, 1, &o->anneal)) return 2;
         } else if (!strcmp(a, "--momentum")) {
             if (parse_double(a, next, 0, 0.999999, &o->momentum)) return 2;
         } else {
@@ -391,9 +396,10 @@ int fast_mnist_main(int argc, char **argv)
         printf(PROG ": ");
         for (int l = 0; l < n_sizes; l++)
             printf("%s%d", l ? "-" : "", sizes[l]);
-        printf(" %s %s, batch %d, rate %g, decay %g, momentum %g, %d epochs, %d thread%s, "
-               "seed %llu\n", act_name(act), loss == FAST_LOSS_SSE ? "sse" : "softmax-ce",
-               o.batch, o.rate, o.decay, o.momentum, o.epochs, o.threads,
+        printf(" %s %s, batch %d, rate %g, anneal %g, decay %g, momentum %g, %d epochs, "
+               "%d thread%s, seed %llu\n", act_name(act),
+               loss == FAST_LOSS_SSE ? "sse" : "softmax-ce", o.batch, o.rate, o.anneal,
+               o.decay, o.momentum, o.epochs, o.threads,
                o.threads == 1 ? "" : "s", o.seed);
         printf("data: %s: %u training, %u test images (%ux%u)\n", o.data, train.images.count,
                test.images.count, test.images.rows, test.images.cols);
@@ -434,6 +440,7 @@ int fast_mnist_main(int argc, char **argv)
                    "test accuracy %.2f%%\n", e, o.epochs, es, r->samples_per_s, tl,
                    test_loss, 100.0 * test_acc);
         fflush(stdout);
+        cfg.rate *= (float)o.anneal;
         if (!isfinite(tl)) {
             fprintf(stderr, PROG ": training diverged (loss %g) in epoch %d\nHINT: lower "
                     "--rate.\n", tl, e);
