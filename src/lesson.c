@@ -156,7 +156,7 @@ typedef struct {
 static const char *const ONEOFF[] = {
     "title", "source", "input", "loss", "rate", "decay", "batch", "steps",
     "digits", "round", "trace", "report", "arcs", "init", "final-forward",
-    "notation", "rule", "epochs", NULL,
+    "notation", "rule", "epochs", "ecf", "tolerance", NULL,
 };
 
 static int oneoff_index(const char *key)
@@ -427,6 +427,52 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
         if (!ne) return fail(pe, line, "out of memory");
         l->expects = ne;
         l->expects[l->n_expects++] = e;
+        return 0;
+    }
+    if (!strcmp(key, "ask")) {            /* grading: the asked quantities */
+        if (nt < 2) return fail(pe, line, "'ask' needs at least one name or pattern");
+        size_t old = l->ask ? strlen(l->ask) : 0, add = 0;
+        for (int k = 1; k < nt; k++) add += strlen(toks[k]) + 1;
+        if (old + add > 4000) return fail(pe, line, "'ask' lists are at most 4000 characters");
+        char *a = realloc(l->ask, old + add + 1);
+        if (!a) return fail(pe, line, "out of memory");
+        l->ask = a;
+        for (int k = 1; k < nt; k++) {
+            if (old) a[old++] = ' ';
+            memcpy(a + old, toks[k], strlen(toks[k]));
+            old += strlen(toks[k]);
+        }
+        a[old] = '\0';
+        return 0;
+    }
+    if (!strcmp(key, "ecf")) {            /* grading: carried-forward credit */
+        if (nt != 2) return fail(pe, line, "'ecf' takes full, half or none");
+        if (!strcmp(toks[1], "full")) l->ecf = LESSON_ECF_FULL;
+        else if (!strcmp(toks[1], "half")) l->ecf = LESSON_ECF_HALF;
+        else if (!strcmp(toks[1], "none")) l->ecf = LESSON_ECF_NONE;
+        else return fail(pe, line, "'ecf' takes full, half or none, not '%s'", toks[1]);
+        return 0;
+    }
+    if (!strcmp(key, "tolerance")) {      /* grading: absolute tolerance */
+        if (nt != 2) return fail(pe, line, "'tolerance' takes one number");
+        if (number_or_fail(pe, line, toks[1], &d, NULL)) return -1;
+        if (!(d > 0)) return fail(pe, line, "'tolerance' must be positive");
+        l->tolerance = d;
+        return 0;
+    }
+    if (!strcmp(key, "points")) {         /* grading: points PATTERN = W */
+        lesson_points pt = {0};
+        if (nt == 4 && !strcmp(toks[2], "=")) { toks[2] = toks[3]; nt = 3; }
+        if (nt != 3) return fail(pe, line, "expected 'points NAME-OR-PATTERN = NUMBER'");
+        if (copy_name(pe, line, pt.pattern, sizeof pt.pattern, toks[1])) return -1;
+        if (number_or_fail(pe, line, toks[2], &pt.points, NULL)) return -1;
+        if (pt.points < 0 || pt.points > 1e6) return fail(pe, line, "points must be from 0 to 1000000");
+        pt.line = line;
+        if (l->n_points >= 10000) return fail(pe, line, "more than 10000 'points' lines");
+        lesson_points *np = realloc(l->points, (size_t)(l->n_points + 1) * sizeof *np);
+        if (!np) return fail(pe, line, "out of memory");
+        l->points = np;
+        l->points[l->n_points++] = pt;
         return 0;
     }
     return fail(pe, line, "unknown key '%s'", key);
@@ -919,6 +965,7 @@ void lesson_free(lesson *l)
     free(l->arcs); free(l->arc_in); free(l->arc_out); free(l->out_idx);
     free(l->trace_steps); free(l->report_steps);
     free(l->ex_x); free(l->ex_y); free(l->expects);
+    free(l->ask); free(l->points);
     free(l);
 }
 

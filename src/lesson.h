@@ -55,6 +55,12 @@ typedef struct {
 
 typedef enum { INIT_NONE, INIT_UNIFORM, INIT_XAVIER, INIT_HE } init_kind;
 
+typedef struct {
+    char   pattern[64];   /* a quantity name or a glob over canonical names */
+    double points;        /* what an answer to it is worth (>= 0) */
+    int    line;
+} lesson_points;
+
 typedef struct lesson {
     char  *path;                 /* as given, for messages */
     char  *title, *source, *notes;   /* notes: lines joined with '\n', or NULL */
@@ -97,7 +103,17 @@ typedef struct lesson {
     int    notation;             /* default notation of the text trace (NOTATION_*) */
     int    rule;                 /* RULE_BACKPROP or RULE_PERCEPTRON */
     int    epochs;               /* perceptron: epoch limit (steps = epochs * n) */
+
+    /* grading (nntrace template / check / quiz): */
+    char  *ask;                  /* `ask` patterns joined by spaces, or NULL = all */
+    int    ecf;                  /* `ecf`: LESSON_ECF_* (UNSET means full) */
+    double tolerance;            /* `tolerance X`: absolute; 0 = half a unit of digits */
+    lesson_points *points;       /* `points PATTERN = W`, in file order */
+    int    n_points;
 } lesson;
+
+/* Carried-forward credit of lesson.ecf. */
+enum { LESSON_ECF_UNSET, LESSON_ECF_FULL, LESSON_ECF_HALF, LESSON_ECF_NONE };
 
 /* Notations of lesson.notation (names and formulas, never values). */
 enum { NOTATION_VA, NOTATION_LAYER, NOTATION_NETOUT, NOTATION_BAR, NOTATION_COUNT };
