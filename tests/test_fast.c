@@ -392,11 +392,12 @@ static void test_sgd_step_agrees(void **state)
                                 r.W[l][k] -= alpha * gr;
                         }
                         for (int j = 0; j < sizes[l]; j++) {
+                            double gr = r.db[l][j] + 2 * lambda * r.b[l][j];
                             if (with_mu) {
-                                vb[l][j] = mu * vb[l][j] - alpha * r.db[l][j];
+                                vb[l][j] = mu * vb[l][j] - alpha * gr;
                                 r.b[l][j] += vb[l][j];
                             } else
-                                r.b[l][j] -= alpha * r.db[l][j];
+                                r.b[l][j] -= alpha * gr;
                         }
                     }
 #pragma omp parallel num_threads(2)

@@ -310,13 +310,15 @@ void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lamb
             float s = 0.0f;
             for (int n = 0; n < nb; n++)
                 s += dz[(size_t)n * ldout + j];
-            if (g)
+            if (g) {
                 g->db[l][j] = s;
-            else if (mu != 0.0f && net->has_velocity) {
-                net->vb[l][j] = mu * net->vb[l][j] - alpha * s;
-                net->b[l][j] += net->vb[l][j];
-            } else
-                net->b[l][j] -= alpha * s;
+            } else if (mu != 0.0f && net->has_velocity) {
+                float *vb = &net->vb[l][j];
+                *vb = mu * *vb - alpha * s - 2.0f * alpha * lambda * net->b[l][j];
+                net->b[l][j] += *vb;
+            } else {
+                net->b[l][j] = (1.0f - 2.0f * alpha * lambda) * net->b[l][j] - alpha * s;
+            }
         }
     }
 }

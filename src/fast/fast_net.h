@@ -17,9 +17,13 @@
  *             sse:        a^[L] = g(z^[L]),        J_n = sum_j (y_nj - a_nj)^2
  *     J = (1/B) sum_n J_n  (the batch mean), dz^[l] = dJ/dz^[l].
  *
- * SGD step, as the scalar engine's OP_UPDATE (weight decay lambda on weights,
- * not on biases):  w <- w - alpha*dJ/dw - 2*alpha*lambda*w;  with momentum mu:
+ * SGD step, as the scalar engine's OP_UPDATE (weight decay lambda on every
+ * weight, biases included, since a bias is the weight on a_0 = 1):
+ * w <- w - alpha*dJ/dw - 2*alpha*lambda*w;  with momentum mu:
  * v <- mu*v - alpha*(dJ/dw + 2*lambda*w); w <- w + v.
+ * ReLU's g' is taken from a = g(z), so g'(0) = 0 here where the lecture's
+ * table (and the scalar engine) says 1; z == 0 exactly does not arise with
+ * real-valued data in practice.
  *
  * Memory: one arena per network (fast_net_new): the struct, weights, biases,
  * velocities, activations, deltas and scratch in one 64-byte aligned block,
