@@ -80,8 +80,9 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
         fprintf(stderr, "nntrace %s: out of memory\n", cmd);
         return EXIT_USAGE;
     }
-    if (grade_plan_make(&c->plan, c->l, c->exact.tr, c->ix, c->pats, (size_t)c->n_pats, NULL, 0,
-                        err, sizeof err)) {
+    int rc = grade_plan_lesson(&c->plan, c->l, c->exact.tr, c->ix, c->pats, (size_t)c->n_pats,
+                               err, sizeof err);
+    if (rc) {
         fprintf(stderr, "nntrace %s: %s: %s\nHINT: nntrace run %s lists every quantity by name\n",
                 cmd, path, err, path);
         return EXIT_USAGE;
@@ -127,7 +128,8 @@ static void template_help(FILE *f)
         "                   aliases, or patterns over canonical names with * and ?\n"
         "                   ('in_* delta_*', 'w_*^(1)'); separate with spaces or ';',\n"
         "                   quote them for the shell; may be repeated.\n"
-        "                   Default: every computed quantity of the trace.\n"
+        "                   Default: the lesson's `ask` list, else every computed\n"
+        "                   quantity of the trace.\n"
         "  -o FILE          write the sheet to FILE (atomically) instead of stdout\n\n"
         "exit status: 0 written, 2 bad usage or bad lesson\n");
 }
@@ -190,10 +192,12 @@ static void check_help(FILE *f)
         "expected value, the value from your own answers, and the derivation line with\n"
         "your numbers substituted.\n\n"
         "options:\n"
-        "  --ask PATTERNS        the asked quantities (as for `nntrace template`)\n"
-        "  --ecf full|half|none  credit for a carried-forward answer (default full)\n"
+        "  --ask PATTERNS        the asked quantities (as for `nntrace template`;\n"
+        "                        default: the lesson's `ask`, else every computed one)\n"
+        "  --ecf full|half|none  credit for a carried-forward answer (default: the\n"
+        "                        lesson's `ecf`, else full)\n"
         "  --tolerance X         absolute tolerance instead of half a unit of the\n"
-        "                        lesson's printed digits\n"
+        "                        lesson's printed digits (default: lesson's `tolerance`)\n"
         "  --gradescope FILE     write Gradescope's results.json (one sheet only)\n"
         "  --json                the grades as JSON on stdout instead of text\n"
         "  --csv FILE            one row per sheet, one column per quantity\n"
@@ -263,15 +267,11 @@ int cmd_check(int argc, char **argv)
     }
     int status = ctx_load("check", &c, lpath, 1);
     if (status) { ctx_free(&c); free(sheets); return status; }
-    (void)ecf_set;
 
     grade_opts o;
-    memset(&o, 0, sizeof o);
-    o.rule.digits = c.l->digits;
-    o.rule.tol = tol;
-    o.rule.hand = c.has_hand ? c.hand.tr : NULL;
-    o.ecf_credit = ecf;
-    o.digits = c.l->digits;
+    grade_opts_lesson(&o, c.l, c.has_hand ? c.hand.tr : NULL);
+    if (ecf_set) o.ecf_credit = ecf;
+    if (tol > 0) o.rule.tol = tol;
     if (color < 0) color = cli_color(stdout);
 
     strbuf out = {0}, csvb = {0}, gsb = {0};

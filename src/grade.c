@@ -148,6 +148,29 @@ int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const na
     return 0;
 }
 
+int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, const names_index *ix,
+                      const char *const *patterns, size_t n_patterns, char *err, size_t errsize)
+{
+    char buf[4096];
+    const char *own[GRADE_MAX_PATTERNS];
+    memset(plan, 0, sizeof *plan);
+    if (n_patterns == 0 && l->ask) {
+        int n = grade_split_patterns(l->ask, buf, sizeof buf, own, GRADE_MAX_PATTERNS);
+        if (n < 0) { snprintf(err, errsize, "the lesson's 'ask' list is too long"); return -1; }
+        patterns = own;
+        n_patterns = (size_t)n;
+    }
+    grade_points *pts = calloc((size_t)l->n_points + 1, sizeof *pts);
+    if (!pts) { snprintf(err, errsize, "out of memory"); return -1; }
+    for (int k = 0; k < l->n_points; k++) {
+        pts[k].pattern = l->points[k].pattern;
+        pts[k].points = l->points[k].points;
+    }
+    int rc = grade_plan_make(plan, l, tr, ix, patterns, n_patterns, pts, (size_t)l->n_points, err, errsize);
+    free(pts);
+    return rc;
+}
+
 /* ------------------------------------------------------------------------
  * Reading a sheet
  * ---------------------------------------------------------------------- */
@@ -370,6 +393,16 @@ static void derivation(char *out, size_t size, const trace *tr, const judge_shee
         else { memcpy(out, b.s, size - 4); memcpy(out + size - 4, "...", 4); }
     }
     sb_free(&b);
+}
+
+void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand)
+{
+    memset(o, 0, sizeof *o);
+    o->rule.digits = l->digits;
+    o->rule.tol = l->tolerance;
+    o->rule.hand = hand;
+    o->ecf_credit = l->ecf == LESSON_ECF_HALF ? 0.5 : l->ecf == LESSON_ECF_NONE ? 0.0 : 1.0;
+    o->digits = l->digits;
 }
 
 int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,

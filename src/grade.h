@@ -77,6 +77,12 @@ int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const na
                     const grade_points *pts, size_t n_pts, char *err, size_t errsize);
 void grade_plan_free(grade_plan *plan);
 
+/* The plan as the lesson states it: patterns[] when n_patterns > 0 (e.g.
+ * from --ask), else the lesson's `ask` list, else every computed quantity;
+ * points from the lesson's `points` lines. Same contract as above. */
+int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, const names_index *ix,
+                      const char *const *patterns, size_t n_patterns, char *err, size_t errsize);
+
 /* ------------------------------------------------------------------------
  * A sheet
  * ---------------------------------------------------------------------- */
@@ -130,6 +136,11 @@ typedef struct {
     long   first_mistake; /* index of the first wrong answer in trace order, -1 */
     size_t count[4];      /* by judge_verdict */
 } grade_report;
+
+/* Options as the lesson states them: its digits, `tolerance` and `ecf`
+ * (default full credit), with hand (may be NULL) as the hand-rounded trace
+ * (judge_rule.hand). */
+void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand);
 
 /* Grade answers against the plan. Returns 0, or -1 out of memory. */
 int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,

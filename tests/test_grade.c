@@ -1,0 +1,560 @@
+/*
+ * test_grade.c - answer sheets: patterns, the untrusted parser, grading of
+ * the fabricated sheets in tests/grade/, the Gradescope results.json, and
+ * hostile inputs end to end (1 GB sparse file, FIFO, 10^6 lines).
+ *
+ * Each tests/grade/<dir>/<case>.txt is a student sheet written by hand from
+ * the lecture's numbers (its comments show the arithmetic); <case>.expect
+ * lists the verdict each asked quantity must get, then
+ *   score S M      points earned and possible
+ *   first NAME     the first mistake ('-' for none)
+ *   bad N          lines reported as not graded
+ *   exit N         nntrace check's exit status
+ * The lesson of <dir> is <dir>/lesson.lesson when present, else
+ * lessons/<dir>.lesson.
+ */
+#include "testutil.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "grade.h"
+#include "lesson.h"
+#include "names.h"
+
+static const char *const DIRS[] = {"sauppe-sgd-step", "sgd-exact", "sauppe-forward", "sgd-asked"};
+
+/* ------------------------------------------------------------------------
+ * A lesson with its traces and plan
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+    char path[512];
+    lesson *l;
+    engine_result r, hand;
+    int has_hand;
+    names_index *ix;
+    grade_plan plan;
+    grade_opts o;
+} graded_lesson;
+
+static void gl_free(graded_lesson *g)
+{
+    grade_plan_free(&g->plan);
+    names_index_free(g->ix);
+    engine_result_free(&g->r);
+    if (g->has_hand) engine_result_free(&g->hand);
+    lesson_free(g->l);
+}
+
+static void gl_load(graded_lesson *g, const char *path)
+{
+    char err[768];
+    memset(g, 0, sizeof *g);
+    snprintf(g->path, sizeof g->path, "%s", path);
+    g->l = lesson_load(path, err, sizeof err);
+    if (!g->l) fail_msg("%s", err);
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    if (engine_run(g->l, &eo, &g->r, err, sizeof err)) fail_msg("%s", err);
+    if (g->l->round < 0) {
+        engine_opts ho = {g->l->digits, 0};
+        if (engine_run(g->l, &ho, &g->hand, err, sizeof err)) fail_msg("%s", err);
+        g->has_hand = 1;
+    }
+    g->ix = names_index_new(g->r.tr);
+    assert_non_null(g->ix);
+    if (grade_plan_lesson(&g->plan, g->l, g->r.tr, g->ix, NULL, 0, err, sizeof err)) fail_msg("%s", err);
+    grade_opts_lesson(&g->o, g->l, g->has_hand ? g->hand.tr : NULL);
+}
+
+static void lesson_of(const char *dir, char *out, size_t size)
+{
+    struct stat st;
+    snprintf(out, size, "tests/grade/%s/lesson.lesson", dir);
+    if (stat(out, &st) != 0) snprintf(out, size, "lessons/%s.lesson", dir);
+}
+
+/* ------------------------------------------------------------------------
+ * Patterns and the plan
+ * ---------------------------------------------------------------------- */
+
+static void test_glob(void **state)
+{
+    (void)state;
+    assert_true(grade_glob("in_*", "in_3"));
+    assert_true(grade_glob("in_*", "in_3^(1)"));
+    assert_true(grade_glob("w_*^(1)", "w_0,3^(1)"));
+    assert_false(grade_glob("w_*^(1)", "w_0,3^(2)"));
+    assert_false(grade_glob("w_*^(1)", "w_0,3"));
+    assert_true(grade_glob("delta_?", "delta_3"));
+    assert_false(grade_glob("delta_?", "delta_13"));
+    assert_true(grade_glob("*", ""));
+    assert_false(grade_glob("a_3", "a_3^(1)"));
+    assert_true(grade_glob("**a**", "xay"));
+
+    char buf[64];
+    const char *p[4];
+    assert_int_equal(grade_split_patterns("in_*  delta_*;w_*^(1)", buf, sizeof buf, p, 4), 3);
+    assert_string_equal(p[0], "in_*");
+    assert_string_equal(p[1], "delta_*");
+    assert_string_equal(p[2], "w_*^(1)");
+    assert_int_equal(grade_split_patterns("a b c d e", buf, sizeof buf, p, 4), -1);
+    assert_int_equal(grade_split_patterns("   ", buf, sizeof buf, p, 4), 0);
+}
+
+static void test_plan(void **state)
+{
+    (void)state;
+    graded_lesson g;
+    char err[256];
+    gl_load(&g, "lessons/sauppe-sgd-step.lesson");
+    /* default: the 16 computed quantities of one step plus the final forward pass */
+    assert_int_equal(g.plan.n, 16);
+    assert_string_equal(g.plan.names[0], "in_3");
+    assert_string_equal(g.plan.names[15], "J^(1)");
+    grade_plan p;
+    const char *pats[] = {"w_*^(1)", "delta_*", "Delta_3", "w_0,3"};
+    assert_int_equal(grade_plan_make(&p, g.l, g.r.tr, g.ix, pats, 4, NULL, 0, err, sizeof err), 0);
+    /* w_0,3 (given) first, delta_3 once although asked twice, three updates */
+    assert_int_equal(p.n, 5);
+    assert_string_equal(p.names[0], "w_0,3");
+    assert_string_equal(p.names[1], "delta_3");
+    assert_string_equal(p.names[4], "w_2,3^(1)");
+    grade_plan_free(&p);
+    const char *bad[] = {"in_9"};
+    assert_int_equal(grade_plan_make(&p, g.l, g.r.tr, g.ix, bad, 1, NULL, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "in_9"));
+    const char *none[] = {"zz_*"};
+    assert_int_equal(grade_plan_make(&p, g.l, g.r.tr, g.ix, none, 1, NULL, 0, err, sizeof err), -1);
+    grade_points pts[] = {{"w_*^(1)", 2}, {"w_1,3^(1)", 5}};
+    assert_int_equal(grade_plan_make(&p, g.l, g.r.tr, g.ix, pats, 1, pts, 2, err, sizeof err), 0);
+    assert_close(p.points[0], 2, 0, 0);
+    assert_close(p.points[1], 5, 0, 0);     /* the last matching rule wins */
+    grade_plan_free(&p);
+    gl_free(&g);
+}
+
+/* ------------------------------------------------------------------------
+ * The parser
+ * ---------------------------------------------------------------------- */
+
+static void test_parse_forms(void **state)
+{
+    (void)state;
+    graded_lesson g;
+    grade_answers a;
+    gl_load(&g, "lessons/sauppe-sgd-step.lesson");
+    static const char text[] =
+        "\xEF\xBB\xBF" "in_3 = 0.19\r\n"
+        "a_3 = g(in_3) = 1/(1+exp(-0.19)) = 0.5474  # copied derivation\r\n"
+        "  err_3 : 0.4526\n"
+        "J =\n"
+        "J = 0.2048\n"                      /* blank then a value: the value counts */
+        "delta_3 = -0.2243\n"
+        "delta_3 = -0.2243\n"               /* duplicate */
+        "a_3^(0) = 0.1\n"                   /* ^(0) is a_3 again: duplicate */
+        "\n# comment\n"
+        "w_0,3^(1) = 0.2122";               /* no final newline */
+    assert_int_equal(grade_parse_answers(&a, text, sizeof text - 1, g.l, g.ix, &g.plan), 0);
+    assert_int_equal(a.n_lines, 11);
+    assert_int_equal(a.given[0], 1);
+    assert_close(a.value[0], 0.19, 0, 0);
+    assert_int_equal(a.line[1], 2);
+    assert_close(a.value[1], 0.5474, 0, 0);
+    assert_close(a.value[2], 0.4526, 0, 0);
+    assert_int_equal(a.line[3], 5);
+    assert_int_equal(a.n_problems_total, 2);
+    assert_int_equal(a.problems[0].line, 7);
+    assert_non_null(strstr(a.problems[0].msg, "given again (first on line 6)"));
+    assert_int_equal(a.problems[1].line, 8);
+    assert_int_equal(a.line[9], 11);
+    grade_answers_free(&a);
+
+    /* NUL bytes and an escape sequence are never echoed raw */
+    static const char hostile[] = "a_3\0 = 1\n\x1b]0;pwned\x07 = 2\n";
+    assert_int_equal(grade_parse_answers(&a, hostile, sizeof hostile - 1, g.l, g.ix, &g.plan), 0);
+    assert_int_equal(a.n_problems_total, 2);
+    for (size_t k = 0; k < a.n_problems; k++)
+        for (const char *c = a.problems[k].msg; *c; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) fail_msg("raw byte in '%s'", a.problems[k].msg);
+    grade_answers_free(&a);
+    gl_free(&g);
+}
+
+/* ------------------------------------------------------------------------
+ * The fabricated sheets
+ * ---------------------------------------------------------------------- */
+
+static int run_cmd(const char *cmd)
+{
+    int rc = system(cmd);
+    if (rc == -1 || !WIFEXITED(rc)) return -1;
+    return WEXITSTATUS(rc);
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("NNTRACE_BIN");
+    return b && *b ? b : "build/nntrace";
+}
+
+/* ---- a small JSON reader, enough to check results.json's shape ---- */
+
+typedef struct { const char *s; int bad; } jp;
+
+static void jws(jp *p) { while (*p->s == ' ' || *p->s == '\n' || *p->s == '\t' || *p->s == '\r') p->s++; }
+
+/* A string into out (escapes kept simple: \uXXXX becomes '?'). */
+static void jstr(jp *p, char *out, size_t size)
+{
+    size_t n = 0;
+    jws(p);
+    if (*p->s != '"') { p->bad = 1; return; }
+    for (p->s++; *p->s && *p->s != '"'; p->s++) {
+        char c = *p->s;
+        if ((unsigned char)c < 0x20) { p->bad = 1; return; }
+        if (c == '\\') {
+            p->s++;
+            if (*p->s == 'u') {
+                for (int k = 1; k <= 4; k++) if (!isxdigit((unsigned char)p->s[k])) { p->bad = 1; return; }
+                p->s += 4;
+                c = '?';
+            } else if (strchr("\"\\/bfnrt", *p->s) && *p->s) {
+                c = *p->s == 'n' ? '\n' : *p->s == 't' ? '\t' : *p->s;
+            } else { p->bad = 1; return; }
+        }
+        if (out && n + 1 < size) out[n++] = c;
+    }
+    if (*p->s != '"') { p->bad = 1; return; }
+    p->s++;
+    if (out) out[n] = '\0';
+}
+
+static double jnum(jp *p)
+{
+    jws(p);
+    char *end;
+    if (!(*p->s == '-' || isdigit((unsigned char)*p->s))) { p->bad = 1; return NAN; }
+    double v = strtod(p->s, &end);
+    p->s = end;
+    return v;
+}
+
+static void jexpect(jp *p, char c)
+{
+    jws(p);
+    if (*p->s != c) p->bad = 1; else p->s++;
+}
+
+static int jnext(jp *p, char close)     /* after a member: ',' -> 1, close -> 0 */
+{
+    jws(p);
+    if (*p->s == ',') { p->s++; return 1; }
+    if (*p->s == close) { p->s++; return 0; }
+    p->bad = 1;
+    return 0;
+}
+
+/* Validate Gradescope's format: top-level score, output, tests; each test
+ * exactly name, score, max_score, status, output, visibility. Returns the
+ * number of tests, fills the sums; fails the test on any deviation. */
+static int check_gradescope(const char *file, double *score, double *sum, double *max_sum)
+{
+    char *text = slurp(file, NULL);
+    if (!text) fail_msg("no %s", file);
+    jp p = {text, 0};
+    int ntests = 0, seen_score = 0, seen_output = 0, seen_tests = 0;
+    char key[64], val[4096];
+    *sum = *max_sum = 0;
+    jexpect(&p, '{');
+    do {
+        jstr(&p, key, sizeof key);
+        jexpect(&p, ':');
+        if (!strcmp(key, "score")) { *score = jnum(&p); seen_score++; }
+        else if (!strcmp(key, "output")) { jstr(&p, val, sizeof val); seen_output++; }
+        else if (!strcmp(key, "tests")) {
+            seen_tests++;
+            jexpect(&p, '[');
+            jws(&p);
+            if (*p.s == ']') { p.s++; continue; }
+            do {
+                int have[6] = {0};
+                double s = NAN, m = NAN;
+                char status[32] = "";
+                jexpect(&p, '{');
+                do {
+                    jstr(&p, key, sizeof key);
+                    jexpect(&p, ':');
+                    if (!strcmp(key, "name")) { jstr(&p, val, sizeof val); have[0]++; }
+                    else if (!strcmp(key, "score")) { s = jnum(&p); have[1]++; }
+                    else if (!strcmp(key, "max_score")) { m = jnum(&p); have[2]++; }
+                    else if (!strcmp(key, "status")) { jstr(&p, status, sizeof status); have[3]++; }
+                    else if (!strcmp(key, "output")) { jstr(&p, val, sizeof val); have[4]++; }
+                    else if (!strcmp(key, "visibility")) {
+                        jstr(&p, val, sizeof val);
+                        have[5]++;
+                        if (strcmp(val, "visible") && strcmp(val, "hidden") && strcmp(val, "after_due_date") &&
+                            strcmp(val, "after_published"))
+                            fail_msg("%s: visibility '%s'", file, val);
+                    } else fail_msg("%s: unexpected test key '%s'", file, key);
+                } while (!p.bad && jnext(&p, '}'));
+                for (int k = 0; k < 6; k++) if (have[k] != 1) fail_msg("%s: test %d lacks field %d", file, ntests, k);
+                if (strcmp(status, "passed") && strcmp(status, "failed")) fail_msg("%s: status '%s'", file, status);
+                if ((!strcmp(status, "passed")) != (s >= m)) fail_msg("%s: status %s with %g/%g", file, status, s, m);
+                if (!(s >= 0 && s <= m)) fail_msg("%s: score %g of %g", file, s, m);
+                *sum += s;
+                *max_sum += m;
+                ntests++;
+            } while (!p.bad && jnext(&p, ']'));
+        } else fail_msg("%s: unexpected top-level key '%s'", file, key);
+    } while (!p.bad && jnext(&p, '}'));
+    jws(&p);
+    if (p.bad || *p.s) fail_msg("%s: not valid JSON near '%.20s'", file, p.s);
+    if (seen_score != 1 || seen_output != 1 || seen_tests != 1) fail_msg("%s: top level lacks score/output/tests", file);
+    free(text);
+    return ntests;
+}
+
+static judge_verdict verdict_of(const char *w)
+{
+    if (!strcmp(w, "correct")) return JUDGE_CORRECT;
+    if (!strcmp(w, "carried")) return JUDGE_CARRIED;
+    if (!strcmp(w, "wrong")) return JUDGE_WRONG;
+    if (!strcmp(w, "missing")) return JUDGE_MISSING;
+    fail_msg("unknown verdict '%s'", w);
+    return JUDGE_MISSING;
+}
+
+static void check_case(const char *dir, const char *lpath, graded_lesson *g, const char *name)
+{
+    char sheet[600], expect[600];
+    snprintf(sheet, sizeof sheet, "tests/grade/%s/%s.txt", dir, name);
+    snprintf(expect, sizeof expect, "tests/grade/%s/%s.expect", dir, name);
+    char *text = NULL, why[256];
+    size_t len;
+    if (grade_read_file(sheet, &text, &len, why, sizeof why)) fail_msg("%s: %s", sheet, why);
+    grade_answers a;
+    grade_report rep;
+    assert_int_equal(grade_parse_answers(&a, text, len, g->l, g->ix, &g->plan), 0);
+    assert_int_equal(grade_sheet(&rep, g->r.tr, &g->plan, &a, &g->o), 0);
+    free(text);
+
+    char *ex = slurp(expect, NULL);
+    if (!ex) fail_msg("no %s", expect);
+    double want_score = -1, want_max = -1;
+    long want_bad = -1;
+    int want_exit = -1, n_verdicts = 0;
+    char want_first[96] = "?";
+    for (char *ln = strtok(ex, "\n"); ln; ln = strtok(NULL, "\n")) {
+        char k[96], v[96];
+        if (ln[0] == '#' || sscanf(ln, "%95s %95s", k, v) != 2) continue;
+        if (!strcmp(k, "score")) { if (sscanf(ln, "score %lf %lf", &want_score, &want_max) != 2) fail_msg("%s: bad score", expect); }
+        else if (!strcmp(k, "first")) snprintf(want_first, sizeof want_first, "%s", v);
+        else if (!strcmp(k, "bad")) want_bad = atol(v);
+        else if (!strcmp(k, "exit")) want_exit = atoi(v);
+        else {
+            size_t slot = g->plan.n;
+            for (size_t s = 0; s < g->plan.n; s++) if (!strcmp(g->plan.names[s], k)) slot = s;
+            if (slot == g->plan.n) fail_msg("%s: %s is not asked", expect, k);
+            judge_verdict w = verdict_of(v);
+            if (rep.items[slot].res.verdict != w)
+                fail_msg("%s: %s is %s, expected %s (truth %.9g, ecf %.9g)", sheet, k,
+                         judge_verdict_name(rep.items[slot].res.verdict), judge_verdict_name(w),
+                         rep.items[slot].res.truth, rep.items[slot].res.ecf);
+            n_verdicts++;
+        }
+    }
+    free(ex);
+    if ((size_t)n_verdicts != g->plan.n) fail_msg("%s: %d verdicts for %zu asked", expect, n_verdicts, g->plan.n);
+    assert_close(rep.score, want_score, 1e-9, 0);
+    assert_close(rep.max_score, want_max, 1e-9, 0);
+    if (rep.first_mistake < 0 ? strcmp(want_first, "-") : strcmp(want_first, g->plan.names[rep.first_mistake]))
+        fail_msg("%s: first mistake %s, expected %s", sheet,
+                 rep.first_mistake < 0 ? "-" : g->plan.names[rep.first_mistake], want_first);
+    if ((long)a.n_problems_total != want_bad) fail_msg("%s: %zu bad lines, expected %ld", sheet, a.n_problems_total, want_bad);
+    grade_report_free(&rep);
+    grade_answers_free(&a);
+
+    /* end to end: exit status and a valid results.json with the same score */
+    char out[64] = "/tmp/nntrace-test-grade-XXXXXX", cmd[2048];
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "%s check '%s' '%s' --quiet --gradescope %s 2>/dev/null", bin(), lpath, sheet, out);
+    int rc = run_cmd(cmd);
+    if (rc != want_exit) fail_msg("%s: exit %d, expected %d", cmd, rc, want_exit);
+    double score = -1, sum, max_sum;
+    int nt = check_gradescope(out, &score, &sum, &max_sum);
+    assert_int_equal(nt, (int)g->plan.n);
+    assert_close(score, want_score, 1e-9, 0);
+    assert_close(sum, want_score, 1e-9, 0);
+    assert_close(max_sum, want_max, 1e-9, 0);
+    unlink(out);
+}
+
+static void test_fabricated_sheets(void **state)
+{
+    (void)state;
+    int cases = 0;
+    for (size_t d = 0; d < sizeof DIRS / sizeof DIRS[0]; d++) {
+        char lpath[512], dpath[512];
+        graded_lesson g;
+        lesson_of(DIRS[d], lpath, sizeof lpath);
+        gl_load(&g, lpath);
+        snprintf(dpath, sizeof dpath, "tests/grade/%s", DIRS[d]);
+        DIR *dir = opendir(dpath);
+        if (!dir) fail_msg("no %s", dpath);
+        for (struct dirent *e; (e = readdir(dir));) {
+            size_t n = strlen(e->d_name);
+            if (n < 8 || strcmp(e->d_name + n - 7, ".expect")) continue;
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(n - 7), e->d_name);
+            check_case(DIRS[d], lpath, &g, name);
+            cases++;
+        }
+        closedir(dir);
+        gl_free(&g);
+    }
+    /* 7 + 5 + 7 + 2 sheets: a lost fixture directory must not pass silently */
+    assert_int_equal(cases, 21);
+}
+
+/* ------------------------------------------------------------------------
+ * Hostile files, end to end
+ * ---------------------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static char *run_capture(const char *args, int *rc)
+{
+    char out[64] = "/tmp/nntrace-test-grade-XXXXXX", cmd[2048];
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "%s %s >%s 2>&1", bin(), args, out);
+    *rc = run_cmd(cmd);
+    char *text = slurp(out, NULL);
+    unlink(out);
+    assert_non_null(text);
+    return text;
+}
+
+static void test_huge_and_special_files(void **state)
+{
+    (void)state;
+    char big[64] = "/tmp/nntrace-test-big-XXXXXX", args[512];
+    int fd = mkstemp(big), rc;
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)1 << 30), 0);     /* 1 GB, sparse */
+    close(fd);
+    double t0 = now();
+    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color", big);
+    char *out = run_capture(args, &rc);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "larger than the 1048576-byte limit"));
+    assert_true(now() - t0 < 5.0);
+    free(out);
+    unlink(big);
+
+    /* a FIFO nobody writes to: refused at once, no hang */
+    char fifo[] = "/tmp/nntrace-test-fifo-XXXXXX";
+    fd = mkstemp(fifo);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color", fifo);
+    out = run_capture(args, &rc);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "not a regular file"));
+    free(out);
+    unlink(fifo);
+
+    /* a sheet that does not exist: bad usage, 2 */
+    out = run_capture("check lessons/sauppe-sgd-step.lesson /nonexistent/answers.txt", &rc);
+    assert_int_equal(rc, 2);
+    free(out);
+}
+
+static void test_million_lines(void **state)
+{
+    (void)state;
+    char path[64] = "/tmp/nntrace-test-lines-XXXXXX", args[512];
+    int fd = mkstemp(path), rc;
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    /* 10^6 lines: 5000 copies of one answer, the rest empty (1,025,000 bytes) */
+    for (long k = 0; k < 1000000; k++) fputs(k % 200 == 0 ? "a_3=1\n" : "\n", f);
+    assert_int_equal(fclose(f), 0);
+    double t0 = now();
+    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color", path);
+    char *out = run_capture(args, &rc);
+    double dt = now() - t0;
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "lines not graded (4999)"));
+    assert_non_null(strstr(out, "... and 4979 more"));
+    assert_null(strstr(out, "line 999801"));          /* not listed: only the first 20 */
+    free(out);
+    unlink(path);
+    if (dt > 5.0) fail_msg("a 10^6-line sheet took %.2f s", dt);
+}
+
+static void test_template_and_usage(void **state)
+{
+    (void)state;
+    int rc;
+    char *out = run_capture("template tests/grade/sgd-asked/lesson.lesson", &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "\na_3 = \nerr_3 = \ng'(in_3) = \ndelta_3 = \ndJ/dw_0,3 = \n"));
+    assert_null(strstr(out, "in_3 = \n" "a_3"));
+    free(out);
+    out = run_capture("template lessons/sauppe-forward.lesson --ask 'in_*'", &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "\nin_3 = \nin_4 = \nin_5 = \n"));
+    assert_null(strstr(out, "a_3 = "));
+    free(out);
+    out = run_capture("template lessons/sauppe-forward.lesson --ask 'nothing_*'", &rc);
+    assert_int_equal(rc, 2);
+    free(out);
+    out = run_capture("check lessons/sauppe-forward.lesson", &rc);
+    assert_int_equal(rc, 2);
+    free(out);
+    out = run_capture("check lessons/sauppe-forward.lesson a b --gradescope /tmp/x.json", &rc);
+    assert_int_equal(rc, 2);
+    free(out);
+    out = run_capture("check lessons/sauppe-forward.lesson tests/grade/sauppe-forward/slip.txt --ecf most", &rc);
+    assert_int_equal(rc, 2);
+    free(out);
+    /* --ecf none: the slip sheet loses the carried answers' points */
+    out = run_capture("check lessons/sauppe-forward.lesson tests/grade/sauppe-forward/slip.txt --ecf none --no-color", &rc);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "score: 2 / 6"));
+    assert_non_null(strstr(out, "first mistake: in_4 (line 6): you wrote 1, the value is -1"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_parse_forms),
+        cmocka_unit_test(test_fabricated_sheets),
+        cmocka_unit_test(test_huge_and_special_files),
+        cmocka_unit_test(test_million_lines),
+        cmocka_unit_test(test_template_and_usage),
+    };
+    return cmocka_run_group_tests_name("grade", tests, NULL, NULL);
+}
