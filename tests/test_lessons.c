@@ -8,7 +8,6 @@
 #include "testutil.h"
 
 #include <dirent.h>
-#include <time.h>
 
 #include "engine.h"
 #include "lesson.h"
@@ -121,19 +120,14 @@ static void test_mazur_published(void **state)
     lesson_free(l);
 }
 
-/* 10,000 steps untraced: well under 0.1 s, and the error the example
- * publishes after 10,000 rounds, 0.0000351085. */
+/* 10,000 steps untraced: the error the example publishes after 10,000
+ * rounds, 0.0000351085, with only step 1 kept in the trace. (Its speed is a
+ * benchmark, `make bench-scalar`, not a timed test.) */
 static void test_mazur_10000_fast(void **state)
 {
     (void)state;
-    struct timespec t0, t1;
     engine_result r;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     lesson *l = run("lessons/mazur-2-2-2-10000.lesson", ENGINE_ROUND_LESSON, &r);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    print_message("mazur-2-2-2-10000: %.4f s\n", s);
-    assert_true(s < 0.1);
     assert_int_equal(r.steps, 10000);
     assert_close(r.loss[9999], 0.0000351085, 5e-11, 0);
     assert_close(r.loss[0], 0.298371109, 5e-10, 0);
