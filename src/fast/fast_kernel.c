@@ -189,34 +189,47 @@ static void epilogue(const fast_epi *e, const float *restrict tile, int mr, int 
 
 /* ------------------------------------------------------------ driver */
 
+/* One MR x NR tile t of C (panel major: t = panel * row_tiles + row_tile). */
+static void gemm_tile(int t, int nrt, float *C, size_t ldc, const float *A, size_t ars,
+                      size_t acs, const float *B, size_t ldb, int M, int N, int K,
+                      const fast_epi *epi)
+{
+    const int p = t / nrt, rt = t % nrt;
+    const int j0 = p * NR, m0 = rt * MR;
+    const int nr = N - j0 < NR ? N - j0 : NR;
+    const int mr = M - m0 < MR ? M - m0 : MR;
+    float tile[MR * NR] __attribute__((aligned(64)));
+    const float *ap[MR];
+
+    for (int r = 0; r < MR; r++)
+        ap[r] = A + (size_t)(m0 + (r < mr ? r : mr - 1)) * ars;
+    switch (nr / VW) {
+#if NVMAX >= 4
+    case 4: kern_4(tile, ap, acs, B + j0, ldb, K); break;
+#endif
+#if NVMAX >= 3
+    case 3: kern_3(tile, ap, acs, B + j0, ldb, K); break;
+#endif
+    case 2: kern_2(tile, ap, acs, B + j0, ldb, K); break;
+    default: kern_1(tile, ap, acs, B + j0, ldb, K); break;
+    }
+    epilogue(epi, tile, mr, nr, C, ldc, m0, j0);
+}
+
 void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
                const float *B, size_t ldb, int M, int N, int K, const fast_epi *epi)
 {
     const int npan = (N + NR - 1) / NR, nrt = (M + MR - 1) / MR;
     const int ntile = npan * nrt;
 
+    if (epi->nowait) {
+#pragma omp for schedule(static) nowait
+        for (int t = 0; t < ntile; t++)
+            gemm_tile(t, nrt, C, ldc, A, ars, acs, B, ldb, M, N, K, epi);
+    } else {
 #pragma omp for schedule(static)
-    for (int t = 0; t < ntile; t++) {
-        const int p = t / nrt, rt = t % nrt;
-        const int j0 = p * NR, m0 = rt * MR;
-        const int nr = N - j0 < NR ? N - j0 : NR;
-        const int mr = M - m0 < MR ? M - m0 : MR;
-        float tile[MR * NR] __attribute__((aligned(64)));
-        const float *ap[MR];
-
-        for (int r = 0; r < MR; r++)
-            ap[r] = A + (size_t)(m0 + (r < mr ? r : mr - 1)) * ars;
-        switch (nr / VW) {
-#if NVMAX >= 4
-        case 4: kern_4(tile, ap, acs, B + j0, ldb, K); break;
-#endif
-#if NVMAX >= 3
-        case 3: kern_3(tile, ap, acs, B + j0, ldb, K); break;
-#endif
-        case 2: kern_2(tile, ap, acs, B + j0, ldb, K); break;
-        default: kern_1(tile, ap, acs, B + j0, ldb, K); break;
-        }
-        epilogue(epi, tile, mr, nr, C, ldc, m0, j0);
+        for (int t = 0; t < ntile; t++)
+            gemm_tile(t, nrt, C, ldc, A, ars, acs, B, ldb, M, N, K, epi);
     }
 }
 

@@ -49,9 +49,12 @@ typedef struct {
     const float *a;        /* DACT: activations, same shape and ldc as C */
     float lr, keep, mu;    /* SGD */
     float *vel;            /* SGD with mu != 0: velocity, same shape and ldc as C */
+    int nowait;            /* no barrier at the end: the caller knows nothing reads C
+                              before its next barrier */
 } fast_epi;
 
-/* C = epi(A . B) as above. N % FAST_PAD == 0, M, K >= 1. Orphaned omp for. */
+/* C = epi(A . B) as above. N % FAST_PAD == 0, M, K >= 1. Orphaned omp for
+ * (with its barrier unless epi->nowait). */
 void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
                const float *B, size_t ldb, int M, int N, int K, const fast_epi *epi);
 

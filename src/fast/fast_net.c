@@ -193,6 +193,20 @@ void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
     }
 }
 
+void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
+                      const uint32_t *idx, size_t first, int nb)
+{
+    (void)net;
+#pragma omp for schedule(static) nowait
+    for (int n = 0; n < nb; n++) {
+        size_t sample = idx ? idx[first + (size_t)n] : first + (size_t)n;
+        const uint8_t *src = images + sample * pixels;
+        for (size_t o = 0; o < pixels; o += 64)
+            __builtin_prefetch(src + o, 0, 3);
+        __builtin_prefetch(src + pixels - 1, 0, 3);
+    }
+}
+
 /* z^[l] = a^[l-1] W^[l]T + b^[l];  a^[l] = g(z^[l]);  shapes (B, n_l).
  * For softmax-ce the output layer stores z, then softmax per row. */
 void fast_forward(fast_net *net, int nb)
@@ -210,7 +224,9 @@ void fast_forward(fast_net *net, int nb)
     if (net->loss == FAST_LOSS_SOFTMAX_CE) {
         /* a_j = exp(z_j - max z) / sum_k exp(z_k - max z), per row */
         const int nL = net->size[L], ldL = net->ld[L];
-#pragma omp for schedule(static)
+        /* nowait: row n is only used again by fast_loss_grad's loop over the
+         * same rows with the same static schedule, so by the same thread */
+#pragma omp for schedule(static) nowait
         for (int n = 0; n < nb; n++) {
             float *a = net->a[L] + (size_t)n * ldL, mx = a[0], sum = 0.0f;
             for (int j = 1; j < nL; j++)
@@ -284,12 +300,14 @@ void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lamb
             e.act = net->act;
             e.n_real = nin;
             e.a = net->a[l - 1];
+            e.nowait = 1;          /* the weight gradient below touches other buffers */
             fast_gemm(net->dz[l - 1], (size_t)ldin, dz, (size_t)ldout, 1, w, (size_t)ldin,
                       nb, ldin, nout, &e);
         }
 
         /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch */
         fast_epi e = {0};
+        e.nowait = 1;              /* the bias loop below reads only dz^[l]; its barrier ends the layer */
         if (g) {
             e.kind = FAST_EPI_STORE;
             fast_gemm(g->dwt[l], (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz,

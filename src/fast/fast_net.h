@@ -111,7 +111,13 @@ uint64_t fast_rng_seed(uint64_t seed);
 void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
                    const uint32_t *idx, size_t first, int nb);
 
-/* Forward pass for the first nb rows of a^[0]. */
+/* Prefetch the images fast_input_u8 will read for these rows (each thread
+ * the rows it will convert), without a barrier: call it for the next batch. */
+void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
+                      const uint32_t *idx, size_t first, int nb);
+
+/* Forward pass for the first nb rows of a^[0]. With softmax-ce the last loop
+ * (softmax per row) has no barrier: call fast_loss_grad next, which has. */
 void fast_forward(fast_net *net, int nb);
 
 /* Per-sample loss into loss_n[n] and dz^[L] = dJ/dz^[L] of the batch mean.

@@ -74,6 +74,12 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
         const int nb = (int)((size_t)count - first < (size_t)B ? (size_t)count - first
                                                                : (size_t)B);
         fast_input_u8(net, train->images.data, pixels, idx, first, nb);
+        if (bi + 1 < nbatch) {     /* the next batch's images, while this one computes */
+            size_t nfirst = first + (size_t)nb;
+            int nnb = (int)((size_t)count - nfirst < (size_t)B ? (size_t)count - nfirst
+                                                                : (size_t)B);
+            fast_prefetch_u8(net, train->images.data, pixels, idx, nfirst, nnb);
+        }
         fast_forward(net, nb);
         fast_loss_grad(net, train->labels.data, idx, first, nb);
 #pragma omp master
