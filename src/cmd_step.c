@@ -31,7 +31,8 @@
  * ---------------------------------------------------------------------- */
 
 typedef struct {
-    const char *path, *ask, *transcript;
+    const char *path, *transcript;
+    strbuf ask;        /* every --ask, joined by blanks (caller frees) */
     int digits, ascii, color;
     engine_opts eo;
 } view_opts;
@@ -53,7 +54,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
             if (rc < 0 || cli_int(cmd, "--rounded", v, 0, 12, &o->eo.round)) return EXIT_USAGE;
         } else if (quiz && (rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
-            o->ask = v;
+            sb_printf(&o->ask, "%s%s", o->ask.len ? " " : "", v);
         } else if (quiz && (rc = cli_opt(argc, argv, &k, "--transcript", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             o->transcript = v;
@@ -111,12 +112,12 @@ static int raw_on(keyin *k)
     t.c_iflag &= ~(tcflag_t)(IXON | ICRNL);
     t.c_cc[VMIN] = 1;
     t.c_cc[VTIME] = 0;
-    return tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+    return tcsetattr(STDIN_FILENO, TCSANOW, &t);   /* keep keys typed ahead */
 }
 
 static void raw_off(keyin *k)
 {
-    if (k->raw) (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &k->saved);
+    if (k->raw) (void)tcsetattr(STDIN_FILENO, TCSANOW, &k->saved);
 }
 
 /* One byte from stdin; -1 at end of input or on an error. */
@@ -136,7 +137,9 @@ static int tty_line(keyin *k, char *buf, size_t size)
 {
     size_t n = 0;
     int c;
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &k->saved)) return -1;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &k->saved)) return -1;
+    fputs("go to: ", stdout);            /* only now: what follows is a line */
+    fflush(stdout);
     while ((c = byte_in()) >= 0 && c != '\n')
         if (n + 1 < size) buf[n++] = (char)c;
     buf[n] = '\0';
@@ -182,8 +185,6 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
             return 0;
         }
         if (c == 'g') {
-            fputs("go to: ", stdout);
-            fflush(stdout);
             if (tty_line(k, name, size)) { *cmd = STEP_QUIT; return 1; }
             *cmd = STEP_GOTO;
             return 1;
@@ -325,9 +326,10 @@ static void quiz_usage(FILE *f)
         "error carried forward, judged exactly as `nntrace check` judges. A score at\n"
         "the end. Answer q to stop, ? for help, nothing for the next hint.\n\n"
         "options:\n"
-        "  --ask PATTERNS         which quantities: names or globs over canonical names,\n"
-        "                         or pass names, separated by blanks or commas:\n"
-        "                         'in_* a_*', 'delta_*', 'w_*^(1)', 'a_h1', backward\n"
+        "  --ask PATTERNS         which quantities, as for `nntrace template`: canonical\n"
+        "                         names, lesson labels or aliases, or patterns with * and ?\n"
+        "                         over canonical names ('in_* a_*', 'delta_*', 'w_*^(1)'),\n"
+        "                         separated by blanks or ';'; may be repeated\n"
         "                         (default: every quantity with a formula)\n"
         "  --transcript FILE      save the session (questions, answers, verdicts, score)\n"
         "  --digits N             decimals shown (default: the lesson's; judging always\n"
@@ -360,11 +362,12 @@ int cmd_quiz(int argc, char **argv)
 {
     view_opts o;
     int rc = parse_view_opts(argc, argv, 1, &o, quiz_usage);
-    if (rc) return rc < 0 ? 0 : rc;
+    if (!rc && o.ask.failed) { fprintf(stderr, "nntrace quiz: out of memory\n"); rc = EXIT_USAGE; }
+    if (rc) { sb_free(&o.ask); return rc < 0 ? 0 : rc; }
     lesson *l;
     engine_result r, hand;
     memset(&hand, 0, sizeof hand);
-    if ((rc = load_run(&o, &l, &r))) return rc;
+    if ((rc = load_run(&o, &l, &r))) { sb_free(&o.ask); return rc; }
     int status = EXIT_USAGE, have_out = 0;
     char err[768];
     size_t *ids = NULL, n = 0;
@@ -381,7 +384,7 @@ int cmd_quiz(int argc, char **argv)
         he.round = l->digits;
         if (engine_run(l, &he, &hand, err, sizeof err)) { fprintf(stderr, "%s\n", err); goto done; }
     }
-    if (quiz_select(l, r.tr, o.ask, &ids, &n, err, sizeof err)) {
+    if (quiz_select(l, r.tr, o.ask.s, &ids, &n, err, sizeof err)) {
         fprintf(stderr, "nntrace quiz: %s: %s\n", o.path, err);
         goto done;
     }
@@ -445,6 +448,7 @@ done:
     free(line);
     sb_free(&out);
     sb_free(&tr);
+    sb_free(&o.ask);
     quiz_free(q);
     free(ids);
     if (hand.tr) engine_result_free(&hand);

@@ -7,92 +7,46 @@
  */
 #include "quiz.h"
 
-#include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "grade.h"
 #include "names.h"
 
 /* ------------------------------------------------------------------------
  * Choosing the questions
  * ---------------------------------------------------------------------- */
 
-/* Does pattern p select quantity q (canonical name `name`)? */
-static int selects(const lesson *l, const char *p, const quantity *q, const char *name)
-{
-    char canon[96];
-    if (!strcmp(p, name)) return 1;
-    for (int k = 0; k < PASS_COUNT; k++)
-        if (!strcmp(p, trace_pass_name((q_pass)k))) return q->pass == (q_pass)k;
-    if (!names_canonical(l, p, canon, sizeof canon) && !strcmp(canon, name)) return 1;
-    return fnmatch(p, name, 0) == 0;
-}
-
-/* Split patterns into NUL-separated tokens in buf; returns the count. */
-static int split_patterns(const char *s, char *buf, char **tok, int max)
-{
-    int n = 0;
-    char *w = buf;
-    while (*s && n < max) {
-        s += strspn(s, " \t;,");
-        if (!*s) break;
-        tok[n++] = w;
-        int comma = 0;
-        const char *start = s;
-        for (; *s && !strchr(" \t;", *s); s++) {
-            if (*s == ',') {
-                /* part of an arc pair when the token is a weight name with no
-                 * comma yet and the next piece has no '_' (a new name has) */
-                int weight = !strncmp(start, "w_", 2) || !strncmp(start, "dJ/dw_", 6);
-                size_t next = strcspn(s + 1, " \t;,");
-                if (!weight || comma || memchr(s + 1, '_', next)) break;
-                comma = 1;
-            }
-            *w++ = *s;
-        }
-        *w++ = '\0';
-    }
-    return n;
-}
-
 int quiz_select(const lesson *l, const trace *tr, const char *patterns, size_t **ids, size_t *n,
                 char *err, size_t errsize)
 {
     size_t plen = patterns ? strlen(patterns) : 0;
     char *buf = malloc(plen + 1);
-    char **tok = malloc((plen / 2 + 2) * sizeof *tok);
-    unsigned char *hit = NULL;
-    int ntok = 0, rc = -1;
-    *ids = malloc((tr->n ? tr->n : 1) * sizeof **ids);
+    const char **pats = malloc(GRADE_MAX_PATTERNS * sizeof *pats);
+    names_index *ix = names_index_new(tr);
+    grade_plan plan;
+    memset(&plan, 0, sizeof plan);
+    int np = 0, rc = -1;
+    *ids = NULL;
     *n = 0;
-    if (!buf || !tok || !*ids) { snprintf(err, errsize, "out of memory"); goto cleanup; }
-    if (patterns) ntok = split_patterns(patterns, buf, tok, (int)(plen / 2 + 2));
-    if (!(hit = calloc((size_t)ntok + 1, 1))) { snprintf(err, errsize, "out of memory"); goto cleanup; }
-    char name[96];
-    for (size_t id = 0; id < tr->n; id++) {
-        const quantity *q = &tr->q[id];
-        if (q->spec.op == OP_CONST) continue;       /* given numbers are not questions */
-        trace_name(q, name, sizeof name);
-        int take = ntok == 0;
-        for (int k = 0; k < ntok; k++)
-            if (selects(l, tok[k], q, name)) { hit[k] = 1; take = 1; }
-        if (take) (*ids)[(*n)++] = id;
+    if (!buf || !pats || !ix) { snprintf(err, errsize, "out of memory"); goto cleanup; }
+    if (patterns && (np = grade_split_patterns(patterns, buf, plen + 1, pats, GRADE_MAX_PATTERNS)) < 0) {
+        snprintf(err, errsize, "--ask: too many patterns (at most %d)", GRADE_MAX_PATTERNS);
+        goto cleanup;
     }
-    for (int k = 0; k < ntok; k++)
-        if (!hit[k]) {
-            snprintf(err, errsize, "--ask: '%s' matches no quantity with a formula in this trace "
-                     "(names look like in_3, a_h1, delta_3, dJ/dw_1,3, w_1,3^(1); globs like in_*)", tok[k]);
-            goto cleanup;
-        }
-    if (*n == 0) { snprintf(err, errsize, "this lesson's trace has no quantity to ask"); goto cleanup; }
+    if (grade_plan_make(&plan, l, tr, ix, pats, (size_t)np, NULL, 0, err, errsize)) goto cleanup;
+    if (plan.n == 0) { snprintf(err, errsize, "this lesson's trace has no quantity to ask"); goto cleanup; }
+    if (!(*ids = malloc(plan.n * sizeof **ids))) { snprintf(err, errsize, "out of memory"); goto cleanup; }
+    memcpy(*ids, plan.ids, plan.n * sizeof **ids);
+    *n = plan.n;
     rc = 0;
 
 cleanup:
-    if (rc) { free(*ids); *ids = NULL; *n = 0; }
+    grade_plan_free(&plan);
+    names_index_free(ix);
+    free(pats);
     free(buf);
-    free(tok);
-    free(hit);
     return rc;
 }
 
@@ -238,10 +192,15 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
             text_num(v, q->rule.digits + 2, num, sizeof num);
             sb_printf(&m, "not %s. ", num);
         }
-        sb_printf(&m, q->misses == 1 ? "hint, the formula:" : "hint, with your numbers:");
-        say(out, q, "33", m.s ? m.s : "");
-        if (q->misses == 2) student_operands(q, x, vals);
-        step_formula(out, q->tr, x, q->misses == 1 ? NULL : vals, 0, &q->st);
+        if (x->spec.op == OP_CONST) {     /* asked by name: a given number */
+            sb_printf(&m, "hint: it is given in the lesson (nntrace run shows it)");
+            say(out, q, "33", m.s ? m.s : "");
+        } else {
+            sb_printf(&m, q->misses == 1 ? "hint, the formula:" : "hint, with your numbers:");
+            say(out, q, "33", m.s ? m.s : "");
+            if (q->misses == 2) student_operands(q, x, vals);
+            step_formula(out, q->tr, x, q->misses == 1 ? NULL : vals, 0, &q->st);
+        }
         if (vals != stack) free(vals);
     } else {
         strbuf line = {0};

@@ -51,15 +51,13 @@ typedef struct {
     step_style    st;
 } quiz_session;
 
-/* Which quantities to ask: every quantity with a formula whose canonical
- * name matches one of the patterns (NULL or "": all of them). Patterns are
- * separated by blanks, ';' or ',' (a comma inside an arc pair such as
- * "w_1,3" or "w_h1,o1" belongs to the name); each is a canonical name, a
- * name names_canonical knows (labels, aliases: a_h1, w5^(1)), an fnmatch
- * glob over canonical names (in_*, delta_*, w_*^(1)), or a pass name
- * (forward, loss, backward, gradients, update). Fills a new array *ids
- * (caller frees) and *n. Returns 0, or -1 with a message in err (a pattern
- * that matches nothing, nothing to ask, out of memory). */
+/* Which quantities to ask, exactly as `nntrace template` and `nntrace check`
+ * choose them (grade.h: grade_split_patterns, grade_plan_make): patterns
+ * separated by blanks or ';', each a canonical name, a lesson form (label,
+ * alias: a_h1, w5^(1)), or a glob with * and ? over canonical names (in_*,
+ * delta_*, w_*^(1)); NULL or "": every computed quantity. Fills a new
+ * array *ids (caller frees), increasing, and *n. Returns 0, or -1 with a
+ * message in err (a pattern that matches nothing, out of memory). */
 int quiz_select(const lesson *l, const trace *tr, const char *patterns, size_t **ids, size_t *n,
                 char *err, size_t errsize);
 

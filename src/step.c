@@ -173,8 +173,8 @@ void step_free(step_session *s)
 
 void step_progress(const step_session *s, size_t *k, size_t *n)
 {
-    *k = s->cur + 1;
-    *n = s->n_items;
+    *k = s->cur >= s->start ? s->cur - s->start + 1 : 0;   /* the given block is 0 */
+    *n = s->n_items - s->start;
 }
 
 int step_at_end(const step_session *s)

@@ -73,7 +73,8 @@ void step_opening(step_session *s, strbuf *out);
  * 0. Appends the screen's new lines to out. */
 int step_do(step_session *s, step_cmd c, const char *name, strbuf *out);
 
-/* 1-based number of the current item and the number of items. */
+/* 1-based number of the current item and the number of items, not counting
+ * the given block of the opening (which is item 0 when back there). */
 void step_progress(const step_session *s, size_t *k, size_t *n);
 
 /* Is the session at the last stage of the last item? */

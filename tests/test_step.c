@@ -1,0 +1,329 @@
+/*
+ * test_step.c - `nntrace step`: the session state machine on the lecture's
+ * worked examples, a piped session, and key-by-key sessions on a
+ * pseudo-terminal.
+ *
+ * Expected lines come from lecture 001, 07-2c ("Example: Making Predictions
+ * Using Forward Propagation"): in_3 = 5*1 + 1*3 - 2*4 = 0, a_3 = 0.5,
+ * in_4 = -1, a_4 ~ 0.27, in_5 = -1*1 + 4*0.5 + 2*0.27 = 1.54, a_5 ~ 0.82;
+ * and 07-2a (one SGD step): in_3 = 0.1 + (0.1)(0.4) + (0.1)(0.5) = 0.19,
+ * y - g(in_3) = 1 - 0.5474 = 0.4526.
+ */
+#define _XOPEN_SOURCE 700
+#include "testutil.h"
+#include "step_pty.h"
+
+#include "engine.h"
+#include "lesson.h"
+#include "step.h"
+
+typedef struct {
+    lesson *l;
+    engine_result r;
+    step_session *s;
+    strbuf out;
+} fx;
+
+static fx *fx_open(const char *path)
+{
+    char err[512];
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->l = lesson_load(path, err, sizeof err);
+    if (!f->l) fail_msg("%s", err);
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    assert_int_equal(engine_run(f->l, &eo, &f->r, err, sizeof err), 0);
+    step_style st = {f->l->digits, 0, 0};
+    f->s = step_new(f->l, f->r.tr, &st);
+    assert_non_null(f->s);
+    return f;
+}
+
+static void fx_close(fx *f)
+{
+    step_free(f->s);
+    engine_result_free(&f->r);
+    lesson_free(f->l);
+    sb_free(&f->out);
+    free(f);
+}
+
+/* Run one command and return what it put on the screen. */
+static const char *cmd(fx *f, step_cmd c, const char *name)
+{
+    f->out.len = 0;
+    if (f->out.s) f->out.s[0] = '\0';
+    step_do(f->s, c, name, &f->out);
+    assert_false(f->out.failed);
+    return f->out.s ? f->out.s : "";
+}
+
+#define assert_has(hay, needle) do { \
+        if (!strstr((hay), (needle))) fail_msg("expected \"%s\" in:\n%s", (needle), (hay)); \
+    } while (0)
+#define assert_hasnt(hay, needle) do { \
+        if (strstr((hay), (needle))) fail_msg("did not expect \"%s\" in:\n%s", (needle), (hay)); \
+    } while (0)
+
+/* ------------------------------------------------------------------------
+ * The session
+ * ---------------------------------------------------------------------- */
+
+static void test_opening_shows_title_network_given(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-forward.lesson");
+    step_opening(f->s, &f->out);
+    const char *o = f->out.s;
+    assert_has(o, "sauppe-forward: Forward propagation through a 2-2-1 network");
+    assert_has(o, "source: CS 457/557 Lecture 07-2c");
+    /* the drawing: layers as columns, arcs by source, the bias noted */
+    assert_has(o, "(0) bias, a_0 = 1");
+    assert_has(o, "(1) x_1             0-2 -> (3)          0,3,4 -> (5)");
+    assert_has(o, "(2) x_2             0-2 -> (4)");
+    assert_has(o, "layer 1: logistic");
+    /* the given weights of the slide, then the first quantity only */
+    assert_has(o, "\ngiven\n  a_0 = 1\n  w_0,3 = 5\n  w_1,3 = 1\n  w_2,3 = -2\n");
+    assert_has(o, "forward pass\n forward\n  x_1 = 3\n");
+    assert_hasnt(o, "x_2 = 4");
+    fx_close(f);
+}
+
+static void test_next_reveals_symbolic_then_numbers_then_value(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-forward.lesson");
+    step_opening(f->s, &f->out);
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "  x_2 = 4\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "       = 5*1 + 1*3 + (-2)*4\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "       = 0\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "  a_3 = g(in_3) = 1/(1+exp(-in_3))\n");
+    cmd(f, STEP_NEXT, NULL);
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "      = 0.5\n");
+    /* the slide carries a_4 ~ 0.27 into in_5 = 1.54 */
+    assert_has(cmd(f, STEP_GOTO, "in_5"), "  in_5 = w_0,5*a_0 + w_3,5*a_3 + w_4,5*a_4\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "       = (-1)*1 + 4*0.5 + 2*0.27\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "       = 1.54\n");
+    cmd(f, STEP_NEXT, NULL);
+    cmd(f, STEP_NEXT, NULL);
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "      ~ 0.82\n");
+    assert_true(step_at_end(f->s));
+    assert_has(cmd(f, STEP_NEXT, NULL), "(end of the trace");
+    fx_close(f);
+}
+
+static void test_back_goes_one_stage_and_reshows(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-forward.lesson");
+    step_opening(f->s, &f->out);
+    for (int k = 0; k < 4; k++) cmd(f, STEP_NEXT, NULL);      /* in_3 = ... = 0 */
+    const char *o = cmd(f, STEP_BACK, NULL);
+    assert_has(o, "(back)\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n");
+    assert_hasnt(o, "= 0\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "       = 0\n");
+    /* back over an item boundary lands on the last stage of the one before */
+    cmd(f, STEP_NEXT, NULL);                                    /* a_3 symbolic */
+    cmd(f, STEP_BACK, NULL);                                    /* in_3, 3 stages */
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "  a_3 = g(in_3) = 1/(1+exp(-in_3))\n");
+    /* and not before the start */
+    cmd(f, STEP_RESTART, NULL);
+    for (int k = 0; k < 3; k++) cmd(f, STEP_BACK, NULL);
+    assert_has(cmd(f, STEP_BACK, NULL), "(at the start)");
+    fx_close(f);
+}
+
+static void test_goto_accepts_labels_and_aliases(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/mazur-2-2-2.lesson");
+    step_opening(f->s, &f->out);
+    /* a_h1 is a_3 by the lesson's label; full context is shown */
+    const char *o = cmd(f, STEP_GOTO, "a_h1");
+    assert_has(o, "step 1 (t = 0)\n forward\n  a_3 = g(in_3)");
+    /* dJ/dw5 is the gradient of the alias w5 = w_3,5 */
+    o = cmd(f, STEP_GOTO, "dJ/dw5");
+    assert_has(o, " gradients\n  dJ/dw_3,5 = delta_5*a_3\n");
+    /* Mazur's dE/dw5 = 0.082167041 */
+    cmd(f, STEP_NEXT, NULL);
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "            = 0.082167041\n");
+    assert_has(cmd(f, STEP_GOTO, "nonsense"), "(no quantity 'nonsense' in this trace");
+    assert_has(cmd(f, STEP_GOTO, ""), "(go to which quantity?");
+    fx_close(f);
+}
+
+static void test_pass_jumps_to_the_next_pass(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson");
+    step_opening(f->s, &f->out);
+    assert_string_equal(cmd(f, STEP_PASS, NULL), "\nstep 1 (t = 0)\n loss\n  y_3 = 1\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "  err_3 = y_3 - a_3\n");
+    /* the slide: (y - g(in_3)) = (1 - 0.5474) = 0.4526 */
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "        = 1 - 0.5474\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "        = 0.4526\n");
+    assert_has(cmd(f, STEP_PASS, NULL), " backward\n  g'(in_3) = a_3*(1-a_3)\n");
+    assert_has(cmd(f, STEP_PASS, NULL), " gradients\n");
+    assert_has(cmd(f, STEP_PASS, NULL), " update (alpha = 0.5)\n  w_0,3^(1) = w_0,3 - alpha*dJ/dw_0,3\n");
+    assert_has(cmd(f, STEP_PASS, NULL), "forward pass with the weights after step 1 (t = 1)\n forward\n");
+    fx_close(f);
+}
+
+static void test_help_and_quit(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-forward.lesson");
+    step_opening(f->s, &f->out);
+    assert_has(cmd(f, STEP_HELP, NULL), "g NAME");
+    f->out.len = 0;
+    assert_int_equal(step_do(f->s, STEP_QUIT, NULL, &f->out), 1);
+    assert_int_equal(step_do(f->s, STEP_NEXT, NULL, &f->out), 0);
+    fx_close(f);
+}
+
+/* Every lesson can be stepped from start to end. */
+static void test_every_lesson_steps_to_the_end(void **state)
+{
+    (void)state;
+    const char *ls[] = {"lessons/sauppe-forward.lesson", "lessons/sauppe-sgd-step.lesson",
+                        "lessons/mazur-2-2-2.lesson"};
+    for (size_t k = 0; k < sizeof ls / sizeof *ls; k++) {
+        fx *f = fx_open(ls[k]);
+        step_opening(f->s, &f->out);
+        size_t guard = 0;
+        while (!step_at_end(f->s) && guard++ < 100000) cmd(f, STEP_NEXT, NULL);
+        assert_true(step_at_end(f->s));
+        fx_close(f);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * The binary: piped input, then a pseudo-terminal
+ * ---------------------------------------------------------------------- */
+
+static const char *bin(void)
+{
+    const char *b = getenv("NNTRACE_BIN");
+    return b && *b ? b : "build/nntrace";
+}
+
+/* Run `printf input | nntrace args` and return stdout (caller frees). */
+static char *piped(const char *input, const char *args, int *status)
+{
+    char path[] = "/tmp/nntrace-step-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, input, strlen(input)), (ssize_t)strlen(input));
+    close(fd);
+    char cmdline[1024], outp[64];
+    snprintf(outp, sizeof outp, "%s.out", path);
+    snprintf(cmdline, sizeof cmdline, "%s %s < %s > %s 2>&1", bin(), args, path, outp);
+    int st = system(cmdline);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char *out = slurp(outp, NULL);
+    unlink(path);
+    unlink(outp);
+    assert_non_null(out);
+    return out;
+}
+
+static void test_piped_session_has_no_prompts(void **state)
+{
+    (void)state;
+    int st;
+    char *o = piped("\n\nn\nn\nb\ng a_5\nzz\nq\n", "step lessons/sauppe-forward.lesson", &st);
+    assert_int_equal(st, 0);
+    assert_has(o, "  x_2 = 4\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n"
+                  "       = 0\n(back)\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n\n");
+    assert_has(o, "\nforward pass\n forward\n  a_5 = g(in_5) = 1/(1+exp(-in_5))\n");
+    assert_has(o, "(key 'z' means nothing here: ? for help)\n");
+    /* no prompt, no escape sequence, no carriage return */
+    assert_hasnt(o, "\033");
+    assert_hasnt(o, "\r");
+    assert_hasnt(o, "Enter next  b back");
+    free(o);
+    /* end of input quits cleanly too */
+    o = piped("n\n", "step lessons/sauppe-sgd-step.lesson", &st);
+    assert_int_equal(st, 0);
+    assert_has(o, "x_2 = 0.5\n");
+    free(o);
+    o = piped("", "step lessons/no-such.lesson", &st);
+    assert_int_equal(st, 2);
+    free(o);
+    o = piped("", "step", &st);
+    assert_int_equal(st, 2);
+    free(o);
+}
+
+static void test_pty_keys_act_at_once(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "step", "lessons/sauppe-forward.lesson", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+    assert_true(pty_expect(p, "x_1 = 3", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "[1/", PTY_WAIT_MS));                  /* the prompt, on a terminal */
+    /* colour on a terminal: the name in cyan */
+    assert_non_null(strstr(p->raw, "\033[36mx_1\033[0m"));
+    pty_mark(p);
+    pty_send(p, "n");                                          /* one key, no Enter */
+    assert_true(pty_expect(p, "x_2 = 4", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\r");                                         /* Enter */
+    assert_true(pty_expect(p, "in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, " ");
+    assert_true(pty_expect(p, "= 5*1 + 1*3 + (-2)*4", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "g");
+    assert_true(pty_expect(p, "go to: ", PTY_WAIT_MS));
+    pty_send(p, "a_4\n");
+    assert_true(pty_expect(p, "a_4 = g(in_4)", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\033[C");                                     /* right arrow: next */
+    assert_true(pty_expect(p, "= 1/(1+exp(-(-1)))", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "?");
+    assert_true(pty_expect(p, "g NAME", PTY_WAIT_MS));
+    pty_send(p, "q");
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+    free(p);
+}
+
+static void test_pty_no_color_and_ctrl_c(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "step", "lessons/sauppe-sgd-step.lesson", NULL};
+    const char *env[] = {"NO_COLOR=1", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, env), 0);
+    assert_true(pty_expect(p, "x_1 = 0.4", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "p");
+    assert_true(pty_expect(p, " loss", PTY_WAIT_MS));
+    assert_null(strstr(p->raw, "\033[36m"));                   /* NO_COLOR: no colour */
+    assert_null(strstr(p->raw, "\033[1m"));
+    pty_send(p, "\003");                                       /* Ctrl-C quits, cleanly */
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_opening_shows_title_network_given),
+        cmocka_unit_test(test_next_reveals_symbolic_then_numbers_then_value),
+        cmocka_unit_test(test_back_goes_one_stage_and_reshows),
+        cmocka_unit_test(test_goto_accepts_labels_and_aliases),
+        cmocka_unit_test(test_pass_jumps_to_the_next_pass),
+        cmocka_unit_test(test_help_and_quit),
+        cmocka_unit_test(test_every_lesson_steps_to_the_end),
+        cmocka_unit_test(test_piped_session_has_no_prompts),
+        cmocka_unit_test(test_pty_keys_act_at_once),
+        cmocka_unit_test(test_pty_no_color_and_ctrl_c),
+    };
+    return cmocka_run_group_tests_name("step", tests, NULL, NULL);
+}
