@@ -97,7 +97,9 @@ int cmd_xlsx(int argc, char **argv)
     int status = 0;
     if (st != XLSX_OK) {
         fprintf(stderr, "nntrace xlsx: %s\n", err[0] ? err : xlsx_strerror(st));
-        if (st == XLSX_ERR_OUTPUT)
+        if (st == XLSX_ERR_OUTPUT && strstr(err, "is a directory"))
+            fprintf(stderr, "HINT: name a file inside it, e.g. %s/lesson.xlsx\n", out);
+        else if (st == XLSX_ERR_OUTPUT)
             fprintf(stderr, "HINT: the directory of %s must exist and be writable; nothing was changed\n", out);
         else if (st == XLSX_ERR_TOO_LARGE)
             fprintf(stderr, "HINT: trace fewer steps (the lesson's 'trace' line) or use a smaller network\n");

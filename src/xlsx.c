@@ -336,8 +336,8 @@ static int settings_sheet(xw *x)
             if (put_num(x, ws, row, 1 + l->n_in + k, l->ex_y[(size_t)e * n_out + k], x->f.edit)) return -1;
     }
     if (chk(x, worksheet_set_column(ws, 0, 0, 16, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 1, 1, 14, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 2, 2, 14, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 1, 1, 15, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 2, 2, x->digits + 9 > 14 ? x->digits + 9 : 14, NULL), "column width") ||
         chk(x, worksheet_set_column(ws, 3, 3, 44, NULL), "column width"))
         return -1;
     return 0;
@@ -377,8 +377,10 @@ static int summary_sheet(xw *x)
     chart_axis_set_name(chart->y_axis, "J");
     chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
     if (chk(x, worksheet_insert_chart(ws, 1, 3, chart), "insert chart") ||
-        chk(x, worksheet_set_column(ws, 0, 1, 14, NULL), "column width"))
+        chk(x, worksheet_set_column(ws, 0, 0, 10, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 1, 1, x->digits + 9 > 16 ? x->digits + 9 : 16, NULL), "column width"))
         return -1;
+    worksheet_set_landscape(ws);
     worksheet_freeze_panes(ws, HEAD_ROWS, 0);
     x->lay.summary = sheet;
     x->lay.summary_row = HEAD_ROWS;
@@ -500,6 +502,14 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t
     return chk(x, e, "write formula");
 }
 
+/* Column width for formula texts of at most n characters: proportional fonts
+ * need a little more than one unit per character; very long ones wrap past. */
+static double formula_width(size_t n)
+{
+    double w = 1.1 * (double)n + 2;
+    return w < 90 ? w : 90;
+}
+
 static int step_sheets(xw *x)
 {
     const trace *tr = x->tr;
@@ -508,7 +518,7 @@ static int step_sheets(xw *x)
     lxw_worksheet *ws = NULL;
     int sheet = -1, cur_t = -1, rc = -1;
     uint32_t row = 0;
-    size_t wname = 10, wform = 16;
+    size_t wname = 10, wform = 16, wnote = 6;
     char name[96], title[240], note[160];
     for (size_t id = 0; id < tr->n; id++) {
         const quantity *q = &tr->q[id];
@@ -518,9 +528,10 @@ static int step_sheets(xw *x)
             if (ws && q->t < cur_t) { fail(x, XLSX_ERR_FORMULA, "the trace is not in iteration order"); goto done; }
             if (ws) {
                 if (chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
-                    chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, (double)(wform < 80 ? wform : 80) + 2, NULL), "width"))
+                    chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, formula_width(wform), NULL), "width") ||
+                    chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, (double)wnote + 2, NULL), "width"))
                     goto done;
-                wname = 10; wform = 16;
+                wname = 10; wform = 16; wnote = 6;
             }
             cur_t = q->t;
             sheet_name_for(x, cur_t, name, sizeof name);
@@ -534,9 +545,11 @@ static int step_sheets(xw *x)
             if (put_str(x, ws, 0, 0, title, x->f.title)) goto done;
             for (int k = 0; k < 5; k++) if (put_str(x, ws, 1, k, heads[k], x->f.header)) goto done;
             worksheet_freeze_panes(ws, HEAD_ROWS, 0);
-            if (chk(x, worksheet_set_column(ws, COL_PASS, COL_PASS, 11, NULL), "width") ||
-                chk(x, worksheet_set_column(ws, COL_VALUE, COL_VALUE, 14, NULL), "width") ||
-                chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, 48, NULL), "width"))
+            worksheet_fit_to_pages(ws, 1, 0);          /* printed: one page wide, headers on each */
+            if (chk(x, worksheet_repeat_rows(ws, 0, HEAD_ROWS - 1), "repeat header rows") ||
+                chk(x, worksheet_set_column(ws, COL_PASS, COL_PASS, 11, NULL), "width") ||
+                chk(x, worksheet_set_column(ws, COL_VALUE, COL_VALUE, x->digits + 9 > 14 ? x->digits + 9 : 14, NULL), "width") ||
+                chk(x, worksheet_set_row(ws, 0, 20, NULL), "row height"))
                 goto done;
             row = HEAD_ROWS;
         }
@@ -579,10 +592,12 @@ static int step_sheets(xw *x)
             goto done;
         if (strlen(qname) > wname) wname = strlen(qname);
         if (sym.len > wform) wform = sym.len;
+        if (strlen(note) > wnote) wnote = strlen(note) < 60 ? strlen(note) : 60;
         row++;
     }
     if (ws && (chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
-               chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, (double)(wform < 80 ? wform : 80) + 2, NULL), "width")))
+               chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, formula_width(wform), NULL), "width") ||
+                    chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, (double)wnote + 2, NULL), "width")))
         goto done;
     rc = 0;
 done:
