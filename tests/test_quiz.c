@@ -1,0 +1,340 @@
+/*
+ * test_quiz.c - `nntrace quiz`: judgement of right, hand-rounded,
+ * carried-forward and wrong answers, the hint ladder, the score, the
+ * transcript, piped and pseudo-terminal sessions.
+ *
+ * Numbers from lecture 001, 07-2a (one SGD step on a logistic neuron):
+ * in_3 = 0.19, g(in_3) ~ 0.5474, y - g(in_3) = 0.4526, and the slide's
+ * hand-carried w_0,3^(1) ~ 0.2122 (the exact value is 0.2121454...).
+ * For error carried forward: a student's in_3 = 0.2 gives
+ * a_3 = 1/(1+e^-0.2) = 0.549834 and then err_3 = 1 - 0.5498 = 0.4502.
+ */
+#define _XOPEN_SOURCE 700
+#include "testutil.h"
+#include "step_pty.h"
+
+#include "engine.h"
+#include "lesson.h"
+#include "quiz.h"
+
+typedef struct {
+    lesson *l;
+    engine_result r, hand;
+    int has_hand;
+    size_t *ids, n;
+    quiz_session *q;
+    strbuf out;
+} fx;
+
+/* A quiz on path over patterns; round: ENGINE_ROUND_LESSON or -1 (exact,
+ * with the grader's hand-rounded reference). */
+static fx *fx_open(const char *path, const char *patterns, int round)
+{
+    char err[512];
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->l = lesson_load(path, err, sizeof err);
+    if (!f->l) fail_msg("%s", err);
+    engine_opts eo = {round, 0};
+    assert_int_equal(engine_run(f->l, &eo, &f->r, err, sizeof err), 0);
+    if (f->r.tr->round < 0) {
+        engine_opts ho = {f->l->digits, 0};
+        assert_int_equal(engine_run(f->l, &ho, &f->hand, err, sizeof err), 0);
+        f->has_hand = 1;
+    }
+    if (quiz_select(f->l, f->r.tr, patterns, &f->ids, &f->n, err, sizeof err)) fail_msg("%s", err);
+    step_style st = {f->l->digits, 0, 0};
+    f->q = quiz_new(f->l, f->r.tr, f->has_hand ? f->hand.tr : NULL, f->ids, f->n, &st);
+    assert_non_null(f->q);
+    return f;
+}
+
+static void fx_close(fx *f)
+{
+    quiz_free(f->q);
+    free(f->ids);
+    if (f->has_hand) engine_result_free(&f->hand);
+    engine_result_free(&f->r);
+    lesson_free(f->l);
+    sb_free(&f->out);
+    free(f);
+}
+
+static const char *answer(fx *f, const char *text)
+{
+    f->out.len = 0;
+    if (f->out.s) f->out.s[0] = '\0';
+    assert_int_equal(quiz_answer(f->q, text, &f->out), 0);
+    return f->out.s ? f->out.s : "";
+}
+
+static const char *question(fx *f)
+{
+    f->out.len = 0;
+    if (f->out.s) f->out.s[0] = '\0';
+    quiz_question(f->q, &f->out);
+    return f->out.s ? f->out.s : "";
+}
+
+#define assert_has(hay, needle) do { \
+        if (!strstr((hay), (needle))) fail_msg("expected \"%s\" in:\n%s", (needle), (hay)); \
+    } while (0)
+
+static void test_select_like_the_grader(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson", "in_* a_*", ENGINE_ROUND_LESSON);
+    /* in_3, a_3, then after the update in_3^(1), a_3^(1): trace order */
+    assert_int_equal(f->n, 4);
+    char name[96];
+    const char *want[] = {"in_3", "a_3", "in_3^(1)", "a_3^(1)"};
+    for (size_t k = 0; k < 4; k++) {
+        trace_name(&f->r.tr->q[f->ids[k]], name, sizeof name);
+        assert_string_equal(name, want[k]);
+    }
+    fx_close(f);
+    size_t *ids = NULL, n = 0;
+    char err[512];
+    lesson *l = lesson_load("lessons/sauppe-sgd-step.lesson", err, sizeof err);
+    engine_result r;
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
+    assert_int_equal(quiz_select(l, r.tr, "nosuch_*", &ids, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "nosuch_*"));
+    assert_int_equal(quiz_select(l, r.tr, NULL, &ids, &n, err, sizeof err), 0);
+    assert_int_equal(n, 16);          /* every quantity with a formula (nntrace run) */
+    free(ids);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
+static void test_right_answers_move_on(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3 err_3", ENGINE_ROUND_LESSON);
+    assert_has(question(f), "step 1 (t = 0)\n forward\n  in_3 = ? ");
+    assert_has(answer(f, "0.19"), "    right\n");
+    assert_string_equal(question(f), "  a_3 = ? ");
+    assert_has(answer(f, " .5474 "), "    right\n");           /* 07-2a: ~ 0.5474 */
+    assert_has(question(f), " loss\n  err_3 = ? ");
+    assert_has(answer(f, "4.526e-1"), "    right\n");           /* 0.4526 */
+    assert_true(quiz_over(f->q));
+    f->out.len = 0;
+    quiz_score(f->q, &f->out);
+    assert_has(f->out.s, "score: 3 of 3 right (3 at the first try, 0 after a hint, 0 by error carried forward; 0 given");
+    fx_close(f);
+}
+
+static void test_hand_rounded_answer_is_right(void **state)
+{
+    (void)state;
+    /* exact arithmetic: w_0,3^(1) = 0.2121454...; the slide carried its
+     * 4-decimal numbers and printed 0.2122, which the grader accepts */
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson", "w_0,3^(1)", -1);
+    assert_close(f->r.tr->q[f->ids[0]].value, 0.2121454, 5e-7, 0);
+    question(f);
+    assert_has(answer(f, "0.2122"), "    right\n");
+    fx_close(f);
+    f = fx_open("lessons/sauppe-sgd-step.lesson", "w_0,3^(1)", -1);
+    question(f);
+    assert_has(answer(f, "0.2121"), "    right\n");               /* the exact value, to 4 */
+    fx_close(f);
+    f = fx_open("lessons/sauppe-sgd-step.lesson", "w_0,3^(1)", -1);
+    question(f);
+    assert_has(answer(f, "0.212"), "not 0.212");                  /* fewer digits than printed */
+    fx_close(f);
+}
+
+static void test_wrong_answers_climb_the_hint_ladder(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3", ENGINE_ROUND_LESSON);
+    question(f);
+    answer(f, "0.19");
+    question(f);
+    /* not a number: no miss */
+    assert_has(answer(f, "abc"), "try again");
+    assert_int_equal(f->q->misses, 0);
+    /* 1st miss: the formula */
+    const char *o = answer(f, "0.5");
+    assert_has(o, "not 0.5. hint, the formula:\n  a_3 = g(in_3) = 1/(1+exp(-in_3))\n");
+    assert_string_equal(question(f), "  a_3 = ? ");
+    /* 2nd miss: with the student's own numbers (their in_3 = 0.19) */
+    o = answer(f, "0.55");
+    assert_has(o, "not 0.55. hint, with your numbers:\n  a_3 = 1/(1+exp(-0.19))\n");
+    /* 3rd miss: the value, and the quiz moves on */
+    o = answer(f, "");
+    assert_has(o, "the answer:\n  a_3 = g(in_3) = 1/(1+exp(-0.19)) ~ 0.5474\n");
+    assert_true(quiz_over(f->q));
+    f->out.len = 0;
+    quiz_score(f->q, &f->out);
+    assert_has(f->out.s, "score: 1 of 2 right (1 at the first try, 0 after a hint, 0 by error carried forward; 1 given");
+    fx_close(f);
+}
+
+static void test_error_carried_forward(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3 err_3", ENGINE_ROUND_LESSON);
+    question(f);
+    answer(f, "0.2");                       /* wrong: 0.19 */
+    /* the second hint substitutes the student's numbers: the weights and
+     * inputs are the lesson's (they gave none) */
+    assert_has(answer(f, "0.2"), "  in_3 = 0.1*1 + 0.1*0.4 + 0.1*0.5\n");
+    assert_has(answer(f, "0.2"), "the answer:");
+    /* a_3 from their own in_3 = 0.2: 1/(1+e^-0.2) = 0.5498 */
+    question(f);
+    const char *o = answer(f, "0.5498");
+    assert_has(o, "right, by error carried forward: it follows from your in_3 (the trace has a_3 = 0.5474)");
+    /* and err_3 = 1 - 0.5498 follows from their a_3 */
+    question(f);
+    assert_has(answer(f, "0.4502"), "right, by error carried forward: it follows from your a_3");
+    f->out.len = 0;
+    quiz_score(f->q, &f->out);
+    assert_has(f->out.s, "score: 2 of 3 right (0 at the first try, 0 after a hint, 2 by error carried forward; 1 given");
+    fx_close(f);
+
+    /* the right value is still right after a wrong operand */
+    f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3", ENGINE_ROUND_LESSON);
+    question(f);
+    answer(f, "0.2"); answer(f, "0.2"); answer(f, "0.2");
+    question(f);
+    assert_has(answer(f, "0.5474"), "    right\n");
+    fx_close(f);
+
+    /* a wrong number consistent with nothing is wrong */
+    f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3", ENGINE_ROUND_LESSON);
+    question(f);
+    answer(f, "0.2"); answer(f, "0.2"); answer(f, "0.2");
+    question(f);
+    assert_has(answer(f, "0.6"), "not 0.6. hint, the formula:");
+    /* the student's own in_3 = 0.2 in the second hint */
+    assert_has(answer(f, "0.6"), "  a_3 = 1/(1+exp(-0.2))\n");
+    fx_close(f);
+}
+
+static void test_quit_stops_with_the_score_so_far(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson", NULL, ENGINE_ROUND_LESSON);
+    question(f);
+    answer(f, "0.19");
+    question(f);
+    answer(f, "q");
+    assert_true(quiz_over(f->q));
+    f->out.len = 0;
+    quiz_score(f->q, &f->out);
+    assert_has(f->out.s, "score: 1 of 1 right");
+    assert_has(f->out.s, "stopped after 1 of 16 questions");
+    fx_close(f);
+}
+
+/* ------------------------------------------------------------------------
+ * The binary
+ * ---------------------------------------------------------------------- */
+
+static const char *bin(void)
+{
+    const char *b = getenv("NNTRACE_BIN");
+    return b && *b ? b : "build/nntrace";
+}
+
+static char *run(const char *input, const char *args, int *status)
+{
+    char in[] = "/tmp/nntrace-quiz-XXXXXX";
+    int fd = mkstemp(in);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, input, strlen(input)), (ssize_t)strlen(input));
+    close(fd);
+    char cmdline[1024], outp[64];
+    snprintf(outp, sizeof outp, "%s.out", in);
+    snprintf(cmdline, sizeof cmdline, "%s %s < %s > %s 2>&1", bin(), args, in, outp);
+    int st = system(cmdline);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char *out = slurp(outp, NULL);
+    unlink(in);
+    unlink(outp);
+    assert_non_null(out);
+    return out;
+}
+
+static void test_piped_quiz_and_transcript(void **state)
+{
+    (void)state;
+    int st;
+    char tpath[] = "/tmp/nntrace-quiz-tr-XXXXXX";
+    int fd = mkstemp(tpath);
+    assert_true(fd >= 0);
+    close(fd);
+    char args[256];
+    snprintf(args, sizeof args, "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3' --transcript %s", tpath);
+    char *o = run("0.19\n0.5\n0.5474\n", args, &st);
+    assert_int_equal(st, 0);                 /* every answer right in the end */
+    /* the answers appear after their questions, as on a terminal */
+    assert_has(o, "step 1 (t = 0)\n forward\n  in_3 = ? 0.19\n    right\n  a_3 = ? 0.5\n");
+    assert_has(o, "  a_3 = ? 0.5474\n    right\n");
+    assert_has(o, "score: 2 of 2 right (1 at the first try, 1 after a hint");
+    assert_null(strstr(o, "\033"));
+    char *t = slurp(tpath, NULL);
+    assert_non_null(t);
+    assert_string_equal(t, o);               /* the transcript is the session */
+    free(t);
+    free(o);
+    unlink(tpath);
+
+    /* given away or stopped: exit 1; bad pattern, bad transcript path: 2 */
+    o = run("\n\n\n", "quiz lessons/sauppe-sgd-step.lesson --ask in_3", &st);
+    assert_int_equal(st, 1);
+    assert_has(o, "the answer:\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2 = 0.1*1 + 0.1*0.4 + 0.1*0.5 = 0.19\n");
+    free(o);
+    o = run("", "quiz lessons/sauppe-sgd-step.lesson", &st);
+    assert_int_equal(st, 1);
+    assert_has(o, "stopped after 0 of 16 questions");
+    free(o);
+    o = run("", "quiz lessons/sauppe-sgd-step.lesson --ask 'zz*'", &st);
+    assert_int_equal(st, 2);
+    free(o);
+    o = run("0.19\n", "quiz lessons/sauppe-sgd-step.lesson --ask in_3 --transcript /nonexistent/dir/t.txt", &st);
+    assert_int_equal(st, 2);
+    assert_null(strstr(o, "in_3 = ?"));    /* refused before the first question */
+    free(o);
+}
+
+static void test_pty_quiz(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "quiz", "lessons/sauppe-forward.lesson", "--ask", "in_5 a_5", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+    assert_true(pty_expect(p, "in_5 = ? ", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "1.5\n");                                      /* 07-2c: 1.54 */
+    assert_true(pty_expect(p, "hint, the formula:", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "in_5 = w_0,5*a_0 + w_3,5*a_3 + w_4,5*a_4", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "1.54\n");
+    assert_true(pty_expect(p, "right", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "a_5 = ? ", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "0.82\n");                                     /* 07-2c: ~ 0.82 */
+    assert_true(pty_expect(p, "score: 2 of 2 right", PTY_WAIT_MS));
+    assert_non_null(strstr(p->raw, "\033[32m"));               /* "right" in green */
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_select_like_the_grader),
+        cmocka_unit_test(test_right_answers_move_on),
+        cmocka_unit_test(test_hand_rounded_answer_is_right),
+        cmocka_unit_test(test_wrong_answers_climb_the_hint_ladder),
+        cmocka_unit_test(test_error_carried_forward),
+        cmocka_unit_test(test_quit_stops_with_the_score_so_far),
+        cmocka_unit_test(test_piped_quiz_and_transcript),
+        cmocka_unit_test(test_pty_quiz),
+    };
+    return cmocka_run_group_tests_name("quiz", tests, NULL, NULL);
+}
