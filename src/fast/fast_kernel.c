@@ -45,6 +45,19 @@ static inline vf vfma(vf a, vf b, vf acc)
 #endif
 }
 
+/* x in every lane. (Not (vf){0} + x: adding +0 is not the identity for
+ * x = -0, so the compiler must keep the add; x - 0 is, and folds.) */
+static inline vf vbcast(float x)
+{
+#if defined(__AVX512F__)
+    return (vf)_mm512_set1_ps(x);
+#elif defined(__AVX__)
+    return (vf)_mm256_set1_ps(x);
+#else
+    return x - (vf){0};
+#endif
+}
+
 static inline vf vload(const float *p)
 {
     vf v;
@@ -71,17 +84,17 @@ static void kern_##NV(float *restrict tile, const float *const *ap, size_t acs, 
         vf bv[NV], ar;                                                           \
         for (int v = 0; v < NV; v++)                                             \
             bv[v] = vload(b + v * VW);                                           \
-        ar = (vf){0} + a0[ko];                                                   \
+        ar = vbcast(a0[ko]);                                                     \
         for (int v = 0; v < NV; v++) acc[0][v] = vfma(ar, bv[v], acc[0][v]);     \
-        ar = (vf){0} + a1[ko];                                                   \
+        ar = vbcast(a1[ko]);                                                     \
         for (int v = 0; v < NV; v++) acc[1][v] = vfma(ar, bv[v], acc[1][v]);     \
-        ar = (vf){0} + a2[ko];                                                   \
+        ar = vbcast(a2[ko]);                                                     \
         for (int v = 0; v < NV; v++) acc[2][v] = vfma(ar, bv[v], acc[2][v]);     \
-        ar = (vf){0} + a3[ko];                                                   \
+        ar = vbcast(a3[ko]);                                                     \
         for (int v = 0; v < NV; v++) acc[3][v] = vfma(ar, bv[v], acc[3][v]);     \
-        ar = (vf){0} + a4[ko];                                                   \
+        ar = vbcast(a4[ko]);                                                     \
         for (int v = 0; v < NV; v++) acc[4][v] = vfma(ar, bv[v], acc[4][v]);     \
-        ar = (vf){0} + a5[ko];                                                   \
+        ar = vbcast(a5[ko]);                                                     \
         for (int v = 0; v < NV; v++) acc[5][v] = vfma(ar, bv[v], acc[5][v]);     \
     }                                                                            \
     for (int r = 0; r < MR; r++)                                                 \
@@ -256,8 +269,8 @@ void fast_gemm_naive(double *C, size_t ldc, const float *A, size_t ars, size_t a
 
 float fast_fma_spin(long iters, double *flops)
 {
-    const vf x = (vf){0} + 0.9999999f, y = (vf){0} + 1e-7f;
-#define SPIN_DECL(r) vf c##r = (vf){0} + (float)(r);
+    const vf x = vbcast(0.9999999f), y = vbcast(1e-7f);
+#define SPIN_DECL(r) vf c##r = vbcast((float)(r));
 #define SPIN_STEP(r) c##r = vfma(c##r, x, y);    /* c = c*x + y, stays bounded */
 #define SPIN_SUM(r) sum += c##r;
     SPIN_ALL(SPIN_DECL)
