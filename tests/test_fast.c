@@ -668,6 +668,13 @@ static void test_cli(void **state)
                              "--save", model, "--xlsx", xlsx, "--trace-sample", "5", NULL), 0);
     assert_int_equal(access(model, R_OK), 0);
     assert_int_equal(access(xlsx, R_OK), 0);
+    char les[128];
+    snprintf(les, sizeof les, "%s/exported.lesson", tmpdir);
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--load", model, "--export-lesson", les,
+                             "--export-inputs", "4", "--trace-sample", "7", NULL), 0);
+    assert_int_equal(access(les, R_OK), 0);
+    assert_int_equal(run_cli("mnist", "--data", tmpdir, "--load", model, "--export-lesson", les,
+                             "--export-inputs", "17", NULL), 2);
     assert_int_equal(run_cli("mnist", "--data", tmpdir, "--load", model, NULL), 0);
     assert_int_equal(run_cli("mnist", "--data", tmpdir, "--load", model, "--epochs", "1",
                              "--momentum", "0.5", "--act", "tanh", NULL), 0);

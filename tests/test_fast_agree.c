@@ -17,9 +17,11 @@
 #include "testutil.h"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "lesson.h"
+#include "fast/fast_lesson.h"
 #include "fast/fast_net.h"
 
 typedef struct {
@@ -211,10 +213,62 @@ static void test_agree_with_engine(void **state)
     }
 }
 
+/* --export-lesson: the pruned lesson, with the dropped inputs folded into
+ * the biases, gives the engine the fast path's J for its example. */
+static void test_export_lesson(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nntrace-export-XXXXXX", path[96], err[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/e.lesson", dir);
+    for (int act = FAST_ACT_RELU; act <= FAST_ACT_TANH; act++)
+        for (int loss = 0; loss <= 1; loss++) {
+            int sizes[] = {30, 6, 5, 4};
+            uint64_t rng = fast_rng_seed(3 + (uint64_t)act);
+            fast_net *f = fast_net_new(sizes, 4, (fast_act)act, (fast_loss)loss, 1, 0);
+            assert_non_null(f);
+            fast_net_init(f, &rng);
+            uint8_t img[30], lab = 2;
+            for (int i = 0; i < 30; i++)
+                img[i] = (uint8_t)(fast_rng_next(&rng) % 256);
+            assert_int_equal(fast_export_lesson(f, img, lab, 5, 0.1, "test", path, err, sizeof err), FAST_OK);
+            lesson *les = lesson_load(path, err, sizeof err);
+            if (!les)
+                fail_msg("exported lesson does not parse: %s", err);
+            assert_int_equal(les->n_in, 5);
+            double *w = malloc(sizeof(double) * (size_t)les->n_arcs), J;
+            for (int a = 0; a < les->n_arcs; a++)
+                w[a] = les->arcs[a].w;
+            assert_int_equal(engine_loss_grad(les, w, &J, NULL), 0);
+            fast_input_u8(f, img, 30, NULL, 0, 1);
+            fast_forward(f, 1);
+            fast_loss_grad(f, &lab, NULL, 0, 1);
+            assert_close(f->loss_n[0], J, 1e-6, 1e-5);
+            free(w);
+            lesson_free(les);
+            /* bad requests are statuses, not crashes */
+            assert_int_equal(fast_export_lesson(f, img, lab, 0, 0.1, NULL, path, err, sizeof err), FAST_ERR_ARG);
+            assert_int_equal(fast_export_lesson(f, img, lab, 31, 0.1, NULL, path, err, sizeof err), FAST_ERR_ARG);
+            assert_int_equal(fast_export_lesson(f, img, lab, 5, 0.1, NULL, "/nonexistent/x.lesson", err, sizeof err), FAST_ERR_IO);
+            fast_net_free(f);
+        }
+    /* too many neurons for lesson ids */
+    int big[] = {4, 9000, 1200};
+    fast_net *f = fast_net_new(big, 3, FAST_ACT_RELU, FAST_LOSS_SOFTMAX_CE, 1, 0);
+    uint8_t img[4] = {1, 2, 3, 4};
+    assert_non_null(f);
+    assert_int_equal(fast_export_lesson(f, img, 0, 2, 0.1, NULL, path, err, sizeof err), FAST_ERR_ARG);
+    assert_non_null(strstr(err, "9999"));
+    fast_net_free(f);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_agree_with_engine),
+        cmocka_unit_test(test_export_lesson),
     };
     return cmocka_run_group_tests_name("fast_agree", tests, NULL, NULL);
 }

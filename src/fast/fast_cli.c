@@ -8,6 +8,7 @@
  */
 #include "fast_cli.h"
 #include "fast_idx.h"
+#include "fast_lesson.h"
 #include "fast_model.h"
 #include "fast_net.h"
 #include "fast_report.h"
@@ -46,7 +47,11 @@ static const char USAGE[] =
 "  --load FILE         start from a saved model (its layers, activation and loss)\n"
 "  --json              one JSON object per epoch on stdout (and a final one)\n"
 "  --trace-sample N    run test image N through the network and print each layer\n"
-"  --export-lesson F   write a small network as a lesson (not available yet)\n"
+"  --export-lesson F   write the trained network as a lesson for the scalar engine:\n"
+"                      the --export-inputs pixels that matter most, test image\n"
+"                      --trace-sample N (default 0) as its example; use a small\n"
+"                      network, e.g. --layers 784-16-10\n"
+"  --export-inputs K   inputs kept by --export-lesson (default 8)\n"
 "  --peak              measure the FMA peak GFLOP/s on --threads threads and exit\n"
 "  --help              this text\n"
 "\n"
@@ -56,7 +61,7 @@ static const char USAGE[] =
 typedef struct {
     const char *data, *layers, *act, *loss, *xlsx, *save, *load, *export_lesson;
     int epochs, batch, threads, json, peak, epochs_given;
-    long trace_sample;
+    long trace_sample, export_inputs;
     double rate, decay, momentum, anneal;
     unsigned long long seed;
 } opts;
@@ -114,6 +119,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     o->anneal = 0.7;
     o->seed = 1;
     o->trace_sample = -1;
+    o->export_inputs = 8;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
@@ -157,6 +163,9 @@ static int parse_opts(int argc, char **argv, opts *o)
         } else if (!strcmp(a, "--trace-sample")) {
             if (parse_long(a, next, 0, 0x7fffffffL, &v)) return 2;
             o->trace_sample = v;
+        } else if (!strcmp(a, "--export-inputs")) {
+            if (parse_long(a, next, 1, FAST_MAX_SIZE, &v)) return 2;
+            o->export_inputs = v;
         } else if (!strcmp(a, "--seed")) {
             char *end;
             errno = 0;
@@ -311,11 +320,6 @@ int fast_mnist_main(int argc, char **argv)
             printf("FMA peak: %.1f GFLOP/s on %d thread%s\n", g, o.threads,
                    o.threads == 1 ? "" : "s");
         return 0;
-    }
-    if (o.export_lesson) {
-        fprintf(stderr, PROG ": --export-lesson is not implemented yet (the lesson format is "
-                "not fixed)\n");
-        return 2;
     }
     if (!strcmp(o.act, "relu")) act = FAST_ACT_RELU;
     else if (!strcmp(o.act, "logistic")) act = FAST_ACT_LOGISTIC;
@@ -496,6 +500,29 @@ int fast_mnist_main(int argc, char **argv)
         }
         if (!o.json)
             printf("saved model to %s\n", o.save);
+    }
+    if (o.export_lesson) {
+        long n = o.trace_sample >= 0 ? o.trace_sample : 0;
+        char note[160];
+        snprintf(note, sizeof note, "The example is test image %ld of %s; test accuracy of the "
+                 "full network %.2f%%.", n, o.data, 100.0 * test_acc);
+        if (o.export_inputs > sizes[0]) {
+            fprintf(stderr, PROG ": --export-inputs %ld: the network has %d inputs\n",
+                    o.export_inputs, sizes[0]);
+            status = 2;
+            goto cleanup;
+        }
+        st = fast_export_lesson(net, test.images.data + (size_t)n * (size_t)sizes[0],
+                                test.labels.data[n], (int)o.export_inputs, o.rate, note,
+                                o.export_lesson, err, sizeof err);
+        if (st != FAST_OK) {
+            fprintf(stderr, PROG ": cannot export the lesson: %s\n", err);
+            status = 2;
+            goto cleanup;
+        }
+        if (!o.json)
+            printf("wrote lesson %s (test image %ld, %ld inputs)\nHINT: nntrace run %s\n",
+                   o.export_lesson, n, o.export_inputs, o.export_lesson);
     }
     if (o.xlsx) {
         fast_report r = {0};
