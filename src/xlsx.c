@@ -467,8 +467,11 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t
     if (f->s) f->s[0] = '\0';
     xlsx_cell c;
     if (q->spec.op == OP_CONST) {
-        if (!settings_cell(x, q, &c) && !example_cell(x, q, &c))
-            return put_num(x, ws, row, COL_VALUE, q->value, x->f.edit);   /* a given of its own */
+        if (!settings_cell(x, q, &c) && !example_cell(x, q, &c)) {       /* a given of its own */
+            if (q->kind == Q_INPUT || q->kind == Q_TARGET || q->kind == Q_BIAS || (q->kind == Q_WEIGHT && q->t == 0))
+                x->lay.unlinked++;
+            return put_num(x, ws, row, COL_VALUE, q->value, x->f.edit);
+        }
         char ref[XLSX_REF_MAX];
         cell_ref(x, sheet, c, 0, ref, sizeof ref);
         sb_printf(f, "=%s", ref);
@@ -691,6 +694,7 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
         layout->n_sheets = x.n_sheets;
         layout->summary = x.lay.summary;
         layout->summary_row = x.lay.summary_row;
+        layout->unlinked = x.lay.unlinked;
         layout->alpha = x.alpha;
         layout->lambda = x.lambda;
         layout->examples = (xlsx_cell){0, x.ex_row, 1};

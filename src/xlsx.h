@@ -72,6 +72,8 @@ typedef struct {
     int        summary;      /* out: index of the Summary sheet, or -1 */
     uint32_t   summary_row;  /* out: row of step 1's J on Summary (column 1) */
     xlsx_cell  alpha, lambda;/* out: the Settings cells of alpha and lambda */
+    size_t     unlinked;     /* out: inputs, targets, bias or w^(0) written as plain numbers
+                                because no Settings cell matched them (0 when all is well) */
     xlsx_cell  examples;     /* out: Settings cell of example 1's first input; example e's
                                 k-th input is row + e - 1, col + k - 1, targets follow */
 } xlsx_layout;

@@ -242,6 +242,9 @@ static size_t recalc_check(const tmpdir *t, const char *what, const lesson *l, c
     book b = {0};
     convert(t, path, lay.n_sheets, 1, "", &b);
     size_t n = compare(what, &b, &lay, r);
+    if (lay.unlinked)     /* an input or weight copied as a number would not follow an edit */
+        fail_msg("%s: %zu inputs, targets or initial weights are plain numbers, not references to Settings",
+                 what, lay.unlinked);
     book_free(&b);
     free(lay.cells);
     unlink(path);
