@@ -27,7 +27,7 @@ static void xlsx_help(FILE *f)
         "  --rounded N           round every operand to N decimals before use\n"
         "  --all-steps           a sheet for every step, whatever the lesson traces\n"
         "  --sheet-word WORD     step sheets are named \"WORD 1\", \"WORD 2\", ... (default Step;\n"
-        "                        at most %d characters, none of []:*?/\\)\n\n"
+        "                        at most %d characters, none of []:*?/\\')\n\n"
         "exit status: 0 written, 2 bad usage, bad lesson or the file cannot be written\n"
         "(an existing FILE is left as it was)\n", XLSX_MAX_WORD);
 }

@@ -623,9 +623,11 @@ static int check_opts(xw *x)
         return fail(x, XLSX_ERR_SHEET_NAME, "sheet word '%s' has %zu characters; it takes 1 to %d, so that "
                     "\"After %s N\" stays within the %d characters of a sheet name", w, n, XLSX_MAX_WORD, w,
                     LXW_SHEETNAME_MAX);
-    if (strpbrk(w, "[]:*?/\\") || w[0] == '\'' || w[n - 1] == '\'')
-        return fail(x, XLSX_ERR_SHEET_NAME, "sheet word '%s': a sheet name may not contain any of []:*?/\\ "
-                    "nor start or end with '", w);
+    /* Excel forbids []:*?/\ and a leading or trailing '; an inner ' is legal
+     * in Excel but gnumeric misreads the doubled '' in references, so no '. */
+    if (strpbrk(w, "[]:*?/\\'"))
+        return fail(x, XLSX_ERR_SHEET_NAME, "sheet word '%s': a sheet name here may not contain any of "
+                    "[]:*?/\\'", w);
     return 0;   /* "<word> k" never equals Settings, Summary or Forward */
 }
 

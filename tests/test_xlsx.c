@@ -667,6 +667,8 @@ static void test_failed_write_keeps_existing_file(void **state)
     /* a bad sheet word: refused before anything is written */
     o.sheet_word = "Step/";
     assert_int_equal(xlsx_write(path, l, &r, &o, NULL, err, sizeof err), XLSX_ERR_SHEET_NAME);
+    o.sheet_word = "it's";                   /* gnumeric misreads 'it''s 1'!A1 */
+    assert_int_equal(xlsx_write(path, l, &r, &o, NULL, err, sizeof err), XLSX_ERR_SHEET_NAME);
     o.sheet_word = "Iteration-number-x";     /* 18 > 16 characters */
     assert_int_equal(xlsx_write(path, l, &r, &o, NULL, err, sizeof err), XLSX_ERR_SHEET_NAME);
     assert_non_null(strstr(err, "31"));
