@@ -545,6 +545,46 @@ static void test_template_and_usage(void **state)
     free(out);
 }
 
+/* The grading keys of a lesson: parsed, and bad values refused with a line. */
+static void test_lesson_keys(void **state)
+{
+    (void)state;
+    static const char *BASE =
+        "title keys\ninput 1 2\nlayer logistic 3\nweight w_0,3 = 0.1\nweight w_1,3 = 0.1\nweight w_2,3 = 0.1\n"
+        "loss sse\nrate 0.5\nsteps 1\nexample 0.4 0.5 -> 1\n";
+    char text[2048], err[512];
+    snprintf(text, sizeof text, "%sask a_3 delta_*\nask w_*^(1)\necf none\ntolerance 0.001\n"
+             "points delta_3 = 3\npoints w_*^(1) 0.5\n", BASE);
+    lesson *l = lesson_parse(text, strlen(text), "keys", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    assert_string_equal(l->ask, "a_3 delta_* w_*^(1)");
+    assert_int_equal(l->ecf, LESSON_ECF_NONE);
+    assert_close(l->tolerance, 0.001, 0, 0);
+    assert_int_equal(l->n_points, 2);
+    assert_string_equal(l->points[1].pattern, "w_*^(1)");
+    assert_close(l->points[0].points, 3, 0, 0);
+    grade_opts o;
+    grade_opts_lesson(&o, l, NULL);
+    assert_close(o.ecf_credit, 0, 0, 0);
+    assert_close(o.rule.tol, 0.001, 0, 0);
+    lesson_free(l);
+    static const struct { const char *add, *msg; } BAD[] = {
+        {"ecf most\n", "keys:11: 'ecf' takes full, half or none"},
+        {"ecf full\necf half\n", "keys:12: duplicate 'ecf'"},
+        {"tolerance -1\n", "keys:11: 'tolerance' must be positive"},
+        {"tolerance nan\n", "keys:11:"},
+        {"points a_3 = -2\n", "keys:11: points must be from 0"},
+        {"points a_3\n", "keys:11: expected 'points"},
+        {"ask\n", "keys:11: 'ask' needs"},
+    };
+    for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+        snprintf(text, sizeof text, "%s%s", BASE, BAD[k].add);
+        l = lesson_parse(text, strlen(text), "keys", err, sizeof err);
+        if (l) fail_msg("accepted: %s", BAD[k].add);
+        if (strncmp(err, BAD[k].msg, strlen(BAD[k].msg))) fail_msg("'%s', expected '%s...'", err, BAD[k].msg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -555,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_huge_and_special_files),
         cmocka_unit_test(test_million_lines),
         cmocka_unit_test(test_template_and_usage),
+        cmocka_unit_test(test_lesson_keys),
     };
     return cmocka_run_group_tests_name("grade", tests, NULL, NULL);
 }
