@@ -131,9 +131,13 @@ static int parse_opts(int argc, char **argv, opts *o)
         } else if (!strcmp(a, "--peak")) {
             o->peak = 1, takes = 0;
         } else if (!next) {
-            if (!strncmp(a, "--", 2) && strlen(a) > 2 && strchr("dlaebrsmtxj", a[2]) &&
-                strcmp(a, "--"))
-                return usage_error("%s needs a value%s", a, "");
+            static const char *valued[] = {"--data", "--layers", "--act", "--loss", "--xlsx",
+                "--save", "--load", "--export-lesson", "--epochs", "--batch", "--threads",
+                "--trace-sample", "--export-inputs", "--seed", "--rate", "--decay",
+                "--anneal", "--momentum"};
+            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+                if (!strcmp(a, valued[k]))
+                    return usage_error("%s needs a value%s", a, "");
             return usage_error("unknown option '%s'%s", a, "");
         } else if (!strcmp(a, "--data")) {
             o->data = next;

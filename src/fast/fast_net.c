@@ -322,20 +322,30 @@ void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lamb
                       (size_t)ldout, nin, ldout, nb, &e);
         }
 
-        /* dJ/db^[l]_j = sum_n dz^[l]_nj */
+        /* dJ/db^[l]_j = sum_n dz^[l]_nj, FAST_PAD columns at a time so the
+         * sum over n runs down contiguous rows in vector lanes */
+        const int nblk = (nout + FAST_PAD - 1) / FAST_PAD;
 #pragma omp for schedule(static)
-        for (int j = 0; j < nout; j++) {
-            float s = 0.0f;
-            for (int n = 0; n < nb; n++)
-                s += dz[(size_t)n * ldout + j];
-            if (g) {
-                g->db[l][j] = s;
-            } else if (mu != 0.0f && net->has_velocity) {
-                float *vb = &net->vb[l][j];
-                *vb = mu * *vb - alpha * s - 2.0f * alpha * lambda * net->b[l][j];
-                net->b[l][j] += *vb;
-            } else {
-                net->b[l][j] = (1.0f - 2.0f * alpha * lambda) * net->b[l][j] - alpha * s;
+        for (int blk = 0; blk < nblk; blk++) {
+            const int j0 = blk * FAST_PAD;
+            const int jn = nout - j0 < FAST_PAD ? nout - j0 : FAST_PAD;
+            float s[FAST_PAD] = {0};
+            for (int n = 0; n < nb; n++) {
+                const float *row = dz + (size_t)n * ldout + j0;
+                for (int jj = 0; jj < FAST_PAD; jj++)   /* padding columns are 0 */
+                    s[jj] += row[jj];
+            }
+            for (int jj = 0; jj < jn; jj++) {
+                const int j = j0 + jj;
+                if (g) {
+                    g->db[l][j] = s[jj];
+                } else if (mu != 0.0f && net->has_velocity) {
+                    float *vb = &net->vb[l][j];
+                    *vb = mu * *vb - alpha * s[jj] - 2.0f * alpha * lambda * net->b[l][j];
+                    net->b[l][j] += *vb;
+                } else {
+                    net->b[l][j] = (1.0f - 2.0f * alpha * lambda) * net->b[l][j] - alpha * s[jj];
+                }
             }
         }
     }
