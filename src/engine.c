@@ -5,6 +5,11 @@
  * in_j, a_j, g'(in_j) and Delta_j for the example being processed, and per
  * arc the id of the current weight w_ij^(t). Quantities are added in the
  * order the lecture derives them, which is also a valid evaluation order.
+ *
+ * out_id[j] is what neuron j passes on to the arcs out of it: a_j itself,
+ * or under dropout (001 07-5a) the rescaled kept activation ad_j = r_j a_j,
+ * or under batch normalisation (001 07-5b) ahat_j. With `normalise` (000)
+ * the inputs are the traced xn_j[e] made once before the first step.
  */
 #include "engine.h"
 
@@ -19,6 +24,9 @@ typedef struct {
     uint32_t  a0;                  /* the bias a_0 = 1 */
     uint32_t *wid;                 /* [n_arcs] current weight */
     uint32_t *in_id, *act_id, *der_id, *del_id;   /* [max_id+1] */
+    uint32_t *out_id, *keep_id;    /* [max_id+1] passed-on output; dropout r_j */
+    uint32_t *xn;                  /* [n_examples * n_in] normalised inputs, or NULL */
+    int       training;            /* dropout acts only in a training step */
     uint32_t *gid;                 /* [batch * n_arcs] per-example gradients */
     uint32_t *ops;                 /* scratch operand list */
     size_t    opscap;
@@ -56,21 +64,53 @@ static int add_const(eng *g, q_kind k, q_pass p, int i, int j, int t, int e, dou
  * Forward and loss for one example: in_j = sum_i w_ij a_i, a_j = g(in_j),
  * then J over the outputs (lecture 001, FORWARDPROPAGATE).
  * ---------------------------------------------------------------------- */
-static int forward(eng *g, int t, int e, const double *x, const double *y)
+
+/* The inputs of example ex (0-based): given x_j, or the traced xn_j[e]. */
+static int forward_inputs(eng *g, int t, int e, int ex)
 {
     const lesson *l = g->l;
-    for (int k = 0; k < l->n_in; k++)
-        if (add_const(g, Q_INPUT, PASS_FORWARD, -1, l->inputs[k], t, e, x[k], &g->act_id[l->inputs[k]]))
-            return -1;
-    g->act_id[0] = g->a0;
-    for (int ly = 0; ly < l->n_layers; ly++) {
+    const double *x = l->ex_x + (size_t)ex * l->n_in;
+    for (int k = 0; k < l->n_in; k++) {
+        int j = l->inputs[k];
+        if (g->xn) g->act_id[j] = g->xn[(size_t)ex * l->n_in + k];
+        else if (add_const(g, Q_INPUT, PASS_FORWARD, -1, j, t, e, x[k], &g->act_id[j])) return -1;
+        g->out_id[j] = g->act_id[j];
+    }
+    g->act_id[0] = g->out_id[0] = g->a0;
+    return 0;
+}
+
+/* Dropout on neuron j after a_j (001 07-5a, inverted dropout):
+ *   m_j  = 1 kept / 0 dropped (seeded draw, probability p of a drop)
+ *   r_j  = 1/(1-p) * m_j     (survivors rescaled to keep the expected output)
+ *   ad_j = r_j * a_j         (what the arcs out of j carry) */
+static int dropout_forward(eng *g, int t, int e, int j)
+{
+    const lesson *l = g->l;
+    uint32_t m;
+    int keep = lesson_dropout_keep(l, t, e > 0 ? e - 1 : 0, j);
+    if (add_const(g, Q_MASK, PASS_FORWARD, -1, j, t, e, keep ? 1.0 : 0.0, &m)) return -1;
+    quantity q = proto(Q_KEEP, PASS_FORWARD, -1, j, t, e, OP_SCALE);
+    q.spec.p1 = 1.0 / (1.0 - l->dropout_p);
+    if (eng_add(g, &q, &m, 1, &g->keep_id[j])) return -1;
+    uint32_t two[2] = {g->keep_id[j], g->act_id[j]};
+    q = proto(Q_DROP, PASS_FORWARD, -1, j, t, e, OP_PRODUCT);
+    return eng_add(g, &q, two, 2, &g->out_id[j]);
+}
+
+/* Layers lo .. hi-1 (0-based) of one example. */
+static int forward_layers(eng *g, int t, int e, int lo, int hi)
+{
+    const lesson *l = g->l;
+    for (int ly = lo; ly < hi; ly++) {
         const lesson_layer *L = &l->layers[ly];
+        int drop = g->training && l->dropout_layer == ly + 1;
         for (int k = 0; k < L->count; k++) {
             int j = l->neurons[L->first + k];
             size_t n = 0;
             for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
                 g->ops[n++] = g->wid[a];
-                g->ops[n++] = g->act_id[l->arcs[a].i];
+                g->ops[n++] = g->out_id[l->arcs[a].i];
             }
             quantity q = proto(Q_IN, PASS_FORWARD, -1, j, t, e, OP_WSUM);
             if (eng_add(g, &q, g->ops, n, &g->in_id[j])) return -1;
@@ -78,6 +118,8 @@ static int forward(eng *g, int t, int e, const double *x, const double *y)
             q = proto(Q_ACT, PASS_FORWARD, -1, j, t, e, OP_ACT);
             q.spec.act = L->act;
             if (eng_add(g, &q, &g->in_id[j], 1, &g->act_id[j])) return -1;
+            g->out_id[j] = g->act_id[j];
+            if (drop && dropout_forward(g, t, e, j)) return -1;
         }
         if (L->act.kind != ACT_SOFTMAX) continue;
         for (int k = 0; k < L->count; k++) {        /* a_k = exp(in_k) / sum_m exp(in_m) */
@@ -88,10 +130,16 @@ static int forward(eng *g, int t, int e, const double *x, const double *y)
             quantity q = proto(Q_ACT, PASS_FORWARD, -1, j, t, e, OP_ACT);
             q.spec.act = L->act;
             if (eng_add(g, &q, g->ops, n, &g->act_id[j])) return -1;
+            g->out_id[j] = g->act_id[j];
         }
     }
-    if (!y) return 0;
+    return 0;
+}
 
+/* Targets, err_j (squared errors) and J of one example. */
+static int forward_loss(eng *g, int t, int e, const double *y)
+{
+    const lesson *l = g->l;
     int n_out;
     const int32_t *out = lesson_outputs(l, &n_out);
     uint32_t *yid = g->der_id;      /* targets parked in der_id until backward */
@@ -111,6 +159,13 @@ static int forward(eng *g, int t, int e, const double *x, const double *y)
     quantity q = proto(Q_LOSS, PASS_LOSS, -1, -1, t, e, OP_LOSS);
     q.spec.loss = l->loss;
     return eng_add(g, &q, g->ops, n, &g->J_id);
+}
+
+/* Example ex (0-based) forward, and its loss when y is given. */
+static int forward(eng *g, int t, int e, int ex, const double *y)
+{
+    if (forward_inputs(g, t, e, ex) || forward_layers(g, t, e, 0, g->l->n_layers)) return -1;
+    return y ? forward_loss(g, t, e, y) : 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -136,6 +191,13 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
                 q.spec.act = L->act;
                 if (eng_add(g, &q, two, 2, &gp)) return -1;
             }
+            uint32_t gfac = gp;        /* the factor in front of sum_k w_jk Delta_k */
+            if (!is_out && g->training && l->dropout_layer == ly + 1) {
+                /* forward: ad_j = r_j g(in_j); so d ad_j / d in_j = r_j g'(in_j) */
+                uint32_t two[2] = {g->keep_id[j], gp};
+                quantity dq = proto(Q_DDERIV, PASS_BACKWARD, -1, j, t, e, OP_PRODUCT);
+                if (eng_add(g, &dq, two, 2, &gfac)) return -1;
+            }
             quantity q = proto(Q_DELTA, PASS_BACKWARD, -1, j, t, e, is_out ? OP_DELTA_OUT : OP_DELTA_HID);
             q.spec.loss = l->loss;
             size_t n = 0;
@@ -146,7 +208,7 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
                 g->ops[n++] = parked_err;
                 g->ops[n++] = gp;
             } else {
-                g->ops[n++] = gp;
+                g->ops[n++] = gfac;
                 for (int o = l->arc_out[j]; o < l->arc_out[j + 1]; o++) {
                     int a = l->out_idx[o];
                     g->ops[n++] = g->wid[a];
@@ -159,7 +221,7 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
     }
     for (int a = 0; a < l->n_arcs; a++) {
         if (l->arcs[a].frozen && !g->all_grads) continue;
-        uint32_t two[2] = {g->del_id[l->arcs[a].j], g->act_id[l->arcs[a].i]};
+        uint32_t two[2] = {g->del_id[l->arcs[a].j], g->out_id[l->arcs[a].i]};
         quantity q = proto(Q_GRAD, PASS_GRADIENT, l->arcs[a].i, l->arcs[a].j, t, e, OP_PRODUCT);
         if (eng_add(g, &q, two, 2, &grads[a])) return -1;
     }
@@ -174,6 +236,7 @@ static void eng_free(eng *g)
 {
     free(g->wid); free(g->in_id); free(g->act_id); free(g->der_id); free(g->del_id);
     free(g->gid); free(g->ops);
+    free(g->out_id); free(g->keep_id); free(g->xn);
 }
 
 static int eng_init(eng *g, const lesson *l, trace *tr, const double *w)
@@ -182,7 +245,8 @@ static int eng_init(eng *g, const lesson *l, trace *tr, const double *w)
     g->l = l;
     g->tr = tr;
     size_t nid = (size_t)l->max_id + 1, na = (size_t)(l->n_arcs ? l->n_arcs : 1);
-    size_t widest = (size_t)l->n_arcs * 2 + (size_t)l->n_neurons + (size_t)l->batch + 4;
+    size_t widest = (size_t)l->n_arcs * 2 + (size_t)l->n_neurons + (size_t)l->batch +
+                    (size_t)l->n_examples + 4;
     g->opscap = widest;
     g->wid = calloc(na, sizeof *g->wid);
     g->in_id = calloc(nid, sizeof *g->in_id);
@@ -191,7 +255,10 @@ static int eng_init(eng *g, const lesson *l, trace *tr, const double *w)
     g->del_id = calloc(nid, sizeof *g->del_id);
     g->gid = calloc(na * (size_t)l->batch, sizeof *g->gid);
     g->ops = malloc(widest * sizeof *g->ops);
-    if (!g->wid || !g->in_id || !g->act_id || !g->der_id || !g->del_id || !g->gid || !g->ops)
+    g->out_id = calloc(nid, sizeof *g->out_id);
+    g->keep_id = calloc(nid, sizeof *g->keep_id);
+    if (!g->wid || !g->in_id || !g->act_id || !g->der_id || !g->del_id || !g->gid || !g->ops ||
+        !g->out_id || !g->keep_id)
         return -1;
     if (add_const(g, Q_BIAS, PASS_GIVEN, -1, 0, 0, 0, 1.0, &g->a0)) return -1;
     for (int a = 0; a < l->n_arcs; a++)
@@ -209,17 +276,73 @@ int engine_traced(const lesson *l, const engine_opts *opts, int k)
     return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * Input normalisation (lecture 000, "Normalizing Input"), once, before the
+ * first step, over all n examples, for each input neuron j:
+ *   z-score:  mu_j = mean_e x_j[e], var_j = mean_e (x_j[e] - mu_j)^2,
+ *             sd_j = sqrt(var_j),  xn_j[e] = (x_j[e] - mu_j) / sd_j
+ *   min-max:  min_j, max_j over e,  xn_j[e] = (x_j[e] - min_j) / (max_j - min_j)
+ * (a feature with sd 0 or max = min becomes 0). The forward pass then reads
+ * xn_j[e] as its input a_j.
+ * ---------------------------------------------------------------------- */
+static int normalise_inputs(eng *g)
+{
+    const lesson *l = g->l;
+    size_t nx = (size_t)l->n_examples * (size_t)l->n_in;
+    uint32_t *raw = malloc(nx * sizeof *raw), *stat = malloc((size_t)l->n_in * 2 * sizeof *stat);
+    g->xn = malloc(nx * sizeof *g->xn);
+    int rc = -1, z = l->normalise == LESSON_NORM_ZSCORE;
+    if (!raw || !stat || !g->xn) goto done;
+    for (int k = 0; k < l->n_in; k++) {
+        int j = l->inputs[k];
+        size_t n = 0;
+        for (int ex = 0; ex < l->n_examples; ex++) {
+            uint32_t *id = &raw[(size_t)ex * l->n_in + k];
+            if (add_const(g, Q_INPUT, PASS_GIVEN, -1, j, 0, ex + 1, l->ex_x[(size_t)ex * l->n_in + k], id))
+                goto done;
+            g->ops[n++] = *id;
+        }
+        quantity q = proto(z ? Q_MEAN : Q_MIN, PASS_GIVEN, -1, j, 0, 0, z ? OP_MEAN : OP_MIN);
+        if (eng_add(g, &q, g->ops, n, &stat[2 * k])) goto done;
+        if (z) {
+            uint32_t var;
+            g->ops[n++] = stat[2 * k];
+            q = proto(Q_VAR, PASS_GIVEN, -1, j, 0, 0, OP_VAR);
+            if (eng_add(g, &q, g->ops, n, &var)) goto done;
+            q = proto(Q_SD, PASS_GIVEN, -1, j, 0, 0, OP_SQRT);
+            if (eng_add(g, &q, &var, 1, &stat[2 * k + 1])) goto done;
+        } else {
+            q = proto(Q_MAX, PASS_GIVEN, -1, j, 0, 0, OP_MAX);
+            if (eng_add(g, &q, g->ops, n, &stat[2 * k + 1])) goto done;
+        }
+    }
+    for (int ex = 0; ex < l->n_examples; ex++)
+        for (int k = 0; k < l->n_in; k++) {
+            size_t at = (size_t)ex * l->n_in + k;
+            uint32_t three[3] = {raw[at], stat[2 * k], stat[2 * k + 1]};
+            quantity q = proto(Q_XNORM, PASS_GIVEN, -1, l->inputs[k], 0, ex + 1, OP_NORMALISE);
+            q.spec.p1 = z ? 0 : 1;
+            if (eng_add(g, &q, three, 3, &g->xn[at])) goto done;
+        }
+    rc = 0;
+done:
+    free(raw);
+    free(stat);
+    return rc;
+}
+
 /* One training step at iteration t: every example of the batch forward,
  * loss, backward, then mean gradients (batch > 1) and the update. */
 static int train_step(eng *g, int t, double *J)
 {
     const lesson *l = g->l;
+    g->training = 1;
     int B = l->batch;
     size_t na = (size_t)l->n_arcs;
     double Jsum = 0.0;
     for (int b = 0; b < B; b++) {
         int ex = (int)(((long long)t * B + b) % l->n_examples), e = B > 1 ? b + 1 : 0;
-        if (forward(g, t, e, l->ex_x + (size_t)ex * l->n_in, l->ex_y + (size_t)ex * l->n_out) ||
+        if (forward(g, t, e, ex, l->ex_y + (size_t)ex * l->n_out) ||
             backward(g, t, e, g->gid + (size_t)b * na))
             return -1;
         Jsum += g->tr->q[g->J_id].value;
@@ -295,14 +418,65 @@ static int perceptron_step(eng *g, int t, double *J)
     return 0;
 }
 
+/* Batch normalisation of layer L over all n examples (the mini-batch B,
+ * lecture 001 07-5b), forward only: every example up to layer L, then for
+ * each neuron j of it
+ *   mu_j  = mean_e a_j[e],  var_j = mean_e (a_j[e] - mu_j)^2,
+ * then per example ahat_j[e] = gamma (a_j[e] - mu_j)/sqrt(var_j + 1e-5) + beta,
+ * which the later layers read in place of a_j[e]. */
+static int evaluate_bn(eng *g, int t)
+{
+    const lesson *l = g->l;
+    const lesson_layer *L = &l->layers[l->bn_layer - 1];
+    size_t nid = (size_t)l->max_id + 1;
+    uint32_t *save = malloc((size_t)l->n_examples * nid * sizeof *save);
+    uint32_t *stat = malloc((size_t)L->count * 2 * sizeof *stat);
+    int rc = -1;
+    if (!save || !stat) goto done;
+    for (int ex = 0; ex < l->n_examples; ex++) {
+        if (forward_inputs(g, t, ex + 1, ex) || forward_layers(g, t, ex + 1, 0, l->bn_layer)) goto done;
+        memcpy(save + (size_t)ex * nid, g->out_id, nid * sizeof *save);
+    }
+    for (int k = 0; k < L->count; k++) {
+        int j = l->neurons[L->first + k];
+        size_t n = 0;
+        for (int ex = 0; ex < l->n_examples; ex++) g->ops[n++] = save[(size_t)ex * nid + j];
+        quantity q = proto(Q_MEAN, PASS_FORWARD, -1, j, t, 0, OP_MEAN);
+        if (eng_add(g, &q, g->ops, n, &stat[2 * k])) goto done;
+        g->ops[n++] = stat[2 * k];
+        q = proto(Q_VAR, PASS_FORWARD, -1, j, t, 0, OP_VAR);
+        if (eng_add(g, &q, g->ops, n, &stat[2 * k + 1])) goto done;
+    }
+    for (int ex = 0; ex < l->n_examples; ex++) {
+        memcpy(g->out_id, save + (size_t)ex * nid, nid * sizeof *save);
+        for (int k = 0; k < L->count; k++) {
+            int j = l->neurons[L->first + k];
+            uint32_t three[3] = {save[(size_t)ex * nid + j], stat[2 * k], stat[2 * k + 1]};
+            quantity q = proto(Q_BN, PASS_FORWARD, -1, j, t, ex + 1, OP_BN);
+            q.spec.p1 = l->bn_gamma;
+            q.spec.p2 = l->bn_beta;
+            if (eng_add(g, &q, three, 3, &g->out_id[j])) goto done;
+        }
+        if (forward_layers(g, t, ex + 1, l->bn_layer, l->n_layers) ||
+            (l->ex_y && forward_loss(g, t, ex + 1, l->ex_y + (size_t)ex * l->n_out)))
+            goto done;
+    }
+    rc = 0;
+done:
+    free(save);
+    free(stat);
+    return rc;
+}
+
 /* Forward (and loss) over every example with the current weights. */
 static int evaluate_all(eng *g, int t)
 {
     const lesson *l = g->l;
+    g->training = 0;                    /* no dropout when predicting */
+    if (l->bn_layer) return evaluate_bn(g, t);
     for (int ex = 0; ex < l->n_examples; ex++) {
         int e = l->n_examples > 1 ? ex + 1 : 0;
-        if (forward(g, t, e, l->ex_x + (size_t)ex * l->n_in,
-                    l->ex_y ? l->ex_y + (size_t)ex * l->n_out : NULL))
+        if (forward(g, t, e, ex, l->ex_y ? l->ex_y + (size_t)ex * l->n_out : NULL))
             return -1;
     }
     return 0;
@@ -320,7 +494,8 @@ int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, cha
     out->loss = malloc((size_t)(l->steps ? l->steps : 1) * sizeof *out->loss);
     out->weights = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *out->weights);
     double *carry = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *carry);
-    if (!out->tr || !out->loss || !out->weights || !carry || eng_init(&g, l, out->tr, NULL))
+    if (!out->tr || !out->loss || !out->weights || !carry || eng_init(&g, l, out->tr, NULL) ||
+        (l->normalise && normalise_inputs(&g)))
         goto cleanup;
 
     /* A run of untraced steps keeps one block of carried weights alive:
@@ -394,15 +569,16 @@ int engine_loss_grad(const lesson *l, const double *w, double *J, double *grad)
     eng g;
     memset(&g, 0, sizeof g);
     int rc = -1;
-    trace *tr = l->ex_y ? trace_new(-1) : NULL;
-    if (!tr || eng_init(&g, l, tr, w)) goto cleanup;
+    trace *tr = l->ex_y && !l->bn_layer ? trace_new(-1) : NULL;   /* batchnorm: forward only */
+    if (!tr || eng_init(&g, l, tr, w) || (l->normalise && normalise_inputs(&g))) goto cleanup;
     g.all_grads = 1;
+    g.training = 1;
     int B = l->batch;
     size_t na = (size_t)l->n_arcs;
     double Jsum = 0.0;
     for (int b = 0; b < B; b++) {
         int ex = b % l->n_examples;
-        if (forward(&g, 0, b + 1, l->ex_x + (size_t)ex * l->n_in, l->ex_y + (size_t)ex * l->n_out))
+        if (forward(&g, 0, b + 1, ex, l->ex_y + (size_t)ex * l->n_out))
             goto cleanup;
         Jsum += tr->q[g.J_id].value;
         if (grad && backward(&g, 0, b + 1, g.gid)) goto cleanup;

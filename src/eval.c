@@ -222,6 +222,15 @@ double eval_apply(const op_spec *s, const double *x, size_t n, unsigned *notes)
         if (n < 2) return NAN;
         for (size_t p = 0; p + 1 < n; p++) v += (x[p] - x[n - 1]) * (x[p] - x[n - 1]);
         return v / (double)(n - 1);
+    case OP_SQRT:                              /* sd = sqrt(var) */
+        return n == 1 ? sqrt(x[0]) : NAN;
+    case OP_MIN:
+    case OP_MAX:
+        if (n == 0) return NAN;
+        v = x[0];
+        for (size_t p = 1; p < n; p++)
+            if (s->op == OP_MIN ? x[p] < v : x[p] > v) v = x[p];
+        return v;
     default:
         return NAN;
     }

@@ -26,6 +26,9 @@
  *   OP_NORMALISE   v mean sd | v min max  z-score or min-max (p1 selects)
  *   OP_BN          z mean var             gamma*(z-mean)/sqrt(var+eps)+beta
  *   OP_VAR         v_1 ... v_n mean       population variance
+ *   OP_SQRT        v                      sqrt(v) (standard deviation from a variance)
+ *   OP_MIN         v_1 ... v_n            smallest value
+ *   OP_MAX         v_1 ... v_n            largest value
  */
 #ifndef NNTRACE_EVAL_H
 #define NNTRACE_EVAL_H
@@ -42,7 +45,9 @@ typedef enum { LOSS_SSE, LOSS_HALF_SSE, LOSS_BCE, LOSS_SOFTMAX_CE, LOSS_COUNT } 
 typedef enum {
     OP_CONST, OP_WSUM, OP_ACT, OP_DACT, OP_ERR, OP_LOSS, OP_DELTA_OUT,
     OP_DELTA_HID, OP_PRODUCT, OP_MEAN, OP_UPDATE, OP_PERCEPTRON, OP_STEPSUM,
-    OP_SCALE, OP_NORMALISE, OP_BN, OP_VAR, OP_COUNT
+    OP_SCALE, OP_NORMALISE, OP_BN, OP_VAR,
+    OP_SQRT, OP_MIN, OP_MAX,        /* added for input normalisation */
+    OP_COUNT
 } op_kind;
 
 /* An activation: kind plus its parameter (leaky/PReLU slope, ELU alpha). */

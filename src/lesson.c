@@ -150,13 +150,16 @@ typedef struct {
     int   *ex_nx, *ex_ny; int n_exn, c_exn, n_exn2, c_exn2;
     int   arcs_listed, arcs_line;
     init_kind init; double init_lo, init_hi; unsigned long long seed; int init_line;
+    struct { int line, layer; init_kind kind; unsigned long long seed; } *linit;
+    int   n_linit, c_linit;                /* `init-layer L KIND SEED` lines */
     int   seen[32];                        /* line of each one-off key, 0 = unseen */
 } pass1;
 
 static const char *const ONEOFF[] = {
     "title", "source", "input", "loss", "rate", "decay", "batch", "steps",
     "digits", "round", "trace", "report", "arcs", "init", "final-forward",
-    "notation", "rule", "epochs", "ecf", "tolerance", NULL,
+    "notation", "rule", "epochs", "ecf", "tolerance",
+    "normalise", "dropout", "batchnorm", NULL,
 };
 
 static int oneoff_index(const char *key)
@@ -171,6 +174,7 @@ static void pass1_free(pass1 *p)
     for (int k = 0; k < p->n_in_toks; k++) free(p->in_toks[k]);
     free(p->in_toks); free(p->layers); free(p->lneurons); free(p->neuron_line);
     free(p->ex); free(p->ex_line); free(p->ex_nx); free(p->ex_ny);
+    free(p->linit);
 }
 
 static int copy_name(perr *pe, int line, char *dst, size_t size, const char *src)
@@ -376,14 +380,60 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
                 number_or_fail(pe, line, toks[3], &p->init_hi, NULL) ||
                 int_or_fail(pe, line, toks[4], 0, 2147483647L, &seed)) return -1;
             if (p->init_lo >= p->init_hi) return fail(pe, line, "init uniform needs LOW < HIGH");
-        } else if (nt == 3 && (!strcmp(toks[1], "xavier") || !strcmp(toks[1], "he"))) {
-            p->init = !strcmp(toks[1], "xavier") ? INIT_XAVIER : INIT_HE;
+        } else if (nt == 3 && (!strcmp(toks[1], "xavier") || !strcmp(toks[1], "he") ||
+                               !strcmp(toks[1], "xavier-normal"))) {
+            p->init = !strcmp(toks[1], "xavier") ? INIT_XAVIER
+                    : !strcmp(toks[1], "he") ? INIT_HE : INIT_XAVIER_NORMAL;
             if (int_or_fail(pe, line, toks[2], 0, 2147483647L, &seed)) return -1;
         } else {
-            return fail(pe, line, "expected 'init uniform LOW HIGH SEED', 'init xavier SEED' "
-                        "or 'init he SEED'");
+            return fail(pe, line, "expected 'init uniform LOW HIGH SEED', 'init xavier SEED', "
+                        "'init xavier-normal SEED' or 'init he SEED'");
         }
         p->seed = (unsigned long long)seed;
+        return 0;
+    }
+    if (!strcmp(key, "init-layer")) {     /* init-layer L xavier|xavier-normal|he SEED */
+        long layer, seed;
+        if (nt != 4) return fail(pe, line, "expected 'init-layer LAYER xavier|xavier-normal|he SEED'");
+        if (int_or_fail(pe, line, toks[1], 1, LESSON_MAX_LAYERS, &layer) ||
+            int_or_fail(pe, line, toks[3], 0, 2147483647L, &seed)) return -1;
+        init_kind k = !strcmp(toks[2], "xavier") ? INIT_XAVIER : !strcmp(toks[2], "he") ? INIT_HE
+                    : !strcmp(toks[2], "xavier-normal") ? INIT_XAVIER_NORMAL : INIT_NONE;
+        if (k == INIT_NONE)
+            return fail(pe, line, "unknown initialisation '%s' (known: xavier, xavier-normal, he)", toks[2]);
+        for (int m = 0; m < p->n_linit; m++)
+            if (p->linit[m].layer == layer)
+                return fail(pe, line, "layer %ld already has an 'init-layer' (line %d)", layer, p->linit[m].line);
+        struct { int line, layer; init_kind kind; unsigned long long seed; } li =
+            {line, (int)layer, k, (unsigned long long)seed};
+        return push((void **)&p->linit, &p->n_linit, &p->c_linit, &li, sizeof li)
+               ? fail(pe, line, "out of memory") : 0;
+    }
+    if (!strcmp(key, "normalise")) {
+        if (nt != 2 || (strcmp(toks[1], "zscore") && strcmp(toks[1], "minmax")))
+            return fail(pe, line, "'normalise' takes zscore or minmax");
+        l->normalise = !strcmp(toks[1], "zscore") ? LESSON_NORM_ZSCORE : LESSON_NORM_MINMAX;
+        return 0;
+    }
+    if (!strcmp(key, "dropout")) {        /* dropout LAYER P SEED */
+        long layer, seed;
+        if (nt != 4) return fail(pe, line, "expected 'dropout LAYER P SEED' (P the probability of a drop)");
+        if (int_or_fail(pe, line, toks[1], 1, LESSON_MAX_LAYERS, &layer) ||
+            number_or_fail(pe, line, toks[2], &d, NULL) ||
+            int_or_fail(pe, line, toks[3], 0, 2147483647L, &seed)) return -1;
+        if (!(d >= 0 && d < 1)) return fail(pe, line, "dropout probability must be at least 0 and below 1");
+        l->dropout_layer = (int)layer;
+        l->dropout_p = d;
+        l->dropout_seed = (unsigned long long)seed;
+        return 0;
+    }
+    if (!strcmp(key, "batchnorm")) {      /* batchnorm LAYER GAMMA BETA */
+        long layer;
+        if (nt != 4) return fail(pe, line, "expected 'batchnorm LAYER GAMMA BETA'");
+        if (int_or_fail(pe, line, toks[1], 1, LESSON_MAX_LAYERS, &layer) ||
+            number_or_fail(pe, line, toks[2], &l->bn_gamma, NULL) ||
+            number_or_fail(pe, line, toks[3], &l->bn_beta, NULL)) return -1;
+        l->bn_layer = (int)layer;
         return 0;
     }
     if (!strcmp(key, "example")) {
@@ -776,11 +826,26 @@ static int build_network(perr *pe, lesson *l, pass1 *p)
     }
     free(fill);
 
-    /* weights: given, or drawn by `init` */
+    /* weights: given, or drawn by `init-layer` (its own seeded stream per
+     * layer) or by `init` (one stream over all arcs, in arc order) */
+    uint64_t lrng[LESSON_MAX_LAYERS + 1];
+    int linit_of[LESSON_MAX_LAYERS + 1];
+    for (int ly = 0; ly <= LESSON_MAX_LAYERS; ly++) linit_of[ly] = -1;
+    for (int m = 0; m < p->n_linit; m++) {
+        if (p->linit[m].layer > l->n_layers) {
+            free(arcs);
+            return fail(pe, p->linit[m].line, "init-layer %d: the network has %d layer%s",
+                        p->linit[m].layer, l->n_layers, l->n_layers == 1 ? "" : "s");
+        }
+        linit_of[p->linit[m].layer] = m;
+        lrng[p->linit[m].layer] = p->linit[m].seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+    }
     for (int a = 0; a < n; a++) {
         if (arcs[a].has_w) continue;
-        int i = l->arcs[a].i, j = l->arcs[a].j;
-        if (p->init == INIT_NONE) {
+        int i = l->arcs[a].i, j = l->arcs[a].j, m = linit_of[l->layer_of[j]];
+        init_kind kind = m >= 0 ? p->linit[m].kind : p->init;
+        uint64_t *r = m >= 0 ? &lrng[l->layer_of[j]] : &rng;
+        if (kind == INIT_NONE) {
             free(arcs);
             return fail(pe, 0, "missing weight w_%d,%d (every arc needs 'weight w_%d,%d = VALUE', "
                         "or an 'init' line)", i, j, i, j);
@@ -789,14 +854,16 @@ static int build_network(perr *pe, lesson *l, pass1 *p)
         double fan_out = l->arc_out[j + 1] - l->arc_out[j];
         if (fan_in < 1) fan_in = 1;
         if (fan_out < 1) fan_out = 1;
-        if (p->init == INIT_UNIFORM)
-            l->arcs[a].w = p->init_lo + (p->init_hi - p->init_lo) * rng_uniform(&rng);
+        if (kind == INIT_UNIFORM)
+            l->arcs[a].w = p->init_lo + (p->init_hi - p->init_lo) * rng_uniform(r);
         else if (i == 0)
             l->arcs[a].w = 0.0;                                 /* Xavier/He: biases start at 0 */
-        else if (p->init == INIT_XAVIER)                        /* U(+-sqrt(6/(fan_in+fan_out))) */
-            l->arcs[a].w = sqrt(6.0 / (fan_in + fan_out)) * (2.0 * rng_uniform(&rng) - 1.0);
+        else if (kind == INIT_XAVIER)                           /* U(+-sqrt(6/(fan_in+fan_out))) */
+            l->arcs[a].w = sqrt(6.0 / (fan_in + fan_out)) * (2.0 * rng_uniform(r) - 1.0);
+        else if (kind == INIT_XAVIER_NORMAL)                    /* 000: randn * sqrt(1/n_{l-1}) */
+            l->arcs[a].w = sqrt(1.0 / fan_in) * rng_normal(r);
         else                                                    /* He: N(0, 2/fan_in) */
-            l->arcs[a].w = sqrt(2.0 / fan_in) * rng_normal(&rng);
+            l->arcs[a].w = sqrt(2.0 / fan_in) * rng_normal(r);
     }
     free(arcs);
 
@@ -822,6 +889,33 @@ static int build_network(perr *pe, lesson *l, pass1 *p)
         if ((a = lesson_arc_index(l, i, j)) < 0)
             return fail(pe, p->freezes[k].line, "freeze: no arc w_%d,%d", i, j);
         l->arcs[a].frozen = 1;
+    }
+    return 0;
+}
+
+/* normalise, dropout and batchnorm against the network and the set-up. */
+static int check_extras(perr *pe, lesson *l, pass1 *p)
+{
+    int ln = p->seen[oneoff_index("normalise")], ld = p->seen[oneoff_index("dropout")];
+    int lb = p->seen[oneoff_index("batchnorm")];
+    if (ln && l->n_examples < 2)
+        return fail(pe, ln, "'normalise' needs at least 2 examples (it normalises over them)");
+    if ((ln || ld) && l->rule == RULE_PERCEPTRON)
+        return fail(pe, ln ? ln : ld, "'%s' is not available with 'rule perceptron'", ln ? "normalise" : "dropout");
+    if (ld && l->dropout_layer >= l->n_layers)
+        return fail(pe, ld, "dropout layer %d: only a hidden layer (1 to %d) can drop neurons",
+                    l->dropout_layer, l->n_layers - 1);
+    if (lb) {
+        if (l->bn_layer > l->n_layers)
+            return fail(pe, lb, "batchnorm layer %d: the network has %d layer%s", l->bn_layer,
+                        l->n_layers, l->n_layers == 1 ? "" : "s");
+        if (l->layers[l->bn_layer - 1].act.kind == ACT_SOFTMAX)
+            return fail(pe, lb, "batchnorm of a softmax layer is not supported");
+        if (l->steps > 0)
+            return fail(pe, lb, "batchnorm is forward-only here: use 'steps 0' (no training through it)");
+        if (l->n_examples < 2)
+            return fail(pe, lb, "batchnorm needs a mini-batch of at least 2 examples");
+        if (ld) return fail(pe, lb, "batchnorm and dropout in one lesson are not supported");
     }
     return 0;
 }
@@ -873,6 +967,7 @@ static int check_setup(perr *pe, lesson *l, pass1 *p)
         return fail(pe, p->seen[oneoff_index("epochs")], "'epochs' is for 'rule perceptron'; use 'steps'");
     }
     if (!p->seen[oneoff_index("steps")]) l->steps = p->seen[oneoff_index("rate")] ? 1 : 0;
+    if (check_extras(pe, l, p)) return -1;
     if (l->steps > 0) {
         if (!with_y) return fail(pe, p->seen[oneoff_index("steps")], "the lesson trains (steps %d) but its examples have no targets ('-> y')", l->steps);
         if (!p->seen[oneoff_index("rate")]) return fail(pe, 0, "missing 'rate' line (the lesson trains)");
@@ -967,6 +1062,20 @@ void lesson_free(lesson *l)
     free(l->ex_x); free(l->ex_y); free(l->expects);
     free(l->ask); free(l->points);
     free(l);
+}
+
+/* splitmix64 over (seed, t, b, j): one independent draw per mask entry. */
+int lesson_dropout_keep(const lesson *l, int t, int b, int j)
+{
+    uint64_t z = l->dropout_seed * 0x9E3779B97F4A7C15ULL + (uint64_t)(uint32_t)t * 0xD1B54A32D192ED03ULL +
+                 (uint64_t)(uint32_t)b * 0xAEF17502108EF2D9ULL + (uint64_t)(uint32_t)j * 0x94D049BB133111EBULL;
+    for (int k = 0; k < 2; k++) {
+        z += 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+    }
+    return (double)(z >> 11) * 0x1.0p-53 >= l->dropout_p;
 }
 
 static const char *const NOTATIONS[NOTATION_COUNT] = {"va", "layer", "netout", "bar"};

@@ -53,7 +53,9 @@ typedef struct {
                              digits (value/decimals unused); "" otherwise */
 } lesson_expect;
 
-typedef enum { INIT_NONE, INIT_UNIFORM, INIT_XAVIER, INIT_HE } init_kind;
+typedef enum { INIT_NONE, INIT_UNIFORM, INIT_XAVIER, INIT_HE,
+               INIT_XAVIER_NORMAL   /* added: lecture 000's randn * sqrt(1/n_{l-1}) */
+} init_kind;
 
 typedef struct {
     char   pattern[64];   /* a quantity name or a glob over canonical names */
@@ -110,7 +112,24 @@ typedef struct lesson {
     double tolerance;            /* `tolerance X`: absolute; 0 = half a unit of digits */
     lesson_points *points;       /* `points PATTERN = W`, in file order */
     int    n_points;
+
+    /* preprocessing and regularisation (001 07-5, 000); added, keep at the end */
+    int    normalise;            /* `normalise`: LESSON_NORM_* over all examples */
+    int    dropout_layer;        /* `dropout L P SEED`: 1-based hidden layer, 0 = none */
+    double dropout_p;            /* probability that a neuron of that layer is dropped */
+    unsigned long long dropout_seed;
+    int    bn_layer;             /* `batchnorm L GAMMA BETA`: 1-based layer, 0 = none */
+    double bn_gamma, bn_beta;
 } lesson;
+
+/* Input normalisation of lesson.normalise (lecture 000, "Normalizing Input"). */
+enum { LESSON_NORM_NONE, LESSON_NORM_ZSCORE, LESSON_NORM_MINMAX };
+
+/* Dropout mask of neuron j for iteration t and example b (0-based inside
+ * the batch): 1 = kept, 0 = dropped, drawn from the lesson's seed with
+ * probability dropout_p of a drop. A pure function of its arguments, so a
+ * gradient check sees the same (fixed) mask as the training step. */
+int lesson_dropout_keep(const lesson *l, int t, int b, int j);
 
 /* Carried-forward credit of lesson.ecf. */
 enum { LESSON_ECF_UNSET, LESSON_ECF_FULL, LESSON_ECF_HALF, LESSON_ECF_NONE };

@@ -65,6 +65,8 @@ int names_canonical(const lesson *l, const char *name, char *out, size_t size)
         {"in_", "in_"}, {"a_", "a_"}, {"x_", "x_"}, {"y_", "y_"}, {"delta_", "delta_"},
         {"Delta_", "delta_"}, {"err_", "err_"}, {"mu_", "mu_"}, {"var_", "var_"}, {"m_", "m_"},
         {"net_", "in_"}, {"out_", "a_"},            /* 002's net/out notation */
+        {"sd_", "sd_"}, {"min_", "min_"}, {"max_", "max_"}, {"xn_", "xn_"},   /* normalisation, */
+        {"ahat_", "ahat_"}, {"r_", "r_"}, {"ad_", "ad_"},                     /* batch norm, dropout */
     };
     if ((blen == 1 && name[0] == 'J') || (blen == 7 && !strncmp(name, "E_total", 7))) {
         snprintf(base, sizeof base, "J");
@@ -81,6 +83,9 @@ int names_canonical(const lesson *l, const char *name, char *out, size_t size)
     } else if (blen > 7 && !strncmp(name, "g'(in_", 6) && name[blen - 1] == ')') {
         if ((j = neuron(l, name + 6, blen - 7)) < 0) return -1;
         snprintf(base, sizeof base, "g'(in_%d)", j);
+    } else if (blen > 8 && !strncmp(name, "ad'(in_", 7) && name[blen - 1] == ')') {   /* dropout */
+        if ((j = neuron(l, name + 7, blen - 8)) < 0) return -1;
+        snprintf(base, sizeof base, "ad'(in_%d)", j);
     } else {
         size_t k, pl = 0;
         for (k = 0; k < sizeof PRE / sizeof PRE[0]; k++) {

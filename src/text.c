@@ -147,7 +147,7 @@ static void weight_base(const lesson *l, int n, int i, int j, char *buf, size_t 
 int text_qname(const lesson *l, int notation, const quantity *q, char *buf, size_t size)
 {
     if (!l || notation <= NOTATION_VA || notation >= NOTATION_COUNT || q->kind == Q_MEAN ||
-        q->kind == Q_VAR || q->kind == Q_MASK || q->j > l->max_id)
+        q->kind == Q_VAR || q->kind == Q_MASK || q->kind >= Q_SD || q->j > l->max_id)
         return trace_name(q, buf, size);
     char base[160], lab[LESSON_NAME_MAX + 8], w[96];
     int ly, pos = q->j >= 0 ? layer_pos(l, q->j, &ly) : (ly = 0);
@@ -237,14 +237,23 @@ static void sb_op(const nctx *c, strbuf *b, const trace *tr, const quantity *q, 
 }
 
 /* Expand an activation template: %s the argument, %a the activation, %p the
- * parameter. */
+ * parameter. An argument the template already puts alone inside parentheses,
+ * as in "step(%s)", is not parenthesised again when negative: step(-1). */
 static void sb_template(const nctx *nc, strbuf *b, const char *tpl, const trace *tr, const quantity *q,
                         const double *vals, size_t arg, size_t act, int digits)
 {
     for (const char *c = tpl; *c; c++) {
         if (c[0] == '%' && (c[1] == 's' || c[1] == 'a' || c[1] == 'p')) {
-            if (c[1] == 'p') sb_num(b, q->spec.act.param, digits);
-            else sb_op(nc, b, tr, q, vals, c[1] == 's' ? arg : act, digits);
+            int alone = c > tpl && c[-1] == '(' && c[2] == ')';
+            if (c[1] == 'p') {
+                sb_num(b, q->spec.act.param, digits);
+            } else if (vals && alone) {
+                char n[64];
+                text_num(vals[c[1] == 's' ? arg : act], digits, n, sizeof n);
+                sb_printf(b, "%s", n);
+            } else {
+                sb_op(nc, b, tr, q, vals, c[1] == 's' ? arg : act, digits);
+            }
             c++;
         } else {
             sb_printf(b, "%c", *c);
@@ -362,8 +371,8 @@ void text_formula_n(strbuf *b, const trace *tr, const quantity *q, const double 
         sb_printf(b, "*("); sb_op(c, b, tr, q, v, 1, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 2, d);
         sb_printf(b, ")*"); sb_op(c, b, tr, q, v, 3, d);
         return;
-    case OP_STEPSUM:
-        sb_printf(b, "step("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, ")");
+    case OP_STEPSUM:                      /* the argument alone in parentheses: step(-1) */
+        sb_template(c, b, "step(%s)", tr, q, v, 0, 0, d);
         return;
     case OP_SCALE:
         sb_num(b, q->spec.p1, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, 0, d);
@@ -386,6 +395,18 @@ void text_formula_n(strbuf *b, const trace *tr, const quantity *q, const double 
             if (k) sb_printf(b, ", ");
             sb_op(c, b, tr, q, v, k, d);
         }
+        return;
+    case OP_SQRT:
+        sb_printf(b, "sqrt("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, ")");
+        return;
+    case OP_MIN:
+    case OP_MAX:
+        sb_printf(b, q->spec.op == OP_MIN ? "min(" : "max(");
+        for (size_t k = 0; k < n; k++) {
+            if (k) sb_printf(b, ", ");
+            sb_op(c, b, tr, q, v, k, d);
+        }
+        sb_printf(b, ")");
         return;
     default:
         sb_printf(b, "?");
@@ -542,7 +563,7 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
         return -1;
     int last_t = -1, last_e = -1;
     q_pass last_pass = PASS_COUNT;
-    int last_given = -1;
+    int last_given = -1, norm_shown = 0;
     for (size_t id = 0; id < tr->n && rc == 0; id++) {
         const quantity *q = &tr->q[id];
         if (!(o->passes & (1u << q->pass))) continue;
@@ -555,6 +576,13 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
             last_e = -1;
             last_t = given ? -1 : q->t;
             last_given = given ? q->t : -1;
+        }
+        if (given && q->t == 0 && q->kind == Q_INPUT && !norm_shown) {   /* `normalise` */
+            sb_printf(&b, "input normalisation (%s over the %d examples)",
+                      l->normalise == LESSON_NORM_MINMAX ? "min-max" : "z-score", l->n_examples);
+            rc = emit(out, o, " ", &b);
+            norm_shown = 1;
+            if (rc) break;
         }
         if (!given && (q->pass != last_pass || q->e != last_e)) {
             sb_printf(&b, "%s", trace_pass_name(q->pass));

@@ -82,6 +82,7 @@ void trace_truncate(trace *tr, size_t n)
 static const char *const KIND_NAMES[Q_KIND_COUNT] = {
     "input", "bias", "target", "weight", "in", "act", "deriv", "err", "loss",
     "delta", "grad", "update", "mean", "var", "mask",
+    "sd", "min", "max", "xnorm", "bn", "keep", "drop", "dderiv",
 };
 static const char *const PASS_NAMES[PASS_COUNT] = {
     "given", "forward", "loss", "backward", "gradients", "update",
@@ -110,6 +111,14 @@ int trace_name(const quantity *q, char *buf, size_t size)
     case Q_MEAN:   snprintf(base, sizeof base, "mu_%d", q->j); break;
     case Q_VAR:    snprintf(base, sizeof base, "var_%d", q->j); break;
     case Q_MASK:   snprintf(base, sizeof base, "m_%d", q->j); break;
+    case Q_SD:     snprintf(base, sizeof base, "sd_%d", q->j); break;
+    case Q_MIN:    snprintf(base, sizeof base, "min_%d", q->j); break;
+    case Q_MAX:    snprintf(base, sizeof base, "max_%d", q->j); break;
+    case Q_XNORM:  snprintf(base, sizeof base, "xn_%d", q->j); break;
+    case Q_BN:     snprintf(base, sizeof base, "ahat_%d", q->j); break;
+    case Q_KEEP:   snprintf(base, sizeof base, "r_%d", q->j); break;
+    case Q_DROP:   snprintf(base, sizeof base, "ad_%d", q->j); break;
+    case Q_DDERIV: snprintf(base, sizeof base, "ad'(in_%d)", q->j); break;
     default:       snprintf(base, sizeof base, "?"); break;
     }
     char tpart[24] = "", epart[24] = "";

@@ -23,7 +23,10 @@
 
 typedef enum {
     Q_INPUT, Q_BIAS, Q_TARGET, Q_WEIGHT, Q_IN, Q_ACT, Q_DERIV, Q_ERR, Q_LOSS,
-    Q_DELTA, Q_GRAD, Q_UPDATE, Q_MEAN, Q_VAR, Q_MASK, Q_KIND_COUNT
+    Q_DELTA, Q_GRAD, Q_UPDATE, Q_MEAN, Q_VAR, Q_MASK,
+    /* added (keep at the end): input normalisation, batch norm, dropout */
+    Q_SD, Q_MIN, Q_MAX, Q_XNORM, Q_BN, Q_KEEP, Q_DROP, Q_DDERIV,
+    Q_KIND_COUNT
 } q_kind;
 
 typedef enum {
