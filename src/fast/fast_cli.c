@@ -530,7 +530,12 @@ int fast_mnist_main(int argc, char **argv)
     }
     if (o.xlsx) {
         fast_report r = {0};
-        r.layers = o.load ? o.load : o.layers;
+        char shape[16 * (FAST_MAX_LAYERS + 1)];
+        size_t used = 0;
+        for (int l = 0; l < n_sizes && used < sizeof shape; l++)
+            used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%d", l ? "-" : "",
+                                     sizes[l]);
+        r.layers = shape;
         r.act = act_name(act);
         r.loss = loss == FAST_LOSS_SSE ? "sse" : "softmax-ce";
         r.data = o.data;
