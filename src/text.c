@@ -223,7 +223,8 @@ static void sb_opname(const nctx *c, strbuf *b, const trace *tr, uint32_t id)
         if (u && u[2] != '0') memmove(u + 2, "0", 1);
     } else {
         text_qname(c ? c->l : NULL, notation, o, n, sizeof n);
-        if (notation == NOTATION_VA && o->kind == Q_INPUT) n[0] = 'a';
+        if (notation == NOTATION_VA && o->kind == Q_INPUT && o->pass != PASS_GIVEN) n[0] = 'a';
+        /* (a given x_j[e] is read only by the input normalisation: it stays x) */
     }
     sb_printf(b, "%s", n);
 }
