@@ -12,9 +12,9 @@ DATA=${DATA:-data/mnist}
 EPOCHS=${EPOCHS:-7}
 GFLOP=24.74
 # The configuration of the table (the defaults of `nntrace mnist`, spelled out).
-CFG="--layers 784-128-10 --batch 64 --rate 0.05 --momentum 0.9 --seed 1"
+CFG="--layers 784-128-10 --batch 64 --rate 0.1 --anneal 0.7 --momentum 0.9 --seed 1"
 # The configuration the README names for >= 98.0 % test accuracy.
-CFG98=${CFG98:-"--layers 784-512-10 --batch 64 --rate 0.05 --momentum 0.9 --epochs 8 --seed 1"}
+CFG98=${CFG98:-"--layers 784-512-10 --batch 64 --rate 0.1 --anneal 0.75 --momentum 0.9 --epochs 8 --seed 1"}
 
 [ -x "$BIN" ] || { echo "bench: $BIN not built (make)" >&2; exit 2; }
 [ -f "$DATA/train-images-idx3-ubyte" ] || [ -f "$DATA/train-images-idx3-ubyte.gz" ] ||
@@ -31,7 +31,7 @@ echo "nntrace fast path benchmark: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores," \
      "$(grep -o -m1 'avx512f' /proc/cpuinfo >/dev/null && echo AVX-512 || echo no AVX-512)," \
      "$(${CC:-gcc} --version | head -1)"
-echo "network: 784-128-10 relu softmax-ce, batch 64, SGD with momentum 0.9, $EPOCHS epochs per run"
+echo "network: 784-128-10 relu softmax-ce, batch 64, SGD with momentum 0.9 (the defaults), $EPOCHS epochs per run"
 echo "command: $BIN mnist $CFG --epochs $EPOCHS --threads T --json"
 echo
 
@@ -53,8 +53,8 @@ for T in 1 2; do
   eval "ACC5_$T=$acc5; RSS_$T=$rss"
 done
 echo
-awk -v a="$ACC5_2" 'BEGIN { printf "test accuracy after 5 epochs (2 threads): %.2f%% (target >= 97.50%%: %s)\n", 100*a, a >= 0.975 ? "met" : "MISSED" }'
-awk -v r="$RSS_2" 'BEGIN { printf "peak resident memory of a full run: %.1f MB (target <= 128 MB: %s)\n", r, r <= 128 ? "met" : "MISSED" }'
+awk -v a="$ACC5_2" 'BEGIN { printf "test accuracy after 5 epochs (2 threads): %.2f%% (target >= 97.50%%: %s)\n", 100*a, (a >= 0.975) ? "met" : "MISSED" }'
+awk -v r="$RSS_2" 'BEGIN { printf "peak resident memory of a full run: %.1f MB (target <= 128 MB: %s)\n", r, (r <= 128) ? "met" : "MISSED" }'
 awk -v a="$ACC5_2" 'BEGIN { exit !(a >= 0.975) }' || fail=1
 
 "$BIN" mnist $CFG98 --data "$DATA" --threads 2 --json > "$TMP/run98.json"
