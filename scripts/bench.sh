@@ -33,6 +33,10 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ */
      "$(${CC:-gcc} --version | head -1)"
 echo "network: 784-128-10 relu softmax-ce, batch 64, SGD with momentum 0.9 (the defaults), $EPOCHS epochs per run"
 echo "command: $BIN mnist $CFG --epochs $EPOCHS --threads T --json"
+load=$(cut -d' ' -f1 /proc/loadavg)
+echo "load average at start: $load"
+awk -v l="$load" 'BEGIN { exit !(l > 0.5) }' &&
+  echo "WARNING: the machine is busy (load $load on $(nproc) cores): OpenMP barriers stall when another process holds a core, so these numbers understate the fast path"
 echo
 
 printf '%-8s %12s %11s %9s %15s %12s %10s  %s\n' threads "median s" samples/s GFLOP/s "% of FMA peak" "peak RSS MB" target verdict
