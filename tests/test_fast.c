@@ -10,17 +10,9 @@
  * and 2 threads. Then determinism, the model file, training on synthetic
  * data, and the CLI on a synthetic IDX folder written here. No timing.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"   /* cmocka and assert_close (STYLE rule 13) */
 
-#include <math.h>
 #include <omp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -31,16 +23,6 @@
 #include "fast/fast_train.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-static void assert_close_at(double actual, double expected, double atol, double rtol,
-                            const char *what, const char *file, int line)
-{
-    double diff = fabs(actual - expected);
-    if (!(diff <= atol + rtol * fabs(expected)))
-        fail_msg("%s:%d: %s: %.17g != %.17g (diff %.3g, atol %g, rtol %g)", file, line, what,
-                 actual, expected, diff, atol, rtol);
-}
-#define assert_close(a, e, atol, rtol) assert_close_at((a), (e), (atol), (rtol), #a, __FILE__, __LINE__)
 
 static uint64_t test_rng = 42;
 static double urand(void) { return (double)(fast_rng_next(&test_rng) >> 11) / 9007199254740992.0; }
