@@ -207,6 +207,17 @@ int xlsx_formula(strbuf *b, const op_spec *s, unsigned notes, const char *const 
         for (size_t k = 0; k + 1 < n; k++) sb_printf(b, "%s(%s-%s)^2", k ? "+" : "", r[k], r[n - 1]);
         sb_printf(b, ")/%zu", n - 1);
         return 0;
+    case OP_SQRT:                                  /* sd_j = sqrt(var_j) */
+        if (n != 1) return -1;
+        sb_printf(b, "SQRT(%s)", r[0]);
+        return 0;
+    case OP_MIN:
+    case OP_MAX:                                   /* min_j / max_j over the examples */
+        if (n == 0) return -1;
+        sb_printf(b, "%s(", s->op == OP_MIN ? "MIN" : "MAX");
+        for (size_t k = 0; k < n; k++) sb_printf(b, "%s%s", k ? "," : "", r[k]);
+        sb_printf(b, ")");
+        return 0;
     default:                                       /* OP_CONST has no formula */
         return -1;
     }
