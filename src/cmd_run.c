@@ -261,8 +261,12 @@ int cmd_gradcheck(int argc, char **argv)
     if (!path) { fprintf(stderr, "nntrace gradcheck: which lesson?\n"); return EXIT_USAGE; }
     lesson *l = cli_lesson(path);
     if (!l) return EXIT_USAGE;
-    if (!l->ex_y) {
-        fprintf(stderr, "%s: the examples have no targets, so there is no loss to differentiate\n", path);
+    const char *why = !l->ex_y ? "the examples have no targets, so there is no loss to differentiate"
+                    : l->rule == RULE_PERCEPTRON ? "the perceptron rule uses no gradient"
+                    : l->bn_layer ? "batch-normalisation lessons are forward only"
+                    : NULL;
+    if (why) {
+        fprintf(stderr, "%s: nothing to check: %s\n", path, why);
         lesson_free(l);
         return EXIT_USAGE;
     }

@@ -164,6 +164,10 @@ static void test_gradcheck_and_list(void **state)
     assert_int_equal(nt(out, sizeof out, "gradcheck lessons/sauppe-sgd-step.lesson"), 0);
     assert_non_null(strstr(out, "max relative error"));
     assert_int_equal(nt(out, sizeof out, "gradcheck lessons/sauppe-forward.lesson"), 2);  /* no targets */
+    assert_non_null(strstr(out, "nothing to check: the examples have no targets"));
+    assert_int_equal(nt(out, sizeof out, "gradcheck lessons/perceptron-and.lesson"), 2);
+    assert_non_null(strstr(out, "nothing to check: the perceptron rule uses no gradient"));
+    assert_int_equal(nt(out, sizeof out, "gradcheck lessons/mazur-2-2-2.lesson"), 0);
     assert_int_equal(nt(out, sizeof out, "list"), 0);
     assert_non_null(strstr(out, "sauppe-forward"));
     assert_non_null(strstr(out, "CS 457/557 Lecture 07-2a"));
