@@ -368,15 +368,16 @@ void grade_report_free(grade_report *rep)
     memset(rep, 0, sizeof *rep);
 }
 
-/* "name = symbolic = numbers = value" with the sheet's numbers substituted. */
-static void derivation(char *out, size_t size, const trace *tr, const judge_sheet *sheet, size_t id,
-                       double value, int digits)
+/* "name = symbolic = numbers = value" with the sheet's numbers substituted.
+ * Returns 0, or -1 out of memory. */
+static int derivation(char *out, size_t size, const trace *tr, const judge_sheet *sheet, size_t id,
+                      double value, int digits)
 {
     const quantity *q = &tr->q[id];
     out[0] = '\0';
-    if (q->spec.op == OP_CONST) return;
+    if (q->spec.op == OP_CONST) return 0;
     double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
-    if (!vals) return;
+    if (!vals) return -1;
     strbuf b = {0};
     char name[96], num[64];
     trace_name(q, name, sizeof name);
@@ -388,11 +389,13 @@ static void derivation(char *out, size_t size, const trace *tr, const judge_shee
     text_num(value, digits, num, sizeof num);
     sb_printf(&b, " = %s", num);
     if (vals != stack) free(vals);
-    if (!b.failed && b.s) {
+    int rc = b.failed || !b.s ? -1 : 0;
+    if (rc == 0) {
         if (b.len < size) memcpy(out, b.s, b.len + 1);
         else { memcpy(out, b.s, size - 4); memcpy(out + size - 4, "...", 4); }
     }
     sb_free(&b);
+    return rc;
 }
 
 void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand)
@@ -434,9 +437,13 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
         rep->score += it->score;
         rep->count[v]++;
         if (v == JUDGE_WRONG && rep->first_mistake < 0) rep->first_mistake = (long)k;
-        if (v != JUDGE_CORRECT)
+        if (v != JUDGE_CORRECT &&
             derivation(it->derivation, sizeof it->derivation, tr, sheet, id,
-                       isnan(it->res.ecf) ? it->res.truth : it->res.ecf, o->digits);
+                       isnan(it->res.ecf) ? it->res.truth : it->res.ecf, o->digits)) {
+            judge_sheet_free(sheet);
+            grade_report_free(rep);
+            return -1;
+        }
     }
     judge_sheet_free(sheet);
     return 0;

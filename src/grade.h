@@ -87,7 +87,7 @@ int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, const 
  * A sheet
  * ---------------------------------------------------------------------- */
 
-typedef struct { long line; char msg[200]; } grade_problem;
+typedef struct { long line; char msg[256]; } grade_problem;
 
 typedef struct {
     long    *line;        /* [plan n] line of the answer, 0 = none */

@@ -200,7 +200,7 @@ static int int_list(perr *pe, int line, char **toks, int nt, int **out, int *n, 
     *out = malloc((size_t)(nt - 1) * sizeof **out);
     if (!*out) return fail(pe, line, "out of memory");
     for (int k = 1; k < nt; k++) {
-        long v;
+        long v = 0;
         if (int_or_fail(pe, line, toks[k], lo, hi, &v)) return -1;
         (*out)[k - 1] = (int)v;
     }
@@ -217,7 +217,7 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
             return fail(pe, line, "duplicate '%s' (first given on line %d)", key, p->seen[once]);
         p->seen[once] = line;
     }
-    long v;
+    long v = 0;
     double d;
     raw r = {0};
     r.line = line;
@@ -705,7 +705,7 @@ static int build_network(perr *pe, lesson *l, pass1 *p)
     /* neuron ids */
     int max_id = 0;
     for (int k = 0; k < p->n_lneurons; k++) if (p->lneurons[k] > max_id) max_id = p->lneurons[k];
-    long v;
+    long v = 0;
     for (int k = 0; k < p->n_in_toks; k++) {
         if (int_or_fail(pe, p->in_line, p->in_toks[k], 0, LESSON_MAX_ID, &v)) return -1;
         if (v > max_id) max_id = (int)v;

@@ -12,9 +12,15 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <unistd.h>
+
 #include "engine.h"
+#include "grade.h"
 #include "lesson.h"
+#include "names.h"
 #include "text.h"
+#include "xlsx.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
@@ -25,6 +31,12 @@ void *__wrap_realloc(void *p, size_t n);
 
 static long countdown;   /* fail the allocation when it reaches 0; <0 never */
 static long count;       /* allocations seen */
+
+/* The test's own bookkeeping (slurp, opendir) is not nntrace's: pause. */
+static long paused_countdown, paused_count;
+static void countdown_pause(void) { paused_countdown = countdown; paused_count = count; countdown = -1; }
+static void countdown_resume(void) { countdown = paused_countdown; count = paused_count; }
+
 
 static int should_fail(void)
 {
@@ -97,6 +109,100 @@ static void every_failure_point(const char *what, int (*pipeline)(const char *, 
                   what, total, reported);
 }
 
+/* Write lecture 002's workbook (the arg is the lesson) to a scratch
+ * directory; *out gets the file's bytes as hex-free text: its length and a
+ * checksum, enough to tell "the same file" apart. On failure the directory
+ * must hold no file at all (atomic output). */
+static int xlsx_pipeline(const char *path, char **out)
+{
+    char err[1024], dir[] = "/tmp/nntrace-oom-XXXXXX", file[64];
+    *out = NULL;
+    countdown_pause();
+    assert_non_null(mkdtemp(dir));
+    countdown_resume();
+    snprintf(file, sizeof file, "%s/w.xlsx", dir);
+    lesson *l = lesson_load(path, err, sizeof err);
+    int rc = 1;
+    if (l) {
+        engine_opts o = {ENGINE_ROUND_LESSON, 0};
+        engine_result r;
+        if (engine_run(l, &o, &r, err, sizeof err) == 0) {
+            xlsx_opts xo = {-1, NULL, 0, 1700000000};
+            xlsx_status st = xlsx_write(file, l, &r, &xo, NULL, err, sizeof err);
+            if (st == XLSX_OK) rc = 0;
+            else if (!err[0]) fail_msg("xlsx_write failed (%s) without a message", xlsx_strerror(st));
+            engine_result_free(&r);
+        }
+        lesson_free(l);
+    }
+    countdown_pause();
+    size_t len = 0;
+    char *bytes = slurp(file, &len);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));) entries += e->d_name[0] != '.' || strlen(e->d_name) > 2;
+    closedir(d);
+    if (rc && entries) fail_msg("a failed xlsx write left %d file(s) in %s", entries, dir);
+    if (rc == 0) {
+        unsigned long h = 5381;
+        for (size_t k = 0; k < len; k++) h = h * 33 + (unsigned char)bytes[k];
+        *out = malloc(64);
+        snprintf(*out, 64, "%zu bytes, hash %lx", len, h);
+    }
+    free(bytes);
+    if (bytes) unlink(file);
+    rmdir(dir);
+    countdown_resume();
+    return rc;
+}
+
+/* Grade a hand-made sheet with a slip carried forward (07-2a) and render
+ * every report. */
+static int grade_pipeline(const char *sheet, char **out)
+{
+    char err[1024], *text = NULL;
+    size_t len;
+    int rc = 1;
+    *out = NULL;
+    lesson *l = lesson_load("lessons/sauppe-sgd-step.lesson", err, sizeof err);
+    if (!l) return 1;
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_result r;
+    if (engine_run(l, &eo, &r, err, sizeof err)) { lesson_free(l); return 1; }
+    names_index *ix = names_index_new(r.tr);
+    grade_plan plan;
+    if (ix && grade_plan_lesson(&plan, l, r.tr, ix, NULL, 0, err, sizeof err) == 0) {
+        grade_opts go;
+        grade_opts_lesson(&go, l, r.tr);
+        char why[256];
+        if (grade_read_file(sheet, &text, &len, why, sizeof why) == 0) {
+            grade_answers ans;
+            if (grade_parse_answers(&ans, text, len, l, ix, &plan) == 0) {
+                grade_report rep;
+                if (grade_sheet(&rep, r.tr, &plan, &ans, &go) == 0) {
+                    strbuf b = {0};
+                    grade_text(&b, l, "sheet", r.tr, &plan, &ans, &rep, &go, 0);
+                    grade_gradescope(&b, l, "sheet", r.tr, &plan, &ans, &rep, &go);
+                    grade_json(&b, "sheet", &plan, &ans, &rep, &go);
+                    grade_csv_header(&b, &plan);
+                    grade_csv_row(&b, "sheet", &plan, &ans, &rep);
+                    if (!b.failed) { *out = b.s; b.s = NULL; rc = 0; }
+                    sb_free(&b);
+                    grade_report_free(&rep);
+                }
+                grade_answers_free(&ans);
+            }
+            free(text);
+        }
+        grade_plan_free(&plan);
+    }
+    names_index_free(ix);
+    engine_result_free(&r);
+    lesson_free(l);
+    return rc;
+}
+
 static void test_lesson_run_sgd(void **state)
 {
     (void)state;
@@ -109,11 +215,26 @@ static void test_lesson_run_forward(void **state)
     every_failure_point("run sauppe-forward", lesson_pipeline, "lessons/sauppe-forward.lesson");
 }
 
+static void test_xlsx_export(void **state)
+{
+    (void)state;
+    every_failure_point("xlsx mazur-2-2-2", xlsx_pipeline, "lessons/mazur-2-2-2.lesson");
+}
+
+static void test_grading(void **state)
+{
+    (void)state;
+    every_failure_point("check sauppe-sgd-step slip", grade_pipeline,
+                        "tests/grade/sauppe-sgd-step/slip-and-mistake.txt");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lesson_run_sgd),
         cmocka_unit_test(test_lesson_run_forward),
+        cmocka_unit_test(test_xlsx_export),
+        cmocka_unit_test(test_grading),
     };
     return cmocka_run_group_tests_name("oom", tests, NULL, NULL);
 }
