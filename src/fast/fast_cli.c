@@ -561,6 +561,11 @@ int fast_mnist_main(int argc, char **argv)
     }
 
 cleanup:
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, PROG ": cannot write the output: %s\n", strerror(errno));
+        if (status == 0)
+            status = 2;
+    }
     free(idx);
     free(confusion);
     free(rows);

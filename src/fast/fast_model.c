@@ -27,7 +27,11 @@ fast_status fast_commit_file(const char *tmp, const char *path, char *err, size_
         remove(tmp);
         return fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path, strerror(e));
     }
-    close(fd);
+    if (close(fd) != 0) {
+        int e = errno;
+        remove(tmp);
+        return fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path, strerror(e));
+    }
     if (rename(tmp, path) != 0) {
         int e = errno;
         remove(tmp);
