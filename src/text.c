@@ -667,10 +667,27 @@ static void json_num(strbuf *b, double v)
     else sb_printf(b, "null");
 }
 
+/* The symbolic and substituted forms of q into sym and sub (both reset
+ * first; "" for a constant). Returns 0, or -1 out of memory. */
+static int record_forms(const trace *tr, const quantity *q, int digits, strbuf *sym, strbuf *sub)
+{
+    sym->len = sub->len = 0;
+    sb_printf(sym, "%s", "");
+    sb_printf(sub, "%s", "");
+    if (q->spec.op == OP_CONST) return sym->failed || sub->failed ? -1 : 0;
+    double *vals = malloc((q->nops ? q->nops : 1) * sizeof *vals);
+    if (!vals) return -1;
+    text_formula(sym, tr, q, NULL, digits);
+    text_operand_values(tr, q, vals);
+    text_formula(sub, tr, q, vals, tr->round >= 0 ? tr->round : digits);
+    free(vals);
+    return sym->failed || sub->failed ? -1 : 0;
+}
+
 int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits)
 {
     const trace *tr = r->tr;
-    strbuf b = {0}, f = {0};
+    strbuf b = {0}, f = {0}, g = {0};
     char name[96];
     (void)l;
     if (fprintf(out, "[\n") < 0) return -1;
@@ -684,20 +701,10 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
                   trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
         if (q->i >= 0) sb_printf(&b, "%d", q->i); else sb_printf(&b, "null");
         sb_printf(&b, ", \"step\": %d, \"example\": %d, \"formula\": ", q->t, q->e);
-        f.len = 0;
-        text_formula(&f, tr, q, NULL, digits);
-        json_str(&b, f.s && f.len ? f.s : "");
-        f.len = 0;
-        if (f.s) f.s[0] = '\0';
-        if (q->nops) {
-            double *vals = malloc(q->nops * sizeof *vals);
-            if (!vals) { rc = -1; break; }
-            text_operand_values(tr, q, vals);
-            text_formula(&f, tr, q, vals, tr->round >= 0 ? tr->round : digits);
-            free(vals);
-        }
+        if (record_forms(tr, q, digits, &f, &g)) { rc = -1; break; }
+        json_str(&b, f.s);
         sb_printf(&b, ", \"substituted\": ");
-        json_str(&b, f.s && f.len ? f.s : "");
+        json_str(&b, g.s);
         sb_printf(&b, ", \"value\": ");
         json_num(&b, q->value);
         sb_printf(&b, ", \"operands\": [");
@@ -713,6 +720,7 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
     if (!rc && fprintf(out, "]\n") < 0) rc = -1;
     sb_free(&b);
     sb_free(&f);
+    sb_free(&g);
     return rc;
 }
 
@@ -727,7 +735,7 @@ static void csv_field(strbuf *b, const char *s)
 int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits)
 {
     const trace *tr = r->tr;
-    strbuf b = {0}, f = {0};
+    strbuf b = {0}, f = {0}, g = {0};
     char name[96];
     (void)l;
     if (fprintf(out, "id,name,kind,pass,j,i,step,example,formula,substituted,value,operands\n") < 0) return -1;
@@ -740,21 +748,10 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
         sb_printf(&b, ",%s,%s,%d,", trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
         if (q->i >= 0) sb_printf(&b, "%d", q->i);
         sb_printf(&b, ",%d,%d,", q->t, q->e);
-        f.len = 0;
-        if (f.s) f.s[0] = '\0';
-        text_formula(&f, tr, q, NULL, digits);
-        csv_field(&b, f.s ? f.s : "");
+        if (record_forms(tr, q, digits, &f, &g)) { rc = -1; break; }
+        csv_field(&b, f.s);
         sb_printf(&b, ",");
-        f.len = 0;
-        if (f.s) f.s[0] = '\0';
-        if (q->nops) {
-            double *vals = malloc(q->nops * sizeof *vals);
-            if (!vals) { rc = -1; break; }
-            text_operand_values(tr, q, vals);
-            text_formula(&f, tr, q, vals, tr->round >= 0 ? tr->round : digits);
-            free(vals);
-        }
-        csv_field(&b, f.s ? f.s : "");
+        csv_field(&b, g.s);
         sb_printf(&b, ",");
         sb_exact(&b, q->value);
         sb_printf(&b, ",");
@@ -771,6 +768,7 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
     }
     sb_free(&b);
     sb_free(&f);
+    sb_free(&g);
     return rc;
 }
 
