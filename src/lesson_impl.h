@@ -1,0 +1,73 @@
+/*
+ * lesson_impl.h - what the two passes of the lesson parser share (internal:
+ * only lesson.c and lesson_net.c include it).
+ *
+ * Pass 1 (lesson.c) reads lines into a pass1 record of directives, each with
+ * its line number; pass 2 (lesson_net.c) builds the network from it. Every
+ * error goes through lp_fail, which writes "path:line: message" once.
+ */
+#ifndef NNTRACE_LESSON_IMPL_H
+#define NNTRACE_LESSON_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lesson.h"
+
+typedef struct {
+    const char *path;
+    char *err;
+    size_t errsize;
+    int failed;
+} perr;
+
+#define MAX_TOKS 4096
+
+typedef struct {       /* a weight/alias/label/freeze/... line kept for pass 2 */
+    int line;
+    char a[64], b[64];
+    double v;
+    int has_v;
+} raw;
+
+typedef struct {
+    raw  *weights;  int n_weights, c_weights;
+    raw  *aliases;  int n_aliases, c_aliases;
+    raw  *labels;   int n_labels, c_labels;
+    raw  *freezes;  int n_freezes, c_freezes;
+    raw  *nobias;   int n_nobias, c_nobias;
+    char **in_toks; int n_in_toks, in_line;
+    struct { int line; act_fn act; int first, count; } *layers;
+    int   n_layers, c_layers;
+    int32_t *lneurons; int n_lneurons, c_lneurons;
+    int   *neuron_line; int n_nl, c_nl;
+    double *ex; int n_ex, c_ex;          /* flattened x then y per example */
+    int   *ex_line; int n_exl, c_exl;
+    int   *ex_nx, *ex_ny; int n_exn, c_exn, n_exn2, c_exn2;
+    int   arcs_listed, arcs_line;
+    init_kind init; double init_lo, init_hi; unsigned long long seed; int init_line;
+    struct { int line, layer; init_kind kind; unsigned long long seed; } *linit;
+    int   n_linit, c_linit;                /* `init-layer L KIND SEED` lines */
+    int   seen[32];                        /* line of each one-off key, 0 = unseen */
+} pass1;
+
+/* Record the first error as "path:line: message" (line 0: no line) and
+ * return -1; later calls change nothing. */
+int lp_fail(perr *pe, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* A whole number token in [lo, hi] into *v, or lp_fail. */
+int lp_int_or_fail(perr *pe, int line, const char *tok, long lo, long hi, long *v);
+/* Append elem (size bytes) to the growable array *arr of *n elements and
+ * room for *cap. Returns 0, or -1 out of memory. */
+int lp_push(void **arr, int *n, int *cap, const void *elem, size_t size);
+/* Index of a one-off key in pass1.seen, or -1. */
+int lp_oneoff_index(const char *key);
+
+/* Pass 2: the network, then the training set-up and examples. */
+int lp_build_network(perr *pe, lesson *l, pass1 *p);
+int lp_check_setup(perr *pe, lesson *l, pass1 *p);
+
+#endif

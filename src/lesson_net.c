@@ -1,0 +1,432 @@
+/*
+ * lesson_net.c - pass 2 of the lesson parser: the network N = (V, A).
+ *
+ * From the directives of pass 1 (lesson_impl.h) it builds the neurons,
+ * layers and arcs, resolves labels and aliases (which may be used before
+ * they are declared), draws seeded weights, and checks what only the whole
+ * file can tell: every arc forward, every arc with a weight, examples of the
+ * right width, settings that fit together. Errors are "path:line: message".
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lesson.h"
+#include "lesson_impl.h"
+
+/* ------------------------------------------------------------------------
+ * Pass 2: the network
+ * ---------------------------------------------------------------------- */
+
+int lesson_neuron(const lesson *l, const char *s)
+{
+    if (isdigit((unsigned char)s[0])) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        return (*end == '\0' && v >= 0 && v <= l->max_id && l->layer_of[v] >= 0) ? (int)v : -1;
+    }
+    for (int id = 0; id <= l->max_id; id++)
+        if (l->labels[id][0] && !strcmp(l->labels[id], s)) return id;
+    return -1;
+}
+
+int lesson_arc_index(const lesson *l, int i, int j)
+{
+    if (j < 0 || j > l->max_id || !l->arc_in) return -1;
+    for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++)
+        if (l->arcs[a].i == i) return a;
+    return -1;
+}
+
+const int32_t *lesson_outputs(const lesson *l, int *count)
+{
+    const lesson_layer *out = &l->layers[l->n_layers - 1];
+    *count = out->count;
+    return l->neurons + out->first;
+}
+
+/* Resolve "w_I,J" (ids or labels) or an alias to (i, j). Returns 0, or -1
+ * with a message for the caller to place. Before arcs exist aliases are
+ * looked up in the raw alias lines. */
+static int weight_name(const lesson *l, const pass1 *p, const char *name, int *i, int *j,
+                       char *why, size_t whysize)
+{
+    if (!strncmp(name, "w_", 2) && strchr(name, ',')) {
+        char a[64], b[64];
+        const char *comma = strchr(name, ',');
+        size_t na = (size_t)(comma - name - 2);
+        if (na == 0 || na >= sizeof a || strlen(comma + 1) == 0 || strlen(comma + 1) >= sizeof b) {
+            snprintf(why, whysize, "bad weight name '%s' (expected w_i,j)", name);
+            return -1;
+        }
+        memcpy(a, name + 2, na); a[na] = '\0';
+        memcpy(b, comma + 1, strlen(comma + 1) + 1);
+        *i = lesson_neuron(l, a);
+        *j = lesson_neuron(l, b);
+        if (*i < 0 || *j < 0) {
+            snprintf(why, whysize, "unknown neuron '%s' in %s", *i < 0 ? a : b, name);
+            return -1;
+        }
+        return 0;
+    }
+    for (int k = 0; k < p->n_aliases; k++)
+        if (!strcmp(p->aliases[k].a, name)) {
+            if (!strcmp(p->aliases[k].b, name)) break;      /* self-reference */
+            return weight_name(l, p, p->aliases[k].b, i, j, why, whysize);
+        }
+    snprintf(why, whysize, "unknown weight '%s' (expected w_i,j or an alias)", name);
+    return -1;
+}
+
+static int arc_cmp(const void *x, const void *y)
+{
+    const lesson_arc *a = x, *b = y;
+    if (a->j != b->j) return a->j < b->j ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+/* xorshift64* and Box-Muller: explicit state, no globals (STYLE rule 9). */
+static double rng_uniform(uint64_t *s)
+{
+    *s ^= *s >> 12; *s ^= *s << 25; *s ^= *s >> 27;
+    return (double)((*s * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
+}
+
+static double rng_normal(uint64_t *s)
+{
+    double u1 = rng_uniform(s), u2 = rng_uniform(s);
+    if (u1 < 1e-300) u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+typedef struct { int i, j, line; double w; int has_w; } arcdef;
+
+static int add_arc(perr *pe, lesson *l, arcdef **arcs, int *n, int *cap, int i, int j,
+                   int line, const char *name)
+{
+    if (l->layer_of[j] == 0)
+        return lp_fail(pe, line, j == 0 ? "arc %s goes into the bias neuron 0"
+                                     : "arc %s goes into input neuron %d", name, j);
+    if (l->layer_of[i] >= l->layer_of[j])
+        return lp_fail(pe, line, "arc %s goes backward or sideways (neuron %d is in layer %d, "
+                    "neuron %d in layer %d): arcs must go forward, so no cycle can form",
+                    name, i, l->layer_of[i], j, l->layer_of[j]);
+    if (*n >= LESSON_MAX_ARCS) return lp_fail(pe, line, "more than %d arcs", LESSON_MAX_ARCS);
+    arcdef a = {i, j, line, 0.0, 0};
+    return lp_push((void **)arcs, n, cap, &a, sizeof a) ? lp_fail(pe, line, "out of memory") : 0;
+}
+
+int lp_build_network(perr *pe, lesson *l, pass1 *p)
+{
+    char why[256], nm[96];
+    if (!p->seen[lp_oneoff_index("input")]) return lp_fail(pe, 0, "missing 'input' line");
+    if (p->n_layers == 0) return lp_fail(pe, 0, "missing 'layer' line");
+
+    /* neuron ids */
+    int max_id = 0;
+    for (int k = 0; k < p->n_lneurons; k++) if (p->lneurons[k] > max_id) max_id = p->lneurons[k];
+    long v = 0;
+    for (int k = 0; k < p->n_in_toks; k++) {
+        if (lp_int_or_fail(pe, p->in_line, p->in_toks[k], 0, LESSON_MAX_ID, &v)) return -1;
+        if (v > max_id) max_id = (int)v;
+    }
+    l->max_id = max_id;
+    l->layer_of = malloc((size_t)(max_id + 1) * sizeof *l->layer_of);
+    l->labels = calloc((size_t)max_id + 1, sizeof *l->labels);
+    l->inputs = malloc((size_t)p->n_in_toks * sizeof *l->inputs);
+    int *where = malloc((size_t)(max_id + 1) * sizeof *where);
+    if (!l->layer_of || !l->labels || !l->inputs || !where) { free(where); return lp_fail(pe, 0, "out of memory"); }
+    for (int id = 0; id <= max_id; id++) { l->layer_of[id] = -1; where[id] = 0; }
+    l->layer_of[0] = 0;
+    for (int k = 0; k < p->n_in_toks; k++) {
+        int id = atoi(p->in_toks[k]);
+        if (id == 0) { free(where); return lp_fail(pe, p->in_line, "neuron 0 is the bias; it cannot be an input"); }
+        if (l->layer_of[id] == 0) { free(where); return lp_fail(pe, p->in_line, "input neuron %d is listed twice", id); }
+        l->layer_of[id] = 0;
+        where[id] = p->in_line;
+        l->inputs[l->n_in++] = id;
+    }
+    for (int ly = 0; ly < p->n_layers; ly++)
+        for (int k = p->layers[ly].first; k < p->layers[ly].first + p->layers[ly].count; k++) {
+            int id = p->lneurons[k], line = p->neuron_line[k];
+            if (l->layer_of[id] >= 0) {
+                int first = where[id];
+                free(where);
+                return lp_fail(pe, line, l->layer_of[id] == 0
+                            ? "neuron %d is an input (line %d); it cannot be in a layer too"
+                            : "neuron %d is already in a layer (line %d)", id, first);
+            }
+            l->layer_of[id] = ly + 1;
+            where[id] = line;
+        }
+    free(where);
+    l->n_layers = p->n_layers;
+    l->n_neurons = p->n_lneurons;
+    l->layers = malloc((size_t)p->n_layers * sizeof *l->layers);
+    l->neurons = malloc((size_t)p->n_lneurons * sizeof *l->neurons);
+    if (!l->layers || !l->neurons) return lp_fail(pe, 0, "out of memory");
+    memcpy(l->neurons, p->lneurons, (size_t)p->n_lneurons * sizeof *l->neurons);
+    for (int ly = 0; ly < p->n_layers; ly++) {
+        l->layers[ly].act = p->layers[ly].act;
+        l->layers[ly].first = p->layers[ly].first;
+        l->layers[ly].count = p->layers[ly].count;
+        if (p->layers[ly].act.kind == ACT_SOFTMAX && ly != p->n_layers - 1)
+            return lp_fail(pe, p->layers[ly].line, "softmax is only for the output layer");
+    }
+
+    /* labels */
+    for (int k = 0; k < p->n_labels; k++) {
+        int id = lesson_neuron(l, p->labels[k].a);
+        if (id < 0) return lp_fail(pe, p->labels[k].line, "unknown neuron '%s'", p->labels[k].a);
+        if (lesson_neuron(l, p->labels[k].b) >= 0)
+            return lp_fail(pe, p->labels[k].line, "label '%s' is already used", p->labels[k].b);
+        memcpy(l->labels[id], p->labels[k].b, strlen(p->labels[k].b) + 1);
+    }
+
+    /* arcs: bias arcs, full connections, listed weights */
+    arcdef *arcs = NULL;
+    int n = 0, cap = 0, rc = 0;
+    for (int k = 0; k < p->n_nobias && rc == 0; k++)
+        if (lesson_neuron(l, p->nobias[k].a) <= 0 || l->layer_of[lesson_neuron(l, p->nobias[k].a)] < 1)
+            rc = lp_fail(pe, p->nobias[k].line, "'nobias %s': not a processing neuron", p->nobias[k].a);
+    for (int ly = 0; ly < l->n_layers && rc == 0; ly++)
+        for (int k = 0; k < l->layers[ly].count && rc == 0; k++) {
+            int j = l->neurons[l->layers[ly].first + k], skip = 0;
+            for (int b = 0; b < p->n_nobias; b++) skip |= lesson_neuron(l, p->nobias[b].a) == j;
+            if (!skip) rc = add_arc(pe, l, &arcs, &n, &cap, 0, j, 0, "bias");
+            if (p->arcs_listed || rc) continue;
+            if (ly == 0)
+                for (int s = 0; s < l->n_in && rc == 0; s++)
+                    rc = add_arc(pe, l, &arcs, &n, &cap, l->inputs[s], j, 0, "full");
+            else
+                for (int s = 0; s < l->layers[ly - 1].count && rc == 0; s++)
+                    rc = add_arc(pe, l, &arcs, &n, &cap, l->neurons[l->layers[ly - 1].first + s], j, 0, "full");
+        }
+    for (int k = 0; k < p->n_weights && rc == 0; k++) {
+        raw *w = &p->weights[k];
+        int i, j;
+        if (weight_name(l, p, w->a, &i, &j, why, sizeof why)) { rc = lp_fail(pe, w->line, "%s", why); break; }
+        int a;
+        for (a = 0; a < n; a++) if (arcs[a].i == i && arcs[a].j == j) break;
+        if (a == n) {
+            snprintf(nm, sizeof nm, "w_%d,%d", i, j);
+            if ((rc = add_arc(pe, l, &arcs, &n, &cap, i, j, w->line, nm))) break;
+        }
+        if (arcs[a].has_w) { rc = lp_fail(pe, w->line, "duplicate weight w_%d,%d (first given on line %d)", i, j, arcs[a].line); break; }
+        arcs[a].w = w->v;
+        arcs[a].has_w = 1;
+        arcs[a].line = w->line;
+    }
+    if (rc) { free(arcs); return -1; }
+
+    qsort(arcs, (size_t)n, sizeof *arcs, arc_cmp);
+    l->arcs = calloc((size_t)(n ? n : 1), sizeof *l->arcs);
+    l->arc_in = calloc((size_t)max_id + 2, sizeof *l->arc_in);
+    l->arc_out = calloc((size_t)max_id + 2, sizeof *l->arc_out);
+    l->out_idx = malloc((size_t)(n ? n : 1) * sizeof *l->out_idx);
+    if (!l->arcs || !l->arc_in || !l->arc_out || !l->out_idx) { free(arcs); return lp_fail(pe, 0, "out of memory"); }
+    l->n_arcs = n;
+    uint64_t rng = p->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+    for (int a = 0; a < n; a++) {
+        l->arcs[a].i = arcs[a].i;
+        l->arcs[a].j = arcs[a].j;
+        l->arcs[a].w = arcs[a].w;
+        l->arc_in[arcs[a].j + 1]++;
+        l->arc_out[arcs[a].i + 1]++;
+    }
+    for (int id = 0; id <= max_id; id++) {
+        l->arc_in[id + 1] += l->arc_in[id];
+        l->arc_out[id + 1] += l->arc_out[id];
+    }
+    int *fill = calloc((size_t)max_id + 1, sizeof *fill);
+    if (!fill) { free(arcs); return lp_fail(pe, 0, "out of memory"); }
+    for (int a = 0; a < n; a++) {
+        int i = l->arcs[a].i;
+        l->out_idx[l->arc_out[i] + fill[i]++] = a;     /* a ascending: (i, j) order */
+    }
+    free(fill);
+
+    /* weights: given, or drawn by `init-layer` (its own seeded stream per
+     * layer) or by `init` (one stream over all arcs, in arc order) */
+    uint64_t lrng[LESSON_MAX_LAYERS + 1];
+    int linit_of[LESSON_MAX_LAYERS + 1];
+    for (int ly = 0; ly <= LESSON_MAX_LAYERS; ly++) linit_of[ly] = -1;
+    for (int m = 0; m < p->n_linit; m++) {
+        if (p->linit[m].layer > l->n_layers) {
+            free(arcs);
+            return lp_fail(pe, p->linit[m].line, "init-layer %d: the network has %d layer%s",
+                        p->linit[m].layer, l->n_layers, l->n_layers == 1 ? "" : "s");
+        }
+        linit_of[p->linit[m].layer] = m;
+        lrng[p->linit[m].layer] = p->linit[m].seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+    }
+    for (int a = 0; a < n; a++) {
+        if (arcs[a].has_w) continue;
+        int i = l->arcs[a].i, j = l->arcs[a].j, m = linit_of[l->layer_of[j]];
+        init_kind kind = m >= 0 ? p->linit[m].kind : p->init;
+        uint64_t *r = m >= 0 ? &lrng[l->layer_of[j]] : &rng;
+        if (kind == INIT_NONE) {
+            free(arcs);
+            return lp_fail(pe, 0, "missing weight w_%d,%d (every arc needs 'weight w_%d,%d = VALUE', "
+                        "or an 'init' line)", i, j, i, j);
+        }
+        double fan_in = l->arc_in[j + 1] - l->arc_in[j] - (lesson_arc_index(l, 0, j) >= 0);
+        double fan_out = l->arc_out[j + 1] - l->arc_out[j];
+        if (fan_in < 1) fan_in = 1;
+        if (fan_out < 1) fan_out = 1;
+        if (kind == INIT_UNIFORM)
+            l->arcs[a].w = p->init_lo + (p->init_hi - p->init_lo) * rng_uniform(r);
+        else if (i == 0)
+            l->arcs[a].w = 0.0;                                 /* Xavier/He: biases start at 0 */
+        else if (kind == INIT_XAVIER)                           /* U(+-sqrt(6/(fan_in+fan_out))) */
+            l->arcs[a].w = sqrt(6.0 / (fan_in + fan_out)) * (2.0 * rng_uniform(r) - 1.0);
+        else if (kind == INIT_XAVIER_NORMAL)                    /* 000: randn * sqrt(1/n_{l-1}) */
+            l->arcs[a].w = sqrt(1.0 / fan_in) * rng_normal(r);
+        else                                                    /* He: N(0, 2/fan_in) */
+            l->arcs[a].w = sqrt(2.0 / fan_in) * rng_normal(r);
+    }
+    free(arcs);
+
+    /* aliases and frozen weights name existing arcs */
+    for (int k = 0; k < p->n_aliases; k++) {
+        int i, j, a;
+        if (!strncmp(p->aliases[k].a, "w_", 2) && strchr(p->aliases[k].a, ','))
+            return lp_fail(pe, p->aliases[k].line, "alias '%s' looks like a canonical weight name", p->aliases[k].a);
+        if (weight_name(l, p, p->aliases[k].b, &i, &j, why, sizeof why))
+            return lp_fail(pe, p->aliases[k].line, "%s", why);
+        if ((a = lesson_arc_index(l, i, j)) < 0)
+            return lp_fail(pe, p->aliases[k].line, "alias '%s': no arc w_%d,%d", p->aliases[k].a, i, j);
+        for (int m = 0; m < k; m++)
+            if (!strcmp(p->aliases[m].a, p->aliases[k].a))
+                return lp_fail(pe, p->aliases[k].line, "alias '%s' is defined twice (line %d)",
+                            p->aliases[k].a, p->aliases[m].line);
+        memcpy(l->arcs[a].alias, p->aliases[k].a, strlen(p->aliases[k].a) + 1);
+    }
+    for (int k = 0; k < p->n_freezes; k++) {
+        int i, j, a;
+        if (weight_name(l, p, p->freezes[k].a, &i, &j, why, sizeof why))
+            return lp_fail(pe, p->freezes[k].line, "%s", why);
+        if ((a = lesson_arc_index(l, i, j)) < 0)
+            return lp_fail(pe, p->freezes[k].line, "freeze: no arc w_%d,%d", i, j);
+        l->arcs[a].frozen = 1;
+    }
+    return 0;
+}
+
+/* normalise, dropout and batchnorm against the network and the set-up. */
+static int check_extras(perr *pe, lesson *l, pass1 *p)
+{
+    int ln = p->seen[lp_oneoff_index("normalise")], ld = p->seen[lp_oneoff_index("dropout")];
+    int lb = p->seen[lp_oneoff_index("batchnorm")];
+    if (ln && l->n_examples < 2)
+        return lp_fail(pe, ln, "'normalise' needs at least 2 examples (it normalises over them)");
+    if ((ln || ld) && l->rule == RULE_PERCEPTRON)
+        return lp_fail(pe, ln ? ln : ld, "'%s' is not available with 'rule perceptron'", ln ? "normalise" : "dropout");
+    if (ld && l->dropout_layer >= l->n_layers)
+        return lp_fail(pe, ld, "dropout layer %d: only a hidden layer (1 to %d) can drop neurons",
+                    l->dropout_layer, l->n_layers - 1);
+    if (lb) {
+        if (l->bn_layer > l->n_layers)
+            return lp_fail(pe, lb, "batchnorm layer %d: the network has %d layer%s", l->bn_layer,
+                        l->n_layers, l->n_layers == 1 ? "" : "s");
+        if (l->layers[l->bn_layer - 1].act.kind == ACT_SOFTMAX)
+            return lp_fail(pe, lb, "batchnorm of a softmax layer is not supported");
+        if (l->steps > 0)
+            return lp_fail(pe, lb, "batchnorm is forward-only here: use 'steps 0' (no training through it)");
+        if (l->n_examples < 2)
+            return lp_fail(pe, lb, "batchnorm needs a mini-batch of at least 2 examples");
+        if (ld) return lp_fail(pe, lb, "batchnorm and dropout in one lesson are not supported");
+    }
+    return 0;
+}
+
+int lp_check_setup(perr *pe, lesson *l, pass1 *p)
+{
+    if (!l->title) return lp_fail(pe, 0, "missing 'title' line");
+    if (p->n_exl == 0) return lp_fail(pe, 0, "missing 'example' line");
+    int n_out;
+    lesson_outputs(l, &n_out);
+    l->n_out = n_out;
+    l->n_examples = p->n_exl;
+    int with_y = p->ex_ny[0] >= 0;
+    size_t off = 0;
+    l->ex_x = malloc((size_t)p->n_exl * (size_t)l->n_in * sizeof *l->ex_x);
+    l->ex_y = with_y ? malloc((size_t)p->n_exl * (size_t)n_out * sizeof *l->ex_y) : NULL;
+    if (!l->ex_x || (with_y && !l->ex_y)) return lp_fail(pe, 0, "out of memory");
+    for (int e = 0; e < p->n_exl; e++) {
+        int line = p->ex_line[e];
+        if (p->ex_nx[e] != l->n_in)
+            return lp_fail(pe, line, "example has %d input value%s, the network has %d input neuron%s",
+                        p->ex_nx[e], p->ex_nx[e] == 1 ? "" : "s", l->n_in, l->n_in == 1 ? "" : "s");
+        if ((p->ex_ny[e] >= 0) != with_y)
+            return lp_fail(pe, line, "either every example has targets ('-> y') or none has");
+        if (with_y && p->ex_ny[e] != n_out)
+            return lp_fail(pe, line, "example has %d target%s, the output layer has %d neuron%s",
+                        p->ex_ny[e], p->ex_ny[e] == 1 ? "" : "s", n_out, n_out == 1 ? "" : "s");
+        memcpy(l->ex_x + (size_t)e * l->n_in, p->ex + off, (size_t)l->n_in * sizeof *l->ex_x);
+        off += (size_t)l->n_in;
+        if (with_y) {
+            memcpy(l->ex_y + (size_t)e * n_out, p->ex + off, (size_t)n_out * sizeof *l->ex_y);
+            off += (size_t)n_out;
+        }
+    }
+    if (l->rule == RULE_PERCEPTRON) {      /* one example per step, epoch by epoch */
+        int line_rule = p->seen[lp_oneoff_index("rule")];
+        if (!l->epochs) return lp_fail(pe, line_rule, "'rule perceptron' needs 'epochs N' (the epoch limit)");
+        if (p->seen[lp_oneoff_index("steps")])
+            return lp_fail(pe, p->seen[lp_oneoff_index("steps")], "'rule perceptron' counts 'epochs', not 'steps'");
+        if (p->seen[lp_oneoff_index("batch")])
+            return lp_fail(pe, p->seen[lp_oneoff_index("batch")], "'rule perceptron' updates after each example (no 'batch')");
+        if (l->n_layers != 1 || l->layers[0].act.kind != ACT_STEP)
+            return lp_fail(pe, line_rule, "'rule perceptron' needs one layer of step (threshold) units");
+        if ((long long)l->epochs * l->n_examples > LESSON_MAX_STEPS)
+            return lp_fail(pe, p->seen[lp_oneoff_index("epochs")], "epochs x examples is more than %d steps", LESSON_MAX_STEPS);
+        l->steps = l->epochs * l->n_examples;
+        p->seen[lp_oneoff_index("steps")] = p->seen[lp_oneoff_index("epochs")];
+    } else if (l->epochs) {
+        return lp_fail(pe, p->seen[lp_oneoff_index("epochs")], "'epochs' is for 'rule perceptron'; use 'steps'");
+    }
+    if (!p->seen[lp_oneoff_index("steps")]) l->steps = p->seen[lp_oneoff_index("rate")] ? 1 : 0;
+    if (check_extras(pe, l, p)) return -1;
+    if (l->steps > 0) {
+        if (!with_y) return lp_fail(pe, p->seen[lp_oneoff_index("steps")], "the lesson trains (steps %d) but its examples have no targets ('-> y')", l->steps);
+        if (!p->seen[lp_oneoff_index("rate")]) return lp_fail(pe, 0, "missing 'rate' line (the lesson trains)");
+    }
+    if (with_y && !l->has_loss && l->rule != RULE_PERCEPTRON) return lp_fail(pe, 0, "missing 'loss' line (the examples have targets)");
+    act_kind out = l->layers[l->n_layers - 1].act.kind;
+    int line_loss = p->seen[lp_oneoff_index("loss")];
+    if (l->has_loss && l->loss == LOSS_SOFTMAX_CE && out != ACT_SOFTMAX)
+        return lp_fail(pe, line_loss, "loss softmax-ce needs a softmax output layer");
+    if (l->has_loss && out == ACT_SOFTMAX && l->loss != LOSS_SOFTMAX_CE)
+        return lp_fail(pe, line_loss, "a softmax output layer needs loss softmax-ce");
+    if (l->has_loss && l->loss == LOSS_BCE && out != ACT_LOGISTIC)
+        return lp_fail(pe, line_loss, "loss bce needs a logistic output layer (its delta is a - y only there)");
+    if (l->batch > l->n_examples)
+        return lp_fail(pe, p->seen[lp_oneoff_index("batch")], "batch %d is larger than the %d examples",
+                    l->batch, l->n_examples);
+    for (int k = 0; k < l->n_trace_steps; k++)
+        if (l->trace_steps[k] > l->steps && !(l->final_forward && l->trace_steps[k] == l->steps + 1))
+            return lp_fail(pe, p->seen[lp_oneoff_index("trace")], "trace step %d is after the last step %d",
+                        l->trace_steps[k], l->steps);
+    for (int k = 0; k < l->n_report_steps; k++)
+        if (l->report_steps[k] > l->steps)
+            return lp_fail(pe, p->seen[lp_oneoff_index("report")], "report step %d is after the last step %d",
+                        l->report_steps[k], l->steps);
+    return 0;
+}
+
+/* splitmix64 over (seed, t, b, j): one independent draw per mask entry. */
+int lesson_dropout_keep(const lesson *l, int t, int b, int j)
+{
+    uint64_t z = l->dropout_seed * 0x9E3779B97F4A7C15ULL + (uint64_t)(uint32_t)t * 0xD1B54A32D192ED03ULL +
+                 (uint64_t)(uint32_t)b * 0xAEF17502108EF2D9ULL + (uint64_t)(uint32_t)j * 0x94D049BB133111EBULL;
+    for (int k = 0; k < 2; k++) {
+        z += 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+    }
+    return (double)(z >> 11) * 0x1.0p-53 >= l->dropout_p;
+}
