@@ -1,0 +1,148 @@
+/*
+ * text_records.c - the trace as records: JSON and CSV (text.h).
+ *
+ * One record per quantity: id, canonical name, kind, pass, indices, step,
+ * example, symbolic formula, substituted formula, value (the shortest form
+ * that reads back exactly), operand names. Read by other tools, so the
+ * names are always the canonical ones, whatever the notation.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+static void json_str(strbuf *b, const char *s)
+{
+    sb_printf(b, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') sb_printf(b, "\\%c", c);
+        else if (c < 0x20) sb_printf(b, "\\u%04x", c);
+        else sb_printf(b, "%c", c);
+    }
+    sb_printf(b, "\"");
+}
+
+/* The shortest %g form that reads back as exactly v. */
+static void sb_exact(strbuf *b, double v)
+{
+    char buf[40];
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    sb_printf(b, "%s", buf);
+}
+
+static void json_num(strbuf *b, double v)
+{
+    if (isfinite(v)) sb_exact(b, v);
+    else sb_printf(b, "null");
+}
+
+/* The symbolic and substituted forms of q into sym and sub (both reset
+ * first; "" for a constant). Returns 0, or -1 out of memory. */
+static int record_forms(const trace *tr, const quantity *q, int digits, strbuf *sym, strbuf *sub)
+{
+    sym->len = sub->len = 0;
+    sb_printf(sym, "%s", "");
+    sb_printf(sub, "%s", "");
+    if (q->spec.op == OP_CONST) return sym->failed || sub->failed ? -1 : 0;
+    double *vals = malloc((q->nops ? q->nops : 1) * sizeof *vals);
+    if (!vals) return -1;
+    text_formula(sym, tr, q, NULL, digits);
+    text_operand_values(tr, q, vals);
+    text_formula(sub, tr, q, vals, tr->round >= 0 ? tr->round : digits);
+    free(vals);
+    return sym->failed || sub->failed ? -1 : 0;
+}
+
+int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits)
+{
+    const trace *tr = r->tr;
+    strbuf b = {0}, f = {0}, g = {0};
+    char name[96];
+    (void)l;
+    if (fprintf(out, "[\n") < 0) return -1;
+    int rc = 0;
+    for (size_t id = 0; id < tr->n && rc == 0; id++) {
+        const quantity *q = &tr->q[id];
+        trace_name(q, name, sizeof name);
+        sb_printf(&b, "  {\"id\": %zu, \"name\": ", id);
+        json_str(&b, name);
+        sb_printf(&b, ", \"kind\": \"%s\", \"pass\": \"%s\", \"j\": %d, \"i\": ",
+                  trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
+        if (q->i >= 0) sb_printf(&b, "%d", q->i); else sb_printf(&b, "null");
+        sb_printf(&b, ", \"step\": %d, \"example\": %d, \"formula\": ", q->t, q->e);
+        if (record_forms(tr, q, digits, &f, &g)) { rc = -1; break; }
+        json_str(&b, f.s);
+        sb_printf(&b, ", \"substituted\": ");
+        json_str(&b, g.s);
+        sb_printf(&b, ", \"value\": ");
+        json_num(&b, q->value);
+        sb_printf(&b, ", \"operands\": [");
+        for (uint32_t k = 0; k < q->nops; k++) {
+            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
+            if (k) sb_printf(&b, ", ");
+            json_str(&b, name);
+        }
+        sb_printf(&b, "]}%s\n", id + 1 < tr->n ? "," : "");
+        if (b.failed || f.failed || fputs(b.s, out) < 0) rc = -1;
+        b.len = 0;
+    }
+    if (!rc && fprintf(out, "]\n") < 0) rc = -1;
+    sb_free(&b);
+    sb_free(&f);
+    sb_free(&g);
+    return rc;
+}
+
+static void csv_field(strbuf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) { sb_printf(b, "%s", s); return; }
+    sb_printf(b, "\"");
+    for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    sb_printf(b, "\"");
+}
+
+int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits)
+{
+    const trace *tr = r->tr;
+    strbuf b = {0}, f = {0}, g = {0};
+    char name[96];
+    (void)l;
+    if (fprintf(out, "id,name,kind,pass,j,i,step,example,formula,substituted,value,operands\n") < 0) return -1;
+    int rc = 0;
+    for (size_t id = 0; id < tr->n && rc == 0; id++) {
+        const quantity *q = &tr->q[id];
+        trace_name(q, name, sizeof name);
+        sb_printf(&b, "%zu,", id);
+        csv_field(&b, name);
+        sb_printf(&b, ",%s,%s,%d,", trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
+        if (q->i >= 0) sb_printf(&b, "%d", q->i);
+        sb_printf(&b, ",%d,%d,", q->t, q->e);
+        if (record_forms(tr, q, digits, &f, &g)) { rc = -1; break; }
+        csv_field(&b, f.s);
+        sb_printf(&b, ",");
+        csv_field(&b, g.s);
+        sb_printf(&b, ",");
+        sb_exact(&b, q->value);
+        sb_printf(&b, ",");
+        f.len = 0;
+        if (f.s) f.s[0] = '\0';
+        for (uint32_t k = 0; k < q->nops; k++) {
+            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
+            sb_printf(&f, "%s%s", k ? " " : "", name);
+        }
+        csv_field(&b, f.s ? f.s : "");
+        sb_printf(&b, "\n");
+        if (b.failed || f.failed || fputs(b.s, out) < 0) rc = -1;
+        b.len = 0;
+    }
+    sb_free(&b);
+    sb_free(&f);
+    sb_free(&g);
+    return rc;
+}
+
