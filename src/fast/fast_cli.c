@@ -36,10 +36,10 @@ static const char USAGE[] =
 "  --loss NAME         softmax-ce (default) or sse (output uses --act)\n"
 "  --epochs N          passes over the training set (default 5; 0 with --load)\n"
 "  --batch B           mini-batch size (default 64)\n"
-"  --rate A            learning rate alpha (default 0.1)\n"
+"  --rate A            learning rate alpha (default 0.7 with softmax-ce, 0.1 with sse)\n"
 "  --decay L           weight decay lambda: w -= 2 alpha lambda w (default 0)\n"
-"  --momentum M        momentum mu in [0, 1) (default 0.9; 0 is plain SGD)\n"
-"  --anneal F          multiply the rate by F after each epoch (default 0.7)\n"
+"  --momentum M        momentum mu in [0, 1) (default 0, plain SGD)\n"
+"  --anneal F          multiply the rate by F after each epoch (default 0.6)\n"
 "  --seed S            seed of initialisation and shuffling (default 1)\n"
 "  --threads T         OpenMP threads (default: all cores)\n"
 "  --xlsx FILE         write the run (epochs, chart, confusion matrix) as a spreadsheet\n"
@@ -114,9 +114,9 @@ static int parse_opts(int argc, char **argv, opts *o)
     o->epochs = 5;
     o->batch = 64;
     o->threads = omp_get_num_procs();
-    o->rate = 0.1;
-    o->momentum = 0.9;
-    o->anneal = 0.7;
+    o->rate = 0.0;             /* 0: the loss's default, set once the loss is known */
+    o->momentum = 0.0;
+    o->anneal = 0.6;
     o->seed = 1;
     o->trace_sample = -1;
     o->export_inputs = 8;
@@ -358,6 +358,8 @@ int fast_mnist_main(int argc, char **argv)
         uint64_t init_rng = fast_rng_seed(o.seed);
         fast_net_init(net, &init_rng);
     }
+    if (o.rate == 0.0)
+        o.rate = loss == FAST_LOSS_SSE ? 0.1 : 0.7;
     const int nL = sizes[n_sizes - 1];
     if (nL > 256) {
         fprintf(stderr, PROG ": %d outputs, but IDX labels are bytes (at most 256 classes)\n",
