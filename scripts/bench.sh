@@ -33,10 +33,13 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ */
      "$(${CC:-gcc} --version | head -1)"
 echo "network: 784-128-10 relu softmax-ce, batch 64, plain SGD, rate 0.7 annealed x0.6 per epoch (the defaults), $EPOCHS epochs per run"
 echo "command: $BIN mnist $CFG --epochs $EPOCHS --threads T --json"
-load=$(cut -d' ' -f1 /proc/loadavg)
-echo "load average at start: $load"
-awk -v l="$load" 'BEGIN { exit !(l > 0.5) }' &&
-  echo "WARNING: the machine is busy (load $load on $(nproc) cores): OpenMP barriers stall when another process holds a core, so these numbers understate the fast path"
+# How busy are the cores? Share of non-idle CPU time over one second.
+cpu() { awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8, $5+$6 }' /proc/stat; }
+set -- $(cpu); t0=$1 i0=$2; sleep 1; set -- $(cpu)
+busy=$(awk -v t="$(( $1 - t0 ))" -v i="$(( $2 - i0 ))" 'BEGIN { printf "%.0f", t ? 100 * (t - i) / t : 0 }')
+echo "CPU busy before the runs: $busy% of $(nproc) cores"
+[ "$busy" -gt 10 ] &&
+  echo "WARNING: the machine is busy: OpenMP barriers stall when another process holds a core, so these numbers understate the fast path"
 echo
 
 printf '%-8s %12s %11s %9s %15s %12s %10s  %s\n' threads "median s" samples/s GFLOP/s "% of FMA peak" "peak RSS MB" target verdict
