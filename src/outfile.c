@@ -30,7 +30,13 @@ int outfile_open(outfile *out, const char *path, int open_stream, char *err, siz
     size_t n = strlen(path);
     out->target = dupstr(path);
     out->tmp = malloc(n + 32);
-    if (!out->target || !out->tmp) { snprintf(err, errsize, "out of memory"); outfile_abort(out); return -1; }
+    if (!out->target || !out->tmp) {
+        free(out->tmp);                 /* not yet a file name: nothing to unlink */
+        out->tmp = NULL;
+        snprintf(err, errsize, "out of memory");
+        outfile_abort(out);
+        return -1;
+    }
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
     /* ".name.tmp-XXXXXX" beside the target */
