@@ -16,7 +16,9 @@
 
 #include <errno.h>
 #include <math.h>
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +115,11 @@ static int parse_opts(int argc, char **argv, opts *o)
     o->loss = "softmax-ce";
     o->epochs = 5;
     o->batch = 64;
+#ifdef _OPENMP
     o->threads = omp_get_num_procs();
+#else
+    o->threads = 1;            /* built without OpenMP: one thread */
+#endif
     o->rate = 0.0;             /* 0: the loss's default, set once the loss is known */
     o->momentum = 0.0;
     o->anneal = 0.6;
@@ -234,6 +240,7 @@ static double peak_gflops(int threads)
 {
     double best = 0.0;
     long iters = 1000000;
+    (void)threads;             /* used only by the OpenMP pragma below */
     for (int rep = 0; rep < 6; rep++) {
         double flops_total = 0.0, t0, t1;
         float sink = 0.0f;

@@ -9,7 +9,9 @@
  */
 #include "fast_train.h"
 
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
