@@ -2,8 +2,8 @@
 # Install the Debian packages nntrace needs, only when some are missing.
 # Runs as root on the project machines; otherwise prints the apt-get line.
 set -eu
-# graphviz (dot), gnumeric (ssconvert) and tmux are used by the test suite.
-PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux"
+# graphviz (dot), gnumeric (ssconvert), tmux and unzip are used by the test suite.
+PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux unzip"
 [ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do

@@ -650,6 +650,11 @@ static void test_cli(void **state)
                              "--save", model, "--xlsx", xlsx, "--trace-sample", "5", NULL), 0);
     assert_int_equal(access(model, R_OK), 0);
     assert_int_equal(access(xlsx, R_OK), 0);
+    {   /* the confusion sheet carries its colour scale (unzip from Debian's zip tools) */
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "unzip -p '%s' 'xl/worksheets/sheet*.xml' | grep -q '<colorScale>'", xlsx);
+        assert_int_equal(system(cmd), 0);
+    }
     char les[128];
     snprintf(les, sizeof les, "%s/exported.lesson", tmpdir);
     assert_int_equal(run_cli("mnist", "--data", tmpdir, "--load", model, "--export-lesson", les,

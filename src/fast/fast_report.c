@@ -143,6 +143,13 @@ fast_status fast_report_xlsx(const fast_report *r, const char *path, char *err, 
             num(&s, cf, 1 + i, C + 1, tot ? (double)r->confusion[i * C + i] / (double)tot : 0,
                 pct);
         }
+        /* a colour scale over the counts: white (0) to green (the largest) */
+        lxw_conditional_format scale;
+        memset(&scale, 0, sizeof scale);
+        scale.type = LXW_CONDITIONAL_2_COLOR_SCALE;
+        scale.min_color = 0xFFFFFF;
+        scale.max_color = 0x63BE7B;
+        keep(&s, worksheet_conditional_format_range(cf, 1, 1, (lxw_row_t)C, (lxw_col_t)C, &scale));
     }
 
     lxw_error rc = workbook_close(wb);        /* frees wb whatever happens */
