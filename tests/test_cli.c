@@ -7,11 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *bin(void)
-{
-    const char *b = getenv("NNTRACE_BIN");
-    return b && *b ? b : "build/nntrace";
-}
 
 /* Exit status of `nntrace ARGS`, with stdout+stderr captured into out. */
 static int nt(char *out, size_t size, const char *args)

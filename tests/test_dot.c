@@ -93,11 +93,6 @@ static void test_errors(void **state)
     free(d);
 }
 
-static const char *bin(void)
-{
-    const char *b = getenv("NNTRACE_BIN");
-    return b && *b ? b : "build/nntrace";
-}
 
 static int sh(const char *cmd)
 {

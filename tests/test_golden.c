@@ -10,11 +10,6 @@
 #include <dirent.h>
 #include <sys/wait.h>
 
-static const char *bin(void)
-{
-    const char *b = getenv("NNTRACE_BIN");
-    return b && *b ? b : "build/nntrace";
-}
 
 /* Run a shell command; its stdout (caller frees) and exit status. */
 static char *run(const char *cmd, int *status)

@@ -198,11 +198,6 @@ static int run_cmd(const char *cmd)
     return WEXITSTATUS(rc);
 }
 
-static const char *bin(void)
-{
-    const char *b = getenv("NNTRACE_BIN");
-    return b && *b ? b : "build/nntrace";
-}
 
 /* ---- a small JSON reader, enough to check results.json's shape ---- */
 

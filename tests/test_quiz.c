@@ -233,30 +233,7 @@ static void test_quit_stops_with_the_score_so_far(void **state)
  * The binary
  * ---------------------------------------------------------------------- */
 
-static const char *bin(void)
-{
-    const char *b = getenv("NNTRACE_BIN");
-    return b && *b ? b : "build/nntrace";
-}
 
-static char *run(const char *input, const char *args, int *status)
-{
-    char in[] = "/tmp/nntrace-quiz-XXXXXX";
-    int fd = mkstemp(in);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, input, strlen(input)), (ssize_t)strlen(input));
-    close(fd);
-    char cmdline[1024], outp[64];
-    snprintf(outp, sizeof outp, "%s.out", in);
-    snprintf(cmdline, sizeof cmdline, "%s %s < %s > %s 2>&1", bin(), args, in, outp);
-    int st = system(cmdline);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    char *out = slurp(outp, NULL);
-    unlink(in);
-    unlink(outp);
-    assert_non_null(out);
-    return out;
-}
 
 static void test_piped_quiz_and_transcript(void **state)
 {
@@ -268,7 +245,7 @@ static void test_piped_quiz_and_transcript(void **state)
     close(fd);
     char args[256];
     snprintf(args, sizeof args, "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3' --transcript %s", tpath);
-    char *o = run("0.19\n0.5\n0.5474\n", args, &st);
+    char *o = run_piped("0.19\n0.5\n0.5474\n", args, &st);
     assert_int_equal(st, 0);                 /* every answer right in the end */
     /* the answers appear after their questions, as on a terminal */
     assert_has(o, "step 1 (t = 0)\n forward\n  in_3 = ? 0.19\n    right\n  a_3 = ? 0.5\n");
@@ -283,18 +260,18 @@ static void test_piped_quiz_and_transcript(void **state)
     unlink(tpath);
 
     /* given away or stopped: exit 1; bad pattern, bad transcript path: 2 */
-    o = run("\n\n\n", "quiz lessons/sauppe-sgd-step.lesson --ask in_3", &st);
+    o = run_piped("\n\n\n", "quiz lessons/sauppe-sgd-step.lesson --ask in_3", &st);
     assert_int_equal(st, 1);
     assert_has(o, "the answer:\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2 = 0.1*1 + 0.1*0.4 + 0.1*0.5 = 0.19\n");
     free(o);
-    o = run("", "quiz lessons/sauppe-sgd-step.lesson", &st);
+    o = run_piped("", "quiz lessons/sauppe-sgd-step.lesson", &st);
     assert_int_equal(st, 1);
     assert_has(o, "stopped after 0 of 16 questions");
     free(o);
-    o = run("", "quiz lessons/sauppe-sgd-step.lesson --ask 'zz*'", &st);
+    o = run_piped("", "quiz lessons/sauppe-sgd-step.lesson --ask 'zz*'", &st);
     assert_int_equal(st, 2);
     free(o);
-    o = run("0.19\n", "quiz lessons/sauppe-sgd-step.lesson --ask in_3 --transcript /nonexistent/dir/t.txt", &st);
+    o = run_piped("0.19\n", "quiz lessons/sauppe-sgd-step.lesson --ask in_3 --transcript /nonexistent/dir/t.txt", &st);
     assert_int_equal(st, 2);
     assert_null(strstr(o, "in_3 = ?"));    /* refused before the first question */
     free(o);

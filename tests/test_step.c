@@ -202,37 +202,13 @@ static void test_every_lesson_steps_to_the_end(void **state)
  * The binary: piped input, then a pseudo-terminal
  * ---------------------------------------------------------------------- */
 
-static const char *bin(void)
-{
-    const char *b = getenv("NNTRACE_BIN");
-    return b && *b ? b : "build/nntrace";
-}
 
-/* Run `printf input | nntrace args` and return stdout (caller frees). */
-static char *piped(const char *input, const char *args, int *status)
-{
-    char path[] = "/tmp/nntrace-step-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, input, strlen(input)), (ssize_t)strlen(input));
-    close(fd);
-    char cmdline[1024], outp[64];
-    snprintf(outp, sizeof outp, "%s.out", path);
-    snprintf(cmdline, sizeof cmdline, "%s %s < %s > %s 2>&1", bin(), args, path, outp);
-    int st = system(cmdline);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    char *out = slurp(outp, NULL);
-    unlink(path);
-    unlink(outp);
-    assert_non_null(out);
-    return out;
-}
 
 static void test_piped_session_has_no_prompts(void **state)
 {
     (void)state;
     int st;
-    char *o = piped("\n\nn\nn\nb\ng a_5\nzz\nq\n", "step lessons/sauppe-forward.lesson", &st);
+    char *o = run_piped("\n\nn\nn\nb\ng a_5\nzz\nq\n", "step lessons/sauppe-forward.lesson", &st);
     assert_int_equal(st, 0);
     assert_has(o, "  x_2 = 4\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n"
                   "       = 0\n(back)\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n\n");
@@ -244,14 +220,14 @@ static void test_piped_session_has_no_prompts(void **state)
     assert_hasnt(o, "Enter next  b back");
     free(o);
     /* end of input quits cleanly too */
-    o = piped("n\n", "step lessons/sauppe-sgd-step.lesson", &st);
+    o = run_piped("n\n", "step lessons/sauppe-sgd-step.lesson", &st);
     assert_int_equal(st, 0);
     assert_has(o, "x_2 = 0.5\n");
     free(o);
-    o = piped("", "step lessons/no-such.lesson", &st);
+    o = run_piped("", "step lessons/no-such.lesson", &st);
     assert_int_equal(st, 2);
     free(o);
-    o = piped("", "step", &st);
+    o = run_piped("", "step", &st);
     assert_int_equal(st, 2);
     free(o);
 }

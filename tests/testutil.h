@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -63,6 +65,35 @@ static inline char *slurp(const char *path, size_t *len)
     if (s) s[n] = '\0';
     if (len) *len = n;
     return s;
+}
+
+/* The nntrace binary under test: $NNTRACE_BIN (make check sets it), else
+ * build/nntrace. */
+static inline const char *bin(void)
+{
+    const char *b = getenv("NNTRACE_BIN");
+    return b && *b ? b : "build/nntrace";
+}
+
+/* Run `nntrace ARGS < input` (stdout and stderr together); its output
+ * (caller frees) and exit status. */
+static inline char *run_piped(const char *input, const char *args, int *status)
+{
+    char in[] = "/tmp/nntrace-test-XXXXXX";
+    int fd = mkstemp(in);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, input, strlen(input)), (ssize_t)strlen(input));
+    close(fd);
+    char cmdline[1024], outp[64];
+    snprintf(outp, sizeof outp, "%s.out", in);
+    snprintf(cmdline, sizeof cmdline, "%s %s < %s > %s 2>&1", bin(), args, in, outp);
+    int st = system(cmdline);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char *out = slurp(outp, NULL);
+    unlink(in);
+    unlink(outp);
+    assert_non_null(out);
+    return out;
 }
 
 #endif
