@@ -41,6 +41,13 @@ int cli_unicode(FILE *f);
  * Prints an error and returns -1 when the value is missing. */
 int cli_opt(int argc, char **argv, int *k, const char *name, int needs_value, const char **value);
 
+/* An argument that no option of `cmd` took: an unknown option, a second
+ * lesson (both printed, -1), or the lesson path (stored in *path, 0). */
+int cli_lesson_arg(const char *cmd, const char *arg, const char **path);
+
+/* After the options: -1 (printed, with the hint) when no lesson was named. */
+int cli_need_lesson(const char *cmd, const char *path, const char *hint);
+
 /* A non-negative whole number option value; prints and returns -1 if bad. */
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
 

@@ -56,20 +56,11 @@ int cmd_dot(int argc, char **argv)
             outpath = v;
         } else if (!strcmp(argv[k], "--exact")) { eo.round = -1;
         } else if (!strcmp(argv[k], "--ascii")) { o.unicode = 0;
-        } else if (argv[k][0] == '-' && argv[k][1]) {
-            fprintf(stderr, "nntrace dot: unknown option '%s'\nHINT: nntrace dot --help\n", argv[k]);
+        } else if (cli_lesson_arg("dot", argv[k], &path)) {
             return EXIT_USAGE;
-        } else if (path) {
-            fprintf(stderr, "nntrace dot: one lesson at a time ('%s' and '%s')\n", path, argv[k]);
-            return EXIT_USAGE;
-        } else {
-            path = argv[k];
         }
     }
-    if (!path) {
-        fprintf(stderr, "nntrace dot: which lesson?\nHINT: nntrace dot lessons/sauppe-forward.lesson | dot -Tsvg > net.svg\n");
-        return EXIT_USAGE;
-    }
+    if (cli_need_lesson("dot", path, "nntrace dot lessons/sauppe-forward.lesson | dot -Tsvg > net.svg")) return EXIT_USAGE;
     lesson *l = cli_lesson(path);
     if (!l) return EXIT_USAGE;
     if (o.digits < 0) o.digits = l->digits;

@@ -147,20 +147,11 @@ int cmd_template(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             out = v;
-        } else if (argv[k][0] == '-' && argv[k][1]) {
-            fprintf(stderr, "nntrace template: unknown option '%s'\nHINT: nntrace template --help\n", argv[k]);
+        } else if (cli_lesson_arg("template", argv[k], &path)) {
             return EXIT_USAGE;
-        } else if (path) {
-            fprintf(stderr, "nntrace template: one lesson at a time ('%s' and '%s')\n", path, argv[k]);
-            return EXIT_USAGE;
-        } else {
-            path = argv[k];
         }
     }
-    if (!path) {
-        fprintf(stderr, "nntrace template: which lesson?\nHINT: nntrace template lessons/sauppe-sgd-step.lesson\n");
-        return EXIT_USAGE;
-    }
+    if (cli_need_lesson("template", path, "nntrace template lessons/sauppe-sgd-step.lesson")) return EXIT_USAGE;
     int status = ctx_load("template", &c, path, 0);
     if (status) { ctx_free(&c); return status; }
     strbuf b = {0};

@@ -57,6 +57,27 @@ int cli_opt(int argc, char **argv, int *k, const char *name, int needs_value, co
     return 1;
 }
 
+int cli_lesson_arg(const char *cmd, const char *arg, const char **path)
+{
+    if (arg[0] == '-' && arg[1]) {
+        fprintf(stderr, "nntrace %s: unknown option '%s'\nHINT: nntrace %s --help\n", cmd, arg, cmd);
+        return -1;
+    }
+    if (*path) {
+        fprintf(stderr, "nntrace %s: one lesson at a time ('%s' and '%s')\n", cmd, *path, arg);
+        return -1;
+    }
+    *path = arg;
+    return 0;
+}
+
+int cli_need_lesson(const char *cmd, const char *path, const char *hint)
+{
+    if (path) return 0;
+    fprintf(stderr, "nntrace %s: which lesson?\nHINT: %s\n", cmd, hint);
+    return -1;
+}
+
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
 {
     char *end;
@@ -158,20 +179,11 @@ int cmd_run(int argc, char **argv)
         } else if (!strcmp(argv[k], "--color")) { color = 1;
         } else if (!strcmp(argv[k], "--no-color")) { color = 0;
         } else if (!strcmp(argv[k], "--golden")) { ascii = 1; color = 0;
-        } else if (argv[k][0] == '-' && argv[k][1]) {
-            fprintf(stderr, "nntrace run: unknown option '%s'\nHINT: nntrace run --help\n", argv[k]);
+        } else if (cli_lesson_arg("run", argv[k], &path)) {
             return EXIT_USAGE;
-        } else if (path) {
-            fprintf(stderr, "nntrace run: one lesson at a time ('%s' and '%s')\n", path, argv[k]);
-            return EXIT_USAGE;
-        } else {
-            path = argv[k];
         }
     }
-    if (!path) {
-        fprintf(stderr, "nntrace run: which lesson?\nHINT: nntrace run lessons/sauppe-forward.lesson\n");
-        return EXIT_USAGE;
-    }
+    if (cli_need_lesson("run", path, "nntrace run lessons/sauppe-forward.lesson")) return EXIT_USAGE;
     lesson *l = cli_lesson(path);
     if (!l) return EXIT_USAGE;
     engine_result r;

@@ -64,20 +64,13 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
         } else if (!strcmp(argv[k], "--unicode")) { o->ascii = 0;
         } else if (!strcmp(argv[k], "--color")) { o->color = 1;
         } else if (!strcmp(argv[k], "--no-color")) { o->color = 0;
-        } else if (argv[k][0] == '-' && argv[k][1]) {
-            fprintf(stderr, "nntrace %s: unknown option '%s'\nHINT: nntrace %s --help\n", cmd, argv[k], cmd);
+        } else if (cli_lesson_arg(cmd, argv[k], &o->path)) {
             return EXIT_USAGE;
-        } else if (o->path) {
-            fprintf(stderr, "nntrace %s: one lesson at a time ('%s' and '%s')\n", cmd, o->path, argv[k]);
-            return EXIT_USAGE;
-        } else {
-            o->path = argv[k];
         }
     }
-    if (!o->path) {
-        fprintf(stderr, "nntrace %s: which lesson?\nHINT: nntrace %s lessons/sauppe-forward.lesson\n", cmd, cmd);
-        return EXIT_USAGE;
-    }
+    char hint[64];
+    snprintf(hint, sizeof hint, "nntrace %s lessons/sauppe-forward.lesson", cmd);
+    if (cli_need_lesson(cmd, o->path, hint)) return EXIT_USAGE;
     return 0;
 }
 

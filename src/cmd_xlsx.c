@@ -55,20 +55,11 @@ int cmd_xlsx(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "--sheet-word", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             xo.sheet_word = v;
-        } else if (argv[k][0] == '-' && argv[k][1]) {
-            fprintf(stderr, "nntrace xlsx: unknown option '%s'\nHINT: nntrace xlsx --help\n", argv[k]);
+        } else if (cli_lesson_arg("xlsx", argv[k], &path)) {
             return EXIT_USAGE;
-        } else if (path) {
-            fprintf(stderr, "nntrace xlsx: one lesson at a time ('%s' and '%s')\n", path, argv[k]);
-            return EXIT_USAGE;
-        } else {
-            path = argv[k];
         }
     }
-    if (!path) {
-        fprintf(stderr, "nntrace xlsx: which lesson?\nHINT: nntrace xlsx lessons/sauppe-sgd-step.lesson -o sgd.xlsx\n");
-        return EXIT_USAGE;
-    }
+    if (cli_need_lesson("xlsx", path, "nntrace xlsx lessons/sauppe-sgd-step.lesson -o sgd.xlsx")) return EXIT_USAGE;
     if (!out) {
         fprintf(stderr, "nntrace xlsx: where to? -o FILE.xlsx is required\n"
                         "HINT: nntrace xlsx %s -o lesson.xlsx\n", path);
