@@ -98,6 +98,20 @@ static int dropout_forward(eng *g, int t, int e, int j)
     return eng_add(g, &q, two, 2, &g->out_id[j]);
 }
 
+/* in_j = sum over arcs (i, j) of w_ij a_i, with a_i read from src[i]
+ * (the activations, or what dropout/batch norm put in their place). */
+static int add_in(eng *g, int j, int t, int e, const uint32_t *src)
+{
+    const lesson *l = g->l;
+    size_t n = 0;
+    for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
+        g->ops[n++] = g->wid[a];
+        g->ops[n++] = src[l->arcs[a].i];
+    }
+    quantity q = proto(Q_IN, PASS_FORWARD, -1, j, t, e, OP_WSUM);
+    return eng_add(g, &q, g->ops, n, &g->in_id[j]);
+}
+
 /* Layers lo .. hi-1 (0-based) of one example. */
 static int forward_layers(eng *g, int t, int e, int lo, int hi)
 {
@@ -107,15 +121,9 @@ static int forward_layers(eng *g, int t, int e, int lo, int hi)
         int drop = g->training && l->dropout_layer == ly + 1;
         for (int k = 0; k < L->count; k++) {
             int j = l->neurons[L->first + k];
-            size_t n = 0;
-            for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
-                g->ops[n++] = g->wid[a];
-                g->ops[n++] = g->out_id[l->arcs[a].i];
-            }
-            quantity q = proto(Q_IN, PASS_FORWARD, -1, j, t, e, OP_WSUM);
-            if (eng_add(g, &q, g->ops, n, &g->in_id[j])) return -1;
+            if (add_in(g, j, t, e, g->out_id)) return -1;
             if (L->act.kind == ACT_SOFTMAX) continue;
-            q = proto(Q_ACT, PASS_FORWARD, -1, j, t, e, OP_ACT);
+            quantity q = proto(Q_ACT, PASS_FORWARD, -1, j, t, e, OP_ACT);
             q.spec.act = L->act;
             if (eng_add(g, &q, &g->in_id[j], 1, &g->act_id[j])) return -1;
             g->out_id[j] = g->act_id[j];
@@ -386,14 +394,8 @@ static int perceptron_step(eng *g, int t, double *J)
     const lesson_layer *L = &l->layers[0];
     for (int k = 0; k < L->count; k++) {
         int j = l->neurons[L->first + k];
-        size_t n = 0;
-        for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
-            g->ops[n++] = g->wid[a];
-            g->ops[n++] = g->act_id[l->arcs[a].i];
-        }
-        quantity q = proto(Q_IN, PASS_FORWARD, -1, j, t, 0, OP_WSUM);
-        if (eng_add(g, &q, g->ops, n, &g->in_id[j])) return -1;
-        q = proto(Q_ACT, PASS_FORWARD, -1, j, t, 0, OP_STEPSUM);
+        if (add_in(g, j, t, 0, g->act_id)) return -1;
+        quantity q = proto(Q_ACT, PASS_FORWARD, -1, j, t, 0, OP_STEPSUM);
         if (eng_add(g, &q, &g->in_id[j], 1, &g->act_id[j])) return -1;
     }
     size_t n = 0;
