@@ -96,4 +96,20 @@ static inline char *run_piped(const char *input, const char *args, int *status)
     return out;
 }
 
+/* A scratch directory for a test group: "/tmp/nntrace-TAG-XXXXXX" made in
+ * dir (room for 64 bytes) / removed with everything in it. Both return 0,
+ * or -1, as cmocka's group fixtures do. */
+static inline int tmpdir_make(char *dir, const char *tag)
+{
+    snprintf(dir, 64, "/tmp/nntrace-%s-XXXXXX", tag);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static inline int tmpdir_remove(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif
