@@ -27,6 +27,7 @@ typedef struct {
     uint32_t *out_id, *keep_id;    /* [max_id+1] passed-on output; dropout r_j */
     uint32_t *xn;                  /* [n_examples * n_in] normalised inputs, or NULL */
     int       training;            /* dropout acts only in a training step */
+    int       b;                   /* position inside the batch (0-based): dropout's draw */
     uint32_t *gid;                 /* [batch * n_arcs] per-example gradients */
     uint32_t *ops;                 /* scratch operand list */
     size_t    opscap;
@@ -88,7 +89,7 @@ static int dropout_forward(eng *g, int t, int e, int j)
 {
     const lesson *l = g->l;
     uint32_t m;
-    int keep = lesson_dropout_keep(l, t, e > 0 ? e - 1 : 0, j);
+    int keep = lesson_dropout_keep(l, t, g->b, j);
     if (add_const(g, Q_MASK, PASS_FORWARD, -1, j, t, e, keep ? 1.0 : 0.0, &m)) return -1;
     quantity q = proto(Q_KEEP, PASS_FORWARD, -1, j, t, e, OP_SCALE);
     q.spec.p1 = 1.0 / (1.0 - l->dropout_p);
@@ -278,7 +279,7 @@ static int eng_init(eng *g, const lesson *l, trace *tr, const double *w)
 
 int engine_traced(const lesson *l, const engine_opts *opts, int k)
 {
-    if (opts && opts->trace_all) return 1;
+    if ((opts && opts->trace_all) || l->trace_all) return 1;
     if (!l->trace_steps) return l->steps <= ENGINE_DEFAULT_TRACED || k == 1 || k == l->steps;
     for (int s = 0; s < l->n_trace_steps; s++) if (l->trace_steps[s] == k) return 1;
     return 0;
@@ -349,7 +350,9 @@ static int train_step(eng *g, int t, double *J)
     size_t na = (size_t)l->n_arcs;
     double Jsum = 0.0;
     for (int b = 0; b < B; b++) {
-        int ex = (int)(((long long)t * B + b) % l->n_examples), e = B > 1 ? b + 1 : 0;
+        /* e names the lesson example (its `example` line), not the position b */
+        int ex = (int)(((long long)t * B + b) % l->n_examples), e = B > 1 ? ex + 1 : 0;
+        g->b = b;
         if (forward(g, t, e, ex, l->ex_y + (size_t)ex * l->n_out) ||
             backward(g, t, e, g->gid + (size_t)b * na))
             return -1;
@@ -580,10 +583,11 @@ int engine_loss_grad(const lesson *l, const double *w, double *J, double *grad)
     double Jsum = 0.0;
     for (int b = 0; b < B; b++) {
         int ex = b % l->n_examples;
-        if (forward(&g, 0, b + 1, ex, l->ex_y + (size_t)ex * l->n_out))
+        g.b = b;
+        if (forward(&g, 0, ex + 1, ex, l->ex_y + (size_t)ex * l->n_out))
             goto cleanup;
         Jsum += tr->q[g.J_id].value;
-        if (grad && backward(&g, 0, b + 1, g.gid)) goto cleanup;
+        if (grad && backward(&g, 0, ex + 1, g.gid)) goto cleanup;
         for (size_t a = 0; grad && a < na; a++)
             grad[a] = (b ? grad[a] : 0.0) + tr->q[g.gid[a]].value / B;
     }

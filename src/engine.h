@@ -7,9 +7,11 @@
  * evaluator through trace_add, never from the engine.
  *
  * Step k (1-based) uses iteration t = k - 1: weights w^(t), the examples
- * (t*B + b) mod n for b < B (B = batch), and produces w^(t+1). A step that is
- * not traced is built and then dropped, keeping only its new weights, so
- * long runs cost no memory.
+ * (t*B + b) mod n for b < B (B = batch), and produces w^(t+1). Inside a
+ * batch a quantity's e is the lesson example it belongs to (1-based), so
+ * a_3[3] is a_3 of the third `example` line whatever its place in the
+ * batch. A step that is not traced is built and then dropped, keeping only
+ * its new weights, so long runs cost no memory.
  */
 #ifndef NNTRACE_ENGINE_H
 #define NNTRACE_ENGINE_H

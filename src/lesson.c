@@ -322,7 +322,7 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
         return 0;
     }
     if (!strcmp(key, "trace")) {
-        if (nt == 2 && !strcmp(toks[1], "all")) return 0;
+        if (nt == 2 && !strcmp(toks[1], "all")) { l->trace_all = 1; return 0; }
         if (nt == 2 && !strcmp(toks[1], "none")) {
             l->trace_steps = malloc(sizeof *l->trace_steps);
             if (!l->trace_steps) return lp_fail(pe, line, "out of memory");

@@ -120,6 +120,9 @@ typedef struct lesson {
     unsigned long long dropout_seed;
     int    bn_layer;             /* `batchnorm L GAMMA BETA`: 1-based layer, 0 = none */
     double bn_gamma, bn_beta;
+
+    /* added (keep at the end) */
+    int    trace_all;            /* `trace all`: every step traced, however many */
 } lesson;
 
 /* Input normalisation of lesson.normalise (lecture 000, "Normalizing Input"). */

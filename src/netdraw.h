@@ -38,7 +38,7 @@ int netdraw_terminal(strbuf *out, const lesson *l, int unicode);
 typedef struct {
     int    step;       /* 1-based: the iteration t = step - 1 */
     int    backward;   /* also Delta_j and dJ/dw_ij */
-    int    example;    /* inside a mini-batch, 1-based; 0 = the first there is */
+    int    example;    /* lesson example inside a mini-batch, 1-based; 0 = the first there is */
     int    digits;     /* decimals shown */
     int    unicode;    /* in₃, Δ₃, ∂J/∂w₁,₃ instead of ASCII names */
 } netdraw_dot_opts;

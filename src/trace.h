@@ -2,8 +2,8 @@
  * trace.h - a trace is a graph of quantities.
  *
  * Every number the scalar engine computes is one `quantity`: its kind, its
- * indices (neuron j, source neuron i of an arc, iteration t, example e inside
- * a mini-batch), the operation that made it (eval.h) and the ids of its
+ * indices (neuron j, source neuron i of an arc, iteration t, and e, the
+ * lesson example it belongs to when several are in play), the operation that made it (eval.h) and the ids of its
  * operands, and its value. Operand ids always point backwards (a quantity is
  * added after its operands), so the array order is a valid evaluation order.
  *
@@ -39,7 +39,9 @@ typedef struct {
     q_pass   pass;
     int32_t  i, j;       /* neurons: j the quantity's neuron, i the arc source (-1) */
     int32_t  t;          /* iteration whose weights it uses (0 = first) */
-    int32_t  e;          /* example inside a mini-batch, 1-based; 0 = not batched */
+    int32_t  e;          /* provenance: the lesson example (its `example` line,
+                            1-based) inside a mini-batch or a forward pass over
+                            several examples; 0 = one example, not numbered */
     op_spec  spec;       /* operation and parameters */
     uint32_t first;      /* operand ids are ops[first .. first + nops) */
     uint32_t nops;

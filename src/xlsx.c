@@ -391,17 +391,15 @@ static int summary_sheet(xw *x)
  * Step sheets: one row per quantity
  * ---------------------------------------------------------------------- */
 
-/* The example an input or target quantity q was read from, or -1; this
- * mirrors engine.h (step k = t + 1 uses examples (t*B + b) mod n, the forward
- * pass after the last step uses example e), and the caller checks the value. */
+/* The example an input or target quantity q was read from, or -1: q->e
+ * names it (1-based) when several are in play; otherwise step k = t + 1
+ * with batch 1 reads example t mod n (engine.h) and a lone forward pass
+ * example 1. The caller checks the value. */
 static int example_of(const lesson *l, const quantity *q)
 {
     if (l->n_examples <= 0) return -1;
-    if (q->t < l->steps) {
-        int b = q->e > 0 ? q->e - 1 : 0;
-        return (int)(((long long)q->t * l->batch + b) % l->n_examples);
-    }
-    return q->e > 0 && q->e <= l->n_examples ? q->e - 1 : 0;
+    if (q->e > 0) return q->e <= l->n_examples ? q->e - 1 : -1;
+    return q->t < l->steps ? (int)(((long long)q->t * l->batch) % l->n_examples) : 0;
 }
 
 /* The Settings cell that holds constant q, if any (*c set, returns 1). */

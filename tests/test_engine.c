@@ -225,6 +225,49 @@ static void test_names_resolve(void **state)
     lesson_free(l);
 }
 
+/* `trace all` traces every step, however many there are (the default for a
+ * lesson without `trace` is every step up to ENGINE_DEFAULT_TRACED, then the
+ * first and last only). */
+static void test_trace_all_key(void **state)
+{
+    (void)state;
+    lesson *l = with_steps(MAZUR, "steps 30\ntrace all\n");
+    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_result r;
+    char err[256];
+    for (int k = 1; k <= 30; k++) assert_true(engine_traced(l, &o, k));
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    assert_true(trace_find(r.tr, "w_3,5^(15)") >= 0);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
+/* [e] names the lesson example (its `example` line, 1-based), not the
+ * position inside the batch: batch 2 over 3 examples, step 2 reads examples
+ * 3 and 1 (engine.h: (t*B + b) mod n). */
+static void test_batch_names_lesson_example(void **state)
+{
+    (void)state;
+    const char *t = "title e\ninput 1\nlayer identity 2\nweight w_0,2 = 0\nweight w_1,2 = 1\n"
+                    "loss sse\nrate 0\nbatch 2\nsteps 2\nfinal-forward yes\n"
+                    "example 10 -> 0\nexample 20 -> 0\nexample 30 -> 0\n";
+    lesson *l = parse_or_fail(t);
+    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_result r;
+    char err[256];
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    /* rate 0: a_2 = x_1 of the example it names */
+    assert_close(r.tr->q[trace_find(r.tr, "a_2[1]")].value, 10, 0, 0);
+    assert_close(r.tr->q[trace_find(r.tr, "a_2[2]")].value, 20, 0, 0);
+    assert_true(trace_find(r.tr, "a_2^(1)[2]") < 0);
+    assert_close(r.tr->q[trace_find(r.tr, "a_2^(1)[3]")].value, 30, 0, 0);
+    assert_close(r.tr->q[trace_find(r.tr, "a_2^(1)[1]")].value, 10, 0, 0);
+    /* the final forward pass numbers them the same way */
+    assert_close(r.tr->q[trace_find(r.tr, "a_2^(2)[2]")].value, 20, 0, 0);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +276,8 @@ int main(void)
         cmocka_unit_test(test_mazur_published_first_step),
         cmocka_unit_test(test_minibatch_mean_and_decay),
         cmocka_unit_test(test_names_resolve),
+        cmocka_unit_test(test_trace_all_key),
+        cmocka_unit_test(test_batch_names_lesson_example),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -253,8 +253,8 @@ static void test_minmax_inputs(void **state)
     assert_close(value(l, &r, "xn_1[2]"), 1.0 / 3, 1e-15, 0);
     assert_close(value(l, &r, "xn_1[4]"), 1, 1e-15, 0);
     assert_close(value(l, &r, "xn_2[3]"), 0.5, 1e-15, 0);     /* (0.6 - 0.2)/0.8 */
-    /* step 2 uses examples 3 and 4, normalised once before step 1 */
-    assert_close(value(l, &r, "in_3^(1)[2]"), value(l, &r, "w_0,3^(1)") + value(l, &r, "w_1,3^(1)") * 1 +
+    /* step 2 uses examples 3 and 4 (named [3] and [4]), normalised once before step 1 */
+    assert_close(value(l, &r, "in_3^(1)[4]"), value(l, &r, "w_0,3^(1)") + value(l, &r, "w_1,3^(1)") * 1 +
                  value(l, &r, "w_2,3^(1)") * 1, 1e-15, 1e-14);
     engine_result_free(&r);
     double w[3] = {0.1, -0.2, 0.3}, g[3], Jp, Jm, J;
