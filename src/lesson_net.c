@@ -240,6 +240,17 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
         l->arc_in[id + 1] += l->arc_in[id];
         l->arc_out[id + 1] += l->arc_out[id];
     }
+    for (int k = 0; k < l->n_neurons; k++) {
+        int j = l->neurons[k];
+        if (l->arc_in[j + 1] > l->arc_in[j]) continue;
+        free(arcs);
+        if (l->labels[j][0])
+            snprintf(nm, sizeof nm, " (%s)", l->labels[j]);
+        else
+            nm[0] = '\0';
+        return lp_fail(pe, p->neuron_line[k], "neuron %d%s has no incoming arc, so in_%d would be 0 "
+                       "whatever the input; give it a weight or drop its 'nobias'", j, nm, j);
+    }
     int *fill = calloc((size_t)max_id + 1, sizeof *fill);
     if (!fill) { free(arcs); return lp_fail(pe, 0, "out of memory"); }
     for (int a = 0; a < n; a++) {

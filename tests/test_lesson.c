@@ -114,6 +114,11 @@ static void test_bad_network(void **state)
     BAD("title T\ninput 1 2\nlayer relu 3\n" BASE_W "loss bce\nrate 0.5\nexample 0.4 0.5 -> 1\n",
         "t.lesson:7: loss bce needs a logistic output layer (its delta is a - y only there)");
     BAD(BASE "alias w5 w_1,4\n", "t.lesson:10: unknown neuron '4' in w_1,4");
+    /* a processing neuron nothing feeds: in_4 would be 0 whatever the example */
+    BAD("title T\ninput 1\nlayer logistic 3 4\nlabel 4 h2\narcs listed\nnobias 4\n"
+        "weight w_1,3 = 1\nweight w_0,3 = 0\nloss sse\nrate 1\nexample 1 -> 1 1\n",
+        "t.lesson:3: neuron 4 (h2) has no incoming arc, so in_4 would be 0 whatever the input; "
+        "give it a weight or drop its 'nobias'");
 }
 
 static void test_bad_values(void **state)
