@@ -2,13 +2,14 @@
  * cmd_run.c - `nntrace run`, `nntrace gradcheck`, `nntrace list`, and the
  * helpers every subcommand shares (lesson loading, options, colour).
  */
-#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "lessonpath.h"
 #include "outfile.h"
 #include "text.h"
 
@@ -16,18 +17,31 @@
  * Shared helpers
  * ---------------------------------------------------------------------- */
 
-lesson *cli_lesson(const char *path)
+lesson *cli_lesson(const char *arg)
 {
-    char err[768];
+    char err[2048];
+    lessonpath lp;
+    if (lessonpath_init(&lp)) {
+        fprintf(stderr, "nntrace: out of memory\n");
+        return NULL;
+    }
+    char *path = lessonpath_find(&lp, arg, err, sizeof err);
+    lessonpath_free(&lp);
+    if (!path) {                      /* the file is missing: a hint about files */
+        fprintf(stderr, "%s\n", err);
+        return NULL;
+    }
     lesson *l = lesson_load(path, err, sizeof err);
-    if (!l) fprintf(stderr, "%s\nHINT: the lesson format is described in README.md, \"Lesson files\"\n", err);
+    if (!l) fprintf(stderr, "%s\nHINT: the lesson format is described in man 5 nntrace-lesson "
+                            "and in README.md, \"Lesson files\"\n", err);
+    free(path);
     return l;
 }
 
 int cli_color(FILE *f)
 {
-    const char *nc = getenv("NO_COLOR");
-    return isatty(fileno(f)) && !(nc && *nc);
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    return isatty(fileno(f)) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
 }
 
 int cli_unicode(FILE *f)
@@ -323,52 +337,72 @@ done:
  * list
  * ---------------------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
+static void list_help(FILE *f)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    fprintf(f,
+        "usage: nntrace list [--names] [DIR]\n\n"
+        "The lessons on the lesson path (or in DIR) with their titles and sources.\n"
+        "The lesson path is every directory of $NNTRACE_PATH (colon-separated), then\n"
+        "./lessons, then the lessons installed with nntrace (BINDIR/../share/nntrace/lessons);\n"
+        "a name found earlier hides the same name later. A LESSON argument of any\n"
+        "command is a file, or a name on this path (nntrace run sauppe-forward).\n\n"
+        "options:\n"
+        "  --names    only the names, one a line, without reading the files\n\n"
+        "exit status: 0 listed, 1 none found or one does not load, 2 bad usage or DIR unreadable\n");
+}
+
+/* One lesson: name, title and source, or why it does not load (1). */
+static int list_one(const lessonpath_entry *e)
+{
+    char err[768];
+    lesson *l = lesson_load(e->file, err, sizeof err);
+    if (!l) { printf("%-32s (does not load: %s)\n", e->name, err); return 1; }
+    printf("%-32s %s\n%-32s   %s\n", e->name, l->title, "", l->source ? l->source : "(no source)");
+    lesson_free(l);
+    return 0;
 }
 
 int cmd_list(int argc, char **argv)
 {
-    const char *dir = "lessons";
+    const char *dir = NULL;
+    int names_only = 0, status = 0;
     for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
-            printf("usage: nntrace list [DIR]\n\nThe lessons in DIR (default: lessons) with title and source.\n");
-            return 0;
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { list_help(stdout); return 0; }
+        if (!strcmp(argv[k], "--names")) { names_only = 1; continue; }
+        if ((argv[k][0] == '-' && argv[k][1]) || dir) {
+            fprintf(stderr, "nntrace list: unexpected argument '%s'\nHINT: nntrace list --help\n", argv[k]);
+            return EXIT_USAGE;
         }
-        if (argv[k][0] == '-' || k > 1) { fprintf(stderr, "nntrace list: unexpected argument '%s'\n", argv[k]); return EXIT_USAGE; }
         dir = argv[k];
     }
-    DIR *d = opendir(dir);
-    if (!d) { fprintf(stderr, "nntrace list: cannot open directory '%s'\n", dir); return EXIT_USAGE; }
-    char **names = NULL;
+    lessonpath lp;
+    lessonpath_entry *list = NULL;
     size_t n = 0, cap = 0;
-    int status = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len <= 7 || strcmp(e->d_name + len - 7, ".lesson")) continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 32;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn) { status = EXIT_USAGE; break; }
-            names = nn;
-        }
-        size_t sz = strlen(dir) + len + 2;
-        if (!(names[n] = malloc(sz))) { status = EXIT_USAGE; break; }
-        snprintf(names[n++], sz, "%s/%s", dir, e->d_name);
+    if (lessonpath_init(&lp)) { fprintf(stderr, "nntrace list: out of memory\n"); return EXIT_USAGE; }
+    int rc = dir ? lessonpath_scan_dir(dir, &list, &n, &cap) : lessonpath_scan(&lp, &list, &n);
+    if (rc == -1) {
+        fprintf(stderr, "nntrace list: cannot open directory '%s': %s\n", dir, strerror(errno));
+        status = EXIT_USAGE;
+    } else if (rc) {
+        fprintf(stderr, "nntrace list: out of memory\n");
+        status = EXIT_USAGE;
+    } else if (n == 0) {
+        char where[2048];
+        lessonpath_describe(&lp, where, sizeof where);
+        if (dir) fprintf(stderr, "nntrace list: no *.lesson files in %s\n", dir);
+        else fprintf(stderr, "nntrace list: no lessons found; looked in %s\n"
+                             "HINT: NNTRACE_PATH=DIR adds a directory of *.lesson files\n", where);
+        status = EXIT_CHECK;
     }
-    closedir(d);
-    if (status) fprintf(stderr, "nntrace list: out of memory\n");
-    if (n) qsort(names, n, sizeof *names, cmp_str);
-    for (size_t k = 0; k < n && !status; k++) {
-        char err[768], base[256];
-        lesson *l = lesson_load(names[k], err, sizeof err);
-        lesson_basename(names[k], base, sizeof base);
-        if (!l) { printf("%-32s (does not load: %s)\n", base, err); status = EXIT_CHECK; continue; }
-        printf("%-32s %s\n%-32s   %s\n", base, l->title, "", l->source ? l->source : "(no source)");
-        lesson_free(l);
+    for (size_t k = 0; k < n; k++) {
+        if (names_only) printf("%s\n", list[k].name);
+        else if (list_one(&list[k])) status = EXIT_CHECK;
     }
-    for (size_t k = 0; k < n; k++) free(names[k]);
-    free(names);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "nntrace list: cannot write the output\n");
+        status = EXIT_USAGE;
+    }
+    lessonpath_entries_free(list, n);
+    lessonpath_free(&lp);
     return status;
 }

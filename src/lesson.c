@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------------
  * Small helpers
@@ -597,9 +600,26 @@ lesson *lesson_parse(const char *text, size_t len, const char *path, char *err, 
 
 lesson *lesson_load(const char *path, char *err, size_t errsize)
 {
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: a FIFO named x.lesson must not block the open; only a
+     * regular file is read */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(err, errsize, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        if (fstat(fd, &st) != 0) snprintf(err, errsize, "%s: cannot read: %s", path, strerror(e));
+        else if (S_ISDIR(st.st_mode)) snprintf(err, errsize, "%s: cannot read (is it a directory?)", path);
+        else snprintf(err, errsize, "%s: not a regular file (a lesson is a text file)", path);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         snprintf(err, errsize, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
         return NULL;
     }
     char *buf = malloc(LESSON_MAX_BYTES + 1);
@@ -612,7 +632,7 @@ lesson *lesson_load(const char *path, char *err, size_t errsize)
     int bad = ferror(f);
     fclose(f);
     lesson *l = NULL;
-    if (bad) snprintf(err, errsize, "%s: cannot read (is it a directory?)", path);
+    if (bad) snprintf(err, errsize, "%s: cannot read: %s", path, strerror(errno));
     else l = lesson_parse(buf, n, path, err, errsize);
     free(buf);
     return l;

@@ -96,6 +96,37 @@ static inline char *run_piped(const char *input, const char *args, int *status)
     return out;
 }
 
+/* Run a shell command line (sh -c) with stdout and stderr together; its
+ * output (caller frees) and exit status (-1 when killed by a signal). */
+static inline char *run_sh(const char *cmdline, int *status)
+{
+    char outp[] = "/tmp/nntrace-sh-XXXXXX";
+    int fd = mkstemp(outp);
+    assert_true(fd >= 0);
+    close(fd);
+    size_t n = strlen(cmdline) + strlen(outp) + 32;
+    char *full = malloc(n);
+    assert_non_null(full);
+    snprintf(full, n, "( %s ) > %s 2>&1", cmdline, outp);
+    int st = system(full);
+    free(full);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char *out = slurp(outp, NULL);
+    unlink(outp);
+    assert_non_null(out);
+    return out;
+}
+
+/* The absolute path of the binary under test (for runs in other
+ * directories), into buf (room for 4096 bytes). */
+static inline const char *bin_abs(char *buf)
+{
+    char cwd[2048];
+    if (bin()[0] == '/' || !getcwd(cwd, sizeof cwd)) snprintf(buf, 4096, "%s", bin());
+    else snprintf(buf, 4096, "%s/%s", cwd, bin());
+    return buf;
+}
+
 /* A scratch directory for a test group: "/tmp/nntrace-TAG-XXXXXX" made in
  * dir (room for 64 bytes) / removed with everything in it. Both return 0,
  * or -1, as cmocka's group fixtures do. */
