@@ -51,4 +51,7 @@ int cli_need_lesson(const char *cmd, const char *path, const char *hint);
 /* A non-negative whole number option value; prints and returns -1 if bad. */
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
 
+/* A positive number option value (a tolerance); prints and returns -1 if bad. */
+int cli_positive(const char *cmd, const char *opt, const char *s, double *out);
+
 #endif

@@ -69,7 +69,7 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
     }
     c->has_exact = 1;
     if (want_hand && c->l->round < 0) {
-        engine_opts ho = {c->l->digits, 0};
+        engine_opts ho = {lesson_answer_digits(c->l), 0};
         if (engine_run(c->l, &ho, &c->hand, err, sizeof err)) {
             fprintf(stderr, "%s\n", err);
             return EXIT_USAGE;
@@ -221,13 +221,7 @@ int cmd_check(int argc, char **argv)
             else { fprintf(stderr, "nntrace check: --ecf takes full, half or none, not '%s'\n", v); goto usage; }
             ecf_set = 1;
         } else if ((rc = cli_opt(argc, argv, &k, "--tolerance", 1, &v))) {
-            double t;
-            if (rc < 0) goto usage;
-            if (judge_parse_number(v, strlen(v), &t, NULL) != JNUM_OK || !(t > 0)) {
-                fprintf(stderr, "nntrace check: --tolerance takes a positive number, not '%s'\n", v);
-                goto usage;
-            }
-            tol = t;
+            if (rc < 0 || cli_positive("check", "--tolerance", v, &tol)) goto usage;
         } else if ((rc = cli_opt(argc, argv, &k, "--gradescope", 1, &v))) {
             if (rc < 0) goto usage;
             gs = v;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "judge.h"
 #include "lessonpath.h"
 #include "outfile.h"
 #include "text.h"
@@ -101,6 +102,17 @@ int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int
         return -1;
     }
     *out = (int)v;
+    return 0;
+}
+
+int cli_positive(const char *cmd, const char *opt, const char *s, double *out)
+{
+    double t;
+    if (judge_parse_number(s, strlen(s), &t, NULL) != JNUM_OK || !(t > 0)) {
+        fprintf(stderr, "nntrace %s: %s takes a positive number, not '%s'\n", cmd, opt, s);
+        return -1;
+    }
+    *out = t;
     return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "grade.h"
 #include "outfile.h"
 #include "quiz.h"
 #include "step.h"
@@ -34,6 +35,8 @@ typedef struct {
     const char *path, *transcript;
     strbuf ask;        /* every --ask, joined by blanks (caller frees) */
     int digits, ascii, color;
+    int decimals;      /* quiz: --decimals, -1 = the lesson's answer decimals */
+    double tol;        /* quiz: --tolerance, 0 = the lesson's */
     engine_opts eo;
 } view_opts;
 
@@ -44,7 +47,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
     const char *cmd = argv[0], *v = NULL;
     int rc;
     memset(o, 0, sizeof *o);
-    o->digits = o->ascii = o->color = -1;
+    o->digits = o->ascii = o->color = o->decimals = -1;
     o->eo.round = ENGINE_ROUND_LESSON;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { help(stdout); return -1; }
@@ -55,6 +58,10 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
         } else if (quiz && (rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             sb_printf(&o->ask, "%s%s", o->ask.len ? " " : "", v);
+        } else if (quiz && (rc = cli_opt(argc, argv, &k, "--decimals", 1, &v))) {
+            if (rc < 0 || cli_int(cmd, "--decimals", v, 0, 12, &o->decimals)) return EXIT_USAGE;
+        } else if (quiz && (rc = cli_opt(argc, argv, &k, "--tolerance", 1, &v))) {
+            if (rc < 0 || cli_positive(cmd, "--tolerance", v, &o->tol)) return EXIT_USAGE;
         } else if (quiz && (rc = cli_opt(argc, argv, &k, "--transcript", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             o->transcript = v;
@@ -325,8 +332,12 @@ static void quiz_usage(FILE *f)
         "                         separated by blanks or ';'; may be repeated\n"
         "                         (default: every quantity with a formula)\n"
         "  --transcript FILE      save the session (questions, answers, verdicts, score)\n"
-        "  --digits N             decimals shown (default: the lesson's; judging always\n"
-        "                         uses the lesson's)\n"
+        "  --decimals N           decimals your answers are judged to: right within half\n"
+        "                         a unit of the Nth decimal (default: the lesson's\n"
+        "                         `answer-decimals`, else its `digits`)\n"
+        "  --tolerance X          right within X instead (default: the lesson's\n"
+        "                         `tolerance`, else half a unit as above)\n"
+        "  --digits N             decimals shown (default: the lesson's)\n"
         "  --exact | --rounded N  arithmetic of the trace (default: the lesson's)\n"
         "  --all-steps            trace every step, whatever the lesson says\n"
         "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
@@ -371,10 +382,13 @@ int cmd_quiz(int argc, char **argv)
     outfile of;
     memset(&of, 0, sizeof of);
 
-    /* the grader's hand-rounded reference, when the trace itself is exact */
+    /* judged as the grader judges: the asked decimals and tolerance (the
+     * student's, else the lesson's), and the hand-rounded reference to the
+     * asked decimals when the trace itself is exact */
+    int dec = o.decimals >= 0 ? o.decimals : lesson_answer_digits(l);
     if (r.tr->round < 0) {
         engine_opts he = o.eo;
-        he.round = l->digits;
+        he.round = dec;
         if (engine_run(l, &he, &hand, err, sizeof err)) { fprintf(stderr, "%s\n", err); goto done; }
     }
     if (quiz_select(l, r.tr, o.ask.s, &ids, &n, err, sizeof err)) {
@@ -391,7 +405,12 @@ int cmd_quiz(int argc, char **argv)
     step_style st = {o.digits >= 0 ? o.digits : l->digits,
                      o.ascii >= 0 ? !o.ascii : cli_unicode(stdout),
                      o.color >= 0 ? o.color : cli_color(stdout)};
-    if (!(q = quiz_new(l, r.tr, hand.tr, ids, n, &st))) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
+    grade_opts go;
+    grade_opts_lesson(&go, l, hand.tr);
+    go.rule.digits = dec;
+    if (o.tol > 0) go.rule.tol = o.tol;
+    else if (o.decimals >= 0) go.rule.tol = 0;     /* --decimals alone: half a unit */
+    if (!(q = quiz_new(l, r.tr, &go.rule, ids, n, &st))) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
     int tty = isatty(STDIN_FILENO);
 
     char base[256];
@@ -401,8 +420,11 @@ int cmd_quiz(int argc, char **argv)
     if (r.tr->round >= 0)
         sb_printf(&out, "hand-rounded: every operand is rounded to %d decimals before use, "
                         "as on a calculator\n", r.tr->round);
-    sb_printf(&out, "%zu question%s; answer to %d decimals or more. Nothing for a hint, q to stop, ? for help.\n",
-              n, n == 1 ? "" : "s", l->digits);
+    if (go.rule.tol > 0)
+        sb_printf(&out, "%zu question%s; answers within %.10g are right. ", n, n == 1 ? "" : "s", go.rule.tol);
+    else
+        sb_printf(&out, "%zu question%s; answer to %d decimals or more. ", n, n == 1 ? "" : "s", dec);
+    sb_printf(&out, "Nothing for a hint, q to stop, ? for help.\n");
     int werr = 0;
     while (!quiz_over(q) && !werr) {
         quiz_question(q, &out);

@@ -401,7 +401,7 @@ static int derivation(char *out, size_t size, const trace *tr, const judge_sheet
 void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand)
 {
     memset(o, 0, sizeof *o);
-    o->rule.digits = l->digits;
+    o->rule.digits = lesson_answer_digits(l);
     o->rule.tol = l->tolerance;
     o->rule.hand = hand;
     o->ecf_credit = l->ecf == LESSON_ECF_HALF ? 0.5 : l->ecf == LESSON_ECF_NONE ? 0.0 : 1.0;

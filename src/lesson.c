@@ -129,7 +129,7 @@ static const char *const ONEOFF[] = {
     "title", "source", "input", "loss", "rate", "decay", "batch", "steps",
     "digits", "round", "trace", "report", "arcs", "init", "final-forward",
     "notation", "rule", "epochs", "ecf", "tolerance",
-    "normalise", "dropout", "batchnorm", NULL,
+    "normalise", "dropout", "batchnorm", "answer-decimals", NULL,
 };
 
 int lp_oneoff_index(const char *key)
@@ -289,7 +289,7 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
         return 0;
     }
     if (!strcmp(key, "batch") || !strcmp(key, "steps") || !strcmp(key, "digits") ||
-        !strcmp(key, "round")) {
+        !strcmp(key, "round") || !strcmp(key, "answer-decimals")) {
         if (nt != 2) return lp_fail(pe, line, "'%s' takes one whole number", key);
         long lo = !strcmp(key, "batch") ? 1 : 0;
         long hi = !strcmp(key, "steps") ? LESSON_MAX_STEPS
@@ -298,6 +298,7 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
         if (!strcmp(key, "batch")) l->batch = (int)v;
         else if (!strcmp(key, "steps")) l->steps = (int)v;
         else if (!strcmp(key, "digits")) l->digits = (int)v;
+        else if (!strcmp(key, "answer-decimals")) l->answer_digits = (int)v;
         else l->round = (int)v;
         return 0;
     }
@@ -586,6 +587,7 @@ lesson *lesson_parse(const char *text, size_t len, const char *path, char *err, 
     }
     l->digits = 4;
     l->round = -1;
+    l->answer_digits = -1;
     l->batch = 1;
     int rc = pass_lines(&pe, l, &p, text, len);
     if (!rc) rc = lp_build_network(&pe, l, &p);
@@ -661,6 +663,11 @@ int lesson_notation_parse(const char *s)
 const char *lesson_notation_name(int notation)
 {
     return notation >= 0 && notation < NOTATION_COUNT ? NOTATIONS[notation] : "?";
+}
+
+int lesson_answer_digits(const lesson *l)
+{
+    return l->answer_digits >= 0 ? l->answer_digits : l->digits;
 }
 
 void lesson_basename(const char *path, char *buf, size_t size)

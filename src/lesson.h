@@ -123,7 +123,14 @@ typedef struct lesson {
 
     /* added (keep at the end) */
     int    trace_all;            /* `trace all`: every step traced, however many */
+
+    /* grading, added: `answer-decimals N`, the decimals a student's answers
+     * are asked to (quiz, check); -1 = the display `digits` */
+    int    answer_digits;
 } lesson;
+
+/* The decimals a student is asked for: `answer-decimals`, else `digits`. */
+int lesson_answer_digits(const lesson *l);
 
 /* Input normalisation of lesson.normalise (lecture 000, "Normalizing Input"). */
 enum { LESSON_NORM_NONE, LESSON_NORM_ZSCORE, LESSON_NORM_MINMAX };

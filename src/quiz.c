@@ -54,7 +54,7 @@ cleanup:
  * The session
  * ---------------------------------------------------------------------- */
 
-quiz_session *quiz_new(const lesson *l, const trace *tr, const trace *hand, const size_t *ids,
+quiz_session *quiz_new(const lesson *l, const trace *tr, const judge_rule *rule, const size_t *ids,
                        size_t n, const step_style *st)
 {
     quiz_session *q = calloc(1, sizeof *q);
@@ -63,9 +63,7 @@ quiz_session *quiz_new(const lesson *l, const trace *tr, const trace *hand, cons
     q->tr = tr;
     q->st = *st;
     q->prev = -1;
-    q->rule.digits = l->digits;
-    q->rule.tol = 0;
-    q->rule.hand = hand;
+    q->rule = *rule;
     q->sheet = judge_sheet_new(tr);
     q->ask = malloc((n ? n : 1) * sizeof *q->ask);
     if (!q->sheet || !q->ask) { quiz_free(q); return NULL; }
@@ -112,30 +110,65 @@ static void say(strbuf *out, const quiz_session *q, const char *ansi, const char
     sb_printf(out, "\n");
 }
 
-/* The operands of x as the student has them: their accepted answers where
- * they gave one, the trace's values elsewhere. */
-static int student_operands(const quiz_session *q, const quantity *x, double *vals)
-{
-    for (uint32_t k = 0; k < x->nops; k++) {
-        uint32_t op = q->tr->ops[x->first + k];
-        vals[k] = q->sheet->given[op] ? q->sheet->value[op] : trace_operand_value(q->tr, op);
-    }
-    return 0;
-}
-
 static void advance(quiz_session *q)
 {
     q->prev = (long)q->ask[q->cur];
     q->cur++;
     q->misses = 0;
-    q->has_last = 0;
 }
 
-/* Count a miss, keeping the student's number; returns the misses so far. */
-static int record_miss(quiz_session *q, int have, double v)
+/* A student's number as they may have written it: the shortest of up to 10
+ * significant digits (0.2, not 0.20000000000000001). */
+static void student_num(double v, char *buf, size_t size)
 {
-    if (have) { q->has_last = 1; q->last = v; }
-    return ++q->misses;
+    snprintf(buf, size, "%.10g", v);
+}
+
+/* A tolerance as a student reads it: 0.00005, not 5e-05. */
+static void tol_text(double t, char *buf, size_t size)
+{
+    for (int k = 0; k <= 12; k++) {
+        double p = pow(10.0, k);
+        if (fabs(round(t * p) / p - t) <= t * 1e-9) { snprintf(buf, size, "%.*f", k, t); return; }
+    }
+    snprintf(buf, size, "%.3g", t);
+}
+
+/* A wrong answer near a reference (the trace's value, the hand-rounded
+ * value, or what follows from the student's numbers). Appends why it is
+ * not right, naming the tolerance: either it is right only to the fewer
+ * decimals the student wrote (two or more: one is a guess), or it is
+ * within ten tolerances. */
+static void say_close(strbuf *m, const quiz_session *q, double v, int written,
+                      const judge_result *res)
+{
+    const double refs[3] = {res->truth, res->hand, res->ecf};
+    judge_rule fewer = q->rule;
+    fewer.digits = written;
+    fewer.tol = 0;
+    for (int k = 0; k < 3; k++) {
+        if (!isfinite(refs[k])) continue;
+        double t = judge_tolerance(&q->rule, refs[k]);
+        if (written >= 2 && written < q->rule.digits && q->rule.tol <= 0 &&
+            judge_match(&fewer, v, refs[k])) {
+            char tt[64];
+            tol_text(t, tt, sizeof tt);
+            sb_printf(m, ": right to the %d decimal%s written, but answers are judged to %d "
+                         "(within %s)", written, written == 1 ? "" : "s", q->rule.digits, tt);
+            return;
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        if (!isfinite(refs[k])) continue;
+        double t = judge_tolerance(&q->rule, refs[k]);
+        if (fabs(v - refs[k]) <= 10 * t) {
+            char tt[64];
+            tol_text(t, tt, sizeof tt);
+            sb_printf(m, ": close, but outside the tolerance of %s", tt);
+            if (q->rule.tol <= 0) sb_printf(m, " (%d decimals)", q->rule.digits);
+            return;
+        }
+    }
 }
 
 int quiz_answer(quiz_session *q, const char *text, strbuf *out)
@@ -153,7 +186,8 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
     if (len == 1 && s[0] == '?') { quiz_help(out); return 0; }
 
     double v = 0;
-    judge_num_status ns = judge_parse_number(s, len, &v, NULL);
+    int written = 0;
+    judge_num_status ns = judge_parse_number(s, len, &v, &written);
     judge_result res;
     memset(&res, 0, sizeof res);
     res.verdict = JUDGE_WRONG;
@@ -173,11 +207,13 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
     if (ns == JNUM_OK && (res.verdict == JUDGE_CORRECT || res.verdict == JUDGE_CARRIED)) {
         judge_record(q->sheet, id, v, res.verdict);
         if (res.verdict == JUDGE_CARRIED) {
-            char bad[96], tv[64];
+            /* the operand is still the student's own (a given-away value
+             * is never in the sheet), so it is named with its number */
+            char bad[96], bv[64], tv[64];
             trace_name(&q->tr->q[res.first_bad], bad, sizeof bad);
+            student_num(q->sheet->value[res.first_bad], bv, sizeof bv);
             text_num(res.truth, q->rule.digits, tv, sizeof tv);
-            sb_printf(&m, "right, by error carried forward: it follows from your %s "
-                          "(the trace has %s = %s)", bad, name, tv);
+            sb_printf(&m, "accepted: follows from your %s = %s (the trace has %s = %s)", bad, bv, name, tv);
             q->carried++;
         } else {
             sb_printf(&m, "right");
@@ -185,12 +221,14 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
         }
         say(out, q, "32", m.s ? m.s : "");
         advance(q);
-    } else if (record_miss(q, ns == JNUM_OK, v) < 3) {
+    } else if (++q->misses < 3) {
         double stack[64], *vals = x->nops <= 64 ? stack : malloc(x->nops * sizeof *vals);
         if (!vals) return -1;
         if (ns == JNUM_OK) {
-            text_num(v, q->rule.digits + 2, num, sizeof num);
-            sb_printf(&m, "not %s. ", num);
+            student_num(v, num, sizeof num);
+            sb_printf(&m, "not %s", num);
+            say_close(&m, q, v, written, &res);
+            sb_printf(&m, ". ");
         }
         if (x->spec.op == OP_CONST) {     /* asked by name: a given number */
             sb_printf(&m, "hint: it is given in the lesson (nntrace run shows it)");
@@ -198,22 +236,35 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
         } else {
             sb_printf(&m, q->misses == 1 ? "hint, the formula:" : "hint, with your numbers:");
             say(out, q, "33", m.s ? m.s : "");
-            if (q->misses == 2) student_operands(q, x, vals);
+            if (q->misses == 2) judge_operand_values(q->tr, q->sheet, id, vals);
             step_formula(out, q->tr, x, q->misses == 1 ? NULL : vals, 0, &q->st);
         }
         if (vals != stack) free(vals);
     } else {
+        /* given away: the trace's value stands for it from now on (nothing
+         * goes into the sheet), in hints, carried-forward judging and the
+         * next given answer alike, and the student is told so once */
         strbuf line = {0};
         text_line(&line, q->tr, x, q->st.digits);
-        say(out, q, "31", "the answer:");
+        if (ns == JNUM_OK) {
+            student_num(v, num, sizeof num);
+            sb_printf(&m, "not %s. ", num);
+        }
+        sb_printf(&m, "the answer:");
+        say(out, q, "31", m.s ? m.s : "");
         sb_printf(out, "  ");
         step_put(out, &q->st, line.s ? line.s : "", NULL);
         sb_printf(out, "\n");
         if (line.failed) m.failed = 1;
         sb_free(&line);
-        if (q->has_last) judge_record(q->sheet, id, q->last, JUDGE_WRONG);
         q->given++;
         advance(q);
+        if (!quiz_over(q)) {
+            m.len = 0;
+            text_num(x->value, q->st.digits, num, sizeof num);
+            sb_printf(&m, "continuing from %s = %s", name, num);
+            say(out, q, "36", m.s ? m.s : "");
+        }
     }
     int failed = m.failed || out->failed;
     sb_free(&m);

@@ -4,23 +4,25 @@
  *
  * For each asked quantity: a right answer moves on; the first miss shows the
  * symbolic formula as a hint, the second the formula with the student's own
- * numbers substituted (their earlier answers where they gave them, the
+ * numbers substituted (their accepted answers where they gave them, the
  * trace's values elsewhere), the third gives the whole line with its value
- * and moves on. An answer consistent with the student's own earlier answers
- * is accepted as error carried forward and marked so. A number that does not
- * parse is not a miss; an empty answer is (it asks for the next hint).
+ * and moves on. A number that does not parse is not a miss; an empty answer
+ * is (it asks for the next hint). A wrong number within ten tolerances of a
+ * reference is told so, naming the tolerance.
  *
- * Judging: judge_answer with rule {lesson.digits, tol 0, hand}, where hand is
- * the lesson run hand-rounded to lesson.digits when the trace itself is
- * exact, so a student carrying the printed digits is right, exactly as
- * `nntrace check` judges. Accepted answers are recorded in the judge sheet so
- * later quantities see them. When the quiz gives a value away, the student's
- * last number for it is recorded as wrong, so that later answers built on it
- * (a student working from their own paper) are accepted as carried forward,
- * as the grader would; a question given away without a number records
- * nothing (the trace's own value stands for it).
+ * Judging: judge_answer with the rule the caller passes, as `nntrace check`
+ * judges (grade_opts_lesson: the lesson's answer decimals and tolerance, and
+ * the hand-rounded trace), overridden by the student's --decimals and
+ * --tolerance. Accepted answers are recorded in the judge sheet so later
+ * quantities see them. A value the quiz gives away is never recorded: the
+ * trace's own value stands for it from then on, in the hints, in the
+ * carried-forward judging and in the next given answer, and the quiz says
+ * once "continuing from in_3 = 0.19". So the sheet holds only accepted
+ * answers; should it hold a student's own wrong number (a sheet filled
+ * before the session), an answer that follows from it is "accepted:
+ * follows from your in_3 = 0.2", counted as carried forward, never "right".
  *
- * Ownership: quiz_new borrows the lesson, the trace and hand (all must
+ * Ownership: quiz_new borrows the lesson, the trace and rule.hand (all must
  * outlive the session) and owns its sheet and question list.
  */
 #ifndef NNTRACE_QUIZ_H
@@ -43,8 +45,6 @@ typedef struct {
     size_t        n_ask;
     size_t        cur;         /* index into ask; == n_ask when over */
     int           misses;      /* on the current question */
-    int           has_last;    /* a number was given for it ... */
-    double        last;        /* ... and this was the last one */
     long          prev;        /* quantity asked before, for headings; -1 */
     int           first_try, after_hint, carried, given;   /* the score */
     int           quit;        /* the student stopped early */
@@ -62,8 +62,9 @@ int quiz_select(const lesson *l, const trace *tr, const char *patterns, size_t *
                 char *err, size_t errsize);
 
 /* A session over the given question ids (copied); NULL when out of memory.
- * hand: see above (NULL for none). */
-quiz_session *quiz_new(const lesson *l, const trace *tr, const trace *hand, const size_t *ids,
+ * rule: how answers are judged (copied; its hand trace is borrowed), as
+ * grade_opts_lesson makes it, with the student's --decimals/--tolerance. */
+quiz_session *quiz_new(const lesson *l, const trace *tr, const judge_rule *rule, const size_t *ids,
                        size_t n, const step_style *st);
 void quiz_free(quiz_session *q);    /* NULL is a no-op */
 

@@ -562,6 +562,16 @@ static void test_lesson_keys(void **state)
     grade_opts_lesson(&o, l, NULL);
     assert_close(o.ecf_credit, 0, 0, 0);
     assert_close(o.rule.tol, 0.001, 0, 0);
+    assert_int_equal(o.rule.digits, 4);                 /* digits' default */
+    lesson_free(l);
+    /* answer-decimals: the decimals answers are judged to, not the display */
+    snprintf(text, sizeof text, "%sdigits 9\nanswer-decimals 3\n", BASE);
+    if (!(l = lesson_parse(text, strlen(text), "keys", err, sizeof err))) fail_msg("%s", err);
+    assert_int_equal(l->digits, 9);
+    assert_int_equal(lesson_answer_digits(l), 3);
+    grade_opts_lesson(&o, l, NULL);
+    assert_int_equal(o.rule.digits, 3);
+    assert_int_equal(o.digits, 9);
     lesson_free(l);
     static const struct { const char *add, *msg; } BAD[] = {
         {"ecf most\n", "keys:11: 'ecf' takes full, half or none"},
@@ -571,6 +581,8 @@ static void test_lesson_keys(void **state)
         {"points a_3 = -2\n", "keys:11: points must be from 0"},
         {"points a_3\n", "keys:11: expected 'points"},
         {"ask\n", "keys:11: 'ask' needs"},
+        {"answer-decimals 13\n", "keys:11: 13 is out of range"},
+        {"answer-decimals 2\nanswer-decimals 3\n", "keys:12: duplicate 'answer-decimals'"},
     };
     for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
         snprintf(text, sizeof text, "%s%s", BASE, BAD[k].add);

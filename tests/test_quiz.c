@@ -14,6 +14,7 @@
 #include "step_pty.h"
 
 #include "engine.h"
+#include "grade.h"
 #include "lesson.h"
 #include "quiz.h"
 
@@ -38,13 +39,15 @@ static fx *fx_open(const char *path, const char *patterns, int round)
     engine_opts eo = {round, 0};
     assert_int_equal(engine_run(f->l, &eo, &f->r, err, sizeof err), 0);
     if (f->r.tr->round < 0) {
-        engine_opts ho = {f->l->digits, 0};
+        engine_opts ho = {lesson_answer_digits(f->l), 0};
         assert_int_equal(engine_run(f->l, &ho, &f->hand, err, sizeof err), 0);
         f->has_hand = 1;
     }
     if (quiz_select(f->l, f->r.tr, patterns, &f->ids, &f->n, err, sizeof err)) fail_msg("%s", err);
     step_style st = {f->l->digits, 0, 0};
-    f->q = quiz_new(f->l, f->r.tr, f->has_hand ? f->hand.tr : NULL, f->ids, f->n, &st);
+    grade_opts go;
+    grade_opts_lesson(&go, f->l, f->has_hand ? f->hand.tr : NULL);
+    f->q = quiz_new(f->l, f->r.tr, &go.rule, f->ids, f->n, &st);
     assert_non_null(f->q);
     return f;
 }
@@ -160,8 +163,8 @@ static void test_wrong_answers_climb_the_hint_ladder(void **state)
     assert_has(o, "not 0.5. hint, the formula:\n  a_3 = g(in_3) = 1/(1+exp(-in_3))\n");
     assert_string_equal(question(f), "  a_3 = ? ");
     /* 2nd miss: with the student's own numbers (their in_3 = 0.19) */
-    o = answer(f, "0.55");
-    assert_has(o, "not 0.55. hint, with your numbers:\n  a_3 = 1/(1+exp(-0.19))\n");
+    o = answer(f, "0.6");
+    assert_has(o, "not 0.6. hint, with your numbers:\n  a_3 = 1/(1+exp(-0.19))\n");
     /* 3rd miss: the value, and the quiz moves on */
     o = answer(f, "");
     assert_has(o, "the answer:\n  a_3 = g(in_3) = 1/(1+exp(-0.19)) ~ 0.5474\n");
@@ -175,42 +178,156 @@ static void test_wrong_answers_climb_the_hint_ladder(void **state)
 static void test_error_carried_forward(void **state)
 {
     (void)state;
+    /* after a given-away in_3 = 0.19, everything continues from 0.19: an
+     * a_3 that follows from the discarded 0.2 (1/(1+e^-0.2) = 0.5498) is
+     * not accepted, and the next hint substitutes 0.19 */
     fx *f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3 err_3", ENGINE_ROUND_LESSON);
     question(f);
     answer(f, "0.2");                       /* wrong: 0.19 */
     /* the second hint substitutes the student's numbers: the weights and
      * inputs are the lesson's (they gave none) */
     assert_has(answer(f, "0.2"), "  in_3 = 0.1*1 + 0.1*0.4 + 0.1*0.5\n");
-    assert_has(answer(f, "0.2"), "the answer:");
-    /* a_3 from their own in_3 = 0.2: 1/(1+e^-0.2) = 0.5498 */
+    const char *o = answer(f, "0.2");
+    assert_has(o, "not 0.2. the answer:\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2 = 0.1*1 + 0.1*0.4 + 0.1*0.5 = 0.19\n");
+    assert_has(o, "    continuing from in_3 = 0.19\n");
     question(f);
-    const char *o = answer(f, "0.5498");
-    assert_has(o, "right, by error carried forward: it follows from your in_3 (the trace has a_3 = 0.5474)");
-    /* and err_3 = 1 - 0.5498 follows from their a_3 */
+    o = answer(f, "0.5498");
+    assert_has(o, "not 0.5498. hint, the formula:");
+    assert_null(strstr(o, "carried"));
+    assert_null(strstr(o, "continuing"));              /* said once */
+    o = answer(f, "0.5498");
+    assert_has(o, "  a_3 = 1/(1+exp(-0.19))\n");
+    assert_null(strstr(o, "0.2"));
+    assert_has(answer(f, "0.5474"), "    right\n");    /* the right value is right */
     question(f);
-    assert_has(answer(f, "0.4502"), "right, by error carried forward: it follows from your a_3");
+    assert_has(answer(f, "0.4526"), "    right\n");
     f->out.len = 0;
     quiz_score(f->q, &f->out);
-    assert_has(f->out.s, "score: 2 of 3 right (0 at the first try, 0 after a hint, 2 by error carried forward; 1 given");
+    assert_has(f->out.s, "score: 2 of 3 right (1 at the first try, 1 after a hint, 0 by error carried forward; 1 given");
     fx_close(f);
 
-    /* the right value is still right after a wrong operand */
+    /* the next given answer uses the given value too */
     f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3", ENGINE_ROUND_LESSON);
     question(f);
     answer(f, "0.2"); answer(f, "0.2"); answer(f, "0.2");
     question(f);
-    assert_has(answer(f, "0.5474"), "    right\n");
+    answer(f, "0.6"); answer(f, "0.6");
+    assert_has(answer(f, "0.6"), "the answer:\n  a_3 = g(in_3) = 1/(1+exp(-0.19)) ~ 0.5474\n");
     fx_close(f);
 
-    /* a wrong number consistent with nothing is wrong */
-    f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3", ENGINE_ROUND_LESSON);
+    /* a student's own number still in the sheet (never one the quiz gave
+     * away): what follows from it is accepted as carried forward, naming
+     * that number, and never announced as right */
+    f = fx_open("lessons/sauppe-sgd-step.lesson", "a_3 err_3", ENGINE_ROUND_LESSON);
+    size_t in3 = f->ids[0] - 1;
+    char nm[96];
+    trace_name(&f->r.tr->q[in3], nm, sizeof nm);
+    assert_string_equal(nm, "in_3");
+    judge_record(f->q->sheet, in3, 0.2, JUDGE_WRONG);
     question(f);
-    answer(f, "0.2"); answer(f, "0.2"); answer(f, "0.2");
+    o = answer(f, "0.5498");
+    assert_has(o, "    accepted: follows from your in_3 = 0.2 (the trace has a_3 = 0.5474)\n");
+    assert_null(strstr(o, "right"));
     question(f);
-    assert_has(answer(f, "0.6"), "not 0.6. hint, the formula:");
-    /* the student's own in_3 = 0.2 in the second hint */
-    assert_has(answer(f, "0.6"), "  a_3 = 1/(1+exp(-0.2))\n");
+    o = answer(f, "0.4502");                 /* 1 - 0.5498, from their a_3 */
+    assert_has(o, "    accepted: follows from your a_3 = 0.5498 (the trace has err_3 = 0.4526)\n");
+    f->out.len = 0;
+    quiz_score(f->q, &f->out);
+    assert_has(f->out.s, "score: 2 of 2 right (0 at the first try, 0 after a hint, 2 by error carried forward");
     fx_close(f);
+}
+
+static void test_tolerance_and_decimals(void **state)
+{
+    (void)state;
+    /* fewer decimals than asked: told so, with the tolerance */
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3 a_3", ENGINE_ROUND_LESSON);
+    question(f);
+    answer(f, "0.19");
+    question(f);
+    assert_has(answer(f, "0.55"), "not 0.55: right to the 2 decimals written, but answers are judged to 4 (within 0.00005)");
+    /* close but outside: named */
+    assert_has(answer(f, "0.5476"), "not 0.5476: close, but outside the tolerance of 0.00005 (4 decimals)");
+    fx_close(f);
+    /* far off: no such remark */
+    f = fx_open("lessons/sauppe-sgd-step.lesson", "in_3", ENGINE_ROUND_LESSON);
+    question(f);
+    assert_has(answer(f, "0.5"), "not 0.5. hint");
+    fx_close(f);
+
+    /* Mazur's lesson prints 9 decimals and asks for 4 (answer-decimals):
+     * 0.5933 for out_h1 = 0.593269992 is right, and so is what a student
+     * carrying 4 decimals gets for out_o1 (0.75136507) */
+    f = fx_open("lessons/mazur-2-2-2.lesson", "in_3 a_3 a_5", ENGINE_ROUND_LESSON);
+    assert_int_equal(f->l->digits, 9);
+    assert_int_equal(lesson_answer_digits(f->l), 4);
+    question(f);
+    assert_has(answer(f, "0.3775"), "    right\n");
+    question(f);
+    assert_has(answer(f, "0.5933"), "    right\n");
+    question(f);
+    assert_has(answer(f, "0.7514"), "    right\n");
+    fx_close(f);
+
+    /* through the binary: --tolerance and --decimals */
+    int st;
+    char *o = run_piped("0.19\n0.55\n", "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3' --tolerance 0.01", &st);
+    assert_int_equal(st, 0);
+    assert_has(o, "2 questions; answers within 0.01 are right.");
+    assert_has(o, "  a_3 = ? 0.55\n    right\n");
+    free(o);
+    o = run_piped("0.19\n0.56\n", "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3' --tolerance 0.01", &st);
+    assert_has(o, "not 0.56: close, but outside the tolerance of 0.01.");
+    free(o);
+    o = run_piped("0.19\n0.55\n", "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3' --decimals 2", &st);
+    assert_int_equal(st, 0);
+    assert_has(o, "answer to 2 decimals or more.");
+    assert_has(o, "  a_3 = ? 0.55\n    right\n");
+    free(o);
+    o = run_piped("0.3775\n0.593269992\n", "quiz lessons/mazur-2-2-2.lesson --ask 'in_3 a_3' --decimals 9", &st);
+    assert_int_equal(st, 0);
+    free(o);
+    o = run_piped("0.3775\n0.5933\n", "quiz lessons/mazur-2-2-2.lesson --ask 'in_3 a_3' --decimals 9", &st);
+    assert_has(o, "not 0.5933: right to the 4 decimals written, but answers are judged to 9 (within 0.0000000005)");
+    free(o);
+    o = run_piped("", "quiz lessons/sauppe-sgd-step.lesson --tolerance -1", &st);
+    assert_int_equal(st, 2);
+    free(o);
+    o = run_piped("", "quiz lessons/sauppe-sgd-step.lesson --decimals x", &st);
+    assert_int_equal(st, 2);
+    free(o);
+}
+
+/* The student's session of the report, exactly: in_3 given away, then a_3
+ * hinted and given away from 0.19, never from the discarded 0.2. */
+static void test_piped_session_continues_from_given_value(void **state)
+{
+    (void)state;
+    int st;
+    char *o = run_piped("0.2\n\n\n0.1\n\n\nq\n", "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3'", &st);
+    assert_int_equal(st, 1);
+    assert_has(o,
+        "  in_3 = ? \n"
+        "    the answer:\n"
+        "  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2 = 0.1*1 + 0.1*0.4 + 0.1*0.5 = 0.19\n"
+        "    continuing from in_3 = 0.19\n"
+        "  a_3 = ? 0.1\n"
+        "    not 0.1. hint, the formula:\n"
+        "  a_3 = g(in_3) = 1/(1+exp(-in_3))\n"
+        "  a_3 = ? \n"
+        "    hint, with your numbers:\n"
+        "  a_3 = 1/(1+exp(-0.19))\n"
+        "  a_3 = ? \n"
+        "    the answer:\n"
+        "  a_3 = g(in_3) = 1/(1+exp(-0.19)) ~ 0.5474\n\n"
+        "score: 0 of 2 right");
+    assert_null(strstr(o, "exp(-0.2)"));
+    assert_null(strstr(o, "carried forward:"));
+    /* said once per given value: not after the last question */
+    const char *c = strstr(o, "continuing from");
+    assert_non_null(c);
+    assert_null(strstr(c + 1, "continuing from"));
+    free(o);
 }
 
 static void test_quit_stops_with_the_score_so_far(void **state)
@@ -309,6 +426,8 @@ int main(void)
         cmocka_unit_test(test_hand_rounded_answer_is_right),
         cmocka_unit_test(test_wrong_answers_climb_the_hint_ladder),
         cmocka_unit_test(test_error_carried_forward),
+        cmocka_unit_test(test_tolerance_and_decimals),
+        cmocka_unit_test(test_piped_session_continues_from_given_value),
         cmocka_unit_test(test_quit_stops_with_the_score_so_far),
         cmocka_unit_test(test_piped_quiz_and_transcript),
         cmocka_unit_test(test_pty_quiz),
