@@ -90,6 +90,27 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
     return 0;
 }
 
+/* A share of the points: a number in [0, 1]. Returns 0, or -1. */
+static int share(const char *s, double *out)
+{
+    double x;
+    if (judge_parse_number(s, strlen(s), &x, NULL) != JNUM_OK || x < 0 || x > 1) return -1;
+    *out = x;
+    return 0;
+}
+
+/* A Gradescope visibility value for opt. Returns 0, or -1 (message printed). */
+static int visibility_arg(const char *opt, const char *v, const char **out)
+{
+    if (!grade_visibility_ok(v)) {
+        fprintf(stderr, "nntrace check: %s takes visible, hidden, after_due_date or after_published, "
+                        "not '%s'\n", opt, v);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 /* Write text to path atomically. Returns 0, or -1 (message printed). */
 static int write_file(const char *cmd, const char *path, const strbuf *b)
 {
@@ -185,11 +206,24 @@ static void check_help(FILE *f)
         "options:\n"
         "  --ask PATTERNS        the asked quantities (as for `nntrace template`;\n"
         "                        default: the lesson's `ask`, else every computed one)\n"
-        "  --ecf full|half|none  credit for a carried-forward answer (default: the\n"
-        "                        lesson's `ecf`, else full)\n"
+        "  --ecf full|half|none|X  credit for a carried-forward answer, or the\n"
+        "                        share X in [0, 1] (default: the lesson's `ecf`, else full)\n"
         "  --tolerance X         absolute tolerance instead of half a unit of the\n"
-        "                        lesson's printed digits (default: lesson's `tolerance`)\n"
+        "                        lesson's printed digits; X%% is relative (1%% of the\n"
+        "                        value) (default: lesson's `tolerance`)\n"
+        "  --sigfigs N           right to N significant figures (default: lesson's `sigfigs`)\n"
+        "  --short-credit X      share of the points for an answer right only to the\n"
+        "                        fewer decimals written (default: lesson's, else 0)\n"
+        "  --feedback verdict|hint|full  what the report tells: verdicts only; also the\n"
+        "                        formula with the student's own numbers; also expected\n"
+        "                        values and derivations (default: full, but verdict for\n"
+        "                        --gradescope; the lesson's `feedback` overrides both)\n"
         "  --gradescope FILE     write Gradescope's results.json (one sheet only)\n"
+        "  --visibility V        of the scored tests in results.json: visible, hidden,\n"
+        "                        after_due_date, after_published (default visible)\n"
+        "  --stdout-visibility V of the autograder's printed output (same values)\n"
+        "  --reveal V            add the full feedback as unscored tests with\n"
+        "                        visibility V (e.g. after_due_date)\n"
         "  --json                the grades as JSON on stdout instead of text\n"
         "  --csv FILE            one row per sheet, one column per quantity\n"
         "  --quiet               no text report (with --gradescope or --csv)\n"
@@ -205,9 +239,10 @@ int cmd_check(int argc, char **argv)
     memset(&c, 0, sizeof c);
     const char *lpath = NULL, *gs = NULL, *csv = NULL, *v;
     const char **sheets = calloc((size_t)argc + 1, sizeof *sheets);
-    int n_sheets = 0, json = 0, quiet = 0, color = -1, rc;
-    double ecf = 1.0, tol = 0.0;
+    int n_sheets = 0, json = 0, quiet = 0, color = -1, rc, feedback = -1, sigfigs = 0;
+    double ecf = 1.0, tol = 0.0, rel = 0.0, short_credit = -1;
     int ecf_set = 0;
+    grade_gs_opts gso = {0};
     if (!sheets) { fprintf(stderr, "nntrace check: out of memory\n"); return EXIT_USAGE; }
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { check_help(stdout); free(sheets); return 0; }
@@ -218,10 +253,38 @@ int cmd_check(int argc, char **argv)
             if (!strcmp(v, "full")) ecf = 1.0;
             else if (!strcmp(v, "half")) ecf = 0.5;
             else if (!strcmp(v, "none")) ecf = 0.0;
-            else { fprintf(stderr, "nntrace check: --ecf takes full, half or none, not '%s'\n", v); goto usage; }
+            else if (share(v, &ecf)) {
+                fprintf(stderr, "nntrace check: --ecf takes full, half, none or a share from 0 to 1, not '%s'\n", v);
+                goto usage;
+            }
             ecf_set = 1;
+        } else if ((rc = cli_opt(argc, argv, &k, "--short-credit", 1, &v))) {
+            if (rc < 0) goto usage;
+            if (share(v, &short_credit)) {
+                fprintf(stderr, "nntrace check: --short-credit takes a share from 0 to 1, not '%s'\n", v);
+                goto usage;
+            }
         } else if ((rc = cli_opt(argc, argv, &k, "--tolerance", 1, &v))) {
-            if (rc < 0 || cli_positive("check", "--tolerance", v, &tol)) goto usage;
+            if (rc < 0) goto usage;
+            if (grade_parse_tolerance(v, &tol, &rel)) {
+                fprintf(stderr, "nntrace check: --tolerance takes a positive number or a percentage "
+                                "(0.001, 1%%), not '%s'\n", v);
+                goto usage;
+            }
+        } else if ((rc = cli_opt(argc, argv, &k, "--sigfigs", 1, &v))) {
+            if (rc < 0 || cli_int("check", "--sigfigs", v, 1, 15, &sigfigs)) goto usage;
+        } else if ((rc = cli_opt(argc, argv, &k, "--feedback", 1, &v))) {
+            if (rc < 0) goto usage;
+            if ((feedback = grade_feedback_parse(v)) < 0) {
+                fprintf(stderr, "nntrace check: --feedback takes verdict, hint or full, not '%s'\n", v);
+                goto usage;
+            }
+        } else if ((rc = cli_opt(argc, argv, &k, "--visibility", 1, &v))) {
+            if (rc < 0 || visibility_arg("--visibility", v, &gso.visibility)) goto usage;
+        } else if ((rc = cli_opt(argc, argv, &k, "--stdout-visibility", 1, &v))) {
+            if (rc < 0 || visibility_arg("--stdout-visibility", v, &gso.stdout_visibility)) goto usage;
+        } else if ((rc = cli_opt(argc, argv, &k, "--reveal", 1, &v))) {
+            if (rc < 0 || visibility_arg("--reveal", v, &gso.reveal)) goto usage;
         } else if ((rc = cli_opt(argc, argv, &k, "--gradescope", 1, &v))) {
             if (rc < 0) goto usage;
             gs = v;
@@ -256,7 +319,13 @@ int cmd_check(int argc, char **argv)
     grade_opts o;
     grade_opts_lesson(&o, c.l, c.has_hand ? c.hand.tr : NULL);
     if (ecf_set) o.ecf_credit = ecf;
-    if (tol > 0) o.rule.tol = tol;
+    if (short_credit >= 0) o.short_credit = short_credit;
+    if (tol > 0 || rel > 0 || sigfigs > 0) { o.rule.tol = tol; o.rule.rel = rel; o.rule.sigfigs = sigfigs; }
+    /* what the student is told: never the expected values on Gradescope
+     * unless someone asked for them */
+    if (feedback >= 0) o.feedback = (grade_feedback)feedback;
+    else if (c.l->feedback >= 0) o.feedback = (grade_feedback)c.l->feedback;
+    else if (gs) o.feedback = GRADE_FB_VERDICT;
     if (color < 0) color = cli_color(stdout);
 
     strbuf out = {0}, csvb = {0}, gsb = {0};
@@ -292,7 +361,7 @@ int cmd_check(int argc, char **argv)
             grade_text(&out, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o, color);
         }
         if (csv) grade_csv_row(&csvb, sheets[s], &c.plan, &ans, &rep);
-        if (gs) grade_gradescope(&gsb, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o);
+        if (gs) grade_gradescope(&gsb, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o, &gso);
         grade_report_free(&rep);
         grade_answers_free(&ans);
         /* print as we go, so a class of sheets streams */

@@ -234,6 +234,7 @@ void grade_answers_free(grade_answers *a)
     free(a->line);
     free(a->value);
     free(a->given);
+    free(a->decimals);
     free(a->problems);
     memset(a, 0, sizeof *a);
 }
@@ -244,8 +245,12 @@ static int answers_alloc(grade_answers *a, const grade_plan *plan)
     a->line = calloc(plan->n + 1, sizeof *a->line);
     a->value = calloc(plan->n + 1, sizeof *a->value);
     a->given = calloc(plan->n + 1, 1);
+    a->decimals = calloc(plan->n + 1, sizeof *a->decimals);
     a->problems = calloc(GRADE_MAX_SHOWN, sizeof *a->problems);
-    if (!a->line || !a->value || !a->given || !a->problems) { grade_answers_free(a); return -1; }
+    if (!a->line || !a->value || !a->given || !a->decimals || !a->problems) {
+        grade_answers_free(a);
+        return -1;
+    }
     return 0;
 }
 
@@ -322,7 +327,8 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     long slot = plan_slot(plan, (size_t)id);
     if (slot < 0) { problem(a, ln, line, full, "%s", "not asked on this sheet; ignored"); return; }
     double v;
-    judge_num_status st = judge_parse_number(val, (size_t)(s + n - val), &v, NULL);
+    int decimals;
+    judge_num_status st = judge_parse_number(val, (size_t)(s + n - val), &v, &decimals);
     if (st == JNUM_EMPTY) return;                  /* left blank: missing */
     if (st != JNUM_OK) { problem(a, ln, line, full, "%s", judge_num_strerror(st)); return; }
     if (a->given[slot]) {
@@ -334,6 +340,7 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     }
     a->given[slot] = 1;
     a->value[slot] = v;
+    a->decimals[slot] = decimals;
     a->line[slot] = ln;
 }
 
@@ -368,26 +375,38 @@ void grade_report_free(grade_report *rep)
     memset(rep, 0, sizeof *rep);
 }
 
-/* "name = symbolic = numbers = value" with the sheet's numbers substituted.
- * Returns 0, or -1 out of memory. */
+/* "name = symbolic = numbers = value" with the sheet's numbers substituted,
+ * or, for a hint (plan not NULL), "name = symbolic = numbers" without the
+ * value, and only when every asked operand has the student's own number
+ * (an asked operand left blank would show the engine's value): otherwise
+ * "name = symbolic". Returns 0, or -1 out of memory. */
 static int derivation(char *out, size_t size, const trace *tr, const judge_sheet *sheet, size_t id,
-                      double value, int digits)
+                      double value, int digits, const grade_plan *plan)
 {
     const quantity *q = &tr->q[id];
     out[0] = '\0';
     if (q->spec.op == OP_CONST) return 0;
     double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
     if (!vals) return -1;
+    int substitute = 1;
+    for (uint32_t k = 0; plan && k < q->nops; k++) {
+        uint32_t op = tr->ops[q->first + k];
+        if (plan_slot(plan, op) >= 0 && !sheet->given[op]) substitute = 0;
+    }
     strbuf b = {0};
     char name[96], num[64];
     trace_name(q, name, sizeof name);
     sb_printf(&b, "%s = ", name);
     text_formula(&b, tr, q, NULL, digits);
-    sb_printf(&b, " = ");
-    judge_operand_values(tr, sheet, id, vals);
-    text_formula(&b, tr, q, vals, digits);
-    text_num(value, digits, num, sizeof num);
-    sb_printf(&b, " = %s", num);
+    if (substitute) {
+        sb_printf(&b, " = ");
+        judge_operand_values(tr, sheet, id, vals);
+        text_formula(&b, tr, q, vals, digits);
+    }
+    if (!plan) {
+        text_num(value, digits, num, sizeof num);
+        sb_printf(&b, " = %s", num);
+    }
     if (vals != stack) free(vals);
     int rc = b.failed || !b.s ? -1 : 0;
     if (rc == 0) {
@@ -403,9 +422,56 @@ void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand)
     memset(o, 0, sizeof *o);
     o->rule.digits = lesson_answer_digits(l);
     o->rule.tol = l->tolerance;
+    o->rule.rel = l->tolerance_rel;
+    o->rule.sigfigs = l->sigfigs;
     o->rule.hand = hand;
     o->ecf_credit = l->ecf == LESSON_ECF_HALF ? 0.5 : l->ecf == LESSON_ECF_NONE ? 0.0 : 1.0;
+    o->short_credit = l->short_credit >= 0 ? l->short_credit : 0.5;
+    o->feedback = GRADE_FB_FULL;
     o->digits = l->digits;
+}
+
+static const char *const FEEDBACK[] = {
+    [GRADE_FB_VERDICT] = "verdict",
+    [GRADE_FB_HINT]    = "hint",
+    [GRADE_FB_FULL]    = "full",
+};
+_Static_assert(sizeof FEEDBACK / sizeof FEEDBACK[0] == GRADE_FB_N, "one name per feedback level");
+
+static const char *const VISIBILITY[] = {"visible", "hidden", "after_due_date", "after_published"};
+
+/* The index of s in names[n], or -1. */
+static int lookup(const char *const *names, int n, const char *s)
+{
+    for (int k = 0; k < n; k++) if (!strcmp(names[k], s)) return k;
+    return -1;
+}
+
+int grade_feedback_parse(const char *s)
+{
+    return lookup(FEEDBACK, GRADE_FB_N, s);
+}
+
+const char *grade_feedback_name(grade_feedback f)
+{
+    return (unsigned)f < GRADE_FB_N ? FEEDBACK[f] : "?";
+}
+
+int grade_parse_tolerance(const char *s, double *abs_tol, double *rel_tol)
+{
+    size_t n = strlen(s);
+    double x;
+    int pct = n > 1 && s[n - 1] == '%';
+    if (judge_parse_number(s, pct ? n - 1 : n, &x, NULL) != JNUM_OK || !(x > 0)) return -1;
+    if (pct && x >= 100) return -1;
+    *abs_tol = pct ? 0 : x;
+    *rel_tol = pct ? x / 100 : 0;
+    return 0;
+}
+
+int grade_visibility_ok(const char *s)
+{
+    return lookup(VISIBILITY, (int)(sizeof VISIBILITY / sizeof VISIBILITY[0]), s) >= 0;
 }
 
 int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
@@ -422,24 +488,27 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
         size_t id = plan->ids[k];
         rep->max_score += plan->points[k];
         if (ans->given[k]) {
-            if (judge_and_record(tr, sheet, id, ans->value[k], &o->rule, &it->res)) {
+            if (judge_answer_d(tr, sheet, id, ans->value[k], ans->decimals[k], &o->rule, &it->res)) {
                 judge_sheet_free(sheet);
                 grade_report_free(rep);
                 return -1;
             }
+            judge_record(sheet, id, ans->value[k], it->res.verdict);
         } else {
             judge_answer(tr, sheet, id, 0.0, &o->rule, &it->res);
             it->res.verdict = JUDGE_MISSING;
         }
         judge_verdict v = it->res.verdict;
         it->score = v == JUDGE_CORRECT ? plan->points[k]
-                  : v == JUDGE_CARRIED ? plan->points[k] * o->ecf_credit : 0.0;
+                  : v == JUDGE_CARRIED ? plan->points[k] * o->ecf_credit
+                  : v == JUDGE_SHORT   ? plan->points[k] * o->short_credit : 0.0;
         rep->score += it->score;
         rep->count[v]++;
         if (v == JUDGE_WRONG && rep->first_mistake < 0) rep->first_mistake = (long)k;
+        double shown = isnan(it->res.ecf) ? it->res.truth : it->res.ecf;
         if (v != JUDGE_CORRECT &&
-            derivation(it->derivation, sizeof it->derivation, tr, sheet, id,
-                       isnan(it->res.ecf) ? it->res.truth : it->res.ecf, o->digits)) {
+            (derivation(it->derivation, sizeof it->derivation, tr, sheet, id, shown, o->digits, NULL) ||
+             derivation(it->hint, sizeof it->hint, tr, sheet, id, shown, o->digits, plan))) {
             judge_sheet_free(sheet);
             grade_report_free(rep);
             return -1;
@@ -462,7 +531,10 @@ static void student_num(char *buf, size_t size, double v)
     snprintf(buf, size, "%.12g", v);
 }
 
-static const char *const COLOR[4] = {"\033[2m", "\033[32m", "\033[33m", "\033[31m"};
+static const char *const COLOR[JUDGE_NVERDICTS] = {
+    [JUDGE_MISSING] = "\033[2m", [JUDGE_CORRECT] = "\033[32m", [JUDGE_CARRIED] = "\033[33m",
+    [JUDGE_WRONG] = "\033[31m", [JUDGE_SHORT] = "\033[33m",
+};
 
 /* The bad lines, and the sheet-level problem. */
 static void problems_text(strbuf *b, const grade_answers *ans)
@@ -481,10 +553,11 @@ static void summary(strbuf *b, const grade_report *rep)
     char s[64], m[64];
     num(s, sizeof s, rep->score, 4);
     num(m, sizeof m, rep->max_score, 4);
-    sb_printf(b, "score: %s / %s (%.1f%%): %zu correct, %zu carried forward, %zu wrong, %zu missing\n",
-              s, m, rep->max_score > 0 ? 100.0 * rep->score / rep->max_score : 0.0,
-              rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED], rep->count[JUDGE_WRONG],
-              rep->count[JUDGE_MISSING]);
+    sb_printf(b, "score: %s / %s (%.1f%%): %zu correct, %zu carried forward, ", s, m,
+              rep->max_score > 0 ? 100.0 * rep->score / rep->max_score : 0.0,
+              rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED]);
+    if (rep->count[JUDGE_SHORT]) sb_printf(b, "%zu with too few decimals, ", rep->count[JUDGE_SHORT]);
+    sb_printf(b, "%zu wrong, %zu missing\n", rep->count[JUDGE_WRONG], rep->count[JUDGE_MISSING]);
 }
 
 static void first_mistake_text(strbuf *b, const grade_plan *plan, const grade_answers *ans,
@@ -500,28 +573,39 @@ static void first_mistake_text(strbuf *b, const grade_plan *plan, const grade_an
     const grade_item *it = &rep->items[k];
     char got[64], want[64];
     student_num(got, sizeof got, ans->value[k]);
-    num(want, sizeof want, it->res.truth, o->digits);
-    sb_printf(b, "first mistake: %s (line %ld): you wrote %s, the value is %s\n", plan->names[k],
-              ans->line[k], got, want);
-    if (it->derivation[0]) sb_printf(b, "  %s\n", it->derivation);
+    sb_printf(b, "first mistake: %s (line %ld): you wrote %s", plan->names[k], ans->line[k], got);
+    if (o->feedback == GRADE_FB_FULL) {
+        num(want, sizeof want, it->res.truth, o->digits);
+        sb_printf(b, ", the value is %s\n", want);
+        if (it->derivation[0]) sb_printf(b, "  %s\n", it->derivation);
+    } else {
+        sb_printf(b, "\n");
+        if (o->feedback == GRADE_FB_HINT && it->hint[0]) sb_printf(b, "  %s\n", it->hint);
+    }
 }
 
-/* One item's detail lines (after its row), without colour. */
+/* One item's detail lines (after its row), without colour, at the
+ * feedback level of o: nothing the level does not allow. */
 static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, const grade_answers *ans,
                         const grade_report *rep, size_t k, const grade_opts *o, const char *indent)
 {
     const grade_item *it = &rep->items[k];
+    int full = o->feedback == GRADE_FB_FULL;
     char want[64], ecf[64], from[64];
     num(want, sizeof want, it->res.truth, o->digits);
     switch (it->res.verdict) {
     case JUDGE_WRONG:
-        sb_printf(b, "%sexpected %s", indent, want);
-        if (it->res.ecf_differs && isfinite(it->res.ecf)) {
-            num(ecf, sizeof ecf, it->res.ecf, o->digits);
-            sb_printf(b, "; from your own earlier answers: %s", ecf);
+        if (full) {
+            sb_printf(b, "%sexpected %s", indent, want);
+            if (it->res.ecf_differs && isfinite(it->res.ecf)) {
+                num(ecf, sizeof ecf, it->res.ecf, o->digits);
+                sb_printf(b, "; from your own earlier answers: %s", ecf);
+            }
+            sb_printf(b, "\n");
+            if (it->derivation[0]) sb_printf(b, "%s%s\n", indent, it->derivation);
+        } else if (o->feedback == GRADE_FB_HINT && it->hint[0]) {
+            sb_printf(b, "%s%s\n", indent, it->hint);
         }
-        sb_printf(b, "\n");
-        if (it->derivation[0]) sb_printf(b, "%s%s\n", indent, it->derivation);
         break;
     case JUDGE_CARRIED: {
         long bad = plan_slot(plan, it->res.first_bad);
@@ -529,9 +613,17 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
         trace_name(&tr->q[it->res.first_bad], name, sizeof name);
         if (bad >= 0) student_num(from, sizeof from, ans->value[bad]);
         else snprintf(from, sizeof from, "?");
-        sb_printf(b, "%sfollows from your %s = %s (the value is %s)\n", indent, name, from, want);
+        sb_printf(b, "%sfollows from your %s = %s", indent, name, from);
+        if (full) sb_printf(b, " (the value is %s)", want);
+        sb_printf(b, "\n");
         break;
     }
+    case JUDGE_SHORT:
+        sb_printf(b, "%sright to %d decimal%s; %d asked", indent, it->res.decimals,
+                  it->res.decimals == 1 ? "" : "s", o->rule.digits);
+        if (full) sb_printf(b, " (the value is %s)", want);
+        sb_printf(b, "\n");
+        break;
     default:
         break;
     }
@@ -555,7 +647,7 @@ void grade_text(strbuf *b, const lesson *l, const char *sheet_name, const trace 
         if (ans->line[k]) snprintf(line, sizeof line, "%ld", ans->line[k]);
         num(pts, sizeof pts, it->score, 4);
         num(max, sizeof max, plan->points[k], 4);
-        sb_printf(b, "%5s  %-14s %-12s %s%-15s%s %s/%s\n", line, plan->names[k], got,
+        sb_printf(b, "%5s  %-14s %-12s %s%-16s%s %s/%s\n", line, plan->names[k], got,
                   color ? COLOR[v] : "", judge_verdict_name(v), color ? "\033[0m" : "", pts, max);
         item_detail(b, tr, plan, ans, rep, k, o, "       ");
     }
@@ -591,12 +683,47 @@ static void json_num(strbuf *b, double v)
 
 static void json_score(strbuf *b, double v) { sb_printf(b, "%.10g", v); }
 
+/* The text of one quantity's test at o's feedback level. */
+static void gs_test_output(strbuf *t, const trace *tr, const grade_plan *plan, const grade_answers *ans,
+                           const grade_report *rep, size_t k, const grade_opts *o)
+{
+    const grade_item *it = &rep->items[k];
+    char got[64];
+    t->len = 0;
+    if (t->s) t->s[0] = '\0';
+    if (ans->given[k]) {
+        student_num(got, sizeof got, ans->value[k]);
+        sb_printf(t, "%s: you wrote %s (line %ld)\n", judge_verdict_name(it->res.verdict), got, ans->line[k]);
+    } else {
+        sb_printf(t, "missing: no answer for %s\n", plan->names[k]);
+    }
+    item_detail(t, tr, plan, ans, rep, k, o, "");
+}
+
+static void gs_test(strbuf *b, int first, const char *name, const grade_item *it, double max_score,
+                    int scored, const strbuf *t, const char *visibility)
+{
+    sb_printf(b, "%s\n    {\"name\": ", first ? "" : ",");
+    grade_json_str(b, name);
+    if (scored) {
+        sb_printf(b, ", \"score\": ");
+        json_score(b, it->score);
+        sb_printf(b, ", \"max_score\": ");
+        json_score(b, max_score);
+        sb_printf(b, ", \"status\": \"%s\"", it->score >= max_score ? "passed" : "failed");
+    }
+    sb_printf(b, ", \"output\": ");
+    grade_json_str(b, t->s ? t->s : "");
+    sb_printf(b, ", \"visibility\": \"%s\"}", visibility);
+}
+
 void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const trace *tr,
                       const grade_plan *plan, const grade_answers *ans, const grade_report *rep,
-                      const grade_opts *o)
+                      const grade_opts *o, const grade_gs_opts *gso)
 {
     strbuf out = {0}, t = {0};
     char base[256];
+    const char *vis = gso && gso->visibility ? gso->visibility : "visible";
     lesson_basename(l->path, base, sizeof base);
     sb_printf(&out, "%s: %s\n", base, l->title ? l->title : "");
     problems_text(&out, ans);
@@ -607,29 +734,21 @@ void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const 
     json_score(b, rep->score);
     sb_printf(b, ",\n  \"output\": ");
     grade_json_str(b, out.s ? out.s : "");
+    if (gso && gso->stdout_visibility) sb_printf(b, ",\n  \"stdout_visibility\": \"%s\"", gso->stdout_visibility);
     sb_printf(b, ",\n  \"tests\": [");
     for (size_t k = 0; k < plan->n; k++) {
-        const grade_item *it = &rep->items[k];
-        char got[64], want[64];
-        t.len = 0;
-        if (t.s) t.s[0] = '\0';
-        num(want, sizeof want, it->res.truth, o->digits);
-        if (ans->given[k]) {
-            student_num(got, sizeof got, ans->value[k]);
-            sb_printf(&t, "%s: you wrote %s (line %ld)\n", judge_verdict_name(it->res.verdict), got, ans->line[k]);
-        } else {
-            sb_printf(&t, "missing: no answer for %s\n", plan->names[k]);
+        gs_test_output(&t, tr, plan, ans, rep, k, o);
+        gs_test(b, k == 0, plan->names[k], &rep->items[k], plan->points[k], 1, &t, vis);
+    }
+    if (gso && gso->reveal) {   /* the full feedback, unscored, shown later */
+        grade_opts full = *o;
+        full.feedback = GRADE_FB_FULL;
+        for (size_t k = 0; k < plan->n; k++) {
+            char name[128];
+            snprintf(name, sizeof name, "%s (worked answer)", plan->names[k]);
+            gs_test_output(&t, tr, plan, ans, rep, k, &full);
+            gs_test(b, 0, name, &rep->items[k], plan->points[k], 0, &t, gso->reveal);
         }
-        item_detail(&t, tr, plan, ans, rep, k, o, "");
-        sb_printf(b, "%s\n    {\"name\": ", k ? "," : "");
-        grade_json_str(b, plan->names[k]);
-        sb_printf(b, ", \"score\": ");
-        json_score(b, it->score);
-        sb_printf(b, ", \"max_score\": ");
-        json_score(b, plan->points[k]);
-        sb_printf(b, ", \"status\": \"%s\", \"output\": ", it->score >= plan->points[k] ? "passed" : "failed");
-        grade_json_str(b, t.s ? t.s : "");
-        sb_printf(b, ", \"visibility\": \"visible\"}");
     }
     sb_printf(b, "\n  ]\n}\n");
     if (out.failed || t.failed) b->failed = 1;

@@ -93,6 +93,7 @@ typedef struct {
     long    *line;        /* [plan n] line of the answer, 0 = none */
     double  *value;       /* [plan n] */
     unsigned char *given; /* [plan n] */
+    int     *decimals;    /* [plan n] decimals written (judge_parse_number) */
     grade_problem *problems;   /* the first GRADE_MAX_SHOWN */
     size_t  n_problems, n_problems_total;
     long    n_lines;
@@ -117,16 +118,48 @@ void grade_answers_free(grade_answers *a);
  * Grading and reports
  * ---------------------------------------------------------------------- */
 
+/* How much a report tells the student about a quantity:
+ *   verdict  right / carried forward / too few decimals / wrong / missing,
+ *            and the first mistake by name: no expected value, no number
+ *            the student did not write;
+ *   hint     also the formula, with the student's own numbers substituted
+ *            (never the value it gives);
+ *   full     also the expected value, the value from the student's own
+ *            answers and the whole derivation. */
+typedef enum { GRADE_FB_VERDICT, GRADE_FB_HINT, GRADE_FB_FULL, GRADE_FB_N } grade_feedback;
+
+/* "verdict", "hint", "full" -> the level, or -1. */
+int grade_feedback_parse(const char *s);
+const char *grade_feedback_name(grade_feedback f);
+/* A tolerance as written: "0.001" (absolute) or "1%" (relative, stored as
+ * 0.01 in *rel_tol); the other is set to 0. Returns 0, or -1. */
+int grade_parse_tolerance(const char *s, double *abs_tol, double *rel_tol);
+/* Is s one of Gradescope's visibility values (visible, hidden,
+ * after_due_date, after_published)? */
+int grade_visibility_ok(const char *s);
+
 typedef struct {
     judge_rule rule;
     double ecf_credit;    /* share of the points a carried-forward answer earns */
+    double short_credit;  /* share of the points a too-few-decimals answer earns */
+    grade_feedback feedback;
     int    digits;        /* decimals in reports */
 } grade_opts;
+
+/* What Gradescope's results.json shows, and when. */
+typedef struct {
+    const char *visibility;        /* of the scored tests (NULL: visible) */
+    const char *stdout_visibility; /* of run_autograder's output (NULL: unset) */
+    const char *reveal;            /* NULL, or the visibility of a second,
+                                      unscored test per quantity with the full
+                                      feedback (e.g. after_due_date) */
+} grade_gs_opts;
 
 typedef struct {
     judge_result res;     /* verdict, truth, ecf, hand */
     double score;
     char   derivation[512];   /* "name = symbolic = your numbers = value" */
+    char   hint[512];         /* "name = symbolic = your numbers", no value */
 } grade_item;
 
 typedef struct {
@@ -134,7 +167,7 @@ typedef struct {
     grade_item *items;    /* [plan n] */
     double score, max_score;
     long   first_mistake; /* index of the first wrong answer in trace order, -1 */
-    size_t count[4];      /* by judge_verdict */
+    size_t count[JUDGE_NVERDICTS];   /* by judge_verdict */
 } grade_report;
 
 /* Options as the lesson states them: its digits, `tolerance` and `ecf`
@@ -156,7 +189,7 @@ void grade_text(strbuf *b, const lesson *l, const char *sheet_name, const trace 
  * name, score, max_score, status, output, visibility. Appends to b. */
 void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const trace *tr,
                       const grade_plan *plan, const grade_answers *ans, const grade_report *rep,
-                      const grade_opts *o);
+                      const grade_opts *o, const grade_gs_opts *gso);
 
 /* One sheet as a JSON object (for --json). Appends to b. */
 void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,

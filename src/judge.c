@@ -32,6 +32,72 @@ static int lower_eq(const char *s, size_t n, const char *word)
     return 1;
 }
 
+/* Copy s[a..b) into buf as plain ASCII for the grammar below: a Unicode
+ * minus (U+2212) becomes '-', a decimal comma becomes '.'. A comma is a
+ * decimal comma only when it is the one separator in the mantissa: no
+ * thousands separators are accepted, so "1,234.5" and "1,2,3" are refused.
+ * Returns the length, or -1 (with *st) when the text cannot be a number. */
+static long normalise(const char *s, size_t a, size_t b, char *buf, size_t size, judge_num_status *st)
+{
+    size_t n = 0, commas = 0, points = 0;
+    for (size_t k = a; k < b; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c == 0xE2 && k + 2 < b && (unsigned char)s[k + 1] == 0x88 && (unsigned char)s[k + 2] == 0x92) {
+            c = '-';
+            k += 2;
+        } else if (c == ',') {
+            commas++;
+        } else if (c == '.') {
+            points++;
+        }
+        if (n + 1 >= size) { *st = JNUM_SYNTAX; return -1; }
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    if (commas && (commas > 1 || points)) { *st = JNUM_COMMA; return -1; }
+    char *comma = strchr(buf, ',');
+    if (comma) *comma = '.';
+    return (long)n;
+}
+
+/* One plain decimal buf[0..n): [+-] digits [. digits] [(e|E) [+-] digits].
+ * Stores the value and the decimals written (counting the exponent). */
+static judge_num_status plain_decimal(const char *buf, size_t n, double *value, long *decimals)
+{
+    size_t p = (n && (buf[0] == '+' || buf[0] == '-')) ? 1 : 0, int_digits = 0, frac_digits = 0;
+    while (p < n && is_digit(buf[p])) { p++; int_digits++; }
+    if (p < n && buf[p] == '.') {
+        p++;
+        while (p < n && is_digit(buf[p])) { p++; frac_digits++; }
+    }
+    if (int_digits + frac_digits == 0) return JNUM_SYNTAX;
+    long expo = 0;
+    if (p < n && (buf[p] == 'e' || buf[p] == 'E')) {
+        p++;
+        int neg = 0;
+        if (p < n && (buf[p] == '+' || buf[p] == '-')) neg = buf[p++] == '-';
+        size_t d0 = p;
+        while (p < n && is_digit(buf[p])) {
+            if (expo < 100000) expo = expo * 10 + (buf[p] - '0');
+            p++;
+        }
+        if (p == d0) return JNUM_SYNTAX;
+        if (neg) expo = -expo;
+    }
+    if (p != n) return JNUM_SYNTAX;
+    char tmp[JNUM_MAX_TEXT + 1];
+    memcpy(tmp, buf, n);
+    tmp[n] = '\0';
+    errno = 0;
+    char *end;
+    double v = strtod(tmp, &end);     /* validated above; the C locale's '.' */
+    if (*end != '\0') return JNUM_SYNTAX;
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) >= 1.0)) return JNUM_RANGE;
+    *value = v;
+    *decimals = (long)frac_digits - expo;
+    return JNUM_OK;
+}
+
 judge_num_status judge_parse_number(const char *s, size_t len, double *value, int *decimals)
 {
     size_t a = 0, b = len;
@@ -39,58 +105,38 @@ judge_num_status judge_parse_number(const char *s, size_t len, double *value, in
     while (b > a && is_blank(s[b - 1])) b--;
     if (a == b) return JNUM_EMPTY;
     if (s[b - 1] == '%') return JNUM_PERCENT;
+    if (b - a > JNUM_MAX_TEXT) return JNUM_SYNTAX;
+    if (memchr(s + a, '\0', b - a)) return JNUM_SYNTAX;
+
+    judge_num_status st = JNUM_SYNTAX;
+    char buf[JNUM_MAX_TEXT + 1];
+    long n = normalise(s, a, b, buf, sizeof buf, &st);
+    if (n < 0) return st;
 
     /* nan / inf spelled out, with a sign */
-    size_t w = a + ((s[a] == '+' || s[a] == '-') ? 1 : 0);
-    if (lower_eq(s + w, b - w, "nan") || lower_eq(s + w, b - w, "inf") ||
-        lower_eq(s + w, b - w, "infinity"))
+    size_t w = (buf[0] == '+' || buf[0] == '-') ? 1 : 0;
+    if (lower_eq(buf + w, (size_t)n - w, "nan") || lower_eq(buf + w, (size_t)n - w, "inf") ||
+        lower_eq(buf + w, (size_t)n - w, "infinity"))
         return JNUM_NONFINITE;
-    if (b - a > JNUM_MAX_TEXT) return JNUM_SYNTAX;
 
-    /* [+-] digits [. digits] [(e|E) [+-] digits] */
-    size_t p = w, int_digits = 0, frac_digits = 0;
-    while (p < b && is_digit(s[p])) { p++; int_digits++; }
-    if (p < b && s[p] == ',' && int_digits && p + 1 < b && is_digit(s[p + 1])) {
-        size_t q = p + 1;
-        while (q < b && is_digit(s[q])) q++;
-        if (q == b) return JNUM_COMMA;
+    double v, den = 1.0;
+    long d, dd;
+    char *slash = memchr(buf, '/', (size_t)n);
+    if (slash) {   /* a fraction a/b of two plain decimals: exact as written */
+        size_t nn = (size_t)(slash - buf), nd = (size_t)n - nn - 1;
+        if (nd && (slash[1] == '+' || slash[1] == '-')) return JNUM_SYNTAX;
+        if ((st = plain_decimal(buf, nn, &v, &d)) || (st = plain_decimal(slash + 1, nd, &den, &dd)))
+            return st;
+        if (den == 0) return JNUM_ZERO_DIV;
+        v /= den;
+        if (!isfinite(v)) return JNUM_RANGE;
+        d = JUDGE_EXACT_DECIMALS;
+    } else if ((st = plain_decimal(buf, (size_t)n, &v, &d))) {
+        return st;
     }
-    if (p < b && s[p] == '.') {
-        p++;
-        while (p < b && is_digit(s[p])) { p++; frac_digits++; }
-    }
-    if (int_digits + frac_digits == 0) return JNUM_SYNTAX;
-    long expo = 0;
-    if (p < b && (s[p] == 'e' || s[p] == 'E')) {
-        p++;
-        int neg = 0;
-        if (p < b && (s[p] == '+' || s[p] == '-')) neg = s[p++] == '-';
-        size_t d0 = p;
-        while (p < b && is_digit(s[p])) {
-            if (expo < 100000) expo = expo * 10 + (s[p] - '0');
-            p++;
-        }
-        if (p == d0) return JNUM_SYNTAX;
-        if (neg) expo = -expo;
-    }
-    if (p != b) return JNUM_SYNTAX;
-
-    /* validated: strtod on a NUL-terminated copy (the C locale's '.') */
-    char buf[JNUM_MAX_TEXT + 1];
-    memcpy(buf, s + a, b - a);
-    buf[b - a] = '\0';
-    errno = 0;
-    char *end;
-    double v = strtod(buf, &end);
-    if (*end != '\0') return JNUM_SYNTAX;
-    if (!isfinite(v)) return JNUM_RANGE;
-    if (errno == ERANGE && fabs(v) >= 1.0) return JNUM_RANGE;
     if (v == 0) v = 0.0;                         /* -0 is 0 */
     *value = v;
-    if (decimals) {
-        long d = (long)frac_digits - expo;
-        *decimals = d < 0 ? 0 : d > 1000 ? 1000 : (int)d;
-    }
+    if (decimals) *decimals = d < 0 ? 0 : d > JUDGE_EXACT_DECIMALS ? JUDGE_EXACT_DECIMALS : (int)d;
     return JNUM_OK;
 }
 
@@ -99,11 +145,13 @@ const char *judge_num_strerror(judge_num_status st)
     switch (st) {
     case JNUM_OK:        return "ok";
     case JNUM_EMPTY:     return "no number";
-    case JNUM_SYNTAX:    return "not a decimal number";
+    case JNUM_SYNTAX:    return "not a number (write 0.5474, 0,5474, 5.474e-1 or 1/2)";
     case JNUM_PERCENT:   return "a trailing % is not a number here; write 0.5474, not 54.74%";
     case JNUM_NONFINITE: return "nan and inf are not answers";
     case JNUM_RANGE:     return "too large for a number (more than about 1.8e308)";
-    case JNUM_COMMA:     return "a decimal comma; write a point: 0.5474";
+    case JNUM_COMMA:     return "more than one separator: write one decimal point or comma and no "
+                                "thousands separators (1234.5, not 1,234.5)";
+    case JNUM_ZERO_DIV:  return "a fraction with denominator 0";
     }
     return "?";
 }
@@ -112,24 +160,37 @@ const char *judge_num_strerror(judge_num_status st)
  * Matching
  * ---------------------------------------------------------------------- */
 
+static const struct { const char *name; char letter; } VERDICT[] = {
+    [JUDGE_MISSING] = {"missing", 'M'},
+    [JUDGE_CORRECT] = {"correct", 'C'},
+    [JUDGE_CARRIED] = {"carried forward", 'E'},
+    [JUDGE_WRONG]   = {"wrong", 'W'},
+    [JUDGE_SHORT]   = {"too few decimals", 'S'},
+};
+_Static_assert(sizeof VERDICT / sizeof VERDICT[0] == JUDGE_NVERDICTS, "one VERDICT row per verdict");
+
 const char *judge_verdict_name(judge_verdict v)
 {
-    switch (v) {
-    case JUDGE_MISSING: return "missing";
-    case JUDGE_CORRECT: return "correct";
-    case JUDGE_CARRIED: return "carried forward";
-    case JUDGE_WRONG:   return "wrong";
-    }
-    return "?";
+    return (unsigned)v < JUDGE_NVERDICTS ? VERDICT[v].name : "?";
 }
+
+char judge_verdict_letter(judge_verdict v)
+{
+    return (unsigned)v < JUDGE_NVERDICTS ? VERDICT[v].letter : '?';
+}
+
+/* Half a unit of the d-th decimal. */
+static double half_unit(int d) { return 0.5 * pow(10.0, -d); }
 
 double judge_tolerance(const judge_rule *rule, double r)
 {
-    if (rule->tol > 0) return rule->tol;
-    int d = rule->digits < 0 ? 0 : rule->digits > 15 ? 15 : rule->digits;
-    double unit = pow(10.0, -d);
     double ar = fabs(r);
-    if (!isfinite(ar) || ar == 0 || ar >= 0.5 * unit) return 0.5 * unit;
+    if (rule->tol > 0) return rule->tol;
+    if (rule->rel > 0 && isfinite(ar) && ar > 0) return rule->rel * ar;
+    if (rule->sigfigs > 0 && isfinite(ar) && ar > 0)
+        return 0.5 * pow(10.0, floor(log10(ar)) - (rule->sigfigs - 1));
+    int d = rule->digits < 0 ? 0 : rule->digits > 15 ? 15 : rule->digits;
+    if (!isfinite(ar) || ar == 0 || ar >= half_unit(d)) return half_unit(d);
     /* shown as d.ddd e-N with D significant digits (text_num) */
     double e = floor(log10(ar));
     return 0.5 * pow(10.0, e - (d > 1 ? d - 1 : 1));
@@ -215,8 +276,8 @@ double judge_ecf_value(const trace *tr, const judge_sheet *sheet, size_t id, int
     return v;
 }
 
-int judge_answer(const trace *tr, const judge_sheet *sheet, size_t id, double value,
-                 const judge_rule *rule, judge_result *res)
+int judge_answer_d(const trace *tr, const judge_sheet *sheet, size_t id, double value, int decimals,
+                   const judge_rule *rule, judge_result *res)
 {
     memset(res, 0, sizeof *res);
     res->verdict = JUDGE_MISSING;
@@ -237,13 +298,40 @@ int judge_answer(const trace *tr, const judge_sheet *sheet, size_t id, double va
     if (h && h->n == tr->n && h->q[id].kind == q->kind && h->q[id].nops == q->nops)
         res->hand = h->q[id].value;
     if (judge_match(rule, value, q->value) || judge_match(rule, value, res->hand) ||
-        (!differs && judge_match(rule, value, res->ecf)))
+        (!differs && judge_match(rule, value, res->ecf))) {
         res->verdict = JUDGE_CORRECT;
-    else if (differs && judge_match(rule, value, res->ecf))
-        res->verdict = JUDGE_CARRIED;
-    else
+    } else if (differs && judge_match(rule, value, res->ecf)) {
+        /* carried from answers whose only fault was too few decimals, and
+         * itself written with too few: the same fault, not a carried one */
+        int short_only = decimals >= 0 && decimals < rule->digits;
+        for (uint32_t k = 0; short_only && k < q->nops; k++) {
+            uint32_t op = tr->ops[q->first + k];
+            if (op < sheet->n && sheet->given[op] && sheet->verdict[op] != JUDGE_CORRECT &&
+                sheet->verdict[op] != JUDGE_SHORT)
+                short_only = 0;
+        }
+        res->verdict = short_only ? JUDGE_SHORT : JUDGE_CARRIED;
+        res->decimals = decimals;
+    } else {
         res->verdict = JUDGE_WRONG;
+        /* right to the student's own last digit, but fewer digits than asked */
+        int half_unit_rule = !(rule->tol > 0) && !(rule->rel > 0) && rule->sigfigs <= 0;
+        if (half_unit_rule && decimals >= 0 && decimals < rule->digits) {
+            judge_rule own = {.digits = decimals};
+            if (judge_match(&own, value, q->value) || judge_match(&own, value, res->hand) ||
+                (!differs && judge_match(&own, value, res->ecf))) {
+                res->verdict = JUDGE_SHORT;
+                res->decimals = decimals;
+            }
+        }
+    }
     return 0;
+}
+
+int judge_answer(const trace *tr, const judge_sheet *sheet, size_t id, double value,
+                 const judge_rule *rule, judge_result *res)
+{
+    return judge_answer_d(tr, sheet, id, value, -1, rule, res);
 }
 
 int judge_and_record(const trace *tr, judge_sheet *sheet, size_t id, double value,

@@ -63,17 +63,27 @@ typedef enum {
     JNUM_PERCENT,     /* a trailing '%': not a number here */
     JNUM_NONFINITE,   /* nan, inf, infinity (any case, any sign) */
     JNUM_RANGE,       /* finite in writing but too large for a double (1e999) */
-    JNUM_COMMA,       /* a decimal comma (0,5474) */
+    JNUM_COMMA,       /* more than one separator (1,234.5 or 1,2,3) */
+    JNUM_ZERO_DIV,    /* a fraction over 0 */
 } judge_num_status;
+
+/* The decimals of an exact answer (a fraction): never "too few". */
+#define JUDGE_EXACT_DECIMALS 1000
 
 /* Parse a student's number from s[0 .. len) (need not be NUL-terminated;
  * NUL bytes inside are a syntax error). Blanks (space, tab) around it are
- * ignored. Accepted: [+-] digits [. digits] [(e|E) [+-] digits], with at
- * least one digit before or after the point: 0.5474 .5474 5.474e-1
- * 5.474E-01 -0 +3 7. Rejected: 54.74%, nan, inf, 0x1p-1, 1,5, 1e999.
+ * ignored. Accepted, as students write them:
+ *   [sign] digits [sep digits] [(e|E) [sign] digits]
+ * with at least one digit before or after the separator, where sign is +,
+ * - or the Unicode minus U+2212 and sep is a point or a decimal comma
+ * (0.5474 .5474 0,5474 5.474e-1 +3 7. -0 −0.2), and fractions of two such
+ * numbers, a/b (1/2, -3/4, 0.5/2). A comma is always decimal: there are no
+ * thousands separators, so 1,234.5 and 1,2,3 are refused. Also refused:
+ * 54.74%, nan, inf, 0x1p-1, 1e999, 1/0.
  * On JNUM_OK stores the value in *value (-0 as 0) and, if decimals is not
  * NULL, the decimals written counting the exponent (5.474e-1 -> 4,
- * 12e2 -> 0) in *decimals. Never reads beyond len. */
+ * 12e2 -> 0; a fraction is exact: JUDGE_EXACT_DECIMALS) in *decimals.
+ * Never reads beyond len. */
 judge_num_status judge_parse_number(const char *s, size_t len, double *value, int *decimals);
 
 /* A short English reason for a status ("a trailing % is not a number"). */
@@ -88,15 +98,19 @@ typedef enum {
     JUDGE_CORRECT,
     JUDGE_CARRIED,
     JUDGE_WRONG,
+    JUDGE_SHORT,      /* right only to the fewer decimals the student wrote */
+    JUDGE_NVERDICTS
 } judge_verdict;
 
-/* "missing", "correct", "carried forward", "wrong". */
+/* "missing", "correct", "carried forward", "wrong", "too few decimals". */
 const char *judge_verdict_name(judge_verdict v);
+/* One letter for a class table: M C E W S. */
+char judge_verdict_letter(judge_verdict v);
 
 /* How answers are matched. */
 typedef struct {
     int    digits;    /* the lesson's display decimals D (lesson.digits) */
-    double tol;       /* absolute tolerance; <= 0: the half-unit rule above */
+    double tol;       /* absolute tolerance; <= 0: rel */
     const trace *hand;  /* optional (NULL): the same lesson run in hand-rounding
                            mode with D decimals, i.e. engine_run with
                            engine_opts.round = lesson.digits and the same
@@ -104,9 +118,14 @@ typedef struct {
                            Its value for the same id also counts as correct
                            (a student carrying the printed digits is right).
                            Ignored unless it has the same quantities. */
+    double rel;       /* relative tolerance (0.01 = 1% of |r|); <= 0: sigfigs */
+    int    sigfigs;   /* half a unit of the sigfigs-th significant digit of r;
+                         <= 0: the half-unit rule of digits above */
 } judge_rule;
 
-/* The tolerance tol(r) of the rule above. */
+/* The tolerance tol(r): tol when set, else rel * |r| when set (r != 0),
+ * else half a unit of r's sigfigs-th significant digit when set, else the
+ * half-unit rule of digits above. */
 double judge_tolerance(const judge_rule *rule, double r);
 
 /* Does s match r under the rule? NaN or inf never match. */
@@ -138,7 +157,17 @@ typedef struct {
     unsigned first_bad;  /* id of the first such operand (when ecf_differs) */
     double hand;         /* the hand-rounded trace's value, NaN without one */
     double tol;          /* tol(truth) */
+    int    decimals;     /* SHORT: the decimals the student wrote */
 } judge_result;
+
+/* judge_answer for an answer written with `decimals` decimals (as
+ * judge_parse_number counts them; < 0 unknown). Under the half-unit rule
+ * (no tol, rel or sigfigs), an answer that is not correct but matches a
+ * reference to half a unit of its own last written digit, with fewer
+ * decimals than the rule's digits, is SHORT ("right to 2 decimals; 4
+ * asked"). */
+int judge_answer_d(const trace *tr, const judge_sheet *sheet, size_t id, double value, int decimals,
+                   const judge_rule *rule, judge_result *res);
 
 /* Judge the answer `value` for quantity id of tr (id < tr->n == sheet->n),
  * given the answers and verdicts already recorded in sheet for its operands.

@@ -110,6 +110,10 @@ typedef struct lesson {
     char  *ask;                  /* `ask` patterns joined by spaces, or NULL = all */
     int    ecf;                  /* `ecf`: LESSON_ECF_* (UNSET means full) */
     double tolerance;            /* `tolerance X`: absolute; 0 = half a unit of digits */
+    double tolerance_rel;        /* `tolerance X%`: relative share of |value|; 0 = none */
+    int    sigfigs;              /* `sigfigs N`: right to N significant figures; 0 = none */
+    int    feedback;             /* `feedback verdict|hint|full` (GRADE_FB_*), -1 = unset */
+    double short_credit;         /* `short-credit X`: share for too few decimals, -1 = unset (0.5) */
     lesson_points *points;       /* `points PATTERN = W`, in file order */
     int    n_points;
 

@@ -273,6 +273,12 @@ static int check_gradescope(const char *file, double *score, double *sum, double
         jexpect(&p, ':');
         if (!strcmp(key, "score")) { *score = jnum(&p); seen_score++; }
         else if (!strcmp(key, "output")) { jstr(&p, val, sizeof val); seen_output++; }
+        else if (!strcmp(key, "stdout_visibility")) {
+            jstr(&p, val, sizeof val);
+            if (strcmp(val, "visible") && strcmp(val, "hidden") && strcmp(val, "after_due_date") &&
+                strcmp(val, "after_published"))
+                fail_msg("%s: stdout_visibility '%s'", file, val);
+        }
         else if (!strcmp(key, "tests")) {
             seen_tests++;
             jexpect(&p, '[');
@@ -299,6 +305,9 @@ static int check_gradescope(const char *file, double *score, double *sum, double
                             fail_msg("%s: visibility '%s'", file, val);
                     } else fail_msg("%s: unexpected test key '%s'", file, key);
                 } while (!p.bad && jnext(&p, '}'));
+                if (have[0] != 1 || have[4] != 1 || have[5] != 1)
+                    fail_msg("%s: test %d lacks name, output or visibility", file, ntests);
+                if (!have[1] && !have[2] && !have[3]) continue;   /* an unscored (information) test */
                 for (int k = 0; k < 6; k++) if (have[k] != 1) fail_msg("%s: test %d lacks field %d", file, ntests, k);
                 if (strcmp(status, "passed") && strcmp(status, "failed")) fail_msg("%s: status '%s'", file, status);
                 if ((!strcmp(status, "passed")) != (s >= m)) fail_msg("%s: status %s with %g/%g", file, status, s, m);
@@ -322,6 +331,7 @@ static judge_verdict verdict_of(const char *w)
     if (!strcmp(w, "carried")) return JUDGE_CARRIED;
     if (!strcmp(w, "wrong")) return JUDGE_WRONG;
     if (!strcmp(w, "missing")) return JUDGE_MISSING;
+    if (!strcmp(w, "short")) return JUDGE_SHORT;
     fail_msg("unknown verdict '%s'", w);
     return JUDGE_MISSING;
 }
@@ -416,8 +426,8 @@ static void test_fabricated_sheets(void **state)
         closedir(dir);
         gl_free(&g);
     }
-    /* 7 + 5 + 7 + 2 sheets: a lost fixture directory must not pass silently */
-    assert_int_equal(cases, 21);
+    /* 9 + 5 + 7 + 2 sheets: a lost fixture directory must not pass silently */
+    assert_int_equal(cases, 23);
 }
 
 /* ------------------------------------------------------------------------
@@ -540,6 +550,179 @@ static void test_template_and_usage(void **state)
     free(out);
 }
 
+/* "expected 0.19" in text, or NULL ("expected 'name = number'" is fine). */
+static const char *shows_expected(const char *text)
+{
+    for (const char *e = text; (e = strstr(e, "expected ")); e++)
+        if (isdigit((unsigned char)e[9]) || strchr("-.(", e[9])) return e;
+    return NULL;
+}
+
+/* The numbers a report may not show under `verdict`: every asked
+ * quantity's value as the lesson prints it and to 17 digits, and the value
+ * from the student's own answers. */
+static void assert_no_expected_value(const char *text, graded_lesson *g, const grade_report *rep,
+                                     const grade_answers *a, const char *sheet, size_t sheet_len,
+                                     const char *what)
+{
+    for (size_t k = 0; k < g->plan.n; k++) {
+        const judge_result *r = &rep->items[k].res;
+        double vals[2] = {r->truth, r->ecf};
+        for (int m = 0; m < 2; m++) {
+            if (!isfinite(vals[m])) continue;
+            /* a number the student wrote (or one that matches it) is theirs to see */
+            if (a->given[k] && fabs(a->value[k] - vals[m]) <= r->tol * (1 + 1e-9)) continue;
+            char forms[3][64];
+            text_num(round_dp(vals[m], g->l->digits), g->l->digits, forms[0], sizeof forms[0]);
+            snprintf(forms[1], sizeof forms[1], "%.17g", vals[m]);
+            snprintf(forms[2], sizeof forms[2], "%.9g", vals[m]);
+            for (int f = 0; f < 3; f++) {
+                /* a bare 0 or 1 is a score, not a leak */
+                if (!strcmp(forms[f], "0") || !strcmp(forms[f], "1") || !strcmp(forms[f], "-0")) continue;
+                size_t fl = strlen(forms[f]), at = 0;
+                while (at + fl <= sheet_len && memcmp(sheet + at, forms[f], fl)) at++;
+                if (at + fl <= sheet_len) continue;   /* the student's own text, echoed */
+                if (strstr(text, forms[f]))
+                    fail_msg("%s shows %s (%s of %s)", what, forms[f], m ? "ecf" : "value", g->plan.names[k]);
+            }
+        }
+    }
+    static const char *const WORDS[] = {"the value is", "exp(", "from your own earlier"};
+    for (size_t w = 0; w < sizeof WORDS / sizeof WORDS[0]; w++)
+        if (strstr(text, WORDS[w])) fail_msg("%s contains '%s'", what, WORDS[w]);
+    if (shows_expected(text)) fail_msg("%s: '%.30s'", what, shows_expected(text));
+}
+
+/* --feedback: verdict tells no expected value or derivation number, hint
+ * the formula with the student's numbers but not its value, full all. */
+static void test_feedback_levels(void **state)
+{
+    (void)state;
+    static const char *const SHEETS[] = {"slip", "slip-and-mistake", "garbage", "swapped"};
+    graded_lesson g;
+    gl_load(&g, "lessons/sauppe-sgd-step.lesson");
+    for (size_t k = 0; k < sizeof SHEETS / sizeof SHEETS[0]; k++) {
+        char sheet[256], out[64] = "/tmp/nntrace-test-fb-XXXXXX", cmd[1024];
+        snprintf(sheet, sizeof sheet, "tests/grade/sauppe-sgd-step/%s.txt", SHEETS[k]);
+        char *text = NULL, why[256];
+        size_t len;
+        if (grade_read_file(sheet, &text, &len, why, sizeof why)) fail_msg("%s: %s", sheet, why);
+        grade_answers a;
+        grade_report rep;
+        assert_int_equal(grade_parse_answers(&a, text, len, g.l, g.ix, &g.plan), 0);
+        assert_int_equal(grade_sheet(&rep, g.r.tr, &g.plan, &a, &g.o), 0);
+        int fd = mkstemp(out);
+        assert_true(fd >= 0);
+        close(fd);
+        /* the Gradescope default, and --feedback verdict in the text report */
+        snprintf(cmd, sizeof cmd, "%s check lessons/sauppe-sgd-step.lesson %s --quiet --gradescope %s "
+                 "--visibility after_published --stdout-visibility hidden 2>/dev/null", bin(), sheet, out);
+        run_cmd(cmd);
+        char *json = slurp(out, NULL);
+        if (!json) fail_msg("no results.json for %s", sheet);
+        double score, sum, max_sum;
+        assert_int_equal(check_gradescope(out, &score, &sum, &max_sum), (int)g.plan.n);
+        assert_non_null(strstr(json, "\"visibility\": \"after_published\""));
+        assert_non_null(strstr(json, "\"stdout_visibility\": \"hidden\""));
+        assert_no_expected_value(json, &g, &rep, &a, text, len, sheet);
+        free(json);
+        snprintf(cmd, sizeof cmd, "check lessons/sauppe-sgd-step.lesson %s --feedback verdict --no-color", sheet);
+        int rc;
+        char *txt = run_capture(cmd, &rc);
+        assert_no_expected_value(txt, &g, &rep, &a, text, len, cmd);
+        free(txt);
+        /* hint: the formula with the student's numbers, never its value */
+        snprintf(cmd, sizeof cmd, "check lessons/sauppe-sgd-step.lesson %s --feedback hint --no-color", sheet);
+        txt = run_capture(cmd, &rc);
+        for (size_t q = 0; q < g.plan.n; q++) {
+            const grade_item *it = &rep.items[q];
+            if (it->res.verdict != JUDGE_WRONG) continue;
+            if (it->hint[0] && !strstr(txt, it->hint)) fail_msg("%s: hint '%s' missing", cmd, it->hint);
+            if (strstr(it->hint, "= ") == NULL) fail_msg("hint '%s' has no formula", it->hint);
+        }
+        assert_null(shows_expected(txt));
+        free(txt);
+        /* --reveal: the full feedback as unscored tests shown later */
+        snprintf(cmd, sizeof cmd, "%s check lessons/sauppe-sgd-step.lesson %s --quiet --gradescope %s "
+                 "--reveal after_due_date 2>/dev/null", bin(), sheet, out);
+        run_cmd(cmd);
+        assert_int_equal(check_gradescope(out, &score, &sum, &max_sum), (int)g.plan.n);
+        assert_close(sum, rep.score, 1e-9, 0);
+        json = slurp(out, NULL);
+        assert_non_null(strstr(json, "(worked answer)"));
+        assert_non_null(strstr(json, "\"visibility\": \"after_due_date\""));
+        if (rep.count[JUDGE_WRONG]) assert_non_null(shows_expected(json));
+        free(json);
+        unlink(out);
+        free(text);
+        grade_report_free(&rep);
+        grade_answers_free(&a);
+    }
+    /* the hint never shows the engine's value of an asked operand left blank */
+    int rc;
+    char *txt = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/blank.txt "
+                            "--feedback hint --no-color", &rc);
+    assert_null(strstr(txt, "0.5474"));
+    free(txt);
+    /* full (the terminal default) still says everything */
+    txt = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt --no-color", &rc);
+    assert_non_null(strstr(txt, "expected"));
+    free(txt);
+    txt = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt --feedback most", &rc);
+    assert_int_equal(rc, 2);
+    free(txt);
+    txt = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt --reveal later", &rc);
+    assert_int_equal(rc, 2);
+    free(txt);
+    gl_free(&g);
+}
+
+/* Relative and significant-figure tolerances, on the CLI and for a tiny
+ * gradient where half a unit of 4 decimals means nothing. */
+static void test_tolerances(void **state)
+{
+    (void)state;
+    judge_rule rel = {.digits = 4, .rel = 0.01}, sig = {.digits = 4, .sigfigs = 3};
+    double r = 0.000438568;
+    assert_true(judge_match(&rel, 0.000440, r));
+    assert_false(judge_match(&rel, 0.000450, r));
+    assert_true(judge_match(&sig, 0.000439, r));
+    assert_false(judge_match(&sig, 0.000437, r));
+    assert_true(judge_match(&sig, -1.234e5, -123449.0));
+    double t, rl;
+    assert_int_equal(grade_parse_tolerance("1%", &t, &rl), 0);
+    assert_close(rl, 0.01, 0, 0);
+    assert_close(t, 0, 0, 0);
+    assert_int_equal(grade_parse_tolerance("0.001", &t, &rl), 0);
+    assert_close(t, 0.001, 0, 0);
+    assert_int_equal(grade_parse_tolerance("-1%", &t, &rl), -1);
+    assert_int_equal(grade_parse_tolerance("%", &t, &rl), -1);
+    assert_int_equal(grade_parse_tolerance("100%", &t, &rl), -1);
+
+    /* dJ/dw_1,3 = -0.0897: -0.0900 is 0.33% off (outside half a unit) */
+    char path[] = "/tmp/nntrace-test-tol-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *sheet = "dJ/dw_1,3 = -0.0900\n";
+    assert_int_equal(write(fd, sheet, strlen(sheet)), (long)strlen(sheet));
+    close(fd);
+    static const struct { const char *opt, *verdict; } CASES[] = {
+        {"", "wrong"}, {"--tolerance 0.5%", "correct"}, {"--tolerance 0.2%", "wrong"},
+        {"--sigfigs 2", "correct"}, {"--sigfigs 3", "wrong"}, {"--tolerance 0.001", "correct"},
+    };
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        char args[512], want[64];
+        int rc;
+        snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --ask dJ/dw_1,3 --no-color %s",
+                 path, CASES[k].opt);
+        char *out = run_capture(args, &rc);
+        snprintf(want, sizeof want, "%-14s %-12s %s", "dJ/dw_1,3", "-0.09", CASES[k].verdict);
+        if (!strstr(out, want)) fail_msg("%s: no '%s' in\n%s", args, want, out);
+        free(out);
+    }
+    unlink(path);
+}
+
 /* The grading keys of a lesson: parsed, and bad values refused with a line. */
 static void test_lesson_keys(void **state)
 {
@@ -599,6 +782,8 @@ int main(void)
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_parse_forms),
         cmocka_unit_test(test_fabricated_sheets),
+        cmocka_unit_test(test_feedback_levels),
+        cmocka_unit_test(test_tolerances),
         cmocka_unit_test(test_huge_and_special_files),
         cmocka_unit_test(test_million_lines),
         cmocka_unit_test(test_template_and_usage),

@@ -71,6 +71,11 @@ static void test_parse_accepts(void **state)
         {"0.5474", 0.5474, 4}, {".5474", 0.5474, 4}, {"5.474e-1", 0.5474, 4},
         {"5.474E-01", 0.5474, 4}, {"-0", 0.0, 0}, {"  -0.2243\t", -0.2243, 4},
         {"+3", 3.0, 0}, {"7.", 7.0, 0}, {"12e2", 1200.0, 0}, {"1e-400", 0.0, 400},
+        /* as students write them: decimal comma, Unicode minus, fractions */
+        {"0,19", 0.19, 2}, {"-0,2243", -0.2243, 4}, {"\xE2\x88\x92" "0.2243", -0.2243, 4},
+        {"5,474e\xE2\x88\x92" "1", 0.5474, 4}, {"1/2", 0.5, JUDGE_EXACT_DECIMALS},
+        {"-3/4", -0.75, JUDGE_EXACT_DECIMALS}, {"0.5/2", 0.25, JUDGE_EXACT_DECIMALS},
+        {"+1/3", 1.0 / 3, JUDGE_EXACT_DECIMALS},
     };
     for (size_t k = 0; k < sizeof OK / sizeof OK[0]; k++) {
         double v = -99;
@@ -90,9 +95,11 @@ static void test_parse_rejects(void **state)
         {"", JNUM_EMPTY}, {"   ", JNUM_EMPTY}, {"54.74%", JNUM_PERCENT}, {"0.5474 %", JNUM_PERCENT},
         {"nan", JNUM_NONFINITE}, {"-NaN", JNUM_NONFINITE}, {"inf", JNUM_NONFINITE},
         {"-Infinity", JNUM_NONFINITE}, {"0x1p-1", JNUM_SYNTAX}, {"0x10", JNUM_SYNTAX},
-        {"1e999", JNUM_RANGE}, {"-1e999", JNUM_RANGE}, {"0,5474", JNUM_COMMA}, {"1.2.3", JNUM_SYNTAX},
+        {"1e999", JNUM_RANGE}, {"-1e999", JNUM_RANGE}, {"1,234.5", JNUM_COMMA}, {"1.2.3", JNUM_SYNTAX},
+        {"1,2,3", JNUM_COMMA}, {"1/0", JNUM_ZERO_DIV}, {"1/", JNUM_SYNTAX}, {"/2", JNUM_SYNTAX},
+        {"1/-2", JNUM_SYNTAX}, {"1/2/3", JNUM_SYNTAX}, {"\xE2\x88", JNUM_SYNTAX},
         {".", JNUM_SYNTAX}, {"-", JNUM_SYNTAX}, {"1e", JNUM_SYNTAX}, {"1e+", JNUM_SYNTAX},
-        {"0.5 0.6", JNUM_SYNTAX}, {"1/2", JNUM_SYNTAX}, {"e5", JNUM_SYNTAX}, {"--1", JNUM_SYNTAX},
+        {"0.5 0.6", JNUM_SYNTAX}, {"e5", JNUM_SYNTAX}, {"--1", JNUM_SYNTAX},
     };
     for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
         double v = 0;
@@ -112,7 +119,7 @@ static void test_parse_rejects(void **state)
 static void test_tolerance(void **state)
 {
     (void)state;
-    judge_rule r = {4, 0, NULL};
+    judge_rule r = {.digits = 4};
     assert_close(judge_tolerance(&r, 0.5474), 0.00005, 1e-18, 0);
     assert_close(judge_tolerance(&r, 0), 0.00005, 1e-18, 0);
     /* 3.2e-6 is shown as 3.200e-06: half a unit of the 4th significant digit */
@@ -126,7 +133,7 @@ static void test_tolerance(void **state)
     assert_false(judge_match(&r, 0.2123, 0.21215));
     assert_false(judge_match(&r, NAN, 0.1));
     assert_false(judge_match(&r, 0.0, 3.2e-6));        /* 0 is not 3.2e-6 */
-    judge_rule stated = {4, 0.01, NULL};
+    judge_rule stated = {.digits = 4, .tol = 0.01};
     assert_true(judge_match(&stated, 0.55, 0.5474));
 }
 
@@ -137,7 +144,7 @@ static void test_lecture_numbers_correct(void **state)
 {
     fixture *f = *state;
     const trace *tr = f->exact.tr;
-    judge_rule rule = {4, 0, f->hand.tr};
+    judge_rule rule = {.digits = 4, .hand = f->hand.tr};
     judge_sheet *s = judge_sheet_new(tr);
     assert_non_null(s);
     static const struct { const char *n; double v; } SHEET[] = {
@@ -152,7 +159,7 @@ static void test_lecture_numbers_correct(void **state)
             fail_msg("%s = %g: %s (truth %.9g)", SHEET[k].n, SHEET[k].v, judge_verdict_name(res.verdict), res.truth);
     }
     /* without the hand trace, the hand-carried 0.2122 is not the exact value */
-    judge_rule strict = {4, 0, NULL};
+    judge_rule strict = {.digits = 4};
     judge_sheet *s2 = judge_sheet_new(tr);
     judge_result res;
     assert_non_null(s2);
@@ -168,7 +175,7 @@ static void test_slip_carried_forward(void **state)
 {
     fixture *f = *state;
     const trace *tr = f->hand.tr;        /* the lesson's hand-rounded mode */
-    judge_rule rule = {4, 0, NULL};
+    judge_rule rule = {.digits = 4};
     judge_sheet *s = judge_sheet_new(tr);
     assert_non_null(s);
     static const struct { const char *n; double v; judge_verdict want; } SHEET[] = {
@@ -204,7 +211,7 @@ static void test_slip_and_independent_mistake(void **state)
 {
     fixture *f = *state;
     const trace *tr = f->hand.tr;
-    judge_rule rule = {4, 0, NULL};
+    judge_rule rule = {.digits = 4};
     judge_sheet *s = judge_sheet_new(tr);
     judge_result res;
     assert_non_null(s);
@@ -228,7 +235,7 @@ static void test_constants_and_range(void **state)
 {
     fixture *f = *state;
     const trace *tr = f->exact.tr;
-    judge_rule rule = {4, 0, NULL};
+    judge_rule rule = {.digits = 4};
     judge_sheet *s = judge_sheet_new(tr);
     judge_result res;
     assert_non_null(s);

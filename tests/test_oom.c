@@ -183,7 +183,8 @@ static int grade_pipeline(const char *sheet, char **out)
                 if (grade_sheet(&rep, r.tr, &plan, &ans, &go) == 0) {
                     strbuf b = {0};
                     grade_text(&b, l, "sheet", r.tr, &plan, &ans, &rep, &go, 0);
-                    grade_gradescope(&b, l, "sheet", r.tr, &plan, &ans, &rep, &go);
+                    grade_gs_opts gso = {.reveal = "after_due_date"};
+                    grade_gradescope(&b, l, "sheet", r.tr, &plan, &ans, &rep, &go, &gso);
                     grade_json(&b, "sheet", &plan, &ans, &rep, &go);
                     grade_csv_header(&b, &plan);
                     grade_csv_row(&b, "sheet", &plan, &ans, &rep);
