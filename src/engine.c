@@ -33,6 +33,7 @@ typedef struct {
     size_t    opscap;
     uint32_t  J_id;
     int       all_grads;           /* gradients of frozen arcs too (gradcheck) */
+    const act_fn *dact;            /* test hook: g' of layer ly from dact[ly], or NULL */
 } eng;
 
 static quantity proto(q_kind k, q_pass p, int i, int j, int t, int e, op_kind op)
@@ -197,7 +198,7 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
             if (!ce) {
                 uint32_t two[2] = {g->in_id[j], g->act_id[j]};
                 quantity q = proto(Q_DERIV, PASS_BACKWARD, -1, j, t, e, OP_DACT);
-                q.spec.act = L->act;
+                q.spec.act = g->dact ? g->dact[ly] : L->act;
                 if (eng_add(g, &q, two, 2, &gp)) return -1;
             }
             uint32_t gfac = gp;        /* the factor in front of sum_k w_jk Delta_k */
@@ -571,6 +572,11 @@ void engine_result_free(engine_result *r)
 
 int engine_loss_grad(const lesson *l, const double *w, double *J, double *grad)
 {
+    return engine_loss_grad_hook(l, w, NULL, J, grad);
+}
+
+int engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad)
+{
     eng g;
     memset(&g, 0, sizeof g);
     int rc = -1;
@@ -578,6 +584,7 @@ int engine_loss_grad(const lesson *l, const double *w, double *J, double *grad)
     if (!tr || eng_init(&g, l, tr, w) || (l->normalise && normalise_inputs(&g))) goto cleanup;
     g.all_grads = 1;
     g.training = 1;
+    g.dact = dact;
     int B = l->batch;
     size_t na = (size_t)l->n_arcs;
     double Jsum = 0.0;

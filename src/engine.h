@@ -54,4 +54,9 @@ int engine_traced(const lesson *l, const engine_opts *opts, int k);
  * dJ/dw for every arc (frozen arcs too). Returns 0, or -1 out of memory. */
 int engine_loss_grad(const lesson *l, const double *w, double *J, double *grad);
 
+/* engine_loss_grad with a test hook: when dact != NULL, g'(in_j) of layer ly
+ * (0-based) is evaluated as activation dact[ly]'s derivative, so a test can
+ * inject a wrong g' and see the gradient check catch it. */
+int engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad);
+
 #endif

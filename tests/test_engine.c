@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "engine.h"
+#include "gradcheck.h"
 #include "names.h"
 
 static lesson *parse_or_fail(const char *text)
@@ -101,6 +102,67 @@ static void test_gradcheck_every_pair(void **state)
                 fail_msg("hidden %s, loss %s: every gradient ~0, the check proves nothing", acts[h], losses[k].loss);
         }
     assert_int_equal(checked, 10 * 4 * 3);
+}
+
+/* gradcheck.h's check: no false alarm on any activation x loss pair (seeds
+ * 1..8), and a wrong g' injected through the engine's test hook (each
+ * hidden layer's g' taken from another activation) is caught, also when
+ * the work bound leaves only the random direction. */
+static void test_gradcheck_floor_and_wrong_gprime(void **state)
+{
+    (void)state;
+    static const char *const acts[] = {"identity", "logistic", "tanh", "arctan", "relu",
+                                       "leaky-relu(0.1)", "prelu(0.3)", "elu(1.5)", "softplus"};
+    static const struct { const char *loss, *out; int n_out; } losses[] = {
+        {"sse", NULL, 2}, {"half-sse", NULL, 2}, {"bce", "logistic", 2}, {"softmax-ce", "softmax", 3},
+    };
+    int caught = 0, injected = 0;
+    for (size_t h = 0; h < sizeof acts / sizeof acts[0]; h++)
+        for (size_t k = 0; k < sizeof losses / sizeof losses[0]; k++)
+            for (uint64_t seed = 1; seed <= 8; seed++) {
+                const char *out = losses[k].out ? losses[k].out : acts[h];
+                char *t = random_lesson(acts[h], out, losses[k].loss, losses[k].n_out, seed);
+                lesson *l = parse_or_fail(t);
+                gradcheck_result r;
+                gradcheck_opts o = {1e-6, NULL, 0};
+                assert_int_equal(gradcheck_run(l, &o, &r), 0);
+                if (r.n_fail) fail_msg("false alarm: hidden %s, loss %s, seed %llu: %d wrong",
+                                       acts[h], losses[k].loss, (unsigned long long)seed, r.n_fail);
+                gradcheck_result_free(&r);
+                /* the hidden layer's g' from tanh (or logistic when it is tanh) */
+                act_fn wrong[2] = {{ACT_TANH, 0}, l->layers[1].act};
+                if (l->layers[0].act.kind == ACT_TANH) wrong[0].kind = ACT_LOGISTIC;
+                o.dact = wrong;
+                /* does the wrong g' change the gradient at all? (a dead ReLU
+                 * output, for one, makes every gradient 0 either way) */
+                size_t na = (size_t)l->n_arcs;
+                double *w = malloc(na * sizeof *w), *g1 = malloc(na * sizeof *g1), *g2 = malloc(na * sizeof *g2), J;
+                assert_true(w && g1 && g2);
+                for (size_t a = 0; a < na; a++) w[a] = l->arcs[a].w;
+                assert_int_equal(engine_loss_grad(l, w, &J, g1), 0);
+                assert_int_equal(engine_loss_grad_hook(l, w, wrong, &J, g2), 0);
+                double gap = 0, size = 0;
+                for (size_t a = 0; a < na; a++) { gap = fmax(gap, fabs(g1[a] - g2[a])); size = fmax(size, fabs(g1[a])); }
+                free(w); free(g1); free(g2);
+                if (!(gap > 1e-3 * size + 1e-9)) { lesson_free(l); free(t); continue; }
+                assert_int_equal(gradcheck_run(l, &o, &r), 0);
+                injected++;
+                caught += r.n_fail > 0;
+                gradcheck_result_free(&r);
+                o.max_work = 1;               /* only the direction fits */
+                assert_int_equal(gradcheck_run(l, &o, &r), 0);
+                assert_int_equal(r.n_rows, 0);
+                if (r.dir.verdict != GC_FAIL)
+                    fail_msg("direction missed a wrong g': hidden %s, loss %s, seed %llu: "
+                             "verdict %d, b.d %.17g, num %.17g, floor %.3g",
+                             acts[h], losses[k].loss, (unsigned long long)seed, r.dir.verdict,
+                             r.dir.backprop, r.dir.numeric, r.dir.floor);
+                gradcheck_result_free(&r);
+                lesson_free(l);
+                free(t);
+            }
+    assert_int_equal(caught, injected);
+    assert_true(injected > 9 * 4 * 8 / 2);       /* most cases do inject a wrong gradient */
 }
 
 static const char *MAZUR =
@@ -272,6 +334,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck_every_pair),
+        cmocka_unit_test(test_gradcheck_floor_and_wrong_gprime),
         cmocka_unit_test(test_untraced_steps_match_traced),
         cmocka_unit_test(test_mazur_published_first_step),
         cmocka_unit_test(test_minibatch_mean_and_decay),
