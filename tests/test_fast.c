@@ -429,22 +429,31 @@ static void make_set(fast_set *s, uint32_t count, uint64_t seed)
     }
 }
 
-static fast_net *train_synthetic(const fast_set *s, int threads, int epochs, uint64_t seed,
-                                 float mu, double *acc)
+/* Train on s with the team; sizes 16-12-3 (batch 8) unless big: 16-70-40-3
+ * (batch 20: several row blocks and update units per layer). */
+static fast_net *train_synthetic_mode(const fast_set *s, int threads, int epochs, uint64_t seed,
+                                      float mu, double *acc, int big, fast_adapt_mode mode)
 {
-    int sizes[] = {16, 12, 3};
-    fast_net *net = fast_net_new(sizes, 3, FAST_ACT_RELU, FAST_LOSS_SOFTMAX_CE, 8, mu != 0);
+    int small_sizes[] = {16, 12, 3}, big_sizes[] = {16, 70, 40, 3};
+    const int B = big ? 20 : 8;
+    fast_net *net = big ? fast_net_new(big_sizes, 4, FAST_ACT_TANH, FAST_LOSS_SOFTMAX_CE, B, mu != 0)
+                        : fast_net_new(small_sizes, 3, FAST_ACT_RELU, FAST_LOSS_SOFTMAX_CE, B, mu != 0);
     uint64_t rng = fast_rng_seed(seed);
     uint32_t *idx = malloc(sizeof *idx * s->images.count);
+    fast_adapt adapt;
     assert_true(net && idx);
+    memset(&adapt, 0, sizeof adapt);
+    adapt.mode = mode;
     fast_net_init(net, &rng);
     for (uint32_t i = 0; i < s->images.count; i++) idx[i] = i;
-    fast_train_cfg cfg = {8, threads, 0.2f, 0.0001f, mu};
+    fast_train_cfg cfg = {B, threads, 0.2f, 0.0001f, mu, &adapt};
     for (int e = 1; e <= epochs; e++) {
         double tl, es;
         assert_int_equal(fast_train_epoch(net, s, idx, &rng, &cfg, e, NULL, NULL, &tl, &es), FAST_OK);
         assert_true(isfinite(tl));
     }
+    if (mode == FAST_ADAPT_CYCLE && threads > 1)   /* the count really changed */
+        assert_true(fast_adapt_mean(&adapt) > 1.0 && fast_adapt_mean(&adapt) < threads);
     double loss;
     long conf[9];
     assert_int_equal(fast_evaluate(net, s, threads, &loss, acc, conf), FAST_OK);
@@ -453,6 +462,21 @@ static fast_net *train_synthetic(const fast_set *s, int threads, int epochs, uin
     assert_int_equal(tot, s->images.count);
     free(idx);
     return net;
+}
+
+static fast_net *train_synthetic(const fast_set *s, int threads, int epochs, uint64_t seed,
+                                 float mu, double *acc)
+{
+    return train_synthetic_mode(s, threads, epochs, seed, mu, acc, 0, FAST_ADAPT_ON);
+}
+
+static void assert_same_weights(const fast_net *a, const fast_net *b)
+{
+    assert_true(a->bytes == b->bytes);
+    for (int l = 1; l <= a->n_layers; l++) {
+        assert_memory_equal(a->wt[l], b->wt[l], sizeof(float) * (size_t)a->size[l - 1] * a->ld[l]);
+        assert_memory_equal(a->b[l], b->b[l], sizeof(float) * (size_t)a->ld[l]);
+    }
 }
 
 static void test_training_learns_and_is_deterministic(void **state)
@@ -467,13 +491,65 @@ static void test_training_learns_and_is_deterministic(void **state)
     assert_true(a1 > 0.95);
     assert_true(a3 > 0.95);
     /* the same seed: bit-identical weights, whatever the thread count */
-    assert_true(n1->bytes == n2->bytes);
-    for (int l = 1; l <= 2; l++)
-        assert_memory_equal(n1->wt[l], n2->wt[l],
-                            sizeof(float) * (size_t)n1->size[l - 1] * n1->ld[l]);
+    assert_same_weights(n1, n2);
     fast_net_free(n1);
     fast_net_free(n2);
     fast_net_free(n3);
+    fast_set_free(&s);
+}
+
+/* Threads 1, 2, 3, every thread all the time or a count that changes every
+ * step, with and without momentum: the same weights to the last bit, and the
+ * same as the omp batch functions (fast_forward .. fast_backward) step by step. */
+static void test_team_bit_identical(void **state)
+{
+    (void)state;
+    fast_set s;
+    make_set(&s, 257, 9);
+    for (int m = 0; m <= 1; m++) {
+        const float mu = m ? 0.5f : 0.0f;
+        double acc;
+        fast_net *ref = train_synthetic_mode(&s, 1, 3, 4, mu, &acc, 1, FAST_ADAPT_OFF);
+        assert_true(acc > 0.9);
+        for (int threads = 1; threads <= 3; threads++)
+            for (int mode = FAST_ADAPT_ON; mode <= FAST_ADAPT_CYCLE; mode++) {
+                double a;
+                fast_net *n = train_synthetic_mode(&s, threads, 3, 4, mu, &a, 1,
+                                                   (fast_adapt_mode)mode);
+                assert_same_weights(ref, n);
+                assert_true(a == acc);
+                fast_net_free(n);
+            }
+
+        /* the same three epochs through the omp batch functions on 2 threads */
+        int sizes[] = {16, 70, 40, 3};
+        fast_net *o = fast_net_new(sizes, 4, FAST_ACT_TANH, FAST_LOSS_SOFTMAX_CE, 20, m);
+        uint64_t rng = fast_rng_seed(4);
+        uint32_t idx[257];
+        assert_non_null(o);
+        fast_net_init(o, &rng);
+        for (uint32_t i = 0; i < 257; i++) idx[i] = i;
+        for (int e = 0; e < 3; e++) {
+            for (uint32_t i = 256; i > 0; i--) {          /* fast_train.c's shuffle */
+                uint32_t j = (uint32_t)(fast_rng_next(&rng) % ((uint64_t)i + 1)), t = idx[i];
+                idx[i] = idx[j];
+                idx[j] = t;
+            }
+            for (size_t first = 0; first < 257; first += 20) {
+                int nb = 257 - first < 20 ? (int)(257 - first) : 20;
+#pragma omp parallel num_threads(2)
+                {
+                    fast_input_u8(o, s.images.data, 16, idx, first, nb);
+                    fast_forward(o, nb);
+                    fast_loss_grad(o, s.labels.data, idx, first, nb);
+                    fast_backward(o, nb, NULL, 0.2f, 0.0001f, mu);
+                }
+            }
+        }
+        assert_same_weights(ref, o);
+        fast_net_free(o);
+        fast_net_free(ref);
+    }
     fast_set_free(&s);
 }
 
@@ -487,7 +563,7 @@ static void test_bad_train_args(void **state)
     uint32_t idx[10];
     uint64_t rng = 1;
     double tl, es;
-    fast_train_cfg cfg = {4, 1, 0.1f, 0, 0};
+    fast_train_cfg cfg = {4, 1, 0.1f, 0, 0, NULL};
     assert_int_equal(fast_train_epoch(net, &s, idx, &rng, &cfg, 1, NULL, NULL, &tl, &es), FAST_ERR_ARG);
     fast_net_free(net);
     fast_net_free(NULL);
@@ -694,6 +770,7 @@ int main(void)
         cmocka_unit_test(test_forward_backward_agree),
         cmocka_unit_test(test_sgd_step_agrees),
         cmocka_unit_test(test_training_learns_and_is_deterministic),
+        cmocka_unit_test(test_team_bit_identical),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),
         cmocka_unit_test(test_model_roundtrip_and_damage),

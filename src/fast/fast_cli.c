@@ -43,7 +43,9 @@ static const char USAGE[] =
 "  --momentum M        momentum mu in [0, 1) (default 0, plain SGD)\n"
 "  --anneal F          multiply the rate by F after each epoch (default 0.6)\n"
 "  --seed S            seed of initialisation and shuffling (default 1)\n"
-"  --threads T         OpenMP threads (default: all cores)\n"
+"  --threads T         threads (default: all cores); fewer take part while other\n"
+"                      programs keep the cores busy and fewer are faster\n"
+"  --adapt on|off      off: every thread takes part all the time (default on)\n"
 "  --xlsx FILE         write the run (epochs, chart, confusion matrix) as a spreadsheet\n"
 "  --save FILE         save the trained model (magic, version, CRC-32)\n"
 "  --load FILE         start from a saved model (its layers, activation and loss)\n"
@@ -62,7 +64,7 @@ static const char USAGE[] =
 
 typedef struct {
     const char *data, *layers, *act, *loss, *xlsx, *save, *load, *export_lesson;
-    int epochs, batch, threads, json, peak, epochs_given;
+    int epochs, batch, threads, json, peak, epochs_given, adapt_off;
     long trace_sample, export_inputs;
     double rate, decay, momentum, anneal;
     unsigned long long seed;
@@ -140,7 +142,7 @@ static int parse_opts(int argc, char **argv, opts *o)
             static const char *valued[] = {"--data", "--layers", "--act", "--loss", "--xlsx",
                 "--save", "--load", "--export-lesson", "--epochs", "--batch", "--threads",
                 "--trace-sample", "--export-inputs", "--seed", "--rate", "--decay",
-                "--anneal", "--momentum"};
+                "--anneal", "--momentum", "--adapt"};
             for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
                 if (!strcmp(a, valued[k]))
                     return usage_error("%s needs a value%s", a, "");
@@ -168,8 +170,12 @@ static int parse_opts(int argc, char **argv, opts *o)
             if (parse_long(a, next, 1, 65536, &v)) return 2;
             o->batch = (int)v;
         } else if (!strcmp(a, "--threads")) {
-            if (parse_long(a, next, 1, 1024, &v)) return 2;
+            if (parse_long(a, next, 1, FAST_TEAM_MAX, &v)) return 2;
             o->threads = (int)v;
+        } else if (!strcmp(a, "--adapt")) {
+            if (strcmp(next, "on") && strcmp(next, "off"))
+                return usage_error("--adapt '%s': expected on or off%s", next, "");
+            o->adapt_off = !strcmp(next, "off");
         } else if (!strcmp(a, "--trace-sample")) {
             if (parse_long(a, next, 0, 0x7fffffffL, &v)) return 2;
             o->trace_sample = v;
@@ -425,15 +431,19 @@ int fast_mnist_main(int argc, char **argv)
 
     /* train */
     uint64_t rng = fast_rng_seed(o.seed ^ 0x5EED5EED5EEDull);
+    fast_adapt adapt;
+    memset(&adapt, 0, sizeof adapt);
+    adapt.mode = o.adapt_off ? FAST_ADAPT_OFF : FAST_ADAPT_ON;
     fast_train_cfg cfg = {o.batch, o.threads, (float)o.rate, (float)o.decay,
-                          (float)o.momentum};
+                          (float)o.momentum, &adapt};
     progress_ctx pc = {!o.json && isatty(STDERR_FILENO), o.epochs};
     for (uint32_t i = 0; o.epochs > 0 && i < train.images.count; i++)
         idx[i] = i;
     double test_loss = 0, test_acc = 0;
     for (int e = 1; e <= o.epochs; e++) {
-        double tl, es;
+        double tl, es, used0 = adapt.thread_steps, steps0 = adapt.steps, used;
         st = fast_train_epoch(net, &train, idx, &rng, &cfg, e, progress, &pc, &tl, &es);
+        used = adapt.steps > steps0 ? (adapt.thread_steps - used0) / (adapt.steps - steps0) : 0;
         if (st == FAST_OK)
             st = fast_evaluate(net, &test, o.threads, &test_loss, &test_acc, NULL);
         if (st != FAST_OK) {
@@ -450,8 +460,8 @@ int fast_mnist_main(int argc, char **argv)
         if (o.json)
             printf("{\"epoch\": %d, \"epoch_s\": %.6f, \"samples_per_s\": %.1f, "
                    "\"train_loss\": %.6f, \"test_loss\": %.6f, \"test_accuracy\": %.6f, "
-                   "\"threads\": %d, \"batch\": %d}\n", e, es, r->samples_per_s, tl,
-                   test_loss, test_acc, o.threads, o.batch);
+                   "\"threads\": %d, \"threads_mean\": %.2f, \"batch\": %d}\n", e, es,
+                   r->samples_per_s, tl, test_loss, test_acc, o.threads, used, o.batch);
         else
             printf("epoch %d/%d  %.3f s  %.0f samples/s  train loss %.4f  test loss %.4f  "
                    "test accuracy %.2f%%\n", e, o.epochs, es, r->samples_per_s, tl,

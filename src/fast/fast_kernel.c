@@ -28,7 +28,7 @@
 #  define VW 4
 #  define NVMAX 2
 #endif
-#define MR 6
+#define MR FAST_MR
 #define NR (NVMAX * VW)
 
 typedef float vf __attribute__((vector_size(VW * sizeof(float))));
@@ -202,15 +202,11 @@ static void epilogue(const fast_epi *e, const float *restrict tile, int mr, int 
 
 /* ------------------------------------------------------------ driver */
 
-/* One MR x NR tile t of C (panel major: t = panel * row_tiles + row_tile). */
-static void gemm_tile(int t, int nrt, float *C, size_t ldc, const float *A, size_t ars,
-                      size_t acs, const float *B, size_t ldb, int M, int N, int K,
-                      const fast_epi *epi)
+/* The tile of C at rows m0..m0+mr-1, columns j0..j0+nr-1 (mr <= MR, nr <= NR). */
+static void gemm_tile(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
+                      const float *B, size_t ldb, int K, const fast_epi *epi,
+                      int m0, int mr, int j0, int nr)
 {
-    const int p = t / nrt, rt = t % nrt;
-    const int j0 = p * NR, m0 = rt * MR;
-    const int nr = N - j0 < NR ? N - j0 : NR;
-    const int mr = M - m0 < MR ? M - m0 : MR;
     float tile[MR * NR] __attribute__((aligned(64)));
     const float *ap[MR];
 
@@ -229,6 +225,17 @@ static void gemm_tile(int t, int nrt, float *C, size_t ldc, const float *A, size
     epilogue(epi, tile, mr, nr, C, ldc, m0, j0);
 }
 
+/* Tile t of fast_gemm's numbering: t = panel * nrt + row tile (panel major,
+ * so with a static schedule a thread keeps the same columns of B). */
+static void gemm_tile_t(int t, int nrt, float *C, size_t ldc, const float *A, size_t ars,
+                        size_t acs, const float *B, size_t ldb, int M, int N, int K,
+                        const fast_epi *epi)
+{
+    const int m0 = (t % nrt) * MR, j0 = (t / nrt) * NR;
+    gemm_tile(C, ldc, A, ars, acs, B, ldb, K, epi, m0, M - m0 < MR ? M - m0 : MR,
+              j0, N - j0 < NR ? N - j0 : NR);
+}
+
 void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
                const float *B, size_t ldb, int M, int N, int K, const fast_epi *epi)
 {
@@ -238,12 +245,22 @@ void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
     if (epi->nowait) {
 #pragma omp for schedule(static) nowait
         for (int t = 0; t < ntile; t++)
-            gemm_tile(t, nrt, C, ldc, A, ars, acs, B, ldb, M, N, K, epi);
+            gemm_tile_t(t, nrt, C, ldc, A, ars, acs, B, ldb, M, N, K, epi);
     } else {
 #pragma omp for schedule(static)
         for (int t = 0; t < ntile; t++)
-            gemm_tile(t, nrt, C, ldc, A, ars, acs, B, ldb, M, N, K, epi);
+            gemm_tile_t(t, nrt, C, ldc, A, ars, acs, B, ldb, M, N, K, epi);
     }
+}
+
+void fast_gemm_block(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
+                     const float *B, size_t ldb, int K, const fast_epi *epi,
+                     int m0, int m1, int j0, int j1)
+{
+    for (int j = j0; j < j1; j += NR)
+        for (int m = m0; m < m1; m += MR)
+            gemm_tile(C, ldc, A, ars, acs, B, ldb, K, epi, m, m1 - m < MR ? m1 - m : MR,
+                      j, j1 - j < NR ? j1 - j : NR);
 }
 
 void fast_gemm_naive(double *C, size_t ldc, const float *A, size_t ars, size_t acs,

@@ -30,6 +30,8 @@
 
 /* Row lengths of B and C are padded to a multiple of this many floats. */
 #define FAST_PAD 16
+/* Rows of C one micro-kernel call computes (the register block's height). */
+#define FAST_MR 6
 
 typedef enum { FAST_ACT_RELU, FAST_ACT_LOGISTIC, FAST_ACT_TANH, FAST_ACT_NONE } fast_act;
 
@@ -57,6 +59,14 @@ typedef struct {
  * (with its barrier unless epi->nowait). */
 void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
                const float *B, size_t ldb, int M, int N, int K, const fast_epi *epi);
+
+/* The block of C = epi(A . B) at rows m0 <= m < m1, columns j0 <= j < j1
+ * (j0 and j1 multiples of FAST_PAD), on the calling thread, no omp. Each
+ * element gets the same value as from fast_gemm: the sum over k runs in the
+ * same order whatever the block. */
+void fast_gemm_block(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
+                     const float *B, size_t ldb, int K, const fast_epi *epi,
+                     int m0, int m1, int j0, int j1);
 
 /* Plain triple loop in double, the reference for the tests:
  * C[m, j] = sum_k A[m*ars + k*acs] * B[k*ldb + j] (no epilogue). */

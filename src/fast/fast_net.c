@@ -92,7 +92,6 @@ static size_t arena_layout(fast_net *net, char *base)
     size_t off = pad_to(sizeof(fast_net), 64);
     const int L = net->n_layers;
     const size_t B = (size_t)net->batch;
-    size_t scr = 0;
 #define TAKE(ptr, nfloats)                                            \
     do {                                                              \
         if (base) (ptr) = (float *)(void *)(base + off);              \
@@ -107,12 +106,11 @@ static size_t arena_layout(fast_net *net, char *base)
             TAKE(net->vb[l], net->ld[l]);
         }
         TAKE(net->dz[l], B * net->ld[l]);
-        if ((size_t)net->size[l] * net->ld[l - 1] > scr)
-            scr = (size_t)net->size[l] * net->ld[l - 1];
+        if (l >= 2)
+            TAKE(net->w[l], (size_t)net->size[l] * net->ld[l - 1]);
     }
     for (int l = 0; l <= L; l++)
         TAKE(net->a[l], B * net->ld[l]);
-    TAKE(net->wscr, scr);
     TAKE(net->loss_n, B);
 #undef TAKE
     return off;
@@ -174,15 +172,23 @@ void fast_net_init(fast_net *net, uint64_t *rng)
     }
 }
 
-/* ---------------------------------------------------------------- forward */
+/* ---------------------------------------------------------------- units */
 
-void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
-                   const uint32_t *idx, size_t first, int nb)
+/* rows [*r0, *r1) of row block k */
+static void block_rows(int nb, int k, int *r0, int *r1)
+{
+    *r0 = k * FAST_MR;
+    *r1 = nb - *r0 < FAST_MR ? nb : *r0 + FAST_MR;
+}
+
+void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
+                      const uint32_t *idx, size_t first, int nb, int k)
 {
     const int ld0 = net->ld[0], n0 = net->size[0];
     const float s = 1.0f / 255.0f;
-#pragma omp for schedule(static)
-    for (int n = 0; n < nb; n++) {
+    int r0, r1;
+    block_rows(nb, k, &r0, &r1);
+    for (int n = r0; n < r1; n++) {
         size_t sample = idx ? idx[first + (size_t)n] : first + (size_t)n;
         const uint8_t *src = images + sample * pixels;
         float *dst = net->a[0] + (size_t)n * ld0;
@@ -193,41 +199,27 @@ void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
     }
 }
 
-void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
-                      const uint32_t *idx, size_t first, int nb)
-{
-    (void)net;
-#pragma omp for schedule(static) nowait
-    for (int n = 0; n < nb; n++) {
-        size_t sample = idx ? idx[first + (size_t)n] : first + (size_t)n;
-        const uint8_t *src = images + sample * pixels;
-        for (size_t o = 0; o < pixels; o += 64)
-            __builtin_prefetch(src + o, 0, 3);
-        __builtin_prefetch(src + pixels - 1, 0, 3);
-    }
-}
-
 /* z^[l] = a^[l-1] W^[l]T + b^[l];  a^[l] = g(z^[l]);  shapes (B, n_l).
  * For softmax-ce the output layer stores z, then softmax per row. */
-void fast_forward(fast_net *net, int nb)
+void fast_block_forward(fast_net *net, int nb, int k)
 {
     const int L = net->n_layers;
+    int r0, r1;
+    block_rows(nb, k, &r0, &r1);
     for (int l = 1; l <= L; l++) {
         fast_epi e = {0};
         e.kind = FAST_EPI_BIAS_ACT;
         e.act = (l == L && net->loss == FAST_LOSS_SOFTMAX_CE) ? FAST_ACT_NONE : net->act;
         e.n_real = net->size[l];
         e.bias = net->b[l];
-        fast_gemm(net->a[l], (size_t)net->ld[l], net->a[l - 1], (size_t)net->ld[l - 1], 1,
-                  net->wt[l], (size_t)net->ld[l], nb, net->ld[l], net->size[l - 1], &e);
+        fast_gemm_block(net->a[l], (size_t)net->ld[l], net->a[l - 1], (size_t)net->ld[l - 1], 1,
+                        net->wt[l], (size_t)net->ld[l], net->size[l - 1], &e, r0, r1, 0,
+                        net->ld[l]);
     }
     if (net->loss == FAST_LOSS_SOFTMAX_CE) {
         /* a_j = exp(z_j - max z) / sum_k exp(z_k - max z), per row */
         const int nL = net->size[L], ldL = net->ld[L];
-        /* nowait: row n is only used again by fast_loss_grad's loop over the
-         * same rows with the same static schedule, so by the same thread */
-#pragma omp for schedule(static) nowait
-        for (int n = 0; n < nb; n++) {
+        for (int n = r0; n < r1; n++) {
             float *a = net->a[L] + (size_t)n * ldL, mx = a[0], sum = 0.0f;
             for (int j = 1; j < nL; j++)
                 mx = a[j] > mx ? a[j] : mx;
@@ -241,17 +233,16 @@ void fast_forward(fast_net *net, int nb)
     }
 }
 
-/* ---------------------------------------------------------------- loss */
-
 /* softmax-ce: J_n = -ln a_{n,y}; dJ/dz_nj = (a_nj - [j==y]) / B
  * sse:        J_n = sum_j (y_nj - a_nj)^2; dJ/dz_nj = -2 (y_nj - a_nj) g'(a_nj) / B */
-void fast_loss_grad(fast_net *net, const uint8_t *labels, const uint32_t *idx,
-                    size_t first, int nb)
+void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
+                     size_t first, int nb, int k)
 {
     const int L = net->n_layers, nL = net->size[L], ldL = net->ld[L];
     const float inv_b = 1.0f / (float)nb;
-#pragma omp for schedule(static)
-    for (int n = 0; n < nb; n++) {
+    int r0, r1;
+    block_rows(nb, k, &r0, &r1);
+    for (int n = r0; n < r1; n++) {
         const float *a = net->a[L] + (size_t)n * ldL;
         float *dz = net->dz[L] + (size_t)n * ldL;
         const int y = labels[idx ? idx[first + (size_t)n] : first + (size_t)n];
@@ -274,79 +265,168 @@ void fast_loss_grad(fast_net *net, const uint8_t *labels, const uint32_t *idx,
     }
 }
 
-/* ---------------------------------------------------------------- backward */
-
-void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lambda, float mu)
+/* forward: a^[l] = g(z^[l]), z^[l] = a^[l-1] W^[l]T + b
+ * so dz^[l-1] = (dz^[l] W^[l]) * g'(z^[l-1]), g' read from a^[l-1] */
+void fast_block_delta(fast_net *net, int nb, int k)
 {
-    for (int l = net->n_layers; l >= 1; l--) {
-        const int nin = net->size[l - 1], nout = net->size[l];
-        const int ldin = net->ld[l - 1], ldout = net->ld[l];
-        const float *dz = net->dz[l];
-
-        if (l > 1) {
-            /* scratch = W^[l] (n_l, ld[l-1]) from wt[l], before the update */
-            float *w = net->wscr;
-#pragma omp for schedule(static)
-            for (int j = 0; j < nout; j++) {
-                for (int i = 0; i < nin; i++)
-                    w[(size_t)j * ldin + i] = net->wt[l][(size_t)i * ldout + j];
-                for (int i = nin; i < ldin; i++)
-                    w[(size_t)j * ldin + i] = 0.0f;
-            }
-            /* forward: a^[l] = g(z^[l]), z^[l] = a^[l-1] W^[l]T + b
-             * so dz^[l-1] = (dz^[l] W^[l]) * g'(z^[l-1]), g' read from a^[l-1] */
-            fast_epi e = {0};
-            e.kind = FAST_EPI_DACT;
-            e.act = net->act;
-            e.n_real = nin;
-            e.a = net->a[l - 1];
-            e.nowait = 1;          /* the weight gradient below touches other buffers */
-            fast_gemm(net->dz[l - 1], (size_t)ldin, dz, (size_t)ldout, 1, w, (size_t)ldin,
-                      nb, ldin, nout, &e);
-        }
-
-        /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch */
+    int r0, r1;
+    block_rows(nb, k, &r0, &r1);
+    for (int l = net->n_layers; l >= 2; l--) {
+        const int ldin = net->ld[l - 1];
         fast_epi e = {0};
-        e.nowait = 1;              /* the bias loop below reads only dz^[l]; its barrier ends the layer */
-        if (g) {
-            e.kind = FAST_EPI_STORE;
-            fast_gemm(g->dwt[l], (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz,
-                      (size_t)ldout, nin, ldout, nb, &e);
-        } else {
-            e.kind = FAST_EPI_SGD;
-            e.lr = alpha;
-            e.keep = 1.0f - 2.0f * alpha * lambda;
-            e.mu = mu;
-            e.vel = net->has_velocity ? net->vwt[l] : NULL;
-            fast_gemm(net->wt[l], (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz,
-                      (size_t)ldout, nin, ldout, nb, &e);
-        }
+        e.kind = FAST_EPI_DACT;
+        e.act = net->act;
+        e.n_real = net->size[l - 1];
+        e.a = net->a[l - 1];
+        fast_gemm_block(net->dz[l - 1], (size_t)ldin, net->dz[l], (size_t)net->ld[l], 1,
+                        net->w[l], (size_t)ldin, net->size[l], &e, r0, r1, 0, ldin);
+    }
+}
 
-        /* dJ/db^[l]_j = sum_n dz^[l]_nj, FAST_PAD columns at a time so the
-         * sum over n runs down contiguous rows in vector lanes */
-        const int nblk = (nout + FAST_PAD - 1) / FAST_PAD;
-#pragma omp for schedule(static)
-        for (int blk = 0; blk < nblk; blk++) {
-            const int j0 = blk * FAST_PAD;
-            const int jn = nout - j0 < FAST_PAD ? nout - j0 : FAST_PAD;
-            float s[FAST_PAD] = {0};
-            for (int n = 0; n < nb; n++) {
-                const float *row = dz + (size_t)n * ldout + j0;
-                for (int jj = 0; jj < FAST_PAD; jj++)   /* padding columns are 0 */
-                    s[jj] += row[jj];
-            }
-            for (int jj = 0; jj < jn; jj++) {
-                const int j = j0 + jj;
-                if (g) {
-                    g->db[l][j] = s[jj];
-                } else if (mu != 0.0f && net->has_velocity) {
-                    float *vb = &net->vb[l][j];
-                    *vb = mu * *vb - alpha * s[jj] - 2.0f * alpha * lambda * net->b[l][j];
-                    net->b[l][j] += *vb;
-                } else {
-                    net->b[l][j] = (1.0f - 2.0f * alpha * lambda) * net->b[l][j] - alpha * s[jj];
-                }
+/* An update unit is UNIT_ROWS rows of wt[l] (inputs i) by UNIT_COLS columns
+ * (neurons j); units run layer by layer, column block major, so with the
+ * team's contiguous ranges a thread keeps the same columns from batch to
+ * batch. */
+#define UNIT_ROWS (8 * FAST_MR)
+#define UNIT_COLS 64
+
+static int layer_units(const fast_net *net, int l, int *nrow)
+{
+    *nrow = (net->size[l - 1] + UNIT_ROWS - 1) / UNIT_ROWS;
+    return *nrow * ((net->ld[l] + UNIT_COLS - 1) / UNIT_COLS);
+}
+
+int fast_update_units(const fast_net *net)
+{
+    int total = 0, nrow;
+    for (int l = 1; l <= net->n_layers; l++)
+        total += layer_units(net, l, &nrow);
+    return total;
+}
+
+void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
+                      float lambda, float mu)
+{
+    int l = 1, nrow, nu;
+    while ((nu = layer_units(net, l, &nrow)) <= u) {
+        u -= nu;
+        l++;
+    }
+    const int nin = net->size[l - 1], nout = net->size[l];
+    const int ldin = net->ld[l - 1], ldout = net->ld[l];
+    const int m0 = (u % nrow) * UNIT_ROWS, j0 = (u / nrow) * UNIT_COLS;
+    const int m1 = nin - m0 < UNIT_ROWS ? nin : m0 + UNIT_ROWS;
+    const int j1 = ldout - j0 < UNIT_COLS ? ldout : j0 + UNIT_COLS;
+    const float *dz = net->dz[l];
+
+    /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch */
+    fast_epi e = {0};
+    if (g) {
+        e.kind = FAST_EPI_STORE;
+        fast_gemm_block(g->dwt[l], (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz,
+                        (size_t)ldout, nb, &e, m0, m1, j0, j1);
+    } else {
+        e.kind = FAST_EPI_SGD;
+        e.lr = alpha;
+        e.keep = 1.0f - 2.0f * alpha * lambda;
+        e.mu = mu;
+        e.vel = net->has_velocity ? net->vwt[l] : NULL;
+        fast_gemm_block(net->wt[l], (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz,
+                        (size_t)ldout, nb, &e, m0, m1, j0, j1);
+        if (l >= 2)                        /* keep w[l] = W^[l] for the next delta */
+            for (int i = m0; i < m1; i++)
+                for (int j = j0; j < j1 && j < nout; j++)
+                    net->w[l][(size_t)j * ldin + i] = net->wt[l][(size_t)i * ldout + j];
+    }
+
+    /* dJ/db^[l]_j = sum_n dz^[l]_nj, by the unit of the first rows, FAST_PAD
+     * columns at a time so the sum over n runs down rows in vector lanes */
+    if (m0 != 0)
+        return;
+    for (int jb = j0; jb < j1 && jb < nout; jb += FAST_PAD) {
+        const int jn = nout - jb < FAST_PAD ? nout - jb : FAST_PAD;
+        float s[FAST_PAD] = {0};
+        for (int n = 0; n < nb; n++) {
+            const float *row = dz + (size_t)n * ldout + jb;
+            for (int jj = 0; jj < FAST_PAD; jj++)   /* padding columns are 0 */
+                s[jj] += row[jj];
+        }
+        for (int jj = 0; jj < jn; jj++) {
+            const int j = jb + jj;
+            if (g) {
+                g->db[l][j] = s[jj];
+            } else if (mu != 0.0f && net->has_velocity) {
+                float *vb = &net->vb[l][j];
+                *vb = mu * *vb - alpha * s[jj] - 2.0f * alpha * lambda * net->b[l][j];
+                net->b[l][j] += *vb;
+            } else {
+                net->b[l][j] = (1.0f - 2.0f * alpha * lambda) * net->b[l][j] - alpha * s[jj];
             }
         }
     }
+}
+
+void fast_net_sync_w(fast_net *net)
+{
+    for (int l = 2; l <= net->n_layers; l++) {
+        const int nin = net->size[l - 1], nout = net->size[l];
+        const int ldin = net->ld[l - 1], ldout = net->ld[l];
+        for (int j = 0; j < nout; j++) {
+            for (int i = 0; i < nin; i++)
+                net->w[l][(size_t)j * ldin + i] = net->wt[l][(size_t)i * ldout + j];
+            for (int i = nin; i < ldin; i++)
+                net->w[l][(size_t)j * ldin + i] = 0.0f;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- batches */
+
+void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
+                   const uint32_t *idx, size_t first, int nb)
+{
+#pragma omp for schedule(static)
+    for (int k = 0; k < fast_row_blocks(nb); k++)
+        fast_block_input(net, images, pixels, idx, first, nb, k);
+}
+
+void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
+                      const uint32_t *idx, size_t first, int nb)
+{
+    (void)net;
+#pragma omp for schedule(static) nowait
+    for (int n = 0; n < nb; n++) {
+        size_t sample = idx ? idx[first + (size_t)n] : first + (size_t)n;
+        const uint8_t *src = images + sample * pixels;
+        for (size_t o = 0; o < pixels; o += 64)
+            __builtin_prefetch(src + o, 0, 3);
+        __builtin_prefetch(src + pixels - 1, 0, 3);
+    }
+}
+
+void fast_forward(fast_net *net, int nb)
+{
+#pragma omp for schedule(static)
+    for (int k = 0; k < fast_row_blocks(nb); k++)
+        fast_block_forward(net, nb, k);
+}
+
+void fast_loss_grad(fast_net *net, const uint8_t *labels, const uint32_t *idx,
+                    size_t first, int nb)
+{
+#pragma omp for schedule(static)
+    for (int k = 0; k < fast_row_blocks(nb); k++)
+        fast_block_loss(net, labels, idx, first, nb, k);
+}
+
+void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lambda, float mu)
+{
+#pragma omp single
+    fast_net_sync_w(net);
+#pragma omp for schedule(static)
+    for (int k = 0; k < fast_row_blocks(nb); k++)
+        fast_block_delta(net, nb, k);
+#pragma omp for schedule(static)
+    for (int u = 0; u < fast_update_units(net); u++)
+        fast_update_unit(net, nb, u, g, alpha, lambda, mu);
 }

@@ -29,11 +29,17 @@
  * velocities, activations, deltas and scratch in one 64-byte aligned block,
  * freed by fast_net_free. Nothing else is allocated while training.
  *
- * Threads: the batch functions (fast_forward, fast_loss, fast_backward,
- * fast_input_u8) are made of orphaned `omp for` loops; call them inside one
+ * Work units: a batch is cut into row blocks of FAST_MR rows; the input,
+ * forward, loss and delta (dz^[l-1] from dz^[l]) of a row block need no
+ * other row, so a block is one unit of work. The weight update is cut into
+ * update units (a block of rows of wt[l] and a block of its columns), each
+ * independent of the others once every row block is done. fast_train.c runs
+ * these units on a thread team (fast_team.h); the batch functions below run
+ * the same units as orphaned `omp for` loops: call them inside one
  * `#pragma omp parallel` region (every thread of the team calls them with the
- * same arguments) or outside any region for one thread. Results are
- * bit-identical for any thread count.
+ * same arguments) or outside any region for one thread. Every number is
+ * computed by one unit in a fixed order, so results are bit-identical for any
+ * thread count and either scheduler.
  */
 #ifndef NNTRACE_FAST_NET_H
 #define NNTRACE_FAST_NET_H
@@ -61,7 +67,8 @@ typedef struct fast_net {
     float *vb[FAST_MAX_LAYERS + 1];
     float *a[FAST_MAX_LAYERS + 1];   /* [0..L] (batch, ld[l]); a[0] = input */
     float *dz[FAST_MAX_LAYERS + 1];  /* [1..L] (batch, ld[l]) */
-    float *wscr;                     /* scratch: W^[l] untransposed (n_l, ld[l-1]) */
+    float *w[FAST_MAX_LAYERS + 1];   /* [2..L] W^[l] untransposed (n_l, ld[l-1]), a copy of
+                                        wt[l] for the backward pass (fast_net_sync_w) */
     float *loss_n;                   /* (batch) per-sample loss J_n */
     size_t bytes;                    /* arena size */
 } fast_net;
@@ -104,6 +111,36 @@ uint64_t fast_rng_next(uint64_t *rng);
 /* splitmix64 of seed, never 0. */
 uint64_t fast_rng_seed(uint64_t seed);
 
+/* ---- units of work (one thread each, no omp; see header comment) ---- */
+
+/* Row blocks of a batch of nb rows: block k is rows [k*FAST_MR, ...). */
+static inline int fast_row_blocks(int nb) { return (nb + FAST_MR - 1) / FAST_MR; }
+
+/* Row block k of: fast_input_u8, fast_forward, fast_loss_grad (same
+ * arguments as those, plus k). */
+void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
+                      const uint32_t *idx, size_t first, int nb, int k);
+void fast_block_forward(fast_net *net, int nb, int k);
+void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
+                     size_t first, int nb, int k);
+/* Row block k of dz^[l-1] = (dz^[l] W^[l]) * g'(a^[l-1]) for l = L..2;
+ * reads W^[l] from net->w[l] (fast_net_sync_w). */
+void fast_block_delta(fast_net *net, int nb, int k);
+
+/* Update units of the network (the same for every batch). */
+int fast_update_units(const fast_net *net);
+/* Update unit u of the backward pass (see fast_backward for g, alpha,
+ * lambda, mu): its block of dJ/dW^[l] = (a^[l-1])T dz^[l], fused into the SGD
+ * step or stored in g, the bias of its columns when it holds the block's
+ * first rows, and (for an SGD step) its block of w[l] refreshed from wt[l].
+ * Needs every row block's dz^[l] and a^[l-1]. */
+void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
+                      float lambda, float mu);
+
+/* w[l] = W^[l] from wt[l] for every l >= 2; call after writing wt directly
+ * (fast_backward and fast_train_epoch call it first). */
+void fast_net_sync_w(fast_net *net);
+
 /* ---- batch operations (orphaned omp for; see header comment) ---- */
 
 /* a^[0] row n = images[s] / 255 for n < nb, where s = idx[first + n], or
@@ -116,8 +153,7 @@ void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
 void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
                       const uint32_t *idx, size_t first, int nb);
 
-/* Forward pass for the first nb rows of a^[0]. With softmax-ce the last loop
- * (softmax per row) has no barrier: call fast_loss_grad next, which has. */
+/* Forward pass for the first nb rows of a^[0]. */
 void fast_forward(fast_net *net, int nb);
 
 /* Per-sample loss into loss_n[n] and dz^[L] = dJ/dz^[L] of the batch mean.

@@ -1,17 +1,15 @@
 /*
  * fast_train.c - epoch loop and evaluation for the fast path.
  *
- * Invariant: inside the parallel region every thread executes the same
- * sequence of orphaned `omp for` loops (fast_net.c), so their implicit
- * barriers match up; only the master thread sums the loss and reports
- * progress, between fast_loss_grad (which ends with a barrier) and the next
- * write of loss_n (behind the barriers of fast_backward).
+ * Both run as fast_team jobs, one step per batch. Training has two phases
+ * per batch: the row blocks (input, forward, loss, and the deltas dz^[l-1]
+ * of the block's rows), then the weight-update units, each needing every
+ * row block's dz. Evaluation has one phase, the row blocks without deltas.
+ * The per-sample losses are summed, in sample order, by the `after` hook of
+ * the row-block phase, which also reports progress.
  */
 #include "fast_train.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,97 +49,153 @@ static fast_status check_shapes(const fast_net *net, const fast_set *s)
     return FAST_OK;
 }
 
+/* One epoch's or one evaluation's job context. */
+typedef struct {
+    fast_net *net;
+    const fast_set *set;
+    const uint32_t *idx;               /* sample order; NULL = as stored */
+    int B;                             /* batch */
+    int train;                         /* 1: two phases with the update */
+    float rate, decay, momentum;
+    /* row-block phase results, summed by `after` */
+    double loss_sum;
+    long correct;
+    long *confusion;                   /* NULL or n_L x n_L */
+    /* progress */
+    fast_progress_fn cb;
+    void *cb_ctx;
+    int epoch;
+    double t0, last;
+} batch_job;
+
+static size_t batch_first(const batch_job *j, long step) { return (size_t)step * (size_t)j->B; }
+
+static int batch_rows(const batch_job *j, long step)
+{
+    const size_t first = batch_first(j, step), count = j->set->images.count;
+    return (int)(count - first < (size_t)j->B ? count - first : (size_t)j->B);
+}
+
+static int job_count(void *ctx, long step, int phase)
+{
+    const batch_job *j = ctx;
+    return phase == 0 ? fast_row_blocks(batch_rows(j, step)) : fast_update_units(j->net);
+}
+
+static void job_unit(void *ctx, long step, int phase, int u)
+{
+    batch_job *j = ctx;
+    fast_net *net = j->net;
+    const size_t first = batch_first(j, step), pixels = (size_t)net->size[0];
+    const int nb = batch_rows(j, step);
+
+    if (phase == 1) {
+        fast_update_unit(net, nb, u, NULL, j->rate, j->decay, j->momentum);
+        return;
+    }
+    fast_block_input(net, j->set->images.data, pixels, j->idx, first, nb, u);
+    if (j->train && first + (size_t)nb < j->set->images.count) {
+        /* this block's images of the next batch, while this one computes */
+        const size_t next = first + (size_t)nb, rest = j->set->images.count - next;
+        const int r0 = u * FAST_MR;
+        for (int n = r0; n < r0 + FAST_MR && (size_t)n < rest && n < j->B; n++) {
+            const uint8_t *src = j->set->images.data + (size_t)j->idx[next + (size_t)n] * pixels;
+            for (size_t o = 0; o < pixels; o += 64)
+                __builtin_prefetch(src + o, 0, 3);
+        }
+    }
+    fast_block_forward(net, nb, u);
+    fast_block_loss(net, j->set->labels.data, j->idx, first, nb, u);
+    if (j->train)
+        fast_block_delta(net, nb, u);
+}
+
+static void job_after(void *ctx, long step, int phase)
+{
+    batch_job *j = ctx;
+    const fast_net *net = j->net;
+    const size_t first = batch_first(j, step);
+    const int nb = batch_rows(j, step), L = net->n_layers;
+    const int nL = net->size[L], ldL = net->ld[L];
+
+    if (phase != 0)
+        return;
+    for (int n = 0; n < nb; n++) {
+        j->loss_sum += net->loss_n[n];
+        if (!j->train) {
+            const size_t s = first + (size_t)n;
+            int y = j->set->labels.data[s];
+            int p = fast_argmax(net->a[L] + (size_t)n * ldL, nL);
+            j->correct += p == y;
+            if (j->confusion)
+                j->confusion[(size_t)y * (size_t)nL + (size_t)p]++;
+        }
+    }
+    double now = fast_now();
+    if (j->cb && (now - j->last >= 0.1 || first + (size_t)nb == j->set->images.count)) {
+        fast_progress p;
+        p.epoch = j->epoch;
+        p.done = (long)(first + (size_t)nb);
+        p.total = (long)j->set->images.count;
+        p.elapsed_s = now - j->t0;
+        p.loss = j->loss_sum / (double)p.done;
+        j->cb(j->cb_ctx, &p);
+        j->last = now;
+    }
+}
+
+static fast_status run_batches(batch_job *j, int threads, fast_adapt *adapt)
+{
+    const fast_job job = {
+        .count = job_count, .unit = job_unit, .after = job_after, .ctx = j,
+        .steps = ((long)j->set->images.count + j->B - 1) / j->B,
+        .phases = j->train ? 2 : 1,
+    };
+    return fast_team_run(&job, threads, adapt);
+}
+
 fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx,
                              uint64_t *rng, const fast_train_cfg *cfg, int epoch,
                              fast_progress_fn cb, void *ctx,
                              double *train_loss, double *epoch_s)
 {
     const uint32_t count = train->images.count;
-    const size_t pixels = (size_t)net->size[0];
-    const int B = cfg->batch;
-    const long nbatch = ((long)count + B - 1) / B;
-    double loss_sum = 0.0, t0, last;
+    batch_job j = {
+        .net = net, .set = train, .idx = idx, .B = cfg->batch, .train = 1,
+        .rate = cfg->rate, .decay = cfg->decay, .momentum = cfg->momentum,
+        .cb = cb, .cb_ctx = ctx, .epoch = epoch,
+    };
+    fast_status st;
 
-    if (check_shapes(net, train) != FAST_OK || B < 1 || B > net->batch || cfg->threads < 1 ||
+    if (check_shapes(net, train) != FAST_OK || cfg->batch < 1 || cfg->batch > net->batch ||
+        cfg->threads < 1 || cfg->threads > FAST_TEAM_MAX ||
         (cfg->momentum != 0.0f && !net->has_velocity))
         return FAST_ERR_ARG;
 
-    t0 = fast_now();
-    last = t0;
+    j.t0 = fast_now();
+    j.last = j.t0;
     shuffle(idx, count, rng);
-
-#pragma omp parallel num_threads(cfg->threads)
-    for (long bi = 0; bi < nbatch; bi++) {
-        const size_t first = (size_t)bi * (size_t)B;
-        const int nb = (int)((size_t)count - first < (size_t)B ? (size_t)count - first
-                                                               : (size_t)B);
-        fast_input_u8(net, train->images.data, pixels, idx, first, nb);
-        if (bi + 1 < nbatch) {     /* the next batch's images, while this one computes */
-            size_t nfirst = first + (size_t)nb;
-            int nnb = (int)((size_t)count - nfirst < (size_t)B ? (size_t)count - nfirst
-                                                                : (size_t)B);
-            fast_prefetch_u8(net, train->images.data, pixels, idx, nfirst, nnb);
-        }
-        fast_forward(net, nb);
-        fast_loss_grad(net, train->labels.data, idx, first, nb);
-#pragma omp master
-        {
-            for (int n = 0; n < nb; n++)
-                loss_sum += net->loss_n[n];
-            double now = fast_now();
-            if (cb && (now - last >= 0.1 || bi == nbatch - 1)) {
-                fast_progress p;
-                p.epoch = epoch;
-                p.done = (long)(first + (size_t)nb);
-                p.total = (long)count;
-                p.elapsed_s = now - t0;
-                p.loss = loss_sum / (double)p.done;
-                cb(ctx, &p);
-                last = now;
-            }
-        }
-        fast_backward(net, nb, NULL, cfg->rate, cfg->decay, cfg->momentum);
-    }
-
-    *epoch_s = fast_now() - t0;
-    *train_loss = loss_sum / (double)count;
-    return FAST_OK;
+    fast_net_sync_w(net);              /* the weights may have been written directly */
+    st = run_batches(&j, cfg->threads, cfg->adapt);
+    *epoch_s = fast_now() - j.t0;
+    *train_loss = j.loss_sum / (double)count;
+    return st;
 }
 
 fast_status fast_evaluate(fast_net *net, const fast_set *set, int threads,
                           double *loss, double *accuracy, long *confusion)
 {
     const uint32_t count = set->images.count;
-    const int L = net->n_layers, nL = net->size[L], ldL = net->ld[L], B = net->batch;
-    const long nbatch = ((long)count + B - 1) / B;
-    double loss_sum = 0.0;
-    long correct = 0;
+    const int nL = net->size[net->n_layers];
+    batch_job j = {.net = net, .set = set, .B = net->batch, .confusion = confusion};
+    fast_status st;
 
-    if (check_shapes(net, set) != FAST_OK || threads < 1)
+    if (check_shapes(net, set) != FAST_OK || threads < 1 || threads > FAST_TEAM_MAX)
         return FAST_ERR_ARG;
     if (confusion)
         memset(confusion, 0, sizeof(long) * (size_t)nL * (size_t)nL);
-
-#pragma omp parallel num_threads(threads)
-    for (long bi = 0; bi < nbatch; bi++) {
-        const size_t first = (size_t)bi * (size_t)B;
-        const int nb = (int)((size_t)count - first < (size_t)B ? (size_t)count - first
-                                                               : (size_t)B);
-        fast_input_u8(net, set->images.data, (size_t)net->size[0], NULL, first, nb);
-        fast_forward(net, nb);
-        fast_loss_grad(net, set->labels.data, NULL, first, nb);  /* for the loss */
-#pragma omp master
-        for (int n = 0; n < nb; n++) {
-            int y = set->labels.data[first + (size_t)n];
-            int p = fast_argmax(net->a[L] + (size_t)n * ldL, nL);
-            loss_sum += net->loss_n[n];
-            correct += p == y;
-            if (confusion)
-                confusion[(size_t)y * (size_t)nL + (size_t)p]++;
-        }
-#pragma omp barrier
-    }
-    *loss = loss_sum / (double)count;
-    *accuracy = (double)correct / (double)count;
-    return FAST_OK;
+    st = run_batches(&j, threads, NULL);
+    *loss = j.loss_sum / (double)count;
+    *accuracy = (double)j.correct / (double)count;
+    return st;
 }

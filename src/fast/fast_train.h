@@ -3,9 +3,9 @@
  *
  * The training set stays in its uint8 form (47 MB for MNIST); each batch is
  * gathered through a shuffled index array (the data never moves) and scaled
- * to [0, 1] floats in a^[0]. One OpenMP parallel region per epoch runs every
- * batch; progress is reported through a callback from the master thread, so
- * this module never prints.
+ * to [0, 1] floats in a^[0]. One thread team (fast_team.h) per epoch runs
+ * every batch; progress is reported through a callback, so this module never
+ * prints.
  */
 #ifndef NNTRACE_FAST_TRAIN_H
 #define NNTRACE_FAST_TRAIN_H
@@ -13,13 +13,15 @@
 #include <stdint.h>
 #include "fast_idx.h"
 #include "fast_net.h"
+#include "fast_team.h"
 
 typedef struct {
     int batch;          /* samples per step, <= net->batch */
-    int threads;        /* OpenMP threads, >= 1 */
+    int threads;        /* threads, 1..FAST_TEAM_MAX */
     float rate;         /* alpha */
     float decay;        /* lambda (L2 on weights) */
     float momentum;     /* mu, needs a net with velocities when != 0 */
+    fast_adapt *adapt;  /* adaptive thread count kept across epochs, or NULL */
 } fast_train_cfg;
 
 typedef struct {
@@ -29,7 +31,7 @@ typedef struct {
     double loss;        /* mean training loss so far this epoch */
 } fast_progress;
 
-/* Called from the master thread about every 0.1 s and once at the end. */
+/* Called from one thread at a time, about every 0.1 s and once at the end. */
 typedef void (*fast_progress_fn)(void *ctx, const fast_progress *p);
 
 /* One epoch: shuffle idx (train->images.count entries, a permutation,

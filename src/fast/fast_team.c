@@ -1,0 +1,309 @@
+/*
+ * fast_team.c - phases of claimed work units on an OpenMP team, with
+ * bounded spinning, sleeping waits and an adaptive thread count.
+ *
+ * The phases of a job are numbered g = step * phases + phase. Shared words
+ * carry the number of the phase they belong to in their high 32 bits, so a
+ * thread that was descheduled for a while can never act on a later phase by
+ * mistake:
+ *
+ *   cur          every phase < cur is done; phase cur is open
+ *   units        (g << 32) | units in phase g
+ *   claim[r]     (g << 32) | next unclaimed unit of range r (compare-exchange)
+ *   done         (g << 32) | units of phase g finished
+ *
+ * The thread that finishes the last unit of phase g runs the job's `after`
+ * hook (and, at the end of a step, the adaptive controller), opens phase
+ * g + 1 (units, claims, done) and only then publishes cur = g + 1 with
+ * release order; every unit's writes are before its acq_rel increment of
+ * done, so a thread that sees cur > g (acquire) sees them all. Sleepers are
+ * counted; the finisher wakes them when there are any (seq_cst on both sides,
+ * so either the finisher sees the sleeper or the sleeper sees the new cur).
+ */
+#include "fast_team.h"
+#include "fast_train.h"          /* fast_now */
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* Waiting for a phase: spin this long, then sleep. */
+#define SPIN_S 30e-6
+/* Adaptive controller: steps per measuring window; a count is tried again
+ * when its window is this much slower than its best; a probe wins when it is
+ * this much faster than the count it left. */
+#define WINDOW_STEPS 16
+#define DEGRADED 1.25
+#define PROBE_WIN 0.9
+#define INTERVAL_MIN 4
+#define INTERVAL_MAX 256
+
+typedef struct {
+    _Alignas(64) _Atomic uint64_t v;
+} slot;
+
+typedef struct {
+    const fast_job *job;
+    fast_adapt *adapt;
+    int T;                       /* threads asked for = claim ranges */
+    uint64_t total;              /* phases in the job */
+    slot cur, units, done;
+    slot claim[FAST_TEAM_MAX];
+    _Alignas(64) _Atomic int active;
+    _Atomic int sleepers;
+    pthread_mutex_t mu;
+    pthread_cond_t phase_cv;     /* a phase ended */
+    pthread_cond_t park_cv;      /* the active count changed, or the job ended */
+} team;
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static inline uint64_t tag(uint64_t g, uint64_t low) { return g << 32 | low; }
+
+/* Units, claims and done of phase g (before cur = g is published). */
+static void open_phase(team *tm, uint64_t g)
+{
+    const fast_job *job = tm->job;
+    uint64_t n = (uint64_t)job->count(job->ctx, (long)(g / (uint64_t)job->phases),
+                                      (int)(g % (uint64_t)job->phases));
+    atomic_store_explicit(&tm->units.v, tag(g, n), memory_order_relaxed);
+    for (int r = 0; r < tm->T; r++)
+        atomic_store_explicit(&tm->claim[r].v, tag(g, n * (uint64_t)r / (uint64_t)tm->T),
+                              memory_order_relaxed);
+    atomic_store_explicit(&tm->done.v, tag(g, 0), memory_order_relaxed);
+}
+
+/* The next unit of range r of phase g (n units), or -1. */
+static int claim(team *tm, int r, uint64_t g, uint64_t n)
+{
+    const uint64_t hi = n * (uint64_t)(r + 1) / (uint64_t)tm->T;
+    uint64_t v = atomic_load_explicit(&tm->claim[r].v, memory_order_relaxed);
+    for (;;) {
+        if (v >> 32 != g || (v & 0xffffffffu) >= hi)
+            return -1;
+        if (atomic_compare_exchange_weak_explicit(&tm->claim[r].v, &v, v + 1,
+                                                  memory_order_relaxed, memory_order_relaxed))
+            return (int)(v & 0xffffffffu);
+    }
+}
+
+/* ------------------------------------------------------------ adaptation */
+
+/* At the end of each step: the active count for the next step. */
+static int adapt_step(fast_adapt *ad, int a, int T)
+{
+    const double now = fast_now();
+    ad->thread_steps += a;
+    ad->steps += 1;
+    if (ad->mode == FAST_ADAPT_OFF || T == 1)
+        return T;
+    if (ad->mode == FAST_ADAPT_CYCLE)
+        return a % T + 1;
+    if (ad->win_n < 0) {              /* the step after a change is not measured */
+        ad->win_n = 0;
+        ad->win_t0 = now;
+        return a;
+    }
+    if (++ad->win_n < WINDOW_STEPS)
+        return a;
+
+    const double m = (now - ad->win_t0) / ad->win_n;
+    int next = a;
+    ad->est[a] = m;
+    if (ad->best[a] == 0 || m < ad->best[a])
+        ad->best[a] = m;
+    if (ad->interval < INTERVAL_MIN)
+        ad->interval = INTERVAL_MIN;
+    if (ad->probe_from) {             /* this window was a probe away from probe_from */
+        const int b = ad->probe_from;
+        ad->probe_from = 0;
+        ad->since = 0;
+        if (m < PROBE_WIN * ad->est[b]) {
+            ad->interval = INTERVAL_MIN;       /* the probe won: stay */
+        } else {
+            if (a > b)                         /* more threads did not help: wait longer */
+                ad->interval = ad->interval * 2 > INTERVAL_MAX ? INTERVAL_MAX
+                                                               : ad->interval * 2;
+            else                               /* fewer did not help: this is the new normal */
+                ad->best[b] = ad->est[b];
+            next = b;
+        }
+    } else if (a < T && ++ad->since >= ad->interval) {
+        ad->probe_from = a;
+        next = 2 * a < T ? 2 * a : T;
+    } else if (a > 1 && m > DEGRADED * ad->best[a]) {
+        ad->probe_from = a;
+        next = a / 2;
+    }
+    ad->win_n = next != a ? -1 : 0;
+    ad->win_t0 = now;
+    return next;
+}
+
+double fast_adapt_mean(const fast_adapt *adapt)
+{
+    return adapt->steps > 0 ? adapt->thread_steps / adapt->steps : 0.0;
+}
+
+/* ------------------------------------------------------------ the team */
+
+/* The last unit of phase g is done: hooks, open g + 1, publish, wake. */
+static void finish(team *tm, uint64_t g)
+{
+    const fast_job *job = tm->job;
+    const long step = (long)(g / (uint64_t)job->phases);
+    const int phase = (int)(g % (uint64_t)job->phases);
+    const int a = atomic_load_explicit(&tm->active, memory_order_relaxed);
+    int next = a;
+
+    if (job->after)
+        job->after(job->ctx, step, phase);
+    if (phase == job->phases - 1 && tm->adapt)
+        next = adapt_step(tm->adapt, a, tm->T);
+    if (g + 1 < tm->total)
+        open_phase(tm, g + 1);
+    if (next != a || g + 1 == tm->total) {
+        pthread_mutex_lock(&tm->mu);
+        atomic_store(&tm->active, next);
+        atomic_store(&tm->cur.v, g + 1);
+        pthread_cond_broadcast(&tm->park_cv);
+        pthread_cond_broadcast(&tm->phase_cv);
+        pthread_mutex_unlock(&tm->mu);
+    } else {
+        atomic_store(&tm->cur.v, g + 1);
+        if (atomic_load(&tm->sleepers) > 0) {
+            pthread_mutex_lock(&tm->mu);
+            pthread_cond_broadcast(&tm->phase_cv);
+            pthread_mutex_unlock(&tm->mu);
+        }
+    }
+}
+
+/* Until phase g is done: spin SPIN_S, then sleep. */
+static void wait_phase(team *tm, uint64_t g)
+{
+    const double t0 = fast_now();
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&tm->cur.v, memory_order_acquire) > g)
+            return;
+        if (i % 64 == 0 && fast_now() - t0 > SPIN_S)
+            break;
+        cpu_relax();
+    }
+    atomic_fetch_add(&tm->sleepers, 1);
+    pthread_mutex_lock(&tm->mu);
+    while (atomic_load(&tm->cur.v) <= g)
+        pthread_cond_wait(&tm->phase_cv, &tm->mu);
+    pthread_mutex_unlock(&tm->mu);
+    atomic_fetch_sub(&tm->sleepers, 1);
+}
+
+/* Thread id is not needed now: sleep until it is, or the job ends. */
+static void park(team *tm, int id)
+{
+    pthread_mutex_lock(&tm->mu);
+    while (id >= atomic_load(&tm->active) && atomic_load(&tm->cur.v) < tm->total)
+        pthread_cond_wait(&tm->park_cv, &tm->mu);
+    pthread_mutex_unlock(&tm->mu);
+}
+
+static void worker(team *tm, int id)
+{
+    const fast_job *job = tm->job;
+    uint64_t g = 0;
+    for (;;) {
+        const uint64_t c = atomic_load_explicit(&tm->cur.v, memory_order_acquire);
+        if (c >= tm->total)
+            return;
+        if (g < c)                    /* descheduled or parked: the others went on */
+            g = c;
+        if (id >= atomic_load_explicit(&tm->active, memory_order_relaxed)) {
+            park(tm, id);
+            continue;
+        }
+        const uint64_t uw = atomic_load_explicit(&tm->units.v, memory_order_relaxed);
+        if (uw >> 32 == g) {
+            const uint64_t n = uw & 0xffffffffu;
+            const long step = (long)(g / (uint64_t)job->phases);
+            const int phase = (int)(g % (uint64_t)job->phases);
+            for (int k = 0; k < tm->T; k++) {
+                const int r = (id + k) % tm->T;
+                int u;
+                while ((u = claim(tm, r, g, n)) >= 0) {
+                    job->unit(job->ctx, step, phase, u);
+                    uint64_t d = atomic_fetch_add_explicit(&tm->done.v, 1,
+                                                           memory_order_acq_rel) + 1;
+                    if ((d & 0xffffffffu) == n)
+                        finish(tm, g);
+                }
+            }
+        }
+        wait_phase(tm, g);
+        g++;
+    }
+}
+
+fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt)
+{
+    team tm;
+    fast_status st = FAST_OK;
+
+    if (!job || !job->count || !job->unit || job->phases < 1 || job->steps < 0 ||
+        threads < 1 || threads > FAST_TEAM_MAX ||
+        (uint64_t)job->steps * (uint64_t)job->phases >= (uint64_t)1 << 32)
+        return FAST_ERR_ARG;
+    if (job->steps == 0)
+        return FAST_OK;
+    tm.job = job;
+    tm.adapt = adapt;
+    tm.T = threads;
+    tm.total = (uint64_t)job->steps * (uint64_t)job->phases;
+    if (adapt) {
+        if (adapt->active < 1 || adapt->active > threads)
+            adapt->active = threads;
+        adapt->win_n = -1;            /* the first step wakes the threads: not measured */
+        adapt->probe_from = 0;
+    }
+    atomic_init(&tm.active, adapt && adapt->mode != FAST_ADAPT_OFF ? adapt->active : threads);
+    atomic_init(&tm.sleepers, 0);
+    atomic_init(&tm.cur.v, 0);
+    atomic_init(&tm.units.v, 0);
+    atomic_init(&tm.done.v, 0);
+    for (int r = 0; r < threads; r++)
+        atomic_init(&tm.claim[r].v, 0);
+    if (pthread_mutex_init(&tm.mu, NULL) != 0)
+        return FAST_ERR_NOMEM;
+    if (pthread_cond_init(&tm.phase_cv, NULL) != 0) {
+        pthread_mutex_destroy(&tm.mu);
+        return FAST_ERR_NOMEM;
+    }
+    if (pthread_cond_init(&tm.park_cv, NULL) != 0) {
+        st = FAST_ERR_NOMEM;
+        goto cleanup;
+    }
+    open_phase(&tm, 0);
+
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+    worker(&tm, omp_get_thread_num());
+#else
+    worker(&tm, 0);
+#endif
+    if (adapt)
+        adapt->active = atomic_load(&tm.active);
+    pthread_cond_destroy(&tm.park_cv);
+cleanup:
+    pthread_cond_destroy(&tm.phase_cv);
+    pthread_mutex_destroy(&tm.mu);
+    return st;
+}

@@ -1,0 +1,73 @@
+/*
+ * fast_team.h - a team of threads that runs a sequence of phases of
+ * independent work units, and never waits for a thread that is not working.
+ *
+ * A job is `steps` steps of `phases` phases each (training: per batch, the
+ * row blocks, then the weight-update blocks). The units of one phase are
+ * independent; a phase starts when every unit of the previous one is done.
+ * Units are claimed, not assigned: thread t first takes the units of its own
+ * contiguous range (so it keeps its data in its cache from step to step),
+ * then takes what is left in the others' ranges. A thread the operating
+ * system has descheduled therefore delays a phase by at most the one unit it
+ * holds, and not at all between units: the others do its share. A thread
+ * that runs out of work spins for a few microseconds, then sleeps on a
+ * condition variable until the phase is done.
+ *
+ * Adaptive thread count (fast_adapt): the team measures the wall time of
+ * each window of steps, and when the machine is busy enough that fewer
+ * threads are faster (every thread gets a share of a core, so the team's
+ * threads keep waiting for each other) it parks threads, probing the other
+ * count now and then. Which thread runs which unit never changes a number,
+ * so the results are the same for any thread count and any parking.
+ *
+ * No global state: the team lives on fast_team_run's stack for one job.
+ */
+#ifndef NNTRACE_FAST_TEAM_H
+#define NNTRACE_FAST_TEAM_H
+
+#include "fast.h"
+
+#define FAST_TEAM_MAX 64      /* threads */
+
+typedef struct {
+    /* Units in phase `phase` of step `step`, >= 1. */
+    int (*count)(void *ctx, long step, int phase);
+    /* Run unit u (0 <= u < count) of that phase; on any thread, each unit once. */
+    void (*unit)(void *ctx, long step, int phase, int u);
+    /* After the last unit of a phase and before any unit of the next, on one
+     * thread; may be NULL. */
+    void (*after)(void *ctx, long step, int phase);
+    void *ctx;
+    long steps;
+    int phases;
+} fast_job;
+
+typedef enum {
+    FAST_ADAPT_ON = 0,  /* measure and park threads when fewer are faster */
+    FAST_ADAPT_OFF,     /* always every thread */
+    FAST_ADAPT_CYCLE    /* tests: the active count cycles 1..threads every step */
+} fast_adapt_mode;
+
+/* Adaptive state, kept by the caller across jobs (epochs); zero it first. */
+typedef struct {
+    fast_adapt_mode mode;
+    int active;                       /* threads taking part; 0 = not started */
+    int probe_from;                   /* the count a probe window left; 0 = none */
+    int interval, since;              /* windows between probes for more threads */
+    double est[FAST_TEAM_MAX + 1];    /* last window's mean step time per count */
+    double best[FAST_TEAM_MAX + 1];   /* best window at that count (0 = none) */
+    int win_n;                        /* steps in the current window */
+    double win_t0;                    /* when the window's first step began */
+    double thread_steps, steps;       /* sum over steps of the active count; steps */
+} fast_adapt;
+
+/* Run job on `threads` threads (1..FAST_TEAM_MAX; fewer when the OpenMP
+ * runtime gives fewer). adapt may be NULL (every thread, every step).
+ * FAST_ERR_ARG for bad arguments, FAST_ERR_NOMEM when a mutex or condition
+ * variable cannot be made. */
+fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt);
+
+/* Mean number of threads that took part per step since adapt was zeroed. */
+double fast_adapt_mean(const fast_adapt *adapt);
+
+#endif
