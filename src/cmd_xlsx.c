@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "xlsx.h"
@@ -63,6 +64,15 @@ int cmd_xlsx(int argc, char **argv)
     if (!out) {
         fprintf(stderr, "nntrace xlsx: where to? -o FILE.xlsx is required\n"
                         "HINT: nntrace xlsx %s -o lesson.xlsx\n", path);
+        return EXIT_USAGE;
+    }
+    size_t ol = strlen(out);
+    if (ol < 5 || strcasecmp(out + ol - 5, ".xlsx")) {
+        /* an .xlsx under another name would open as nothing else */
+        const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
+        int stem = dot && (!slash || dot > slash) ? (int)(dot - out) : (int)ol;
+        fprintf(stderr, "nntrace xlsx: the output file must end in .xlsx, not '%s'\n"
+                        "HINT: -o %.*s.xlsx\n", out, stem, out);
         return EXIT_USAGE;
     }
     lesson *l = cli_lesson(path);

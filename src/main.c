@@ -33,7 +33,7 @@ static const command COMMANDS[] = {
 static void usage(FILE *f)
 {
     fprintf(f, "nntrace %s - every number of a neural-network derivation, visible\n\n"
-               "usage: nntrace COMMAND [options]   (nntrace COMMAND --help for its options)\n\n",
+               "usage: nntrace COMMAND [options]   (nntrace help COMMAND for its options)\n\n",
             NNTRACE_VERSION);
     for (size_t k = 0; k < N_COMMANDS; k++)
         fprintf(f, "  %-34s %s\n", COMMANDS[k].usage, COMMANDS[k].what);
@@ -44,6 +44,15 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "help") && argc >= 3) {   /* help CMD is CMD --help */
+        for (size_t k = 0; k < N_COMMANDS; k++)
+            if (!strcmp(argv[2], COMMANDS[k].name)) {
+                char *hargv[] = {argv[2], "--help", NULL};
+                return COMMANDS[k].fn(2, hargv);
+            }
+        fprintf(stderr, "nntrace help: unknown command '%s'\nHINT: nntrace --help lists the commands\n", argv[2]);
         return EXIT_USAGE;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -506,7 +506,9 @@ void text_unicode(strbuf *out, const char *s)
  * The trace
  * ---------------------------------------------------------------------- */
 
-static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line)
+/* One line of the trace: a quantity's line (`name`: its name, up to the
+ * first " = ", in cyan) or a heading (bold), when colour is on. */
+static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line, int name)
 {
     if (line->failed) return -1;
     const char *s = line->s ? line->s : "";
@@ -517,9 +519,11 @@ static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line)
         s = u.s ? u.s : "";
     }
     int rc;
-    const char *eq = o->color ? strstr(s, " = ") : NULL;
+    const char *eq = o->color && name ? strstr(s, " = ") : NULL;
     if (eq)   /* the name in cyan, the rest plain */
         rc = fprintf(out, "%s\033[36m%.*s\033[0m%s\n", indent, (int)(eq - s), s, eq);
+    else if (o->color && !name)
+        rc = fprintf(out, "%s\033[1m%s\033[0m\n", indent, s);
     else
         rc = fprintf(out, "%s%s\n", indent, s);
     sb_free(&u);
@@ -572,7 +576,7 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
         if (given ? (last_given != q->t || last_pass != PASS_GIVEN) : (q->t != last_t || last_given >= 0)) {
             if (fprintf(out, "\n") < 0) { rc = -1; break; }
             header_for(&b, l, r->steps, q);
-            if ((rc = emit(out, o, "", &b))) break;
+            if ((rc = emit(out, o, "", &b, 0))) break;
             last_pass = given ? PASS_GIVEN : PASS_COUNT;
             last_e = -1;
             last_t = given ? -1 : q->t;
@@ -581,7 +585,7 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
         if (given && q->t == 0 && q->kind == Q_INPUT && !norm_shown) {   /* `normalise` */
             sb_printf(&b, "input normalisation (%s over the %d examples)",
                       l->normalise == LESSON_NORM_MINMAX ? "min-max" : "z-score", l->n_examples);
-            rc = emit(out, o, " ", &b);
+            rc = emit(out, o, " ", &b, 0);
             norm_shown = 1;
             if (rc) break;
         }
@@ -597,13 +601,13 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
             if (q->e > 0 && q->pass != PASS_UPDATE) sb_printf(&b, ", example %d", q->e);
             if (q->e == 0 && q->pass == PASS_GRADIENT && l->batch > 1) sb_printf(&b, ", mean over the batch");
             if (q->e == 0 && q->pass == PASS_LOSS && l->batch > 1 && q->t < l->steps) sb_printf(&b, ", mean over the batch");
-            rc = emit(out, o, " ", &b);
+            rc = emit(out, o, " ", &b, 0);
             last_pass = q->pass;
             last_e = q->e;
         }
         if (rc) break;
         text_line_n(&b, tr, q, o->digits, l, notation);
-        rc = emit(out, o, "  ", &b);
+        rc = emit(out, o, "  ", &b, 1);
         if (!rc && (q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
             rc = fprintf(out, "    (%s)\n", act_kink_note(q->spec.act.kind)) < 0 ? -1 : 0;
         if (!rc && (q->notes & EVAL_NOTE_LOG_GUARD))
@@ -664,17 +668,25 @@ static int check_same(FILE *out, const lesson *l, const engine_result *r, const 
 
 int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, int color)
 {
+    return text_check_expectations_in(out, l, r, color, ~0u);
+}
+
+int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, int color,
+                               unsigned passes)
+{
     if (l->n_expects == 0) return 0;
-    int failed = 0;
+    int failed = 0, shown = 0;
     names_index *ix = names_index_new(r->tr);
     fprintf(out, "\nexpectations (the lecture's printed values, each to its last digit)\n");
     for (int k = 0; k < l->n_expects; k++) {
         const lesson_expect *e = &l->expects[k];
+        long id = names_find(l, r->tr, ix, e->name);
+        if (id >= 0 && !(passes & (1u << r->tr->q[id].pass))) continue;   /* a pass not shown */
+        shown++;
         if (e->same[0]) {
             failed += check_same(out, l, r, ix, e, color);
             continue;
         }
-        long id = names_find(l, r->tr, ix, e->name);
         char want[64], got[64];
         text_num(e->value, e->decimals, want, sizeof want);
         if (id < 0) {
@@ -693,6 +705,11 @@ int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, 
                 color ? "\033[0m" : "", e->name, want, got);
     }
     names_index_free(ix);
-    fprintf(out, "%d of %d expectations hold\n", l->n_expects - failed, l->n_expects);
+    fprintf(out, "%d of %d expectations hold", shown - failed, shown);
+    if (shown < l->n_expects)
+        fprintf(out, " (%d more in passes not shown: run without --passes to check them)",
+                l->n_expects - shown);
+    fprintf(out, "\n");
     return failed;
 }
+

@@ -81,6 +81,12 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
  * (a name not in the trace fails). */
 int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, int color);
 
+/* The same for the expectations whose quantity is in one of `passes` (a
+ * mask of 1 << q_pass, as text_opts.passes); the count line says how many
+ * were left out. A name not in the trace is always checked (it fails). */
+int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, int color,
+                               unsigned passes);
+
 /* ASCII line to its Unicode form (in_3 -> in₃, delta_3 -> Δ₃, * -> ·). */
 void text_unicode(strbuf *out, const char *ascii);
 

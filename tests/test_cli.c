@@ -47,6 +47,32 @@ static const char *write_lesson(const char *name, const char *text)
     return path;
 }
 
+/* `nntrace help CMD` prints exactly `nntrace CMD --help`, for every command
+ * the general help lists. */
+static void test_help_command(void **state)
+{
+    (void)state;
+    static char gen[8192], a[16384], b[16384];
+    assert_int_equal(nt(gen, sizeof gen, "--help"), 0);
+    int seen = 0;
+    for (char *line = strstr(gen, "\n  "); line; line = strstr(line + 1, "\n  ")) {
+        char cmd[32], args[64];
+        if (sscanf(line + 3, "%31[a-z]", cmd) != 1) continue;
+        snprintf(args, sizeof args, "help %s", cmd);
+        assert_int_equal(nt(a, sizeof a, args), 0);
+        snprintf(args, sizeof args, "%s --help", cmd);
+        assert_int_equal(nt(b, sizeof b, args), 0);
+        if (strcmp(a, b)) fail_msg("nntrace help %s differs from nntrace %s --help", cmd, cmd);
+        assert_non_null(strstr(a, "usage"));
+        seen++;
+    }
+    assert_true(seen >= 10);
+    assert_int_equal(nt(a, sizeof a, "help"), 0);
+    assert_string_equal(a, gen);
+    assert_int_equal(nt(a, sizeof a, "help frobnicate"), 2);
+    assert_non_null(strstr(a, "unknown command 'frobnicate'"));
+}
+
 static void test_help_version_usage(void **state)
 {
     (void)state;
@@ -114,6 +140,19 @@ static void test_formats_and_passes(void **state)
     assert_int_equal(nt(out, sizeof out, "run --passes backward lessons/sauppe-sgd-step.lesson"), 0);
     assert_non_null(strstr(out, "delta_3 = -2*err_3*g'(in_3)"));
     assert_null(strstr(out, "in_3 = w_0,3"));
+    /* --passes also filters the expectations to the passes shown */
+    assert_non_null(strstr(out, "  ok   g'(in_3) = 0.2478"));
+    assert_null(strstr(out, "ok   in_3 = 0.19"));
+    assert_non_null(strstr(out, "1 of 1 expectations hold (8 more in passes not shown"));
+    assert_int_equal(nt(out, sizeof out, "run lessons/sauppe-sgd-step.lesson"), 0);
+    assert_non_null(strstr(out, "9 of 9 expectations hold\n"));
+    /* colour: a name in cyan exactly, headings bold, never cyan */
+    assert_int_equal(nt(out, sizeof out, "run --color lessons/sauppe-sgd-step.lesson"), 0);
+    assert_non_null(strstr(out, "\033[1mstep 1 (t = 0)\033[0m\n"));
+    assert_non_null(strstr(out, "\n \033[1mupdate (alpha = 0.5)\033[0m\n"));
+    assert_non_null(strstr(out, "  \033[36min_3\033[0m = w_0,3*a_0"));
+    assert_null(strstr(out, "\033[36mstep"));
+    assert_null(strstr(out, "\033[36mupdate"));
     assert_int_equal(nt(out, sizeof out, "run --unicode --no-color lessons/sauppe-sgd-step.lesson"), 0);
     assert_non_null(strstr(out, "Δ₃ = -2·err₃·g'(in₃)"));
     assert_non_null(strstr(out, "w₀,₃⁽¹⁾ = w₀,₃ - α·∂J/∂w₀,₃"));
@@ -183,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_help_version_usage),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_formats_and_passes),
+        cmocka_unit_test(test_help_command),
         cmocka_unit_test(test_output_file_is_atomic),
         cmocka_unit_test(test_gradcheck_and_list),
     };

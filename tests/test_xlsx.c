@@ -746,11 +746,26 @@ static void test_cli(void **state)
     free(s);
     assert_false(dir_has_temp(t.dir));
 
-    snprintf(args, sizeof args, "%s -o '%s'", L, t.dir);             /* a directory */
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/sub.xlsx", t.dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(args, sizeof args, "%s -o '%s'", L, sub);               /* a directory */
     assert_int_equal(cli(args, log), 2);
     s = slurp(log, NULL);
     assert_non_null(strstr(s, "is a directory"));
     free(s);
+    assert_int_equal(rmdir(sub), 0);
+    /* a name that does not end in .xlsx is refused, and nothing is written */
+    snprintf(sub, sizeof sub, "%s/x.csv", t.dir);
+    snprintf(args, sizeof args, "%s -o '%s'", L, sub);
+    assert_int_equal(cli(args, log), 2);
+    s = slurp(log, NULL);
+    assert_non_null(strstr(s, "must end in .xlsx"));
+    assert_non_null(strstr(s, "x.xlsx"));
+    free(s);
+    assert_int_equal(access(sub, F_OK), -1);
+    snprintf(args, sizeof args, "%s -o '%s/UP.XLSX'", L, t.dir);      /* any case */
+    assert_int_equal(cli(args, log), 0);
     snprintf(args, sizeof args, "%s -o '%s/missing/x.xlsx'", L, t.dir);
     assert_int_equal(cli(args, log), 2);
     snprintf(args, sizeof args, "%s -o '%s' --sheet-word 'a:b'", L, out);
