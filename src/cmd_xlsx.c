@@ -66,6 +66,8 @@ int cmd_xlsx(int argc, char **argv)
                         "HINT: nntrace xlsx %s -o lesson.xlsx\n", path);
         return EXIT_USAGE;
     }
+    lesson *l = cli_lesson(path);
+    if (!l) return EXIT_USAGE;
     size_t ol = strlen(out);
     if (ol < 5 || strcasecmp(out + ol - 5, ".xlsx")) {
         /* an .xlsx under another name would open as nothing else */
@@ -73,10 +75,9 @@ int cmd_xlsx(int argc, char **argv)
         int stem = dot && (!slash || dot > slash) ? (int)(dot - out) : (int)ol;
         fprintf(stderr, "nntrace xlsx: the output file must end in .xlsx, not '%s'\n"
                         "HINT: -o %.*s.xlsx\n", out, stem, out);
+        lesson_free(l);
         return EXIT_USAGE;
     }
-    lesson *l = cli_lesson(path);
-    if (!l) return EXIT_USAGE;
     /* "SOURCE_DATE_EPOCH" pins the document time, for reproducible files */
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && *sde) {
