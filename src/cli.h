@@ -48,6 +48,10 @@ int cli_lesson_arg(const char *cmd, const char *arg, const char **path);
 /* After the options: -1 (printed, with the hint) when no lesson was named. */
 int cli_need_lesson(const char *cmd, const char *path, const char *hint);
 
+/* -1 (printed as "nntrace CMD: ...") when the output path out is the same
+ * file as the input in (writing it would destroy the input); else 0. */
+int cli_not_input(const char *cmd, const char *out, const char *in);
+
 /* A non-negative whole number option value; prints and returns -1 if bad. */
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
 

@@ -61,6 +61,7 @@ int cmd_dot(int argc, char **argv)
         }
     }
     if (cli_need_lesson("dot", path, "nntrace dot lessons/sauppe-forward.lesson | dot -Tsvg > net.svg")) return EXIT_USAGE;
+    if (cli_not_input("dot", outpath, path)) return EXIT_USAGE;
     lesson *l = cli_lesson(path);
     if (!l) return EXIT_USAGE;
     if (o.digits < 0) o.digits = l->digits;

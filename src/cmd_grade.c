@@ -173,6 +173,7 @@ int cmd_template(int argc, char **argv)
         }
     }
     if (cli_need_lesson("template", path, "nntrace template lessons/sauppe-sgd-step.lesson")) return EXIT_USAGE;
+    if (cli_not_input("template", out, path)) return EXIT_USAGE;
     int status = ctx_load("template", &c, path, 0);
     if (status) { ctx_free(&c); return status; }
     strbuf b = {0};
@@ -313,6 +314,9 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "nntrace check: --gradescope grades one sheet, not %d\n", n_sheets);
         goto usage;
     }
+    for (int s = -1; s < n_sheets; s++)     /* -1: the lesson */
+        if (cli_not_input("check", gs, s < 0 ? lpath : sheets[s]) || cli_not_input("check", csv, s < 0 ? lpath : sheets[s]))
+            goto usage;
     int status = ctx_load("check", &c, lpath, 1);
     if (status) { ctx_free(&c); free(sheets); return status; }
 

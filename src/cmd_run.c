@@ -94,6 +94,14 @@ int cli_need_lesson(const char *cmd, const char *path, const char *hint)
     return -1;
 }
 
+int cli_not_input(const char *cmd, const char *out, const char *in)
+{
+    char err[1024];
+    if (!out || !in || !outfile_not_input(out, in, err, sizeof err)) return 0;
+    fprintf(stderr, "nntrace %s: %s\n", cmd, err);
+    return -1;
+}
+
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
 {
     char *end;
@@ -211,6 +219,7 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (cli_need_lesson("run", path, "nntrace run lessons/sauppe-forward.lesson")) return EXIT_USAGE;
+    if (cli_not_input("run", outpath, path)) return EXIT_USAGE;
     lesson *l = cli_lesson(path);
     if (!l) return EXIT_USAGE;
     engine_result r;
@@ -233,6 +242,7 @@ int cmd_run(int argc, char **argv)
         }
         out = of.f;
     }
+    errno = 0;
     if (!strcmp(format, "json")) {
         wrc = text_print_json(out, l, &r, digits);
     } else if (!strcmp(format, "csv")) {
@@ -249,14 +259,18 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (outpath) {
-        if (wrc) outfile_abort(&of);
-        else if (outfile_commit(&of, err, sizeof err)) {
+        if (wrc) {
+            fprintf(stderr, "nntrace run: %s: write failed: %s; nothing was changed\n", outpath,
+                    strerror(errno ? errno : EIO));
+            outfile_abort(&of);
+            failed = -1;
+        } else if (outfile_commit(&of, err, sizeof err)) {
             fprintf(stderr, "nntrace run: %s\n", err);
             failed = -1;
         }
     }
-    if (fflush(stdout) != 0 || wrc) {
-        fprintf(stderr, "nntrace run: cannot write the output\n");
+    if (fflush(stdout) != 0 || (wrc && !outpath)) {
+        fprintf(stderr, "nntrace run: cannot write the output: %s\n", strerror(errno ? errno : EIO));
         failed = -1;
     }
     engine_result_free(&r);

@@ -77,7 +77,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
     }
     char hint[64];
     snprintf(hint, sizeof hint, "nntrace %s lessons/sauppe-forward.lesson", cmd);
-    if (cli_need_lesson(cmd, o->path, hint)) return EXIT_USAGE;
+    if (cli_need_lesson(cmd, o->path, hint) || cli_not_input(cmd, o->transcript, o->path)) return EXIT_USAGE;
     return 0;
 }
 

@@ -66,6 +66,7 @@ int cmd_xlsx(int argc, char **argv)
                         "HINT: nntrace xlsx %s -o lesson.xlsx\n", path);
         return EXIT_USAGE;
     }
+    if (cli_not_input("xlsx", out, path)) return EXIT_USAGE;
     lesson *l = cli_lesson(path);
     if (!l) return EXIT_USAGE;
     size_t ol = strlen(out);
@@ -101,7 +102,7 @@ int cmd_xlsx(int argc, char **argv)
         fprintf(stderr, "nntrace xlsx: %s\n", err[0] ? err : xlsx_strerror(st));
         if (st == XLSX_ERR_OUTPUT && strstr(err, "is a directory"))
             fprintf(stderr, "HINT: name a file inside it, e.g. %s/lesson.xlsx\n", out);
-        else if (st == XLSX_ERR_OUTPUT)
+        else if (st == XLSX_ERR_OUTPUT && strstr(err, "cannot write in"))
             fprintf(stderr, "HINT: the directory of %s must exist and be writable; nothing was changed\n", out);
         else if (st == XLSX_ERR_TOO_LARGE)
             fprintf(stderr, "HINT: trace fewer steps (the lesson's 'trace' line) or use a smaller network\n");

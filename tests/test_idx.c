@@ -203,6 +203,58 @@ static void test_count_mismatch(void **state)
     assert_non_null(strstr(err, "5 labels"));
 }
 
+/* The images file's payload is damaged and the labels disagree on the
+ * count: the counts are compared from the headers, before the images are
+ * read (a lying .gz images file once cost gigabytes before the labels file
+ * was even opened). */
+static void test_counts_checked_before_payload(void **state)
+{
+    (void)state;
+    unsigned char img[4096], lab[256];
+    char err[512], dir[128];
+    fast_set s;
+    size_t ni = make_images(img, 40, 4, 4);
+    assert_int_equal(mkdir(strcat(strcpy((char[96]){0}, tmpdir), "/early"), 0700), 0);
+    write_gz("early/train-images-idx3-ubyte.gz", img, ni - 100);        /* truncated payload */
+    write_raw("early/train-labels-idx1-ubyte", lab, make_labels(lab, 7, 10));
+    path_of(dir, sizeof dir, "early");
+    assert_int_equal(fast_set_load(&s, dir, "train", 10, err, sizeof err), FAST_ERR_FORMAT);
+    if (!strstr(err, "7 labels") || !strstr(err, "40 images"))
+        fail_msg("expected the count mismatch before any payload, got: %s", err);
+    assert_null(s.images.data);
+}
+
+/* A gzip file of several members (as `cat a.gz b.gz` or pigz makes) is one
+ * stream: accepted, all its bytes read; its last member's ISIZE is not the
+ * whole size. */
+static void test_multi_member_gzip(void **state)
+{
+    (void)state;
+    unsigned char img[8192], lab[256];
+    char path[256], err[512], dir[128];
+    size_t ni = make_images(img, 30, 5, 5), nl = make_labels(lab, 30, 10);
+    assert_int_equal(mkdir(strcat(strcpy((char[96]){0}, tmpdir), "/multi"), 0700), 0);
+    path_of(path, sizeof path, "multi/train-images-idx3-ubyte.gz");
+    for (int part = 0; part < 3; part++) {       /* three members, appended */
+        gzFile g = gzopen(path, part ? "ab" : "wb");
+        assert_non_null(g);
+        size_t from = ni * (size_t)part / 3, to = ni * (size_t)(part + 1) / 3;
+        assert_int_equal(gzwrite(g, img + from, (unsigned)(to - from)), (int)(to - from));
+        assert_int_equal(gzclose(g), Z_OK);
+    }
+    write_gz("multi/train-labels-idx1-ubyte.gz", lab, nl);
+    fast_idx x;
+    fast_status st = fast_idx_read(&x, path, 3, err, sizeof err);
+    if (st != FAST_OK) fail_msg("multi-member gzip refused: %s", err);
+    check_images(&x, 30, 5, 5);
+    fast_idx_free(&x);
+    fast_set s;
+    path_of(dir, sizeof dir, "multi");
+    assert_int_equal(fast_set_load(&s, dir, "train", 10, err, sizeof err), FAST_OK);
+    check_images(&s.images, 30, 5, 5);
+    fast_set_free(&s);
+}
+
 /* ---------------------------------------------------------------- malformed */
 
 static void test_malformed_corpus(void **state)
@@ -300,6 +352,8 @@ int main(void)
         cmocka_unit_test(test_read_raw_and_gzip),
         cmocka_unit_test(test_set_load_both_layouts),
         cmocka_unit_test(test_count_mismatch),
+        cmocka_unit_test(test_counts_checked_before_payload),
+        cmocka_unit_test(test_multi_member_gzip),
         cmocka_unit_test(test_malformed_corpus),
     };
     return cmocka_run_group_tests_name("idx", tests, setup, teardown);

@@ -53,11 +53,6 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 /* Read exactly n bytes from g; returns the count read (< n at end/error). */
 static size_t gz_read_all(gzFile g, unsigned char *dst, uint64_t n)
 {
@@ -82,19 +77,33 @@ static const char *gz_errtext(gzFile g)
     return (msg && *msg) ? msg : "unexpected end of file";
 }
 
-fast_status fast_idx_read(fast_idx *out, const char *path, int ndim,
-                          char *err, size_t errlen)
+/* An IDX file whose header has been read and checked, open on its payload. */
+typedef struct {
+    gzFile g;
+    uint32_t dims[3];
+    uint64_t payload;      /* bytes the header promises after itself */
+} idx_head;
+
+static void idx_head_close(idx_head *h)
+{
+    if (h->g)
+        gzclose(h->g);
+    h->g = NULL;
+}
+
+/* Steps 1 to 4: open path, read and check its header against the file.
+ * Nothing is allocated but zlib's stream state. */
+static fast_status idx_open_head(idx_head *h, const char *path, int ndim, char *err, size_t errlen)
 {
     fast_status st = FAST_OK;
     FILE *f = NULL;
-    gzFile g = NULL;
-    unsigned char hdr[16], tail[4], magic2[2];
-    uint32_t dims[3] = {1, 1, 1};
-    uint64_t filesize, hdrsize, payload, itemsize;
+    unsigned char hdr[16], magic2[2];
+    uint64_t filesize, hdrsize, itemsize;
     int gz;
     struct stat sb;
 
-    memset(out, 0, sizeof *out);
+    memset(h, 0, sizeof *h);
+    h->dims[0] = h->dims[1] = h->dims[2] = 1;
     if (ndim != 1 && ndim != 3)
         return fast_fail(FAST_ERR_ARG, err, errlen, "%s: internal: ndim %d", path, ndim);
 
@@ -112,29 +121,26 @@ fast_status fast_idx_read(fast_idx *out, const char *path, int ndim,
     }
     filesize = (uint64_t)sb.st_size;
     gz = fread(magic2, 1, 2, f) == 2 && magic2[0] == 0x1f && magic2[1] == 0x8b;
-    if (gz) {
-        /* gzip trailer: CRC32 then ISIZE = uncompressed size mod 2^32 */
-        if (filesize < 18 || fseek(f, -4L, SEEK_END) != 0 || fread(tail, 1, 4, f) != 4) {
-            st = fast_fail(FAST_ERR_FORMAT, err, errlen,
-                           "%s: truncated gzip file (%llu bytes)", path,
-                           (unsigned long long)filesize);
-            goto cleanup;
-        }
+    if (gz && filesize < 18) {
+        st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: truncated gzip file (%llu bytes)", path,
+                       (unsigned long long)filesize);
+        goto cleanup;
     }
     fclose(f);
     f = NULL;
 
-    /* 2. Header. zlib reads raw files transparently. */
-    g = gzopen(path, "rb");
-    if (!g) {
+    /* 2. Header. zlib reads raw files transparently, and a gzip file of
+     * several members (concatenated streams) as one. */
+    h->g = gzopen(path, "rb");
+    if (!h->g) {
         st = fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path,
                        errno ? strerror(errno) : "cannot open");
         goto cleanup;
     }
     hdrsize = 4 + 4 * (uint64_t)ndim;
-    if (gz_read_all(g, hdr, hdrsize) != hdrsize) {
+    if (gz_read_all(h->g, hdr, hdrsize) != hdrsize) {
         st = fast_fail(FAST_ERR_FORMAT, err, errlen,
-                       "%s: too short for an IDX header (%s)", path, gz_errtext(g));
+                       "%s: too short for an IDX header (%s)", path, gz_errtext(h->g));
         goto cleanup;
     }
     if (hdr[0] != 0 || hdr[1] != 0) {
@@ -155,83 +161,121 @@ fast_status fast_idx_read(fast_idx *out, const char *path, int ndim,
         goto cleanup;
     }
     for (int d = 0; d < ndim; d++)
-        dims[d] = be32(hdr + 4 + 4 * d);
-    if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0) {
+        h->dims[d] = be32(hdr + 4 + 4 * d);
+    if (h->dims[0] == 0 || h->dims[1] == 0 || h->dims[2] == 0) {
         st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: IDX header has a zero size (%u x %u x %u)",
-                       path, dims[0], dims[1], dims[2]);
+                       path, h->dims[0], h->dims[1], h->dims[2]);
         goto cleanup;
     }
 
     /* 3. The promised payload, in 64 bits without overflow. */
-    itemsize = (uint64_t)dims[1] * dims[2];            /* < 2^64 */
-    if (dims[0] > UINT64_MAX / itemsize) {
+    itemsize = (uint64_t)h->dims[1] * h->dims[2];            /* < 2^64 */
+    if (h->dims[0] > UINT64_MAX / itemsize) {
         st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: IDX sizes overflow", path);
         goto cleanup;
     }
-    payload = (uint64_t)dims[0] * itemsize;
+    h->payload = (uint64_t)h->dims[0] * itemsize;
 
-    /* 4. Does the file hold exactly that? Checked before any allocation. */
+    /* 4. Can the file hold exactly that? Checked before any allocation. A
+     * gzip file's ISIZE trailer describes only its last member, so a
+     * compressed claim is bounded by deflate's ratio here, and the reading
+     * (idx_read_body) grows its buffer only as data really arrives. */
     if (!gz) {
-        if (filesize != hdrsize + payload) {
+        if (filesize != hdrsize + h->payload) {
             st = fast_fail(FAST_ERR_FORMAT, err, errlen,
                            "%s: header promises %u items of %llu bytes (%llu bytes of data) "
                            "but the file has %llu bytes after the %llu-byte header",
-                           path, dims[0], (unsigned long long)itemsize,
-                           (unsigned long long)payload,
+                           path, h->dims[0], (unsigned long long)itemsize,
+                           (unsigned long long)h->payload,
                            (unsigned long long)(filesize - hdrsize), (unsigned long long)hdrsize);
             goto cleanup;
         }
-    } else {
-        uint64_t total = hdrsize + payload;
-        if (payload / IDX_MAX_DEFLATE_RATIO > filesize ||
-            (uint32_t)(total & 0xffffffffu) != le32(tail)) {
-            st = fast_fail(FAST_ERR_FORMAT, err, errlen,
-                           "%s: header promises %u items (%llu bytes uncompressed) but the "
-                           "gzip stream holds %u bytes (mod 2^32)", path, dims[0],
-                           (unsigned long long)total, le32(tail));
-            goto cleanup;
-        }
+    } else if (h->payload / IDX_MAX_DEFLATE_RATIO > filesize) {
+        st = fast_fail(FAST_ERR_FORMAT, err, errlen,
+                       "%s: header promises %u items (%llu bytes uncompressed), more than "
+                       "%llu compressed bytes can hold", path, h->dims[0],
+                       (unsigned long long)(hdrsize + h->payload), (unsigned long long)filesize);
+        goto cleanup;
     }
-    if (payload > (uint64_t)SIZE_MAX) {
+    if (h->payload > (uint64_t)SIZE_MAX) {
         st = fast_fail(FAST_ERR_NOMEM, err, errlen, "%s: too large for this machine", path);
         goto cleanup;
     }
 
-    /* 5. Allocate and read; the stream must end exactly here. */
-    out->data = malloc((size_t)payload);
-    if (!out->data) {
-        st = fast_fail(FAST_ERR_NOMEM, err, errlen, "%s: cannot allocate %llu bytes", path,
-                       (unsigned long long)payload);
-        goto cleanup;
-    }
-    if (gz_read_all(g, out->data, payload) != payload) {
-        st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: truncated data (%s)", path,
-                       gz_errtext(g));
-        goto cleanup;
-    }
-    {
-        unsigned char extra;
-        int got = gzread(g, &extra, 1);
-        if (got != 0) {
-            st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: %s after the %u items", path,
-                           got > 0 ? "trailing bytes" : gz_errtext(g), dims[0]);
-            goto cleanup;
-        }
-    }
-    out->count = dims[0];
-    out->rows = dims[1];
-    out->cols = dims[2];
-
 cleanup:
     if (f)
         fclose(f);
-    if (g && gzclose(g) != Z_OK && st == FAST_OK)
+    if (st != FAST_OK)
+        idx_head_close(h);
+    return st;
+}
+
+/* The first chunk of a payload read; it doubles as data arrives, so a
+ * stream that lies about its size costs memory only for what it holds. */
+#define IDX_FIRST_CHUNK (64u << 20)
+
+/* Step 5: read h's payload into out; the stream must end exactly there.
+ * Closes h. */
+static fast_status idx_read_body(fast_idx *out, idx_head *h, const char *path, char *err, size_t errlen)
+{
+    fast_status st = FAST_OK;
+    uint64_t have = 0, cap = 0;
+    memset(out, 0, sizeof *out);
+    while (have < h->payload) {
+        if (have == cap) {
+            uint64_t next = cap ? 2 * cap : IDX_FIRST_CHUNK;
+            if (next > h->payload)
+                next = h->payload;
+            unsigned char *p = realloc(out->data, (size_t)next);
+            if (!p) {
+                st = fast_fail(FAST_ERR_NOMEM, err, errlen, "%s: cannot allocate %llu bytes", path,
+                               (unsigned long long)next);
+                goto cleanup;
+            }
+            out->data = p;
+            cap = next;
+        }
+        size_t got = gz_read_all(h->g, out->data + have, cap - have);
+        have += got;
+        if (have < cap) {
+            st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: truncated data (%s)", path,
+                           gz_errtext(h->g));
+            goto cleanup;
+        }
+    }
+    {
+        unsigned char extra;
+        int got = gzread(h->g, &extra, 1);
+        if (got != 0) {
+            st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: %s after the %u items", path,
+                           got > 0 ? "trailing bytes" : gz_errtext(h->g), h->dims[0]);
+            goto cleanup;
+        }
+    }
+    out->count = h->dims[0];
+    out->rows = h->dims[1];
+    out->cols = h->dims[2];
+
+cleanup:
+    if (h->g && gzclose(h->g) != Z_OK && st == FAST_OK)
         st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: gzip stream error on close", path);
+    h->g = NULL;
     if (st != FAST_OK) {
         free(out->data);
         memset(out, 0, sizeof *out);
     }
     return st;
+}
+
+fast_status fast_idx_read(fast_idx *out, const char *path, int ndim,
+                          char *err, size_t errlen)
+{
+    idx_head h;
+    memset(out, 0, sizeof *out);
+    fast_status st = idx_open_head(&h, path, ndim, err, errlen);
+    if (st != FAST_OK)
+        return st;
+    return idx_read_body(out, &h, path, err, errlen);
 }
 
 void fast_idx_free(fast_idx *x)
@@ -261,30 +305,41 @@ static void find_file(char *buf, size_t n, const char *dir, const char *base)
 fast_status fast_set_load(fast_set *out, const char *dir, const char *prefix,
                           int n_classes, char *err, size_t errlen)
 {
-    char path[4096], base[64];
+    char ipath[4096], lpath[4096], base[64];
+    idx_head ih, lh;
     fast_status st;
 
     memset(out, 0, sizeof *out);
     snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
-    find_file(path, sizeof path, dir, base);
-    st = fast_idx_read(&out->images, path, 3, err, errlen);
-    if (st != FAST_OK)
-        return st;
+    find_file(ipath, sizeof ipath, dir, base);
     snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
-    find_file(path, sizeof path, dir, base);
-    st = fast_idx_read(&out->labels, path, 1, err, errlen);
-    if (st != FAST_OK)
-        goto cleanup;
-    if (out->labels.count != out->images.count) {
+    find_file(lpath, sizeof lpath, dir, base);
+    /* both headers, and their counts agreeing, before any payload */
+    if ((st = idx_open_head(&ih, ipath, 3, err, errlen)) != FAST_OK)
+        return st;
+    if ((st = idx_open_head(&lh, lpath, 1, err, errlen)) != FAST_OK) {
+        idx_head_close(&ih);
+        return st;
+    }
+    if (lh.dims[0] != ih.dims[0]) {
         st = fast_fail(FAST_ERR_FORMAT, err, errlen,
-                       "%s: %u labels but the images file has %u images", path,
-                       out->labels.count, out->images.count);
+                       "%s: %u labels but the images file %s has %u images", lpath,
+                       lh.dims[0], ipath, ih.dims[0]);
+        idx_head_close(&ih);
+        idx_head_close(&lh);
+        return st;
+    }
+    st = idx_read_body(&out->images, &ih, ipath, err, errlen);
+    if (st != FAST_OK) {
+        idx_head_close(&lh);
         goto cleanup;
     }
+    if ((st = idx_read_body(&out->labels, &lh, lpath, err, errlen)) != FAST_OK)
+        goto cleanup;
     for (uint32_t n = 0; n < out->labels.count; n++) {
         if (out->labels.data[n] >= n_classes) {
             st = fast_fail(FAST_ERR_FORMAT, err, errlen,
-                           "%s: label %u of item %u is not below the %d classes", path,
+                           "%s: label %u of item %u is not below the %d classes", lpath,
                            out->labels.data[n], n, n_classes);
             goto cleanup;
         }

@@ -10,8 +10,10 @@
  * header promises is exactly what the file holds. It never allocates more
  * than the file can hold: a raw file's size must match exactly; a gzip
  * file's claimed size must be within deflate's maximum ratio of its
- * compressed size and agree with the gzip ISIZE trailer, and the final read
- * must end exactly at end of stream.
+ * compressed size, its buffer grows only as data arrives, and the final read
+ * must end exactly at end of stream. A gzip file may have several members
+ * (concatenated streams). A set's images and labels headers are compared
+ * before either payload is read.
  */
 #ifndef NNTRACE_FAST_IDX_H
 #define NNTRACE_FAST_IDX_H
