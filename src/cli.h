@@ -49,7 +49,8 @@ int cli_lesson_arg(const char *cmd, const char *arg, const char **path);
 int cli_need_lesson(const char *cmd, const char *path, const char *hint);
 
 /* -1 (printed as "nntrace CMD: ...") when the output path out is the same
- * file as the input in (writing it would destroy the input); else 0. */
+ * file as the input in (a path, or a lesson name on the lesson path):
+ * writing it would destroy the input. Else 0. */
 int cli_not_input(const char *cmd, const char *out, const char *in);
 
 /* A non-negative whole number option value; prints and returns -1 if bad. */

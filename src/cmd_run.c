@@ -96,10 +96,18 @@ int cli_need_lesson(const char *cmd, const char *path, const char *hint)
 
 int cli_not_input(const char *cmd, const char *out, const char *in)
 {
-    char err[1024];
-    if (!out || !in || !outfile_not_input(out, in, err, sizeof err)) return 0;
-    fprintf(stderr, "nntrace %s: %s\n", cmd, err);
-    return -1;
+    char err[2048];
+    if (!out || !in) return 0;
+    lessonpath lp;
+    char *file = NULL;
+    if (access(in, F_OK) != 0 && !lessonpath_init(&lp)) {    /* a lesson named on the path */
+        file = lessonpath_find(&lp, in, err, sizeof err);
+        lessonpath_free(&lp);
+    }
+    int rc = outfile_not_input(out, file ? file : in, err, sizeof err);
+    free(file);
+    if (rc) fprintf(stderr, "nntrace %s: %s\n", cmd, err);
+    return rc;
 }
 
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
