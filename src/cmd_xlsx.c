@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "outfile.h"
 #include "xlsx.h"
 
 static void xlsx_help(FILE *f)
@@ -70,7 +71,7 @@ int cmd_xlsx(int argc, char **argv)
     lesson *l = cli_lesson(path);
     if (!l) return EXIT_USAGE;
     size_t ol = strlen(out);
-    if (ol < 5 || strcasecmp(out + ol - 5, ".xlsx")) {
+    if ((ol < 5 || strcasecmp(out + ol - 5, ".xlsx")) && !outfile_is_stream(out)) {
         /* an .xlsx under another name would open as nothing else */
         const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
         int stem = dot && (!slash || dot > slash) ? (int)(dot - out) : (int)ol;

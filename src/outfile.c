@@ -316,6 +316,12 @@ void outfile_abort(outfile *out)
     out->target = out->dest = NULL;
 }
 
+int outfile_is_stream(const char *path)
+{
+    struct stat st;
+    return !strcmp(path, "-") || (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)));
+}
+
 int outfile_not_input(const char *out, const char *in, char *err, size_t errsize)
 {
     struct stat so, si;

@@ -50,6 +50,10 @@ int outfile_commit(outfile *out, char *err, size_t errsize);
 /* Remove the temporary file and forget it. Safe after commit, and twice. */
 void outfile_abort(outfile *out);
 
+/* 1 when path is written through (see above): "-", a character device or
+ * a FIFO (following symbolic links); else 0. */
+int outfile_is_stream(const char *path);
+
 /* -1 with a message when the output path `out` is the same file (device
  * and inode) as the input `in`, which writing would destroy; else 0.
  * "-" and paths that do not exist are never the same file. */
