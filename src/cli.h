@@ -58,5 +58,8 @@ int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int
 
 /* A positive number option value (a tolerance); prints and returns -1 if bad. */
 int cli_positive(const char *cmd, const char *opt, const char *s, double *out);
+/* A --notation value (va, layer, netout, bar) into NOTATION_*; prints and
+ * returns -1 if bad. */
+int cli_notation(const char *cmd, const char *s, int *out);
 
 #endif

@@ -31,6 +31,7 @@ typedef struct {
     char patbuf[4096];
     const char *pats[GRADE_MAX_PATTERNS];
     int n_pats;
+    int notation;      /* --notation, -1 = the lesson's */
 } grade_ctx;
 
 static void ctx_free(grade_ctx *c)
@@ -76,7 +77,7 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
         }
         c->has_hand = 1;
     }
-    if (!(c->ix = names_index_new(c->exact.tr))) {
+    if (!(c->ix = names_index_new(c->l, c->exact.tr, c->notation >= 0 ? c->notation : c->l->notation))) {
         fprintf(stderr, "nntrace %s: out of memory\n", cmd);
         return EXIT_USAGE;
     }
@@ -145,12 +146,16 @@ static void template_help(FILE *f)
         "in the order they are computed. A student fills in the numbers and hands it\n"
         "to `nntrace check`.\n\n"
         "options:\n"
-        "  --ask PATTERNS   the quantities asked: canonical names, lesson labels or\n"
-        "                   aliases, or patterns over canonical names with * and ?\n"
+        "  --ask PATTERNS   the quantities asked: names in any notation (in_3, out_h1,\n"
+        "                   z^[1]_1, zbar_3, a₃, Δ₃), lesson labels or aliases, or\n"
+        "                   patterns with * and ? over canonical or shown names\n"
         "                   ('in_* delta_*', 'w_*^(1)'); separate with spaces or ';',\n"
         "                   quote them for the shell; may be repeated.\n"
         "                   Default: the lesson's `ask` list, else every computed\n"
         "                   quantity of the trace.\n"
+        "  --notation va|layer|netout|bar\n"
+        "                   the names the sheet is written in (default: the\n"
+        "                   lesson's notation); any notation is read back\n"
         "  -o FILE          write the sheet to FILE (atomically) instead of stdout\n\n"
         "exit status: 0 written, 2 bad usage or bad lesson\n");
 }
@@ -159,12 +164,15 @@ int cmd_template(int argc, char **argv)
 {
     grade_ctx c;
     memset(&c, 0, sizeof c);
+    c.notation = -1;
     const char *path = NULL, *out = NULL, *v;
     int rc;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { template_help(stdout); return 0; }
         if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
             if (rc < 0 || add_patterns("template", &c, v)) return EXIT_USAGE;
+        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
+            if (rc < 0 || cli_notation("template", v, &c.notation)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             out = v;
@@ -228,6 +236,9 @@ static void check_help(FILE *f)
         "  --json                the grades as JSON on stdout instead of text\n"
         "  --csv FILE            one row per sheet, one column per quantity\n"
         "  --quiet               no text report (with --gradescope or --csv)\n"
+        "  --notation va|layer|netout|bar\n"
+        "                        the names of the report (default: the lesson's\n"
+        "                        notation); a sheet may use any notation's names\n"
         "  --color | --no-color  colour (default: on a terminal unless NO_COLOR)\n\n"
         "An answer sheet is read only up to %u bytes and never executed.\n"
         "exit status: 0 every sheet has full marks, 1 otherwise, 2 bad usage, a bad\n"
@@ -238,6 +249,7 @@ int cmd_check(int argc, char **argv)
 {
     grade_ctx c;
     memset(&c, 0, sizeof c);
+    c.notation = -1;
     const char *lpath = NULL, *gs = NULL, *csv = NULL, *v;
     const char **sheets = calloc((size_t)argc + 1, sizeof *sheets);
     int n_sheets = 0, json = 0, quiet = 0, color = -1, rc, feedback = -1, sigfigs = 0;
@@ -249,6 +261,8 @@ int cmd_check(int argc, char **argv)
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { check_help(stdout); free(sheets); return 0; }
         if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
             if (rc < 0 || add_patterns("check", &c, v)) goto usage;
+        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
+            if (rc < 0 || cli_notation("check", v, &c.notation)) goto usage;
         } else if ((rc = cli_opt(argc, argv, &k, "--ecf", 1, &v))) {
             if (rc < 0) goto usage;
             if (!strcmp(v, "full")) ecf = 1.0;

@@ -133,6 +133,13 @@ int cli_positive(const char *cmd, const char *opt, const char *s, double *out)
     return 0;
 }
 
+int cli_notation(const char *cmd, const char *s, int *out)
+{
+    if ((*out = lesson_notation_parse(s)) >= 0) return 0;
+    fprintf(stderr, "nntrace %s: --notation takes va, layer, netout or bar, not '%s'\n", cmd, s);
+    return -1;
+}
+
 /* ------------------------------------------------------------------------
  * run
  * ---------------------------------------------------------------------- */
@@ -208,11 +215,7 @@ int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
             }
         } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            if ((notation = lesson_notation_parse(v)) < 0) {
-                fprintf(stderr, "nntrace run: --notation takes va, layer, netout or bar, not '%s'\n", v);
-                return EXIT_USAGE;
-            }
+            if (rc < 0 || cli_notation("run", v, &notation)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             outpath = v;

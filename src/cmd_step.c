@@ -37,6 +37,7 @@ typedef struct {
     int digits, ascii, color;
     int decimals;      /* quiz: --decimals, -1 = the lesson's answer decimals */
     double tol;        /* quiz: --tolerance, 0 = the lesson's */
+    int notation;      /* --notation, -1 = the lesson's */
     engine_opts eo;
 } view_opts;
 
@@ -47,7 +48,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
     const char *cmd = argv[0], *v = NULL;
     int rc;
     memset(o, 0, sizeof *o);
-    o->digits = o->ascii = o->color = o->decimals = -1;
+    o->digits = o->ascii = o->color = o->decimals = o->notation = -1;
     o->eo.round = ENGINE_ROUND_LESSON;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { help(stdout); return -1; }
@@ -65,6 +66,8 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
         } else if (quiz && (rc = cli_opt(argc, argv, &k, "--transcript", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             o->transcript = v;
+        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
+            if (rc < 0 || cli_notation(cmd, v, &o->notation)) return EXIT_USAGE;
         } else if (!strcmp(argv[k], "--exact")) { o->eo.round = -1;
         } else if (!strcmp(argv[k], "--all-steps")) { o->eo.trace_all = 1;
         } else if (!strcmp(argv[k], "--ascii")) { o->ascii = 1;
@@ -233,6 +236,9 @@ static void step_usage(FILE *f)
         "  --exact                exact arithmetic, even if the lesson rounds by hand\n"
         "  --rounded N            round every operand to N decimals before use\n"
         "  --all-steps            trace every step, whatever the lesson says\n"
+        "  --notation va|layer|netout|bar\n"
+        "                         names of the lecture (default: the lesson's notation);\n"
+        "                         names in any notation are understood\n"
         "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
         "  --color | --no-color   colour (default: on a terminal unless NO_COLOR)\n\n"
         "exit status: 0 done, 2 bad usage or bad lesson\n");
@@ -262,7 +268,8 @@ int cmd_step(int argc, char **argv)
     if ((rc = load_run(&o, &l, &r))) return rc;
     step_style st = {o.digits >= 0 ? o.digits : l->digits,
                      o.ascii >= 0 ? !o.ascii : cli_unicode(stdout),
-                     o.color >= 0 ? o.color : cli_color(stdout)};
+                     o.color >= 0 ? o.color : cli_color(stdout),
+                     l, o.notation >= 0 ? o.notation : l->notation};
     step_session *s = step_new(l, r.tr, &st);
     keyin k;
     memset(&k, 0, sizeof k);
@@ -326,9 +333,9 @@ static void quiz_usage(FILE *f)
         "error carried forward, judged exactly as `nntrace check` judges. A score at\n"
         "the end. Answer q to stop, ? for help, nothing for the next hint.\n\n"
         "options:\n"
-        "  --ask PATTERNS         which quantities, as for `nntrace template`: canonical\n"
-        "                         names, lesson labels or aliases, or patterns with * and ?\n"
-        "                         over canonical names ('in_* a_*', 'delta_*', 'w_*^(1)'),\n"
+        "  --ask PATTERNS         which quantities, as for `nntrace template`: names in\n"
+        "                         any notation, lesson labels or aliases, or patterns with\n"
+        "                         * and ? ('in_* a_*', 'delta_*', 'out_*', 'w_*^(1)'),\n"
         "                         separated by blanks or ';'; may be repeated\n"
         "                         (default: every quantity with a formula)\n"
         "  --transcript FILE      save the session (questions, answers, verdicts, score)\n"
@@ -340,6 +347,9 @@ static void quiz_usage(FILE *f)
         "  --digits N             decimals shown (default: the lesson's)\n"
         "  --exact | --rounded N  arithmetic of the trace (default: the lesson's)\n"
         "  --all-steps            trace every step, whatever the lesson says\n"
+        "  --notation va|layer|netout|bar\n"
+        "                         names of the lecture (default: the lesson's notation);\n"
+        "                         names in any notation are understood\n"
         "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
         "  --color | --no-color   colour (default: on a terminal unless NO_COLOR)\n\n"
         "exit status: 0 every answer right in the end, 1 some value had to be given\n"
@@ -391,7 +401,8 @@ int cmd_quiz(int argc, char **argv)
         he.round = dec;
         if (engine_run(l, &he, &hand, err, sizeof err)) { fprintf(stderr, "%s\n", err); goto done; }
     }
-    if (quiz_select(l, r.tr, o.ask.s, &ids, &n, err, sizeof err)) {
+    if (quiz_select(l, r.tr, o.notation >= 0 ? o.notation : l->notation, o.ask.s, &ids, &n,
+                    err, sizeof err)) {
         fprintf(stderr, "nntrace quiz: %s: %s\n", o.path, err);
         goto done;
     }
@@ -404,7 +415,8 @@ int cmd_quiz(int argc, char **argv)
     }
     step_style st = {o.digits >= 0 ? o.digits : l->digits,
                      o.ascii >= 0 ? !o.ascii : cli_unicode(stdout),
-                     o.color >= 0 ? o.color : cli_color(stdout)};
+                     o.color >= 0 ? o.color : cli_color(stdout),
+                     l, o.notation >= 0 ? o.notation : l->notation};
     grade_opts go;
     grade_opts_lesson(&go, l, hand.tr);
     go.rule.digits = dec;

@@ -62,6 +62,7 @@ void grade_plan_free(grade_plan *plan)
     free(plan->ids);
     free(plan->points);
     free(plan->names);
+    free(plan->shown);
     memset(plan, 0, sizeof *plan);
 }
 
@@ -77,14 +78,14 @@ static long plan_slot(const grade_plan *plan, size_t id)
     return -1;
 }
 
-int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const names_index *ix,
+int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, names_index *ix,
                     const char *const *patterns, size_t n_patterns,
                     const grade_points *pts, size_t n_pts, char *err, size_t errsize)
 {
     memset(plan, 0, sizeof *plan);
     size_t n = tr->n;
     unsigned char *asked = calloc(n + 1, 1);
-    char name[96], canon[96];
+    char name[96], shown[192];
     if (!asked) { snprintf(err, errsize, "out of memory"); return -1; }
     for (size_t p = 0; p < n_patterns; p++) {
         size_t hits = 0;
@@ -92,21 +93,23 @@ int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const na
             for (size_t id = 0; id < n; id++) {
                 if (tr->q[id].spec.op == OP_CONST) continue;
                 trace_name(&tr->q[id], name, sizeof name);
-                if (grade_glob(patterns[p], name) && names_index_get(ix, name) == (long)id) {
+                if (names_index_get(ix, name) != (long)id) continue;
+                names_render(l, names_index_notation(ix), NAMES_ASCII, &tr->q[id], shown, sizeof shown);
+                if (grade_glob(patterns[p], name) || grade_glob(patterns[p], shown)) {
                     asked[id] = 1;
                     hits++;
                 }
             }
+            if (!hits) {
+                snprintf(err, errsize, "'%s' matches no computed quantity of this lesson's trace "
+                         "(patterns match canonical names and the names the trace shows)", patterns[p]);
+                free(asked);
+                return -1;
+            }
         } else {
-            long id = -1;
-            if (!names_canonical(l, patterns[p], canon, sizeof canon)) id = names_index_get(ix, canon);
-            if (id >= 0) { asked[id] = 1; hits++; }
-        }
-        if (!hits) {
-            snprintf(err, errsize, "'%s' names no quantity of this lesson's trace%s", patterns[p],
-                     has_glob(patterns[p]) ? " (patterns match computed quantities by canonical name)" : "");
-            free(asked);
-            return -1;
+            long id = names_resolve(ix, patterns[p], err, errsize);
+            if (id < 0) { free(asked); return -1; }
+            asked[id] = 1;
         }
     }
     if (n_patterns == 0)
@@ -120,7 +123,10 @@ int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const na
     plan->ids = malloc((count + 1) * sizeof *plan->ids);
     plan->points = malloc((count + 1) * sizeof *plan->points);
     plan->names = malloc((count + 1) * sizeof *plan->names);
-    if (!plan->ids || !plan->points || !plan->names) {
+    plan->shown = malloc((count + 1) * sizeof *plan->shown);
+    plan->l = l;
+    plan->notation = names_index_notation(ix);
+    if (!plan->ids || !plan->points || !plan->names || !plan->shown) {
         free(asked);
         grade_plan_free(plan);
         snprintf(err, errsize, "out of memory");
@@ -131,11 +137,18 @@ int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const na
         size_t k = plan->n++;
         plan->ids[k] = id;
         trace_name(&tr->q[id], plan->names[k], sizeof plan->names[k]);
+        names_render(l, plan->notation, NAMES_ASCII, &tr->q[id], plan->shown[k], sizeof plan->shown[k]);
+        if (names_resolve(ix, plan->shown[k], NULL, 0) != (long)id)
+            snprintf(plan->shown[k], sizeof plan->shown[k], "%s", plan->names[k]);
         plan->points[k] = 1.0;
         for (size_t r = 0; r < n_pts; r++) {
             int m = 0;
-            if (has_glob(pts[r].pattern)) m = grade_glob(pts[r].pattern, plan->names[k]);
-            else m = !names_canonical(l, pts[r].pattern, canon, sizeof canon) && !strcmp(canon, plan->names[k]);
+            if (has_glob(pts[r].pattern)) {
+                names_render(l, names_index_notation(ix), NAMES_ASCII, &tr->q[id], shown, sizeof shown);
+                m = grade_glob(pts[r].pattern, plan->names[k]) || grade_glob(pts[r].pattern, shown);
+            } else {
+                m = names_resolve(ix, pts[r].pattern, NULL, 0) == (long)id;
+            }
             if (m) plan->points[k] = pts[r].points;
         }
     }
@@ -148,7 +161,7 @@ int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const na
     return 0;
 }
 
-int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, const names_index *ix,
+int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, names_index *ix,
                       const char *const *patterns, size_t n_patterns, char *err, size_t errsize)
 {
     char buf[4096];
@@ -279,7 +292,7 @@ static void problem(grade_answers *a, long line, const char *s, size_t n, const 
     a->n_problems_total++;
     if (a->n_problems >= GRADE_MAX_SHOWN) return;
     grade_problem *p = &a->problems[a->n_problems++];
-    char e[64], m[160];
+    char e[64], m[sizeof p->msg - 72];
     echo(e, sizeof e, s, n);
     snprintf(m, sizeof m, fmt, arg);
     p->line = line;
@@ -291,7 +304,7 @@ static int blank(char c) { return c == ' ' || c == '\t'; }
 
 /* One line s[0..n) (no newline). */
 static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const lesson *l,
-                       const names_index *ix, const grade_plan *plan)
+                       names_index *ix, const grade_plan *plan)
 {
     const char *line = s;
     size_t full = n;
@@ -316,14 +329,16 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     size_t nlen = (size_t)(sep - s);
     while (nlen && blank(s[nlen - 1])) nlen--;
     if (!nlen) { problem(a, ln, line, full, "%s", "no name before '='"); return; }
-    char name[104], canon[96];
+    char name[104], why[320];
     long id = -1;
-    if (nlen < sizeof name) {
-        memcpy(name, s, nlen);
-        name[nlen] = '\0';
-        if (!names_canonical(l, name, canon, sizeof canon)) id = names_index_get(ix, canon);
-    }
-    if (id < 0) { problem(a, ln, line, full, "%s", "no quantity of this lesson has this name"); return; }
+    (void)l;
+    if (nlen >= sizeof name) { problem(a, ln, line, full, "%s", "no quantity of this lesson has this name"); return; }
+    memcpy(name, s, nlen);
+    name[nlen] = '\0';
+    /* a did-you-mean costs a scan of every name: only for problems shown */
+    int shown = a->n_problems < GRADE_MAX_SHOWN;
+    id = names_resolve(ix, name, shown ? why : NULL, sizeof why);
+    if (id < 0) { problem(a, ln, line, 0, "%s", shown ? why : ""); return; }
     long slot = plan_slot(plan, (size_t)id);
     if (slot < 0) { problem(a, ln, line, full, "%s", "not asked on this sheet; ignored"); return; }
     double v;
@@ -334,7 +349,7 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     if (a->given[slot]) {
         char msg[96];
         snprintf(msg, sizeof msg, "%s given again (first on line %ld); the first answer counts",
-                 plan->names[slot], a->line[slot]);
+                 plan->shown[slot], a->line[slot]);
         problem(a, ln, line, full, "%s", msg);
         return;
     }
@@ -345,7 +360,7 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
 }
 
 int grade_parse_answers(grade_answers *out, const char *text, size_t len, const lesson *l,
-                        const names_index *ix, const grade_plan *plan)
+                        names_index *ix, const grade_plan *plan)
 {
     if (answers_alloc(out, plan)) return -1;
     size_t p = 0;
@@ -376,12 +391,12 @@ void grade_report_free(grade_report *rep)
 }
 
 /* "name = symbolic = numbers = value" with the sheet's numbers substituted,
- * or, for a hint (plan not NULL), "name = symbolic = numbers" without the
- * value, and only when every asked operand has the student's own number
- * (an asked operand left blank would show the engine's value): otherwise
- * "name = symbolic". Returns 0, or -1 out of memory. */
+ * or, for a hint, "name = symbolic = numbers" without the value, and only
+ * when every asked operand has the student's own number (an asked operand
+ * left blank would show the engine's value): otherwise "name = symbolic".
+ * Names are in the plan's notation. Returns 0, or -1 out of memory. */
 static int derivation(char *out, size_t size, const trace *tr, const judge_sheet *sheet, size_t id,
-                      double value, int digits, const grade_plan *plan)
+                      double value, int digits, const grade_plan *plan, int hint)
 {
     const quantity *q = &tr->q[id];
     out[0] = '\0';
@@ -389,21 +404,21 @@ static int derivation(char *out, size_t size, const trace *tr, const judge_sheet
     double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
     if (!vals) return -1;
     int substitute = 1;
-    for (uint32_t k = 0; plan && k < q->nops; k++) {
+    for (uint32_t k = 0; hint && k < q->nops; k++) {
         uint32_t op = tr->ops[q->first + k];
         if (plan_slot(plan, op) >= 0 && !sheet->given[op]) substitute = 0;
     }
     strbuf b = {0};
-    char name[96], num[64];
-    trace_name(q, name, sizeof name);
+    char name[192], num[64];
+    text_qname(plan->l, plan->notation, q, name, sizeof name);
     sb_printf(&b, "%s = ", name);
-    text_formula(&b, tr, q, NULL, digits);
+    text_formula_n(&b, tr, q, NULL, digits, plan->l, plan->notation);
     if (substitute) {
         sb_printf(&b, " = ");
         judge_operand_values(tr, sheet, id, vals);
-        text_formula(&b, tr, q, vals, digits);
+        text_formula_n(&b, tr, q, vals, digits, plan->l, plan->notation);
     }
-    if (!plan) {
+    if (!hint) {
         text_num(value, digits, num, sizeof num);
         sb_printf(&b, " = %s", num);
     }
@@ -507,8 +522,8 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
         if (v == JUDGE_WRONG && rep->first_mistake < 0) rep->first_mistake = (long)k;
         double shown = isnan(it->res.ecf) ? it->res.truth : it->res.ecf;
         if (v != JUDGE_CORRECT &&
-            (derivation(it->derivation, sizeof it->derivation, tr, sheet, id, shown, o->digits, NULL) ||
-             derivation(it->hint, sizeof it->hint, tr, sheet, id, shown, o->digits, plan))) {
+            (derivation(it->derivation, sizeof it->derivation, tr, sheet, id, shown, o->digits, plan, 0) ||
+             derivation(it->hint, sizeof it->hint, tr, sheet, id, shown, o->digits, plan, 1))) {
             judge_sheet_free(sheet);
             grade_report_free(rep);
             return -1;
@@ -573,7 +588,7 @@ static void first_mistake_text(strbuf *b, const grade_plan *plan, const grade_an
     const grade_item *it = &rep->items[k];
     char got[64], want[64];
     student_num(got, sizeof got, ans->value[k]);
-    sb_printf(b, "first mistake: %s (line %ld): you wrote %s", plan->names[k], ans->line[k], got);
+    sb_printf(b, "first mistake: %s (line %ld): you wrote %s", plan->shown[k], ans->line[k], got);
     if (o->feedback == GRADE_FB_FULL) {
         num(want, sizeof want, it->res.truth, o->digits);
         sb_printf(b, ", the value is %s\n", want);
@@ -609,8 +624,8 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
         break;
     case JUDGE_CARRIED: {
         long bad = plan_slot(plan, it->res.first_bad);
-        char name[96];
-        trace_name(&tr->q[it->res.first_bad], name, sizeof name);
+        char name[192];
+        text_qname(plan->l, plan->notation, &tr->q[it->res.first_bad], name, sizeof name);
         if (bad >= 0) student_num(from, sizeof from, ans->value[bad]);
         else snprintf(from, sizeof from, "?");
         sb_printf(b, "%sfollows from your %s = %s", indent, name, from);
@@ -647,7 +662,7 @@ void grade_text(strbuf *b, const lesson *l, const char *sheet_name, const trace 
         if (ans->line[k]) snprintf(line, sizeof line, "%ld", ans->line[k]);
         num(pts, sizeof pts, it->score, 4);
         num(max, sizeof max, plan->points[k], 4);
-        sb_printf(b, "%5s  %-14s %-12s %s%-16s%s %s/%s\n", line, plan->names[k], got,
+        sb_printf(b, "%5s  %-14s %-12s %s%-16s%s %s/%s\n", line, plan->shown[k], got,
                   color ? COLOR[v] : "", judge_verdict_name(v), color ? "\033[0m" : "", pts, max);
         item_detail(b, tr, plan, ans, rep, k, o, "       ");
     }
@@ -695,7 +710,7 @@ static void gs_test_output(strbuf *t, const trace *tr, const grade_plan *plan, c
         student_num(got, sizeof got, ans->value[k]);
         sb_printf(t, "%s: you wrote %s (line %ld)\n", judge_verdict_name(it->res.verdict), got, ans->line[k]);
     } else {
-        sb_printf(t, "missing: no answer for %s\n", plan->names[k]);
+        sb_printf(t, "missing: no answer for %s\n", plan->shown[k]);
     }
     item_detail(t, tr, plan, ans, rep, k, o, "");
 }
@@ -738,14 +753,14 @@ void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const 
     sb_printf(b, ",\n  \"tests\": [");
     for (size_t k = 0; k < plan->n; k++) {
         gs_test_output(&t, tr, plan, ans, rep, k, o);
-        gs_test(b, k == 0, plan->names[k], &rep->items[k], plan->points[k], 1, &t, vis);
+        gs_test(b, k == 0, plan->shown[k], &rep->items[k], plan->points[k], 1, &t, vis);
     }
     if (gso && gso->reveal) {   /* the full feedback, unscored, shown later */
         grade_opts full = *o;
         full.feedback = GRADE_FB_FULL;
         for (size_t k = 0; k < plan->n; k++) {
-            char name[128];
-            snprintf(name, sizeof name, "%s (worked answer)", plan->names[k]);
+            char name[256];
+            snprintf(name, sizeof name, "%s (worked answer)", plan->shown[k]);
             gs_test_output(&t, tr, plan, ans, rep, k, &full);
             gs_test(b, 0, name, &rep->items[k], plan->points[k], 0, &t, gso->reveal);
         }
@@ -785,6 +800,8 @@ void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
         const grade_item *it = &rep->items[k];
         sb_printf(b, "%s\n  {\"name\": ", k ? "," : "");
         grade_json_str(b, plan->names[k]);
+        sb_printf(b, ", \"display\": ");
+        grade_json_str(b, plan->shown[k]);
         sb_printf(b, ", \"line\": ");
         if (ans->line[k]) sb_printf(b, "%ld", ans->line[k]); else sb_printf(b, "null");
         sb_printf(b, ", \"answer\": ");
@@ -850,5 +867,5 @@ void grade_template(strbuf *b, const lesson *l, const grade_plan *plan)
                  "# 5.474e-1), carrying %d decimals as the lecture does. Lines starting\n"
                  "# with '#' are ignored. Check it with: nntrace check %s THIS_FILE\n",
               l->digits, l->path);
-    for (size_t k = 0; k < plan->n; k++) sb_printf(b, "%s = \n", plan->names[k]);
+    for (size_t k = 0; k < plan->n; k++) sb_printf(b, "%s = \n", plan->shown[k]);
 }

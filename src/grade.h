@@ -53,7 +53,11 @@ typedef struct {
     size_t  n;
     size_t *ids;       /* [n] asked quantity ids, increasing */
     double *points;    /* [n] */
-    char  (*names)[96];/* [n] canonical names */
+    char  (*names)[96];/* [n] canonical names (JSON, CSV) */
+    char  (*shown)[192];/* [n] names in the plan's notation (what people read and write);
+                           the canonical name where that would name another quantity */
+    const lesson *l;   /* borrowed: the lesson and notation of shown[] */
+    int notation;
 } grade_plan;
 
 /* Does the glob pattern (with '*' any run, '?' any one character) match
@@ -72,7 +76,7 @@ int grade_split_patterns(const char *list, char *buf, size_t bufsize, const char
  * quantity counts once, the first of equal names. Points default to 1; the
  * last matching points rule wins. Returns 0, or -1 with a message (a
  * pattern that matches nothing, an unknown name, out of memory). */
-int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, const names_index *ix,
+int grade_plan_make(grade_plan *plan, const lesson *l, const trace *tr, names_index *ix,
                     const char *const *patterns, size_t n_patterns,
                     const grade_points *pts, size_t n_pts, char *err, size_t errsize);
 void grade_plan_free(grade_plan *plan);
@@ -80,14 +84,14 @@ void grade_plan_free(grade_plan *plan);
 /* The plan as the lesson states it: patterns[] when n_patterns > 0 (e.g.
  * from --ask), else the lesson's `ask` list, else every computed quantity;
  * points from the lesson's `points` lines. Same contract as above. */
-int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, const names_index *ix,
+int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, names_index *ix,
                       const char *const *patterns, size_t n_patterns, char *err, size_t errsize);
 
 /* ------------------------------------------------------------------------
  * A sheet
  * ---------------------------------------------------------------------- */
 
-typedef struct { long line; char msg[256]; } grade_problem;
+typedef struct { long line; char msg[384]; } grade_problem;
 
 typedef struct {
     long    *line;        /* [plan n] line of the answer, 0 = none */
@@ -109,7 +113,7 @@ int grade_read_file(const char *path, char **text, size_t *len, char *why, size_
 /* Parse sheet text (len bytes, may hold NULs) against a plan. Returns 0,
  * or -1 out of memory. */
 int grade_parse_answers(grade_answers *out, const char *text, size_t len, const lesson *l,
-                        const names_index *ix, const grade_plan *plan);
+                        names_index *ix, const grade_plan *plan);
 /* An answers record for a sheet that could not be read at all. */
 int grade_answers_unreadable(grade_answers *out, const grade_plan *plan, const char *why);
 void grade_answers_free(grade_answers *a);

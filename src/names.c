@@ -1,139 +1,568 @@
 /*
- * names.c - canonical names and a hash index over them.
+ * names.c - names of quantities in every notation and script, and the
+ * resolver of typed names.
  *
- * The index is open addressing with linear probing over a power-of-two table
- * at most half full; it stores quantity ids and re-derives each name with
- * trace_name on probe, so it holds no strings.
+ * Rendering: a name is built in ASCII from per-notation rules (a base such
+ * as out_h1, then the suffixes ^(t) and [e] of trace_name), then converted
+ * to a script. The Unicode conversion follows text_unicode letter for letter,
+ * so a name looks the same in a Unicode trace and in a message.
+ *
+ * Resolving: the index holds
+ *   - the canonical names: open addressing with linear probing over quantity
+ *     ids (a table at most half full), names re-derived with trace_name on
+ *     probe, so it holds no strings;
+ *   - built on first need, the key table: for each *reading* (a distinct
+ *     (kind, i, j) of the trace; an update is a weight) and each notation,
+ *     its base name in ASCII, Unicode and LaTeX, each normalised (below) to
+ *     a key, plus the lesson's label and alias forms. Records live in one
+ *     array, key strings in one arena, found by an open-addressing table of
+ *     record numbers.
+ * A typed name is normalised the same way, its suffixes split off, its base
+ * looked up; the reading and the suffixes give a canonical name, and the
+ * canonical index the quantity. So every name a view prints is accepted
+ * back, whatever its notation or script, by construction.
+ *
+ * Normalisation: LaTeX (\frac{\partial A}{\partial B} -> dA/dB, \Delta ->
+ * delta, \mathrm{out} -> out, \bar{z} -> zbar, braces and $ dropped),
+ * Unicode (Δ -> delta, ∂ -> d, a₃ -> a_3, w₁,₃ -> w_1,3, ⁽¹⁾ -> ^(1), z̄ ->
+ * zbar), "Delta" -> "delta", and no blanks.
  */
 #include "names.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A neuron written as a number or a label; -1 if unknown. */
-static int neuron(const lesson *l, const char *s, size_t n)
-{
-    char tok[LESSON_NAME_MAX + 8];
-    if (n == 0 || n >= sizeof tok) return -1;
-    memcpy(tok, s, n);
-    tok[n] = '\0';
-    return lesson_neuron(l, tok);
-}
+#include "suggest.h"
 
-static int alias_arc(const lesson *l, const char *s, size_t n)
-{
-    for (int a = 0; a < l->n_arcs; a++)
-        if (l->arcs[a].alias[0] && strlen(l->arcs[a].alias) == n && !strncmp(l->arcs[a].alias, s, n))
-            return a;
-    return -1;
-}
+#define NAME_MAX_LEN 192
 
-/* "i,j" (numbers or labels) of length n -> "i,j" canonical. */
-static int arc_pair(const lesson *l, const char *s, size_t n, int *i, int *j)
-{
-    const char *comma = memchr(s, ',', n);
-    if (!comma) return -1;
-    *i = neuron(l, s, (size_t)(comma - s));
-    *j = neuron(l, comma + 1, n - (size_t)(comma - s) - 1);
-    return (*i < 0 || *j < 0) ? -1 : 0;
-}
+/* ------------------------------------------------------------------------
+ * Rendering in ASCII
+ * ---------------------------------------------------------------------- */
 
-int names_canonical(const lesson *l, const char *name, char *out, size_t size)
+static int has_neuron(const lesson *l, int j) { return l && j >= 0 && j <= l->max_id; }
+
+/* Position (1-based) of neuron j inside its layer; inputs are layer 0. */
+static int layer_pos(const lesson *l, int j, int *layer)
 {
-    size_t len = strlen(name);
-    if (len == 0 || len > 80) return -1;
-    /* suffix: ^(t) and/or [e] */
-    size_t blen = strcspn(name, "^[");
-    const char *suf = name + blen;
-    long t = 0, e = 0;
-    int used = 0;
-    if (*suf == '^') {
-        if (sscanf(suf, "^(%ld)%n", &t, &used) != 1 || used == 0 || t < 0) return -1;
-        suf += used;
+    *layer = has_neuron(l, j) ? l->layer_of[j] : -1;
+    if (*layer == 0) {
+        for (int k = 0; k < l->n_in; k++) if (l->inputs[k] == j) return k + 1;
+        return 0;
     }
-    if (*suf == '[') {
-        used = 0;
-        if (sscanf(suf, "[%ld]%n", &e, &used) != 1 || used == 0 || e < 1) return -1;
-        suf += used;
-    }
-    if (*suf) return -1;
+    if (*layer < 1) return 0;
+    const lesson_layer *L = &l->layers[*layer - 1];
+    for (int k = 0; k < L->count; k++) if (l->neurons[L->first + k] == j) return k + 1;
+    return 0;
+}
 
-    char base[64];
-    int i, j, a;
-    static const struct { const char *in, *out; } PRE[] = {
-        {"in_", "in_"}, {"a_", "a_"}, {"x_", "x_"}, {"y_", "y_"}, {"delta_", "delta_"},
-        {"Delta_", "delta_"}, {"err_", "err_"}, {"mu_", "mu_"}, {"var_", "var_"}, {"m_", "m_"},
-        {"net_", "in_"}, {"out_", "a_"},            /* 002's net/out notation */
-        {"sd_", "sd_"}, {"min_", "min_"}, {"max_", "max_"}, {"xn_", "xn_"},   /* normalisation, */
-        {"ahat_", "ahat_"}, {"r_", "r_"}, {"ad_", "ad_"},                     /* batch norm, dropout */
-    };
-    if ((blen == 1 && name[0] == 'J') || (blen == 7 && !strncmp(name, "E_total", 7))) {
-        snprintf(base, sizeof base, "J");
-    } else if ((a = alias_arc(l, name, blen)) >= 0) {
-        snprintf(base, sizeof base, "w_%d,%d", l->arcs[a].i, l->arcs[a].j);
-    } else if (blen > 4 && !strncmp(name, "dJ/d", 4) && (a = alias_arc(l, name + 4, blen - 4)) >= 0) {
-        snprintf(base, sizeof base, "dJ/dw_%d,%d", l->arcs[a].i, l->arcs[a].j);
-    } else if (blen > 6 && !strncmp(name, "dJ/dw_", 6)) {
-        if (arc_pair(l, name + 6, blen - 6, &i, &j)) return -1;
-        snprintf(base, sizeof base, "dJ/dw_%d,%d", i, j);
-    } else if (blen > 2 && !strncmp(name, "w_", 2)) {
-        if (arc_pair(l, name + 2, blen - 2, &i, &j)) return -1;
-        snprintf(base, sizeof base, "w_%d,%d", i, j);
-    } else if (blen > 7 && !strncmp(name, "g'(in_", 6) && name[blen - 1] == ')') {
-        if ((j = neuron(l, name + 6, blen - 7)) < 0) return -1;
-        snprintf(base, sizeof base, "g'(in_%d)", j);
-    } else if (blen > 8 && !strncmp(name, "ad'(in_", 7) && name[blen - 1] == ')') {   /* dropout */
-        if ((j = neuron(l, name + 7, blen - 8)) < 0) return -1;
-        snprintf(base, sizeof base, "ad'(in_%d)", j);
-    } else {
-        size_t k, pl = 0;
-        for (k = 0; k < sizeof PRE / sizeof PRE[0]; k++) {
-            pl = strlen(PRE[k].in);
-            if (blen > pl && !strncmp(name, PRE[k].in, pl)) break;
+/* A neuron as the netout notation writes it: its label, or its number. */
+static void neuron_label(const lesson *l, int j, char *buf, size_t size)
+{
+    if (has_neuron(l, j) && l->labels[j][0]) snprintf(buf, size, "%s", l->labels[j]);
+    else snprintf(buf, size, "%d", j);
+}
+
+/* The weight (i, j) under notation n, without suffixes. */
+static void weight_base(const lesson *l, int n, int i, int j, char *buf, size_t size)
+{
+    int li, lj, pi = layer_pos(l, i, &li), pj = layer_pos(l, j, &lj);
+    int a = lesson_arc_index(l, i, j);
+    switch (n) {
+    case NOTATION_LAYER:
+        if (i == 0) snprintf(buf, size, "b^[%d]_%d", lj, pj);
+        else snprintf(buf, size, "W^[%d]_%d,%d", lj, pj, pi);
+        return;
+    case NOTATION_NETOUT:
+        if (a >= 0 && l->arcs[a].alias[0]) { snprintf(buf, size, "%s", l->arcs[a].alias); return; }
+        if (a >= 0 && i == 0 && lj >= 1) {   /* 002's shared bias: b1 names one arc, shown for its layer */
+            const lesson_layer *L = &l->layers[lj - 1];
+            for (int k = 0; k < L->count; k++) {
+                int b = lesson_arc_index(l, 0, l->neurons[L->first + k]);
+                if (b >= 0 && l->arcs[b].alias[0] && l->arcs[b].w == l->arcs[a].w) {
+                    snprintf(buf, size, "%s", l->arcs[b].alias);
+                    return;
+                }
+            }
         }
-        if (k == sizeof PRE / sizeof PRE[0]) return -1;
-        if ((j = neuron(l, name + pl, blen - pl)) < 0) return -1;
-        const char *p = PRE[k].out;
-        if (!strcmp(p, "a_") && j > 0 && l->layer_of[j] == 0) p = "x_";   /* a_1 is x_1 */
-        snprintf(base, sizeof base, "%s%d", p, j);
+        snprintf(buf, size, "w_%d,%d", i, j);
+        return;
+    case NOTATION_BAR:
+        if (i == 0) snprintf(buf, size, "b_%d", j);
+        else snprintf(buf, size, "w_%d,%d", i, j);
+        return;
+    default:
+        snprintf(buf, size, "w_%d,%d", i, j);
+        return;
     }
+}
+
+/* The canonical base (trace_name without ^(t) and [e]; an update is its
+ * weight). */
+static void canonical_base(const quantity *q, char *buf, size_t size)
+{
+    quantity c = *q;
+    c.t = 0;
+    c.e = 0;
+    if (c.kind == Q_UPDATE) c.kind = Q_WEIGHT;
+    trace_name(&c, buf, size);
+}
+
+/* Does q take an iteration mark? Inputs, targets and the bias do not: they
+ * are the same in every iteration (001 writes a_1 and y, never a_1^(t)). */
+static int has_iteration(const quantity *q)
+{
+    return q->kind != Q_INPUT && q->kind != Q_TARGET && q->kind != Q_BIAS;
+}
+
+/* The base name of q in notation n, without suffixes. */
+static void base_name(const lesson *l, int n, const quantity *q, char *base, size_t size)
+{
+    char lab[LESSON_NAME_MAX + 8], w[96];
+    if (n == NOTATION_VA && q->kind == Q_INPUT) {
+        /* va (001): an input's output is a_j ("a_1 = x_1 = 3"), except a raw
+         * given x_j that only the input normalisation reads */
+        snprintf(base, size, "%s_%d", q->pass == PASS_GIVEN ? "x" : "a", q->j);
+        return;
+    }
+    if (!l || n <= NOTATION_VA || n >= NOTATION_COUNT || q->j > l->max_id || q->i > l->max_id) {
+        canonical_base(q, base, size);
+        return;
+    }
+    int ly, pos = layer_pos(l, q->j, &ly);
+    int logistic = ly >= 1 && l->layers[ly - 1].act.kind == ACT_LOGISTIC;
+    neuron_label(l, q->j, lab, sizeof lab);
+    switch (n * 100 + (int)q->kind) {
+    /* layer (000, 003) */
+    case NOTATION_LAYER * 100 + Q_INPUT:  snprintf(base, size, "x_%d", pos); return;
+    case NOTATION_LAYER * 100 + Q_TARGET: snprintf(base, size, "y_%d", pos); return;
+    case NOTATION_LAYER * 100 + Q_IN:     snprintf(base, size, "z^[%d]_%d", ly, pos); return;
+    case NOTATION_LAYER * 100 + Q_ACT:    snprintf(base, size, "a^[%d]_%d", ly, pos); return;
+    case NOTATION_LAYER * 100 + Q_DERIV:  snprintf(base, size, "g'(z^[%d]_%d)", ly, pos); return;
+    case NOTATION_LAYER * 100 + Q_ERR:    snprintf(base, size, "err_%d", pos); return;
+    case NOTATION_LAYER * 100 + Q_LOSS:   snprintf(base, size, "L"); return;
+    case NOTATION_LAYER * 100 + Q_DELTA:  snprintf(base, size, "dz^[%d]_%d", ly, pos); return;
+    /* net/out (002) */
+    case NOTATION_NETOUT * 100 + Q_INPUT:
+        if (l->labels[q->j][0]) snprintf(base, size, "%s", lab);
+        else snprintf(base, size, "x_%d", q->j);
+        return;
+    case NOTATION_NETOUT * 100 + Q_TARGET: snprintf(base, size, "target_%s", lab); return;
+    case NOTATION_NETOUT * 100 + Q_IN:     snprintf(base, size, "net_%s", lab); return;
+    case NOTATION_NETOUT * 100 + Q_ACT:    snprintf(base, size, "out_%s", lab); return;
+    case NOTATION_NETOUT * 100 + Q_DERIV:  snprintf(base, size, "dout_%s/dnet_%s", lab, lab); return;
+    case NOTATION_NETOUT * 100 + Q_ERR:    snprintf(base, size, "err_%s", lab); return;
+    case NOTATION_NETOUT * 100 + Q_LOSS:   snprintf(base, size, "E_total"); return;
+    case NOTATION_NETOUT * 100 + Q_DELTA:  snprintf(base, size, "delta_%s", lab); return;
+    /* error signals (004) */
+    case NOTATION_BAR * 100 + Q_INPUT:  snprintf(base, size, "x_%d", q->j); return;
+    case NOTATION_BAR * 100 + Q_TARGET: snprintf(base, size, "t_%d", q->j); return;
+    case NOTATION_BAR * 100 + Q_IN:     snprintf(base, size, "z_%d", q->j); return;
+    case NOTATION_BAR * 100 + Q_ACT:    snprintf(base, size, "y_%d", q->j); return;
+    case NOTATION_BAR * 100 + Q_DERIV:  snprintf(base, size, "%s'(z_%d)", logistic ? "sigma" : "g", q->j); return;
+    case NOTATION_BAR * 100 + Q_ERR:    snprintf(base, size, "err_%d", q->j); return;
+    case NOTATION_BAR * 100 + Q_LOSS:   snprintf(base, size, "L"); return;
+    case NOTATION_BAR * 100 + Q_DELTA:  snprintf(base, size, "zbar_%d", q->j); return;
+    default:
+        break;
+    }
+    if (n != NOTATION_VA && (q->kind == Q_WEIGHT || q->kind == Q_UPDATE)) {
+        weight_base(l, n, q->i, q->j, base, size);
+    } else if (n != NOTATION_VA && q->kind == Q_GRAD) {
+        weight_base(l, n, q->i, q->j, w, sizeof w);
+        if (n == NOTATION_LAYER) snprintf(base, size, "d%s", w);
+        else if (n == NOTATION_NETOUT) snprintf(base, size, "dE_total/d%s", w);
+        else snprintf(base, size, "%sbar%s", q->i == 0 ? "b" : "w", w + 1);
+    } else {
+        canonical_base(q, base, size);     /* a_0, and kinds every notation names alike */
+    }
+}
+
+/* base + ^(t) + [e] as q carries them. */
+static int with_suffix(const quantity *q, const char *base, char *buf, size_t size)
+{
     char tpart[24] = "", epart[24] = "";
-    if (t > 0 && strcmp(base, "a_0") != 0) snprintf(tpart, sizeof tpart, "^(%ld)", t);
-    if (e > 0) snprintf(epart, sizeof epart, "[%ld]", e);
-    int n = snprintf(out, size, "%s%s%s", base, tpart, epart);
-    return (n < 0 || (size_t)n >= size) ? -1 : 0;
+    int t = q->kind == Q_UPDATE ? q->t + 1 : q->t;
+    if (t > 0 && has_iteration(q)) snprintf(tpart, sizeof tpart, "^(%d)", t);
+    if (q->e > 0) snprintf(epart, sizeof epart, "[%d]", q->e);
+    return snprintf(buf, size, "%s%s%s", base, tpart, epart);
 }
 
 /* ------------------------------------------------------------------------
- * Hash index
+ * Scripts
  * ---------------------------------------------------------------------- */
 
+typedef struct { char *s; size_t len, size; int over; } obuf;
+
+static void put(obuf *o, const char *s, size_t n)
+{
+    if (o->len + n + 1 > o->size) { o->over = 1; n = o->len + 1 < o->size ? o->size - o->len - 1 : 0; }
+    memcpy(o->s + o->len, s, n);
+    o->len += n;
+    o->s[o->len] = '\0';
+}
+static void puts_(obuf *o, const char *s) { put(o, s, strlen(s)); }
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* Unicode, as text_unicode writes a line: delta_ -> Δ_, dJ/dw_ -> ∂J/∂w_,
+ * _digits (with inner commas) -> subscripts, ^(digits) -> superscripts. */
+static void to_unicode(obuf *o, const char *s)
+{
+    static const char *const SUB[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
+    static const char *const SUP[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+    while (*s) {
+        if (!strncmp(s, "delta_", 6)) { puts_(o, "Δ"); s += 5; continue; }
+        if (!strncmp(s, "dJ/dw_", 6)) { puts_(o, "∂J/∂w"); s += 5; continue; }
+        if (*s == '_' && is_digit(s[1])) {
+            for (s++; is_digit(*s) || (*s == ',' && is_digit(s[1])); s++)
+                puts_(o, *s == ',' ? "," : SUB[*s - '0']);
+            continue;
+        }
+        if (s[0] == '^' && s[1] == '(') {
+            const char *c = s + 2;
+            while (is_digit(*c)) c++;
+            if (*c == ')' && c > s + 2) {
+                puts_(o, "⁽");
+                for (s += 2; s < c; s++) puts_(o, SUP[*s - '0']);
+                puts_(o, "⁾");
+                s = c + 1;
+                continue;
+            }
+        }
+        put(o, s++, 1);
+    }
+}
+
+/* A stem in LaTeX: Greek letters, bars and hats, single letters as they
+ * are, longer words upright. */
+static void latex_stem(obuf *o, const char *s, size_t n, int notation)
+{
+    static const struct { const char *ascii, *tex; } STEM[] = {
+        {"sigma", "\\sigma"}, {"mu", "\\mu"}, {"zbar", "\\bar{z}"}, {"wbar", "\\bar{w}"},
+        {"bbar", "\\bar{b}"}, {"ybar", "\\bar{y}"}, {"ahat", "\\hat{a}"}, {"dz", "dz"}, {"dW", "dW"},
+        {"db", "db"},
+    };
+    if (n == 5 && !strncmp(s, "delta", 5)) { puts_(o, notation == NOTATION_VA ? "\\Delta" : "\\delta"); return; }
+    for (size_t k = 0; k < sizeof STEM / sizeof STEM[0]; k++)
+        if (strlen(STEM[k].ascii) == n && !strncmp(STEM[k].ascii, s, n)) { puts_(o, STEM[k].tex); return; }
+    if (n <= 1) { put(o, s, n); return; }
+    puts_(o, "\\mathrm{");
+    put(o, s, n);
+    puts_(o, "}");
+}
+
+/* An atom: stem [^[l]] [_sub], or a letter stem with a number (w5). */
+static void latex_atom(obuf *o, const char *s, size_t n, int notation)
+{
+    size_t k = 0;
+    while (k < n && s[k] != '_' && s[k] != '^') k++;
+    size_t stem = k;
+    if (k == n) {                                   /* w5, i1, b1: the number as a subscript */
+        size_t d = n;
+        while (d > 0 && is_digit(s[d - 1])) d--;
+        if (d > 0 && d < n && is_alpha(s[d - 1])) {
+            latex_stem(o, s, d, notation);
+            puts_(o, "_{");
+            put(o, s + d, n - d);
+            puts_(o, "}");
+            return;
+        }
+    }
+    latex_stem(o, s, stem, notation);
+    if (k + 1 < n && s[k] == '^' && s[k + 1] == '[') {
+        size_t c = k;
+        while (c < n && s[c] != ']') c++;
+        puts_(o, "^{");
+        put(o, s + k + 1, c < n ? c - k : n - k - 1);
+        puts_(o, "}");
+        k = c < n ? c + 1 : n;
+    }
+    if (k < n && s[k] == '_') {
+        puts_(o, "_{");
+        put(o, s + k + 1, n - k - 1);
+        puts_(o, "}");
+    } else if (k < n) {
+        put(o, s + k, n - k);
+    }
+}
+
+static void to_latex(obuf *o, const char *s, int notation)
+{
+    size_t n = strlen(s);
+    long t = -1, e = -1;
+    /* suffixes: [e] (not a layer's ^[l]) and ^(t) */
+    for (int pass = 0; pass < 2; pass++) {
+        if (n > 2 && s[n - 1] == ']') {
+            size_t b = n - 1;
+            while (b > 0 && is_digit(s[b - 1])) b--;
+            if (b > 1 && s[b - 1] == '[' && s[b - 2] != '^' && b < n - 1) { e = atol(s + b); n = b - 1; }
+        }
+        if (n > 3 && s[n - 1] == ')') {
+            size_t b = n - 1;
+            while (b > 0 && is_digit(s[b - 1])) b--;
+            if (b > 2 && s[b - 1] == '(' && s[b - 2] == '^' && b < n - 1) { t = atol(s + b); n = b - 2; }
+        }
+    }
+    const char *slash = NULL;
+    for (size_t k = 1; k + 1 < n; k++) if (s[k] == '/' && s[k + 1] == 'd') { slash = s + k; break; }
+    int wrap = t >= 0 && (slash || memchr(s, '^', n));   /* a second superscript needs a group */
+    if (wrap) puts_(o, "{");
+    if (s[0] == 'd' && slash) {
+        puts_(o, "\\frac{\\partial ");
+        latex_atom(o, s + 1, (size_t)(slash - s) - 1, notation);
+        puts_(o, "}{\\partial ");
+        latex_atom(o, slash + 2, n - (size_t)(slash - s) - 2, notation);
+        puts_(o, "}");
+    } else if (n > 3 && s[n - 1] == ')' && memchr(s, '\'', n)) {
+        const char *q = memchr(s, '\'', n);
+        latex_stem(o, s, (size_t)(q - s), notation);
+        puts_(o, "'(");
+        if (q[1] == '(') latex_atom(o, q + 2, n - (size_t)(q - s) - 3, notation);
+        puts_(o, ")");
+    } else {
+        latex_atom(o, s, n, notation);
+    }
+    if (wrap) puts_(o, "}");
+    char num[32];
+    if (t >= 0) { snprintf(num, sizeof num, "^{(%ld)}", t); puts_(o, num); }
+    if (e >= 0) { snprintf(num, sizeof num, "[%ld]", e); puts_(o, num); }
+}
+
+int names_script_of(const char *ascii, int notation, names_script script, char *buf, size_t size)
+{
+    char tmp[4 * NAME_MAX_LEN];
+    obuf o = {size ? buf : tmp, 0, size ? size : sizeof tmp, 0};
+    o.s[0] = '\0';
+    if (script == NAMES_UNICODE) to_unicode(&o, ascii);
+    else if (script == NAMES_LATEX) to_latex(&o, ascii, notation);
+    else puts_(&o, ascii);
+    if (!o.over) return (int)o.len;
+    /* too small: the length it needs */
+    obuf big = {tmp, 0, sizeof tmp, 0};
+    tmp[0] = '\0';
+    if (script == NAMES_UNICODE) to_unicode(&big, ascii);
+    else if (script == NAMES_LATEX) to_latex(&big, ascii, notation);
+    else puts_(&big, ascii);
+    return (int)big.len;
+}
+
+int names_render(const lesson *l, int notation, names_script script, const quantity *q,
+                 char *buf, size_t size)
+{
+    char base[NAME_MAX_LEN], ascii[NAME_MAX_LEN + 48];
+    base_name(l, l ? notation : NOTATION_VA, q, base, sizeof base);
+    with_suffix(q, base, ascii, sizeof ascii);
+    return names_script_of(ascii, notation, script, buf, size);
+}
+
+int names_given_as(const lesson *l, int notation, names_script script, const quantity *q,
+                   char *buf, size_t size)
+{
+    if (size) buf[0] = '\0';
+    if (!l || notation != NOTATION_VA || q->kind != Q_INPUT || q->pass == PASS_GIVEN) return 0;
+    char ascii[64];
+    if (q->e > 0) snprintf(ascii, sizeof ascii, "x_%d[%d]", q->j, q->e);
+    else snprintf(ascii, sizeof ascii, "x_%d", q->j);
+    return names_script_of(ascii, notation, script, buf, size);
+}
+
+/* ------------------------------------------------------------------------
+ * Normalising what people type
+ * ---------------------------------------------------------------------- */
+
+/* Index of the brace matching s[k] == '{' in s[0..n), or n. */
+static size_t match_brace(const char *s, size_t n, size_t k)
+{
+    int depth = 0;
+    for (; k < n; k++) {
+        if (s[k] == '{') depth++;
+        else if (s[k] == '}' && --depth == 0) return k;
+    }
+    return n;
+}
+
+/* One Unicode sequence at s (UTF-8), its ASCII meaning. */
+typedef struct { const char *utf8, *ascii; } uni_map;
+static const uni_map UNI[] = {
+    {"Δ", "delta"}, {"δ", "delta"}, {"∂", "d"}, {"σ", "sigma"}, {"μ", "mu"}, {"µ", "mu"},
+    {"α", "alpha"}, {"λ", "lambda"}, {"·", "*"}, {"⋅", "*"}, {"′", "'"}, {"⁽", "^("}, {"⁾", ")"},
+    {"⁰", "0"}, {"¹", "1"}, {"²", "2"}, {"³", "3"}, {"⁴", "4"}, {"⁵", "5"}, {"⁶", "6"},
+    {"⁷", "7"}, {"⁸", "8"}, {"⁹", "9"}, {"−", "-"},
+};
+
+/* Normalise a typed name (n bytes) into out. Returns 0, or -1 if too long. */
+static int normalise(const char *in, char *out, size_t size)
+{
+    size_t n = strlen(in);
+    if (n >= NAME_MAX_LEN * 2) return -1;
+    char s[NAME_MAX_LEN * 2];
+    memcpy(s, in, n + 1);
+    /* \frac{A}{B} -> A/B: the command blanked, the "}{" between made "/" */
+    for (char *f = strstr(s, "\\frac"); f; f = strstr(f, "\\frac")) {
+        memset(f, ' ', 5);
+        size_t k = (size_t)(f - s) + 5;
+        while (k < n && s[k] == ' ') k++;
+        if (k < n && s[k] == '{') {
+            size_t m = match_brace(s, n, k);
+            if (m + 1 < n && s[m + 1] == '{') { s[m] = '/'; s[m + 1] = ' '; }
+        }
+    }
+    obuf o = {out, 0, size, 0};
+    out[0] = '\0';
+    int in_sub = 0;
+    for (size_t k = 0; k < n;) {
+        unsigned char c = (unsigned char)s[k];
+        if (c == ' ' || c == '\t' || c == '$' || c == '{' || c == '}') { k++; in_sub = 0; continue; }
+        if (c == '\\') {
+            size_t w = k + 1;
+            while (w < n && is_alpha(s[w])) w++;
+            size_t wl = w - k - 1;
+            const char *cmd = s + k + 1;
+            k = w;
+            in_sub = 0;
+            if (wl == 0) { if (k < n) k++; continue; }          /* \, \; \! */
+            if ((wl == 3 && !strncmp(cmd, "bar", 3)) || (wl == 8 && !strncmp(cmd, "overline", 8)) ||
+                (wl == 3 && !strncmp(cmd, "hat", 3))) {
+                while (k < n && s[k] == ' ') k++;
+                size_t m = k < n && s[k] == '{' ? match_brace(s, n, k) : k;
+                if (m >= n) continue;
+                if (s[k] == '{') put(&o, s + k + 1, m - k - 1); else put(&o, s + k, 1);
+                puts_(&o, cmd[0] == 'h' ? "hat" : "bar");
+                k = m + 1;
+                continue;
+            }
+            static const struct { const char *cmd, *ascii; } TEX[] = {
+                {"partial", "d"}, {"Delta", "delta"}, {"delta", "delta"}, {"sigma", "sigma"},
+                {"mu", "mu"}, {"prime", "'"}, {"cdot", "*"}, {"left", ""}, {"right", ""},
+                {"mathrm", ""}, {"text", ""}, {"mathit", ""}, {"operatorname", ""}, {"mathbf", ""},
+            };
+            size_t t;
+            for (t = 0; t < sizeof TEX / sizeof TEX[0]; t++)
+                if (strlen(TEX[t].cmd) == wl && !strncmp(TEX[t].cmd, cmd, wl)) break;
+            if (t < sizeof TEX / sizeof TEX[0]) puts_(&o, TEX[t].ascii);
+            else put(&o, cmd, wl);
+            continue;
+        }
+        if (c >= 0x80) {
+            /* subscript digits ₀..₉: E2 82 80..89 */
+            if (c == 0xE2 && k + 2 < n && (unsigned char)s[k + 1] == 0x82 &&
+                (unsigned char)s[k + 2] >= 0x80 && (unsigned char)s[k + 2] <= 0x89) {
+                if (!in_sub && !(o.len && out[o.len - 1] == '_')) puts_(&o, "_");
+                char d = (char)('0' + ((unsigned char)s[k + 2] - 0x80));
+                put(&o, &d, 1);
+                in_sub = 1;
+                k += 3;
+                continue;
+            }
+            /* a combining macron (U+0304) bars the letter before it */
+            if (c == 0xCC && k + 1 < n && (unsigned char)s[k + 1] == 0x84) {
+                puts_(&o, "bar");
+                k += 2;
+                continue;
+            }
+            size_t u;
+            for (u = 0; u < sizeof UNI / sizeof UNI[0]; u++)
+                if (!strncmp(s + k, UNI[u].utf8, strlen(UNI[u].utf8))) break;
+            in_sub = 0;
+            if (u < sizeof UNI / sizeof UNI[0]) {
+                puts_(&o, UNI[u].ascii);
+                k += strlen(UNI[u].utf8);
+            } else {
+                put(&o, s + k, 1);
+                k++;
+            }
+            continue;
+        }
+        if (c == ',' && in_sub && k + 3 < n && (unsigned char)s[k + 1] == 0xE2 &&
+            (unsigned char)s[k + 2] == 0x82) {
+            puts_(&o, ",");
+            k++;
+            continue;                                /* w₁,₃: one subscript */
+        }
+        in_sub = 0;
+        put(&o, s + k, 1);
+        k++;
+    }
+    if (o.over) return -1;
+    for (char *d = strstr(out, "Delta"); d; d = strstr(d, "Delta")) *d = 'd';
+    return 0;
+}
+
+/* Split "base^(t)[e]" (either order): t and e -1 when absent. */
+static void split_suffix(char *s, long *t, long *e)
+{
+    *t = *e = -1;
+    size_t n = strlen(s);
+    for (int pass = 0; pass < 2; pass++) {
+        if (n > 2 && s[n - 1] == ']') {
+            size_t b = n - 1;
+            while (b > 0 && is_digit(s[b - 1])) b--;
+            if (b > 1 && s[b - 1] == '[' && s[b - 2] != '^' && b < n - 1 && n - b < 9) {
+                *e = atol(s + b);
+                n = b - 1;
+            }
+        }
+        if (n > 3 && s[n - 1] == ')') {
+            size_t b = n - 1;
+            while (b > 0 && is_digit(s[b - 1])) b--;
+            if (b > 2 && s[b - 1] == '(' && s[b - 2] == '^' && b < n - 1 && n - b < 9) {
+                *t = atol(s + b);
+                n = b - 2;
+            }
+        }
+    }
+    s[n] = '\0';
+}
+
+/* ------------------------------------------------------------------------
+ * The index
+ * ---------------------------------------------------------------------- */
+
+typedef struct { uint32_t reading, key; uint8_t notation; } nrec;
+
 struct names_index {
+    const lesson *l;
     const trace *tr;
-    long  *slot;      /* quantity id or -1 */
+    int notation;
+    long  *slot;      /* canonical: quantity id or -1 */
     size_t mask;
+    /* key table (built on first need) */
+    int built, failed;
+    quantity *rd;     /* readings: kind (an update is a weight), i, j, first pass */
+    size_t n_rd;
+    char  *kbuf;      /* NUL-terminated keys */
+    size_t klen, kcap;
+    nrec  *rec;
+    size_t n_rec, rec_cap;
+    uint32_t *kslot;  /* record number + 1, 0 empty */
+    size_t kmask;
 };
 
 static size_t hash(const char *s)
 {
-    size_t h = 1469598103934665603ULL;          /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    size_t h = (size_t)1469598103934665603ULL;          /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
     return h;
 }
 
-names_index *names_index_new(const trace *tr)
+names_index *names_index_new(const lesson *l, const trace *tr, int notation)
 {
-    names_index *ix = malloc(sizeof *ix);
+    names_index *ix = calloc(1, sizeof *ix);
     if (!ix) return NULL;
     size_t cap = 16;
     while (cap < 2 * tr->n + 2) cap *= 2;
+    ix->l = l;
     ix->tr = tr;
+    ix->notation = notation >= 0 && notation < NOTATION_COUNT ? notation : NOTATION_VA;
     ix->mask = cap - 1;
     ix->slot = malloc(cap * sizeof *ix->slot);
     if (!ix->slot) { free(ix); return NULL; }
     for (size_t s = 0; s < cap; s++) ix->slot[s] = -1;
-    char buf[96], other[96];
+    char buf[NAME_MAX_LEN], other[NAME_MAX_LEN];
     for (size_t id = 0; id < tr->n; id++) {
         trace_name(&tr->q[id], buf, sizeof buf);
         size_t s = hash(buf) & ix->mask;
@@ -152,12 +581,18 @@ void names_index_free(names_index *ix)
 {
     if (!ix) return;
     free(ix->slot);
+    free(ix->rd);
+    free(ix->kbuf);
+    free(ix->rec);
+    free(ix->kslot);
     free(ix);
 }
 
+int names_index_notation(const names_index *ix) { return ix->notation; }
+
 long names_index_get(const names_index *ix, const char *canonical)
 {
-    char other[96];
+    char other[NAME_MAX_LEN];
     for (size_t s = hash(canonical) & ix->mask; ix->slot[s] >= 0; s = (s + 1) & ix->mask) {
         trace_name(&ix->tr->q[ix->slot[s]], other, sizeof other);
         if (!strcmp(other, canonical)) return ix->slot[s];
@@ -165,9 +600,300 @@ long names_index_get(const names_index *ix, const char *canonical)
     return -1;
 }
 
-long names_find(const lesson *l, const trace *tr, const names_index *ix, const char *name)
+/* Add key (a name in any script, normalised here) for a reading. */
+static void add_key(names_index *ix, uint32_t reading, int notation, const char *name)
 {
-    char canon[96];
-    if (names_canonical(l, name, canon, sizeof canon)) return -1;
-    return ix ? names_index_get(ix, canon) : trace_find(tr, canon);
+    char key[NAME_MAX_LEN * 2];
+    if (ix->failed || normalise(name, key, sizeof key) || !key[0]) return;
+    size_t kl = strlen(key) + 1;
+    if (ix->klen + kl > ix->kcap) {
+        size_t cap = ix->kcap ? ix->kcap * 2 : 4096;
+        while (cap < ix->klen + kl) cap *= 2;
+        char *b = realloc(ix->kbuf, cap);
+        if (!b) { ix->failed = 1; return; }
+        ix->kbuf = b;
+        ix->kcap = cap;
+    }
+    if (ix->n_rec == ix->rec_cap) {
+        size_t cap = ix->rec_cap ? ix->rec_cap * 2 : 256;
+        nrec *r = realloc(ix->rec, cap * sizeof *r);
+        if (!r) { ix->failed = 1; return; }
+        ix->rec = r;
+        ix->rec_cap = cap;
+    }
+    memcpy(ix->kbuf + ix->klen, key, kl);
+    ix->rec[ix->n_rec++] = (nrec){reading, (uint32_t)ix->klen, (uint8_t)notation};
+    ix->klen += kl;
+}
+
+/* A name and its Unicode and LaTeX forms, as keys. */
+static void add_scripts(names_index *ix, uint32_t r, int n, const char *ascii)
+{
+    char buf[4 * NAME_MAX_LEN];
+    add_key(ix, r, n, ascii);
+    for (int s = NAMES_UNICODE; s < NAMES_SCRIPT_COUNT; s++) {
+        names_script_of(ascii, n, (names_script)s, buf, sizeof buf);
+        add_key(ix, r, n, buf);
+    }
+}
+
+/* The canonical base with each neuron number after '_' or ',' written as
+ * the neuron's label where it has one (a_h1, w_i1,h1, dJ/dw_h1,o1). */
+static int labelled(const lesson *l, const char *canon, char *out, size_t size)
+{
+    obuf o = {out, 0, size, 0};
+    int changed = 0;
+    out[0] = '\0';
+    for (const char *s = canon; *s;) {
+        if ((*s == '_' || *s == ',') && is_digit(s[1])) {
+            put(&o, s, 1);
+            char *end;
+            long j = strtol(s + 1, &end, 10);
+            if (has_neuron(l, (int)j) && l->labels[j][0]) { puts_(&o, l->labels[j]); changed = 1; }
+            else put(&o, s + 1, (size_t)(end - s - 1));
+            s = end;
+            continue;
+        }
+        put(&o, s++, 1);
+    }
+    return changed && !o.over;
+}
+
+static int build_keys(names_index *ix)
+{
+    if (ix->built) return ix->failed ? -1 : 0;
+    ix->built = 1;
+    const trace *tr = ix->tr;
+    const lesson *l = ix->l;
+    /* readings: distinct (kind, i, j), in trace order */
+    size_t cap = 16;
+    while (cap < 2 * tr->n + 2) cap *= 2;
+    uint64_t *seen = malloc(cap * sizeof *seen);
+    ix->rd = malloc((tr->n + 1) * sizeof *ix->rd);
+    if (!seen || !ix->rd) { free(seen); ix->failed = 1; return -1; }
+    for (size_t s = 0; s < cap; s++) seen[s] = UINT64_MAX;
+    for (size_t id = 0; id < tr->n; id++) {
+        quantity c = tr->q[id];
+        if (c.kind == Q_UPDATE) c.kind = Q_WEIGHT;
+        uint64_t k = ((uint64_t)c.kind << 42) ^ ((uint64_t)(uint32_t)(c.i + 1) << 21) ^ (uint64_t)(uint32_t)(c.j + 1);
+        size_t s = (size_t)((k * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+        while (seen[s] != UINT64_MAX && seen[s] != k) s = (s + 1) & (cap - 1);
+        if (seen[s] == k) continue;
+        seen[s] = k;
+        c.t = 0;
+        c.e = 0;
+        ix->rd[ix->n_rd++] = c;
+    }
+    free(seen);
+    char ascii[NAME_MAX_LEN], canon[NAME_MAX_LEN], lab[NAME_MAX_LEN + 64];
+    for (size_t r = 0; r < ix->n_rd && !ix->failed; r++) {
+        const quantity *q = &ix->rd[r];
+        uint32_t ri = (uint32_t)r;
+        for (int n = 0; n < NOTATION_COUNT; n++) {
+            base_name(l, n, q, ascii, sizeof ascii);
+            add_scripts(ix, ri, n, ascii);
+        }
+        /* va: the canonical name, its label forms, an input as x_j and a_j,
+         * an alias for its weight (w5, dJ/dw5) */
+        canonical_base(q, canon, sizeof canon);
+        add_scripts(ix, ri, NOTATION_VA, canon);
+        if (l && labelled(l, canon, lab, sizeof lab)) add_scripts(ix, ri, NOTATION_VA, lab);
+        if (q->kind == Q_INPUT) {
+            snprintf(ascii, sizeof ascii, "a_%d", q->j);
+            add_scripts(ix, ri, NOTATION_VA, ascii);
+            if (l && labelled(l, ascii, lab, sizeof lab)) add_scripts(ix, ri, NOTATION_VA, lab);
+        }
+        int a = l && (q->kind == Q_WEIGHT || q->kind == Q_GRAD) ? lesson_arc_index(l, q->i, q->j) : -1;
+        if (a >= 0 && l->arcs[a].alias[0]) {
+            snprintf(ascii, sizeof ascii, "%s%s", q->kind == Q_GRAD ? "dJ/d" : "", l->arcs[a].alias);
+            add_scripts(ix, ri, NOTATION_VA, ascii);
+        }
+        /* netout: 002 also writes E and dE/dw5 */
+        if (l && (q->kind == Q_LOSS || q->kind == Q_GRAD)) {
+            base_name(l, NOTATION_NETOUT, q, ascii, sizeof ascii);
+            if (q->kind == Q_LOSS) add_scripts(ix, ri, NOTATION_NETOUT, "E");
+            else if (!strncmp(ascii, "dE_total/", 9)) {
+                snprintf(lab, sizeof lab, "dE/%s", ascii + 9);
+                add_scripts(ix, ri, NOTATION_NETOUT, lab);
+            }
+        }
+    }
+    if (ix->failed) return -1;
+    size_t kc = 16;
+    while (kc < 2 * ix->n_rec + 2) kc *= 2;
+    ix->kslot = calloc(kc, sizeof *ix->kslot);
+    if (!ix->kslot) { ix->failed = 1; return -1; }
+    ix->kmask = kc - 1;
+    for (size_t r = 0; r < ix->n_rec; r++) {
+        const nrec *R = &ix->rec[r];
+        const char *key = ix->kbuf + R->key;
+        size_t s = hash(key) & ix->kmask;
+        int dup = 0;
+        for (; ix->kslot[s]; s = (s + 1) & ix->kmask) {
+            const nrec *O = &ix->rec[ix->kslot[s] - 1];
+            if (O->reading == R->reading && O->notation == R->notation && !strcmp(ix->kbuf + O->key, key)) {
+                dup = 1;
+                break;
+            }
+        }
+        if (!dup) ix->kslot[s] = (uint32_t)(r + 1);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Resolving
+ * ---------------------------------------------------------------------- */
+
+/* The quantity shaped like reading r with the typed suffixes. */
+static quantity with_t_e(const quantity *r, long t, long e)
+{
+    quantity c = *r;
+    c.t = t > 0 ? (int32_t)t : 0;
+    c.e = e > 0 ? (int32_t)e : 0;
+    return c;
+}
+
+/* "a_3 (a₃)": a name in ASCII, then its Unicode form when that differs. */
+static void both_scripts(const names_index *ix, int notation, const quantity *q, char *buf, size_t size)
+{
+    char a[NAME_MAX_LEN + 48], u[4 * NAME_MAX_LEN];
+    names_render(ix->l, notation, NAMES_ASCII, q, a, sizeof a);
+    names_render(ix->l, notation, NAMES_UNICODE, q, u, sizeof u);
+    obuf o = {buf, 0, size, 0};
+    buf[0] = '\0';
+    puts_(&o, a);
+    if (strcmp(a, u)) { puts_(&o, " ("); puts_(&o, u); puts_(&o, ")"); }
+}
+
+/* A typed name fit for a message: control bytes and broken UTF-8 as '?',
+ * at most about 48 bytes. */
+static void echo(const char *s, char *out, size_t size)
+{
+    obuf o = {out, 0, size, 0};
+    out[0] = '\0';
+    for (const unsigned char *c = (const unsigned char *)s; *c && o.len < 48;) {
+        int need = *c < 0x80 ? 0 : (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
+        int ok = need >= 0 && *c >= 0x20 && *c != 0x7f && !(*c == 0xC0 || *c == 0xC1 || *c > 0xF4);
+        for (int k = 1; ok && k <= need; k++) ok = (c[k] & 0xC0) == 0x80;
+        if (ok) { put(&o, (const char *)c, (size_t)need + 1); c += need + 1; }
+        else { puts_(&o, "?"); c++; }
+        if (o.len >= 48 && *c) puts_(&o, "...");
+    }
+}
+
+static void say(char *err, size_t errsize, const char *fmt, const char *a, const char *b)
+{
+    if (err && errsize) snprintf(err, errsize, fmt, a, b);
+}
+
+long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize)
+{
+    if (err && errsize) err[0] = '\0';
+    if (ix->notation == NOTATION_VA) {               /* the canonical name, at once */
+        long id = names_index_get(ix, typed);
+        if (id >= 0) return id;
+    }
+    char key[NAME_MAX_LEN * 2];
+    if (normalise(typed, key, sizeof key)) {
+        char shown[80];
+        echo(typed, shown, sizeof shown);
+        say(err, errsize, "'%s' is too long to be a name%s", shown, "");
+        return -1;
+    }
+    long t, e;
+    split_suffix(key, &t, &e);
+    if (build_keys(ix)) {
+        say(err, errsize, "out of memory%s%s", "", "");
+        return -1;
+    }
+    /* every reading of the base, in record order */
+    uint32_t found[8];
+    uint8_t fmask[8];
+    size_t nf = 0;
+    if (key[0]) {
+        for (size_t s = hash(key) & ix->kmask; ix->kslot[s]; s = (s + 1) & ix->kmask) {
+            const nrec *R = &ix->rec[ix->kslot[s] - 1];
+            if (strcmp(ix->kbuf + R->key, key)) continue;
+            size_t f;
+            for (f = 0; f < nf && found[f] != R->reading; f++) {}
+            if (f == nf) {
+                if (nf == sizeof found / sizeof found[0]) continue;
+                found[nf] = R->reading;
+                fmask[nf++] = 0;
+            }
+            fmask[f] |= (uint8_t)(1u << R->notation);
+        }
+    }
+    char shown[80];
+    echo(typed, shown, sizeof shown);
+    if (nf == 0) {
+        /* a near miss: the closest key, its own notation's name */
+        size_t kl = strlen(key), limit = kl <= 4 ? 1 : kl <= 8 ? 2 : 3;   /* as suggest() judges */
+        size_t best = limit + 1, br = 0;
+        int bn = -1;
+        for (size_t r = 0; r < ix->n_rec && key[0] && err; r++) {
+            const nrec *R = &ix->rec[r];
+            size_t ol = strlen(ix->kbuf + R->key);
+            if (ol > kl + limit || kl > ol + limit) continue;
+            size_t d = suggest_distance(key, ix->kbuf + R->key);
+            if (d > limit) continue;
+            if (d < best || (d == best && R->notation == ix->notation && bn != ix->notation)) {
+                best = d;
+                br = R->reading;
+                bn = R->notation;
+            }
+        }
+        if (bn < 0) {
+            say(err, errsize, "'%s' names no quantity of this lesson%s", shown, "");
+        } else {
+            char sug[2 * NAME_MAX_LEN + 128];
+            quantity c = with_t_e(&ix->rd[br], t, e);
+            both_scripts(ix, bn, &c, sug, sizeof sug);
+            say(err, errsize, "'%s' names no quantity of this lesson; did you mean %s?", shown, sug);
+        }
+        return -1;
+    }
+    size_t pick = nf;
+    for (size_t f = 0; f < nf && pick == nf; f++) if (fmask[f] & (1u << ix->notation)) pick = f;
+    if (pick == nf && nf == 1) pick = 0;
+    if (pick == nf) {
+        char list[1024] = "";
+        size_t len = 0;
+        for (size_t f = 0; f < nf && len < sizeof list - 1; f++) {
+            char nm[2 * NAME_MAX_LEN + 128];
+            int n0 = 0;
+            while (!(fmask[f] & (1u << n0))) n0++;
+            quantity c = with_t_e(&ix->rd[found[f]], t, e);
+            both_scripts(ix, ix->notation, &c, nm, sizeof nm);
+            int w = snprintf(list + len, sizeof list - len, "%s%s (%s in the %s notation)",
+                             f == 0 ? "" : f + 1 == nf ? " or " : ", ", nm, shown, lesson_notation_name(n0));
+            if (w < 0) break;
+            len += (size_t)w < sizeof list - len ? (size_t)w : sizeof list - len - 1;
+        }
+        say(err, errsize, "'%s' is ambiguous in this lesson: %s; write the name you mean", shown, list);
+        return -1;
+    }
+    quantity c = with_t_e(&ix->rd[found[pick]], t, e);
+    char canon[NAME_MAX_LEN + 48];
+    trace_name(&c, canon, sizeof canon);
+    long id = names_index_get(ix, canon);
+    if (id < 0) {
+        char nm[2 * NAME_MAX_LEN + 128];
+        quantity b = with_t_e(&ix->rd[found[pick]], 0, 0);
+        both_scripts(ix, ix->notation, &b, nm, sizeof nm);
+        say(err, errsize, "'%s' names no quantity of this lesson's trace: %s is there, but not at "
+            "this iteration ^(t) or example [e]", shown, nm);
+    }
+    return id;
+}
+
+long names_find(const lesson *l, const trace *tr, names_index *ix, const char *name)
+{
+    if (ix) return names_resolve(ix, name, NULL, 0);
+    names_index *own = names_index_new(l, tr, NOTATION_VA);
+    if (!own) return -1;
+    long id = names_resolve(own, name, NULL, 0);
+    names_index_free(own);
+    return id;
 }

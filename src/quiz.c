@@ -18,13 +18,13 @@
  * Choosing the questions
  * ---------------------------------------------------------------------- */
 
-int quiz_select(const lesson *l, const trace *tr, const char *patterns, size_t **ids, size_t *n,
-                char *err, size_t errsize)
+int quiz_select(const lesson *l, const trace *tr, int notation, const char *patterns, size_t **ids,
+                size_t *n, char *err, size_t errsize)
 {
     size_t plen = patterns ? strlen(patterns) : 0;
     char *buf = malloc(plen + 1);
     const char **pats = malloc(GRADE_MAX_PATTERNS * sizeof *pats);
-    names_index *ix = names_index_new(tr);
+    names_index *ix = names_index_new(l, tr, notation);
     grade_plan plan;
     memset(&plan, 0, sizeof plan);
     int np = 0, rc = -1;
@@ -201,16 +201,16 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
     }
     if (ns == JNUM_OK && judge_answer(q->tr, q->sheet, id, v, &q->rule, &res)) return -1;
 
-    char name[96], num[64];
-    trace_name(x, name, sizeof name);
+    char name[192], num[64];
+    text_qname(q->st.l, q->st.notation, x, name, sizeof name);
     strbuf m = {0};
     if (ns == JNUM_OK && (res.verdict == JUDGE_CORRECT || res.verdict == JUDGE_CARRIED)) {
         judge_record(q->sheet, id, v, res.verdict);
         if (res.verdict == JUDGE_CARRIED) {
             /* the operand is still the student's own (a given-away value
              * is never in the sheet), so it is named with its number */
-            char bad[96], bv[64], tv[64];
-            trace_name(&q->tr->q[res.first_bad], bad, sizeof bad);
+            char bad[192], bv[64], tv[64];
+            text_qname(q->st.l, q->st.notation, &q->tr->q[res.first_bad], bad, sizeof bad);
             student_num(q->sheet->value[res.first_bad], bv, sizeof bv);
             text_num(res.truth, q->rule.digits, tv, sizeof tv);
             sb_printf(&m, "accepted: follows from your %s = %s (the trace has %s = %s)", bad, bv, name, tv);
@@ -245,7 +245,7 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
          * goes into the sheet), in hints, carried-forward judging and the
          * next given answer alike, and the student is told so once */
         strbuf line = {0};
-        text_line(&line, q->tr, x, q->st.digits);
+        text_line_n(&line, q->tr, x, q->st.digits, q->st.l, q->st.notation);
         if (ns == JNUM_OK) {
             student_num(v, num, sizeof num);
             sb_printf(&m, "not %s. ", num);

@@ -53,13 +53,14 @@ typedef struct {
 
 /* Which quantities to ask, exactly as `nntrace template` and `nntrace check`
  * choose them (grade.h: grade_split_patterns, grade_plan_make): patterns
- * separated by blanks or ';', each a canonical name, a lesson form (label,
- * alias: a_h1, w5^(1)), or a glob with * and ? over canonical names (in_*,
- * delta_*, w_*^(1)); NULL or "": every computed quantity. Fills a new
- * array *ids (caller frees), increasing, and *n. Returns 0, or -1 with a
- * message in err (a pattern that matches nothing, out of memory). */
-int quiz_select(const lesson *l, const trace *tr, const char *patterns, size_t **ids, size_t *n,
-                char *err, size_t errsize);
+ * separated by blanks or ';', each a name in any notation or script
+ * (names.h: out_h1, a₃, w5^(1), a_h1), or a glob with * and ? over
+ * canonical names or the names of `notation` (in_*, delta_*, out_*);
+ * NULL or "": every computed quantity. Fills a new array *ids (caller
+ * frees), increasing, and *n. Returns 0, or -1 with a message in err (a
+ * pattern that matches nothing, with "did you mean"; out of memory). */
+int quiz_select(const lesson *l, const trace *tr, int notation, const char *patterns, size_t **ids,
+                size_t *n, char *err, size_t errsize);
 
 /* A session over the given question ids (copied); NULL when out of memory.
  * rule: how answers are judged (copied; its hand trace is borrowed), as

@@ -45,9 +45,9 @@ static size_t styled_width(const step_style *st, const char *ascii)
 
 size_t step_name(strbuf *out, const trace *tr, const quantity *q, const step_style *st)
 {
-    char name[96];
+    char name[192];
     (void)tr;
-    trace_name(q, name, sizeof name);
+    text_qname(st->l, st->notation, q, name, sizeof name);
     sb_printf(out, "  ");
     step_put(out, st, name, "36");
     sb_printf(out, " = ");
@@ -59,12 +59,12 @@ void step_formula(strbuf *out, const trace *tr, const quantity *q, const double 
 {
     strbuf f = {0};
     int d = vals && tr->round >= 0 ? tr->round : st->digits;
-    text_formula(&f, tr, q, vals, d);
+    text_formula_n(&f, tr, q, vals, d, st->l, st->notation);
     if (!vals && q->spec.op == OP_ACT && q->nops == 1 && q->spec.act.kind != ACT_SOFTMAX &&
         q->spec.act.kind != ACT_IDENTITY) {
         /* g(in_3) = 1/(1+exp(-in_3)): the activation's own template, by name */
-        char arg[96], p[64];
-        trace_name(&tr->q[tr->ops[q->first]], arg, sizeof arg);
+        char arg[192], p[64];
+        text_qname(st->l, st->notation, &tr->q[tr->ops[q->first]], arg, sizeof arg);
         text_num(q->spec.act.param, d, p, sizeof p);
         sb_printf(&f, " = ");
         for (const char *c = act_formula(q->spec.act.kind); *c; c++) {
@@ -144,7 +144,7 @@ step_session *step_new(const lesson *l, const trace *tr, const step_style *st)
     s->st = *st;
     s->shown = -1;
     s->items = malloc((tr->n ? tr->n : 1) * sizeof *s->items);
-    s->ix = names_index_new(tr);
+    s->ix = names_index_new(l, tr, st->notation);
     if (!s->items || !s->ix) { step_free(s); return NULL; }
     for (size_t id = 0; id < tr->n; id++) {
         const quantity *q = &tr->q[id];
@@ -197,11 +197,18 @@ static void const_line(strbuf *out, const step_session *s, const quantity *q)
 {
     char val[160];
     text_value(s->tr, q, s->st.digits, val, sizeof val);
+    char src[96], name[192];
     step_name(out, s->tr, q, &s->st);
+    if (names_given_as(s->st.l, s->st.notation, NAMES_ASCII, q, src, sizeof src) > 0) {
+        step_put(out, &s->st, src, NULL);      /* 001: a_1 = x_1 = 3 */
+        sb_printf(out, " = ");
+    }
     step_put(out, &s->st, val, "1");
-    if (q->kind == Q_WEIGHT) {
+    if (q->kind == Q_WEIGHT) {                 /* the lecture's alias, unless it is the name shown */
         int a = lesson_arc_index(s->l, q->i, q->j);
-        if (a >= 0 && s->l->arcs[a].alias[0]) sb_printf(out, "  (%s)", s->l->arcs[a].alias);
+        text_qname(s->st.l, s->st.notation, q, name, sizeof name);
+        if (a >= 0 && s->l->arcs[a].alias[0] && strcmp(name, s->l->arcs[a].alias))
+            sb_printf(out, "  (%s)", s->l->arcs[a].alias);
     }
     sb_printf(out, "\n");
 }
@@ -216,8 +223,8 @@ static void stage_line(strbuf *out, const step_session *s, size_t it, int k)
         for (size_t m = 0; m < I->count; m++) const_line(out, s, &tr->q[I->first + m]);
         return;
     }
-    char name[96];
-    trace_name(q, name, sizeof name);
+    char name[192];
+    text_qname(s->st.l, s->st.notation, q, name, sizeof name);
     size_t indent = 2 + styled_width(&s->st, name);
     if (k == 1) { step_formula(out, tr, q, NULL, 0, &s->st); return; }
     if (k == 2) {
@@ -346,11 +353,11 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
             message(out, &s->st, "(go to which quantity? g NAME, e.g. g in_3)");
             return 0;
         }
-        long id = names_find(s->l, s->tr, s->ix, name);
+        char why[512];
+        long id = names_resolve(s->ix, name, why, sizeof why);
         if (id < 0) {
             strbuf m = {0};
-            sb_printf(&m, "(no quantity '%s' in this trace; names look like in_3, a_3, "
-                          "delta_3, w_1,3, dJ/dw_1,3, w_1,3^(1), or the lesson's labels)", name);
+            sb_printf(&m, "(%s)", why);
             message(out, &s->st, m.s ? m.s : "(no such quantity)");
             sb_free(&m);
             return 0;

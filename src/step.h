@@ -36,6 +36,8 @@ typedef struct {
     int digits;    /* display decimals */
     int unicode;   /* in₃, Δ₃, · (text_unicode) */
     int color;     /* ANSI: names cyan, values bold, headers bold */
+    const lesson *l;   /* names: the lesson (borrowed; NULL = canonical) */
+    int notation;      /* and its notation (NOTATION_*) */
 } step_style;
 
 typedef struct {
@@ -69,7 +71,7 @@ void step_free(step_session *s);      /* NULL is a no-op */
 void step_opening(step_session *s, strbuf *out);
 
 /* Carry out one command (name: the quantity for STEP_GOTO, any name
- * names_find knows: canonical, label, alias). Returns 1 for STEP_QUIT, else
+ * names_resolve knows: any notation or script, label, alias). Returns 1 for STEP_QUIT, else
  * 0. Appends the screen's new lines to out. */
 int step_do(step_session *s, step_cmd c, const char *name, strbuf *out);
 

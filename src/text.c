@@ -79,153 +79,22 @@ static void sb_num(strbuf *b, double v, int digits)
 }
 
 /* ------------------------------------------------------------------------
- * Notations: the same quantity under the names of each lecture.
- *   va      in_3  a_3  delta_3  w_1,3  dJ/dw_1,3  J        (001, canonical)
- *   layer   z^[1]_2  a^[1]_2  dz^[1]_2  W^[1]_2,1  b^[1]_2  dW^[1]_2,1  L   (000, 003)
- *   netout  net_h1  out_h1  delta_o1  w5  dE_total/dw5  E_total  (002)
- *   bar     z_3  y_3  t_3  zbar_3  wbar_1,3  bbar_3  L          (004)
- * Only names change; suffixes ^(t) and [e] are those of trace_name.
+ * Names: names.h renders every notation; here only the operand names.
  * ---------------------------------------------------------------------- */
 
 typedef struct { const lesson *l; int notation; } nctx;
 
-/* Position (1-based) of neuron j inside its layer; inputs are layer 0. */
-static int layer_pos(const lesson *l, int j, int *layer)
-{
-    *layer = (j >= 0 && j <= l->max_id) ? l->layer_of[j] : -1;
-    if (*layer == 0) {
-        for (int k = 0; k < l->n_in; k++) if (l->inputs[k] == j) return k + 1;
-        return 0;
-    }
-    if (*layer < 1) return 0;
-    const lesson_layer *L = &l->layers[*layer - 1];
-    for (int k = 0; k < L->count; k++) if (l->neurons[L->first + k] == j) return k + 1;
-    return 0;
-}
-
-/* A neuron as the netout notation writes it: its label, or its number. */
-static void neuron_label(const lesson *l, int j, char *buf, size_t size)
-{
-    if (j >= 0 && j <= l->max_id && l->labels[j][0]) snprintf(buf, size, "%s", l->labels[j]);
-    else snprintf(buf, size, "%d", j);
-}
-
-/* The weight (i, j) under notation n, without suffixes. */
-static void weight_base(const lesson *l, int n, int i, int j, char *buf, size_t size)
-{
-    int li, lj, pi = layer_pos(l, i, &li), pj = layer_pos(l, j, &lj);
-    int a = lesson_arc_index(l, i, j);
-    switch (n) {
-    case NOTATION_LAYER:
-        if (i == 0) snprintf(buf, size, "b^[%d]_%d", lj, pj);
-        else snprintf(buf, size, "W^[%d]_%d,%d", lj, pj, pi);
-        return;
-    case NOTATION_NETOUT:
-        if (a >= 0 && l->arcs[a].alias[0]) { snprintf(buf, size, "%s", l->arcs[a].alias); return; }
-        if (i == 0 && lj >= 1) {      /* 002's shared bias: b1 names one arc, shown for its layer */
-            const lesson_layer *L = &l->layers[lj - 1];
-            for (int k = 0; k < L->count; k++) {
-                int b = lesson_arc_index(l, 0, l->neurons[L->first + k]);
-                if (b >= 0 && l->arcs[b].alias[0] && l->arcs[b].w == l->arcs[a].w) {
-                    snprintf(buf, size, "%s", l->arcs[b].alias);
-                    return;
-                }
-            }
-        }
-        snprintf(buf, size, "w_%d,%d", i, j);
-        return;
-    case NOTATION_BAR:
-        if (i == 0) snprintf(buf, size, "b_%d", j);
-        else snprintf(buf, size, "w_%d,%d", i, j);
-        return;
-    default:
-        snprintf(buf, size, "w_%d,%d", i, j);
-        return;
-    }
-}
-
 int text_qname(const lesson *l, int notation, const quantity *q, char *buf, size_t size)
 {
-    if (!l || notation <= NOTATION_VA || notation >= NOTATION_COUNT || q->kind == Q_MEAN ||
-        q->kind == Q_VAR || q->kind == Q_MASK || q->kind >= Q_SD || q->j > l->max_id)
-        return trace_name(q, buf, size);
-    char base[160], lab[LESSON_NAME_MAX + 8], w[96];
-    int ly, pos = q->j >= 0 ? layer_pos(l, q->j, &ly) : (ly = 0);
-    int t = q->kind == Q_UPDATE ? q->t + 1 : q->t;
-    neuron_label(l, q->j, lab, sizeof lab);
-    int logistic = ly >= 1 && l->layers[ly - 1].act.kind == ACT_LOGISTIC;
-    switch (notation * 100 + (int)q->kind) {
-    /* layer (000, 003) */
-    case NOTATION_LAYER * 100 + Q_INPUT:  snprintf(base, sizeof base, "x_%d", pos); break;
-    case NOTATION_LAYER * 100 + Q_TARGET: snprintf(base, sizeof base, "y_%d", pos); break;
-    case NOTATION_LAYER * 100 + Q_IN:     snprintf(base, sizeof base, "z^[%d]_%d", ly, pos); break;
-    case NOTATION_LAYER * 100 + Q_ACT:    snprintf(base, sizeof base, "a^[%d]_%d", ly, pos); break;
-    case NOTATION_LAYER * 100 + Q_DERIV:  snprintf(base, sizeof base, "g'(z^[%d]_%d)", ly, pos); break;
-    case NOTATION_LAYER * 100 + Q_ERR:    snprintf(base, sizeof base, "err_%d", pos); break;
-    case NOTATION_LAYER * 100 + Q_LOSS:   snprintf(base, sizeof base, "L"); break;
-    case NOTATION_LAYER * 100 + Q_DELTA:  snprintf(base, sizeof base, "dz^[%d]_%d", ly, pos); break;
-    /* net/out (002) */
-    case NOTATION_NETOUT * 100 + Q_INPUT:
-        if (l->labels[q->j][0]) snprintf(base, sizeof base, "%s", lab);
-        else snprintf(base, sizeof base, "x_%d", q->j);
-        break;
-    case NOTATION_NETOUT * 100 + Q_TARGET: snprintf(base, sizeof base, "target_%s", lab); break;
-    case NOTATION_NETOUT * 100 + Q_IN:     snprintf(base, sizeof base, "net_%s", lab); break;
-    case NOTATION_NETOUT * 100 + Q_ACT:    snprintf(base, sizeof base, "out_%s", lab); break;
-    case NOTATION_NETOUT * 100 + Q_DERIV:  snprintf(base, sizeof base, "dout_%s/dnet_%s", lab, lab); break;
-    case NOTATION_NETOUT * 100 + Q_ERR:    snprintf(base, sizeof base, "err_%s", lab); break;
-    case NOTATION_NETOUT * 100 + Q_LOSS:   snprintf(base, sizeof base, "E_total"); break;
-    case NOTATION_NETOUT * 100 + Q_DELTA:  snprintf(base, sizeof base, "delta_%s", lab); break;
-    /* error signals (004) */
-    case NOTATION_BAR * 100 + Q_INPUT:  snprintf(base, sizeof base, "x_%d", q->j); break;
-    case NOTATION_BAR * 100 + Q_TARGET: snprintf(base, sizeof base, "t_%d", q->j); break;
-    case NOTATION_BAR * 100 + Q_IN:     snprintf(base, sizeof base, "z_%d", q->j); break;
-    case NOTATION_BAR * 100 + Q_ACT:    snprintf(base, sizeof base, "y_%d", q->j); break;
-    case NOTATION_BAR * 100 + Q_DERIV:
-        snprintf(base, sizeof base, "%s'(z_%d)", logistic ? "sigma" : "g", q->j);
-        break;
-    case NOTATION_BAR * 100 + Q_ERR:    snprintf(base, sizeof base, "err_%d", q->j); break;
-    case NOTATION_BAR * 100 + Q_LOSS:   snprintf(base, sizeof base, "L"); break;
-    case NOTATION_BAR * 100 + Q_DELTA:  snprintf(base, sizeof base, "zbar_%d", q->j); break;
-    default:
-        if (q->kind == Q_WEIGHT || q->kind == Q_UPDATE) {
-            weight_base(l, notation, q->i, q->j, base, sizeof base);
-        } else if (q->kind == Q_GRAD) {
-            weight_base(l, notation, q->i, q->j, w, sizeof w);
-            if (notation == NOTATION_LAYER) snprintf(base, sizeof base, "d%s", w);
-            else if (notation == NOTATION_NETOUT) snprintf(base, sizeof base, "dE_total/d%s", w);
-            else snprintf(base, sizeof base, "%sbar%s", q->i == 0 ? "b" : "w", w + 1);
-        } else {
-            return trace_name(q, buf, size);     /* a_0 and anything else: canonical */
-        }
-        break;
-    }
-    char tpart[24] = "", epart[24] = "";
-    if (t > 0 && q->kind != Q_BIAS) snprintf(tpart, sizeof tpart, "^(%d)", t);
-    if (q->e > 0) snprintf(epart, sizeof epart, "[%d]", q->e);
-    return snprintf(buf, size, "%s%s%s", base, tpart, epart);
+    return names_render(l, notation, NAMES_ASCII, q, buf, size);
 }
 
-/* An operand as it appears in formulas: its name, inputs as a_i (001),
- * a^[0]_k in the layer notation. */
+/* An operand as it appears in formulas: its name in the notation, the
+ * same name its own line shows (an input is a_i in va, 001). */
 static void sb_opname(const nctx *c, strbuf *b, const trace *tr, uint32_t id)
 {
     char n[192];
-    const quantity *o = &tr->q[id];
-    int notation = c ? c->notation : NOTATION_VA;
-    if (notation == NOTATION_LAYER && o->kind == Q_INPUT) {
-        int ly, pos = layer_pos(c->l, o->j, &ly);
-        quantity tmp = *o;
-        tmp.kind = Q_ACT;
-        text_qname(c->l, notation, &tmp, n, sizeof n);
-        (void)pos;
-        char *u = strstr(n, "^[");                   /* a^[0]_k */
-        if (u && u[2] != '0') memmove(u + 2, "0", 1);
-    } else {
-        text_qname(c ? c->l : NULL, notation, o, n, sizeof n);
-        if (notation == NOTATION_VA && o->kind == Q_INPUT && o->pass != PASS_GIVEN) n[0] = 'a';
-        /* (a given x_j[e] is read only by the input normalisation: it stays x) */
-    }
+    text_qname(c ? c->l : NULL, c ? c->notation : NOTATION_VA, &tr->q[id], n, sizeof n);
     sb_printf(b, "%s", n);
 }
 
@@ -455,6 +324,8 @@ void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, cons
     text_qname(l, notation, q, name, sizeof name);
     text_value(tr, q, digits, val, sizeof val);
     sb_printf(b, "%s = ", name);
+    char src[96];
+    if (names_given_as(l, notation, NAMES_ASCII, q, src, sizeof src) > 0) sb_printf(b, "%s = ", src);
     if (q->spec.op != OP_CONST) {
         double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
         if (!vals) { b->failed = 1; return; }
@@ -645,14 +516,25 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
 /* "expect A = B": a fact the lecture argues (Delta_3 = Delta_4), checked to
  * the lesson's digits: both values round to the same print. Returns 1 if
  * it fails. */
-static int check_same(FILE *out, const lesson *l, const engine_result *r, const names_index *ix,
+/* The quantity an expect line names; without an index (out of memory),
+ * canonical names only, by a linear search. */
+static long expect_find(names_index *ix, const trace *tr, const char *name, char *why, size_t size)
+{
+    if (ix) return names_resolve(ix, name, why, size);
+    long id = trace_find(tr, name);
+    if (id < 0) snprintf(why, size, "'%s' is not a canonical name (out of memory for the others)", name);
+    return id;
+}
+
+static int check_same(FILE *out, const lesson *l, const engine_result *r, names_index *ix,
                       const lesson_expect *e, int color)
 {
-    long a = names_find(l, r->tr, ix, e->name), b = names_find(l, r->tr, ix, e->same);
+    char why[512];
+    long a = expect_find(ix, r->tr, e->name, why, sizeof why);
+    long b = a < 0 ? -1 : expect_find(ix, r->tr, e->same, why, sizeof why);
     if (a < 0 || b < 0) {
-        fprintf(out, "  %sFAIL%s %s = %s: no quantity '%s' in the trace (line %d)\n",
-                color ? "\033[31m" : "", color ? "\033[0m" : "", e->name, e->same,
-                a < 0 ? e->name : e->same, e->line);
+        fprintf(out, "  %sFAIL%s %s = %s: line %d: %s\n",
+                color ? "\033[31m" : "", color ? "\033[0m" : "", e->name, e->same, e->line, why);
         return 1;
     }
     double va = r->tr->q[a].value, vb = r->tr->q[b].value;
@@ -676,11 +558,12 @@ int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *
 {
     if (l->n_expects == 0) return 0;
     int failed = 0, shown = 0;
-    names_index *ix = names_index_new(r->tr);
+    names_index *ix = names_index_new(l, r->tr, l->notation);
     fprintf(out, "\nexpectations (the lecture's printed values, each to its last digit)\n");
     for (int k = 0; k < l->n_expects; k++) {
         const lesson_expect *e = &l->expects[k];
-        long id = names_find(l, r->tr, ix, e->name);
+        char why[512];
+        long id = expect_find(ix, r->tr, e->name, why, sizeof why);
         if (id >= 0 && !(passes & (1u << r->tr->q[id].pass))) continue;   /* a pass not shown */
         shown++;
         if (e->same[0]) {
@@ -691,8 +574,8 @@ int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *
         text_num(e->value, e->decimals, want, sizeof want);
         if (id < 0) {
             failed++;
-            fprintf(out, "  %sFAIL%s %s = %s: no such quantity in the trace (line %d)\n",
-                    color ? "\033[31m" : "", color ? "\033[0m" : "", e->name, want, e->line);
+            fprintf(out, "  %sFAIL%s %s = %s: line %d: %s\n",
+                    color ? "\033[31m" : "", color ? "\033[0m" : "", e->name, want, e->line, why);
             continue;
         }
         double v = r->tr->q[id].value;

@@ -252,26 +252,11 @@ static void test_names_resolve(void **state)
                     "loss sse\nrate 0.5\nsteps 2\nexample 0.4 0.5 -> 1\n";
     lesson *l = parse_or_fail(t);
     char c[96];
-    assert_int_equal(names_canonical(l, "a_o1", c, sizeof c), 0);
-    assert_string_equal(c, "a_3");
-    assert_int_equal(names_canonical(l, "w5^(1)", c, sizeof c), 0);
-    assert_string_equal(c, "w_1,3^(1)");
-    assert_int_equal(names_canonical(l, "dJ/dw5", c, sizeof c), 0);
-    assert_string_equal(c, "dJ/dw_1,3");
-    assert_int_equal(names_canonical(l, "a_1", c, sizeof c), 0);
-    assert_string_equal(c, "x_1");
-    assert_int_equal(names_canonical(l, "Delta_o1^(0)", c, sizeof c), 0);
-    assert_string_equal(c, "delta_3");
-    assert_int_equal(names_canonical(l, "g'(in_o1)[2]", c, sizeof c), 0);
-    assert_string_equal(c, "g'(in_3)[2]");
-    assert_int_equal(names_canonical(l, "in_9", c, sizeof c), -1);
-    assert_int_equal(names_canonical(l, "zz_3", c, sizeof c), -1);
-    assert_int_equal(names_canonical(l, "in_3^(x)", c, sizeof c), -1);
     engine_opts o = {ENGINE_ROUND_LESSON, 0};
     engine_result r;
     char err[256];
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
-    names_index *ix = names_index_new(r.tr);
+    names_index *ix = names_index_new(l, r.tr, NOTATION_VA);
     assert_non_null(ix);
     for (size_t id = 0; id < r.tr->n; id++) {      /* every name finds its own quantity */
         char n[96];
@@ -282,6 +267,20 @@ static void test_names_resolve(void **state)
         assert_string_equal(c, n);
     }
     assert_int_equal(names_find(l, r.tr, ix, "w5^(2)"), trace_find(r.tr, "w_1,3^(2)"));
+    /* labels, aliases, a_1 for x_1, Delta, ^(0), suffixes; unknown names */
+    static const struct { const char *typed, *canonical; } F[] = {
+        {"a_o1", "a_3"}, {"w5^(1)", "w_1,3^(1)"}, {"dJ/dw5", "dJ/dw_1,3"}, {"a_1", "x_1"},
+        {"Delta_o1^(0)", "delta_3"}, {"g'(in_o1)^(1)", "g'(in_3)^(1)"},
+    };
+    for (size_t k = 0; k < sizeof F / sizeof F[0]; k++) {
+        long id = names_find(l, r.tr, ix, F[k].typed);
+        if (id < 0) fail_msg("'%s' not found", F[k].typed);
+        trace_name(&r.tr->q[id], c, sizeof c);
+        if (strcmp(c, F[k].canonical)) fail_msg("'%s' is %s, not %s", F[k].typed, c, F[k].canonical);
+    }
+    assert_true(names_find(l, r.tr, ix, "in_9") < 0);
+    assert_true(names_find(l, r.tr, ix, "zz_3") < 0);
+    assert_true(names_find(l, r.tr, ix, "in_3^(x)") < 0);
     names_index_free(ix);
     engine_result_free(&r);
     lesson_free(l);

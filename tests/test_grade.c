@@ -67,7 +67,7 @@ static void gl_load(graded_lesson *g, const char *path)
         if (engine_run(g->l, &ho, &g->hand, err, sizeof err)) fail_msg("%s", err);
         g->has_hand = 1;
     }
-    g->ix = names_index_new(g->r.tr);
+    g->ix = names_index_new(g->l, g->r.tr, g->l->notation);
     assert_non_null(g->ix);
     if (grade_plan_lesson(&g->plan, g->l, g->r.tr, g->ix, NULL, 0, err, sizeof err)) fail_msg("%s", err);
     grade_opts_lesson(&g->o, g->l, g->has_hand ? g->hand.tr : NULL);

@@ -170,7 +170,7 @@ static int grade_pipeline(const char *sheet, char **out)
     engine_opts eo = {ENGINE_ROUND_LESSON, 0};
     engine_result r;
     if (engine_run(l, &eo, &r, err, sizeof err)) { lesson_free(l); return 1; }
-    names_index *ix = names_index_new(r.tr);
+    names_index *ix = names_index_new(l, r.tr, NOTATION_VA);
     grade_plan plan;
     if (ix && grade_plan_lesson(&plan, l, r.tr, ix, NULL, 0, err, sizeof err) == 0) {
         grade_opts go;

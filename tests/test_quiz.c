@@ -43,8 +43,8 @@ static fx *fx_open(const char *path, const char *patterns, int round)
         assert_int_equal(engine_run(f->l, &ho, &f->hand, err, sizeof err), 0);
         f->has_hand = 1;
     }
-    if (quiz_select(f->l, f->r.tr, patterns, &f->ids, &f->n, err, sizeof err)) fail_msg("%s", err);
-    step_style st = {f->l->digits, 0, 0};
+    if (quiz_select(f->l, f->r.tr, f->l->notation, patterns, &f->ids, &f->n, err, sizeof err)) fail_msg("%s", err);
+    step_style st = {f->l->digits, 0, 0, f->l, f->l->notation};
     grade_opts go;
     grade_opts_lesson(&go, f->l, f->has_hand ? f->hand.tr : NULL);
     f->q = quiz_new(f->l, f->r.tr, &go.rule, f->ids, f->n, &st);
@@ -102,9 +102,9 @@ static void test_select_like_the_grader(void **state)
     engine_result r;
     engine_opts eo = {ENGINE_ROUND_LESSON, 0};
     assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
-    assert_int_equal(quiz_select(l, r.tr, "nosuch_*", &ids, &n, err, sizeof err), -1);
+    assert_int_equal(quiz_select(l, r.tr, l->notation, "nosuch_*", &ids, &n, err, sizeof err), -1);
     assert_non_null(strstr(err, "nosuch_*"));
-    assert_int_equal(quiz_select(l, r.tr, NULL, &ids, &n, err, sizeof err), 0);
+    assert_int_equal(quiz_select(l, r.tr, l->notation, NULL, &ids, &n, err, sizeof err), 0);
     assert_int_equal(n, 16);          /* every quantity with a formula (nntrace run) */
     free(ids);
     engine_result_free(&r);

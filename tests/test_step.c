@@ -33,7 +33,7 @@ static fx *fx_open(const char *path)
     if (!f->l) fail_msg("%s", err);
     engine_opts eo = {ENGINE_ROUND_LESSON, 0};
     assert_int_equal(engine_run(f->l, &eo, &f->r, err, sizeof err), 0);
-    step_style st = {f->l->digits, 0, 0};
+    step_style st = {f->l->digits, 0, 0, f->l, NOTATION_VA};
     f->s = step_new(f->l, f->r.tr, &st);
     assert_non_null(f->s);
     return f;
@@ -84,7 +84,7 @@ static void test_opening_shows_title_network_given(void **state)
     assert_has(o, "layer 1: logistic");
     /* the given weights of the slide, then the first quantity only */
     assert_has(o, "\ngiven\n  a_0 = 1\n  w_0,3 = 5\n  w_1,3 = 1\n  w_2,3 = -2\n");
-    assert_has(o, "forward pass\n forward\n  x_1 = 3\n");
+    assert_has(o, "forward pass\n forward\n  a_1 = x_1 = 3\n");     /* 001: a_1 = x_1 = 3 */
     assert_hasnt(o, "x_2 = 4");
     fx_close(f);
 }
@@ -94,7 +94,7 @@ static void test_next_reveals_symbolic_then_numbers_then_value(void **state)
     (void)state;
     fx *f = fx_open("lessons/sauppe-forward.lesson");
     step_opening(f->s, &f->out);
-    assert_string_equal(cmd(f, STEP_NEXT, NULL), "  x_2 = 4\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "  a_2 = x_2 = 4\n");
     assert_string_equal(cmd(f, STEP_NEXT, NULL), "  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n");
     assert_string_equal(cmd(f, STEP_NEXT, NULL), "       = 5*1 + 1*3 + (-2)*4\n");
     assert_string_equal(cmd(f, STEP_NEXT, NULL), "       = 0\n");
@@ -148,7 +148,8 @@ static void test_goto_accepts_labels_and_aliases(void **state)
     /* Mazur's dE/dw5 = 0.082167041 */
     cmd(f, STEP_NEXT, NULL);
     assert_string_equal(cmd(f, STEP_NEXT, NULL), "            = 0.082167041\n");
-    assert_has(cmd(f, STEP_GOTO, "nonsense"), "(no quantity 'nonsense' in this trace");
+    assert_has(cmd(f, STEP_GOTO, "nonsense"), "('nonsense' names no quantity of this lesson)");
+    assert_has(cmd(f, STEP_GOTO, "a_h3"), "('a_h3' names no quantity of this lesson; did you mean a_3 (a₃)?)");
     assert_has(cmd(f, STEP_GOTO, ""), "(go to which quantity?");
     fx_close(f);
 }
@@ -210,7 +211,7 @@ static void test_piped_session_has_no_prompts(void **state)
     int st;
     char *o = run_piped("\n\nn\nn\nb\ng a_5\nzz\nq\n", "step lessons/sauppe-forward.lesson", &st);
     assert_int_equal(st, 0);
-    assert_has(o, "  x_2 = 4\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n"
+    assert_has(o, "  a_2 = x_2 = 4\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n"
                   "       = 0\n(back)\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n\n");
     assert_has(o, "\nforward pass\n forward\n  a_5 = g(in_5) = 1/(1+exp(-in_5))\n");
     assert_has(o, "(key 'z' means nothing here: ? for help)\n");
@@ -239,10 +240,10 @@ static void test_pty_keys_act_at_once(void **state)
     assert_non_null(p);
     char *argv[] = {"nntrace", "step", "lessons/sauppe-forward.lesson", NULL};
     assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
-    assert_true(pty_expect(p, "x_1 = 3", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "a_1 = x_1 = 3", PTY_WAIT_MS));
     assert_true(pty_expect(p, "[1/", PTY_WAIT_MS));                  /* the prompt, on a terminal */
     /* colour on a terminal: the name in cyan */
-    assert_non_null(strstr(p->raw, "\033[36mx_1\033[0m"));
+    assert_non_null(strstr(p->raw, "\033[36ma_1\033[0m"));
     pty_mark(p);
     pty_send(p, "n");                                          /* one key, no Enter */
     assert_true(pty_expect(p, "x_2 = 4", PTY_WAIT_MS));
