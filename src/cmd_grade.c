@@ -221,6 +221,8 @@ static void check_help(FILE *f)
         "                        lesson's printed digits; X%% is relative (1%% of the\n"
         "                        value) (default: lesson's `tolerance`)\n"
         "  --sigfigs N           right to N significant figures (default: lesson's `sigfigs`)\n"
+        "  --ecf-depth N         a carried answer more than N carries from the first\n"
+        "                        mistake earns nothing (default: lesson's, else no limit)\n"
         "  --short-credit X      share of the points for an answer right only to the\n"
         "                        fewer decimals written (default: lesson's, else 0)\n"
         "  --feedback verdict|hint|full  what the report tells: verdicts only; also the\n"
@@ -252,7 +254,7 @@ int cmd_check(int argc, char **argv)
     c.notation = -1;
     const char *lpath = NULL, *gs = NULL, *csv = NULL, *v;
     const char **sheets = calloc((size_t)argc + 1, sizeof *sheets);
-    int n_sheets = 0, json = 0, quiet = 0, color = -1, rc, feedback = -1, sigfigs = 0;
+    int n_sheets = 0, json = 0, quiet = 0, color = -1, rc, feedback = -1, sigfigs = 0, ecf_depth = -1;
     double ecf = 1.0, tol = 0.0, rel = 0.0, short_credit = -1;
     int ecf_set = 0;
     grade_gs_opts gso = {0};
@@ -286,6 +288,8 @@ int cmd_check(int argc, char **argv)
                                 "(0.001, 1%%), not '%s'\n", v);
                 goto usage;
             }
+        } else if ((rc = cli_opt(argc, argv, &k, "--ecf-depth", 1, &v))) {
+            if (rc < 0 || cli_int("check", "--ecf-depth", v, 0, 1000000, &ecf_depth)) goto usage;
         } else if ((rc = cli_opt(argc, argv, &k, "--sigfigs", 1, &v))) {
             if (rc < 0 || cli_int("check", "--sigfigs", v, 1, 15, &sigfigs)) goto usage;
         } else if ((rc = cli_opt(argc, argv, &k, "--feedback", 1, &v))) {
@@ -338,6 +342,7 @@ int cmd_check(int argc, char **argv)
     grade_opts_lesson(&o, c.l, c.has_hand ? c.hand.tr : NULL);
     if (ecf_set) o.ecf_credit = ecf;
     if (short_credit >= 0) o.short_credit = short_credit;
+    if (ecf_depth >= 0) o.rule.ecf_depth = ecf_depth;
     if (tol > 0 || rel > 0 || sigfigs > 0) { o.rule.tol = tol; o.rule.rel = rel; o.rule.sigfigs = sigfigs; }
     /* what the student is told: never the expected values on Gradescope
      * unless someone asked for them */

@@ -439,6 +439,7 @@ void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand)
     o->rule.tol = l->tolerance;
     o->rule.rel = l->tolerance_rel;
     o->rule.sigfigs = l->sigfigs;
+    o->rule.ecf_depth = l->ecf_depth;
     o->rule.hand = hand;
     o->ecf_credit = l->ecf == LESSON_ECF_HALF ? 0.5 : l->ecf == LESSON_ECF_NONE ? 0.0 : 1.0;
     o->short_credit = l->short_credit >= 0 ? l->short_credit : 0.5;
@@ -508,14 +509,14 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
                 grade_report_free(rep);
                 return -1;
             }
-            judge_record(sheet, id, ans->value[k], it->res.verdict);
+            judge_record_result(sheet, id, ans->value[k], &it->res);
         } else {
             judge_answer(tr, sheet, id, 0.0, &o->rule, &it->res);
             it->res.verdict = JUDGE_MISSING;
         }
         judge_verdict v = it->res.verdict;
         it->score = v == JUDGE_CORRECT ? plan->points[k]
-                  : v == JUDGE_CARRIED ? plan->points[k] * o->ecf_credit
+                  : v == JUDGE_CARRIED ? (it->res.too_deep ? 0.0 : plan->points[k] * o->ecf_credit)
                   : v == JUDGE_SHORT   ? plan->points[k] * o->short_credit : 0.0;
         rep->score += it->score;
         rep->count[v]++;
@@ -548,7 +549,7 @@ static void student_num(char *buf, size_t size, double v)
 
 static const char *const COLOR[JUDGE_NVERDICTS] = {
     [JUDGE_MISSING] = "\033[2m", [JUDGE_CORRECT] = "\033[32m", [JUDGE_CARRIED] = "\033[33m",
-    [JUDGE_WRONG] = "\033[31m", [JUDGE_SHORT] = "\033[33m",
+    [JUDGE_WRONG] = "\033[31m", [JUDGE_SHORT] = "\033[33m", [JUDGE_DEGENERATE] = "\033[31m",
 };
 
 /* The bad lines, and the sheet-level problem. */
@@ -572,6 +573,8 @@ static void summary(strbuf *b, const grade_report *rep)
               rep->max_score > 0 ? 100.0 * rep->score / rep->max_score : 0.0,
               rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED]);
     if (rep->count[JUDGE_SHORT]) sb_printf(b, "%zu with too few decimals, ", rep->count[JUDGE_SHORT]);
+    if (rep->count[JUDGE_DEGENERATE])
+        sb_printf(b, "%zu carried from a degenerate answer, ", rep->count[JUDGE_DEGENERATE]);
     sb_printf(b, "%zu wrong, %zu missing\n", rep->count[JUDGE_WRONG], rep->count[JUDGE_MISSING]);
 }
 
@@ -630,6 +633,22 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
         else snprintf(from, sizeof from, "?");
         sb_printf(b, "%sfollows from your %s = %s", indent, name, from);
         if (full) sb_printf(b, " (the value is %s)", want);
+        sb_printf(b, "\n");
+        if (it->res.too_deep)
+            sb_printf(b, "%scarried %d steps from the first mistake; credit stops after %d\n", indent,
+                      it->res.depth, o->rule.ecf_depth);
+        break;
+    }
+    case JUDGE_DEGENERATE: {
+        static const char *const WHY[] = {
+            [JDEG_NONE] = "", [JDEG_ZERO] = "your %s = 0 where the value is not 0 (a step left out?)",
+            [JDEG_COPY] = "it repeats %s, whose value differs from this one",
+            [JDEG_FROM] = "it follows from %s, itself carried from a degenerate answer",
+        };
+        char name[96];
+        trace_name(&tr->q[it->res.why_id], name, sizeof name);
+        sb_printf(b, "%sno credit: ", indent);
+        sb_printf(b, WHY[it->res.why], name);
         sb_printf(b, "\n");
         break;
     }

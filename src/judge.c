@@ -166,6 +166,7 @@ static const struct { const char *name; char letter; } VERDICT[] = {
     [JUDGE_CARRIED] = {"carried forward", 'E'},
     [JUDGE_WRONG]   = {"wrong", 'W'},
     [JUDGE_SHORT]   = {"too few decimals", 'S'},
+    [JUDGE_DEGENERATE] = {"degenerate carry", 'D'},
 };
 _Static_assert(sizeof VERDICT / sizeof VERDICT[0] == JUDGE_NVERDICTS, "one VERDICT row per verdict");
 
@@ -206,6 +207,46 @@ int judge_match(const judge_rule *rule, double s, double r)
  * Sheets and verdicts
  * ---------------------------------------------------------------------- */
 
+/* Is quantity b the same as a one iteration earlier (same kind, neurons
+ * and example, t - 1)? */
+static uint64_t earlier_key(const quantity *q, int dt)
+{
+    uint64_t k = (uint64_t)q->kind;
+    k = k * 1000003u + (uint32_t)q->i;
+    k = k * 1000003u + (uint32_t)q->j;
+    k = k * 1000003u + (uint32_t)q->e;
+    k = k * 1000003u + (uint32_t)(q->t - dt);
+    return k;
+}
+
+static int same_but_t(const quantity *a, const quantity *b)
+{
+    return a->kind == b->kind && a->i == b->i && a->j == b->j && a->e == b->e && a->t == b->t + 1;
+}
+
+/* earlier[id]: the same quantity at iteration t - 1, by one hash of the
+ * trace (open addressing over ids). Returns 0, or -1 out of memory. */
+static int link_earlier(const trace *tr, long *earlier)
+{
+    size_t n = tr->n, cap = 16;
+    while (cap < 2 * n + 2) cap *= 2;
+    long *slot = malloc(cap * sizeof *slot);
+    if (!slot) return -1;
+    for (size_t k = 0; k < cap; k++) slot[k] = -1;
+    for (size_t id = 0; id < n; id++) {
+        const quantity *q = &tr->q[id];
+        earlier[id] = -1;
+        if (q->t > 0)
+            for (size_t h = earlier_key(q, 1) & (cap - 1); slot[h] >= 0; h = (h + 1) & (cap - 1))
+                if (same_but_t(q, &tr->q[slot[h]])) { earlier[id] = slot[h]; break; }
+        size_t h = earlier_key(q, 0) & (cap - 1);
+        while (slot[h] >= 0) h = (h + 1) & (cap - 1);
+        slot[h] = (long)id;
+    }
+    free(slot);
+    return 0;
+}
+
 judge_sheet *judge_sheet_new(const trace *tr)
 {
     judge_sheet *s = calloc(1, sizeof *s);
@@ -215,9 +256,20 @@ judge_sheet *judge_sheet_new(const trace *tr)
     s->value = calloc(n + 1, sizeof *s->value);
     s->given = calloc(n + 1, 1);
     s->verdict = calloc(n + 1, 1);
-    if (!s->value || !s->given || !s->verdict) {
+    s->depth = calloc(n + 1, sizeof *s->depth);
+    s->world = calloc(n + 1, sizeof *s->world);
+    s->earlier = calloc(n + 1, sizeof *s->earlier);
+    s->taint = calloc(n + 1, 1);
+    s->err_of = malloc((n + 1) * sizeof *s->err_of);
+    if (!s->value || !s->given || !s->verdict || !s->depth || !s->world || !s->earlier ||
+        !s->taint || !s->err_of || link_earlier(tr, s->earlier)) {
         judge_sheet_free(s);
         return NULL;
+    }
+    for (size_t id = 0; id < n; id++) s->err_of[id] = -1;
+    for (size_t id = 0; id < n; id++) {          /* err_j = y_j - a_j reads a_j second */
+        const quantity *q = &tr->q[id];
+        if (q->spec.op == OP_ERR && q->nops == 2) s->err_of[tr->ops[q->first + 1]] = (long)id;
     }
     return s;
 }
@@ -228,6 +280,11 @@ void judge_sheet_free(judge_sheet *s)
     free(s->value);
     free(s->given);
     free(s->verdict);
+    free(s->depth);
+    free(s->world);
+    free(s->earlier);
+    free(s->taint);
+    free(s->err_of);
     free(s);
 }
 
@@ -237,6 +294,51 @@ void judge_record(judge_sheet *sheet, size_t id, double value, judge_verdict v)
     sheet->value[id] = value;
     sheet->given[id] = 1;
     sheet->verdict[id] = (unsigned char)v;
+    sheet->depth[id] = 0;
+    if (sheet->world_upto > id) sheet->world_upto = id;   /* later world values change */
+}
+
+void judge_record_result(judge_sheet *sheet, size_t id, double value, const judge_result *res)
+{
+    judge_record(sheet, id, value, res->verdict);
+    if (id < sheet->n) sheet->depth[id] = (uint16_t)(res->depth > 65535 ? 65535 : res->depth);
+}
+
+/* Bring the student's world up to (not including) id: each quantity's
+ * value from the student's answers, through eval_apply. Returns 0, or -1
+ * out of memory. */
+static int world_upto(const trace *tr, judge_sheet *sheet, size_t id)
+{
+    double stack[64], *x = stack;
+    size_t cap = 64;
+    for (size_t k = sheet->world_upto; k < id; k++) {
+        const quantity *q = &tr->q[k];
+        sheet->taint[k] = 0;
+        if (sheet->given[k]) {
+            sheet->world[k] = sheet->value[k];
+            sheet->taint[k] = sheet->verdict[k] == JUDGE_DEGENERATE;
+            continue;
+        }
+        if (q->spec.op == OP_CONST) { sheet->world[k] = trace_operand_value(tr, (uint32_t)k); continue; }
+        sheet->depth[k] = 0;
+        if (q->nops > cap) {
+            double *y = realloc(x == stack ? NULL : x, q->nops * sizeof *y);
+            if (!y) { if (x != stack) free(x); return -1; }
+            x = y;
+            cap = q->nops;
+        }
+        for (uint32_t m = 0; m < q->nops; m++) {
+            uint32_t op = tr->ops[q->first + m];
+            x[m] = sheet->world[op];
+            sheet->taint[k] |= sheet->taint[op];
+            if (sheet->depth[op] > sheet->depth[k]) sheet->depth[k] = sheet->depth[op];
+        }
+        sheet->world[k] = eval_apply(&q->spec, x, q->nops, NULL);
+        if (tr->round >= 0) sheet->world[k] = round_dp(sheet->world[k], tr->round);
+    }
+    if (x != stack) free(x);
+    if (sheet->world_upto < id) sheet->world_upto = id;
+    return 0;
 }
 
 void judge_operand_values(const trace *tr, const judge_sheet *sheet, size_t id, double *vals)
@@ -276,7 +378,92 @@ double judge_ecf_value(const trace *tr, const judge_sheet *sheet, size_t id, int
     return v;
 }
 
-int judge_answer_d(const trace *tr, const judge_sheet *sheet, size_t id, double value, int decimals,
+/* The forms of a quantity a lecture may compute a carried answer by, each
+ * through eval_apply over the quantity's own operation:
+ *   FORM_OWN    operands the student gave, the engine's values for the rest;
+ *   FORM_WORLD  every operand from the student's world (an operand the
+ *               student skipped is recomputed from their answers: a delta
+ *               from y, a and g' as well as from err and g');
+ *   FORM_ERR    each activation a_j replaced by the y_j - err_j the
+ *               student's own err_j stands for (J from err_j as well as from
+ *               y_j and a_j), the inverse of err's own operation. */
+enum { FORM_OWN, FORM_WORLD, FORM_ERR, FORM_COUNT };
+
+/* Operand values of quantity id in the given form into x[nops]; *src
+ * collects (up to max) the ids the values came from that are off the
+ * engine's: the sources of the carry. Returns the count of sources, or -1
+ * when the form does not apply. */
+static int form_operands(const trace *tr, const judge_sheet *sheet, const judge_rule *rule, size_t id,
+                         int form, double *x, uint32_t *src, int max)
+{
+    const quantity *q = &tr->q[id];
+    int n_src = 0, used = 0;
+    for (uint32_t k = 0; k < q->nops; k++) {
+        uint32_t op = tr->ops[q->first + k];
+        double engine = trace_operand_value(tr, op);
+        uint32_t from = op;
+        x[k] = engine;
+        if (form == FORM_OWN) {
+            if (sheet->given[op]) x[k] = sheet->value[op];
+        } else if (form == FORM_WORLD) {
+            x[k] = sheet->world[op];
+        } else {
+            long e = sheet->err_of[op];
+            if (sheet->given[op]) x[k] = sheet->value[op];
+            if (e >= 0 && sheet->given[e] && sheet->verdict[e] != JUDGE_CORRECT && (size_t)e < id) {
+                /* solve err(y, a) = the student's err for a: err is affine in a */
+                const quantity *E = &tr->q[e];
+                double v[2] = {trace_operand_value(tr, tr->ops[E->first]), 0};
+                double f0 = eval_apply(&E->spec, v, 2, NULL);
+                v[1] = 1;
+                double slope = eval_apply(&E->spec, v, 2, NULL) - f0;
+                if (slope != 0 && isfinite(slope)) {
+                    x[k] = (sheet->value[e] - f0) / slope;
+                    from = (uint32_t)e;
+                    used = 1;
+                }
+            }
+        }
+        int off = sheet->given[from] ? sheet->verdict[from] != JUDGE_CORRECT
+                                     : !judge_match(rule, x[k], engine);
+        if (off && n_src < max) src[n_src++] = from;
+    }
+    if (form == FORM_ERR && !used) return -1;
+    return n_src;
+}
+
+/* Is the carry that gives value degenerate? Sets res->why and why_id. */
+static void degenerate(const trace *tr, const judge_sheet *sheet, const judge_rule *rule, size_t id,
+                       double value, const uint32_t *src, int n_src, judge_result *res)
+{
+    const quantity *q = &tr->q[id];
+    for (int k = 0; k < n_src && !res->why; k++) {
+        uint32_t s = src[k];
+        double sv = sheet->given[s] ? sheet->value[s] : sheet->world[s];
+        double truth = trace_operand_value(tr, s);
+        if (sheet->taint[s] || (sheet->given[s] && sheet->verdict[s] == JUDGE_DEGENERATE)) {
+            res->why = JDEG_FROM;
+            res->why_id = s;
+        } else if (sheet->given[s] && sheet->verdict[s] == JUDGE_WRONG && judge_match(rule, sv, 0) &&
+                   !judge_match(rule, truth, 0)) {
+            res->why = JDEG_ZERO;                /* a bare 0 written for a nonzero quantity */
+            res->why_id = s;
+        }
+    }
+    /* a copy: of an operand, or of the same quantity one iteration earlier,
+     * whose true value differs from this one's */
+    for (uint32_t k = 0; k <= q->nops && !res->why; k++) {
+        long c = k < q->nops ? (long)tr->ops[q->first + k] : sheet->earlier[id];
+        if (c < 0) continue;
+        double cv = sheet->given[c] ? sheet->value[c] : sheet->world[c];
+        if (judge_match(rule, value, cv) && !judge_match(rule, q->value, tr->q[c].value)) {
+            res->why = JDEG_COPY;
+            res->why_id = (unsigned)c;
+        }
+    }
+}
+
+int judge_answer_d(const trace *tr, judge_sheet *sheet, size_t id, double value, int decimals,
                    const judge_rule *rule, judge_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -291,6 +478,7 @@ int judge_answer_d(const trace *tr, const judge_sheet *sheet, size_t id, double 
     if (q->spec.op != OP_CONST) {
         res->ecf = judge_ecf_value(tr, sheet, id, &differs, &bad);
         if (isnan(res->ecf) && q->nops > 64) return -1;   /* allocation failed */
+        if (world_upto(tr, sheet, id)) return -1;
     }
     res->ecf_differs = differs;
     res->first_bad = bad;
@@ -300,26 +488,42 @@ int judge_answer_d(const trace *tr, const judge_sheet *sheet, size_t id, double 
     if (judge_match(rule, value, q->value) || judge_match(rule, value, res->hand) ||
         (!differs && judge_match(rule, value, res->ecf))) {
         res->verdict = JUDGE_CORRECT;
-    } else if (differs && judge_match(rule, value, res->ecf)) {
-        /* carried from answers whose only fault was too few decimals, and
-         * itself written with too few: the same fault, not a carried one */
-        int short_only = decimals >= 0 && decimals < rule->digits;
-        for (uint32_t k = 0; short_only && k < q->nops; k++) {
-            uint32_t op = tr->ops[q->first + k];
-            if (op < sheet->n && sheet->given[op] && sheet->verdict[op] != JUDGE_CORRECT &&
-                sheet->verdict[op] != JUDGE_SHORT)
-                short_only = 0;
+        return 0;
+    }
+    res->verdict = JUDGE_WRONG;
+    if (q->spec.op != OP_CONST) {
+        double stack[64], *x = q->nops <= 64 ? stack : malloc(q->nops * sizeof *x);
+        uint32_t src[16];
+        if (!x) return -1;
+        for (int form = 0; form < FORM_COUNT && res->verdict == JUDGE_WRONG; form++) {
+            int n_src = form_operands(tr, sheet, rule, id, form, x, src, 16);
+            if (n_src <= 0) continue;
+            double ecf = eval_apply(&q->spec, x, q->nops, NULL);
+            if (!judge_match(rule, value, ecf)) continue;
+            res->verdict = JUDGE_CARRIED;
+            res->ecf = ecf;
+            res->ecf_differs = 1;
+            res->first_bad = src[0];
+            for (int k = 0; k < n_src; k++)
+                if (sheet->depth[src[k]] + 1 > res->depth) res->depth = sheet->depth[src[k]] + 1;
+            res->too_deep = rule->ecf_depth > 0 && res->depth > rule->ecf_depth;
+            degenerate(tr, sheet, rule, id, value, src, n_src, res);
+            if (res->why) res->verdict = JUDGE_DEGENERATE;
+            /* carried from answers whose only fault was too few decimals,
+             * and itself written with too few: the same fault */
+            int short_only = decimals >= 0 && decimals < rule->digits;
+            for (int k = 0; short_only && k < n_src; k++)
+                if (!sheet->given[src[k]] || sheet->verdict[src[k]] != JUDGE_SHORT) short_only = 0;
+            if (short_only && !res->why) { res->verdict = JUDGE_SHORT; res->decimals = decimals; }
         }
-        res->verdict = short_only ? JUDGE_SHORT : JUDGE_CARRIED;
-        res->decimals = decimals;
-    } else {
-        res->verdict = JUDGE_WRONG;
+        if (x != stack) free(x);
+    }
+    if (res->verdict == JUDGE_WRONG) {
         /* right to the student's own last digit, but fewer digits than asked */
         int half_unit_rule = !(rule->tol > 0) && !(rule->rel > 0) && rule->sigfigs <= 0;
         if (half_unit_rule && decimals >= 0 && decimals < rule->digits) {
             judge_rule own = {.digits = decimals};
-            if (judge_match(&own, value, q->value) || judge_match(&own, value, res->hand) ||
-                (!differs && judge_match(&own, value, res->ecf))) {
+            if (judge_match(&own, value, q->value) || judge_match(&own, value, res->hand)) {
                 res->verdict = JUDGE_SHORT;
                 res->decimals = decimals;
             }
@@ -328,7 +532,7 @@ int judge_answer_d(const trace *tr, const judge_sheet *sheet, size_t id, double 
     return 0;
 }
 
-int judge_answer(const trace *tr, const judge_sheet *sheet, size_t id, double value,
+int judge_answer(const trace *tr, judge_sheet *sheet, size_t id, double value,
                  const judge_rule *rule, judge_result *res)
 {
     return judge_answer_d(tr, sheet, id, value, -1, rule, res);
@@ -338,6 +542,6 @@ int judge_and_record(const trace *tr, judge_sheet *sheet, size_t id, double valu
                      const judge_rule *rule, judge_result *res)
 {
     if (judge_answer(tr, sheet, id, value, rule, res)) return -1;
-    judge_record(sheet, id, value, res->verdict);
+    judge_record_result(sheet, id, value, res);
     return 0;
 }

@@ -99,12 +99,14 @@ typedef enum {
     JUDGE_CARRIED,
     JUDGE_WRONG,
     JUDGE_SHORT,      /* right only to the fewer decimals the student wrote */
+    JUDGE_DEGENERATE, /* follows from a degenerate answer (a zero or a copy) */
     JUDGE_NVERDICTS
 } judge_verdict;
 
-/* "missing", "correct", "carried forward", "wrong", "too few decimals". */
+/* "missing", "correct", "carried forward", "wrong", "too few decimals",
+ * "carried from a degenerate answer". */
 const char *judge_verdict_name(judge_verdict v);
-/* One letter for a class table: M C E W S. */
+/* One letter for a class table: M C E W S D. */
 char judge_verdict_letter(judge_verdict v);
 
 /* How answers are matched. */
@@ -121,6 +123,9 @@ typedef struct {
     double rel;       /* relative tolerance (0.01 = 1% of |r|); <= 0: sigfigs */
     int    sigfigs;   /* half a unit of the sigfigs-th significant digit of r;
                          <= 0: the half-unit rule of digits above */
+    int    ecf_depth; /* a carried answer more than this many carries from the
+                         first wrong one is judged too deep (no credit);
+                         <= 0: no limit */
 } judge_rule;
 
 /* The tolerance tol(r): tol when set, else rel * |r| when set (r != 0),
@@ -137,11 +142,28 @@ typedef struct {
     double        *value;     /* [n] the student's number (valid when given) */
     unsigned char *given;     /* [n] 1 when answered */
     unsigned char *verdict;   /* [n] judge_verdict, JUDGE_MISSING if not given */
+    uint16_t      *depth;     /* [n] carries from the first wrong answer (0: not carried) */
+    /* derived, kept by judge_answer: the student's world, i.e. each
+     * quantity's value from the student's answers (an answer where one was
+     * given, else its operation over its operands' world values), valid for
+     * ids < world_upto; and each quantity's earlier iteration (or -1) */
+    double        *world;     /* [n] */
+    unsigned char *taint;     /* [n] 1 when the world value follows from a degenerate answer */
+    size_t         world_upto;
+    long          *err_of;    /* [n] for an activation a_j: the err_j = y_j - a_j that reads it, or -1 */
+    long          *earlier;   /* [n] the same quantity at iteration t - 1, or -1 */
 } judge_sheet;
 
 /* An empty sheet for trace tr; NULL when out of memory. */
 judge_sheet *judge_sheet_new(const trace *tr);
 void judge_sheet_free(judge_sheet *s);    /* NULL is a no-op */
+
+/* Why a carried-forward answer is degenerate: it follows only because an
+ * operand the student got wrong is 0 where the true value is not (a zero
+ * delta or gradient that leaves every weight unchanged), because it copies
+ * an operand or the same quantity of the previous iteration whose true value
+ * differs, or because an operand is itself degenerate. */
+typedef enum { JDEG_NONE, JDEG_ZERO, JDEG_COPY, JDEG_FROM } judge_degenerate;
 
 /* The outcome of judging one answer. */
 typedef struct {
@@ -158,6 +180,10 @@ typedef struct {
     double hand;         /* the hand-rounded trace's value, NaN without one */
     double tol;          /* tol(truth) */
     int    decimals;     /* SHORT: the decimals the student wrote */
+    int    depth;        /* CARRIED: carries from the first wrong answer */
+    int    too_deep;     /* CARRIED beyond judge_rule.ecf_depth: no credit */
+    judge_degenerate why;/* DEGENERATE: why */
+    unsigned why_id;     /* DEGENERATE: the zero operand, or the copied quantity */
 } judge_result;
 
 /* judge_answer for an answer written with `decimals` decimals (as
@@ -166,14 +192,14 @@ typedef struct {
  * reference to half a unit of its own last written digit, with fewer
  * decimals than the rule's digits, is SHORT ("right to 2 decimals; 4
  * asked"). */
-int judge_answer_d(const trace *tr, const judge_sheet *sheet, size_t id, double value, int decimals,
+int judge_answer_d(const trace *tr, judge_sheet *sheet, size_t id, double value, int decimals,
                    const judge_rule *rule, judge_result *res);
 
 /* Judge the answer `value` for quantity id of tr (id < tr->n == sheet->n),
  * given the answers and verdicts already recorded in sheet for its operands.
  * Does not record it: call judge_record for that. Returns 0, or -1 when out
  * of memory or id is out of range (then *res is the MISSING verdict). */
-int judge_answer(const trace *tr, const judge_sheet *sheet, size_t id, double value,
+int judge_answer(const trace *tr, judge_sheet *sheet, size_t id, double value,
                  const judge_rule *rule, judge_result *res);
 
 /* The ECF value alone: quantity id's operation over the sheet's answers for
@@ -190,6 +216,8 @@ void judge_operand_values(const trace *tr, const judge_sheet *sheet, size_t id, 
 
 /* Record an answer and its verdict so later quantities see it. */
 void judge_record(judge_sheet *sheet, size_t id, double value, judge_verdict v);
+/* The same, with the carry depth of a judge_answer result. */
+void judge_record_result(judge_sheet *sheet, size_t id, double value, const judge_result *res);
 
 /* Both: judge the answer, record it, and return the verdict in *res. */
 int judge_and_record(const trace *tr, judge_sheet *sheet, size_t id, double value,

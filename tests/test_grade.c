@@ -332,6 +332,7 @@ static judge_verdict verdict_of(const char *w)
     if (!strcmp(w, "wrong")) return JUDGE_WRONG;
     if (!strcmp(w, "missing")) return JUDGE_MISSING;
     if (!strcmp(w, "short")) return JUDGE_SHORT;
+    if (!strcmp(w, "degenerate")) return JUDGE_DEGENERATE;
     fail_msg("unknown verdict '%s'", w);
     return JUDGE_MISSING;
 }
@@ -426,8 +427,8 @@ static void test_fabricated_sheets(void **state)
         closedir(dir);
         gl_free(&g);
     }
-    /* 9 + 5 + 7 + 2 sheets: a lost fixture directory must not pass silently */
-    assert_int_equal(cases, 23);
+    /* 11 + 5 + 7 + 2 sheets: a lost fixture directory must not pass silently */
+    assert_int_equal(cases, 25);
 }
 
 /* ------------------------------------------------------------------------
@@ -723,6 +724,45 @@ static void test_tolerances(void **state)
     unlink(path);
 }
 
+/* Carried-forward credit: the forms a lecture computes a quantity by, the
+ * set penalty and the depth cap. */
+static void test_ecf_rules(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nntrace-test-ecf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    /* a_3 slipped; delta_3 worked from y, a_3 and g' (err_3 and g' not asked):
+     * -2 (1 - 0.5574) (0.5574 (1 - 0.5574)) = -0.2184 */
+    const char *sheet = "a_3 = 0.5574\ndelta_3 = -0.2184\n";
+    assert_int_equal(write(fd, sheet, strlen(sheet)), (long)strlen(sheet));
+    close(fd);
+    int rc;
+    char args[512];
+    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --ask 'a_3 delta_3' --no-color", path);
+    char *out = run_capture(args, &rc);
+    if (!strstr(out, "delta_3        -0.2184      carried forward")) fail_msg("%s:\n%s", args, out);
+    free(out);
+    unlink(path);
+
+    /* the honest slip: full credit by default, the set share otherwise, and
+     * nothing beyond the depth cap (a_3 -> err_3 -> J is 2 carries) */
+    static const struct { const char *opt, *score; } CASES[] = {
+        {"", "score: 15 / 16"}, {"--ecf 0.75", "score: 11.5 / 16"}, {"--ecf none", "score: 1 / 16"},
+        {"--ecf-depth 1", "carried 2 steps from the first mistake; credit stops after 1"},
+    };
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt "
+                 "--no-color --feedback full %s", CASES[k].opt);
+        out = run_capture(args, &rc);
+        if (!strstr(out, CASES[k].score)) fail_msg("%s: no '%s' in\n%s", args, CASES[k].score, out);
+        free(out);
+    }
+    out = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt --ecf 1.5", &rc);
+    assert_int_equal(rc, 2);
+    free(out);
+}
+
 /* The grading keys of a lesson: parsed, and bad values refused with a line. */
 static void test_lesson_keys(void **state)
 {
@@ -784,6 +824,7 @@ int main(void)
         cmocka_unit_test(test_fabricated_sheets),
         cmocka_unit_test(test_feedback_levels),
         cmocka_unit_test(test_tolerances),
+        cmocka_unit_test(test_ecf_rules),
         cmocka_unit_test(test_huge_and_special_files),
         cmocka_unit_test(test_million_lines),
         cmocka_unit_test(test_template_and_usage),
