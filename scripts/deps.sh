@@ -2,8 +2,9 @@
 # Install the Debian packages nntrace needs, only when some are missing.
 # Runs as root on the project machines; otherwise prints the apt-get line.
 set -eu
-# graphviz (dot), gnumeric (ssconvert), tmux and unzip are used by the test suite.
-PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux unzip"
+# graphviz (dot), gnumeric (ssconvert), tmux, unzip and texlive-latex-base (pdflatex, for
+# the LaTeX formula forms) are used by the test suite.
+PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux unzip texlive-latex-base"
 [ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do

@@ -158,7 +158,7 @@ static int forward_loss(eng *g, int t, int e, const double *y)
     size_t n = 0;
     for (int k = 0; k < n_out; k++) {
         int j = out[k];
-        if (l->loss == LOSS_SSE || l->loss == LOSS_HALF_SSE) {   /* err_j = y_j - a_j */
+        if (LOSS_ROWS[l->loss].uses_err) {   /* err_j = y_j - a_j */
             uint32_t two[2] = {yid[j], g->act_id[j]};
             quantity q = proto(Q_ERR, PASS_LOSS, -1, j, t, e, OP_ERR);
             if (eng_add(g, &q, two, 2, &g->del_id[j])) return -1;   /* parked too */
@@ -188,13 +188,15 @@ static int forward(eng *g, int t, int e, int ex, const double *y)
 static int backward(eng *g, int t, int e, uint32_t *grads)
 {
     const lesson *l = g->l;
+    int n_out;
+    lesson_outputs(l, &n_out);
     for (int ly = l->n_layers - 1; ly >= 0; ly--) {
         const lesson_layer *L = &l->layers[ly];
         int is_out = ly == l->n_layers - 1;
         for (int k = 0; k < L->count; k++) {
             int j = l->neurons[L->first + k];
             uint32_t parked_y = g->der_id[j], parked_err = g->del_id[j], gp = 0;
-            int ce = is_out && (l->loss == LOSS_BCE || l->loss == LOSS_SOFTMAX_CE);
+            int ce = is_out && !LOSS_ROWS[l->loss].uses_err;        /* Delta = a - y */
             if (!ce) {
                 uint32_t two[2] = {g->in_id[j], g->act_id[j]};
                 quantity q = proto(Q_DERIV, PASS_BACKWARD, -1, j, t, e, OP_DACT);
@@ -210,6 +212,7 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
             }
             quantity q = proto(Q_DELTA, PASS_BACKWARD, -1, j, t, e, is_out ? OP_DELTA_OUT : OP_DELTA_HID);
             q.spec.loss = l->loss;
+            q.spec.p1 = is_out ? n_out : 0;                       /* mse's 1/n */
             size_t n = 0;
             if (is_out && ce) {
                 g->ops[n++] = g->act_id[j];

@@ -1,11 +1,17 @@
 /*
- * eval.h - the one evaluator: every formula nntrace knows lives here.
+ * eval.h - the one evaluator, and the descriptor tables every formula and
+ * every activation and loss name comes from.
  *
- * A quantity of the trace (trace.h) names an operation and its operands; this
- * module computes the operation from operand values, writes its symbolic and
- * substituted text, and knows the activations and losses. The engine builds
- * the trace with it, the grader re-applies it to a student's own numbers, and
- * the spreadsheet view asks it for an Excel formula. Nothing else does math.
+ * Three tables, one row per thing:
+ *   act_row   one per activation (act_table.c): names, parameter, g, g',
+ *             the lecture's form of each in every syntax, the kink rule;
+ *   loss_row  one per loss (loss_table.c): J, the output delta, which
+ *             output activation it needs, and how both are written;
+ *   op_row    one per operation (ops.c): arity, evaluation, rendering.
+ * eval_apply computes an operation through its row; the formula renderer
+ * (formula.h) writes it through the same row, so a formula exists once.
+ * Parsers, "known: ..." messages, help texts and the spreadsheet's Settings
+ * sheet read the rows; tests loop over them.
  *
  * Operand layout per operation (x[] are operand values, n their count):
  *   OP_CONST       -                      value given
@@ -14,8 +20,8 @@
  *   OP_DACT        in_j a_j               g'(in_j) (logistic/tanh read a_j)
  *   OP_ERR         y_j a_j                y_j - a_j
  *   OP_LOSS        y_1 a_1 y_2 a_2 ...    J by loss kind
- *   OP_DELTA_OUT   sse/half: err_j g'     -2 err g' / -err g'
- *                  bce/ce:   a_j y_j      a - y
+ *   OP_DELTA_OUT   uses_err: err_j g'     by loss kind (p1: number of outputs)
+ *                  else:     a_j y_j      a - y
  *   OP_DELTA_HID   g' w_j,k1 D_k1 ...     g' * sum w*D
  *   OP_PRODUCT     u v                    u*v
  *   OP_MEAN        v_1 ... v_n            mean
@@ -35,12 +41,20 @@
 
 #include <stddef.h>
 
+/* The batch-norm epsilon: BN(z) = gamma (z - mu)/sqrt(var + EVAL_BN_EPS) + beta. */
+#define EVAL_BN_EPS 1e-5
+/* A log argument below this is taken as this (the note EVAL_NOTE_LOG_GUARD). */
+#define EVAL_LOG_GUARD 1e-12
+
+/* The syntaxes a formula is written in (formula.h). */
+typedef enum { SYN_ASCII, SYN_UNICODE, SYN_XLSX, SYN_LATEX, SYN_COUNT } syntax;
+
 typedef enum {
     ACT_IDENTITY, ACT_STEP, ACT_LOGISTIC, ACT_TANH, ACT_ARCTAN, ACT_RELU,
     ACT_LEAKY_RELU, ACT_PRELU, ACT_ELU, ACT_SOFTPLUS, ACT_SOFTMAX, ACT_COUNT
 } act_kind;
 
-typedef enum { LOSS_SSE, LOSS_HALF_SSE, LOSS_BCE, LOSS_SOFTMAX_CE, LOSS_COUNT } loss_kind;
+typedef enum { LOSS_SSE, LOSS_HALF_SSE, LOSS_MSE, LOSS_BCE, LOSS_SOFTMAX_CE, LOSS_COUNT } loss_kind;
 
 typedef enum {
     OP_CONST, OP_WSUM, OP_ACT, OP_DACT, OP_ERR, OP_LOSS, OP_DELTA_OUT,
@@ -60,35 +74,93 @@ typedef struct {
     loss_kind loss;    /* OP_LOSS, OP_DELTA_OUT */
     double    p1, p2;  /* OP_UPDATE: alpha, lambda; OP_PERCEPTRON: alpha;
                           OP_SCALE: factor; OP_NORMALISE: 0 z-score, 1 min-max;
-                          OP_BN: gamma, beta */
+                          OP_BN: gamma, beta; OP_DELTA_OUT: number of outputs */
 } op_spec;
 
 /* Notes an evaluation attaches to its result (bit flags). */
 enum {
-    EVAL_NOTE_LOG_GUARD = 1,  /* a log argument was clamped to 1e-12 */
+    EVAL_NOTE_LOG_GUARD = 1,  /* a log argument was clamped to EVAL_LOG_GUARD */
     EVAL_NOTE_KINK      = 2,  /* g' taken at a point where it is undefined */
 };
+
+/* ------------------------------------------------------------------------
+ * The rows
+ * ---------------------------------------------------------------------- */
+
+struct fr;   /* the renderer's state (formula.h) */
+
+/* One activation. Templates: %x the argument in_j, %a the activation
+ * a_j = g(in_j) (g' only), %p the parameter; an operand that a template puts
+ * alone in parentheses, as in "step(%x)", is not parenthesised again. */
+typedef struct {
+    const char *name;             /* the lesson's word, lower case */
+    const char *aliases;          /* other accepted words, space separated, or "" */
+    const char *lecture;          /* where the lectures define it */
+    const char *param_name;       /* "slope", "alpha"; NULL: takes no parameter */
+    double      param;            /* the parameter's default */
+    double    (*g)(double x, double p);             /* NULL: layer-wide (softmax) */
+    double    (*dg)(double x, double a, double p);  /* a = g(x) */
+    const char *g_form[SYN_COUNT];
+    const char *dg_form[SYN_COUNT];
+    const char *kink;             /* note when g'(0) is undefined and a convention is taken */
+} act_row;
+
+/* One loss over output pairs (y_k, a_k). */
+typedef struct {
+    const char *name, *aliases, *lecture;
+    int         uses_err;         /* delta from err_j = y_j - a_j and g'(in_j); else from a_j, y_j */
+    act_kind    needs_out;        /* the output activation it requires; ACT_COUNT: any but softmax */
+    const char *needs_msg;        /* the message when that is broken */
+    double    (*value)(const double *x, size_t n, unsigned *notes);
+    double    (*delta)(const op_spec *s, const double *x);
+    void      (*render_value)(struct fr *f);
+    void      (*render_delta)(struct fr *f);
+} loss_row;
+
+/* One operation: n operands fit when n >= min, n <= max (max < 0: any) and
+ * (n - skip) is a multiple of stride. */
+typedef struct {
+    const char *name;
+    int         min, max, stride, skip;
+    double    (*eval)(const op_spec *s, const double *x, size_t n, unsigned *notes);
+    void      (*render)(struct fr *f);
+} op_row;
+
+extern const act_row  ACT_ROWS[ACT_COUNT];
+extern const loss_row LOSS_ROWS[LOSS_COUNT];
+extern const op_row   OP_ROWS[OP_COUNT];
+
+/* ------------------------------------------------------------------------
+ * Evaluation
+ * ---------------------------------------------------------------------- */
 
 /* Apply spec to the n operand values x. *notes (may be NULL) gets EVAL_NOTE_*.
  * Returns the value; NaN when the operand count does not fit the operation. */
 double eval_apply(const op_spec *spec, const double *x, size_t n, unsigned *notes);
 
+/* Does an operation take n operands (its row's arity rule)? */
+int op_arity_ok(op_kind op, size_t n);
+
 /* g(v) and g'(v) given v = in and a = g(in) (softmax: not defined, NaN). */
 double act_g(act_fn f, double v);
 double act_dg(act_fn f, double v, double a, unsigned *notes);
 
-/* Parse "logistic", "leaky-relu", "leaky-relu(0.1)", "elu(1)" ... into *f.
- * Returns 0 on success, -1 on an unknown name or a bad parameter. */
+/* Parse "logistic", "ReLU", "leaky-relu", "leaky-relu(0.1)", "elu(1)" ...
+ * (names and aliases, any case) into *f. Returns 0 on success, -1 on an
+ * unknown name or a bad parameter. */
 int act_parse(const char *s, act_fn *f);
 const char *act_name(act_kind k);
-/* Text of g and g' with %s standing for the argument, e.g. "1/(1+exp(-%s))". */
-const char *act_formula(act_kind k);
-const char *act_dformula(act_kind k);
 /* Convention note for g' at its kink, or NULL when g' is defined everywhere. */
 const char *act_kink_note(act_kind k);
+/* "leaky-relu(0.01)" / "logistic": the activation as a lesson writes it. */
+void act_label(act_fn f, char *buf, size_t size);
+/* "identity, step, logistic, ..., softmax": every row, parameters shown as
+ * "leaky-relu(s)". Same return as snprintf. */
+int act_known(char *buf, size_t size);
 
 int loss_parse(const char *s, loss_kind *k);
 const char *loss_name(loss_kind k);
+int loss_known(char *buf, size_t size);    /* "sse, half-sse, ..." */
 
 /* Round x to d decimals, half away from zero, as a calculator does. A value
  * that is a decimal tie up to binary representation error (0.21215 stored as

@@ -222,10 +222,11 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
         if (p->n_layers >= LESSON_MAX_LAYERS)
             return lp_fail(pe, line, "more than %d layers", LESSON_MAX_LAYERS);
         act_fn act;
-        if (act_parse(toks[1], &act))
-            return lp_fail(pe, line, "unknown activation '%s' (known: identity, step, logistic, "
-                        "tanh, arctan, relu, leaky-relu(s), prelu(s), elu(a), softplus, softmax)",
-                        toks[1]);
+        char known[256];
+        if (act_parse(toks[1], &act)) {
+            act_known(known, sizeof known);
+            return lp_fail(pe, line, "unknown activation '%s' (known: %s)", toks[1], known);
+        }
         struct { int line; act_fn act; int first, count; } ly = {line, act, p->n_lneurons, nt - 2};
         if (lp_push((void **)&p->layers, &p->n_layers, &p->c_layers, &ly, sizeof ly))
             return lp_fail(pe, line, "out of memory");
@@ -275,9 +276,10 @@ static int directive(perr *pe, lesson *l, pass1 *p, int line, char *rest, char *
         return 0;
     }
     if (!strcmp(key, "loss")) {
+        char known[128];
+        loss_known(known, sizeof known);
         if (nt != 2 || loss_parse(toks[1], &l->loss))
-            return lp_fail(pe, line, "unknown loss '%s' (known: sse, half-sse, bce, softmax-ce)",
-                        nt > 1 ? toks[1] : "");
+            return lp_fail(pe, line, "unknown loss '%s' (known: %s)", nt > 1 ? toks[1] : "", known);
         l->has_loss = 1;
         return 0;
     }

@@ -408,12 +408,13 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
     if (with_y && !l->has_loss && l->rule != RULE_PERCEPTRON) return lp_fail(pe, 0, "missing 'loss' line (the examples have targets)");
     act_kind out = l->layers[l->n_layers - 1].act.kind;
     int line_loss = p->seen[lp_oneoff_index("loss")];
-    if (l->has_loss && l->loss == LOSS_SOFTMAX_CE && out != ACT_SOFTMAX)
-        return lp_fail(pe, line_loss, "loss softmax-ce needs a softmax output layer");
-    if (l->has_loss && out == ACT_SOFTMAX && l->loss != LOSS_SOFTMAX_CE)
+    const loss_row *lr = l->has_loss ? &LOSS_ROWS[l->loss] : NULL;
+    if (lr && lr->needs_out == ACT_SOFTMAX && out != ACT_SOFTMAX)
+        return lp_fail(pe, line_loss, "%s", lr->needs_msg);
+    if (lr && out == ACT_SOFTMAX && lr->needs_out != ACT_SOFTMAX)   /* softmax's delta exists for one loss */
         return lp_fail(pe, line_loss, "a softmax output layer needs loss softmax-ce");
-    if (l->has_loss && l->loss == LOSS_BCE && out != ACT_LOGISTIC)
-        return lp_fail(pe, line_loss, "loss bce needs a logistic output layer (its delta is a - y only there)");
+    if (lr && lr->needs_out != ACT_COUNT && out != lr->needs_out)
+        return lp_fail(pe, line_loss, "%s", lr->needs_msg);
     if (l->batch > l->n_examples)
         return lp_fail(pe, p->seen[lp_oneoff_index("batch")], "batch %d is larger than the %d examples",
                     l->batch, l->n_examples);

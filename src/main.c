@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "eval.h"
 #include "fast/fast_cli.h"
 
 typedef struct {
@@ -37,6 +38,19 @@ static void usage(FILE *f)
             NNTRACE_VERSION);
     for (size_t k = 0; k < N_COMMANDS; k++)
         fprintf(f, "  %-34s %s\n", COMMANDS[k].usage, COMMANDS[k].what);
+    char acts[512], losses[256];
+    act_known(acts, sizeof acts);
+    loss_known(losses, sizeof losses);
+    fprintf(f, "\nlesson activations (%d, any case):\n ", ACT_COUNT);
+    int col = 1;
+    char *save = NULL;
+    for (const char *w = strtok_r(acts, " ", &save); w; w = strtok_r(NULL, " ", &save)) {   /* wrapped at 78 */
+        int n = (int)strlen(w);
+        if (col + 1 + n > 78) { fprintf(f, "\n "); col = 1; }
+        fprintf(f, " %s", w);
+        col += 1 + n;
+    }
+    fprintf(f, "\nlesson losses (%d): %s\n", LOSS_COUNT, losses);
     fprintf(f, "\nexit status: 0 ok, 1 a check or grade failed, 2 bad usage or bad input\n");
 }
 

@@ -59,19 +59,8 @@ void step_formula(strbuf *out, const trace *tr, const quantity *q, const double 
 {
     strbuf f = {0};
     int d = vals && tr->round >= 0 ? tr->round : st->digits;
-    text_formula_n(&f, tr, q, vals, d, st->l, st->notation);
-    if (!vals && q->spec.op == OP_ACT && q->nops == 1 && q->spec.act.kind != ACT_SOFTMAX &&
-        q->spec.act.kind != ACT_IDENTITY) {
-        /* g(in_3) = 1/(1+exp(-in_3)): the activation's own template, by name */
-        char arg[192], p[64];
-        text_qname(st->l, st->notation, &tr->q[tr->ops[q->first]], arg, sizeof arg);
-        text_num(q->spec.act.param, d, p, sizeof p);
-        sb_printf(&f, " = ");
-        for (const char *c = act_formula(q->spec.act.kind); *c; c++) {
-            if (c[0] == '%' && (c[1] == 's' || c[1] == 'p')) { sb_printf(&f, "%s", c[1] == 's' ? arg : p); c++; }
-            else sb_printf(&f, "%c", *c);
-        }
-    }
+    /* symbolic: g(in_3) = 1/(1+exp(-in_3)), the activation's own form by name */
+    text_formula_x(&f, tr, q, vals, d, st->l, st->notation, 1);
     if (indent == 0) step_name(out, tr, q, st);
     else sb_printf(out, "%*s = ", (int)indent, "");
     step_put(out, st, f.s ? f.s : "", NULL);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formula.h"
 #include "names.h"
 
 /* ------------------------------------------------------------------------
@@ -69,15 +70,6 @@ void text_num(double v, int digits, char *buf, size_t size)
     if (!strcmp(buf, "-0")) snprintf(buf, size, "0");
 }
 
-/* Operand value for a substituted form, parenthesised when negative. */
-static void sb_num(strbuf *b, double v, int digits)
-{
-    char n[64];
-    text_num(v, digits, n, sizeof n);
-    if (n[0] == '-') sb_printf(b, "(%s)", n);
-    else sb_printf(b, "%s", n);
-}
-
 /* ------------------------------------------------------------------------
  * Names: names.h renders every notation; here only the operand names.
  * ---------------------------------------------------------------------- */
@@ -98,190 +90,35 @@ static void sb_opname(const nctx *c, strbuf *b, const trace *tr, uint32_t id)
     sb_printf(b, "%s", n);
 }
 
-/* Operand k: a name, or a value when vals is given. */
-static void sb_op(const nctx *c, strbuf *b, const trace *tr, const quantity *q, const double *vals,
-                  size_t k, int digits)
-{
-    if (vals) sb_num(b, vals[k], digits);
-    else sb_opname(c, b, tr, tr->ops[q->first + k]);
-}
-
-/* Expand an activation template: %s the argument, %a the activation, %p the
- * parameter. An argument the template already puts alone inside parentheses,
- * as in "step(%s)", is not parenthesised again when negative: step(-1). */
-static void sb_template(const nctx *nc, strbuf *b, const char *tpl, const trace *tr, const quantity *q,
-                        const double *vals, size_t arg, size_t act, int digits)
-{
-    for (const char *c = tpl; *c; c++) {
-        if (c[0] == '%' && (c[1] == 's' || c[1] == 'a' || c[1] == 'p')) {
-            int alone = c > tpl && c[-1] == '(' && c[2] == ')';
-            if (c[1] == 'p') {
-                sb_num(b, q->spec.act.param, digits);
-            } else if (vals && alone) {
-                char n[64];
-                text_num(vals[c[1] == 's' ? arg : act], digits, n, sizeof n);
-                sb_printf(b, "%s", n);
-            } else {
-                sb_op(nc, b, tr, q, vals, c[1] == 's' ? arg : act, digits);
-            }
-            c++;
-        } else {
-            sb_printf(b, "%c", *c);
-        }
-    }
-}
-
 void text_operand_values(const trace *tr, const quantity *q, double *vals)
 {
     for (uint32_t k = 0; k < q->nops; k++) vals[k] = trace_operand_value(tr, tr->ops[q->first + k]);
 }
 
+/* The renderer's operand callback: operand k of the quantity by name. */
+typedef struct { nctx n; const trace *tr; const quantity *q; } fctx;
+
+static void formula_operand(strbuf *out, const fr_ctx *c, size_t k, int bare)
+{
+    const fctx *x = c->user;
+    (void)bare;
+    sb_opname(x->n.l ? &x->n : NULL, out, x->tr, x->tr->ops[x->q->first + k]);
+}
+
+void text_formula_x(strbuf *b, const trace *tr, const quantity *q, const double *v, int d,
+                    const lesson *l, int notation, int expand_g)
+{
+    fctx x = {{l, notation}, tr, q};
+    fr_ctx c = {.syn = SYN_ASCII, .operand = v ? NULL : formula_operand, .values = v, .digits = d,
+                .symbolic = !v, .expand_g = expand_g, .user = &x};
+    if (q->spec.op == OP_CONST) return;
+    if (fr_render(b, &c, &q->spec, q->notes, q->nops)) sb_printf(b, "?");
+}
+
 void text_formula_n(strbuf *b, const trace *tr, const quantity *q, const double *v, int d,
                     const lesson *l, int notation)
 {
-    nctx ctx = {l, notation}, *c = l ? &ctx : NULL;
-    size_t n = q->nops;
-    switch (q->spec.op) {
-    case OP_CONST:
-        return;
-    case OP_WSUM:
-        if (n == 0) { sb_printf(b, "0"); return; }
-        for (size_t k = 0; k + 1 < n; k += 2) {
-            if (k) sb_printf(b, " + ");
-            sb_op(c, b, tr, q, v, k, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, k + 1, d);
-        }
-        return;
-    case OP_ACT:
-        if (q->spec.act.kind == ACT_SOFTMAX) {
-            sb_printf(b, "exp("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, ")/(");
-            for (size_t k = 1; k < n; k++) {
-                if (k > 1) sb_printf(b, " + ");
-                sb_printf(b, "exp("); sb_op(c, b, tr, q, v, k, d); sb_printf(b, ")");
-            }
-            sb_printf(b, ")");
-        } else if (!v) {
-            sb_printf(b, "g("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, ")");
-        } else {
-            sb_template(c, b, act_formula(q->spec.act.kind), tr, q, v, 0, 0, d);
-        }
-        return;
-    case OP_DACT:
-        sb_template(c, b, act_dformula(q->spec.act.kind), tr, q, v, 0, 1, d);
-        return;
-    case OP_ERR:
-        sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 1, d);
-        return;
-    case OP_LOSS:
-        if (q->spec.loss == LOSS_BCE || q->spec.loss == LOSS_SOFTMAX_CE) sb_printf(b, "-(");
-        for (size_t k = 0; k + 1 < n; k += 2) {
-            if (k) sb_printf(b, " + ");
-            switch (q->spec.loss) {
-            case LOSS_HALF_SSE: sb_printf(b, "1/2*");  /* fall through */
-            case LOSS_SSE:
-                sb_printf(b, "("); sb_op(c, b, tr, q, v, k, d); sb_printf(b, " - ");
-                sb_op(c, b, tr, q, v, k + 1, d); sb_printf(b, ")^2");
-                break;
-            case LOSS_BCE:
-                sb_op(c, b, tr, q, v, k, d); sb_printf(b, "*ln("); sb_op(c, b, tr, q, v, k + 1, d);
-                sb_printf(b, ") + (1 - "); sb_op(c, b, tr, q, v, k, d); sb_printf(b, ")*ln(1 - ");
-                sb_op(c, b, tr, q, v, k + 1, d); sb_printf(b, ")");
-                break;
-            default:
-                sb_op(c, b, tr, q, v, k, d); sb_printf(b, "*ln("); sb_op(c, b, tr, q, v, k + 1, d);
-                sb_printf(b, ")");
-                break;
-            }
-        }
-        if (q->spec.loss == LOSS_BCE || q->spec.loss == LOSS_SOFTMAX_CE) sb_printf(b, ")");
-        return;
-    case OP_DELTA_OUT:
-        if (q->spec.loss == LOSS_SSE) sb_printf(b, "-2*");
-        else if (q->spec.loss == LOSS_HALF_SSE) sb_printf(b, "-");
-        if (q->spec.loss == LOSS_SSE || q->spec.loss == LOSS_HALF_SSE) {
-            sb_op(c, b, tr, q, v, 0, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, 1, d);
-        } else {
-            sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 1, d);
-        }
-        return;
-    case OP_DELTA_HID:
-        sb_op(c, b, tr, q, v, 0, d);
-        sb_printf(b, "*(");
-        if (n == 1) sb_printf(b, "0");
-        for (size_t k = 1; k + 1 < n; k += 2) {
-            if (k > 1) sb_printf(b, " + ");
-            sb_op(c, b, tr, q, v, k, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, k + 1, d);
-        }
-        sb_printf(b, ")");
-        return;
-    case OP_PRODUCT:
-        sb_op(c, b, tr, q, v, 0, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, 1, d);
-        return;
-    case OP_MEAN:
-        sb_printf(b, "(");
-        for (size_t k = 0; k < n; k++) {
-            if (k) sb_printf(b, " + ");
-            sb_op(c, b, tr, q, v, k, d);
-        }
-        sb_printf(b, ")/%zu", n);
-        return;
-    case OP_UPDATE:
-        sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - ");
-        if (v) sb_num(b, q->spec.p1, d); else sb_printf(b, "alpha");
-        sb_printf(b, "*"); sb_op(c, b, tr, q, v, 1, d);
-        if (q->spec.p2 != 0) {
-            sb_printf(b, " - 2*");
-            if (v) { sb_num(b, q->spec.p1, d); sb_printf(b, "*"); sb_num(b, q->spec.p2, d); }
-            else sb_printf(b, "alpha*lambda");
-            sb_printf(b, "*"); sb_op(c, b, tr, q, v, 0, d);
-        }
-        return;
-    case OP_PERCEPTRON:
-        sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " + ");
-        if (v) sb_num(b, q->spec.p1, d); else sb_printf(b, "alpha");
-        sb_printf(b, "*("); sb_op(c, b, tr, q, v, 1, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 2, d);
-        sb_printf(b, ")*"); sb_op(c, b, tr, q, v, 3, d);
-        return;
-    case OP_STEPSUM:                      /* the argument alone in parentheses: step(-1) */
-        sb_template(c, b, "step(%s)", tr, q, v, 0, 0, d);
-        return;
-    case OP_SCALE:
-        sb_num(b, q->spec.p1, d); sb_printf(b, "*"); sb_op(c, b, tr, q, v, 0, d);
-        return;
-    case OP_NORMALISE:
-        sb_printf(b, "("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 1, d);
-        sb_printf(b, ")/");
-        if (q->spec.p1 == 0) { sb_op(c, b, tr, q, v, 2, d); return; }
-        sb_printf(b, "("); sb_op(c, b, tr, q, v, 2, d); sb_printf(b, " - "); sb_op(c, b, tr, q, v, 1, d);
-        sb_printf(b, ")");
-        return;
-    case OP_BN:
-        sb_num(b, q->spec.p1, d); sb_printf(b, "*("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, " - ");
-        sb_op(c, b, tr, q, v, 1, d); sb_printf(b, ")/sqrt("); sb_op(c, b, tr, q, v, 2, d);
-        sb_printf(b, " + 0.00001) + "); sb_num(b, q->spec.p2, d);
-        return;
-    case OP_VAR:
-        sb_printf(b, "mean of (v - "); sb_op(c, b, tr, q, v, n - 1, d); sb_printf(b, ")^2 over ");
-        for (size_t k = 0; k + 1 < n; k++) {
-            if (k) sb_printf(b, ", ");
-            sb_op(c, b, tr, q, v, k, d);
-        }
-        return;
-    case OP_SQRT:
-        sb_printf(b, "sqrt("); sb_op(c, b, tr, q, v, 0, d); sb_printf(b, ")");
-        return;
-    case OP_MIN:
-    case OP_MAX:
-        sb_printf(b, q->spec.op == OP_MIN ? "min(" : "max(");
-        for (size_t k = 0; k < n; k++) {
-            if (k) sb_printf(b, ", ");
-            sb_op(c, b, tr, q, v, k, d);
-        }
-        sb_printf(b, ")");
-        return;
-    default:
-        sb_printf(b, "?");
-        return;
-    }
+    text_formula_x(b, tr, q, v, d, l, notation, 0);
 }
 
 void text_formula(strbuf *b, const trace *tr, const quantity *q, const double *v, int d)

@@ -66,6 +66,10 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
 /* text_formula and text_line with the names of a notation. */
 void text_formula_n(strbuf *b, const trace *tr, const quantity *q, const double *vals, int digits,
                     const lesson *l, int notation);
+/* text_formula_n; with expand_g the symbolic form of an activation also shows
+ * the activation's own form: "g(in_3) = 1/(1+exp(-in_3))" (step, xlsx). */
+void text_formula_x(strbuf *b, const trace *tr, const quantity *q, const double *vals, int digits,
+                    const lesson *l, int notation, int expand_g);
 void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, const lesson *l, int notation);
 
 /* The student's trace of a whole run. Returns 0, or -1 on a write error. */

@@ -4,7 +4,7 @@
  * One pass over the trace in order: each quantity gets its value cell, and
  * since operands come before the quantities that use them, every reference
  * a formula needs is known when the formula is written. The formulas come
- * from xlsx_formula (xlsx_formula.c); this file only places cells, formats
+ * from the formula renderer (formula.h); this file only places cells, formats
  * and sheets. Every libxlsxwriter call that can fail is checked; on the first
  * failure the writer records a status and stops writing, closes the workbook
  * exactly once (workbook_close frees everything) and removes the temporary
@@ -20,6 +20,7 @@
 
 #include <xlsxwriter.h>
 
+#include "formula.h"
 #include "outfile.h"
 
 /* Step sheet columns. */
@@ -70,8 +71,6 @@ typedef struct {
     char                *err;
     size_t               errsize;
 } xw;
-
-static void sb_act(strbuf *b, act_fn f, const char *arg);
 
 const char *xlsx_strerror(xlsx_status s)
 {
@@ -262,18 +261,28 @@ static int settings_sheet(xw *x)
         char what[64];
         snprintf(buf, sizeof buf, ly == l->n_layers - 1 ? "layer %d (output)" : "layer %d", ly + 1);
         const lesson_layer *L = &l->layers[ly];
-        if (L->act.kind == ACT_LEAKY_RELU || L->act.kind == ACT_PRELU || L->act.kind == ACT_ELU)
-            snprintf(what, sizeof what, "%s(%g)", act_name(L->act.kind), L->act.param);
-        else
-            snprintf(what, sizeof what, "%s", act_name(L->act.kind));
+        act_label(L->act, what, sizeof what);
         strbuf g = {0};
         if (L->act.kind == ACT_SOFTMAX) sb_printf(&g, "g(in_j) = exp(in_j)/sum_k exp(in_k) over the layer");
-        else { sb_printf(&g, "g(x) = "); sb_act(&g, L->act, "x"); }
+        else {
+            sb_printf(&g, "g(x) = ");
+            fr_act_form(&g, SYN_ASCII, L->act, 0, "x", "g(x)", 12);
+            sb_printf(&g, ", g'(x) = ");
+            fr_act_form(&g, SYN_ASCII, L->act, 1, "x", "g(x)", 12);
+        }
         if (g.failed) { sb_free(&g); return fail(x, XLSX_ERR_MEMORY, "out of memory"); }
         int bad = put_str(x, ws, row, 0, buf, x->f.text) || put_str(x, ws, row, SET_VALUE_COL, what, x->f.text) ||
                   put_str(x, ws, row++, 3, g.s, x->f.text);
         sb_free(&g);
         if (bad) return -1;
+    }
+    {                                  /* what a layer may use: every row of the activation table */
+        char acts[512], n[32];
+        act_known(acts, sizeof acts);
+        snprintf(n, sizeof n, "%d known", ACT_COUNT);
+        if (put_str(x, ws, row, 0, "activations", x->f.text) || put_str(x, ws, row, SET_VALUE_COL, n, x->f.text) ||
+            put_str(x, ws, row++, 3, acts, x->f.text))
+            return -1;
     }
     if (put_str(x, ws, row, 0, "batch size", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->batch, NULL) ||
         put_str(x, ws, row, 0, "steps", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->steps, NULL))
@@ -435,23 +444,39 @@ static int example_cell(const xw *x, const quantity *q, xlsx_cell *c)
     return 1;
 }
 
-/* Activation template of eval.c with %s the argument and %p the parameter:
- * "1/(1+exp(-in_3))". */
-static void sb_act(strbuf *b, act_fn f, const char *arg)
-{
-    for (const char *c = act_formula(f.kind); *c; c++) {
-        if (c[0] == '%' && c[1] == 's') { sb_printf(b, "%s", arg); c++; }
-        else if (c[0] == '%' && c[1] == 'p') { sb_printf(b, "%g", f.param); c++; }
-        else sb_printf(b, "%c", *c);
-    }
-}
-
 static void sheet_name_for(const xw *x, int t, char *buf, size_t size)
 {
     const char *w = x->o && x->o->sheet_word ? x->o->sheet_word : "Step";
     if (t < x->l->steps) snprintf(buf, size, "%s %d", w, t + 1);
     else if (x->l->steps == 0) snprintf(buf, size, "Forward");
     else snprintf(buf, size, "After %s %d", w, x->l->steps);
+}
+
+/* The renderer's callbacks: operand k is refs[k]; alpha and lambda are the
+ * Settings cells p1ref / p2ref when given. */
+typedef struct { const char *const *refs; const char *p1ref, *p2ref; } xl_refs;
+
+static void xl_operand(strbuf *out, const fr_ctx *c, size_t k, int bare)
+{
+    (void)bare;
+    sb_printf(out, "%s", ((const xl_refs *)c->user)->refs[k]);
+}
+
+static int xl_param(strbuf *out, const fr_ctx *c, fr_param p)
+{
+    const xl_refs *r = c->user;
+    const char *ref = p == FR_ALPHA ? r->p1ref : r->p2ref;
+    if (ref) sb_printf(out, "%s", ref);
+    return ref != NULL;
+}
+
+int xlsx_formula(strbuf *b, const op_spec *s, unsigned notes, const char *const *refs, size_t n,
+                 const char *p1ref, const char *p2ref)
+{
+    xl_refs r = {refs, p1ref, p2ref};
+    fr_ctx c = {.syn = SYN_XLSX, .operand = xl_operand, .param = xl_param, .user = &r};
+    sb_printf(b, "=");
+    return fr_render(b, &c, s, notes, n);
 }
 
 /* The value cell of quantity id: its formula with the cached value. */
@@ -566,13 +591,7 @@ static int step_sheets(xw *x)
         if (sym.s) sym.s[0] = '\0';
         note[0] = '\0';
         if (q->spec.op != OP_CONST) {
-            text_formula(&sym, tr, q, NULL, x->digits);
-            if (q->spec.op == OP_ACT && q->spec.act.kind != ACT_SOFTMAX && q->nops == 1) {
-                char arg[96];
-                trace_name(&tr->q[tr->ops[q->first]], arg, sizeof arg);
-                sb_printf(&sym, " = ");
-                sb_act(&sym, q->spec.act, arg);
-            }
+            text_formula_x(&sym, tr, q, NULL, x->digits, NULL, 0, 1);   /* g(in_3) = 1/(1+exp(-in_3)) */
             if ((q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
                 snprintf(note, sizeof note, "%s", act_kink_note(q->spec.act.kind));
             if (q->notes & EVAL_NOTE_LOG_GUARD)

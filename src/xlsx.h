@@ -10,7 +10,7 @@
  * the last step; "Forward" for a lesson that only predicts), one row per
  * quantity in trace order: pass, canonical name, symbolic formula as text,
  * value, note. The value cell holds a formula over its operands' value cells
- * (xlsx_formula, the only place that writes Excel math) together with the
+ * (xlsx_formula: the formula renderer, formula.h, in its spreadsheet syntax) together with the
  * engine's value as the cached result, so a spreadsheet program shows the
  * engine's numbers at once and recomputes them when a given is edited.
  *
@@ -85,7 +85,7 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
                        const xlsx_opts *o, xlsx_layout *layout, char *err, size_t errsize);
 
 /* ------------------------------------------------------------------------
- * xlsx_formula.c: the Excel form of every operation of eval.h
+ * The Excel form of an operation: the formula renderer (formula.h) in SYN_XLSX
  * ---------------------------------------------------------------------- */
 
 /* Append to b the formula (with its leading '=') that computes operation s
@@ -93,7 +93,7 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
  * in hand-rounded mode), the same operand layout as eval_apply. alpha and
  * lambda (OP_UPDATE, OP_PERCEPTRON) are taken from the cells p1ref / p2ref
  * when those are not NULL, else written as numbers; lambda's term is left out
- * when p2ref is NULL and s->p2 is 0. notes (EVAL_NOTE_LOG_GUARD) selects the
+ * when s->p2 is 0. notes (EVAL_NOTE_LOG_GUARD) selects the
  * clamped logarithm the evaluator used. Returns 0, or -1 when the operation
  * or its operand count has no formula. */
 int xlsx_formula(strbuf *b, const op_spec *s, unsigned notes, const char *const *refs, size_t n,

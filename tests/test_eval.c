@@ -1,39 +1,11 @@
 /*
- * test_eval.c - the evaluator: every activation's g' and every loss's output
- * delta against central differences, calculator rounding, the operations.
+ * test_eval.c - the evaluator: activation values and kinks, softmax with
+ * cross-entropy, the log guard, calculator rounding, the operations. (Every
+ * row's g' and output delta against central differences: test_tables.c.)
  */
 #include "testutil.h"
 
 #include "eval.h"
-
-static const double POINTS[] = {-2.0, -0.7, -0.1, 0.3, 1.5};
-#define N_POINTS (sizeof POINTS / sizeof POINTS[0])
-
-static double central(act_fn f, double v)
-{
-    double h = 1e-6;
-    return (act_g(f, v + h) - act_g(f, v - h)) / (2 * h);
-}
-
-static void test_activation_derivatives(void **state)
-{
-    (void)state;
-    for (int k = 0; k < ACT_COUNT; k++) {
-        if (k == ACT_SOFTMAX) continue;
-        act_fn f = {(act_kind)k, 0};
-        assert_int_equal(act_parse(act_name((act_kind)k), &f), 0);
-        double biggest = 0;
-        for (size_t p = 0; p < N_POINTS; p++) {
-            double v = POINTS[p], a = act_g(f, v);
-            double d = act_dg(f, v, a, NULL), num = central(f, v);
-            if (fabs(d - num) > 1e-7 * fmax(1, fabs(num)))
-                fail_msg("%s: g'(%g) = %.12g, central difference %.12g", act_name((act_kind)k), v, d, num);
-            biggest = fmax(biggest, fabs(d));
-        }
-        /* all-zero guard (genann): a derivative stuck at 0 would pass above */
-        if (k != ACT_STEP && biggest < 0.1) fail_msg("%s: g' is ~0 at every point", act_name((act_kind)k));
-    }
-}
 
 static void test_activation_values_and_kinks(void **state)
 {
@@ -57,43 +29,6 @@ static void test_activation_values_and_kinks(void **state)
     notes = 0;
     act_dg(f, 0.5, 0.5, &notes);
     assert_int_equal(notes, 0);
-}
-
-/* J for one output neuron as a function of in (and a, y), through the
- * evaluator's own OP_LOSS. */
-static double loss_of_in(loss_kind k, act_fn f, double in, double y)
-{
-    op_spec s = {OP_LOSS, f, k, 0, 0};
-    double x[2] = {y, act_g(f, in)};
-    return eval_apply(&s, x, 2, NULL);
-}
-
-static void test_output_deltas(void **state)
-{
-    (void)state;
-    const struct { loss_kind loss; const char *act; } cases[] = {
-        {LOSS_SSE, "logistic"}, {LOSS_SSE, "tanh"}, {LOSS_SSE, "identity"}, {LOSS_SSE, "softplus"},
-        {LOSS_HALF_SSE, "logistic"}, {LOSS_HALF_SSE, "arctan"}, {LOSS_HALF_SSE, "elu"},
-        {LOSS_BCE, "logistic"},
-    };
-    const double ys[] = {0.0, 0.3, 1.0};
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        act_fn f;
-        assert_int_equal(act_parse(cases[c].act, &f), 0);
-        for (size_t p = 0; p < N_POINTS; p++)
-            for (size_t yi = 0; yi < 3; yi++) {
-                double in = POINTS[p], y = ys[yi], a = act_g(f, in), h = 1e-6;
-                double num = (loss_of_in(cases[c].loss, f, in + h, y) - loss_of_in(cases[c].loss, f, in - h, y)) / (2 * h);
-                op_spec s = {OP_DELTA_OUT, f, cases[c].loss, 0, 0};
-                double x[2];
-                if (cases[c].loss == LOSS_BCE) { x[0] = a; x[1] = y; }
-                else { x[0] = y - a; x[1] = act_dg(f, in, a, NULL); }
-                double d = eval_apply(&s, x, 2, NULL);
-                if (fabs(d - num) > 1e-6 * fmax(1, fabs(num)))
-                    fail_msg("%s on %s, in=%g y=%g: delta %.12g, central difference %.12g",
-                             loss_name(cases[c].loss), cases[c].act, in, y, d, num);
-            }
-    }
 }
 
 static void test_softmax_ce_delta(void **state)
@@ -180,9 +115,7 @@ static void test_operations(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_activation_derivatives),
         cmocka_unit_test(test_activation_values_and_kinks),
-        cmocka_unit_test(test_output_deltas),
         cmocka_unit_test(test_softmax_ce_delta),
         cmocka_unit_test(test_log_guard),
         cmocka_unit_test(test_round_dp),

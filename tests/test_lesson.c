@@ -139,7 +139,7 @@ static void test_bad_values(void **state)
     BAD(BASE "example 0.4 0.5\n", "t.lesson:10: either every example has targets ('-> y') or none has");
     BAD(BASE "expect in_3 0.19 0.2\n", "t.lesson:10: expected 'expect NAME = VALUE'");
     BAD(BASE "loss mse\n", "t.lesson:10: duplicate 'loss' (first given on line 7)");
-    BAD(BASE_HEAD BASE_W "loss mse\n", "t.lesson:7: unknown loss 'mse' (known: sse, half-sse, bce, softmax-ce)");
+    BAD(BASE_HEAD BASE_W "loss hinge\n", "t.lesson:7: unknown loss 'hinge' (known: sse, half-sse, mse, bce, softmax-ce)");
     BAD(BASE "batch 5\n", "t.lesson:10: batch 5 is larger than the 1 examples");
 }
 

@@ -1,0 +1,192 @@
+/*
+ * formula.c - the formula renderer (formula.h): the syntaxes and the
+ * primitives the rows of ops.c, act_table.c and loss_table.c write with.
+ *
+ * A syntax differs only in tokens and in two structures: a fraction
+ * ("(a + b)/2" or "\frac{a + b}{2}") and a function call ("exp(x)",
+ * "EXP(x)", "e^{x}"). Spacing: the text syntaxes put spaces around + and -
+ * ("w_1,3*a_1 + w_2,3*a_2"), the spreadsheet none.
+ */
+#include "formula.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Tokens per syntax: {ASCII, Unicode, spreadsheet, LaTeX}
+ * ---------------------------------------------------------------------- */
+
+static const char *const PLUS[SYN_COUNT]  = {" + ", " + ", "+", " + "};
+static const char *const MINUS[SYN_COUNT] = {" - ", " - ", "-", " - "};
+static const char *const TIMES[SYN_COUNT] = {"*", "·", "*", " \\cdot "};
+static const char *const COMMA[SYN_COUNT] = {", ", ", ", ",", ", "};
+
+static const struct { const char *open[SYN_COUNT], *close[SYN_COUNT]; } FN[FN_COUNT] = {
+    [FN_EXP]  = {{"exp(", "exp(", "EXP(", "e^{"}, {")", ")", ")", "}"}},
+    [FN_LN]   = {{"ln(", "ln(", "LN(", "\\ln("}, {")", ")", ")", ")"}},
+    [FN_SQRT] = {{"sqrt(", "√(", "SQRT(", "\\sqrt{"}, {")", ")", ")", "}"}},
+    [FN_MIN]  = {{"min(", "min(", "MIN(", "\\min("}, {")", ")", ")", ")"}},
+    [FN_MAX]  = {{"max(", "max(", "MAX(", "\\max("}, {")", ")", ")", ")"}},
+    [FN_STEP] = {{"step(", "step(", "IF(", "\\mathrm{step}("}, {")", ")", ">=0,1,0)", ")"}},
+};
+
+static const char *const PARAM_SYM[2][SYN_COUNT] = {
+    [FR_ALPHA]  = {"alpha", "α", "alpha", "\\alpha"},
+    [FR_LAMBDA] = {"lambda", "λ", "lambda", "\\lambda"},
+};
+
+/* ------------------------------------------------------------------------
+ * Numbers
+ * ---------------------------------------------------------------------- */
+
+void fr_number(strbuf *out, syntax syn, double v, int digits, int bare)
+{
+    char s[64];
+    if (syn == SYN_XLSX) {            /* the shortest form that reads back exactly: "0.5", "1E-05" */
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(s, sizeof s, "%.*G", prec, v);
+            if (strtod(s, NULL) == v) break;
+        }
+    } else {
+        text_num(v, digits, s, sizeof s);
+    }
+    if (s[0] == '-' && !bare) sb_printf(out, "(%s)", s);
+    else sb_printf(out, "%s", s);
+}
+
+/* ------------------------------------------------------------------------
+ * Primitives
+ * ---------------------------------------------------------------------- */
+
+static void operand(fr *f, size_t k, int bare)
+{
+    if (k >= f->n) { sb_printf(f->out, "?"); return; }
+    if (f->c->operand) f->c->operand(f->out, f->c, k, bare);
+    else if (f->c->values) fr_number(f->out, f->c->syn, f->c->values[k], f->c->digits, bare);
+    else sb_printf(f->out, "?");
+}
+
+void fr_op(fr *f, size_t k) { operand(f, k, 0); }
+void fr_op_bare(fr *f, size_t k) { operand(f, k, 1); }
+void fr_num(fr *f, double v) { fr_number(f->out, f->c->syn, v, f->c->digits, 0); }
+void fr_lit(fr *f, const char *s) { sb_printf(f->out, "%s", s); }
+
+void fr_bin(fr *f, char op)
+{
+    switch (op) {
+    case '+': fr_lit(f, PLUS[f->c->syn]); break;
+    case '-': fr_lit(f, MINUS[f->c->syn]); break;
+    case '*': fr_lit(f, TIMES[f->c->syn]); break;
+    default:  sb_printf(f->out, "%c", op); break;
+    }
+}
+
+void fr_open(fr *f, fr_fn fn) { fr_lit(f, FN[fn].open[f->c->syn]); }
+void fr_close(fr *f, fr_fn fn) { fr_lit(f, FN[fn].close[f->c->syn]); }
+
+void fr_frac_open(fr *f, int paren_num)
+{
+    if (f->c->syn == SYN_LATEX) fr_lit(f, "\\frac{");
+    else if (paren_num) fr_lit(f, "(");
+}
+
+void fr_frac_mid(fr *f, int paren_num, int paren_den)
+{
+    if (f->c->syn == SYN_LATEX) { fr_lit(f, "}{"); return; }
+    sb_printf(f->out, "%s/%s", paren_num ? ")" : "", paren_den ? "(" : "");
+}
+
+void fr_frac_close(fr *f, int paren_den)
+{
+    if (f->c->syn == SYN_LATEX) fr_lit(f, "}");
+    else if (paren_den) fr_lit(f, ")");
+}
+
+void fr_param_sym(fr *f, fr_param p, double v)
+{
+    if (f->c->param && f->c->param(f->out, f->c, p)) return;
+    if (f->c->symbolic) fr_lit(f, PARAM_SYM[p][f->c->syn]);
+    else fr_num(f, v);
+}
+
+void fr_ln_op(fr *f, size_t k, int one_minus)
+{
+    int guard = f->c->syn == SYN_XLSX && (f->notes & EVAL_NOTE_LOG_GUARD);
+    fr_open(f, FN_LN);
+    if (guard) fr_lit(f, "MAX(");
+    if (one_minus) { fr_lit(f, "1"); fr_bin(f, '-'); }
+    fr_op(f, k);
+    if (guard) fr_lit(f, ",1E-12)");              /* EVAL_LOG_GUARD, as the evaluator clamps */
+    fr_close(f, FN_LN);
+}
+
+void fr_template(fr *f, const char *tpl, size_t arg, size_t act, double param)
+{
+    for (const char *c = tpl; *c; c++) {
+        if (c[0] == '%' && (c[1] == 'x' || c[1] == 'a')) {
+            int alone = c > tpl && c[-1] == '(' && c[2] == ')';
+            operand(f, c[1] == 'x' ? arg : act, alone);
+            c++;
+        } else if (c[0] == '%' && c[1] == 'p') {
+            fr_num(f, param);
+            c++;
+        } else {
+            sb_printf(f->out, "%c", *c);
+        }
+    }
+}
+
+void fr_sumprod(fr *f, size_t from)
+{
+    if (from + 1 >= f->n) { fr_lit(f, "0"); return; }
+    for (size_t k = from; k + 1 < f->n; k += 2) {
+        if (k > from) fr_bin(f, '+');
+        fr_op(f, k); fr_bin(f, '*'); fr_op(f, k + 1);
+    }
+}
+
+void fr_list(fr *f, size_t from, size_t to, char sep)
+{
+    for (size_t k = from; k < to; k++) {
+        if (k > from) {
+            if (sep == ',') fr_lit(f, COMMA[f->c->syn]);
+            else fr_bin(f, sep);
+        }
+        fr_op(f, k);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Entry points
+ * ---------------------------------------------------------------------- */
+
+int fr_render(strbuf *out, const fr_ctx *c, const op_spec *s, unsigned notes, size_t n)
+{
+    if ((unsigned)s->op >= OP_COUNT || !OP_ROWS[s->op].render || !op_arity_ok(s->op, n)) return -1;
+    if ((s->op == OP_ACT || s->op == OP_DACT) && (unsigned)s->act.kind >= ACT_COUNT) return -1;
+    if ((s->op == OP_LOSS || s->op == OP_DELTA_OUT) && (unsigned)s->loss >= LOSS_COUNT) return -1;
+    if (s->op == OP_ACT && (s->act.kind == ACT_SOFTMAX) != (n >= 2)) return -1;
+    fr f = {out, c, s, notes, n};
+    OP_ROWS[s->op].render(&f);
+    return 0;
+}
+
+/* Operands given as texts: user points at two strings, x and a. */
+static void text_operand(strbuf *out, const fr_ctx *c, size_t k, int bare)
+{
+    (void)bare;
+    sb_printf(out, "%s", ((const char *const *)c->user)[k ? 1 : 0]);
+}
+
+void fr_act_form(strbuf *out, syntax syn, act_fn f, int dg, const char *x, const char *a, int digits)
+{
+    const char *texts[2] = {x, a ? a : x};
+    fr_ctx c = {.syn = syn, .operand = text_operand, .digits = digits, .symbolic = 1, .user = (void *)texts};
+    op_spec s = {.op = dg ? OP_DACT : OP_ACT, .act = f};
+    fr r = {out, &c, &s, 0, 2};
+    if ((unsigned)f.kind >= ACT_COUNT) return;
+    const act_row *row = &ACT_ROWS[f.kind];
+    fr_template(&r, dg ? row->dg_form[syn] : row->g_form[syn], 0, 1, f.param);
+}
