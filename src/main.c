@@ -41,12 +41,12 @@ static void usage(FILE *f)
     char acts[512], losses[256];
     act_known(acts, sizeof acts);
     loss_known(losses, sizeof losses);
-    fprintf(f, "\nlesson activations (%d, any case):\n ", ACT_COUNT);
-    int col = 1;
+    fprintf(f, "\nlesson activations (%d, any case):\n   ", ACT_COUNT);
+    int col = 3;
     char *save = NULL;
     for (const char *w = strtok_r(acts, " ", &save); w; w = strtok_r(NULL, " ", &save)) {   /* wrapped at 78 */
         int n = (int)strlen(w);
-        if (col + 1 + n > 78) { fprintf(f, "\n "); col = 1; }
+        if (col + 1 + n > 78) { fprintf(f, "\n   "); col = 3; }
         fprintf(f, " %s", w);
         col += 1 + n;
     }
