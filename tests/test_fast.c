@@ -467,7 +467,7 @@ static fast_net *train_synthetic_mode(const fast_set *s, int threads, int epochs
 static fast_net *train_synthetic(const fast_set *s, int threads, int epochs, uint64_t seed,
                                  float mu, double *acc)
 {
-    return train_synthetic_mode(s, threads, epochs, seed, mu, acc, 0, FAST_ADAPT_ON);
+    return train_synthetic_mode(s, threads, epochs, seed, mu, acc, 0, FAST_ADAPT_OFF);
 }
 
 static void assert_same_weights(const fast_net *a, const fast_net *b)
@@ -512,7 +512,7 @@ static void test_team_bit_identical(void **state)
         fast_net *ref = train_synthetic_mode(&s, 1, 3, 4, mu, &acc, 1, FAST_ADAPT_OFF);
         assert_true(acc > 0.9);
         for (int threads = 1; threads <= 3; threads++)
-            for (int mode = FAST_ADAPT_ON; mode <= FAST_ADAPT_CYCLE; mode++) {
+            for (int mode = FAST_ADAPT_OFF; mode <= FAST_ADAPT_CYCLE; mode++) {
                 double a;
                 fast_net *n = train_synthetic_mode(&s, threads, 3, 4, mu, &a, 1,
                                                    (fast_adapt_mode)mode);

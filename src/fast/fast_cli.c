@@ -43,9 +43,9 @@ static const char USAGE[] =
 "  --momentum M        momentum mu in [0, 1) (default 0, plain SGD)\n"
 "  --anneal F          multiply the rate by F after each epoch (default 0.6)\n"
 "  --seed S            seed of initialisation and shuffling (default 1)\n"
-"  --threads T         threads (default: all cores); fewer take part while other\n"
-"                      programs keep the cores busy and fewer are faster\n"
-"  --adapt on|off      off: every thread takes part all the time (default on)\n"
+"  --threads T         threads (default: all cores)\n"
+"  --adapt on|off      on: park threads while fewer are measured to be faster\n"
+"                      (default off: every thread takes part all the time)\n"
 "  --xlsx FILE         write the run (epochs, chart, confusion matrix) as a spreadsheet\n"
 "  --save FILE         save the trained model (magic, version, CRC-32)\n"
 "  --load FILE         start from a saved model (its layers, activation and loss)\n"
@@ -64,7 +64,7 @@ static const char USAGE[] =
 
 typedef struct {
     const char *data, *layers, *act, *loss, *xlsx, *save, *load, *export_lesson;
-    int epochs, batch, threads, json, peak, epochs_given, adapt_off;
+    int epochs, batch, threads, json, peak, epochs_given, adapt_on;
     long trace_sample, export_inputs;
     double rate, decay, momentum, anneal;
     unsigned long long seed;
@@ -175,7 +175,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         } else if (!strcmp(a, "--adapt")) {
             if (strcmp(next, "on") && strcmp(next, "off"))
                 return usage_error("--adapt '%s': expected on or off%s", next, "");
-            o->adapt_off = !strcmp(next, "off");
+            o->adapt_on = !strcmp(next, "on");
         } else if (!strcmp(a, "--trace-sample")) {
             if (parse_long(a, next, 0, 0x7fffffffL, &v)) return 2;
             o->trace_sample = v;
@@ -433,7 +433,7 @@ int fast_mnist_main(int argc, char **argv)
     uint64_t rng = fast_rng_seed(o.seed ^ 0x5EED5EED5EEDull);
     fast_adapt adapt;
     memset(&adapt, 0, sizeof adapt);
-    adapt.mode = o.adapt_off ? FAST_ADAPT_OFF : FAST_ADAPT_ON;
+    adapt.mode = o.adapt_on ? FAST_ADAPT_ON : FAST_ADAPT_OFF;
     fast_train_cfg cfg = {o.batch, o.threads, (float)o.rate, (float)o.decay,
                           (float)o.momentum, &adapt};
     progress_ctx pc = {!o.json && isatty(STDERR_FILENO), o.epochs};

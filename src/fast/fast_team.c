@@ -32,10 +32,11 @@
 
 /* Waiting for a phase: spin this long, then sleep. */
 #define SPIN_S 30e-6
-/* Adaptive controller: steps per measuring window; a count is tried again
+/* Adaptive controller: steps and seconds (at least) per measuring window; a count is tried again
  * when its window is this much slower than its best; a probe wins when it is
  * this much faster than the count it left. */
 #define WINDOW_STEPS 16
+#define WINDOW_S 0.02
 #define DEGRADED 1.25
 #define PROBE_WIN 0.9
 #define INTERVAL_MIN 4
@@ -114,7 +115,7 @@ static int adapt_step(fast_adapt *ad, int a, int T)
         ad->win_t0 = now;
         return a;
     }
-    if (++ad->win_n < WINDOW_STEPS)
+    if (++ad->win_n < WINDOW_STEPS || now - ad->win_t0 < WINDOW_S)
         return a;
 
     const double m = (now - ad->win_t0) / ad->win_n;
