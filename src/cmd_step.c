@@ -4,9 +4,15 @@
  *
  * Input comes in one of two ways, chosen once:
  *   - stdin is a terminal: `step` reads single keys (termios, no canonical
- *     mode, no echo, no signals: Ctrl-C and Ctrl-D quit, so the terminal is
- *     always restored); `g` reads a name in ordinary line mode. A prompt
- *     with the position is shown on the last line and erased before output.
+ *     mode, no echo, no signals: Ctrl-C and Ctrl-D quit, Ctrl-Z suspends);
+ *     `g` reads a name in ordinary line mode. A prompt with the position,
+ *     cut to the terminal's width, is shown on the last line and erased
+ *     before output. `b`, Ctrl-L, a resize (SIGWINCH) and a resume
+ *     (SIGCONT) clear the screen and redraw it (step_screen). The terminal
+ *     is restored on every way out: q, end of input, an error, and the
+ *     signals SIGTERM, SIGINT, SIGHUP and SIGQUIT (restored, then the
+ *     signal is raised again with its default action); SIGTSTP restores it
+ *     before stopping and SIGCONT sets it up again.
  *   - stdin is not a terminal (a pipe, a file): lines. An empty line is
  *     Enter; "g NAME" goes to NAME; any other line is a sequence of keys
  *     ("nnb"). No prompt is ever written, so a scripted session's output is
@@ -16,8 +22,10 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -106,7 +114,43 @@ typedef struct {
     char *line;               /* line mode: getline's buffer */
     size_t cap;
     const char *pend;         /* line mode: keys left on the current line */
+    int prompt_shown;         /* a prompt is on the last line now */
 } keyin;
+
+/* Signals, while the terminal is in key mode. A handler can only tell the
+ * loop through file-scope flags (the one piece of mutable state here,
+ * written by handlers, read and cleared by the loop): the handlers are
+ * installed without SA_RESTART, so a blocked read returns EINTR and the
+ * loop acts on the flag at once. */
+static volatile sig_atomic_t sig_end;       /* SIGTERM, SIGINT, SIGHUP, SIGQUIT */
+static volatile sig_atomic_t sig_stop;      /* SIGTSTP */
+static volatile sig_atomic_t sig_redraw;    /* SIGWINCH, SIGCONT */
+
+static void on_signal(int sig)
+{
+    if (sig == SIGTSTP) sig_stop = 1;
+    else if (sig == SIGWINCH || sig == SIGCONT) sig_redraw = 1;
+    else sig_end = sig;
+}
+
+static const int HANDLED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGWINCH, SIGCONT};
+#define N_HANDLED (sizeof HANDLED / sizeof HANDLED[0])
+
+static void signals_on(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;                         /* no SA_RESTART: reads return EINTR */
+    sig_end = sig_stop = sig_redraw = 0;
+    for (size_t k = 0; k < N_HANDLED; k++) (void)sigaction(HANDLED[k], &sa, &old[k]);
+}
+
+static void signals_off(const struct sigaction *old)
+{
+    for (size_t k = 0; k < N_HANDLED; k++) (void)sigaction(HANDLED[k], &old[k], NULL);
+}
 
 static int raw_on(keyin *k)
 {
@@ -123,11 +167,34 @@ static void raw_off(keyin *k)
     if (k->raw) (void)tcsetattr(STDIN_FILENO, TCSANOW, &k->saved);
 }
 
-/* One byte from stdin; -1 at end of input or on an error. */
+/* The terminal's size (24 x 80 when it does not say). */
+static void term_size(int *rows, int *cols)
+{
+    struct winsize ws;
+    *rows = 24;
+    *cols = 80;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+        *rows = ws.ws_row;
+        *cols = ws.ws_col;
+    }
+}
+
+/* Erase the prompt line, if one is shown. */
+static void prompt_off(keyin *k)
+{
+    if (!k->prompt_shown) return;
+    fputs("\r\033[K", stdout);
+    fflush(stdout);
+    k->prompt_shown = 0;
+}
+
+/* One byte from stdin; -1 at end of input or on an error, -2 when a
+ * signal flag is set (in key mode). */
 static int byte_in(void)
 {
     unsigned char c;
     for (;;) {
+        if (sig_end || sig_stop || sig_redraw) return -2;
         ssize_t n = read(STDIN_FILENO, &c, 1);
         if (n == 1) return c;
         if (n < 0 && errno == EINTR) continue;
@@ -135,7 +202,8 @@ static int byte_in(void)
     }
 }
 
-/* A line in the terminal's own line mode (for g NAME), without its '\n'. */
+/* A line in the terminal's own line mode (for g NAME), without its '\n'.
+ * Returns 0, -1 at end of input, -2 when a signal came first. */
 static int tty_line(keyin *k, char *buf, size_t size)
 {
     size_t n = 0;
@@ -147,21 +215,17 @@ static int tty_line(keyin *k, char *buf, size_t size)
         if (n + 1 < size) buf[n++] = (char)c;
     buf[n] = '\0';
     if (raw_on(k)) return -1;
+    if (c == -2) { fputs("\n", stdout); return -2; }
     return c < 0 && n == 0 ? -1 : 0;
 }
 
-static step_cmd key_cmd(int c, int *known)
+/* The command a pending signal asks for, if any (key mode only). */
+static int signal_cmd(step_cmd *cmd)
 {
-    *known = 1;
-    switch (c) {
-    case '\r': case '\n': case ' ': case 'n': case 'j': return STEP_NEXT;
-    case 'b': case 'k': return STEP_BACK;
-    case 'p': return STEP_PASS;
-    case 'r': return STEP_RESTART;
-    case '?': case 'h': return STEP_HELP;
-    case 'q': case 3: case 4: return STEP_QUIT;
-    default: *known = 0; return STEP_HELP;
-    }
+    if (sig_end) { *cmd = STEP_QUIT; return 1; }
+    if (sig_stop) { sig_stop = 0; *cmd = STEP_SUSPEND; return 1; }
+    if (sig_redraw) { sig_redraw = 0; *cmd = STEP_REDRAW; return 1; }
+    return 0;
 }
 
 /* The next command. name (size bytes) receives a STEP_GOTO's name. In
@@ -173,26 +237,29 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
     *bad = 0;
     name[0] = '\0';
     if (k->raw) {
-        if (prompt->len) { fputs(prompt->s, stdout); fflush(stdout); }
+        if (signal_cmd(cmd)) return 1;
+        if (prompt->len) { fputs(prompt->s, stdout); fflush(stdout); k->prompt_shown = 1; }
         int c = byte_in();
-        if (prompt->len) { fputs("\r\033[K", stdout); fflush(stdout); }
+        prompt_off(k);
+        if (c == -2 && signal_cmd(cmd)) return 1;
         if (c < 0) { *cmd = STEP_QUIT; return 1; }
         if (c == 27) {                       /* arrows: ESC [ A-D */
             struct pollfd p = {STDIN_FILENO, POLLIN, 0};
             if (poll(&p, 1, 50) == 1 && byte_in() == '[' && poll(&p, 1, 50) == 1) {
-                int d = byte_in();
-                if (d == 'C' || d == 'B') { *cmd = STEP_NEXT; return 1; }
-                if (d == 'D' || d == 'A') { *cmd = STEP_BACK; return 1; }
+                *cmd = step_key_cmd(byte_in(), 1, &known);
+                if (known) return 1;
             }
             *bad = c;
             return 0;
         }
         if (c == 'g') {
-            if (tty_line(k, name, size)) { *cmd = STEP_QUIT; return 1; }
+            int rc = tty_line(k, name, size);
+            if (rc == -2 && signal_cmd(cmd)) return 1;
+            if (rc) { *cmd = STEP_QUIT; return 1; }
             *cmd = STEP_GOTO;
             return 1;
         }
-        *cmd = key_cmd(c, &known);
+        *cmd = step_key_cmd(c, 0, &known);
         if (!known) *bad = c;
         return known;
     }
@@ -212,9 +279,27 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
     }
     int c = (unsigned char)*k->pend++;
     if (c == ' ' || c == '\t') return next_cmd(k, prompt, cmd, name, size, bad);
-    *cmd = key_cmd(c, &known);
+    *cmd = step_key_cmd(c, 0, &known);
     if (!known) *bad = c;
     return known;
+}
+
+/* Ctrl-Z or SIGTSTP: the terminal as it was, stop; on `fg` (SIGCONT) key
+ * mode again. The caller redraws. */
+static void suspend(keyin *k)
+{
+    struct sigaction dfl, old;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    prompt_off(k);
+    fflush(stdout);
+    raw_off(k);
+    (void)sigaction(SIGTSTP, &dfl, &old);
+    (void)raise(SIGTSTP);                    /* stops here until SIGCONT */
+    (void)sigaction(SIGTSTP, &old, NULL);
+    (void)raw_on(k);
+    sig_redraw = 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -285,16 +370,24 @@ int cmd_step(int argc, char **argv)
         k.raw = 1;
     }
     int show_prompt = k.raw && isatty(STDOUT_FILENO);
+    struct sigaction old[N_HANDLED];
+    if (k.raw) signals_on(old);
     step_opening(s, &out);
     for (int quit = 0; !quit;) {
         if (flush_out(&out)) { status = EXIT_USAGE; break; }
+        int rows, cols;
+        term_size(&rows, &cols);
         prompt.len = 0;
         if (prompt.s) prompt.s[0] = '\0';
         if (show_prompt) {
             size_t pos, n;
             step_progress(s, &pos, &n);
-            sb_printf(&prompt, "%s[%zu/%zu] Enter next  b back  g go to  p pass  r restart  q quit  ? help%s",
-                      st.color ? "\033[2m" : "", pos, n, st.color ? "\033[0m" : "");
+            char p[160];
+            int w = snprintf(p, sizeof p, "[%zu/%zu] Enter next  b back  g go to  p pass  r restart  q quit  ? help",
+                             pos, n);
+            if (w > cols - 1) w = cols - 1 > 0 ? cols - 1 : 0;    /* one row: erased whole */
+            if (w > (int)sizeof p - 1) w = (int)sizeof p - 1;
+            sb_printf(&prompt, "%s%.*s%s", st.color ? "\033[2m" : "", w, p, st.color ? "\033[0m" : "");
         }
         step_cmd c;
         char name[128];
@@ -303,9 +396,42 @@ int cmd_step(int argc, char **argv)
             if (bad >= 32 && bad < 127) sb_printf(&out, "(key '%c' means nothing here: ? for help)\n", bad);
             continue;
         }
-        quit = step_do(s, c, name, &out);
+        if (c == STEP_SUSPEND) {
+            if (!k.raw) continue;                  /* a pipe has nothing to suspend */
+            suspend(&k);
+            c = STEP_REDRAW;
+        }
+        int what = step_do(s, c, name, &out);
+        quit = what == STEP_QUITS;
+        if (what == STEP_REDRAWS && show_prompt) {
+            /* rewind: clear the screen, draw it again at the position */
+            out.len = 0;
+            if (out.s) out.s[0] = '\0';
+            term_size(&rows, &cols);
+            sb_printf(&out, "\033[H\033[2J");
+            step_screen(s, &out, rows, cols);
+        }
     }
     if (status) fprintf(stderr, "nntrace step: cannot write the output\n");
+    if (k.raw) {
+        prompt_off(&k);
+        raw_off(&k);
+        signals_off(old);
+        k.raw = 0;
+        if (sig_end) {                       /* the terminal is right: now die of it */
+            int sig = sig_end;
+            fflush(stdout);
+            step_free(s);
+            engine_result_free(&r);
+            lesson_free(l);
+            sb_free(&out);
+            sb_free(&prompt);
+            free(k.line);
+            signal(sig, SIG_DFL);
+            raise(sig);
+            return 128 + sig;
+        }
+    }
 
 done:
     raw_off(&k);

@@ -259,20 +259,49 @@ static void message(strbuf *out, const step_style *st, const char *text)
  * Commands
  * ---------------------------------------------------------------------- */
 
-void step_help(strbuf *out)
+const step_key STEP_KEYS[] = {
+    {.cmd = STEP_NEXT,    .bytes = "\r\n nj", .arrows = "CB", .shown = "Enter, n, space, j, Right, Down",
+     .what = "next: the symbolic form, then the numbers, then the value"},
+    {.cmd = STEP_BACK,    .bytes = "bk",      .arrows = "DA", .shown = "b, k, Left, Up",
+     .what = "back one stage (the screen is redrawn there)"},
+    {.cmd = STEP_GOTO,    .bytes = "g",       .arrows = "",   .shown = "g NAME",
+     .what = "go to a quantity: in_3, a_h1, w5, delta_4, dJ/dw_1,3, w_1,3^(1)"},
+    {.cmd = STEP_PASS,    .bytes = "p",       .arrows = "",   .shown = "p",
+     .what = "next pass (forward, loss, backward, gradients, update)"},
+    {.cmd = STEP_RESTART, .bytes = "r",       .arrows = "",   .shown = "r",
+     .what = "restart"},
+    {.cmd = STEP_REDRAW,  .bytes = "\f",      .arrows = "",   .shown = "Ctrl-L",
+     .what = "redraw the screen"},
+    {.cmd = STEP_SUSPEND, .bytes = "\032",    .arrows = "",   .shown = "Ctrl-Z",
+     .what = "suspend to the shell (fg comes back here)"},
+    {.cmd = STEP_QUIT,    .bytes = "q\003\004", .arrows = "", .shown = "q, Ctrl-C, Ctrl-D",
+     .what = "quit"},
+    {.cmd = STEP_HELP,    .bytes = "?h",      .arrows = "",   .shown = "?, h",
+     .what = "this help"},
+};
+const size_t STEP_N_KEYS = sizeof STEP_KEYS / sizeof STEP_KEYS[0];
+
+step_cmd step_key_cmd(int c, int arrow, int *known)
 {
-    sb_printf(out,
-        "keys:\n"
-        "  Enter, n, space   next: the symbolic form, then the numbers, then the value\n"
-        "  b                 back one stage\n"
-        "  g NAME            go to a quantity: in_3, a_h1, w5, delta_4, dJ/dw_1,3, w_1,3^(1)\n"
-        "  p                 next pass (forward, loss, backward, gradients, update)\n"
-        "  r                 restart\n"
-        "  q                 quit\n"
-        "  ?                 this help\n");
+    *known = 0;
+    if (c <= 0 || c > 255) return STEP_HELP;
+    for (size_t k = 0; k < STEP_N_KEYS; k++)
+        if (strchr(arrow ? STEP_KEYS[k].arrows : STEP_KEYS[k].bytes, c)) {
+            *known = 1;
+            return STEP_KEYS[k].cmd;
+        }
+    return STEP_HELP;
 }
 
-void step_opening(step_session *s, strbuf *out)
+void step_help(strbuf *out)
+{
+    sb_printf(out, "keys:\n");
+    for (size_t k = 0; k < STEP_N_KEYS; k++)
+        sb_printf(out, "  %-32s %s\n", STEP_KEYS[k].shown, STEP_KEYS[k].what);
+}
+
+/* Title, source, notes, rounding, the network and the keys line. */
+static void opening_text(const step_session *s, strbuf *out)
 {
     const lesson *l = s->l;
     char base[256];
@@ -295,17 +324,74 @@ void step_opening(step_session *s, strbuf *out)
     if (netdraw_terminal(out, l, s->st.unicode)) out->failed = 1;
     sb_printf(out, "\n");
     message(out, &s->st, "keys: Enter next, b back, g NAME go to, p next pass, r restart, q quit, ? help");
+}
+
+void step_opening(step_session *s, strbuf *out)
+{
+    opening_text(s, out);
     s->cur = s->start;
     s->stage = 1;
     s->shown = -1;
+    s->end_said = 0;
     if (s->n_items == 0) return;
     if (s->start == 1) show(s, 0, 1, 1, out);
     show(s, s->cur, 1, 0, out);
 }
 
+/* Terminal rows that a line of display width w takes, cols wide. */
+static size_t rows_of(size_t w, int cols)
+{
+    return cols > 0 && w > (size_t)cols ? (w + (size_t)cols - 1) / (size_t)cols : 1;
+}
+
+/* Display width of a line with colour codes in it. */
+static size_t line_width(const char *s, size_t len)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < len; k++) {
+        if (s[k] == '\033' && k + 1 < len && s[k + 1] == '[') {
+            k += 2;
+            while (k < len && !(s[k] >= '@' && s[k] <= '~')) k++;
+            continue;
+        }
+        w += ((unsigned char)s[k] & 0xC0) != 0x80;
+    }
+    return w;
+}
+
+void step_screen(step_session *s, strbuf *out, int rows, int cols)
+{
+    if (rows < 2) rows = 2;
+    strbuf b = {0};
+    if (s->n_items == 0) {
+        opening_text(s, &b);
+    } else {
+        /* every item takes a row at least, so rows items back are enough */
+        size_t k0 = s->cur >= (size_t)rows ? s->cur - (size_t)rows + 1 : 0;
+        if (k0 == 0) opening_text(s, &b);
+        s->shown = -1;
+        for (size_t it = k0; it <= s->cur; it++)
+            show(s, it, it == s->cur ? s->stage : s->items[it].stages, it == k0, &b);
+    }
+    /* the last rows - 1 terminal rows of it (the prompt takes the last) */
+    size_t want = (size_t)rows - 1, used = 0, from = b.len;
+    while (from > 0) {
+        size_t end = from - 1;                  /* at the '\n' ending the line */
+        size_t st = end;
+        while (st > 0 && b.s[st - 1] != '\n') st--;
+        size_t r = rows_of(line_width(b.s + st, end - st), cols);
+        if (used + r > want) break;
+        used += r;
+        from = st;
+    }
+    if (b.s) sb_printf(out, "%s", b.s + from);
+    if (b.failed) out->failed = 1;
+    sb_free(&b);
+}
+
 int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
 {
-    if (s->n_items == 0 && c != STEP_QUIT && c != STEP_HELP) {
+    if (s->n_items == 0 && c != STEP_QUIT && c != STEP_HELP && c != STEP_REDRAW && c != STEP_SUSPEND) {
         message(out, &s->st, "(the trace is empty)");
         return 0;
     }
@@ -319,11 +405,12 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
             s->cur++;
             s->stage = 1;
             show(s, s->cur, 1, 0, out);
-        } else {
+        } else if (!s->end_said) {
             message(out, &s->st, "(end of the trace: b back, r restart, q quit)");
+            s->end_said = 1;
         }
-        return 0;
-    case STEP_BACK:
+        return STEP_GO_ON;
+    case STEP_BACK: {
         if (s->stage > 1) {
             s->stage--;
         } else if (s->cur > 0) {
@@ -331,11 +418,20 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
             s->stage = s->items[s->cur].stages;
         } else {
             message(out, &s->st, "(at the start)");
-            return 0;
+            return STEP_GO_ON;
         }
-        message(out, &s->st, "(back)");
-        show(s, s->cur, s->stage, 0, out);
-        return 0;
+        s->end_said = 0;
+        char name[96];
+        strbuf m = {0};
+        trace_name(&s->tr->q[s->items[s->cur].first], name, sizeof name);
+        sb_printf(&m, "(back to %s", name);
+        if (s->items[s->cur].stages > 1) sb_printf(&m, ", line %d of %d", s->stage, s->items[s->cur].stages);
+        sb_printf(&m, ")");
+        message(out, &s->st, m.s ? m.s : "(back)");
+        if (m.failed) out->failed = 1;
+        sb_free(&m);
+        return STEP_REDRAWS;
+    }
     case STEP_GOTO: {
         while (name && (*name == ' ' || *name == '\t')) name++;
         if (!name || !*name) {
@@ -353,6 +449,7 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
         }
         s->cur = item_of(s, (size_t)id);
         s->stage = 1;
+        s->end_said = 0;
         show(s, s->cur, 1, 1, out);
         return 0;
     }
@@ -363,6 +460,7 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
             if (r->pass != q->pass || r->t != q->t || r->e != q->e) {
                 s->cur = it;
                 s->stage = 1;
+                s->end_said = 0;
                 show(s, it, 1, 1, out);
                 return 0;
             }
@@ -378,7 +476,11 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
         step_help(out);
         return 0;
     case STEP_QUIT:
-        return 1;
+        return STEP_QUITS;
+    case STEP_REDRAW:
+        return STEP_REDRAWS;
+    case STEP_SUSPEND:
+        return STEP_GO_ON;
     }
-    return 0;
+    return STEP_GO_ON;
 }

@@ -55,12 +55,36 @@ typedef struct {
     size_t        cur;         /* current item */
     int           stage;       /* stages of items[cur] revealed, >= 1 */
     long          shown;       /* item whose lines the screen shows last, -1 none */
+    int           end_said;    /* "(end of the trace ...)" shown since the last move */
     step_style    st;
 } step_session;
 
 typedef enum {
-    STEP_NEXT, STEP_BACK, STEP_GOTO, STEP_PASS, STEP_RESTART, STEP_HELP, STEP_QUIT
+    STEP_NEXT, STEP_BACK, STEP_GOTO, STEP_PASS, STEP_RESTART, STEP_HELP, STEP_QUIT,
+    STEP_REDRAW,     /* the screen again, at the current position (Ctrl-L) */
+    STEP_SUSPEND,    /* the terminal's Ctrl-Z: done by the terminal loop */
 } step_cmd;
+
+/* The keys, one row per command: the single bytes that give it, the final
+ * bytes of the arrow keys that give it (ESC [ C), and the help line. The
+ * help, the terminal loop and the piped loop all read this table. */
+typedef struct {
+    step_cmd    cmd;
+    const char *bytes;     /* single-byte keys ("" none) */
+    const char *arrows;    /* ESC [ X final bytes ("" none) */
+    const char *shown;     /* as the help names them */
+    const char *what;
+} step_key;
+
+extern const step_key STEP_KEYS[];
+extern const size_t STEP_N_KEYS;
+
+/* The command of a single key byte (*known 0: none), or of an arrow key's
+ * final byte when arrow is set. */
+step_cmd step_key_cmd(int c, int arrow, int *known);
+
+/* What step_do asks of the terminal loop. */
+enum { STEP_GO_ON = 0, STEP_QUITS = 1, STEP_REDRAWS = 2 };
 
 /* A session at the start; NULL when out of memory. */
 step_session *step_new(const lesson *l, const trace *tr, const step_style *st);
@@ -71,9 +95,21 @@ void step_free(step_session *s);      /* NULL is a no-op */
 void step_opening(step_session *s, strbuf *out);
 
 /* Carry out one command (name: the quantity for STEP_GOTO, any name
- * names_resolve knows: any notation or script, label, alias). Returns 1 for STEP_QUIT, else
- * 0. Appends the screen's new lines to out. */
+ * names_resolve knows: any notation or script, label, alias). Appends the new lines to out
+ * (for a pipe, a transcript). Returns STEP_QUITS for STEP_QUIT;
+ * STEP_REDRAWS when a terminal should redraw its screen with step_screen
+ * (after STEP_BACK, which appends only "(back to in_3)", and STEP_REDRAW,
+ * which appends nothing); else STEP_GO_ON. Past the end of the trace the
+ * end is said once, until the position moves again. */
 int step_do(step_session *s, step_cmd c, const char *name, strbuf *out);
+
+/* The whole screen at the current position, as if stepped there from the
+ * start: the last rows - 1 terminal rows (cols wide; a longer line takes
+ * several) of the opening and the items up to the current stage, each item
+ * with its headings. The terminal loop clears the screen and writes this
+ * after `b`, a resize, Ctrl-L and a resume, so `b` rewinds instead of
+ * appending copies. Later commands continue from it. */
+void step_screen(step_session *s, strbuf *out, int rows, int cols);
 
 /* 1-based number of the current item and the number of items, not counting
  * the given block of the opening (which is item 0 when back there). */
@@ -82,7 +118,7 @@ void step_progress(const step_session *s, size_t *k, size_t *n);
 /* Is the session at the last stage of the last item? */
 int step_at_end(const step_session *s);
 
-/* The key help, one line per key. */
+/* The key help, one line per key (STEP_KEYS). */
 void step_help(strbuf *out);
 
 /* ---- pieces shared with the quiz (quiz.h) ---- */

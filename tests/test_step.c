@@ -113,25 +113,91 @@ static void test_next_reveals_symbolic_then_numbers_then_value(void **state)
     fx_close(f);
 }
 
-static void test_back_goes_one_stage_and_reshows(void **state)
+static void test_back_goes_one_stage_and_rewinds(void **state)
 {
     (void)state;
     fx *f = fx_open("lessons/sauppe-forward.lesson");
     step_opening(f->s, &f->out);
     for (int k = 0; k < 4; k++) cmd(f, STEP_NEXT, NULL);      /* in_3 = ... = 0 */
-    const char *o = cmd(f, STEP_BACK, NULL);
-    assert_has(o, "(back)\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n");
-    assert_hasnt(o, "= 0\n");
+    f->out.len = 0;
+    assert_int_equal(step_do(f->s, STEP_BACK, NULL, &f->out), STEP_REDRAWS);
+    /* no copy of the lines: one line saying where, and the screen redrawn */
+    assert_string_equal(f->out.s, "(back to in_3, line 2 of 3)\n");
+    f->out.len = 0;
+    step_screen(f->s, &f->out, 40, 200);
+    const char *o = f->out.s;
+    assert_has(o, "sauppe-forward: Forward propagation");            /* from the start */
+    const char *end = "forward pass\n forward\n  a_1 = x_1 = 3\n  a_2 = x_2 = 4\n"
+                      "  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n";
+    assert_has(o, end);
+    assert_string_equal(o + strlen(o) - strlen(end), end);          /* the screen ends there */
     assert_string_equal(cmd(f, STEP_NEXT, NULL), "       = 0\n");
     /* back over an item boundary lands on the last stage of the one before */
     cmd(f, STEP_NEXT, NULL);                                    /* a_3 symbolic */
-    cmd(f, STEP_BACK, NULL);                                    /* in_3, 3 stages */
+    assert_string_equal(cmd(f, STEP_BACK, NULL), "(back to in_3, line 3 of 3)\n");
     assert_string_equal(cmd(f, STEP_NEXT, NULL), "  a_3 = g(in_3) = 1/(1+exp(-in_3))\n");
+    /* a small screen: the last rows - 1 rows, a long line counted as the
+     * rows it wraps to (in_3's symbolic line is 43 columns: 3 rows of 20) */
+    f->out.len = 0;
+    step_screen(f->s, &f->out, 6, 20);
+    assert_string_equal(f->out.s, "       = 5*1 + 1*3 + (-2)*4\n       = 0\n"
+                                  "  a_3 = g(in_3) = 1/(1+exp(-in_3))\n");
+    f->out.len = 0;
+    step_screen(f->s, &f->out, 6, 200);
+    assert_string_equal(f->out.s, "  a_2 = x_2 = 4\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n"
+                                  "       = 5*1 + 1*3 + (-2)*4\n       = 0\n"
+                                  "  a_3 = g(in_3) = 1/(1+exp(-in_3))\n");
     /* and not before the start */
     cmd(f, STEP_RESTART, NULL);
     for (int k = 0; k < 3; k++) cmd(f, STEP_BACK, NULL);
     assert_has(cmd(f, STEP_BACK, NULL), "(at the start)");
     fx_close(f);
+}
+
+/* Past the end, the end is said once (until the position moves). */
+static void test_end_is_said_once(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-forward.lesson");
+    step_opening(f->s, &f->out);
+    while (!step_at_end(f->s)) cmd(f, STEP_NEXT, NULL);
+    assert_has(cmd(f, STEP_NEXT, NULL), "(end of the trace");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "");
+    cmd(f, STEP_BACK, NULL);
+    cmd(f, STEP_NEXT, NULL);
+    assert_has(cmd(f, STEP_NEXT, NULL), "(end of the trace");
+    fx_close(f);
+}
+
+/* The help names every key of the table, and the table drives the keys. */
+static void test_help_lists_every_key(void **state)
+{
+    (void)state;
+    strbuf h = {0};
+    step_help(&h);
+    for (size_t k = 0; k < STEP_N_KEYS; k++) {
+        assert_has(h.s, STEP_KEYS[k].shown);
+        assert_has(h.s, STEP_KEYS[k].what);
+        int known;
+        for (const char *c = STEP_KEYS[k].bytes; *c; c++) {
+            assert_int_equal(step_key_cmd((unsigned char)*c, 0, &known), STEP_KEYS[k].cmd);
+            assert_true(known);
+        }
+        for (const char *c = STEP_KEYS[k].arrows; *c; c++) {
+            assert_int_equal(step_key_cmd((unsigned char)*c, 1, &known), STEP_KEYS[k].cmd);
+            assert_true(known);
+        }
+    }
+    const char *names[] = {"Enter", "Right", "Down", "Left", "Up", "Ctrl-L", "Ctrl-Z", "Ctrl-C",
+                           "Ctrl-D", "g NAME", "?"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) assert_has(h.s, names[k]);
+    int known;
+    step_key_cmd('z', 0, &known);
+    assert_false(known);
+    step_key_cmd('z', 1, &known);
+    assert_false(known);
+    sb_free(&h);
 }
 
 static void test_goto_accepts_labels_and_aliases(void **state)
@@ -211,8 +277,9 @@ static void test_piped_session_has_no_prompts(void **state)
     int st;
     char *o = run_piped("\n\nn\nn\nb\ng a_5\nzz\nq\n", "step lessons/sauppe-forward.lesson", &st);
     assert_int_equal(st, 0);
+    /* b on a pipe: one line saying where, no copies */
     assert_has(o, "  a_2 = x_2 = 4\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n"
-                  "       = 0\n(back)\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n\n");
+                  "       = 0\n(back to in_3, line 2 of 3)\n\n");
     assert_has(o, "\nforward pass\n forward\n  a_5 = g(in_5) = 1/(1+exp(-in_5))\n");
     assert_has(o, "(key 'z' means nothing here: ? for help)\n");
     /* no prompt, no escape sequence, no carriage return */
@@ -288,12 +355,171 @@ static void test_pty_no_color_and_ctrl_c(void **state)
     free(p);
 }
 
+/* Wait for the child to end while reading its output; its raw wait status. */
+static int pty_reap(pty_session *p, int *wst)
+{
+    struct timespec nap = {0, 10 * 1000000L};
+    for (int k = 0; k < PTY_WAIT_MS / 10; k++) {
+        if (waitpid(p->pid, wst, WNOHANG) == p->pid) {
+            while (pty_pump(p, 10) > 0) {}
+            return 0;
+        }
+        if (pty_pump(p, 10) <= 0) nanosleep(&nap, NULL);
+    }
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, wst, 0);
+    return -1;
+}
+
+/* The terminal modes of the pty's slave side, as the next program finds them. */
+static void assert_cooked(pty_session *p)
+{
+    struct termios t;
+    assert_int_equal(tcgetattr(p->master, &t), 0);
+    assert_true(t.c_lflag & ICANON);
+    assert_true(t.c_lflag & ECHO);
+    assert_true(t.c_lflag & ISIG);
+    assert_true(t.c_iflag & ICRNL);
+}
+
+static void assert_raw(pty_session *p)
+{
+    struct termios t;
+    assert_int_equal(tcgetattr(p->master, &t), 0);
+    assert_false(t.c_lflag & ICANON);
+    assert_false(t.c_lflag & ECHO);
+}
+
+/* b, Ctrl-L and a resize clear the screen and redraw it at the position,
+ * with the prompt cut to the new width; SIGTERM leaves the terminal in
+ * its modes of before, the prompt erased, and ends by the signal. */
+static void test_pty_rewind_resize_sigterm(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "step", "lessons/sauppe-forward.lesson", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+    assert_true(pty_expect(p, "[1/8]", PTY_WAIT_MS));
+    assert_raw(p);
+    pty_send(p, "nnnn");
+    assert_true(pty_expect(p, "= 0\n", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "[3/8]", PTY_WAIT_MS));
+    /* b: the screen is cleared and drawn again up to in_3's second line */
+    size_t raw0 = p->rawlen;
+    pty_mark(p);
+    pty_send(p, "b");
+    assert_true(pty_expect(p, "= 5*1 + 1*3 + (-2)*4\n[3/8]", PTY_WAIT_MS));
+    assert_non_null(strstr(p->raw + raw0, "\033[H\033[2J"));
+    assert_null(strstr(p->screen + p->mark, "= 0\n"));
+    /* a resize: the same, and the prompt fits the 30 columns */
+    struct winsize ws = {12, 30, 0, 0};
+    raw0 = p->rawlen;
+    pty_mark(p);
+    assert_int_equal(ioctl(p->master, TIOCSWINSZ, &ws), 0);
+    assert_true(pty_expect(p, "[3/8] Enter next  b back  g g", PTY_WAIT_MS));
+    assert_non_null(strstr(p->raw + raw0, "\033[H\033[2J"));
+    assert_null(strstr(p->screen + p->mark, "g go"));              /* 29 columns at most */
+    assert_true(pty_expect(p, "= 5*1 + 1*3 + (-2)*4\n", PTY_WAIT_MS));
+    assert_null(strstr(p->screen + p->mark, "sauppe-forward:"));   /* 11 rows: the end only */
+    /* Ctrl-L redraws too */
+    raw0 = p->rawlen;
+    pty_mark(p);
+    pty_send(p, "\f");
+    assert_true(pty_expect(p, "= 5*1 + 1*3 + (-2)*4\n[3/8]", PTY_WAIT_MS));
+    assert_non_null(strstr(p->raw + raw0, "\033[H\033[2J"));
+    /* SIGTERM: terminal restored, prompt erased, killed by the signal */
+    raw0 = p->rawlen;
+    assert_int_equal(kill(p->pid, SIGTERM), 0);
+    int wst = 0;
+    assert_int_equal(pty_reap(p, &wst), 0);
+    assert_true(WIFSIGNALED(wst));
+    assert_int_equal(WTERMSIG(wst), SIGTERM);
+    assert_non_null(strstr(p->raw + raw0, "\r\033[K"));
+    assert_cooked(p);
+    close(p->master);
+    free(p);
+}
+
+/* SIGHUP and SIGINT (sent, not typed) restore the terminal as well. */
+static void test_pty_hup_int(void **state)
+{
+    (void)state;
+    const int sigs[] = {SIGHUP, SIGINT};
+    for (size_t k = 0; k < 2; k++) {
+        pty_session *p = malloc(sizeof *p);
+        assert_non_null(p);
+        char *argv[] = {"nntrace", "step", "lessons/sauppe-sgd-step.lesson", NULL};
+        assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+        assert_true(pty_expect(p, "[1/", PTY_WAIT_MS));
+        assert_raw(p);
+        assert_int_equal(kill(p->pid, sigs[k]), 0);
+        int wst = 0;
+        assert_int_equal(pty_reap(p, &wst), 0);
+        assert_true(WIFSIGNALED(wst));
+        assert_int_equal(WTERMSIG(wst), sigs[k]);
+        assert_cooked(p);
+        close(p->master);
+        free(p);
+    }
+}
+
+/* Ctrl-Z and fg under a real job-control shell in tmux: stopped with the
+ * terminal in its ordinary modes, back in key mode with the screen drawn
+ * again after fg; then resized in tmux and redrawn. */
+static void test_tmux_suspend_and_resume(void **state)
+{
+    (void)state;
+    int st;
+    char *o = run_sh("command -v tmux >/dev/null 2>&1 && echo yes", &st);
+    int have = o && strstr(o, "yes");
+    free(o);
+    if (!have) { fprintf(stderr, "tmux not installed: skipped (scripts/deps.sh installs it)\n"); skip(); }
+    static char cmd[16384], body[8192];
+    char sock[64], cwd[2048];
+    snprintf(sock, sizeof sock, "nntrace-test-%ld", (long)getpid());
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    const char *b = bin();
+    char babs[2048];
+    if (strlen(cwd) + strlen(b) + 2 > sizeof babs) skip();
+    if (b[0] == '/') memcpy(babs, b, strlen(b) + 1);
+    else { memcpy(babs, cwd, strlen(cwd)); babs[strlen(cwd)] = '/'; memcpy(babs + strlen(cwd) + 1, b, strlen(b) + 1); }
+    /* T: tmux on a private socket; W: wait until the pane shows a text */
+#define TMUX_SH(body) snprintf(cmd, sizeof cmd, \
+        "T() { tmux -L %s \"$@\"; }; W() { for i in $(seq 300); do T capture-pane -p -t s | grep -qF -- \"$1\" && return 0; sleep 0.1; done; echo TIMEOUT \"$1\"; T capture-pane -p -t s; return 1; }; %s", sock, body)
+    TMUX_SH("T new-session -d -s s -x 80 -y 24 'env -i PATH=/usr/bin:/bin TERM=xterm LC_ALL=C PS1=\"$ \" bash --norc --noprofile -i'");
+    free(run_sh(cmd, &st));
+    assert_int_equal(st, 0);
+    snprintf(body, sizeof body,
+             "T send-keys -t s 'cd %s && %s step lessons/sauppe-forward.lesson' Enter && W '[1/8]' && "
+             "T send-keys -t s n n n && W '= 5*1 + 1*3' && "
+             "T send-keys -t s C-z && W 'Stopped' && "
+             "T send-keys -t s 'stty -a | tr \" \" \"\\n\" | grep -x -e icanon -e echo -e isig | sort | tr \"\\n\" +' Enter && "
+             "W 'echo+icanon+isig+' && "
+             "T send-keys -t s fg Enter && W '[3/8]' && "
+             "T resize-window -t s -x 50 -y 10 && sleep 0.5 && W '[3/8] Enter next' && "
+             "T send-keys -t s n n && W '[4/8]' && "
+             "T send-keys -t s q && "
+             "T send-keys -t s 'stty -a | tr \" \" \"\\n\" | grep -x -e icanon -e echo | sort | tr \"\\n\" +; echo @@' Enter && "
+             "W 'echo+icanon+@@'; rc=$?; T capture-pane -p -t s; T kill-server; exit $rc",
+             cwd, babs);
+    TMUX_SH(body);
+    o = run_sh(cmd, &st);
+    if (st != 0) fail_msg("tmux session:\n%s", o ? o : "");
+    /* after fg and the resize, the screen is the step screen again */
+    if (!strstr(o, "= 0\n  a_3 = g(in_3) = 1/(1+exp(-in_3))\n$ stty")) fail_msg("tmux screen:\n%s", o);
+    free(o);
+#undef TMUX_SH
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opening_shows_title_network_given),
         cmocka_unit_test(test_next_reveals_symbolic_then_numbers_then_value),
-        cmocka_unit_test(test_back_goes_one_stage_and_reshows),
+        cmocka_unit_test(test_back_goes_one_stage_and_rewinds),
+        cmocka_unit_test(test_end_is_said_once),
+        cmocka_unit_test(test_help_lists_every_key),
         cmocka_unit_test(test_goto_accepts_labels_and_aliases),
         cmocka_unit_test(test_pass_jumps_to_the_next_pass),
         cmocka_unit_test(test_help_and_quit),
@@ -301,6 +527,9 @@ int main(void)
         cmocka_unit_test(test_piped_session_has_no_prompts),
         cmocka_unit_test(test_pty_keys_act_at_once),
         cmocka_unit_test(test_pty_no_color_and_ctrl_c),
+        cmocka_unit_test(test_pty_rewind_resize_sigterm),
+        cmocka_unit_test(test_pty_hup_int),
+        cmocka_unit_test(test_tmux_suspend_and_resume),
     };
     return cmocka_run_group_tests_name("step", tests, NULL, NULL);
 }
