@@ -17,7 +17,7 @@ LDLIBS  := $(shell pkg-config --libs xlsxwriter zlib 2>/dev/null) -lm
 TESTLIB := $(shell pkg-config --libs cmocka 2>/dev/null)
 LDFLAGS := $(SAN) $(OPENMP)
 
-SRC     := $(wildcard src/*.c src/fast/*.c)
+SRC     := $(wildcard src/*.c src/base/*.c src/fast/*.c)
 OBJ     := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 LIBOBJ  := $(filter-out $(BUILD)/obj/main.o,$(OBJ))
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
@@ -71,11 +71,11 @@ golden: $(BUILD)/nntrace
 $(BUILD)/nntrace: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/fast/%.o: src/fast/%.c $(wildcard src/*.h src/fast/*.h)
+$(BUILD)/obj/fast/%.o: src/fast/%.c $(wildcard src/*.h src/base/*.h src/fast/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(FASTOPT) -c -o $@ $<
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/fast/*.h)
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/base/*.h src/fast/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -8,14 +8,14 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -std=c11 -g -O1 -fopenmp -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -D_POSIX_C_SOURCE=200809L -Isrc -Isrc/fast $(shell pkg-config --cflags xlsxwriter zlib 2>/dev/null)
-FUZZ_SRC     := $(filter-out src/main.c,$(wildcard src/*.c src/fast/*.c))
+FUZZ_SRC     := $(filter-out src/main.c,$(wildcard src/*.c src/base/*.c src/fast/*.c))
 FUZZERS      := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: fuzz fuzz-build
 fuzz-build: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard src/*.h src/fast/*.h)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard src/*.h src/base/*.h src/fast/*.h)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(shell pkg-config --libs xlsxwriter zlib 2>/dev/null) -lm
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "lesson.h"
+#include "lesson_keys.h"
 
 typedef struct {
     const char *path;
@@ -30,6 +31,18 @@ typedef struct {       /* a weight/alias/label/freeze/... line kept for pass 2 *
     int has_v;
 } raw;
 
+typedef struct {       /* a `layer ACT ID...` line */
+    int line;
+    act_fn act;
+    int first, count;  /* its neurons are pass1.lneurons[first .. first+count) */
+} layer_line;
+
+typedef struct {       /* an `init-layer L KIND SEED` line */
+    int line, layer;
+    init_kind kind;
+    unsigned long long seed;
+} init_layer_line;
+
 typedef struct {
     raw  *weights;  int n_weights, c_weights;
     raw  *aliases;  int n_aliases, c_aliases;
@@ -37,18 +50,18 @@ typedef struct {
     raw  *freezes;  int n_freezes, c_freezes;
     raw  *nobias;   int n_nobias, c_nobias;
     char **in_toks; int n_in_toks, in_line;
-    struct { int line; act_fn act; int first, count; } *layers;
+    layer_line *layers;
     int   n_layers, c_layers;
     int32_t *lneurons; int n_lneurons, c_lneurons;
     int   *neuron_line; int n_nl, c_nl;
     double *ex; int n_ex, c_ex;          /* flattened x then y per example */
     int   *ex_line; int n_exl, c_exl;
     int   *ex_nx, *ex_ny; int n_exn, c_exn, n_exn2, c_exn2;
-    int   arcs_listed, arcs_line;
+    int   arcs_listed;
     init_kind init; double init_lo, init_hi; unsigned long long seed; int init_line;
-    struct { int line, layer; init_kind kind; unsigned long long seed; } *linit;
+    init_layer_line *linit;
     int   n_linit, c_linit;                /* `init-layer L KIND SEED` lines */
-    int   seen[32];                        /* line of each one-off key, 0 = unseen */
+    int   seen[KEY_COUNT];                 /* first line of each key, 0 = unseen */
 } pass1;
 
 /* Record the first error as "path:line: message" (line 0: no line) and
@@ -63,8 +76,24 @@ int lp_int_or_fail(perr *pe, int line, const char *tok, long lo, long hi, long *
 /* Append elem (size bytes) to the growable array *arr of *n elements and
  * room for *cap. Returns 0, or -1 out of memory. */
 int lp_push(void **arr, int *n, int *cap, const void *elem, size_t size);
-/* Index of a one-off key in pass1.seen, or -1. */
-int lp_oneoff_index(const char *key);
+/* A copy of s in malloc'd memory (the caller owns it), or NULL. */
+char *lp_strdup(const char *s);
+
+/* One line of pass 1, as the key's parse function sees it. */
+typedef struct lesson_keyline {
+    perr *pe;
+    lesson *l;
+    pass1 *p;
+    int line;
+    const lesson_keydef *def;  /* the key's row */
+    char *rest;                /* the text after the key, trimmed (free-text keys) */
+    char **toks;               /* toks[0] the key, toks[1 .. nt) its words */
+    int nt;
+} lesson_keyline;
+
+/* Pass 1, one line: look the key up (unknown: "did you mean"), check
+ * once-only keys and the word count, then call the key's parse function. */
+int lp_directive(lesson_keyline *k);
 
 /* Pass 2: the network, then the training set-up and examples. */
 int lp_build_network(perr *pe, lesson *l, pass1 *p);

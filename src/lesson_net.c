@@ -121,7 +121,7 @@ static int add_arc(perr *pe, lesson *l, arcdef **arcs, int *n, int *cap, int i, 
 int lp_build_network(perr *pe, lesson *l, pass1 *p)
 {
     char why[256], nm[96];
-    if (!p->seen[lp_oneoff_index("input")]) return lp_fail(pe, 0, "missing 'input' line");
+    if (!p->seen[KEY_INPUT]) return lp_fail(pe, 0, "missing 'input' line");
     if (p->n_layers == 0) return lp_fail(pe, 0, "missing 'layer' line");
 
     /* neuron ids */
@@ -329,8 +329,8 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
 /* normalise, dropout and batchnorm against the network and the set-up. */
 static int check_extras(perr *pe, lesson *l, pass1 *p)
 {
-    int ln = p->seen[lp_oneoff_index("normalise")], ld = p->seen[lp_oneoff_index("dropout")];
-    int lb = p->seen[lp_oneoff_index("batchnorm")];
+    int ln = p->seen[KEY_NORMALISE], ld = p->seen[KEY_DROPOUT];
+    int lb = p->seen[KEY_BATCHNORM];
     if (ln && l->n_examples < 2)
         return lp_fail(pe, ln, "'normalise' needs at least 2 examples (it normalises over them)");
     if ((ln || ld) && l->rule == RULE_PERCEPTRON)
@@ -384,30 +384,30 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
         }
     }
     if (l->rule == RULE_PERCEPTRON) {      /* one example per step, epoch by epoch */
-        int line_rule = p->seen[lp_oneoff_index("rule")];
+        int line_rule = p->seen[KEY_RULE];
         if (!l->epochs) return lp_fail(pe, line_rule, "'rule perceptron' needs 'epochs N' (the epoch limit)");
-        if (p->seen[lp_oneoff_index("steps")])
-            return lp_fail(pe, p->seen[lp_oneoff_index("steps")], "'rule perceptron' counts 'epochs', not 'steps'");
-        if (p->seen[lp_oneoff_index("batch")])
-            return lp_fail(pe, p->seen[lp_oneoff_index("batch")], "'rule perceptron' updates after each example (no 'batch')");
+        if (p->seen[KEY_STEPS])
+            return lp_fail(pe, p->seen[KEY_STEPS], "'rule perceptron' counts 'epochs', not 'steps'");
+        if (p->seen[KEY_BATCH])
+            return lp_fail(pe, p->seen[KEY_BATCH], "'rule perceptron' updates after each example (no 'batch')");
         if (l->n_layers != 1 || l->layers[0].act.kind != ACT_STEP)
             return lp_fail(pe, line_rule, "'rule perceptron' needs one layer of step (threshold) units");
         if ((long long)l->epochs * l->n_examples > LESSON_MAX_STEPS)
-            return lp_fail(pe, p->seen[lp_oneoff_index("epochs")], "epochs x examples is more than %d steps", LESSON_MAX_STEPS);
+            return lp_fail(pe, p->seen[KEY_EPOCHS], "epochs x examples is more than %d steps", LESSON_MAX_STEPS);
         l->steps = l->epochs * l->n_examples;
-        p->seen[lp_oneoff_index("steps")] = p->seen[lp_oneoff_index("epochs")];
+        p->seen[KEY_STEPS] = p->seen[KEY_EPOCHS];
     } else if (l->epochs) {
-        return lp_fail(pe, p->seen[lp_oneoff_index("epochs")], "'epochs' is for 'rule perceptron'; use 'steps'");
+        return lp_fail(pe, p->seen[KEY_EPOCHS], "'epochs' is for 'rule perceptron'; use 'steps'");
     }
-    if (!p->seen[lp_oneoff_index("steps")]) l->steps = p->seen[lp_oneoff_index("rate")] ? 1 : 0;
+    if (!p->seen[KEY_STEPS]) l->steps = p->seen[KEY_RATE] ? 1 : 0;
     if (check_extras(pe, l, p)) return -1;
     if (l->steps > 0) {
-        if (!with_y) return lp_fail(pe, p->seen[lp_oneoff_index("steps")], "the lesson trains (steps %d) but its examples have no targets ('-> y')", l->steps);
-        if (!p->seen[lp_oneoff_index("rate")]) return lp_fail(pe, 0, "missing 'rate' line (the lesson trains)");
+        if (!with_y) return lp_fail(pe, p->seen[KEY_STEPS], "the lesson trains (steps %d) but its examples have no targets ('-> y')", l->steps);
+        if (!p->seen[KEY_RATE]) return lp_fail(pe, 0, "missing 'rate' line (the lesson trains)");
     }
     if (with_y && !l->has_loss && l->rule != RULE_PERCEPTRON) return lp_fail(pe, 0, "missing 'loss' line (the examples have targets)");
     act_kind out = l->layers[l->n_layers - 1].act.kind;
-    int line_loss = p->seen[lp_oneoff_index("loss")];
+    int line_loss = p->seen[KEY_LOSS];
     const loss_row *lr = l->has_loss ? &LOSS_ROWS[l->loss] : NULL;
     if (lr && lr->needs_out == ACT_SOFTMAX && out != ACT_SOFTMAX)
         return lp_fail(pe, line_loss, "%s", lr->needs_msg);
@@ -416,15 +416,15 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
     if (lr && lr->needs_out != ACT_COUNT && out != lr->needs_out)
         return lp_fail(pe, line_loss, "%s", lr->needs_msg);
     if (l->batch > l->n_examples)
-        return lp_fail(pe, p->seen[lp_oneoff_index("batch")], "batch %d is larger than the %d examples",
+        return lp_fail(pe, p->seen[KEY_BATCH], "batch %d is larger than the %d examples",
                     l->batch, l->n_examples);
     for (int k = 0; k < l->n_trace_steps; k++)
         if (l->trace_steps[k] > l->steps && !(l->final_forward && l->trace_steps[k] == l->steps + 1))
-            return lp_fail(pe, p->seen[lp_oneoff_index("trace")], "trace step %d is after the last step %d",
+            return lp_fail(pe, p->seen[KEY_TRACE], "trace step %d is after the last step %d",
                         l->trace_steps[k], l->steps);
     for (int k = 0; k < l->n_report_steps; k++)
         if (l->report_steps[k] > l->steps)
-            return lp_fail(pe, p->seen[lp_oneoff_index("report")], "report step %d is after the last step %d",
+            return lp_fail(pe, p->seen[KEY_REPORT], "report step %d is after the last step %d",
                         l->report_steps[k], l->steps);
     return 0;
 }

@@ -10,12 +10,37 @@
 #include "cli.h"
 #include "eval.h"
 #include "fast/fast_cli.h"
+#include "lesson_keys.h"
 
 typedef struct {
     const char *name;
     int (*fn)(int argc, char **argv);
     const char *usage, *what;
 } command;
+
+/* nntrace keys [--markdown]: the lesson key table (also `nntrace help lesson`). */
+static int cmd_keys(int argc, char **argv)
+{
+    int markdown = 0;
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--markdown")) {
+            markdown = 1;
+        } else if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+            printf("usage: nntrace keys [--markdown]\n\n"
+                   "The keys of a lesson file, one line of help each; --markdown prints\n"
+                   "the README's table.\n");
+            return 0;
+        } else if (strcmp(argv[k], "--")) {
+            fprintf(stderr, "nntrace keys: unknown argument '%s'\nHINT: nntrace keys --help\n", argv[k]);
+            return EXIT_USAGE;
+        }
+    }
+    if (lesson_keys_print(stdout, markdown) || fflush(stdout)) {
+        fprintf(stderr, "nntrace keys: cannot write the key table\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
 
 static const command COMMANDS[] = {
     {"run", cmd_run, "run LESSON [options]", "print the lesson's trace and check its expectations"},
@@ -27,6 +52,7 @@ static const command COMMANDS[] = {
     {"dot", cmd_dot, "dot LESSON [--step N]", "the network as Graphviz DOT"},
     {"template", cmd_template, "template LESSON [--ask PATTERNS]", "an answer sheet to fill in"},
     {"check", cmd_check, "check LESSON ANSWERS... [options]", "grade hand calculations"},
+    {"keys", cmd_keys, "keys [--markdown]", "the keys of a lesson file (also: help lesson)"},
     {"mnist", fast_mnist_main, "mnist [options]", "train the fast path on MNIST"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -60,6 +86,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (!strcmp(argv[1], "help") && argc >= 3 && !strcmp(argv[2], "lesson"))
+        return cmd_keys(argc - 2, argv + 2);
     if (!strcmp(argv[1], "help") && argc >= 3) {   /* help CMD is CMD --help */
         for (size_t k = 0; k < N_COMMANDS; k++)
             if (!strcmp(argv[2], COMMANDS[k].name)) {
