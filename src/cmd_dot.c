@@ -25,6 +25,8 @@ static void dot_help(FILE *f)
         "  --digits N               decimals shown (default: the lesson's)\n"
         "  --exact                  exact arithmetic, even if the lesson rounds by hand\n"
         "  --ascii                  ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83\n"
+        "  --notation va|layer|netout|bar\n"
+        "                           names of the lecture (default: the lesson's notation)\n"
         "  -o FILE                  write FILE (atomically) instead of standard output\n\n"
         "exit status: 0 written, 2 bad usage, bad lesson, or a step/pass not in the trace\n");
 }
@@ -32,7 +34,7 @@ static void dot_help(FILE *f)
 int cmd_dot(int argc, char **argv)
 {
     const char *path = NULL, *v = NULL, *outpath = NULL;
-    netdraw_dot_opts o = {1, 0, 0, -1, 1};
+    netdraw_dot_opts o = {.step = 1, .digits = -1, .unicode = 1, .notation = -1};
     engine_opts eo = {ENGINE_ROUND_LESSON, 0};
     int rc;
     for (int k = 1; k < argc; k++) {
@@ -54,6 +56,8 @@ int cmd_dot(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             outpath = v;
+        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
+            if (rc < 0 || cli_notation("dot", v, &o.notation)) return EXIT_USAGE;
         } else if (!strcmp(argv[k], "--exact")) { eo.round = -1;
         } else if (!strcmp(argv[k], "--ascii")) { o.unicode = 0;
         } else if (cli_lesson_arg("dot", argv[k], &path)) {

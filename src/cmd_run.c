@@ -255,9 +255,9 @@ int cmd_run(int argc, char **argv)
     }
     errno = 0;
     if (!strcmp(format, "json")) {
-        wrc = text_print_json(out, l, &r, digits);
+        wrc = text_print_json(out, l, &r, digits, notation >= 0 ? notation : l->notation);
     } else if (!strcmp(format, "csv")) {
-        wrc = text_print_csv(out, l, &r, digits);
+        wrc = text_print_csv(out, l, &r, digits, notation >= 0 ? notation : l->notation);
     } else {
         text_opts o = {digits, ascii < 0 ? cli_unicode(out) : !ascii,
                        color < 0 ? cli_color(out) : color, passes};

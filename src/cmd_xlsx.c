@@ -28,6 +28,9 @@ static void xlsx_help(FILE *f)
         "  --exact               exact arithmetic, even if the lesson rounds by hand\n"
         "  --rounded N           round every operand to N decimals before use\n"
         "  --all-steps           a sheet for every step, whatever the lesson traces\n"
+        "  --notation va|layer|netout|bar\n"
+        "                        names of the lecture in the name and formula columns\n"
+        "                        (default: the lesson's notation)\n"
         "  --sheet-word WORD     step sheets are named \"WORD 1\", \"WORD 2\", ... (default Step;\n"
         "                        at most %d characters, none of []:*?/\\')\n\n"
         "exit status: 0 written, 2 bad usage, bad lesson or the file cannot be written\n"
@@ -39,7 +42,7 @@ int cmd_xlsx(int argc, char **argv)
     const char *path = NULL, *out = NULL, *v = NULL;
     int rc;
     engine_opts eo = {ENGINE_ROUND_LESSON, 0};
-    xlsx_opts xo = {-1, NULL, 0, 0};
+    xlsx_opts xo = {.digits = -1, .notation = -1};
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { xlsx_help(stdout); return 0; }
         if ((rc = cli_opt(argc, argv, &k, "--output", 1, &v)) || (rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
@@ -48,6 +51,8 @@ int cmd_xlsx(int argc, char **argv)
             out = v;
         } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
             if (rc < 0 || cli_int("xlsx", "--digits", v, 0, 12, &xo.digits)) return EXIT_USAGE;
+        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
+            if (rc < 0 || cli_notation("xlsx", v, &xo.notation)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "--rounded", 1, &v))) {
             if (rc < 0 || cli_int("xlsx", "--rounded", v, 0, 12, &eo.round)) return EXIT_USAGE;
         } else if (!strcmp(argv[k], "--exact")) {

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
 /* ------------------------------------------------------------------------
  * Terminal drawing
  * ---------------------------------------------------------------------- */
@@ -153,36 +155,24 @@ static void dot_esc(strbuf *b, const char *s)
 }
 
 /* "name = value" (or "name ~ value" when hand rounding carried it) of
- * quantity id, the name in the chosen notation, appended to b. */
+ * quantity id, the name in the chosen notation and script (names.h),
+ * appended to b. */
 static void dot_quantity(strbuf *b, const lesson *l, const trace *tr, long id,
                          const netdraw_dot_opts *o)
 {
-    char name[96], val[160];
+    char name[512], src[128], val[160];
     const quantity *q = &tr->q[id];
-    trace_name(q, name, sizeof name);
-    if (q->kind == Q_WEIGHT || q->kind == Q_UPDATE || q->kind == Q_GRAD) {
-        int a = lesson_arc_index(l, q->i, q->j);     /* the lecture's alias: w5^(1), dJ/dw5 */
-        if (a >= 0 && l->arcs[a].alias[0]) {
-            char tmp[96];
-            snprintf(tmp, sizeof tmp, "%s%s%s", q->kind == Q_GRAD ? (o->unicode ? "\xe2\x88\x82J/\xe2\x88\x82" : "dJ/d") : "",
-                     l->arcs[a].alias, name + strcspn(name, "^["));
-            memcpy(name, tmp, sizeof name);
-        }
-    }
+    int n = o->notation >= 0 ? o->notation : l->notation;
+    names_script sc = o->unicode ? NAMES_UNICODE : NAMES_ASCII;
+    names_render(l, n, sc, q, name, sizeof name);
     text_value(tr, q, o->digits, val, sizeof val);
-    strbuf line = {0};
-    sb_printf(&line, "%s%s%s", name, val[0] == '~' ? " " : " = ", val);
-    if (o->unicode && !line.failed) {
-        strbuf u = {0};
-        text_unicode(&u, line.s);
-        if (u.failed) b->failed = 1;
-        else dot_esc(b, u.s);
-        sb_free(&u);
-    } else if (!line.failed) {
-        dot_esc(b, line.s);
+    dot_esc(b, name);
+    if (names_given_as(l, n, sc, q, src, sizeof src) > 0) {     /* a_1 = x_1 = 3 (001) */
+        dot_esc(b, " = ");
+        dot_esc(b, src);
     }
-    if (line.failed) b->failed = 1;
-    sb_free(&line);
+    dot_esc(b, val[0] == '~' ? " " : " = ");
+    dot_esc(b, val);
 }
 
 typedef struct {

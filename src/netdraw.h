@@ -41,6 +41,7 @@ typedef struct {
     int    example;    /* lesson example inside a mini-batch, 1-based; 0 = the first there is */
     int    digits;     /* decimals shown */
     int    unicode;    /* in₃, Δ₃, ∂J/∂w₁,₃ instead of ASCII names */
+    int    notation;   /* names of NOTATION_* (names.h); -1 = the lesson's */
 } netdraw_dot_opts;
 
 /* DOT of l's network with the values of trace tr at o->step. Returns 0, or

@@ -75,10 +75,11 @@ void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, cons
 /* The student's trace of a whole run. Returns 0, or -1 on a write error. */
 int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o);
 
-/* Every quantity as a JSON array of objects / CSV rows with a header.
+/* Every quantity as a JSON array of objects / CSV rows with a header: the
+ * canonical name, and as `display` its name in the notation (NOTATION_*).
  * Returns 0, or -1 on a write or memory error. */
-int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits);
-int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits);
+int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits, int notation);
+int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits, int notation);
 
 /* Check the lesson's `expect` lines against the trace, each to half a unit
  * of its last printed digit, and report them. Returns the number that fail

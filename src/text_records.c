@@ -1,15 +1,18 @@
 /*
  * text_records.c - the trace as records: JSON and CSV (text.h).
  *
- * One record per quantity: id, canonical name, kind, pass, indices, step,
- * example, symbolic formula, substituted formula, value (the shortest form
- * that reads back exactly), operand names. Read by other tools, so the
- * names are always the canonical ones, whatever the notation.
+ * One record per quantity: id, canonical name, the name shown in the
+ * notation (display), kind, pass, indices, step, example, symbolic formula,
+ * substituted formula, value (the shortest form that reads back exactly),
+ * operand names. Read by other tools, so `name`, the formulas and the
+ * operands are always canonical, whatever the notation; `display` is what
+ * the text trace shows (names.h).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "text.h"
 
 static void json_str(strbuf *b, const char *s)
@@ -58,12 +61,11 @@ static int record_forms(const trace *tr, const quantity *q, int digits, strbuf *
     return sym->failed || sub->failed ? -1 : 0;
 }
 
-int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits)
+int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits, int notation)
 {
     const trace *tr = r->tr;
     strbuf b = {0}, f = {0}, g = {0};
-    char name[96];
-    (void)l;
+    char name[96], shown[192];
     if (fprintf(out, "[\n") < 0) return -1;
     int rc = 0;
     for (size_t id = 0; id < tr->n && rc == 0; id++) {
@@ -71,6 +73,9 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
         trace_name(q, name, sizeof name);
         sb_printf(&b, "  {\"id\": %zu, \"name\": ", id);
         json_str(&b, name);
+        names_render(l, notation, NAMES_ASCII, q, shown, sizeof shown);
+        sb_printf(&b, ", \"display\": ");
+        json_str(&b, shown);
         sb_printf(&b, ", \"kind\": \"%s\", \"pass\": \"%s\", \"j\": %d, \"i\": ",
                   trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
         if (q->i >= 0) sb_printf(&b, "%d", q->i); else sb_printf(&b, "null");
@@ -106,19 +111,22 @@ static void csv_field(strbuf *b, const char *s)
     sb_printf(b, "\"");
 }
 
-int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits)
+int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits, int notation)
 {
     const trace *tr = r->tr;
     strbuf b = {0}, f = {0}, g = {0};
-    char name[96];
-    (void)l;
-    if (fprintf(out, "id,name,kind,pass,j,i,step,example,formula,substituted,value,operands\n") < 0) return -1;
+    char name[96], shown[192];
+    if (fprintf(out, "id,name,display,kind,pass,j,i,step,example,formula,substituted,value,operands\n") < 0)
+        return -1;
     int rc = 0;
     for (size_t id = 0; id < tr->n && rc == 0; id++) {
         const quantity *q = &tr->q[id];
         trace_name(q, name, sizeof name);
         sb_printf(&b, "%zu,", id);
         csv_field(&b, name);
+        sb_printf(&b, ",");
+        names_render(l, notation, NAMES_ASCII, q, shown, sizeof shown);
+        csv_field(&b, shown);
         sb_printf(&b, ",%s,%s,%d,", trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
         if (q->i >= 0) sb_printf(&b, "%d", q->i);
         sb_printf(&b, ",%d,%d,", q->t, q->e);

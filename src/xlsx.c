@@ -12,6 +12,7 @@
  */
 #include "xlsx.h"
 
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <xlsxwriter.h>
 
 #include "formula.h"
+#include "names.h"
 #include "outfile.h"
 
 /* Step sheet columns. */
@@ -57,6 +59,7 @@ typedef struct {
     lxw_workbook        *wb;
     fmts                 f;
     int                  digits;
+    int                  notation;     /* names (NOTATION_*) */
     char                 numfmt[24];
     xlsx_cell           *cell;        /* [tr->n] value cell of each quantity */
     lxw_worksheet      **ws;          /* [n_sheets] */
@@ -308,7 +311,12 @@ static int settings_sheet(xw *x)
         const lesson_arc *A = &l->arcs[a];
         snprintf(buf, sizeof buf, "w_%d,%d", A->i, A->j);
         x->w0[a] = (xlsx_cell){0, row, SET_VALUE_COL};
-        if (put_str(x, ws, row, 0, buf, x->f.text) || (A->alias[0] && put_str(x, ws, row, 1, A->alias, x->f.text)) ||
+        /* the lecture's name: the notation's (names.h), else the lesson's alias */
+        quantity wq = {.kind = Q_WEIGHT, .pass = PASS_GIVEN, .i = A->i, .j = A->j};
+        char shown[192];
+        names_render(l, x->notation, NAMES_ASCII, &wq, shown, sizeof shown);
+        const char *lect = strcmp(shown, buf) ? shown : A->alias;
+        if (put_str(x, ws, row, 0, buf, x->f.text) || (lect[0] && put_str(x, ws, row, 1, lect, x->f.text)) ||
             put_num(x, ws, row, SET_VALUE_COL, A->w, x->f.edit) ||
             (A->frozen && put_str(x, ws, row, 3, "frozen: never updated", x->f.text)))
             return -1;
@@ -328,12 +336,14 @@ static int settings_sheet(xw *x)
     if (put_str(x, ws, row, 0, "example", x->f.header)) return -1;
     for (int k = 0; k < l->n_in; k++) {
         x->in_col[l->inputs[k]] = 1 + k;
-        snprintf(buf, sizeof buf, "x_%d", l->inputs[k]);
+        quantity xq = {.kind = Q_INPUT, .pass = PASS_GIVEN, .i = -1, .j = l->inputs[k]};
+        names_render(l, x->notation, NAMES_ASCII, &xq, buf, sizeof buf);
         if (put_str(x, ws, row, 1 + k, buf, x->f.header)) return -1;
     }
     for (int k = 0; k < n_out; k++) {
         x->out_col[out[k]] = 1 + l->n_in + k;
-        snprintf(buf, sizeof buf, "y_%d", out[k]);
+        quantity yq = {.kind = Q_TARGET, .pass = PASS_GIVEN, .i = -1, .j = out[k]};
+        names_render(l, x->notation, NAMES_ASCII, &yq, buf, sizeof buf);
         if (put_str(x, ws, row, 1 + l->n_in + k, buf, x->f.header)) return -1;
     }
     x->ex_row = ++row;
@@ -585,13 +595,13 @@ static int step_sheets(xw *x)
         }
         x->cell[id] = (xlsx_cell){(uint32_t)sheet, row, COL_VALUE};
         int p = (unsigned)q->pass < PASS_COUNT ? (int)q->pass : PASS_FORWARD;
-        char qname[96];
-        trace_name(q, qname, sizeof qname);
+        char qname[192];
+        text_qname(x->l, x->notation, q, qname, sizeof qname);
         sym.len = 0;
         if (sym.s) sym.s[0] = '\0';
         note[0] = '\0';
         if (q->spec.op != OP_CONST) {
-            text_formula_x(&sym, tr, q, NULL, x->digits, NULL, 0, 1);   /* g(in_3) = 1/(1+exp(-in_3)) */
+            text_formula_x(&sym, tr, q, NULL, x->digits, x->l, x->notation, 1);   /* g(in_3) = 1/(1+exp(-in_3)) */
             if ((q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
                 snprintf(note, sizeof note, "%s", act_kink_note(q->spec.act.kind));
             if (q->notes & EVAL_NOTE_LOG_GUARD)
@@ -662,6 +672,7 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
     x.lay.summary = -1;
     if (errsize) err[0] = '\0';
     x.digits = o && o->digits >= 0 ? o->digits : l->digits;
+    x.notation = o && o->notation >= 0 ? o->notation : l->notation;
     if (x.digits > 15) x.digits = 15;
     snprintf(x.numfmt, sizeof x.numfmt, x.digits > 0 ? "0.%.*s" : "0", x.digits, "000000000000000");
     size_t nid = (size_t)l->max_id + 1;

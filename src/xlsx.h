@@ -59,6 +59,7 @@ typedef struct {
     int         no_cache;    /* test only: formulas without the cached value, so
                                 only a recalculating reader can show numbers */
     time_t      created;     /* document creation time; 0 = now */
+    int         notation;    /* names of NOTATION_* (names.h); -1 = the lesson's */
 } xlsx_opts;
 
 /* Where a value lives: sheet index in workbook order (0 = Settings), row and

@@ -29,7 +29,8 @@ static char *dot_of(const char *path, int step, int backward, int unicode, char 
     engine_result r;
     engine_opts eo = {ENGINE_ROUND_LESSON, 0};
     assert_int_equal(engine_run(l, &eo, &r, err, errsize), 0);
-    netdraw_dot_opts o = {step, backward, 0, l->digits, unicode};
+    netdraw_dot_opts o = {.step = step, .backward = backward, .digits = l->digits, .unicode = unicode,
+                         .notation = -1};
     strbuf b = {0};
     int rc = netdraw_dot(&b, l, r.tr, &o, err, errsize);
     engine_result_free(&r);
@@ -49,7 +50,7 @@ static void test_forward_labels_from_the_slide(void **state)
     assert_has(d, "n3 [label=\"(3) logistic\\nin_3 = 0\\na_3 = 0.5\"];");
     assert_has(d, "n4 [label=\"(4) logistic\\nin_4 = -1\\na_4 ~ 0.27\"];");
     assert_has(d, "label=\"(5) logistic\\nin_5 = 1.54\\na_5 ~ 0.82\"];");
-    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"(1)\\nx_1 = 3\"];");
+    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"(1)\\na_1 = x_1 = 3\"];");
     /* layers: one rank each, in order; the bias a dashed box, its arcs dashed */
     assert_has(d, "{ rank=same; n0 -> n1 -> n2 [style=invis]; }");
     assert_has(d, "{ rank=same; n3 -> n4 [style=invis]; }");
@@ -70,9 +71,9 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     char err[512];
     char *d = dot_of("lessons/mazur-2-2-2.lesson", 1, 1, 0, err, sizeof err);
     assert_non_null(d);
-    /* labels and aliases of the lecture: o1 is neuron 5, w5 is w_3,5 */
-    assert_has(d, "o1 (5) logistic\\nin_5 = 1.105905967\\na_5 = 0.75136507\\ndelta_5 = ");
-    assert_has(d, "n3 -> n5 [label=\"w5 = 0.4\\ndJ/dw5 = 0.082167041\"];");
+    /* the lesson's net/out notation: o1 is neuron 5, w5 is w_3,5 */
+    assert_has(d, "o1 (5) logistic\\nnet_o1 = 1.105905967\\nout_o1 = 0.75136507\\ndelta_o1 = ");
+    assert_has(d, "n3 -> n5 [label=\"w5 = 0.4\\ndE_total/dw5 = 0.082167041\"];");
     assert_has(d, "(frozen)");                  /* the shared biases b1, b2 */
     free(d);
 }

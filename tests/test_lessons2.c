@@ -331,11 +331,11 @@ static void test_views(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    assert_int_equal(text_print_json(f, l, &r, 4), 0);
+    assert_int_equal(text_print_json(f, l, &r, 4, l->notation), 0);
     fclose(f);
-    assert_non_null(strstr(buf, "\"name\": \"xn_1[1]\", \"kind\": \"xnorm\""));
+    assert_non_null(strstr(buf, "\"name\": \"xn_1[1]\", \"display\": \"xn_1[1]\", \"kind\": \"xnorm\""));
     assert_non_null(strstr(buf, "\"operands\": [\"x_1[1]\", \"mu_1\", \"sd_1\"]"));
-    assert_non_null(strstr(buf, "\"name\": \"sd_1\", \"kind\": \"sd\""));
+    assert_non_null(strstr(buf, "\"name\": \"sd_1\", \"display\": \"sd_1\", \"kind\": \"sd\""));
     free(buf);
     strbuf b = {0};
     text_line(&b, r.tr, &r.tr->q[names_find(l, r.tr, NULL, "sd_1")], 4);

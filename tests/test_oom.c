@@ -71,8 +71,8 @@ static int lesson_pipeline(const char *path, char **out)
     FILE *mem = open_memstream(out, &len);
     assert_non_null(mem);
     text_opts to = {l->digits, 1, 0, ~0u};
-    if (text_print_trace(mem, l, &r, &to) || text_print_json(mem, l, &r, l->digits) ||
-        text_print_csv(mem, l, &r, l->digits))
+    if (text_print_trace(mem, l, &r, &to) || text_print_json(mem, l, &r, l->digits, l->notation) ||
+        text_print_csv(mem, l, &r, l->digits, l->notation))
         rc = 1;
     text_check_expectations(mem, l, &r, 0);
     assert_int_equal(fclose(mem), 0);
@@ -127,7 +127,7 @@ static int xlsx_pipeline(const char *path, char **out)
         engine_opts o = {ENGINE_ROUND_LESSON, 0};
         engine_result r;
         if (engine_run(l, &o, &r, err, sizeof err) == 0) {
-            xlsx_opts xo = {-1, NULL, 0, 1700000000};
+            xlsx_opts xo = {.digits = -1, .created = 1700000000, .notation = -1};
             xlsx_status st = xlsx_write(file, l, &r, &xo, NULL, err, sizeof err);
             if (st == XLSX_OK) rc = 0;
             else if (!err[0]) fail_msg("xlsx_write failed (%s) without a message", xlsx_strerror(st));

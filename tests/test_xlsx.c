@@ -191,7 +191,7 @@ static void run(const lesson *l, engine_result *r)
 static void write_book(const char *path, const lesson *l, const engine_result *r, int no_cache, xlsx_layout *lay)
 {
     char err[768];
-    xlsx_opts o = {-1, NULL, no_cache, 1700000000};
+    xlsx_opts o = {.digits = -1, .no_cache = no_cache, .created = 1700000000, .notation = -1};
     memset(lay, 0, sizeof *lay);
     lay->cells = calloc(r->tr->n ? r->tr->n : 1, sizeof *lay->cells);
     assert_non_null(lay->cells);
@@ -654,7 +654,7 @@ static void test_failed_write_keeps_existing_file(void **state)
     lesson *l = too_wide_lesson();
     engine_result r;
     run(l, &r);
-    xlsx_opts o = {-1, NULL, 0, 0};
+    xlsx_opts o = {.digits = -1, .notation = -1};
     xlsx_status st = xlsx_write(path, l, &r, &o, NULL, err, sizeof err);
     assert_int_equal(st, XLSX_ERR_TOO_LARGE);
     assert_non_null(strstr(err, "8192"));
@@ -701,7 +701,7 @@ static void test_reproducible(void **state)
     run(l, &r);
     snprintf(p1, sizeof p1, "%s/a.xlsx", t.dir);
     snprintf(p2, sizeof p2, "%s/b.xlsx", t.dir);
-    xlsx_opts o = {-1, NULL, 0, 1700000000};
+    xlsx_opts o = {.digits = -1, .created = 1700000000, .notation = -1};
     assert_int_equal(xlsx_write(p1, l, &r, &o, NULL, err, sizeof err), XLSX_OK);
     assert_int_equal(xlsx_write(p2, l, &r, &o, NULL, err, sizeof err), XLSX_OK);
     size_t n1, n2;
