@@ -645,8 +645,8 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
             [JDEG_COPY] = "it repeats %s, whose value differs from this one",
             [JDEG_FROM] = "it follows from %s, itself carried from a degenerate answer",
         };
-        char name[96];
-        trace_name(&tr->q[it->res.why_id], name, sizeof name);
+        char name[192];
+        text_qname(plan->l, plan->notation, &tr->q[it->res.why_id], name, sizeof name);
         sb_printf(b, "%sno credit: ", indent);
         sb_printf(b, WHY[it->res.why], name);
         sb_printf(b, "\n");
