@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -556,6 +557,7 @@ static const char *const COLOR[JUDGE_NVERDICTS] = {
 static void problems_text(strbuf *b, const grade_answers *ans)
 {
     if (ans->unreadable) sb_printf(b, "the answer sheet was not graded: %s\n", ans->why);
+    if (ans->note[0]) sb_printf(b, "note: %s\n", ans->note);
     if (!ans->n_problems_total) return;
     sb_printf(b, "lines not graded (%zu):\n", ans->n_problems_total);
     for (size_t k = 0; k < ans->n_problems; k++)
@@ -852,39 +854,106 @@ static void csv_field(strbuf *b, const char *s)
     sb_printf(b, "\"");
 }
 
+void grade_csv_text(strbuf *b, const char *s) { csv_field(b, s); }
+
 void grade_csv_header(strbuf *b, const grade_plan *plan)
 {
-    sb_printf(b, "sheet,score,max_score,percent,correct,carried,wrong,missing,bad_lines,first_mistake");
+    sb_printf(b, "sheet,student,variant,score,max_score,percent,correct,carried,wrong,missing,bad_lines,first_mistake");
+    for (size_t k = 0; k < plan->n; k++) { sb_printf(b, ","); csv_field(b, plan->names[k]); }
     for (size_t k = 0; k < plan->n; k++) {
+        char h[128];
+        snprintf(h, sizeof h, "%s verdict", plan->names[k]);
         sb_printf(b, ",");
-        csv_field(b, plan->names[k]);
+        csv_field(b, h);
+        snprintf(h, sizeof h, "%s answer", plan->names[k]);
+        sb_printf(b, ",");
+        csv_field(b, h);
     }
     sb_printf(b, "\n");
 }
 
-void grade_csv_row(strbuf *b, const char *sheet_name, const grade_plan *plan,
+void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, const grade_plan *plan,
                    const grade_answers *ans, const grade_report *rep)
 {
     csv_field(b, sheet_name);
+    sb_printf(b, ",");
+    csv_field(b, who ? who->student : "");
+    sb_printf(b, ",");
+    csv_field(b, who ? who->code : "");
     sb_printf(b, ",%.10g,%.10g,%.1f,%zu,%zu,%zu,%zu,%zu,", rep->score, rep->max_score,
               rep->max_score > 0 ? 100.0 * rep->score / rep->max_score : 0.0,
               rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED], rep->count[JUDGE_WRONG],
               rep->count[JUDGE_MISSING], ans->n_problems_total + (ans->unreadable ? 1u : 0u));
     if (rep->first_mistake >= 0) csv_field(b, plan->names[rep->first_mistake]);
     for (size_t k = 0; k < plan->n; k++) sb_printf(b, ",%.10g", rep->items[k].score);
+    for (size_t k = 0; k < plan->n; k++) {
+        sb_printf(b, ",%c,", judge_verdict_letter(rep->items[k].res.verdict));
+        if (ans->given[k]) sb_printf(b, "%.17g", ans->value[k]);
+    }
     sb_printf(b, "\n");
 }
 
-void grade_template(strbuf *b, const lesson *l, const grade_plan *plan)
+void grade_sheet_who(const char *text, size_t len, grade_who *who)
+{
+    static const struct { const char *key; size_t off, size; } KEYS[] = {
+        {"# student:", offsetof(grade_who, student), sizeof who->student},
+        {"# assignment:", offsetof(grade_who, assignment), sizeof who->assignment},
+        {"# variant:", offsetof(grade_who, code), sizeof who->code},
+    };
+    memset(who, 0, sizeof *who);
+    size_t p = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (p < len) {
+        size_t e = p;
+        while (e < len && text[e] != '\n' && text[e] != '\r') e++;
+        for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++) {
+            size_t kl = strlen(KEYS[k].key);
+            if (e - p <= kl || memcmp(text + p, KEYS[k].key, kl)) continue;
+            size_t a = p + kl, b = e;
+            while (a < b && blank(text[a])) a++;
+            while (b > a && blank(text[b - 1])) b--;
+            char *dst = (char *)who + KEYS[k].off;
+            size_t n = b - a < KEYS[k].size - 1 ? b - a : KEYS[k].size - 1;
+            for (size_t m = 0; m < n; m++) {   /* printable ASCII only: it is echoed */
+                unsigned char c = (unsigned char)text[a + m];
+                dst[m] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+            }
+            dst[n] = '\0';
+        }
+        p = e + 1;
+    }
+}
+
+void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_plan *plan,
+                    const grade_who *who)
 {
     char base[256];
     lesson_basename(l->path, base, sizeof base);
     sb_printf(b, "# nntrace answer sheet: %s\n", base);
     if (l->title) sb_printf(b, "# %s\n", l->title);
     if (l->source) sb_printf(b, "# source: %s\n", l->source);
-    sb_printf(b, "# Write each number after its '=', with a decimal point (0.5474, .5474 or\n"
-                 "# 5.474e-1), carrying %d decimals as the lecture does. Lines starting\n"
-                 "# with '#' are ignored. Check it with: nntrace check %s THIS_FILE\n",
-              l->digits, l->path);
+    if (who && who->student[0]) sb_printf(b, "# student: %s\n", who->student);
+    if (who && who->assignment[0]) sb_printf(b, "# assignment: %s\n", who->assignment);
+    if (who && who->code[0]) sb_printf(b, "# variant: %s\n", who->code);
+    /* the problem statement: every given number, the rate and the rounding */
+    sb_printf(b, "#\n# given:\n");
+    for (size_t id = 0; id < tr->n; id++) {
+        const quantity *q = &tr->q[id];
+        if (q->spec.op != OP_CONST || q->t != 0 || q->kind == Q_BIAS) continue;
+        char name[192], num[64];
+        names_render(l, plan->notation, NAMES_ASCII, q, name, sizeof name);
+        text_num(q->value, 12, num, sizeof num);
+        sb_printf(b, "#   %s = %s\n", name, num);
+    }
+    if (l->steps > 0 && l->has_loss) {
+        char num[64];
+        text_num(l->rate, 12, num, sizeof num);
+        sb_printf(b, "#   learning rate alpha = %s\n", num);
+    }
+    if (l->round >= 0)
+        sb_printf(b, "#   round every intermediate to %d decimals before using it, as on a calculator\n", l->round);
+    sb_printf(b, "#\n# Write each number after its '=' (0.5474, 0,5474, 5.474e-1 or 1/2), carrying\n"
+                 "# %d decimals as the lecture does. Lines starting with '#' are ignored.\n"
+                 "# Check it with: nntrace check %s THIS_FILE\n",
+              lesson_answer_digits(l), l->path);
     for (size_t k = 0; k < plan->n; k++) sb_printf(b, "%s = \n", plan->shown[k]);
 }

@@ -46,6 +46,12 @@
  * The plan: what is asked, for how many points
  * ---------------------------------------------------------------------- */
 
+/* Whose sheet: the student, the assignment and the variant code ("" when
+ * not known). */
+typedef struct {
+    char student[256], assignment[256], code[16];
+} grade_who;
+
 /* A points rule: quantities matching pattern are worth points. */
 typedef struct { const char *pattern; double points; } grade_points;
 
@@ -102,6 +108,7 @@ typedef struct {
     size_t  n_problems, n_problems_total;
     long    n_lines;
     int     unreadable;   /* the whole file was refused (size, not a file) */
+    char    note[512];    /* a sheet-level note (the variant it was graded against), or "" */
     char    why[256];     /* then: why */
 } grade_answers;
 
@@ -199,13 +206,24 @@ void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const 
 void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
                 const grade_answers *ans, const grade_report *rep, const grade_opts *o);
 
-/* CSV for a class: the header, then one row per sheet. */
+/* CSV for a class: the header, then one row per sheet: the sheet, the
+ * student and variant (who, may be NULL), the score and counts, then per
+ * asked quantity its points, its verdict letter (judge_verdict_letter) and
+ * the answer given. */
 void grade_csv_header(strbuf *b, const grade_plan *plan);
-void grade_csv_row(strbuf *b, const char *sheet_name, const grade_plan *plan,
+/* One CSV field (quoted when needed, a leading = + - @ defused). */
+void grade_csv_text(strbuf *b, const char *s);
+void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, const grade_plan *plan,
                    const grade_answers *ans, const grade_report *rep);
 
-/* The answer template: a comment header, then "name = " per asked quantity. */
-void grade_template(strbuf *b, const lesson *l, const grade_plan *plan);
+/* The who-lines of a sheet's header ("# student: ID", "# assignment: A",
+ * "# variant: CODE"), sanitised to printable ASCII; absent ones "". */
+void grade_sheet_who(const char *text, size_t len, grade_who *who);
+
+/* The answer template: a comment header (who, the problem's given numbers,
+ * rate and rounding), then "name = " per asked quantity. who may be NULL. */
+void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_plan *plan,
+                    const grade_who *who);
 
 /* JSON string literal of s (escaped, control bytes as \u00XX, invalid
  * UTF-8 bytes as U+FFFD). */

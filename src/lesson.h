@@ -63,6 +63,19 @@ typedef struct {
     int    line;
 } lesson_points;
 
+/* `vary PATTERN uniform LO HI step S` or `vary PATTERN choice V...`
+ * (variant.h): which givens a student's variant draws, and from what. */
+typedef enum { VARY_UNIFORM, VARY_CHOICE } vary_kind;
+#define LESSON_VARY_CHOICES 16
+typedef struct {
+    char      pattern[64];   /* a glob over given names, or "rate" */
+    vary_kind kind;
+    double    lo, hi, step;  /* uniform: lo + k*step for k = 0 .. (hi-lo)/step */
+    double    choice[LESSON_VARY_CHOICES];
+    int       n_choice;
+    int       line;
+} lesson_vary;
+
 typedef struct lesson {
     char  *path;                 /* as given, for messages */
     char  *title, *source, *notes;   /* notes: lines joined with '\n', or NULL */
@@ -115,6 +128,9 @@ typedef struct lesson {
     int    ecf_depth;            /* `ecf-depth N`: carries that earn credit; 0 = no limit */
     int    feedback;             /* `feedback verdict|hint|full` (GRADE_FB_*), -1 = unset */
     double short_credit;         /* `short-credit X`: share for too few decimals, -1 = unset (0.5) */
+    lesson_vary *vary;           /* `vary` lines (variant.h), in file order */
+    int    n_vary;
+    double vary_limit;           /* `vary-limit X`: |in_j| bound of a variant; 0 = default */
     lesson_points *points;       /* `points PATTERN = W`, in file order */
     int    n_points;
 

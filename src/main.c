@@ -53,6 +53,7 @@ static const command COMMANDS[] = {
     {"template", cmd_template, "template LESSON [--ask PATTERNS]", "an answer sheet to fill in"},
     {"check", cmd_check, "check LESSON ANSWERS... [options]", "grade hand calculations"},
     {"keys", cmd_keys, "keys [--markdown]", "the keys of a lesson file (also: help lesson)"},
+    {"variants", cmd_variants, "variants LESSON --roster CSV -o DIR", "a problem sheet per student, and the key"},
     {"mnist", fast_mnist_main, "mnist [options]", "train the fast path on MNIST"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

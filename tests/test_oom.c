@@ -187,7 +187,7 @@ static int grade_pipeline(const char *sheet, char **out)
                     grade_gradescope(&b, l, "sheet", r.tr, &plan, &ans, &rep, &go, &gso);
                     grade_json(&b, "sheet", &plan, &ans, &rep, &go);
                     grade_csv_header(&b, &plan);
-                    grade_csv_row(&b, "sheet", &plan, &ans, &rep);
+                    grade_csv_row(&b, "sheet", NULL, &plan, &ans, &rep);
                     if (!b.failed) { *out = b.s; b.s = NULL; rc = 0; }
                     sb_free(&b);
                     grade_report_free(&rep);

@@ -1,0 +1,197 @@
+/*
+ * test_variant.c - a student's own numbers: seeds, codes, `vary` lines, the
+ * draw over a class of 1,000 students (well spread, teachable, regenerated
+ * identically), the Gradescope metadata reader, and the commands that use
+ * them (template --student, check with a sheet for another student,
+ * variants --roster).
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "gsmeta.h"
+#include "lesson.h"
+#include "variant.h"
+
+static lesson *load(const char *path)
+{
+    char err[512];
+    lesson *l = lesson_load(path, err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    return l;
+}
+
+static void add_vary(lesson *l, const char *line)
+{
+    char buf[256], *tok[32], err[256];
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", line);
+    for (char *t = strtok(buf, " "); t && n < 32; t = strtok(NULL, " ")) tok[n++] = t;
+    lesson_vary *v = realloc(l->vary, (size_t)(l->n_vary + 1) * sizeof *v);
+    assert_non_null(v);
+    l->vary = v;
+    if (variant_parse_vary(&l->vary[l->n_vary], tok, n, err, sizeof err)) fail_msg("%s: %s", line, err);
+    l->n_vary++;
+}
+
+static void test_codes(void **state)
+{
+    (void)state;
+    lesson *l = load("lessons/sauppe-sgd-step.lesson");
+    uint64_t a = variant_seed(l, "hw3", "ada@example.edu"), b = variant_seed(l, "hw3", "bob@example.edu");
+    uint64_t c = variant_seed(l, "hw4", "ada@example.edu");
+    assert_true(a != b && a != c);
+    assert_int_equal(a, variant_seed(l, "hw3", "ada@example.edu"));
+    assert_true(a <= VARIANT_SEED_MASK);
+    char code[VARIANT_CODE_SIZE];
+    uint64_t back;
+    for (uint64_t s = 0; s < 2000; s++) {
+        uint64_t seed = (s * UINT64_C(0x9E3779B97F4A7C15)) & VARIANT_SEED_MASK;
+        variant_code(seed, code);
+        assert_int_equal(strlen(code), 9);
+        assert_int_equal(variant_code_parse(code, &back), 0);
+        assert_int_equal(back, seed);
+    }
+    code[0] = code[0] == 'A' ? 'b' : 'a';            /* lower case is read too */
+    assert_int_equal(variant_code_parse(code, &back), 0);
+    static const char *const BAD[] = {"", "ABCD", "ABCD-EFGH-J", "ABCD-EF0H", "ABCDEFGHJ", "AB-CDEFGH", "ABCD EFGH"};
+    for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++)
+        if (!variant_code_parse(BAD[k], &back)) fail_msg("'%s' accepted as a code", BAD[k]);
+    lesson_free(l);
+}
+
+static void test_vary_lines(void **state)
+{
+    (void)state;
+    static const struct { const char *line, *err; } BAD[] = {
+        {"w_*", "expected"}, {"w_* uniform 1 0 step 0.1", "LO <= HI"}, {"w_* uniform -1 1 step 0", "0 < S"},
+        {"w_* uniform -1 1 0.1", "expected"}, {"w_* normal 0 1", "unknown distribution"},
+        {"x_1 choice 0.2 x", "not a number"},
+        {"x_1 choice 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", "at most 16"},
+    };
+    for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+        char buf[256], *tok[32], err[256] = "";
+        int n = 0;
+        snprintf(buf, sizeof buf, "%s", BAD[k].line);
+        for (char *t = strtok(buf, " "); t && n < 32; t = strtok(NULL, " ")) tok[n++] = t;
+        lesson_vary v;
+        if (!variant_parse_vary(&v, tok, n, err, sizeof err)) fail_msg("accepted: vary %s", BAD[k].line);
+        if (!strstr(err, BAD[k].err)) fail_msg("vary %s: '%s', expected '%s'", BAD[k].line, err, BAD[k].err);
+    }
+}
+
+/* 1,000 students of one lesson: every variant regenerates identically, is
+ * teachable, and the draws spread over the grid. */
+static void test_thousand_students(void **state)
+{
+    (void)state;
+    lesson *base = load("lessons/sauppe-sgd-step.lesson");
+    int counts[21] = {0}, x1[3] = {0}, distinct = 0;
+    double prev_w = NAN;
+    for (int s = 0; s < 1000; s++) {
+        char id[32], err[512];
+        snprintf(id, sizeof id, "student%04d", s);
+        double w[2][3], x[2];
+        for (int again = 0; again < 2; again++) {
+            lesson *l = load("lessons/sauppe-sgd-step.lesson");
+            add_vary(l, "w_*,* uniform -1 1 step 0.1");
+            add_vary(l, "x_1 choice 0.2 0.4 0.6");
+            uint64_t seed = variant_seed(l, "hw1", id);
+            if (variant_apply(l, seed, err, sizeof err)) fail_msg("%s: %s", id, err);
+            for (int a = 0; a < 3; a++) w[again][a] = l->arcs[a].w;
+            x[again] = l->ex_x[0];
+            if (!again) {
+                /* teachable: every |in_j| <= 4, none on a rounding tie */
+                engine_result r;
+                engine_opts o = {.round = ENGINE_ROUND_LESSON};
+                if (engine_run(l, &o, &r, err, sizeof err)) fail_msg("%s", err);
+                for (size_t q = 0; q < r.tr->n; q++)
+                    if (r.tr->q[q].kind == Q_IN && fabs(r.tr->q[q].value) > 4) fail_msg("%s: |in| > 4", id);
+                engine_result_free(&r);
+                assert_int_equal(l->n_expects, 0);    /* the lecture's values are not this variant's */
+            }
+            lesson_free(l);
+        }
+        for (int a = 0; a < 3; a++) {
+            assert_true(w[0][a] == w[1][a]);                 /* regenerated identically */
+            double k = (w[0][a] + 1) / 0.1;
+            assert_true(fabs(k - round(k)) < 1e-9 && k > -0.5 && k < 20.5);   /* on the grid */
+            counts[(int)round(k)]++;
+        }
+        assert_true(x[0] == x[1]);
+        assert_true(x[0] == 0.2 || x[0] == 0.4 || x[0] == 0.6);
+        x1[x[0] == 0.2 ? 0 : x[0] == 0.4 ? 1 : 2]++;
+        if (w[0][0] != prev_w) distinct++;
+        prev_w = w[0][0];
+    }
+    /* 3,000 weights over 21 grid points: each expected ~143; a fair draw
+     * stays within 70..220 (more than 6 standard deviations) */
+    for (int k = 0; k < 21; k++)
+        if (counts[k] < 70 || counts[k] > 220) fail_msg("grid point %d drawn %d times of 3000", k, counts[k]);
+    for (int k = 0; k < 3; k++)
+        if (x1[k] < 250 || x1[k] > 420) fail_msg("x_1 choice %d drawn %d times of 1000", k, x1[k]);
+    assert_true(distinct > 900);
+    lesson_free(base);
+}
+
+/* A range that cannot be teachable is an error, not a hang. */
+static void test_unsatisfiable(void **state)
+{
+    (void)state;
+    lesson *l = load("lessons/sauppe-sgd-step.lesson");
+    add_vary(l, "w_*,* choice 9");
+    char err[512];
+    assert_int_equal(variant_apply(l, 12345, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no teachable variant"));
+    lesson_free(l);
+    l = load("lessons/sauppe-sgd-step.lesson");
+    assert_int_equal(variant_apply(l, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no 'vary' lines"));
+    lesson_free(l);
+}
+
+static void test_metadata(void **state)
+{
+    (void)state;
+    const char *J =
+        "{\"id\": 123456, \"created_at\": \"2018-07-01T14:22:32.365935-07:00\",\n"
+        " \"assignment\": {\"due_date\": \"2018-07-31T23:00:00.000000-07:00\", \"group_size\": 4,\n"
+        "   \"group_submission\": true, \"id\": 25828, \"course_id\": 1234, \"late_due_date\": null,\n"
+        "   \"title\": \"Programming \\\"Assignment\\\" 1\", \"total_points\": \"20.0\"},\n"
+        " \"submission_method\": \"upload\",\n"
+        " \"users\": [{\"email\": \"student@example.com\", \"id\": 1234, \"name\": \"Student User\"},\n"
+        "           {\"email\": \"partner@example.com\", \"id\": 1235, \"name\": \"P\"}],\n"
+        " \"previous_submissions\": [{\"submission_time\": \"2017-04-06T14:24:48\", \"score\": 0.0,\n"
+        "   \"results\": {\"tests\": [{\"id\": 9}]}}]}\n";
+    gsmeta m;
+    char err[256];
+    assert_int_equal(gsmeta_parse(J, strlen(J), "email", &m, err, sizeof err), 0);
+    assert_string_equal(m.student, "student@example.com");
+    assert_string_equal(m.assignment, "25828");
+    assert_int_equal(gsmeta_parse(J, strlen(J), "id", &m, err, sizeof err), 0);
+    assert_string_equal(m.student, "1234");
+    assert_int_equal(gsmeta_parse(J, strlen(J), "sid", &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "users[0].sid"));
+    static const char *const BAD[] = {"", "{", "[]", "{\"users\": [{\"email\": \"a\"}]", "{\"users\": [{\"email\": \"a\"}]} x",
+                                      "{\"users\": [{\"email\": \"a\x01\"}]}", "{\"users\": {\"email\": \"a\"}}"};
+    for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++)
+        if (!gsmeta_parse(BAD[k], strlen(BAD[k]), "email", &m, err, sizeof err)) fail_msg("accepted: %s", BAD[k]);
+    char deep[200];
+    memset(deep, '[', sizeof deep);
+    assert_int_equal(gsmeta_parse(deep, sizeof deep, "email", &m, err, sizeof err), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_vary_lines),
+        cmocka_unit_test(test_thousand_students),
+        cmocka_unit_test(test_unsatisfiable),
+        cmocka_unit_test(test_metadata),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
