@@ -80,6 +80,7 @@ const act_row ACT_ROWS[ACT_COUNT] = {
         .g = logistic_g, .dg = logistic_dg,
         .g_form = {"1/(1+exp(-%x))", "1/(1+exp(-%x))", "1/(1+EXP(-%x))", "\\frac{1}{1+e^{-%x}}"},
         .dg_form = {"%a*(1-%a)", "%a·(1-%a)", "%a*(1-%a)", "%a \\cdot (1-%a)"},
+        .tex_name = "\\sigma",                           /* CS 457/557: g(in_j) = sigma(in_j) */
     },
     [ACT_TANH] = {
         .name = "tanh", .aliases = "", .lecture = "CMSC 389A Lecture 3, CSE 575",

@@ -103,6 +103,7 @@ typedef struct {
     const char *g_form[SYN_COUNT];
     const char *dg_form[SYN_COUNT];
     const char *kink;             /* note when g'(0) is undefined and a convention is taken */
+    const char *tex_name;         /* the lecture's letter for g in LaTeX ("\\sigma"); NULL: g */
 } act_row;
 
 /* One loss over output pairs (y_k, a_k). */

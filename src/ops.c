@@ -60,7 +60,8 @@ static void act_render(fr *f)
     }
     const char *form = r->g_form[f->c->syn];
     if (!f->c->symbolic) { fr_template(f, form, 0, 0, f->s->act.param); return; }
-    fr_lit(f, "g("); fr_op(f, 0); fr_lit(f, ")");                 /* g(in_3) */
+    fr_lit(f, f->c->syn == SYN_LATEX && r->tex_name ? r->tex_name : "g");
+    fr_lit(f, "("); fr_op(f, 0); fr_lit(f, ")");                  /* g(in_3), \sigma(\mathrm{in}_{3}) */
     if (f->c->expand_g && strcmp(r->g_form[SYN_ASCII], "%x") != 0) {
         fr_lit(f, " = ");
         fr_template(f, form, 0, 0, f->s->act.param);             /* = 1/(1+exp(-in_3)) */

@@ -74,20 +74,9 @@ void text_num(double v, int digits, char *buf, size_t size)
  * Names: names.h renders every notation; here only the operand names.
  * ---------------------------------------------------------------------- */
 
-typedef struct { const lesson *l; int notation; } nctx;
-
 int text_qname(const lesson *l, int notation, const quantity *q, char *buf, size_t size)
 {
     return names_render(l, notation, NAMES_ASCII, q, buf, size);
-}
-
-/* An operand as it appears in formulas: its name in the notation, the
- * same name its own line shows (an input is a_i in va, 001). */
-static void sb_opname(const nctx *c, strbuf *b, const trace *tr, uint32_t id)
-{
-    char n[192];
-    text_qname(c ? c->l : NULL, c ? c->notation : NOTATION_VA, &tr->q[id], n, sizeof n);
-    sb_printf(b, "%s", n);
 }
 
 void text_operand_values(const trace *tr, const quantity *q, double *vals)
@@ -95,24 +84,37 @@ void text_operand_values(const trace *tr, const quantity *q, double *vals)
     for (uint32_t k = 0; k < q->nops; k++) vals[k] = trace_operand_value(tr, tr->ops[q->first + k]);
 }
 
-/* The renderer's operand callback: operand k of the quantity by name. */
-typedef struct { nctx n; const trace *tr; const quantity *q; } fctx;
+/* The renderer's operand callback: operand k of the quantity by its name in
+ * the notation and the syntax's script (an input is a_i in va, 001). */
+typedef struct { const lesson *l; int notation; const trace *tr; const quantity *q; } fctx;
 
 static void formula_operand(strbuf *out, const fr_ctx *c, size_t k, int bare)
 {
     const fctx *x = c->user;
+    static const names_script SCRIPT[SYN_COUNT] = {
+        [SYN_ASCII] = NAMES_ASCII, [SYN_UNICODE] = NAMES_UNICODE, [SYN_XLSX] = NAMES_ASCII, [SYN_LATEX] = NAMES_LATEX,
+    };
+    char n[256];
     (void)bare;
-    sb_opname(x->n.l ? &x->n : NULL, out, x->tr, x->tr->ops[x->q->first + k]);
+    names_render(x->l, x->l ? x->notation : NOTATION_VA, SCRIPT[c->syn], &x->tr->q[x->tr->ops[x->q->first + k]],
+                 n, sizeof n);
+    sb_printf(out, "%s", n);
+}
+
+void text_formula_in(strbuf *b, const trace *tr, const quantity *q, const double *v, int d,
+                     const lesson *l, int notation, syntax syn, int expand_g)
+{
+    fctx x = {l, notation, tr, q};
+    fr_ctx c = {.syn = syn, .operand = v ? NULL : formula_operand, .values = v, .digits = d,
+                .symbolic = !v, .expand_g = expand_g, .user = &x};
+    if (q->spec.op == OP_CONST) return;
+    if (fr_render(b, &c, &q->spec, q->notes, q->nops)) sb_printf(b, "?");
 }
 
 void text_formula_x(strbuf *b, const trace *tr, const quantity *q, const double *v, int d,
                     const lesson *l, int notation, int expand_g)
 {
-    fctx x = {{l, notation}, tr, q};
-    fr_ctx c = {.syn = SYN_ASCII, .operand = v ? NULL : formula_operand, .values = v, .digits = d,
-                .symbolic = !v, .expand_g = expand_g, .user = &x};
-    if (q->spec.op == OP_CONST) return;
-    if (fr_render(b, &c, &q->spec, q->notes, q->nops)) sb_printf(b, "?");
+    text_formula_in(b, tr, q, v, d, l, notation, SYN_ASCII, expand_g);
 }
 
 void text_formula_n(strbuf *b, const trace *tr, const quantity *q, const double *v, int d,

@@ -70,6 +70,11 @@ void text_formula_n(strbuf *b, const trace *tr, const quantity *q, const double 
  * the activation's own form: "g(in_3) = 1/(1+exp(-in_3))" (step, xlsx). */
 void text_formula_x(strbuf *b, const trace *tr, const quantity *q, const double *vals, int digits,
                     const lesson *l, int notation, int expand_g);
+/* The same in a syntax (eval.h SYN_ASCII, SYN_UNICODE, SYN_LATEX): the operand
+ * names in the notation's script of that syntax, numbers as the syntax writes
+ * them (LaTeX: \cdot, \frac, e^{...}, names such as \Delta_{3}). */
+void text_formula_in(strbuf *b, const trace *tr, const quantity *q, const double *vals, int digits,
+                     const lesson *l, int notation, syntax syn, int expand_g);
 void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, const lesson *l, int notation);
 
 /* The student's trace of a whole run. Returns 0, or -1 on a write error. */

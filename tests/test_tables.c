@@ -20,6 +20,7 @@
 #include "eval.h"
 #include "engine.h"
 #include "formula.h"
+#include "names.h"
 #include "xlsx.h"
 
 static const double POINTS[] = {-2.0, -0.7, -0.1, 0.3, 1.5};
@@ -445,6 +446,71 @@ static void test_latex_compiles(void **state)
     free(c);
 }
 
+/* Every quantity of every lesson, in every notation, in LaTeX: name = symbolic
+ * = substituted, all in one document pdflatex must compile. */
+static void test_lessons_in_latex(void **state)
+{
+    (void)state;
+    FILE *ls = popen("ls lessons/*.lesson", "r");
+    assert_non_null(ls);
+    strbuf doc = {0};
+    sb_printf(&doc, "\\documentclass{article}\\usepackage{amsmath}\\begin{document}\n");
+    char path[256], err[1024];
+    size_t lines = 0;
+    while (fgets(path, sizeof path, ls)) {
+        path[strcspn(path, "\n")] = '\0';
+        lesson *l = lesson_load(path, err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        engine_result r;
+        engine_opts o = {.round = ENGINE_ROUND_LESSON};
+        if (engine_run(l, &o, &r, err, sizeof err)) fail_msg("%s", err);
+        for (int nt = 0; nt < NOTATION_COUNT; nt++)
+            for (size_t id = 0; id < r.tr->n && id < 400; id++) {
+                const quantity *q = &r.tr->q[id];
+                if (q->spec.op == OP_CONST) continue;
+                char name[256];
+                double *v = malloc(q->nops * sizeof *v);
+                assert_non_null(v);
+                text_operand_values(r.tr, q, v);
+                names_render(l, nt, NAMES_LATEX, q, name, sizeof name);
+                sb_printf(&doc, "$%s = ", name);
+                text_formula_in(&doc, r.tr, q, NULL, 4, l, nt, SYN_LATEX, 1);
+                sb_printf(&doc, " = ");
+                text_formula_in(&doc, r.tr, q, v, 4, l, nt, SYN_LATEX, 0);
+                sb_printf(&doc, "$\\par\n");
+                free(v);
+                lines++;
+            }
+        engine_result_free(&r);
+        lesson_free(l);
+    }
+    pclose(ls);
+    sb_printf(&doc, "\\end{document}\n");
+    assert_false(doc.failed);
+    assert_true(lines > 500);
+    assert_null(strstr(doc.s, "?"));                 /* every operation had a form */
+    /* the lecture's symbols, where the names say so */
+    assert_non_null(strstr(doc.s, "\\Delta_{"));
+    assert_non_null(strstr(doc.s, "\\frac{\\partial "));
+    assert_non_null(strstr(doc.s, "\\sigma("));
+    assert_non_null(strstr(doc.s, " \\cdot "));
+    snprintf(path, sizeof path, "%s/lessons.tex", tmp);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(doc.s, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd '%s' && pdflatex -interaction=nonstopmode -halt-on-error lessons.tex >lessons.out 2>&1", tmp);
+    if (system(cmd) != 0) {
+        snprintf(path, sizeof path, "%s/lessons.log", tmp);
+        char *log = slurp(path, NULL);
+        const char *bang = log ? strstr(log, "\n!") : NULL;
+        fail_msg("pdflatex failed on the lessons' LaTeX formulas: %.600s", bang ? bang : "(no log)");
+    }
+    printf("  %zu formulas of every lesson and notation compiled by pdflatex\n", lines);
+    sb_free(&doc);
+}
+
 /* ------------------------------------------------------------------------
  * README and --help say what the tables say
  * ---------------------------------------------------------------------- */
@@ -531,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_op_rows_render),
         cmocka_unit_test(test_rows_recalculate),
         cmocka_unit_test(test_latex_compiles),
+        cmocka_unit_test(test_lessons_in_latex),
         cmocka_unit_test(test_readme_and_help),
     };
     return cmocka_run_group_tests_name("tables", tests, group_setup, group_teardown);
