@@ -161,6 +161,14 @@ double act_dg(act_fn f, double v, double a, unsigned *notes)
 const char *act_name(act_kind k) { return (unsigned)k < ACT_COUNT ? ACT_ROWS[k].name : "?"; }
 const char *act_kink_note(act_kind k) { return (unsigned)k < ACT_COUNT ? ACT_ROWS[k].kink : NULL; }
 
+size_t eval_notes(unsigned notes, act_kind k, const char *out[EVAL_MAX_NOTES])
+{
+    size_t n = 0;
+    if ((notes & EVAL_NOTE_KINK) && act_kink_note(k)) out[n++] = act_kink_note(k);
+    if (notes & EVAL_NOTE_LOG_GUARD) out[n++] = "a log argument below 1e-12 was taken as 1e-12";
+    return n;
+}
+
 /* Is s[0..len) one of the space-separated words of list, ignoring case? */
 static int word_in(const char *list, const char *s, size_t len)
 {

@@ -83,6 +83,15 @@ enum {
     EVAL_NOTE_KINK      = 2,  /* g' taken at a point where it is undefined */
 };
 
+/* The notes of a result as sentences, in bit order: the activation's kink
+ * convention for EVAL_NOTE_KINK (k: the quantity's activation; none when it
+ * has no kink), "a log argument below 1e-12 was taken as 1e-12" for
+ * EVAL_NOTE_LOG_GUARD. Fills out[] and returns how many (at most
+ * EVAL_MAX_NOTES). The text trace, step, the spreadsheet and the records
+ * all say a note with these words. */
+#define EVAL_MAX_NOTES 2
+size_t eval_notes(unsigned notes, act_kind k, const char *out[EVAL_MAX_NOTES]);
+
 /* ------------------------------------------------------------------------
  * The rows
  * ---------------------------------------------------------------------- */

@@ -45,10 +45,8 @@ void fr_number(strbuf *out, syntax syn, double v, int digits, int bare)
 {
     char s[64];
     if (syn == SYN_XLSX) {            /* the shortest form that reads back exactly: "0.5", "1E-05" */
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(s, sizeof s, "%.*G", prec, v);
-            if (strtod(s, NULL) == v) break;
-        }
+        text_exact(v, s, sizeof s);
+        for (char *e = s; *e; e++) if (*e == 'e') *e = 'E';
     } else {
         text_num(v, digits, s, sizeof s);
     }
@@ -171,6 +169,25 @@ int fr_render(strbuf *out, const fr_ctx *c, const op_spec *s, unsigned notes, si
     fr f = {out, c, s, notes, n};
     OP_ROWS[s->op].render(&f);
     return 0;
+}
+
+/* Which operands a formula reads: it is rendered, and each operand it asks
+ * for is marked. */
+static void mark_operand(strbuf *out, const fr_ctx *c, size_t k, int bare)
+{
+    (void)out;
+    (void)bare;
+    ((unsigned char *)c->user)[k] = 1;
+}
+
+int fr_reads(const op_spec *s, unsigned notes, size_t n, unsigned char *reads)
+{
+    strbuf sink = {0};
+    memset(reads, 0, n);
+    fr_ctx c = {.syn = SYN_ASCII, .operand = mark_operand, .symbolic = 1, .user = reads};
+    int rc = fr_render(&sink, &c, s, notes, n);
+    sb_free(&sink);
+    return rc;
 }
 
 /* Operands given as texts: user points at two strings, x and a. */

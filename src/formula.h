@@ -45,6 +45,11 @@ struct fr_ctx {
  * when the operation has no formula (OP_CONST) or n does not fit it. */
 int fr_render(strbuf *out, const fr_ctx *c, const op_spec *s, unsigned notes, size_t n);
 
+/* Which of the n operands of operation s its formula reads: reads[k] = 1
+ * or 0 (as fr_render writes it: g'(in_3) = a_3*(1-a_3) reads a_3 only).
+ * Returns 0, or -1 as fr_render. */
+int fr_reads(const op_spec *s, unsigned notes, size_t n, unsigned char *reads);
+
 /* Activation f's g (dg = 0) or g' (dg = 1) in syntax syn over the argument
  * text x (and activation text a): "1/(1+exp(-x))". For help and settings. */
 void fr_act_form(strbuf *out, syntax syn, act_fn f, int dg, const char *x, const char *a, int digits);

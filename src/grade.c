@@ -713,8 +713,9 @@ void grade_json_str(strbuf *b, const char *s)
 
 static void json_num(strbuf *b, double v)
 {
-    if (isfinite(v)) sb_printf(b, "%.17g", v);
-    else sb_printf(b, "null");
+    char e[40];
+    text_exact(v, e, sizeof e);
+    sb_printf(b, "%s", isfinite(v) ? e : "null");
 }
 
 static void json_score(strbuf *b, double v) { sb_printf(b, "%.10g", v); }

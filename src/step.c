@@ -229,10 +229,9 @@ static void stage_line(strbuf *out, const step_session *s, size_t it, int k)
     sb_printf(out, "%*s%s", (int)indent, "", val[0] == '~' ? " " : " = ");
     step_put(out, &s->st, val, "1");
     sb_printf(out, "\n");
-    if ((q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
-        sb_printf(out, "%*s(%s)\n", (int)indent + 3, "", act_kink_note(q->spec.act.kind));
-    if (q->notes & EVAL_NOTE_LOG_GUARD)
-        sb_printf(out, "%*s(a log argument below 1e-12 was taken as 1e-12)\n", (int)indent + 3, "");
+    const char *notes[EVAL_MAX_NOTES];
+    size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
+    for (size_t k = 0; k < nn; k++) sb_printf(out, "%*s(%s)\n", (int)indent + 3, "", notes[k]);
 }
 
 /* Show item it up to stage upto, with its headings (all of them when

@@ -70,6 +70,15 @@ void text_num(double v, int digits, char *buf, size_t size)
     if (!strcmp(buf, "-0")) snprintf(buf, size, "0");
 }
 
+void text_exact(double v, char *buf, size_t size)
+{
+    if (!isfinite(v)) { snprintf(buf, size, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"); return; }
+    for (int p = 15; p <= 17; p++) {          /* %.15g is the shortest when it reads back */
+        snprintf(buf, size, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
 /* ------------------------------------------------------------------------
  * Names: names.h renders every notation; here only the operand names.
  * ---------------------------------------------------------------------- */
@@ -318,10 +327,10 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
         if (rc) break;
         text_line_n(&b, tr, q, o->digits, l, notation);
         rc = emit(out, o, "  ", &b, 1);
-        if (!rc && (q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
-            rc = fprintf(out, "    (%s)\n", act_kink_note(q->spec.act.kind)) < 0 ? -1 : 0;
-        if (!rc && (q->notes & EVAL_NOTE_LOG_GUARD))
-            rc = fprintf(out, "    (a log argument below 1e-12 was taken as 1e-12)\n") < 0 ? -1 : 0;
+        const char *notes[EVAL_MAX_NOTES];
+        size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
+        for (size_t k = 0; k < nn && !rc; k++)
+            rc = fprintf(out, "    (%s)\n", notes[k]) < 0 ? -1 : 0;
     }
     for (int k = 0; k < l->n_report_steps && rc == 0; k++) {
         int s = l->report_steps[k];

@@ -30,6 +30,11 @@ void sb_free(strbuf *b);
  * zeros cut, "-0" as "0", tiny non-zero values in e-notation. */
 void text_num(double v, int digits, char *buf, size_t size);
 
+/* v in the shortest form that reads back as the same double: 0.19,
+ * 0.5473576181430894, 1e-05 (buf: 32 bytes are enough). For records and
+ * spreadsheets, where a number must round-trip. */
+void text_exact(double v, char *buf, size_t size);
+
 /* The formula of quantity q: symbolic (vals == NULL: operand names) or with
  * the n operand values vals[] substituted. Constants give "". The grader
  * passes a student's own values here. Appends to b. */

@@ -2,16 +2,26 @@
  * text_records.c - the trace as records: JSON and CSV (text.h).
  *
  * One record per quantity: id, canonical name, the name shown in the
- * notation (display), kind, pass, indices, step, example, symbolic formula,
- * substituted formula, value (the shortest form that reads back exactly),
- * operand names. Read by other tools, so `name`, the formulas and the
- * operands are always canonical, whatever the notation; `display` is what
- * the text trace shows (names.h).
+ * notation (display, names.h), kind, pass, indices, step,
+ * example, symbolic formula, substituted formula, then
+ *   value     the exact value the engine computed;
+ *   carried   the value its dependents used: rounded to the lesson's
+ *             decimals in a hand-rounded trace (trace_operand_value), equal
+ *             to value otherwise;
+ *   notes     what the text trace says under it (eval_notes: a kink
+ *             convention, a guarded log);
+ *   operands  the names of the operands its formula reads (fr_reads: g'(in_3)
+ *             = a_3*(1-a_3) reads a_3 only), in the formula's order.
+ * So eval_apply over the operands' `carried` values gives `value`, bit for
+ * bit (tests/test_records.c). Numbers are in the shortest form that reads
+ * back as the same double (text_exact). Read by other tools, so the names
+ * are always the canonical ones, whatever the notation.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "formula.h"
 #include "names.h"
 #include "text.h"
 
@@ -27,21 +37,19 @@ static void json_str(strbuf *b, const char *s)
     sb_printf(b, "\"");
 }
 
-/* The shortest %g form that reads back as exactly v. */
-static void sb_exact(strbuf *b, double v)
-{
-    char buf[40];
-    for (int p = 15; p <= 17; p++) {
-        snprintf(buf, sizeof buf, "%.*g", p, v);
-        if (strtod(buf, NULL) == v) break;
-    }
-    sb_printf(b, "%s", buf);
-}
-
 static void json_num(strbuf *b, double v)
 {
-    if (isfinite(v)) sb_exact(b, v);
-    else sb_printf(b, "null");
+    char e[40];
+    text_exact(v, e, sizeof e);
+    sb_printf(b, "%s", isfinite(v) ? e : "null");
+}
+
+/* The operands quantity q's formula reads, as flags over its operand list
+ * (reads[q->nops]); a constant reads none. Returns 0, or -1. */
+static int record_reads(const quantity *q, unsigned char *reads)
+{
+    if (q->spec.op == OP_CONST) { memset(reads, 0, q->nops); return 0; }
+    return fr_reads(&q->spec, q->notes, q->nops, reads);
 }
 
 /* The symbolic and substituted forms of q into sym and sub (both reset
@@ -68,6 +76,8 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
     char name[96], shown[192];
     if (fprintf(out, "[\n") < 0) return -1;
     int rc = 0;
+    unsigned char *reads = NULL;
+    size_t nreads = 0;
     for (size_t id = 0; id < tr->n && rc == 0; id++) {
         const quantity *q = &tr->q[id];
         trace_name(q, name, sizeof name);
@@ -86,10 +96,27 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
         json_str(&b, g.s);
         sb_printf(&b, ", \"value\": ");
         json_num(&b, q->value);
-        sb_printf(&b, ", \"operands\": [");
-        for (uint32_t k = 0; k < q->nops; k++) {
-            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
+        sb_printf(&b, ", \"carried\": ");
+        json_num(&b, trace_operand_value(tr, (uint32_t)id));
+        const char *notes[EVAL_MAX_NOTES];
+        size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
+        sb_printf(&b, ", \"notes\": [");
+        for (size_t k = 0; k < nn; k++) {
             if (k) sb_printf(&b, ", ");
+            json_str(&b, notes[k]);
+        }
+        sb_printf(&b, "], \"operands\": [");
+        if (q->nops > nreads) {
+            unsigned char *nr = realloc(reads, q->nops);
+            if (!nr) { rc = -1; break; }
+            reads = nr;
+            nreads = q->nops;
+        }
+        if (record_reads(q, reads)) { rc = -1; break; }
+        for (uint32_t k = 0, shown = 0; k < q->nops; k++) {
+            if (!reads[k]) continue;
+            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
+            if (shown++) sb_printf(&b, ", ");
             json_str(&b, name);
         }
         sb_printf(&b, "]}%s\n", id + 1 < tr->n ? "," : "");
@@ -97,6 +124,7 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
         b.len = 0;
     }
     if (!rc && fprintf(out, "]\n") < 0) rc = -1;
+    free(reads);
     sb_free(&b);
     sb_free(&f);
     sb_free(&g);
@@ -115,10 +143,12 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
 {
     const trace *tr = r->tr;
     strbuf b = {0}, f = {0}, g = {0};
-    char name[96], shown[192];
-    if (fprintf(out, "id,name,display,kind,pass,j,i,step,example,formula,substituted,value,operands\n") < 0)
+    char name[96], shown[192], num[40];
+    if (fprintf(out, "id,name,display,kind,pass,j,i,step,example,formula,substituted,value,carried,notes,operands\n") < 0)
         return -1;
     int rc = 0;
+    unsigned char *reads = NULL;
+    size_t nreads = 0;
     for (size_t id = 0; id < tr->n && rc == 0; id++) {
         const quantity *q = &tr->q[id];
         trace_name(q, name, sizeof name);
@@ -135,19 +165,37 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
         sb_printf(&b, ",");
         csv_field(&b, g.s);
         sb_printf(&b, ",");
-        sb_exact(&b, q->value);
-        sb_printf(&b, ",");
+        text_exact(q->value, num, sizeof num);
+        sb_printf(&b, "%s,", num);
+        text_exact(trace_operand_value(tr, (uint32_t)id), num, sizeof num);
+        sb_printf(&b, "%s,", num);
+        const char *notes[EVAL_MAX_NOTES];
+        size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
         f.len = 0;
-        if (f.s) f.s[0] = '\0';
-        for (uint32_t k = 0; k < q->nops; k++) {
-            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
-            sb_printf(&f, "%s%s", k ? " " : "", name);
+        sb_printf(&f, "%s", "");
+        for (size_t k = 0; k < nn; k++) sb_printf(&f, "%s%s", k ? "; " : "", notes[k]);
+        csv_field(&b, f.s);
+        sb_printf(&b, ",");
+        if (q->nops > nreads) {
+            unsigned char *nr = realloc(reads, q->nops);
+            if (!nr) { rc = -1; break; }
+            reads = nr;
+            nreads = q->nops;
         }
-        csv_field(&b, f.s ? f.s : "");
+        if (record_reads(q, reads)) { rc = -1; break; }
+        f.len = 0;
+        sb_printf(&f, "%s", "");
+        for (uint32_t k = 0, shown = 0; k < q->nops; k++) {
+            if (!reads[k]) continue;
+            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
+            sb_printf(&f, "%s%s", shown++ ? " " : "", name);
+        }
+        csv_field(&b, f.s);
         sb_printf(&b, "\n");
         if (b.failed || f.failed || fputs(b.s, out) < 0) rc = -1;
         b.len = 0;
     }
+    free(reads);
     sb_free(&b);
     sb_free(&f);
     sb_free(&g);

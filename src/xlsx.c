@@ -602,10 +602,9 @@ static int step_sheets(xw *x)
         note[0] = '\0';
         if (q->spec.op != OP_CONST) {
             text_formula_x(&sym, tr, q, NULL, x->digits, x->l, x->notation, 1);   /* g(in_3) = 1/(1+exp(-in_3)) */
-            if ((q->notes & EVAL_NOTE_KINK) && act_kink_note(q->spec.act.kind))
-                snprintf(note, sizeof note, "%s", act_kink_note(q->spec.act.kind));
-            if (q->notes & EVAL_NOTE_LOG_GUARD)
-                snprintf(note, sizeof note, "a log argument below 1e-12 was taken as 1e-12");
+            const char *notes[EVAL_MAX_NOTES];
+            size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
+            if (nn) snprintf(note, sizeof note, "%s", notes[nn - 1]);   /* one cell: the last */
         } else if (example_cell(x, q, &c)) {
             sb_printf(&sym, "example %u on Settings", (unsigned)(c.row - x->ex_row + 1));
         } else {

@@ -135,8 +135,8 @@ static void test_formats_and_passes(void **state)
     assert_non_null(strstr(out, "\"name\": \"in_3\", \"display\": \"in_3\", \"kind\": \"in\", \"pass\": \"forward\", \"j\": 3"));
     assert_non_null(strstr(out, "\"operands\": [\"w_0,3\", \"a_0\", \"w_1,3\", \"x_1\", \"w_2,3\", \"x_2\"]"));
     assert_int_equal(nt(out, sizeof out, "run --format csv lessons/sauppe-sgd-step.lesson"), 0);
-    assert_non_null(strstr(out, "id,name,display,kind,pass,j,i,step,example,formula,substituted,value,operands\n"));
-    assert_non_null(strstr(out, ",\"w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\",0.1*1 + 0.1*0.4 + 0.1*0.5,0.19,"));
+    assert_non_null(strstr(out, "id,name,display,kind,pass,j,i,step,example,formula,substituted,value,carried,notes,operands\n"));
+    assert_non_null(strstr(out, ",\"w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\",0.1*1 + 0.1*0.4 + 0.1*0.5,0.19,0.19,,"));
     assert_int_equal(nt(out, sizeof out, "run --passes backward lessons/sauppe-sgd-step.lesson"), 0);
     assert_non_null(strstr(out, "delta_3 = -2*err_3*g'(in_3)"));
     assert_null(strstr(out, "in_3 = w_0,3"));
