@@ -442,7 +442,7 @@ void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand)
     o->rule.sigfigs = l->sigfigs;
     o->rule.ecf_depth = l->ecf_depth;
     o->rule.hand = hand;
-    o->ecf_credit = l->ecf == LESSON_ECF_HALF ? 0.5 : l->ecf == LESSON_ECF_NONE ? 0.0 : 1.0;
+    o->ecf_credit = l->ecf_credit >= 0 ? l->ecf_credit : 1.0;
     o->short_credit = l->short_credit >= 0 ? l->short_credit : 0.5;
     o->feedback = GRADE_FB_FULL;
     o->digits = l->digits;
@@ -941,7 +941,8 @@ void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_pla
         const quantity *q = &tr->q[id];
         if (q->spec.op != OP_CONST || q->t != 0 || q->kind == Q_BIAS) continue;
         char name[192], num[64];
-        names_render(l, plan->notation, NAMES_ASCII, q, name, sizeof name);
+        if (!names_given_as(l, plan->notation, NAMES_ASCII, q, name, sizeof name))
+            names_render(l, plan->notation, NAMES_ASCII, q, name, sizeof name);
         text_num(q->value, 12, num, sizeof num);
         sb_printf(b, "#   %s = %s\n", name, num);
     }

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grade.h"
 #include "suggest.h"
+#include "variant.h"
 
 /* ------------------------------------------------------------------------
  * Value helpers
@@ -498,17 +500,65 @@ static int key_ecf(lesson_keyline *k)
 {
     static const char *const ECF[] = {"full", "half", "none", NULL};
     static const int ECF_OF[] = {LESSON_ECF_FULL, LESSON_ECF_HALF, LESSON_ECF_NONE};
+    static const double SHARE[] = {1.0, 0.5, 0.0};
     for (int c = 0; ECF[c]; c++)
-        if (!strcmp(k->toks[1], ECF[c])) { k->l->ecf = ECF_OF[c]; return 0; }
-    return lp_fail(k->pe, k->line, "'ecf' takes full, half or none, not '%s'", k->toks[1]);
+        if (!strcmp(k->toks[1], ECF[c])) { k->l->ecf = ECF_OF[c]; k->l->ecf_credit = SHARE[c]; return 0; }
+    double d;
+    if (parse_number(k->toks[1], &d, NULL) == 0 && d >= 0 && d <= 1) { k->l->ecf_credit = d; return 0; }
+    return lp_fail(k->pe, k->line, "'ecf' takes full, half, none or a share from 0 to 1, not '%s'", k->toks[1]);
 }
 
 static int key_tolerance(lesson_keyline *k)
 {
+    double abs_tol, rel_tol;
+    if (grade_parse_tolerance(k->toks[1], &abs_tol, &rel_tol))
+        return lp_fail(k->pe, k->line, "'tolerance' must be positive: a number (0.001) or a percentage "
+                       "below 100 (1%%), not '%s'", k->toks[1]);
+    k->l->tolerance = abs_tol;
+    k->l->tolerance_rel = rel_tol;
+    return 0;
+}
+
+static int key_sigfigs(lesson_keyline *k) { return one_int(k, 1, 15, &k->l->sigfigs); }
+static int key_ecf_depth(lesson_keyline *k) { return one_int(k, 1, 1000000, &k->l->ecf_depth); }
+
+static int key_short_credit(lesson_keyline *k)
+{
+    double d;
+    if (parse_number(k->toks[1], &d, NULL) || d < 0 || d > 1)
+        return lp_fail(k->pe, k->line, "'short-credit' takes a share from 0 to 1, not '%s'", k->toks[1]);
+    k->l->short_credit = d;
+    return 0;
+}
+
+static int key_feedback(lesson_keyline *k)
+{
+    int f = grade_feedback_parse(k->toks[1]);
+    if (f < 0) return bad_args(k);
+    k->l->feedback = f;
+    return 0;
+}
+
+static int key_vary(lesson_keyline *k)
+{
+    char err[256];
+    lesson_vary v;
+    if (variant_parse_vary(&v, k->toks + 1, k->nt - 1, err, sizeof err))
+        return lp_fail(k->pe, k->line, "%s", err);
+    v.line = k->line;
+    lesson_vary *grown = realloc(k->l->vary, (size_t)(k->l->n_vary + 1) * sizeof *grown);
+    if (!grown) return lp_fail(k->pe, k->line, "out of memory");
+    k->l->vary = grown;
+    k->l->vary[k->l->n_vary++] = v;
+    return 0;
+}
+
+static int key_vary_limit(lesson_keyline *k)
+{
     double d;
     if (number_or_fail(k->pe, k->line, k->toks[1], &d, NULL)) return -1;
-    if (!(d > 0)) return lp_fail(k->pe, k->line, "'tolerance' must be positive");
-    k->l->tolerance = d;
+    if (!(d > 0)) return lp_fail(k->pe, k->line, "'vary-limit' must be positive");
+    k->l->vary_limit = d;
     return 0;
 }
 
@@ -631,16 +681,37 @@ const lesson_keydef LESSON_KEYS[KEY_COUNT] = {
     [KEY_POINTS] = {.key = "points", .once = 0, .min_args = 2, .max_args = 3, .parse = key_points,
         .usage = "points NAME-OR-PATTERN = NUMBER", .help = "what an answer is worth in `check` (default 1)"},
     [KEY_ECF] = {.key = "ecf", .once = 1, .min_args = 1, .max_args = 1, .parse = key_ecf,
-        .usage = "ecf full|half|none", .help = "credit for an answer right from a wrong earlier one",
-        .arity_error = "'ecf' takes full, half or none"},
+        .usage = "ecf full|half|none|SHARE",
+        .help = "credit for an answer right from a wrong earlier one (a share from 0 to 1)",
+        .arity_error = "'ecf' takes full, half, none or a share from 0 to 1"},
     [KEY_TOLERANCE] = {.key = "tolerance", .once = 1, .min_args = 1, .max_args = 1, .parse = key_tolerance,
-        .usage = "tolerance X",
-        .help = "absolute tolerance of `check` (default: half a unit of the last decimal)",
+        .usage = "tolerance X|X%",
+        .help = "absolute (or, with %, relative) tolerance of `check` (default: half a unit of the last decimal)",
         .arity_error = "'tolerance' takes one number"},
     [KEY_ANSWER_DECIMALS] = {.key = "answer-decimals", .once = 1, .min_args = 1, .max_args = 1,
         .parse = key_answer_decimals, .usage = "answer-decimals N",
         .help = "the decimals `quiz` and `check` ask answers to (default: `digits`)",
         .arity_error = "'answer-decimals' takes one whole number"},
+    [KEY_SIGFIGS] = {.key = "sigfigs", .once = 1, .min_args = 1, .max_args = 1, .parse = key_sigfigs,
+        .usage = "sigfigs N", .help = "`check` answers right to N significant figures",
+        .arity_error = "'sigfigs' takes one whole number"},
+    [KEY_SHORT_CREDIT] = {.key = "short-credit", .once = 1, .min_args = 1, .max_args = 1,
+        .parse = key_short_credit, .usage = "short-credit SHARE",
+        .help = "credit for an answer right only to fewer decimals than asked (default 0.5)",
+        .arity_error = "'short-credit' takes a share from 0 to 1"},
+    [KEY_ECF_DEPTH] = {.key = "ecf-depth", .once = 1, .min_args = 1, .max_args = 1, .parse = key_ecf_depth,
+        .usage = "ecf-depth N", .help = "carried-forward answers more than N steps from the mistake earn nothing",
+        .arity_error = "'ecf-depth' takes one whole number"},
+    [KEY_FEEDBACK] = {.key = "feedback", .once = 1, .min_args = 1, .max_args = 1, .parse = key_feedback,
+        .usage = "feedback verdict|hint|full",
+        .help = "what `check` tells the student (default: full; verdict for --gradescope)",
+        .arity_error = "'feedback' takes verdict, hint or full"},
+    [KEY_VARY] = {.key = "vary", .once = 0, .min_args = 3, .max_args = 2 + LESSON_VARY_CHOICES,
+        .parse = key_vary, .usage = "vary PATTERN uniform LO HI step S | vary PATTERN choice V...",
+        .help = "givens drawn per student (`template --student`, `variants`): weights, x_k, y_k or rate"},
+    [KEY_VARY_LIMIT] = {.key = "vary-limit", .once = 1, .min_args = 1, .max_args = 1, .parse = key_vary_limit,
+        .usage = "vary-limit X", .help = "every variant keeps |in_j| <= X (default 4 when a layer saturates)",
+        .arity_error = "'vary-limit' takes one number"},
 };
 
 _Static_assert(sizeof LESSON_KEYS / sizeof LESSON_KEYS[0] == KEY_COUNT, "one LESSON_KEYS row per lesson_key");

@@ -797,7 +797,7 @@ static void test_lesson_keys(void **state)
     assert_int_equal(o.digits, 9);
     lesson_free(l);
     static const struct { const char *add, *msg; } BAD[] = {
-        {"ecf most\n", "keys:11: 'ecf' takes full, half or none"},
+        {"ecf most\n", "keys:11: 'ecf' takes full, half, none or a share"},
         {"ecf full\necf half\n", "keys:12: duplicate 'ecf'"},
         {"tolerance -1\n", "keys:11: 'tolerance' must be positive"},
         {"tolerance nan\n", "keys:11:"},

@@ -184,6 +184,94 @@ static void test_metadata(void **state)
     assert_int_equal(gsmeta_parse(deep, sizeof deep, "email", &m, err, sizeof err), -1);
 }
 
+/* The commands end to end: a roster's sheets and key, a student's filled
+ * sheet graded from its header, from --student and from Gradescope's
+ * metadata, and the same sheet submitted as another student. */
+static void test_class_end_to_end(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096];
+    assert_int_equal(tmpdir_make(dir, "variants"), 0);
+    bin_abs(nt);
+    const char *L = "tests/grade/variants/hw.lesson";
+    snprintf(cmd, sizeof cmd,
+             "set -e; D=%s; NT=%s; L=%s\n"
+             "printf 'Name,Email\\nAda,ada@example.edu\\n\"Bob, Jr.\",bob@example.edu\\nCy,cy@example.edu\\n' > $D/roster.csv\n"
+             "$NT variants $L --roster $D/roster.csv -o $D/out --assignment hw3\n"
+             "test -s $D/out/ada@example.edu.txt && test -s $D/out/bob@example.edu.txt\n"
+             "echo pages=$(tr -cd '\\f' < $D/out/sheets.txt | wc -c)\n"
+             "echo keylines=$(wc -l < $D/out/answer-key.csv)\n"
+             "$NT template $L --student ada@example.edu --assignment hw3 | cmp - $D/out/ada@example.edu.txt && echo same-sheet\n"
+             "grep '^ada@' $D/out/answer-key.csv | cut -d, -f3- | tr , '\\n' > $D/vals\n"
+             "grep -v '^#' $D/out/ada@example.edu.txt | sed 's/ = $//' > $D/names\n"
+             "{ grep '^#' $D/out/ada@example.edu.txt; paste -d= $D/names $D/vals; } > $D/ada-filled.txt\n"
+             "$NT check $L $D/ada-filled.txt --no-color > $D/own.txt && echo own-ok\n"
+             "grep -c 'correct' $D/own.txt || true\n"
+             "printf '{\"assignment\": {\"id\": \"hw3\"}, \"users\": [{\"email\": \"ada@example.edu\", \"id\": 7}]}' > $D/meta.json\n"
+             "$NT check $L $D/ada-filled.txt --metadata $D/meta.json --gradescope $D/results.json --quiet && echo meta-ok\n"
+             "grep -o '\"score\": [0-9.]*' $D/results.json | head -1\n"
+             "$NT check $L $D/ada-filled.txt --student bob@example.edu --assignment hw3 --no-color > $D/bob.txt || echo bob-exit=$?\n"
+             "grep 'note:' $D/bob.txt\n"
+             "grep score: $D/bob.txt\n",
+             dir, nt, L);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    static const char *const WANT[] = {
+        "wrote 3 sheets", "pages=2", "keylines=4", "same-sheet", "own-ok", "meta-ok", "\"score\": 11",
+        "bob-exit=1", "note: this sheet is variant", "not bob@example.edu's",
+    };
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
+        if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
+    if (strstr(out, "score: 11 / 11")) fail_msg("another student's sheet scored full marks:\n%s", out);
+    free(out);
+
+    /* bad use: a variant for a lesson without `vary`, a bad code, a bad roster */
+    static const struct { const char *args, *msg; } BAD[] = {
+        {"template lessons/sauppe-sgd-step.lesson --student ada", "has no 'vary' lines"},
+        {"template tests/grade/variants/hw.lesson --variant NOT-ACODE", "is not a variant code"},
+        {"variants tests/grade/variants/hw.lesson --roster /nonexistent.csv -o /tmp/x", "/nonexistent.csv"},
+        {"variants tests/grade/variants/hw.lesson -o /tmp/x", "needs --roster"},
+        {"check tests/grade/variants/hw.lesson /nonexistent/answers.txt", "upload your answer sheet as 'answers.txt'"},
+    };
+    for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+        out = run_piped("", BAD[k].args, &rc);
+        if (rc != 2 || !strstr(out, BAD[k].msg)) fail_msg("%s: exit %d\n%s", BAD[k].args, rc, out);
+        free(out);
+    }
+    tmpdir_remove(dir);
+}
+
+/* The grading and variant keys of a lesson. */
+static void test_lesson_keys(void **state)
+{
+    (void)state;
+    lesson *l = load("tests/grade/variants/hw.lesson");
+    assert_int_equal(l->n_vary, 2);
+    assert_int_equal(l->vary[1].kind, VARY_CHOICE);
+    assert_int_equal(l->vary[1].n_choice, 3);
+    assert_close(l->vary_limit, 3, 0, 0);
+    assert_close(l->tolerance_rel, 0.005, 0, 1e-15);
+    assert_int_equal(l->ecf_depth, 3);
+    assert_close(l->short_credit, 0.25, 0, 0);
+    lesson_free(l);
+    static const struct { const char *add, *msg; } BAD[] = {
+        {"vary w_* normal 0 1\n", "t:3: 'vary w_*': unknown distribution"},
+        {"vary-limit 0\n", "t:3: 'vary-limit' must be positive"},
+        {"feedback some\n", "t:3: 'feedback' takes verdict, hint or full"},
+        {"short-credit 2\n", "t:3: 'short-credit' takes a share"},
+        {"tolerance 150%\n", "t:3: 'tolerance' must be positive"},
+        {"sigfigs 0\n", "t:3:"},
+    };
+    for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+        char text[512], err[512];
+        snprintf(text, sizeof text, "input 1\nlayer identity 2\n%sweight w_1,2 = 1\nexample 1 -> 1\n", BAD[k].add);
+        lesson *b = lesson_parse(text, strlen(text), "t", err, sizeof err);
+        if (b) { lesson_free(b); fail_msg("accepted: %s", BAD[k].add); }
+        if (strncmp(err, BAD[k].msg, strlen(BAD[k].msg))) fail_msg("'%s', expected '%s'", err, BAD[k].msg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_thousand_students),
         cmocka_unit_test(test_unsatisfiable),
         cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_class_end_to_end),
+        cmocka_unit_test(test_lesson_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
