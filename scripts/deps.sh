@@ -3,8 +3,9 @@
 # Runs as root on the project machines; otherwise prints the apt-get line.
 set -eu
 # graphviz (dot), gnumeric (ssconvert), tmux, unzip and texlive-latex-base (pdflatex, for
-# the LaTeX formula forms) are used by the test suite.
-PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux unzip texlive-latex-base"
+# the LaTeX formula forms) are used by the test suite;
+# time (/usr/bin/time) and python3 by the hostile-input tests.
+PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux unzip texlive-latex-base time python3"
 [ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do

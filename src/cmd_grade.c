@@ -453,17 +453,18 @@ int cmd_check(int argc, char **argv)
     if (json) sb_printf(&out, "{\"lesson\": ");
     if (json) { grade_json_str(&out, c.l->path); sb_printf(&out, ", \"sheets\": [\n"); }
     for (int s = 0; s < n_sheets && !failed; s++) {
-        char *text = NULL, why[512];
+        char *text = NULL, why[512], shown[160];
         size_t len = 0;
         grade_answers ans;
         grade_report rep;
         grade_who sw = {0}, as = who;
         struct stat st;
         int readable = 0;
+        grade_safe_name(shown, sizeof shown, sheets[s]);   /* for the terminal and the CSV */
         if (strcmp(sheets[s], "-") && stat(sheets[s], &st) != 0) {
             char base[256];
-            lesson_basename(sheets[s], base, sizeof base);
-            snprintf(why, sizeof why, "cannot open %s: %s%s%s%s", sheets[s], strerror(errno),
+            lesson_basename(shown, base, sizeof base);
+            snprintf(why, sizeof why, "cannot open %s: %s%s%s%s", shown, strerror(errno),
                      errno == ENOENT ? "; upload your answer sheet as '" : "", errno == ENOENT ? base : "",
                      errno == ENOENT ? "'" : "");
             fprintf(stderr, "nntrace check: %s\n", why);
@@ -510,11 +511,11 @@ int cmd_check(int argc, char **argv)
             grade_json(&out, sheets[s], &c.plan, &ans, &rep, &o);
         } else if (!quiet) {
             if (s) sb_printf(&out, "\n");
-            grade_text(&out, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o, color);
+            grade_text(&out, c.l, shown, c.exact.tr, &c.plan, &ans, &rep, &o, color);
         }
-        if (csv) grade_csv_row(&csvb, sheets[s], &as, &c.plan, &ans, &rep);
+        if (csv) grade_csv_row(&csvb, shown, &as, &c.plan, &ans, &rep);
         if (gradebook) {
-            grade_csv_text(&book, as.student[0] ? as.student : sheets[s]);
+            grade_csv_text(&book, as.student[0] ? as.student : shown);
             sb_printf(&book, ",%.10g\n", rep.score);
         }
         if (gs) grade_gradescope(&gsb, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o, &gso);

@@ -108,11 +108,35 @@ static int flush_out(strbuf *b)
  * Keys
  * ---------------------------------------------------------------------- */
 
+/* A line of input (a command of step, an answer of quiz) is read up to
+ * this many bytes; the rest of a longer line is read and dropped, so no
+ * line costs more memory, and none more time than reading it. */
+#define INPUT_LINE_MAX 4096
+
+/* One line of stdin into buf (at most size - 1 bytes, NUL-terminated,
+ * without its end: LF, CR LF or CR). Returns its stored length, or -1 at
+ * the end of input. */
+static long line_in(char *buf, size_t size)
+{
+    size_t n = 0;
+    int c, any = 0;
+    while ((c = getc_unlocked(stdin)) != EOF) {
+        any = 1;
+        if (c == '\n') break;
+        if (c == '\r') {
+            if ((c = getc_unlocked(stdin)) != '\n' && c != EOF) ungetc(c, stdin);
+            break;
+        }
+        if (n + 1 < size) buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    return any ? (long)n : -1;
+}
+
 typedef struct {
     int raw;                  /* the terminal is in key mode */
     struct termios saved;     /* its settings before */
-    char *line;               /* line mode: getline's buffer */
-    size_t cap;
+    char line[INPUT_LINE_MAX]; /* line mode: the current line */
     const char *pend;         /* line mode: keys left on the current line */
     int prompt_shown;         /* a prompt is on the last line now */
 } keyin;
@@ -263,22 +287,22 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
         if (!known) *bad = c;
         return known;
     }
-    while (!k->pend || !*k->pend) {
-        if (k->pend) { k->pend = NULL; continue; }   /* a finished line */
-        ssize_t n = getline(&k->line, &k->cap, stdin);
-        if (n < 0) { *cmd = STEP_QUIT; return 1; }
-        while (n > 0 && (k->line[n - 1] == '\n' || k->line[n - 1] == '\r')) k->line[--n] = '\0';
-        const char *s = k->line + strspn(k->line, " \t");
-        if (!*s) { *cmd = STEP_NEXT; return 1; }     /* an empty line is Enter */
-        if (*s == 'g') {
-            snprintf(name, size, "%s", s + 1 + strspn(s + 1, " \t"));
-            *cmd = STEP_GOTO;
-            return 1;
+    int c;
+    do {                                     /* blanks between keys mean nothing */
+        while (!k->pend || !*k->pend) {
+            if (k->pend) { k->pend = NULL; continue; }   /* a finished line */
+            if (line_in(k->line, sizeof k->line) < 0) { *cmd = STEP_QUIT; return 1; }
+            const char *s = k->line + strspn(k->line, " \t");
+            if (!*s) { *cmd = STEP_NEXT; return 1; }     /* an empty line is Enter */
+            if (*s == 'g') {
+                snprintf(name, size, "%s", s + 1 + strspn(s + 1, " \t"));
+                *cmd = STEP_GOTO;
+                return 1;
+            }
+            k->pend = s;
         }
-        k->pend = s;
-    }
-    int c = (unsigned char)*k->pend++;
-    if (c == ' ' || c == '\t') return next_cmd(k, prompt, cmd, name, size, bad);
+        c = (unsigned char)*k->pend++;
+    } while (c == ' ' || c == '\t');
     *cmd = step_key_cmd(c, 0, &known);
     if (!known) *bad = c;
     return known;
@@ -426,7 +450,6 @@ int cmd_step(int argc, char **argv)
             lesson_free(l);
             sb_free(&out);
             sb_free(&prompt);
-            free(k.line);
             signal(sig, SIG_DFL);
             raise(sig);
             return 128 + sig;
@@ -435,7 +458,6 @@ int cmd_step(int argc, char **argv)
 
 done:
     raw_off(&k);
-    free(k.line);
     sb_free(&out);
     sb_free(&prompt);
     step_free(s);
@@ -513,8 +535,7 @@ int cmd_quiz(int argc, char **argv)
     size_t *ids = NULL, n = 0;
     quiz_session *q = NULL;
     strbuf out = {0}, tr = {0};
-    char *line = NULL;
-    size_t cap = 0;
+    char line[INPUT_LINE_MAX];
     outfile of;
     memset(&of, 0, sizeof of);
 
@@ -568,15 +589,13 @@ int cmd_quiz(int argc, char **argv)
         quiz_question(q, &out);
         plain(&tr, out.s);
         if (flush_out(&out)) { werr = 1; break; }
-        ssize_t got = getline(&line, &cap, stdin);
-        if (got < 0) {                      /* end of input: stop here */
+        if (line_in(line, sizeof line) < 0) {                      /* end of input: stop here */
             sb_printf(&out, "\n");
             plain(&tr, out.s);
             if (flush_out(&out)) werr = 1;
             q->quit = 1;
             break;
         }
-        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
         if (tty) sb_printf(&tr, "%s\n", line);    /* the terminal echoed it */
         else sb_printf(&out, "%s\n", line);       /* a pipe did not: show it */
         if (quiz_answer(q, line, &out)) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
@@ -598,7 +617,6 @@ int cmd_quiz(int argc, char **argv)
 
 done:
     if (have_out) outfile_abort(&of);
-    free(line);
     sb_free(&out);
     sb_free(&tr);
     sb_free(&o.ask);

@@ -4,13 +4,15 @@
  * template).
  *
  * A sheet is parsed line by line over (pointer, length) slices of the text,
- * so NUL bytes, missing final newlines and CR LF ends need no special pass;
+ * so NUL bytes and missing final newlines need no special pass (lines end
+ * in LF, CR LF or a lone CR, textline.h);
  * each answer is matched to its plan slot by binary search over the plan's
  * increasing ids after an O(1) names_index lookup, so a 10^6-line sheet is
  * linear. Grading walks the plan in id order, which is the trace's
  * evaluation order, so every operand is judged before its quantity.
  */
 #include "grade.h"
+#include "textline.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,7 +195,13 @@ int grade_read_file(const char *path, char **text, size_t *len, char *why, size_
 {
     *text = NULL;
     *len = 0;
-    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY) : STDIN_FILENO;
+    /* never through a symbolic link (it could name any file the grader can
+     * read), never blocking (a FIFO, /proc/kmsg): only a regular file */
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW) : STDIN_FILENO;
+    if (fd < 0 && errno == ELOOP) {
+        snprintf(why, whysize, "a symbolic link; an answer sheet must be a regular file");
+        return -1;
+    }
     if (fd < 0) { snprintf(why, whysize, "cannot open: %s", strerror(errno)); return -1; }
     struct stat st;
     int rc = -1;
@@ -238,6 +246,26 @@ done:
     return rc;
 }
 
+void grade_safe_name(char *out, size_t size, const char *path)
+{
+    const unsigned char *c = (const unsigned char *)path;
+    size_t k = 0;
+    while (*c && k + 1 < size) {
+        int need = *c < 0x80 ? 0 : (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
+        int ok = need >= 0 && !(*c == 0xC0 || *c == 0xC1 || *c > 0xF4);
+        for (int m = 1; ok && m <= need; m++) ok = (c[m] & 0xC0) == 0x80;
+        if (ok && need == 0) ok = *c >= 0x20 && *c != 0x7f;
+        if (ok && need == 1) ok = !(c[0] == 0xC2 && c[1] < 0xA0);       /* C1 controls */
+        if (!ok || k + (size_t)need + 1 >= size) {
+            out[k++] = '?';
+            c++;
+            continue;
+        }
+        for (int m = 0; m <= need; m++) out[k++] = (char)*c++;
+    }
+    out[k] = '\0';
+}
+
 /* ------------------------------------------------------------------------
  * Parsing a sheet
  * ---------------------------------------------------------------------- */
@@ -276,10 +304,20 @@ int grade_answers_unreadable(grade_answers *out, const grade_plan *plan, const c
     return 0;
 }
 
-/* Printable ASCII of s[0..n), at most 40 bytes, others as '?'. */
-static void echo(char *out, size_t size, const char *s, size_t n)
+/* How much of a bad line a report repeats. A sheet may be a link or a copy
+ * of any file the grader can read (a lesson's expect lines, a password
+ * file), and its report reaches the student, so a line that is not in the
+ * sheet's syntax is shown only as a short excerpt, a line naming no
+ * quantity only by its name, and only a line about a real quantity of the
+ * lesson in full (up to ECHO_SHEET bytes). Bytes outside printable ASCII
+ * show as '?'. */
+enum { ECHO_NONE = 0, ECHO_FOREIGN = 12, ECHO_NAME = 24, ECHO_SHEET = 40 };
+
+/* Printable ASCII of s[0..n), at most max bytes, others as '?'. */
+static void echo(char *out, size_t size, const char *s, size_t n, size_t max)
 {
-    size_t k = 0, max = size > 44 ? 40 : size - 4;
+    size_t k = 0;
+    if (max + 4 > size) max = size - 4;
     for (size_t i = 0; i < n && k < max; i++) {
         unsigned char c = (unsigned char)s[i];
         out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
@@ -288,13 +326,17 @@ static void echo(char *out, size_t size, const char *s, size_t n)
     out[k] = '\0';
 }
 
-static void problem(grade_answers *a, long line, const char *s, size_t n, const char *fmt, const char *arg)
+/* Record a bad line: an excerpt of s[0..n) (at most max bytes, see above)
+ * and the message fmt with arg. */
+static void problem(grade_answers *a, long line, const char *s, size_t n, size_t max, const char *fmt,
+                    const char *arg)
 {
     a->n_problems_total++;
     if (a->n_problems >= GRADE_MAX_SHOWN) return;
     grade_problem *p = &a->problems[a->n_problems++];
     char e[64], m[sizeof p->msg - 72];
-    echo(e, sizeof e, s, n);
+    if (!max) n = 0;
+    echo(e, sizeof e, s, n, max);
     snprintf(m, sizeof m, fmt, arg);
     p->line = line;
     if (n) snprintf(p->msg, sizeof p->msg, "'%s': %s", e, m);
@@ -312,10 +354,10 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     if (n > GRADE_MAX_LINE) {
         char msg[96];
         snprintf(msg, sizeof msg, "a line of %zu bytes (at most %d are read)", n, GRADE_MAX_LINE);
-        problem(a, ln, line, 0, "%s", msg);
+        problem(a, ln, line, 0, ECHO_NONE, "%s", msg);
         return;
     }
-    if (memchr(s, '\0', n)) { problem(a, ln, line, full, "%s", "holds a NUL byte"); return; }
+    if (memchr(s, '\0', n)) { problem(a, ln, line, full, ECHO_NONE, "%s", "holds a NUL byte"); return; }
     const char *hash = memchr(s, '#', n);
     if (hash) n = (size_t)(hash - s);
     while (n && blank(s[0])) { s++; n--; }
@@ -323,35 +365,40 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     if (!n) return;
     const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n);
     const char *sep = eq ? eq : colon;
-    if (!sep) { problem(a, ln, line, full, "%s", "expected 'name = number'"); return; }
+    if (!sep) { problem(a, ln, s, n, ECHO_FOREIGN, "%s", "expected 'name = number'"); return; }
     const char *val = sep + 1;
     if (eq)   /* a copied derivation: the number after the last '=' */
         for (const char *c = s + n - 1; c > eq; c--) if (*c == '=') { val = c + 1; break; }
     size_t nlen = (size_t)(sep - s);
     while (nlen && blank(s[nlen - 1])) nlen--;
-    if (!nlen) { problem(a, ln, line, full, "%s", "no name before '='"); return; }
+    if (!nlen) { problem(a, ln, s, n, ECHO_FOREIGN, "%s", "no name before '='"); return; }
     char name[104], why[320];
     long id = -1;
     (void)l;
-    if (nlen >= sizeof name) { problem(a, ln, line, full, "%s", "no quantity of this lesson has this name"); return; }
+    /* a name with blanks, or longer than a name, is not the sheet's own
+     * syntax (a line of some other file): an excerpt, no did-you-mean */
+    if (nlen > ECHO_NAME || memchr(s, ' ', nlen) || memchr(s, '\t', nlen)) {
+        problem(a, ln, s, n, ECHO_FOREIGN, "%s", "no quantity of this lesson has this name");
+        return;
+    }
     memcpy(name, s, nlen);
     name[nlen] = '\0';
     /* a did-you-mean costs a scan of every name: only for problems shown */
     int shown = a->n_problems < GRADE_MAX_SHOWN;
     id = names_resolve(ix, name, shown ? why : NULL, sizeof why);
-    if (id < 0) { problem(a, ln, line, 0, "%s", shown ? why : ""); return; }
+    if (id < 0) { problem(a, ln, line, 0, ECHO_NONE, "%s", shown ? why : ""); return; }
     long slot = plan_slot(plan, (size_t)id);
-    if (slot < 0) { problem(a, ln, line, full, "%s", "not asked on this sheet; ignored"); return; }
+    if (slot < 0) { problem(a, ln, line, full, ECHO_SHEET, "%s", "not asked on this sheet; ignored"); return; }
     double v;
     int decimals;
     judge_num_status st = judge_parse_number(val, (size_t)(s + n - val), &v, &decimals);
     if (st == JNUM_EMPTY) return;                  /* left blank: missing */
-    if (st != JNUM_OK) { problem(a, ln, line, full, "%s", judge_num_strerror(st)); return; }
+    if (st != JNUM_OK) { problem(a, ln, line, full, ECHO_SHEET, "%s", judge_num_strerror(st)); return; }
     if (a->given[slot]) {
         char msg[96];
         snprintf(msg, sizeof msg, "%s given again (first on line %ld); the first answer counts",
                  plan->shown[slot], a->line[slot]);
-        problem(a, ln, line, full, "%s", msg);
+        problem(a, ln, line, full, ECHO_SHEET, "%s", msg);
         return;
     }
     a->given[slot] = 1;
@@ -367,15 +414,9 @@ int grade_parse_answers(grade_answers *out, const char *text, size_t len, const 
     size_t p = 0;
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) p = 3;     /* UTF-8 BOM */
     long ln = 0;
-    while (p < len) {
-        const char *s = text + p;
-        const char *nl = memchr(s, '\n', len - p);
-        size_t n = nl ? (size_t)(nl - s) : len - p;
-        p += n + (nl ? 1 : 0);
-        ln++;
-        if (n && s[n - 1] == '\r') n--;
-        parse_line(out, ln, s, n, l, ix, plan);
-    }
+    size_t start, n;
+    while (textline_next(text, len, &p, &start, &n))
+        parse_line(out, ++ln, text + start, n, l, ix, plan);
     out->n_lines = ln;
     return 0;
 }

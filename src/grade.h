@@ -114,8 +114,14 @@ typedef struct {
 
 /* Read an answers file (path, or "-" for stdin) into *text (NUL-terminated,
  * caller frees) without reading beyond GRADE_MAX_BYTES + 1 bytes, refusing
- * non-regular files before reading. Returns 0, or -1 with a reason. */
+ * symbolic links and non-regular files before reading (opened without
+ * following a link and without blocking). Returns 0, or -1 with a reason. */
 int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize);
+
+/* A sheet's path as a terminal or a CSV cell may show it: every control
+ * byte (C0, DEL, C1 as UTF-8) and every byte of invalid UTF-8 becomes '?',
+ * so a file name cannot send escape sequences. Truncated to size - 1. */
+void grade_safe_name(char *out, size_t size, const char *path);
 
 /* Parse sheet text (len bytes, may hold NULs) against a plan. Returns 0,
  * or -1 out of memory. */

@@ -15,6 +15,7 @@
  */
 #include "lesson.h"
 #include "lesson_impl.h"
+#include "textline.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -127,13 +128,9 @@ static int pass_lines(perr *pe, lesson *l, pass1 *p, const char *text, size_t le
     int line = 0, rc = 0;
     size_t pos = 0;
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) pos = 3;   /* UTF-8 BOM */
-    while (pos < len && rc == 0) {
+    size_t start, n;
+    while (rc == 0 && textline_next(text, len, &pos, &start, &n)) {
         line++;
-        size_t start = pos;
-        while (pos < len && text[pos] != '\n') pos++;
-        size_t n = pos - start;
-        if (pos < len) pos++;                       /* skip '\n' */
-        if (n > 0 && text[start + n - 1] == '\r') n--;
         if (n > LESSON_MAX_LINE) { rc = lp_fail(pe, line, "line longer than %d characters", LESSON_MAX_LINE); break; }
         for (size_t k = 0; k < n; k++) {
             unsigned char c = (unsigned char)text[start + k];

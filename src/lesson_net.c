@@ -47,35 +47,158 @@ const int32_t *lesson_outputs(const lesson *l, int *count)
     return l->neurons + out->first;
 }
 
+/* ------------------------------------------------------------------------
+ * Aliases: resolved once, in linear time
+ *
+ * `alias NAME TARGET` names a weight; TARGET is w_i,j or another alias, and
+ * may come later in the file. The table hashes the names (open addressing,
+ * FNV-1a, at most half full) and follows each chain once, marking every
+ * alias on it with the arc it ends at, so n aliases cost O(n) whatever their
+ * chains. A chain that comes back to itself is a cycle: the error names the
+ * alias, among those on the cycle, defined last (the one that closes it).
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+    int *slot;       /* cap entries: alias index + 1, 0 = empty */
+    size_t cap;
+    int *i, *j;      /* per alias: the arc it names */
+} alias_tab;
+
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)h;
+}
+
+/* The alias called name, or -1. */
+static int alias_find(const alias_tab *t, const pass1 *p, const char *name)
+{
+    if (!t->cap) return -1;
+    for (size_t h = name_hash(name) & (t->cap - 1);; h = (h + 1) & (t->cap - 1)) {
+        if (!t->slot[h]) return -1;
+        if (!strcmp(p->aliases[t->slot[h] - 1].a, name)) return t->slot[h] - 1;
+    }
+}
+
+static void alias_tab_free(alias_tab *t)
+{
+    free(t->slot);
+    free(t->i);
+    free(t->j);
+    memset(t, 0, sizeof *t);
+}
+
+/* "w_I,J" (ids or labels) to (i, j). Returns 0, 1 when name is not of that
+ * form, or -1 with a message in why. */
+static int canonical_weight(const lesson *l, const char *name, int *i, int *j, char *why, size_t whysize)
+{
+    if (strncmp(name, "w_", 2) || !strchr(name, ',')) return 1;
+    char a[64], b[64];
+    const char *comma = strchr(name, ',');
+    size_t na = (size_t)(comma - name - 2);
+    if (na == 0 || na >= sizeof a || strlen(comma + 1) == 0 || strlen(comma + 1) >= sizeof b) {
+        snprintf(why, whysize, "bad weight name '%s' (expected w_i,j)", name);
+        return -1;
+    }
+    memcpy(a, name + 2, na); a[na] = '\0';
+    memcpy(b, comma + 1, strlen(comma + 1) + 1);
+    *i = lesson_neuron(l, a);
+    *j = lesson_neuron(l, b);
+    if (*i < 0 || *j < 0) {
+        snprintf(why, whysize, "unknown neuron '%s' in %s", *i < 0 ? a : b, name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Build t from p's alias lines: every alias resolved to (i, j). Returns 0,
+ * or -1 through lp_fail (a name defined twice, a target that is no weight,
+ * a cycle). */
+static int alias_tab_build(perr *pe, alias_tab *t, const lesson *l, const pass1 *p)
+{
+    int n = p->n_aliases, rc = 0;
+    char why[256];
+    memset(t, 0, sizeof *t);
+    if (n == 0) return 0;
+    t->cap = 4;
+    while (t->cap < 2 * (size_t)n) t->cap *= 2;
+    t->slot = calloc(t->cap, sizeof *t->slot);
+    t->i = malloc((size_t)n * sizeof *t->i);
+    t->j = malloc((size_t)n * sizeof *t->j);
+    unsigned char *state = calloc((size_t)n, 1);     /* 0 new, 1 on the chain, 2 resolved */
+    int *chain = malloc((size_t)n * sizeof *chain);
+    if (!t->slot || !t->i || !t->j || !state || !chain) { rc = lp_fail(pe, 0, "out of memory"); goto done; }
+    for (int k = 0; k < n; k++) {
+        const raw *r = &p->aliases[k];
+        if (!strncmp(r->a, "w_", 2) && strchr(r->a, ',')) {
+            rc = lp_fail(pe, r->line, "alias '%s' looks like a canonical weight name", r->a);
+            goto done;
+        }
+        size_t h = name_hash(r->a) & (t->cap - 1);
+        for (; t->slot[h]; h = (h + 1) & (t->cap - 1))
+            if (!strcmp(p->aliases[t->slot[h] - 1].a, r->a)) {
+                rc = lp_fail(pe, r->line, "alias '%s' is defined twice (line %d)", r->a,
+                             p->aliases[t->slot[h] - 1].line);
+                goto done;
+            }
+        t->slot[h] = k + 1;
+    }
+    for (int k = 0; k < n; k++) {
+        int len = 0, at = k, i = -1, j = -1;
+        while (state[at] == 0) {               /* walk the chain of new aliases */
+            state[at] = 1;
+            chain[len++] = at;
+            int c = canonical_weight(l, p->aliases[at].b, &i, &j, why, sizeof why);
+            if (c < 0) { rc = lp_fail(pe, p->aliases[at].line, "%s", why); goto done; }
+            if (c == 0) break;
+            int next = alias_find(t, p, p->aliases[at].b);
+            if (next < 0) {
+                rc = lp_fail(pe, p->aliases[at].line, "unknown weight '%s' (expected w_i,j or an alias)",
+                             p->aliases[at].b);
+                goto done;
+            }
+            if (state[next] == 1) {            /* back on this chain: a cycle */
+                int from = 0, last = next;
+                while (chain[from] != next) from++;
+                for (int m = from; m < len; m++)
+                    if (p->aliases[chain[m]].line > p->aliases[last].line) last = chain[m];
+                char cyc[192];
+                size_t used = 0;
+                cyc[0] = '\0';
+                for (int m = from; m <= len && used + 70 < sizeof cyc; m++) {
+                    const char *nm = p->aliases[m < len ? chain[m] : next].a;
+                    used += (size_t)snprintf(cyc + used, sizeof cyc - used, "%s%s", m > from ? " -> " : "", nm);
+                }
+                if (len - from > 4 && used + 70 >= sizeof cyc) snprintf(cyc + used, sizeof cyc - used, " -> ...");
+                rc = lp_fail(pe, p->aliases[last].line, "alias '%s' closes a cycle of aliases (%s): "
+                             "an alias must end at a weight w_i,j", p->aliases[last].a, cyc);
+                goto done;
+            }
+            if (state[next] == 2) { i = t->i[next]; j = t->j[next]; break; }
+            at = next;
+        }
+        for (int m = 0; m < len; m++) {        /* everything on the chain names (i, j) */
+            state[chain[m]] = 2;
+            t->i[chain[m]] = i;
+            t->j[chain[m]] = j;
+        }
+    }
+done:
+    free(state);
+    free(chain);
+    return rc;
+}
+
 /* Resolve "w_I,J" (ids or labels) or an alias to (i, j). Returns 0, or -1
- * with a message for the caller to place. Before arcs exist aliases are
- * looked up in the raw alias lines. */
-static int weight_name(const lesson *l, const pass1 *p, const char *name, int *i, int *j,
+ * with a message for the caller to place. */
+static int weight_name(const lesson *l, const alias_tab *t, const pass1 *p, const char *name, int *i, int *j,
                        char *why, size_t whysize)
 {
-    if (!strncmp(name, "w_", 2) && strchr(name, ',')) {
-        char a[64], b[64];
-        const char *comma = strchr(name, ',');
-        size_t na = (size_t)(comma - name - 2);
-        if (na == 0 || na >= sizeof a || strlen(comma + 1) == 0 || strlen(comma + 1) >= sizeof b) {
-            snprintf(why, whysize, "bad weight name '%s' (expected w_i,j)", name);
-            return -1;
-        }
-        memcpy(a, name + 2, na); a[na] = '\0';
-        memcpy(b, comma + 1, strlen(comma + 1) + 1);
-        *i = lesson_neuron(l, a);
-        *j = lesson_neuron(l, b);
-        if (*i < 0 || *j < 0) {
-            snprintf(why, whysize, "unknown neuron '%s' in %s", *i < 0 ? a : b, name);
-            return -1;
-        }
-        return 0;
-    }
-    for (int k = 0; k < p->n_aliases; k++)
-        if (!strcmp(p->aliases[k].a, name)) {
-            if (!strcmp(p->aliases[k].b, name)) break;      /* self-reference */
-            return weight_name(l, p, p->aliases[k].b, i, j, why, whysize);
-        }
+    int c = canonical_weight(l, name, i, j, why, whysize);
+    if (c <= 0) return c;
+    int k = alias_find(t, p, name);
+    if (k >= 0) { *i = t->i[k]; *j = t->j[k]; return 0; }
     snprintf(why, whysize, "unknown weight '%s' (expected w_i,j or an alias)", name);
     return -1;
 }
@@ -118,9 +241,10 @@ static int add_arc(perr *pe, lesson *l, arcdef **arcs, int *n, int *cap, int i, 
     return lp_push((void **)arcs, n, cap, &a, sizeof a) ? lp_fail(pe, line, "out of memory") : 0;
 }
 
+static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at);
+
 int lp_build_network(perr *pe, lesson *l, pass1 *p)
 {
-    char why[256], nm[96];
     if (!p->seen[KEY_INPUT]) return lp_fail(pe, 0, "missing 'input' line");
     if (p->n_layers == 0) return lp_fail(pe, 0, "missing 'layer' line");
 
@@ -185,6 +309,20 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
         memcpy(l->labels[id], p->labels[k].b, strlen(p->labels[k].b) + 1);
     }
 
+    /* aliases, resolved once; then the arcs */
+    alias_tab at;
+    int rc = alias_tab_build(pe, &at, l, p) ? -1 : build_arcs(pe, l, p, &at);
+    alias_tab_free(&at);
+    return rc;
+}
+
+/* The arcs and their weights, aliases and frozen flags, once the neurons,
+ * labels and aliases are known. Returns 0, or -1 through lp_fail. */
+static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
+{
+    char why[256], nm[96];
+    int max_id = l->max_id;
+
     /* arcs: bias arcs, full connections, listed weights */
     arcdef *arcs = NULL;
     int n = 0, cap = 0, rc = 0;
@@ -207,7 +345,7 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
     for (int k = 0; k < p->n_weights && rc == 0; k++) {
         raw *w = &p->weights[k];
         int i, j;
-        if (weight_name(l, p, w->a, &i, &j, why, sizeof why)) { rc = lp_fail(pe, w->line, "%s", why); break; }
+        if (weight_name(l, at, p, w->a, &i, &j, why, sizeof why)) { rc = lp_fail(pe, w->line, "%s", why); break; }
         int a;
         for (a = 0; a < n; a++) if (arcs[a].i == i && arcs[a].j == j) break;
         if (a == n) {
@@ -301,29 +439,23 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
     free(arcs);
 
     /* aliases and frozen weights name existing arcs */
-    for (int k = 0; k < p->n_aliases; k++) {
-        int i, j, a;
-        if (!strncmp(p->aliases[k].a, "w_", 2) && strchr(p->aliases[k].a, ','))
-            return lp_fail(pe, p->aliases[k].line, "alias '%s' looks like a canonical weight name", p->aliases[k].a);
-        if (weight_name(l, p, p->aliases[k].b, &i, &j, why, sizeof why))
-            return lp_fail(pe, p->aliases[k].line, "%s", why);
-        if ((a = lesson_arc_index(l, i, j)) < 0)
-            return lp_fail(pe, p->aliases[k].line, "alias '%s': no arc w_%d,%d", p->aliases[k].a, i, j);
-        for (int m = 0; m < k; m++)
-            if (!strcmp(p->aliases[m].a, p->aliases[k].a))
-                return lp_fail(pe, p->aliases[k].line, "alias '%s' is defined twice (line %d)",
-                            p->aliases[k].a, p->aliases[m].line);
-        memcpy(l->arcs[a].alias, p->aliases[k].a, strlen(p->aliases[k].a) + 1);
+    for (int k = 0; k < p->n_aliases && rc == 0; k++) {
+        int a = lesson_arc_index(l, at->i[k], at->j[k]);
+        if (a < 0)
+            rc = lp_fail(pe, p->aliases[k].line, "alias '%s': no arc w_%d,%d", p->aliases[k].a, at->i[k], at->j[k]);
+        else
+            memcpy(l->arcs[a].alias, p->aliases[k].a, strlen(p->aliases[k].a) + 1);
     }
-    for (int k = 0; k < p->n_freezes; k++) {
+    for (int k = 0; k < p->n_freezes && rc == 0; k++) {
         int i, j, a;
-        if (weight_name(l, p, p->freezes[k].a, &i, &j, why, sizeof why))
-            return lp_fail(pe, p->freezes[k].line, "%s", why);
-        if ((a = lesson_arc_index(l, i, j)) < 0)
-            return lp_fail(pe, p->freezes[k].line, "freeze: no arc w_%d,%d", i, j);
-        l->arcs[a].frozen = 1;
+        if (weight_name(l, at, p, p->freezes[k].a, &i, &j, why, sizeof why))
+            rc = lp_fail(pe, p->freezes[k].line, "%s", why);
+        else if ((a = lesson_arc_index(l, i, j)) < 0)
+            rc = lp_fail(pe, p->freezes[k].line, "freeze: no arc w_%d,%d", i, j);
+        else
+            l->arcs[a].frozen = 1;
     }
-    return 0;
+    return rc;
 }
 
 /* normalise, dropout and batchnorm against the network and the set-up. */

@@ -4,6 +4,7 @@
  * Dispatches to the subcommands (cli.h). The table below is the whole list;
  * `nntrace --help` prints it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,7 +82,28 @@ static void usage(FILE *f)
     fprintf(f, "\nexit status: 0 ok, 1 a check or grade failed, 2 bad usage or bad input\n");
 }
 
+/* The command's status, unless standard output could not take everything
+ * (a full disk, a closed pipe): then 2, with a message, whatever the
+ * command printed. Every command's output passes here, so none can report
+ * success for output that was lost. */
+static int finish(int status)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return status;
+    if (status != EXIT_USAGE)               /* else the command has said why */
+        fprintf(stderr, "nntrace: cannot write to standard output%s%s\n", errno ? ": " : "",
+                errno ? strerror(errno) : "");
+    return EXIT_USAGE;
+}
+
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    return finish(dispatch(argc, argv));
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

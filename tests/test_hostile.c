@@ -70,14 +70,17 @@ static char *sh(const char *fmt, ...)
         if (!strstr((out), (needle))) fail_msg("expected '%s' in:\n%s", (needle), (out)); \
     } while (0)
 
-/* Absolute path of a lesson of the repository. */
+/* Absolute path of a lesson of the repository (valid until the 8th call
+ * after this one). */
 static const char *lesson(const char *name)
 {
-    static char p[4400];
+    static char p[8][4400];
+    static int next;
     char cwd[4096];
     assert_non_null(getcwd(cwd, sizeof cwd));
-    snprintf(p, sizeof p, "%s/lessons/%s", cwd, name);
-    return p;
+    next = (next + 1) % 8;
+    snprintf(p[next], sizeof p[next], "%s/lessons/%s", cwd, name);
+    return p[next];
 }
 
 /* No hidden temporary (".NAME.tmp-XXXXXX") left in the scratch directory. */
@@ -235,7 +238,7 @@ static void signal_case(int sig, int ignored)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (ignored) signal(sig, SIG_IGN);
+        signal(sig, ignored ? SIG_IGN : SIG_DFL);   /* whatever the test runner had */
         outfile of, of2;
         if (outfile_open(&of, path, 1, err, sizeof err)) _exit(10);
         if (outfile_open(&of2, "-", 1, err, sizeof err)) _exit(10);   /* no temporary */
@@ -300,6 +303,198 @@ static void test_output_is_input(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------
+ * Lessons: alias cycles and chains
+ * ---------------------------------------------------------------------- */
+
+/* Write the mazur-2-2-2 lesson plus extra lines to name in the scratch dir. */
+static void lesson_plus(const char *name, const char *extra)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    char *base = slurp(lesson("mazur-2-2-2.lesson"), NULL);
+    assert_non_null(base);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(base, f) >= 0 && fputs(extra, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    free(base);
+}
+
+static int count_lines(const char *path)
+{
+    char *s = slurp(path, NULL);
+    int n = 0;
+    for (char *c = s; c && *c; c++) n += *c == '\n';
+    free(s);
+    return n;
+}
+
+/* A cycle of aliases is an error at the line of the alias that closes it,
+ * for every command; it once hung them all (or overflowed the stack). */
+static void test_alias_cycles(void **state)
+{
+    (void)state;
+    char path[256], want[128];
+    lesson_plus("cycle.lesson", "alias p q\nalias q p\n");
+    snprintf(path, sizeof path, "%s/cycle.lesson", tmpdir);
+    int last = count_lines(path);
+    snprintf(want, sizeof want, "cycle.lesson:%d: alias 'q' closes a cycle of aliases (p -> q -> p)", last);
+    const char *cmds[] = {"run", "template", "xlsx -o c.xlsx", "dot", "check cycle.lesson /dev/null --quiet",
+                          "gradcheck", "quiz"};
+    for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
+        char *out = sh("timeout 20 $NT %s cycle.lesson < /dev/null; echo rc=$?",
+                       !strncmp(cmds[k], "check", 5) ? "check" : cmds[k]);
+        if (!strncmp(cmds[k], "check", 5)) { free(out); out = sh("timeout 20 $NT %s; echo rc=$?", cmds[k]); }
+        if (!strstr(out, want) || !strstr(out, "rc=2")) fail_msg("%s: expected '%s' and rc=2:\n%s", cmds[k], want, out);
+        free(out);
+    }
+    /* a longer cycle closed on its first line; an alias of itself */
+    lesson_plus("cycle3.lesson", "alias c a\nalias a b\nalias b c\n");
+    snprintf(path, sizeof path, "%s/cycle3.lesson", tmpdir);
+    last = count_lines(path);
+    snprintf(want, sizeof want, "cycle3.lesson:%d: alias 'b' closes a cycle of aliases", last);
+    char *out = sh("timeout 20 $NT run cycle3.lesson; echo rc=$?");
+    EXPECT_IN(out, want);
+    EXPECT_IN(out, "rc=2");
+    free(out);
+    lesson_plus("self.lesson", "alias zz zz\n");
+    out = sh("timeout 20 $NT run self.lesson; echo rc=$?");
+    EXPECT_IN(out, "alias 'zz' closes a cycle of aliases (zz -> zz)");
+    EXPECT_IN(out, "rc=2");
+    free(out);
+}
+
+/* A chain of aliases is resolved in linear time: 40,000 aliases (800 KB,
+ * each naming the next, the last a weight) load at once (they once took
+ * hours), and a weight given through the chain's head reaches its arc. */
+static void test_alias_chain_is_linear(void **state)
+{
+    (void)state;
+    enum { N = 40000 };
+    size_t cap = (size_t)N * 32 + 256, len = 0;
+    char *extra = malloc(cap);
+    assert_non_null(extra);
+    for (int k = 0; k < N; k++) len += (size_t)snprintf(extra + len, cap - len, "alias c%d c%d\n", k, k + 1);
+    snprintf(extra + len, cap - len, "alias c%d w_0,h1\n", N);
+    lesson_plus("chain.lesson", extra);
+    free(extra);
+    char *out = sh("timeout 20 $NT run chain.lesson --passes given | grep -c 'w_0,h1\\|c0 = 0.35\\|= 0.35'; echo rc=$?");
+    if (!strstr(out, "rc=0") || atoi(out) < 1) fail_msg("chain of %d aliases:\n%s", N, out);
+    free(out);
+    /* a weight line through an alias declared later, two links away */
+    lesson_plus("fwd.lesson", "alias head mid\nalias mid w_0,h1\n");
+    out = sh("sed -i 's/^weight  w_0,h1 = 0.35/weight head = 0.35/' fwd.lesson && grep -c '^weight head' fwd.lesson && "
+             "$NT run fwd.lesson > /dev/null; echo rc=$?");
+    EXPECT_IN(out, "1\n");
+    EXPECT_IN(out, "rc=0");
+    free(out);
+}
+
+/* ------------------------------------------------------------------------
+ * Answer sheets: links, devices, CR line ends, what is echoed, paths
+ * ---------------------------------------------------------------------- */
+
+/* A sheet that is a symbolic link is not read (it could name any file of
+ * the grader's); a link to /proc/kmsg or a FIFO does not block; what a
+ * foreign file's lines are echoed as is a short excerpt at most. */
+static void test_sheet_links_and_echo(void **state)
+{
+    (void)state;
+    const char *L = lesson("sauppe-forward.lesson");
+    char *out = sh("ln -sf %s key.txt && timeout 20 $NT check %s key.txt --gradescope results.json; echo rc=$?; "
+                   "cat results.json", lesson("sauppe-sgd-step.lesson"), L);
+    EXPECT_IN(out, "a symbolic link; an answer sheet must be a regular file");
+    if (strstr(out, "expect")) fail_msg("the lesson's lines reached the report:\n%s", out);
+    free(out);
+    out = sh("ln -sf /proc/kmsg kmsg.txt; rm -f fifo.txt; mkfifo fifo.txt; "
+             "timeout 20 $NT check %s kmsg.txt fifo.txt --json; echo rc=$?", L);
+    EXPECT_IN(out, "rc=1");              /* graded (0 marks), not hung (124) */
+    EXPECT_IN(out, "not a regular file");
+    free(out);
+    /* a copy of the answer key (or of any file) is graded, but its lines
+     * are repeated only as excerpts: no value of an expect line leaks */
+    out = sh("cp %s copy.txt && $NT check %s copy.txt --quiet --gradescope r2.json; cat r2.json",
+             lesson("sauppe-sgd-step.lesson"), L);
+    if (strstr(out, "0.5474") || strstr(out, "0.4526") || strstr(out, "One SGD step"))
+        fail_msg("the copied file's contents reached the report:\n%s", out);
+    EXPECT_IN(out, "'expect  in_3': no quantity");
+    free(out);
+}
+
+/* Old Mac editors end lines in CR alone: the sheet (and a lesson) reads
+ * the same as with LF. */
+static void test_cr_line_ends(void **state)
+{
+    (void)state;
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    char *out = sh("tr '\\n' '\\r' < %s/tests/grade/sauppe-forward/correct.txt > cr.txt && "
+                   "$NT check %s cr.txt; echo rc=$?", cwd, lesson("sauppe-forward.lesson"));
+    EXPECT_IN(out, "every answer is correct");
+    EXPECT_IN(out, "rc=0");
+    free(out);
+    out = sh("tr '\\n' '\\r' < %s > cr.lesson && $NT run cr.lesson | tail -1; echo rc=$?",
+             lesson("sauppe-sgd-step.lesson"));
+    EXPECT_IN(out, "expectations hold");
+    EXPECT_IN(out, "rc=0");
+    free(out);
+}
+
+/* A sheet's file name with escape sequences reaches neither the terminal
+ * nor the CSV raw. */
+static void test_sheet_path_escapes(void **state)
+{
+    (void)state;
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    char *out = sh("f=\"$(printf 'e\\033]0;pwn\\007\\033[2Jx\\302\\233.txt')\"; "
+                   "cp %s/tests/grade/sauppe-forward/correct.txt \"$f\" && "
+                   "$NT check %s \"$f\" missing-$f --csv class.csv; cat class.csv",
+                   cwd, lesson("sauppe-forward.lesson"));
+    if (strchr(out, '\033') || strchr(out, '\007') || strstr(out, "\302\233"))
+        fail_msg("control bytes reached the output:\n%s", out);
+    EXPECT_IN(out, "e?]0;pwn??[2Jx??.txt");
+    free(out);
+}
+
+/* ------------------------------------------------------------------------
+ * Interactive input, standard output
+ * ---------------------------------------------------------------------- */
+
+/* A line of 100 MB costs step and quiz a few megabytes, not its size (it
+ * once cost 2.9 GB in quiz for 1 GB); ten million blanks between keys do
+ * not exhaust step's stack. */
+static void test_unbounded_input_lines(void **state)
+{
+    (void)state;
+    const char *L = lesson("sauppe-forward.lesson");
+    char *out = sh("head -c 100000000 /dev/zero | tr '\\0' x > long.txt; "
+                   "/usr/bin/time -f 'maxrss %%M' $NT quiz %s < long.txt > /dev/null 2> rss.txt; echo rc=$?; "
+                   "tail -1 rss.txt; rm -f long.txt", L);
+    EXPECT_IN(out, "rc=1");                /* the quiz was stopped, not crashed */
+    const char *m = strstr(out, "maxrss ");
+    assert_non_null(m);
+    if (atol(m + 7) > 64 * 1024) fail_msg("quiz kept a 100 MB line: %s", out);
+    free(out);
+    out = sh("python3 -c \"import sys; sys.stdout.write('n' + ' ' * 10000000 + 'n\\\\n' + ' ' * 10000000 + '\\\\n')\" | "
+             "$NT step %s > step.txt; echo rc=$?; grep -c 'in_3' step.txt", L);
+    EXPECT_IN(out, "rc=0");
+    free(out);
+}
+
+/* Every command exits 2 when standard output cannot take its output. */
+static void test_stdout_full(void **state)
+{
+    (void)state;
+    const char *L = lesson("sauppe-forward.lesson");
+    char *out = sh("for c in '--help' '--version' 'run --help' 'list' 'gradcheck %s' 'run %s' 'template %s' "
+                   "'dot %s'; do $NT $c > /dev/full 2>/dev/null; echo \"$c rc=$?\"; done", L, L, L, L);
+    for (const char *c = out; (c = strstr(c, "rc=")); c += 3)
+        if (c[3] != '2') fail_msg("not every command failed on a full stdout:\n%s", out);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +507,13 @@ int main(void)
         cmocka_unit_test(test_output_full_disk),
         cmocka_unit_test(test_signals_remove_temporaries),
         cmocka_unit_test(test_output_is_input),
+        cmocka_unit_test(test_alias_cycles),
+        cmocka_unit_test(test_alias_chain_is_linear),
+        cmocka_unit_test(test_sheet_links_and_echo),
+        cmocka_unit_test(test_cr_line_ends),
+        cmocka_unit_test(test_sheet_path_escapes),
+        cmocka_unit_test(test_unbounded_input_lines),
+        cmocka_unit_test(test_stdout_full),
     };
     return cmocka_run_group_tests_name("hostile", tests, setup, teardown);
 }
