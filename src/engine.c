@@ -13,6 +13,7 @@
  */
 #include "engine.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,8 @@ typedef struct {
     int       training;            /* dropout acts only in a training step */
     int       b;                   /* position inside the batch (0-based): dropout's draw */
     uint32_t *gid;                 /* [batch * n_arcs] per-example gradients */
-    uint32_t *ops;                 /* scratch operand list */
-    size_t    opscap;
+    uint32_t *ops;                 /* scratch operand list, filled by ops_push */
+    size_t    opscap;              /* its size: ops_needed(l), the widest operation */
     uint32_t  J_id;
     int       all_grads;           /* gradients of frozen arcs too (gradcheck) */
     const act_fn *dact;            /* test hook: g' of layer ly from dact[ly], or NULL */
@@ -43,6 +44,14 @@ static quantity proto(q_kind k, q_pass p, int i, int j, int t, int e, op_kind op
     q.kind = k; q.pass = p; q.i = i; q.j = j; q.t = t; q.e = e;
     q.spec.op = op;
     return q;
+}
+
+/* Put id at ops[*n] and advance *n; the scratch was sized by ops_needed,
+ * so running past it is a programming error. */
+static void ops_push(eng *g, size_t *n, uint32_t id)
+{
+    assert(*n < g->opscap);
+    g->ops[(*n)++] = id;
 }
 
 /* Add a quantity; -1 (out of memory) is turned into a sticky failure by the
@@ -107,8 +116,8 @@ static int add_in(eng *g, int j, int t, int e, const uint32_t *src)
     const lesson *l = g->l;
     size_t n = 0;
     for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
-        g->ops[n++] = g->wid[a];
-        g->ops[n++] = src[l->arcs[a].i];
+        ops_push(g, &n, g->wid[a]);
+        ops_push(g, &n, src[l->arcs[a].i]);
     }
     quantity q = proto(Q_IN, PASS_FORWARD, -1, j, t, e, OP_WSUM);
     return eng_add(g, &q, g->ops, n, &g->in_id[j]);
@@ -135,8 +144,8 @@ static int forward_layers(eng *g, int t, int e, int lo, int hi)
         for (int k = 0; k < L->count; k++) {        /* a_k = exp(in_k) / sum_m exp(in_m) */
             int j = l->neurons[L->first + k];
             size_t n = 0;
-            g->ops[n++] = g->in_id[j];
-            for (int m = 0; m < L->count; m++) g->ops[n++] = g->in_id[l->neurons[L->first + m]];
+            ops_push(g, &n, g->in_id[j]);
+            for (int m = 0; m < L->count; m++) ops_push(g, &n, g->in_id[l->neurons[L->first + m]]);
             quantity q = proto(Q_ACT, PASS_FORWARD, -1, j, t, e, OP_ACT);
             q.spec.act = L->act;
             if (eng_add(g, &q, g->ops, n, &g->act_id[j])) return -1;
@@ -163,8 +172,8 @@ static int forward_loss(eng *g, int t, int e, const double *y)
             quantity q = proto(Q_ERR, PASS_LOSS, -1, j, t, e, OP_ERR);
             if (eng_add(g, &q, two, 2, &g->del_id[j])) return -1;   /* parked too */
         }
-        g->ops[n++] = yid[j];
-        g->ops[n++] = g->act_id[j];
+        ops_push(g, &n, yid[j]);
+        ops_push(g, &n, g->act_id[j]);
     }
     quantity q = proto(Q_LOSS, PASS_LOSS, -1, -1, t, e, OP_LOSS);
     q.spec.loss = l->loss;
@@ -215,17 +224,17 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
             q.spec.p1 = is_out ? n_out : 0;                       /* mse's 1/n */
             size_t n = 0;
             if (is_out && ce) {
-                g->ops[n++] = g->act_id[j];
-                g->ops[n++] = parked_y;
+                ops_push(g, &n, g->act_id[j]);
+                ops_push(g, &n, parked_y);
             } else if (is_out) {
-                g->ops[n++] = parked_err;
-                g->ops[n++] = gp;
+                ops_push(g, &n, parked_err);
+                ops_push(g, &n, gp);
             } else {
-                g->ops[n++] = gfac;
+                ops_push(g, &n, gfac);
                 for (int o = l->arc_out[j]; o < l->arc_out[j + 1]; o++) {
                     int a = l->out_idx[o];
-                    g->ops[n++] = g->wid[a];
-                    g->ops[n++] = g->del_id[l->arcs[a].j];
+                    ops_push(g, &n, g->wid[a]);
+                    ops_push(g, &n, g->del_id[l->arcs[a].j]);
                 }
             }
             g->der_id[j] = gp;
@@ -252,22 +261,47 @@ static void eng_free(eng *g)
     free(g->out_id); free(g->keep_id); free(g->xn);
 }
 
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
+
+/* The most operands one quantity of this lesson takes, over every operation
+ * the engine builds: the size of the scratch list g->ops.
+ *   in_j            (w_ij, a_i) per arc into j           2 fan-in(j)
+ *   hidden Delta_j  g', then (w_jk, Delta_k) per arc out  1 + 2 fan-out(j)
+ *   output Delta_j  two; J and the perceptron's J        2 n_out
+ *   softmax a_j     in_j, then every in_k of its layer   1 + layer size
+ *   mean dJ/dw      one per example of the batch         B
+ *   mu_j, var_j     every example, then mu_j             n_examples + 1
+ *                   (input normalisation and batch norm) */
+static size_t ops_needed(const lesson *l)
+{
+    int n_out;
+    lesson_outputs(l, &n_out);
+    size_t need = max_size(2 * (size_t)n_out, (size_t)l->batch);
+    need = max_size(need, 2);
+    for (int j = 0; j <= l->max_id; j++) {
+        need = max_size(need, 2 * (size_t)(l->arc_in[j + 1] - l->arc_in[j]));
+        need = max_size(need, 1 + 2 * (size_t)(l->arc_out[j + 1] - l->arc_out[j]));
+    }
+    for (int ly = 0; ly < l->n_layers; ly++)
+        if (l->layers[ly].act.kind == ACT_SOFTMAX) need = max_size(need, 1 + (size_t)l->layers[ly].count);
+    if (l->normalise || l->bn_layer) need = max_size(need, (size_t)l->n_examples + 1);
+    return need;
+}
+
 static int eng_init(eng *g, const lesson *l, trace *tr, const double *w)
 {
     memset(g, 0, sizeof *g);
     g->l = l;
     g->tr = tr;
     size_t nid = (size_t)l->max_id + 1, na = (size_t)(l->n_arcs ? l->n_arcs : 1);
-    size_t widest = (size_t)l->n_arcs * 2 + (size_t)l->n_neurons + (size_t)l->batch +
-                    (size_t)l->n_examples + 4;
-    g->opscap = widest;
+    g->opscap = ops_needed(l);
     g->wid = calloc(na, sizeof *g->wid);
     g->in_id = calloc(nid, sizeof *g->in_id);
     g->act_id = calloc(nid, sizeof *g->act_id);
     g->der_id = calloc(nid, sizeof *g->der_id);
     g->del_id = calloc(nid, sizeof *g->del_id);
     g->gid = calloc(na * (size_t)l->batch, sizeof *g->gid);
-    g->ops = malloc(widest * sizeof *g->ops);
+    g->ops = malloc(g->opscap * sizeof *g->ops);
     g->out_id = calloc(nid, sizeof *g->out_id);
     g->keep_id = calloc(nid, sizeof *g->keep_id);
     if (!g->wid || !g->in_id || !g->act_id || !g->der_id || !g->del_id || !g->gid || !g->ops ||
@@ -313,13 +347,13 @@ static int normalise_inputs(eng *g)
             uint32_t *id = &raw[(size_t)ex * l->n_in + k];
             if (add_const(g, Q_INPUT, PASS_GIVEN, -1, j, 0, ex + 1, l->ex_x[(size_t)ex * l->n_in + k], id))
                 goto done;
-            g->ops[n++] = *id;
+            ops_push(g, &n, *id);
         }
         quantity q = proto(z ? Q_MEAN : Q_MIN, PASS_GIVEN, -1, j, 0, 0, z ? OP_MEAN : OP_MIN);
         if (eng_add(g, &q, g->ops, n, &stat[2 * k])) goto done;
         if (z) {
             uint32_t var;
-            g->ops[n++] = stat[2 * k];
+            ops_push(g, &n, stat[2 * k]);
             q = proto(Q_VAR, PASS_GIVEN, -1, j, 0, 0, OP_VAR);
             if (eng_add(g, &q, g->ops, n, &var)) goto done;
             q = proto(Q_SD, PASS_GIVEN, -1, j, 0, 0, OP_SQRT);
@@ -367,9 +401,10 @@ static int train_step(eng *g, int t, double *J)
     if (B > 1) {                                   /* dJ/dw = mean_e dJ/dw[e] */
         for (int a = 0; a < l->n_arcs; a++) {
             if (l->arcs[a].frozen) continue;
-            for (int b = 0; b < B; b++) g->ops[b] = g->gid[(size_t)b * na + a];
+            size_t n = 0;
+            for (int b = 0; b < B; b++) ops_push(g, &n, g->gid[(size_t)b * na + a]);
             quantity q = proto(Q_GRAD, PASS_GRADIENT, l->arcs[a].i, l->arcs[a].j, t, 0, OP_MEAN);
-            if (eng_add(g, &q, g->ops, (size_t)B, &grad[a])) return -1;
+            if (eng_add(g, &q, g->ops, n, &grad[a])) return -1;
         }
     }
     for (int a = 0; a < l->n_arcs; a++) {          /* w <- w - alpha dJ/dw - 2 alpha lambda w */
@@ -409,8 +444,8 @@ static int perceptron_step(eng *g, int t, double *J)
     for (int k = 0; k < L->count; k++) {
         int j = l->neurons[L->first + k];
         if (add_const(g, Q_TARGET, PASS_LOSS, -1, j, t, 0, y[k], &g->der_id[j])) return -1;
-        g->ops[n++] = g->der_id[j];
-        g->ops[n++] = g->act_id[j];
+        ops_push(g, &n, g->der_id[j]);
+        ops_push(g, &n, g->act_id[j]);
     }
     quantity q = proto(Q_LOSS, PASS_LOSS, -1, -1, t, 0, OP_LOSS);
     q.spec.loss = LOSS_SSE;
@@ -449,10 +484,10 @@ static int evaluate_bn(eng *g, int t)
     for (int k = 0; k < L->count; k++) {
         int j = l->neurons[L->first + k];
         size_t n = 0;
-        for (int ex = 0; ex < l->n_examples; ex++) g->ops[n++] = save[(size_t)ex * nid + j];
+        for (int ex = 0; ex < l->n_examples; ex++) ops_push(g, &n, save[(size_t)ex * nid + j]);
         quantity q = proto(Q_MEAN, PASS_FORWARD, -1, j, t, 0, OP_MEAN);
         if (eng_add(g, &q, g->ops, n, &stat[2 * k])) goto done;
-        g->ops[n++] = stat[2 * k];
+        ops_push(g, &n, stat[2 * k]);
         q = proto(Q_VAR, PASS_FORWARD, -1, j, t, 0, OP_VAR);
         if (eng_add(g, &q, g->ops, n, &stat[2 * k + 1])) goto done;
     }

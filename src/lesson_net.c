@@ -359,7 +359,7 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
     }
     if (rc) { free(arcs); return -1; }
 
-    qsort(arcs, (size_t)n, sizeof *arcs, arc_cmp);
+    if (n > 1) qsort(arcs, (size_t)n, sizeof *arcs, arc_cmp);   /* never qsort(NULL, 0): no arcs at all */
     l->arcs = calloc((size_t)(n ? n : 1), sizeof *l->arcs);
     l->arc_in = calloc((size_t)max_id + 2, sizeof *l->arc_in);
     l->arc_out = calloc((size_t)max_id + 2, sizeof *l->arc_out);

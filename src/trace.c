@@ -8,6 +8,7 @@
 #include "trace.h"
 
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,8 @@ long trace_add(trace *tr, const quantity *proto, const uint32_t *operands, size_
     q->first = (uint32_t)tr->nops;
     q->nops = (uint32_t)n;
     q->notes = 0;
+    for (size_t k = 0; k < n; k++)   /* operands point backwards: the trace stays a DAG in order */
+        assert(operands[k] < tr->n);
     if (n) memcpy(tr->ops + tr->nops, operands, n * sizeof *operands);
     tr->nops += n;
 

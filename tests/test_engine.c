@@ -334,6 +334,41 @@ static void test_batch_names_lesson_example(void **state)
     lesson_free(l);
 }
 
+/* The engine's scratch operand list is sized by the widest operation, not
+ * by a formula over arc and neuron counts: a lesson with more output
+ * neurons than arcs (J takes 2 operands per output) overflowed it
+ * (heap-buffer-overflow under ASan). The parser now refuses a neuron without
+ * an incoming arc, so the lesson the parser used to accept is rebuilt here:
+ * nine identity outputs, only w_1,2 present. */
+static void test_sparse_outputs_scratch(void **state)
+{
+    (void)state;
+    const char *t = "title sparse outputs\ninput 1\nlayer identity 2 3 4 5 6 7 8 9 10\n"
+                    "nobias 2 3 4 5 6 7 8 9 10\narcs listed\nweight w_1,2 = 0.5\n"
+                    "weight w_1,3 = 0\nweight w_1,4 = 0\nweight w_1,5 = 0\nweight w_1,6 = 0\n"
+                    "weight w_1,7 = 0\nweight w_1,8 = 0\nweight w_1,9 = 0\nweight w_1,10 = 0\n"
+                    "loss sse\nexample 1 -> 0 0 0 0 0 0 0 0 0\n";
+    lesson *l = parse_or_fail(t);
+    /* drop the arcs into 3 .. 10: arcs are sorted by (j, i), so w_1,2 stays */
+    assert_int_equal(l->n_arcs, 9);
+    assert_int_equal(l->arcs[0].i, 1);
+    assert_int_equal(l->arcs[0].j, 2);
+    l->n_arcs = 1;
+    for (int id = 3; id <= l->max_id + 1; id++) l->arc_in[id] = 1;
+    for (int id = 2; id <= l->max_id + 1; id++) l->arc_out[id] = 1;
+    l->out_idx[0] = 0;
+    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_result r;
+    char err[256];
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    /* a_2 = 0.5 * 1, the other outputs have in_j = 0: J = (0 - 0.5)^2 */
+    assert_close(r.tr->q[trace_find(r.tr, "a_2")].value, 0.5, 0, 0);
+    assert_close(r.tr->q[trace_find(r.tr, "a_10")].value, 0, 0, 0);
+    assert_close(r.tr->q[trace_find(r.tr, "J")].value, 0.25, 0, 0);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_names_resolve),
         cmocka_unit_test(test_trace_all_key),
         cmocka_unit_test(test_batch_names_lesson_example),
+        cmocka_unit_test(test_sparse_outputs_scratch),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

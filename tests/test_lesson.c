@@ -173,6 +173,17 @@ static void test_load_missing_file(void **state)
     assert_string_equal(err, "tests: cannot read (is it a directory?)");
 }
 
+/* A lesson with no arcs at all is refused; on the way the parser must not
+ * call qsort(NULL, 0, ...) (undefined behaviour, caught by UBSan in
+ * `make test-asan`). */
+static void test_no_arcs(void **state)
+{
+    (void)state;
+    BAD("title no arcs\ninput 1\nlayer identity 2\nnobias 2\narcs listed\nloss sse\nexample 1 -> 0\n",
+        "t.lesson:3: neuron 2 has no incoming arc, so in_2 would be 0 whatever the input; "
+        "give it a weight or drop its 'nobias'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_bytes),
         cmocka_unit_test(test_load_missing_file),
+        cmocka_unit_test(test_no_arcs),
     };
     return cmocka_run_group_tests_name("lesson", tests, NULL, NULL);
 }
