@@ -734,7 +734,7 @@ int cmd_variants(int argc, char **argv)
         if (write_file("variants", file, &all)) status = EXIT_USAGE;
         snprintf(file, sizeof file, "%s/answer-key.csv", dir);
         if (!status && write_file("variants", file, &key)) status = EXIT_USAGE;
-        if (!status) printf("wrote %d sheets, %s/sheets.txt and %s/answer-key.csv\n", n_students, dir, dir);
+        if (!status) printf("wrote %d sheet%s, %s/sheets.txt and %s/answer-key.csv\n", n_students, n_students == 1 ? "" : "s", dir, dir);
     }
     sb_free(&all);
     sb_free(&key);

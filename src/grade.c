@@ -929,8 +929,9 @@ void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, cons
     if (rep->first_mistake >= 0) csv_field(b, plan->names[rep->first_mistake]);
     for (size_t k = 0; k < plan->n; k++) sb_printf(b, ",%.10g", rep->items[k].score);
     for (size_t k = 0; k < plan->n; k++) {
-        sb_printf(b, ",%c,", judge_verdict_letter(rep->items[k].res.verdict));
-        if (ans->given[k]) sb_printf(b, "%.17g", ans->value[k]);
+        char num[40] = "";
+        if (ans->given[k]) text_exact(ans->value[k], num, sizeof num);
+        sb_printf(b, ",%c,%s", judge_verdict_letter(rep->items[k].res.verdict), num);
     }
     sb_printf(b, "\n");
 }

@@ -251,9 +251,17 @@ static void test_lesson_keys(void **state)
     assert_int_equal(l->vary[1].kind, VARY_CHOICE);
     assert_int_equal(l->vary[1].n_choice, 3);
     assert_close(l->vary_limit, 3, 0, 0);
-    assert_close(l->tolerance_rel, 0.005, 0, 1e-15);
-    assert_int_equal(l->ecf_depth, 3);
     assert_close(l->short_credit, 0.25, 0, 0);
+    lesson_free(l);
+    char text[512], err[512];
+    snprintf(text, sizeof text, "title t\nloss sse\ninput 1\nlayer identity 2\nnobias 2\necf-depth 2\necf 0.6\nsigfigs 3\ntolerance 1%%\n"
+             "weight w_1,2 = 1\nexample 1 -> 1\n");
+    l = lesson_parse(text, strlen(text), "t", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    assert_int_equal(l->ecf_depth, 2);
+    assert_close(l->ecf_credit, 0.6, 0, 0);
+    assert_int_equal(l->sigfigs, 3);
+    assert_close(l->tolerance_rel, 0.01, 0, 1e-15);
     lesson_free(l);
     static const struct { const char *add, *msg; } BAD[] = {
         {"vary w_* normal 0 1\n", "t:3: 'vary w_*': unknown distribution"},
@@ -272,6 +280,43 @@ static void test_lesson_keys(void **state)
     }
 }
 
+/* scripts/gradescope/run_autograder in a scratch /autograder: the student
+ * named by the metadata is graded against their own variant, the visible
+ * tests carry verdicts only, the worked answers come after the due date. */
+static void test_gradescope_script(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096];
+    assert_int_equal(tmpdir_make(dir, "autograder"), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "set -e; AG=%s; NT=%s\n"
+             "mkdir -p $AG/source/build $AG/submission\n"
+             "ln -s $NT $AG/source/build/nntrace\n"
+             "cp tests/grade/variants/hw.lesson $AG/source/assignment.lesson\n"
+             "printf '{\"assignment\": {\"id\": 25828}, \"users\": [{\"email\": \"ada@example.edu\", \"id\": 1}]}' "
+             "> $AG/submission_metadata.json\n"
+             "$NT template $AG/source/assignment.lesson --student ada@example.edu --assignment 25828 "
+             "| sed 's/^in_3 = $/in_3 = 7/' > $AG/submission/answers.txt\n"
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "cat $AG/results/results.json\n"
+             "rm $AG/submission/answers.txt\n"
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "grep -o 'upload your answer sheet as [^ ]*' $AG/results/results.json\n",
+             dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    static const char *const WANT[] = {
+        "\"score\": 0", "variant ", "of ada@example.edu", "wrong: you wrote 7", "(worked answer)",
+        "\"visibility\": \"after_due_date\"", "upload your answer sheet as 'answers.txt'",
+    };
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
+        if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
+    free(out);
+    tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_class_end_to_end),
         cmocka_unit_test(test_lesson_keys),
+        cmocka_unit_test(test_gradescope_script),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
