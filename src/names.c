@@ -878,6 +878,12 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
     char canon[NAME_MAX_LEN + 48];
     trace_name(&c, canon, sizeof canon);
     long id = names_index_get(ix, canon);
+    if (id < 0 && t < 0 && !has_iteration(&c))
+        /* an input or target is shown without ^(t): the first there is */
+        for (size_t k = 0; k < ix->tr->n && id < 0; k++) {
+            const quantity *o = &ix->tr->q[k];
+            if (o->kind == c.kind && o->i == c.i && o->j == c.j && o->e == c.e) id = (long)k;
+        }
     if (id < 0) {
         char nm[2 * NAME_MAX_LEN + 128];
         quantity b = with_t_e(&ix->rd[found[pick]], 0, 0);

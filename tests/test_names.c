@@ -1,0 +1,483 @@
+/*
+ * test_names.c - the naming module (names.h): every name a view prints is
+ * read back, in every notation and script, by every place a person types a
+ * name; near misses get "did you mean", ambiguous names both readings.
+ *
+ * The round trip runs over every lesson in lessons/, the four notations and
+ * ASCII and Unicode (and LaTeX, for `nntrace tex`): the names are taken from
+ * the text trace itself (the left side of each quantity line), so a change
+ * to how the trace writes a name is caught here too.
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+
+#include "engine.h"
+#include "grade.h"
+#include "lesson.h"
+#include "names.h"
+#include "quiz.h"
+#include "step.h"
+#include "text.h"
+
+typedef struct {
+    lesson *l;
+    engine_result r;
+} fx;
+
+static fx *fx_load(const char *path)
+{
+    char err[768];
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    if (!(f->l = lesson_load(path, err, sizeof err))) fail_msg("%s", err);
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    if (engine_run(f->l, &eo, &f->r, err, sizeof err)) fail_msg("%s", err);
+    return f;
+}
+
+static void fx_free(fx *f)
+{
+    engine_result_free(&f->r);
+    lesson_free(f->l);
+    free(f);
+}
+
+/* The lessons/ files, sorted; *n of them (caller frees each and the array). */
+static char **lesson_files(size_t *n)
+{
+    DIR *d = opendir("lessons");
+    assert_non_null(d);
+    char **v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 8 || strcmp(e->d_name + len - 7, ".lesson")) continue;
+        if (*n == cap) { cap = cap ? 2 * cap : 32; v = realloc(v, cap * sizeof *v); assert_non_null(v); }
+        v[*n] = malloc(len + 16);
+        assert_non_null(v[*n]);
+        snprintf(v[(*n)++], len + 16, "lessons/%s", e->d_name);
+    }
+    closedir(d);
+    for (size_t a = 0; a < *n; a++)          /* a stable order for messages */
+        for (size_t b = a + 1; b < *n; b++)
+            if (strcmp(v[a], v[b]) > 0) { char *t = v[a]; v[a] = v[b]; v[b] = t; }
+    assert_true(*n >= 20);
+    return v;
+}
+
+/* The names on the left of the trace's quantity lines ("  name = ..."), in
+ * order, one per quantity line (NUL-separated in the returned buffer). */
+static char *printed_names(const fx *f, int notation, int unicode, size_t *count)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    assert_non_null(m);
+    text_opts o = {f->l->digits, unicode, 0, ~0u};
+    assert_int_equal(text_print_trace_n(m, f->l, &f->r, &o, notation), 0);
+    assert_int_equal(fclose(m), 0);
+    char *out = calloc(len + 1, 1);
+    assert_non_null(out);
+    size_t w = 0;
+    *count = 0;
+    for (char *line = text; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        if (line[0] == ' ' && line[1] == ' ' && line[2] != ' ' && line[2] != '\0' && strstr(line, " = ") &&
+            strncmp(line, "  step ", 7) && strncmp(line, "  epoch ", 8)) {
+            char *eq = strstr(line + 2, " = ");
+            memcpy(out + w, line + 2, (size_t)(eq - line - 2));
+            w += (size_t)(eq - line - 2);
+            out[w++] = '\0';
+            (*count)++;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    return out;
+}
+
+/* The quantity ids whose text-trace line is printed, in order (the trace
+ * prints every quantity once, in array order). */
+static void check_resolves(names_index *ix, const fx *f, int notation, names_script script,
+                           const char *typed, size_t id, const char *where)
+{
+    char why[512], want[512], got[512];
+    long r = names_resolve(ix, typed, why, sizeof why);
+    if (r < 0) fail_msg("%s: '%s' (quantity %zu) is refused: %s", where, typed, id, why);
+    /* the same quantity, or one shown under the very same name (an input
+     * or target of a later step, shown without an iteration mark) */
+    names_render(f->l, notation, script, &f->r.tr->q[id], want, sizeof want);
+    names_render(f->l, notation, script, &f->r.tr->q[r], got, sizeof got);
+    if ((size_t)r != id && strcmp(want, got))
+        fail_msg("%s: '%s' (quantity %zu) resolves to quantity %ld, shown as '%s'", where, typed, id, r, got);
+}
+
+/* Every name the trace prints, in every notation, ASCII and Unicode, and
+ * every LaTeX name, is read back by the shared resolver; the names printed
+ * are exactly names_render's. */
+static void test_every_printed_name_reads_back(void **state)
+{
+    (void)state;
+    size_t nl;
+    char **files = lesson_files(&nl);
+    size_t total = 0;
+    for (size_t k = 0; k < nl; k++) {
+        fx *f = fx_load(files[k]);
+        const trace *tr = f->r.tr;
+        for (int n = 0; n < NOTATION_COUNT; n++) {
+            names_index *ix = names_index_new(f->l, tr, n);
+            assert_non_null(ix);
+            for (int u = 0; u < 2; u++) {
+                size_t count;
+                char *names = printed_names(f, n, u, &count);
+                if (count != tr->n) fail_msg("%s: %zu quantity lines for %zu quantities", files[k], count, tr->n);
+                const char *p = names;
+                char where[256], want[512];
+                for (size_t id = 0; id < tr->n; id++, p += strlen(p) + 1) {
+                    snprintf(where, sizeof where, "%s, %s, %s", files[k], lesson_notation_name(n),
+                             u ? "Unicode" : "ASCII");
+                    names_render(f->l, n, u ? NAMES_UNICODE : NAMES_ASCII, &tr->q[id], want, sizeof want);
+                    if (strcmp(p, want)) fail_msg("%s: the trace prints '%s', names_render says '%s'", where, p, want);
+                    check_resolves(ix, f, n, u ? NAMES_UNICODE : NAMES_ASCII, p, id, where);
+                    total++;
+                    if (u) continue;
+                    /* the LaTeX form, and the source name of a given value (x_1 of a_1 = x_1) */
+                    names_render(f->l, n, NAMES_LATEX, &tr->q[id], want, sizeof want);
+                    snprintf(where, sizeof where, "%s, %s, LaTeX", files[k], lesson_notation_name(n));
+                    check_resolves(ix, f, n, NAMES_LATEX, want, id, where);
+                    if (names_given_as(f->l, n, NAMES_ASCII, &tr->q[id], want, sizeof want) > 0)
+                        check_resolves(ix, f, n, NAMES_ASCII, want, id, where);
+                }
+                free(names);
+            }
+            names_index_free(ix);
+        }
+        fx_free(f);
+        free(files[k]);
+    }
+    free(files);
+    print_message("%zu printed names read back\n", total);
+}
+
+/* The Unicode names are text_unicode's, letter for letter: a name looks
+ * the same in a Unicode trace and in a message. */
+static void test_unicode_matches_the_trace(void **state)
+{
+    (void)state;
+    fx *f = fx_load("lessons/mazur-2-2-2.lesson");
+    for (int n = 0; n < NOTATION_COUNT; n++)
+        for (size_t id = 0; id < f->r.tr->n; id++) {
+            char a[256], u[512];
+            strbuf t = {0};
+            names_render(f->l, n, NAMES_ASCII, &f->r.tr->q[id], a, sizeof a);
+            names_render(f->l, n, NAMES_UNICODE, &f->r.tr->q[id], u, sizeof u);
+            text_unicode(&t, a);
+            assert_non_null(t.s);
+            if (strcmp(t.s, u)) fail_msg("'%s': names says '%s', the trace '%s'", a, u, t.s);
+            sb_free(&t);
+        }
+    fx_free(f);
+}
+
+/* Where people type names: template/check --ask and points (grade_plan_make),
+ * check sheets (grade_parse_answers, graded to full marks), quiz --ask
+ * (quiz_select) and step's g (step_do), each with every computed quantity's
+ * printed name in every notation and script. */
+static void test_every_input_place_accepts_them(void **state)
+{
+    (void)state;
+    size_t nl;
+    char **files = lesson_files(&nl);
+    for (size_t k = 0; k < nl; k++) {
+        fx *f = fx_load(files[k]);
+        const trace *tr = f->r.tr;
+        char err[768];
+        for (int n = 0; n < NOTATION_COUNT; n++) {
+            names_index *ix = names_index_new(f->l, tr, n);
+            assert_non_null(ix);
+            step_style st = {f->l->digits, 0, 0, f->l, n};
+            step_session *s = step_new(f->l, tr, &st);
+            assert_non_null(s);
+            for (int u = 0; u < 3; u++) {
+                names_script sc = (names_script)u;
+                strbuf sheet = {0};
+                size_t quizzed = 0;
+                for (size_t id = 0; id < tr->n; id++) {
+                    const quantity *q = &tr->q[id];
+                    char name[512], canon[128];
+                    names_render(f->l, n, sc, q, name, sizeof name);
+                    trace_name(q, canon, sizeof canon);
+                    /* step's g: the session lands on the item holding it */
+                    strbuf out = {0};
+                    step_do(s, STEP_GOTO, name, &out);
+                    const step_item *it = &s->items[s->cur];
+                    if (strstr(out.s ? out.s : "", "names no quantity") || strstr(out.s ? out.s : "", "ambiguous"))
+                        fail_msg("%s %s: g %s: %s", files[k], lesson_notation_name(n), name, out.s);
+                    int here = 0;
+                    for (size_t m = it->first; m < it->first + it->count; m++) {
+                        char other[512];
+                        names_render(f->l, n, sc, &tr->q[m], other, sizeof other);
+                        if (m == id || !strcmp(other, name)) here = 1;
+                    }
+                    if (!here) fail_msg("%s %s: g %s went elsewhere", files[k], lesson_notation_name(n), name);
+                    sb_free(&out);
+                    if (q->spec.op == OP_CONST || names_index_get(ix, canon) != (long)id) continue;
+                    /* template / check --ask NAME */
+                    const char *pat[1] = {name};
+                    grade_plan plan;
+                    if (grade_plan_make(&plan, f->l, tr, ix, pat, 1, NULL, 0, err, sizeof err))
+                        fail_msg("%s %s: --ask '%s': %s", files[k], lesson_notation_name(n), name, err);
+                    assert_int_equal(plan.n, 1);
+                    assert_int_equal(plan.ids[0], id);
+                    grade_plan_free(&plan);
+                    /* quiz --ask NAME (its own index: a sample per lesson) */
+                    if (quizzed < 3 && u != NAMES_LATEX) {
+                        size_t *ids, cnt;
+                        if (quiz_select(f->l, tr, n, name, &ids, &cnt, err, sizeof err))
+                            fail_msg("%s %s: quiz --ask '%s': %s", files[k], lesson_notation_name(n), name, err);
+                        assert_int_equal(cnt, 1);
+                        assert_int_equal(ids[0], id);
+                        free(ids);
+                        quizzed++;
+                    }
+                    char v[64];
+                    snprintf(v, sizeof v, "%.17g", q->value);
+                    sb_printf(&sheet, "%s = %s\n", name, v);
+                }
+                /* a check sheet of every computed quantity, named in this
+                 * notation and script, with the trace's values: full marks */
+                grade_plan plan;
+                if (grade_plan_lesson(&plan, f->l, tr, ix, NULL, 0, err, sizeof err) == 0) {
+                    grade_answers ans;
+                    assert_int_equal(grade_parse_answers(&ans, sheet.s ? sheet.s : "", sheet.len, f->l, ix, &plan), 0);
+                    if (ans.n_problems_total)
+                        fail_msg("%s %s %d: line %ld: %s", files[k], lesson_notation_name(n), u,
+                                 ans.problems[0].line, ans.problems[0].msg);
+                    for (size_t m = 0; m < plan.n; m++)
+                        if (!ans.given[m]) fail_msg("%s: %s not read from the sheet", files[k], plan.shown[m]);
+                    grade_answers_free(&ans);
+                    grade_plan_free(&plan);
+                }
+                sb_free(&sheet);
+            }
+            step_free(s);
+            names_index_free(ix);
+        }
+        fx_free(f);
+        free(files[k]);
+    }
+    free(files);
+}
+
+/* The forms people write by hand, against the lecture lessons. */
+static void test_hand_written_forms(void **state)
+{
+    (void)state;
+    static const struct { const char *lesson; int notation; const char *typed, *canonical; } F[] = {
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "out_h1", "a_3"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "dE_total/dw5", "dJ/dw_3,5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "∂E/∂w5", "dJ/dw_3,5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "dE/dw5", "dJ/dw_3,5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "\\frac{\\partial E_{total}}{\\partial w_5}", "dJ/dw_3,5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "\\mathrm{out}_{h1}", "a_3"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "w5^(1)", "w_3,5^(1)"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "w5⁽¹⁾", "w_3,5^(1)"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "a_h1", "a_3"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "E_total", "J"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "delta_o1", "delta_5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "Δ_o1", "delta_5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "z^[1]_1", "in_3"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "z^{[1]}_{1}", "in_3"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "W^[2]_1,1^(1)", "w_3,5^(1)"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "zbar_5", "delta_5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "z̄₅", "delta_5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "\\bar{z}_{5}", "delta_5"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "  out_h1  ", "a_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "a₃", "a_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "Δ₃", "delta_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "\\Delta_3", "delta_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "Delta_3", "delta_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "∂J/∂w₁,₃", "dJ/dw_1,3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "w₁,₃⁽¹⁾", "w_1,3^(1)"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "w_{1,3}^{(1)}", "w_1,3^(1)"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "w_1, 3^(1)", "w_1,3^(1)"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "a_3^(0)", "a_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "a_1", "x_1"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "x_1", "x_1"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "g'(in₃)", "g'(in_3)"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "\\sigma'(z_{3})", "g'(in_3)"},
+        {"lessons/sauppe-minibatch.lesson", NOTATION_VA, "a_3[2]", "a_3[2]"},
+        {"lessons/sauppe-minibatch.lesson", NOTATION_VA, "a₃[2]", "a_3[2]"},
+    };
+    for (size_t k = 0; k < sizeof F / sizeof F[0]; k++) {
+        fx *f = fx_load(F[k].lesson);
+        names_index *ix = names_index_new(f->l, f->r.tr, F[k].notation);
+        char why[512], c[128];
+        long id = names_resolve(ix, F[k].typed, why, sizeof why);
+        if (id < 0) fail_msg("%s: '%s': %s", F[k].lesson, F[k].typed, why);
+        trace_name(&f->r.tr->q[id], c, sizeof c);
+        if (strcmp(c, F[k].canonical)) fail_msg("'%s' is %s, not %s", F[k].typed, c, F[k].canonical);
+        names_index_free(ix);
+        fx_free(f);
+    }
+}
+
+/* LaTeX forms for slides (`nntrace tex`). */
+static void test_latex(void **state)
+{
+    (void)state;
+    fx *f = fx_load("lessons/mazur-2-2-2.lesson");
+    static const struct { const char *canonical; int notation; const char *tex; } T[] = {
+        {"delta_3", NOTATION_VA, "\\Delta_{3}"},
+        {"a_3", NOTATION_VA, "a_{3}"},
+        {"w_1,3^(1)", NOTATION_VA, "w_{1,3}^{(1)}"},
+        {"dJ/dw_3,5", NOTATION_VA, "\\frac{\\partial J}{\\partial w_{3,5}}"},
+        {"dJ/dw_3,5", NOTATION_NETOUT, "\\frac{\\partial E_{total}}{\\partial w_{5}}"},
+        {"a_3", NOTATION_NETOUT, "\\mathrm{out}_{h1}"},
+        {"delta_5", NOTATION_NETOUT, "\\delta_{o1}"},
+        {"g'(in_4)", NOTATION_NETOUT, "\\frac{\\partial \\mathrm{out}_{h2}}{\\partial \\mathrm{net}_{h2}}"},
+        {"in_3", NOTATION_LAYER, "z^{[1]}_{1}"},
+        {"w_3,5^(1)", NOTATION_LAYER, "{W^{[2]}_{1,1}}^{(1)}"},
+        {"delta_5", NOTATION_BAR, "\\bar{z}_{5}"},
+        {"g'(in_4)", NOTATION_BAR, "\\sigma'(z_{4})"},
+        {"in_3", NOTATION_VA, "\\mathrm{in}_{3}"},
+        {"J", NOTATION_LAYER, "L"},
+    };
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++) {
+        long id = trace_find(f->r.tr, T[k].canonical);
+        assert_true(id >= 0);
+        char got[512];
+        names_render(f->l, T[k].notation, NAMES_LATEX, &f->r.tr->q[id], got, sizeof got);
+        if (strcmp(got, T[k].tex)) fail_msg("%s in %s: '%s', expected '%s'", T[k].canonical,
+                                            lesson_notation_name(T[k].notation), got, T[k].tex);
+    }
+    /* too small a buffer: cut, NUL-terminated, the length it needs */
+    char small[6];
+    long id = trace_find(f->r.tr, "dJ/dw_3,5");
+    int need = names_render(f->l, NOTATION_VA, NAMES_LATEX, &f->r.tr->q[id], small, sizeof small);
+    assert_int_equal(need, (int)strlen("\\frac{\\partial J}{\\partial w_{3,5}}"));
+    assert_int_equal(strlen(small), 5);
+    fx_free(f);
+}
+
+/* Unknown names: did you mean, in the message the issue gives; names that
+ * mean different quantities in two notations: both readings. */
+static void test_messages(void **state)
+{
+    (void)state;
+    fx *f = fx_load("lessons/sauppe-sgd-step.lesson");
+    names_index *ix = names_index_new(f->l, f->r.tr, NOTATION_VA);
+    char why[512];
+    assert_true(names_resolve(ix, "a3", why, sizeof why) < 0);
+    assert_string_equal(why, "'a3' names no quantity of this lesson; did you mean a_3 (a₃)?");
+    assert_true(names_resolve(ix, "delta3^(1)", why, sizeof why) < 0);
+    assert_string_equal(why, "'delta3^(1)' names no quantity of this lesson; did you mean delta_3^(1) (Δ₃⁽¹⁾)?");
+    assert_true(names_resolve(ix, "nonsense", why, sizeof why) < 0);
+    assert_string_equal(why, "'nonsense' names no quantity of this lesson");
+    assert_true(names_resolve(ix, "a_3^(7)", why, sizeof why) < 0);
+    assert_non_null(strstr(why, "'a_3^(7)' names no quantity of this lesson's trace: a_3 (a₃) is there"));
+    assert_true(names_resolve(ix, "a_\x1b]0;x\x07", why, sizeof why) < 0);   /* no raw bytes echoed */
+    assert_null(strchr(why, '\x1b'));
+    assert_true(names_resolve(ix, "", why, sizeof why) < 0);
+    char big[2000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_true(names_resolve(ix, big, why, sizeof why) < 0);
+    assert_non_null(strstr(why, "too long"));
+    names_index_free(ix);
+    fx_free(f);
+
+    f = fx_load("lessons/mazur-2-2-2.lesson");
+    ix = names_index_new(f->l, f->r.tr, NOTATION_NETOUT);
+    /* y_5: the target in va, the output activation in bar */
+    assert_true(names_resolve(ix, "y_5", why, sizeof why) < 0);
+    assert_string_equal(why, "'y_5' is ambiguous in this lesson: out_o1 (y_5 in the bar notation) or "
+                             "target_o1 (y_5 in the va notation); write the name you mean");
+    assert_true(names_resolve(ix, "out_h3", why, sizeof why) < 0);
+    assert_string_equal(why, "'out_h3' names no quantity of this lesson; did you mean out_h1?");
+    names_index_free(ix);
+    /* in the bar notation itself, y_5 is the activation: the active notation wins */
+    ix = names_index_new(f->l, f->r.tr, NOTATION_BAR);
+    long id = names_resolve(ix, "y_5", why, sizeof why);
+    assert_int_equal(id, trace_find(f->r.tr, "a_5"));
+    names_index_free(ix);
+    ix = names_index_new(f->l, f->r.tr, NOTATION_VA);
+    assert_int_equal(names_resolve(ix, "y_5", why, sizeof why), trace_find(f->r.tr, "y_5"));
+    names_index_free(ix);
+    fx_free(f);
+}
+
+/* End to end, through the binary: a Unicode check sheet, template --ask in
+ * another notation, quiz --ask, step's g, and the messages with "line N". */
+static void test_cli(void **state)
+{
+    (void)state;
+    int st;
+    char sheet[] = "/tmp/nntrace-names-XXXXXX", cmd[1024];
+    int fd = mkstemp(sheet);
+    assert_true(fd >= 0);
+    const char *text = "in₃ = 0.19\na₃ = 0.5474\nΔ₃ = -0.2243\na3 = 0.5\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    snprintf(cmd, sizeof cmd, "%s check --no-color --ask 'in_3 a_3 delta_3' lessons/sauppe-sgd-step.lesson %s",
+             bin(), sheet);
+    char *out = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    if (!strstr(out, "line 4: 'a3' names no quantity of this lesson; did you mean a_3 (a₃)?"))
+        fail_msg("no did-you-mean in:\n%s", out);
+    free(out);
+    unlink(sheet);
+
+    out = run_piped("", "template --notation netout --ask 'net_h1 ∂E/∂w5 z^[2]_1' lessons/mazur-2-2-2.lesson", &st);
+    assert_int_equal(st, 0);
+    if (!strstr(out, "\nnet_h1 = \nnet_o1 = \ndE_total/dw5 = \n")) fail_msg("template:\n%s", out);
+    free(out);
+    out = run_piped("", "template --notation bar --ask 'dE/dw5' lessons/mazur-2-2-2.lesson", &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "\nwbar_3,5 = \n"));
+    free(out);
+    out = run_piped("", "template --ask y_5 lessons/mazur-2-2-2.lesson", &st);
+    assert_int_equal(st, 2);
+    assert_non_null(strstr(out, "'y_5' is ambiguous in this lesson: out_o1 (y_5 in the bar notation) or target_o1"));
+    free(out);
+
+    out = run_piped("0.5474\nq\n", "quiz --no-color --ascii --ask 'a₃' lessons/sauppe-sgd-step.lesson", &st);
+    if (!strstr(out, "a_3 = ?")) fail_msg("quiz:\n%s", out);
+    assert_non_null(strstr(out, "right"));
+    free(out);
+    out = run_piped("", "quiz --ask 'a3' lessons/sauppe-sgd-step.lesson", &st);
+    assert_int_equal(st, 2);
+    assert_non_null(strstr(out, "'a3' names no quantity of this lesson; did you mean a_3 (a₃)?"));
+    free(out);
+
+    out = run_piped("g ∂E/∂w5\nq\n", "step --no-color --ascii lessons/mazur-2-2-2.lesson", &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "  dE_total/dw5 = delta_o1*out_h1"));
+    free(out);
+    out = run_piped("g z^[2]_1\nq\n", "step --no-color --ascii --notation layer lessons/mazur-2-2-2.lesson", &st);
+    assert_non_null(strstr(out, "  z^[2]_1 = b^[2]_1*a_0 + W^[2]_1,1*a^[1]_1 + W^[2]_1,2*a^[1]_2"));
+    free(out);
+
+    /* run: JSON keeps the canonical name and adds the shown one */
+    out = run_piped("", "run --format json --notation bar lessons/csc413-logistic-least-squares.lesson", &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "\"name\": \"delta_2\", \"display\": \"zbar_2\""));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_printed_name_reads_back),
+        cmocka_unit_test(test_unicode_matches_the_trace),
+        cmocka_unit_test(test_every_input_place_accepts_them),
+        cmocka_unit_test(test_hand_written_forms),
+        cmocka_unit_test(test_latex),
+        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests_name("names", tests, NULL, NULL);
+}
