@@ -372,21 +372,26 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     size_t nlen = (size_t)(sep - s);
     while (nlen && blank(s[nlen - 1])) nlen--;
     if (!nlen) { problem(a, ln, s, n, ECHO_FOREIGN, "%s", "no name before '='"); return; }
-    char name[104], why[320];
+    char name[256], why[320];
     long id = -1;
     (void)l;
-    /* a name with blanks, or longer than a name, is not the sheet's own
-     * syntax (a line of some other file): an excerpt, no did-you-mean */
-    if (nlen > ECHO_NAME || memchr(s, ' ', nlen) || memchr(s, '\t', nlen)) {
+    /* a name may hold blanks (w_1, 3; LaTeX's \partial J) and be long
+     * (LaTeX); one that names nothing and has blanks or is longer than a
+     * name is not the sheet's own syntax (a line of some other file): an
+     * excerpt, no did-you-mean */
+    int foreign = nlen > ECHO_NAME || memchr(s, ' ', nlen) || memchr(s, '\t', nlen);
+    if (nlen < sizeof name) {
+        memcpy(name, s, nlen);
+        name[nlen] = '\0';
+        /* a did-you-mean costs a scan of every name: only for problems shown */
+        int shown = !foreign && a->n_problems < GRADE_MAX_SHOWN;
+        id = names_resolve(ix, name, shown ? why : NULL, sizeof why);
+        if (id < 0 && !foreign) { problem(a, ln, line, 0, ECHO_NONE, "%s", shown ? why : ""); return; }
+    }
+    if (id < 0) {
         problem(a, ln, s, n, ECHO_FOREIGN, "%s", "no quantity of this lesson has this name");
         return;
     }
-    memcpy(name, s, nlen);
-    name[nlen] = '\0';
-    /* a did-you-mean costs a scan of every name: only for problems shown */
-    int shown = a->n_problems < GRADE_MAX_SHOWN;
-    id = names_resolve(ix, name, shown ? why : NULL, sizeof why);
-    if (id < 0) { problem(a, ln, line, 0, ECHO_NONE, "%s", shown ? why : ""); return; }
     long slot = plan_slot(plan, (size_t)id);
     if (slot < 0) { problem(a, ln, line, full, ECHO_SHEET, "%s", "not asked on this sheet; ignored"); return; }
     double v;
