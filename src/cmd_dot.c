@@ -14,8 +14,10 @@ static void dot_help(FILE *f)
     fprintf(f,
         "usage: nntrace dot LESSON [options] | dot -Tsvg > net.svg\n\n"
         "Write the lesson's network as Graphviz DOT: neurons labelled with in_j and a_j\n"
-        "(and Delta_j on the backward pass), arcs with w_ij (and dJ/dw_ij), layers left\n"
-        "to right, the bias neuron 0 as a dashed box with dashed arcs.\n\n"
+        "(and Delta_j on the backward pass), arcs with w_ij (and dJ/dw_ij) in a box on\n"
+        "the arc, layers left to right in lesson order, the bias neuron 0 as a dashed\n"
+        "box with dashed arcs; frozen arcs of one value from one neuron into one layer\n"
+        "(a shared bias) share one box.\n\n"
         "options:\n"
         "  --step N                 the step whose values are shown (default 1; with\n"
         "                           final-forward, steps+1 is the forward pass after training)\n"
@@ -24,6 +26,7 @@ static void dot_help(FILE *f)
         "  --example E              the example of a mini-batch (default the first)\n"
         "  --digits N               decimals shown (default: the lesson's)\n"
         "  --exact                  exact arithmetic, even if the lesson rounds by hand\n"
+        "  --no-edge-labels         arcs without their w_ij (and dJ/dw_ij) labels\n"
         "  --ascii                  ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83\n"
         "  --notation va|layer|netout|bar\n"
         "                           names of the lecture (default: the lesson's notation)\n"
@@ -60,6 +63,7 @@ int cmd_dot(int argc, char **argv)
             if (rc < 0 || cli_notation("dot", v, &o.notation)) return EXIT_USAGE;
         } else if (!strcmp(argv[k], "--exact")) { eo.round = -1;
         } else if (!strcmp(argv[k], "--ascii")) { o.unicode = 0;
+        } else if (!strcmp(argv[k], "--no-edge-labels")) { o.no_edge_labels = 1;
         } else if (cli_lesson_arg("dot", argv[k], &path)) {
             return EXIT_USAGE;
         }

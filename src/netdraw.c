@@ -218,6 +218,8 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
                 char *err, size_t errsize)
 {
     int t = o->step - 1, e = o->example, rc = -1;
+    int *lab = NULL;
+    long *wid = NULL;
     dot_ids d;
     memset(&d, 0, sizeof d);
     if (ids_alloc(&d, l)) { snprintf(err, errsize, "out of memory"); goto cleanup; }
@@ -264,8 +266,8 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
     lesson_basename(l->path, base, sizeof base);
     sb_printf(out, "digraph \"");
     dot_esc(out, base);
-    sb_printf(out, "\" {\n  graph [rankdir=LR, ranksep=1.6, nodesep=0.45, fontname=\"DejaVu Sans\", "
-                   "fontsize=14, labelloc=t, label=\"");
+    sb_printf(out, "\" {\n  graph [rankdir=LR, ranksep=%s, nodesep=0.25, ordering=out, "
+                   "fontname=\"DejaVu Sans\", fontsize=18, labelloc=t, label=\"", o->no_edge_labels ? "1.4" : "0.5");
     dot_esc(out, l->title);
     if (l->source) { sb_printf(out, "\\n"); dot_esc(out, l->source); }
     if (t >= l->steps) sb_printf(out, "\\nforward pass%s", l->steps ? " after training" : "");
@@ -274,8 +276,8 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
     if (tr->round >= 0) sb_printf(out, "; operands rounded to %d decimals", tr->round);
     sb_printf(out, "\"];\n"
                    "  node [shape=ellipse, style=filled, fillcolor=\"#e8f0fe\", color=\"#3c6eb4\", "
-                   "fontname=\"DejaVu Sans\", fontsize=11];\n"
-                   "  edge [color=\"#555555\", fontname=\"DejaVu Sans\", fontsize=9, arrowsize=0.7];\n");
+                   "fontname=\"DejaVu Sans\", fontsize=14];\n"
+                   "  edge [color=\"#555555\", arrowsize=0.8];\n");
 
     /* column 0: the bias and the inputs */
     sb_printf(out, "  n0 [shape=box, style=\"rounded,dashed,filled\", fillcolor=\"#eeeeee\", "
@@ -315,29 +317,88 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
         sb_printf(out, L->count > 1 ? " [style=invis]; }\n" : "; }\n");
     }
 
-    /* arcs: the weight in_j was computed from, and its gradient */
+    /* arcs: the weight in_j was computed from, and its gradient, in a label
+     * box on the arc; frozen equal arcs from one neuron into one layer share
+     * one box (lab[a]: the arc whose box arc a goes through) */
+    lab = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *lab);
+    wid = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *wid);
+    if (!lab || !wid) { snprintf(err, errsize, "out of memory"); goto cleanup; }
     for (int a = 0; a < l->n_arcs; a++) {
         const lesson_arc *A = &l->arcs[a];
-        long w = -1, in = d.in[A->j];
+        long in = d.in[A->j];
+        wid[a] = -1;
         for (uint32_t k = 0; in >= 0 && k + 1 < tr->q[in].nops; k += 2) {
-            uint32_t wid = tr->ops[tr->q[in].first + k];
-            if (tr->q[wid].i == A->i && tr->q[wid].j == A->j) { w = (long)wid; break; }
+            uint32_t w = tr->ops[tr->q[in].first + k];
+            if (tr->q[w].i == A->i && tr->q[w].j == A->j) { wid[a] = (long)w; break; }
         }
-        sb_printf(out, "  n%d -> n%d [", A->i, A->j);
-        if (A->i == 0) sb_printf(out, "style=dashed, color=\"#999999\", ");
-        sb_printf(out, "label=\"");
-        if (w >= 0) dot_quantity(out, l, tr, w, o);
+        lab[a] = a;
+        for (int b = 0; b < a && A->frozen && wid[a] >= 0; b++) {
+            const lesson_arc *B = &l->arcs[b];
+            if (lab[b] == b && B->frozen && B->i == A->i && wid[b] >= 0 &&
+                l->layer_of[B->j] == l->layer_of[A->j] && tr->q[wid[b]].value == tr->q[wid[a]].value) {
+                lab[a] = b;
+                break;
+            }
+        }
+    }
+    for (int a = 0; a < l->n_arcs && !o->no_edge_labels; a++) {
+        if (lab[a] != a) continue;
+        const lesson_arc *A = &l->arcs[a];
+        sb_printf(out, "  l%d [shape=box, style=\"rounded,filled\", fillcolor=\"white\", "
+                       "color=\"%s\", fontsize=12, margin=\"0.06,0.03\", height=0.2, label=\"",
+                  a, A->i == 0 ? "#bbbbbb" : "#888888");
+        int names = 0;
+        char seen[1024] = "";
+        for (int b = a; b < l->n_arcs; b++) {       /* every arc sharing this box, each name once */
+            if (lab[b] != a || wid[b] < 0) continue;
+            char name[512], key[520];
+            int n = o->notation >= 0 ? o->notation : l->notation;
+            names_render(l, n, o->unicode ? NAMES_UNICODE : NAMES_ASCII, &tr->q[wid[b]], name, sizeof name);
+            snprintf(key, sizeof key, "\n%s\n", name);
+            if (strstr(seen, key)) continue;
+            if (strlen(seen) + strlen(key) < sizeof seen) strcat(seen, key + (seen[0] ? 1 : 0));
+            if (names++) dot_esc(out, " = ");
+            dot_esc(out, name);
+        }
+        if (wid[a] >= 0) {
+            char val[160];
+            text_value(tr, &tr->q[wid[a]], o->digits, val, sizeof val);
+            dot_esc(out, val[0] == '~' ? " " : " = ");
+            dot_esc(out, val);
+        }
         if (o->backward) {
-            if (d.grad[a] >= 0) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, d.grad[a], o); }
+            if (d.grad[a] >= 0 && names <= 1) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, d.grad[a], o); }
             else if (A->frozen) sb_printf(out, "\\n(frozen)");
         }
         sb_printf(out, "\"];\n");
+    }
+    /* label boxes between the layers they join: one rank per gap */
+    for (int ly = 0; ly < l->n_layers && !o->no_edge_labels; ly++) {
+        int any = 0;
+        for (int a = 0; a < l->n_arcs; a++) {
+            if (lab[a] != a || l->layer_of[l->arcs[a].j] != ly + 1) continue;
+            sb_printf(out, any++ ? " l%d" : "  { rank=same; l%d", a);
+        }
+        if (any) sb_printf(out, "; }\n");
+    }
+    for (int a = 0; a < l->n_arcs; a++) {
+        const lesson_arc *A = &l->arcs[a];
+        const char *bias = A->i == 0 ? "style=dashed, color=\"#999999\"" : "";
+        const char *open = *bias ? " [" : "", *close = *bias ? "]" : "";
+        if (o->no_edge_labels) {
+            sb_printf(out, "  n%d -> n%d%s%s%s;\n", A->i, A->j, open, bias, close);
+            continue;
+        }
+        if (lab[a] == a) sb_printf(out, "  n%d -> l%d [arrowhead=none%s%s];\n", A->i, a, *bias ? ", " : "", bias);
+        sb_printf(out, "  l%d -> n%d%s%s%s;\n", lab[a], A->j, open, bias, close);
     }
     sb_printf(out, "}\n");
     if (out->failed) { snprintf(err, errsize, "out of memory"); goto cleanup; }
     rc = 0;
 
 cleanup:
+    free(lab);
+    free(wid);
     ids_free(&d);
     return rc;
 }

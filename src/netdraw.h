@@ -14,8 +14,15 @@
  * The DOT picture labels every neuron with in_j and a_j (and Delta_j on the
  * backward pass) and every arc with w_ij (and dJ/dw_ij), taken from one
  * iteration of a trace: the values come from the trace, never recomputed.
- * Layers run left to right (rankdir=LR, one rank=same group per layer); the
- * bias is a dashed box and its arcs are dashed.
+ * Layers run left to right (rankdir=LR, one rank=same group per layer, in
+ * lesson order, ordering=out); the bias is a dashed box and its arcs are
+ * dashed. An arc's label is a small box ON the arc (the arc is drawn
+ * through it: i -> label -> j), in a rank of its own between the two
+ * layers, so a label can never sit beside another arc; dot orders the
+ * label boxes to reduce crossings. Frozen arcs from one neuron into one
+ * layer that carry the same value (a bias the lecture shares, 002's b1)
+ * share one label box that names them all. Without edge labels the arcs go
+ * straight from neuron to neuron.
  *
  * Both append to a strbuf (text.h); neither prints.
  */
@@ -42,6 +49,7 @@ typedef struct {
     int    digits;     /* decimals shown */
     int    unicode;    /* in₃, Δ₃, ∂J/∂w₁,₃ instead of ASCII names */
     int    notation;   /* names of NOTATION_* (names.h); -1 = the lesson's */
+    int    no_edge_labels;   /* arcs without their weight labels */
 } netdraw_dot_opts;
 
 /* DOT of l's network with the values of trace tr at o->step. Returns 0, or

@@ -56,8 +56,16 @@ static void test_forward_labels_from_the_slide(void **state)
     assert_has(d, "{ rank=same; n3 -> n4 [style=invis]; }");
     assert_has(d, "{ rank=same; n5; }");
     assert_has(d, "n0 [shape=box, style=\"rounded,dashed,filled\"");
-    assert_has(d, "n0 -> n5 [style=dashed, color=\"#999999\", label=\"w_0,5 = -1\"];");
-    assert_has(d, "n2 -> n3 [label=\"w_2,3 = -2\"];");
+    /* an arc's label is a box on the arc: n0 -> l6 -> n5 */
+    assert_has(d, "l6 [shape=box, style=\"rounded,filled\", fillcolor=\"white\", color=\"#bbbbbb\", "
+                  "fontsize=12, margin=\"0.06,0.03\", height=0.2, label=\"w_0,5 = -1\"];");
+    assert_has(d, "n0 -> l6 [arrowhead=none, style=dashed, color=\"#999999\"];\n  l6 -> n5 [style=dashed, color=\"#999999\"];");
+    assert_has(d, "label=\"w_2,3 = -2\"];");
+    assert_has(d, "n2 -> l2 [arrowhead=none];\n  l2 -> n3;");
+    /* the label boxes of a gap in one rank, between the layers */
+    assert_has(d, "{ rank=same; l0 l1 l2 l3 l4 l5; }");
+    assert_has(d, "{ rank=same; l6 l7 l8; }");
+    assert_has(d, "ordering=out");
     assert_null(strstr(d, "delta"));            /* forward only */
     free(d);
     d = dot_of("lessons/sauppe-forward.lesson", 1, 0, 1, err, sizeof err);
@@ -73,9 +81,37 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     assert_non_null(d);
     /* the lesson's net/out notation: o1 is neuron 5, w5 is w_3,5 */
     assert_has(d, "o1 (5) logistic\\nnet_o1 = 1.105905967\\nout_o1 = 0.75136507\\ndelta_o1 = ");
-    assert_has(d, "n3 -> n5 [label=\"w5 = 0.4\\ndE_total/dw5 = 0.082167041\"];");
-    assert_has(d, "(frozen)");                  /* the shared biases b1, b2 */
+    assert_has(d, "label=\"w5 = 0.4\\ndE_total/dw5 = 0.082167041\"];");
+    /* the shared bias b1 (w_0,h1 and w_0,h2, frozen, equal): one box, both arcs through it */
+    assert_has(d, "l0 [shape=box, style=\"rounded,filled\", fillcolor=\"white\", color=\"#bbbbbb\", "
+                  "fontsize=12, margin=\"0.06,0.03\", height=0.2, label=\"b1 = 0.35\\n(frozen)\"];");
+    assert_has(d, "l0 -> n3 [style=dashed");
+    assert_has(d, "l0 -> n4 [style=dashed");
+    assert_has(d, "label=\"b2 = 0.6\\n(frozen)\"];");
+    assert_null(strstr(d, "l3 ["));              /* w_0,h2 has no box of its own */
     free(d);
+    /* in the canonical notation both names are on the one box */
+    char e2[512];
+    lesson *l = lesson_load("lessons/mazur-2-2-2.lesson", e2, sizeof e2);
+    assert_non_null(l);
+    engine_result r;
+    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    assert_int_equal(engine_run(l, &eo, &r, e2, sizeof e2), 0);
+    netdraw_dot_opts o = {.step = 1, .backward = 1, .digits = 9, .notation = NOTATION_VA};
+    strbuf b = {0};
+    assert_int_equal(netdraw_dot(&b, l, r.tr, &o, e2, sizeof e2), 0);
+    assert_has(b.s, "label=\"w_0,3 = w_0,4 = 0.35\\n(frozen)\"]");
+    sb_free(&b);
+    /* --no-edge-labels: straight arcs, no boxes */
+    o.no_edge_labels = 1;
+    assert_int_equal(netdraw_dot(&b, l, r.tr, &o, e2, sizeof e2), 0);
+    assert_has(b.s, "n3 -> n5;");
+    assert_has(b.s, "n0 -> n3 [style=dashed, color=\"#999999\"];");
+    assert_null(strstr(b.s, " l0"));
+    assert_null(strstr(b.s, "w_3,5"));
+    sb_free(&b);
+    engine_result_free(&r);
+    lesson_free(l);
 }
 
 static void test_errors(void **state)
@@ -132,6 +168,84 @@ static void test_graphviz_accepts_every_lesson(void **state)
     assert_true(n >= 2);
 }
 
+/* The picture as Graphviz lays it out (dot -Tplain): layers left to right,
+ * each layer's neurons in lesson order from the top, and every label box
+ * between the two neurons of its arc, for every lesson and both passes. */
+static void test_layout_of_every_lesson(void **state)
+{
+    (void)state;
+    if (sh("command -v dot > /dev/null 2>&1") != 0) skip();
+    DIR *dir = opendir("lessons");
+    assert_non_null(dir);
+    int checked = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        size_t len = strlen(e->d_name);
+        if (len <= 7 || strcmp(e->d_name + len - 7, ".lesson")) continue;
+        char path[512], err[512];
+        snprintf(path, sizeof path, "lessons/%s", e->d_name);
+        lesson *l = lesson_load(path, err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        for (int pass = 0; pass < 2; pass++) {
+            char cmd[1024];
+            snprintf(cmd, sizeof cmd, "%s dot --ascii %s %s 2>/dev/null | dot -Tplain", bin(), path,
+                     pass ? "--pass backward" : "");
+            FILE *p = popen(cmd, "r");
+            assert_non_null(p);
+            int max = l->max_id + 1, na = l->n_arcs;
+            double *nx = calloc((size_t)max, sizeof *nx), *ny = calloc((size_t)max, sizeof *ny);
+            double *lx = calloc((size_t)na + 1, sizeof *lx);
+            int *lsrc = malloc(((size_t)na + 1) * sizeof *lsrc), *ldst = malloc(((size_t)na + 1) * sizeof *ldst);
+            assert_true(nx && ny && lx && lsrc && ldst);
+            for (int k = 0; k <= na; k++) lsrc[k] = ldst[k] = -1;
+            char line[4096];
+            int nodes = 0;
+            while (fgets(line, sizeof line, p)) {
+                char a[64], b[64];
+                double x, y;
+                if (sscanf(line, "node %63s %lf %lf", a, &x, &y) == 3) {
+                    int id = atoi(a + 1);
+                    if (a[0] == 'n' && id < max) { nx[id] = x; ny[id] = y; nodes++; }
+                    else if (a[0] == 'l' && id < na) lx[id] = x;
+                } else if (sscanf(line, "edge %63s %63s", a, b) == 2) {
+                    if (a[0] == 'n' && b[0] == 'l' && atoi(b + 1) < na) lsrc[atoi(b + 1)] = atoi(a + 1);
+                    if (a[0] == 'l' && b[0] == 'n' && atoi(a + 1) < na) ldst[atoi(a + 1)] = atoi(b + 1);
+                }
+            }
+            int st = pclose(p);
+            if (nodes > 0) {
+                assert_int_equal(st, 0);
+                /* layers left to right; in lesson order from the top */
+                for (int ly = 0; ly < l->n_layers; ly++) {
+                    const lesson_layer *L = &l->layers[ly];
+                    for (int k = 0; k < L->count; k++) {
+                        int j = l->neurons[L->first + k];
+                        for (int m = 0; m < l->n_in; m++)
+                            if (!(nx[l->inputs[m]] < nx[j])) fail_msg("%s: input %d not left of %d", path, l->inputs[m], j);
+                        if (k > 0 && !(ny[l->neurons[L->first + k - 1]] > ny[j]))
+                            fail_msg("%s: neuron %d not below %d", path, j, l->neurons[L->first + k - 1]);
+                        if (ly > 0)
+                            for (int m = 0; m < l->layers[ly - 1].count; m++)
+                                if (!(nx[l->neurons[l->layers[ly - 1].first + m]] < nx[j]))
+                                    fail_msg("%s: layer %d not left of neuron %d", path, ly, j);
+                    }
+                }
+                /* a label box sits on its arc, between its two neurons */
+                for (int a = 0; a < na; a++) {
+                    if (lsrc[a] < 0) continue;
+                    assert_true(ldst[a] >= 0);
+                    if (!(nx[lsrc[a]] < lx[a] && lx[a] < nx[ldst[a]]))
+                        fail_msg("%s: label l%d (x %.3g) not between n%d and n%d", path, a, lx[a], lsrc[a], ldst[a]);
+                }
+                checked++;
+            }
+            free(nx); free(ny); free(lx); free(lsrc); free(ldst);
+        }
+        lesson_free(l);
+    }
+    closedir(dir);
+    assert_true(checked >= 30);
+}
+
 static void test_cli_output_file_and_usage(void **state)
 {
     (void)state;
@@ -163,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_backward_adds_deltas_and_gradients),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_graphviz_accepts_every_lesson),
+        cmocka_unit_test(test_layout_of_every_lesson),
         cmocka_unit_test(test_cli_output_file_and_usage),
     };
     return cmocka_run_group_tests_name("dot", tests, NULL, NULL);
