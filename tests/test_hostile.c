@@ -19,6 +19,8 @@
 #include <sys/types.h>
 
 #include "outfile.h"
+#include "fast/fast_model.h"
+#include "fast/fast_net.h"
 
 static char tmpdir[64];
 
@@ -495,6 +497,55 @@ static void test_stdout_full(void **state)
     free(out);
 }
 
+/* ------------------------------------------------------------------------
+ * The fast path: models, outputs
+ * ---------------------------------------------------------------------- */
+
+/* A model whose CRC is right but whose weights hold a NaN or an infinity
+ * (a diverged run saved, or a file edited) is refused on loading. */
+static void test_model_with_nan(void **state)
+{
+    (void)state;
+    const int sizes[] = {4, 3, 2};
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/nan.model", tmpdir);
+    const float bad[] = {NAN, INFINITY, -INFINITY};
+    for (int k = 0; k < 3; k++) {
+        fast_net *net = fast_net_new(sizes, 3, FAST_ACT_LOGISTIC, FAST_LOSS_SSE, 1, 0);
+        assert_non_null(net);
+        if (k < 2) *fast_w(net, 2, 1, 2) = bad[k];
+        else net->b[1][0] = bad[k];
+        assert_int_equal(fast_model_save(net, path, err, sizeof err), FAST_OK);
+        fast_net_free(net);
+        fast_net *back = NULL;
+        fast_status st = fast_model_load(&back, path, 1, 0, err, sizeof err);
+        fast_net_free(back);
+        if (st != FAST_ERR_FORMAT || !strstr(err, "not a finite number"))
+            fail_msg("a model with %g loaded (status %d): %s", (double)bad[k], st, err);
+    }
+}
+
+/* mnist's outputs may not be its data files or the model it loads. */
+static void test_mnist_output_is_input(void **state)
+{
+    (void)state;
+    char *out = sh("mkdir -p d && python3 -c \"\nimport struct\nn=20\n"
+                   "for p in ('train','t10k'):\n"
+                   "  open('d/%%s-images-idx3-ubyte'%%p,'wb').write(struct.pack('>IIII',0x803,n,2,2)+bytes((i*7)%%256 for i in range(n*4)))\n"
+                   "  open('d/%%s-labels-idx1-ubyte'%%p,'wb').write(struct.pack('>II',0x801,n)+bytes(i%%10 for i in range(n)))\n\" && "
+                   "cp d/train-labels-idx1-ubyte labels.bak && "
+                   "$NT mnist --data d --layers 4-10 --epochs 1 --batch 4 --save d/train-labels-idx1-ubyte; echo rc=$?; "
+                   "cmp d/train-labels-idx1-ubyte labels.bak && echo labels-intact; "
+                   "$NT mnist --data d --layers 4-10 --epochs 1 --batch 4 --save m.bin > /dev/null && "
+                   "$NT mnist --data d --load m.bin --xlsx m.bin; echo rc=$?; "
+                   "$NT mnist --data d --load m.bin --epochs 1 --save m.bin > /dev/null; echo update-rc=$?");
+    EXPECT_IN(out, "is the input d/train-labels-idx1-ubyte; writing it would destroy it");
+    EXPECT_IN(out, "labels-intact");
+    EXPECT_IN(out, "m.bin: is the input m.bin");
+    EXPECT_IN(out, "update-rc=0");           /* --load M --save M updates M, on purpose */
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +565,8 @@ int main(void)
         cmocka_unit_test(test_sheet_path_escapes),
         cmocka_unit_test(test_unbounded_input_lines),
         cmocka_unit_test(test_stdout_full),
+        cmocka_unit_test(test_model_with_nan),
+        cmocka_unit_test(test_mnist_output_is_input),
     };
     return cmocka_run_group_tests_name("hostile", tests, setup, teardown);
 }

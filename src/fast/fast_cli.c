@@ -13,6 +13,7 @@
 #include "fast_net.h"
 #include "fast_report.h"
 #include "fast_train.h"
+#include "../outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -104,6 +105,29 @@ static int parse_double(const char *opt, const char *s, double lo, double hi, do
         return 2;
     }
     *out = v;
+    return 0;
+}
+
+/* No output may be an input, which writing would destroy: not an IDX file
+ * of the data, nor the loaded model (except for --save, which updates it
+ * on purpose), nor another output. Returns 0, or 2 (printed). */
+static int outputs_not_inputs(const opts *o)
+{
+    char idx[4][4096], err[8400];
+    const char *outs[] = {o->save, o->xlsx, o->export_lesson};
+    fast_set_paths(o->data, "train", idx[0], idx[1], sizeof idx[0]);
+    fast_set_paths(o->data, "t10k", idx[2], idx[3], sizeof idx[2]);
+    for (int k = 0; k < 3; k++) {
+        if (!outs[k])
+            continue;
+        const char *in[7] = {idx[0], idx[1], idx[2], idx[3], k ? o->load : NULL,
+                             k != 0 ? o->save : NULL, k != 1 ? o->xlsx : NULL};
+        for (int m = 0; m < 7; m++)
+            if (in[m] && outfile_not_input(outs[k], in[m], err, sizeof err)) {
+                fprintf(stderr, PROG ": %s\n", err);
+                return 2;
+            }
+    }
     return 0;
 }
 
@@ -203,7 +227,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     }
     if (o->load && !o->epochs_given)
         o->epochs = 0;
-    return 0;
+    return outputs_not_inputs(o);
 }
 
 /* ---------------------------------------------------------------- output */

@@ -302,18 +302,24 @@ static void find_file(char *buf, size_t n, const char *dir, const char *base)
     buf[k] = '\0';
 }
 
+void fast_set_paths(const char *dir, const char *prefix, char *ipath, char *lpath, size_t n)
+{
+    char base[64];
+    snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
+    find_file(ipath, n, dir, base);
+    snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
+    find_file(lpath, n, dir, base);
+}
+
 fast_status fast_set_load(fast_set *out, const char *dir, const char *prefix,
                           int n_classes, char *err, size_t errlen)
 {
-    char ipath[4096], lpath[4096], base[64];
+    char ipath[4096], lpath[4096];
     idx_head ih, lh;
     fast_status st;
 
     memset(out, 0, sizeof *out);
-    snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
-    find_file(ipath, sizeof ipath, dir, base);
-    snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
-    find_file(lpath, sizeof lpath, dir, base);
+    fast_set_paths(dir, prefix, ipath, lpath, sizeof ipath);
     /* both headers, and their counts agreeing, before any payload */
     if ((st = idx_open_head(&ih, ipath, 3, err, errlen)) != FAST_OK)
         return st;

@@ -49,4 +49,9 @@ fast_status fast_set_load(fast_set *out, const char *dir, const char *prefix,
 
 void fast_set_free(fast_set *s);
 
+/* The files fast_set_load reads for dir and prefix: the first existing of
+ * each name, raw or ".gz" (the raw name when neither exists), into ipath
+ * (images) and lpath (labels), each of n bytes. */
+void fast_set_paths(const char *dir, const char *prefix, char *ipath, char *lpath, size_t n);
+
 #endif

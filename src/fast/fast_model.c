@@ -1,9 +1,12 @@
 /*
- * fast_model.c - model file (format in fast_model.h) and atomic writes.
+ * fast_model.c - model file (format in fast_model.h) and its writing
+ * through outfile.h (atomic, kept mode, temporaries removed on signals).
  */
 #include "fast_model.h"
+#include "../outfile.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,68 +20,21 @@ static const char MAGIC[8] = {'N', 'N', 'T', 'R', 'F', 'A', 'S', 'T'};
 
 /* ---------------------------------------------------------------- atomic */
 
-fast_status fast_commit_file(const char *tmp, const char *path, char *err, size_t errlen)
-{
-    int fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        remove(tmp);
-        return fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path, strerror(e));
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        remove(tmp);
-        return fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path, strerror(e));
-    }
-    return FAST_OK;
-}
-
 fast_status fast_write_atomic(const char *path, const void *data, size_t len,
                               char *err, size_t errlen)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    const unsigned char *p = data;
-    int fd;
-    if (!tmp)
-        return fast_fail(FAST_ERR_NOMEM, err, errlen, "%s: out of memory", path);
-    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
+    outfile of;
+    char oerr[512];
+    if (outfile_open(&of, path, 1, oerr, sizeof oerr))
+        return fast_fail(FAST_ERR_IO, err, errlen, "%s", oerr);
+    if (len > 0 && fwrite(data, 1, len, of.f) != len) {
         int e = errno;
-        free(tmp);
-        return fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path, strerror(e));
+        outfile_abort(&of);
+        return fast_fail(FAST_ERR_IO, err, errlen, "%s: write failed: %s", path, strerror(e));
     }
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            remove(tmp);
-            free(tmp);
-            return fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path, strerror(e));
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        int e = errno;
-        remove(tmp);
-        free(tmp);
-        return fast_fail(FAST_ERR_IO, err, errlen, "%s: %s", path, strerror(e));
-    }
-    fast_status st = fast_commit_file(tmp, path, err, errlen);
-    free(tmp);
-    return st;
+    if (outfile_commit(&of, oerr, sizeof oerr))
+        return fast_fail(FAST_ERR_IO, err, errlen, "%s", oerr);
+    return FAST_OK;
 }
 
 /* ---------------------------------------------------------------- encode */
@@ -254,13 +210,31 @@ fast_status fast_model_load(fast_net **out, const char *path, int batch, int wit
             goto cleanup;
         }
         const unsigned char *p = buf + 16 + 4 * (L + 1) + 8;
-        for (int l = 1; l <= net->n_layers; l++) {
-            for (int j = 0; j < net->size[l]; j++)
-                for (int i = 0; i < net->size[l - 1]; i++, p += 4)
-                    *fast_w(net, l, j, i) = get_f32(p);
-            for (int j = 0; j < net->size[l]; j++, p += 4)
-                net->b[l][j] = get_f32(p);
+        /* a CRC only says the bytes arrived as written: a NaN or an
+         * infinity written by a diverged run (or by hand) is refused too */
+        for (int l = 1; l <= net->n_layers && st == FAST_OK; l++) {
+            for (int j = 0; j < net->size[l] && st == FAST_OK; j++)
+                for (int i = 0; i < net->size[l - 1]; i++, p += 4) {
+                    float w = get_f32(p);
+                    if (!isfinite(w)) {
+                        st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: weight W[%d](%d,%d) is %s, "
+                                       "not a finite number: the model diverged or is damaged",
+                                       path, l, j, i, isnan(w) ? "NaN" : "infinite");
+                        break;
+                    }
+                    *fast_w(net, l, j, i) = w;
+                }
+            for (int j = 0; j < net->size[l] && st == FAST_OK; j++, p += 4) {
+                float b = get_f32(p);
+                if (!isfinite(b))
+                    st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: bias b[%d](%d) is %s, not a finite "
+                                   "number: the model diverged or is damaged", path, l, j,
+                                   isnan(b) ? "NaN" : "infinite");
+                net->b[l][j] = b;
+            }
         }
+        if (st != FAST_OK)
+            goto cleanup;
     }
     *out = net;
     net = NULL;

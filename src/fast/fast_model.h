@@ -24,12 +24,9 @@ fast_status fast_model_save(const fast_net *net, const char *path, char *err, si
 fast_status fast_model_load(fast_net **out, const char *path, int batch, int with_velocity,
                             char *err, size_t errlen);
 
-/* Write len bytes to path atomically: a temporary file in the same folder,
- * fsync, rename over path. */
+/* Write len bytes to path as outfile.h writes any output: atomically (a
+ * temporary beside it, fsync, rename), or through to a device or "-". */
 fast_status fast_write_atomic(const char *path, const void *data, size_t len,
                               char *err, size_t errlen);
-
-/* Make tmp durable (fsync) and rename it to path; removes tmp on failure. */
-fast_status fast_commit_file(const char *tmp, const char *path, char *err, size_t errlen);
 
 #endif

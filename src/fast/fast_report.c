@@ -6,6 +6,7 @@
  * text), chart series over number cells only, one workbook_close.
  */
 #include "fast_report.h"
+#include "../outfile.h"
 #include "fast_model.h"
 
 #include <stdio.h>
@@ -37,20 +38,19 @@ static void str(xl_state *s, lxw_worksheet *ws, int r, int c, const char *v, lxw
 fast_status fast_report_xlsx(const fast_report *r, const char *path, char *err, size_t errlen)
 {
     xl_state s = {LXW_NO_ERROR};
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
+    outfile of;
+    char oerr[512];
     lxw_workbook *wb;
     lxw_worksheet *run, *ep, *cf;
     lxw_format *head, *val, *pct;
     char buf[64];
     int row = 0, C = r->n_classes;
 
-    if (!tmp)
-        return fast_fail(FAST_ERR_NOMEM, err, errlen, "%s: out of memory", path);
-    snprintf(tmp, n, "%s.tmp.xlsx", path);
-    wb = workbook_new(tmp);
+    if (outfile_open(&of, path, 0, oerr, sizeof oerr))      /* the temporary, or - */
+        return fast_fail(FAST_ERR_IO, err, errlen, "%s", oerr);
+    wb = workbook_new(of.tmp);
     if (!wb) {
-        free(tmp);
+        outfile_abort(&of);
         return fast_fail(FAST_ERR_NOMEM, err, errlen, "%s: cannot create workbook", path);
     }
     run = workbook_add_worksheet(wb, "run");
@@ -61,8 +61,7 @@ fast_status fast_report_xlsx(const fast_report *r, const char *path, char *err, 
     pct = workbook_add_format(wb);
     if (!run || !ep || !cf || !head || !val || !pct) {
         workbook_close(wb);
-        remove(tmp);
-        free(tmp);
+        outfile_abort(&of);
         return fast_fail(FAST_ERR_XLSX, err, errlen, "%s: cannot add sheets", path);
     }
     format_set_bold(head);
@@ -156,11 +155,10 @@ fast_status fast_report_xlsx(const fast_report *r, const char *path, char *err, 
     if (s.rc == LXW_NO_ERROR)
         s.rc = rc;
     if (s.rc != LXW_NO_ERROR) {
-        remove(tmp);
-        free(tmp);
+        outfile_abort(&of);
         return fast_fail(FAST_ERR_XLSX, err, errlen, "%s: %s", path, lxw_strerror(s.rc));
     }
-    fast_status st = fast_commit_file(tmp, path, err, errlen);
-    free(tmp);
-    return st;
+    if (outfile_commit(&of, oerr, sizeof oerr))
+        return fast_fail(FAST_ERR_IO, err, errlen, "%s", oerr);
+    return FAST_OK;
 }
