@@ -29,6 +29,7 @@ typedef struct {
     uint32_t *xn;                  /* [n_examples * n_in] normalised inputs, or NULL */
     int       training;            /* dropout acts only in a training step */
     int       b;                   /* position inside the batch (0-based): dropout's draw */
+    int       ex;                  /* provenance: the lesson example (1-based) being computed, 0 none */
     uint32_t *gid;                 /* [batch * n_arcs] per-example gradients */
     uint32_t *ops;                 /* scratch operand list, filled by ops_push */
     size_t    opscap;              /* its size: ops_needed(l), the widest operation */
@@ -58,7 +59,9 @@ static void ops_push(eng *g, size_t *n, uint32_t id)
  * callers checking eng_ok. Returns the id. */
 static int eng_add(eng *g, const quantity *q, const uint32_t *ops, size_t n, uint32_t *id)
 {
-    long r = trace_add(g->tr, q, ops, n);
+    quantity stamped = *q;
+    if (stamped.ex == 0) stamped.ex = q->e > 0 ? q->e : g->ex;       /* provenance */
+    long r = trace_add(g->tr, &stamped, ops, n);
     if (r < 0) return -1;
     *id = (uint32_t)r;
     return 0;
@@ -68,6 +71,12 @@ static int add_const(eng *g, q_kind k, q_pass p, int i, int j, int t, int e, dou
 {
     quantity q = proto(k, p, i, j, t, e, OP_CONST);
     q.value = v;
+    switch (k) {                                   /* why it is given */
+    case Q_BIAS:   q.why = GIVEN_BIAS; break;
+    case Q_WEIGHT: q.why = t == 0 ? GIVEN_LESSON : GIVEN_CARRIED; break;
+    case Q_MASK:   q.why = GIVEN_DRAW; break;
+    default:       q.why = GIVEN_EXAMPLE; break;   /* inputs and targets */
+    }
     return eng_add(g, &q, NULL, 0, id);
 }
 
@@ -391,11 +400,13 @@ static int train_step(eng *g, int t, double *J)
         /* e names the lesson example (its `example` line), not the position b */
         int ex = (int)(((long long)t * B + b) % l->n_examples), e = B > 1 ? ex + 1 : 0;
         g->b = b;
+        g->ex = ex + 1;
         if (forward(g, t, e, ex, l->ex_y + (size_t)ex * l->n_out) ||
             backward(g, t, e, g->gid + (size_t)b * na))
             return -1;
         Jsum += g->tr->q[g->J_id].value;
     }
+    g->ex = 0;                                     /* batch means and updates: no example */
     *J = Jsum / B;
     uint32_t *grad = g->gid;
     if (B > 1) {                                   /* dJ/dw = mean_e dJ/dw[e] */
@@ -429,6 +440,7 @@ static int perceptron_step(eng *g, int t, double *J)
     const lesson *l = g->l;
     int ex = t % l->n_examples;
     const double *x = l->ex_x + (size_t)ex * l->n_in, *y = l->ex_y + (size_t)ex * l->n_out;
+    g->ex = ex + 1;
     for (int k = 0; k < l->n_in; k++)
         if (add_const(g, Q_INPUT, PASS_FORWARD, -1, l->inputs[k], t, 0, x[k], &g->act_id[l->inputs[k]]))
             return -1;
@@ -451,6 +463,7 @@ static int perceptron_step(eng *g, int t, double *J)
     q.spec.loss = LOSS_SSE;
     if (eng_add(g, &q, g->ops, n, &g->J_id)) return -1;
     *J = g->tr->q[g->J_id].value;
+    g->ex = 0;
     for (int a = 0; a < l->n_arcs; a++) {          /* w + alpha (y - h) a_i */
         if (l->arcs[a].frozen) continue;
         int i = l->arcs[a].i, j = l->arcs[a].j;
@@ -520,9 +533,11 @@ static int evaluate_all(eng *g, int t)
     if (l->bn_layer) return evaluate_bn(g, t);
     for (int ex = 0; ex < l->n_examples; ex++) {
         int e = l->n_examples > 1 ? ex + 1 : 0;
+        g->ex = ex + 1;
         if (forward(g, t, e, ex, l->ex_y ? l->ex_y + (size_t)ex * l->n_out : NULL))
             return -1;
     }
+    g->ex = 0;
     return 0;
 }
 
@@ -586,6 +601,7 @@ int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, cha
     if (l->steps == 0 || l->final_forward)
         if (evaluate_all(&g, out->steps)) goto cleanup;
     for (int a = 0; a < l->n_arcs; a++) out->weights[a] = out->tr->q[g.wid[a]].value;
+    out->tr->steps = out->steps;
     rc = 0;
 
 cleanup:

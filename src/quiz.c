@@ -98,7 +98,7 @@ void quiz_question(quiz_session *q, strbuf *out)
     if (quiz_over(q)) return;
     const quantity *x = &q->tr->q[q->ask[q->cur]];
     if (q->misses == 0)
-        step_context(out, q->l, x, q->prev >= 0 ? &q->tr->q[q->prev] : NULL, &q->st);
+        step_context(out, q->l, q->tr, q->ask[q->cur], q->prev >= 0 ? &q->tr->q[q->prev] : NULL, &q->st);
     step_name(out, q->tr, x, &q->st);
     sb_printf(out, "? ");
 }

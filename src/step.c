@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "netdraw.h"
+#include "walk.h"
 
 /* ------------------------------------------------------------------------
  * Styled text
@@ -73,51 +74,26 @@ void step_formula(strbuf *out, const trace *tr, const quantity *q, const double 
  * Headings
  * ---------------------------------------------------------------------- */
 
-static void step_heading(strbuf *b, const lesson *l, const quantity *q)
-{
-    if (q->pass == PASS_GIVEN && q->t == 0) sb_printf(b, "given");
-    else if (q->pass == PASS_GIVEN)
-        sb_printf(b, "weights after step %d (the steps between are run, not shown)", q->t);
-    else if (q->t < l->steps) sb_printf(b, "step %d (t = %d)", q->t + 1, q->t);
-    else if (l->steps == 0) sb_printf(b, "forward pass");
-    else sb_printf(b, "forward pass with the weights after step %d (t = %d)", l->steps, q->t);
-}
-
-static void pass_heading(strbuf *b, const lesson *l, const quantity *q)
-{
-    sb_printf(b, " %s", trace_pass_name(q->pass));
-    if (q->pass == PASS_UPDATE) {
-        char a[64];
-        text_num(l->rate, 12, a, sizeof a);
-        sb_printf(b, " (alpha = %s", a);
-        if (l->decay != 0) { text_num(l->decay, 12, a, sizeof a); sb_printf(b, ", lambda = %s", a); }
-        sb_printf(b, ")");
-    }
-    if (q->e > 0 && q->pass != PASS_UPDATE) sb_printf(b, ", example %d", q->e);
-    if (q->e == 0 && q->pass == PASS_GRADIENT && l->batch > 1) sb_printf(b, ", mean over the batch");
-}
-
-void step_context(strbuf *out, const lesson *l, const quantity *q, const quantity *prev,
+void step_context(strbuf *out, const lesson *l, const trace *tr, size_t id, const quantity *prev,
                   const step_style *st)
 {
-    int given = q->pass == PASS_GIVEN;
-    int new_step = !prev || (prev->pass == PASS_GIVEN) != given || prev->t != q->t;
-    int new_pass = !given && (new_step || prev->pass != q->pass || prev->e != q->e);
-    strbuf h = {0};
-    if (new_step) {
-        step_heading(&h, l, q);
+    walker w;
+    walk_item it;
+    walk_start(&w, l, tr, 0);
+    walk_at(&w, id, prev, &it);
+    if (it.step_heading) {
         sb_printf(out, "\n");
-        step_put(out, st, h.s ? h.s : "", "1");
-        sb_printf(out, "\n");
-        h.len = 0;
-    }
-    if (new_pass) {
-        pass_heading(&h, l, q);
-        step_put(out, st, h.s ? h.s : "", "1");
+        step_put(out, st, it.step_heading, "1");
         sb_printf(out, "\n");
     }
-    if (h.failed) out->failed = 1;
-    sb_free(&h);
+    for (int k = 0; k < 2; k++) {                 /* " input normalisation (...)", " forward" */
+        const char *line = k ? it.pass_heading : it.intro;
+        if (!line) continue;
+        char b[256];
+        snprintf(b, sizeof b, " %s", line);
+        step_put(out, st, b, "1");
+        sb_printf(out, "\n");
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -209,7 +185,10 @@ static void stage_line(strbuf *out, const step_session *s, size_t it, int k)
     const trace *tr = s->tr;
     const quantity *q = &tr->q[I->first];
     if (I->stages == 1) {
-        for (size_t m = 0; m < I->count; m++) const_line(out, s, &tr->q[I->first + m]);
+        for (size_t m = 0; m < I->count; m++) {     /* inside the block: the walker's intro lines */
+            if (m > 0) step_context(out, s->l, tr, I->first + m, &tr->q[I->first + m - 1], &s->st);
+            const_line(out, s, &tr->q[I->first + m]);
+        }
         return;
     }
     char name[192];
@@ -229,9 +208,9 @@ static void stage_line(strbuf *out, const step_session *s, size_t it, int k)
     sb_printf(out, "%*s%s", (int)indent, "", val[0] == '~' ? " " : " = ");
     step_put(out, &s->st, val, "1");
     sb_printf(out, "\n");
-    const char *notes[EVAL_MAX_NOTES];
-    size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
-    for (size_t k = 0; k < nn; k++) sb_printf(out, "%*s(%s)\n", (int)indent + 3, "", notes[k]);
+    const char *notes[EVAL_MAX_NOTES + 1];
+    walk_notes(q, notes);
+    for (int n = 0; notes[n]; n++) sb_printf(out, "%*s(%s)\n", (int)indent + 3, "", notes[n]);
 }
 
 /* Show item it up to stage upto, with its headings (all of them when
@@ -243,7 +222,7 @@ static void show(step_session *s, size_t it, int upto, int full_context, strbuf 
         const step_item *P = &s->items[s->shown];
         prev = &s->tr->q[P->first + P->count - 1];
     }
-    step_context(out, s->l, &s->tr->q[s->items[it].first], prev, &s->st);
+    step_context(out, s->l, s->tr, s->items[it].first, prev, &s->st);
     for (int k = 1; k <= upto; k++) stage_line(out, s, it, k);
     s->shown = (long)it;
 }

@@ -123,9 +123,10 @@ void step_help(strbuf *out);
 
 /* ---- pieces shared with the quiz (quiz.h) ---- */
 
-/* The heading lines of quantity q's place in the trace ("step 1 (t = 0)",
- * " forward"), each only when it differs from prev's (prev NULL: both). */
-void step_context(strbuf *out, const lesson *l, const quantity *q, const quantity *prev,
+/* The heading lines of quantity id's place in the trace ("step 1 (t = 0)",
+ * " forward"), from the trace walker (walk.h), each only when it differs
+ * from prev's (prev NULL: all of them). */
+void step_context(strbuf *out, const lesson *l, const trace *tr, size_t id, const quantity *prev,
                   const step_style *st);
 
 /* ASCII text in the style: Unicode when asked, wrapped in colour `ansi`

@@ -15,6 +15,7 @@
 
 #include "formula.h"
 #include "names.h"
+#include "walk.h"
 
 /* ------------------------------------------------------------------------
  * strbuf
@@ -251,22 +252,6 @@ static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line,
     return rc < 0 ? -1 : 0;
 }
 
-static void header_for(strbuf *b, const lesson *l, int steps, const quantity *q)
-{
-    (void)l;
-    if (q->pass == PASS_GIVEN && q->t == 0) { sb_printf(b, "given"); return; }
-    if (q->pass == PASS_GIVEN) {
-        sb_printf(b, "weights after step %d (steps not traced are run, not shown)", q->t);
-        return;
-    }
-    if (q->t >= steps) {
-        if (steps == 0) sb_printf(b, "forward pass");
-        else sb_printf(b, "forward pass with the weights after step %d (t = %d)", steps, q->t);
-    } else {
-        sb_printf(b, "step %d (t = %d)", q->t + 1, q->t);
-    }
-}
-
 int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o)
 {
     return text_print_trace_n(out, l, r, o, NOTATION_VA);
@@ -285,52 +270,26 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
         fprintf(out, "hand-rounded: every operand is rounded to %d decimals before use, "
                 "as on a calculator\n", tr->round) < 0)
         return -1;
-    int last_t = -1, last_e = -1;
-    q_pass last_pass = PASS_COUNT;
-    int last_given = -1, norm_shown = 0;
-    for (size_t id = 0; id < tr->n && rc == 0; id++) {
-        const quantity *q = &tr->q[id];
-        if (!(o->passes & (1u << q->pass))) continue;
-        int given = q->pass == PASS_GIVEN;
-        if (given ? (last_given != q->t || last_pass != PASS_GIVEN) : (q->t != last_t || last_given >= 0)) {
+    walker w;
+    walk_start(&w, l, tr, o->passes);
+    for (walk_item it; rc == 0 && walk_next(&w, &it);) {
+        if (it.step_heading) {
             if (fprintf(out, "\n") < 0) { rc = -1; break; }
-            header_for(&b, l, r->steps, q);
+            sb_printf(&b, "%s", it.step_heading);
             if ((rc = emit(out, o, "", &b, 0))) break;
-            last_pass = given ? PASS_GIVEN : PASS_COUNT;
-            last_e = -1;
-            last_t = given ? -1 : q->t;
-            last_given = given ? q->t : -1;
         }
-        if (given && q->t == 0 && q->kind == Q_INPUT && !norm_shown) {   /* `normalise` */
-            sb_printf(&b, "input normalisation (%s over the %d examples)",
-                      l->normalise == LESSON_NORM_MINMAX ? "min-max" : "z-score", l->n_examples);
-            rc = emit(out, o, " ", &b, 0);
-            norm_shown = 1;
-            if (rc) break;
+        if (it.intro) {
+            sb_printf(&b, "%s", it.intro);
+            if ((rc = emit(out, o, " ", &b, 0))) break;
         }
-        if (!given && (q->pass != last_pass || q->e != last_e)) {
-            sb_printf(&b, "%s", trace_pass_name(q->pass));
-            if (q->pass == PASS_UPDATE) {
-                char a[64];
-                text_num(l->rate, 12, a, sizeof a);
-                sb_printf(&b, " (alpha = %s", a);
-                if (l->decay != 0) { text_num(l->decay, 12, a, sizeof a); sb_printf(&b, ", lambda = %s", a); }
-                sb_printf(&b, ")");
-            }
-            if (q->e > 0 && q->pass != PASS_UPDATE) sb_printf(&b, ", example %d", q->e);
-            if (q->e == 0 && q->pass == PASS_GRADIENT && l->batch > 1) sb_printf(&b, ", mean over the batch");
-            if (q->e == 0 && q->pass == PASS_LOSS && l->batch > 1 && q->t < l->steps) sb_printf(&b, ", mean over the batch");
-            rc = emit(out, o, " ", &b, 0);
-            last_pass = q->pass;
-            last_e = q->e;
+        if (it.pass_heading) {
+            sb_printf(&b, "%s", it.pass_heading);
+            if ((rc = emit(out, o, " ", &b, 0))) break;
         }
-        if (rc) break;
-        text_line_n(&b, tr, q, o->digits, l, notation);
+        text_line_n(&b, tr, it.q, o->digits, l, notation);
         rc = emit(out, o, "  ", &b, 1);
-        const char *notes[EVAL_MAX_NOTES];
-        size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
-        for (size_t k = 0; k < nn && !rc; k++)
-            rc = fprintf(out, "    (%s)\n", notes[k]) < 0 ? -1 : 0;
+        for (int k = 0; rc == 0 && it.notes[k]; k++)
+            rc = fprintf(out, "    (%s)\n", it.notes[k]) < 0 ? -1 : 0;
     }
     for (int k = 0; k < l->n_report_steps && rc == 0; k++) {
         int s = l->report_steps[k];

@@ -34,6 +34,16 @@ typedef enum {
     PASS_UPDATE, PASS_COUNT
 } q_pass;
 
+/* Why a constant is given (provenance the engine records; views read it). */
+typedef enum {
+    GIVEN_NOT = 0,      /* computed by its operation */
+    GIVEN_BIAS,         /* the bias a_0 = 1 */
+    GIVEN_LESSON,       /* a weight w^(0) of the lesson (a `weight` line or `init`) */
+    GIVEN_CARRIED,      /* a weight after steps that were run but not traced */
+    GIVEN_EXAMPLE,      /* an input x_j or target y_j of lesson example `ex` */
+    GIVEN_DRAW,         /* a seeded dropout draw */
+} q_given;
+
 typedef struct {
     q_kind   kind;
     q_pass   pass;
@@ -42,6 +52,10 @@ typedef struct {
     int32_t  e;          /* provenance: the lesson example (its `example` line,
                             1-based) inside a mini-batch or a forward pass over
                             several examples; 0 = one example, not numbered */
+    int32_t  ex;         /* provenance: the lesson example (1-based) the quantity
+                            was computed from, also outside a batch; 0 = none
+                            (weights, updates, batch means and statistics) */
+    q_given  why;        /* provenance of a constant: why it is given */
     op_spec  spec;       /* operation and parameters */
     uint32_t first;      /* operand ids are ops[first .. first + nops) */
     uint32_t nops;
@@ -53,6 +67,7 @@ typedef struct {
     quantity *q;    size_t n, cap;
     uint32_t *ops;  size_t nops, opscap;
     int round;      /* decimals operands are rounded to; -1 = exact */
+    int steps;      /* training steps the engine ran (the perceptron may stop early) */
 } trace;
 
 /* A new empty trace; NULL when out of memory. Free with trace_free. */

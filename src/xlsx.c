@@ -24,6 +24,7 @@
 #include "formula.h"
 #include "names.h"
 #include "outfile.h"
+#include "walk.h"
 
 /* Step sheet columns. */
 enum { COL_PASS, COL_NAME, COL_FORMULA, COL_VALUE, COL_NOTE };
@@ -410,23 +411,12 @@ static int summary_sheet(xw *x)
  * Step sheets: one row per quantity
  * ---------------------------------------------------------------------- */
 
-/* The example an input or target quantity q was read from, or -1: q->e
- * names it (1-based) when several are in play; otherwise step k = t + 1
- * with batch 1 reads example t mod n (engine.h) and a lone forward pass
- * example 1. The caller checks the value. */
-static int example_of(const lesson *l, const quantity *q)
-{
-    if (l->n_examples <= 0) return -1;
-    if (q->e > 0) return q->e <= l->n_examples ? q->e - 1 : -1;
-    return q->t < l->steps ? (int)(((long long)q->t * l->batch) % l->n_examples) : 0;
-}
-
 /* The Settings cell that holds constant q, if any (*c set, returns 1). */
 static int settings_cell(const xw *x, const quantity *q, xlsx_cell *c)
 {
     const lesson *l = x->l;
-    if (q->kind == Q_BIAS) { *c = x->bias; return q->value == 1.0; }
-    if (q->kind == Q_WEIGHT && q->t == 0) {
+    if (q->why == GIVEN_BIAS) { *c = x->bias; return q->value == 1.0; }
+    if (q->why == GIVEN_LESSON && q->kind == Q_WEIGHT) {
         int a = lesson_arc_index(l, q->i, q->j);
         if (a < 0 || l->arcs[a].w != q->value) return 0;
         *c = x->w0[a];
@@ -435,12 +425,14 @@ static int settings_cell(const xw *x, const quantity *q, xlsx_cell *c)
     return 0;
 }
 
-/* The examples-table cell an input / target constant q copies, if any. */
+/* The examples-table cell an input / target constant q copies, if any: the
+ * engine's provenance names the lesson example (quantity.ex); the value
+ * must be that example's. */
 static int example_cell(const xw *x, const quantity *q, xlsx_cell *c)
 {
     const lesson *l = x->l;
-    int e = example_of(l, q), col = -1;
-    if (e < 0 || q->j < 0 || q->j > l->max_id) return 0;
+    int e = q->ex - 1, col = -1;
+    if (q->why != GIVEN_EXAMPLE || e < 0 || e >= l->n_examples || q->j < 0 || q->j > l->max_id) return 0;
     double v;
     if (q->kind == Q_INPUT && (col = x->in_col[q->j]) > 0) {
         v = l->ex_x[(size_t)e * l->n_in + (size_t)(col - 1)];
@@ -556,11 +548,17 @@ static int step_sheets(xw *x)
     uint32_t row = 0;
     size_t wname = 10, wform = 16, wnote = 6;
     char name[96], title[240], note[160];
-    for (size_t id = 0; id < tr->n; id++) {
-        const quantity *q = &tr->q[id];
+    walker w;
+    walk_start(&w, l, tr, 0);
+    int new_sheet = 1;
+    for (walk_item it; walk_next(&w, &it);) {            /* a sheet per iteration t */
+        size_t id = it.id;
+        const quantity *q = it.q;
         xlsx_cell c;
+        new_sheet |= (it.events & WALK_ITER) != 0;
         if (q->spec.op == OP_CONST && settings_cell(x, q, &c)) { x->cell[id] = c; continue; }
-        if (!ws || q->t != cur_t) {
+        if (new_sheet) {
+            new_sheet = 0;
             if (ws && q->t < cur_t) { fail(x, XLSX_ERR_FORMULA, "the trace is not in iteration order"); goto done; }
             if (ws) {
                 if (chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
@@ -602,15 +600,16 @@ static int step_sheets(xw *x)
         note[0] = '\0';
         if (q->spec.op != OP_CONST) {
             text_formula_x(&sym, tr, q, NULL, x->digits, x->l, x->notation, 1);   /* g(in_3) = 1/(1+exp(-in_3)) */
-            const char *notes[EVAL_MAX_NOTES];
-            size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
-            if (nn) snprintf(note, sizeof note, "%s", notes[nn - 1]);   /* one cell: the last */
+            for (int k = 0; it.notes[k]; k++)            /* the walker's notes, "; " between */
+                snprintf(note + strlen(note), sizeof note - strlen(note), "%s%s", k ? "; " : "", it.notes[k]);
         } else if (example_cell(x, q, &c)) {
-            sb_printf(&sym, "example %u on Settings", (unsigned)(c.row - x->ex_row + 1));
+            sb_printf(&sym, "example %d on Settings", q->ex);
         } else {
             sb_printf(&sym, "given");
-            if (q->kind == Q_WEIGHT)
+            if (q->why == GIVEN_CARRIED)
                 snprintf(note, sizeof note, "weight after the untraced steps before this one; edit it here");
+            else if (q->why == GIVEN_DRAW)
+                snprintf(note, sizeof note, "the seeded dropout draw");
         }
         if (sym.failed) { fail(x, XLSX_ERR_MEMORY, "out of memory (formula text)"); goto done; }
         if (put_str(x, ws, row, COL_PASS, trace_pass_name(q->pass), x->f.label[p]) ||
