@@ -1,0 +1,59 @@
+# Installation, following the GNU Makefile conventions (directory variables,
+# DESTDIR for staged installs, INSTALL_PROGRAM / INSTALL_DATA):
+#
+#   make && sudo make install                 # into /usr/local
+#   make install PREFIX=$HOME/.local          # no root needed
+#   make install DESTDIR=/tmp/stage PREFIX=/usr   # a staged (packaging) install
+#   sudo make uninstall                       # same PREFIX as the install
+#
+# nntrace finds its lessons from its own place (BINDIR/../share/nntrace/lessons),
+# so keep bindir and datadir under one prefix, or set NNTRACE_PATH.
+# `make install` does not run scripts/deps.sh; build first (make, or make run).
+
+PACKAGE      = nntrace
+PREFIX      ?= /usr/local
+prefix      ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir      ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+datadir     ?= $(datarootdir)
+lessondir   ?= $(datadir)/$(PACKAGE)/lessons
+mandir      ?= $(datarootdir)/man
+man1dir     ?= $(mandir)/man1
+man5dir     ?= $(mandir)/man5
+docdir      ?= $(datarootdir)/doc/$(PACKAGE)
+bashcompdir ?= $(datarootdir)/bash-completion/completions
+
+INSTALL         ?= install
+INSTALL_PROGRAM ?= $(INSTALL)
+INSTALL_DATA    ?= $(INSTALL) -m 644
+
+INST_LESSONS := $(notdir $(wildcard lessons/*.lesson))
+INST_DOCS    := $(wildcard docs/*.md docs/*.png)
+
+.PHONY: install install-strip installdirs uninstall
+installdirs:
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(lessondir) $(DESTDIR)$(man1dir) \
+	  $(DESTDIR)$(man5dir) $(DESTDIR)$(docdir)/docs $(DESTDIR)$(bashcompdir)
+
+install: $(BUILD)/nntrace installdirs
+	$(INSTALL_PROGRAM) $(BUILD)/nntrace $(DESTDIR)$(bindir)/nntrace
+	$(INSTALL_DATA) $(addprefix lessons/,$(INST_LESSONS)) $(DESTDIR)$(lessondir)
+	$(INSTALL_DATA) man/nntrace.1 $(DESTDIR)$(man1dir)/nntrace.1
+	$(INSTALL_DATA) man/nntrace-lesson.5 $(DESTDIR)$(man5dir)/nntrace-lesson.5
+	$(INSTALL_DATA) completion/nntrace.bash $(DESTDIR)$(bashcompdir)/nntrace
+	$(INSTALL_DATA) README.md $(DESTDIR)$(docdir)/README.md
+	$(INSTALL_DATA) $(INST_DOCS) $(DESTDIR)$(docdir)/docs
+
+install-strip:
+	$(MAKE) --no-print-directory INSTALL_PROGRAM='$(INSTALL_PROGRAM) -s' install
+
+# Removes what install copied, then the package's own directories if they
+# are empty (a lesson someone added by hand stays, and so does its directory).
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/nntrace
+	rm -f $(addprefix $(DESTDIR)$(lessondir)/,$(INST_LESSONS))
+	rm -f $(DESTDIR)$(man1dir)/nntrace.1 $(DESTDIR)$(man5dir)/nntrace-lesson.5
+	rm -f $(DESTDIR)$(bashcompdir)/nntrace
+	rm -f $(DESTDIR)$(docdir)/README.md $(addprefix $(DESTDIR)$(docdir)/,$(INST_DOCS))
+	-rmdir $(DESTDIR)$(lessondir) $(DESTDIR)$(datadir)/$(PACKAGE) $(DESTDIR)$(docdir)/docs $(DESTDIR)$(docdir) 2>/dev/null

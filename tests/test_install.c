@@ -1,0 +1,242 @@
+/*
+ * test_install.c - `make install` into a staged prefix (DESTDIR), used as a
+ * student would: from another directory with a clean environment, the
+ * manual pages rendered without warnings and naming every command and
+ * option, bash completion of commands and lesson names; then `make
+ * uninstall` leaves nothing behind.
+ *
+ * The install uses the binary under test: BUILD is the directory of
+ * $NNTRACE_BIN, so nothing is rebuilt.
+ */
+#include "testutil.h"
+
+#include <sys/stat.h>
+
+static char tmp[64], stage[128], prefix[160];
+static char makevars[1024];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (tmpdir_make(tmp, "install")) return -1;
+    snprintf(stage, sizeof stage, "%s/stage", tmp);
+    snprintf(prefix, sizeof prefix, "%s/usr", stage);
+    char build[512];
+    snprintf(build, sizeof build, "%s", bin());
+    char *slash = strrchr(build, '/');
+    if (slash) *slash = '\0';
+    else snprintf(build, sizeof build, ".");
+    snprintf(makevars, sizeof makevars, "DESTDIR=%s PREFIX=/usr BUILD=%s", stage, build);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "env -u MAKEFLAGS -u MAKELEVEL make -s install %s >%s/install.log 2>&1 "
+             "&& mkdir %s/elsewhere", makevars, tmp, tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return tmpdir_remove(tmp);
+}
+
+static int exists(const char *rel)
+{
+    char p[512];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", prefix, rel);
+    return stat(p, &st) == 0;
+}
+
+static void test_files(void **state)
+{
+    (void)state;
+    const char *files[] = {
+        "bin/nntrace", "share/nntrace/lessons/sauppe-forward.lesson", "share/man/man1/nntrace.1",
+        "share/man/man5/nntrace-lesson.5", "share/bash-completion/completions/nntrace",
+        "share/doc/nntrace/README.md", "share/doc/nntrace/docs/grading.md",
+    };
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++)
+        if (!exists(files[k])) fail_msg("not installed: %s/%s", prefix, files[k]);
+    int st;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "test -x %s/bin/nntrace && ls lessons/*.lesson | wc -l && ls %s/share/nntrace/lessons | wc -l",
+             prefix, prefix);
+    char *out = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    int a = 0, b = 0;
+    assert_int_equal(sscanf(out, "%d %d", &a, &b), 2);
+    assert_int_equal(a, b);                                  /* every lesson of the clone */
+    assert_true(a > 10);
+    free(out);
+}
+
+/* A student's first commands, in another directory, clean environment. */
+static void test_run_by_name(void **state)
+{
+    (void)state;
+    int st;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd %s/elsewhere && env -i %s/bin/nntrace run sauppe-forward", tmp, prefix);
+    char *out = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2 = 5*1 + 1*3 + (-2)*4 = 0"));
+    assert_non_null(strstr(out, "6 of 6 expectations hold"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd %s/elsewhere && env -i %s/bin/nntrace list", tmp, prefix);
+    out = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "sauppe-forward"));
+    assert_non_null(strstr(out, "mazur-2-2-2"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd %s/elsewhere && env -i %s/bin/nntrace run sauppe-froward", tmp, prefix);
+    out = run_sh(cmd, &st);
+    assert_int_equal(st, 2);
+    assert_non_null(strstr(out, "HINT: did you mean sauppe-forward?"));
+    free(out);
+}
+
+/* Both pages render without a warning from mandoc, groff and man. */
+static void test_man_renders(void **state)
+{
+    (void)state;
+    const char *pages[] = {"share/man/man1/nntrace.1", "share/man/man5/nntrace-lesson.5"};
+    for (size_t k = 0; k < 2; k++) {
+        int st;
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "mandoc -T lint %s/%s", prefix, pages[k]);
+        char *out = run_sh(cmd, &st);
+        if (st != 0 || out[0]) fail_msg("mandoc -T lint %s: %s", pages[k], out);
+        free(out);
+        snprintf(cmd, sizeof cmd, "groff -ww -z -man %s/%s", prefix, pages[k]);
+        out = run_sh(cmd, &st);
+        if (st != 0 || out[0]) fail_msg("groff -ww %s: %s", pages[k], out);
+        free(out);
+        snprintf(cmd, sizeof cmd, "MANWIDTH=80 man -l %s/%s 2>&1 >/dev/null", prefix, pages[k]);
+        out = run_sh(cmd, &st);
+        if (st != 0 || out[0]) fail_msg("man -l %s: %s", pages[k], out);
+        free(out);
+        snprintf(cmd, sizeof cmd, "MANWIDTH=80 man -l %s/%s | grep -c .", prefix, pages[k]);
+        out = run_sh(cmd, &st);
+        assert_true(atoi(out) > 100);
+        free(out);
+    }
+}
+
+/* The section of the page source for `nntrace CMD`, with "\-" as "-". */
+static char *man_section(const char *page, const char *cmd)
+{
+    char head[128];
+    snprintf(head, sizeof head, ".SS \"nntrace %s", cmd);
+    const char *s = strstr(page, head);
+    if (!s) return NULL;
+    const char *e = strstr(s + 1, "\n.S");
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    char *sec = malloc(n + 1), *d = sec;
+    assert_non_null(sec);
+    for (size_t k = 0; k < n; k++) {
+        if (s[k] == '\\' && s[k + 1] == '-') continue;
+        *d++ = s[k];
+    }
+    *d = '\0';
+    return sec;
+}
+
+/* Every command of `nntrace --help` has a section in nntrace(1), and every
+ * option its `--help` names appears in that section. */
+static void test_man_covers_help(void **state)
+{
+    (void)state;
+    char *page = slurp("man/nntrace.1", NULL);
+    assert_non_null(page);
+    int st;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s --help | awk '/^  [a-z]/ { print $1 }'", bin());
+    char *cmds = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    int n_cmds = 0;
+    for (char *c = strtok(cmds, "\n"); c; c = strtok(NULL, "\n"), n_cmds++) {
+        char *sec = man_section(page, c);
+        if (!sec) fail_msg("nntrace(1) has no section .SS \"nntrace %s ...\"", c);
+        snprintf(cmd, sizeof cmd, "%s %s --help | grep -o -- '--[a-z][a-z-]*\\|^ *-[a-z]\\b' | tr -d ' ' | sort -u",
+                 bin(), c);
+        char *opts = run_sh(cmd, &st);
+        char *save = NULL;
+        for (char *o = strtok_r(opts, "\n", &save); o; o = strtok_r(NULL, "\n", &save)) {
+            if (!strcmp(o, "--help")) continue;
+            char word[80];
+            snprintf(word, sizeof word, "%s", o);
+            /* the option as a whole word of the section */
+            int found = 0;
+            for (const char *p = sec; (p = strstr(p, word)); p++) {
+                char after = p[strlen(word)];
+                if (!(after == '-' || (after >= 'a' && after <= 'z'))) { found = 1; break; }
+            }
+            if (!found) fail_msg("nntrace(1), section nntrace %s: option %s of `nntrace %s --help` is missing", c, o, c);
+        }
+        free(opts);
+        free(sec);
+    }
+    assert_true(n_cmds >= 10);
+    free(cmds);
+    free(page);
+}
+
+/* bash completion, as bash itself runs it. */
+static void test_completion(void **state)
+{
+    (void)state;
+    int st;
+    char cmd[2048];
+    const char *comp = "share/bash-completion/completions/nntrace";
+    snprintf(cmd, sizeof cmd, "cd %s/elsewhere && env -i PATH=%s/bin:/usr/bin:/bin bash -c '"
+             "source %s/%s; COMP_WORDS=(nntrace \"\"); COMP_CWORD=1; _nntrace; echo \"${COMPREPLY[*]}\"; "
+             "COMP_WORDS=(nntrace run sauppe-f); COMP_CWORD=2; _nntrace; echo \"${COMPREPLY[*]}\"; "
+             "COMP_WORDS=(nntrace step mazur); COMP_CWORD=2; _nntrace; echo \"${COMPREPLY[*]}\"; "
+             "COMP_WORDS=(nntrace run --no); COMP_CWORD=2; _nntrace; echo \"${COMPREPLY[*]}\"; "
+             "COMP_WORDS=(nntrace run --notation \"\"); COMP_CWORD=3; _nntrace; echo \"${COMPREPLY[*]}\"; "
+             "complete -p nntrace'", tmp, prefix, prefix, comp);
+    char *out = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    char *line = strtok(out, "\n");
+    assert_non_null(line);
+    const char *cmds[] = {"run", "gradcheck", "list", "step", "quiz", "xlsx", "dot", "template", "check", "mnist"};
+    for (size_t k = 0; k < sizeof cmds / sizeof *cmds; k++)
+        if (!strstr(line, cmds[k])) fail_msg("completion of commands lacks %s: %s", cmds[k], line);
+    assert_non_null(line = strtok(NULL, "\n"));
+    assert_string_equal(line, "sauppe-forward");
+    assert_non_null(line = strtok(NULL, "\n"));
+    assert_string_equal(line, "mazur-2-2-2 mazur-2-2-2-10000");
+    assert_non_null(line = strtok(NULL, "\n"));
+    assert_string_equal(line, "--no-color --notation");
+    assert_non_null(line = strtok(NULL, "\n"));
+    assert_string_equal(line, "va layer netout bar");
+    assert_non_null(line = strtok(NULL, "\n"));
+    assert_string_equal(line, "complete -F _nntrace nntrace");
+    free(out);
+}
+
+/* Last: uninstall leaves no file and no nntrace directory. */
+static void test_uninstall(void **state)
+{
+    (void)state;
+    int st;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "env -u MAKEFLAGS -u MAKELEVEL make -s uninstall %s >/dev/null 2>&1; "
+             "find %s -type f; find %s -name '*nntrace*'", makevars, stage, stage);
+    char *out = run_sh(cmd, &st);
+    if (out[0]) fail_msg("left after make uninstall:\n%s", out);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_run_by_name),
+        cmocka_unit_test(test_man_renders),
+        cmocka_unit_test(test_man_covers_help),
+        cmocka_unit_test(test_completion),
+        cmocka_unit_test(test_uninstall),
+    };
+    return cmocka_run_group_tests_name("install", tests, setup, teardown);
+}
