@@ -31,15 +31,21 @@ INSTALL_DATA    ?= $(INSTALL) -m 644
 INST_LESSONS := $(notdir $(wildcard lessons/*.lesson))
 INST_DOCS    := $(wildcard docs/*.md docs/*.png)
 
-.PHONY: install install-strip installdirs uninstall
+.PHONY: install install-strip installdirs uninstall man
+# nntrace(1) takes each command's options from the binary's own --help.
+man: $(BUILD)/man/nntrace.1
+$(BUILD)/man/nntrace.1: man/nntrace.1.in $(BUILD)/nntrace scripts/manpage.sh
+	@mkdir -p $(dir $@)
+	sh scripts/manpage.sh $(BUILD)/nntrace $< > $@.tmp && mv $@.tmp $@
+
 installdirs:
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(lessondir) $(DESTDIR)$(man1dir) \
 	  $(DESTDIR)$(man5dir) $(DESTDIR)$(docdir)/docs $(DESTDIR)$(bashcompdir)
 
-install: $(BUILD)/nntrace installdirs
+install: $(BUILD)/nntrace $(BUILD)/man/nntrace.1 installdirs
 	$(INSTALL_PROGRAM) $(BUILD)/nntrace $(DESTDIR)$(bindir)/nntrace
 	$(INSTALL_DATA) $(addprefix lessons/,$(INST_LESSONS)) $(DESTDIR)$(lessondir)
-	$(INSTALL_DATA) man/nntrace.1 $(DESTDIR)$(man1dir)/nntrace.1
+	$(INSTALL_DATA) $(BUILD)/man/nntrace.1 $(DESTDIR)$(man1dir)/nntrace.1
 	$(INSTALL_DATA) man/nntrace-lesson.5 $(DESTDIR)$(man5dir)/nntrace-lesson.5
 	$(INSTALL_DATA) completion/nntrace.bash $(DESTDIR)$(bashcompdir)/nntrace
 	$(INSTALL_DATA) README.md $(DESTDIR)$(docdir)/README.md

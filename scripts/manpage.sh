@@ -1,0 +1,61 @@
+#!/bin/sh
+# manpage.sh BIN TEMPLATE: the manual page with each command's options taken
+# from the binary's own `nntrace COMMAND --help`, so the page and the help can
+# never disagree. A template line
+#     .\" @OPTIONS run@
+# becomes one .TP entry per option of `BIN run --help`: an option line starts
+# with 2-4 blanks and '-'; its tag ends at the first run of two blanks; more
+# deeply indented lines continue its description.
+set -eu
+bin=$1
+template=$2
+while IFS= read -r line; do
+  case $line in
+    '.\" @OPTIONS '*'@')
+      cmd=${line#'.\" @OPTIONS '}
+      cmd=${cmd%@}
+      "$bin" "$cmd" --help | LC_ALL=C awk '
+        BEGIN { for (i = 128; i < 256; i++) ord[sprintf("%c", i)] = i }
+        # roff escapes: a backslash, and UTF-8 characters as \[uXXXX]
+        function esc(s,   out, k, c, cp, n) {
+          gsub(/\\/, "\\e", s)
+          out = ""
+          for (k = 1; k <= length(s); k++) {
+            c = substr(s, k, 1)
+            if (!(c in ord)) { out = out c; continue }
+            cp = ord[c]
+            if (cp >= 240) { cp -= 240; n = 3 } else if (cp >= 224) { cp -= 224; n = 2 } else { cp -= 192; n = 1 }
+            for (; n > 0; n--) { k++; cp = cp * 64 + ord[substr(s, k, 1)] - 128 }
+            out = out sprintf("\\[u%04X]", cp)
+          }
+          return out
+        }
+        function flush() {
+          if (tag == "") return
+          t = esc(tag); gsub(/-/, "\\-", t)
+          print ".TP"; print "\\fB" t "\\fR"
+          n = split(desc, lines, "\n")
+          for (k = 1; k <= n; k++) {
+            d = esc(lines[k]); if (d ~ /^[.'"'"']/) d = "\\&" d; print d
+          }
+          tag = ""; desc = ""
+        }
+        /^ +-/ && match($0, /^ +/) && RLENGTH <= 4 {
+          flush()
+          s = $0; sub(/^ +/, "", s)
+          n = match(s, /  +/)
+          if (n) { tag = substr(s, 1, n - 1); desc = substr(s, n); sub(/^ +/, "", desc) }
+          else { tag = s; desc = "" }
+          next
+        }
+        /^      +[^ -]/ && tag != "" {
+          s = $0; sub(/^ +/, "", s)
+          desc = desc == "" ? s : desc "\n" s
+          next
+        }
+        { flush() }
+        END { flush() }'
+      ;;
+    *) printf '%s\n' "$line" ;;
+  esac
+done < "$template"
