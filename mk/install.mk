@@ -32,9 +32,12 @@ INST_LESSONS := $(notdir $(wildcard lessons/*.lesson))
 INST_DOCS    := $(wildcard docs/*.md docs/*.png)
 
 .PHONY: install install-strip installdirs uninstall man
-# nntrace(1) takes each command's options from the binary's own --help.
-man: $(BUILD)/man/nntrace.1
-$(BUILD)/man/nntrace.1: man/nntrace.1.in $(BUILD)/nntrace scripts/manpage.sh
+# The manual pages take their lists from the binary: nntrace(1) each
+# command's options from its --help, nntrace-lesson(5) the keys from the
+# parser's table (`nntrace keys`).
+MANPAGES := $(BUILD)/man/nntrace.1 $(BUILD)/man/nntrace-lesson.5
+man: $(MANPAGES)
+$(BUILD)/man/%: man/%.in $(BUILD)/nntrace scripts/manpage.sh
 	@mkdir -p $(dir $@)
 	sh scripts/manpage.sh $(BUILD)/nntrace $< > $@.tmp && mv $@.tmp $@
 
@@ -42,11 +45,11 @@ installdirs:
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(lessondir) $(DESTDIR)$(man1dir) \
 	  $(DESTDIR)$(man5dir) $(DESTDIR)$(docdir)/docs $(DESTDIR)$(bashcompdir)
 
-install: $(BUILD)/nntrace $(BUILD)/man/nntrace.1 installdirs
+install: $(BUILD)/nntrace $(MANPAGES) installdirs
 	$(INSTALL_PROGRAM) $(BUILD)/nntrace $(DESTDIR)$(bindir)/nntrace
 	$(INSTALL_DATA) $(addprefix lessons/,$(INST_LESSONS)) $(DESTDIR)$(lessondir)
 	$(INSTALL_DATA) $(BUILD)/man/nntrace.1 $(DESTDIR)$(man1dir)/nntrace.1
-	$(INSTALL_DATA) man/nntrace-lesson.5 $(DESTDIR)$(man5dir)/nntrace-lesson.5
+	$(INSTALL_DATA) $(BUILD)/man/nntrace-lesson.5 $(DESTDIR)$(man5dir)/nntrace-lesson.5
 	$(INSTALL_DATA) completion/nntrace.bash $(DESTDIR)$(bashcompdir)/nntrace
 	$(INSTALL_DATA) README.md $(DESTDIR)$(docdir)/README.md
 	$(INSTALL_DATA) $(INST_DOCS) $(DESTDIR)$(docdir)/docs

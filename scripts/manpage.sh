@@ -1,20 +1,19 @@
 #!/bin/sh
-# manpage.sh BIN TEMPLATE: the manual page with each command's options taken
-# from the binary's own `nntrace COMMAND --help`, so the page and the help can
-# never disagree. A template line
-#     .\" @OPTIONS run@
-# becomes one .TP entry per option of `BIN run --help`: an option line starts
-# with 2-4 blanks and '-'; its tag ends at the first run of two blanks; more
-# deeply indented lines continue its description.
+# manpage.sh BIN TEMPLATE: a manual page whose lists come from the binary
+# itself, so the page and the program can never disagree. Template lines:
+#     .\" @OPTIONS run@   one .TP entry per option of `BIN run --help`
+#     .\" @KEYS@          one .TP entry per lesson key of `BIN keys`
+#     .\" @LISTS@         the activation and loss lists of `BIN --help`
+# An entry starts on a line indented by 1-4 blanks (for options: then '-');
+# its tag ends at the first run of two blanks; more deeply indented lines
+# continue its description.
 set -eu
 bin=$1
 template=$2
-while IFS= read -r line; do
-  case $line in
-    '.\" @OPTIONS '*'@')
-      cmd=${line#'.\" @OPTIONS '}
-      cmd=${cmd%@}
-      "$bin" "$cmd" --help | LC_ALL=C awk '
+
+# items ALL: the help text on stdin as .TP entries (ALL=1: any entry, 0: options)
+items() {
+  LC_ALL=C awk -v all="$1" '
         BEGIN { for (i = 128; i < 256; i++) ord[sprintf("%c", i)] = i }
         # roff escapes: a backslash, and UTF-8 characters as \[uXXXX]
         function esc(s,   out, k, c, cp, n) {
@@ -40,7 +39,7 @@ while IFS= read -r line; do
           }
           tag = ""; desc = ""
         }
-        /^ +-/ && match($0, /^ +/) && RLENGTH <= 4 {
+        match($0, /^ +[^ ]/) && RLENGTH <= 5 && (all || $0 ~ /^ +-/) {
           flush()
           s = $0; sub(/^ +/, "", s)
           n = match(s, /  +/)
@@ -48,14 +47,26 @@ while IFS= read -r line; do
           else { tag = s; desc = "" }
           next
         }
-        /^      +[^ -]/ && tag != "" {
+        /^      +[^ ]/ && tag != "" {
           s = $0; sub(/^ +/, "", s)
           desc = desc == "" ? s : desc "\n" s
           next
         }
         { flush() }
         END { flush() }'
-      ;;
+}
+
+while IFS= read -r line; do
+  case $line in
+    '.\" @OPTIONS '*'@')
+      cmd=${line#'.\" @OPTIONS '}
+      "$bin" "${cmd%@}" --help | items 0 ;;
+    '.\" @KEYS@')
+      "$bin" keys | items 1 ;;
+    '.\" @LISTS@')
+      printf '.PP\n.EX\n'
+      "$bin" --help | sed -n '/^lesson /,/^$/p' | sed '/^$/d; s/\\/\\e/g'
+      printf '.EE\n' ;;
     *) printf '%s\n' "$line" ;;
   esac
 done < "$template"

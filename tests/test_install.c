@@ -12,6 +12,8 @@
 
 #include <sys/stat.h>
 
+#include "lesson_keys.h"
+
 static char tmp[64], stage[128], prefix[160];
 static char makevars[1024];
 
@@ -184,6 +186,30 @@ static void test_man_covers_help(void **state)
     free(page);
 }
 
+/* nntrace-lesson(5) describes every key of the parser's table. */
+static void test_man_covers_keys(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/share/man/man5/nntrace-lesson.5", prefix);
+    char *page = slurp(path, NULL);
+    assert_non_null(page);
+    for (int k = 0; k < KEY_COUNT; k++) {
+        char tag[64];
+        const char *key = LESSON_KEYS[k].key;
+        size_t n = 0;
+        for (const char *c = key; *c && n + 3 < sizeof tag; c++) {   /* as roff writes it: "-" is "\-" */
+            if (*c == '-') tag[n++] = '\\';
+            tag[n++] = *c;
+        }
+        tag[n] = '\0';
+        char want[96];
+        snprintf(want, sizeof want, "\n\\fB%s", tag);
+        if (!strstr(page, want)) fail_msg("nntrace-lesson(5) does not describe the key '%s'", key);
+    }
+    free(page);
+}
+
 /* bash completion, as bash itself runs it. */
 static void test_completion(void **state)
 {
@@ -238,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_run_by_name),
         cmocka_unit_test(test_man_renders),
         cmocka_unit_test(test_man_covers_help),
+        cmocka_unit_test(test_man_covers_keys),
         cmocka_unit_test(test_completion),
         cmocka_unit_test(test_uninstall),
     };
