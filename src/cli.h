@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "lesson.h"
+#include "text.h"
 
 #define NNTRACE_VERSION "0.1.0"
 #define EXIT_CHECK 1
@@ -48,6 +49,10 @@ int cli_lesson_arg(const char *cmd, const char *arg, const char **path);
 
 /* After the options: -1 (printed, with the hint) when no lesson was named. */
 int cli_need_lesson(const char *cmd, const char *path, const char *hint);
+
+/* Write b to path ("-": standard output) atomically through outfile.h.
+ * Returns 0, or -1 with a message naming the command. */
+int cli_write(const char *cmd, const char *path, const strbuf *b);
 
 /* -1 (printed as "nntrace CMD: ...") when the output path out is the same
  * file as the input in (a path, or a lesson name on the lesson path):

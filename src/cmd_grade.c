@@ -165,28 +165,6 @@ static int who_arg(const char *cmd, const char *opt, const char *v, char *dst, s
     return 0;
 }
 
-/* Write text to path atomically. Returns 0, or -1 (message printed). */
-static int write_file(const char *cmd, const char *path, const strbuf *b)
-{
-    outfile of;
-    char err[512];
-    if (b->failed) { fprintf(stderr, "nntrace %s: out of memory\n", cmd); return -1; }
-    if (outfile_open(&of, path, 1, err, sizeof err)) {
-        fprintf(stderr, "nntrace %s: %s\n", cmd, err);
-        return -1;
-    }
-    if (b->len && fwrite(b->s, 1, b->len, of.f) != b->len) {
-        fprintf(stderr, "nntrace %s: cannot write %s\n", cmd, path);
-        outfile_abort(&of);
-        return -1;
-    }
-    if (outfile_commit(&of, err, sizeof err)) {
-        fprintf(stderr, "nntrace %s: %s\n", cmd, err);
-        return -1;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------------
  * template
  * ---------------------------------------------------------------------- */
@@ -234,7 +212,7 @@ static int template_sheet(const char *cmd, grade_ctx *c, const char *path, grade
     strbuf b = {0};
     grade_template(&b, c->l, c->exact.tr, &c->plan, who);
     if (out) {
-        status = write_file(cmd, out, &b) ? EXIT_USAGE : 0;
+        status = cli_write(cmd, out, &b) ? EXIT_USAGE : 0;
     } else if (b.failed || fputs(b.s, stdout) < 0 || fflush(stdout) != 0) {
         fprintf(stderr, "nntrace %s: cannot write the sheet\n", cmd);
         status = EXIT_USAGE;
@@ -538,9 +516,9 @@ int cmd_check(int argc, char **argv)
         if (out.len && fputs(out.s, stdout) < 0) status = EXIT_USAGE;
         if (fflush(stdout) != 0) status = EXIT_USAGE;
         if (status) fprintf(stderr, "nntrace check: cannot write the report\n");
-        if (!status && gs && write_file("check", gs, &gsb)) status = EXIT_USAGE;
-        if (!status && csv && write_file("check", csv, &csvb)) status = EXIT_USAGE;
-        if (!status && gradebook && write_file("check", gradebook, &book)) status = EXIT_USAGE;
+        if (!status && gs && cli_write("check", gs, &gsb)) status = EXIT_USAGE;
+        if (!status && csv && cli_write("check", csv, &csvb)) status = EXIT_USAGE;
+        if (!status && gradebook && cli_write("check", gradebook, &book)) status = EXIT_USAGE;
         if (!status) status = cannot_open ? EXIT_USAGE : any_short ? EXIT_CHECK : 0;
     }
     sb_free(&out);
@@ -731,9 +709,9 @@ int cmd_variants(int argc, char **argv)
     if (!status) {
         char file[4096];
         snprintf(file, sizeof file, "%s/sheets.txt", dir);
-        if (write_file("variants", file, &all)) status = EXIT_USAGE;
+        if (cli_write("variants", file, &all)) status = EXIT_USAGE;
         snprintf(file, sizeof file, "%s/answer-key.csv", dir);
-        if (!status && write_file("variants", file, &key)) status = EXIT_USAGE;
+        if (!status && cli_write("variants", file, &key)) status = EXIT_USAGE;
         if (!status) printf("wrote %d sheet%s, %s/sheets.txt and %s/answer-key.csv\n", n_students, n_students == 1 ? "" : "s", dir, dir);
     }
     sb_free(&all);

@@ -440,3 +440,25 @@ int cmd_list(int argc, char **argv)
     lessonpath_free(&lp);
     return status;
 }
+
+/* Write text to path atomically. Returns 0, or -1 (message printed). */
+int cli_write(const char *cmd, const char *path, const strbuf *b)
+{
+    outfile of;
+    char err[512];
+    if (b->failed) { fprintf(stderr, "nntrace %s: out of memory\n", cmd); return -1; }
+    if (outfile_open(&of, path, 1, err, sizeof err)) {
+        fprintf(stderr, "nntrace %s: %s\n", cmd, err);
+        return -1;
+    }
+    if (b->len && fwrite(b->s, 1, b->len, of.f) != b->len) {
+        fprintf(stderr, "nntrace %s: cannot write %s\n", cmd, path);
+        outfile_abort(&of);
+        return -1;
+    }
+    if (outfile_commit(&of, err, sizeof err)) {
+        fprintf(stderr, "nntrace %s: %s\n", cmd, err);
+        return -1;
+    }
+    return 0;
+}
