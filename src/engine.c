@@ -541,12 +541,240 @@ static int evaluate_all(eng *g, int t)
     return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * Untraced steps on values alone. A step nobody is shown is computed
+ * without quantities: the same operations as train_step, forward and
+ * backward above, in the same order, each through eval_apply on the same
+ * operand values (rounded as trace_operand_value rounds them), so every
+ * number, and so the weights after the step, are bit-identical to a traced
+ * step's. Only the quantities (kinds, names, operand ids) are not made.
+ * ---------------------------------------------------------------------- */
+typedef struct {
+    double *w;                          /* [n_arcs] current weights */
+    double *in, *act, *out, *der, *del, *err, *y, *keep;   /* [max_id+1] */
+    double *grad;                       /* [batch * n_arcs] per-example dJ/dw */
+    double *x;                          /* operand values, opscap */
+} vstep;
+
+static void vstep_free(vstep *v)
+{
+    free(v->w); free(v->in); free(v->act); free(v->out); free(v->der); free(v->del);
+    free(v->err); free(v->y); free(v->keep); free(v->grad); free(v->x);
+}
+
+static int vstep_init(vstep *v, const eng *g)
+{
+    const lesson *l = g->l;
+    size_t nid = (size_t)l->max_id + 1, na = (size_t)(l->n_arcs ? l->n_arcs : 1);
+    memset(v, 0, sizeof *v);
+    v->w = malloc(na * sizeof *v->w);
+    v->in = calloc(nid, sizeof *v->in);
+    v->act = calloc(nid, sizeof *v->act);
+    v->out = calloc(nid, sizeof *v->out);
+    v->der = calloc(nid, sizeof *v->der);
+    v->del = calloc(nid, sizeof *v->del);
+    v->err = calloc(nid, sizeof *v->err);
+    v->y = calloc(nid, sizeof *v->y);
+    v->keep = calloc(nid, sizeof *v->keep);
+    v->grad = malloc(na * (size_t)l->batch * sizeof *v->grad);
+    v->x = malloc(g->opscap * sizeof *v->x);
+    return v->w && v->in && v->act && v->out && v->der && v->del && v->err && v->y &&
+           v->keep && v->grad && v->x ? 0 : -1;
+}
+
+/* An operand's value as trace_add uses it (rounded in hand-calculation mode). */
+static inline double vop(const eng *g, double value)
+{
+    return g->tr->round < 0 ? value : round_dp(value, g->tr->round);
+}
+static inline double vround(int round, double value)
+{
+    return round < 0 ? value : round_dp(value, round);
+}
+
+static double vapply(const eng *g, op_spec *s, op_kind op, const double *x, size_t n)
+{
+    unsigned notes = 0;
+    (void)g;
+    s->op = op;
+    return eval_apply(s, x, n, &notes);
+}
+
+/* forward, then forward_loss, of example ex on values; returns J */
+static double vforward(eng *g, vstep *v, int t, int ex, const double *y)
+{
+    const lesson *l = g->l;
+    const double *xin = l->ex_x + (size_t)ex * l->n_in;
+    const int R = g->tr->round;
+    double *x = v->x;
+    op_spec s;
+    memset(&s, 0, sizeof s);
+    for (int k = 0; k < l->n_in; k++) {
+        int j = l->inputs[k];
+        v->act[j] = g->xn ? g->tr->q[g->xn[(size_t)ex * l->n_in + k]].value : xin[k];
+        v->out[j] = v->act[j];
+    }
+    v->act[0] = v->out[0] = g->tr->q[g->a0].value;
+    for (int ly = 0; ly < l->n_layers; ly++) {
+        const lesson_layer *L = &l->layers[ly];
+        int drop = l->dropout_layer == ly + 1;
+        s.act = L->act;
+        for (int k = 0; k < L->count; k++) {
+            int j = l->neurons[L->first + k];
+            size_t n = 0;
+            for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
+                x[n++] = vround(R, v->w[a]);
+                x[n++] = vround(R, v->out[l->arcs[a].i]);
+            }
+            v->in[j] = eval_wsum(x, n);
+            if (L->act.kind == ACT_SOFTMAX) continue;
+            x[0] = vop(g, v->in[j]);
+            v->act[j] = v->out[j] = vapply(g, &s, OP_ACT, x, 1);
+            if (drop) {                       /* dropout_forward */
+                x[0] = vop(g, lesson_dropout_keep(l, t, g->b, j) ? 1.0 : 0.0);
+                s.p1 = 1.0 / (1.0 - l->dropout_p);
+                v->keep[j] = vapply(g, &s, OP_SCALE, x, 1);
+                s.p1 = 0;
+                x[0] = vop(g, v->keep[j]);
+                x[1] = vop(g, v->act[j]);
+                v->out[j] = vapply(g, &s, OP_PRODUCT, x, 2);
+            }
+        }
+        if (L->act.kind != ACT_SOFTMAX) continue;
+        for (int k = 0; k < L->count; k++) {
+            int j = l->neurons[L->first + k];
+            size_t n = 0;
+            x[n++] = vop(g, v->in[j]);
+            for (int m = 0; m < L->count; m++) x[n++] = vop(g, v->in[l->neurons[L->first + m]]);
+            v->act[j] = v->out[j] = vapply(g, &s, OP_ACT, x, n);
+        }
+    }
+    int n_out;
+    const int32_t *out = lesson_outputs(l, &n_out);
+    size_t n = 0;
+    for (int k = 0; k < n_out; k++) {
+        int j = out[k];
+        v->y[j] = y[k];
+        if (LOSS_ROWS[l->loss].uses_err) {
+            double two[2] = {vop(g, v->y[j]), vop(g, v->act[j])};
+            v->err[j] = vapply(g, &s, OP_ERR, two, 2);
+        }
+        x[n++] = vop(g, v->y[j]);
+        x[n++] = vop(g, v->act[j]);
+    }
+    s.loss = l->loss;
+    return vapply(g, &s, OP_LOSS, x, n);
+}
+
+/* dJ/dw_ij = Delta_j a_i into grad[n_arcs], arcs into each neuron in turn */
+static void vgrads(const eng *g, const vstep *v, double *grad)
+{
+    const lesson *l = g->l;
+    const int R = g->tr->round;
+    for (int ly = 0; ly < l->n_layers; ly++)
+        for (int k = 0; k < l->layers[ly].count; k++) {
+            int j = l->neurons[l->layers[ly].first + k];
+            double dj = vround(R, v->del[j]);
+            for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++)
+                if (!l->arcs[a].frozen) grad[a] = eval_product(dj, vround(R, v->out[l->arcs[a].i]));
+        }
+}
+
+/* backward on values: deltas, then (grad != NULL) dJ/dw into grad[n_arcs] */
+static void vbackward(eng *g, vstep *v, double *grad)
+{
+    const lesson *l = g->l;
+    double *x = v->x;
+    int n_out;
+    lesson_outputs(l, &n_out);
+    op_spec s;
+    memset(&s, 0, sizeof s);
+    for (int ly = l->n_layers - 1; ly >= 0; ly--) {
+        const lesson_layer *L = &l->layers[ly];
+        int is_out = ly == l->n_layers - 1;
+        for (int k = 0; k < L->count; k++) {
+            int j = l->neurons[L->first + k];
+            int ce = is_out && !LOSS_ROWS[l->loss].uses_err;
+            double gp = 0.0, gfac;
+            s.act = L->act;
+            s.p1 = 0;
+            if (!ce) {
+                double two[2] = {vop(g, v->in[j]), vop(g, v->act[j])};
+                gp = vapply(g, &s, OP_DACT, two, 2);
+            }
+            gfac = gp;
+            if (!is_out && l->dropout_layer == ly + 1) {
+                double two[2] = {vop(g, v->keep[j]), vop(g, gp)};
+                gfac = vapply(g, &s, OP_PRODUCT, two, 2);
+            }
+            s.loss = l->loss;
+            s.p1 = is_out ? n_out : 0;
+            size_t n = 0;
+            if (is_out && ce) {
+                x[n++] = vop(g, v->act[j]);
+                x[n++] = vop(g, v->y[j]);
+            } else if (is_out) {
+                x[n++] = vop(g, v->err[j]);
+                x[n++] = vop(g, gp);
+            } else {
+                x[n++] = vop(g, gfac);
+                for (int o = l->arc_out[j]; o < l->arc_out[j + 1]; o++) {
+                    int a = l->out_idx[o];
+                    x[n++] = vop(g, v->w[a]);
+                    x[n++] = vop(g, v->del[l->arcs[a].j]);
+                }
+            }
+            v->der[j] = gp;
+            v->del[j] = vapply(g, &s, is_out ? OP_DELTA_OUT : OP_DELTA_HID, x, n);
+        }
+    }
+    if (grad) vgrads(g, v, grad);
+}
+
+/* train_step on values: v->w from w^(t) to w^(t+1); *J the batch mean */
+static void vtrain_step(eng *g, vstep *v, int t, double *J)
+{
+    const lesson *l = g->l;
+    const int B = l->batch;
+    const size_t na = (size_t)l->n_arcs;
+    double Jsum = 0.0, *x = v->x;
+    for (int b = 0; b < B; b++) {
+        int ex = (int)(((long long)t * B + b) % l->n_examples);
+        g->b = b;
+        Jsum += vforward(g, v, t, ex, l->ex_y + (size_t)ex * l->n_out);
+        vbackward(g, v, B > 1 ? v->grad + (size_t)b * na : NULL);
+    }
+    *J = Jsum / B;
+    const int R = g->tr->round;
+    if (B == 1) {              /* one example: each gradient straight into its update */
+        for (int ly = 0; ly < l->n_layers; ly++)
+            for (int k = 0; k < l->layers[ly].count; k++) {
+                int j = l->neurons[l->layers[ly].first + k];
+                double dj = vround(R, v->del[j]);
+                for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
+                    if (l->arcs[a].frozen) continue;
+                    double grad = eval_product(dj, vround(R, v->out[l->arcs[a].i]));
+                    v->w[a] = eval_update(vround(R, v->w[a]), vround(R, grad), l->rate, l->decay);
+                }
+            }
+        return;
+    }
+    for (int a = 0; a < l->n_arcs; a++) {
+        if (l->arcs[a].frozen) continue;
+        for (int b = 0; b < B; b++) x[b] = vround(R, v->grad[(size_t)b * na + a]);
+        double grad = eval_mean(x, (size_t)B);     /* dJ/dw = mean_e dJ/dw[e] */
+        v->w[a] = eval_update(vround(R, v->w[a]), vround(R, grad), l->rate, l->decay);
+    }
+}
+
 int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
     int round = (!opts || opts->round == ENGINE_ROUND_LESSON) ? l->round : opts->round;
     eng g;
+    vstep vs;                      /* untraced steps on values */
     memset(&g, 0, sizeof g);
+    memset(&vs, 0, sizeof vs);
     int rc = -1;
     out->tr = trace_new(round);
     out->steps = l->steps;
@@ -563,8 +791,28 @@ int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, cha
     int perceptron = l->rule == RULE_PERCEPTRON, n_ex = l->n_examples, mistakes = 0;
     if (perceptron && !(out->epoch_mistakes = calloc((size_t)l->epochs, sizeof *out->epoch_mistakes)))
         goto cleanup;
+    /* untraced training steps run on values (vtrain_step) from w^(t) read
+     * off the trace, and hand w^(k) back as given weights before the next
+     * traced step (or the end), as the block below would */
+    int on_values = 0, have_vs = !perceptron;
+    if (have_vs && vstep_init(&vs, &g)) goto cleanup;
     for (int k = 1; k <= l->steps; k++) {
         int t = k - 1, traced = engine_traced(l, opts, k);
+        if (!traced && have_vs) {
+            if (!on_values)
+                for (int a = 0; a < l->n_arcs; a++) vs.w[a] = out->tr->q[g.wid[a]].value;
+            on_values = 1;
+            g.training = 1;
+            vtrain_step(&g, &vs, t, &out->loss[t]);
+            if (k < l->steps && !engine_traced(l, opts, k + 1)) continue;
+            on_values = 0;
+            for (int a = 0; a < l->n_arcs; a++) {
+                if (l->arcs[a].frozen) continue;           /* still the given weight */
+                if (add_const(&g, Q_WEIGHT, PASS_GIVEN, l->arcs[a].i, l->arcs[a].j, k, 0, vs.w[a], &g.wid[a]))
+                    goto cleanup;
+            }
+            continue;
+        }
         size_t mark = block ? block : out->tr->n;
         if (perceptron) {
             if (perceptron_step(&g, t, &out->loss[t])) goto cleanup;
@@ -610,6 +858,7 @@ cleanup:
         engine_result_free(out);
     }
     eng_free(&g);
+    vstep_free(&vs);
     free(carry);
     return rc;
 }

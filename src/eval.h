@@ -144,6 +144,31 @@ extern const op_row   OP_ROWS[OP_COUNT];
  * Evaluation
  * ---------------------------------------------------------------------- */
 
+/* The formulas of the operations a training step applies per weight, once
+ * for the rows of ops.c and for the engine's untraced steps (engine.c),
+ * which call them in loops without building operand lists:
+ *   OP_WSUM    sum over pairs x[0]*x[1] + x[2]*x[3] + ..., from 0, in order
+ *   OP_PRODUCT u*v
+ *   OP_MEAN    (v_1 + ... + v_n)/n
+ *   OP_UPDATE  w - alpha*grad - 2*alpha*lambda*w */
+static inline double eval_wsum(const double *x, size_t n)
+{
+    double v = 0.0;
+    for (size_t p = 0; p + 1 < n; p += 2) v += x[p] * x[p + 1];
+    return v;
+}
+static inline double eval_product(double u, double v) { return u * v; }
+static inline double eval_mean(const double *x, size_t n)
+{
+    double v = 0.0;
+    for (size_t p = 0; p < n; p++) v += x[p];
+    return v / (double)n;
+}
+static inline double eval_update(double w, double grad, double alpha, double lambda)
+{
+    return w - alpha * grad - 2.0 * alpha * lambda * w;
+}
+
 /* Apply spec to the n operand values x. *notes (may be NULL) gets EVAL_NOTE_*.
  * Returns the value; NaN when the operand count does not fit the operation. */
 double eval_apply(const op_spec *spec, const double *x, size_t n, unsigned *notes);

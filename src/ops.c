@@ -26,9 +26,7 @@
 static double wsum_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
     (void)s; (void)notes;
-    double v = 0.0;
-    for (size_t p = 0; p + 1 < n; p += 2) v += x[p] * x[p + 1];
-    return v;
+    return eval_wsum(x, n);
 }
 static void wsum_render(fr *f) { fr_sumprod(f, 0); }
 
@@ -118,16 +116,14 @@ static void delta_hid_render(fr *f)
 static double product_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
     (void)s; (void)n; (void)notes;
-    return x[0] * x[1];
+    return eval_product(x[0], x[1]);
 }
 static void product_render(fr *f) { fr_op(f, 0); fr_bin(f, '*'); fr_op(f, 1); }
 
 static double mean_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
     (void)s; (void)notes;
-    double v = 0.0;
-    for (size_t p = 0; p < n; p++) v += x[p];
-    return v / (double)n;
+    return eval_mean(x, n);
 }
 
 /* (v_1 + ... + v_n)/n over operands [0, to) */
@@ -147,7 +143,7 @@ static void mean_render(fr *f) { mean_of(f, f->n, f->n); }
 static double update_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
     (void)n; (void)notes;
-    return x[0] - s->p1 * x[1] - 2.0 * s->p1 * s->p2 * x[0];
+    return eval_update(x[0], x[1], s->p1, s->p2);
 }
 static void update_render(fr *f)
 {
