@@ -418,6 +418,40 @@ static void test_pty_quiz(void **state)
     free(p);
 }
 
+/* The report's session on a terminal: in_3 given away, then a_3 hinted and
+ * given away from 0.19, never from the discarded 0.2. */
+static void test_pty_continues_from_given_value(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "quiz", "lessons/sauppe-sgd-step.lesson", "--ask", "in_3 a_3", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+    assert_true(pty_expect(p, "in_3 = ? ", PTY_WAIT_MS));
+    pty_send(p, "0.2\n");
+    assert_true(pty_expect(p, "hint, the formula:", PTY_WAIT_MS));
+    pty_send(p, "\n");
+    assert_true(pty_expect(p, "hint, with your numbers:", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\n");
+    assert_true(pty_expect(p, "= 0.1*1 + 0.1*0.4 + 0.1*0.5 = 0.19", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "continuing from in_3 = 0.19", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "a_3 = ? ", PTY_WAIT_MS));
+    pty_send(p, "0.1\n");
+    assert_true(pty_expect(p, "hint, the formula:", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\n");
+    assert_true(pty_expect(p, "a_3 = 1/(1+exp(-0.19))", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\n");
+    assert_true(pty_expect(p, "a_3 = g(in_3) = 1/(1+exp(-0.19)) ~ 0.5474", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "score: 0 of 2 right", PTY_WAIT_MS));
+    assert_null(strstr(p->screen, "exp(-0.2)"));
+    assert_null(strstr(p->screen, "carried forward:"));
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 1);        /* values were given away */
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_quit_stops_with_the_score_so_far),
         cmocka_unit_test(test_piped_quiz_and_transcript),
         cmocka_unit_test(test_pty_quiz),
+        cmocka_unit_test(test_pty_continues_from_given_value),
     };
     return cmocka_run_group_tests_name("quiz", tests, NULL, NULL);
 }
