@@ -269,6 +269,16 @@ int cmd_run(int argc, char **argv)
             failed = text_check_expectations_in(out, l, &r, o.color, passes);
         }
     }
+    char first[160];
+    size_t nonfinite = engine_nonfinite(l, &r, first, sizeof first);
+    if (nonfinite && !wrc) {                 /* an overflow is never silent, nor exit 0 */
+        FILE *nf = strcmp(format, "json") && strcmp(format, "csv") ? out : stderr;
+        if (fprintf(nf, "%snote: %zu value%s not a finite number (the first: %s): the numbers "
+                    "overflowed; a smaller rate, smaller weights or fewer steps keep them finite\n",
+                    nf == out ? "\n" : "nntrace run: ", nonfinite, nonfinite == 1 ? " is" : "s are", first) < 0)
+            wrc = -1;
+        if (!failed) failed = 1;
+    }
     if (outpath) {
         if (wrc) {
             fprintf(stderr, "nntrace run: %s: write failed: %s; nothing was changed\n", outpath,

@@ -116,6 +116,14 @@ int cmd_xlsx(int argc, char **argv)
     } else {
         fprintf(stderr, "wrote %s: %zu quantities on %d sheet%s\n", out, r.tr->n, lay.n_sheets,
                 lay.n_sheets == 1 ? "" : "s");
+        char first[160];
+        size_t nonfinite = engine_nonfinite(l, &r, first, sizeof first);
+        if (nonfinite) {                     /* written as text, never as a number cell */
+            fprintf(stderr, "note: %zu value%s not a finite number (the first: %s): the numbers overflowed; "
+                            "their cells hold the text inf or nan, and formulas over them show errors\n",
+                    nonfinite, nonfinite == 1 ? " is" : "s are", first);
+            status = EXIT_CHECK;
+        }
     }
     engine_result_free(&r);
     lesson_free(l);

@@ -908,3 +908,27 @@ cleanup:
     trace_free(tr);
     return rc;
 }
+
+/* ------------------------------------------------------------------------
+ * Values that are not numbers
+ * ---------------------------------------------------------------------- */
+
+size_t engine_nonfinite(const lesson *l, const engine_result *r, char *first, size_t size)
+{
+    size_t count = 0;
+    char name[96];
+    if (size) first[0] = '\0';
+    for (size_t id = 0; id < r->tr->n; id++)
+        if (!isfinite(r->tr->q[id].value) && count++ == 0 && size) {
+            trace_name(&r->tr->q[id], name, sizeof name);
+            snprintf(first, size, "%s = %s", name, isnan(r->tr->q[id].value) ? "nan" : "inf");
+        }
+    for (int k = 0; l->ex_y && k < r->steps; k++)     /* without targets the loss is NaN by design */
+        if (!isfinite(r->loss[k]) && count++ == 0 && size)
+            snprintf(first, size, "the loss J of step %d = %s", k + 1, isnan(r->loss[k]) ? "nan" : "inf");
+    for (int a = 0; r->weights && a < l->n_arcs; a++)
+        if (!isfinite(r->weights[a]) && count++ == 0 && size)
+            snprintf(first, size, "w_%d,%d after the last step = %s", l->arcs[a].i, l->arcs[a].j,
+                     isnan(r->weights[a]) ? "nan" : "inf");
+    return count;
+}

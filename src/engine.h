@@ -46,6 +46,13 @@ int engine_run(const lesson *l, const engine_opts *opts, engine_result *out,
                char *err, size_t errsize);
 void engine_result_free(engine_result *r);
 
+/* How many values of the run are not finite numbers (an overflow to inf, or
+ * nan after it): traced quantities, the loss of every step (when the lesson
+ * has targets) and the final weights. The first of them is described in
+ * first ("in_3^(2) = inf"; size bytes, empty when none). Views note them in
+ * the trace and refuse to write them where a number must go (xlsx). */
+size_t engine_nonfinite(const lesson *l, const engine_result *r, char *first, size_t size);
+
 /* Is 1-based step k traced under these options? */
 int engine_traced(const lesson *l, const engine_opts *opts, int k);
 

@@ -214,8 +214,14 @@ static int put_str(xw *x, lxw_worksheet *ws, uint32_t row, int col, const char *
     return chk(x, worksheet_write_string(ws, row, (lxw_col_t)col, s, f), "write text");
 }
 
+/* A number cell; a value that is not finite (an overflow) has no number
+ * cell in a workbook (libxlsxwriter would write <v>INF</v>, which no
+ * spreadsheet reads), so it is written as the text "inf" or "nan". */
 static int put_num(xw *x, lxw_worksheet *ws, uint32_t row, int col, double v, lxw_format *f)
 {
+    if (!isfinite(v))
+        return chk(x, worksheet_write_string(ws, row, (lxw_col_t)col, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf", f),
+                   "write text");
     return chk(x, worksheet_write_number(ws, row, (lxw_col_t)col, v, f), "write number");
 }
 

@@ -546,6 +546,36 @@ static void test_mnist_output_is_input(void **state)
     free(out);
 }
 
+/* ------------------------------------------------------------------------
+ * Overflow
+ * ---------------------------------------------------------------------- */
+
+/* A lesson whose numbers overflow: the trace says so (exit 1, not 0); JSON
+ * holds no inf or nan as a number; a workbook has no INF/NAN number cell
+ * (no spreadsheet reads one), only the text inf or nan. */
+static void test_nonfinite_values(void **state)
+{
+    (void)state;
+    char *out = sh("grep -v '^expect\\|^final\\|^example\\|^weight  w_1,3\\|^steps' %s | "
+                   "sed 's/^layer .*/layer identity 3/' > over.lesson && "
+                   "printf 'weight w_1,3 = 1e308\\nexample 3 4 -> 1\\nsteps 3\\n' >> over.lesson && "
+                   "$NT run over.lesson > over.txt; echo rc=$?; tail -1 over.txt",
+                   lesson("sauppe-sgd-step.lesson"));
+    EXPECT_IN(out, "rc=1");
+    EXPECT_IN(out, "not a finite number (the first: in_3 = inf)");
+    free(out);
+    out = sh("$NT run over.lesson --format json > over.json; echo rc=$?; python3 -c \"\nimport json\n"
+             "def bad(c): raise ValueError(c)\njson.load(open('over.json'), parse_constant=bad)\nprint('strict-json')\"");
+    EXPECT_IN(out, "rc=1");
+    EXPECT_IN(out, "strict-json");
+    free(out);
+    out = sh("$NT xlsx over.lesson -o over.xlsx; echo rc=$?; unzip -p over.xlsx 'xl/worksheets/*.xml' | "
+             "grep -c '<v>[-]*\\(INF\\|NAN\\|inf\\|nan\\)' ; unzip -p over.xlsx xl/sharedStrings.xml | grep -c '>inf<'");
+    EXPECT_IN(out, "rc=1");
+    EXPECT_IN(out, "\n0\n1\n");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_unbounded_input_lines),
         cmocka_unit_test(test_stdout_full),
         cmocka_unit_test(test_model_with_nan),
+        cmocka_unit_test(test_nonfinite_values),
         cmocka_unit_test(test_mnist_output_is_input),
     };
     return cmocka_run_group_tests_name("hostile", tests, setup, teardown);
