@@ -28,6 +28,7 @@ int cmd_variants(int argc, char **argv);   /* cmd_grade.c */
 int cmd_step(int argc, char **argv);       /* cmd_step.c */
 int cmd_quiz(int argc, char **argv);       /* cmd_step.c */
 int cmd_dot(int argc, char **argv);        /* cmd_dot.c */
+int cmd_new(int argc, char **argv);        /* cmd_new.c */
 
 /* Load a lesson, printing "file:line: message" and a hint on failure.
  * Returns NULL on failure (the caller exits 2). */

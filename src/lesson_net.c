@@ -8,6 +8,7 @@
  * right width, settings that fit together. Errors are "path:line: message".
  */
 #include <ctype.h>
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,16 +412,38 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
         linit_of[p->linit[m].layer] = m;
         lrng[p->linit[m].layer] = p->linit[m].seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
     }
+    /* every arc without a weight or an init, named in one message */
+    enum { MISSING_SHOWN = 20 };
+    char missing[MISSING_SHOWN * 24 + 64];
+    int n_missing = 0;
+    size_t used = 0;
+    missing[0] = '\0';
+    for (int a = 0; a < n; a++) {
+        int j = l->arcs[a].j, m = linit_of[l->layer_of[j]];
+        if (arcs[a].has_w || (m >= 0 ? p->linit[m].kind : p->init) != INIT_NONE) continue;
+        if (n_missing++ < MISSING_SHOWN) {
+            int w = snprintf(missing + used, sizeof missing - used, "%sw_%d,%d",
+                             n_missing > 1 ? ", " : "", l->arcs[a].i, j);
+            if (w > 0 && (size_t)w < sizeof missing - used) used += (size_t)w;
+        }
+    }
+    if (n_missing == 1) {
+        free(arcs);
+        return lp_fail(pe, 0, "missing weight %s (every arc needs 'weight %s = VALUE', or an 'init' line)",
+                       missing, missing);
+    }
+    if (n_missing > 1) {
+        free(arcs);
+        return lp_fail(pe, 0, "missing %d weights: %s%s (every arc needs a line 'weight w_i,j = VALUE', "
+                       "or an 'init' line; `nntrace new SHAPE` writes them all)", n_missing, missing,
+                       n_missing > MISSING_SHOWN ? ", ..." : "");
+    }
     for (int a = 0; a < n; a++) {
         if (arcs[a].has_w) continue;
         int i = l->arcs[a].i, j = l->arcs[a].j, m = linit_of[l->layer_of[j]];
         init_kind kind = m >= 0 ? p->linit[m].kind : p->init;
         uint64_t *r = m >= 0 ? &lrng[l->layer_of[j]] : &rng;
-        if (kind == INIT_NONE) {
-            free(arcs);
-            return lp_fail(pe, 0, "missing weight w_%d,%d (every arc needs 'weight w_%d,%d = VALUE', "
-                        "or an 'init' line)", i, j, i, j);
-        }
+        assert(kind != INIT_NONE);      /* reported above */
         double fan_in = l->arc_in[j + 1] - l->arc_in[j] - (lesson_arc_index(l, 0, j) >= 0);
         double fan_out = l->arc_out[j + 1] - l->arc_out[j];
         if (fan_in < 1) fan_in = 1;

@@ -53,6 +53,7 @@ static const command COMMANDS[] = {
     {"dot", cmd_dot, "dot LESSON [--step N]", "the network as Graphviz DOT"},
     {"template", cmd_template, "template LESSON [--ask PATTERNS]", "an answer sheet to fill in"},
     {"check", cmd_check, "check LESSON ANSWERS... [options]", "grade hand calculations"},
+    {"new", cmd_new, "new SHAPE [options]", "a complete lesson to start from (2-3-2: every weight)"},
     {"keys", cmd_keys, "keys [--markdown]", "the keys of a lesson file (also: help lesson)"},
     {"variants", cmd_variants, "variants LESSON --roster CSV -o DIR", "a problem sheet per student, and the key"},
     {"mnist", fast_mnist_main, "mnist [options]", "train the fast path on MNIST"},

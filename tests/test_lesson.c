@@ -93,6 +93,14 @@ static void test_bad_network(void **state)
     (void)state;
     BAD(BASE_HEAD "weight w_0,3 = 0.1\nweight w_1,3 = 0.1\n" BASE_TAIL,
         "t.lesson: missing weight w_2,3 (every arc needs 'weight w_2,3 = VALUE', or an 'init' line)");
+    /* every missing weight in one message, so one run shows them all */
+    BAD(BASE_HEAD "weight w_1,3 = 0.1\n" BASE_TAIL,
+        "t.lesson: missing 2 weights: w_0,3, w_2,3 (every arc needs a line 'weight w_i,j = VALUE', "
+        "or an 'init' line; `nntrace new SHAPE` writes them all)");
+    BAD("title T\ninput 1 2 3 4 5 6 7\nlayer logistic 8 9 10\nexample 1 2 3 4 5 6 7\n",
+        "t.lesson: missing 24 weights: w_0,8, w_1,8, w_2,8, w_3,8, w_4,8, w_5,8, w_6,8, w_7,8, w_0,9, "
+        "w_1,9, w_2,9, w_3,9, w_4,9, w_5,9, w_6,9, w_7,9, w_0,10, w_1,10, w_2,10, w_3,10, ... "
+        "(every arc needs a line 'weight w_i,j = VALUE', or an 'init' line; `nntrace new SHAPE` writes them all)");
     BAD("title T\ninput 1 2\nlayer sigmoidal 3\n",
         "t.lesson:3: unknown activation 'sigmoidal' (known: identity, step, logistic, tanh, arctan, "
         "relu, leaky-relu(s), prelu(s), elu(a), softplus, softmax)");
