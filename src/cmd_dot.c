@@ -38,7 +38,7 @@ int cmd_dot(int argc, char **argv)
 {
     const char *path = NULL, *v = NULL, *outpath = NULL;
     netdraw_dot_opts o = {.step = 1, .digits = -1, .unicode = 1, .notation = -1};
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     int rc;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { dot_help(stdout); return 0; }

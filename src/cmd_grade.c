@@ -81,14 +81,14 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
             return EXIT_USAGE;
         }
     }
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     if (engine_run(c->l, &eo, &c->exact, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
     c->has_exact = 1;
     if (want_hand && c->l->round < 0) {
-        engine_opts ho = {lesson_answer_digits(c->l), 0};
+        engine_opts ho = {.round = lesson_answer_digits(c->l)};
         if (engine_run(c->l, &ho, &c->hand, err, sizeof err)) {
             fprintf(stderr, "%s\n", err);
             return EXIT_USAGE;

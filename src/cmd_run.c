@@ -191,7 +191,7 @@ int cmd_run(int argc, char **argv)
     const char *path = NULL, *v = NULL, *format = "text", *outpath = NULL;
     int digits = -1, ascii = -1, color = -1, rc, notation = -1;
     unsigned passes = ~0u;
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { run_help(stdout); return 0; }
         if ((rc = cli_opt(argc, argv, &k, "--format", 1, &v))) {
@@ -259,8 +259,8 @@ int cmd_run(int argc, char **argv)
     } else if (!strcmp(format, "csv")) {
         wrc = text_print_csv(out, l, &r, digits, notation >= 0 ? notation : l->notation);
     } else {
-        text_opts o = {digits, ascii < 0 ? cli_unicode(out) : !ascii,
-                       color < 0 ? cli_color(out) : color, passes};
+        text_opts o = {.digits = digits, .unicode = ascii < 0 ? cli_unicode(out) : !ascii,
+                       .color = color < 0 ? cli_color(out) : color, .passes = passes};
         wrc = text_print_trace_n(out, l, &r, &o, notation >= 0 ? notation : l->notation);
         if (!wrc && r.tr->round != l->round && l->n_expects) {
             fprintf(out, "\nexpectations not checked: the lecture's values hold in the lesson's %s mode\n",
@@ -304,6 +304,7 @@ int cmd_run(int argc, char **argv)
  * ---------------------------------------------------------------------- */
 
 static const char *const GC_VERDICT[] = {[GC_OK] = "ok", [GC_FAIL] = "WRONG", [GC_ROUGH] = "not smooth"};
+_Static_assert(sizeof GC_VERDICT / sizeof GC_VERDICT[0] == GC_NVERDICTS, "one word per gradcheck verdict");
 
 static void gc_row(const lesson *l, const gradcheck_row *row)
 {
@@ -317,7 +318,7 @@ static void gc_row(const lesson *l, const gradcheck_row *row)
 int cmd_gradcheck(int argc, char **argv)
 {
     const char *path = NULL, *v;
-    gradcheck_opts go = {1e-6, NULL, 0};
+    gradcheck_opts go = {.tol = 1e-6};
     int rc;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
@@ -355,8 +356,9 @@ int cmd_gradcheck(int argc, char **argv)
         return fflush(stdout) ? EXIT_USAGE : 0;
     }
     gradcheck_result r;
-    if (gradcheck_run(l, &go, &r)) {
-        fprintf(stderr, "nntrace gradcheck: out of memory\n");
+    engine_status st = gradcheck_run(l, &go, &r);
+    if (st != ENG_OK) {
+        fprintf(stderr, "%s: %s\n", path, engine_strerror(st));
         lesson_free(l);
         return EXIT_USAGE;
     }

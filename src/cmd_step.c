@@ -55,9 +55,8 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
 {
     const char *cmd = argv[0], *v = NULL;
     int rc;
-    memset(o, 0, sizeof *o);
-    o->digits = o->ascii = o->color = o->decimals = o->notation = -1;
-    o->eo.round = ENGINE_ROUND_LESSON;
+    *o = (view_opts){.digits = -1, .ascii = -1, .color = -1, .decimals = -1, .notation = -1,
+                     .eo = {.round = ENGINE_ROUND_LESSON}};
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { help(stdout); return -1; }
         if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {

@@ -41,7 +41,7 @@ int cmd_xlsx(int argc, char **argv)
 {
     const char *path = NULL, *out = NULL, *v = NULL;
     int rc;
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     xlsx_opts xo = {.digits = -1, .notation = -1};
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { xlsx_help(stdout); return 0; }

@@ -34,6 +34,7 @@ typedef struct {
     uint32_t *ops;                 /* scratch operand list, filled by ops_push */
     size_t    opscap;              /* its size: ops_needed(l), the widest operation */
     uint32_t  J_id;
+    engine_status status;          /* why the last failing call failed (NOMEM unless set) */
     int       all_grads;           /* gradients of frozen arcs too (gradcheck) */
     const act_fn *dact;            /* test hook: g' of layer ly from dact[ly], or NULL */
 } eng;
@@ -55,14 +56,17 @@ static void ops_push(eng *g, size_t *n, uint32_t id)
     g->ops[(*n)++] = id;
 }
 
-/* Add a quantity; -1 (out of memory) is turned into a sticky failure by the
- * callers checking eng_ok. Returns the id. */
+/* Add a quantity and store its id; -1 on failure, with the reason in
+ * g->status (a failed malloc elsewhere leaves it ENG_ERR_NOMEM). */
 static int eng_add(eng *g, const quantity *q, const uint32_t *ops, size_t n, uint32_t *id)
 {
     quantity stamped = *q;
     if (stamped.ex == 0) stamped.ex = q->e > 0 ? q->e : g->ex;       /* provenance */
     long r = trace_add(g->tr, &stamped, ops, n);
-    if (r < 0) return -1;
+    if (r < 0) {
+        g->status = r == TRACE_ERR_FULL ? ENG_ERR_TRACE_FULL : ENG_ERR_NOMEM;
+        return -1;
+    }
     *id = (uint32_t)r;
     return 0;
 }
@@ -767,7 +771,22 @@ static void vtrain_step(eng *g, vstep *v, int t, double *J)
     }
 }
 
-int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, char *err, size_t errsize)
+static const char *const ENGINE_STATUS[] = {
+    [ENG_OK] = "no error",
+    [ENG_ERR_NOMEM] = "out of memory while running the lesson",
+    [ENG_ERR_TRACE_FULL] = ("the trace is full (at most 16777216 quantities): trace fewer steps "
+                            "('trace K...' or 'trace none')"),
+};
+_Static_assert(sizeof ENGINE_STATUS / sizeof ENGINE_STATUS[0] == ENG_STATUS_COUNT,
+               "one ENGINE_STATUS sentence per engine_status");
+_Static_assert(TRACE_MAX_QUANTITIES == 16777216, "ENGINE_STATUS names the trace limit");
+
+const char *engine_strerror(engine_status s)
+{
+    return (unsigned)s < ENG_STATUS_COUNT ? ENGINE_STATUS[s] : "unknown engine status";
+}
+
+engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
     int round = (!opts || opts->round == ENGINE_ROUND_LESSON) ? l->round : opts->round;
@@ -775,12 +794,13 @@ int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, cha
     vstep vs;                      /* untraced steps on values */
     memset(&g, 0, sizeof g);
     memset(&vs, 0, sizeof vs);
-    int rc = -1;
+    engine_status rc = ENG_ERR_NOMEM;
     out->tr = trace_new(round);
     out->steps = l->steps;
     out->loss = malloc((size_t)(l->steps ? l->steps : 1) * sizeof *out->loss);
     out->weights = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *out->weights);
     double *carry = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *carry);
+    if (out->tr && opts && opts->max_quantities) out->tr->max_q = opts->max_quantities;
     if (!out->tr || !out->loss || !out->weights || !carry || eng_init(&g, l, out->tr, NULL) ||
         (l->normalise && normalise_inputs(&g)))
         goto cleanup;
@@ -850,11 +870,12 @@ int engine_run(const lesson *l, const engine_opts *opts, engine_result *out, cha
         if (evaluate_all(&g, out->steps)) goto cleanup;
     for (int a = 0; a < l->n_arcs; a++) out->weights[a] = out->tr->q[g.wid[a]].value;
     out->tr->steps = out->steps;
-    rc = 0;
+    rc = ENG_OK;
 
 cleanup:
-    if (rc) {
-        snprintf(err, errsize, "%s: out of memory while running the lesson", l->path);
+    if (rc != ENG_OK) {
+        if (g.status != ENG_OK) rc = g.status;
+        snprintf(err, errsize, "%s: %s", l->path, engine_strerror(rc));
         engine_result_free(out);
     }
     eng_free(&g);
@@ -873,16 +894,16 @@ void engine_result_free(engine_result *r)
     memset(r, 0, sizeof *r);
 }
 
-int engine_loss_grad(const lesson *l, const double *w, double *J, double *grad)
+engine_status engine_loss_grad(const lesson *l, const double *w, double *J, double *grad)
 {
     return engine_loss_grad_hook(l, w, NULL, J, grad);
 }
 
-int engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad)
+engine_status engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad)
 {
     eng g;
     memset(&g, 0, sizeof g);
-    int rc = -1;
+    engine_status rc = ENG_ERR_NOMEM;
     trace *tr = l->ex_y && !l->bn_layer ? trace_new(-1) : NULL;   /* batchnorm: forward only */
     if (!tr || eng_init(&g, l, tr, w) || (l->normalise && normalise_inputs(&g))) goto cleanup;
     g.all_grads = 1;
@@ -902,8 +923,9 @@ int engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, 
             grad[a] = (b ? grad[a] : 0.0) + tr->q[g.gid[a]].value / B;
     }
     *J = Jsum / B;
-    rc = 0;
+    rc = ENG_OK;
 cleanup:
+    if (rc != ENG_OK && g.status != ENG_OK) rc = g.status;
     eng_free(&g);
     trace_free(tr);
     return rc;

@@ -24,9 +24,22 @@
 #define ENGINE_ROUND_LESSON (-2)   /* engine_opts.round: use the lesson's setting */
 #define ENGINE_DEFAULT_TRACED 20   /* lessons without `trace` trace all steps up to this */
 
+/* What engine_run and engine_loss_grad report; engine_strerror says it in
+ * words. ENG_STATUS_COUNT is not a status. */
+typedef enum {
+    ENG_OK = 0,
+    ENG_ERR_NOMEM,          /* an allocation failed */
+    ENG_ERR_TRACE_FULL,     /* the traced steps need more than TRACE_MAX_QUANTITIES */
+    ENG_STATUS_COUNT
+} engine_status;
+
+/* A static sentence for s (never NULL; "unknown engine status" if s is not one). */
+const char *engine_strerror(engine_status s);
+
 typedef struct {
     int round;          /* ENGINE_ROUND_LESSON, -1 exact, or decimals */
     int trace_all;      /* trace every step, whatever the lesson says */
+    size_t max_quantities;  /* 0: TRACE_MAX_QUANTITIES; a test may lower it */
 } engine_opts;
 
 typedef struct {
@@ -40,9 +53,10 @@ typedef struct {
     int     converged;        /* 1: the last epoch made no mistake */
 } engine_result;
 
-/* Run the lesson. On success returns 0 and fills *out (free it with
- * engine_result_free); on failure returns -1 with a message in err. */
-int engine_run(const lesson *l, const engine_opts *opts, engine_result *out,
+/* Run the lesson. On success returns ENG_OK and fills *out (free it with
+ * engine_result_free); on failure returns the status with
+ * "path: engine_strerror(status)" in err. */
+engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result *out,
                char *err, size_t errsize);
 void engine_result_free(engine_result *r);
 
@@ -58,12 +72,12 @@ int engine_traced(const lesson *l, const engine_opts *opts, int k);
 
 /* For gradient checking: with weights w[n_arcs] in place of the lesson's,
  * exact arithmetic, the first batch: J, and (if grad != NULL) backprop's
- * dJ/dw for every arc (frozen arcs too). Returns 0, or -1 out of memory. */
-int engine_loss_grad(const lesson *l, const double *w, double *J, double *grad);
+ * dJ/dw for every arc (frozen arcs too). Returns ENG_OK or what failed. */
+engine_status engine_loss_grad(const lesson *l, const double *w, double *J, double *grad);
 
 /* engine_loss_grad with a test hook: when dact != NULL, g'(in_j) of layer ly
  * (0-based) is evaluated as activation dact[ly]'s derivative, so a test can
  * inject a wrong g' and see the gradient check catch it. */
-int engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad);
+engine_status engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad);
 
 #endif

@@ -36,6 +36,7 @@ typedef struct {
     int    *start, *arcs;  /* parameter groups (see the file header) */
     size_t  n_params;
     double  jmax, wg;      /* max |J| seen, sum_a |w_a dJ/dw_a|: round-off is relative to their sum */
+    engine_status status;  /* why the engine failed, if it did */
 } gc;
 
 /* J with parameter p (or, when dir != NULL, every parameter q by dir[q])
@@ -46,7 +47,8 @@ static int moved_J(gc *c, long p, const double *dir, double s, double *J)
     for (size_t q = lo; q < hi; q++)
         for (int k = c->start[q]; k < c->start[q + 1]; k++)
             c->w[c->arcs[k]] = c->w0[c->arcs[k]] + s * (dir ? dir[q] : 1.0);
-    int rc = engine_loss_grad(c->l, c->w, J, NULL);
+    engine_status rc = engine_loss_grad(c->l, c->w, J, NULL);
+    if (rc != ENG_OK) c->status = rc;
     for (size_t q = lo; q < hi; q++)
         for (int k = c->start[q]; k < c->start[q + 1]; k++) c->w[c->arcs[k]] = c->w0[c->arcs[k]];
     if (!rc && fabs(*J) > c->jmax) c->jmax = fabs(*J);
@@ -85,19 +87,19 @@ static uint64_t xorshift(uint64_t *s)
     return *s;
 }
 
-int gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_result *r)
+engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_result *r)
 {
     memset(r, 0, sizeof *r);
     size_t na = (size_t)l->n_arcs;
     double tol = o && o->tol > 0 ? o->tol : 1e-6;
     double max_work = o && o->max_work > 0 ? o->max_work : GRADCHECK_MAX_WORK;
-    gc c = {l, NULL, NULL, NULL, NULL, 0, 0.0, 0.0};
+    gc c = {.l = l, .status = ENG_OK};
     double *w0 = malloc((na + 1) * sizeof *w0), *grad = malloc((na + 1) * sizeof *grad);
     double *pgrad = malloc((na + 1) * sizeof *pgrad), *dir = malloc((na + 1) * sizeof *dir);
     c.w = malloc((na + 1) * sizeof *c.w);
     c.start = malloc((na + 2) * sizeof *c.start);
     c.arcs = malloc((na + 1) * sizeof *c.arcs);
-    int rc = -1;
+    engine_status rc = ENG_ERR_NOMEM;
     if (!w0 || !grad || !pgrad || !dir || !c.w || !c.start || !c.arcs) goto done;
     for (size_t a = 0; a < na; a++) w0[a] = c.w[a] = l->arcs[a].w;
     c.w0 = w0;
@@ -110,7 +112,7 @@ int gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_result *r)
     r->n_params = c.n_params;
 
     double J0;
-    if (engine_loss_grad_hook(l, w0, o ? o->dact : NULL, &J0, grad)) goto done;
+    if ((c.status = engine_loss_grad_hook(l, w0, o ? o->dact : NULL, &J0, grad)) != ENG_OK) goto done;
     c.jmax = fabs(J0);
     for (size_t a = 0; a < na; a++) c.wg += fabs(w0[a] * grad[a]);
     for (size_t p = 0; p < c.n_params; p++) {
@@ -150,11 +152,12 @@ int gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_result *r)
     if (check_one(&c, -1, dir, GC_H, J0, bd, bd_abs, tol, &r->dir)) goto done;
     r->n_fail += r->dir.verdict == GC_FAIL;
     r->n_rough += r->dir.verdict == GC_ROUGH;
-    rc = 0;
+    rc = ENG_OK;
 done:
     free(w0); free(grad); free(pgrad); free(dir);
     free(c.w); free(c.start); free(c.arcs);
-    if (rc) gradcheck_result_free(r);
+    if (rc != ENG_OK && c.status != ENG_OK) rc = c.status;
+    if (rc != ENG_OK) gradcheck_result_free(r);
     return rc;
 }
 

@@ -32,11 +32,12 @@
 
 #include <stddef.h>
 
+#include "engine.h"
 #include "lesson.h"
 
 #define GRADCHECK_MAX_WORK 4.0e8   /* operations of J evaluations, about 10 s here */
 
-enum { GC_OK, GC_FAIL, GC_ROUGH };
+enum { GC_OK, GC_FAIL, GC_ROUGH, GC_NVERDICTS };
 
 typedef struct {
     int    arc;         /* the parameter's first arc (lesson order) */
@@ -64,9 +65,9 @@ typedef struct {
 const char *gradcheck_nothing(const lesson *l);
 
 /* Check l's gradient at its initial weights on its first batch, exact
- * arithmetic. Returns 0 and fills *r (free with gradcheck_result_free), or
- * -1 out of memory. */
-int gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_result *r);
+ * arithmetic. Returns ENG_OK and fills *r (free with gradcheck_result_free),
+ * or what failed (engine_strerror says it). */
+engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_result *r);
 void gradcheck_result_free(gradcheck_result *r);
 
 #endif

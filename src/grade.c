@@ -481,17 +481,14 @@ static int derivation(char *out, size_t size, const trace *tr, const judge_sheet
 
 void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand)
 {
-    memset(o, 0, sizeof *o);
-    o->rule.digits = lesson_answer_digits(l);
-    o->rule.tol = l->tolerance;
-    o->rule.rel = l->tolerance_rel;
-    o->rule.sigfigs = l->sigfigs;
-    o->rule.ecf_depth = l->ecf_depth;
-    o->rule.hand = hand;
-    o->ecf_credit = l->ecf_credit >= 0 ? l->ecf_credit : 1.0;
-    o->short_credit = l->short_credit >= 0 ? l->short_credit : 0.5;
-    o->feedback = GRADE_FB_FULL;
-    o->digits = l->digits;
+    *o = (grade_opts){
+        .rule = {.digits = lesson_answer_digits(l), .tol = l->tolerance, .rel = l->tolerance_rel,
+                 .sigfigs = l->sigfigs, .ecf_depth = l->ecf_depth, .hand = hand},
+        .ecf_credit = l->ecf_credit >= 0 ? l->ecf_credit : 1.0,
+        .short_credit = l->short_credit >= 0 ? l->short_credit : 0.5,
+        .feedback = GRADE_FB_FULL,
+        .digits = l->digits,
+    };
 }
 
 static const char *const FEEDBACK[] = {
@@ -594,10 +591,11 @@ static void student_num(char *buf, size_t size, double v)
     snprintf(buf, size, "%.12g", v);
 }
 
-static const char *const COLOR[JUDGE_NVERDICTS] = {
+static const char *const COLOR[] = {
     [JUDGE_MISSING] = "\033[2m", [JUDGE_CORRECT] = "\033[32m", [JUDGE_CARRIED] = "\033[33m",
     [JUDGE_WRONG] = "\033[31m", [JUDGE_SHORT] = "\033[33m", [JUDGE_DEGENERATE] = "\033[31m",
 };
+_Static_assert(sizeof COLOR / sizeof COLOR[0] == JUDGE_NVERDICTS, "one colour per verdict");
 
 /* The bad lines, and the sheet-level problem. */
 static void problems_text(strbuf *b, const grade_answers *ans)

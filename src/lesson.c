@@ -250,7 +250,10 @@ void lesson_free(lesson *l)
     free(l);
 }
 
-static const char *const NOTATIONS[NOTATION_COUNT] = {"va", "layer", "netout", "bar"};
+static const char *const NOTATIONS[] = {
+    [NOTATION_VA] = "va", [NOTATION_LAYER] = "layer", [NOTATION_NETOUT] = "netout", [NOTATION_BAR] = "bar",
+};
+_Static_assert(sizeof NOTATIONS / sizeof NOTATIONS[0] == NOTATION_COUNT, "one name per notation");
 
 int lesson_notation_parse(const char *s)
 {

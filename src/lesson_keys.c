@@ -568,7 +568,7 @@ static int key_vary_limit(lesson_keyline *k)
 
 #define ANY KEY_ARGS_ANY
 
-const lesson_keydef LESSON_KEYS[KEY_COUNT] = {
+const lesson_keydef LESSON_KEYS[] = {
     [KEY_TITLE] = {.key = "title", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_title,
         .usage = "title TEXT", .help = "what the lesson shows (required)",
         .arity_error = "'title' needs text"},

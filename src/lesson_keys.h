@@ -42,7 +42,7 @@ typedef struct {
     const char *arity_error;/* message for a wrong word count; NULL: "expected 'USAGE'" */
 } lesson_keydef;
 
-extern const lesson_keydef LESSON_KEYS[KEY_COUNT];
+extern const lesson_keydef LESSON_KEYS[];   /* KEY_COUNT rows (asserted in lesson_keys.c) */
 
 /* The row of key, or NULL. */
 const lesson_keydef *lesson_key_find(const char *key);

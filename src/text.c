@@ -101,9 +101,10 @@ typedef struct { const lesson *l; int notation; const trace *tr; const quantity 
 static void formula_operand(strbuf *out, const fr_ctx *c, size_t k, int bare)
 {
     const fctx *x = c->user;
-    static const names_script SCRIPT[SYN_COUNT] = {
+    static const names_script SCRIPT[] = {
         [SYN_ASCII] = NAMES_ASCII, [SYN_UNICODE] = NAMES_UNICODE, [SYN_XLSX] = NAMES_ASCII, [SYN_LATEX] = NAMES_LATEX,
     };
+    _Static_assert(sizeof SCRIPT / sizeof SCRIPT[0] == SYN_COUNT, "one script per syntax");
     char n[256];
     (void)bare;
     names_render(x->l, x->l ? x->notation : NOTATION_VA, SCRIPT[c->syn], &x->tr->q[x->tr->ops[x->q->first + k]],

@@ -19,6 +19,7 @@ trace *trace_new(int round_digits)
     trace *tr = calloc(1, sizeof *tr);
     if (!tr) return NULL;
     tr->round = round_digits;
+    tr->max_q = TRACE_MAX_QUANTITIES;
     return tr;
 }
 
@@ -49,9 +50,11 @@ double trace_operand_value(const trace *tr, uint32_t id)
 
 long trace_add(trace *tr, const quantity *proto, const uint32_t *operands, size_t n)
 {
+    if (tr->n >= tr->max_q || tr->n >= TRACE_MAX_QUANTITIES || n > TRACE_MAX_OPERANDS - tr->nops)
+        return TRACE_ERR_FULL;
     if (grow((void **)&tr->q, &tr->cap, tr->n + 1, sizeof *tr->q) ||
         grow((void **)&tr->ops, &tr->opscap, tr->nops + n, sizeof *tr->ops))
-        return -1;
+        return TRACE_ERR_NOMEM;
     quantity *q = &tr->q[tr->n];
     *q = *proto;
     q->first = (uint32_t)tr->nops;
@@ -66,7 +69,7 @@ long trace_add(trace *tr, const quantity *proto, const uint32_t *operands, size_
         double stack[OPS_STACK], *x = stack;
         if (n > OPS_STACK && !(x = malloc(n * sizeof *x))) {
             tr->nops -= n;
-            return -1;
+            return TRACE_ERR_NOMEM;
         }
         for (size_t k = 0; k < n; k++) x[k] = trace_operand_value(tr, operands[k]);
         q->value = eval_apply(&q->spec, x, n, &q->notes);
@@ -82,14 +85,19 @@ void trace_truncate(trace *tr, size_t n)
     tr->n = n;
 }
 
-static const char *const KIND_NAMES[Q_KIND_COUNT] = {
-    "input", "bias", "target", "weight", "in", "act", "deriv", "err", "loss",
-    "delta", "grad", "update", "mean", "var", "mask",
-    "sd", "min", "max", "xnorm", "bn", "keep", "drop", "dderiv",
+static const char *const KIND_NAMES[] = {
+    [Q_INPUT] = "input", [Q_BIAS] = "bias", [Q_TARGET] = "target", [Q_WEIGHT] = "weight",
+    [Q_IN] = "in", [Q_ACT] = "act", [Q_DERIV] = "deriv", [Q_ERR] = "err", [Q_LOSS] = "loss",
+    [Q_DELTA] = "delta", [Q_GRAD] = "grad", [Q_UPDATE] = "update", [Q_MEAN] = "mean",
+    [Q_VAR] = "var", [Q_MASK] = "mask", [Q_SD] = "sd", [Q_MIN] = "min", [Q_MAX] = "max",
+    [Q_XNORM] = "xnorm", [Q_BN] = "bn", [Q_KEEP] = "keep", [Q_DROP] = "drop", [Q_DDERIV] = "dderiv",
 };
-static const char *const PASS_NAMES[PASS_COUNT] = {
-    "given", "forward", "loss", "backward", "gradients", "update",
+_Static_assert(sizeof KIND_NAMES / sizeof KIND_NAMES[0] == Q_KIND_COUNT, "one name per q_kind");
+static const char *const PASS_NAMES[] = {
+    [PASS_GIVEN] = "given", [PASS_FORWARD] = "forward", [PASS_LOSS] = "loss",
+    [PASS_BACKWARD] = "backward", [PASS_GRADIENT] = "gradients", [PASS_UPDATE] = "update",
 };
+_Static_assert(sizeof PASS_NAMES / sizeof PASS_NAMES[0] == PASS_COUNT, "one name per q_pass");
 
 const char *trace_kind_name(q_kind k) { return (unsigned)k < Q_KIND_COUNT ? KIND_NAMES[k] : "?"; }
 const char *trace_pass_name(q_pass p) { return (unsigned)p < PASS_COUNT ? PASS_NAMES[p] : "?"; }

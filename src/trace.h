@@ -68,16 +68,25 @@ typedef struct {
     uint32_t *ops;  size_t nops, opscap;
     int round;      /* decimals operands are rounded to; -1 = exact */
     int steps;      /* training steps the engine ran (the perceptron may stop early) */
+    size_t max_q;   /* at most this many quantities (trace_new: TRACE_MAX_QUANTITIES) */
 } trace;
 
 /* A new empty trace; NULL when out of memory. Free with trace_free. */
 trace *trace_new(int round_digits);
 void trace_free(trace *tr);    /* NULL is a no-op */
 
+/* A trace holds at most this many quantities and operand ids (1.6 GB and
+ * 256 MB): a lesson that traces more steps gets TRACE_ERR_FULL, a clear
+ * error, instead of exhausting the machine's memory. */
+#define TRACE_MAX_QUANTITIES (1u << 24)
+#define TRACE_MAX_OPERANDS   (1u << 26)
+enum { TRACE_ERR_NOMEM = -1, TRACE_ERR_FULL = -2 };
+
 /* Append a quantity shaped like proto (its first/nops/notes are ignored)
- * with the given operand ids, all < tr->n. OP_CONST keeps proto->value;
- * any other op is evaluated over the (rounded) operand values.
- * Returns the new id, or -1 when out of memory. */
+ * with the given operand ids, all < tr->n (asserted). OP_CONST keeps
+ * proto->value; any other op is evaluated over the (rounded) operand values.
+ * Returns the new id, TRACE_ERR_NOMEM when out of memory, or TRACE_ERR_FULL
+ * past tr->max_q quantities or TRACE_MAX_OPERANDS operand ids. */
 long trace_add(trace *tr, const quantity *proto, const uint32_t *operands, size_t n);
 
 /* The value quantity id contributes when used as an operand: its value,

@@ -34,11 +34,11 @@ enum { COL_PASS, COL_NAME, COL_FORMULA, COL_VALUE, COL_NOTE };
 /* Fill colours, one per pass; yellow marks what may be edited. */
 #define RGB_EDIT     0xFFF2CC
 #define RGB_HEADER   0xD9D9D9
-static const lxw_color_t PASS_RGB[PASS_COUNT] = {
+static const lxw_color_t PASS_RGB[] = {
     [PASS_GIVEN] = 0xFFF2CC, [PASS_FORWARD] = 0xDDEBF7, [PASS_LOSS] = 0xE4DFEC,
     [PASS_BACKWARD] = 0xFCE4D6, [PASS_GRADIENT] = 0xF8CBAD, [PASS_UPDATE] = 0xE2EFDA,
 };
-static const char *const PASS_WHAT[PASS_COUNT] = {
+static const char *const PASS_WHAT[] = {
     [PASS_GIVEN] = "given: an input you may edit",
     [PASS_FORWARD] = "forward pass: in_j and a_j",
     [PASS_LOSS] = "loss: targets, errors, J",
@@ -46,6 +46,8 @@ static const char *const PASS_WHAT[PASS_COUNT] = {
     [PASS_GRADIENT] = "gradients dJ/dw_ij",
     [PASS_UPDATE] = "updated weights w^(t+1)",
 };
+_Static_assert(sizeof PASS_RGB / sizeof PASS_RGB[0] == PASS_COUNT, "one colour per pass");
+_Static_assert(sizeof PASS_WHAT / sizeof PASS_WHAT[0] == PASS_COUNT, "one legend line per pass");
 
 typedef struct {
     lxw_format *title, *header, *text, *wrap, *edit, *fixed;

@@ -27,7 +27,7 @@ static char *dot_of(const char *path, int step, int backward, int unicode, char 
     lesson *l = lesson_load(path, err, errsize);
     if (!l) fail_msg("%s", err);
     engine_result r;
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(l, &eo, &r, err, errsize), 0);
     netdraw_dot_opts o = {.step = step, .backward = backward, .digits = l->digits, .unicode = unicode,
                          .notation = -1};

@@ -129,7 +129,7 @@ static void test_gradcheck_floor_and_wrong_gprime(void **state)
                 char *t = random_lesson(acts[h], out, losses[k].loss, losses[k].n_out, seed);
                 lesson *l = parse_or_fail(t);
                 gradcheck_result r;
-                gradcheck_opts o = {1e-6, NULL, 0};
+                gradcheck_opts o = {.tol = 1e-6};
                 assert_int_equal(gradcheck_run(l, &o, &r), 0);
                 if (r.n_fail) fail_msg("false alarm: hidden %s, loss %s, seed %llu: %d wrong",
                                        acts[h], losses[k].loss, (unsigned long long)seed, r.n_fail);
@@ -188,7 +188,7 @@ static void test_untraced_steps_match_traced(void **state)
 {
     (void)state;
     lesson *l = with_steps(MAZUR, "steps 200\ntrace 1 200\nreport 1 100 200\n");
-    engine_opts traced_all = {ENGINE_ROUND_LESSON, 1}, lesson_opts = {ENGINE_ROUND_LESSON, 0};
+    engine_opts traced_all = {.round = ENGINE_ROUND_LESSON, .trace_all = 1}, lesson_opts = {.round = ENGINE_ROUND_LESSON};
     engine_result a, b;
     char err[256];
     assert_int_equal(engine_run(l, &traced_all, &a, err, sizeof err), 0);
@@ -212,7 +212,7 @@ static void test_mazur_published_first_step(void **state)
     (void)state;
     /* 002's worked example, exact arithmetic: E_total and the updated weights */
     lesson *l = with_steps(MAZUR, "steps 1\n");
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     char err[256];
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
@@ -234,7 +234,7 @@ static void test_minibatch_mean_and_decay(void **state)
                     "loss sse\nrate 0.1\ndecay 0.01\nbatch 2\nsteps 1\n"
                     "example 1 -> 0\nexample 2 -> 1\n";
     lesson *l = parse_or_fail(t);
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     char err[256];
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
@@ -257,7 +257,7 @@ static void test_names_resolve(void **state)
                     "loss sse\nrate 0.5\nsteps 2\nexample 0.4 0.5 -> 1\n";
     lesson *l = parse_or_fail(t);
     char c[96];
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     char err[256];
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
@@ -298,7 +298,7 @@ static void test_trace_all_key(void **state)
 {
     (void)state;
     lesson *l = with_steps(MAZUR, "steps 30\ntrace all\n");
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     char err[256];
     for (int k = 1; k <= 30; k++) assert_true(engine_traced(l, &o, k));
@@ -318,7 +318,7 @@ static void test_batch_names_lesson_example(void **state)
                     "loss sse\nrate 0\nbatch 2\nsteps 2\nfinal-forward yes\n"
                     "example 10 -> 0\nexample 20 -> 0\nexample 30 -> 0\n";
     lesson *l = parse_or_fail(t);
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     char err[256];
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
@@ -357,7 +357,7 @@ static void test_sparse_outputs_scratch(void **state)
     for (int id = 3; id <= l->max_id + 1; id++) l->arc_in[id] = 1;
     for (int id = 2; id <= l->max_id + 1; id++) l->arc_out[id] = 1;
     l->out_idx[0] = 0;
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     char err[256];
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
@@ -365,6 +365,33 @@ static void test_sparse_outputs_scratch(void **state)
     assert_close(r.tr->q[trace_find(r.tr, "a_2")].value, 0.5, 0, 0);
     assert_close(r.tr->q[trace_find(r.tr, "a_10")].value, 0, 0, 0);
     assert_close(r.tr->q[trace_find(r.tr, "J")].value, 0.25, 0, 0);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
+/* engine_run says what failed: a trace past its limit is ENG_ERR_TRACE_FULL
+ * with its own sentence, not "out of memory". */
+static void test_status_trace_full(void **state)
+{
+    (void)state;
+    for (int s = 0; s < ENG_STATUS_COUNT; s++) {
+        assert_non_null(engine_strerror((engine_status)s));
+        for (int m = 0; m < s; m++)
+            assert_string_not_equal(engine_strerror((engine_status)s), engine_strerror((engine_status)m));
+    }
+    assert_string_equal(engine_strerror(ENG_STATUS_COUNT), "unknown engine status");
+    lesson *l = with_steps(MAZUR, "steps 100\ntrace all\n");
+    engine_opts o = {.round = ENGINE_ROUND_LESSON, .max_quantities = 1000};
+    engine_result r;
+    char err[512], want[512];
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), ENG_ERR_TRACE_FULL);
+    snprintf(want, sizeof want, "%s: %s", l->path, engine_strerror(ENG_ERR_TRACE_FULL));
+    assert_string_equal(err, want);
+    assert_non_null(strstr(err, "trace is full"));
+    assert_null(r.tr);                     /* nothing half-made is handed back */
+    o.max_quantities = 0;                  /* the real limit: the same run fits */
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), ENG_OK);
+    assert_true(r.tr->n > 1000);
     engine_result_free(&r);
     lesson_free(l);
 }
@@ -381,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_trace_all_key),
         cmocka_unit_test(test_batch_names_lesson_example),
         cmocka_unit_test(test_sparse_outputs_scratch),
+        cmocka_unit_test(test_status_trace_full),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

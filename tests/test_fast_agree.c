@@ -178,7 +178,7 @@ static void check_one(const int *sizes, int n, fast_act act, fast_loss loss, int
         fail_msg("max relative gradient difference %.3g (sizes %d-%d.., act %d, loss %d)", maxrel, sizes[0], sizes[1], act, loss);
 
     /* one SGD step with decay: engine_run vs fast_backward's fused update */
-    engine_opts eo = {-1, 0};
+    engine_opts eo = {.round = -1};
     engine_result res;
     if (engine_run(les, &eo, &res, err, sizeof err) != 0)
         fail_msg("engine_run: %s", err);

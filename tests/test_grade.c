@@ -60,10 +60,10 @@ static void gl_load(graded_lesson *g, const char *path)
     snprintf(g->path, sizeof g->path, "%s", path);
     g->l = lesson_load(path, err, sizeof err);
     if (!g->l) fail_msg("%s", err);
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     if (engine_run(g->l, &eo, &g->r, err, sizeof err)) fail_msg("%s", err);
     if (g->l->round < 0) {
-        engine_opts ho = {g->l->digits, 0};
+        engine_opts ho = {.round = g->l->digits};
         if (engine_run(g->l, &ho, &g->hand, err, sizeof err)) fail_msg("%s", err);
         g->has_hand = 1;
     }

@@ -37,7 +37,7 @@ static int setup(void **state)
     if (!f) return -1;
     f->l = lesson_parse(LESSON_072A, strlen(LESSON_072A), "07-2a", err, sizeof err);
     if (!f->l) { fprintf(stderr, "%s\n", err); return -1; }
-    engine_opts ex = {-1, 0}, hd = {4, 0};
+    engine_opts ex = {.round = -1}, hd = {.round = 4};
     if (engine_run(f->l, &ex, &f->exact, err, sizeof err)) return -1;
     if (engine_run(f->l, &hd, &f->hand, err, sizeof err)) return -1;
     *state = f;

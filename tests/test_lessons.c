@@ -20,7 +20,7 @@ static lesson *run(const char *path, int round, engine_result *r)
     char err[1024];
     lesson *l = lesson_load(path, err, sizeof err);
     if (!l) fail_msg("%s", err);
-    engine_opts o = {round, 0};
+    engine_opts o = {.round = round};
     if (engine_run(l, &o, r, err, sizeof err)) fail_msg("%s", err);
     return l;
 }
@@ -179,7 +179,7 @@ static void test_expect_fact(void **state)
     assert_int_equal(l->n_expects, 2);
     assert_string_equal(l->expects[0].same, "in_4");
     engine_result r;
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
     FILE *null = fopen("/dev/null", "w");
     assert_non_null(null);

@@ -20,7 +20,7 @@ static lesson *run(const char *path, engine_result *r)
     char err[1024];
     lesson *l = lesson_load(path, err, sizeof err);
     if (!l) fail_msg("%s", err);
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     if (engine_run(l, &o, r, err, sizeof err)) fail_msg("%s", err);
     return l;
 }
@@ -133,7 +133,7 @@ static void test_dropout_gradient_check(void **state)
     /* the engine's step uses the same mask: its batch-mean gradient is g */
     engine_result r;
     char err[256];
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
     assert_close(value(l, &r, "dJ/dw_3,7"), g[lesson_arc_index(l, 3, 7)], 1e-15, 1e-12);
     assert_close(value(l, &r, "dJ/dw_1,4"), g[lesson_arc_index(l, 1, 4)], 1e-15, 1e-12);
@@ -152,7 +152,7 @@ static void test_dropout_not_at_prediction(void **state)
         "dropout 1 0.5 2\nloss sse\nrate 0.5\nsteps 1\nfinal-forward yes\nexample 0.5 -> 1\n");
     engine_result r;
     char err[256];
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
     assert_true(names_find(l, r.tr, NULL, "m_2") >= 0);
     assert_true(names_find(l, r.tr, NULL, "m_2^(1)") < 0);
@@ -245,7 +245,7 @@ static void test_minmax_inputs(void **state)
         "example 150 0.2 -> 1\nexample 160 0.4 -> 0\nexample 170 0.6 -> 1\nexample 180 1.0 -> 0\n");
     engine_result r;
     char err[256];
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
     assert_close(value(l, &r, "min_1"), 150, 0, 0);
     assert_close(value(l, &r, "max_1"), 180, 0, 0);

@@ -19,7 +19,7 @@ static int setup_mazur(void **state)
     fixture *f = calloc(1, sizeof *f);
     char err[512];
     if (!f || !(f->l = lesson_load("lessons/mazur-2-2-2.lesson", err, sizeof err))) return -1;
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     if (engine_run(f->l, &o, &f->r, err, sizeof err)) return -1;
     *state = f;
     return 0;

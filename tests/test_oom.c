@@ -60,7 +60,7 @@ static int lesson_pipeline(const char *path, char **out)
         if (!strstr(err, "out of memory")) fail_msg("load failed without saying why: %s", err);
         return 1;
     }
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     int rc = 0;
     if (engine_run(l, &o, &r, err, sizeof err)) {
@@ -70,7 +70,7 @@ static int lesson_pipeline(const char *path, char **out)
     }
     FILE *mem = open_memstream(out, &len);
     assert_non_null(mem);
-    text_opts to = {l->digits, 1, 0, ~0u};
+    text_opts to = {.digits = l->digits, .unicode = 1, .passes = ~0u};
     if (text_print_trace(mem, l, &r, &to) || text_print_json(mem, l, &r, l->digits, l->notation) ||
         text_print_csv(mem, l, &r, l->digits, l->notation))
         rc = 1;
@@ -124,7 +124,7 @@ static int xlsx_pipeline(const char *path, char **out)
     lesson *l = lesson_load(path, err, sizeof err);
     int rc = 1;
     if (l) {
-        engine_opts o = {ENGINE_ROUND_LESSON, 0};
+        engine_opts o = {.round = ENGINE_ROUND_LESSON};
         engine_result r;
         if (engine_run(l, &o, &r, err, sizeof err) == 0) {
             xlsx_opts xo = {.digits = -1, .created = 1700000000, .notation = -1};
@@ -167,7 +167,7 @@ static int grade_pipeline(const char *sheet, char **out)
     *out = NULL;
     lesson *l = lesson_load("lessons/sauppe-sgd-step.lesson", err, sizeof err);
     if (!l) return 1;
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     if (engine_run(l, &eo, &r, err, sizeof err)) { lesson_free(l); return 1; }
     names_index *ix = names_index_new(l, r.tr, NOTATION_VA);

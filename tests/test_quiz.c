@@ -36,10 +36,10 @@ static fx *fx_open(const char *path, const char *patterns, int round)
     assert_non_null(f);
     f->l = lesson_load(path, err, sizeof err);
     if (!f->l) fail_msg("%s", err);
-    engine_opts eo = {round, 0};
+    engine_opts eo = {.round = round};
     assert_int_equal(engine_run(f->l, &eo, &f->r, err, sizeof err), 0);
     if (f->r.tr->round < 0) {
-        engine_opts ho = {lesson_answer_digits(f->l), 0};
+        engine_opts ho = {.round = lesson_answer_digits(f->l)};
         assert_int_equal(engine_run(f->l, &ho, &f->hand, err, sizeof err), 0);
         f->has_hand = 1;
     }
@@ -100,7 +100,7 @@ static void test_select_like_the_grader(void **state)
     char err[512];
     lesson *l = lesson_load("lessons/sauppe-sgd-step.lesson", err, sizeof err);
     engine_result r;
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
     assert_int_equal(quiz_select(l, r.tr, l->notation, "nosuch_*", &ids, &n, err, sizeof err), -1);
     assert_non_null(strstr(err, "nosuch_*"));

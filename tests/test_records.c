@@ -101,7 +101,7 @@ static size_t check_lesson(const char *path, int round)
     char err[768];
     lesson *l = lesson_load(path, err, sizeof err);
     if (!l) fail_msg("%s", err);
-    engine_opts eo = {round, 0};
+    engine_opts eo = {.round = round};
     engine_result r;
     if (engine_run(l, &eo, &r, err, sizeof err)) fail_msg("%s: %s", path, err);
     const trace *tr = r.tr;

@@ -31,7 +31,7 @@ static fx *fx_open(const char *path)
     assert_non_null(f);
     f->l = lesson_load(path, err, sizeof err);
     if (!f->l) fail_msg("%s", err);
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(f->l, &eo, &f->r, err, sizeof err), 0);
     step_style st = {f->l->digits, 0, 0, f->l, NOTATION_VA};
     f->s = step_new(f->l, f->r.tr, &st);

@@ -184,7 +184,7 @@ static lesson *load_text(const char *text)
 static void run(const lesson *l, engine_result *r)
 {
     char err[512];
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     if (engine_run(l, &eo, r, err, sizeof err)) fail_msg("engine_run: %s", err);
 }
 

@@ -134,24 +134,17 @@ static int outputs_not_inputs(const opts *o)
 static int parse_opts(int argc, char **argv, opts *o)
 {
     long v;
-    memset(o, 0, sizeof *o);
-    o->data = "data/mnist";
-    o->layers = "784-128-10";
-    o->act = "relu";
-    o->loss = "softmax-ce";
-    o->epochs = 5;
-    o->batch = 64;
+    *o = (opts){
+        .data = "data/mnist", .layers = "784-128-10", .act = "relu", .loss = "softmax-ce",
+        .epochs = 5, .batch = 64,
 #ifdef _OPENMP
-    o->threads = omp_get_num_procs();
+        .threads = omp_get_num_procs(),
 #else
-    o->threads = 1;            /* built without OpenMP: one thread */
+        .threads = 1,          /* built without OpenMP: one thread */
 #endif
-    o->rate = 0.0;             /* 0: the loss's default, set once the loss is known */
-    o->momentum = 0.0;
-    o->anneal = 0.6;
-    o->seed = 1;
-    o->trace_sample = -1;
-    o->export_inputs = 8;
+        .rate = 0.0,           /* 0: the loss's default, set once the loss is known */
+        .momentum = 0.0, .anneal = 0.6, .seed = 1, .trace_sample = -1, .export_inputs = 8,
+    };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;

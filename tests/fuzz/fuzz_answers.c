@@ -33,7 +33,7 @@ static struct {
 static int setup(void)
 {
     char err[1024];
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     fx.l = lesson_load("lessons/sauppe-sgd-step.lesson", err, sizeof err);
     if (!fx.l || engine_run(fx.l, &eo, &fx.r, err, sizeof err) || !(fx.ix = names_index_new(fx.r.tr)) ||
         grade_plan_lesson(&fx.plan, fx.l, fx.r.tr, fx.ix, NULL, 0, err, sizeof err)) {

@@ -25,12 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lesson_free(l);
         return 0;
     }
-    engine_opts o = {ENGINE_ROUND_LESSON, 0};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
     engine_result r;
     if (engine_run(l, &o, &r, err, sizeof err) == 0) {
         FILE *null = fopen("/dev/null", "w");
         if (null) {
-            text_opts to = {l->digits, 1, 1, ~0u};
+            text_opts to = {.digits = l->digits, .unicode = 1, .color = 1, .passes = ~0u};
             text_print_trace(null, l, &r, &to);
             text_print_json(null, l, &r, l->digits);
             text_print_csv(null, l, &r, l->digits);
