@@ -117,14 +117,22 @@ static int has_iteration(const quantity *q)
     return q->kind != Q_INPUT && q->kind != Q_TARGET && q->kind != Q_BIAS;
 }
 
+static int labelled(const lesson *l, const char *canon, char *out, size_t size);
+
 /* The base name of q in notation n, without suffixes. */
 static void base_name(const lesson *l, int n, const quantity *q, char *base, size_t size)
 {
     char lab[LESSON_NAME_MAX + 8], w[96];
-    if (n == NOTATION_VA && q->kind == Q_INPUT) {
+    if (n == NOTATION_VA) {
         /* va (001): an input's output is a_j ("a_1 = x_1 = 3"), except a raw
-         * given x_j that only the input normalisation reads */
-        snprintf(base, size, "%s_%d", q->pass == PASS_GIVEN ? "x" : "a", q->j);
+         * given x_j that only the input normalisation reads; the lesson's
+         * labels stand for neuron numbers (a_h1, w_x1,h1: the lecture's
+         * names, as the lesson's own expect lines write them) */
+        char c[NAME_MAX_LEN];
+        if (q->kind == Q_INPUT) snprintf(c, sizeof c, "%s_%d", q->pass == PASS_GIVEN ? "x" : "a", q->j);
+        else canonical_base(q, c, sizeof c);
+        if (!l || q->j > l->max_id || q->i > l->max_id || !labelled(l, c, base, size))
+            snprintf(base, size, "%s", c);
         return;
     }
     if (!l || n <= NOTATION_VA || n >= NOTATION_COUNT || q->j > l->max_id || q->i > l->max_id) {
@@ -332,6 +340,28 @@ static void to_latex(obuf *o, const char *s, int notation)
     if (e >= 0) { snprintf(num, sizeof num, "[%ld]", e); puts_(o, num); }
 }
 
+/* The canonical base with each neuron number after '_' or ',' written as
+ * the neuron's label where it has one (a_h1, w_i1,h1, dJ/dw_h1,o1). */
+static int labelled(const lesson *l, const char *canon, char *out, size_t size)
+{
+    obuf o = {out, 0, size, 0};
+    int changed = 0;
+    out[0] = '\0';
+    for (const char *s = canon; *s;) {
+        if ((*s == '_' || *s == ',') && is_digit(s[1])) {
+            put(&o, s, 1);
+            char *end;
+            long j = strtol(s + 1, &end, 10);
+            if (has_neuron(l, (int)j) && l->labels[j][0]) { puts_(&o, l->labels[j]); changed = 1; }
+            else put(&o, s + 1, (size_t)(end - s - 1));
+            s = end;
+            continue;
+        }
+        put(&o, s++, 1);
+    }
+    return changed && !o.over;
+}
+
 int names_script_of(const char *ascii, int notation, names_script script, char *buf, size_t size)
 {
     char tmp[4 * NAME_MAX_LEN];
@@ -364,9 +394,11 @@ int names_given_as(const lesson *l, int notation, names_script script, const qua
 {
     if (size) buf[0] = '\0';
     if (!l || notation != NOTATION_VA || q->kind != Q_INPUT || q->pass == PASS_GIVEN) return 0;
-    char ascii[64];
-    if (q->e > 0) snprintf(ascii, sizeof ascii, "x_%d[%d]", q->j, q->e);
-    else snprintf(ascii, sizeof ascii, "x_%d", q->j);
+    char ascii[64], x[LESSON_NAME_MAX + 16];
+    if (q->j <= l->max_id && l->labels[q->j][0]) snprintf(x, sizeof x, "%s", l->labels[q->j]);   /* x1 */
+    else snprintf(x, sizeof x, "x_%d", q->j);
+    if (q->e > 0) snprintf(ascii, sizeof ascii, "%s[%d]", x, q->e);
+    else snprintf(ascii, sizeof ascii, "%s", x);
     return names_script_of(ascii, notation, script, buf, size);
 }
 
@@ -637,28 +669,6 @@ static void add_scripts(names_index *ix, uint32_t r, int n, const char *ascii)
     }
 }
 
-/* The canonical base with each neuron number after '_' or ',' written as
- * the neuron's label where it has one (a_h1, w_i1,h1, dJ/dw_h1,o1). */
-static int labelled(const lesson *l, const char *canon, char *out, size_t size)
-{
-    obuf o = {out, 0, size, 0};
-    int changed = 0;
-    out[0] = '\0';
-    for (const char *s = canon; *s;) {
-        if ((*s == '_' || *s == ',') && is_digit(s[1])) {
-            put(&o, s, 1);
-            char *end;
-            long j = strtol(s + 1, &end, 10);
-            if (has_neuron(l, (int)j) && l->labels[j][0]) { puts_(&o, l->labels[j]); changed = 1; }
-            else put(&o, s + 1, (size_t)(end - s - 1));
-            s = end;
-            continue;
-        }
-        put(&o, s++, 1);
-    }
-    return changed && !o.over;
-}
-
 static int build_keys(names_index *ix)
 {
     if (ix->built) return ix->failed ? -1 : 0;
@@ -699,6 +709,8 @@ static int build_keys(names_index *ix)
         add_scripts(ix, ri, NOTATION_VA, canon);
         if (l && labelled(l, canon, lab, sizeof lab)) add_scripts(ix, ri, NOTATION_VA, lab);
         if (q->kind == Q_INPUT) {
+            if (l && q->j <= l->max_id && l->labels[q->j][0])      /* given as x1 (names_given_as) */
+                add_scripts(ix, ri, NOTATION_VA, l->labels[q->j]);
             snprintf(ascii, sizeof ascii, "a_%d", q->j);
             add_scripts(ix, ri, NOTATION_VA, ascii);
             if (l && labelled(l, ascii, lab, sizeof lab)) add_scripts(ix, ri, NOTATION_VA, lab);

@@ -44,23 +44,24 @@ static void expect_name(const fixture *f, const char *canonical, int notation, c
                                     lesson_notation_name(notation), got, want);
 }
 
-/* 002 is written net/out; the same quantities in each notation. */
+/* 002 is written net/out; the same quantities in each notation (va with
+ * the lesson's labels for neuron numbers). */
 static void test_names(void **state)
 {
     const fixture *f = *state;
     static const struct { const char *q, *va, *layer, *netout, *bar; } N[] = {
-        {"in_3",       "in_3",       "z^[1]_1",     "net_h1",          "z_3"},
-        {"a_5",        "a_5",        "a^[2]_1",     "out_o1",          "y_5"},
-        {"y_6",        "y_6",        "y_2",         "target_o2",       "t_6"},
+        {"in_3",       "in_h1",       "z^[1]_1",     "net_h1",          "z_3"},
+        {"a_5",        "a_o1",        "a^[2]_1",     "out_o1",          "y_5"},
+        {"y_6",        "y_o2",        "y_2",         "target_o2",       "t_6"},
         {"J",          "J",          "L",           "E_total",         "L"},
-        {"delta_5",    "delta_5",    "dz^[2]_1",    "delta_o1",        "zbar_5"},
-        {"g'(in_4)",   "g'(in_4)",   "g'(z^[1]_2)", "dout_h2/dnet_h2", "sigma'(z_4)"},
-        {"w_3,5",      "w_3,5",      "W^[2]_1,1",   "w5",              "w_3,5"},
-        {"w_4,6",      "w_4,6",      "W^[2]_2,2",   "w8",              "w_4,6"},
-        {"w_0,4",      "w_0,4",      "b^[1]_2",     "b1",              "b_4"},
-        {"dJ/dw_3,5",  "dJ/dw_3,5",  "dW^[2]_1,1",  "dE_total/dw5",    "wbar_3,5"},
-        {"w_3,5^(1)",  "w_3,5^(1)",  "W^[2]_1,1^(1)", "w5^(1)",        "w_3,5^(1)"},
-        {"a_3^(1)",    "a_3^(1)",    "a^[1]_1^(1)", "out_h1^(1)",      "y_3^(1)"},
+        {"delta_5",    "delta_o1",    "dz^[2]_1",    "delta_o1",        "zbar_5"},
+        {"g'(in_4)",   "g'(in_h2)",   "g'(z^[1]_2)", "dout_h2/dnet_h2", "sigma'(z_4)"},
+        {"w_3,5",      "w_h1,o1",      "W^[2]_1,1",   "w5",              "w_3,5"},
+        {"w_4,6",      "w_h2,o2",      "W^[2]_2,2",   "w8",              "w_4,6"},
+        {"w_0,4",      "w_0,h2",      "b^[1]_2",     "b1",              "b_4"},
+        {"dJ/dw_3,5",  "dJ/dw_h1,o1",  "dW^[2]_1,1",  "dE_total/dw5",    "wbar_3,5"},
+        {"w_3,5^(1)",  "w_h1,o1^(1)",  "W^[2]_1,1^(1)", "w5^(1)",        "w_3,5^(1)"},
+        {"a_3^(1)",    "a_h1^(1)",    "a^[1]_1^(1)", "out_h1^(1)",      "y_3^(1)"},
     };
     for (size_t k = 0; k < sizeof N / sizeof N[0]; k++) {
         expect_name(f, N[k].q, NOTATION_VA, N[k].va);
