@@ -90,7 +90,7 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     assert_has(d, "label=\"b2 = 0.6\\n(frozen)\"];");
     assert_null(strstr(d, "l3 ["));              /* w_0,h2 has no box of its own */
     free(d);
-    /* in the canonical notation both names are on the one box */
+    /* in the va notation both names are on the one box */
     char e2[512];
     lesson *l = lesson_load("lessons/mazur-2-2-2.lesson", e2, sizeof e2);
     assert_non_null(l);
@@ -100,7 +100,7 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     netdraw_dot_opts o = {.step = 1, .backward = 1, .digits = 9, .notation = NOTATION_VA};
     strbuf b = {0};
     assert_int_equal(netdraw_dot(&b, l, r.tr, &o, e2, sizeof e2), 0);
-    assert_has(b.s, "label=\"w_0,3 = w_0,4 = 0.35\\n(frozen)\"]");
+    assert_has(b.s, "label=\"w_0,h1 = w_0,h2 = 0.35\\n(frozen)\"]");   /* va with the labels */
     sb_free(&b);
     /* --no-edge-labels: straight arcs, no boxes */
     o.no_edge_labels = 1;
