@@ -60,6 +60,13 @@ int cli_write(const char *cmd, const char *path, const strbuf *b);
  * writing it would destroy the input. Else 0. */
 int cli_not_input(const char *cmd, const char *out, const char *in);
 
+/* Progress of a long engine run on stderr ("step 51200 of 1000000, 5%"),
+ * at most twice a second and only when stderr is a terminal: cli_progress_on
+ * points eo's progress at it; cli_progress_end clears the line. */
+typedef struct { double start, last; int shown; } cli_progress_state;
+void cli_progress_on(engine_opts *eo, cli_progress_state *s);
+void cli_progress_end(cli_progress_state *s);
+
 /* A non-negative whole number option value; prints and returns -1 if bad. */
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
 

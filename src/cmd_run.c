@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -108,6 +109,37 @@ int cli_not_input(const char *cmd, const char *out, const char *in)
     free(file);
     if (rc) fprintf(stderr, "nntrace %s: %s\n", cmd, err);
     return rc;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    return clock_gettime(CLOCK_MONOTONIC, &ts) ? 0.0 : (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void cli_progress(void *ctx, long done, long all)
+{
+    cli_progress_state *s = ctx;
+    double t = now_s();
+    if (t - s->last < 0.5 || t - s->start < 1.0) return;
+    s->last = t;
+    s->shown = 1;
+    fprintf(stderr, "\rstep %ld of %ld, %d%% ", done, all, (int)(100.0 * (double)done / (double)all));
+}
+
+void cli_progress_on(engine_opts *eo, cli_progress_state *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!isatty(STDERR_FILENO)) return;
+    s->start = s->last = now_s();
+    eo->progress = cli_progress;
+    eo->progress_ctx = s;
+}
+
+void cli_progress_end(cli_progress_state *s)
+{
+    if (s->shown) fprintf(stderr, "\r%30s\r", "");
+    s->shown = 0;
 }
 
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
@@ -235,7 +267,11 @@ int cmd_run(int argc, char **argv)
     if (!l) return EXIT_USAGE;
     engine_result r;
     char err[512];
-    if (engine_run(l, &eo, &r, err, sizeof err)) {
+    cli_progress_state ps;
+    cli_progress_on(&eo, &ps);
+    int erc = engine_run(l, &eo, &r, err, sizeof err);
+    cli_progress_end(&ps);
+    if (erc) {
         fprintf(stderr, "%s\n", err);
         lesson_free(l);
         return EXIT_USAGE;

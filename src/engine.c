@@ -776,6 +776,7 @@ static const char *const ENGINE_STATUS[] = {
     [ENG_ERR_NOMEM] = "out of memory while running the lesson",
     [ENG_ERR_TRACE_FULL] = ("the trace is full (at most 16777216 quantities): trace fewer steps "
                             "('trace K...' or 'trace none')"),
+    [ENG_ERR_TOO_MUCH_WORK] = "too much work (beyond the limits of engine_check_work)",
 };
 _Static_assert(sizeof ENGINE_STATUS / sizeof ENGINE_STATUS[0] == ENG_STATUS_COUNT,
                "one ENGINE_STATUS sentence per engine_status");
@@ -786,9 +787,57 @@ const char *engine_strerror(engine_status s)
     return (unsigned)s < ENG_STATUS_COUNT ? ENGINE_STATUS[s] : "unknown engine status";
 }
 
+/* ------------------------------------------------------------------------
+ * Bounded work (engine.h)
+ * ---------------------------------------------------------------------- */
+
+/* Steps traced under opts, counted without walking ten million steps. */
+static double traced_steps(const lesson *l, const engine_opts *opts)
+{
+    if ((opts && opts->trace_all) || l->trace_all) return l->steps;
+    if (!l->trace_steps) return l->steps <= ENGINE_DEFAULT_TRACED ? l->steps : l->steps >= 2 ? 2 : l->steps;
+    double n = 0;
+    for (int s = 0; s < l->n_trace_steps; s++) n += l->trace_steps[s] <= l->steps;
+    return n;
+}
+
+int engine_check_work(const lesson *l, const engine_opts *opts, char *err, size_t errsize)
+{
+    double units = (double)l->n_arcs + l->n_neurons;
+    double work = (double)l->steps * l->batch * units;
+    if (work > ENGINE_MAX_WORK) {
+        snprintf(err, errsize, "%s: too much work: steps %d x batch %d x (arcs %d + neurons %d) = %.3g "
+                 "operations; the limit is %.0e (about 8 s of CPU here): lower 'steps' or the network",
+                 l->path, l->steps, l->batch, l->n_arcs, l->n_neurons, work, ENGINE_MAX_WORK);
+        return -1;
+    }
+    /* one traced step: per example x, in, a, g', delta, targets, err, J and
+     * a gradient per arc; then the batch means and an update per arc */
+    int n_out;
+    lesson_outputs(l, &n_out);
+    double per_ex = (double)l->n_in + 4.0 * l->n_neurons + 2.0 * n_out + 1 + l->n_arcs;
+    double per_step = l->batch * per_ex + 2.0 * l->n_arcs;
+    double ts = traced_steps(l, opts), q = ts * per_step;
+    if (l->steps == 0 || l->final_forward) q += (double)l->n_examples * per_ex;
+    if (q > ENGINE_MAX_TRACED) {
+        if (ts > 0)
+            snprintf(err, errsize, "%s: the trace would be too large: traced steps %.0f x about %.0f quantities "
+                     "each (batch %d x (arcs %d + ...)) = %.3g quantities; the limit is %.0e: trace fewer steps "
+                     "('trace 1 %d'), a smaller batch or network", l->path, ts, per_step, l->batch, l->n_arcs, q,
+                     ENGINE_MAX_TRACED, l->steps);
+        else
+            snprintf(err, errsize, "%s: the trace would be too large: examples %d x about %.0f quantities each "
+                     "= %.3g quantities; the limit is %.0e: fewer examples or a smaller network",
+                     l->path, l->n_examples, per_ex, q, ENGINE_MAX_TRACED);
+        return -1;
+    }
+    return 0;
+}
+
 engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
+    if (engine_check_work(l, opts, err, errsize)) return ENG_ERR_TOO_MUCH_WORK;
     int round = (!opts || opts->round == ENGINE_ROUND_LESSON) ? l->round : opts->round;
     eng g;
     vstep vs;                      /* untraced steps on values */
@@ -834,6 +883,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
             continue;
         }
         size_t mark = block ? block : out->tr->n;
+        if (opts && opts->progress && (k & 255) == 0) opts->progress(opts->progress_ctx, k, l->steps);
         if (perceptron) {
             if (perceptron_step(&g, t, &out->loss[t])) goto cleanup;
             mistakes += out->loss[t] != 0.0;

@@ -30,16 +30,30 @@ typedef enum {
     ENG_OK = 0,
     ENG_ERR_NOMEM,          /* an allocation failed */
     ENG_ERR_TRACE_FULL,     /* the traced steps need more than TRACE_MAX_QUANTITIES */
+    ENG_ERR_TOO_MUCH_WORK,  /* beyond ENGINE_MAX_WORK or ENGINE_MAX_TRACED (engine_check_work) */
     ENG_STATUS_COUNT
 } engine_status;
 
 /* A static sentence for s (never NULL; "unknown engine status" if s is not one). */
 const char *engine_strerror(engine_status s);
+/* Bounded work: a lesson's run is refused before it starts (engine_run's
+ * message says which numbers multiply to what) when
+ *   steps x batch x (arcs + neurons)           > ENGINE_MAX_WORK   (time), or
+ *   traced steps x quantities of one step      > ENGINE_MAX_TRACED (memory:
+ *                                                 the trace, and every view's
+ *                                                 copy of it: text, xlsx, json)
+ * The README's robustness table gives the worst case measured at these. */
+#define ENGINE_MAX_WORK   5.0e7
+#define ENGINE_MAX_TRACED 1.0e6
 
 typedef struct {
     int round;          /* ENGINE_ROUND_LESSON, -1 exact, or decimals */
     int trace_all;      /* trace every step, whatever the lesson says */
     size_t max_quantities;  /* 0: TRACE_MAX_QUANTITIES; a test may lower it */
+    /* progress of a long run (added; keep at the end): called now and then
+     * with the steps done and the steps in all; NULL = none */
+    void (*progress)(void *ctx, long done, long all);
+    void *progress_ctx;
 } engine_opts;
 
 typedef struct {
@@ -66,6 +80,10 @@ void engine_result_free(engine_result *r);
  * first ("in_3^(2) = inf"; size bytes, empty when none). Views note them in
  * the trace and refuse to write them where a number must go (xlsx). */
 size_t engine_nonfinite(const lesson *l, const engine_result *r, char *first, size_t size);
+
+/* Is the lesson's work within the bounds above under these options? 0, or
+ * -1 with "path: ..." saying which numbers multiply to what. */
+int engine_check_work(const lesson *l, const engine_opts *opts, char *err, size_t errsize);
 
 /* Is 1-based step k traced under these options? */
 int engine_traced(const lesson *l, const engine_opts *opts, int k);

@@ -95,7 +95,7 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     lesson *l = lesson_load("lessons/mazur-2-2-2.lesson", e2, sizeof e2);
     assert_non_null(l);
     engine_result r;
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(l, &eo, &r, e2, sizeof e2), 0);
     netdraw_dot_opts o = {.step = 1, .backward = 1, .digits = 9, .notation = NOTATION_VA};
     strbuf b = {0};

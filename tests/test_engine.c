@@ -396,6 +396,46 @@ static void test_status_trace_full(void **state)
     lesson_free(l);
 }
 
+/* Bounded work (engine.h): the audit's lessons are refused before running,
+ * with the numbers that multiply to the total; one just inside runs. */
+static void test_bounded_work(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 18;
+    char *t = malloc(cap), err[512];
+    assert_non_null(t);
+    /* 315 inputs x 315 hidden + 316 arcs: 99,856 arcs, ten million steps */
+    size_t n = (size_t)snprintf(t, cap, "title w\ninput");
+    for (int k = 1; k <= 315; k++) n += (size_t)snprintf(t + n, cap - n, " %d", k);
+    n += (size_t)snprintf(t + n, cap - n, "\nlayer logistic");
+    for (int k = 316; k <= 630; k++) n += (size_t)snprintf(t + n, cap - n, " %d", k);
+    n += (size_t)snprintf(t + n, cap - n, "\nlayer logistic 631\ninit uniform -0.1 0.1 1\nloss sse\nrate 0.1\n"
+                          "steps 10000000\nexample");
+    for (int k = 1; k <= 315; k++) n += (size_t)snprintf(t + n, cap - n, " 0.5");
+    snprintf(t + n, cap - n, " -> 1\n");
+    lesson *l = parse_or_fail(t);
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
+    engine_result r;
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), ENG_ERR_TOO_MUCH_WORK);
+    assert_non_null(strstr(err, "too much work: steps 10000000 x batch 1 x (arcs 99856 + neurons 316) = 1e+12"));
+    l->steps = 400;             /* 400 x 100172 = 4.0e7: inside; 2 traced steps */
+    assert_int_equal(engine_check_work(l, &o, err, sizeof err), 0);
+    o.trace_all = 1;            /* --all-steps: 400 traced steps of ~200,000 quantities */
+    assert_int_equal(engine_check_work(l, &o, err, sizeof err), -1);
+    assert_non_null(strstr(err, "the trace would be too large: traced steps 400 x about"));
+    lesson_free(l);
+    /* batch 10000 over 10000 examples, 20 steps, all traced */
+    n = (size_t)snprintf(t, cap, "title b\ninput 1 2\nlayer logistic 3\ninit uniform -0.1 0.1 1\nloss sse\n"
+                         "rate 0.1\nbatch 10000\nsteps 20\n");
+    for (int e = 0; e < 10000; e++) n += (size_t)snprintf(t + n, cap - n, "example 0.1 0.2 -> 1\n");
+    l = parse_or_fail(t);
+    o.trace_all = 0;
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), ENG_ERR_TOO_MUCH_WORK);
+    assert_non_null(strstr(err, "traced steps 20 x about 120006 quantities each (batch 10000"));
+    lesson_free(l);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_names_resolve),
         cmocka_unit_test(test_trace_all_key),
         cmocka_unit_test(test_batch_names_lesson_example),
+        cmocka_unit_test(test_bounded_work),
         cmocka_unit_test(test_sparse_outputs_scratch),
         cmocka_unit_test(test_status_trace_full),
     };

@@ -31,7 +31,7 @@ static fx *fx_load(const char *path)
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     if (!(f->l = lesson_load(path, err, sizeof err))) fail_msg("%s", err);
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     if (engine_run(f->l, &eo, &f->r, err, sizeof err)) fail_msg("%s", err);
     return f;
 }

@@ -816,7 +816,7 @@ static size_t one(uint64_t seed, etab *T, char *text, size_t cap)
     lesson *l = lesson_load(path, err, sizeof err);
     if (!l) fail_msg("generated lesson does not load: %s\n--- lesson ---\n%s", err, text);
     assert_int_equal(unlink(path), 0);
-    engine_opts eo = {ENGINE_ROUND_LESSON, 0}, all = {ENGINE_ROUND_LESSON, 1};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON}, all = {.round = ENGINE_ROUND_LESSON, .trace_all = 1};
     engine_result r, ra;
     if (engine_run(l, &eo, &r, err, sizeof err) || engine_run(l, &all, &ra, err, sizeof err)) fail_msg("%s", err);
     /* the engine's weights w^(t) of every step, for shadowing */

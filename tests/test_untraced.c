@@ -16,7 +16,7 @@
 /* Run l with its own trace steps and with every step traced; compare. */
 static void assert_untraced_equals_traced(const lesson *l, const char *what)
 {
-    engine_opts own = {ENGINE_ROUND_LESSON, 0}, all = {ENGINE_ROUND_LESSON, 1};
+    engine_opts own = {.round = ENGINE_ROUND_LESSON}, all = {.round = ENGINE_ROUND_LESSON, .trace_all = 1};
     engine_result a, b;
     char err[256];
     if (engine_run(l, &own, &a, err, sizeof err)) fail_msg("%s: %s", what, err);
