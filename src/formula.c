@@ -183,7 +183,7 @@ static void mark_operand(strbuf *out, const fr_ctx *c, size_t k, int bare)
 int fr_reads(const op_spec *s, unsigned notes, size_t n, unsigned char *reads)
 {
     strbuf sink = {0};
-    memset(reads, 0, n);
+    if (n) memset(reads, 0, n);
     fr_ctx c = {.syn = SYN_ASCII, .operand = mark_operand, .symbolic = 1, .user = reads};
     int rc = fr_render(&sink, &c, s, notes, n);
     sb_free(&sink);

@@ -45,11 +45,18 @@ static void json_num(strbuf *b, double v)
 }
 
 /* The operands quantity q's formula reads, as flags over its operand list
- * (reads[q->nops]); a constant reads none. Returns 0, or -1. */
-static int record_reads(const quantity *q, unsigned char *reads)
+ * in *reads (grown to q->nops; *cap its size); a constant reads none.
+ * Returns 0, or -1 out of memory. */
+static int record_reads(const quantity *q, unsigned char **reads, size_t *cap)
 {
-    if (q->spec.op == OP_CONST) { memset(reads, 0, q->nops); return 0; }
-    return fr_reads(&q->spec, q->notes, q->nops, reads);
+    if (q->nops > *cap) {
+        unsigned char *nr = realloc(*reads, q->nops);
+        if (!nr) return -1;
+        *reads = nr;
+        *cap = q->nops;
+    }
+    if (q->spec.op == OP_CONST) { if (q->nops) memset(*reads, 0, q->nops); return 0; }
+    return fr_reads(&q->spec, q->notes, q->nops, *reads);
 }
 
 /* The symbolic and substituted forms of q into sym and sub (both reset
@@ -106,13 +113,7 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
             json_str(&b, notes[k]);
         }
         sb_printf(&b, "], \"operands\": [");
-        if (q->nops > nreads) {
-            unsigned char *nr = realloc(reads, q->nops);
-            if (!nr) { rc = -1; break; }
-            reads = nr;
-            nreads = q->nops;
-        }
-        if (record_reads(q, reads)) { rc = -1; break; }
+        if (record_reads(q, &reads, &nreads)) { rc = -1; break; }
         for (uint32_t k = 0, shown = 0; k < q->nops; k++) {
             if (!reads[k]) continue;
             trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
@@ -176,13 +177,7 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
         for (size_t k = 0; k < nn; k++) sb_printf(&f, "%s%s", k ? "; " : "", notes[k]);
         csv_field(&b, f.s);
         sb_printf(&b, ",");
-        if (q->nops > nreads) {
-            unsigned char *nr = realloc(reads, q->nops);
-            if (!nr) { rc = -1; break; }
-            reads = nr;
-            nreads = q->nops;
-        }
-        if (record_reads(q, reads)) { rc = -1; break; }
+        if (record_reads(q, &reads, &nreads)) { rc = -1; break; }
         f.len = 0;
         sb_printf(&f, "%s", "");
         for (uint32_t k = 0, shown = 0; k < q->nops; k++) {
