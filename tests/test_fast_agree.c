@@ -3,7 +3,7 @@
  *
  * STYLE rule 12: the scalar (V, A) engine is the reference. For several
  * layer sizes, every activation the fast path has (relu, logistic, tanh) and
- * both losses (softmax-ce, sse), the same network is built in both paths: a
+ * every loss (softmax-ce, sse, mse), the same network is built in both paths: a
  * fast_net with seeded weights, and a lesson written from those weights (bias
  * as the arc from neuron 0, inputs 1..n_0, then the layers). Checked, float32
  * against double:
@@ -87,7 +87,7 @@ static char *lesson_text(const fast_net *f, const double *x, const uint8_t *lab,
                           (double)*fast_w(f, l, j, i));
         }
     sb_printf(&b, "loss %s\nrate %.17g\ndecay %.17g\nbatch %d\nsteps 1\n",
-              f->loss == FAST_LOSS_SOFTMAX_CE ? "softmax-ce" : "sse", rate, decay, nb);
+              fast_loss_name(f->loss), rate, decay, nb);
     for (int n = 0; n < nb; n++) {
         sb_printf(&b, "example");
         for (int i = 0; i < f->size[0]; i++)
@@ -208,7 +208,7 @@ static void test_agree_with_engine(void **state)
         int n = 0;
         while (n < 5 && SHAPES[s][n]) n++;
         for (int act = FAST_ACT_RELU; act <= FAST_ACT_TANH; act++)
-            for (int loss = 0; loss <= 1; loss++)
+            for (int loss = 0; loss < FAST_LOSS_COUNT; loss++)
                 check_one(SHAPES[s], n, (fast_act)act, (fast_loss)loss, 3 + (int)s, 100 + s);
     }
 }
@@ -222,7 +222,7 @@ static void test_export_lesson(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/e.lesson", dir);
     for (int act = FAST_ACT_RELU; act <= FAST_ACT_TANH; act++)
-        for (int loss = 0; loss <= 1; loss++) {
+        for (int loss = 0; loss < FAST_LOSS_COUNT; loss++) {
             int sizes[] = {30, 6, 5, 4};
             uint64_t rng = fast_rng_seed(3 + (uint64_t)act);
             fast_net *f = fast_net_new(sizes, 4, (fast_act)act, (fast_loss)loss, 1, 0);

@@ -36,10 +36,10 @@ static const char USAGE[] =
 "                      `make data` fills it; /usr/share/datasets/fashion-mnist works too)\n"
 "  --layers A-B-..-Z   layer sizes, inputs first (default 784-128-10)\n"
 "  --act NAME          hidden activation: relu (default), logistic, tanh\n"
-"  --loss NAME         softmax-ce (default) or sse (output uses --act)\n"
+"  --loss NAME         softmax-ce (default), sse or mse (these two: output uses --act)\n"
 "  --epochs N          passes over the training set (default 5; 0 with --load)\n"
 "  --batch B           mini-batch size (default 64)\n"
-"  --rate A            learning rate alpha (default 0.7 with softmax-ce, 0.1 with sse)\n"
+"  --rate A            learning rate alpha (default 0.7 softmax-ce, 0.1 sse, 1 mse)\n"
 "  --decay L           weight decay lambda: w -= 2 alpha lambda w (default 0)\n"
 "  --momentum M        momentum mu in [0, 1) (default 0, plain SGD)\n"
 "  --anneal F          multiply the rate by F after each epoch (default 0.6)\n"
@@ -359,9 +359,10 @@ int fast_mnist_main(int argc, char **argv)
     else if (!strcmp(o.act, "logistic")) act = FAST_ACT_LOGISTIC;
     else if (!strcmp(o.act, "tanh")) act = FAST_ACT_TANH;
     else return usage_error("--act '%s': expected relu, logistic or tanh%s", o.act, "");
-    if (!strcmp(o.loss, "softmax-ce")) loss = FAST_LOSS_SOFTMAX_CE;
-    else if (!strcmp(o.loss, "sse")) loss = FAST_LOSS_SSE;
-    else return usage_error("--loss '%s': expected softmax-ce or sse%s", o.loss, "");
+    for (loss = 0; loss < FAST_LOSS_COUNT && strcmp(o.loss, fast_loss_name(loss)); loss++)
+        ;
+    if (loss == FAST_LOSS_COUNT)
+        return usage_error("--loss '%s': expected softmax-ce, sse or mse%s", o.loss, "");
 
     /* the network: loaded or new */
     if (o.load) {
@@ -389,7 +390,7 @@ int fast_mnist_main(int argc, char **argv)
         fast_net_init(net, &init_rng);
     }
     if (o.rate == 0.0)
-        o.rate = loss == FAST_LOSS_SSE ? 0.1 : 0.7;
+        o.rate = loss == FAST_LOSS_SOFTMAX_CE ? 0.7 : loss == FAST_LOSS_SSE ? 0.1 : 1.0;
     const int nL = sizes[n_sizes - 1];
     if (nL > 256) {
         fprintf(stderr, PROG ": %d outputs, but IDX labels are bytes (at most 256 classes)\n",
@@ -438,7 +439,7 @@ int fast_mnist_main(int argc, char **argv)
             printf("%s%d", l ? "-" : "", sizes[l]);
         printf(" %s %s, batch %d, rate %g, anneal %g, decay %g, momentum %g, %d epochs, "
                "%d thread%s, seed %llu\n", act_name(act),
-               loss == FAST_LOSS_SSE ? "sse" : "softmax-ce", o.batch, o.rate, o.anneal,
+               fast_loss_name(loss), o.batch, o.rate, o.anneal,
                o.decay, o.momentum, o.epochs, o.threads,
                o.threads == 1 ? "" : "s", o.seed);
         printf("data: %s: %u training, %u test images (%ux%u)\n", o.data, train.images.count,
@@ -573,7 +574,7 @@ int fast_mnist_main(int argc, char **argv)
                                      sizes[l]);
         r.layers = shape;
         r.act = act_name(act);
-        r.loss = loss == FAST_LOSS_SSE ? "sse" : "softmax-ce";
+        r.loss = fast_loss_name(loss);
         r.data = o.data;
         r.batch = o.batch;
         r.threads = o.threads;

@@ -154,7 +154,7 @@ fast_status fast_export_lesson(const fast_net *net, const uint8_t *image, int la
             }
         }
     put(&t, "loss    %s\nrate    %.9g\nsteps   1\ndigits  4\n",
-        net->loss == FAST_LOSS_SOFTMAX_CE ? "softmax-ce" : "sse", rate);
+        fast_loss_name(net->loss), rate);
     put(&t, "example");
     for (int a = 0; a < k; a++)
         put(&t, " %.9g", (double)((float)image[order[a]] * (1.0f / 255.0f)));

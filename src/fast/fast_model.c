@@ -170,7 +170,7 @@ fast_status fast_model_load(fast_net **out, const char *path, int batch, int wit
         goto cleanup;
     }
     uint32_t act = get_u32(hdr + 16 + 4 * (L + 1)), loss = get_u32(hdr + 20 + 4 * (L + 1));
-    if (act > FAST_ACT_TANH || loss > FAST_LOSS_SSE) {
+    if (act > FAST_ACT_TANH || loss >= FAST_LOSS_COUNT) {
         st = fast_fail(FAST_ERR_FORMAT, err, errlen, "%s: unknown activation %u or loss %u",
                        path, act, loss);
         goto cleanup;

@@ -234,12 +234,14 @@ void fast_block_forward(fast_net *net, int nb, int k)
 }
 
 /* softmax-ce: J_n = -ln a_{n,y}; dJ/dz_nj = (a_nj - [j==y]) / B
- * sse:        J_n = sum_j (y_nj - a_nj)^2; dJ/dz_nj = -2 (y_nj - a_nj) g'(a_nj) / B */
+ * sse:        J_n = sum_j (y_nj - a_nj)^2; dJ/dz_nj = -2 (y_nj - a_nj) g'(a_nj) / B
+ * mse:        sse's J_n and dJ/dz_nj times 1/n_L (the mean over the outputs) */
 void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
                      size_t first, int nb, int k)
 {
     const int L = net->n_layers, nL = net->size[L], ldL = net->ld[L];
     const float inv_b = 1.0f / (float)nb;
+    const float inv_n = net->loss == FAST_LOSS_MSE ? 1.0f / (float)nL : 1.0f;
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
     for (int n = r0; n < r1; n++) {
@@ -256,8 +258,9 @@ void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
             for (int j = 0; j < nL; j++) {
                 float err = (j == y ? 1.0f : 0.0f) - a[j];
                 J += err * err;
-                dz[j] = -2.0f * err * fast_act_deriv(net->act, a[j]) * inv_b;
+                dz[j] = -2.0f * err * fast_act_deriv(net->act, a[j]) * inv_b * inv_n;
             }
+            J *= inv_n;
         }
         for (int j = nL; j < ldL; j++)
             dz[j] = 0.0f;

@@ -15,6 +15,7 @@
  *     z^[l] = a^[l-1] W^[l]T + b^[l]     a^[l] = g(z^[l])      (batch rows)
  *     output: softmax-ce: a^[L] = softmax(z^[L]),  J_n = -ln a^[L]_{n,y_n}
  *             sse:        a^[L] = g(z^[L]),        J_n = sum_j (y_nj - a_nj)^2
+ *             mse:        a^[L] = g(z^[L]),        J_n = (1/n_L) sum_j (y_nj - a_nj)^2
  *     J = (1/B) sum_n J_n  (the batch mean), dz^[l] = dJ/dz^[l].
  *
  * SGD step, as the scalar engine's OP_UPDATE (weight decay lambda on every
@@ -51,7 +52,14 @@
 #define FAST_MAX_LAYERS 8      /* weight layers L */
 #define FAST_MAX_SIZE   65536  /* neurons in one layer */
 
-typedef enum { FAST_LOSS_SOFTMAX_CE, FAST_LOSS_SSE } fast_loss;
+typedef enum { FAST_LOSS_SOFTMAX_CE, FAST_LOSS_SSE, FAST_LOSS_MSE, FAST_LOSS_COUNT } fast_loss;
+
+/* The loss's name as --loss and a lesson's `loss` write it. */
+static inline const char *fast_loss_name(fast_loss loss)
+{
+    static const char *const names[FAST_LOSS_COUNT] = {"softmax-ce", "sse", "mse"};
+    return (unsigned)loss < FAST_LOSS_COUNT ? names[loss] : "?";
+}
 
 typedef struct fast_net {
     int n_layers;                    /* L */
