@@ -125,7 +125,7 @@ if has quiet; then
   peakN=$(cat "$TMP"/peak"$NPROC".* | sort -g | tail -1)
   echo "FMA peak (nntrace mnist --peak, the better of before and after the runs): $peak1 GFLOP/s on 1 core, $peakN on $NPROC"
   echo
-  echo "== quiet machine"
+  echo "== no load added by this script"
   printf '%-22s %9s %11s %9s %14s %12s %9s\n' "" "epoch s" samples/s GFLOP/s "% of FMA peak" "test acc" "others"
   for T in 1 "$NPROC"; do
     p=$([ "$T" = 1 ] && echo "$peak1" || echo "$peakN")
@@ -151,6 +151,8 @@ if has quiet; then
          "${OPENBLAS_CORETYPE:-unset}, ${OPENBLAS_L2_SIZE:-unset}); numpy times its training loop only"
   fi
   echo "others: cores kept busy by other programs during the runs (median)"
+  cat "$TMP"/q*.other | median | awk -v n="$NPROC" '$1 > 0.3 {
+    printf "WARNING: other programs kept %.2f of %d cores busy: these are not quiet-machine figures\n", $1, n }'
   awk -v m="$(med "q$NPROC")" -v p="$peakN" -v g="$GFLOP" -v n="$NPROC" 'BEGIN {
     f = 100 * g / m / p; printf "target: %d threads >= 75%% of the %d-core FMA peak: %s (%.1f%%)\n", n, n, (f >= 75) ? "met" : "MISSED", f; exit !(f >= 75) }' || fail=1
   awk -v m="$(med q1)" -v p="$peak1" -v g="$GFLOP" 'BEGIN {
