@@ -15,6 +15,7 @@
 #include "lessonpath.h"
 #include "outfile.h"
 #include "text.h"
+#include "wrap.h"
 
 /* ------------------------------------------------------------------------
  * Shared helpers
@@ -198,7 +199,10 @@ static void run_help(FILE *f)
         "                           values never change (default: the lesson's notation)\n"
         "  --ascii | --unicode      symbols (default: Unicode on a UTF-8 terminal)\n"
         "  --color | --no-color     colour (default: on a terminal unless NO_COLOR)\n"
-        "  --golden                 the golden form: ASCII, no colour\n"
+        "  --width N                wrap long lines at their operators to N columns, never\n"
+        "                           inside a number; 0: never (default: the terminal's\n"
+        "                           width, else $COLUMNS, else no wrapping)\n"
+        "  --golden                 the golden form: ASCII, no colour, no wrapping\n"
         "  -o FILE                  write to FILE (atomically: complete or not at all)\n\n"
         "exit status: 0 expectations hold, 1 one fails, 2 bad usage or bad lesson\n");
 }
@@ -221,7 +225,7 @@ static int parse_passes(const char *s, unsigned *mask)
 int cmd_run(int argc, char **argv)
 {
     const char *path = NULL, *v = NULL, *format = "text", *outpath = NULL;
-    int digits = -1, ascii = -1, color = -1, rc, notation = -1;
+    int digits = -1, ascii = -1, color = -1, rc, notation = -1, width = -1;
     unsigned passes = ~0u;
     engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     for (int k = 1; k < argc; k++) {
@@ -256,7 +260,9 @@ int cmd_run(int argc, char **argv)
         } else if (!strcmp(argv[k], "--unicode")) { ascii = 0;
         } else if (!strcmp(argv[k], "--color")) { color = 1;
         } else if (!strcmp(argv[k], "--no-color")) { color = 0;
-        } else if (!strcmp(argv[k], "--golden")) { ascii = 1; color = 0;
+        } else if (!strcmp(argv[k], "--golden")) { ascii = 1; color = 0; width = 0;
+        } else if ((rc = cli_opt(argc, argv, &k, "--width", 1, &v))) {
+            if (rc < 0 || cli_int("run", "--width", v, 0, 100000, &width)) return EXIT_USAGE;
         } else if (cli_lesson_arg("run", argv[k], &path)) {
             return EXIT_USAGE;
         }
@@ -295,8 +301,10 @@ int cmd_run(int argc, char **argv)
     } else if (!strcmp(format, "csv")) {
         wrc = text_print_csv(out, l, &r, digits, notation >= 0 ? notation : l->notation);
     } else {
+        /* a file is wrapped only when --width asks */
         text_opts o = {.digits = digits, .unicode = ascii < 0 ? cli_unicode(out) : !ascii,
-                       .color = color < 0 ? cli_color(out) : color, .passes = passes};
+                       .color = color < 0 ? cli_color(out) : color, .passes = passes,
+                       .width = outpath ? (width > 0 ? width : 0) : wrap_width(STDOUT_FILENO, width)};
         wrc = text_print_trace_n(out, l, &r, &o, notation >= 0 ? notation : l->notation);
         if (!wrc && r.tr->round != l->round && l->n_expects) {
             fprintf(out, "\nexpectations not checked: the lecture's values hold in the lesson's %s mode\n",

@@ -15,6 +15,7 @@
 
 #include "formula.h"
 #include "names.h"
+#include "wrap.h"
 #include "walk.h"
 
 /* ------------------------------------------------------------------------
@@ -239,6 +240,12 @@ static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line,
         if (u.failed) { sb_free(&u); return -1; }
         s = u.s ? u.s : "";
     }
+    strbuf w = {0};
+    if (name && o->width > 0) {     /* a long quantity line, broken at its operators */
+        wrap_line(&w, s, strlen(indent), (size_t)o->width);
+        if (w.failed) { sb_free(&w); sb_free(&u); return -1; }
+        s = w.s ? w.s : "";
+    }
     int rc;
     const char *eq = o->color && name ? strstr(s, " = ") : NULL;
     if (eq)   /* the name in cyan, the rest plain */
@@ -247,6 +254,7 @@ static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line,
         rc = fprintf(out, "%s\033[1m%s\033[0m\n", indent, s);
     else
         rc = fprintf(out, "%s%s\n", indent, s);
+    sb_free(&w);
     sb_free(&u);
     line->len = 0;
     if (line->s) line->s[0] = '\0';

@@ -56,6 +56,7 @@ typedef struct {
     int unicode;       /* subscripts, Delta, middle dot */
     int color;         /* ANSI colour */
     unsigned passes;   /* bit (1u << q_pass) for each pass shown */
+    int width;         /* wrap quantity lines to this many columns (wrap.h); 0: never */
 } text_opts;
 
 /* The name of q in a lecture's notation (NOTATION_*, lesson.h): va is the

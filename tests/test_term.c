@@ -1,7 +1,9 @@
 /*
  * test_term.c - terminal manners: colour only on a terminal whose TERM is
  * not "dumb" and with NO_COLOR unset (--color forces it, --no-color stops
- * it), checked byte for byte through a pseudo-terminal.
+ * it), checked byte for byte through a pseudo-terminal; `run` wraps long
+ * lines at operator boundaries to the terminal's width (TIOCGWINSZ), else
+ * $COLUMNS, else not at all, and never inside a number.
  */
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
@@ -63,10 +65,126 @@ static void test_colour_rules(void **state)
     }
 }
 
+/* Without blanks and newlines: what wrapping may not change. */
+static void squeeze(char *s)
+{
+    char *d = s;
+    for (char *p = s; *p; p++)
+        if (*p != ' ' && *p != '\n') *d++ = *p;
+    *d = '\0';
+}
+
+static int numeric(char c) { return (c >= '0' && c <= '9') || c == '.'; }
+
+/* No line break falls inside a number: a line ending in a digit or '.' is
+ * never followed by a line starting (after its indent) with one. */
+static void no_split_number(const char *w)
+{
+    for (const char *p = strchr(w, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
+        const char *q = p + 1;
+        while (*q == ' ') q++;
+        if (p > w && numeric(p[-1]) && numeric(*q))
+            fail_msg("a number split across lines near:\n%.80s", p > w + 40 ? p - 40 : w);
+    }
+}
+
+/* The longest line of the trace proper (indented: the quantity lines; the
+ * title, source and notes above them are prose and are not wrapped, and the
+ * expectation report after them starts "  ok " or "  FAIL "). */
+static size_t longest_line(const char *s)
+{
+    size_t best = 0;
+    for (const char *p = s; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n > best && p[0] == ' ' && strncmp(p, "  ok ", 5) && strncmp(p, "  FAIL ", 7)) best = n;
+        p += n + (p[n] == '\n');
+    }
+    return best;
+}
+
+static int lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+/* Wrapping only breaks lines at blanks (so never inside a number), keeps
+ * every line within the width, and happens only where it should. */
+static void test_wrap(void **state)
+{
+    (void)state;
+    int st;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "NO_COLOR=1 %s run --ascii --width 0 lessons/mazur-2-2-2.lesson", bin());
+    char *flat = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_true(longest_line(flat) > 100);
+    struct { const char *how; int width; } cases[] = {
+        {"--width 60", 60}, {"--width 40", 40}, {"COLUMNS=72 _", 72},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        if (!strncmp(cases[k].how, "COLUMNS", 7))
+            snprintf(cmd, sizeof cmd, "NO_COLOR=1 COLUMNS=%d %s run --ascii lessons/mazur-2-2-2.lesson",
+                     cases[k].width, bin());
+        else
+            snprintf(cmd, sizeof cmd, "NO_COLOR=1 %s run --ascii %s lessons/mazur-2-2-2.lesson", bin(), cases[k].how);
+        char *w = run_sh(cmd, &st);
+        assert_int_equal(st, 0);
+        if (longest_line(w) > (size_t)cases[k].width)
+            fail_msg("%s: a line of %zu columns:\n%s", cases[k].how, longest_line(w), w);
+        assert_true(lines(w) > lines(flat));
+        assert_true(strstr(w, "\n         + ") || strstr(w, "\n         = "));   /* under the first '=' */
+        no_split_number(w);
+        char *a = strdup(flat);
+        assert_non_null(a);
+        squeeze(a);
+        squeeze(w);
+        assert_string_equal(w, a);                                        /* only blanks changed */
+        free(a);
+        free(w);
+    }
+    /* no terminal and no COLUMNS, --golden, or a file: never wrapped */
+    snprintf(cmd, sizeof cmd, "env -u COLUMNS NO_COLOR=1 %s run --ascii lessons/mazur-2-2-2.lesson", bin());
+    char *w = run_sh(cmd, &st);
+    assert_string_equal(w, flat);
+    free(w);
+    snprintf(cmd, sizeof cmd, "COLUMNS=40 %s run --golden lessons/mazur-2-2-2.lesson", bin());
+    w = run_sh(cmd, &st);
+    assert_string_equal(w, flat);
+    free(w);
+    snprintf(cmd, sizeof cmd, "COLUMNS=40 NO_COLOR=1 %s run --ascii lessons/mazur-2-2-2.lesson -o /dev/stdout", bin());
+    w = run_sh(cmd, &st);
+    assert_string_equal(w, flat);
+    free(w);
+    free(flat);
+}
+
+/* On a terminal the width is the terminal's own (TIOCGWINSZ, here 64). */
+static void test_wrap_terminal(void **state)
+{
+    (void)state;
+    char shcmd[1024];
+    snprintf(shcmd, sizeof shcmd, "stty cols 64 && exec %s run --ascii lessons/mazur-2-2-2.lesson", bin());
+    const char *args[] = {"-c", shcmd, NULL};
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {(char *)"sh", (char *)args[0], (char *)args[1], NULL};
+    const char *env[] = {"NO_COLOR=1", "COLUMNS=300", NULL};   /* the terminal wins over COLUMNS */
+    assert_int_equal(pty_start(p, "/bin/sh", argv, env), 0);
+    int st = pty_finish(p, PTY_WAIT_MS);
+    assert_int_equal(st, 0);
+    if (longest_line(p->screen) > 64) fail_msg("a line wider than the terminal:\n%s", p->screen);
+    assert_true(strstr(p->screen, "\n         + ") || strstr(p->screen, "\n         = "));
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_colour_rules),
+        cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_wrap_terminal),
     };
     return cmocka_run_group_tests_name("term", tests, NULL, NULL);
 }

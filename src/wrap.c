@@ -1,0 +1,74 @@
+/*
+ * wrap.c - breaking trace lines at operator boundaries (wrap.h).
+ *
+ * Greedy: walk the line keeping the last break point seen since the current
+ * line began; when the next character would pass the width, break there.
+ */
+#include "wrap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Display columns of n bytes of UTF-8 (continuation bytes take none). */
+static size_t cols(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t k = 0; k < n; k++) c += ((unsigned char)s[k] & 0xC0) != 0x80;
+    return c;
+}
+
+/* A break may come before the blank at s[k] of a spaced operator (" = ",
+ * " + ", " - ", " ~ ") or after ", " (1); second best, after a product's
+ * '*' or middle dot (2), used only when a line has no break of the first
+ * kind. 0: no break at k. */
+static int break_at(const char *s, size_t k)
+{
+    if (k == 0) return 0;
+    if (s[k] == ' ')
+        return s[k - 1] == ',' || (s[k + 1] && strchr("=+-~", s[k + 1]) && s[k + 2] == ' ');
+    if (s[k - 1] == '*' || (k >= 2 && (unsigned char)s[k - 2] == 0xC2 && (unsigned char)s[k - 1] == 0xB7))
+        return ((unsigned char)s[k] & 0xC0) != 0x80 ? 2 : 0;
+    return 0;
+}
+
+void wrap_line(strbuf *out, const char *s, size_t lead, size_t width)
+{
+    size_t n = strlen(s);
+    if (width == 0 || lead + cols(s, n) <= width) { sb_printf(out, "%s", s); return; }
+    const char *eq = strstr(s, " = ");
+    size_t hang = eq ? cols(s, (size_t)(eq - s)) + 1 : 4;
+    if (lead + hang > width / 2) hang = 4;
+    /* best[1], best[2]: the last break of each kind in this line, 0 none */
+    size_t start = 0, col = lead, best[3] = {0, 0, 0};
+    for (size_t k = 0; k < n; k++) {
+        int b = k > start ? break_at(s, k) : 0;
+        if (b) best[b] = k;
+        if (((unsigned char)s[k] & 0xC0) != 0x80) col++;
+        /* over the width: break at the best point of this line, again if
+         * what is carried over is still too wide */
+        size_t at;
+        while (col > width && (at = best[1] > start ? best[1] : best[2] > start ? best[2] : 0)) {
+            size_t resume = at + (s[at] == ' ');   /* the blank at a break is dropped */
+            sb_printf(out, "%.*s\n%*s", (int)(at - start), s + start, (int)(lead + hang), "");
+            start = resume;
+            col = lead + hang + cols(s + start, k + 1 - start);
+            best[1] = best[2] = 0;
+            for (size_t m = start + 1; m <= k; m++)    /* breaks already passed */
+                if ((b = break_at(s, m))) best[b] = m;
+        }
+    }
+    sb_printf(out, "%s", s + start);
+}
+
+int wrap_width(int fd, int given)
+{
+    if (given >= 0) return given;
+    struct winsize ws;
+    if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    char *end;
+    long v = c && *c ? strtol(c, &end, 10) : 0;
+    return v > 0 && v < 100000 && c && !*end ? (int)v : 0;
+}
