@@ -422,6 +422,7 @@ static int train_step(eng *g, int t, double *J)
             if (eng_add(g, &q, g->ops, n, &grad[a])) return -1;
         }
     }
+    if (l->no_update) return 0;                    /* backward-only: gradients, no update */
     for (int a = 0; a < l->n_arcs; a++) {          /* w <- w - alpha dJ/dw - 2 alpha lambda w */
         if (l->arcs[a].frozen) continue;
         uint32_t two[2] = {g->wid[a], grad[a]};
@@ -750,6 +751,7 @@ static void vtrain_step(eng *g, vstep *v, int t, double *J)
     }
     *J = Jsum / B;
     const int R = g->tr->round;
+    if (l->no_update) return;  /* backward-only: the weights stay */
     if (B == 1) {              /* one example: each gradient straight into its update */
         for (int ly = 0; ly < l->n_layers; ly++)
             for (int k = 0; k < l->layers[ly].count; k++) {

@@ -145,6 +145,8 @@ typedef struct lesson {
 
     /* added (keep at the end) */
     int    trace_all;            /* `trace all`: every step traced, however many */
+    int    no_update;            /* `update no`: backward-only steps (forward, loss,
+                                    backward, gradients; the weights stay) */
 
     /* grading, added: `answer-decimals N`, the decimals a student's answers
      * are asked to (quiz, check); -1 = the display `digits` */

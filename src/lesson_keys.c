@@ -376,6 +376,12 @@ static int key_final_forward(lesson_keyline *k)
     return choice(k, NO_YES, &k->l->final_forward);
 }
 
+static int key_update(lesson_keyline *k)
+{
+    static const char *const YES_NO[] = {"yes", "no", NULL};
+    return choice(k, YES_NO, &k->l->no_update);
+}
+
 static int key_example(lesson_keyline *k)
 {
     pass1 *p = k->p;
@@ -650,6 +656,11 @@ const lesson_keydef LESSON_KEYS[] = {
         .parse = key_final_forward, .usage = "final-forward yes|no",
         .help = "yes: a forward pass over every example with the final weights",
         .arity_error = "'final-forward' takes yes or no"},
+    [KEY_UPDATE] = {.key = "update", .once = 1, .min_args = 1, .max_args = 1,
+        .parse = key_update, .usage = "update yes|no",
+        .help = "no: a backward-only lesson: each step is forward, loss, backward and gradients, and "
+                "the weights are not updated (no 'rate' needed; steps default to 1)",
+        .arity_error = "'update' takes yes or no"},
     [KEY_EXAMPLE] = {.key = "example", .once = 0, .min_args = 0, .max_args = ANY, .parse = key_example,
         .usage = "example X... [-> Y...]", .help = "one example: x values, then the targets (optional when steps 0)"},
     [KEY_DIGITS] = {.key = "digits", .once = 1, .min_args = 1, .max_args = 1, .parse = key_digits,

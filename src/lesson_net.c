@@ -554,11 +554,13 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
     } else if (l->epochs) {
         return lp_fail(pe, p->seen[KEY_EPOCHS], "'epochs' is for 'rule perceptron'; use 'steps'");
     }
-    if (!p->seen[KEY_STEPS]) l->steps = p->seen[KEY_RATE] ? 1 : 0;
+    if (!p->seen[KEY_STEPS]) l->steps = p->seen[KEY_RATE] || l->no_update ? 1 : 0;
+    if (l->no_update && l->rule == RULE_PERCEPTRON)
+        return lp_fail(pe, p->seen[KEY_UPDATE], "'update no' is for backprop lessons, not 'rule perceptron'");
     if (check_extras(pe, l, p)) return -1;
     if (l->steps > 0) {
         if (!with_y) return lp_fail(pe, p->seen[KEY_STEPS], "the lesson trains (steps %d) but its examples have no targets ('-> y')", l->steps);
-        if (!p->seen[KEY_RATE]) return lp_fail(pe, 0, "missing 'rate' line (the lesson trains)");
+        if (!p->seen[KEY_RATE] && !l->no_update) return lp_fail(pe, 0, "missing 'rate' line (the lesson trains)");
     }
     if (with_y && !l->has_loss && l->rule != RULE_PERCEPTRON) return lp_fail(pe, 0, "missing 'loss' line (the examples have targets)");
     act_kind out = l->layers[l->n_layers - 1].act.kind;

@@ -436,6 +436,36 @@ static void test_bounded_work(void **state)
     free(t);
 }
 
+/* `update no`: a backward-only lesson -- forward, loss, backward and
+ * gradients, no update and no rate; a second step reuses the weights. */
+static void test_backward_only(void **state)
+{
+    (void)state;
+    lesson *l = with_steps(MAZUR, "update no\nsteps 2\n");
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
+    engine_result r;
+    char err[256];
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    assert_true(trace_find(r.tr, "dJ/dw_3,5") >= 0);
+    assert_true(trace_find(r.tr, "delta_3") >= 0);
+    for (size_t id = 0; id < r.tr->n; id++) assert_int_not_equal(r.tr->q[id].kind, Q_UPDATE);
+    for (int a = 0; a < l->n_arcs; a++) assert_close(r.weights[a], l->arcs[a].w, 0, 0);
+    /* step 2 has the same weights, so the same gradient (Mazur's one example) */
+    assert_close(r.tr->q[trace_find(r.tr, "dJ/dw_3,5^(1)")].value, r.tr->q[trace_find(r.tr, "dJ/dw_3,5")].value, 0, 0);
+    engine_result_free(&r);
+    lesson_free(l);
+    /* no rate needed; steps default to one */
+    const char *t = "title b\ninput 1\nlayer identity 2\nweight w_0,2 = 0.5\nweight w_1,2 = -1\n"
+                    "loss sse\nupdate no\nexample 2 -> 1\n";
+    l = parse_or_fail(t);
+    assert_int_equal(l->steps, 1);
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    /* a = 0.5 - 2 = -1.5, Delta = -2 (1 + 1.5) = -5, dJ/dw_1,2 = -5 * 2 = -10 */
+    assert_close(r.tr->q[trace_find(r.tr, "dJ/dw_1,2")].value, -10, 0, 0);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_trace_all_key),
         cmocka_unit_test(test_batch_names_lesson_example),
         cmocka_unit_test(test_bounded_work),
+        cmocka_unit_test(test_backward_only),
         cmocka_unit_test(test_sparse_outputs_scratch),
         cmocka_unit_test(test_status_trace_full),
     };

@@ -5,7 +5,7 @@
  * and skip arcs, outputs fed by their bias alone, scrambled neuron ids,
  * labels and aliases, every activation, every loss, frozen arcs, nobias,
  * seeded initialisations, batches, weight decay, untraced steps, final
- * forward passes, input normalisation, dropout, batch normalisation, the
+ * forward passes, backward-only steps, input normalisation, dropout, batch normalisation, the
  * perceptron rule, and the keys that only grading or display read); the
  * real parser loads the file and the engine runs it. An independent
  * reference computation, written from the lecture formulas (DESIGN.md,
@@ -88,7 +88,7 @@ typedef struct {
     double x[MAXEX][MAXN], y[MAXEX][MAXN];
     loss_kind loss;
     double rate, decay;
-    int batch, steps, final_forward, perceptron, epochs;
+    int batch, steps, final_forward, perceptron, epochs, no_update;
     int trace_mode;                 /* 0 default, 1 all, 2 none, 3 list */
     int trace_list[MAXSTEP + 2], n_trace_list;
     int normalise;                  /* LESSON_NORM_* */
@@ -228,6 +228,7 @@ static void generate(uint64_t seed, gnet *g, char *t, size_t cap)
         g->rate = rint_(&s, 0, 50) / 100.0;
         g->decay = chance(&s, 30) ? rint_(&s, 1, 10) / 100.0 : 0;
         g->batch = rint_(&s, 1, g->n_ex);
+        g->no_update = g->steps > 0 && chance(&s, 10);
     }
     if (!g->batch) g->batch = 1;
     g->final_forward = g->steps > 0 && chance(&s, 40);
@@ -299,6 +300,7 @@ static void generate(uint64_t seed, gnet *g, char *t, size_t cap)
     } else if (chance(&s, 50)) {
         EMIT("steps 0\n");
     }
+    if (g->no_update) EMIT("update no\n");
     if (g->final_forward) EMIT("final-forward yes\n");
     else if (chance(&s, 10)) EMIT("final-forward no\n");
     if (g->trace_mode == 1) EMIT("trace all\n");
@@ -619,6 +621,7 @@ static void o_train_step(orc *o, int t)
             num s = nsum(col, B);
             grad = rec(o, Q_GRAD, g->arcs[a].i, g->arcs[a].j, t, 0, (num){s.v / B, s.e / B + U * labs_(s.v / B)});
         }
+        if (g->no_update) continue;                        /* backward-only */
         /* w <- w - alpha dJ/dw - 2 alpha lambda w */
         long double al = g->rate, lam = g->decay, v = o->w[a].v - al * grad.v - 2 * al * lam * o->w[a].v;
         long double e = o->w[a].e * (1 + 2 * al * lam) + al * grad.e +
