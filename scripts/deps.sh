@@ -6,6 +6,8 @@ set -eu
 # the LaTeX formula forms) are used by the test suite;
 # time (/usr/bin/time) and python3 by the hostile-input tests.
 PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux unzip texlive-latex-base time python3"
+# pdflatex with beamer and tikz, and pdftotext: `nntrace tex` is compiled by the tests.
+PKGS="$PKGS texlive-latex-recommended texlive-pictures poppler-utils"
 # mandoc, groff and man-db check the manual pages (test_install).
 PKGS="$PKGS mandoc groff man-db"
 [ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"

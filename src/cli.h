@@ -25,6 +25,7 @@ int cmd_xlsx(int argc, char **argv);       /* cmd_xlsx.c */
 int cmd_template(int argc, char **argv);   /* cmd_grade.c */
 int cmd_check(int argc, char **argv);      /* cmd_grade.c */
 int cmd_variants(int argc, char **argv);   /* cmd_grade.c */
+int cmd_tex(int argc, char **argv);        /* cmd_tex.c */
 int cmd_step(int argc, char **argv);       /* cmd_step.c */
 int cmd_quiz(int argc, char **argv);       /* cmd_step.c */
 int cmd_dot(int argc, char **argv);        /* cmd_dot.c */

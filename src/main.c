@@ -55,6 +55,7 @@ static const command COMMANDS[] = {
     {"check", cmd_check, "check LESSON ANSWERS... [options]", "grade hand calculations"},
     {"new", cmd_new, "new SHAPE [options]", "a complete lesson to start from (2-3-2: every weight)"},
     {"keys", cmd_keys, "keys [--markdown]", "the keys of a lesson file (also: help lesson)"},
+    {"tex", cmd_tex, "tex LESSON [--beamer|--fragment]", "the derivation as LaTeX, or a Beamer deck"},
     {"variants", cmd_variants, "variants LESSON --roster CSV -o DIR", "a problem sheet per student, and the key"},
     {"mnist", fast_mnist_main, "mnist [options]", "train the fast path on MNIST"},
 };
