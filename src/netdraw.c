@@ -305,6 +305,32 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
         }
     }
 
+    /* the targets and the loss, right of the outputs (when the lesson has them) */
+    const lesson_layer *OUT = &l->layers[l->n_layers - 1];
+    long loss = -1;
+    for (size_t id = 0; id < tr->n && loss < 0; id++)
+        if (tr->q[id].kind == Q_LOSS && tr->q[id].t == t && (tr->q[id].e == e || tr->q[id].e == 0)) loss = (long)id;
+    if (loss >= 0) {
+        sb_printf(out, "  J [shape=doubleoctagon, fillcolor=\"#fde8e8\", color=\"#b43c3c\", label=\"loss (%s)\\n",
+                  loss_name(l->loss));
+        dot_quantity(out, l, tr, loss, o);
+        sb_printf(out, "\"];\n");
+        for (int k = 0; k < OUT->count; k++) {
+            int j = l->neurons[OUT->first + k];
+            long y = -1;
+            for (size_t id = 0; id < tr->n && y < 0; id++)
+                if (tr->q[id].kind == Q_TARGET && tr->q[id].j == j && (tr->q[id].e == e || tr->q[id].e == 0))
+                    y = (long)id;
+            if (y < 0) continue;
+            sb_printf(out, "  y%d [shape=box, style=\"rounded,filled\", fillcolor=\"#fff0f0\", color=\"#b43c3c\", "
+                           "label=\"target\\n", j);
+            dot_quantity(out, l, tr, y, o);
+            sb_printf(out, "\"];\n  n%d -> J [color=\"#b43c3c\"];\n  y%d -> J [color=\"#b43c3c\", style=dashed];\n",
+                      j, j);
+        }
+        sb_printf(out, "  { rank=sink; J; }\n");
+    }
+
     /* layers left to right, each one rank; an invisible chain keeps each
      * rank in lesson order from the top (dot would otherwise reverse it) */
     sb_printf(out, "  { rank=same; n0");

@@ -270,6 +270,26 @@ static void test_cli_output_file_and_usage(void **state)
     assert_int_equal(access(out, F_OK), -1);
 }
 
+/* The targets and the loss are nodes right of the outputs, with the loss's
+ * value; a lesson without targets has neither. */
+static void test_target_and_loss_nodes(void **state)
+{
+    (void)state;
+    int rc;
+    char *out = run_piped("", "dot lessons/mazur-2-2-2.lesson --pass backward --ascii", &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "J [shape=doubleoctagon"));
+    assert_non_null(strstr(out, "E_total = 0.298371109"));      /* Mazur's E_total */
+    assert_non_null(strstr(out, "target_o1 = 0.01"));
+    assert_non_null(strstr(out, "n5 -> J"));
+    assert_non_null(strstr(out, "y6 -> J"));
+    free(out);
+    out = run_piped("", "dot lessons/sauppe-forward.lesson", &rc);
+    assert_int_equal(rc, 0);
+    assert_null(strstr(out, "-> J"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_graphviz_accepts_every_lesson),
         cmocka_unit_test(test_layout_of_every_lesson),
         cmocka_unit_test(test_cli_output_file_and_usage),
+        cmocka_unit_test(test_target_and_loss_nodes),
     };
     return cmocka_run_group_tests_name("dot", tests, NULL, NULL);
 }
