@@ -9,6 +9,8 @@
  */
 #include "formula.h"
 
+#include "base/numfmt.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +47,7 @@ void fr_number(strbuf *out, syntax syn, double v, int digits, int bare)
 {
     char s[64];
     if (syn == SYN_XLSX) {            /* the shortest form that reads back exactly: "0.5", "1E-05" */
-        text_exact(v, s, sizeof s);
+        num_shortest(v, s, sizeof s);
         for (char *e = s; *e; e++) if (*e == 'e') *e = 'E';
     } else {
         text_num(v, digits, s, sizeof s);

@@ -14,6 +14,9 @@
 #include "grade.h"
 #include "textline.h"
 
+#include "base/escape.h"
+#include "base/numfmt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -735,30 +738,12 @@ void grade_text(strbuf *b, const lesson *l, const char *sheet_name, const trace 
     summary(b, rep);
 }
 
-void grade_json_str(strbuf *b, const char *s)
-{
-    sb_printf(b, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\') sb_printf(b, "\\%c", *c);
-        else if (*c == '\n') sb_printf(b, "\\n");
-        else if (*c == '\t') sb_printf(b, "\\t");
-        else if (*c < 0x20 || *c == 0x7f) sb_printf(b, "\\u%04x", *c);
-        else if (*c < 0x80) sb_printf(b, "%c", *c);
-        else {   /* pass valid UTF-8 sequences, replace anything else */
-            int need = (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
-            int ok = need > 0 && !(*c == 0xC0 || *c == 0xC1 || *c > 0xF4);
-            for (int k = 1; ok && k <= need; k++) ok = (c[k] & 0xC0) == 0x80;
-            if (ok) { sb_printf(b, "%.*s", need + 1, (const char *)c); c += need; }
-            else sb_printf(b, "\\ufffd");
-        }
-    }
-    sb_printf(b, "\"");
-}
+void grade_json_str(strbuf *b, const char *s) { esc_json(b, s); }
 
 static void json_num(strbuf *b, double v)
 {
     char e[40];
-    text_exact(v, e, sizeof e);
+    num_shortest(v, e, sizeof e);
     sb_printf(b, "%s", isfinite(v) ? e : "null");
 }
 
@@ -888,16 +873,7 @@ void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
     sb_printf(b, "\n]}");
 }
 
-/* A CSV field, quoted when needed; a leading = + - @ is defused for
- * spreadsheet programs. */
-static void csv_field(strbuf *b, const char *s)
-{
-    int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
-    if (!formula && !strpbrk(s, ",\"\n\r")) { sb_printf(b, "%s", s); return; }
-    sb_printf(b, "\"%s", formula ? "'" : "");
-    for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
-    sb_printf(b, "\"");
-}
+static void csv_field(strbuf *b, const char *s) { esc_csv(b, s); }
 
 void grade_csv_text(strbuf *b, const char *s) { csv_field(b, s); }
 
@@ -933,7 +909,7 @@ void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, cons
     for (size_t k = 0; k < plan->n; k++) sb_printf(b, ",%.10g", rep->items[k].score);
     for (size_t k = 0; k < plan->n; k++) {
         char num[40] = "";
-        if (ans->given[k]) text_exact(ans->value[k], num, sizeof num);
+        if (ans->given[k]) num_shortest(ans->value[k], num, sizeof num);
         sb_printf(b, ",%c,%s", judge_verdict_letter(rep->items[k].res.verdict), num);
     }
     sb_printf(b, "\n");

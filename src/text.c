@@ -8,6 +8,8 @@
  */
 #include "text.h"
 
+#include "base/numfmt.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -22,34 +24,6 @@
  * strbuf
  * ---------------------------------------------------------------------- */
 
-void sb_printf(strbuf *b, const char *fmt, ...)
-{
-    if (b->failed) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) { b->failed = 1; return; }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + (size_t)n + 1) cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) { b->failed = 1; return; }
-        b->s = s;
-        b->cap = cap;
-        va_start(ap, fmt);
-        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-    }
-    b->len += (size_t)n;
-}
-
-void sb_free(strbuf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
-}
-
 /* ------------------------------------------------------------------------
  * Numbers and names
  * ---------------------------------------------------------------------- */
@@ -62,7 +36,11 @@ void text_num(double v, int digits, char *buf, size_t size)
         snprintf(buf, size, "%.*e", digits > 1 ? digits - 1 : 1, v);
         return;
     }
-    snprintf(buf, size, "%.*f", digits, v);
+    int n = snprintf(buf, size, "%.*f", digits, v);
+    if (n < 0 || (size_t)n >= size) {      /* too long to show in full: never cut digits off */
+        num_shortest(v, buf, size);
+        return;
+    }
     char *dot = strchr(buf, '.');
     if (dot) {
         char *end = buf + strlen(buf) - 1;
@@ -70,15 +48,6 @@ void text_num(double v, int digits, char *buf, size_t size)
         if (end == dot) *end = '\0';
     }
     if (!strcmp(buf, "-0")) snprintf(buf, size, "0");
-}
-
-void text_exact(double v, char *buf, size_t size)
-{
-    if (!isfinite(v)) { snprintf(buf, size, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"); return; }
-    for (int p = 15; p <= 17; p++) {          /* %.15g is the shortest when it reads back */
-        snprintf(buf, size, "%.*g", p, v);
-        if (strtod(buf, NULL) == v) return;
-    }
 }
 
 /* ------------------------------------------------------------------------

@@ -12,28 +12,19 @@
 
 #include <stdio.h>
 
+#include "base/strbuf.h"
 #include "engine.h"
 #include "lesson.h"
 #include "trace.h"
 
-/* A growable string. Zero-initialise; free with sb_free. After an allocation
- * failure `failed` is set and further appends are ignored. */
-typedef struct { char *s; size_t len, cap; int failed; } strbuf;
-void sb_printf(strbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void sb_free(strbuf *b);
+/* strbuf, the growable string, is the base layer's (base/strbuf.h). */
 
 /* A number as the lecture prints it: at most `digits` decimals, trailing
  * zeros cut, "-0" as "0", tiny non-zero values in e-notation. */
 void text_num(double v, int digits, char *buf, size_t size);
 
-/* v in the shortest form that reads back as the same double: 0.19,
- * 0.5473576181430894, 1e-05 (buf: 32 bytes are enough). For records and
- * spreadsheets, where a number must round-trip. */
-void text_exact(double v, char *buf, size_t size);
+/* For a number that must round-trip (records, spreadsheets) use
+ * num_shortest (base/numfmt.h). */
 
 /* The formula of quantity q: symbolic (vals == NULL: operand names) or with
  * the n operand values vals[] substituted. Constants give "". The grader

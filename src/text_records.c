@@ -14,7 +14,7 @@
  *             = a_3*(1-a_3) reads a_3 only), in the formula's order.
  * So eval_apply over the operands' `carried` values gives `value`, bit for
  * bit (tests/test_records.c). Numbers are in the shortest form that reads
- * back as the same double (text_exact). Read by other tools, so the names
+ * back as the same double (num_shortest, base/numfmt.h). Read by other tools, so the names
  * are always the canonical ones, whatever the notation.
  */
 #include <math.h>
@@ -25,22 +25,15 @@
 #include "names.h"
 #include "text.h"
 
-static void json_str(strbuf *b, const char *s)
-{
-    sb_printf(b, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') sb_printf(b, "\\%c", c);
-        else if (c < 0x20) sb_printf(b, "\\u%04x", c);
-        else sb_printf(b, "%c", c);
-    }
-    sb_printf(b, "\"");
-}
+#include "base/escape.h"
+#include "base/numfmt.h"
+
+static void json_str(strbuf *b, const char *s) { esc_json(b, s); }
 
 static void json_num(strbuf *b, double v)
 {
     char e[40];
-    text_exact(v, e, sizeof e);
+    num_shortest(v, e, sizeof e);
     sb_printf(b, "%s", isfinite(v) ? e : "null");
 }
 
@@ -132,13 +125,7 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
     return rc;
 }
 
-static void csv_field(strbuf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) { sb_printf(b, "%s", s); return; }
-    sb_printf(b, "\"");
-    for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
-    sb_printf(b, "\"");
-}
+static void csv_field(strbuf *b, const char *s) { esc_csv(b, s); }
 
 int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits, int notation)
 {
@@ -166,9 +153,9 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
         sb_printf(&b, ",");
         csv_field(&b, g.s);
         sb_printf(&b, ",");
-        text_exact(q->value, num, sizeof num);
+        num_shortest(q->value, num, sizeof num);
         sb_printf(&b, "%s,", num);
-        text_exact(trace_operand_value(tr, (uint32_t)id), num, sizeof num);
+        num_shortest(trace_operand_value(tr, (uint32_t)id), num, sizeof num);
         sb_printf(&b, "%s,", num);
         const char *notes[EVAL_MAX_NOTES];
         size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);

@@ -1,0 +1,54 @@
+/*
+ * escape.c - JSON and CSV escaping (see escape.h). UTF-8 well-formedness is
+ * the table of RFC 3629, section 4: the second byte's range depends on the
+ * first (E0 A0-BF, ED 80-9F, F0 90-BF, F4 80-8F), which excludes overlong
+ * forms and the surrogates D800-DFFF.
+ */
+#include "escape.h"
+
+#include <string.h>
+
+int esc_utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    int n;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) { n = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+    else return 0;
+    if (s[1] < lo || s[1] > hi) return 0;
+    for (int k = 2; k < n; k++) if ((s[k] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+void esc_json(strbuf *b, const char *s)
+{
+    sb_printf(b, "\"");
+    for (const unsigned char *c = (const unsigned char *)s; *c;) {
+        if (*c == '"' || *c == '\\') sb_printf(b, "\\%c", *c);
+        else if (*c == '\n') sb_printf(b, "\\n");
+        else if (*c == '\t') sb_printf(b, "\\t");
+        else if (*c == '\r') sb_printf(b, "\\r");
+        else if (*c < 0x20 || *c == 0x7f) sb_printf(b, "\\u%04x", *c);
+        else if (*c >= 0x80) {
+            int n = esc_utf8_len(c);
+            if (n) { sb_printf(b, "%.*s", n, (const char *)c); c += n; continue; }
+            sb_printf(b, "\\ufffd");
+        } else {
+            sb_printf(b, "%c", *c);
+        }
+        c++;
+    }
+    sb_printf(b, "\"");
+}
+
+void esc_csv(strbuf *b, const char *s)
+{
+    int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+    if (!formula && !strpbrk(s, ",\"\n\r")) { sb_printf(b, "%s", s); return; }
+    sb_printf(b, "\"%s", formula ? "'" : "");
+    for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    sb_printf(b, "\"");
+}

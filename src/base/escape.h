@@ -1,0 +1,29 @@
+/*
+ * escape.h - JSON strings and CSV fields, escaped in one place (base layer).
+ *
+ * esc_json writes a JSON string literal that is always valid UTF-8: bytes
+ * that are not a well-formed UTF-8 sequence (stray continuation bytes,
+ * overlong forms, UTF-16 surrogates encoded as UTF-8, code points above
+ * U+10FFFF) become \ufffd, and control characters \n, \t or \u00XX.
+ *
+ * esc_csv writes one RFC 4180 field. A field that begins with = + - @, a TAB
+ * or a CR would be run as a formula by a spreadsheet program (CSV
+ * injection); it is quoted and prefixed with an apostrophe, which the
+ * programs show as text. Callers write numbers themselves, unescaped, so a
+ * negative number stays a number.
+ */
+#ifndef NNTRACE_BASE_ESCAPE_H
+#define NNTRACE_BASE_ESCAPE_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+void esc_json(strbuf *b, const char *s);
+void esc_csv(strbuf *b, const char *s);
+
+/* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0 when the
+ * bytes there are not one. s is NUL-terminated. */
+int esc_utf8_len(const unsigned char *s);
+
+#endif

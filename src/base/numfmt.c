@@ -1,0 +1,75 @@
+/*
+ * numfmt.c - shortest round-trip and exact decimal forms of a double.
+ *
+ * Shortest: %.{p}g for p = 1, 2, ... 17 until strtod gives v back (17
+ * significant digits always do, IEEE 754 binary64).
+ * Exact: glibc's printf prints the exact decimal expansion for any
+ * precision, so %.{1074}f... would do but is long; the exact expansion of
+ * v = m 2^e has at most 767 significant digits, and %.{p}e with p = 766
+ * gives all of them; the trailing zeros are then cut and the exponent
+ * folded back into a plain decimal.
+ */
+#include "numfmt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int nonfinite(double v, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+    if (n < 0 || (size_t)n >= size) { if (size) buf[0] = '\0'; return -1; }
+    return 0;
+}
+
+int num_shortest(double v, char *buf, size_t size)
+{
+    if (!isfinite(v)) return nonfinite(v, buf, size);
+    char tmp[NUM_SHORTEST_MAX];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(tmp, sizeof tmp, "%.*g", p, v);
+        if (strtod(tmp, NULL) == v) break;
+    }
+    if (strlen(tmp) >= size) { if (size) buf[0] = '\0'; return -1; }
+    memcpy(buf, tmp, strlen(tmp) + 1);
+    return 0;
+}
+
+int num_exact(double v, char *buf, size_t size)
+{
+    if (!isfinite(v)) return nonfinite(v, buf, size);
+    char sci[800];
+    snprintf(sci, sizeof sci, "%.766e", v);     /* d.ddd...e+XX, exact digits */
+    char *e = strchr(sci, 'e');
+    int exp10 = atoi(e + 1);
+    *e = '\0';
+    const char *p = sci;
+    int neg = *p == '-';
+    if (neg) p++;
+    char digits[800];
+    size_t nd = 0;
+    for (; *p; p++) if (*p != '.') digits[nd++] = *p;
+    while (nd > 1 && digits[nd - 1] == '0') nd--;   /* exact: the expansion ends */
+    /* value = 0.d1 d2 ... dn x 10^(exp10 + 1) */
+    char out[NUM_EXACT_MAX];
+    size_t o = 0;
+    if (neg && !(nd == 1 && digits[0] == '0')) out[o++] = '-';
+    int point = exp10 + 1;                          /* digits before the decimal point */
+    if (point <= 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (int k = 0; k < -point; k++) out[o++] = '0';
+        for (size_t k = 0; k < nd; k++) out[o++] = digits[k];
+    } else {
+        for (int k = 0; k < point; k++) out[o++] = (size_t)k < nd ? digits[k] : '0';
+        if ((size_t)point < nd) {
+            out[o++] = '.';
+            for (size_t k = (size_t)point; k < nd; k++) out[o++] = digits[k];
+        }
+    }
+    out[o] = '\0';
+    if (o >= size) { if (size) buf[0] = '\0'; return -1; }
+    memcpy(buf, out, o + 1);
+    return 0;
+}
