@@ -24,27 +24,20 @@ static void test_strbuf(void **state)
     assert_int_equal(b.len, 0);
 }
 
-static char *json(const char *s)
+/* s through an escaper, as a string (static buffer). */
+static char *escaped(void (*esc)(strbuf *, const char *), const char *s)
 {
     static char out[256];
     strbuf b = {0};
-    esc_json(&b, s);
+    esc(&b, s);
     assert_false(b.failed);
     snprintf(out, sizeof out, "%s", b.s);
     sb_free(&b);
     return out;
 }
 
-static char *csv(const char *s)
-{
-    static char out[256];
-    strbuf b = {0};
-    esc_csv(&b, s);
-    assert_false(b.failed);
-    snprintf(out, sizeof out, "%s", b.s);
-    sb_free(&b);
-    return out;
-}
+static char *json(const char *s) { return escaped(esc_json, s); }
+static char *csv(const char *s) { return escaped(esc_csv, s); }
 
 /* JSON output is valid UTF-8 whatever the input bytes. */
 static void test_json(void **state)
