@@ -243,9 +243,13 @@ int cmd_new(int argc, char **argv)
     sb_printf(&b, "example");
     static const double X[] = {0.5, -0.3, 0.8, 0.1, -0.6, 0.2, 0.9};
     for (int i = 0; i < sizes[0]; i++) sb_printf(&b, " %g", X[i % 7]);
-    sb_printf(&b, " ->");
     int n_out = sizes[n_sizes - 1];
-    for (int k = 0; k < n_out; k++) sb_printf(&b, " %d", k == 0);     /* one-hot: the first class */
+    if (out.kind == ACT_SOFTMAX) {                 /* a class label: one-hot over the outputs */
+        sb_printf(&b, " -> class 1");
+    } else {
+        sb_printf(&b, " ->");
+        for (int k = 0; k < n_out; k++) sb_printf(&b, " %d", k == 0);
+    }
     sb_printf(&b, "\n");
     comment_key(&b, KEY_DIGITS);
     sb_printf(&b, "digits  4\n");

@@ -64,6 +64,10 @@ typedef struct {
     int   seen[KEY_COUNT];                 /* first line of each key, 0 = unseen */
 } pass1;
 
+/* pass1.ex_ny of an example: -1 no targets, n >= 0 target values, or
+ * LESSON_CLASS_TARGET(K) <= -2 for "-> class K" (no values stored). */
+#define LESSON_CLASS_TARGET(k) (-2 - (int)(k))
+
 /* Record the first error as "path:line: message" (line 0: no line) and
  * return -1; later calls change nothing. */
 int lp_fail(perr *pe, int line, const char *fmt, ...)

@@ -395,6 +395,14 @@ static int key_example(lesson_keyline *k)
             ny = 0;
             continue;
         }
+        if (ny == 0 && !strcmp(k->toks[t], "class")) {   /* -> class K: a label, one-hot in pass 2 */
+            long c;
+            if (t + 2 != k->nt)
+                return lp_fail(k->pe, line, "'-> class' takes one class number (example X... -> class K)");
+            if (lp_int_or_fail(k->pe, line, k->toks[t + 1], 0, LESSON_MAX_ID, &c)) return -1;
+            ny = LESSON_CLASS_TARGET(c);
+            break;
+        }
         double d;
         if (number_or_fail(k->pe, line, k->toks[t], &d, NULL)) return -1;
         if (lp_push((void **)&p->ex, &p->n_ex, &p->c_ex, &d, sizeof d)) return oom(k);
@@ -662,7 +670,9 @@ const lesson_keydef LESSON_KEYS[] = {
                 "the weights are not updated (no 'rate' needed; steps default to 1)",
         .arity_error = "'update' takes yes or no"},
     [KEY_EXAMPLE] = {.key = "example", .once = 0, .min_args = 0, .max_args = ANY, .parse = key_example,
-        .usage = "example X... [-> Y...]", .help = "one example: x values, then the targets (optional when steps 0)"},
+        .usage = "example X... [-> Y... | -> class K]",
+        .help = "one example: x values, then the targets (optional when steps 0); `-> class K` is the "
+                "one-hot target of class K (1..n, one output neuron per class; 0 or 1 for one output)"},
     [KEY_DIGITS] = {.key = "digits", .once = 1, .min_args = 1, .max_args = 1, .parse = key_digits,
         .usage = "digits N", .help = "decimals shown (default 4)",
         .arity_error = "'digits' takes one whole number"},

@@ -516,7 +516,7 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
     lesson_outputs(l, &n_out);
     l->n_out = n_out;
     l->n_examples = p->n_exl;
-    int with_y = p->ex_ny[0] >= 0;
+    int with_y = p->ex_ny[0] != -1;
     size_t off = 0;
     l->ex_x = malloc((size_t)p->n_exl * (size_t)l->n_in * sizeof *l->ex_x);
     l->ex_y = with_y ? malloc((size_t)p->n_exl * (size_t)n_out * sizeof *l->ex_y) : NULL;
@@ -526,8 +526,20 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
         if (p->ex_nx[e] != l->n_in)
             return lp_fail(pe, line, "example has %d input value%s, the network has %d input neuron%s",
                         p->ex_nx[e], p->ex_nx[e] == 1 ? "" : "s", l->n_in, l->n_in == 1 ? "" : "s");
-        if ((p->ex_ny[e] >= 0) != with_y)
+        if ((p->ex_ny[e] != -1) != with_y)
             return lp_fail(pe, line, "either every example has targets ('-> y') or none has");
+        if (p->ex_ny[e] <= LESSON_CLASS_TARGET(0)) {      /* -> class K (lecture 001, 07-4c: one-hot) */
+            int c = LESSON_CLASS_TARGET(0) - p->ex_ny[e];
+            if (n_out == 1 ? c > 1 : c < 1 || c > n_out)
+                return lp_fail(pe, line, n_out == 1 ? "class %d: a single output neuron takes class 0 or 1"
+                                                    : "class %d: the output layer has %d neurons, one per class 1..%d",
+                               c, n_out, n_out);
+            memcpy(l->ex_x + (size_t)e * l->n_in, p->ex + off, (size_t)l->n_in * sizeof *l->ex_x);
+            off += (size_t)l->n_in;
+            for (int o = 0; o < n_out; o++)
+                l->ex_y[(size_t)e * n_out + o] = n_out == 1 ? c : o + 1 == c;
+            continue;
+        }
         if (with_y && p->ex_ny[e] != n_out)
             return lp_fail(pe, line, "example has %d target%s, the output layer has %d neuron%s",
                         p->ex_ny[e], p->ex_ny[e] == 1 ? "" : "s", n_out, n_out == 1 ? "" : "s");

@@ -93,6 +93,17 @@ static void test_bad_network(void **state)
     (void)state;
     BAD(BASE_HEAD "weight w_0,3 = 0.1\nweight w_1,3 = 0.1\n" BASE_TAIL,
         "t.lesson: missing weight w_2,3 (every arc needs 'weight w_2,3 = VALUE', or an 'init' line)");
+    /* class-label targets: one-hot over the outputs, 0 or 1 for a single output */
+    BAD(BASE_HEAD BASE_W "loss sse\nrate 0.5\nexample 0.4 0.5 -> class 2\n",
+        "t.lesson:9: class 2: a single output neuron takes class 0 or 1");
+    BAD("title T\ninput 1\nlayer softmax 2 3 4\ninit he 1\nloss softmax-ce\nrate 0.1\nexample 1 -> class 4\n",
+        "t.lesson:7: class 4: the output layer has 3 neurons, one per class 1..3");
+    BAD("title T\ninput 1\nlayer softmax 2 3 4\ninit he 1\nloss softmax-ce\nrate 0.1\nexample 1 -> class 0\n",
+        "t.lesson:7: class 0: the output layer has 3 neurons, one per class 1..3");
+    BAD(BASE_HEAD BASE_W "loss sse\nrate 0.5\nexample 0.4 0.5 -> class\n",
+        "t.lesson:9: '-> class' takes one class number (example X... -> class K)");
+    BAD(BASE_HEAD BASE_W "loss sse\nrate 0.5\nexample 0.4 0.5 -> class 1 0\n",
+        "t.lesson:9: '-> class' takes one class number (example X... -> class K)");
     /* every missing weight in one message, so one run shows them all */
     BAD(BASE_HEAD "weight w_1,3 = 0.1\n" BASE_TAIL,
         "t.lesson: missing 2 weights: w_0,3, w_2,3 (every arc needs a line 'weight w_i,j = VALUE', "

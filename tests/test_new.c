@@ -74,7 +74,7 @@ static void test_shapes_run_and_gradcheck(void **state)
                      cases[k].opts, lines, commented, arcs);
         const char *keys[] = {"\n# title TEXT: ", "\n# source TEXT: ", "\n# input ID...: ", "\n# layer ACT ID...: ",
                               "\n# weight NAME = VALUE: ", "\n# loss KIND: ", "\n# rate A: ", "\n# steps N: ",
-                              "\n# example X... [-> Y...]: ", "\n# digits N: ", "\n# expect NAME = VALUE: "};
+                              "\n# example X... [-> Y... | -> class K]: ", "\n# digits N: ", "\n# expect NAME = VALUE: "};
         for (size_t m = 0; m < sizeof keys / sizeof *keys; m++)
             if (!strstr(text, keys[m])) fail_msg("new %s: no comment %s", cases[k].shape, keys[m] + 1);
         if (cases[k].init) assert_non_null(strstr(text, "\ninit    "));
@@ -104,6 +104,11 @@ static void test_stdout(void **state)
     assert_non_null(strstr(out, "\ninput   1 2\n"));
     assert_non_null(strstr(out, "\nlayer   logistic 3 4 5\nlayer   logistic 6 7    # the output layer\n"));
     assert_non_null(strstr(out, "\nexample 0.5 -0.3 -> 1 0\n"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s new 2-3 --out softmax", bin());   /* a class label for softmax */
+    out = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "\nexample 0.5 -0.3 -> class 1\n"));
     free(out);
 }
 
