@@ -19,6 +19,7 @@
 
 #include "eval.h"
 #include "engine.h"
+#include "fast/fast_kernel.h"
 #include "formula.h"
 #include "names.h"
 #include "xlsx.h"
@@ -115,6 +116,26 @@ static void test_act_rows_parse(void **state)
     char known[256];
     act_known(known, sizeof known);
     for (int k = 0; k < ACT_COUNT; k++) assert_non_null(strstr(known, ACT_ROWS[k].name));
+}
+
+/* A fast-path kernel (src/fast) computes its row's g and g' (float precision). */
+static void test_fast_kernels_match_rows(void **state)
+{
+    (void)state;
+    int kernels = 0;
+    for (int k = 0; k < ACT_COUNT; k++) {
+        fast_act a;
+        if (fast_act_of((act_kind)k, &a)) continue;
+        assert_int_equal(fast_act_kind(a), k);
+        act_fn f = {(act_kind)k, ACT_ROWS[k].param};
+        for (size_t p = 0; p < N_POINTS; p++) {
+            double v = POINTS[p], g = act_g(f, v), dg = act_dg(f, v, g, NULL);
+            assert_close(fast_act_apply(a, (float)v), g, 1e-6, 1e-6);
+            assert_close(fast_act_deriv(a, (float)g), dg, 1e-6, 1e-6);
+        }
+        kernels++;
+    }
+    assert_true(kernels >= 3);
 }
 
 /* A layer written with any case parses (lesson files are typed by hand). */
@@ -591,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_elu_derivative_precision),
         cmocka_unit_test(test_act_rows_parse),
         cmocka_unit_test(test_layer_any_case),
+        cmocka_unit_test(test_fast_kernels_match_rows),
         cmocka_unit_test(test_act_rows_render),
         cmocka_unit_test(test_loss_rows_gradient),
         cmocka_unit_test(test_mse_lesson),

@@ -286,10 +286,7 @@ static double peak_gflops(int threads)
     return best;
 }
 
-static const char *act_name(fast_act a)
-{
-    return a == FAST_ACT_RELU ? "relu" : a == FAST_ACT_LOGISTIC ? "logistic" : "tanh";
-}
+static const char *kernel_name(fast_act a) { return act_name(fast_act_kind(a)); }
 
 static void trace_sample(const fast_net *cnet, fast_net *net, const fast_set *test, long n)
 {
@@ -309,8 +306,8 @@ static void trace_sample(const fast_net *cnet, fast_net *net, const fast_set *te
             nz += a[j] != 0.0f;
         }
         const char *what = l == 0 ? "input x/255" :
-                           l < L ? act_name(net->act) :
-                           net->loss == FAST_LOSS_SOFTMAX_CE ? "softmax" : act_name(net->act);
+                           l < L ? kernel_name(net->act) :
+                           net->loss == FAST_LOSS_SOFTMAX_CE ? "softmax" : kernel_name(net->act);
         printf("  a^[%d] %5d x %-10s min %8.4f  max %8.4f  mean %8.4f  nonzero %d\n", l,
                net->size[l], what, mn, mx, sum / net->size[l], nz);
     }
@@ -355,10 +352,11 @@ int fast_mnist_main(int argc, char **argv)
                    o.threads == 1 ? "" : "s");
         return 0;
     }
-    if (!strcmp(o.act, "relu")) act = FAST_ACT_RELU;
-    else if (!strcmp(o.act, "logistic")) act = FAST_ACT_LOGISTIC;
-    else if (!strcmp(o.act, "tanh")) act = FAST_ACT_TANH;
-    else return usage_error("--act '%s': expected relu, logistic or tanh%s", o.act, "");
+    act_fn parsed;
+    char kernels[96];
+    fast_act_known(kernels, sizeof kernels);
+    if (act_parse(o.act, &parsed) || fast_act_of(parsed.kind, &act))   /* the scalar table's names */
+        return usage_error("--act '%s': expected %s", o.act, kernels);
     for (loss = 0; loss < FAST_LOSS_COUNT && strcmp(o.loss, fast_loss_name(loss)); loss++)
         ;
     if (loss == FAST_LOSS_COUNT)
@@ -438,7 +436,7 @@ int fast_mnist_main(int argc, char **argv)
         for (int l = 0; l < n_sizes; l++)
             printf("%s%d", l ? "-" : "", sizes[l]);
         printf(" %s %s, batch %d, rate %g, anneal %g, decay %g, momentum %g, %d epochs, "
-               "%d thread%s, seed %llu\n", act_name(act),
+               "%d thread%s, seed %llu\n", kernel_name(act),
                fast_loss_name(loss), o.batch, o.rate, o.anneal,
                o.decay, o.momentum, o.epochs, o.threads,
                o.threads == 1 ? "" : "s", o.seed);
@@ -573,7 +571,7 @@ int fast_mnist_main(int argc, char **argv)
             used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%d", l ? "-" : "",
                                      sizes[l]);
         r.layers = shape;
-        r.act = act_name(act);
+        r.act = kernel_name(act);
         r.loss = fast_loss_name(loss);
         r.data = o.data;
         r.batch = o.batch;

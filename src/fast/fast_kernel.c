@@ -14,6 +14,7 @@
 #include "fast_kernel.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #if defined(__AVX512F__)
@@ -301,4 +302,33 @@ float fast_fma_spin(long iters, double *flops)
         s += sum[v];
     *flops = 2.0 * VW * SPIN_ACC * (double)iters;
     return s;
+}
+
+/* ------------------------------------------------------------------------
+ * Which scalar activation each kernel computes (adding a kernel: one row)
+ * ---------------------------------------------------------------------- */
+
+static const act_kind KERNEL_ACT[FAST_ACT_NONE] = {
+    [FAST_ACT_RELU] = ACT_RELU, [FAST_ACT_LOGISTIC] = ACT_LOGISTIC, [FAST_ACT_TANH] = ACT_TANH,
+};
+
+act_kind fast_act_kind(fast_act act) { return (unsigned)act < FAST_ACT_NONE ? KERNEL_ACT[act] : ACT_COUNT; }
+
+int fast_act_of(act_kind k, fast_act *act)
+{
+    for (int a = 0; a < FAST_ACT_NONE; a++)
+        if (KERNEL_ACT[a] == k) { *act = (fast_act)a; return 0; }
+    return -1;
+}
+
+void fast_act_known(char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int a = 0; a < FAST_ACT_NONE && len < size; a++) {
+        const char *sep = a == 0 ? "" : a == FAST_ACT_NONE - 1 ? " or " : ", ";
+        int n = snprintf(buf + len, size - len, "%s%s", sep, act_name(KERNEL_ACT[a]));
+        if (n < 0) return;
+        len += (size_t)n;
+    }
 }

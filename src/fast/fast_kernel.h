@@ -28,6 +28,8 @@
 
 #include <stddef.h>
 
+#include "../eval.h"
+
 /* Row lengths of B and C are padded to a multiple of this many floats. */
 #define FAST_PAD 16
 /* Rows of C one micro-kernel call computes (the register block's height). */
@@ -81,5 +83,13 @@ float fast_fma_spin(long iters, double *flops);
 /* g(z) and g'(from a = g(z)) for one value. */
 float fast_act_apply(fast_act act, float z);
 float fast_act_deriv(fast_act act, float a);
+
+/* The fast kernels are activations of the scalar table (eval.h): their
+ * names, parsing and "known" list come from its rows. */
+act_kind fast_act_kind(fast_act act);
+/* The kernel of activation k: 0, or -1 when the fast path has none. */
+int fast_act_of(act_kind k, fast_act *act);
+/* "relu, logistic or tanh": the activations with a fast kernel. */
+void fast_act_known(char *buf, size_t size);
 
 #endif

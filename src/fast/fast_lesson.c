@@ -50,10 +50,7 @@ static void put(text *t, const char *fmt, ...)
     }
 }
 
-static const char *act_word(fast_act a)
-{
-    return a == FAST_ACT_RELU ? "relu" : a == FAST_ACT_LOGISTIC ? "logistic" : "tanh";
-}
+static const char *act_word(fast_act a) { return act_name(fast_act_kind(a)); }
 
 fast_status fast_export_lesson(const fast_net *net, const uint8_t *image, int label, int k,
                                double rate, const char *title_note, const char *path,
