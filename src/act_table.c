@@ -74,6 +74,7 @@ const act_row ACT_ROWS[ACT_COUNT] = {
         .g_form = {"step(%x)", "step(%x)", "IF(%x>=0,1,0)", PIECEWISE_TEX("1", "0")},
         .dg_form = {"0", "0", "0", "0"},
         .kink = "g'(0) of the step is undefined; taken as 0",
+        .kinked = 1,
     },
     [ACT_LOGISTIC] = {
         .name = "logistic", .aliases = "sigmoid", .lecture = "CS 457/557 Lecture 07, CMSC 389A Lecture 3",
@@ -81,18 +82,21 @@ const act_row ACT_ROWS[ACT_COUNT] = {
         .g_form = {"1/(1+exp(-%x))", "1/(1+exp(-%x))", "1/(1+EXP(-%x))", "\\frac{1}{1+e^{-%x}}"},
         .dg_form = {"%a*(1-%a)", "%a·(1-%a)", "%a*(1-%a)", "%a \\cdot (1-%a)"},
         .tex_name = "\\sigma",                           /* CS 457/557: g(in_j) = sigma(in_j) */
+        .saturates = 1,
     },
     [ACT_TANH] = {
         .name = "tanh", .aliases = "", .lecture = "CMSC 389A Lecture 3, CSE 575",
         .g = tanh_g, .dg = tanh_dg,
         .g_form = {"tanh(%x)", "tanh(%x)", "TANH(%x)", "\\tanh(%x)"},
         .dg_form = {"1-%a^2", "1-%a²", "1-%a*%a", "1-%a^{2}"},
+        .saturates = 1,
     },
     [ACT_ARCTAN] = {
         .name = "arctan", .aliases = "atan", .lecture = "CMSC 389A Lecture 3",
         .g = arctan_g, .dg = arctan_dg,
         .g_form = {"atan(%x)", "atan(%x)", "ATAN(%x)", "\\tan^{-1}(%x)"},
         .dg_form = {"1/(%x^2+1)", "1/(%x²+1)", "1/(%x*%x+1)", "\\frac{1}{%x^{2}+1}"},
+        .saturates = 1,
     },
     [ACT_RELU] = {
         .name = "relu", .aliases = "", .lecture = "CS 457/557 Lecture 07, CMSC 389A Lecture 3",
@@ -100,18 +104,21 @@ const act_row ACT_ROWS[ACT_COUNT] = {
         .g_form = {"max(0,%x)", "max(0,%x)", "MAX(0,%x)", "\\max\\{0, %x\\}"},
         .dg_form = {"(%x>=0 ? 1 : 0)", "(%x≥0 ? 1 : 0)", "IF(%x>=0,1,0)", PIECEWISE_TEX("1", "0")},
         .kink = "g'(0) of ReLU is undefined; taken as 1 (x >= 0)",
+        .kinked = 1,
     },
     [ACT_LEAKY_RELU] = {
         .name = "leaky-relu", .aliases = "leaky_relu lrelu", .lecture = "CSE 575 (max(eps z, z))",
         .param_name = "slope", .param = 0.01,
         LEAKY,
         .kink = "g'(0) of leaky ReLU is undefined; taken as 1 (x >= 0)",
+        .kinked = 1,
     },
     [ACT_PRELU] = {
         .name = "prelu", .aliases = "", .lecture = "CMSC 389A Lecture 3",
         .param_name = "slope", .param = 0.25,
         LEAKY,
         .kink = "g'(0) of PReLU is undefined; taken as 1 (x >= 0)",
+        .kinked = 1,
     },
     [ACT_ELU] = {
         .name = "elu", .aliases = "", .lecture = "CMSC 389A Lecture 3",
@@ -122,6 +129,7 @@ const act_row ACT_ROWS[ACT_COUNT] = {
         /* the spreadsheet computes alpha e^x as elu_dg does, not the cancelling a + alpha */
         .dg_form = {"(%x>=0 ? 1 : %a+%p)", "(%x≥0 ? 1 : %a+%p)", "IF(%x>=0,1,%p*EXP(%x))",
                     PIECEWISE_TEX("1", "%a + %p")},
+        .kinked = 1,                   /* g'(0-) = alpha, g'(0+) = 1 */
     },
     [ACT_SOFTPLUS] = {
         .name = "softplus", .aliases = "", .lecture = "CS 457/557 Lecture 07, CMSC 389A Lecture 3",

@@ -113,6 +113,8 @@ typedef struct {
     const char *dg_form[SYN_COUNT];
     const char *kink;             /* note when g'(0) is undefined and a convention is taken */
     const char *tex_name;         /* the lecture's letter for g in LaTeX ("\\sigma"); NULL: g */
+    int         saturates;        /* g flattens out for large |x| (g' -> 0): logistic, tanh, arctan */
+    int         kinked;           /* g' jumps at 0 (a hand calculation should not sit there) */
 } act_row;
 
 /* One loss over output pairs (y_k, a_k). */

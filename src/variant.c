@@ -174,12 +174,9 @@ static int draw_all(lesson *l, const lesson *base, uint64_t rng)
     return drawn;
 }
 
-/* Does a layer saturate (logistic, tanh, arctan), or have a kink at 0? */
-static int saturates(act_kind k) { return k == ACT_LOGISTIC || k == ACT_TANH || k == ACT_ARCTAN; }
-static int kinked(act_kind k)
-{
-    return k == ACT_STEP || k == ACT_RELU || k == ACT_LEAKY_RELU || k == ACT_PRELU || k == ACT_ELU;
-}
+/* Does a layer saturate (logistic, tanh, arctan), or have a kink at 0 (act_table.c)? */
+static int saturates(act_kind k) { return ACT_ROWS[k].saturates; }   /* the activation rows say */
+static int kinked(act_kind k) { return ACT_ROWS[k].kinked; }
 
 /* Is the traced run of l teachable? 1 yes, 0 no, -1 the engine failed. */
 static int teachable(const lesson *l, double limit, char *err, size_t errsize)
