@@ -75,7 +75,7 @@ static char *printed_names(const fx *f, int notation, int unicode, size_t *count
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
     assert_non_null(m);
-    text_opts o = {f->l->digits, unicode, 0, ~0u};
+    text_opts o = {.digits = f->l->digits, .unicode = unicode, .passes = ~0u};
     assert_int_equal(text_print_trace_n(m, f->l, &f->r, &o, notation), 0);
     assert_int_equal(fclose(m), 0);
     char *out = calloc(len + 1, 1);
