@@ -8,6 +8,8 @@ set -eu
 PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux unzip texlive-latex-base time python3"
 # pdflatex with beamer and tikz, and pdftotext: `nntrace tex` is compiled by the tests.
 PKGS="$PKGS texlive-latex-recommended texlive-pictures poppler-utils"
+# LibreOffice prints the workbooks to PDF in the tests, as instructors do.
+PKGS="$PKGS libreoffice-calc-nogui"
 # mandoc, groff and man-db check the manual pages (test_install).
 PKGS="$PKGS mandoc groff man-db"
 [ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"

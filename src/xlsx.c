@@ -29,6 +29,7 @@
 /* Step sheet columns. */
 enum { COL_PASS, COL_NAME, COL_FORMULA, COL_VALUE, COL_NOTE };
 #define HEAD_ROWS 2           /* title row, column header row */
+#define SUMMARY_PRINT_ROWS 30 /* steps of the Summary table on its printed page */
 #define SET_VALUE_COL 2       /* Settings: the value column (C) */
 
 /* Fill colours, one per pass; yellow marks what may be edited. */
@@ -181,6 +182,14 @@ static lxw_worksheet *sheet_add(xw *x, const char *name)
     }
     lxw_worksheet *ws = workbook_add_worksheet(x->wb, name);
     if (!ws) { fail(x, XLSX_ERR_LIBRARY, "libxlsxwriter: cannot add sheet '%s'", name); return NULL; }
+    /* page set-up, the same on every sheet: A4 landscape, one page wide
+     * (the first sheet, Settings, on one page), narrow margins, the title
+     * and column header rows repeated on every printed page */
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 9);
+    worksheet_set_margins(ws, 0.4, 0.4, 0.5, 0.5);
+    worksheet_fit_to_pages(ws, 1, x->n_sheets == 0 ? 1 : 0);
+    if (x->n_sheets > 0 && chk(x, worksheet_repeat_rows(ws, 0, HEAD_ROWS - 1), "repeated header rows")) return NULL;
     char *qn = x->quoted[x->n_sheets], *p = qn;        /* 'it''s' quoting */
     *p++ = '\'';
     for (const char *c = name; *c; c++) { if (*c == '\'') *p++ = '\''; *p++ = *c; }
@@ -363,10 +372,13 @@ static int settings_sheet(xw *x)
         for (int k = 0; k < n_out; k++)
             if (put_num(x, ws, row, 1 + l->n_in + k, l->ex_y[(size_t)e * n_out + k], x->f.edit)) return -1;
     }
+    double num_w = x->digits + 9 > 14 ? x->digits + 9 : 14;   /* "-0.990000000" and some room */
     if (chk(x, worksheet_set_column(ws, 0, 0, 16, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 1, 1, 15, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 2, 2, x->digits + 9 > 14 ? x->digits + 9 : 14, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 3, 3, 44, NULL), "column width"))
+        chk(x, worksheet_set_column(ws, 1, 1, 15 > num_w ? 15 : num_w, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 2, 2, num_w, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 3, 3, 44, NULL), "column width") ||
+        (l->n_in + n_out >= 4 &&
+         chk(x, worksheet_set_column(ws, 4, (lxw_col_t)(l->n_in + n_out), num_w, NULL), "column width")))
         return -1;
     return 0;
 }
@@ -392,7 +404,8 @@ static int summary_sheet(xw *x)
         if (put_num(x, ws, (uint32_t)(HEAD_ROWS + k), 0, k + 1, NULL) ||
             put_num(x, ws, (uint32_t)(HEAD_ROWS + k), 1, r->loss[k], x->f.fixed))
             return -1;
-    lxw_chart *chart = workbook_add_chart(x->wb, LXW_CHART_LINE);
+    /* a scatter chart: a numeric step axis from 1, so its labels never run together */
+    lxw_chart *chart = workbook_add_chart(x->wb, LXW_CHART_SCATTER_STRAIGHT);
     if (!chart) return fail(x, XLSX_ERR_MEMORY, "out of memory (chart)");
     lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
     if (!s) return fail(x, XLSX_ERR_MEMORY, "out of memory (chart series)");
@@ -404,7 +417,20 @@ static int summary_sheet(xw *x)
     chart_axis_set_name(chart->x_axis, "step");
     chart_axis_set_name(chart->y_axis, "J");
     chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
-    if (chk(x, worksheet_insert_chart(ws, 1, 3, chart), "insert chart") ||
+    chart_axis_set_min(chart->x_axis, 1);
+    chart_axis_set_max(chart->x_axis, r->steps > 1 ? r->steps : 2);
+    /* printed: the chart and the first SUMMARY_PRINT_ROWS steps, on one page */
+    lxw_row_t print_last = (lxw_row_t)(HEAD_ROWS + (r->steps < SUMMARY_PRINT_ROWS ? r->steps : SUMMARY_PRINT_ROWS) - 1);
+    if (print_last < 17) print_last = 17;                       /* the chart's own rows */
+    worksheet_fit_to_pages(ws, 1, 1);
+    if (r->steps > SUMMARY_PRINT_ROWS) {
+        char note[160];
+        snprintf(note, sizeof note, "printed: the chart and the first %d of the %d steps", SUMMARY_PRINT_ROWS,
+                 r->steps);
+        if (put_str(x, ws, 18, 3, note, x->f.title)) return -1;
+    }
+    if (chk(x, worksheet_print_area(ws, 0, 0, print_last, 11), "print area") ||
+        chk(x, worksheet_insert_chart(ws, 1, 3, chart), "insert chart") ||
         chk(x, worksheet_set_column(ws, 0, 0, 10, NULL), "column width") ||
         chk(x, worksheet_set_column(ws, 1, 1, x->digits + 9 > 16 ? x->digits + 9 : 16, NULL), "column width"))
         return -1;

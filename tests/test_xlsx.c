@@ -785,6 +785,51 @@ static void test_cli(void **state)
     tmp_remove(&t);
 }
 
+/* Printing, as an instructor does it: every lesson's workbook converted to
+ * PDF by LibreOffice in one run. Every sheet has the page set-up (A4
+ * landscape, fit to one page wide); a workbook prints on at most two pages
+ * per sheet (the Summary: its chart and the first 30 steps on one page, so
+ * xor-mlp's 2,000 steps and mazur-2-2-2-10000's 10,000 no longer print 68
+ * and 310 pages); no cell prints as ### (a column too narrow for its format). */
+static void test_print_layout(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096], cwd[2048];
+    assert_int_equal(tmpdir_make(dir, "print"), 0);
+    bin_abs(nt);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s\n"
+             "for l in %s/lessons/*.lesson; do %s xlsx $l -o $(basename $l .lesson).xlsx > /dev/null; done\n"
+             "for f in *.xlsx; do unzip -p $f 'xl/worksheets/sheet*.xml' > $f.xml; "
+             "  s=$(unzip -l $f | grep -c 'worksheets/sheet'); "
+             "  p=$(grep -o '<pageSetup[^>]*orientation=\"landscape\"' $f.xml | wc -l); "
+             "  w=$(grep -o '<pageSetUpPr fitToPage=\"1\"/>' $f.xml | wc -l); "
+             "  echo \"setup $f sheets=$s landscape=$p fit=$w\"; done\n"
+             "HOME=%s timeout 900 soffice --headless --convert-to pdf *.xlsx > soffice.log 2>&1\n"
+             "for f in *.xlsx; do b=${f%%.xlsx}; s=$(unzip -l $f | grep -c 'worksheets/sheet'); "
+             "  echo \"pages $b $(pdfinfo $b.pdf | awk '/^Pages/ {print $2}') sheets=$s hashes=$(pdftotext $b.pdf - | grep -c '###' || true)\"; done\n",
+             dir, cwd, nt, dir);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    int books = 0;
+    for (char *ln = strtok(out, "\n"); ln; ln = strtok(NULL, "\n")) {
+        char name[256];
+        int sheets, a, b;
+        if (sscanf(ln, "setup %255s sheets=%d landscape=%d fit=%d", name, &sheets, &a, &b) == 4) {
+            if (a != sheets || b != sheets) fail_msg("%s: page set-up on %d and %d of %d sheets", name, a, b, sheets);
+        } else if (sscanf(ln, "pages %255s %d sheets=%d hashes=%d", name, &a, &sheets, &b) == 4) {
+            if (a < 1 || a > 2 * sheets) fail_msg("%s prints on %d pages (at most %d: 2 per sheet)", name, a, 2 * sheets);
+            if (b) fail_msg("%s: %d cells print as ###", name, b);
+            books++;
+        }
+    }
+    assert_true(books >= 20);
+    free(out);
+    tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_failed_write_keeps_existing_file),
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_print_layout),
     };
     return cmocka_run_group_tests_name("xlsx", tests, NULL, NULL);
 }
