@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -99,6 +100,7 @@ static int finish(int status)
 }
 
 static int dispatch(int argc, char **argv);
+static int run_command(int (*fn)(int, char **), int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -131,7 +133,40 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
     for (size_t k = 0; k < N_COMMANDS; k++)
-        if (!strcmp(argv[1], COMMANDS[k].name)) return COMMANDS[k].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], COMMANDS[k].name)) return run_command(COMMANDS[k].fn, argc - 1, argv + 1);
     fprintf(stderr, "nntrace: unknown command '%s'\nHINT: nntrace --help lists the commands\n", argv[1]);
     return EXIT_USAGE;
+}
+
+/* `--` ends the options of every command: it is dropped, and each later
+ * operand that begins with '-' (a student's folder "-ada/answers.txt") is
+ * passed as "./-ada/answers.txt", the same path, which no option parser
+ * takes for an option. "-" alone (standard input) stays as it is. */
+static int run_command(int (*fn)(int, char **), int argc, char **argv)
+{
+    int dd = 0;
+    while (dd < argc && strcmp(argv[dd], "--")) dd++;
+    if (dd == argc) return fn(argc, argv);
+    char **v = calloc((size_t)argc + 1, sizeof *v);
+    if (!v) { fprintf(stderr, "nntrace: out of memory\n"); return EXIT_USAGE; }
+    int n = 0, status = EXIT_USAGE;
+    for (int k = 0; k < argc; k++) {
+        if (k == dd) continue;
+        if (k > dd && argv[k][0] == '-' && argv[k][1]) {
+            size_t len = strlen(argv[k]) + 3;
+            if (!(v[n] = malloc(len))) { fprintf(stderr, "nntrace: out of memory\n"); goto cleanup; }
+            snprintf(v[n++], len, "./%s", argv[k]);
+        } else {
+            v[n++] = argv[k];
+        }
+    }
+    status = fn(n, v);
+cleanup:
+    for (int k = 0, m = 0; k < argc && m < n; k++) {   /* free only the copies */
+        if (k == dd) continue;
+        if (v[m] != argv[k]) free(v[m]);
+        m++;
+    }
+    free(v);
+    return status;
 }

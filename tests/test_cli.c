@@ -216,6 +216,26 @@ static void test_gradcheck_and_list(void **state)
     assert_int_equal(nt(out, sizeof out, args), 2);
 }
 
+/* `--` ends the options: a class folder named "-ada" is graded, not
+ * taken for an option; without `--` it is an unknown option. */
+static void test_double_dash(void **state)
+{
+    (void)state;
+    char dir[64], cmd[9000], nt[4096];
+    assert_int_equal(tmpdir_make(dir, "dd"), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd, "cd %s && mkdir -- -ada && printf 'in_3 = 0.19\\n' > -ada/answers.txt && "
+             "%s check sauppe-sgd-step --ask in_3 --no-color -- -ada/answers.txt; echo rc=$?; "
+             "%s check sauppe-sgd-step --ask in_3 -ada/answers.txt; echo rc=$?", dir, nt, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (!strstr(out, "answers: ./-ada/answers.txt") || !strstr(out, "rc=0") ||
+        !strstr(out, "unknown option '-ada/answers.txt'") || !strstr(out, "rc=2"))
+        fail_msg("%s", out);
+    free(out);
+    tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_help_command),
         cmocka_unit_test(test_output_file_is_atomic),
         cmocka_unit_test(test_gradcheck_and_list),
+        cmocka_unit_test(test_double_dash),
     };
     return cmocka_run_group_tests_name("cli", tests, make_tmp, rm_tmp);
 }
