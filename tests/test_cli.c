@@ -221,12 +221,14 @@ static void test_gradcheck_and_list(void **state)
 static void test_double_dash(void **state)
 {
     (void)state;
-    char dir[64], cmd[9000], nt[4096];
+    char dir[64], cmd[16384], nt[4096], cwd[2048];
     assert_int_equal(tmpdir_make(dir, "dd"), 0);
     bin_abs(nt);
+    assert_non_null(getcwd(cwd, sizeof cwd));   /* the lesson by path: any build finds it */
     snprintf(cmd, sizeof cmd, "cd %s && mkdir -- -ada && printf 'in_3 = 0.19\\n' > -ada/answers.txt && "
-             "%s check sauppe-sgd-step --ask in_3 --no-color -- -ada/answers.txt; echo rc=$?; "
-             "%s check sauppe-sgd-step --ask in_3 -ada/answers.txt; echo rc=$?", dir, nt, nt);
+             "%s check %s/lessons/sauppe-sgd-step.lesson --ask in_3 --no-color -- -ada/answers.txt; echo rc=$?; "
+             "%s check %s/lessons/sauppe-sgd-step.lesson --ask in_3 -ada/answers.txt; echo rc=$?",
+             dir, nt, cwd, nt, cwd);
     int rc;
     char *out = run_sh(cmd, &rc);
     if (!strstr(out, "answers: ./-ada/answers.txt") || !strstr(out, "rc=0") ||
