@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "base/escape.h"
 #include "cli.h"
 #include "grade.h"
 #include "gsmeta.h"
@@ -493,7 +494,7 @@ int cmd_check(int argc, char **argv)
         }
         if (csv) grade_csv_row(&csvb, shown, &as, &c.plan, &ans, &rep);
         if (gradebook) {
-            grade_csv_text(&book, as.student[0] ? as.student : shown);
+            esc_csv(&book, as.student[0] ? as.student : shown);
             sb_printf(&book, ",%.10g\n", rep.score);
         }
         if (gs) grade_gradescope(&gsb, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o, &gso);
@@ -687,10 +688,10 @@ int cmd_variants(int argc, char **argv)
         if ((status = template_sheet("variants", &c, path, &who, file))) break;
         if (!key.len) {
             sb_printf(&key, "student,variant");
-            for (size_t q = 0; q < c.plan.n; q++) { sb_printf(&key, ","); grade_csv_text(&key, c.plan.names[q]); }
+            for (size_t q = 0; q < c.plan.n; q++) { sb_printf(&key, ","); esc_csv(&key, c.plan.names[q]); }
             sb_printf(&key, "\n");
         }
-        grade_csv_text(&key, who.student);
+        esc_csv(&key, who.student);
         sb_printf(&key, ",%s", who.code);
         for (size_t q = 0; q < c.plan.n; q++) {
             char num[64];

@@ -873,22 +873,19 @@ void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
     sb_printf(b, "\n]}");
 }
 
-static void csv_field(strbuf *b, const char *s) { esc_csv(b, s); }
-
-void grade_csv_text(strbuf *b, const char *s) { csv_field(b, s); }
 
 void grade_csv_header(strbuf *b, const grade_plan *plan)
 {
     sb_printf(b, "sheet,student,variant,score,max_score,percent,correct,carried,wrong,missing,bad_lines,first_mistake");
-    for (size_t k = 0; k < plan->n; k++) { sb_printf(b, ","); csv_field(b, plan->names[k]); }
+    for (size_t k = 0; k < plan->n; k++) { sb_printf(b, ","); esc_csv(b, plan->names[k]); }
     for (size_t k = 0; k < plan->n; k++) {
         char h[128];
         snprintf(h, sizeof h, "%s verdict", plan->names[k]);
         sb_printf(b, ",");
-        csv_field(b, h);
+        esc_csv(b, h);
         snprintf(h, sizeof h, "%s answer", plan->names[k]);
         sb_printf(b, ",");
-        csv_field(b, h);
+        esc_csv(b, h);
     }
     sb_printf(b, "\n");
 }
@@ -896,16 +893,16 @@ void grade_csv_header(strbuf *b, const grade_plan *plan)
 void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, const grade_plan *plan,
                    const grade_answers *ans, const grade_report *rep)
 {
-    csv_field(b, sheet_name);
+    esc_csv(b, sheet_name);
     sb_printf(b, ",");
-    csv_field(b, who ? who->student : "");
+    esc_csv(b, who ? who->student : "");
     sb_printf(b, ",");
-    csv_field(b, who ? who->code : "");
+    esc_csv(b, who ? who->code : "");
     sb_printf(b, ",%.10g,%.10g,%.1f,%zu,%zu,%zu,%zu,%zu,", rep->score, rep->max_score,
               rep->max_score > 0 ? 100.0 * rep->score / rep->max_score : 0.0,
               rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED], rep->count[JUDGE_WRONG],
               rep->count[JUDGE_MISSING], ans->n_problems_total + (ans->unreadable ? 1u : 0u));
-    if (rep->first_mistake >= 0) csv_field(b, plan->names[rep->first_mistake]);
+    if (rep->first_mistake >= 0) esc_csv(b, plan->names[rep->first_mistake]);
     for (size_t k = 0; k < plan->n; k++) sb_printf(b, ",%.10g", rep->items[k].score);
     for (size_t k = 0; k < plan->n; k++) {
         char num[40] = "";

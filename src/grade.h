@@ -217,8 +217,6 @@ void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
  * asked quantity its points, its verdict letter (judge_verdict_letter) and
  * the answer given. */
 void grade_csv_header(strbuf *b, const grade_plan *plan);
-/* One CSV field (quoted when needed, a leading = + - @ defused). */
-void grade_csv_text(strbuf *b, const char *s);
 void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, const grade_plan *plan,
                    const grade_answers *ans, const grade_report *rep);
 

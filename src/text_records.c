@@ -125,7 +125,6 @@ int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digi
     return rc;
 }
 
-static void csv_field(strbuf *b, const char *s) { esc_csv(b, s); }
 
 int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits, int notation)
 {
@@ -141,17 +140,17 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
         const quantity *q = &tr->q[id];
         trace_name(q, name, sizeof name);
         sb_printf(&b, "%zu,", id);
-        csv_field(&b, name);
+        esc_csv(&b, name);
         sb_printf(&b, ",");
         names_render(l, notation, NAMES_ASCII, q, shown, sizeof shown);
-        csv_field(&b, shown);
+        esc_csv(&b, shown);
         sb_printf(&b, ",%s,%s,%d,", trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
         if (q->i >= 0) sb_printf(&b, "%d", q->i);
         sb_printf(&b, ",%d,%d,", q->t, q->e);
         if (record_forms(tr, q, digits, &f, &g)) { rc = -1; break; }
-        csv_field(&b, f.s);
+        esc_csv(&b, f.s);
         sb_printf(&b, ",");
-        csv_field(&b, g.s);
+        esc_csv(&b, g.s);
         sb_printf(&b, ",");
         num_shortest(q->value, num, sizeof num);
         sb_printf(&b, "%s,", num);
@@ -162,7 +161,7 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
         f.len = 0;
         sb_printf(&f, "%s", "");
         for (size_t k = 0; k < nn; k++) sb_printf(&f, "%s%s", k ? "; " : "", notes[k]);
-        csv_field(&b, f.s);
+        esc_csv(&b, f.s);
         sb_printf(&b, ",");
         if (record_reads(q, &reads, &nreads)) { rc = -1; break; }
         f.len = 0;
@@ -172,7 +171,7 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
             trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
             sb_printf(&f, "%s%s", shown++ ? " " : "", name);
         }
-        csv_field(&b, f.s);
+        esc_csv(&b, f.s);
         sb_printf(&b, "\n");
         if (b.failed || f.failed || fputs(b.s, out) < 0) rc = -1;
         b.len = 0;
