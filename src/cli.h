@@ -31,6 +31,15 @@ int cmd_quiz(int argc, char **argv);       /* cmd_step.c */
 int cmd_dot(int argc, char **argv);        /* cmd_dot.c */
 int cmd_new(int argc, char **argv);        /* cmd_new.c */
 
+/* The help of --chain, the same words in every command that takes it: PAD
+ * the blanks after the option up to the command's help column, INDENT the
+ * blanks of a continued line. */
+#define CLI_HELP_CHAIN(PAD, INDENT) \
+    "  --chain" PAD "every chain-rule factor of the backward pass:\n" \
+    INDENT "dJ/da_j (dE_total/dout_h1) and a hidden neuron's terms\n" \
+    INDENT "(dE_o1/dout_h1), g'(in_j), din_j/dw_ij (default: the\n" \
+    INDENT "lesson's `chain`)\n"
+
 /* Load a lesson, printing "file:line: message" and a hint on failure.
  * Returns NULL on failure (the caller exits 2). */
 lesson *cli_lesson(const char *path);

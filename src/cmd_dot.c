@@ -27,6 +27,7 @@ static void dot_help(FILE *f)
         "  --example E              the example of a mini-batch (default the first)\n"
         "  --digits N               decimals shown (default: the lesson's)\n"
         "  --exact                  exact arithmetic, even if the lesson rounds by hand\n"
+        CLI_HELP_CHAIN("                 ", "                           ")
         "  --no-edge-labels         arcs without their w_ij (and dJ/dw_ij) labels\n"
         "  --ascii                  ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83\n"
         "  --notation va|layer|netout|bar\n"
@@ -63,6 +64,7 @@ int cmd_dot(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
             if (rc < 0 || cli_notation("dot", v, &o.notation)) return EXIT_USAGE;
         } else if (!strcmp(argv[k], "--exact")) { eo.round = -1;
+        } else if (!strcmp(argv[k], "--chain")) { eo.chain = 1;
         } else if (!strcmp(argv[k], "--ascii")) { o.unicode = 0;
         } else if (!strcmp(argv[k], "--no-edge-labels")) { o.no_edge_labels = 1;
         } else if (cli_lesson_arg("dot", argv[k], &path)) {

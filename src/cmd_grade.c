@@ -36,6 +36,7 @@ typedef struct {
     const char *pats[GRADE_MAX_PATTERNS];
     int n_pats;
     int notation;      /* --notation, -1 = the lesson's */
+    int chain;         /* --chain: the chain-rule factors, whatever the lesson says */
     const char *path;  /* the lesson as named on the command line */
     int has_seed;      /* loaded as the variant of seed */
     uint64_t seed;
@@ -74,6 +75,7 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
     char err[768];
     c->path = path;
     if (!(c->l = cli_lesson(path))) return EXIT_USAGE;
+    c->l->chain |= c->chain;
     c->has_seed = seed != NULL;
     if (seed) {
         c->seed = *seed;
@@ -188,6 +190,7 @@ static void template_help(FILE *f)
         "  --notation va|layer|netout|bar\n"
         "                   the names the sheet is written in (default: the\n"
         "                   lesson's notation); any notation is read back\n"
+        CLI_HELP_CHAIN("         ", "                   ")
         "  -o FILE          write the sheet to FILE (atomically) instead of stdout\n\n"
         "exit status: 0 written, 2 bad usage or bad lesson\n");
 }
@@ -236,6 +239,8 @@ int cmd_template(int argc, char **argv)
             if (rc < 0 || add_patterns("template", &c, v)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
             if (rc < 0 || cli_notation("template", v, &c.notation)) return EXIT_USAGE;
+        } else if (!strcmp(argv[k], "--chain")) {
+            c.chain = 1;
         } else if ((rc = cli_opt(argc, argv, &k, "--student", 1, &v))) {
             if (rc < 0 || who_arg("template", "--student", v, who.student, sizeof who.student)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "--assignment", 1, &v))) {
@@ -301,6 +306,7 @@ static void check_help(FILE *f)
         "  --notation va|layer|netout|bar\n"
         "                        the names of the report (default: the lesson's\n"
         "                        notation); a sheet may use any notation's names\n"
+        CLI_HELP_CHAIN("              ", "                        ")
         "  --color | --no-color  colour (default: on a terminal unless NO_COLOR)\n\n"
         "An answer sheet is read only up to %u bytes and never executed.\n"
         "exit status: 0 every sheet has full marks, 1 otherwise, 2 bad usage, a bad\n"
@@ -327,6 +333,8 @@ int cmd_check(int argc, char **argv)
             if (rc < 0 || add_patterns("check", &c, v)) goto usage;
         } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
             if (rc < 0 || cli_notation("check", v, &c.notation)) goto usage;
+        } else if (!strcmp(argv[k], "--chain")) {
+            c.chain = 1;
         } else if ((rc = cli_opt(argc, argv, &k, "--ecf", 1, &v))) {
             if (rc < 0) goto usage;
             if (!strcmp(v, "full")) ecf = 1.0;

@@ -192,6 +192,7 @@ static void run_help(FILE *f)
         "  --passes LIST            passes to show, comma-separated from\n"
         "                           given,forward,loss,backward,gradients,update\n"
         "  --all-steps              trace every step, whatever the lesson says\n"
+        CLI_HELP_CHAIN("                 ", "                           ")
         "  --notation va|layer|netout|bar\n"
         "                           names of the lecture: va in_j a_j Delta_j (001),\n"
         "                           layer z^[l] a^[l] W^[l] (000, 003), netout net/out\n"
@@ -256,6 +257,7 @@ int cmd_run(int argc, char **argv)
             if (rc < 0) return EXIT_USAGE;
             outpath = v;
         } else if (!strcmp(argv[k], "--all-steps")) { eo.trace_all = 1;
+        } else if (!strcmp(argv[k], "--chain")) { eo.chain = 1;
         } else if (!strcmp(argv[k], "--ascii")) { ascii = 1;
         } else if (!strcmp(argv[k], "--unicode")) { ascii = 0;
         } else if (!strcmp(argv[k], "--color")) { color = 1;

@@ -77,6 +77,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
             if (rc < 0 || cli_notation(cmd, v, &o->notation)) return EXIT_USAGE;
         } else if (!strcmp(argv[k], "--exact")) { o->eo.round = -1;
         } else if (!strcmp(argv[k], "--all-steps")) { o->eo.trace_all = 1;
+        } else if (!strcmp(argv[k], "--chain")) { o->eo.chain = 1;
         } else if (!strcmp(argv[k], "--ascii")) { o->ascii = 1;
         } else if (!strcmp(argv[k], "--unicode")) { o->ascii = 0;
         } else if (!strcmp(argv[k], "--color")) { o->color = 1;
@@ -344,6 +345,7 @@ static void step_usage(FILE *f)
         "  --exact                exact arithmetic, even if the lesson rounds by hand\n"
         "  --rounded N            round every operand to N decimals before use\n"
         "  --all-steps            trace every step, whatever the lesson says\n"
+        CLI_HELP_CHAIN("               ", "                         ")
         "  --notation va|layer|netout|bar\n"
         "                         names of the lecture (default: the lesson's notation);\n"
         "                         names in any notation are understood\n"
@@ -494,6 +496,7 @@ static void quiz_usage(FILE *f)
         "  --digits N             decimals shown (default: the lesson's)\n"
         "  --exact | --rounded N  arithmetic of the trace (default: the lesson's)\n"
         "  --all-steps            trace every step, whatever the lesson says\n"
+        CLI_HELP_CHAIN("               ", "                         ")
         "  --notation va|layer|netout|bar\n"
         "                         names of the lecture (default: the lesson's notation);\n"
         "                         names in any notation are understood\n"

@@ -24,6 +24,7 @@ static void tex_help(FILE *f)
         "  --notation N     va, layer, netout or bar (default: the lesson's)\n"
         "  --digits N       decimals shown (default: the lesson's)\n"
         "  --all-steps      every step, whatever the lesson traces\n"
+        CLI_HELP_CHAIN("         ", "                   ")
         "  -o FILE          write to FILE (atomically) instead of standard output\n\n"
         "exit status: 0 written, 2 bad usage or bad lesson\n");
 }
@@ -39,6 +40,7 @@ int cmd_tex(int argc, char **argv)
         if (!strcmp(argv[k], "--beamer")) { o.beamer = 1; continue; }
         if (!strcmp(argv[k], "--fragment")) { o.fragment = 1; continue; }
         if (!strcmp(argv[k], "--all-steps")) { eo.trace_all = 1; continue; }
+        if (!strcmp(argv[k], "--chain")) { eo.chain = 1; continue; }
         if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
             if (rc < 0 || cli_notation("tex", v, &o.notation)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {

@@ -28,6 +28,7 @@ static void xlsx_help(FILE *f)
         "  --exact               exact arithmetic, even if the lesson rounds by hand\n"
         "  --rounded N           round every operand to N decimals before use\n"
         "  --all-steps           a sheet for every step, whatever the lesson traces\n"
+        CLI_HELP_CHAIN("              ", "                        ")
         "  --notation va|layer|netout|bar\n"
         "                        names of the lecture in the name and formula columns\n"
         "                        (default: the lesson's notation)\n"
@@ -59,6 +60,8 @@ int cmd_xlsx(int argc, char **argv)
             eo.round = -1;
         } else if (!strcmp(argv[k], "--all-steps")) {
             eo.trace_all = 1;
+        } else if (!strcmp(argv[k], "--chain")) {
+            eo.chain = 1;
         } else if ((rc = cli_opt(argc, argv, &k, "--sheet-word", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             xo.sheet_word = v;

@@ -37,6 +37,7 @@ typedef struct {
     engine_status status;          /* why the last failing call failed (NOMEM unless set) */
     int       all_grads;           /* gradients of frozen arcs too (gradcheck) */
     const act_fn *dact;            /* test hook: g' of layer ly from dact[ly], or NULL */
+    int       chain;               /* add the chain-rule factors (lesson key `chain`, --chain) */
 } eng;
 
 static quantity proto(q_kind k, q_pass p, int i, int j, int t, int e, op_kind op)
@@ -207,6 +208,38 @@ static int forward(eng *g, int t, int e, int ex, const double *y)
  *   hidden:  Delta_j = g'(in_j) sum_k w_jk Delta_k, layers in reverse
  *   then dJ/dw_ij = Delta_j a_i for every arc that is not frozen.
  * ---------------------------------------------------------------------- */
+/* The chain-rule factors of a hidden neuron j (lesson key `chain`, 002's
+ * step-by-step example): dJ/da_j = sum over the arcs (j, k) of w_jk Delta_k.
+ * When every arc out of j ends at an output of a loss that is a sum of one
+ * term per output (not softmax), each w_jk Delta_k is output k's own term
+ * dJ_k/da_j (002: dE_o1/dout_h1 = delta_o1 * w5) and dJ/da_j is their sum;
+ * else one weighted sum. Both are eval_wsum's arithmetic in its order, so
+ * dJ/da_j is bit for bit the sum inside the delta rule. */
+static int chain_hidden(eng *g, int j, int t, int e, uint32_t *djda)
+{
+    const lesson *l = g->l;
+    int n_out, terms = l->layers[l->n_layers - 1].act.kind != ACT_SOFTMAX;
+    lesson_outputs(l, &n_out);
+    for (int o = l->arc_out[j]; o < l->arc_out[j + 1] && terms; o++)
+        terms = l->layer_of[l->arcs[l->out_idx[o]].j] == l->n_layers;
+    size_t n = 0;
+    for (int o = l->arc_out[j]; o < l->arc_out[j + 1]; o++) {
+        int a = l->out_idx[o], k = l->arcs[a].j;
+        if (!terms) {
+            ops_push(g, &n, g->wid[a]);
+            ops_push(g, &n, g->del_id[k]);
+            continue;
+        }
+        uint32_t two[2] = {g->del_id[k], g->wid[a]}, id;    /* dE_o1/dnet_o1 * dnet_o1/dout_h1 */
+        quantity q = proto(Q_DJDA_TERM, PASS_BACKWARD, j, k, t, e, OP_PRODUCT);
+        if (eng_add(g, &q, two, 2, &id)) return -1;
+        ops_push(g, &n, id);
+    }
+    quantity q = proto(Q_DJDA, PASS_BACKWARD, -1, j, t, e, terms ? OP_SUM : OP_WSUM);
+    if (terms && n == 0) q.spec.op = OP_WSUM;          /* no arc out: the empty sum 0 */
+    return eng_add(g, &q, g->ops, n, djda);
+}
+
 static int backward(eng *g, int t, int e, uint32_t *grads)
 {
     const lesson *l = g->l;
@@ -215,18 +248,33 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
     for (int ly = l->n_layers - 1; ly >= 0; ly--) {
         const lesson_layer *L = &l->layers[ly];
         int is_out = ly == l->n_layers - 1;
+        int dropped = !is_out && g->training && l->dropout_layer == ly + 1;
         for (int k = 0; k < L->count; k++) {
             int j = l->neurons[L->first + k];
-            uint32_t parked_y = g->der_id[j], parked_err = g->del_id[j], gp = 0;
+            uint32_t parked_y = g->der_id[j], parked_err = g->del_id[j], gp = 0, djda = 0;
             int ce = is_out && !LOSS_ROWS[l->loss].uses_err;        /* Delta = a - y */
-            if (!ce) {
+            /* chain factors: dJ/da_j first (not under dropout, where the
+             * arcs carry r_j a_j); then Delta_j = dJ/da_j * g'(in_j) where
+             * that is the delta rule's own arithmetic: exact operands, and
+             * not the a - y of a cross-entropy output */
+            int chain = g->chain && !dropped;
+            if (chain && is_out) {
+                uint32_t two[2] = {parked_y, g->act_id[j]};
+                quantity q = proto(Q_DJDA, PASS_BACKWARD, -1, j, t, e, OP_DLOSS);
+                q.spec.loss = l->loss;
+                q.spec.p1 = n_out;
+                if (eng_add(g, &q, two, 2, &djda)) return -1;
+            } else if (chain && chain_hidden(g, j, t, e, &djda)) {
+                return -1;
+            }
+            if (!ce || (chain && L->act.kind != ACT_SOFTMAX)) {
                 uint32_t two[2] = {g->in_id[j], g->act_id[j]};
                 quantity q = proto(Q_DERIV, PASS_BACKWARD, -1, j, t, e, OP_DACT);
                 q.spec.act = g->dact ? g->dact[ly] : L->act;
                 if (eng_add(g, &q, two, 2, &gp)) return -1;
             }
             uint32_t gfac = gp;        /* the factor in front of sum_k w_jk Delta_k */
-            if (!is_out && g->training && l->dropout_layer == ly + 1) {
+            if (dropped) {
                 /* forward: ad_j = r_j g(in_j); so d ad_j / d in_j = r_j g'(in_j) */
                 uint32_t two[2] = {g->keep_id[j], gp};
                 quantity dq = proto(Q_DDERIV, PASS_BACKWARD, -1, j, t, e, OP_PRODUCT);
@@ -236,7 +284,11 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
             q.spec.loss = l->loss;
             q.spec.p1 = is_out ? n_out : 0;                       /* mse's 1/n */
             size_t n = 0;
-            if (is_out && ce) {
+            if (chain && !ce && g->tr->round < 0) {
+                q.spec.op = OP_PRODUCT;                           /* dJ/da_j * da_j/din_j */
+                ops_push(g, &n, djda);
+                ops_push(g, &n, gp);
+            } else if (is_out && ce) {
                 ops_push(g, &n, g->act_id[j]);
                 ops_push(g, &n, parked_y);
             } else if (is_out) {
@@ -257,6 +309,10 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
     for (int a = 0; a < l->n_arcs; a++) {
         if (l->arcs[a].frozen && !g->all_grads) continue;
         uint32_t two[2] = {g->del_id[l->arcs[a].j], g->out_id[l->arcs[a].i]};
+        if (g->chain) {                                /* din_j/dw_ij = a_i, then Delta_j * din_j/dw_ij */
+            quantity dq = proto(Q_DNDW, PASS_GRADIENT, l->arcs[a].i, l->arcs[a].j, t, e, OP_COPY);
+            if (eng_add(g, &dq, &two[1], 1, &two[1])) return -1;
+        }
         quantity q = proto(Q_GRAD, PASS_GRADIENT, l->arcs[a].i, l->arcs[a].j, t, e, OP_PRODUCT);
         if (eng_add(g, &q, two, 2, &grads[a])) return -1;
     }
@@ -326,6 +382,11 @@ static int eng_init(eng *g, const lesson *l, trace *tr, const double *w)
                       w ? w[a] : l->arcs[a].w, &g->wid[a]))
             return -1;
     return 0;
+}
+
+int engine_chain(const lesson *l, const engine_opts *opts)
+{
+    return l->chain || (opts && opts->chain);
 }
 
 int engine_traced(const lesson *l, const engine_opts *opts, int k)
@@ -818,6 +879,7 @@ int engine_check_work(const lesson *l, const engine_opts *opts, char *err, size_
     int n_out;
     lesson_outputs(l, &n_out);
     double per_ex = (double)l->n_in + 4.0 * l->n_neurons + 2.0 * n_out + 1 + l->n_arcs;
+    if (engine_chain(l, opts)) per_ex += 2.0 * l->n_neurons + 2.0 * l->n_arcs;   /* dJ/da, terms, din/dw */
     double per_step = l->batch * per_ex + 2.0 * l->n_arcs;
     double ts = traced_steps(l, opts), q = ts * per_step;
     if (l->steps == 0 || l->final_forward) q += (double)l->n_examples * per_ex;
@@ -855,6 +917,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
     if (!out->tr || !out->loss || !out->weights || !carry || eng_init(&g, l, out->tr, NULL) ||
         (l->normalise && normalise_inputs(&g)))
         goto cleanup;
+    g.chain = engine_chain(l, opts);
 
     /* A run of untraced steps keeps one block of carried weights alive:
      * `block` is where it starts, or 0 when the last step was traced. */

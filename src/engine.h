@@ -54,6 +54,9 @@ typedef struct {
      * with the steps done and the steps in all; NULL = none */
     void (*progress)(void *ctx, long done, long all);
     void *progress_ctx;
+    /* 1: add the chain-rule factors to the trace (--chain), whatever the
+     * lesson's `chain` key says; 0: as the lesson says */
+    int chain;
 } engine_opts;
 
 typedef struct {
@@ -84,6 +87,17 @@ size_t engine_nonfinite(const lesson *l, const engine_result *r, char *first, si
 /* Is the lesson's work within the bounds above under these options? 0, or
  * -1 with "path: ..." saying which numbers multiply to what. */
 int engine_check_work(const lesson *l, const engine_opts *opts, char *err, size_t errsize);
+
+/* Does the trace carry the chain-rule factors (lesson key `chain` or
+ * opts->chain)? dJ/da_j of every processing neuron (002: dE_total/dout_h1;
+ * a hidden neuron's as the sum of its outputs' own terms dJ_k/da_j,
+ * dE_o1/dout_h1, when its arcs all end at outputs), da_j/din_j = g'(in_j)
+ * (also on a bce output), and din_j/dw_ij = a_i before each gradient, which
+ * then reads Delta_j * din_j/dw_ij. Delta_j reads dJ/da_j * g'(in_j) where
+ * that is bit for bit the delta rule (exact operands; not the a - y of a
+ * cross-entropy output; not under dropout, where no dJ/da_j is made), so
+ * the factors never change a Delta, a gradient or a weight. */
+int engine_chain(const lesson *l, const engine_opts *opts);
 
 /* Is 1-based step k traced under these options? */
 int engine_traced(const lesson *l, const engine_opts *opts, int k);

@@ -35,6 +35,9 @@
  *   OP_SQRT        v                      sqrt(v) (standard deviation from a variance)
  *   OP_MIN         v_1 ... v_n            smallest value
  *   OP_MAX         v_1 ... v_n            largest value
+ *   OP_SUM         v_1 ... v_n            v_1 + ... + v_n (dJ/da_j from its terms)
+ *   OP_COPY        v                      v (din_j/dw_ij = a_i)
+ *   OP_DLOSS       y_j a_j                dJ/da_j of an output, by loss kind (p1: outputs)
  */
 #ifndef NNTRACE_EVAL_H
 #define NNTRACE_EVAL_H
@@ -61,6 +64,7 @@ typedef enum {
     OP_DELTA_HID, OP_PRODUCT, OP_MEAN, OP_UPDATE, OP_PERCEPTRON, OP_STEPSUM,
     OP_SCALE, OP_NORMALISE, OP_BN, OP_VAR,
     OP_SQRT, OP_MIN, OP_MAX,        /* added for input normalisation */
+    OP_SUM, OP_COPY, OP_DLOSS,      /* added for the chain-rule factors */
     OP_COUNT
 } op_kind;
 
@@ -74,7 +78,7 @@ typedef struct {
     loss_kind loss;    /* OP_LOSS, OP_DELTA_OUT */
     double    p1, p2;  /* OP_UPDATE: alpha, lambda; OP_PERCEPTRON: alpha;
                           OP_SCALE: factor; OP_NORMALISE: 0 z-score, 1 min-max;
-                          OP_BN: gamma, beta; OP_DELTA_OUT: number of outputs */
+                          OP_BN: gamma, beta; OP_DELTA_OUT, OP_DLOSS: number of outputs */
 } op_spec;
 
 /* Notes an evaluation attaches to its result (bit flags). */
@@ -127,6 +131,10 @@ typedef struct {
     double    (*delta)(const op_spec *s, const double *x);
     void      (*render_value)(struct fr *f);
     void      (*render_delta)(struct fr *f);
+    /* dJ/da_j of an output from (y_j, a_j), the chain factor before g'; for
+     * a uses_err loss delta(err, g') is exactly dout(y, a) * g' (one formula) */
+    double    (*dout)(const op_spec *s, const double *x);
+    void      (*render_dout)(struct fr *f);
 } loss_row;
 
 /* One operation: n operands fit when n >= min, n <= max (max < 0: any) and
@@ -146,6 +154,15 @@ extern const op_row   OP_ROWS[OP_COUNT];
  * Evaluation
  * ---------------------------------------------------------------------- */
 
+/* v_1 + ... + v_n, from 0, in order: eval_wsum's summation, so a sum of
+ * the products w*v is bit for bit their eval_wsum */
+static inline double eval_sum(const double *x, size_t n)
+{
+    double v = 0.0;
+    for (size_t p = 0; p < n; p++) v += x[p];
+    return v;
+}
+
 /* The formulas of the operations a training step applies per weight, once
  * for the rows of ops.c and for the engine's untraced steps (engine.c),
  * which call them in loops without building operand lists:
@@ -160,12 +177,7 @@ static inline double eval_wsum(const double *x, size_t n)
     return v;
 }
 static inline double eval_product(double u, double v) { return u * v; }
-static inline double eval_mean(const double *x, size_t n)
-{
-    double v = 0.0;
-    for (size_t p = 0; p < n; p++) v += x[p];
-    return v / (double)n;
-}
+static inline double eval_mean(const double *x, size_t n) { return eval_sum(x, n) / (double)n; }
 static inline double eval_update(double w, double grad, double alpha, double lambda)
 {
     return w - alpha * grad - 2.0 * alpha * lambda * w;

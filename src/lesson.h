@@ -151,6 +151,9 @@ typedef struct lesson {
     /* grading, added: `answer-decimals N`, the decimals a student's answers
      * are asked to (quiz, check); -1 = the display `digits` */
     int    answer_digits;
+
+    /* `chain yes`: the trace carries the chain-rule factors (engine_chain) */
+    int    chain;
 } lesson;
 
 /* The decimals a student is asked for: `answer-decimals`, else `digits`. */

@@ -376,6 +376,12 @@ static int key_final_forward(lesson_keyline *k)
     return choice(k, NO_YES, &k->l->final_forward);
 }
 
+static int key_chain(lesson_keyline *k)
+{
+    static const char *const NO_YES[] = {"no", "yes", NULL};
+    return choice(k, NO_YES, &k->l->chain);
+}
+
 static int key_update(lesson_keyline *k)
 {
     static const char *const YES_NO[] = {"yes", "no", NULL};
@@ -686,6 +692,12 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_NOTATION] = {.key = "notation", .once = 1, .min_args = 1, .max_args = 1, .parse = key_notation,
         .usage = "notation va|layer|netout|bar", .help = "the default names of the text trace",
         .arity_error = "'notation' takes va, layer, netout or bar"},
+    [KEY_CHAIN] = {.key = "chain", .once = 1, .min_args = 1, .max_args = 1, .parse = key_chain,
+        .usage = "chain yes|no",
+        .help = "yes: the backward pass shows every chain-rule factor: dJ/da_j of each neuron (a hidden "
+                "one as the sum of its outputs' terms), g'(in_j), din_j/dw_ij = a_i, and Delta_j and "
+                "dJ/dw_ij as their products (as `--chain`)",
+        .arity_error = "'chain' takes yes or no"},
     [KEY_DROPOUT] = {.key = "dropout", .once = 1, .min_args = 3, .max_args = 3, .parse = key_dropout,
         .usage = "dropout LAYER P SEED",
         .help = "a seeded dropout mask on hidden layer LAYER with rescaling 1/(1-P)",

@@ -8,6 +8,9 @@
  *   mse         J = (1/n) sum (y - a)^2        Delta = -(2/n) (y - a) g'(in) (n outputs)
  *   bce         J = -sum y ln a + (1-y) ln(1-a)  Delta = a - y on a logistic output
  *   softmax-ce  J = -sum y ln a                Delta = a - y on a softmax output
+ *
+ * and the chain factor dJ/da_j of each (002's dE_total/dout_o1): -2 (y - a),
+ * -(y - a), -(2/n) (y - a), (a - y)/(a (1 - a)), -y/a.
  */
 #include "eval.h"
 
@@ -60,10 +63,25 @@ static double ce_value(const double *x, size_t n, unsigned *notes)
     return J;
 }
 
-static double sse_delta(const op_spec *s, const double *x) { (void)s; return -2.0 * x[0] * x[1]; }
-static double half_delta(const op_spec *s, const double *x) { (void)s; return -x[0] * x[1]; }
-static double mse_delta(const op_spec *s, const double *x) { return -2.0 / s->p1 * x[0] * x[1]; }
+/* dJ/da of an output from its error err = y - a: the factor of the delta
+ * rule before g', so Delta = dout(err) * g' (and the chain factor
+ * dJ/da_j = dout(y - a) is bit for bit the delta's own factor) */
+static double sse_dout_err(const op_spec *s, double err) { (void)s; return -2.0 * err; }
+static double half_dout_err(const op_spec *s, double err) { (void)s; return -err; }
+static double mse_dout_err(const op_spec *s, double err) { return -2.0 / s->p1 * err; }
+
+static double sse_delta(const op_spec *s, const double *x) { return sse_dout_err(s, x[0]) * x[1]; }
+static double half_delta(const op_spec *s, const double *x) { return half_dout_err(s, x[0]) * x[1]; }
+static double mse_delta(const op_spec *s, const double *x) { return mse_dout_err(s, x[0]) * x[1]; }
 static double a_minus_y(const op_spec *s, const double *x) { (void)s; return x[0] - x[1]; }
+
+/* dJ/da_j from (y_j, a_j) */
+static double sse_dout(const op_spec *s, const double *x) { return sse_dout_err(s, x[0] - x[1]); }
+static double half_dout(const op_spec *s, const double *x) { return half_dout_err(s, x[0] - x[1]); }
+static double mse_dout(const op_spec *s, const double *x) { return mse_dout_err(s, x[0] - x[1]); }
+/* bce: -(y/a - (1 - y)/(1 - a)) = (a - y)/(a (1 - a)); softmax-ce: -y/a */
+static double bce_dout(const op_spec *s, const double *x) { (void)s; return (x[1] - x[0]) / (x[1] * (1 - x[1])); }
+static double ce_dout(const op_spec *s, const double *x) { (void)s; return -x[0] / x[1]; }
 
 /* ------------------------------------------------------------------------
  * Rendering
@@ -128,7 +146,7 @@ static void err_times_dg(fr *f, const char *coef)
 static void sse_delta_render(fr *f) { fr_lit(f, "-2"); fr_bin(f, '*'); err_times_dg(f, ""); }
 static void half_delta_render(fr *f) { err_times_dg(f, "-"); }
 
-static void mse_delta_render(fr *f)    /* -2/n*err*g' */
+static void mse_coef(fr *f)            /* -2/n */
 {
     char n[24];
     snprintf(n, sizeof n, "%.0f", f->s->p1);
@@ -138,8 +156,39 @@ static void mse_delta_render(fr *f)    /* -2/n*err*g' */
     fr_frac_mid(f, 0, 0);
     fr_lit(f, n);
     fr_frac_close(f, 0);
+}
+
+static void mse_delta_render(fr *f)    /* -2/n*err*g' */
+{
+    mse_coef(f);
     fr_bin(f, '*');
     err_times_dg(f, "");
+}
+
+/* (y - a) */
+static void y_minus_a(fr *f) { fr_lit(f, "("); fr_op(f, 0); fr_bin(f, '-'); fr_op(f, 1); fr_lit(f, ")"); }
+
+static void sse_dout_render(fr *f) { fr_lit(f, "-2"); fr_bin(f, '*'); y_minus_a(f); }
+static void half_dout_render(fr *f) { fr_lit(f, "-"); y_minus_a(f); }
+static void mse_dout_render(fr *f) { mse_coef(f); fr_bin(f, '*'); y_minus_a(f); }
+
+static void bce_dout_render(fr *f)     /* (a - y)/(a*(1 - a)) */
+{
+    fr_frac_open(f, 1);
+    fr_op(f, 1); fr_bin(f, '-'); fr_op(f, 0);
+    fr_frac_mid(f, 1, 1);
+    fr_op(f, 1); fr_bin(f, '*'); fr_lit(f, "(1"); fr_bin(f, '-'); fr_op(f, 1); fr_lit(f, ")");
+    fr_frac_close(f, 1);
+}
+
+static void ce_dout_render(fr *f)      /* -y/a */
+{
+    fr_lit(f, "-");
+    fr_frac_open(f, 0);
+    fr_op(f, 0);
+    fr_frac_mid(f, 0, 0);
+    fr_op(f, 1);
+    fr_frac_close(f, 0);
 }
 
 static void a_minus_y_render(fr *f) { fr_op(f, 0); fr_bin(f, '-'); fr_op(f, 1); }
@@ -153,28 +202,33 @@ const loss_row LOSS_ROWS[LOSS_COUNT] = {
         .name = "sse", .aliases = "squared-error", .lecture = "CS 457/557 Lecture 07 (no 1/2)",
         .uses_err = 1, .needs_out = ACT_COUNT,
         .value = sse_value, .delta = sse_delta, .render_value = sse_render, .render_delta = sse_delta_render,
+        .dout = sse_dout, .render_dout = sse_dout_render,
     },
     [LOSS_HALF_SSE] = {
         .name = "half-sse", .aliases = "", .lecture = "CMSC 389A Lecture 3 (E_total)",
         .uses_err = 1, .needs_out = ACT_COUNT,
         .value = half_value, .delta = half_delta, .render_value = half_render, .render_delta = half_delta_render,
+        .dout = half_dout, .render_dout = half_dout_render,
     },
     [LOSS_MSE] = {
         .name = "mse", .aliases = "", .lecture = "the mean over the n outputs",
         .uses_err = 1, .needs_out = ACT_COUNT,
         .value = mse_value, .delta = mse_delta, .render_value = mse_render, .render_delta = mse_delta_render,
+        .dout = mse_dout, .render_dout = mse_dout_render,
     },
     [LOSS_BCE] = {
         .name = "bce", .aliases = "cross-entropy", .lecture = "COMP 5630/6630 Lecture 7 (logistic output)",
         .uses_err = 0, .needs_out = ACT_LOGISTIC,
         .needs_msg = "loss bce needs a logistic output layer (its delta is a - y only there)",
         .value = bce_value, .delta = a_minus_y, .render_value = bce_render, .render_delta = a_minus_y_render,
+        .dout = bce_dout, .render_dout = bce_dout_render,
     },
     [LOSS_SOFTMAX_CE] = {
         .name = "softmax-ce", .aliases = "", .lecture = "CSE 575, CSC413 Lecture 2 (softmax output)",
         .uses_err = 0, .needs_out = ACT_SOFTMAX,
         .needs_msg = "loss softmax-ce needs a softmax output layer",
         .value = ce_value, .delta = a_minus_y, .render_value = ce_render, .render_delta = a_minus_y_render,
+        .dout = ce_dout, .render_dout = ce_dout_render,
     },
 };
 

@@ -119,6 +119,34 @@ static int has_iteration(const quantity *q)
 
 static int labelled(const lesson *l, const char *canon, char *out, size_t size);
 
+/* The chain-rule factors (engine_chain) in notation n (not va, which
+ * labels the canonical dJ/da_3, dJ_5/da_3, din_5/dw_3,5): 002 writes
+ * dE_total/dout_h1, dE_o1/dout_h1, dnet_o1/dw5; layer (000) da^[1]_1 (its
+ * dA is dL/dA), dL_1/da^[1]_1, dz^[2]_1/dW^[2]_1,1; bar (004) ybar_3 (the
+ * error signal of y_3), dL_5/dy_3, dz_5/dw_3,5. Returns 1 when q is one. */
+static int chain_name(const lesson *l, int n, const quantity *q, char *base, size_t size)
+{
+    if (q->kind != Q_DJDA && q->kind != Q_DJDA_TERM && q->kind != Q_DNDW) return 0;
+    int a = q->kind == Q_DJDA ? q->j : q->i, k = q->j;     /* the neuron a_a; the output or in_k */
+    int la, lk, pa = layer_pos(l, a, &la), pk = layer_pos(l, k, &lk);
+    char na[LESSON_NAME_MAX + 8], nk[LESSON_NAME_MAX + 8], w[96];
+    neuron_label(l, a, na, sizeof na);
+    neuron_label(l, k, nk, sizeof nk);
+    if (q->kind == Q_DNDW) weight_base(l, n, q->i, q->j, w, sizeof w);
+    switch (n * 100 + (int)q->kind) {
+    case NOTATION_LAYER * 100 + Q_DJDA:       snprintf(base, size, "da^[%d]_%d", la, pa); return 1;
+    case NOTATION_LAYER * 100 + Q_DJDA_TERM:  snprintf(base, size, "dL_%d/da^[%d]_%d", pk, la, pa); return 1;
+    case NOTATION_LAYER * 100 + Q_DNDW:       snprintf(base, size, "dz^[%d]_%d/d%s", lk, pk, w); return 1;
+    case NOTATION_NETOUT * 100 + Q_DJDA:      snprintf(base, size, "dE_total/dout_%s", na); return 1;
+    case NOTATION_NETOUT * 100 + Q_DJDA_TERM: snprintf(base, size, "dE_%s/dout_%s", nk, na); return 1;
+    case NOTATION_NETOUT * 100 + Q_DNDW:      snprintf(base, size, "dnet_%s/d%s", nk, w); return 1;
+    case NOTATION_BAR * 100 + Q_DJDA:         snprintf(base, size, "ybar_%d", a); return 1;
+    case NOTATION_BAR * 100 + Q_DJDA_TERM:    snprintf(base, size, "dL_%d/dy_%d", k, a); return 1;
+    case NOTATION_BAR * 100 + Q_DNDW:         snprintf(base, size, "dz_%d/d%s", k, w); return 1;
+    default:                                  return 0;
+    }
+}
+
 /* The base name of q in notation n, without suffixes. */
 static void base_name(const lesson *l, int n, const quantity *q, char *base, size_t size)
 {
@@ -176,6 +204,7 @@ static void base_name(const lesson *l, int n, const quantity *q, char *base, siz
     default:
         break;
     }
+    if (chain_name(l, n, q, base, size)) return;
     if (n != NOTATION_VA && (q->kind == Q_WEIGHT || q->kind == Q_UPDATE)) {
         weight_base(l, n, q->i, q->j, base, size);
     } else if (n != NOTATION_VA && q->kind == Q_GRAD) {

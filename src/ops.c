@@ -182,6 +182,33 @@ static double scale_eval(const op_spec *s, const double *x, size_t n, unsigned *
 static void scale_render(fr *f) { fr_num(f, f->s->p1); fr_bin(f, '*'); fr_op(f, 0); }
 
 /* ------------------------------------------------------------------------
+ * Chain-rule factors (002's step-by-step example): dJ/da_j of an output by
+ * its loss, dJ/da_j of a hidden neuron as the sum of its outputs' terms, and
+ * din_j/dw_ij = a_i
+ * ---------------------------------------------------------------------- */
+
+static double sum_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
+{
+    (void)s; (void)notes;
+    return eval_sum(x, n);
+}
+static void sum_render(fr *f) { fr_list(f, 0, f->n, '+'); }
+
+static double copy_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
+{
+    (void)s; (void)n; (void)notes;
+    return x[0];
+}
+static void copy_render(fr *f) { fr_op(f, 0); }
+
+static double dloss_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
+{
+    (void)n; (void)notes;
+    return (unsigned)s->loss < LOSS_COUNT ? LOSS_ROWS[s->loss].dout(s, x) : NAN;
+}
+static void dloss_render(fr *f) { LOSS_ROWS[f->s->loss].render_dout(f); }
+
+/* ------------------------------------------------------------------------
  * Normalisation (input z-score / min-max, batch norm)
  * ---------------------------------------------------------------------- */
 
@@ -304,4 +331,7 @@ const op_row OP_ROWS[OP_COUNT] = {
     [OP_SQRT]       = {"sqrt", 1, 1, 1, 0, sqrt_eval, sqrt_render},
     [OP_MIN]        = {"min", 1, -1, 1, 0, minmax_eval, minmax_render},
     [OP_MAX]        = {"max", 1, -1, 1, 0, minmax_eval, minmax_render},
+    [OP_SUM]        = {"sum", 1, -1, 1, 0, sum_eval, sum_render},
+    [OP_COPY]       = {"copy", 1, 1, 1, 0, copy_eval, copy_render},
+    [OP_DLOSS]      = {"dloss", 2, 2, 1, 0, dloss_eval, dloss_render},
 };

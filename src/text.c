@@ -150,10 +150,17 @@ void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, cons
         double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
         if (!vals) { b->failed = 1; return; }
         text_formula_n(b, tr, q, NULL, digits, l, notation);
+        size_t mark = b->len;
         sb_printf(b, " = ");
+        size_t at = b->len;
         text_operand_values(tr, q, vals);
         text_formula_n(b, tr, q, vals, tr->round >= 0 ? tr->round : digits, l, notation);
         if (vals != stack) free(vals);
+        /* a substituted form that is the value itself (din_3/dw_1,3 = a_1 = 0.05) is said once */
+        if (!b->failed && b->len - at == strlen(val) && !memcmp(b->s + at, val, b->len - at)) {
+            b->len = mark;
+            b->s[mark] = '\0';
+        }
         sb_printf(b, val[0] == '~' ? " " : " = ");
     }
     sb_printf(b, "%s", val);

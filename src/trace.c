@@ -91,6 +91,7 @@ static const char *const KIND_NAMES[] = {
     [Q_DELTA] = "delta", [Q_GRAD] = "grad", [Q_UPDATE] = "update", [Q_MEAN] = "mean",
     [Q_VAR] = "var", [Q_MASK] = "mask", [Q_SD] = "sd", [Q_MIN] = "min", [Q_MAX] = "max",
     [Q_XNORM] = "xnorm", [Q_BN] = "bn", [Q_KEEP] = "keep", [Q_DROP] = "drop", [Q_DDERIV] = "dderiv",
+    [Q_DJDA] = "djda", [Q_DJDA_TERM] = "djda-term", [Q_DNDW] = "dndw",
 };
 _Static_assert(sizeof KIND_NAMES / sizeof KIND_NAMES[0] == Q_KIND_COUNT, "one name per q_kind");
 static const char *const PASS_NAMES[] = {
@@ -130,6 +131,9 @@ int trace_name(const quantity *q, char *buf, size_t size)
     case Q_KEEP:   snprintf(base, sizeof base, "r_%d", q->j); break;
     case Q_DROP:   snprintf(base, sizeof base, "ad_%d", q->j); break;
     case Q_DDERIV: snprintf(base, sizeof base, "ad'(in_%d)", q->j); break;
+    case Q_DJDA:   snprintf(base, sizeof base, "dJ/da_%d", q->j); break;
+    case Q_DJDA_TERM: snprintf(base, sizeof base, "dJ_%d/da_%d", q->j, q->i); break;
+    case Q_DNDW:   snprintf(base, sizeof base, "din_%d/dw_%d,%d", q->j, q->i, q->j); break;
     default:       snprintf(base, sizeof base, "?"); break;
     }
     char tpart[24] = "", epart[24] = "";

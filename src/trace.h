@@ -26,6 +26,10 @@ typedef enum {
     Q_DELTA, Q_GRAD, Q_UPDATE, Q_MEAN, Q_VAR, Q_MASK,
     /* added (keep at the end): input normalisation, batch norm, dropout */
     Q_SD, Q_MIN, Q_MAX, Q_XNORM, Q_BN, Q_KEEP, Q_DROP, Q_DDERIV,
+    /* added (keep at the end): the chain-rule factors of the backward pass
+     * (lesson key `chain`): dJ/da_j; output k's own term dJ_k/da_j of a
+     * hidden j (i = j, j = k: the arc j -> k); din_j/dw_ij = a_i (i, j) */
+    Q_DJDA, Q_DJDA_TERM, Q_DNDW,
     Q_KIND_COUNT
 } q_kind;
 
@@ -97,7 +101,7 @@ double trace_operand_value(const trace *tr, uint32_t id);
 void trace_truncate(trace *tr, size_t n);
 
 /* Canonical ASCII name (DESIGN.md): x_1 a_0 y_5 w_1,3 in_3 a_3 g'(in_3) J
- * err_3 delta_3 dJ/dw_1,3, with ^(t) for t > 0 and [e] inside a batch.
+ * err_3 delta_3 dJ/dw_1,3 (chain factors: dJ/da_3 dJ_5/da_3 din_5/dw_3,5), with ^(t) for t > 0 and [e] inside a batch.
  * Writes at most size bytes; returns the length it needed (snprintf rules). */
 int trace_name(const quantity *q, char *buf, size_t size);
 

@@ -4,7 +4,8 @@
  * name; near misses get "did you mean", ambiguous names both readings.
  *
  * The round trip runs over every lesson in lessons/, the four notations and
- * ASCII and Unicode (and LaTeX, for `nntrace tex`): the names are taken from
+ * ASCII and Unicode (and LaTeX, for `nntrace tex`), with the chain-rule
+ * factors (--chain) in every trace: the names are taken from
  * the text trace itself (the left side of each quantity line), so a change
  * to how the trace writes a name is caught here too.
  */
@@ -31,7 +32,8 @@ static fx *fx_load(const char *path)
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     if (!(f->l = lesson_load(path, err, sizeof err))) fail_msg("%s", err);
-    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+    /* with the chain-rule factors, so their names are read back too */
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON, .chain = 1};
     if (engine_run(f->l, &eo, &f->r, err, sizeof err)) fail_msg("%s", err);
     return f;
 }
@@ -467,7 +469,7 @@ static void test_cli(void **state)
 
     out = run_piped("g ∂E/∂w5\nq\n", "step --no-color --ascii lessons/mazur-2-2-2.lesson", &st);
     assert_int_equal(st, 0);
-    assert_non_null(strstr(out, "  dE_total/dw5 = delta_o1*out_h1"));
+    assert_non_null(strstr(out, "  dE_total/dw5 = delta_o1*dnet_o1/dw5"));   /* the lesson shows its chain factors */
     free(out);
     out = run_piped("g z^[2]_1\nq\n", "step --no-color --ascii --notation layer lessons/mazur-2-2-2.lesson", &st);
     assert_non_null(strstr(out, "  z^[2]_1 = b^[2]_1*a_0 + W^[2]_1,1*a^[1]_1 + W^[2]_1,2*a^[1]_2"));

@@ -210,7 +210,7 @@ static void test_goto_accepts_labels_and_aliases(void **state)
     assert_has(o, "step 1 (t = 0)\n forward\n  a_h1 = g(in_h1)");
     /* dJ/dw5 is the gradient of the alias w5 = w_3,5 */
     o = cmd(f, STEP_GOTO, "dJ/dw5");
-    assert_has(o, " gradients\n  dJ/dw_h1,o1 = delta_o1*a_h1\n");
+    assert_has(o, " gradients\n  dJ/dw_h1,o1 = delta_o1*din_o1/dw_h1,o1\n");    /* the lesson shows its chain factors */
     /* Mazur's dE/dw5 = 0.082167041 */
     cmd(f, STEP_NEXT, NULL);
     assert_string_equal(cmd(f, STEP_NEXT, NULL), "              = 0.082167041\n");

@@ -1,0 +1,79 @@
+/*
+ * random_lesson.h - seeded random valid lessons for the engine tests
+ * (test_untraced, test_chain): every activation and loss row, mini-batches,
+ * weight decay, dropout, frozen weights, hand rounding, input normalisation.
+ */
+#ifndef NNTRACE_RANDOM_LESSON_H
+#define NNTRACE_RANDOM_LESSON_H
+
+#include "testutil.h"
+
+#include "eval.h"
+
+static inline double uniform(uint64_t *s)
+{
+    *s ^= *s << 13; *s ^= *s >> 7; *s ^= *s << 17;
+    return (double)(*s >> 11) * 0x1.0p-53;
+}
+
+#define CAP 16384
+#define ADD(...) (n += (size_t)snprintf(t + n, CAP - n, __VA_ARGS__))
+
+/* A seeded random valid lesson: 2 or 3 layers of 1..5 neurons, hidden
+ * activation act_h, the loss row `loss` with an output activation it
+ * accepts, and per seed: batch, decay, dropout, frozen biases, rounding,
+ * normalisation and which steps are traced. */
+static inline char *random_lesson(int act_h, int loss, uint64_t seed)
+{
+    char *t = malloc(CAP);
+    size_t n = 0;
+    uint64_t s = seed * 6364136223846793005ull + 1442695040888963407ull;
+    assert_non_null(t);
+    int n_in = 1 + (int)(uniform(&s) * 3), n_hid = 1 + (int)(uniform(&s) * 5);
+    int deep = uniform(&s) < 0.4, n_hid2 = 1 + (int)(uniform(&s) * 4);
+    act_kind out = LOSS_ROWS[loss].needs_out;
+    if (out == ACT_COUNT) {                          /* any but softmax: draw one */
+        do out = (act_kind)(uniform(&s) * ACT_SOFTMAX); while (out == ACT_SOFTMAX);
+    }
+    int n_out = out == ACT_SOFTMAX ? 2 + (int)(uniform(&s) * 3) : 1 + (int)(uniform(&s) * 3);
+    int id = 1, ex = 3 + (int)(uniform(&s) * 3), batch = 1 + (int)(uniform(&s) * 3);
+    ADD("title random %llu\ninput", (unsigned long long)seed);
+    for (int k = 0; k < n_in; k++) ADD(" %d", id++);
+    int first_hidden = id;
+    ADD("\nlayer %s", ACT_ROWS[act_h].name);
+    for (int k = 0; k < n_hid; k++) ADD(" %d", id++);
+    if (deep) {
+        ADD("\nlayer %s", ACT_ROWS[act_h].name);
+        for (int k = 0; k < n_hid2; k++) ADD(" %d", id++);
+    }
+    ADD("\nlayer %s", ACT_ROWS[out].name);
+    for (int k = 0; k < n_out; k++) ADD(" %d", id++);
+    ADD("\ninit uniform -1 1 %llu\nloss %s\nrate %.3f\nbatch %d\nsteps 25\n",
+        (unsigned long long)seed, LOSS_ROWS[loss].name, 0.05 + 0.5 * uniform(&s), batch);
+    static const char *traces[] = {"1", "1 25", "none", "3 10"};
+    ADD("trace %s\n", traces[(int)(uniform(&s) * 4)]);
+    if (uniform(&s) < 0.3) ADD("decay %.3f\n", 0.1 * uniform(&s));
+    if (uniform(&s) < 0.3) ADD("dropout 1 %.2f %d\n", 0.5 * uniform(&s), (int)(uniform(&s) * 100));
+    if (uniform(&s) < 0.3) ADD("freeze w_0,%d\n", first_hidden);
+    if (uniform(&s) < 0.2) ADD("round %d\n", 3 + (int)(uniform(&s) * 3));
+    if (uniform(&s) < 0.2) ADD("normalise %s\n", uniform(&s) < 0.5 ? "zscore" : "minmax");
+    if (uniform(&s) < 0.3) ADD("final-forward yes\n");
+    for (int e = 0; e < ex; e++) {
+        ADD("example");
+        for (int k = 0; k < n_in; k++) ADD(" %.4f", 4 * uniform(&s) - 2);
+        ADD(" ->");
+        int hot = (int)(uniform(&s) * n_out);
+        for (int k = 0; k < n_out; k++) {
+            double y = out == ACT_SOFTMAX ? (k == hot)
+                     : loss == LOSS_BCE ? uniform(&s) : 2 * uniform(&s) - 1;
+            ADD(" %.4f", y);
+        }
+        ADD("\n");
+    }
+    return t;
+}
+
+#undef ADD
+#undef CAP
+
+#endif

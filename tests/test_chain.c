@@ -1,0 +1,276 @@
+/*
+ * test_chain.c - the chain-rule factors of the backward pass (lesson key
+ * `chain`, --chain; engine.h engine_chain).
+ *
+ * Against central differences, on every lesson of lessons/ and on seeded
+ * random networks (every activation and loss row), in exact arithmetic:
+ *   dJ/da_j      J differenced with a_j moved and everything downstream of
+ *                it re-evaluated (a_j itself is not recomputed from in_j);
+ *   dJ_k/da_j    the same with every output but k held at its value, so
+ *                only output k's own term of J moves;
+ *   din_j/dw_ij  in_j differenced with w_ij moved.
+ * The re-evaluation walks the trace's own operand graph through the one
+ * evaluator's forward operations (weighted sums, activations, the loss),
+ * never through the chain factors' formulas.
+ *
+ * And the factors change nothing: with and without them every Delta, every
+ * gradient, every updated weight and J of every step are equal bit for bit,
+ * and steps run on values alone (untraced) still equal traced ones.
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+
+#include "engine.h"
+#include "random_lesson.h"
+
+typedef struct { size_t djda, terms, dndw; } counts;
+
+/* Re-evaluate ids (over, to] of tr with quantity `over` set to v and the
+ * ids marked in frozen[] kept at their values; vals[] is scratch [tr->n]. */
+static double reeval(const trace *tr, uint32_t over, double v, size_t to, const unsigned char *frozen,
+                     double *vals)
+{
+    for (size_t id = 0; id <= to; id++) vals[id] = tr->q[id].value;
+    vals[over] = v;
+    double x[512];
+    for (size_t id = (size_t)over + 1; id <= to; id++) {
+        const quantity *q = &tr->q[id];
+        if (q->spec.op == OP_CONST || (frozen && frozen[id])) continue;
+        assert_true(q->nops <= sizeof x / sizeof x[0]);
+        for (uint32_t k = 0; k < q->nops; k++) x[k] = vals[tr->ops[q->first + k]];
+        vals[id] = eval_apply(&q->spec, x, q->nops, NULL);
+    }
+    return vals[to];
+}
+
+/* The latest quantity before id of this kind, neuron j (-2: any), t and e. */
+static long before(const trace *tr, size_t id, q_kind kind, int j, int t, int e)
+{
+    for (size_t k = id; k-- > 0;) {
+        const quantity *q = &tr->q[k];
+        if (q->kind == kind && (j == -2 || q->j == j) && q->t == t && q->e == e) return (long)k;
+    }
+    return -1;
+}
+
+static int is_output(const lesson *l, int j)
+{
+    int n_out;
+    const int32_t *out = lesson_outputs(l, &n_out);
+    for (int k = 0; k < n_out; k++) if (out[k] == j) return 1;
+    return 0;
+}
+
+/* Central difference of vals[to] in quantity `over` (value a). */
+static double central(const trace *tr, uint32_t over, size_t to, const unsigned char *frozen, double *vals)
+{
+    double a = tr->q[over].value, h = 1e-6 * fmax(fabs(a), 1e-2);
+    double up = reeval(tr, over, a + h, to, frozen, vals);
+    double down = reeval(tr, over, a - h, to, frozen, vals);
+    return (up - down) / (2 * h);
+}
+
+static void check_close(const trace *tr, size_t id, double fd, double scale, const char *what)
+{
+    char name[128];
+    double v = tr->q[id].value;
+    if (!isfinite(v) || !isfinite(fd)) return;       /* an overflow: nothing to compare */
+    if (fabs(v - fd) > 1e-6 * (1 + scale) + 1e-5 * fabs(fd)) {
+        trace_name(&tr->q[id], name, sizeof name);
+        fail_msg("%s: %s = %.12g, central difference %.12g", what, name, v, fd);
+    }
+}
+
+/* Every chain factor of l's first traced step against central differences. */
+static counts check_factors(const lesson *l, const char *what)
+{
+    engine_opts eo = {.round = -1, .chain = 1};
+    engine_result r;
+    char err[512];
+    if (engine_run(l, &eo, &r, err, sizeof err)) fail_msg("%s: %s", what, err);
+    const trace *tr = r.tr;
+    double *vals = malloc(tr->n * sizeof *vals);
+    unsigned char *frozen = calloc(tr->n, 1);
+    assert_non_null(vals);
+    assert_non_null(frozen);
+    counts c = {0, 0, 0};
+    for (size_t id = 0; id < tr->n; id++) {
+        const quantity *q = &tr->q[id];
+        if (q->kind == Q_DJDA || q->kind == Q_DJDA_TERM) {
+            int j = q->kind == Q_DJDA ? q->j : q->i;
+            long a = before(tr, id, Q_ACT, j, q->t, q->e), J = before(tr, id, Q_LOSS, -2, q->t, q->e);
+            assert_true(a >= 0 && J > a);
+            memset(frozen, 0, tr->n);
+            if (q->kind == Q_DJDA_TERM) {           /* only output k's own term moves */
+                for (long k = a + 1; k < J; k++)
+                    if (tr->q[k].kind == Q_ACT && tr->q[k].j != q->j && is_output(l, tr->q[k].j)) frozen[k] = 1;
+                c.terms++;
+            } else {
+                c.djda++;
+            }
+            check_close(tr, id, central(tr, (uint32_t)a, (size_t)J, frozen, vals), fabs(tr->q[J].value), what);
+        } else if (q->kind == Q_DNDW) {
+            long in = before(tr, id, Q_IN, q->j, q->t, q->e), w = -1;
+            assert_true(in >= 0);
+            const quantity *n = &tr->q[in];
+            for (uint32_t k = 0; k + 1 < n->nops; k += 2) {
+                const quantity *o = &tr->q[tr->ops[n->first + k]];
+                if (o->i == q->i && o->j == q->j) w = tr->ops[n->first + k];
+            }
+            assert_true(w >= 0);
+            check_close(tr, id, central(tr, (uint32_t)w, (size_t)in, NULL, vals), 0, what);
+            c.dndw++;
+        }
+    }
+    free(vals);
+    free(frozen);
+    engine_result_free(&r);
+    return c;
+}
+
+/* With the factors and without: the same Delta, gradients, updates, J and
+ * weights, bit for bit; and untraced steps (on values) equal traced ones
+ * with the factors on. */
+static void check_unchanged(lesson *l, const char *what)
+{
+    int own = l->chain;
+    engine_opts off = {.round = ENGINE_ROUND_LESSON}, on = {.round = ENGINE_ROUND_LESSON, .chain = 1},
+                all = {.round = ENGINE_ROUND_LESSON, .chain = 1, .trace_all = 1};
+    engine_result a, b, c;
+    char err[512], name[128];
+    l->chain = 0;                                   /* off: whatever the lesson says */
+    if (engine_run(l, &off, &a, err, sizeof err)) fail_msg("%s: %s", what, err);
+    l->chain = own;
+    if (engine_run(l, &on, &b, err, sizeof err) || engine_run(l, &all, &c, err, sizeof err))
+        fail_msg("%s: %s", what, err);
+    assert_int_equal(a.steps, b.steps);
+    if (l->n_arcs && (memcmp(a.weights, b.weights, sizeof *a.weights * (size_t)l->n_arcs) ||
+                      memcmp(a.weights, c.weights, sizeof *a.weights * (size_t)l->n_arcs)))
+        fail_msg("%s: the weights after the last step differ with the chain factors", what);
+    for (int s = 0; s < a.steps; s++)
+        if (memcmp(&a.loss[s], &b.loss[s], sizeof a.loss[s]) && !(isnan(a.loss[s]) && isnan(b.loss[s])))
+            fail_msg("%s: J of step %d differs with the chain factors", what, s + 1);
+    /* the traces without and with: the same quantities, in order, but for the factors */
+    size_t k = 0;
+    for (size_t id = 0; id < a.tr->n; id++, k++) {
+        while (k < b.tr->n && (b.tr->q[k].kind == Q_DJDA || b.tr->q[k].kind == Q_DJDA_TERM ||
+                               b.tr->q[k].kind == Q_DNDW || (b.tr->q[k].kind == Q_DERIV &&
+                               a.tr->q[id].kind != Q_DERIV)))
+            k++;
+        assert_true(k < b.tr->n);
+        const quantity *p = &a.tr->q[id], *q = &b.tr->q[k];
+        trace_name(p, name, sizeof name);
+        if (p->kind != q->kind || p->i != q->i || p->j != q->j || p->t != q->t || p->e != q->e)
+            fail_msg("%s: quantity %zu (%s) has no twin with the chain factors", what, id, name);
+        if (memcmp(&p->value, &q->value, sizeof p->value) && !(isnan(p->value) && isnan(q->value)))
+            fail_msg("%s: %s = %.17g without the chain factors, %.17g with them", what, name, p->value, q->value);
+    }
+    engine_result_free(&a);
+    engine_result_free(&b);
+    engine_result_free(&c);
+}
+
+/* At most 300 steps, so the whole suite stays fast. */
+static void shorten(lesson *l)
+{
+    if (l->steps > 300) l->steps = 300;
+}
+
+static void test_every_lesson(void **state)
+{
+    (void)state;
+    DIR *d = opendir("lessons");
+    struct dirent *de;
+    counts all = {0, 0, 0};
+    int n = 0;
+    assert_non_null(d);
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 8 || strcmp(de->d_name + len - 7, ".lesson")) continue;
+        char path[512], err[1024];
+        snprintf(path, sizeof path, "lessons/%s", de->d_name);
+        lesson *l = lesson_load(path, err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        shorten(l);
+        counts c = check_factors(l, path);
+        check_unchanged(l, path);
+        all.djda += c.djda;
+        all.terms += c.terms;
+        all.dndw += c.dndw;
+        lesson_free(l);
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 10);
+    /* every lesson with a backward pass has them; mazur-2-2-2 alone has 6, 4 and 8 */
+    assert_true(all.djda >= 40);
+    assert_true(all.terms >= 8);
+    assert_true(all.dndw >= 60);
+}
+
+static void test_random_networks(void **state)
+{
+    (void)state;
+    counts all = {0, 0, 0};
+    int runs = 0;
+    for (int h = 0; h < ACT_COUNT; h++) {
+        if (h == ACT_SOFTMAX) continue;
+        for (int loss = 0; loss < LOSS_COUNT; loss++)
+            for (uint64_t seed = 1; seed <= 3; seed++) {
+                char *text = random_lesson(h, loss, seed * 977 + (uint64_t)(h * 11 + loss)), err[1024];
+                lesson *l = lesson_parse(text, strlen(text), "random.lesson", err, sizeof err);
+                if (!l) fail_msg("%s\n--- lesson ---\n%s", err, text);
+                counts c = check_factors(l, text);
+                check_unchanged(l, text);
+                all.djda += c.djda;
+                all.terms += c.terms;
+                all.dndw += c.dndw;
+                lesson_free(l);
+                free(text);
+                runs++;
+            }
+    }
+    assert_true(runs >= 100);
+    assert_true(all.djda >= 500);
+    assert_true(all.terms >= 200);
+    assert_true(all.dndw >= 1000);
+}
+
+/* Mazur's own figures are the lesson's expect lines (test_lessons); here
+ * the shape: the hidden neuron's dJ/da_j is the sum of one term per output,
+ * each Delta_k w_jk, and Delta_j and dJ/dw_ij read as products of factors. */
+static void test_mazur_shape(void **state)
+{
+    (void)state;
+    char err[512];
+    lesson *l = lesson_load("lessons/mazur-2-2-2.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    assert_int_equal(l->chain, 1);
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+    engine_result r;
+    if (engine_run(l, &eo, &r, err, sizeof err)) fail_msg("%s", err);
+    long h1 = trace_find(r.tr, "dJ/da_3"), t1 = trace_find(r.tr, "dJ_5/da_3"), t2 = trace_find(r.tr, "dJ_6/da_3");
+    long d = trace_find(r.tr, "delta_3"), g = trace_find(r.tr, "dJ/dw_1,3"), x = trace_find(r.tr, "din_3/dw_1,3");
+    assert_true(h1 > t2 && t2 > t1 && t1 > 0 && d > h1 && g > x && x > d);
+    const quantity *q = &r.tr->q[h1];
+    assert_int_equal(q->spec.op, OP_SUM);
+    assert_int_equal(q->nops, 2);
+    assert_int_equal(r.tr->ops[q->first], (uint32_t)t1);
+    assert_int_equal(r.tr->ops[q->first + 1], (uint32_t)t2);
+    assert_int_equal(r.tr->q[d].spec.op, OP_PRODUCT);
+    assert_int_equal(r.tr->ops[r.tr->q[d].first], (uint32_t)h1);
+    assert_int_equal(r.tr->ops[r.tr->q[g].first + 1], (uint32_t)x);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_lesson),
+        cmocka_unit_test(test_random_networks),
+        cmocka_unit_test(test_mazur_shape),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
