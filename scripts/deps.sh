@@ -10,6 +10,8 @@ PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libo
 PKGS="$PKGS texlive-latex-recommended texlive-pictures poppler-utils"
 # LibreOffice prints the workbooks to PDF in the tests, as instructors do.
 PKGS="$PKGS libreoffice-calc-nogui"
+# zip refills the exercise workbooks the tests fill in (test_xlsx_exercise).
+PKGS="$PKGS zip"
 # mandoc, groff and man-db check the manual pages (test_install).
 PKGS="$PKGS mandoc groff man-db"
 [ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "outfile.h"
 #include "xlsx.h"
+#include "xlsx_exercise.h"
 
 static void xlsx_help(FILE *f)
 {
@@ -33,14 +34,22 @@ static void xlsx_help(FILE *f)
         "                        names of the lecture in the name and formula columns\n"
         "                        (default: the lesson's notation)\n"
         "  --sheet-word WORD     step sheets are named \"WORD 1\", \"WORD 2\", ... (default Step;\n"
-        "                        at most %d characters, none of []:*?/\\')\n\n"
+        "                        at most %d characters, none of []:*?/\\')\n"
+        "  --exercise            an exercise: the asked quantities are blank yellow cells\n"
+        "                        to fill in, each with a check cell that turns green\n"
+        "                        (right, to the lesson's tolerance) or red; the answers\n"
+        "                        are on a hidden, protected sheet\n"
+        "  --ask PATTERNS        with --exercise: the blanks (names or globs, as for\n"
+        "                        `nntrace template`; default: the lesson's `ask`, else\n"
+        "                        its expectations, else every computed quantity)\n\n"
         "exit status: 0 written, 2 bad usage, bad lesson or the file cannot be written\n"
         "(an existing FILE is left as it was)\n", XLSX_MAX_WORD);
 }
 
 int cmd_xlsx(int argc, char **argv)
 {
-    const char *path = NULL, *out = NULL, *v = NULL;
+    const char *path = NULL, *out = NULL, *v = NULL, *ask = NULL;
+    int exercise = 0;
     int rc;
     engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     xlsx_opts xo = {.digits = -1, .notation = -1};
@@ -58,6 +67,12 @@ int cmd_xlsx(int argc, char **argv)
             if (rc < 0 || cli_int("xlsx", "--rounded", v, 0, 12, &eo.round)) return EXIT_USAGE;
         } else if (!strcmp(argv[k], "--exact")) {
             eo.round = -1;
+        } else if (!strcmp(argv[k], "--exercise")) {
+            exercise = 1;
+        } else if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
+            if (rc < 0) return EXIT_USAGE;
+            if (ask) { fprintf(stderr, "nntrace xlsx: one --ask list ('%s' and '%s'); put every pattern in one\n", ask, v); return EXIT_USAGE; }
+            ask = v;
         } else if (!strcmp(argv[k], "--all-steps")) {
             eo.trace_all = 1;
         } else if (!strcmp(argv[k], "--chain")) {
@@ -73,6 +88,11 @@ int cmd_xlsx(int argc, char **argv)
     if (!out) {
         fprintf(stderr, "nntrace xlsx: where to? -o FILE.xlsx is required\n"
                         "HINT: nntrace xlsx %s -o lesson.xlsx\n", path);
+        return EXIT_USAGE;
+    }
+    if (ask && !exercise) {
+        fprintf(stderr, "nntrace xlsx: --ask chooses the blanks of an exercise workbook\n"
+                        "HINT: nntrace xlsx %s --exercise --ask '%s' -o %s\n", path, ask, out);
         return EXIT_USAGE;
     }
     if (cli_not_input("xlsx", out, path)) return EXIT_USAGE;
@@ -107,6 +127,14 @@ int cmd_xlsx(int argc, char **argv)
         lesson_free(l);
         return EXIT_USAGE;
     }
+    xlsx_ex *ex = NULL;
+    if (exercise && !(ex = xo.exercise = xlsx_ex_new(l, r.tr, xo.notation >= 0 ? xo.notation : l->notation,
+                                                     ask, err, sizeof err))) {
+        fprintf(stderr, "nntrace xlsx: %s: %s\n", path, err);
+        engine_result_free(&r);
+        lesson_free(l);
+        return EXIT_USAGE;
+    }
     xlsx_layout lay;
     memset(&lay, 0, sizeof lay);
     xlsx_status st = xlsx_write(out, l, &r, &xo, &lay, err, sizeof err);
@@ -123,6 +151,9 @@ int cmd_xlsx(int argc, char **argv)
     } else {
         fprintf(stderr, "wrote %s: %zu quantities on %d sheet%s\n", out, r.tr->n, lay.n_sheets,
                 lay.n_sheets == 1 ? "" : "s");
+        if (ex)
+            fprintf(stderr, "exercise: %zu blank%s to fill in; the answers are on the hidden sheet %s\n",
+                    xlsx_ex_count(ex), xlsx_ex_count(ex) == 1 ? "" : "s", XLSX_EX_SHEET);
         char first[160];
         size_t nonfinite = engine_nonfinite(l, &r, first, sizeof first);
         if (nonfinite) {                     /* written as text, never as a number cell */
@@ -132,6 +163,7 @@ int cmd_xlsx(int argc, char **argv)
             status = EXIT_CHECK;
         }
     }
+    xlsx_ex_free(ex);
     engine_result_free(&r);
     lesson_free(l);
     return status;

@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/numfmt.h"
 #include "eval.h"
 
 /* ------------------------------------------------------------------------
@@ -183,24 +185,108 @@ char judge_verdict_letter(judge_verdict v)
 /* Half a unit of the d-th decimal. */
 static double half_unit(int d) { return 0.5 * pow(10.0, -d); }
 
+/* The tolerance rules of a judge_rule, in the order tol(r) tries them: the
+ * first that applies to r gives tol(r). REL and SIGFIGS apply only to a
+ * finite r != 0; ABS and DIGITS always apply. judge_tolerance evaluates
+ * this list in C and judge_match_formula writes it as a spreadsheet
+ * formula, so the two cannot try the rules in different orders. */
+typedef enum { JT_ABS, JT_REL, JT_SIGFIGS, JT_DIGITS } jt_kind;
+
+static int tol_rules(const judge_rule *rule, jt_kind out[4])
+{
+    int n = 0;
+    if (rule->tol > 0) { out[n++] = JT_ABS; return n; }
+    if (rule->rel > 0) out[n++] = JT_REL;
+    if (rule->sigfigs > 0) out[n++] = JT_SIGFIGS;
+    out[n++] = JT_DIGITS;
+    return n;
+}
+
+/* The decade of ar > 0, floor(log10 ar), with a nudge of 1e-12 so that an
+ * exact power of ten is its own decade wherever LOG10 is an ulp low
+ * (gnumeric's LOG10(1e-7) is -7.000000000000001); the spreadsheet formula
+ * writes the same nudge (DECADE_XL). */
+#define DECADE_NUDGE 1e-12
+#define DECADE_XL(r) "INT(LOG10(ABS(" r "))+1E-12)"
+static double decade(double ar) { return floor(log10(ar) + DECADE_NUDGE); }
+
+static int rule_digits(const judge_rule *rule)
+{
+    return rule->digits < 0 ? 0 : rule->digits > 15 ? 15 : rule->digits;
+}
+
 double judge_tolerance(const judge_rule *rule, double r)
 {
     double ar = fabs(r);
-    if (rule->tol > 0) return rule->tol;
-    if (rule->rel > 0 && isfinite(ar) && ar > 0) return rule->rel * ar;
-    if (rule->sigfigs > 0 && isfinite(ar) && ar > 0)
-        return 0.5 * pow(10.0, floor(log10(ar)) - (rule->sigfigs - 1));
-    int d = rule->digits < 0 ? 0 : rule->digits > 15 ? 15 : rule->digits;
-    if (!isfinite(ar) || ar == 0 || ar >= half_unit(d)) return half_unit(d);
-    /* shown as d.ddd e-N with D significant digits (text_num) */
-    double e = floor(log10(ar));
-    return 0.5 * pow(10.0, e - (d > 1 ? d - 1 : 1));
+    int nonzero = isfinite(ar) && ar > 0;
+    jt_kind k[4];
+    int n = tol_rules(rule, k);
+    for (int m = 0; m < n; m++) {
+        switch (k[m]) {
+        case JT_ABS:
+            return rule->tol;
+        case JT_REL:
+            if (nonzero) return rule->rel * ar;
+            break;
+        case JT_SIGFIGS:
+            if (nonzero) return 0.5 * pow(10.0, decade(ar) - (rule->sigfigs - 1));
+            break;
+        case JT_DIGITS: {
+            int d = rule_digits(rule);
+            if (!nonzero || ar >= half_unit(d)) return half_unit(d);
+            /* shown as d.ddd e-N with D significant digits (text_num) */
+            return 0.5 * pow(10.0, decade(ar) - (d > 1 ? d - 1 : 1));
+        }
+        }
+    }
+    return half_unit(rule_digits(rule));    /* not reached: DIGITS always applies */
 }
 
 int judge_match(const judge_rule *rule, double s, double r)
 {
     if (!isfinite(s) || !isfinite(r)) return 0;
-    return fabs(s - r) <= judge_tolerance(rule, r) * (1 + 1e-9);
+    return fabs(s - r) <= judge_tolerance(rule, r) * JUDGE_MATCH_SLACK;
+}
+
+/* A number as a formula reads it back exactly. */
+static void put_num(strbuf *b, double v)
+{
+    char t[NUM_SHORTEST_MAX];
+    if (num_shortest(v, t, sizeof t)) snprintf(t, sizeof t, "%.17g", v);
+    sb_printf(b, "%s", t);
+}
+
+void judge_match_formula(strbuf *b, const judge_rule *rule, const char *s, const char *r)
+{
+    jt_kind k[4];
+    int n = tol_rules(rule, k), open = 0;
+    sb_printf(b, "ABS(%s-%s)<=(", s, r);
+    for (int m = 0; m < n; m++) {
+        switch (k[m]) {
+        case JT_ABS:
+            put_num(b, rule->tol);
+            break;
+        case JT_REL:
+            sb_printf(b, "IF(ABS(%s)>0,", r);
+            put_num(b, rule->rel);
+            sb_printf(b, "*ABS(%s),", r);
+            open++;
+            break;
+        case JT_SIGFIGS:
+            sb_printf(b, "IF(ABS(%s)>0,0.5*10^(" DECADE_XL("%s") "-%d),", r, r, rule->sigfigs - 1);
+            open++;
+            break;
+        case JT_DIGITS: {
+            int d = rule_digits(rule);
+            sb_printf(b, "IF(OR(ABS(%s)=0,ABS(%s)>=0.5*10^-%d),0.5*10^-%d,0.5*10^(" DECADE_XL("%s") "-%d))",
+                      r, r, d, d, r, d > 1 ? d - 1 : 1);
+            break;
+        }
+        }
+    }
+    for (; open > 0; open--) sb_printf(b, ")");
+    sb_printf(b, ")*");
+    put_num(b, JUDGE_MATCH_SLACK);
 }
 
 /* ------------------------------------------------------------------------

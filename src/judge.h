@@ -28,7 +28,10 @@
  *              0 < |r| < 0.5e-D (shown as d.ddde-N with D significant
  *                        digits): tol = 0.5 * 10^(floor(log10|r|) - (D-1))
  *              r == 0    : tol = 0.5 * 10^-D
- *   and an answer s matches r when |s - r| <= tol(r) * (1 + 1e-9).
+ *   and an answer s matches r when |s - r| <= tol(r) * (1 + 1e-9)
+ *   (JUDGE_MATCH_SLACK). The rule steps are tried in this order (absolute,
+ *   relative, significant figures, decimals) by judge_tolerance and by
+ *   judge_match_formula alike.
  * A tie (exactly half a unit off, as 0.2121 or 0.2122 for 0.21215) matches.
  * The references r for "correct" are: the engine's value; the value of the
  * same quantity in the hand-rounded trace judge_rule.hand (when given); and
@@ -50,6 +53,7 @@
 
 #include <stddef.h>
 
+#include "base/strbuf.h"
 #include "trace.h"
 
 /* ------------------------------------------------------------------------
@@ -133,8 +137,20 @@ typedef struct {
  * half-unit rule of digits above. */
 double judge_tolerance(const judge_rule *rule, double r);
 
+/* The factor on tol(r) that lets a tie (exactly half a unit off) match. */
+#define JUDGE_MATCH_SLACK (1 + 1e-9)
+
 /* Does s match r under the rule? NaN or inf never match. */
 int judge_match(const judge_rule *rule, double s, double r);
+
+/* judge_match as a spreadsheet condition (English function names, commas):
+ * appends to b "ABS(s-r)<=(tol(r))*1.000000001" with s and r the given
+ * cell references (or expressions) and tol(r) the same rules in the same
+ * order as judge_tolerance, e.g. for digits 4:
+ *   ABS(D5-X3)<=(IF(OR(ABS(X3)=0,ABS(X3)>=0.5*10^-4),0.5*10^-4,
+ *                   0.5*10^(INT(LOG10(ABS(X3))+1E-12)-3)))*1.000000001
+ * The caller makes sure s is a number (ISNUMBER) before it is evaluated. */
+void judge_match_formula(strbuf *b, const judge_rule *rule, const char *s, const char *r);
 
 /* The answers a student has given so far, by quantity id. */
 typedef struct {

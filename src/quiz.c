@@ -35,7 +35,7 @@ int quiz_select(const lesson *l, const trace *tr, int notation, const char *patt
         snprintf(err, errsize, "--ask: too many patterns (at most %d)", GRADE_MAX_PATTERNS);
         goto cleanup;
     }
-    if (grade_plan_make(&plan, l, tr, ix, pats, (size_t)np, NULL, 0, err, errsize)) goto cleanup;
+    if (grade_plan_lesson(&plan, l, tr, ix, pats, (size_t)np, err, errsize)) goto cleanup;
     if (plan.n == 0) { snprintf(err, errsize, "this lesson's trace has no quantity to ask"); goto cleanup; }
     if (!(*ids = malloc(plan.n * sizeof **ids))) { snprintf(err, errsize, "out of memory"); goto cleanup; }
     memcpy(*ids, plan.ids, plan.n * sizeof **ids);

@@ -56,7 +56,8 @@ typedef struct {
  * separated by blanks or ';', each a name in any notation or script
  * (names.h: out_h1, a₃, w5^(1), a_h1), or a glob with * and ? over
  * canonical names or the names of `notation` (in_*, delta_*, out_*);
- * NULL or "": every computed quantity. Fills a new array *ids (caller
+ * NULL or "": the lesson's `ask` list, else every computed quantity
+ * (grade_plan_lesson). Fills a new array *ids (caller
  * frees), increasing, and *n. Returns 0, or -1 with a message in err (a
  * pattern that matches nothing, with "did you mean"; out of memory). */
 int quiz_select(const lesson *l, const trace *tr, int notation, const char *patterns, size_t **ids,

@@ -25,9 +25,11 @@
 #include "names.h"
 #include "outfile.h"
 #include "walk.h"
+#include "xlsx_exercise.h"
 
 /* Step sheet columns. */
 enum { COL_PASS, COL_NAME, COL_FORMULA, COL_VALUE, COL_NOTE };
+#define COL_CHECK (COL_NOTE + 1)   /* exercise workbooks: the check cell of a blank */
 #define HEAD_ROWS 2           /* title row, column header row */
 #define SUMMARY_PRINT_ROWS 30 /* steps of the Summary table on its printed page */
 #define SET_VALUE_COL 2       /* Settings: the value column (C) */
@@ -70,6 +72,7 @@ typedef struct {
     char               (*quoted)[2 * LXW_SHEETNAME_MAX + 3];   /* 'name' for references */
     int                  n_sheets, cap_sheets;
     xlsx_cell            alpha, lambda, bias;
+    int                  ans;         /* exercise: index of the Answers sheet, else -1 */
     xlsx_cell           *w0;          /* [n_arcs] initial weights on Settings */
     uint32_t             ex_row;      /* Settings row of example 1 */
     int                 *in_col, *out_col;   /* [max_id+1]: example-table column, -1 */
@@ -145,6 +148,7 @@ static int fmts_init(xw *x)
     format_set_text_wrap(f->wrap);
     format_set_align(f->wrap, LXW_ALIGN_VERTICAL_TOP);
     format_set_border(f->edit, LXW_BORDER_THIN);
+    format_set_unlocked(f->edit);      /* editable on a protected (exercise) sheet too */
     format_set_bold(f->edit);
     for (int p = 0; p < PASS_COUNT; p++) {
         if (!(f->label[p] = fmt_new(x, PASS_RGB[p], 0)) || !(f->value[p] = fmt_new(x, PASS_RGB[p], 1)))
@@ -252,6 +256,8 @@ static int settings_sheet(xw *x)
         n += len + (n[len] == '\n');
     }
     row++;
+    if (x->o && x->o->exercise && chk(x, xlsx_ex_settings(x->o->exercise, x->wb, ws, &row), "exercise note"))
+        return -1;
     if (put_str(x, ws, row++, 0, "Yellow cells are the givens: edit one and every formula that depends on it "
                 "recomputes. Each traced step has its own sheet; rows are coloured by pass:", x->f.text))
         return -1;
@@ -564,6 +570,17 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t
     return chk(x, e, "write formula");
 }
 
+/* An exercise's blank for quantity id in row `row` of step sheet ws; its
+ * formula is already on the Answers sheet at x->cell[id]. */
+static int exercise_blank(xw *x, lxw_worksheet *ws, int sheet, const char *sheet_name, uint32_t row, size_t id,
+                          const char *qname)
+{
+    char ref[XLSX_REF_MAX];
+    cell_ref(x, sheet, x->cell[id], 0, ref, sizeof ref);
+    return chk(x, xlsx_ex_blank(x->o->exercise, ws, sheet, sheet_name, id, qname, row, COL_VALUE, COL_CHECK,
+                                x->cell[id].row, ref), "exercise blank");
+}
+
 /* Column width for formula texts of at most n characters: proportional fonts
  * need a little more than one unit per character; very long ones wrap past. */
 static double formula_width(size_t n)
@@ -625,7 +642,9 @@ static int step_sheets(xw *x)
             fail(x, XLSX_ERR_TOO_LARGE, "sheet '%s' would need more than %d rows (one per quantity)", name, LXW_ROW_MAX);
             goto done;
         }
-        x->cell[id] = (xlsx_cell){(uint32_t)sheet, row, COL_VALUE};
+        int asked = x->ans >= 0 && xlsx_ex_asked(x->o->exercise, id);   /* an exercise's blank */
+        x->cell[id] = asked ? (xlsx_cell){(uint32_t)x->ans, xlsx_ex_answer_row(x->o->exercise), COL_VALUE}
+                            : (xlsx_cell){(uint32_t)sheet, row, COL_VALUE};
         int p = (unsigned)q->pass < PASS_COUNT ? (int)q->pass : PASS_FORWARD;
         char qname[192];
         text_qname(x->l, x->notation, q, qname, sizeof qname);
@@ -649,7 +668,9 @@ static int step_sheets(xw *x)
         if (put_str(x, ws, row, COL_PASS, trace_pass_name(q->pass), x->f.label[p]) ||
             put_str(x, ws, row, COL_NAME, qname, x->f.label[p]) ||
             put_str(x, ws, row, COL_FORMULA, sym.s, x->f.label[p]) ||
-            write_value(x, ws, sheet, row, id, &f, x->f.value[p]) ||
+            (asked ? write_value(x, x->ws[x->ans], x->ans, x->cell[id].row, id, &f, x->f.value[p]) ||
+                     exercise_blank(x, ws, sheet, name, row, id, qname)
+                   : write_value(x, ws, sheet, row, id, &f, x->f.value[p])) ||
             (note[0] && put_str(x, ws, row, COL_NOTE, note, x->f.text)))
             goto done;
         if (strlen(qname) > wname) wname = strlen(qname);
@@ -690,6 +711,18 @@ static int check_opts(xw *x)
     return 0;   /* "<word> k" never equals Settings, Summary or Forward */
 }
 
+/* An exercise's hidden sheet of answer formulas, before the step sheets
+ * (whose later formulas refer to it). */
+static int answers_sheet(xw *x)
+{
+    if (!x->o || !x->o->exercise) return 0;
+    lxw_worksheet *ws = sheet_add(x, XLSX_EX_SHEET);
+    if (!ws) return -1;
+    x->ans = x->n_sheets - 1;
+    return chk(x, xlsx_ex_begin(x->o->exercise, x->wb, ws, x->ans, x->f.edit, x->f.header, COL_VALUE),
+               "exercise answers sheet");
+}
+
 static void xw_free(xw *x)
 {
     free(x->cell); free(x->ws); free(x->quoted); free(x->w0); free(x->in_col); free(x->out_col);
@@ -702,6 +735,7 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
     memset(&x, 0, sizeof x);
     x.l = l; x.r = r; x.tr = r->tr; x.o = o; x.err = err; x.errsize = errsize;
     x.lay.summary = -1;
+    x.ans = -1;
     if (errsize) err[0] = '\0';
     x.digits = o && o->digits >= 0 ? o->digits : l->digits;
     x.notation = o && o->notation >= 0 ? o->notation : l->notation;
@@ -742,7 +776,7 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
     props.comments = "Value cells hold live formulas over their operands' cells, with the engine's values cached.";
     props.created = o ? o->created : 0;
     if (!chk(&x, workbook_set_properties(x.wb, &props), "document properties") && !fmts_init(&x) &&
-        !settings_sheet(&x) && !(r->steps >= 2 && l->ex_y && summary_sheet(&x)))
+        !settings_sheet(&x) && !(r->steps >= 2 && l->ex_y && summary_sheet(&x)) && !answers_sheet(&x))
         step_sheets(&x);
     lxw_error ce = workbook_close(x.wb);       /* frees the workbook, whatever happened */
     x.wb = NULL;

@@ -53,6 +53,8 @@ typedef enum {
 
 const char *xlsx_strerror(xlsx_status s);
 
+typedef struct xlsx_ex xlsx_ex;   /* an exercise (xlsx_exercise.h) */
+
 typedef struct {
     int         digits;      /* decimals of the number format; -1 = the lesson's */
     const char *sheet_word;  /* step sheets are "<word> k"; NULL = "Step" */
@@ -60,6 +62,8 @@ typedef struct {
                                 only a recalculating reader can show numbers */
     time_t      created;     /* document creation time; 0 = now */
     int         notation;    /* names of NOTATION_* (names.h); -1 = the lesson's */
+    xlsx_ex    *exercise;    /* NULL, or the blanks of an exercise workbook (borrowed;
+                                its trace must be the run's) */
 } xlsx_opts;
 
 /* Where a value lives: sheet index in workbook order (0 = Settings), row and

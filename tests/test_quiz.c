@@ -109,6 +109,21 @@ static void test_select_like_the_grader(void **state)
     free(ids);
     engine_result_free(&r);
     lesson_free(l);
+    /* a lesson with `ask`: the quiz asks what template and check ask */
+    l = lesson_load("tests/grade/sgd-asked/lesson.lesson", err, sizeof err);
+    assert_non_null(l);
+    assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
+    assert_int_equal(quiz_select(l, r.tr, l->notation, NULL, &ids, &n, err, sizeof err), 0);
+    const char *asked[] = {"a_3", "err_3", "g'(in_3)", "delta_3", "dJ/dw_0,3", "dJ/dw_1,3", "dJ/dw_2,3",
+                           "w_0,3^(1)", "w_1,3^(1)", "w_2,3^(1)"};
+    assert_int_equal(n, sizeof asked / sizeof asked[0]);
+    for (size_t k = 0; k < n; k++) {
+        trace_name(&r.tr->q[ids[k]], name, sizeof name);
+        assert_string_equal(name, asked[k]);
+    }
+    free(ids);
+    engine_result_free(&r);
+    lesson_free(l);
 }
 
 static void test_right_answers_move_on(void **state)
