@@ -356,6 +356,7 @@ static void gc_row(const lesson *l, const gradcheck_row *row)
 {
     char name[64];
     if (row->arc < 0) snprintf(name, sizeof name, "direction d");
+    else if (l->arcs[row->arc].tie) snprintf(name, sizeof name, "dJ/d%s", l->ties[l->arcs[row->arc].tie - 1].name);
     else snprintf(name, sizeof name, "dJ/dw_%d,%d", l->arcs[row->arc].i, l->arcs[row->arc].j);
     printf("%-16s %16.9g %16.9g %10.2e %10.2e  %s\n", name, row->backprop, row->numeric, row->diff,
            row->floor, GC_VERDICT[row->verdict]);

@@ -36,6 +36,10 @@ typedef struct {
     uint32_t  J_id;
     engine_status status;          /* why the last failing call failed (NOMEM unless set) */
     int       all_grads;           /* gradients of frozen arcs too (gradcheck) */
+    int       untied;              /* every arc its own weight (engine_loss_grad's w[]) */
+    int      *tie_arcs, *tie_start;/* tie t's arcs, in arc order: tie_arcs[tie_start[t] ..
+                                      tie_start[t+1]) */
+    uint32_t *tgid;                /* [n_ties] a tie's gradient dJ/dNAME of this step */
     const act_fn *dact;            /* test hook: g' of layer ly from dact[ly], or NULL */
     int       chain;               /* add the chain-rule factors (lesson key `chain`, --chain) */
 } eng;
@@ -83,6 +87,32 @@ static int add_const(eng *g, q_kind k, q_pass p, int i, int j, int t, int e, dou
     default:       q.why = GIVEN_EXAMPLE; break;   /* inputs and targets */
     }
     return eng_add(g, &q, NULL, 0, id);
+}
+
+/* Is arc a a tie's arc other than its first (so it shares the first's
+ * weight, gradient and update)? */
+static int tied_follower(const eng *g, int a)
+{
+    const lesson_arc *A = &g->l->arcs[a];
+    return A->tie && !g->untied && g->l->ties[A->tie - 1].first != a;
+}
+
+/* The weight quantity of arc a at iteration t with value v (given, or
+ * carried over untraced steps): for a tie, one quantity named by the tie
+ * that all its arcs read. Arcs go in ascending order, so a tie's first arc
+ * (its lowest) has its quantity before the others share it. */
+static int add_weight(eng *g, int a, int t, double v)
+{
+    const lesson_arc *A = &g->l->arcs[a];
+    if (tied_follower(g, a)) {
+        g->wid[a] = g->wid[g->l->ties[A->tie - 1].first];
+        return 0;
+    }
+    quantity q = proto(Q_WEIGHT, PASS_GIVEN, A->i, A->j, t, 0, OP_CONST);
+    q.value = v;
+    q.why = t == 0 ? GIVEN_LESSON : GIVEN_CARRIED;
+    if (A->tie && !g->untied) q.tie = g->l->ties[A->tie - 1].name;
+    return eng_add(g, &q, NULL, 0, &g->wid[a]);
 }
 
 /* ------------------------------------------------------------------------
@@ -328,6 +358,7 @@ static void eng_free(eng *g)
     free(g->wid); free(g->in_id); free(g->act_id); free(g->der_id); free(g->del_id);
     free(g->gid); free(g->ops);
     free(g->out_id); free(g->keep_id); free(g->xn);
+    free(g->tie_arcs); free(g->tie_start); free(g->tgid);
 }
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
@@ -354,6 +385,7 @@ static size_t ops_needed(const lesson *l)
     for (int ly = 0; ly < l->n_layers; ly++)
         if (l->layers[ly].act.kind == ACT_SOFTMAX) need = max_size(need, 1 + (size_t)l->layers[ly].count);
     if (l->normalise || l->bn_layer) need = max_size(need, (size_t)l->n_examples + 1);
+    for (int t = 0; t < l->n_ties; t++) need = max_size(need, (size_t)l->ties[t].count);   /* dJ/dNAME */
     return need;
 }
 
@@ -376,11 +408,25 @@ static int eng_init(eng *g, const lesson *l, trace *tr, const double *w)
     if (!g->wid || !g->in_id || !g->act_id || !g->der_id || !g->del_id || !g->gid || !g->ops ||
         !g->out_id || !g->keep_id)
         return -1;
+    g->untied = w != NULL;
+    if (l->n_ties && !g->untied) {     /* each tie's arcs, in arc order (a counting sort) */
+        size_t nt = (size_t)l->n_ties;
+        g->tie_start = calloc(nt + 1, sizeof *g->tie_start);
+        g->tie_arcs = malloc(na * sizeof *g->tie_arcs);
+        g->tgid = calloc(nt, sizeof *g->tgid);
+        if (!g->tie_start || !g->tie_arcs || !g->tgid) return -1;
+        for (int t = 0; t < l->n_ties; t++) g->tie_start[t + 1] = g->tie_start[t] + l->ties[t].count;
+        int *fill = calloc(nt, sizeof *fill);
+        if (!fill) return -1;
+        for (int a = 0; a < l->n_arcs; a++) {
+            int t = l->arcs[a].tie - 1;
+            if (t >= 0) g->tie_arcs[g->tie_start[t] + fill[t]++] = a;
+        }
+        free(fill);
+    }
     if (add_const(g, Q_BIAS, PASS_GIVEN, -1, 0, 0, 0, 1.0, &g->a0)) return -1;
     for (int a = 0; a < l->n_arcs; a++)
-        if (add_const(g, Q_WEIGHT, PASS_GIVEN, l->arcs[a].i, l->arcs[a].j, 0, 0,
-                      w ? w[a] : l->arcs[a].w, &g->wid[a]))
-            return -1;
+        if (add_weight(g, a, 0, w ? w[a] : l->arcs[a].w)) return -1;
     return 0;
 }
 
@@ -483,13 +529,25 @@ static int train_step(eng *g, int t, double *J)
             if (eng_add(g, &q, g->ops, n, &grad[a])) return -1;
         }
     }
+    for (int k = 0; k < l->n_ties; k++) {          /* a tie: dJ/dNAME = sum over its arcs of dJ/dw_ij */
+        const lesson_tie *T = &l->ties[k];
+        if (l->arcs[T->first].frozen) continue;
+        size_t n = 0;
+        for (int m = g->tie_start[k]; m < g->tie_start[k + 1]; m++) ops_push(g, &n, grad[g->tie_arcs[m]]);
+        quantity q = proto(Q_GRAD, PASS_GRADIENT, l->arcs[T->first].i, l->arcs[T->first].j, t, 0, OP_SUM);
+        q.tie = T->name;
+        if (eng_add(g, &q, g->ops, n, &g->tgid[k])) return -1;
+    }
     if (l->no_update) return 0;                    /* backward-only: gradients, no update */
     for (int a = 0; a < l->n_arcs; a++) {          /* w <- w - alpha dJ/dw - 2 alpha lambda w */
-        if (l->arcs[a].frozen) continue;
-        uint32_t two[2] = {g->wid[a], grad[a]};
-        quantity q = proto(Q_UPDATE, PASS_UPDATE, l->arcs[a].i, l->arcs[a].j, t, 0, OP_UPDATE);
+        const lesson_arc *A = &l->arcs[a];
+        if (A->frozen) continue;
+        if (tied_follower(g, a)) { g->wid[a] = g->wid[l->ties[A->tie - 1].first]; continue; }
+        uint32_t two[2] = {g->wid[a], A->tie ? g->tgid[A->tie - 1] : grad[a]};
+        quantity q = proto(Q_UPDATE, PASS_UPDATE, A->i, A->j, t, 0, OP_UPDATE);
         q.spec.p1 = l->rate;
         q.spec.p2 = l->decay;
+        if (A->tie) q.tie = l->ties[A->tie - 1].name;
         if (eng_add(g, &q, two, 2, &g->wid[a])) return -1;
     }
     return 0;
@@ -619,13 +677,14 @@ typedef struct {
     double *w;                          /* [n_arcs] current weights */
     double *in, *act, *out, *der, *del, *err, *y, *keep;   /* [max_id+1] */
     double *grad;                       /* [batch * n_arcs] per-example dJ/dw */
+    double *gm;                         /* [n_arcs] a tied arc's dJ/dw of the step */
     double *x;                          /* operand values, opscap */
 } vstep;
 
 static void vstep_free(vstep *v)
 {
     free(v->w); free(v->in); free(v->act); free(v->out); free(v->der); free(v->del);
-    free(v->err); free(v->y); free(v->keep); free(v->grad); free(v->x);
+    free(v->err); free(v->y); free(v->keep); free(v->grad); free(v->gm); free(v->x);
 }
 
 static int vstep_init(vstep *v, const eng *g)
@@ -643,9 +702,10 @@ static int vstep_init(vstep *v, const eng *g)
     v->y = calloc(nid, sizeof *v->y);
     v->keep = calloc(nid, sizeof *v->keep);
     v->grad = malloc(na * (size_t)l->batch * sizeof *v->grad);
+    v->gm = malloc(na * sizeof *v->gm);
     v->x = malloc(g->opscap * sizeof *v->x);
     return v->w && v->in && v->act && v->out && v->der && v->del && v->err && v->y &&
-           v->keep && v->grad && v->x ? 0 : -1;
+           v->keep && v->grad && v->gm && v->x ? 0 : -1;
 }
 
 /* An operand's value as trace_add uses it (rounded in hand-calculation mode). */
@@ -821,16 +881,26 @@ static void vtrain_step(eng *g, vstep *v, int t, double *J)
                 for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
                     if (l->arcs[a].frozen) continue;
                     double grad = eval_product(dj, vround(R, v->out[l->arcs[a].i]));
+                    if (l->arcs[a].tie) { v->gm[a] = grad; continue; }     /* its tie's, below */
                     v->w[a] = eval_update(vround(R, v->w[a]), vround(R, grad), l->rate, l->decay);
                 }
             }
-        return;
+    } else {
+        for (int a = 0; a < l->n_arcs; a++) {
+            if (l->arcs[a].frozen) continue;
+            for (int b = 0; b < B; b++) x[b] = vround(R, v->grad[(size_t)b * na + a]);
+            double grad = eval_mean(x, (size_t)B);     /* dJ/dw = mean_e dJ/dw[e] */
+            if (l->arcs[a].tie) { v->gm[a] = grad; continue; }
+            v->w[a] = eval_update(vround(R, v->w[a]), vround(R, grad), l->rate, l->decay);
+        }
     }
-    for (int a = 0; a < l->n_arcs; a++) {
-        if (l->arcs[a].frozen) continue;
-        for (int b = 0; b < B; b++) x[b] = vround(R, v->grad[(size_t)b * na + a]);
-        double grad = eval_mean(x, (size_t)B);     /* dJ/dw = mean_e dJ/dw[e] */
-        v->w[a] = eval_update(vround(R, v->w[a]), vround(R, grad), l->rate, l->decay);
+    for (int k = 0; k < l->n_ties; k++) {   /* train_step: dJ/dNAME = sum of its arcs', one update */
+        int first = l->ties[k].first;
+        if (l->arcs[first].frozen) continue;
+        size_t n = 0;
+        for (int m = g->tie_start[k]; m < g->tie_start[k + 1]; m++) x[n++] = vround(R, v->gm[g->tie_arcs[m]]);
+        double w = eval_update(vround(R, v->w[first]), vround(R, eval_sum(x, n)), l->rate, l->decay);
+        for (int m = g->tie_start[k]; m < g->tie_start[k + 1]; m++) v->w[g->tie_arcs[m]] = w;
     }
 }
 
@@ -942,8 +1012,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
             on_values = 0;
             for (int a = 0; a < l->n_arcs; a++) {
                 if (l->arcs[a].frozen) continue;           /* still the given weight */
-                if (add_const(&g, Q_WEIGHT, PASS_GIVEN, l->arcs[a].i, l->arcs[a].j, k, 0, vs.w[a], &g.wid[a]))
-                    goto cleanup;
+                if (add_weight(&g, a, k, vs.w[a])) goto cleanup;
             }
             continue;
         }
@@ -966,8 +1035,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
             for (int a = 0; a < l->n_arcs; a++) carry[a] = out->tr->q[g.wid[a]].value;
             trace_truncate(out->tr, mark);
             for (int a = 0; a < l->n_arcs; a++)
-                if (!(l->arcs[a].frozen && g.wid[a] < mark) &&
-                    add_const(&g, Q_WEIGHT, PASS_GIVEN, l->arcs[a].i, l->arcs[a].j, k, 0, carry[a], &g.wid[a]))
+                if (!(l->arcs[a].frozen && g.wid[a] < mark) && add_weight(&g, a, k, carry[a]))
                     goto cleanup;
         }
         if (stop) break;
@@ -977,8 +1045,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
         block = mark;
         for (int a = 0; a < l->n_arcs; a++) {
             if (l->arcs[a].frozen && g.wid[a] < mark) continue;   /* still the given weight */
-            if (add_const(&g, Q_WEIGHT, PASS_GIVEN, l->arcs[a].i, l->arcs[a].j, k, 0, carry[a], &g.wid[a]))
-                goto cleanup;
+            if (add_weight(&g, a, k, carry[a])) goto cleanup;
         }
     }
     if (l->steps == 0 || l->final_forward)

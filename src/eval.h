@@ -35,7 +35,8 @@
  *   OP_SQRT        v                      sqrt(v) (standard deviation from a variance)
  *   OP_MIN         v_1 ... v_n            smallest value
  *   OP_MAX         v_1 ... v_n            largest value
- *   OP_SUM         v_1 ... v_n            v_1 + ... + v_n (dJ/da_j from its terms)
+ *   OP_SUM         v_1 ... v_n            v_1 + ... + v_n (dJ/da_j from its terms;
+ *                                         a tie's gradient, the sum over its arcs)
  *   OP_COPY        v                      v (din_j/dw_ij = a_i)
  *   OP_DLOSS       y_j a_j                dJ/da_j of an output, by loss kind (p1: outputs)
  */
@@ -169,6 +170,7 @@ static inline double eval_sum(const double *x, size_t n)
  *   OP_WSUM    sum over pairs x[0]*x[1] + x[2]*x[3] + ..., from 0, in order
  *   OP_PRODUCT u*v
  *   OP_MEAN    (v_1 + ... + v_n)/n
+ *   OP_SUM     v_1 + ... + v_n, from 0, in order
  *   OP_UPDATE  w - alpha*grad - 2*alpha*lambda*w */
 static inline double eval_wsum(const double *x, size_t n)
 {

@@ -103,12 +103,26 @@ engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_
     if (!w0 || !grad || !pgrad || !dir || !c.w || !c.start || !c.arcs) goto done;
     for (size_t a = 0; a < na; a++) w0[a] = c.w[a] = l->arcs[a].w;
     c.w0 = w0;
-    /* parameter groups: every arc its own */
-    for (size_t a = 0; a < na; a++) {
-        c.start[c.n_params++] = (int)a;
-        c.arcs[a] = (int)a;
+    /* parameter groups: every untied arc its own, then each tie's arcs
+     * together (arcs[] in that order: a counting sort by group) */
+    {
+        size_t used = 0;
+        for (size_t a = 0; a < na; a++)
+            if (!l->arcs[a].tie) { c.start[c.n_params++] = (int)used; c.arcs[used++] = (int)a; }
+        for (int t = 0; t < l->n_ties; t++) {
+            c.start[c.n_params + (size_t)t] = (int)used;
+            used += (size_t)l->ties[t].count;
+        }
+        int *fill = calloc((size_t)l->n_ties + 1, sizeof *fill);
+        if (!fill) goto done;
+        for (size_t a = 0; a < na; a++) {
+            int t = l->arcs[a].tie - 1;
+            if (t >= 0) c.arcs[c.start[c.n_params + (size_t)t] + fill[t]++] = (int)a;
+        }
+        free(fill);
+        c.n_params += (size_t)l->n_ties;
+        c.start[c.n_params] = (int)na;
     }
-    c.start[c.n_params] = (int)na;
     r->n_params = c.n_params;
 
     double J0;

@@ -90,6 +90,7 @@ int lp_push(void **arr, int *n, int *cap, const void *elem, size_t size)
 static void pass1_free(pass1 *p)
 {
     free(p->weights); free(p->aliases); free(p->labels); free(p->freezes); free(p->nobias);
+    free(p->ties);
     for (int k = 0; k < p->n_in_toks; k++) free(p->in_toks[k]);
     free(p->in_toks); free(p->layers); free(p->lneurons); free(p->neuron_line);
     free(p->ex); free(p->ex_line); free(p->ex_nx); free(p->ex_ny);
@@ -246,7 +247,7 @@ void lesson_free(lesson *l)
     free(l->arcs); free(l->arc_in); free(l->arc_out); free(l->out_idx);
     free(l->trace_steps); free(l->report_steps);
     free(l->ex_x); free(l->ex_y); free(l->expects);
-    free(l->ask); free(l->points); free(l->vary);
+    free(l->ask); free(l->points); free(l->vary); free(l->ties);
     free(l);
 }
 

@@ -37,7 +37,18 @@ typedef struct {
     double  w;            /* initial weight w_ij^(0) */
     int     frozen;       /* never updated (e.g. 002's shared biases) */
     char    alias[LESSON_NAME_MAX];   /* lecture name such as "w5", or "" */
+    int     tie;          /* 1 + index into lesson.ties when the arc is tied, 0 = not */
 } lesson_arc;
+
+/* `tie NAME = W1 W2 ...`: several arcs that are ONE parameter (002's shared
+ * bias b1). Its arcs carry one value (all their w equal), one gradient (the
+ * sum of the arcs' gradients), one update, and all freeze together. */
+typedef struct {
+    char   name[LESSON_NAME_MAX];
+    int    line;
+    int    first;         /* its first arc (lesson order): the parameter's (i, j) */
+    int    count;         /* its arcs (>= 2): those with tie == this index + 1 */
+} lesson_tie;
 
 typedef struct {
     act_fn  act;
@@ -154,6 +165,10 @@ typedef struct lesson {
 
     /* `chain yes`: the trace carries the chain-rule factors (engine_chain) */
     int    chain;
+
+    /* tied parameters (added; keep at the end) */
+    lesson_tie *ties;            /* `tie` lines, in file order */
+    int    n_ties;
 } lesson;
 
 /* The decimals a student is asked for: `answer-decimals`, else `digits`. */

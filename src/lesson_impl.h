@@ -49,6 +49,7 @@ typedef struct {
     raw  *labels;   int n_labels, c_labels;
     raw  *freezes;  int n_freezes, c_freezes;
     raw  *nobias;   int n_nobias, c_nobias;
+    raw  *ties;     int n_ties, c_ties;     /* one per weight of a `tie` line: a = NAME, b = weight */
     char **in_toks; int n_in_toks, in_line;
     layer_line *layers;
     int   n_layers, c_layers;

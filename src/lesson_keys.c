@@ -197,19 +197,24 @@ static int key_layer(lesson_keyline *k)
     return 0;
 }
 
-/* label NEURON NAME and alias NAME w_i,j: the new name must be an identifier. */
-static int name_pair(lesson_keyline *k, raw *r, int new_name)
+/* A new name (a label, an alias, a tie) must be an identifier. */
+static int identifier(lesson_keyline *k, const char *nm)
 {
-    r->line = k->line;
-    if (copy_name(k->pe, k->line, r->a, LESSON_NAME_MAX, k->toks[1]) ||
-        copy_name(k->pe, k->line, r->b, LESSON_NAME_MAX, k->toks[2])) return -1;
-    const char *nm = new_name == 1 ? r->a : r->b;
     if (!isalpha((unsigned char)nm[0]))
         return lp_fail(k->pe, k->line, "name '%s' must start with a letter", nm);
     for (const char *c = nm; *c; c++)
         if (!isalnum((unsigned char)*c) && *c != '_')
             return lp_fail(k->pe, k->line, "name '%s' may hold only letters, digits and '_'", nm);
     return 0;
+}
+
+/* label NEURON NAME and alias NAME w_i,j: the new name is word new_name. */
+static int name_pair(lesson_keyline *k, raw *r, int new_name)
+{
+    r->line = k->line;
+    if (copy_name(k->pe, k->line, r->a, LESSON_NAME_MAX, k->toks[1]) ||
+        copy_name(k->pe, k->line, r->b, LESSON_NAME_MAX, k->toks[2])) return -1;
+    return identifier(k, new_name == 1 ? r->a : r->b);
 }
 
 static int key_label(lesson_keyline *k)
@@ -235,6 +240,30 @@ static int key_alias(lesson_keyline *k)
     raw r = {0};
     if (name_pair(k, &r, 1)) return -1;
     return push_raw(k, &k->p->aliases, &k->p->n_aliases, &k->p->c_aliases, &r);
+}
+
+/* tie NAME = W1 W2 ...: one raw line per weight (a = NAME, b = the weight);
+ * pass 2 resolves them (lesson_net.c). */
+static int key_tie(lesson_keyline *k)
+{
+    if (strcmp(k->toks[2], "=")) return bad_args(k);
+    if (k->nt == 4)
+        return lp_fail(k->pe, k->line, "tie '%s' names one weight (%s); a tie makes two or more weights "
+                       "one parameter: list the others, or use 'alias %s %s' to name one weight",
+                       k->toks[1], k->toks[3], k->toks[1], k->toks[3]);
+    raw r = {.line = k->line};
+    if (copy_name(k->pe, k->line, r.a, LESSON_NAME_MAX, k->toks[1]) || identifier(k, r.a)) return -1;
+    if (!strncmp(r.a, "w_", 2))
+        return lp_fail(k->pe, k->line, "tie '%s' looks like a weight name w_i,j; call the tied parameter "
+                       "something else (b1, w_shared)", r.a);
+    for (int t = 3; t < k->nt; t++) {
+        if (!strcmp(k->toks[t], r.a))
+            return lp_fail(k->pe, k->line, "tie '%s' lists its own name; list the weights it ties", r.a);
+        if (copy_name(k->pe, k->line, r.b, sizeof r.b, k->toks[t]) ||
+            push_raw(k, &k->p->ties, &k->p->n_ties, &k->p->c_ties, &r))
+            return -1;
+    }
+    return 0;
 }
 
 static int key_arcs(lesson_keyline *k)
@@ -614,6 +643,12 @@ const lesson_keydef LESSON_KEYS[] = {
         .usage = "weight NAME = VALUE", .help = "a weight; NAME is `w_i,j` (ids or labels) or an alias"},
     [KEY_ALIAS] = {.key = "alias", .once = 0, .min_args = 2, .max_args = 2, .parse = key_alias,
         .usage = "alias NAME w_i,j", .help = "a lecture's name for a weight (`alias w5 w_h1,o1`)"},
+    [KEY_TIE] = {.key = "tie", .once = 0, .min_args = 3, .max_args = ANY, .parse = key_tie,
+        .usage = "tie NAME = W1 W2...",
+        .help = "tied weights: the arcs W1 W2... (`w_i,j` or aliases) are ONE parameter NAME (lecture 002's "
+                "shared bias: `tie b1 = w_0,h1 w_0,h2`): one value (`weight NAME = V`), its gradient the sum of "
+                "the arcs' gradients, one update; freezing any of its names freezes it",
+        .arity_error = "expected 'tie NAME = W1 W2...' (two or more weights)"},
     [KEY_ARCS] = {.key = "arcs", .once = 1, .min_args = 1, .max_args = 1, .parse = key_arcs,
         .usage = "arcs full|listed",
         .help = "full (default): every neuron of a layer feeds every neuron of the next, plus bias arcs, "

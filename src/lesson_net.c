@@ -16,6 +16,7 @@
 
 #include "lesson.h"
 #include "lesson_impl.h"
+#include "suggest.h"
 
 /* ------------------------------------------------------------------------
  * Pass 2: the network
@@ -113,6 +114,24 @@ static int canonical_weight(const lesson *l, const char *name, int *i, int *j, c
     return 0;
 }
 
+/* What a name line of p->aliases is: an `alias`, or a `tie` name (added
+ * by lp_build_network, has_v == RAW_TIE, naming the tie's first weight). */
+#define RAW_TIE (-1)
+static const char *alias_word(const raw *r) { return r->has_v == RAW_TIE ? "tie" : "alias"; }
+
+/* "unknown weight 'NAME' (...)", with the nearest alias or tie names. */
+static void unknown_weight(const pass1 *p, const char *name, char *why, size_t whysize)
+{
+    char sug[160] = "";
+    enum { MAX_CANDS = 1024 };        /* a did-you-mean over the first names is enough */
+    const char *cands[MAX_CANDS];
+    size_t n = 0;
+    for (int k = 0; k < p->n_aliases && n < MAX_CANDS; k++) cands[n++] = p->aliases[k].a;
+    suggest(name, cands, n, sug, sizeof sug);
+    snprintf(why, whysize, "unknown weight '%s' (expected w_i,j, an alias or a tie's name)%s%s%s", name,
+             sug[0] ? "; did you mean " : "", sug, sug[0] ? "?" : "");
+}
+
 /* Build t from p's alias lines: every alias resolved to (i, j). Returns 0,
  * or -1 through lp_fail (a name defined twice, a target that is no weight,
  * a cycle). */
@@ -133,14 +152,15 @@ static int alias_tab_build(perr *pe, alias_tab *t, const lesson *l, const pass1 
     for (int k = 0; k < n; k++) {
         const raw *r = &p->aliases[k];
         if (!strncmp(r->a, "w_", 2) && strchr(r->a, ',')) {
-            rc = lp_fail(pe, r->line, "alias '%s' looks like a canonical weight name", r->a);
+            rc = lp_fail(pe, r->line, "%s '%s' looks like a canonical weight name", alias_word(r), r->a);
             goto done;
         }
         size_t h = name_hash(r->a) & (t->cap - 1);
         for (; t->slot[h]; h = (h + 1) & (t->cap - 1))
             if (!strcmp(p->aliases[t->slot[h] - 1].a, r->a)) {
-                rc = lp_fail(pe, r->line, "alias '%s' is defined twice (line %d)", r->a,
-                             p->aliases[t->slot[h] - 1].line);
+                const raw *o = &p->aliases[t->slot[h] - 1];
+                rc = lp_fail(pe, r->line, "%s '%s': the name is already %s %s (line %d)", alias_word(r), r->a,
+                             o->has_v == RAW_TIE ? "a" : "an", alias_word(o), o->line);
                 goto done;
             }
         t->slot[h] = k + 1;
@@ -151,12 +171,15 @@ static int alias_tab_build(perr *pe, alias_tab *t, const lesson *l, const pass1 
             state[at] = 1;
             chain[len++] = at;
             int c = canonical_weight(l, p->aliases[at].b, &i, &j, why, sizeof why);
-            if (c < 0) { rc = lp_fail(pe, p->aliases[at].line, "%s", why); goto done; }
+            const char *tie = p->aliases[at].has_v == RAW_TIE ? p->aliases[at].a : NULL;
+            if (c < 0) { rc = lp_fail(pe, p->aliases[at].line, "%s%s%s%s", tie ? "tie '" : "", tie ? tie : "",
+                                      tie ? "': " : "", why); goto done; }
             if (c == 0) break;
             int next = alias_find(t, p, p->aliases[at].b);
             if (next < 0) {
-                rc = lp_fail(pe, p->aliases[at].line, "unknown weight '%s' (expected w_i,j or an alias)",
-                             p->aliases[at].b);
+                unknown_weight(p, p->aliases[at].b, why, sizeof why);
+                rc = lp_fail(pe, p->aliases[at].line, "%s%s%s%s", tie ? "tie '" : "", tie ? tie : "",
+                             tie ? "': " : "", why);
                 goto done;
             }
             if (state[next] == 1) {            /* back on this chain: a cycle */
@@ -200,7 +223,7 @@ static int weight_name(const lesson *l, const alias_tab *t, const pass1 *p, cons
     if (c <= 0) return c;
     int k = alias_find(t, p, name);
     if (k >= 0) { *i = t->i[k]; *j = t->j[k]; return 0; }
-    snprintf(why, whysize, "unknown weight '%s' (expected w_i,j or an alias)", name);
+    unknown_weight(p, name, why, whysize);
     return -1;
 }
 
@@ -243,6 +266,69 @@ static int add_arc(perr *pe, lesson *l, arcdef **arcs, int *n, int *cap, int i, 
 }
 
 static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at);
+
+/* `tie NAME = W1 W2 ...` lines into l->ties and arcs[].tie: each weight an
+ * arc of the network, tied once, at least two per tie. Values: the weights
+ * a `weight` line gives (by NAME or by an arc's own name) must agree, and
+ * then every arc of the tie has that value (arcs[] is parallel to l->arcs:
+ * has_w and w are set on all of them). Returns 0, or -1 through lp_fail. */
+static int build_ties(perr *pe, lesson *l, const pass1 *p, const alias_tab *at, arcdef *arcs)
+{
+    char why[256];
+    int n_lines = 0;
+    for (int k = 0; k < p->n_ties; k++) n_lines += k == 0 || p->ties[k].line != p->ties[k - 1].line;
+    if (!n_lines) return 0;
+    l->ties = calloc((size_t)n_lines, sizeof *l->ties);
+    if (!l->ties) return lp_fail(pe, 0, "out of memory");
+    for (int k = 0; k < p->n_ties; k++) {
+        const raw *r = &p->ties[k];
+        if (k == 0 || r->line != p->ties[k - 1].line) {
+            lesson_tie *T = &l->ties[l->n_ties++];
+            memcpy(T->name, r->a, strlen(r->a) + 1);
+            T->line = r->line;
+            T->first = -1;
+        }
+        lesson_tie *T = &l->ties[l->n_ties - 1];
+        int i, j, a;
+        if (weight_name(l, at, p, r->b, &i, &j, why, sizeof why)) return lp_fail(pe, r->line, "tie '%s': %s", r->a, why);
+        if ((a = lesson_arc_index(l, i, j)) < 0)
+            return lp_fail(pe, r->line, "tie '%s': no arc w_%d,%d in the network", r->a, i, j);
+        if (l->arcs[a].tie == l->n_ties)
+            return lp_fail(pe, r->line, "tie '%s' lists w_%d,%d twice", r->a, i, j);
+        if (l->arcs[a].tie) {
+            const lesson_tie *O = &l->ties[l->arcs[a].tie - 1];
+            return lp_fail(pe, r->line, "w_%d,%d is tied twice: to '%s' (line %d) and to '%s'; a weight "
+                           "belongs to one tie", i, j, O->name, O->line, r->a);
+        }
+        l->arcs[a].tie = l->n_ties;
+        T->count++;
+        if (T->first < 0 || a < T->first) T->first = a;
+    }
+    /* given[t]: the arc whose `weight` line gives tie t's value, or -1 */
+    int *given = malloc((size_t)l->n_ties * sizeof *given);
+    if (!given) return lp_fail(pe, 0, "out of memory");
+    for (int t = 0; t < l->n_ties; t++) given[t] = -1;
+    for (int a = 0; a < l->n_arcs; a++) {
+        int t = l->arcs[a].tie - 1;
+        if (t < 0 || !arcs[a].has_w) continue;
+        if (given[t] < 0) { given[t] = a; continue; }
+        if (arcs[a].w == arcs[given[t]].w) continue;
+        const arcdef *A = &arcs[given[t]], *B = &arcs[a];
+        if (A->line > B->line) { const arcdef *s = A; A = B; B = s; }
+        free(given);
+        return lp_fail(pe, B->line, "tie '%s': w_%d,%d = %.15g here but w_%d,%d = %.15g (line %d); "
+                       "tied weights are one parameter with one value: give it once ('weight %s = VALUE')",
+                       l->ties[t].name, B->i, B->j, B->w, A->i, A->j, A->w, A->line, l->ties[t].name);
+    }
+    for (int a = 0; a < l->n_arcs; a++) {
+        int t = l->arcs[a].tie - 1;
+        if (t < 0 || given[t] < 0) continue;
+        arcs[a].has_w = 1;
+        arcs[a].w = l->arcs[a].w = arcs[given[t]].w;
+    }
+    free(given);
+    return 0;
+}
 
 int lp_build_network(perr *pe, lesson *l, pass1 *p)
 {
@@ -308,6 +394,16 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
         if (lesson_neuron(l, p->labels[k].b) >= 0)
             return lp_fail(pe, p->labels[k].line, "label '%s' is already used", p->labels[k].b);
         memcpy(l->labels[id], p->labels[k].b, strlen(p->labels[k].b) + 1);
+    }
+
+    /* a tie's name stands for its first weight wherever a weight is named
+     * (`weight b1 = 0.35`, `freeze b1`): an entry of the alias table */
+    for (int k = 0; k < p->n_ties; k++) {
+        if (k > 0 && p->ties[k].line == p->ties[k - 1].line) continue;
+        raw r = p->ties[k];
+        r.has_v = RAW_TIE;
+        if (lp_push((void **)&p->aliases, &p->n_aliases, &p->c_aliases, &r, sizeof r))
+            return lp_fail(pe, r.line, "out of memory");
     }
 
     /* aliases, resolved once; then the arcs */
@@ -397,6 +493,7 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
         l->out_idx[l->arc_out[i] + fill[i]++] = a;     /* a ascending: (i, j) order */
     }
     free(fill);
+    if (build_ties(pe, l, p, at, arcs)) { free(arcs); return -1; }
 
     /* weights: given, or drawn by `init-layer` (its own seeded stream per
      * layer) or by `init` (one stream over all arcs, in arc order) */
@@ -460,9 +557,12 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
             l->arcs[a].w = sqrt(2.0 / fan_in) * rng_normal(r);
     }
     free(arcs);
+    for (int a = 0; a < n; a++)              /* a tie drawn by `init`: its first arc's draw */
+        if (l->arcs[a].tie) l->arcs[a].w = l->arcs[l->ties[l->arcs[a].tie - 1].first].w;
 
     /* aliases and frozen weights name existing arcs */
     for (int k = 0; k < p->n_aliases && rc == 0; k++) {
+        if (p->aliases[k].has_v == RAW_TIE) continue;
         int a = lesson_arc_index(l, at->i[k], at->j[k]);
         if (a < 0)
             rc = lp_fail(pe, p->aliases[k].line, "alias '%s': no arc w_%d,%d", p->aliases[k].a, at->i[k], at->j[k]);
@@ -478,6 +578,11 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
         else
             l->arcs[a].frozen = 1;
     }
+    /* a tie is one parameter: freezing any of its names freezes all its arcs */
+    for (int a = 0; a < n && rc == 0; a++)
+        if (l->arcs[a].tie && l->arcs[a].frozen) l->arcs[l->ties[l->arcs[a].tie - 1].first].frozen = 1;
+    for (int a = 0; a < n && rc == 0; a++)
+        if (l->arcs[a].tie && l->arcs[l->ties[l->arcs[a].tie - 1].first].frozen) l->arcs[a].frozen = 1;
     return rc;
 }
 
@@ -563,6 +668,9 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
             return lp_fail(pe, p->seen[KEY_EPOCHS], "epochs x examples is more than %d steps", LESSON_MAX_STEPS);
         l->steps = l->epochs * l->n_examples;
         p->seen[KEY_STEPS] = p->seen[KEY_EPOCHS];
+        if (l->n_ties)
+            return lp_fail(pe, l->ties[0].line, "'tie' is for backprop lessons, not 'rule perceptron' "
+                           "(the perceptron rule updates each weight on its own)");
     } else if (l->epochs) {
         return lp_fail(pe, p->seen[KEY_EPOCHS], "'epochs' is for 'rule perceptron'; use 'steps'");
     }

@@ -77,16 +77,6 @@ static void weight_base(const lesson *l, int n, int i, int j, char *buf, size_t 
         return;
     case NOTATION_NETOUT:
         if (a >= 0 && l->arcs[a].alias[0]) { snprintf(buf, size, "%s", l->arcs[a].alias); return; }
-        if (a >= 0 && i == 0 && lj >= 1) {   /* 002's shared bias: b1 names one arc, shown for its layer */
-            const lesson_layer *L = &l->layers[lj - 1];
-            for (int k = 0; k < L->count; k++) {
-                int b = lesson_arc_index(l, 0, l->neurons[L->first + k]);
-                if (b >= 0 && l->arcs[b].alias[0] && l->arcs[b].w == l->arcs[a].w) {
-                    snprintf(buf, size, "%s", l->arcs[b].alias);
-                    return;
-                }
-            }
-        }
         snprintf(buf, size, "w_%d,%d", i, j);
         return;
     case NOTATION_BAR:
@@ -159,12 +149,19 @@ static void base_name(const lesson *l, int n, const quantity *q, char *base, siz
         char c[NAME_MAX_LEN];
         if (q->kind == Q_INPUT) snprintf(c, sizeof c, "%s_%d", q->pass == PASS_GIVEN ? "x" : "a", q->j);
         else canonical_base(q, c, sizeof c);
-        if (!l || q->j > l->max_id || q->i > l->max_id || !labelled(l, c, base, size))
+        if (!l || trace_tied(q) || q->j > l->max_id || q->i > l->max_id || !labelled(l, c, base, size))
             snprintf(base, size, "%s", c);
         return;
     }
     if (!l || n <= NOTATION_VA || n >= NOTATION_COUNT || q->j > l->max_id || q->i > l->max_id) {
         canonical_base(q, base, size);
+        return;
+    }
+    if (trace_tied(q)) {                  /* a tie: its own name in every notation */
+        if (q->kind != Q_GRAD) snprintf(base, size, "%s", q->tie);
+        else if (n == NOTATION_LAYER) snprintf(base, size, "d%s", q->tie);
+        else if (n == NOTATION_NETOUT) snprintf(base, size, "dE_total/d%s", q->tie);
+        else snprintf(base, size, "%sbar", q->tie);
         return;
     }
     int ly, pos = layer_pos(l, q->j, &ly);
@@ -714,7 +711,8 @@ static int build_keys(names_index *ix)
     for (size_t id = 0; id < tr->n; id++) {
         quantity c = tr->q[id];
         if (c.kind == Q_UPDATE) c.kind = Q_WEIGHT;
-        uint64_t k = ((uint64_t)c.kind << 42) ^ ((uint64_t)(uint32_t)(c.i + 1) << 21) ^ (uint64_t)(uint32_t)(c.j + 1);
+        uint64_t k = ((uint64_t)c.kind << 42) ^ ((uint64_t)(uint32_t)(c.i + 1) << 21) ^ (uint64_t)(uint32_t)(c.j + 1) ^
+                     ((uint64_t)trace_tied(&c) << 63);    /* a tie is not its first arc */
         size_t s = (size_t)((k * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
         while (seen[s] != UINT64_MAX && seen[s] != k) s = (s + 1) & (cap - 1);
         if (seen[s] == k) continue;
@@ -744,7 +742,7 @@ static int build_keys(names_index *ix)
             add_scripts(ix, ri, NOTATION_VA, ascii);
             if (l && labelled(l, ascii, lab, sizeof lab)) add_scripts(ix, ri, NOTATION_VA, lab);
         }
-        int a = l && (q->kind == Q_WEIGHT || q->kind == Q_GRAD) ? lesson_arc_index(l, q->i, q->j) : -1;
+        int a = l && !trace_tied(q) && (q->kind == Q_WEIGHT || q->kind == Q_GRAD) ? lesson_arc_index(l, q->i, q->j) : -1;
         if (a >= 0 && l->arcs[a].alias[0]) {
             snprintf(ascii, sizeof ascii, "%s%s", q->kind == Q_GRAD ? "dJ/d" : "", l->arcs[a].alias);
             add_scripts(ix, ri, NOTATION_VA, ascii);
@@ -759,6 +757,25 @@ static int build_keys(names_index *ix)
             }
         }
     }
+    /* a tie's weight is also every one of its arcs' weights: w_0,4, w_0,h2
+     * and an arc's alias name the tie (its gradient is the arc's own) */
+    long *tie_rd = l && l->n_ties ? malloc((size_t)l->n_ties * sizeof *tie_rd) : NULL;
+    if (l && l->n_ties && !tie_rd) ix->failed = 1;
+    for (int t = 0; tie_rd && t < l->n_ties; t++) tie_rd[t] = -1;
+    for (size_t r = 0; tie_rd && r < ix->n_rd; r++) {
+        const quantity *q = &ix->rd[r];
+        int a = trace_tied(q) && q->kind == Q_WEIGHT ? lesson_arc_index(l, q->i, q->j) : -1;
+        if (a >= 0 && l->arcs[a].tie) tie_rd[l->arcs[a].tie - 1] = (long)r;
+    }
+    for (int a = 0; tie_rd && a < l->n_arcs && !ix->failed; a++) {
+        long r = l->arcs[a].tie ? tie_rd[l->arcs[a].tie - 1] : -1;
+        if (r < 0) continue;
+        snprintf(canon, sizeof canon, "w_%d,%d", l->arcs[a].i, l->arcs[a].j);
+        add_scripts(ix, (uint32_t)r, NOTATION_VA, canon);
+        if (labelled(l, canon, lab, sizeof lab)) add_scripts(ix, (uint32_t)r, NOTATION_VA, lab);
+        if (l->arcs[a].alias[0]) add_scripts(ix, (uint32_t)r, NOTATION_VA, l->arcs[a].alias);
+    }
+    free(tie_rd);
     if (ix->failed) return -1;
     size_t kc = 16;
     while (kc < 2 * ix->n_rec + 2) kc *= 2;

@@ -178,11 +178,12 @@ static void dot_quantity(strbuf *b, const lesson *l, const trace *tr, long id,
 typedef struct {
     long *in, *act, *del, *x;    /* [max_id+1] quantity ids or -1 */
     long *grad;                   /* [n_arcs] */
+    long *tgrad;                  /* [n_ties]: a tie's gradient dJ/dNAME, shown for all its arcs */
 } dot_ids;
 
 static void ids_free(dot_ids *d)
 {
-    free(d->in); free(d->act); free(d->del); free(d->x); free(d->grad);
+    free(d->in); free(d->act); free(d->del); free(d->x); free(d->grad); free(d->tgrad);
 }
 
 static int ids_alloc(dot_ids *d, const lesson *l)
@@ -193,9 +194,11 @@ static int ids_alloc(dot_ids *d, const lesson *l)
     d->del = malloc(n * sizeof *d->del);
     d->x = malloc(n * sizeof *d->x);
     d->grad = malloc(na * sizeof *d->grad);
-    if (!d->in || !d->act || !d->del || !d->x || !d->grad) return -1;
+    d->tgrad = malloc(((size_t)l->n_ties + 1) * sizeof *d->tgrad);
+    if (!d->in || !d->act || !d->del || !d->x || !d->grad || !d->tgrad) return -1;
     for (size_t k = 0; k < n; k++) d->in[k] = d->act[k] = d->del[k] = d->x[k] = -1;
     for (size_t k = 0; k < na; k++) d->grad[k] = -1;
+    for (int k = 0; k < l->n_ties; k++) d->tgrad[k] = -1;
     return 0;
 }
 
@@ -233,6 +236,10 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
         if (q->t != t || q->pass == PASS_GIVEN) continue;
         if (q->kind == Q_GRAD) {          /* this example's own, else the batch mean */
             int a = lesson_arc_index(l, q->i, q->j);
+            if (trace_tied(q)) {          /* a tie's: the sum over its arcs */
+                if (a >= 0 && l->arcs[a].tie) d.tgrad[l->arcs[a].tie - 1] = (long)id;
+                continue;
+            }
             if (a >= 0 && (q->e == e || (q->e == 0 && d.grad[a] < 0))) d.grad[a] = (long)id;
             continue;
         }
@@ -343,25 +350,22 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
         sb_printf(out, L->count > 1 ? " [style=invis]; }\n" : "; }\n");
     }
 
-    /* arcs: the weight in_j was computed from, and its gradient, in a label
-     * box on the arc; frozen equal arcs from one neuron into one layer share
-     * one box (lab[a]: the arc whose box arc a goes through) */
+    /* arcs: the weight in_j was computed from (its operand at the arc's
+     * place: in_j takes (w_ij, a_i) in arc order), and its gradient, in a
+     * label box on the arc; the arcs of one tie into one layer share one
+     * box (lab[a]: the arc whose box arc a goes through) */
     lab = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *lab);
     wid = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *wid);
     if (!lab || !wid) { snprintf(err, errsize, "out of memory"); goto cleanup; }
     for (int a = 0; a < l->n_arcs; a++) {
         const lesson_arc *A = &l->arcs[a];
         long in = d.in[A->j];
-        wid[a] = -1;
-        for (uint32_t k = 0; in >= 0 && k + 1 < tr->q[in].nops; k += 2) {
-            uint32_t w = tr->ops[tr->q[in].first + k];
-            if (tr->q[w].i == A->i && tr->q[w].j == A->j) { wid[a] = (long)w; break; }
-        }
+        uint32_t k = 2 * (uint32_t)(a - l->arc_in[A->j]);
+        wid[a] = in >= 0 && k + 1 < tr->q[in].nops ? (long)tr->ops[tr->q[in].first + k] : -1;
         lab[a] = a;
-        for (int b = 0; b < a && A->frozen && wid[a] >= 0; b++) {
+        for (int b = 0; b < a && A->tie && wid[a] >= 0; b++) {
             const lesson_arc *B = &l->arcs[b];
-            if (lab[b] == b && B->frozen && B->i == A->i && wid[b] >= 0 &&
-                l->layer_of[B->j] == l->layer_of[A->j] && tr->q[wid[b]].value == tr->q[wid[a]].value) {
+            if (lab[b] == b && B->tie == A->tie && wid[b] >= 0 && l->layer_of[B->j] == l->layer_of[A->j]) {
                 lab[a] = b;
                 break;
             }
@@ -393,7 +397,8 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
             dot_esc(out, val);
         }
         if (o->backward) {
-            if (d.grad[a] >= 0 && names <= 1) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, d.grad[a], o); }
+            long g = A->tie ? d.tgrad[A->tie - 1] : d.grad[a];
+            if (g >= 0 && names <= 1) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, g, o); }
             else if (A->frozen) sb_printf(out, "\\n(frozen)");
         }
         sb_printf(out, "\"];\n");

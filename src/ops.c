@@ -184,7 +184,7 @@ static void scale_render(fr *f) { fr_num(f, f->s->p1); fr_bin(f, '*'); fr_op(f, 
 /* ------------------------------------------------------------------------
  * Chain-rule factors (002's step-by-step example): dJ/da_j of an output by
  * its loss, dJ/da_j of a hidden neuron as the sum of its outputs' terms, and
- * din_j/dw_ij = a_i
+ * din_j/dw_ij = a_i; the sum is also a tied parameter's gradient (its arcs')
  * ---------------------------------------------------------------------- */
 
 static double sum_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)

@@ -107,7 +107,10 @@ int trace_name(const quantity *q, char *buf, size_t size)
 {
     char base[48];
     int t = q->t;
-    switch (q->kind) {
+    if (trace_tied(q)) {                                    /* a tied parameter: its name */
+        snprintf(base, sizeof base, "%s%s", q->kind == Q_GRAD ? "dJ/d" : "", q->tie);
+        if (q->kind == Q_UPDATE) t = q->t + 1;
+    } else switch (q->kind) {
     case Q_INPUT:  snprintf(base, sizeof base, "x_%d", q->j); break;
     case Q_BIAS:   snprintf(base, sizeof base, "a_0"); break;
     case Q_TARGET: snprintf(base, sizeof base, "y_%d", q->j); break;

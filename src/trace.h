@@ -65,6 +65,10 @@ typedef struct {
     uint32_t nops;
     unsigned notes;      /* EVAL_NOTE_* */
     double   value;
+    const char *tie;     /* a tied parameter's weight, gradient or update: the
+                            tie's name (lesson.h lesson_tie; borrowed from the
+                            lesson, which outlives its traces); i, j are its
+                            first arc. NULL for everything else */
 } quantity;
 
 typedef struct {
@@ -101,9 +105,16 @@ double trace_operand_value(const trace *tr, uint32_t id);
 void trace_truncate(trace *tr, size_t n);
 
 /* Canonical ASCII name (DESIGN.md): x_1 a_0 y_5 w_1,3 in_3 a_3 g'(in_3) J
- * err_3 delta_3 dJ/dw_1,3 (chain factors: dJ/da_3 dJ_5/da_3 din_5/dw_3,5), with ^(t) for t > 0 and [e] inside a batch.
+ * err_3 delta_3 dJ/dw_1,3 (chain factors: dJ/da_3 dJ_5/da_3 din_5/dw_3,5), with ^(t) for t > 0 and [e] inside a batch;
+ * a tied parameter is its tie's name: b1, dJ/db1, b1^(1).
  * Writes at most size bytes; returns the length it needed (snprintf rules). */
 int trace_name(const quantity *q, char *buf, size_t size);
+
+/* Is q a tied parameter's weight, gradient or update (named by its tie)? */
+static inline int trace_tied(const quantity *q)
+{
+    return q->tie && (q->kind == Q_WEIGHT || q->kind == Q_GRAD || q->kind == Q_UPDATE);
+}
 
 const char *trace_kind_name(q_kind k);
 const char *trace_pass_name(q_pass p);

@@ -152,6 +152,14 @@ static int draw_all(lesson *l, const lesson *base, uint64_t rng)
     int drawn = 0;
     char name[64];
     for (int a = 0; a < l->n_arcs; a++) {
+        const lesson_arc *A = &l->arcs[a];
+        if (A->tie) {                    /* a tie is one given, NAME: drawn at its first arc */
+            const lesson_tie *T = &l->ties[A->tie - 1];
+            if (T->first != a) { l->arcs[a].w = l->arcs[T->first].w; continue; }
+            const lesson_vary *v = vary_of(base, T->name, NULL);
+            if (v) { l->arcs[a].w = draw(v, &rng); drawn++; }
+            continue;
+        }
         snprintf(name, sizeof name, "w_%d,%d", (int)l->arcs[a].i, (int)l->arcs[a].j);
         const lesson_vary *v = vary_of(base, name, l->arcs[a].alias);
         if (v) { l->arcs[a].w = draw(v, &rng); drawn++; }

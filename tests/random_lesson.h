@@ -1,7 +1,8 @@
 /*
  * random_lesson.h - seeded random valid lessons for the engine tests
  * (test_untraced, test_chain): every activation and loss row, mini-batches,
- * weight decay, dropout, frozen weights, hand rounding, input normalisation.
+ * weight decay, dropout, frozen weights, tied weights, hand rounding, input
+ * normalisation.
  */
 #ifndef NNTRACE_RANDOM_LESSON_H
 #define NNTRACE_RANDOM_LESSON_H
@@ -54,6 +55,9 @@ static inline char *random_lesson(int act_h, int loss, uint64_t seed)
     ADD("trace %s\n", traces[(int)(uniform(&s) * 4)]);
     if (uniform(&s) < 0.3) ADD("decay %.3f\n", 0.1 * uniform(&s));
     if (uniform(&s) < 0.3) ADD("dropout 1 %.2f %d\n", 0.5 * uniform(&s), (int)(uniform(&s) * 100));
+    if (n_hid >= 2 && uniform(&s) < 0.5)            /* tied weights: one parameter, summed gradient */
+        ADD("tie tb = w_0,%d w_0,%d\n", first_hidden, first_hidden + 1);
+    if (uniform(&s) < 0.4) ADD("tie tx = w_1,%d w_0,%d\n", first_hidden + n_hid - 1, id - 1);
     if (uniform(&s) < 0.3) ADD("freeze w_0,%d\n", first_hidden);
     if (uniform(&s) < 0.2) ADD("round %d\n", 3 + (int)(uniform(&s) * 3));
     if (uniform(&s) < 0.2) ADD("normalise %s\n", uniform(&s) < 0.5 ? "zscore" : "minmax");

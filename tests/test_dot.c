@@ -82,7 +82,7 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     /* the lesson's net/out notation: o1 is neuron 5, w5 is w_3,5 */
     assert_has(d, "o1 (5) logistic\\nnet_o1 = 1.105905967\\nout_o1 = 0.75136507\\ndelta_o1 = ");
     assert_has(d, "label=\"w5 = 0.4\\ndE_total/dw5 = 0.082167041\"];");
-    /* the shared bias b1 (w_0,h1 and w_0,h2, frozen, equal): one box, both arcs through it */
+    /* the shared bias b1 (`tie b1 = w_0,h1 w_0,h2`, frozen): one box, both arcs through it */
     assert_has(d, "l0 [shape=box, style=\"rounded,filled\", fillcolor=\"white\", color=\"#bbbbbb\", "
                   "fontsize=12, margin=\"0.06,0.03\", height=0.2, label=\"b1 = 0.35\\n(frozen)\"];");
     assert_has(d, "l0 -> n3 [style=dashed");
@@ -90,7 +90,7 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     assert_has(d, "label=\"b2 = 0.6\\n(frozen)\"];");
     assert_null(strstr(d, "l3 ["));              /* w_0,h2 has no box of its own */
     free(d);
-    /* in the va notation both names are on the one box */
+    /* in the va notation too the tie is b1: one name on the one box */
     char e2[512];
     lesson *l = lesson_load("lessons/mazur-2-2-2.lesson", e2, sizeof e2);
     assert_non_null(l);
@@ -100,7 +100,7 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     netdraw_dot_opts o = {.step = 1, .backward = 1, .digits = 9, .notation = NOTATION_VA};
     strbuf b = {0};
     assert_int_equal(netdraw_dot(&b, l, r.tr, &o, e2, sizeof e2), 0);
-    assert_has(b.s, "label=\"w_0,h1 = w_0,h2 = 0.35\\n(frozen)\"]");   /* va with the labels */
+    assert_has(b.s, "label=\"b1 = 0.35\\n(frozen)\"]");
     sb_free(&b);
     /* --no-edge-labels: straight arcs, no boxes */
     o.no_edge_labels = 1;

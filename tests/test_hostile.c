@@ -386,7 +386,7 @@ static void test_alias_chain_is_linear(void **state)
     free(out);
     /* a weight line through an alias declared later, two links away */
     lesson_plus("fwd.lesson", "alias head mid\nalias mid w_0,h1\n");
-    out = sh("sed -i 's/^weight  w_0,h1 = 0.35/weight head = 0.35/' fwd.lesson && grep -c '^weight head' fwd.lesson && "
+    out = sh("sed -i 's/^weight  b1 = 0.35/weight head = 0.35/' fwd.lesson && grep -c '^weight head' fwd.lesson && "
              "$NT run fwd.lesson > /dev/null; echo rc=$?");
     EXPECT_IN(out, "1\n");
     EXPECT_IN(out, "rc=0");

@@ -472,7 +472,7 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "  dE_total/dw5 = delta_o1*dnet_o1/dw5"));   /* the lesson shows its chain factors */
     free(out);
     out = run_piped("g z^[2]_1\nq\n", "step --no-color --ascii --notation layer lessons/mazur-2-2-2.lesson", &st);
-    assert_non_null(strstr(out, "  z^[2]_1 = b^[2]_1*a_0 + W^[2]_1,1*a^[1]_1 + W^[2]_1,2*a^[1]_2"));
+    assert_non_null(strstr(out, "  z^[2]_1 = b2*a_0 + W^[2]_1,1*a^[1]_1 + W^[2]_1,2*a^[1]_2"));
     free(out);
 
     /* run: JSON keeps the canonical name and adds the shown one */

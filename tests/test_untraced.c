@@ -3,7 +3,7 @@
  * (engine.c, vtrain_step); they must give the traced computation's numbers
  * to the last bit. Every lesson in lessons/ and seeded random networks (every
  * activation and loss row, mini-batches, weight decay, dropout, frozen
- * weights, hand rounding, input normalisation) are run twice: with only some
+ * weights, tied weights, hand rounding, input normalisation) are run twice: with only some
  * steps traced, and with `trace all`; the weights after the last step and J
  * of every step must be equal bit for bit.
  */
