@@ -72,7 +72,8 @@ typedef struct { uint32_t sheet, row, col; } xlsx_cell;
 
 /* What the writer reports of its layout (for tests and the CLI message). */
 typedef struct {
-    xlsx_cell *cells;        /* in: NULL, or room for r->tr->n; out: each quantity's value cell */
+    xlsx_cell *cells;        /* in: NULL, or room for r->tr->n; out: each quantity's value cell
+                                (an exercise's blank: its true formula's cell on Answers) */
     int        n_sheets;     /* out */
     int        summary;      /* out: index of the Summary sheet, or -1 */
     uint32_t   summary_row;  /* out: row of step 1's J on Summary (column 1) */

@@ -98,6 +98,8 @@ typedef struct {
     const char *ask;       /* --ask, or NULL */
     size_t      min_blanks;/* at least this many blanks */
     int         all;       /* 1: every computed quantity must be a blank */
+    double      rate;      /* > 0: every blank filled with its exact value, then alpha
+                              edited to this on Settings: the checks must follow */
 } ex_case;
 
 static const ex_case CASES[] = {
@@ -108,6 +110,7 @@ static const ex_case CASES[] = {
     {.name = "rel", .text = SGD_NET "tolerance 1%\n", .min_blanks = 16, .all = 1},   /* no expect: all */
     {.name = "sigfigs", .text = SGD_NET "sigfigs 3\nask in_* delta_3 dJ/dw_*\n", .min_blanks = 6},
     {.name = "abs", .text = SGD_NET "tolerance 0.001\n", .ask = "a_3 J w_*^(1)", .min_blanks = 5},
+    {.name = "alpha", .path = "lessons/sauppe-sgd-step.lesson", .min_blanks = 9, .rate = 0.7},
 };
 #define N_CASES (sizeof CASES / sizeof CASES[0])
 
@@ -125,6 +128,9 @@ typedef struct {
     int           n_sheets;
     char          names[16][64];/* sheet names, workbook order */
     fill_kind    *fill;         /* [tr->n] for blanks */
+    const char  **want;         /* [tr->n] what each blank's check must read */
+    engine_result edited;       /* rate case: the run with the edited alpha */
+    const trace  *truth;        /* the values the recalculated book must show */
 } ex_book;
 
 static void book_free(ex_book *b)
@@ -134,6 +140,8 @@ static void book_free(ex_book *b)
     lesson_free(b->l);
     free(b->cells);
     free(b->fill);
+    free(b->want);
+    if (b->edited.tr) engine_result_free(&b->edited);
     memset(b, 0, sizeof *b);
 }
 
@@ -201,22 +209,27 @@ static int blank_style(const char *sheet_xml, const char *a1)
     return atoi(s + 3);
 }
 
-/* Put number v into the empty cell a1 of the sheet XML text (reallocated). */
-static char *fill_cell(char *xml, const char *a1, double v)
+/* Make cell a1 of the sheet XML text (reallocated) the number v, as a
+ * person typing it does: an empty cell (<c r="D5" s="9"/>) or a number cell
+ * (<c r="C16" s="4"><v>0.5</v></c>) becomes <c r="D5" s="9"><v>v</v></c>. */
+static char *set_number(char *xml, const char *a1, double v)
 {
-    char pat[48], val[64];
+    char pat[48], cell[128];
     snprintf(pat, sizeof pat, "<c r=\"%s\" ", a1);
     char *p = strstr(xml, pat);
-    assert_non_null(p);
-    char *close = strstr(p, "/>");
-    assert_non_null(close);
-    snprintf(val, sizeof val, "><v>%.17g</v></c>", v);
-    size_t head = (size_t)(close - xml), tail = strlen(close + 2);
-    char *out = malloc(head + strlen(val) + tail + 1);
+    if (!p) fail_msg("no cell %s in the sheet", a1);
+    char *gt = strchr(p, '>'), *st = strstr(p, " s=\"");
+    assert_non_null(gt);
+    int style = st && st < gt ? atoi(st + 4) : 0;
+    char *end = gt[-1] == '/' ? gt + 1 : strstr(gt, "</c>") + 4;
+    assert_true(end > gt);
+    snprintf(cell, sizeof cell, "<c r=\"%s\" s=\"%d\"><v>%.17g</v></c>", a1, style, v);
+    size_t head = (size_t)(p - xml), tail = strlen(end);
+    char *out = malloc(head + strlen(cell) + tail + 1);
     assert_non_null(out);
     memcpy(out, xml, head);
-    strcpy(out + head, val);
-    strcat(out, close + 2);
+    strcpy(out + head, cell);
+    strcat(out, end);
     free(xml);
     return out;
 }
@@ -239,14 +252,28 @@ static void make_book(const ex_case *c, ex_book *b)
     if (nb < c->min_blanks) fail_msg("%s: %zu blanks, expected at least %zu", c->name, nb, c->min_blanks);
     b->cells = calloc(tr->n, sizeof *b->cells);
     b->fill = calloc(tr->n, sizeof *b->fill);
+    b->want = calloc(tr->n, sizeof *b->want);
     assert_non_null(b->cells);
     assert_non_null(b->fill);
+    assert_non_null(b->want);
+    b->truth = tr;
+    if (c->rate > 0) {                       /* the engine with the edited alpha */
+        double rate = b->l->rate;
+        b->l->rate = c->rate;
+        if (engine_run(b->l, &eo, &b->edited, err, sizeof err)) fail_msg("%s: %s", c->name, err);
+        b->l->rate = rate;
+        assert_int_equal(b->edited.tr->n, tr->n);
+        b->truth = b->edited.tr;
+    }
     xlsx_opts o = {.digits = -1, .created = 1700000000, .notation = -1, .exercise = b->ex};
     xlsx_layout lay = {.cells = b->cells};
+    char alpha[LXW_MAX_CELL_NAME_LENGTH];
     snprintf(path, sizeof path, "%s/%s.xlsx", g_dir, c->name);
     xlsx_status st = xlsx_write(path, b->l, &b->r, &o, &lay, err, sizeof err);
     if (st != XLSX_OK) fail_msg("%s: xlsx_write: %s", c->name, err);
     b->n_sheets = lay.n_sheets;
+    lxw_rowcol_to_cell(alpha, lay.alpha.row, (lxw_col_t)lay.alpha.col);
+    assert_int_equal(lay.alpha.sheet, 0);
 
     /* the file as written: Answers hidden (the only hidden sheet), protected */
     int hidden_ok;
@@ -305,16 +332,21 @@ static void make_book(const ex_case *c, ex_book *b)
             fail_msg("%s: sheet %s has blanks but is not protected", c->name, b->names[bl.sheet]);
         on_sheet[bl.sheet]++;
 
-        fill_kind f = (fill_kind)(k++ % FILL_N);
+        fill_kind f = c->rate > 0 ? FILL_EXACT : (fill_kind)(k % FILL_N);
+        k++;
         b->fill[id] = f;
         grade_opts go;                          /* the lesson's rule, as the grader has it */
         grade_opts_lesson(&go, b->l, NULL);
         double r = tr->q[id].value, tol = judge_tolerance(&go.rule, r), sgn = k % 2 ? 1 : -1;
-        if (f == FILL_NEAR) xml[bl.sheet] = fill_cell(xml[bl.sheet], a1, r + sgn * 0.9 * tol);
-        else if (f == FILL_OUTSIDE) xml[bl.sheet] = fill_cell(xml[bl.sheet], a1, r + sgn * 1.1 * tol);
-        else if (f == FILL_EXACT) xml[bl.sheet] = fill_cell(xml[bl.sheet], a1, r);
+        if (f == FILL_NEAR) xml[bl.sheet] = set_number(xml[bl.sheet], a1, r + sgn * 0.9 * tol);
+        else if (f == FILL_OUTSIDE) xml[bl.sheet] = set_number(xml[bl.sheet], a1, r + sgn * 1.1 * tol);
+        else if (f == FILL_EXACT) xml[bl.sheet] = set_number(xml[bl.sheet], a1, r);
+        /* after an edit, the exact old value is right where the new truth is near it */
+        b->want[id] = c->rate > 0 ? (judge_match(&go.rule, r, b->truth->q[id].value) ? XLSX_EX_RIGHT : XLSX_EX_WRONG)
+                                  : EXPECT_TEXT[f];
     }
     assert_int_equal(k, nb);
+    if (c->rate > 0) xml[0] = set_number(xml[0], alpha, c->rate);
     for (int s = 0; s < ns; s++) {
         snprintf(path, sizeof path, "%s/%s.d/xl/worksheets/sheet%d.xml", g_dir, c->name, s + 1);
         FILE *fp = fopen(path, "wb");
@@ -349,8 +381,8 @@ static void verify(const ex_case *c, const ex_book *b, const char *dir, int lo)
     const char *who = lo ? "LibreOffice" : "gnumeric";
     csv sheet[16];
     for (int s = 0; s < b->n_sheets; s++) read_sheet(dir, c->name, b, s, lo, &sheet[s]);
-    const trace *tr = b->r.tr;
-    size_t seen[FILL_N] = {0}, values = 0;
+    const trace *tr = b->truth;
+    size_t seen[FILL_N] = {0}, values = 0, right = 0;
     for (size_t id = 0; id < tr->n; id++) {
         const quantity *q = &tr->q[id];
         char name[96];
@@ -359,7 +391,8 @@ static void verify(const ex_case *c, const ex_book *b, const char *dir, int lo)
             xlsx_cell ck;
             assert_int_equal(xlsx_ex_cells(b->ex, id, NULL, &ck), 0);
             const char *t = csv_at(&sheet[ck.sheet], ck.row, ck.col);
-            const char *want = EXPECT_TEXT[b->fill[id]];
+            const char *want = b->want[id];
+            right += !strcmp(want, XLSX_EX_RIGHT);
             if (!t || strcmp(t, want))
                 fail_msg("%s, %s: the check of %s (filled %d) reads '%s', expected '%s'", c->name, who, name,
                          (int)b->fill[id], t ? t : "(none)", want);
@@ -378,7 +411,10 @@ static void verify(const ex_case *c, const ex_book *b, const char *dir, int lo)
     for (int s = 0; s < b->n_sheets; s++) csv_free(&sheet[s]);
     assert_true(values > 0);
     size_t nb = xlsx_ex_count(b->ex);
-    for (int f = 0; f < FILL_N; f++) if ((size_t)f < nb && seen[f] == 0) fail_msg("%s: fill %d unused", c->name, f);
+    if (c->rate > 0 && (right == 0 || right == nb))     /* the edit turned some checks, not all */
+        fail_msg("%s: %zu of %zu checks right after editing alpha", c->name, right, nb);
+    for (int f = 0; c->rate == 0 && f < FILL_N; f++)
+        if ((size_t)f < nb && seen[f] == 0) fail_msg("%s: fill %d unused", c->name, f);
 }
 
 /* Count the pixels of one colour in a binary PPM (P6, maxval 255). */
@@ -425,10 +461,17 @@ static void test_filled_books_recalculate(void **state)
     /* the picture: the first step sheet (page 2; the hidden Answers sheet
      * does not print) shows the green and the red of the checks and the
      * yellow of the blanks */
-    snprintf(cmd, sizeof cmd, "cd %s/lo && pdftoppm -r 60 -f 2 -l 2 %s-filled.pdf page && ls page*.ppm",
-             g_dir, CASES[0].name);
+    snprintf(cmd, sizeof cmd, "cd %s/lo && pdfinfo %s-filled.pdf | awk '/^Pages/ {print $2}'", g_dir, CASES[0].name);
     int rc;
     char *out = run_sh(cmd, &rc);
+    int pages = atoi(out), visible = books[0].n_sheets - 1;     /* Answers does not print */
+    if (rc || pages < visible || pages > 2 * visible)
+        fail_msg("the filled %s prints on %d pages, expected %d to %d (at most 2 per visible sheet)",
+                 CASES[0].name, pages, visible, 2 * visible);
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd %s/lo && pdftoppm -r 60 -f 2 -l 2 %s-filled.pdf page && ls page*.ppm",
+             g_dir, CASES[0].name);
+    out = run_sh(cmd, &rc);
     if (rc) fail_msg("pdftoppm: %s", out);
     char ppm[256];
     snprintf(ppm, sizeof ppm, "%s/lo/%.*s", g_dir, (int)strcspn(out, "\n"), out);
