@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""The peer of `nntrace mnist` for scripts/bench.sh: the same network, loss,
-initialisation scheme, batch, learning rate schedule and data, written the
-way a numpy (or PyTorch) user would, float32 throughout.
+"""The numpy peer of `nntrace mnist` for scripts/bench.sh: the same network,
+loss, initialisation scheme, batch, learning rate schedule and data, written
+the way a numpy user would, float32 throughout (bench/mnist_torch.py is the
+PyTorch peer and shares this file's loader and command line).
 
   784-128-10 (or --layers), ReLU hidden layers, softmax + cross-entropy,
   He-uniform weights, zero biases, plain mini-batch SGD, the rate multiplied
@@ -14,9 +15,9 @@ Prints JSON lines like `nntrace mnist --json`: first one that names the
 engine and its BLAS (the OpenBLAS core it chose and its thread count), then
 one per epoch.
 
-Threads: set OPENBLAS_NUM_THREADS (numpy) before starting; --threads sets
-torch.set_num_threads for --engine torch.
-Usage: mnist_numpy.py [--engine numpy|torch] [--data DIR] [--epochs N]
+Threads: set OPENBLAS_NUM_THREADS before starting (--threads only records
+the count).
+Usage: mnist_numpy.py [--data DIR] [--epochs N]
                       [--layers 784-128-10] [--batch 64] [--rate 0.7]
                       [--anneal 0.6] [--seed 1] [--threads T]
 """
@@ -142,48 +143,10 @@ def train_numpy(args, train, test, sizes):
         rate *= args.anneal
 
 
-def train_torch(args, train, test, sizes):
-    import torch
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    layers = []
-    for l in range(1, len(sizes)):
-        lin = torch.nn.Linear(sizes[l - 1], sizes[l])
-        r = (6.0 / sizes[l - 1]) ** 0.5                   # He uniform, zero bias
-        torch.nn.init.uniform_(lin.weight, -r, r)
-        torch.nn.init.zeros_(lin.bias)
-        layers.append(lin)
-        if l < len(sizes) - 1:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
-    X, Y = torch.from_numpy(train[0]), torch.from_numpy(train[1])
-    Xt, Yt = torch.from_numpy(test[0]), torch.from_numpy(test[1])
-    opt = torch.optim.SGD(model.parameters(), lr=args.rate)
-    lossf = torch.nn.CrossEntropyLoss()
-    for epoch in range(1, args.epochs + 1):
-        t0 = time.perf_counter()
-        perm = torch.randperm(len(X))
-        total = 0.0
-        for first in range(0, len(X), args.batch):
-            idx = perm[first:first + args.batch]
-            opt.zero_grad(set_to_none=True)
-            loss = lossf(model(X[idx]), Y[idx])
-            loss.backward()
-            opt.step()
-            total += float(loss) * len(idx)
-        epoch_s = time.perf_counter() - t0
-        with torch.no_grad():
-            acc = float((model(Xt).argmax(dim=1) == Yt).float().mean())
-        print(json.dumps({"epoch": epoch, "epoch_s": round(epoch_s, 6),
-                          "train_loss": round(total / len(X), 6), "test_accuracy": acc}),
-              flush=True)
-        for g in opt.param_groups:
-            g["lr"] *= args.anneal
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--engine", choices=("numpy", "torch"), default="numpy")
+def arguments(engine):
+    """The command line both peers share (the flags of `nntrace mnist`)."""
+    ap = argparse.ArgumentParser(description="MNIST training with %s, the peer of "
+                                 "`nntrace mnist` for scripts/bench.sh" % engine)
     ap.add_argument("--data", default="data/mnist")
     ap.add_argument("--layers", default="784-128-10")
     ap.add_argument("--epochs", type=int, default=3)
@@ -192,26 +155,35 @@ def main():
     ap.add_argument("--anneal", type=float, default=0.6)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
+    return ap
+
+
+def setup(ap, name):
+    """Parsed arguments, layer sizes, the training and test sets, and the
+    first JSON line's common fields."""
+    import numpy as np
     args = ap.parse_args()
-    sizes = [int(s) for s in args.layers.split("-")]
+    try:
+        sizes = [int(s) for s in args.layers.split("-")]
+    except ValueError:
+        sys.exit("%s: --layers '%s': expected sizes like 784-128-10" % (name, args.layers))
     train, test = load(args.data)
     if train[0].shape[1] != sizes[0]:
-        sys.exit("mnist_numpy: images have %d pixels, --layers starts with %d"
-                 % (train[0].shape[1], sizes[0]))
-    import numpy as np
-    head = {"engine": args.engine, "numpy": np.__version__,
+        sys.exit("%s: images have %d pixels, --layers starts with %d"
+                 % (name, train[0].shape[1], sizes[0]))
+    head = {"numpy": np.__version__,
             "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", ""),
             "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", ""),
             "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE", "")}
-    if args.engine == "numpy":
-        head.update(openblas_info())
-        print(json.dumps(head), flush=True)
-        train_numpy(args, train, test, sizes)
-    else:
-        import torch
-        head["torch"] = torch.__version__
-        print(json.dumps(head), flush=True)
-        train_torch(args, train, test, sizes)
+    return args, sizes, train, test, head
+
+
+def main():
+    args, sizes, train, test, head = setup(arguments("numpy"), "mnist_numpy")
+    head = dict({"engine": "numpy"}, **head)
+    head.update(openblas_info())
+    print(json.dumps(head), flush=True)
+    train_numpy(args, train, test, sizes)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@
 #
 # Usage: scripts/bench.sh [nntrace binary]   (after `make data`)
 #   PARTS="quiet peers loaded accuracy" (the default; `make bench-peers` runs
-#   PARTS="quiet peers"), ROUNDS=3 runs per configuration, EPOCHS=5.
+#   PARTS="quiet peers"), ROUNDS=3 runs per configuration, EPOCHS=5,
+#   INSTALL_PEERS=1 installs numpy + OpenBLAS and PyTorch first (Debian's
+#   python3-numpy libopenblas0-pthread python3-torch; `make bench-peers` sets it).
 set -eu
 
 BIN=${1:-build/nntrace}
@@ -99,16 +101,22 @@ peaks 0
 # ---------------------------------------------------------------- peers
 TORCH=0
 NUMPY=0
+if has peers && [ "${INSTALL_PEERS:-0}" = 1 ]; then
+  # asked for (make bench-peers, or INSTALL_PEERS=1): numpy + OpenBLAS and PyTorch
+  NNTRACE_EXTRA_PKGS="python3-numpy libopenblas0-pthread python3-torch" sh scripts/deps.sh ||
+    echo "peers: could not install python3-numpy libopenblas0-pthread python3-torch"
+fi
 if has peers; then
   if "$PY" -c 'import numpy' 2>/dev/null; then NUMPY=1
   else echo "peers: $PY has no numpy (apt-get install python3-numpy libopenblas0-pthread); skipped"; fi
   if "$PY" -c 'import torch' 2>/dev/null; then TORCH=1
-  else echo "peers: PyTorch not installed (python3-torch); skipped"; fi
+  else echo "peers: PyTorch not installed (python3-torch; make bench-peers installs it); skipped"; fi
 fi
-# numpy at its best: OpenBLAS picks its own kernel for this CPU
-peer() { # ENGINE T
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$2" \
-    "$PY" bench/mnist_numpy.py --engine "$1" --data "$DATA" --epochs "$EPOCHS" --threads "$2" $NET
+# numpy at its best: OpenBLAS picks its own kernel for this CPU; T threads
+# for OpenBLAS and for PyTorch's OpenMP pool
+peer() { # numpy|torch T
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$2" OMP_NUM_THREADS="$2" \
+    "$PY" "bench/mnist_$1.py" --data "$DATA" --epochs "$EPOCHS" --threads "$2" $NET
 }
 
 # ---------------------------------------------------------------- quiet

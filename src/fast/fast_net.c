@@ -111,6 +111,7 @@ static size_t arena_layout(fast_net *net, char *base)
     }
     for (int l = 0; l <= L; l++)
         TAKE(net->a[l], B * net->ld[l]);
+    TAKE(net->a0_next, B * net->ld[0]);
     TAKE(net->loss_n, B);
 #undef TAKE
     return off;
@@ -181,7 +182,7 @@ static void block_rows(int nb, int k, int *r0, int *r1)
     *r1 = nb - *r0 < FAST_MR ? nb : *r0 + FAST_MR;
 }
 
-void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
+void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pixels,
                       const uint32_t *idx, size_t first, int nb, int k)
 {
     const int ld0 = net->ld[0], n0 = net->size[0];
@@ -191,7 +192,7 @@ void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
     for (int n = r0; n < r1; n++) {
         size_t sample = idx ? idx[first + (size_t)n] : first + (size_t)n;
         const uint8_t *src = images + sample * pixels;
-        float *dst = net->a[0] + (size_t)n * ld0;
+        float *dst = a0 + (size_t)n * ld0;
         for (int i = 0; i < n0; i++)
             dst[i] = (float)src[i] * s;
         for (int i = n0; i < ld0; i++)
@@ -199,38 +200,95 @@ void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
     }
 }
 
-/* z^[l] = a^[l-1] W^[l]T + b^[l];  a^[l] = g(z^[l]);  shapes (B, n_l).
- * For softmax-ce the output layer stores z, then softmax per row. */
-void fast_block_forward(fast_net *net, int nb, int k)
+void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,
+                         size_t first, int nb, int k)
 {
-    const int L = net->n_layers;
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
-    for (int l = 1; l <= L; l++) {
-        fast_epi e = {0};
-        e.kind = FAST_EPI_BIAS_ACT;
-        e.act = (l == L && net->loss == FAST_LOSS_SOFTMAX_CE) ? FAST_ACT_NONE : net->act;
-        e.n_real = net->size[l];
-        e.bias = net->b[l];
-        fast_gemm_block(net->a[l], (size_t)net->ld[l], net->a[l - 1], (size_t)net->ld[l - 1], 1,
-                        net->wt[l], (size_t)net->ld[l], net->size[l - 1], &e, r0, r1, 0,
-                        net->ld[l]);
+    for (int n = r0; n < r1; n++) {
+        const uint8_t *src = images + (idx ? idx[first + (size_t)n] : first + (size_t)n) * pixels;
+        for (size_t o = 0; o < pixels; o += 64)
+            __builtin_prefetch(src + o, 0, 2);
+        __builtin_prefetch(src + pixels - 1, 0, 2);
     }
-    if (net->loss == FAST_LOSS_SOFTMAX_CE) {
-        /* a_j = exp(z_j - max z) / sum_k exp(z_k - max z), per row */
-        const int nL = net->size[L], ldL = net->ld[L];
-        for (int n = r0; n < r1; n++) {
-            float *a = net->a[L] + (size_t)n * ldL, mx = a[0], sum = 0.0f;
-            for (int j = 1; j < nL; j++)
-                mx = a[j] > mx ? a[j] : mx;
-            for (int j = 0; j < nL; j++) {
-                a[j] = expf(a[j] - mx);
-                sum += a[j];
-            }
-            for (int j = 0; j < nL; j++)
-                a[j] /= sum;
+}
+
+/* Rows [r0, r1) and columns [j0, j1) of z^[l] = a^[l-1] W^[l]T + b^[l],
+ * a^[l] = g(z^[l]) (for softmax-ce the output layer keeps z: softmax_rows). */
+static void layer_forward(fast_net *net, int l, int r0, int r1, int j0, int j1)
+{
+    fast_epi e = {0};
+    e.kind = FAST_EPI_BIAS_ACT;
+    e.act = (l == net->n_layers && net->loss == FAST_LOSS_SOFTMAX_CE) ? FAST_ACT_NONE : net->act;
+    e.n_real = net->size[l];
+    e.bias = net->b[l];
+    fast_gemm_block(net->a[l], (size_t)net->ld[l], net->a[l - 1], (size_t)net->ld[l - 1], 1,
+                    net->wt[l], (size_t)net->ld[l], net->size[l - 1], &e, r0, r1, j0, j1);
+}
+
+/* softmax-ce: a_j = exp(z_j - max z) / sum_k exp(z_k - max z), rows [r0, r1) */
+static void softmax_rows(fast_net *net, int r0, int r1)
+{
+    const int L = net->n_layers, nL = net->size[L], ldL = net->ld[L];
+    if (net->loss != FAST_LOSS_SOFTMAX_CE)
+        return;
+    for (int n = r0; n < r1; n++) {
+        float *a = net->a[L] + (size_t)n * ldL, mx = a[0], sum = 0.0f;
+        for (int j = 1; j < nL; j++)
+            mx = a[j] > mx ? a[j] : mx;
+        for (int j = 0; j < nL; j++) {
+            a[j] = expf(a[j] - mx);
+            sum += a[j];
         }
+        for (int j = 0; j < nL; j++)
+            a[j] /= sum;
     }
+}
+
+/* z^[l] = a^[l-1] W^[l]T + b^[l];  a^[l] = g(z^[l]);  shapes (B, n_l). */
+void fast_block_forward(fast_net *net, int nb, int k)
+{
+    int r0, r1;
+    block_rows(nb, k, &r0, &r1);
+    for (int l = 1; l <= net->n_layers; l++)
+        layer_forward(net, l, r0, r1, 0, net->ld[l]);
+    softmax_rows(net, r0, r1);
+}
+
+/* First-layer units: UNIT_COLS columns of a^[1] (neurons j) by FIRST_ROWS
+ * rows (samples), column block major like the first layer's update units,
+ * so the thread that updates a block of W^[1] is the one that reads it. */
+#define UNIT_COLS 64
+#define FIRST_ROWS (2 * FAST_MR)
+
+static int first_row_groups(int nb) { return (nb + FIRST_ROWS - 1) / FIRST_ROWS; }
+static int col_blocks(const fast_net *net, int l) { return (net->ld[l] + UNIT_COLS - 1) / UNIT_COLS; }
+
+int fast_first_units(const fast_net *net, int nb)
+{
+    return col_blocks(net, 1) * first_row_groups(nb);
+}
+
+int fast_first_range(const fast_net *net, int nb, int r, int ranges)
+{
+    return col_blocks(net, 1) * r / ranges * first_row_groups(nb);
+}
+
+void fast_first_unit(fast_net *net, int nb, int u)
+{
+    const int nrg = first_row_groups(nb), ld1 = net->ld[1];
+    const int r0 = (u % nrg) * FIRST_ROWS, j0 = (u / nrg) * UNIT_COLS;
+    layer_forward(net, 1, r0, nb - r0 < FIRST_ROWS ? nb : r0 + FIRST_ROWS, j0,
+                  ld1 - j0 < UNIT_COLS ? ld1 : j0 + UNIT_COLS);
+}
+
+void fast_block_rest(fast_net *net, int nb, int k)
+{
+    int r0, r1;
+    block_rows(nb, k, &r0, &r1);
+    for (int l = 2; l <= net->n_layers; l++)
+        layer_forward(net, l, r0, r1, 0, net->ld[l]);
+    softmax_rows(net, r0, r1);
 }
 
 /* softmax-ce: J_n = -ln a_{n,y}; dJ/dz_nj = (a_nj - [j==y]) / B
@@ -291,12 +349,11 @@ void fast_block_delta(fast_net *net, int nb, int k)
  * team's contiguous ranges a thread keeps the same columns from batch to
  * batch. */
 #define UNIT_ROWS (8 * FAST_MR)
-#define UNIT_COLS 64
 
 static int layer_units(const fast_net *net, int l, int *nrow)
 {
     *nrow = (net->size[l - 1] + UNIT_ROWS - 1) / UNIT_ROWS;
-    return *nrow * ((net->ld[l] + UNIT_COLS - 1) / UNIT_COLS);
+    return *nrow * col_blocks(net, l);
 }
 
 int fast_update_units(const fast_net *net)
@@ -305,6 +362,15 @@ int fast_update_units(const fast_net *net)
     for (int l = 1; l <= net->n_layers; l++)
         total += layer_units(net, l, &nrow);
     return total;
+}
+
+int fast_update_range(const fast_net *net, int r, int ranges)
+{
+    int nrow;
+    if (r >= ranges)
+        return fast_update_units(net);
+    layer_units(net, 1, &nrow);
+    return col_blocks(net, 1) * r / ranges * nrow;
 }
 
 void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
@@ -390,7 +456,7 @@ void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
 {
 #pragma omp for schedule(static)
     for (int k = 0; k < fast_row_blocks(nb); k++)
-        fast_block_input(net, images, pixels, idx, first, nb, k);
+        fast_block_input(net, net->a[0], images, pixels, idx, first, nb, k);
 }
 
 void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
@@ -398,13 +464,8 @@ void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
 {
     (void)net;
 #pragma omp for schedule(static) nowait
-    for (int n = 0; n < nb; n++) {
-        size_t sample = idx ? idx[first + (size_t)n] : first + (size_t)n;
-        const uint8_t *src = images + sample * pixels;
-        for (size_t o = 0; o < pixels; o += 64)
-            __builtin_prefetch(src + o, 0, 3);
-        __builtin_prefetch(src + pixels - 1, 0, 3);
-    }
+    for (int k = 0; k < fast_row_blocks(nb); k++)
+        fast_block_prefetch(images, pixels, idx, first, nb, k);
 }
 
 void fast_forward(fast_net *net, int nb)

@@ -34,8 +34,11 @@
  * forward, loss and delta (dz^[l-1] from dz^[l]) of a row block need no
  * other row, so a block is one unit of work. The weight update is cut into
  * update units (a block of rows of wt[l] and a block of its columns), each
- * independent of the others once every row block is done. fast_train.c runs
- * these units on a thread team (fast_team.h); the batch functions below run
+ * independent of the others once every row block is done. For training,
+ * fast_train.c splits the first layer's forward by its neurons instead
+ * (first units, below: model parallel, so W^[1], the largest matrix, never
+ * moves between the cores' caches) and runs these units on a thread team
+ * (fast_team.h); the batch functions below run
  * the same units as orphaned `omp for` loops: call them inside one
  * `#pragma omp parallel` region (every thread of the team calls them with the
  * same arguments) or outside any region for one thread. Every number is
@@ -77,6 +80,8 @@ typedef struct fast_net {
     float *dz[FAST_MAX_LAYERS + 1];  /* [1..L] (batch, ld[l]) */
     float *w[FAST_MAX_LAYERS + 1];   /* [2..L] W^[l] untransposed (n_l, ld[l-1]), a copy of
                                         wt[l] for the backward pass (fast_net_sync_w) */
+    float *a0_next;                  /* (batch, ld[0]): the next batch's input while the team
+                                        trains on a[0] (fast_train.c swaps the two) */
     float *loss_n;                   /* (batch) per-sample loss J_n */
     size_t bytes;                    /* arena size */
 } fast_net;
@@ -124,11 +129,29 @@ uint64_t fast_rng_seed(uint64_t seed);
 /* Row blocks of a batch of nb rows: block k is rows [k*FAST_MR, ...). */
 static inline int fast_row_blocks(int nb) { return (nb + FAST_MR - 1) / FAST_MR; }
 
-/* Row block k of: fast_input_u8, fast_forward, fast_loss_grad (same
- * arguments as those, plus k). */
-void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
+/* Row block k of: fast_input_u8 (into a0, net->a[0] or net->a0_next),
+ * fast_forward, fast_loss_grad (same arguments as those, plus k). */
+void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pixels,
                       const uint32_t *idx, size_t first, int nb, int k);
 void fast_block_forward(fast_net *net, int nb, int k);
+/* Prefetch (into L2) the images fast_block_input will read for row block k. */
+void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,
+                         size_t first, int nb, int k);
+
+/* The forward pass split the other way for training (fast_train.c): first
+ * the first layer by blocks of its neurons (first units: a block of columns
+ * of a^[1] for a group of rows; every first unit needs all of a^[0]), then
+ * row block k of the layers 2..L (fast_block_rest, after every first unit).
+ * A block of neurons of layer 1 is the same block of columns of W^[1] as
+ * the update units of fast_update_range's range, so with one thread per
+ * range W^[1] stays in its thread's cache. */
+int fast_first_units(const fast_net *net, int nb);
+void fast_first_unit(fast_net *net, int nb, int u);
+void fast_block_rest(fast_net *net, int nb, int k);
+/* The first unit (fast_first_range) or update unit (fast_update_range) of
+ * range r of `ranges` (r == ranges: the count): ranges hold whole blocks of
+ * W^[1]'s columns; the update units of layers 2..L are in the last range. */
+int fast_first_range(const fast_net *net, int nb, int r, int ranges);
 void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
                      size_t first, int nb, int k);
 /* Row block k of dz^[l-1] = (dz^[l] W^[l]) * g'(a^[l-1]) for l = L..2;
@@ -137,6 +160,7 @@ void fast_block_delta(fast_net *net, int nb, int k);
 
 /* Update units of the network (the same for every batch). */
 int fast_update_units(const fast_net *net);
+int fast_update_range(const fast_net *net, int r, int ranges);
 /* Update unit u of the backward pass (see fast_backward for g, alpha,
  * lambda, mu): its block of dJ/dW^[l] = (a^[l-1])T dz^[l], fused into the SGD
  * step or stored in g, the bias of its columns when it holds the block's

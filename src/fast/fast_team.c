@@ -71,6 +71,22 @@ static inline void cpu_relax(void)
 
 static inline uint64_t tag(uint64_t g, uint64_t low) { return g << 32 | low; }
 
+/* The first unit of range r (0..T) of phase g with n units. */
+static uint64_t range_start(const team *tm, uint64_t g, uint64_t n, int r)
+{
+    const fast_job *job = tm->job;
+    if (r <= 0)
+        return 0;
+    if (r >= tm->T)
+        return n;
+    if (job->split) {
+        int s = job->split(job->ctx, (long)(g / (uint64_t)job->phases),
+                           (int)(g % (uint64_t)job->phases), r, tm->T);
+        return s < 0 ? 0 : (uint64_t)s > n ? n : (uint64_t)s;
+    }
+    return n * (uint64_t)r / (uint64_t)tm->T;
+}
+
 /* Units, claims and done of phase g (before cur = g is published). */
 static void open_phase(team *tm, uint64_t g)
 {
@@ -79,7 +95,7 @@ static void open_phase(team *tm, uint64_t g)
                                       (int)(g % (uint64_t)job->phases));
     atomic_store_explicit(&tm->units.v, tag(g, n), memory_order_relaxed);
     for (int r = 0; r < tm->T; r++)
-        atomic_store_explicit(&tm->claim[r].v, tag(g, n * (uint64_t)r / (uint64_t)tm->T),
+        atomic_store_explicit(&tm->claim[r].v, tag(g, range_start(tm, g, n, r)),
                               memory_order_relaxed);
     atomic_store_explicit(&tm->done.v, tag(g, 0), memory_order_relaxed);
 }
@@ -87,7 +103,7 @@ static void open_phase(team *tm, uint64_t g)
 /* The next unit of range r of phase g (n units), or -1. */
 static int claim(team *tm, int r, uint64_t g, uint64_t n)
 {
-    const uint64_t hi = n * (uint64_t)(r + 1) / (uint64_t)tm->T;
+    const uint64_t hi = range_start(tm, g, n, r + 1);
     uint64_t v = atomic_load_explicit(&tm->claim[r].v, memory_order_relaxed);
     for (;;) {
         if (v >> 32 != g || (v & 0xffffffffu) >= hi)

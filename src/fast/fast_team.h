@@ -6,7 +6,8 @@
  * row blocks, then the weight-update blocks). The units of one phase are
  * independent; a phase starts when every unit of the previous one is done.
  * Units are claimed, not assigned: thread t first takes the units of its own
- * contiguous range (so it keeps its data in its cache from step to step),
+ * contiguous range (the job's split, or equal ranges: so it keeps its data
+ * in its cache from step to step),
  * then takes what is left in the others' ranges. A thread the operating
  * system has descheduled therefore delays a phase by at most the one unit it
  * holds, and not at all between units: the others do its share. A thread
@@ -36,6 +37,11 @@ typedef struct {
     int (*count)(void *ctx, long step, int phase);
     /* Run unit u (0 <= u < count) of that phase; on any thread, each unit once. */
     void (*unit)(void *ctx, long step, int phase, int u);
+    /* The first unit of thread r's own range of that phase (r of `ranges`;
+     * nondecreasing in r, 0 for r = 0, the count for r = ranges), so a job
+     * can keep the units that touch the same data on the same thread from
+     * phase to phase; NULL: equal ranges. Called from any thread. */
+    int (*split)(void *ctx, long step, int phase, int r, int ranges);
     /* After the last unit of a phase and before any unit of the next, on one
      * thread; may be NULL. */
     void (*after)(void *ctx, long step, int phase);

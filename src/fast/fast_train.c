@@ -1,12 +1,23 @@
 /*
  * fast_train.c - epoch loop and evaluation for the fast path.
  *
- * Both run as fast_team jobs, one step per batch. Training has two phases
- * per batch: the row blocks (input, forward, loss, and the deltas dz^[l-1]
- * of the block's rows), then the weight-update units, each needing every
- * row block's dz. Evaluation has one phase, the row blocks without deltas.
- * The per-sample losses are summed, in sample order, by the `after` hook of
- * the row-block phase, which also reports progress.
+ * Both run as fast_team jobs, one step per batch. Training has three phases
+ * per batch:
+ *
+ *   0  first units: a^[1] by blocks of neurons (columns of W^[1]) for all
+ *      rows of the batch; the team's ranges follow the column blocks
+ *   1  row blocks: layers 2..L, loss, deltas dz^[L-1] .. dz^[1]; and the
+ *      next batch's input rows of the block into a0_next (prefetching the
+ *      batch after that)
+ *   2  update units, W^[1] by the same column blocks as phase 0
+ *
+ * so with the quiet machine's one thread per range, each thread reads and
+ * writes only its own columns of W^[1] (the largest matrix by far) and only
+ * small matrices (a^[0], a^[1], dz^[1]) pass between the threads' caches.
+ * The input of batch 0 is converted before the job; after phase 2 the two
+ * input buffers swap. Evaluation has one phase, the row blocks without
+ * deltas. The per-sample losses are summed, in sample order, by the `after`
+ * hook of the row-block phase, which also reports progress.
  */
 #include "fast_train.h"
 
@@ -76,10 +87,50 @@ static int batch_rows(const batch_job *j, long step)
     return (int)(count - first < (size_t)j->B ? count - first : (size_t)j->B);
 }
 
+/* Training phases (evaluation has only PH_ROWS, as phase 0). */
+enum { PH_FIRST, PH_ROWS, PH_UPDATE, PHASES };
+
+static int job_phase(const batch_job *j, int phase) { return j->train ? phase : PH_ROWS; }
+
 static int job_count(void *ctx, long step, int phase)
 {
     const batch_job *j = ctx;
-    return phase == 0 ? fast_row_blocks(batch_rows(j, step)) : fast_update_units(j->net);
+    const int nb = batch_rows(j, step);
+    switch (job_phase(j, phase)) {
+    case PH_FIRST:  return fast_first_units(j->net, nb);
+    case PH_UPDATE: return fast_update_units(j->net);
+    default:        return fast_row_blocks(nb);
+    }
+}
+
+static int job_split(void *ctx, long step, int phase, int r, int ranges)
+{
+    const batch_job *j = ctx;
+    const int nb = batch_rows(j, step);
+    switch (job_phase(j, phase)) {
+    case PH_FIRST:  return fast_first_range(j->net, nb, r, ranges);
+    case PH_UPDATE: return fast_update_range(j->net, r, ranges);
+    default:        return fast_row_blocks(nb) * r / ranges;
+    }
+}
+
+/* Row block k of the batch that starts at first (nb rows) into a0, and
+ * prefetch the images of the same block of the batch after it. */
+static void next_input(const batch_job *j, float *a0, size_t first, int k)
+{
+    const fast_set *set = j->set;
+    const size_t count = set->images.count, pixels = (size_t)j->net->size[0];
+    if (first >= count)
+        return;
+    const int nb = count - first < (size_t)j->B ? (int)(count - first) : j->B;
+    if (k >= fast_row_blocks(nb))
+        return;
+    fast_block_input(j->net, a0, set->images.data, pixels, j->idx, first, nb, k);
+    if (first + (size_t)nb < count) {
+        const size_t after = first + (size_t)nb;
+        fast_block_prefetch(set->images.data, pixels, j->idx, after,
+                            count - after < (size_t)j->B ? (int)(count - after) : j->B, k);
+    }
 }
 
 static void job_unit(void *ctx, long step, int phase, int u)
@@ -89,25 +140,30 @@ static void job_unit(void *ctx, long step, int phase, int u)
     const size_t first = batch_first(j, step), pixels = (size_t)net->size[0];
     const int nb = batch_rows(j, step);
 
-    if (phase == 1) {
+    switch (job_phase(j, phase)) {
+    case PH_FIRST:
+        fast_first_unit(net, nb, u);
+        return;
+    case PH_UPDATE:
         fast_update_unit(net, nb, u, NULL, j->rate, j->decay, j->momentum);
         return;
+    default:
+        break;
     }
-    fast_block_input(net, j->set->images.data, pixels, j->idx, first, nb, u);
-    if (j->train && first + (size_t)nb < j->set->images.count) {
-        /* this block's images of the next batch, while this one computes */
-        const size_t next = first + (size_t)nb, rest = j->set->images.count - next;
-        const int r0 = u * FAST_MR;
-        for (int n = r0; n < r0 + FAST_MR && (size_t)n < rest && n < j->B; n++) {
-            const uint8_t *src = j->set->images.data + (size_t)j->idx[next + (size_t)n] * pixels;
-            for (size_t o = 0; o < pixels; o += 64)
-                __builtin_prefetch(src + o, 0, 3);
-        }
+    if (!j->train) {
+        fast_block_input(net, net->a[0], j->set->images.data, pixels, j->idx, first, nb, u);
+        fast_block_forward(net, nb, u);
+        fast_block_loss(net, j->set->labels.data, j->idx, first, nb, u);
+        return;
     }
-    fast_block_forward(net, nb, u);
+    fast_block_rest(net, nb, u);
     fast_block_loss(net, j->set->labels.data, j->idx, first, nb, u);
-    if (j->train)
-        fast_block_delta(net, nb, u);
+    fast_block_delta(net, nb, u);
+    /* the next batch's input: this block, and every block past this batch's
+     * last (only a shorter batch can follow, but keep it whole) */
+    const int last = u == fast_row_blocks(nb) - 1 ? fast_row_blocks(j->B) : u + 1;
+    for (int k = u; k < last; k++)
+        next_input(j, net->a0_next, first + (size_t)nb, k);
 }
 
 static void job_after(void *ctx, long step, int phase)
@@ -118,7 +174,13 @@ static void job_after(void *ctx, long step, int phase)
     const int nb = batch_rows(j, step), L = net->n_layers;
     const int nL = net->size[L], ldL = net->ld[L];
 
-    if (phase != 0)
+    if (job_phase(j, phase) == PH_UPDATE) {   /* the next batch's input is ready */
+        float *t = j->net->a[0];
+        j->net->a[0] = j->net->a0_next;
+        j->net->a0_next = t;
+        return;
+    }
+    if (job_phase(j, phase) != PH_ROWS)
         return;
     for (int n = 0; n < nb; n++) {
         j->loss_sum += net->loss_n[n];
@@ -147,10 +209,13 @@ static void job_after(void *ctx, long step, int phase)
 static fast_status run_batches(batch_job *j, int threads, fast_adapt *adapt)
 {
     const fast_job job = {
-        .count = job_count, .unit = job_unit, .after = job_after, .ctx = j,
-        .steps = ((long)j->set->images.count + j->B - 1) / j->B,
-        .phases = j->train ? 2 : 1,
+        .count = job_count, .unit = job_unit, .split = job_split, .after = job_after,
+        .ctx = j, .steps = ((long)j->set->images.count + j->B - 1) / j->B,
+        .phases = j->train ? PHASES : 1,
     };
+    if (j->train)                      /* batch 0's input, and prefetch batch 1's */
+        for (int k = 0; k < fast_row_blocks(j->B); k++)
+            next_input(j, j->net->a[0], 0, k);
     return fast_team_run(&job, threads, adapt);
 }
 
