@@ -21,6 +21,7 @@
 #include "names.h"
 #include "text.h"
 #include "xlsx.h"
+#include "xlsx_exercise.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
@@ -109,11 +110,11 @@ static void every_failure_point(const char *what, int (*pipeline)(const char *, 
                   what, total, reported);
 }
 
-/* Write lecture 002's workbook (the arg is the lesson) to a scratch
- * directory; *out gets the file's bytes as hex-free text: its length and a
+/* Write lecture 002's workbook (the arg is the lesson; exercise: as an
+ * exercise workbook, xlsx_exercise.h) to a scratch directory; *out gets the file's bytes as hex-free text: its length and a
  * checksum, enough to tell "the same file" apart. On failure the directory
  * must hold no file at all (atomic output). */
-static int xlsx_pipeline(const char *path, char **out)
+static int xlsx_book(const char *path, int exercise, char **out)
 {
     char err[1024], dir[] = "/tmp/nntrace-oom-XXXXXX", file[64];
     *out = NULL;
@@ -128,9 +129,14 @@ static int xlsx_pipeline(const char *path, char **out)
         engine_result r;
         if (engine_run(l, &o, &r, err, sizeof err) == 0) {
             xlsx_opts xo = {.digits = -1, .created = 1700000000, .notation = -1};
-            xlsx_status st = xlsx_write(file, l, &r, &xo, NULL, err, sizeof err);
-            if (st == XLSX_OK) rc = 0;
-            else if (!err[0]) fail_msg("xlsx_write failed (%s) without a message", xlsx_strerror(st));
+            xlsx_ex *ex = exercise ? xlsx_ex_new(l, r.tr, l->notation, NULL, err, sizeof err) : NULL;
+            if (exercise && !ex && !err[0]) fail_msg("xlsx_ex_new failed without a message");
+            if (!exercise || (xo.exercise = ex)) {
+                xlsx_status st = xlsx_write(file, l, &r, &xo, NULL, err, sizeof err);
+                if (st == XLSX_OK) rc = 0;
+                else if (!err[0]) fail_msg("xlsx_write failed (%s) without a message", xlsx_strerror(st));
+            }
+            xlsx_ex_free(ex);
             engine_result_free(&r);
         }
         lesson_free(l);
@@ -156,6 +162,9 @@ static int xlsx_pipeline(const char *path, char **out)
     countdown_resume();
     return rc;
 }
+
+static int xlsx_pipeline(const char *path, char **out) { return xlsx_book(path, 0, out); }
+static int exercise_pipeline(const char *path, char **out) { return xlsx_book(path, 1, out); }
 
 /* Grade a hand-made sheet with a slip carried forward (07-2a) and render
  * every report. */
@@ -222,6 +231,14 @@ static void test_xlsx_export(void **state)
     every_failure_point("xlsx mazur-2-2-2", xlsx_pipeline, "lessons/mazur-2-2-2.lesson");
 }
 
+/* The exercise workbook of 07-2a (xlsx_exercise.c: the asked set, the
+ * Answers sheet, the check formulas). */
+static void test_xlsx_exercise(void **state)
+{
+    (void)state;
+    every_failure_point("xlsx --exercise sauppe-sgd-step", exercise_pipeline, "lessons/sauppe-sgd-step.lesson");
+}
+
 static void test_grading(void **state)
 {
     (void)state;
@@ -235,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_lesson_run_sgd),
         cmocka_unit_test(test_lesson_run_forward),
         cmocka_unit_test(test_xlsx_export),
+        cmocka_unit_test(test_xlsx_exercise),
         cmocka_unit_test(test_grading),
     };
     return cmocka_run_group_tests_name("oom", tests, NULL, NULL);
