@@ -4,8 +4,8 @@
  *
  * Rendering: a name is built in ASCII from per-notation rules (a base such
  * as out_h1, then the suffixes ^(t) and [e] of trace_name), then converted
- * to a script. The Unicode conversion follows text_unicode letter for letter,
- * so a name looks the same in a Unicode trace and in a message.
+ * to a script. The Unicode conversion is text_unicode's, so a name looks the
+ * same in a Unicode trace and in a message.
  *
  * Resolving: the index holds
  *   - the canonical names: open addressing with linear probing over quantity
@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "suggest.h"
+#include "text.h"
 
 #define NAME_MAX_LEN 192
 
@@ -242,33 +243,16 @@ static void puts_(obuf *o, const char *s) { put(o, s, strlen(s)); }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-/* Unicode, as text_unicode writes a line: delta_ -> Δ_, dJ/dw_ -> ∂J/∂w_,
- * _digits (with inner commas) -> subscripts, ^(digits) -> superscripts. */
+/* Unicode: text_unicode's conversion of a trace line itself (Δ, ∂J/∂w₁,₃,
+ * ∂E_total/∂out_h1, subscripts, ⁽¹⁾), so a name looks the same in a
+ * Unicode trace and in a message. */
 static void to_unicode(obuf *o, const char *s)
 {
-    static const char *const SUB[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
-    static const char *const SUP[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
-    while (*s) {
-        if (!strncmp(s, "delta_", 6)) { puts_(o, "Δ"); s += 5; continue; }
-        if (!strncmp(s, "dJ/dw_", 6)) { puts_(o, "∂J/∂w"); s += 5; continue; }
-        if (*s == '_' && is_digit(s[1])) {
-            for (s++; is_digit(*s) || (*s == ',' && is_digit(s[1])); s++)
-                puts_(o, *s == ',' ? "," : SUB[*s - '0']);
-            continue;
-        }
-        if (s[0] == '^' && s[1] == '(') {
-            const char *c = s + 2;
-            while (is_digit(*c)) c++;
-            if (*c == ')' && c > s + 2) {
-                puts_(o, "⁽");
-                for (s += 2; s < c; s++) puts_(o, SUP[*s - '0']);
-                puts_(o, "⁾");
-                s = c + 1;
-                continue;
-            }
-        }
-        put(o, s++, 1);
-    }
+    strbuf u = {0};
+    text_unicode(&u, s);
+    if (u.failed) o->over = 1;
+    else if (u.s) puts_(o, u.s);
+    sb_free(&u);
 }
 
 /* A stem in LaTeX: Greek letters, bars and hats, single letters as they

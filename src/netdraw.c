@@ -177,13 +177,16 @@ static void dot_quantity(strbuf *b, const lesson *l, const trace *tr, long id,
 
 typedef struct {
     long *in, *act, *del, *x;    /* [max_id+1] quantity ids or -1 */
+    long *djda, *der;            /* [max_id+1] chain factors dJ/da_j, g'(in_j), or -1 */
     long *grad;                   /* [n_arcs] */
     long *tgrad;                  /* [n_ties]: a tie's gradient dJ/dNAME, shown for all its arcs */
+    long *dndw, *term;           /* [n_arcs] chain factors din_j/dw_ij, dJ_j/da_i, or -1 */
 } dot_ids;
 
 static void ids_free(dot_ids *d)
 {
     free(d->in); free(d->act); free(d->del); free(d->x); free(d->grad); free(d->tgrad);
+    free(d->djda); free(d->der); free(d->dndw); free(d->term);
 }
 
 static int ids_alloc(dot_ids *d, const lesson *l)
@@ -193,11 +196,17 @@ static int ids_alloc(dot_ids *d, const lesson *l)
     d->act = malloc(n * sizeof *d->act);
     d->del = malloc(n * sizeof *d->del);
     d->x = malloc(n * sizeof *d->x);
+    d->djda = malloc(n * sizeof *d->djda);
+    d->der = malloc(n * sizeof *d->der);
     d->grad = malloc(na * sizeof *d->grad);
     d->tgrad = malloc(((size_t)l->n_ties + 1) * sizeof *d->tgrad);
-    if (!d->in || !d->act || !d->del || !d->x || !d->grad || !d->tgrad) return -1;
-    for (size_t k = 0; k < n; k++) d->in[k] = d->act[k] = d->del[k] = d->x[k] = -1;
-    for (size_t k = 0; k < na; k++) d->grad[k] = -1;
+    d->dndw = malloc(na * sizeof *d->dndw);
+    d->term = malloc(na * sizeof *d->term);
+    if (!d->in || !d->act || !d->del || !d->x || !d->grad || !d->tgrad || !d->djda || !d->der || !d->dndw ||
+        !d->term)
+        return -1;
+    for (size_t k = 0; k < n; k++) d->in[k] = d->act[k] = d->del[k] = d->x[k] = d->djda[k] = d->der[k] = -1;
+    for (size_t k = 0; k < na; k++) d->grad[k] = d->dndw[k] = d->term[k] = -1;
     for (int k = 0; k < l->n_ties; k++) d->tgrad[k] = -1;
     return 0;
 }
@@ -244,11 +253,18 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
             continue;
         }
         if (q->e != e || q->j < 0 || q->j > l->max_id) continue;
+        if (q->kind == Q_DNDW || q->kind == Q_DJDA_TERM) {   /* chain factors of arc (i, j) */
+            int a = lesson_arc_index(l, q->i, q->j);
+            if (a >= 0) (q->kind == Q_DNDW ? d.dndw : d.term)[a] = (long)id;
+            continue;
+        }
         switch (q->kind) {
         case Q_INPUT: d.x[q->j] = (long)id; break;
         case Q_IN:    d.in[q->j] = (long)id; have_in = 1; break;
         case Q_ACT:   d.act[q->j] = (long)id; break;
         case Q_DELTA: d.del[q->j] = (long)id; have_delta = 1; break;
+        case Q_DJDA:  d.djda[q->j] = (long)id; break;
+        case Q_DERIV: d.der[q->j] = (long)id; break;
         default: break;
         }
     }
@@ -305,8 +321,11 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
             sb_printf(out, "  n%d [%slabel=\"", j, is_out ? "fillcolor=\"#e6f4ea\", color=\"#3c8c50\", " : "");
             if (l->labels[j][0]) { dot_esc(out, l->labels[j]); sb_printf(out, " "); }
             sb_printf(out, "(%d) %s", j, act_name(L->act.kind));
-            long show[3] = {d.in[j], d.act[j], o->backward ? d.del[j] : -1};
-            for (int s = 0; s < 3; s++)
+            /* backward: Delta_j, after its chain factors dJ/da_j and g'(in_j) when the trace has them */
+            int chain = o->backward && d.djda[j] >= 0;
+            long show[5] = {d.in[j], d.act[j], chain ? d.djda[j] : -1, chain ? d.der[j] : -1,
+                            o->backward ? d.del[j] : -1};
+            for (int s = 0; s < 5; s++)
                 if (show[s] >= 0) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, show[s], o); }
             sb_printf(out, "\"];\n");
         }
@@ -400,6 +419,11 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
             long g = A->tie ? d.tgrad[A->tie - 1] : d.grad[a];
             if (g >= 0 && names <= 1) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, g, o); }
             else if (A->frozen) sb_printf(out, "\\n(frozen)");
+            /* the chain factors on the arc (--chain): din_j/dw_ij, and the term
+             * dJ_j/da_i that the arc carries back to its source */
+            long fac[2] = {names <= 1 ? d.dndw[a] : -1, d.term[a]};
+            for (int f = 0; f < 2; f++)
+                if (fac[f] >= 0) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, fac[f], o); }
         }
         sb_printf(out, "\"];\n");
     }

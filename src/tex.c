@@ -137,11 +137,18 @@ static void quantity_tex(strbuf *b, int *slide, const lesson *l, const trace *tr
     if (f.s) f.s[0] = '\0';
     text_formula_in(&f, tr, q, vals, tr->round >= 0 ? tr->round : digits, l, notation, SYN_LATEX, 0);
     if (vals != stack) free(vals);
-    m = mark(slide, 1);
-    sb_printf(b, "%s \\\\\n&%s= ", mark(slide, 0).close, m.open);
-    snprintf(cont, sizeof cont, "&%s\\quad ", m.open);
-    broken(b, f.s ? f.s : "", m.close, cont, width);
-    sb_printf(b, "%s \\\\\n&%s", m.close, mark(slide, 2).open);
+    strbuf v = {0};
+    value_tex(&v, tr, q, digits);
+    if (v.failed || !f.s || !v.s || strcmp(f.s, v.s + (v.s[0] == '=' ? 2 : 0))) {
+        m = mark(slide, 1);
+        sb_printf(b, "%s \\\\\n&%s= ", mark(slide, 0).close, m.open);
+        snprintf(cont, sizeof cont, "&%s\\quad ", m.open);
+        broken(b, f.s ? f.s : "", m.close, cont, width);
+        sb_printf(b, "%s \\\\\n&%s", m.close, mark(slide, 2).open);
+    } else {               /* a substituted form that is the value (din_j/dw_ij = a_i) is said once */
+        sb_printf(b, "%s \\\\\n&%s", mark(slide, 0).close, mark(slide, 2).open);
+    }
+    sb_free(&v);
     value_tex(b, tr, q, digits);
     sb_printf(b, "%s\n\\end{align*}\n", mark(slide, 2).close);
     if (slide) *slide += 3;

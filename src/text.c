@@ -170,15 +170,31 @@ void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, cons
  * Unicode
  * ---------------------------------------------------------------------- */
 
+static int uni_word(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+static int uni_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* At s (a word's start), a partial derivative dA/dB: A a name (letters,
+ * digits, _ , ^ [ ]) and B starting with a letter. The '/' or NULL. */
+static const char *partial_at(const char *s)
+{
+    if (s[0] != 'd' || !uni_alpha(s[1])) return NULL;
+    const char *e = s + 1;
+    while (uni_word(*e) || *e == ',' || *e == '^' || *e == '[' || *e == ']') e++;
+    return e[0] == '/' && e[1] == 'd' && uni_alpha(e[2]) ? e : NULL;
+}
+
 void text_unicode(strbuf *out, const char *s)
 {
     static const char *const SUB[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
     static const char *const SUP[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+    const char *start = s, *slash = NULL;
     while (*s) {
         if (!strncmp(s, "delta_", 6)) { sb_printf(out, "Δ"); s += 5; continue; }   /* keep '_' */
         if (!strncmp(s, "alpha", 5)) { sb_printf(out, "α"); s += 5; continue; }
         if (!strncmp(s, "lambda", 6)) { sb_printf(out, "λ"); s += 6; continue; }
-        if (!strncmp(s, "dJ/dw_", 6)) { sb_printf(out, "∂J/∂w"); s += 5; continue; }
+        /* dJ/dw_1,3 -> ∂J/∂w₁,₃, dE_total/dout_h1 -> ∂E_total/∂out_h1 */
+        if (s == slash) { sb_printf(out, "/∂"); s += 2; slash = NULL; continue; }
+        if ((s == start || !uni_word(s[-1])) && (slash = partial_at(s))) { sb_printf(out, "∂"); s++; continue; }
         if (*s == '_' && s[1] >= '0' && s[1] <= '9') {
             for (s++; (*s >= '0' && *s <= '9') || (*s == ',' && s[1] >= '0' && s[1] <= '9'); s++)
                 sb_printf(out, "%s", *s == ',' ? "," : SUB[*s - '0']);

@@ -268,12 +268,107 @@ static void test_mazur_shape(void **state)
     lesson_free(l);
 }
 
+/* Run nntrace with args (stdin empty unless input); its output must hold
+ * every string of want[] (NULL-terminated) and exit with status. */
+static void shows(const char *input, const char *args, int status, const char *const *want)
+{
+    int st;
+    char *out = run_piped(input ? input : "", args, &st);
+    assert_non_null(out);
+    if (st != status) fail_msg("nntrace %s: exit %d, not %d:\n%s", args, st, status, out);
+    for (const char *const *w = want; *w; w++)
+        if (!strstr(out, *w)) fail_msg("nntrace %s: no '%s' in:\n%s", args, *w, out);
+    free(out);
+}
+
+/* Every view shows the factors, in Mazur's names (ASCII, Unicode, LaTeX). */
+static void test_every_view_shows_them(void **state)
+{
+    (void)state;
+    const char *const text[] = {
+        "  dE_total/dout_o1 = -(target_o1 - out_o1) = -(0.01 - 0.75136507) = 0.74136507\n",
+        "  delta_o1 = dE_total/dout_o1*dout_o1/dnet_o1 = 0.74136507*0.186815602 = 0.138498562\n",
+        "  dE_o1/dout_h1 = delta_o1*w5 = 0.138498562*0.4 = 0.055399425\n",
+        "  dE_total/dout_h1 = dE_o1/dout_h1 + dE_o2/dout_h1 = 0.055399425 + (-0.019049118) = 0.036350306\n",
+        "  dnet_o1/dw5 = out_h1 = 0.593269992\n",
+        "  dE_total/dw5 = delta_o1*dnet_o1/dw5 = 0.138498562*0.593269992 = 0.082167041\n", NULL};
+    shows(NULL, "run --golden lessons/mazur-2-2-2.lesson", 0, text);
+    const char *const uni[] = {"  ∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1 = ",
+                               "  ∂E_total/∂w1 = Δ_h1·∂net_h1/∂w1 = 0.008771355·0.05 = 0.000438568\n", NULL};
+    shows(NULL, "run --unicode --no-color --width 0 lessons/mazur-2-2-2.lesson", 0, uni);
+    /* --chain on a lesson without the key, in its own notation (va); exact, since a
+     * hand-rounded Delta keeps the lecture's formula */
+    const char *const va[] = {"  dJ/da_3 = -2*(y_3 - a_3) = ", "  delta_3 = dJ/da_3*g'(in_3) = ",
+                              "  din_3/dw_1,3 = a_1 = ", NULL};
+    shows(NULL, "run --golden --chain --exact lessons/sauppe-sgd-step.lesson", 0, va);
+    const char *const bar[] = {"  ybar_3 = -2*(t_3 - y_3) = ", NULL};
+    shows(NULL, "run --golden --chain --notation bar lessons/sauppe-sgd-step.lesson", 0, bar);
+    /* records: the canonical name and the shown one */
+    const char *const json[] = {"\"name\": \"dJ/da_3\", \"display\": \"dE_total/dout_h1\"",
+                                "\"name\": \"dJ_5/da_3\", \"display\": \"dE_o1/dout_h1\"",
+                                "\"name\": \"din_5/dw_3,5\", \"display\": \"dnet_o1/dw5\"", NULL};
+    shows(NULL, "run --format json lessons/mazur-2-2-2.lesson", 0, json);
+    /* step goes to a factor by any of its names; quiz asks one */
+    const char *const step[] = {"  dE_total/dout_h1 = dE_o1/dout_h1 + dE_o2/dout_h1", NULL};
+    shows("g ∂E_total/∂out_h1\nq\n", "step --no-color --ascii lessons/mazur-2-2-2.lesson", 0, step);
+    const char *const quiz[] = {"dE_o1/dout_h1 = ?", "right", NULL};
+    shows("0.0554\nq\n", "quiz --no-color --ascii --ask dE_o1/dout_h1 lessons/mazur-2-2-2.lesson", 0, quiz);
+    /* LaTeX */
+    const char *const tex[] = {
+        "\\frac{\\partial E_{total}}{\\partial \\mathrm{out}_{h1}} &= \\frac{\\partial E_{o1}}{\\partial "
+        "\\mathrm{out}_{h1}} + \\frac{\\partial E_{o2}}{\\partial \\mathrm{out}_{h1}}",
+        "\\frac{\\partial \\mathrm{net}_{o1}}{\\partial w_{5}} &= \\mathrm{out}_{h1} \\\\\n&= 0.593269992\n",
+        NULL};
+    shows(NULL, "tex --fragment lessons/mazur-2-2-2.lesson", 0, tex);
+    /* DOT: the factors on the arcs and at the neurons */
+    const char *const dot[] = {"label=\"w5 = 0.4\\ndE_total/dw5 = 0.082167041\\ndnet_o1/dw5 = 0.593269992"
+                               "\\ndE_o1/dout_h1 = 0.055399425\"",
+                               "\\ndE_total/dout_h1 = 0.036350306\\ndout_h1/dnet_h1 = 0.241300709\\n", NULL};
+    shows(NULL, "dot --ascii --pass backward lessons/mazur-2-2-2.lesson", 0, dot);
+    const char *const dotc[] = {"\\ndin_3/dw_1,3 = ", NULL};
+    shows(NULL, "dot --ascii --pass backward --chain lessons/sauppe-sgd-step.lesson", 0, dotc);
+    /* every command that builds a trace takes --chain */
+    static const char *const CMDS[] = {"run", "step", "quiz", "xlsx", "tex", "dot", "template", "check"};
+    const char *const help[] = {"  --chain ", NULL};
+    char args[64];
+    for (size_t k = 0; k < sizeof CMDS / sizeof CMDS[0]; k++) {
+        snprintf(args, sizeof args, "%s --help", CMDS[k]);
+        shows(NULL, args, 0, help);
+    }
+}
+
+/* The grader: the factors are on the answer sheet, and a factor computed
+ * from the student's own wrong term is carried forward (the one evaluator). */
+static void test_template_and_check(void **state)
+{
+    (void)state;
+    const char *const sheet[] = {"\ndE_o1/dout_h1 = \n", "\ndE_total/dout_h1 = \n", "\ndnet_h1/dw1 = \n", NULL};
+    shows(NULL, "template lessons/mazur-2-2-2.lesson", 0, sheet);
+    const char *const va[] = {"\ndJ/da_3 = \n", "\ndin_3/dw_1,3 = \n", NULL};
+    shows(NULL, "template --chain lessons/sauppe-sgd-step.lesson", 0, va);
+    char path[] = "/tmp/nntrace-chain-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char ANSWERS[] = "dE_o1/dout_h1 = 0.0600\ndE_o2/dout_h1 = -0.0191\ndE_total/dout_h1 = 0.0409\n";
+    assert_int_equal(write(fd, ANSWERS, sizeof ANSWERS - 1), (ssize_t)(sizeof ANSWERS - 1));
+    close(fd);
+    char args[256];
+    snprintf(args, sizeof args, "check --no-color --ask 'dE_o1/dout_h1 dE_o2/dout_h1 dE_total/dout_h1' "
+             "lessons/mazur-2-2-2.lesson %s", path);
+    const char *const graded[] = {"dE_o1/dout_h1  0.06         wrong", "dE_o2/dout_h1  -0.0191      correct",
+                                  "carried forward", "follows from your dE_o1/dout_h1 = 0.06", NULL};
+    shows(NULL, args, 1, graded);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_lesson),
         cmocka_unit_test(test_random_networks),
         cmocka_unit_test(test_mazur_shape),
+        cmocka_unit_test(test_every_view_shows_them),
+        cmocka_unit_test(test_template_and_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

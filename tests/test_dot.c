@@ -80,8 +80,12 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     char *d = dot_of("lessons/mazur-2-2-2.lesson", 1, 1, 0, err, sizeof err);
     assert_non_null(d);
     /* the lesson's net/out notation: o1 is neuron 5, w5 is w_3,5 */
-    assert_has(d, "o1 (5) logistic\\nnet_o1 = 1.105905967\\nout_o1 = 0.75136507\\ndelta_o1 = ");
-    assert_has(d, "label=\"w5 = 0.4\\ndE_total/dw5 = 0.082167041\"];");
+    /* the lesson shows its chain-rule factors: dE_total/dout_o1 and dout_o1/dnet_o1 before
+     * delta_o1, and on the arc dnet_o1/dw5 and the term dE_o1/dout_h1 that w5 carries back */
+    assert_has(d, "o1 (5) logistic\\nnet_o1 = 1.105905967\\nout_o1 = 0.75136507\\n"
+                  "dE_total/dout_o1 = 0.74136507\\ndout_o1/dnet_o1 = 0.186815602\\ndelta_o1 = ");
+    assert_has(d, "label=\"w5 = 0.4\\ndE_total/dw5 = 0.082167041\\ndnet_o1/dw5 = 0.593269992\\n"
+                  "dE_o1/dout_h1 = 0.055399425\"];");
     /* the shared bias b1 (`tie b1 = w_0,h1 w_0,h2`, frozen): one box, both arcs through it */
     assert_has(d, "l0 [shape=box, style=\"rounded,filled\", fillcolor=\"white\", color=\"#bbbbbb\", "
                   "fontsize=12, margin=\"0.06,0.03\", height=0.2, label=\"b1 = 0.35\\n(frozen)\"];");

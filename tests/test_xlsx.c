@@ -243,7 +243,8 @@ static void test_every_lesson_recalculates(void **state)
  * ---------------------------------------------------------------------- */
 
 /* Every activation row in the hidden layer, with every loss row that takes
- * any output activation (sse, half-sse, mse). */
+ * any output activation (sse, half-sse, mse); with the chain-rule factors,
+ * so every loss row's dJ/da_j is a live formula too. */
 static void test_every_activation_and_loss(void **state)
 {
     (void)state;
@@ -260,7 +261,8 @@ static void test_every_activation_and_loss(void **state)
             int half = k == LOSS_HALF_SSE;
             snprintf(text, sizeof text,
                      "title act %s\ninput 1 2\nlayer %s 3 4\nlayer %s 5\ninit uniform -1 1 %d\n"
-                     "loss %s\nrate 0.3\nsteps 2\nexample 0.3 -0.8 -> 0.7\nexample -0.5 0.9 -> 0.2\ndigits 4\n",
+                     "loss %s\nrate 0.3\nsteps 2\nexample 0.3 -0.8 -> 0.7\nexample -0.5 0.9 -> 0.2\ndigits 4\n"
+                     "chain yes\n",
                      act, act, half ? "identity" : "logistic", 11 + a, LOSS_ROWS[k].name);
             lesson *l = load_text(text);
             engine_result r;
@@ -278,7 +280,7 @@ static void test_every_activation_and_loss(void **state)
     };
     for (size_t k = 0; k < 2; k++) {
         snprintf(text, sizeof text, "title loss\ninput 1 2\n%sinit uniform -1 1 5\nrate 0.5\nbatch 2\nsteps 3\n"
-                 "decay 0.01\ndigits 4\n", tails[k]);
+                 "decay 0.01\ndigits 4\nchain yes\n", tails[k]);
         lesson *l = load_text(text);
         engine_result r;
         run(l, &r);
