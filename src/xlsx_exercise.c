@@ -202,7 +202,8 @@ lxw_error xlsx_ex_begin(xlsx_ex *ex, lxw_workbook *wb, lxw_worksheet *answers, i
 
 uint32_t xlsx_ex_answer_row(xlsx_ex *ex) { return ex->next_row++; }
 
-/* A sheet that gets its first blank: the check column's header and width,
+/* A sheet that gets its first blank: the check column's header, a short
+ * reminder above it (the full note is on Settings) and its width,
  * and protection that leaves unlocked cells (the blanks) editable and lets
  * columns and rows be resized. */
 static lxw_error first_blank_on(xlsx_ex *ex, lxw_worksheet *ws, lxw_col_t check_col)
@@ -212,8 +213,9 @@ static lxw_error first_blank_on(xlsx_ex *ex, lxw_worksheet *ws, lxw_col_t check_
     memset(&p, 0, sizeof p);
     p.format_columns = 1;
     p.format_rows = 1;
-    if ((e = worksheet_write_string(ws, 1, check_col, "check", ex->header)) ||
-        (e = worksheet_set_column(ws, check_col, check_col, 12, NULL)))
+    if ((e = worksheet_write_string(ws, 0, check_col, "fill in yellow", ex->note_fmt)) ||
+        (e = worksheet_write_string(ws, 1, check_col, "check", ex->header)) ||
+        (e = worksheet_set_column(ws, check_col, check_col, 15, NULL)))
         return e;
     worksheet_protect(ws, NULL, &p);
     ex->last = ws;
