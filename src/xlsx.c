@@ -333,16 +333,24 @@ static int settings_sheet(xw *x)
     for (int a = 0; a < l->n_arcs; a++) {
         if (row >= LXW_ROW_MAX) return fail(x, XLSX_ERR_TOO_LARGE, "%d weights do not fit on one sheet", l->n_arcs);
         const lesson_arc *A = &l->arcs[a];
-        snprintf(buf, sizeof buf, "w_%d,%d", A->i, A->j);
+        const lesson_tie *T = A->tie ? &l->ties[A->tie - 1] : NULL;
+        if (T && T->first != a) {            /* a tie is one parameter: one cell, its first arc's row */
+            x->w0[a] = x->w0[T->first];
+            continue;
+        }
         x->w0[a] = (xlsx_cell){0, row, SET_VALUE_COL};
         /* the lecture's name: the notation's (names.h), else the lesson's alias */
-        quantity wq = {.kind = Q_WEIGHT, .pass = PASS_GIVEN, .i = A->i, .j = A->j};
-        char shown[192];
+        quantity wq = {.kind = Q_WEIGHT, .pass = PASS_GIVEN, .i = A->i, .j = A->j, .tie = T ? T->name : NULL};
+        char shown[192], note[160];
+        trace_name(&wq, buf, sizeof buf);
         names_render(l, x->notation, NAMES_ASCII, &wq, shown, sizeof shown);
-        const char *lect = strcmp(shown, buf) ? shown : A->alias;
+        const char *lect = strcmp(shown, buf) ? shown : T ? "" : A->alias;
+        if (T) snprintf(note, sizeof note, "tied: one value for its %d arcs%s", T->count,
+                        A->frozen ? "; frozen: never updated" : "");
+        else snprintf(note, sizeof note, "%s", A->frozen ? "frozen: never updated" : "");
         if (put_str(x, ws, row, 0, buf, x->f.text) || (lect[0] && put_str(x, ws, row, 1, lect, x->f.text)) ||
             put_num(x, ws, row, SET_VALUE_COL, A->w, x->f.edit) ||
-            (A->frozen && put_str(x, ws, row, 3, "frozen: never updated", x->f.text)))
+            (note[0] && put_str(x, ws, row, 3, note, x->f.text)))
             return -1;
         row++;
     }

@@ -172,6 +172,35 @@ static void test_cli_exit(void **state)
     unlink(path);
 }
 
+/* The grader carries a mistake forward through the tie: a wrong arc
+ * gradient makes dJ/db1 (their sum) and b1^(1) right from it (ECF). */
+static void test_grader_ecf(void **state)
+{
+    (void)state;
+    char dir[64], path[128], sheet[128], args[512];
+    assert_int_equal(tmpdir_make(dir, "tie"), 0);
+    snprintf(path, sizeof path, "%s/t.lesson", dir);
+    snprintf(sheet, sizeof sheet, "%s/answers.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(NET, f) >= 0 && fputs(TIES, f) >= 0 && fputs("digits 4\n", f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    /* dJ/dw_0,4 is 0.0100 (Delta_h2 a_0); 0.0200 is wrong, and 0.0088 + 0.02 = 0.0288,
+     * 0.35 - 0.5*0.0288 = 0.3356 follow from it */
+    f = fopen(sheet, "w");
+    assert_non_null(f);
+    assert_true(fputs("dJ/dw_0,h1 = 0.0088\ndJ/dw_0,h2 = 0.0200\ndJ/db1 = 0.0288\nb1^(1) = 0.3356\n", f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    int st;
+    snprintf(args, sizeof args, "check %s %s", path, sheet);
+    char *out = run_piped("", args, &st);
+    if (!strstr(out, "dJ/db1") || !strstr(out, "follows from your dJ/dw_0,h2 = 0.02") ||
+        !strstr(out, "follows from your dJ/db1 = 0.0288"))
+        fail_msg("%s", out);
+    free(out);
+    assert_int_equal(tmpdir_remove(dir), 0);
+}
+
 /* The quantity called name (canonical), or fail. */
 static const quantity *find(const engine_result *r, const char *name)
 {
@@ -431,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_cli_exit),
+        cmocka_unit_test(test_grader_ecf),
         cmocka_unit_test(test_engine),
         cmocka_unit_test(test_random_tie_gradients),
         cmocka_unit_test(test_gradcheck_moves_the_shared_parameter),

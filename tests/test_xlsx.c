@@ -553,6 +553,75 @@ static void test_edit_recomputes(void **state)
     tmp_remove(&t);
 }
 
+/* A tie (`tie b = w_0,3 w_0,4`) is ONE editable cell on Settings that both
+ * net inputs read: editing it and recalculating gives the engine's run of
+ * the lesson with both arcs changed (one value), through the training steps. */
+static const char TIED_LESSON[] =
+    "title tied\ninput 1 2\nlayer tanh 3 4\nlayer logistic 5\n"
+    "tie b = w_0,3 w_0,4\nweight b = 0.1\nweight w_1,3 = -0.2\nweight w_2,3 = 0.3\n"
+    "weight w_1,4 = 0.5\nweight w_2,4 = -0.6\n"
+    "weight w_0,5 = 0.7\nweight w_3,5 = -0.8\nweight w_4,5 = 0.9\n"
+    "loss sse\nrate 0.3\nbatch 2\nsteps 3\n"
+    "example 0.3 -0.8 -> 1\nexample -0.5 0.9 -> 0\ndigits 4\n";
+
+static void test_tied_one_cell(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    tmpdir t;
+    tmp_make(&t);
+    lesson *l = load_text(TIED_LESSON);
+    engine_result r;
+    run(l, &r);
+    char path[512];
+    snprintf(path, sizeof path, "%s/tied.xlsx", t.dir);
+    xlsx_layout lay;
+    write_book(path, l, &r, 0, &lay);
+    long b = trace_find(r.tr, "b"), in3 = trace_find(r.tr, "in_3[1]"), in4 = trace_find(r.tr, "in_4[1]");
+    assert_true(b >= 0 && in3 >= 0 && in4 >= 0);
+    xlsx_cell cb = lay.cells[b];
+    assert_int_equal(cb.sheet, 0);                  /* the given b lives on Settings */
+    /* Settings names b once, and no tied arc has a row of its own */
+    book raw = {0};
+    convert(&t, path, lay.n_sheets, 0, "", &raw);
+    int rows_b = 0, rows_arc = 0;
+    for (size_t f = 0; f < raw.sheet[0].nfield; f++) {
+        rows_b += !strcmp(raw.sheet[0].field[f], "b");
+        rows_arc += !strcmp(raw.sheet[0].field[f], "w_0,3") || !strcmp(raw.sheet[0].field[f], "w_0,4");
+    }
+    assert_int_equal(rows_b, 1);
+    assert_int_equal(rows_arc, 0);
+    assert_string_equal(csv_at(&raw.sheet[0], cb.row, 0), "b");
+    book_free(&raw);
+    char sets[512], c_b[LXW_MAX_CELL_NAME_LENGTH];
+    lxw_rowcol_to_cell(c_b, cb.row, (lxw_col_t)cb.col);
+    snprintf(sets, sizeof sets, "--set \"'Settings'!%s=-0.45\"", c_b);
+    book e = {0};
+    convert(&t, path, lay.n_sheets, 1, sets, &e);
+    lesson *x = load_text(TIED_LESSON);             /* the same edit in the lesson: both arcs */
+    x->arcs[lesson_arc_index(x, 0, 3)].w = -0.45;
+    x->arcs[lesson_arc_index(x, 0, 4)].w = -0.45;
+    engine_result rx;
+    run(x, &rx);
+    assert_int_equal(rx.tr->n, r.tr->n);
+    int ok;
+    /* both net inputs of step 1 followed the one edit */
+    double v3 = book_num(&e, lay.cells[in3], &ok), v4 = book_num(&e, lay.cells[in4], &ok);
+    assert_close(v3, rx.tr->q[in3].value, ATOL, RTOL);
+    assert_close(v4, rx.tr->q[in4].value, ATOL, RTOL);
+    assert_true(fabs(v3 - r.tr->q[in3].value) > 0.5 && fabs(v4 - r.tr->q[in4].value) > 0.5);
+    engine_result quantities_only = rx;
+    quantities_only.steps = 0;
+    assert_true(compare("tie edited", &e, &lay, &quantities_only) >= r.tr->n);
+    book_free(&e);
+    free(lay.cells);
+    engine_result_free(&rx);
+    engine_result_free(&r);
+    lesson_free(x);
+    lesson_free(l);
+    tmp_remove(&t);
+}
+
 /* ------------------------------------------------------------------------
  * Bad output, atomicity, the command line
  * ---------------------------------------------------------------------- */
@@ -783,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_hand_rounded_reproduces_slide),
         cmocka_unit_test(test_cached_values),
         cmocka_unit_test(test_edit_recomputes),
+        cmocka_unit_test(test_tied_one_cell),
         cmocka_unit_test(test_failed_write_keeps_existing_file),
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_cli),
