@@ -5,6 +5,7 @@
  * forward/backward is a handful of fast_gemm calls with fused epilogues:
  *
  *   forward  l:  a^[l] = g(a^[l-1] . wt[l] + b^[l])       M=B, N=ld[l], K=n_{l-1}
+ *                (one product per panel of wt[l], fast_net.h)
  *   backward l:  dz^[l-1] = (dz^[l] . W^[l]) * g'(a^[l-1]) M=B, N=ld[l-1], K=n_l
  *                wt[l] -= alpha * (a^[l-1])T . dz^[l]      M=n_{l-1}, N=ld[l], K=B
  *                b^[l] -= alpha * sum_n dz^[l]_n
@@ -217,13 +218,18 @@ void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *i
  * a^[l] = g(z^[l]) (for softmax-ce the output layer keeps z: softmax_rows). */
 static void layer_forward(fast_net *net, int l, int r0, int r1, int j0, int j1)
 {
+    const int nin = net->size[l - 1], ld = net->ld[l];
     fast_epi e = {0};
     e.kind = FAST_EPI_BIAS_ACT;
     e.act = (l == net->n_layers && net->loss == FAST_LOSS_SOFTMAX_CE) ? FAST_ACT_NONE : net->act;
-    e.n_real = net->size[l];
-    e.bias = net->b[l];
-    fast_gemm_block(net->a[l], (size_t)net->ld[l], net->a[l - 1], (size_t)net->ld[l - 1], 1,
-                    net->wt[l], (size_t)net->ld[l], net->size[l - 1], &e, r0, r1, j0, j1);
+    for (int p0 = j0 - j0 % FAST_PANEL; p0 < j1; p0 += FAST_PANEL) {   /* panel by panel */
+        const int pw = fast_panel_width(net, l, p0);
+        const int lo = j0 > p0 ? j0 - p0 : 0, hi = j1 < p0 + pw ? j1 - p0 : pw;
+        e.n_real = net->size[l] - p0;
+        e.bias = net->b[l] + p0;
+        fast_gemm_block(net->a[l] + p0, (size_t)ld, net->a[l - 1], (size_t)net->ld[l - 1], 1,
+                        net->wt[l] + (size_t)p0 * nin, (size_t)pw, nin, &e, r0, r1, lo, hi);
+    }
 }
 
 /* softmax-ce: a_j = exp(z_j - max z) / sum_k exp(z_k - max z), rows [r0, r1) */
@@ -258,7 +264,7 @@ void fast_block_forward(fast_net *net, int nb, int k)
 /* First-layer units: UNIT_COLS columns of a^[1] (neurons j) by FIRST_ROWS
  * rows (samples), column block major like the first layer's update units,
  * so the thread that updates a block of W^[1] is the one that reads it. */
-#define UNIT_COLS 64
+#define UNIT_COLS FAST_PANEL
 #define FIRST_ROWS (2 * FAST_MR)
 
 static int first_row_groups(int nb) { return (nb + FIRST_ROWS - 1) / FIRST_ROWS; }
@@ -364,19 +370,38 @@ int fast_update_units(const fast_net *net)
     return total;
 }
 
-int fast_update_range(const fast_net *net, int r, int ranges)
+/* The update units of layers 2..L (small next to the first layer's) are
+ * numbered in the middle of the first layer's, before its column block
+ * col_blocks/2: with two ranges they open the second range, so a thread
+ * done with its own range takes them first and not a block of W^[1]. */
+static int first_rest(const fast_net *net, int *mid)
 {
     int nrow;
+    const int n1 = layer_units(net, 1, &nrow);
+    *mid = col_blocks(net, 1) / 2 * nrow;
+    return fast_update_units(net) - n1;
+}
+
+int fast_update_range(const fast_net *net, int r, int ranges)
+{
+    int nrow, mid;
+    const int rest = first_rest(net, &mid);
     if (r >= ranges)
         return fast_update_units(net);
     layer_units(net, 1, &nrow);
-    return col_blocks(net, 1) * r / ranges * nrow;
+    const int start = col_blocks(net, 1) * r / ranges * nrow;
+    return start > mid ? start + rest : start;
 }
 
 void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
                       float lambda, float mu)
 {
-    int l = 1, nrow, nu;
+    int l = 1, nrow, nu, mid;
+    const int rest = first_rest(net, &mid);
+    if (u >= mid + rest)                   /* first layer, after the others */
+        u -= rest;
+    else if (u >= mid)                     /* layers 2..L */
+        u += layer_units(net, 1, &nrow) - mid;
     while ((nu = layer_units(net, l, &nrow)) <= u) {
         u -= nu;
         l++;
@@ -388,24 +413,26 @@ void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
     const int j1 = ldout - j0 < UNIT_COLS ? ldout : j0 + UNIT_COLS;
     const float *dz = net->dz[l];
 
-    /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch */
+    /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch;
+     * columns j0..j1-1 are one panel of wt[l] (UNIT_COLS == FAST_PANEL) */
+    const size_t panel = (size_t)j0 * nin;
     fast_epi e = {0};
     if (g) {
         e.kind = FAST_EPI_STORE;
-        fast_gemm_block(g->dwt[l], (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz,
-                        (size_t)ldout, nb, &e, m0, m1, j0, j1);
+        fast_gemm_block(g->dwt[l] + j0, (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz + j0,
+                        (size_t)ldout, nb, &e, m0, m1, 0, j1 - j0);
     } else {
         e.kind = FAST_EPI_SGD;
         e.lr = alpha;
         e.keep = 1.0f - 2.0f * alpha * lambda;
         e.mu = mu;
-        e.vel = net->has_velocity ? net->vwt[l] : NULL;
-        fast_gemm_block(net->wt[l], (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz,
-                        (size_t)ldout, nb, &e, m0, m1, j0, j1);
+        e.vel = net->has_velocity ? net->vwt[l] + panel : NULL;
+        fast_gemm_block(net->wt[l] + panel, (size_t)(j1 - j0), net->a[l - 1], 1, (size_t)ldin,
+                        dz + j0, (size_t)ldout, nb, &e, m0, m1, 0, j1 - j0);
         if (l >= 2)                        /* keep w[l] = W^[l] for the next delta */
             for (int i = m0; i < m1; i++)
                 for (int j = j0; j < j1 && j < nout; j++)
-                    net->w[l][(size_t)j * ldin + i] = net->wt[l][(size_t)i * ldout + j];
+                    net->w[l][(size_t)j * ldin + i] = *fast_w(net, l, j, i);
     }
 
     /* dJ/db^[l]_j = sum_n dz^[l]_nj, by the unit of the first rows, FAST_PAD
@@ -438,11 +465,10 @@ void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
 void fast_net_sync_w(fast_net *net)
 {
     for (int l = 2; l <= net->n_layers; l++) {
-        const int nin = net->size[l - 1], nout = net->size[l];
-        const int ldin = net->ld[l - 1], ldout = net->ld[l];
+        const int nin = net->size[l - 1], nout = net->size[l], ldin = net->ld[l - 1];
         for (int j = 0; j < nout; j++) {
             for (int i = 0; i < nin; i++)
-                net->w[l][(size_t)j * ldin + i] = net->wt[l][(size_t)i * ldout + j];
+                net->w[l][(size_t)j * ldin + i] = *fast_w(net, l, j, i);
             for (int i = nin; i < ldin; i++)
                 net->w[l][(size_t)j * ldin + i] = 0.0f;
         }

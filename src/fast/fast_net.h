@@ -3,12 +3,17 @@
  *
  * Layer letters (STYLE rule 3): l = 1..L weight layers, n a sample of the
  * batch, size[l] = n_l neurons, size[0] = inputs. W^[l] has shape
- * (n_l, n_{l-1}) but is STORED TRANSPOSED as wt[l], shape (n_{l-1}, ld[l]):
+ * (n_l, n_{l-1}) but is STORED TRANSPOSED, W^[l]T of shape (n_{l-1}, ld[l]),
+ * in panels of FAST_PANEL columns: panel p0 (p0 = 0, 64, ...) holds columns
+ * p0 .. p0+pw-1 (pw = FAST_PANEL, less for the last panel) of every row i,
+ * row after row, as one contiguous (n_{l-1}, pw) matrix:
  *
- *     wt[l][i*ld[l] + j] = W^[l]_{j,i}     (weight from neuron i of l-1 into j)
+ *     wt[l][p0*n_{l-1} + i*pw + (j - p0)] = W^[l]_{j,i}   (fast_w)
  *
- * so that the forward product reads it as the B operand of fast_gemm with
- * no packing. Bias is stored as +b^[l]_j (added, not a weight on -1). Every
+ * (weight from neuron i of l-1 into j), so the forward product reads a panel
+ * as the B operand of fast_gemm with no packing, and a block of neurons'
+ * weights is one piece of memory: the thread that updates it never shares a
+ * cache line, nor a prefetched neighbour, with another thread's block. Bias is stored as +b^[l]_j (added, not a weight on -1). Every
  * row (of wt, a, dz, b) is padded to ld[l] = n_l rounded up to FAST_PAD
  * floats; padding columns of wt, b and dz are kept at exactly 0.
  *
@@ -86,8 +91,9 @@ typedef struct fast_net {
     size_t bytes;                    /* arena size */
 } fast_net;
 
-/* Gradients for tests and checks: dwt[l] (n_{l-1}, ld[l]) and db[l] (ld[l]),
- * caller-owned, same layout as wt and b. */
+/* Gradients for tests and checks: dwt[l] (n_{l-1}, ld[l]) row-major,
+ * dwt[l][i*ld[l] + j] = dJ/dW^[l]_{j,i} (not in panels), and db[l] (ld[l]),
+ * caller-owned. */
 typedef struct {
     float *dwt[FAST_MAX_LAYERS + 1];
     float *db[FAST_MAX_LAYERS + 1];
@@ -113,10 +119,21 @@ void fast_net_free(fast_net *net);
  * biases and velocities 0. */
 void fast_net_init(fast_net *net, uint64_t *rng);
 
-/* Weight W^[l]_{j,i} and bias b^[l]_j accessors (untransposed indices). */
+/* Columns of W^[l]T per panel (see the top). */
+#define FAST_PANEL 64
+
+/* Width of the panel of W^[l]T that starts at column p0. */
+static inline int fast_panel_width(const fast_net *net, int l, int p0)
+{
+    return net->ld[l] - p0 < FAST_PANEL ? net->ld[l] - p0 : FAST_PANEL;
+}
+
+/* Weight W^[l]_{j,i} (untransposed indices) in its panel. */
 static inline float *fast_w(const fast_net *net, int l, int j, int i)
 {
-    return &net->wt[l][(size_t)i * net->ld[l] + j];
+    const int p0 = j - j % FAST_PANEL;
+    return &net->wt[l][(size_t)p0 * net->size[l - 1] +
+                       (size_t)i * fast_panel_width(net, l, p0) + (j - p0)];
 }
 
 /* xorshift64* step; *rng must be non-zero (fast_rng_seed makes sure). */
