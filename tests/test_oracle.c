@@ -35,8 +35,19 @@
  * the round-off of its own formula, and a run whose every step is right to
  * its own round-off is the double-precision run of the lecture algorithm.
  *
- * Not covered: `round` (hand rounding changes the arithmetic on purpose;
- * tests/test_lessons.c checks it against the lectures' printed numbers).
+ * Tied weights (`tie`): one value, read by all its arcs; its gradient the
+ * sum of theirs; one update (the reference keys a tie's weight, gradient and
+ * update apart from its first arc's own).
+ *
+ * Hand rounding (`round R`, 000/001: every operand rounded to R decimals,
+ * half away from zero, before it is used): the reference rounds each
+ * operand of each operation likewise. Rounding is exact except where the
+ * operand's error interval reaches a rounding boundary; there the engine may
+ * round either way, and the operand carries its error plus one unit 10^-R,
+ * which the later bounds propagate (so the check stays honest, if looser,
+ * right there). g'(in_j) of the logistic and tanh is the lecture's form in
+ * a_j (a(1-a), 1-a^2), as it must be once a_j is rounded. `round` is drawn
+ * for backprop lessons without normalisation, dropout or batch norm.
  */
 #include "testutil.h"
 
@@ -53,6 +64,7 @@
 #define MAXEX       5
 #define MAXSTEP     26
 #define U           ((long double)DBL_EPSILON / 2)
+#define KIND_TIE    64           /* entry kind of a tie's weight, gradient, update: + q_kind */
 
 typedef struct { long double v, e; } num;
 
@@ -75,7 +87,7 @@ static double rdec(uint64_t *s, double lo, double hi, char *txt)
  * The generated network (the reference reads this, never the engine)
  * ---------------------------------------------------------------------- */
 
-typedef struct { int i, j; double w; int has_w, frozen; } garc;
+typedef struct { int i, j; double w; int has_w, frozen, tie; } garc;   /* tie: 1 + its tie, 0 none */
 
 typedef struct {
     int n_in, in_ids[MAXN];
@@ -95,6 +107,8 @@ typedef struct {
     int dropout_layer;              /* 1-based, 0 none */
     int bn_layer;
     double bn_gamma, bn_beta;
+    int n_ties;                     /* `tie tK = ...`: arcs with arcs[a].tie == K + 1 */
+    int round;                      /* `round R`: operands rounded to R decimals; -1 exact */
 } gnet;
 
 static const char *act_text(act_fn f, char *buf)
@@ -178,18 +192,18 @@ static void generate(uint64_t seed, gnet *g, char *t, size_t cap)
         for (int k = 0; k < g->count[ly]; k++) {
             int j = g->ids[ly][k], fed = 0;
             nobias[j] = chance(&s, 15);
-            if (!nobias[j]) { g->arcs[g->n_arcs++] = (garc){0, j, 0, 0, 0}; fed = 1; }
+            if (!nobias[j]) { g->arcs[g->n_arcs++] = (garc){0, j, 0, 0, 0, 0}; fed = 1; }
             const int *prev = ly == 0 ? g->in_ids : g->ids[ly - 1];
             int np = ly == 0 ? g->n_in : g->count[ly - 1];
             for (int p = 0; p < np; p++)
-                if (!listed || chance(&s, 50)) { g->arcs[g->n_arcs++] = (garc){prev[p], j, 0, 0, 0}; fed = 1; }
+                if (!listed || chance(&s, 50)) { g->arcs[g->n_arcs++] = (garc){prev[p], j, 0, 0, 0, 0}; fed = 1; }
             for (int e = 0; e < ly; e++) {       /* skip arcs from the inputs (e = 0) or layer e */
                 const int *src = e == 0 ? g->in_ids : g->ids[e - 1];
                 int ns = e == 0 ? g->n_in : g->count[e - 1];
                 for (int p = 0; p < ns; p++)
-                    if (chance(&s, 12)) { g->arcs[g->n_arcs++] = (garc){src[p], j, 0, 0, 0}; fed = 1; }
+                    if (chance(&s, 12)) { g->arcs[g->n_arcs++] = (garc){src[p], j, 0, 0, 0, 0}; fed = 1; }
             }
-            if (!fed) { nobias[j] = 0; g->arcs[g->n_arcs++] = (garc){0, j, 0, 0, 0}; }
+            if (!fed) { nobias[j] = 0; g->arcs[g->n_arcs++] = (garc){0, j, 0, 0, 0, 0}; }
         }
 
     /* weights: given (4 decimals), or drawn by init for some of the arcs
@@ -204,6 +218,33 @@ static void generate(uint64_t seed, gnet *g, char *t, size_t cap)
         g->arcs[a].w = rdec(&s, -1, 1, b3);
     }
     for (int a = 0; a < g->n_arcs; a++) g->arcs[a].frozen = chance(&s, 10);
+
+    /* ties (not for the perceptron rule): disjoint groups of 2 or 3 arcs,
+     * anywhere in the network; one value (a member's given value, else the
+     * lesson's draw), frozen together when any member is */
+    if (!g->perceptron && g->n_arcs >= 2 && chance(&s, 30)) {
+        int want = rint_(&s, 1, 3);
+        for (int k = 0; k < want; k++) {
+            int size = rint_(&s, 2, 3), mem[3], m = 0;
+            for (int tries = 0; tries < 30 && m < size; tries++) {
+                int a = rint_(&s, 0, g->n_arcs - 1), dup = g->arcs[a].tie != 0;
+                for (int q = 0; q < m; q++) dup |= mem[q] == a;
+                if (!dup) mem[m++] = a;
+            }
+            if (m < 2) continue;
+            int given = -1, frozen = 0;
+            for (int q = 0; q < m; q++) {
+                g->arcs[mem[q]].tie = g->n_ties + 1;
+                if (g->arcs[mem[q]].has_w && given < 0) given = mem[q];
+                frozen |= g->arcs[mem[q]].frozen;
+            }
+            for (int q = 0; q < m; q++) {
+                if (given >= 0) { g->arcs[mem[q]].has_w = 1; g->arcs[mem[q]].w = g->arcs[given].w; }
+                g->arcs[mem[q]].frozen = frozen;
+            }
+            g->n_ties++;
+        }
+    }
 
     /* examples */
     g->n_ex = rint_(&s, bn ? 2 : 1, MAXEX);
@@ -251,6 +292,12 @@ static void generate(uint64_t seed, gnet *g, char *t, size_t cap)
     }
     if (!g->perceptron && !g->bn_layer && g->n_layers > 1 && chance(&s, 15))
         g->dropout_layer = rint_(&s, 1, g->n_layers - 1);
+    /* hand rounding, for backprop lessons without normalisation, dropout or
+     * batch norm (the reference rounds the operands of the operations those
+     * use: in_j, g, g', losses, deltas, gradients, means, tie sums, updates) */
+    g->round = -1;
+    if (!g->perceptron && !g->normalise && !g->dropout_layer && !g->bn_layer && chance(&s, 20))
+        g->round = rint_(&s, 2, 6);
 
     /* the file: lines in an order the parser must accept */
     EMIT("# generated by test_oracle.c, seed %llu\ntitle oracle %llu\n", (unsigned long long)seed,
@@ -268,17 +315,44 @@ static void generate(uint64_t seed, gnet *g, char *t, size_t cap)
     else if (chance(&s, 30)) EMIT("arcs full\n");
     for (int id = 1; id <= MAXID; id++)
         if (nobias[id]) EMIT("nobias %s\n", nname(labelled, id, b1));
-    int aliased[MAXARC] = {0};
+    int aliased[MAXARC] = {0}, by_tie[MAXARC] = {0}, tie_freeze[MAXARC] = {0};
+    for (int k = 0; k < g->n_ties; k++) {
+        by_tie[k] = chance(&s, 50);         /* its value as 'weight tK = V' once, when every */
+        for (int a = 0; a < g->n_arcs; a++) /* arc of it exists without its own weight line */
+            if (g->arcs[a].tie == k + 1 && g->arcs[a].i != 0 &&
+                (listed || g->layer_of[g->arcs[a].i] != g->layer_of[g->arcs[a].j] - 1))
+                by_tie[k] = 0;
+        tie_freeze[k] = rint_(&s, 0, 2);    /* frozen as tK, through one arc, or every arc */
+    }
     for (int a = 0; a < g->n_arcs; a++) {
         garc *r = &g->arcs[a];
         aliased[a] = chance(&s, 15);
-        if (r->has_w && aliased[a] && chance(&s, 50)) EMIT("weight  q%d = %.4f\n", a, r->w);
+        if (r->has_w && r->tie && by_tie[r->tie - 1]) { /* the tie's weight line, below */ }
+        else if (r->has_w && aliased[a] && chance(&s, 50)) EMIT("weight  q%d = %.4f\n", a, r->w);
         else if (r->has_w) EMIT("weight  w_%s,%s = %.4f\n", nname(labelled, r->i, b1), nname(labelled, r->j, b2), r->w);
         if (!r->has_w) r->w = NAN;         /* drawn by init: read back from the lesson */
         if (aliased[a]) EMIT("alias   q%d w_%s,%s\n", a, nname(labelled, r->i, b1), nname(labelled, r->j, b2));
     }
+    for (int k = 0; k < g->n_ties; k++) {
+        int first = -1;
+        EMIT("tie     t%d =", k);
+        for (int a = 0; a < g->n_arcs; a++) {
+            if (g->arcs[a].tie != k + 1) continue;
+            if (first < 0) first = a;
+            if (aliased[a]) EMIT(" q%d", a);
+            else EMIT(" w_%s,%s", nname(labelled, g->arcs[a].i, b1), nname(labelled, g->arcs[a].j, b2));
+        }
+        EMIT("\n");
+        if (g->arcs[first].has_w && by_tie[k]) EMIT("weight  t%d = %.4f\n", k, g->arcs[first].w);
+    }
+    int tie_frozen_said[MAXARC] = {0};
     for (int a = 0; a < g->n_arcs; a++) {
         if (!g->arcs[a].frozen) continue;
+        int k = g->arcs[a].tie - 1;
+        if (k >= 0 && tie_freeze[k] < 2) {  /* one line freezes the whole tie */
+            if (tie_frozen_said[k]++) continue;
+            if (tie_freeze[k] == 0) { EMIT("freeze  t%d\n", k); continue; }
+        }
         if (aliased[a]) EMIT("freeze  q%d\n", a);
         else EMIT("freeze  w_%s,%s\n", nname(labelled, g->arcs[a].i, b1), nname(labelled, g->arcs[a].j, b2));
     }
@@ -315,6 +389,7 @@ static void generate(uint64_t seed, gnet *g, char *t, size_t cap)
     if (g->dropout_layer) EMIT("dropout %d 0.%d %d\n", g->dropout_layer, rint_(&s, 1, 6), rint_(&s, 0, 999));
     if (g->bn_layer) EMIT("batchnorm %d %.4f %.4f\n", g->bn_layer, g->bn_gamma, g->bn_beta);
     if (chance(&s, 30)) EMIT("digits %d\n", rint_(&s, 2, 9));
+    if (g->round >= 0) EMIT("round %d\n", g->round);
     if (chance(&s, 20)) EMIT("notation %s\n", lesson_notation_name(rint_(&s, 0, NOTATION_COUNT - 1)));
     if (chance(&s, 15)) EMIT("ask in_* a_*\necf half\ntolerance 0.01\npoints a_* = 2\n");
     for (int e = 0; e < g->n_ex; e++) {
@@ -471,7 +546,43 @@ typedef struct {
     num in[MAXID + 1], a[MAXID + 1], out[MAXID + 1], gp[MAXID + 1], r[MAXID + 1], d[MAXID + 1];
     num xn[MAXEX][MAXN];        /* normalised inputs */
     const double (*W)[MAXARC];  /* [t][a]: the engine's weights w^(t) (shadowing) */
+    int tfirst[MAXARC];         /* tie k's first arc in the lesson's order (by j, then i):
+                                   its name's (i, j) */
+    long double p10;            /* 10^round, or 0 when exact */
 } orc;
+
+/* A tie's quantity kind (its weight, gradient, update) in the table. */
+static int tkind(const gnet *g, int a, q_kind k) { return g->arcs[a].tie ? KIND_TIE + (int)k : (int)k; }
+
+/* Operand x as an operation uses it: rounded to `round` decimals, half
+ * away from zero (a decimal tie within representation error counts as a
+ * tie), or x itself when exact. Exact, apart from the double the result is
+ * stored in, unless x's error reaches a rounding boundary: then the engine
+ * may round either way, and the result carries one unit 10^-R. */
+static num rnd(const orc *o, num x)
+{
+    if (o->p10 == 0) return x;
+    if (!isfinite(x.v) || isinf(x.e)) return (num){x.v, INFINITY};
+    long double s = labs_(x.v) * o->p10, lo = floorl(s), frac = s - lo;
+    long double slack = x.e * o->p10 + 64 * 2 * U * (s > 1 ? s : 1);
+    long double r = frac >= 0.5L - slack ? lo + 1 : lo;
+    long double v = (x.v < 0 ? -r : r) / o->p10;
+    long double e = U * labs_(v);
+    if (labs_(frac - 0.5L) <= slack && x.e > 0) e += x.e + 1 / o->p10;   /* |R(a) - R(b)| <= |a - b| + 1 unit */
+    return (num){v, e};
+}
+
+/* g'(in_j) from its operands in_j and a_j: exact, from in_j; rounding,
+ * from the rounded operands in the lecture's form, which for the logistic
+ * and tanh reads a_j: a(1-a), 1-a^2. */
+static num o_dact(const orc *o, act_fn f, num in, num a)
+{
+    if (o->p10 == 0) return ndact(f, in, a);
+    num ra = rnd(o, a), ri = rnd(o, in);
+    if (f.kind == ACT_LOGISTIC) return nmul(ra, nsub(nc(1), ra));
+    if (f.kind == ACT_TANH) return nsub(nc(1), nmul(ra, ra));
+    return ndact(f, ri, nc(g_of(f, ri.v)));
+}
 
 static num rec(orc *o, q_kind k, int i, int j, int t, int e, num v)
 {
@@ -504,10 +615,10 @@ static void o_forward(orc *o, int t, int e, int ex, int training, int b, int lo,
             int j = g->ids[ly][k], n = 0;
             num terms[MAXARC];
             for (int a = 0; a < g->n_arcs; a++)
-                if (g->arcs[a].j == j) terms[n++] = nmul(o->w[a], o->out[g->arcs[a].i]);
+                if (g->arcs[a].j == j) terms[n++] = nmul(rnd(o, o->w[a]), rnd(o, o->out[g->arcs[a].i]));
             o->in[j] = rec(o, Q_IN, -1, j, t, e, nsum(terms, n));
             if (g->act[ly].kind == ACT_SOFTMAX) continue;
-            o->a[j] = o->out[j] = rec(o, Q_ACT, -1, j, t, e, nact(g->act[ly], o->in[j]));
+            o->a[j] = o->out[j] = rec(o, Q_ACT, -1, j, t, e, nact(g->act[ly], rnd(o, o->in[j])));
             if (drop) {                                /* 001 07-5a: r = m/(1-p), ad = r a */
                 int m = lesson_dropout_keep(o->l, t, b, j);
                 rec(o, Q_MASK, -1, j, t, e, nc(m));
@@ -518,13 +629,15 @@ static void o_forward(orc *o, int t, int e, int ex, int training, int b, int lo,
         }
         if (g->act[ly].kind != ACT_SOFTMAX) continue;
         long double mx = -INFINITY, sum = 0, far = 0;
-        for (int k = 0; k < g->count[ly]; k++) if (o->in[g->ids[ly][k]].v > mx) mx = o->in[g->ids[ly][k]].v;
-        for (int k = 0; k < g->count[ly]; k++) sum += expl(o->in[g->ids[ly][k]].v);
-        for (int k = 0; k < g->count[ly]; k++) far = fmaxl(far, mx - o->in[g->ids[ly][k]].v);
+        num in[MAXN];                                  /* the operands: in_k, rounded when rounding */
+        for (int k = 0; k < g->count[ly]; k++) in[k] = rnd(o, o->in[g->ids[ly][k]]);
+        for (int k = 0; k < g->count[ly]; k++) if (in[k].v > mx) mx = in[k].v;
+        for (int k = 0; k < g->count[ly]; k++) sum += expl(in[k].v);
+        for (int k = 0; k < g->count[ly]; k++) far = fmaxl(far, mx - in[k].v);
         for (int k = 0; k < g->count[ly]; k++) {       /* a_k = exp(in_k) / sum_m exp(in_m) */
             int j = g->ids[ly][k];
-            long double v = expl(o->in[j].v) / sum, spread_in = o->in[j].e;
-            for (int m = 0; m < g->count[ly]; m++) spread_in += (expl(o->in[g->ids[ly][m]].v) / sum) * o->in[g->ids[ly][m]].e;
+            long double v = expl(in[k].v) / sum, spread_in = in[k].e;
+            for (int m = 0; m < g->count[ly]; m++) spread_in += (expl(in[m].v) / sum) * in[m].e;
             num a = {v, v * spread_in * 2 + U * v * (g->count[ly] + 6 + 4 * far)};
             o->a[j] = o->out[j] = rec(o, Q_ACT, -1, j, t, e, a);
         }
@@ -540,7 +653,7 @@ static num o_loss(orc *o, int t, int e, int ex)
     for (int k = 0; k < g->count[L]; k++) rec(o, Q_TARGET, -1, g->ids[L][k], t, e, nc(g->y[ex][k]));
     for (int k = 0; k < g->count[L]; k++) {
         int j = g->ids[L][k];
-        num y = nc(g->y[ex][k]), a = o->a[j];
+        num y = rnd(o, nc(g->y[ex][k])), a = rnd(o, o->a[j]);
         if (g->loss == LOSS_SSE || g->loss == LOSS_HALF_SSE) {
             num d = rec(o, Q_ERR, -1, j, t, e, nsub(y, a));            /* y_j - a_j */
             o->d[j] = d;
@@ -574,15 +687,16 @@ static void o_backward(orc *o, int t, int e, int training, num *gr)
             int j = g->ids[ly][k];
             int ce = ly == L && (g->loss == LOSS_BCE || g->loss == LOSS_SOFTMAX_CE);
             num gp = {0, 0}, delta;
-            if (!ce) gp = o->gp[j] = rec(o, Q_DERIV, -1, j, t, e, ndact(g->act[ly], o->in[j], o->a[j]));
+            if (!ce) gp = o->gp[j] = rec(o, Q_DERIV, -1, j, t, e, o_dact(o, g->act[ly], o->in[j], o->a[j]));
+            gp = rnd(o, gp);                                              /* as an operand */
             if (ly == L) {
                 if (ce) {
                     entry *y = eget(o->T, Q_TARGET, -1, j, t, e, 0);
-                    delta = nsub(o->a[j], y->v);                          /* a_j - y_j */
+                    delta = nsub(rnd(o, o->a[j]), rnd(o, y->v));          /* a_j - y_j */
                 } else if (g->loss == LOSS_SSE) {
-                    delta = nmul(nscale(-2, o->d[j]), gp);                /* -2 (y - a) g' */
+                    delta = nmul(nscale(-2, rnd(o, o->d[j])), gp);        /* -2 (y - a) g' */
                 } else {
-                    delta = nscale(-1, nmul(o->d[j], gp));                /* -(y - a) g' */
+                    delta = nscale(-1, nmul(rnd(o, o->d[j]), gp));        /* -(y - a) g' */
                 }
             } else {                                                      /* g' sum_k w_jk Delta_k */
                 num fac = gp, terms[MAXARC];
@@ -590,14 +704,15 @@ static void o_backward(orc *o, int t, int e, int training, num *gr)
                 if (training && g->dropout_layer == ly + 1)
                     fac = rec(o, Q_DDERIV, -1, j, t, e, nmul(o->r[j], gp));   /* r_j g'(in_j) */
                 for (int a = 0; a < g->n_arcs; a++)
-                    if (g->arcs[a].i == j) terms[n++] = nmul(o->w[a], o->d[g->arcs[a].j]);
+                    if (g->arcs[a].i == j) terms[n++] = nmul(rnd(o, o->w[a]), rnd(o, o->d[g->arcs[a].j]));
                 delta = nmul(fac, nsum(terms, n));
             }
             o->d[j] = rec(o, Q_DELTA, -1, j, t, e, delta);
         }
     for (int a = 0; a < g->n_arcs; a++) {                                 /* dJ/dw_ij = Delta_j a_i */
         if (g->arcs[a].frozen) continue;
-        gr[a] = rec(o, Q_GRAD, g->arcs[a].i, g->arcs[a].j, t, e, nmul(o->d[g->arcs[a].j], o->out[g->arcs[a].i]));
+        gr[a] = rec(o, Q_GRAD, g->arcs[a].i, g->arcs[a].j, t, e,
+                    nmul(rnd(o, o->d[g->arcs[a].j]), rnd(o, o->out[g->arcs[a].i])));
     }
 }
 
@@ -612,22 +727,37 @@ static void o_train_step(orc *o, int t)
         o_loss(o, t, e, ex);
         o_backward(o, t, e, 1, gr[b]);
     }
+    static num grad[MAXARC], tgrad[MAXARC];
     for (int a = 0; a < g->n_arcs; a++) {
         if (g->arcs[a].frozen) continue;
-        num grad = gr[0][a];
+        grad[a] = gr[0][a];
         if (B > 1) {                                       /* mean over the batch */
             num col[MAXEX];
-            for (int b = 0; b < B; b++) col[b] = gr[b][a];
+            for (int b = 0; b < B; b++) col[b] = rnd(o, gr[b][a]);
             num s = nsum(col, B);
-            grad = rec(o, Q_GRAD, g->arcs[a].i, g->arcs[a].j, t, 0, (num){s.v / B, s.e / B + U * labs_(s.v / B)});
+            grad[a] = rec(o, Q_GRAD, g->arcs[a].i, g->arcs[a].j, t, 0, (num){s.v / B, s.e / B + U * labs_(s.v / B)});
         }
-        if (g->no_update) continue;                        /* backward-only */
-        /* w <- w - alpha dJ/dw - 2 alpha lambda w */
-        long double al = g->rate, lam = g->decay, v = o->w[a].v - al * grad.v - 2 * al * lam * o->w[a].v;
-        long double e = o->w[a].e * (1 + 2 * al * lam) + al * grad.e +
-                        4 * U * (labs_(o->w[a].v) + labs_(al * grad.v) + labs_(2 * al * lam * o->w[a].v));
-        o->w[a] = rec(o, Q_UPDATE, g->arcs[a].i, g->arcs[a].j, t, 0, (num){v, e});
     }
+    for (int k = 0; k < g->n_ties; k++) {                  /* a tie: dJ/dt = the sum of its arcs' dJ/dw */
+        int f = o->tfirst[k], n = 0;
+        if (g->arcs[f].frozen) continue;
+        num terms[MAXARC];
+        for (int a = 0; a < g->n_arcs; a++) if (g->arcs[a].tie == k + 1) terms[n++] = rnd(o, grad[a]);
+        tgrad[k] = rec(o, KIND_TIE + Q_GRAD, g->arcs[f].i, g->arcs[f].j, t, 0, nsum(terms, n));
+    }
+    if (g->no_update) return;                              /* backward-only */
+    for (int a = 0; a < g->n_arcs; a++) {
+        int k = g->arcs[a].tie - 1;
+        if (g->arcs[a].frozen || (k >= 0 && a != o->tfirst[k])) continue;
+        /* w <- w - alpha dJ/dw - 2 alpha lambda w (a tie: once, with its dJ/dt) */
+        num w = rnd(o, o->w[a]), dw = rnd(o, k >= 0 ? tgrad[k] : grad[a]);
+        long double al = g->rate, lam = g->decay, v = w.v - al * dw.v - 2 * al * lam * w.v;
+        long double e = w.e * (1 + 2 * al * lam) + al * dw.e +
+                        4 * U * (labs_(w.v) + labs_(al * dw.v) + labs_(2 * al * lam * w.v));
+        o->w[a] = rec(o, tkind(g, a, Q_UPDATE), g->arcs[a].i, g->arcs[a].j, t, 0, (num){v, e});
+    }
+    for (int a = 0; a < g->n_arcs; a++)                    /* every arc of a tie: its one value */
+        if (g->arcs[a].tie) o->w[a] = o->w[o->tfirst[g->arcs[a].tie - 1]];
 }
 
 /* w_ij <- w_ij + alpha (y_j - h_j) a_i (000, 003); returns the mistakes */
@@ -766,9 +896,17 @@ static void o_run(orc *o)
     const gnet *g = o->g;
     o->must = 1;
     rec(o, Q_BIAS, -1, 0, 0, 0, nc(1));
+    for (int k = 0; k < g->n_ties; k++) o->tfirst[k] = -1;    /* a tie's first arc: lowest (j, i) */
+    for (int a = 0; a < g->n_arcs; a++) {
+        int k = g->arcs[a].tie - 1, f = k >= 0 ? o->tfirst[k] : 0;
+        if (k >= 0 && (f < 0 || g->arcs[a].j < g->arcs[f].j || (g->arcs[a].j == g->arcs[f].j && g->arcs[a].i < g->arcs[f].i)))
+            o->tfirst[k] = a;
+    }
     for (int a = 0; a < g->n_arcs; a++) {
         double w = g->arcs[a].has_w ? g->arcs[a].w : o->l->arcs[lesson_arc_index(o->l, g->arcs[a].i, g->arcs[a].j)].w;
-        o->w[a] = rec(o, Q_WEIGHT, g->arcs[a].i, g->arcs[a].j, 0, 0, nc(w));
+        int k = g->arcs[a].tie - 1;
+        o->w[a] = nc(w);
+        if (k < 0 || a == o->tfirst[k]) rec(o, tkind(g, a, Q_WEIGHT), g->arcs[a].i, g->arcs[a].j, 0, 0, nc(w));
     }
     if (g->normalise) o_normalise(o);
     int run = g->steps, mistakes = 0;
@@ -788,7 +926,8 @@ static void o_run(orc *o)
         o->must = 0;
         if (!traced(g, k))
             for (int a = 0; a < g->n_arcs; a++)
-                if (!g->arcs[a].frozen) rec(o, Q_WEIGHT, g->arcs[a].i, g->arcs[a].j, k, 0, o->w[a]);
+                if (!g->arcs[a].frozen && (!g->arcs[a].tie || a == o->tfirst[g->arcs[a].tie - 1]))
+                    rec(o, tkind(g, a, Q_WEIGHT), g->arcs[a].i, g->arcs[a].j, k, 0, o->w[a]);
         if (stop) break;
     }
     o->must = 1;
@@ -806,16 +945,21 @@ static int rm_tmp(void **state) { (void)state; return tmpdir_remove(tmpdir); }
 
 /* Run lesson seed through file, parser and engine, and compare; returns
  * the number of quantities compared (0: diverged, skipped). */
-static size_t one(uint64_t seed, etab *T, char *text, size_t cap)
+static size_t one(uint64_t seed, etab *T, char *text, size_t cap, int *tied, int *rounded)
 {
     static gnet g;
     generate(seed, &g, text, cap);
+    *tied += g.n_ties > 0 && g.steps > 0;
+    *rounded += g.round >= 0;
     char path[128], err[1024];
     snprintf(path, sizeof path, "%s/l%llu.lesson", tmpdir, (unsigned long long)seed);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     assert_true(fputs(text, f) >= 0);
     assert_int_equal(fclose(f), 0);
+    const char *dump = getenv("ORACLE_DUMP");     /* ORACLE_DUMP=FILE keeps the last lesson whole */
+    FILE *df = dump && *dump ? fopen(dump, "w") : NULL;
+    if (df) { fputs(text, df); fclose(df); }
     lesson *l = lesson_load(path, err, sizeof err);
     if (!l) fail_msg("generated lesson does not load: %s\n--- lesson ---\n%s", err, text);
     assert_int_equal(unlink(path), 0);
@@ -835,7 +979,9 @@ static size_t one(uint64_t seed, etab *T, char *text, size_t cap)
         const quantity *q = &ra.tr->q[id];
         if (q->kind != Q_UPDATE) continue;
         int a = gen_of[lesson_arc_index(l, q->i, q->j)];
-        for (int t = q->t + 1; t <= g.steps; t++) W[t][a] = q->value;
+        for (int b = 0; b < g.n_arcs; b++)     /* a tie's update is every one of its arcs' */
+            if (b == a || (q->tie && g.arcs[a].tie && g.arcs[b].tie == g.arcs[a].tie))
+                for (int t = q->t + 1; t <= g.steps; t++) W[t][b] = q->value;
     }
 
     static orc o;
@@ -844,6 +990,7 @@ static size_t one(uint64_t seed, etab *T, char *text, size_t cap)
     o.l = l;
     o.T = T;
     o.W = (const double (*)[MAXARC])W;
+    o.p10 = g.round >= 0 ? powl(10, g.round) : 0;
     T->gen++;
     T->n = 0;
     o_run(&o);
@@ -853,7 +1000,7 @@ static size_t one(uint64_t seed, etab *T, char *text, size_t cap)
         const quantity *q = &r.tr->q[id];
         char name[96];
         trace_name(q, name, sizeof name);
-        entry *x = eget(T, q->kind, q->i, q->j, q->t, q->e, 0);
+        entry *x = eget(T, (q->tie ? KIND_TIE : 0) + (int)q->kind, q->i, q->j, q->t, q->e, 0);
         if (!x) fail_msg("seed %llu: the trace has %s (kind %s), the reference does not\n--- lesson ---\n%s",
                          (unsigned long long)seed, name, trace_kind_name(q->kind), text);
         long double tol = 2 * x->v.e + 4 * U * labs_(x->v.v) + DBL_MIN;
@@ -867,8 +1014,9 @@ static size_t one(uint64_t seed, etab *T, char *text, size_t cap)
     for (size_t p = 0; p <= mask; p++) {
         entry *x = &T->tab[p];
         if (x->gen == T->gen && x->must && !x->seen)
-            fail_msg("seed %llu: the reference expects kind %s (%d,%d) t %d e %d in the trace; it is missing\n"
-                     "--- lesson ---\n%s", (unsigned long long)seed, trace_kind_name((q_kind)x->kind),
+            fail_msg("seed %llu: the reference expects kind %s%s (%d,%d) t %d e %d in the trace; it is missing\n"
+                     "--- lesson ---\n%s", (unsigned long long)seed, x->kind >= KIND_TIE ? "tie " : "",
+                     trace_kind_name((q_kind)(x->kind % KIND_TIE)),
                      x->i, x->j, x->t, x->e, text);
     }
 done:
@@ -886,17 +1034,18 @@ static void test_random_lessons_against_reference(void **state)
     size_t cap = 1 << 16, total = 0;
     char *text = malloc(cap);
     assert_non_null(text);
-    int skipped = 0;
+    int skipped = 0, tied = 0, rounded = 0;
     const char *env = getenv("ORACLE_LESSONS");
     long count = env && *env ? strtol(env, NULL, 10) : N_LESSONS;
     for (long seed = 1; seed <= count; seed++) {
-        size_t c = one((uint64_t)seed, &T, text, cap);
+        size_t c = one((uint64_t)seed, &T, text, cap, &tied, &rounded);
         if (!c) skipped++;
         total += c;
     }
-    printf("oracle: %ld random lessons, %zu quantities compared, %d skipped (diverged)\n",
-           count, total, skipped);
+    printf("oracle: %ld random lessons (%d training with ties, %d hand-rounded), %zu quantities compared, "
+           "%d skipped (diverged)\n", count, tied, rounded, total, skipped);
     assert_true(skipped * 20 < count);        /* at most 5% diverge */
+    assert_true(count < 200 || (tied * 10 > count && rounded * 10 > count));   /* both are really drawn */
     free(text);
     free(T.tab);
 }
