@@ -244,15 +244,18 @@ static int forward(eng *g, int t, int e, int ex, const double *y)
  * term per output (not softmax), each w_jk Delta_k is output k's own term
  * dJ_k/da_j (002: dE_o1/dout_h1 = delta_o1 * w5) and dJ/da_j is their sum;
  * else one weighted sum. Both are eval_wsum's arithmetic in its order, so
- * dJ/da_j is bit for bit the sum inside the delta rule. */
-static int chain_hidden(eng *g, int j, int t, int e, uint32_t *djda)
+ * dJ/da_j is bit for bit the sum inside the delta rule. Under dropout the
+ * arcs carry ad_j = r_j a_j, so dJ/da_j = r_j sum_k w_jk Delta_k: the
+ * delta-hidden operation with r_j in place of g'. */
+static int chain_hidden(eng *g, int j, int t, int e, int dropped, uint32_t *djda)
 {
     const lesson *l = g->l;
-    int n_out, terms = l->layers[l->n_layers - 1].act.kind != ACT_SOFTMAX;
+    int n_out, terms = !dropped && l->layers[l->n_layers - 1].act.kind != ACT_SOFTMAX;
     lesson_outputs(l, &n_out);
     for (int o = l->arc_out[j]; o < l->arc_out[j + 1] && terms; o++)
         terms = l->layer_of[l->arcs[l->out_idx[o]].j] == l->n_layers;
     size_t n = 0;
+    if (dropped) ops_push(g, &n, g->keep_id[j]);
     for (int o = l->arc_out[j]; o < l->arc_out[j + 1]; o++) {
         int a = l->out_idx[o], k = l->arcs[a].j;
         if (!terms) {
@@ -265,7 +268,7 @@ static int chain_hidden(eng *g, int j, int t, int e, uint32_t *djda)
         if (eng_add(g, &q, two, 2, &id)) return -1;
         ops_push(g, &n, id);
     }
-    quantity q = proto(Q_DJDA, PASS_BACKWARD, -1, j, t, e, terms ? OP_SUM : OP_WSUM);
+    quantity q = proto(Q_DJDA, PASS_BACKWARD, -1, j, t, e, dropped ? OP_DELTA_HID : terms ? OP_SUM : OP_WSUM);
     if (terms && n == 0) q.spec.op = OP_WSUM;          /* no arc out: the empty sum 0 */
     return eng_add(g, &q, g->ops, n, djda);
 }
@@ -283,18 +286,18 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
             int j = l->neurons[L->first + k];
             uint32_t parked_y = g->der_id[j], parked_err = g->del_id[j], gp = 0, djda = 0;
             int ce = is_out && !LOSS_ROWS[l->loss].uses_err;        /* Delta = a - y */
-            /* chain factors: dJ/da_j first (not under dropout, where the
-             * arcs carry r_j a_j); then Delta_j = dJ/da_j * g'(in_j) where
-             * that is the delta rule's own arithmetic: exact operands, and
-             * not the a - y of a cross-entropy output */
-            int chain = g->chain && !dropped;
+            /* chain factors: dJ/da_j first; then Delta_j = dJ/da_j * g'(in_j)
+             * where that is the delta rule's own arithmetic: exact operands,
+             * not the a - y of a cross-entropy output, not under dropout
+             * (where Delta_j = (r_j g'(in_j)) sum_k w_jk Delta_k) */
+            int chain = g->chain;
             if (chain && is_out) {
                 uint32_t two[2] = {parked_y, g->act_id[j]};
                 quantity q = proto(Q_DJDA, PASS_BACKWARD, -1, j, t, e, OP_DLOSS);
                 q.spec.loss = l->loss;
                 q.spec.p1 = n_out;
                 if (eng_add(g, &q, two, 2, &djda)) return -1;
-            } else if (chain && chain_hidden(g, j, t, e, &djda)) {
+            } else if (chain && chain_hidden(g, j, t, e, dropped, &djda)) {
                 return -1;
             }
             if (!ce || (chain && L->act.kind != ACT_SOFTMAX)) {
@@ -314,7 +317,7 @@ static int backward(eng *g, int t, int e, uint32_t *grads)
             q.spec.loss = l->loss;
             q.spec.p1 = is_out ? n_out : 0;                       /* mse's 1/n */
             size_t n = 0;
-            if (chain && !ce && g->tr->round < 0) {
+            if (chain && !ce && !dropped && g->tr->round < 0) {
                 q.spec.op = OP_PRODUCT;                           /* dJ/da_j * da_j/din_j */
                 ops_push(g, &n, djda);
                 ops_push(g, &n, gp);

@@ -95,8 +95,8 @@ int engine_check_work(const lesson *l, const engine_opts *opts, char *err, size_
  * (also on a bce output), and din_j/dw_ij = a_i before each gradient, which
  * then reads Delta_j * din_j/dw_ij. Delta_j reads dJ/da_j * g'(in_j) where
  * that is bit for bit the delta rule (exact operands; not the a - y of a
- * cross-entropy output; not under dropout, where no dJ/da_j is made), so
- * the factors never change a Delta, a gradient or a weight. */
+ * cross-entropy output; not under dropout, where dJ/da_j = r_j sum_k
+ * w_jk Delta_k), so the factors never change a Delta, a gradient or a weight. */
 int engine_chain(const lesson *l, const engine_opts *opts);
 
 /* Is 1-based step k traced under these options? */
