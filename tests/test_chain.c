@@ -361,6 +361,33 @@ static void test_template_and_check(void **state)
     unlink(path);
 }
 
+/* A bad `chain` line: file, line, what was wrong, exit 2. */
+static void test_bad_key(void **state)
+{
+    (void)state;
+    static const char *const LINES[][2] = {
+        {"chain maybe", ":7: 'chain' takes yes or no"},
+        {"chain", ":7: 'chain' takes yes or no"},
+        {"chain yes yes", ":7: 'chain' takes yes or no"},
+        {"chian yes", ":7: unknown key 'chian'; did you mean chain?"},
+        {"chain yes\nchain no", ":8: "},
+    };
+    for (size_t k = 0; k < sizeof LINES / sizeof LINES[0]; k++) {
+        char path[] = "/tmp/nntrace-chain-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        char text[256], args[128];
+        int n = snprintf(text, sizeof text, "input 1\nlayer logistic 2\nweight w_1,2 = 0.5\nloss sse\n"
+                         "rate 0.1\nexample 1 -> 0\n%s\n", LINES[k][0]);
+        assert_int_equal(write(fd, text, (size_t)n), n);
+        close(fd);
+        snprintf(args, sizeof args, "run %s", path);
+        const char *const want[] = {LINES[k][1], NULL};
+        shows(NULL, args, 2, want);
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_mazur_shape),
         cmocka_unit_test(test_every_view_shows_them),
         cmocka_unit_test(test_template_and_check),
+        cmocka_unit_test(test_bad_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
