@@ -60,9 +60,23 @@ void fr_number(strbuf *out, syntax syn, double v, int digits, int bare)
  * Primitives
  * ---------------------------------------------------------------------- */
 
+/* fr_render_text's marks around an operand: MARK_OPEN expression MARK_MID
+ * value text MARK_CLOSE; control characters no formula text contains. */
+#define MARK_OPEN  "\x01"
+#define MARK_MID   "\x03"
+#define MARK_CLOSE "\x02"
+
 static void operand(fr *f, size_t k, int bare)
 {
     if (k >= f->n) { sb_printf(f->out, "?"); return; }
+    if (f->marked) {
+        sb_printf(f->out, MARK_OPEN);
+        f->c->operand(f->out, f->c, k, bare);
+        sb_printf(f->out, MARK_MID);
+        fr_number(f->out, f->c->syn, f->c->values ? f->c->values[k] : NAN, f->c->digits, bare);
+        sb_printf(f->out, MARK_CLOSE);
+        return;
+    }
     if (f->c->operand) f->c->operand(f->out, f->c, k, bare);
     else if (f->c->values) fr_number(f->out, f->c->syn, f->c->values[k], f->c->digits, bare);
     else sb_printf(f->out, "?");
@@ -106,7 +120,17 @@ void fr_frac_close(fr *f, int paren_den)
 
 void fr_param_sym(fr *f, fr_param p, double v)
 {
-    if (f->c->param && f->c->param(f->out, f->c, p)) return;
+    size_t at = f->out->len;
+    if (f->marked && f->c->param) sb_printf(f->out, MARK_OPEN);
+    if (f->c->param && f->c->param(f->out, f->c, p)) {
+        if (f->marked) {
+            sb_printf(f->out, MARK_MID);
+            fr_num(f, v);
+            sb_printf(f->out, MARK_CLOSE);
+        }
+        return;
+    }
+    if (f->out->s && at < f->out->len) f->out->s[f->out->len = at] = '\0';
     if (f->c->symbolic) fr_lit(f, PARAM_SYM[p][f->c->syn]);
     else fr_num(f, v);
 }
@@ -162,15 +186,86 @@ void fr_list(fr *f, size_t from, size_t to, char sep)
  * Entry points
  * ---------------------------------------------------------------------- */
 
-int fr_render(strbuf *out, const fr_ctx *c, const op_spec *s, unsigned notes, size_t n)
+static int render(strbuf *out, const fr_ctx *c, const op_spec *s, unsigned notes, size_t n, int marked)
 {
     if ((unsigned)s->op >= OP_COUNT || !OP_ROWS[s->op].render || !op_arity_ok(s->op, n)) return -1;
     if ((s->op == OP_ACT || s->op == OP_DACT) && (unsigned)s->act.kind >= ACT_COUNT) return -1;
     if ((s->op == OP_LOSS || s->op == OP_DELTA_OUT) && (unsigned)s->loss >= LOSS_COUNT) return -1;
     if (s->op == OP_ACT && (s->act.kind == ACT_SOFTMAX) != (n >= 2)) return -1;
-    fr f = {out, c, s, notes, n};
+    fr f = {.out = out, .c = c, .s = s, .notes = notes, .n = n, .marked = marked};
     OP_ROWS[s->op].render(&f);
     return 0;
+}
+
+int fr_render(strbuf *out, const fr_ctx *c, const op_spec *s, unsigned notes, size_t n)
+{
+    return render(out, c, s, notes, n, 0);
+}
+
+/* Where a cut may go: before a " + " of the text, with the outputs' lengths,
+ * the parentheses open there and whether a quoted literal is open. */
+typedef struct { size_t flen, tlen; int depth, in_lit, pieces; } cut_at;
+
+/* The marked render m as a text formula into fo and its shown text into tx
+ * (fr_render_text). */
+static int assemble(const char *m, strbuf *fo, strbuf *tx, size_t max_len, int *cut)
+{
+    static const char ELLIPSIS[] = " + ...";
+    size_t f0 = fo->len;
+    cut_at now = {0}, best = {0};
+    int have = 0, only_operand = 0;
+    now.flen = f0;
+    for (const char *p = m; *p;) {
+        if (*p == MARK_OPEN[0]) {                  /* an operand: its expression, its value text */
+            const char *mid = strchr(p, MARK_MID[0]), *end = mid ? strchr(mid, MARK_CLOSE[0]) : NULL;
+            if (!end) return -1;
+            if (now.in_lit) { sb_printf(fo, "\""); now.in_lit = 0; }
+            sb_printf(fo, "%s%.*s", now.pieces++ ? "&" : "", (int)(mid - p - 1), p + 1);
+            sb_printf(tx, "%.*s", (int)(end - mid - 1), mid + 1);
+            only_operand = now.pieces == 1;
+            p = end + 1;
+        } else {
+            if (!strncmp(p, ELLIPSIS, 3)) {         /* " + ": a cut may end the text here */
+                now.flen = fo->len;
+                now.tlen = tx->len;
+                size_t fin = (now.in_lit ? 0 : now.pieces ? 2 : 1) + sizeof ELLIPSIS - 1 + (size_t)now.depth + 1;
+                if (now.flen - f0 + fin <= max_len) { best = now; have = 1; }
+            }
+            if (!now.in_lit) { sb_printf(fo, "%s\"", now.pieces++ ? "&" : ""); now.in_lit = 1; }
+            sb_printf(fo, "%s%c", *p == '"' ? "\"" : "", *p);     /* " doubled inside a string */
+            sb_printf(tx, "%c", *p);
+            now.depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+            only_operand = 0;
+            p++;
+        }
+        if (fo->len - f0 > max_len) {             /* too long: end at the last cut that fits */
+            if (!have || best.depth > 32) return -1;
+            if (fo->s) fo->s[fo->len = best.flen] = '\0';
+            if (tx->s) tx->s[tx->len = best.tlen] = '\0';
+            if (!best.in_lit) sb_printf(fo, "%s\"", best.pieces ? "&" : "");
+            sb_printf(fo, "%s%.*s\"", ELLIPSIS, best.depth, "))))))))))))))))))))))))))))))))");
+            sb_printf(tx, "%s%.*s", ELLIPSIS, best.depth, "))))))))))))))))))))))))))))))))");
+            *cut = 1;
+            return 0;
+        }
+    }
+    if (now.in_lit) sb_printf(fo, "\"");
+    if (only_operand) sb_printf(fo, "&\"\"");     /* a lone operand: still text */
+    if (!now.pieces) sb_printf(fo, "\"\"");
+    return 0;
+}
+
+int fr_render_text(strbuf *formula, strbuf *text, const fr_ctx *c, const op_spec *s, unsigned notes, size_t n,
+                   size_t max_len, int *cut)
+{
+    strbuf m = {0};
+    *cut = 0;
+    if (!c->operand || (c->syn != SYN_ASCII && c->syn != SYN_UNICODE)) return -1;
+    int rc = render(&m, c, s, notes, n, 1);
+    if (!rc && m.failed) rc = -1;
+    if (!rc) rc = assemble(m.s ? m.s : "", formula, text, max_len, cut);
+    sb_free(&m);
+    return rc;
 }
 
 /* Which operands a formula reads: it is rendered, and each operand it asks
@@ -204,7 +299,7 @@ void fr_act_form(strbuf *out, syntax syn, act_fn f, int dg, const char *x, const
     const char *texts[2] = {x, a ? a : x};
     fr_ctx c = {.syn = syn, .operand = text_operand, .digits = digits, .symbolic = 1, .user = (void *)texts};
     op_spec s = {.op = dg ? OP_DACT : OP_ACT, .act = f};
-    fr r = {out, &c, &s, 0, 2};
+    fr r = {.out = out, .c = &c, .s = &s, .n = 2};
     if ((unsigned)f.kind >= ACT_COUNT) return;
     const act_row *row = &ACT_ROWS[f.kind];
     fr_template(&r, dg ? row->dg_form[syn] : row->g_form[syn], 0, 1, f.param);

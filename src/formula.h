@@ -45,6 +45,22 @@ struct fr_ctx {
  * when the operation has no formula (OP_CONST) or n does not fit it. */
 int fr_render(strbuf *out, const fr_ctx *c, const op_spec *s, unsigned notes, size_t n);
 
+/* The substituted form as a live spreadsheet formula: operation s written in
+ * text syntax c->syn (SYN_ASCII or SYN_UNICODE) as a formula (no leading '=')
+ * whose value is that text, e.g. "0.1*1 + 0.1*0.4" from
+ *     IF(ROUND(D3,9)<0,"("&ROUND(D3,9)&")",ROUND(D3,9))&"*"&...
+ * Literal pieces become quoted strings joined with &; operand k becomes the
+ * text expression c->operand writes (its `bare` as fr_render passes it), and
+ * alpha / lambda the one c->param writes (it returns 0 for the number). The
+ * same render writes into text the text the formula shows for the operand
+ * values c->values[] (c->digits decimals): the cached result.
+ * Bounded: a formula longer than max_len characters keeps the leading terms
+ * of its sum that fit, then " + ..." and the parentheses still open
+ * (e.g. "0.1*1 + 0.2*0.4 + ...)"), in both outputs; *cut is then 1.
+ * Returns 0, or -1 as fr_render or when not even one term fits. */
+int fr_render_text(strbuf *formula, strbuf *text, const fr_ctx *c, const op_spec *s, unsigned notes, size_t n,
+                   size_t max_len, int *cut);
+
 /* Which of the n operands of operation s its formula reads: reads[k] = 1
  * or 0 (as fr_render writes it: g'(in_3) = a_3*(1-a_3) reads a_3 only).
  * Returns 0, or -1 as fr_render. */
@@ -69,6 +85,7 @@ typedef struct fr {
     const op_spec *s;
     unsigned       notes;
     size_t         n;
+    int            marked;    /* fr_render_text: operands and cell parameters between marks */
 } fr;
 
 typedef enum { FN_EXP, FN_LN, FN_SQRT, FN_MIN, FN_MAX, FN_STEP, FN_COUNT } fr_fn;

@@ -28,8 +28,13 @@
 #include "xlsx_exercise.h"
 
 /* Step sheet columns. */
-enum { COL_PASS, COL_NAME, COL_FORMULA, COL_VALUE, COL_NOTE };
+enum { COL_PASS, COL_NAME, COL_FORMULA, COL_SUBST, COL_VALUE, COL_NOTE, COL_COUNT };
 #define COL_CHECK (COL_NOTE + 1)   /* exercise workbooks: the check cell of a blank */
+/* Hidden, beside each value cell's row: its value as the substituted column
+ * shows it (text_cells), bare and parenthesised when negative. On step
+ * sheets in these columns, on Settings in x->set_text_col and the next.
+ * Not in exercise workbooks (they would show the asked values). */
+enum { COL_TEXT = COL_CHECK + 1 };
 #define HEAD_ROWS 2           /* title row, column header row */
 #define SUMMARY_PRINT_ROWS 30 /* steps of the Summary table on its printed page */
 #define SET_VALUE_COL 2       /* Settings: the value column (C) */
@@ -76,6 +81,10 @@ typedef struct {
     xlsx_cell           *w0;          /* [n_arcs] initial weights on Settings */
     uint32_t             ex_row;      /* Settings row of example 1 */
     int                 *in_col, *out_col;   /* [max_id+1]: example-table column, -1 */
+    size_t               wsubst;      /* longest substituted text on the current step sheet */
+    int                  text_digits; /* decimals of the substituted column */
+    int                  subst;       /* 1: the substituted column and its text cells (not in exercises) */
+    uint32_t             set_text_col;/* Settings: the hidden text cells of alpha, lambda, a_0, w^(0) */
     xlsx_layout          lay;
     xlsx_status          st;
     char                *err;
@@ -221,6 +230,60 @@ static void cell_ref(const xw *x, int from, xlsx_cell c, int rounded, char *buf,
 }
 
 /* ------------------------------------------------------------------------
+ * Text cells: a value as the substituted column shows it
+ * ---------------------------------------------------------------------- */
+
+void xlsx_value_text(strbuf *b, const char *ref, int digits)
+{
+    /* rounded by ROUND (as the value formulas round, half away from zero),
+     * then in units of the last decimal */
+    char r[XLSX_REF_MAX + 16], m[XLSX_REF_MAX + 48];
+    snprintf(r, sizeof r, "ROUND(%s,%d)", ref, digits);
+    snprintf(m, sizeof m, "ROUND(ABS(%s)*1E%d,0)", r, digits);
+    sb_printf(b, "=IF(%s=0,\"0\",FIXED(%s,%d", m, r, digits);
+    for (int k = 1; k <= digits; k++) sb_printf(b, "-(MOD(%s,1E%d)=0)", m, k);   /* its trailing zeros */
+    sb_printf(b, ",TRUE))");
+}
+
+/* The hidden text cells of value cell c (value v) in columns tcol, tcol + 1:
+ * the text of the value as the substituted column shows it, bare and in
+ * parentheses when negative; cached with the text the engine's value gives. */
+static int text_cells(xw *x, lxw_worksheet *ws, xlsx_cell c, uint32_t tcol, double v)
+{
+    char ref[LXW_MAX_CELL_NAME_LENGTH], bare[LXW_MAX_CELL_NAME_LENGTH], num[64], paren[80];
+    strbuf f = {0};
+    lxw_rowcol_to_cell(ref, c.row, (lxw_col_t)c.col);
+    lxw_rowcol_to_cell(bare, c.row, (lxw_col_t)tcol);
+    xlsx_value_text(&f, ref, x->text_digits);
+    double r = isfinite(v) ? round_dp(v, x->text_digits) : v;
+    text_num(r, x->text_digits, num, sizeof num);
+    snprintf(paren, sizeof paren, r < 0 ? "(%s)" : "%s", num);
+    int no_cache = x->o && x->o->no_cache;
+    int rc = f.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory (text cell)")
+           : chk(x, no_cache ? worksheet_write_formula(ws, c.row, (lxw_col_t)tcol, f.s, NULL)
+                             : worksheet_write_formula_str(ws, c.row, (lxw_col_t)tcol, f.s, NULL, num), "text cell");
+    f.len = 0;
+    sb_printf(&f, "=IF(LEFT(%s)=\"-\",\"(\"&%s&\")\",%s)", bare, bare, bare);
+    if (!rc) rc = f.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory (text cell)")
+                : chk(x, no_cache ? worksheet_write_formula(ws, c.row, (lxw_col_t)tcol + 1, f.s, NULL)
+                                  : worksheet_write_formula_str(ws, c.row, (lxw_col_t)tcol + 1, f.s, NULL, paren),
+                      "text cell");
+    sb_free(&f);
+    return rc;
+}
+
+/* The references from sheet `from` to the text cells of value cell c. */
+static void text_ref(const xw *x, int from, xlsx_cell c, char (*refs)[XLSX_REF_MAX], xlsx_textref *t)
+{
+    xlsx_cell tc = {c.sheet, c.row, c.sheet == 0 ? x->set_text_col : COL_TEXT};
+    cell_ref(x, from, tc, 0, refs[0], XLSX_REF_MAX);
+    tc.col++;
+    cell_ref(x, from, tc, 0, refs[1], XLSX_REF_MAX);
+    t->bare = refs[0];
+    t->paren = refs[1];
+}
+
+/* ------------------------------------------------------------------------
  * Settings: alpha, lambda, the bias, w^(0), the examples
  * ---------------------------------------------------------------------- */
 
@@ -246,6 +309,19 @@ static int settings_sheet(xw *x)
     lxw_worksheet *ws = sheet_add(x, "Settings");
     if (!ws) return -1;
     char buf[256];
+    {                               /* the hidden text cells: right of the examples table */
+        int n_y;
+        lesson_outputs(l, &n_y);
+        long c = 2L + l->n_in + (l->ex_y ? n_y : 0);
+        x->set_text_col = (uint32_t)(c > 5 ? c : 5);
+        if (x->set_text_col + 1 >= LXW_COL_MAX)
+            return fail(x, XLSX_ERR_TOO_LARGE, "%d inputs and %d outputs do not fit in the %d columns of a sheet",
+                        l->n_in, n_y, LXW_COL_MAX);
+        lxw_row_col_options hide = {.hidden = 1};
+        if (chk(x, worksheet_set_column_opt(ws, (lxw_col_t)x->set_text_col, (lxw_col_t)x->set_text_col + 1, 12,
+                                            NULL, &hide), "hidden columns"))
+            return -1;
+    }
     uint32_t row = 0;
     if (put_str(x, ws, row++, 0, l->title ? l->title : "(untitled lesson)", x->f.title)) return -1;
     if (l->source && put_str(x, ws, row++, 0, l->source, x->f.text)) return -1;
@@ -272,12 +348,12 @@ static int settings_sheet(xw *x)
     row++;
     x->alpha = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "learning rate", x->f.text) || put_str(x, ws, row, 1, "alpha", x->f.text) ||
-        put_num(x, ws, row, SET_VALUE_COL, l->rate, x->f.edit) ||
+        put_num(x, ws, row, SET_VALUE_COL, l->rate, x->f.edit) || (x->subst && text_cells(x, ws, x->alpha, x->set_text_col, l->rate)) ||
         put_str(x, ws, row++, 3, "update: w^(t+1) = w - alpha*dJ/dw", x->f.text))
         return -1;
     x->lambda = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "weight decay", x->f.text) || put_str(x, ws, row, 1, "lambda", x->f.text) ||
-        put_num(x, ws, row, SET_VALUE_COL, l->decay, x->f.edit) ||
+        put_num(x, ws, row, SET_VALUE_COL, l->decay, x->f.edit) || (x->subst && text_cells(x, ws, x->lambda, x->set_text_col, l->decay)) ||
         put_str(x, ws, row++, 3, l->decay != 0 ? "each update also subtracts 2*alpha*lambda*w"
                 : "0: no decay (the update formulas leave the term out)", x->f.text))
         return -1;
@@ -327,7 +403,7 @@ static int settings_sheet(xw *x)
     row++;
     x->bias = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "a_0", x->f.text) || put_str(x, ws, row, 1, "bias", x->f.text) ||
-        put_num(x, ws, row, SET_VALUE_COL, 1.0, x->f.fixed) ||
+        put_num(x, ws, row, SET_VALUE_COL, 1.0, x->f.fixed) || (x->subst && text_cells(x, ws, x->bias, x->set_text_col, 1.0)) ||
         put_str(x, ws, row++, 3, "the bias neuron: always 1", x->f.text))
         return -1;
     for (int a = 0; a < l->n_arcs; a++) {
@@ -350,6 +426,7 @@ static int settings_sheet(xw *x)
         else snprintf(note, sizeof note, "%s", A->frozen ? "frozen: never updated" : "");
         if (put_str(x, ws, row, 0, buf, x->f.text) || (lect[0] && put_str(x, ws, row, 1, lect, x->f.text)) ||
             put_num(x, ws, row, SET_VALUE_COL, A->w, x->f.edit) ||
+            (x->subst && text_cells(x, ws, x->w0[a], x->set_text_col, A->w)) ||
             (note[0] && put_str(x, ws, row, 3, note, x->f.text)))
             return -1;
         row++;
@@ -520,13 +597,83 @@ static int xl_param(strbuf *out, const fr_ctx *c, fr_param p)
     return ref != NULL;
 }
 
+/* For the substituted column: operand k is the text cell ops[k], alpha and
+ * lambda the text cells alpha / lambda when not NULL. */
+typedef struct { const xlsx_textref *ops, *alpha, *lambda; } xl_texts;
+
+static void xl_operand_text(strbuf *out, const fr_ctx *c, size_t k, int bare)
+{
+    const xlsx_textref *t = &((const xl_texts *)c->user)->ops[k];
+    sb_printf(out, "%s", bare ? t->bare : t->paren);
+}
+
+static int xl_param_text(strbuf *out, const fr_ctx *c, fr_param p)
+{
+    const xl_texts *r = c->user;
+    const xlsx_textref *t = p == FR_ALPHA ? r->alpha : r->lambda;
+    if (t) sb_printf(out, "%s", t->paren);
+    return t != NULL;
+}
+
 int xlsx_formula(strbuf *b, const op_spec *s, unsigned notes, const char *const *refs, size_t n,
                  const char *p1ref, const char *p2ref)
 {
-    xl_refs r = {refs, p1ref, p2ref};
+    xl_refs r = {.refs = refs, .p1ref = p1ref, .p2ref = p2ref};
     fr_ctx c = {.syn = SYN_XLSX, .operand = xl_operand, .param = xl_param, .user = &r};
     sb_printf(b, "=");
     return fr_render(b, &c, s, notes, n);
+}
+
+int xlsx_text_formula(strbuf *b, strbuf *text, const op_spec *s, unsigned notes, const xlsx_textref *ops,
+                      const double *values, size_t n, const xlsx_textref *alpha, const xlsx_textref *lambda,
+                      int digits, int *cut)
+{
+    xl_texts r = {ops, alpha, lambda};
+    fr_ctx c = {.syn = SYN_ASCII, .operand = xl_operand_text, .values = values, .digits = digits,
+                .param = xl_param_text, .user = &r};
+    sb_printf(b, "=");
+    return fr_render_text(b, text, &c, s, notes, n, XLSX_MAX_FORMULA - 1, cut);
+}
+
+/* The substituted cell of quantity q on sheet `sheet`: a formula showing
+ * its operands' current values as text (their text cells), cached with the
+ * text the engine's values give. uses_alpha / uses_lambda as in its value
+ * formula. Returns 0, -1 after fail(), or 1 when the operation has no text
+ * formula. */
+static int write_subst(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, const quantity *q, int uses_alpha,
+                       int uses_lambda, lxw_format *fmt)
+{
+    const trace *tr = x->tr;
+    int d = x->text_digits, cut = 0;
+    size_t n = q->nops;
+    double *vals = malloc((n ? n : 1) * sizeof *vals);
+    char (*refs)[XLSX_REF_MAX] = malloc((2 * n + 4) * sizeof *refs);
+    xlsx_textref *t = malloc((n + 2) * sizeof *t);
+    if (!vals || !refs || !t) {
+        free(vals); free(refs); free(t);
+        return fail(x, XLSX_ERR_MEMORY, "out of memory (substituted formula)");
+    }
+    text_operand_values(tr, q, vals);
+    for (size_t k = 0; k < n; k++) {
+        vals[k] = isfinite(vals[k]) ? round_dp(vals[k], d) : vals[k];
+        text_ref(x, sheet, x->cell[tr->ops[q->first + k]], refs + 2 * k, t + k);
+    }
+    if (uses_alpha) text_ref(x, sheet, x->alpha, refs + 2 * n, t + n);
+    if (uses_lambda) text_ref(x, sheet, x->lambda, refs + 2 * n + 2, t + n + 1);
+    strbuf fo = {0}, tx = {0};
+    int rc = xlsx_text_formula(&fo, &tx, &q->spec, q->notes, t, vals, n, uses_alpha ? t + n : NULL,
+                               uses_lambda ? t + n + 1 : NULL, d, &cut);
+    free(vals); free(refs); free(t);
+    if (!rc && (fo.failed || tx.failed)) rc = fail(x, XLSX_ERR_MEMORY, "out of memory (substituted formula)");
+    else if (!rc)
+        rc = chk(x, (x->o && x->o->no_cache)
+                    ? worksheet_write_formula(ws, row, COL_SUBST, fo.s, fmt)
+                    : worksheet_write_formula_str(ws, row, COL_SUBST, fo.s, fmt, tx.s), "write formula");
+    else rc = 1;
+    if (!rc && tx.len > x->wsubst) x->wsubst = tx.len;
+    sb_free(&fo);
+    sb_free(&tx);
+    return rc;
 }
 
 /* The value cell of quantity id: its formula with the cached value. */
@@ -563,8 +710,10 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t
         if (uses_alpha) cell_ref(x, sheet, x->alpha, 0, ar, sizeof ar);
         if (uses_lambda) cell_ref(x, sheet, x->lambda, 0, lr, sizeof lr);
         int rc = xlsx_formula(f, &q->spec, q->notes, rp, n, uses_alpha ? ar : NULL, uses_lambda ? lr : NULL);
+        if (!rc && x->subst) rc = write_subst(x, ws, sheet, row, q, uses_alpha, uses_lambda, fmt);
         free(refs);
         free(rp);
+        if (rc < 0 && x->st != XLSX_OK) return -1;
         if (rc) return fail(x, XLSX_ERR_FORMULA, "%s: operation %d with %zu operands has no spreadsheet formula",
                             name, (int)q->spec.op, n);
     }
@@ -597,6 +746,19 @@ static double formula_width(size_t n)
     return w < 90 ? w : 90;
 }
 
+/* The widths of a step sheet's text columns, from their longest texts. */
+static int step_widths(xw *x, lxw_worksheet *ws, size_t wname, size_t wform, size_t wnote)
+{
+    size_t wsub = x->wsubst > 14 ? x->wsubst : 14;
+    lxw_row_col_options hide = {.hidden = 1};       /* exercises: no substituted column */
+    x->wsubst = 0;
+    return chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
+           chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, formula_width(wform), NULL), "width") ||
+           chk(x, worksheet_set_column_opt(ws, COL_SUBST, COL_SUBST, formula_width(wsub), NULL,
+                                           x->subst ? NULL : &hide), "width") ||
+           chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, (double)wnote + 2, NULL), "width");
+}
+
 static int step_sheets(xw *x)
 {
     const trace *tr = x->tr;
@@ -609,6 +771,7 @@ static int step_sheets(xw *x)
     char name[96], title[240], note[160];
     walker w;
     walk_start(&w, l, tr, 0);
+    lxw_row_col_options hide = {.hidden = 1};
     int new_sheet = 1;
     for (walk_item it; walk_next(&w, &it);) {            /* a sheet per iteration t */
         size_t id = it.id;
@@ -620,10 +783,7 @@ static int step_sheets(xw *x)
             new_sheet = 0;
             if (ws && q->t < cur_t) { fail(x, XLSX_ERR_FORMULA, "the trace is not in iteration order"); goto done; }
             if (ws) {
-                if (chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
-                    chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, formula_width(wform), NULL), "width") ||
-                    chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, (double)wnote + 2, NULL), "width"))
-                    goto done;
+                if (step_widths(x, ws, wname, wform, wnote)) goto done;
                 wname = 10; wform = 16; wnote = 6;
             }
             cur_t = q->t;
@@ -634,15 +794,19 @@ static int step_sheets(xw *x)
                 snprintf(title, sizeof title, "%s (t = %d): forward, loss, backward, gradients and update", name, cur_t);
             else
                 snprintf(title, sizeof title, "%s (t = %d): forward pass with the weights w^(%d)", name, cur_t, cur_t);
-            const char *heads[] = {"pass", "quantity", "formula", "value", "note"};
+            static const char *const heads[COL_COUNT] = {
+                [COL_PASS] = "pass", [COL_NAME] = "quantity", [COL_FORMULA] = "formula",
+                [COL_SUBST] = "substituted", [COL_VALUE] = "value", [COL_NOTE] = "note",
+            };
             if (put_str(x, ws, 0, 0, title, x->f.title)) goto done;
-            for (int k = 0; k < 5; k++) if (put_str(x, ws, 1, k, heads[k], x->f.header)) goto done;
+            for (int k = 0; k < COL_COUNT; k++) if (put_str(x, ws, 1, k, heads[k], x->f.header)) goto done;
             worksheet_freeze_panes(ws, HEAD_ROWS, 0);
             worksheet_fit_to_pages(ws, 1, 0);          /* printed: one page wide, headers on each */
             if (chk(x, worksheet_repeat_rows(ws, 0, HEAD_ROWS - 1), "repeat header rows") ||
                 chk(x, worksheet_set_column(ws, COL_PASS, COL_PASS, 11, NULL), "width") ||
                 chk(x, worksheet_set_column(ws, COL_VALUE, COL_VALUE, x->digits + 9 > 14 ? x->digits + 9 : 14, NULL), "width") ||
-                chk(x, worksheet_set_row(ws, 0, 20, NULL), "row height"))
+                chk(x, worksheet_set_row(ws, 0, 20, NULL), "row height") ||
+                chk(x, worksheet_set_column_opt(ws, COL_TEXT, COL_TEXT + 1, 12, NULL, &hide), "hidden columns"))
                 goto done;
             row = HEAD_ROWS;
         }
@@ -676,9 +840,12 @@ static int step_sheets(xw *x)
         if (put_str(x, ws, row, COL_PASS, trace_pass_name(q->pass), x->f.label[p]) ||
             put_str(x, ws, row, COL_NAME, qname, x->f.label[p]) ||
             put_str(x, ws, row, COL_FORMULA, sym.s, x->f.label[p]) ||
+            (x->subst && q->spec.op == OP_CONST &&
+             chk(x, worksheet_write_blank(ws, row, COL_SUBST, x->f.label[p]), "write blank")) ||
             (asked ? write_value(x, x->ws[x->ans], x->ans, x->cell[id].row, id, &f, x->f.value[p]) ||
                      exercise_blank(x, ws, sheet, name, row, id, qname)
                    : write_value(x, ws, sheet, row, id, &f, x->f.value[p])) ||
+            (x->subst && text_cells(x, ws, x->cell[id], COL_TEXT, q->value)) ||
             (note[0] && put_str(x, ws, row, COL_NOTE, note, x->f.text)))
             goto done;
         if (strlen(qname) > wname) wname = strlen(qname);
@@ -686,10 +853,7 @@ static int step_sheets(xw *x)
         if (strlen(note) > wnote) wnote = strlen(note) < 60 ? strlen(note) : 60;
         row++;
     }
-    if (ws && (chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
-               chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, formula_width(wform), NULL), "width") ||
-                    chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, (double)wnote + 2, NULL), "width")))
-        goto done;
+    if (ws && step_widths(x, ws, wname, wform, wnote)) goto done;
     rc = 0;
 done:
     sb_free(&f);
@@ -748,6 +912,8 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
     x.digits = o && o->digits >= 0 ? o->digits : l->digits;
     x.notation = o && o->notation >= 0 ? o->notation : l->notation;
     if (x.digits > 15) x.digits = 15;
+    x.text_digits = x.tr->round >= 0 ? x.tr->round : x.digits;
+    x.subst = !(o && o->exercise);
     snprintf(x.numfmt, sizeof x.numfmt, x.digits > 0 ? "0.%.*s" : "0", x.digits, "000000000000000");
     size_t nid = (size_t)l->max_id + 1;
     x.cell = calloc(x.tr->n ? x.tr->n : 1, sizeof *x.cell);
@@ -802,6 +968,8 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
         layout->alpha = x.alpha;
         layout->lambda = x.lambda;
         layout->examples = (xlsx_cell){0, x.ex_row, 1};
+        layout->subst_col = COL_SUBST;
+        layout->text_digits = x.text_digits;
     }
     xw_free(&x);
     return x.st;

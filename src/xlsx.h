@@ -9,7 +9,9 @@
  * ("Step k" for k = t + 1; "After step N" for the forward pass that follows
  * the last step; "Forward" for a lesson that only predicts), one row per
  * quantity in trace order: pass, canonical name, symbolic formula as text,
- * value, note. The value cell holds a formula over its operands' value cells
+ * substituted form (a formula whose value is the text of the operands'
+ * current values, "0.35*1 + 0.15*0.05", from hidden text cells beside each
+ * value: xlsx_text_formula), value, note. The value cell holds a formula over its operands' value cells
  * (xlsx_formula: the formula renderer, formula.h, in its spreadsheet syntax) together with the
  * engine's value as the cached result, so a spreadsheet program shows the
  * engine's numbers at once and recomputes them when a given is edited.
@@ -82,6 +84,9 @@ typedef struct {
                                 because no Settings cell matched them (0 when all is well) */
     xlsx_cell  examples;     /* out: Settings cell of example 1's first input; example e's
                                 k-th input is row + e - 1, col + k - 1, targets follow */
+    uint32_t   subst_col;    /* out: the substituted column of the step sheets: a quantity
+                                there shows its operands' values as text in this column */
+    int        text_digits;  /* out: decimals of the numbers in that text */
 } xlsx_layout;
 
 /* Write the workbook of lesson l's run r to path. layout may be NULL.
@@ -104,5 +109,28 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
  * or its operand count has no formula. */
 int xlsx_formula(strbuf *b, const op_spec *s, unsigned notes, const char *const *refs, size_t n,
                  const char *p1ref, const char *p2ref);
+
+/* The substituted column. A value cell's text is in two hidden cells beside
+ * it: bare ("-0.5") and as a non-bare operand ("(-0.5)"). */
+typedef struct { const char *bare, *paren; } xlsx_textref;
+
+/* Append to b a formula (with its leading '=') whose value is the text of
+ * operation s with its operands' current values, as the text trace writes
+ * its middle part ("0.1*1 + 0.1*0.4"): operand k is the text cell pair
+ * ops[k], alpha / lambda the pairs alpha / lambda (NULL: the number). Into
+ * text the same text for the operand values values[k] written to `digits`
+ * decimals (the cached result). At most XLSX_MAX_FORMULA characters: a longer
+ * sum keeps its leading terms and ends " + ..." (*cut set to 1). Returns 0,
+ * or -1 as xlsx_formula. */
+int xlsx_text_formula(strbuf *b, strbuf *text, const op_spec *s, unsigned notes, const xlsx_textref *ops,
+                      const double *values, size_t n, const xlsx_textref *alpha, const xlsx_textref *lambda,
+                      int digits, int *cut);
+
+/* Append to b the formula (with '=') of the text of the number in cell ref
+ * to `digits` decimals without trailing zeros, as text_num writes it: FIXED()
+ * with as many decimals as needed, so the text is right in every locale and
+ * in gnumeric, whose number-to-text conversion shows 0.01 as
+ * 0.0099999999999999999998. */
+void xlsx_value_text(strbuf *b, const char *ref, int digits);
 
 #endif

@@ -98,6 +98,52 @@ static void convert(const tmpdir *t, const char *xlsx, int n_sheets, int recalc,
     }
 }
 
+/* The same with LibreOffice: a private profile that recalculates every
+ * formula on load (OOXMLRecalcMode 0: "always"), every sheet to CSV at
+ * full precision ("as shown" off), read in workbook order. */
+static void convert_lo(const tmpdir *t, const char *xlsx, book *b)
+{
+    char cmd[4096], path[1024];
+    snprintf(path, sizeof path, "%s/lo/user", t->dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/lo/user/registrymodifications.xcu", t->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<oor:items xmlns:oor=\"http://openoffice.org/2001/registry\" "
+          "xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n"
+          "<item oor:path=\"/org.openoffice.Office.Calc/Formula/Load\"><prop oor:name=\"OOXMLRecalcMode\" "
+          "oor:op=\"fuse\"><value>0</value></prop></item>\n</oor:items>\n", f);
+    assert_int_equal(fclose(f), 0);
+    const char *base = strrchr(xlsx, '/') ? strrchr(xlsx, '/') + 1 : xlsx;
+    snprintf(cmd, sizeof cmd, "cd '%s' && HOME='%s' timeout 600 soffice -env:UserInstallation=file://%s/lo --headless "
+             "--convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' "
+             "'%s' && unzip -p '%s' xl/workbook.xml", t->dir, t->dir, t->dir, xlsx, xlsx);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("soffice failed (status %d): %s\n%s", rc, cmd, out);
+    b->n = 0;
+    b->sheet = NULL;
+    for (const char *p = out; (p = strstr(p, "<sheet name=\""));) {
+        p += 13;
+        const char *e = strchr(p, '"');
+        assert_non_null(e);
+        snprintf(path, sizeof path, "%s/%.*s-%.*s.csv", t->dir, (int)(strlen(base) - 5), base, (int)(e - p), p);
+        char *txt = slurp(path, NULL);
+        if (!txt) fail_msg("soffice wrote no %s for %s", path, xlsx);
+        b->sheet = realloc(b->sheet, (size_t)(b->n + 1) * sizeof *b->sheet);
+        assert_non_null(b->sheet);
+        memset(&b->sheet[b->n], 0, sizeof b->sheet[b->n]);
+        csv_parse(&b->sheet[b->n++], txt);
+        free(txt);
+        unlink(path);
+        p = e;
+    }
+    free(out);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/lo'", t->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static double book_num(const book *b, xlsx_cell c, int *ok)
 {
     *ok = 0;
@@ -129,6 +175,16 @@ static void run(const lesson *l, engine_result *r)
     if (engine_run(l, &eo, r, err, sizeof err)) fail_msg("engine_run: %s", err);
 }
 
+/* A lesson file, loaded and run. */
+static lesson *load_run(const char *file, engine_result *r)
+{
+    char err[768];
+    lesson *l = lesson_load(file, err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    run(l, r);
+    return l;
+}
+
 static void write_book(const char *path, const lesson *l, const engine_result *r, int no_cache, xlsx_layout *lay)
 {
     char err[768];
@@ -140,8 +196,23 @@ static void write_book(const char *path, const lesson *l, const engine_result *r
     if (st != XLSX_OK) fail_msg("xlsx_write(%s): %s: %s", l->path, xlsx_strerror(st), err);
 }
 
-/* Every quantity's cell (and Summary's J) against the run r. Returns the
- * number of cells compared. */
+/* Is got the bounded form of the substituted text want: its leading terms
+ * (want's text up to one of its " + "), " + ..." and the parentheses open? */
+static int is_cut(const char *got, const char *want)
+{
+    const char *e = strstr(got, " + ...");
+    if (!e || strncmp(got, want, (size_t)(e - got)) || strncmp(want + (e - got), " + ", 3)) return 0;
+    int depth = 0;
+    for (const char *p = got; p < e; p++) depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+    for (e += 6; *e == ')'; e++) depth--;
+    return *e == '\0' && depth == 0;
+}
+
+static size_t n_cut;   /* substituted texts compare() found in their bounded form */
+
+/* Every quantity's cell, its substituted text (the text trace's middle
+ * part), and Summary's J against the run r. Returns the number of cells
+ * compared. */
 static size_t compare(const char *what, const book *b, const xlsx_layout *lay, const engine_result *r)
 {
     size_t n = 0;
@@ -159,6 +230,22 @@ static size_t compare(const char *what, const book *b, const xlsx_layout *lay, c
             fail_msg("%s: %s: spreadsheet %.17g, engine %.17g (diff %.3g)", what, name, v, q->value,
                      fabs(v - q->value));
         n++;
+        if (q->spec.op != OP_CONST && lay->cells[id].sheet > 0) {  /* the substituted column */
+            strbuf want = {0};
+            double *vals = malloc((q->nops ? q->nops : 1) * sizeof *vals);
+            assert_non_null(vals);
+            text_operand_values(tr, q, vals);
+            text_formula_n(&want, tr, q, vals, lay->text_digits, NULL, NOTATION_VA);   /* the text trace's */
+            free(vals);
+            assert_false(want.failed);
+            const char *got = csv_at(&b->sheet[lay->cells[id].sheet], lay->cells[id].row, lay->subst_col);
+            if (got && strcmp(got, want.s) && is_cut(got, want.s)) n_cut++;
+            else if (!got || strcmp(got, want.s))
+                fail_msg("%s: %s: substituted column shows '%s', the text trace '%s'", what, name,
+                         got ? got : "(nothing)", want.s);
+            sb_free(&want);
+            n++;
+        }
     }
     if (lay->summary >= 0) {
         for (int k = 0; k < r->steps; k++) {
@@ -236,6 +323,66 @@ static void test_every_lesson_recalculates(void **state)
     }
     printf("  %zu lessons, %zu cells\n", n, cells);
     tmp_remove(&t);
+}
+
+/* The same check with LibreOffice as the recalculating reader, on an exact
+ * and a hand-rounded lesson: the values, and the substituted column's text
+ * (a gnumeric or LibreOffice number-to-text conversion would show 0.01 as
+ * 0.0099999999999999999998 or 0.01 by program; the text cells use FIXED). */
+static void test_libreoffice_recalculates(void **state)
+{
+    (void)state;
+    const char *files[] = {"lessons/mazur-2-2-2.lesson", "lessons/sauppe-sgd-step.lesson"};
+    tmpdir t;
+    tmp_make(&t);
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        char path[512];
+        engine_result r;
+        lesson *l = load_run(files[k], &r);
+        snprintf(path, sizeof path, "%s/lo.xlsx", t.dir);
+        xlsx_layout lay;
+        write_book(path, l, &r, 1, &lay);
+        book b = {0};
+        convert_lo(&t, path, &b);
+        assert_int_equal(b.n, lay.n_sheets);
+        size_t c = compare(files[k], &b, &lay, &r);
+        printf("  %-48s %5zu cells recalculated by LibreOffice, all within %.0e\n", files[k], c, RTOL);
+        book_free(&b);
+        free(lay.cells);
+        unlink(path);
+        engine_result_free(&r);
+        lesson_free(l);
+    }
+    tmp_remove(&t);
+}
+
+/* A neuron with 300 inputs: its substituted text would need a formula
+ * longer than Excel's 8192 characters, so it shows its leading terms and
+ * " + ..." (compare() checks that form against the text trace). */
+static void test_substituted_bounded(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    size_t cap = 32768, n = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    n += (size_t)snprintf(s + n, cap - n, "title wide\ninput");
+    for (int k = 1; k <= 300; k++) n += (size_t)snprintf(s + n, cap - n, " %d", k);
+    n += (size_t)snprintf(s + n, cap - n, "\nlayer logistic 301\ninit uniform -1 1 1\nexample");
+    for (int k = 1; k <= 300; k++) n += (size_t)snprintf(s + n, cap - n, " 0.%d", k % 10);
+    n += (size_t)snprintf(s + n, cap - n, " -> 1\nloss sse\nrate 0.5\nsteps 1\ndigits 4\n");
+    lesson *l = load_text(s);
+    free(s);
+    engine_result r;
+    run(l, &r);
+    tmpdir t;
+    tmp_make(&t);
+    n_cut = 0;
+    assert_true(recalc_check(&t, "300 inputs", l, &r) >= r.tr->n);
+    assert_int_equal(n_cut, 1);      /* in_301; its 300 updates and the rest are whole */
+    tmp_remove(&t);
+    engine_result_free(&r);
+    lesson_free(l);
 }
 
 /* ------------------------------------------------------------------------
@@ -399,6 +546,66 @@ static void test_formula_text(void **state)
     sb_free(&b);
 }
 
+/* The substituted column's formula: text pieces quoted, operands the text
+ * cells (bare where the form parenthesises them itself), alpha from its
+ * cell; a sum too long for one cell keeps its leading terms. */
+static void test_text_formula(void **state)
+{
+    (void)state;
+    static const xlsx_textref t[] = {{"H3", "I3"}, {"H4", "I4"}, {"H5", "I5"}, {"H6", "I6"}, {"H7", "I7"}};
+    const double v[] = {0.25, -0.5, 1, 2, 3};
+    op_spec s = {.op = OP_WSUM};
+    strbuf f = {0}, x = {0};
+    int cut = -1;
+    assert_int_equal(xlsx_text_formula(&f, &x, &s, 0, t, v, 4, NULL, NULL, 4, &cut), 0);
+    assert_string_equal(f.s, "=I3&\"*\"&I4&\" + \"&I5&\"*\"&I6");
+    assert_string_equal(x.s, "0.25*(-0.5) + 1*2");
+    assert_int_equal(cut, 0);
+    f.len = x.len = 0;
+    s = (op_spec){.op = OP_ACT, .act = {.kind = ACT_LOGISTIC}};
+    assert_int_equal(xlsx_text_formula(&f, &x, &s, 0, t + 1, v + 1, 1, NULL, NULL, 4, &cut), 0);
+    assert_string_equal(f.s, "=\"1/(1+exp(-\"&I4&\"))\"");
+    assert_string_equal(x.s, "1/(1+exp(-(-0.5)))");
+    f.len = x.len = 0;
+    xlsx_textref alpha = {"'Settings'!$G$9", "'Settings'!$H$9"};
+    s = (op_spec){.op = OP_UPDATE, .p1 = 0.5};
+    assert_int_equal(xlsx_text_formula(&f, &x, &s, 0, t, v, 2, &alpha, NULL, 4, &cut), 0);
+    assert_string_equal(f.s, "=I3&\" - \"&'Settings'!$H$9&\"*\"&I4");
+    assert_string_equal(x.s, "0.25 - 0.5*(-0.5)");
+    f.len = x.len = 0;
+    s = (op_spec){.op = OP_ACT, .act = {.kind = ACT_IDENTITY}};       /* a lone operand is still text */
+    assert_int_equal(xlsx_text_formula(&f, &x, &s, 0, t, v, 1, NULL, NULL, 4, &cut), 0);
+    assert_string_equal(f.s, "=I3&\"\"");
+    /* 2,001 operands: delta_hid = g'*(w*d + ...) kept within Excel's 8192 characters */
+    enum { N = 2001 };
+    xlsx_textref *many = malloc(N * sizeof *many);
+    double *vals = malloc(N * sizeof *vals);
+    char (*names)[16] = malloc(N * sizeof *names);
+    assert_true(many && vals && names);
+    for (int k = 0; k < N; k++) {
+        snprintf(names[k], sizeof names[k], "I%d", k + 3);
+        many[k] = (xlsx_textref){names[k], names[k]};
+        vals[k] = k;
+    }
+    s = (op_spec){.op = OP_DELTA_HID};
+    f.len = x.len = 0;
+    assert_int_equal(xlsx_text_formula(&f, &x, &s, 0, many, vals, N, NULL, NULL, 4, &cut), 0);
+    assert_int_equal(cut, 1);
+    assert_true(f.len <= XLSX_MAX_FORMULA && f.len > XLSX_MAX_FORMULA - 200);
+    assert_true(strncmp(x.s, "0*(1*2 + 3*4 + ", 15) == 0);
+    assert_string_equal(x.s + x.len - 7, " + ...)");
+    assert_string_equal(f.s + f.len - 9, "\" + ...)\"");
+    free(many); free(vals); free(names);
+    /* the text cell: FIXED with as many decimals as the rounded value needs */
+    f.len = 0;
+    xlsx_value_text(&f, "D5", 2);
+    assert_string_equal(f.s, "=IF(ROUND(ABS(ROUND(D5,2))*1E2,0)=0,\"0\",FIXED(ROUND(D5,2),2"
+                             "-(MOD(ROUND(ABS(ROUND(D5,2))*1E2,0),1E1)=0)"
+                             "-(MOD(ROUND(ABS(ROUND(D5,2))*1E2,0),1E2)=0),TRUE))");
+    sb_free(&f);
+    sb_free(&x);
+}
+
 /* ------------------------------------------------------------------------
  * Hand rounding, cached values, edits
  * ---------------------------------------------------------------------- */
@@ -437,11 +644,9 @@ static void test_hand_rounded_reproduces_slide(void **state)
     const char *names[] = {"in_5", "in_3^(1)"};
     const double slide[] = {1.54, 0.34821};
     for (int k = 0; k < 2; k++) {
-        char err[768], path[512];
-        lesson *l = lesson_load(files[k], err, sizeof err);
-        if (!l) fail_msg("%s", err);
+        char path[512];
         engine_result r;
-        run(l, &r);
+        lesson *l = load_run(files[k], &r);
         snprintf(path, sizeof path, "%s/slide.xlsx", t.dir);
         xlsx_layout lay;
         write_book(path, l, &r, 1, &lay);
@@ -846,7 +1051,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formula_text),
+        cmocka_unit_test(test_text_formula),
         cmocka_unit_test(test_every_lesson_recalculates),
+        cmocka_unit_test(test_libreoffice_recalculates),
+        cmocka_unit_test(test_substituted_bounded),
         cmocka_unit_test(test_every_activation_and_loss),
         cmocka_unit_test(test_ops_outside_engine),
         cmocka_unit_test(test_hand_rounded_reproduces_slide),
