@@ -84,6 +84,15 @@ typedef struct {
     size_t               wsubst;      /* longest substituted text on the current step sheet */
     int                  text_digits; /* decimals of the substituted column */
     int                  subst;       /* 1: the substituted column and its text cells (not in exercises) */
+    /* live training (training_sheet): steps 1..live recomputed on sheet
+     * "Training", a row of formulas each, from the run `full` of those steps
+     * with every step traced; tcell the Training cell of each of its quantities */
+    int                  live, tr_sheet;
+    engine_result        full;
+    int                  have_full;
+    xlsx_cell           *tcell;
+    uint32_t            *upd_col;     /* [n_arcs]: Training column of w^(t+1) in row t, 0 = none */
+    uint32_t             live_note_row;   /* Settings: the row of the bold note on what is live */
     uint32_t             set_text_col;/* Settings: the hidden text cells of alpha, lambda, a_0, w^(0) */
     xlsx_layout          lay;
     xlsx_status          st;
@@ -258,7 +267,7 @@ static int text_cells(xw *x, lxw_worksheet *ws, xlsx_cell c, uint32_t tcol, doub
     double r = isfinite(v) ? round_dp(v, x->text_digits) : v;
     text_num(r, x->text_digits, num, sizeof num);
     snprintf(paren, sizeof paren, r < 0 ? "(%s)" : "%s", num);
-    int no_cache = x->o && x->o->no_cache;
+    int no_cache = (x->o && x->o->no_cache) || !isfinite(v);    /* the formula shows an error then */
     int rc = f.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory (text cell)")
            : chk(x, no_cache ? worksheet_write_formula(ws, c.row, (lxw_col_t)tcol, f.s, NULL)
                              : worksheet_write_formula_str(ws, c.row, (lxw_col_t)tcol, f.s, NULL, num), "text cell");
@@ -290,6 +299,15 @@ static void text_ref(const xw *x, int from, xlsx_cell c, char (*refs)[XLSX_REF_M
 static int put_str(xw *x, lxw_worksheet *ws, uint32_t row, int col, const char *s, lxw_format *f)
 {
     return chk(x, worksheet_write_string(ws, row, (lxw_col_t)col, s, f), "write text");
+}
+
+/* A formula cell with the engine's value v cached: not when v is not finite
+ * (no spreadsheet reads <v>inf</v>) or the test switch no_cache is set. */
+static int put_formula(xw *x, lxw_worksheet *ws, uint32_t row, uint32_t col, const char *f, lxw_format *fmt, double v)
+{
+    return chk(x, (x->o && x->o->no_cache) || !isfinite(v)
+                  ? worksheet_write_formula(ws, row, (lxw_col_t)col, f, fmt)
+                  : worksheet_write_formula_num(ws, row, (lxw_col_t)col, f, fmt, v), "write formula");
 }
 
 /* A number cell; a value that is not finite (an overflow) has no number
@@ -334,6 +352,7 @@ static int settings_sheet(xw *x)
     row++;
     if (x->o && x->o->exercise && chk(x, xlsx_ex_settings(x->o->exercise, x->wb, ws, &row), "exercise note"))
         return -1;
+    if (x->r->steps >= 2 && l->ex_y) x->live_note_row = row++;    /* what recomputes: training_sheet */
     if (put_str(x, ws, row++, 0, "Yellow cells are the givens: edit one and every formula that depends on it "
                 "recomputes. Each traced step has its own sheet; rows are coloured by pass:", x->f.text))
         return -1;
@@ -475,64 +494,6 @@ static int settings_sheet(xw *x)
 }
 
 /* ------------------------------------------------------------------------
- * Summary: J per step as plain numbers, and a line chart of it
- * ---------------------------------------------------------------------- */
-
-static int summary_sheet(xw *x)
-{
-    const engine_result *r = x->r;
-    lxw_worksheet *ws = sheet_add(x, "Summary");
-    if (!ws) return -1;
-    int sheet = x->n_sheets - 1;
-    if ((long)r->steps + HEAD_ROWS > LXW_ROW_MAX)
-        return fail(x, XLSX_ERR_TOO_LARGE, "%d steps do not fit on the Summary sheet (at most %d rows)",
-                    r->steps, LXW_ROW_MAX - HEAD_ROWS);
-    if (put_str(x, ws, 0, 0, "Loss J per step (plain numbers from the engine's run)", x->f.title) ||
-        put_str(x, ws, 1, 0, "step", x->f.header) ||
-        put_str(x, ws, 1, 1, x->l->batch > 1 ? "J (batch mean)" : "J", x->f.header))
-        return -1;
-    for (int k = 0; k < r->steps; k++)
-        if (put_num(x, ws, (uint32_t)(HEAD_ROWS + k), 0, k + 1, NULL) ||
-            put_num(x, ws, (uint32_t)(HEAD_ROWS + k), 1, r->loss[k], x->f.fixed))
-            return -1;
-    /* a scatter chart: a numeric step axis from 1, so its labels never run together */
-    lxw_chart *chart = workbook_add_chart(x->wb, LXW_CHART_SCATTER_STRAIGHT);
-    if (!chart) return fail(x, XLSX_ERR_MEMORY, "out of memory (chart)");
-    lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
-    if (!s) return fail(x, XLSX_ERR_MEMORY, "out of memory (chart series)");
-    lxw_row_t last = (lxw_row_t)(HEAD_ROWS + r->steps - 1);
-    chart_series_set_categories(s, "Summary", HEAD_ROWS, 0, last, 0);
-    chart_series_set_values(s, "Summary", HEAD_ROWS, 1, last, 1);
-    chart_series_set_name(s, "J");
-    chart_title_set_name(chart, "Loss per step");
-    chart_axis_set_name(chart->x_axis, "step");
-    chart_axis_set_name(chart->y_axis, "J");
-    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
-    chart_axis_set_min(chart->x_axis, 1);
-    chart_axis_set_max(chart->x_axis, r->steps > 1 ? r->steps : 2);
-    /* printed: the chart and the first SUMMARY_PRINT_ROWS steps, on one page */
-    lxw_row_t print_last = (lxw_row_t)(HEAD_ROWS + (r->steps < SUMMARY_PRINT_ROWS ? r->steps : SUMMARY_PRINT_ROWS) - 1);
-    if (print_last < 17) print_last = 17;                       /* the chart's own rows */
-    worksheet_fit_to_pages(ws, 1, 1);
-    if (r->steps > SUMMARY_PRINT_ROWS) {
-        char note[160];
-        snprintf(note, sizeof note, "printed: the chart and the first %d of the %d steps", SUMMARY_PRINT_ROWS,
-                 r->steps);
-        if (put_str(x, ws, 18, 3, note, x->f.title)) return -1;
-    }
-    if (chk(x, worksheet_print_area(ws, 0, 0, print_last, 11), "print area") ||
-        chk(x, worksheet_insert_chart(ws, 1, 3, chart), "insert chart") ||
-        chk(x, worksheet_set_column(ws, 0, 0, 10, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 1, 1, x->digits + 9 > 16 ? x->digits + 9 : 16, NULL), "column width"))
-        return -1;
-    worksheet_set_landscape(ws);
-    worksheet_freeze_panes(ws, HEAD_ROWS, 0);
-    x->lay.summary = sheet;
-    x->lay.summary_row = HEAD_ROWS;
-    return 0;
-}
-
-/* ------------------------------------------------------------------------
  * Step sheets: one row per quantity
  * ---------------------------------------------------------------------- */
 
@@ -635,6 +596,17 @@ int xlsx_text_formula(strbuf *b, strbuf *text, const op_spec *s, unsigned notes,
     return fr_render_text(b, text, &c, s, notes, n, XLSX_MAX_FORMULA - 1, cut);
 }
 
+/* The Training cell that holds carried weight q (w^(t) after step t, a
+ * step that was run but not traced), if step t is live (*c set, returns 1). */
+static int live_weight_cell(const xw *x, const quantity *q, xlsx_cell *c)
+{
+    if (!x->live || q->why != GIVEN_CARRIED || q->kind != Q_WEIGHT || q->t < 1 || q->t > x->live) return 0;
+    int a = lesson_arc_index(x->l, q->i, q->j);
+    if (a < 0 || !x->upd_col[a]) return 0;
+    *c = (xlsx_cell){(uint32_t)x->tr_sheet, HEAD_ROWS + (uint32_t)q->t - 1, x->upd_col[a]};
+    return 1;
+}
+
 /* The substituted cell of quantity q on sheet `sheet`: a formula showing
  * its operands' current values as text (their text cells), cached with the
  * text the engine's values give. uses_alpha / uses_lambda as in its value
@@ -654,7 +626,9 @@ static int write_subst(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, const 
         return fail(x, XLSX_ERR_MEMORY, "out of memory (substituted formula)");
     }
     text_operand_values(tr, q, vals);
+    int finite = 1;
     for (size_t k = 0; k < n; k++) {
+        finite &= isfinite(vals[k]) != 0;
         vals[k] = isfinite(vals[k]) ? round_dp(vals[k], d) : vals[k];
         text_ref(x, sheet, x->cell[tr->ops[q->first + k]], refs + 2 * k, t + k);
     }
@@ -666,7 +640,7 @@ static int write_subst(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, const 
     free(vals); free(refs); free(t);
     if (!rc && (fo.failed || tx.failed)) rc = fail(x, XLSX_ERR_MEMORY, "out of memory (substituted formula)");
     else if (!rc)
-        rc = chk(x, (x->o && x->o->no_cache)
+        rc = chk(x, (x->o && x->o->no_cache) || !finite
                     ? worksheet_write_formula(ws, row, COL_SUBST, fo.s, fmt)
                     : worksheet_write_formula_str(ws, row, COL_SUBST, fo.s, fmt, tx.s), "write formula");
     else rc = 1;
@@ -677,20 +651,21 @@ static int write_subst(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, const 
 }
 
 /* The value cell of quantity id: its formula with the cached value. */
-static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t id, strbuf *f, lxw_format *fmt)
+static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, uint32_t col, const trace *tr,
+                       const xlsx_cell *cells, size_t id, strbuf *f, lxw_format *fmt)
 {
-    const quantity *q = &x->tr->q[id];
-    const trace *tr = x->tr;
+    const quantity *q = &tr->q[id];
+    int subst = x->subst && cells == x->cell;    /* the step sheets show the substituted form */
     char name[96];
     trace_name(q, name, sizeof name);
     f->len = 0;
     if (f->s) f->s[0] = '\0';
     xlsx_cell c;
     if (q->spec.op == OP_CONST) {
-        if (!settings_cell(x, q, &c) && !example_cell(x, q, &c)) {       /* a given of its own */
+        if (!settings_cell(x, q, &c) && !example_cell(x, q, &c) && !live_weight_cell(x, q, &c)) {   /* its own */
             if (q->kind == Q_INPUT || q->kind == Q_TARGET || q->kind == Q_BIAS || (q->kind == Q_WEIGHT && q->t == 0))
                 x->lay.unlinked++;
-            return put_num(x, ws, row, COL_VALUE, q->value, x->f.edit);
+            return put_num(x, ws, row, (int)col, q->value, cells == x->cell ? x->f.edit : fmt);
         }
         char ref[XLSX_REF_MAX];
         cell_ref(x, sheet, c, 0, ref, sizeof ref);
@@ -701,7 +676,7 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t
         const char **rp = malloc((n ? n : 1) * sizeof *rp);
         if (!refs || !rp) { free(refs); free(rp); return fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); }
         for (size_t k = 0; k < n; k++) {
-            cell_ref(x, sheet, x->cell[tr->ops[q->first + k]], 1, refs[k], sizeof refs[k]);
+            cell_ref(x, sheet, cells[tr->ops[q->first + k]], 1, refs[k], sizeof refs[k]);
             rp[k] = refs[k];
         }
         char ar[XLSX_REF_MAX], lr[XLSX_REF_MAX];
@@ -710,7 +685,7 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t
         if (uses_alpha) cell_ref(x, sheet, x->alpha, 0, ar, sizeof ar);
         if (uses_lambda) cell_ref(x, sheet, x->lambda, 0, lr, sizeof lr);
         int rc = xlsx_formula(f, &q->spec, q->notes, rp, n, uses_alpha ? ar : NULL, uses_lambda ? lr : NULL);
-        if (!rc && x->subst) rc = write_subst(x, ws, sheet, row, q, uses_alpha, uses_lambda, fmt);
+        if (!rc && subst) rc = write_subst(x, ws, sheet, row, q, uses_alpha, uses_lambda, fmt);
         free(refs);
         free(rp);
         if (rc < 0 && x->st != XLSX_OK) return -1;
@@ -721,10 +696,7 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, size_t
     if (f->len > XLSX_MAX_FORMULA)
         return fail(x, XLSX_ERR_TOO_LARGE, "the formula of %s has %zu characters; a spreadsheet formula holds "
                     "at most %d (too many operands for a cell formula)", name, f->len, XLSX_MAX_FORMULA);
-    lxw_error e = (x->o && x->o->no_cache) || !isfinite(q->value)
-                ? worksheet_write_formula(ws, row, COL_VALUE, f->s, fmt)
-                : worksheet_write_formula_num(ws, row, COL_VALUE, f->s, fmt, q->value);
-    return chk(x, e, "write formula");
+    return put_formula(x, ws, row, col, f->s, fmt, q->value);
 }
 
 /* An exercise's blank for quantity id in row `row` of step sheet ws; its
@@ -745,6 +717,249 @@ static double formula_width(size_t n)
     double w = 1.1 * (double)n + 2;
     return w < 90 ? w : 90;
 }
+
+/* ------------------------------------------------------------------------
+ * Training: every step live, a row of formulas each
+ * ---------------------------------------------------------------------- */
+
+/* Does full-run quantity q have a Training column (not a Settings cell)? */
+static int has_column(const xw *x, const quantity *q, xlsx_cell *c)
+{
+    return !(q->spec.op == OP_CONST && (settings_cell(x, q, c) || example_cell(x, q, c)));
+}
+
+/* The quantities of iteration t in the full run from *at on (the trace is in
+ * iteration order): their ids into ids[], the count returned, *at moved on. */
+static size_t step_ids(const trace *tr, int t, size_t *at, size_t *ids)
+{
+    size_t n = 0;
+    for (; *at < tr->n && tr->q[*at].t == t; (*at)++)
+        if (tr->q[*at].pass != PASS_GIVEN) ids[n++] = *at;
+    return n;
+}
+
+/* The lesson cut to its first `steps` steps, every one traced, nothing more. */
+static lesson live_lesson(const lesson *l, int steps)
+{
+    lesson c = *l;               /* a shallow copy: borrowed arrays, never freed */
+    c.steps = steps;
+    c.final_forward = 0;
+    c.trace_all = 1;
+    c.trace_steps = NULL;
+    c.n_trace_steps = 0;
+    c.report_steps = NULL;
+    c.n_report_steps = 0;
+    c.chain = 0;
+    return c;
+}
+
+/* Sheet "Training": row k is step k (k <= x->live): its J (the batch mean)
+ * and every quantity of the step, each a formula over the row above (the
+ * weights w^(k-1)), Settings (alpha, lambda, examples, w^(0)) and the row
+ * itself; the engine's values cached. live = the steps that fit
+ * XLSX_LIVE_CELLS; 0 (no sheet) when the run has givens no Settings cell
+ * holds (normalised inputs) or steps of different shapes. */
+static int training_sheet(xw *x)
+{
+    const lesson *l = x->l;
+    const engine_result *r = x->r;
+    if (x->o && x->o->exercise) return 0;       /* its rows would show the asked values */
+    char err[512];
+    engine_opts eo = {.round = x->tr->round, .trace_all = 1};
+    lesson one = live_lesson(l, 1);
+    engine_result probe;
+    if (engine_run(&one, &eo, &probe, err, sizeof err) != ENG_OK)
+        return fail(x, XLSX_ERR_MEMORY, "the live training rows: %s", err);
+    size_t per_step = 0, at = 0;
+    for (size_t id = 0; id < probe.tr->n; id++) {
+        const quantity *q = &probe.tr->q[id];
+        xlsx_cell c;
+        if (q->pass == PASS_GIVEN && has_column(x, q, &c)) { per_step = 0; break; }   /* not on Settings */
+        per_step += q->pass != PASS_GIVEN && has_column(x, q, &c);
+    }
+    engine_result_free(&probe);
+    if (per_step == 0 || per_step + 2 > LXW_COL_MAX) return 0;
+    long fit = XLSX_LIVE_CELLS / (long)per_step;
+    int L = r->steps < fit ? r->steps : (int)fit;
+    if (L < 1) return 0;
+    lesson cut = live_lesson(l, L);
+    if (engine_run(&cut, &eo, &x->full, err, sizeof err) != ENG_OK)
+        return fail(x, XLSX_ERR_MEMORY, "the live training rows: %s", err);
+    x->have_full = 1;
+    const trace *ft = x->full.tr;
+    x->tcell = calloc(ft->n ? ft->n : 1, sizeof *x->tcell);
+    x->upd_col = calloc(l->n_arcs ? (size_t)l->n_arcs : 1, sizeof *x->upd_col);
+    size_t *ids = malloc(ft->n * sizeof *ids), *tmpl = malloc(ft->n * sizeof *tmpl);
+    strbuf f = {0}, jf = {0};
+    int rc = -1;
+    if (!x->tcell || !x->upd_col || !ids || !tmpl) { fail(x, XLSX_ERR_MEMORY, "out of memory (Training)"); goto done; }
+    lxw_worksheet *ws = sheet_add(x, "Training");
+    if (!ws) goto done;
+    x->tr_sheet = x->n_sheets - 1;
+    for (at = 0; at < ft->n && ft->q[at].pass == PASS_GIVEN; at++)     /* a_0, w^(0): Settings cells */
+        (void)has_column(x, &ft->q[at], &x->tcell[at]);
+    char name[96];
+    if (put_str(x, ws, 1, 0, "step", x->f.header) ||
+        put_str(x, ws, 1, 1, l->batch > 1 ? "J (batch mean)" : "J", x->f.header))
+        goto done;
+    size_t n_tmpl = 0;
+    int t;
+    for (t = 0; t < L; t++) {
+        size_t n = step_ids(ft, t, &at, ids);
+        uint32_t row = HEAD_ROWS + (uint32_t)t, col = 2;
+        if (t == 0) memcpy(tmpl, ids, (n_tmpl = n) * sizeof *ids);
+        int same = n == n_tmpl;                     /* the same shape as step 1, column by column */
+        for (size_t k = 0; same && k < n; k++) {
+            const quantity *p = &ft->q[tmpl[k]], *q = &ft->q[ids[k]];
+            same = p->kind == q->kind && p->i == q->i && p->j == q->j && p->spec.op == q->spec.op;
+        }
+        if (!same) break;
+        jf.len = 0;
+        if (jf.s) jf.s[0] = '\0';
+        int n_j = 0;
+        if (put_num(x, ws, row, 0, t + 1, NULL)) goto done;
+        for (size_t k = 0; k < n; k++) {
+            const quantity *q = &ft->q[ids[k]];
+            if (!has_column(x, q, &x->tcell[ids[k]])) continue;
+            x->tcell[ids[k]] = (xlsx_cell){(uint32_t)x->tr_sheet, row, col};
+            if (t == 0) {
+                trace_name(q, name, sizeof name);
+                if (put_str(x, ws, 1, (int)col, name, x->f.header)) goto done;
+            }
+            if (write_value(x, ws, x->tr_sheet, row, col, ft, x->tcell, ids[k], &f, x->f.fixed)) goto done;
+            if (q->kind == Q_UPDATE && t == 0) {
+                int a = lesson_arc_index(l, q->i, q->j);
+                if (a >= 0) x->upd_col[a] = col;
+            }
+            if (q->kind == Q_LOSS) {                  /* J: the mean over the batch, in the engine's order */
+                char ref[LXW_MAX_CELL_NAME_LENGTH];
+                lxw_rowcol_to_cell(ref, row, (lxw_col_t)col);
+                sb_printf(&jf, "%s%s", n_j++ ? "+" : "=(", ref);
+            }
+            col++;
+        }
+        if (n_j == 0) break;
+        sb_printf(&jf, ")/%d", n_j);
+        if (jf.failed) { fail(x, XLSX_ERR_MEMORY, "out of memory (Training)"); goto done; }
+        if (put_formula(x, ws, row, 1, jf.s, x->f.fixed, r->loss[t])) goto done;
+    }
+    x->live = t;
+    char title[300];
+    int shown = (int)(n_tmpl < 10 ? n_tmpl : 10);
+    snprintf(title, sizeof title, "Training: a row of formulas per step (%d of the %d steps), each from the row above "
+             "(the weights w^(t)); alpha and lambda on Settings. Printed: steps 1 to %d, J and %d of the %zu "
+             "quantities of a step", t, r->steps, t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS, shown, n_tmpl);
+    if (put_str(x, ws, 0, 0, title, x->f.title)) goto done;
+    double w = x->digits + 9 > 12 ? x->digits + 9 : 12;
+    lxw_row_t plast = (lxw_row_t)(HEAD_ROWS + (t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS) - 1);
+    worksheet_freeze_panes(ws, HEAD_ROWS, 2);
+    worksheet_fit_to_pages(ws, 1, 1);
+    if (chk(x, worksheet_set_column(ws, 0, 0, 6, NULL), "width") ||
+        chk(x, worksheet_set_column(ws, 1, (lxw_col_t)(n_tmpl + 1), w, NULL), "width") ||
+        chk(x, worksheet_print_area(ws, 0, 0, plast, (lxw_col_t)(n_tmpl + 1 < 11 ? n_tmpl + 1 : 11)), "print area"))
+        goto done;
+    rc = 0;
+done:
+    free(ids);
+    free(tmpl);
+    sb_free(&f);
+    sb_free(&jf);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Summary: J per step (live up to x->live), and a scatter chart of it
+ * ---------------------------------------------------------------------- */
+
+static int summary_sheet(xw *x)
+{
+    const engine_result *r = x->r;
+    lxw_worksheet *ws = sheet_add(x, "Summary");
+    if (!ws) return -1;
+    int sheet = x->n_sheets - 1;
+    if ((long)r->steps + HEAD_ROWS > LXW_ROW_MAX)
+        return fail(x, XLSX_ERR_TOO_LARGE, "%d steps do not fit on the Summary sheet (at most %d rows)",
+                    r->steps, LXW_ROW_MAX - HEAD_ROWS);
+    if (training_sheet(x)) return -1;
+    char what[400], chart_title[200];
+    if (x->live >= r->steps)
+        snprintf(what, sizeof what, "Every step is live: the Training sheet has a row of formulas per step (1 to %d); "
+                 "edit alpha, a weight or an example and the steps, J, the chart and the final weights recompute.",
+                 r->steps);
+    else if (x->live > 0)
+        snprintf(what, sizeof what, "Steps 1 to %d are live (the Training sheet, a row of formulas per step). "
+                 "Steps %d to %d are the engine's FIXED values from the givens as written: J after step %d and "
+                 "the weights carried past it do not follow an edit.", x->live, x->live + 1, r->steps, x->live);
+    else
+        snprintf(what, sizeof what, "The steps between traced ones are the engine's FIXED values from the givens as "
+                 "written (this lesson's steps are not written as live rows): J on Summary and the weights "
+                 "carried between step sheets do not follow an edit.");
+    if (x->live >= r->steps) snprintf(chart_title, sizeof chart_title, "Loss per step (live)");
+    else if (x->live > 0)
+        snprintf(chart_title, sizeof chart_title, "Loss per step (live to step %d; later: fixed engine values)",
+                 x->live);
+    else snprintf(chart_title, sizeof chart_title, "Loss per step (fixed engine values)");
+    char sum_title[160];
+    if (x->live >= r->steps) snprintf(sum_title, sizeof sum_title, "Loss J per step (live: read from the Training sheet)");
+    else if (x->live > 0)
+        snprintf(sum_title, sizeof sum_title, "Loss J per step (steps 1 to %d live, from the Training sheet; "
+                 "later steps: the engine's fixed values)", x->live);
+    else snprintf(sum_title, sizeof sum_title, "Loss J per step (the engine's fixed values)");
+    lxw_format *bold = x->f.title;
+    if (put_str(x, x->ws[0], x->live_note_row, 0, what, bold) ||
+        put_str(x, ws, 0, 0, sum_title, x->f.title) ||
+        put_str(x, ws, 1, 0, "step", x->f.header) ||
+        put_str(x, ws, 1, 1, x->l->batch > 1 ? "J (batch mean)" : "J", x->f.header))
+        return -1;
+    for (int k = 0; k < r->steps; k++) {
+        uint32_t row = (uint32_t)(HEAD_ROWS + k);
+        if (put_num(x, ws, row, 0, k + 1, NULL)) return -1;
+        if (k < x->live) {
+            char ref[XLSX_REF_MAX], fm[XLSX_REF_MAX + 2];
+            cell_ref(x, sheet, (xlsx_cell){(uint32_t)x->tr_sheet, row, 1}, 0, ref, sizeof ref);
+            snprintf(fm, sizeof fm, "=%s", ref);
+            if (put_formula(x, ws, row, 1, fm, x->f.fixed, r->loss[k])) return -1;
+        } else if (put_num(x, ws, row, 1, r->loss[k], x->f.fixed)) {
+            return -1;
+        }
+    }
+    /* a scatter chart: a numeric step axis from 1, so its labels never run together */
+    lxw_chart *chart = workbook_add_chart(x->wb, LXW_CHART_SCATTER_STRAIGHT);
+    if (!chart) return fail(x, XLSX_ERR_MEMORY, "out of memory (chart)");
+    lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+    if (!s) return fail(x, XLSX_ERR_MEMORY, "out of memory (chart series)");
+    lxw_row_t last = (lxw_row_t)(HEAD_ROWS + r->steps - 1);
+    chart_series_set_categories(s, "Summary", HEAD_ROWS, 0, last, 0);
+    chart_series_set_values(s, "Summary", HEAD_ROWS, 1, last, 1);   /* live cells up to x->live */
+    chart_series_set_name(s, "J");
+    chart_title_set_name(chart, chart_title);
+    chart_axis_set_name(chart->x_axis, "step");
+    chart_axis_set_name(chart->y_axis, "J");
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+    chart_axis_set_min(chart->x_axis, 1);
+    chart_axis_set_max(chart->x_axis, r->steps > 1 ? r->steps : 2);
+    /* printed: the chart and the first SUMMARY_PRINT_ROWS steps, on one page */
+    lxw_row_t print_last = (lxw_row_t)(HEAD_ROWS + (r->steps < SUMMARY_PRINT_ROWS ? r->steps : SUMMARY_PRINT_ROWS) - 1);
+    if (print_last < 17) print_last = 17;                       /* the chart's own rows */
+    worksheet_fit_to_pages(ws, 1, 1);
+    if (r->steps > SUMMARY_PRINT_ROWS) {
+        char note[160];
+        snprintf(note, sizeof note, "printed: the chart and the first %d of the %d steps", SUMMARY_PRINT_ROWS,
+                 r->steps);
+        if (put_str(x, ws, 18, 3, note, x->f.title)) return -1;
+    }
+    if (chk(x, worksheet_print_area(ws, 0, 0, print_last, 11), "print area") ||
+        chk(x, worksheet_insert_chart(ws, 1, 3, chart), "insert chart") ||
+        chk(x, worksheet_set_column(ws, 0, 0, 10, NULL), "column width") ||
+        chk(x, worksheet_set_column(ws, 1, 1, x->digits + 9 > 16 ? x->digits + 9 : 16, NULL), "column width"))
+        return -1;
+    worksheet_set_landscape(ws);
+    worksheet_freeze_panes(ws, HEAD_ROWS, 0);
+    x->lay.summary = sheet;
+    x->lay.summary_row = HEAD_ROWS;
+    return 0;
+}
+
 
 /* The widths of a step sheet's text columns, from their longest texts. */
 static int step_widths(xw *x, lxw_worksheet *ws, size_t wname, size_t wform, size_t wnote)
@@ -829,10 +1044,16 @@ static int step_sheets(xw *x)
                 snprintf(note + strlen(note), sizeof note - strlen(note), "%s%s", k ? "; " : "", it.notes[k]);
         } else if (example_cell(x, q, &c)) {
             sb_printf(&sym, "example %d on Settings", q->ex);
+        } else if (live_weight_cell(x, q, &c)) {
+            sb_printf(&sym, "Training, step %d", q->t);
         } else {
             sb_printf(&sym, "given");
-            if (q->why == GIVEN_CARRIED)
-                snprintf(note, sizeof note, "weight after the untraced steps before this one; edit it here");
+            if (q->why == GIVEN_CARRIED && live_weight_cell(x, q, &c))
+                snprintf(note, sizeof note, "weight after step %d: row %d of the Training sheet (live)", q->t,
+                         HEAD_ROWS + q->t);
+            else if (q->why == GIVEN_CARRIED)
+                snprintf(note, sizeof note, "weight after step %d: the engine's fixed value (beyond the live "
+                         "steps); edit it here", q->t);
             else if (q->why == GIVEN_DRAW)
                 snprintf(note, sizeof note, "the seeded dropout draw");
         }
@@ -842,9 +1063,10 @@ static int step_sheets(xw *x)
             put_str(x, ws, row, COL_FORMULA, sym.s, x->f.label[p]) ||
             (x->subst && q->spec.op == OP_CONST &&
              chk(x, worksheet_write_blank(ws, row, COL_SUBST, x->f.label[p]), "write blank")) ||
-            (asked ? write_value(x, x->ws[x->ans], x->ans, x->cell[id].row, id, &f, x->f.value[p]) ||
+            (asked ? write_value(x, x->ws[x->ans], x->ans, x->cell[id].row, COL_VALUE, tr, x->cell, id, &f,
+                                 x->f.value[p]) ||
                      exercise_blank(x, ws, sheet, name, row, id, qname)
-                   : write_value(x, ws, sheet, row, id, &f, x->f.value[p])) ||
+                   : write_value(x, ws, sheet, row, COL_VALUE, tr, x->cell, id, &f, x->f.value[p])) ||
             (x->subst && text_cells(x, ws, x->cell[id], COL_TEXT, q->value)) ||
             (note[0] && put_str(x, ws, row, COL_NOTE, note, x->f.text)))
             goto done;
@@ -898,6 +1120,8 @@ static int answers_sheet(xw *x)
 static void xw_free(xw *x)
 {
     free(x->cell); free(x->ws); free(x->quoted); free(x->w0); free(x->in_col); free(x->out_col);
+    free(x->tcell); free(x->upd_col);
+    if (x->have_full) engine_result_free(&x->full);
 }
 
 xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r,
@@ -969,6 +1193,8 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
         layout->lambda = x.lambda;
         layout->examples = (xlsx_cell){0, x.ex_row, 1};
         layout->subst_col = COL_SUBST;
+        layout->live = x.live;
+        layout->training = x.live ? x.tr_sheet : -1;
         layout->text_digits = x.text_digits;
     }
     xw_free(&x);

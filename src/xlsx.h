@@ -42,6 +42,10 @@
 #define XLSX_MAX_SHEETS  1000   /* step sheets plus Settings and Summary */
 #define XLSX_MAX_WORD    16     /* --sheet-word: "After <word> 10000000" fits 31 */
 #define XLSX_REF_MAX     160    /* one operand reference: ROUND('sheet'!$XFD$1048576,12) */
+/* Live training: the Training sheet holds at most this many quantity cells
+ * (a row of formulas per step; steps beyond are the engine's fixed values).
+ * Measured (docs/spreadsheets.md): see there. */
+#define XLSX_LIVE_CELLS  100000L
 
 typedef enum {
     XLSX_OK = 0,
@@ -87,6 +91,8 @@ typedef struct {
     uint32_t   subst_col;    /* out: the substituted column of the step sheets: a quantity
                                 there shows its operands' values as text in this column */
     int        text_digits;  /* out: decimals of the numbers in that text */
+    int        live;         /* out: steps 1..live recompute on the Training sheet (0: none) */
+    int        training;     /* out: index of the Training sheet, or -1 */
 } xlsx_layout;
 
 /* Write the workbook of lesson l's run r to path. layout may be NULL.

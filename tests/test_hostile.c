@@ -572,10 +572,12 @@ static void test_nonfinite_values(void **state)
     EXPECT_IN(out, "rc=1");
     EXPECT_IN(out, "strict-json");
     free(out);
+    /* every cell of this run is a formula (the Summary's J too: its steps
+     * are live): a formula over an overflowed value has no cached number */
     out = sh("$NT xlsx over.lesson -o over.xlsx; echo rc=$?; unzip -p over.xlsx 'xl/worksheets/*.xml' | "
-             "grep -c '<v>[-]*\\(INF\\|NAN\\|inf\\|nan\\)' ; unzip -p over.xlsx xl/sharedStrings.xml | grep -c '>inf<'");
+             "grep -o '<c [^>]*>\\(<f>[^<]*</f>\\)\\?<v>[^<]*</v>' | grep -c '<v>[-]*\\(INF\\|NAN\\|inf\\|nan\\)'");
     EXPECT_IN(out, "rc=1");
-    EXPECT_IN(out, "\n0\n1\n");
+    EXPECT_IN(out, "\n0\n");
     free(out);
 }
 

@@ -175,6 +175,14 @@ static void run(const lesson *l, engine_result *r)
     if (engine_run(l, &eo, r, err, sizeof err)) fail_msg("engine_run: %s", err);
 }
 
+/* A lesson text, parsed and run. */
+static lesson *run_text(const char *text, engine_result *r)
+{
+    lesson *l = load_text(text);
+    run(l, r);
+    return l;
+}
+
 /* A lesson file, loaded and run. */
 static lesson *load_run(const char *file, engine_result *r)
 {
@@ -696,11 +704,12 @@ static void test_cached_values(void **state)
 /* Edit givens the way an instructor would (a weight, an input, alpha,
  * lambda) and recalculate: every cell must equal the engine's run of the
  * lesson edited the same way. */
-static const char EDIT_LESSON[] =
-    "title edit\ninput 1 2\nlayer tanh 3 4\nlayer logistic 5\n"
-    "weight w_0,3 = 0.1\nweight w_1,3 = -0.2\nweight w_2,3 = 0.3\n"
-    "weight w_0,4 = 0.4\nweight w_1,4 = 0.5\nweight w_2,4 = -0.6\n"
+#define EDIT_NET "input 1 2\nlayer tanh 3 4\nlayer logistic 5\n" \
+    "weight w_0,3 = 0.1\nweight w_1,3 = -0.2\nweight w_2,3 = 0.3\n" \
+    "weight w_0,4 = 0.4\nweight w_1,4 = 0.5\nweight w_2,4 = -0.6\n" \
     "weight w_0,5 = 0.7\nweight w_3,5 = -0.8\nweight w_4,5 = 0.9\n"
+static const char EDIT_LESSON[] =
+    "title edit\n" EDIT_NET
     "loss sse\nrate 0.3\ndecay 0.01\nbatch 2\nsteps 3\n"
     "example 0.3 -0.8 -> 1\nexample -0.5 0.9 -> 0\ndigits 4\n";
 
@@ -710,9 +719,8 @@ static void test_edit_recomputes(void **state)
     need_ssconvert();
     tmpdir t;
     tmp_make(&t);
-    lesson *l = load_text(EDIT_LESSON);
     engine_result r;
-    run(l, &r);
+    lesson *l = run_text(EDIT_LESSON, &r);
     char path[512];
     snprintf(path, sizeof path, "%s/edit.xlsx", t.dir);
     xlsx_layout lay;
@@ -746,9 +754,7 @@ static void test_edit_recomputes(void **state)
     run(e, &re);
     assert_int_equal(re.tr->n, r.tr->n);
     assert_true(fabs(re.tr->q[r.tr->n - 1].value - r.tr->q[r.tr->n - 1].value) > 1e-6);   /* it did change */
-    engine_result quantities_only = re;      /* Summary holds the first run's plain numbers */
-    quantities_only.steps = 0;
-    assert_true(compare("edited", &b, &lay, &quantities_only) >= r.tr->n);
+    assert_true(compare("edited", &b, &lay, &re) >= r.tr->n + (size_t)re.steps);   /* the Summary is live */
     book_free(&b);
     free(lay.cells);
     engine_result_free(&re);
@@ -815,14 +821,112 @@ static void test_tied_one_cell(void **state)
     assert_close(v3, rx.tr->q[in3].value, ATOL, RTOL);
     assert_close(v4, rx.tr->q[in4].value, ATOL, RTOL);
     assert_true(fabs(v3 - r.tr->q[in3].value) > 0.5 && fabs(v4 - r.tr->q[in4].value) > 0.5);
-    engine_result quantities_only = rx;
-    quantities_only.steps = 0;
-    assert_true(compare("tie edited", &e, &lay, &quantities_only) >= r.tr->n);
+    assert_true(compare("tie edited", &e, &lay, &rx) >= r.tr->n + (size_t)rx.steps);   /* the Summary is live */
     book_free(&e);
     free(lay.cells);
     engine_result_free(&rx);
     engine_result_free(&r);
     lesson_free(x);
+    lesson_free(l);
+    tmp_remove(&t);
+}
+
+/* Training stays live: a lesson whose steps 2..30 are not traced (the
+ * "After step 30" sheet shows the final weights), alpha edited on Settings
+ * as an instructor would, then recalculated by LibreOffice (the edit made
+ * in the file's XML) and by gnumeric (ssconvert --set): every quantity, its
+ * substituted text, the Training rows' J read by the Summary and its chart,
+ * and the final weights carried into the last sheet must equal the engine's
+ * run of the lesson with the new rate. */
+static const char LIVE_LESSON[] =
+    "title live\n" EDIT_NET
+    "loss bce\nrate 0.3\ndecay 0.01\nbatch 2\nsteps 30\ntrace 1\nfinal-forward yes\n"
+    "example 0.3 -0.8 -> 1\nexample -0.5 0.9 -> 0\nexample 0.6 0.1 -> 1\ndigits 4\n";
+
+static void test_training_live_after_alpha_edit(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    tmpdir t;
+    tmp_make(&t);
+    engine_result r;
+    lesson *l = run_text(LIVE_LESSON, &r);
+    char path[512], cmd[2048], a1[LXW_MAX_CELL_NAME_LENGTH];
+    snprintf(path, sizeof path, "%s/live.xlsx", t.dir);
+    xlsx_layout lay;
+    write_book(path, l, &r, 0, &lay);
+    assert_int_equal(lay.live, 30);                   /* every step live */
+    assert_true(lay.training > 0);
+    long carried = trace_find(r.tr, "w_1,3^(30)");
+    assert_true(carried >= 0 && r.tr->q[carried].why == GIVEN_CARRIED);
+
+    lesson *e = load_text(LIVE_LESSON);               /* the engine at the edited rate */
+    e->rate = 0.8;
+    engine_result re;
+    run(e, &re);
+    assert_true(fabs(re.loss[29] - r.loss[29]) > 1e-4);        /* the edit matters at step 30 */
+    engine_result final = re;
+    final.steps = 30;
+
+    lxw_rowcol_to_cell(a1, lay.alpha.row, (lxw_col_t)lay.alpha.col);
+    /* LibreOffice: alpha's value rewritten in the Settings sheet's XML */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && python3 -c \"\nimport re, zipfile\nz = zipfile.ZipFile('live.xlsx')\n"
+             "o = zipfile.ZipFile('edited.xlsx', 'w', zipfile.ZIP_DEFLATED)\nn = 0\n"
+             "for i in z.infolist():\n    d = z.read(i.filename)\n"
+             "    if i.filename == 'xl/worksheets/sheet1.xml':\n"
+             "        d, n = re.subn(rb'(<c r=\\\"%s\\\"[^>]*><v>)[^<]*', rb'\\g<1>0.8', d)\n"
+             "    o.writestr(i, d)\no.close()\nprint('edited', n)\n\"", t.dir, a1);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0 || !strstr(out, "edited 1")) fail_msg("editing alpha in the XML: %s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/edited.xlsx", t.dir);
+    book b = {0};
+    convert_lo(&t, path, &b);
+    size_t n = compare("LibreOffice, alpha 0.8", &b, &lay, &final);
+    book_free(&b);
+    /* gnumeric: the same edit with --set */
+    snprintf(path, sizeof path, "%s/live.xlsx", t.dir);
+    snprintf(cmd, sizeof cmd, "--set \"'Settings'!%s=0.8\"", a1);
+    convert(&t, path, lay.n_sheets, 1, cmd, &b);
+    n += compare("gnumeric, alpha 0.8", &b, &lay, &final);
+    book_free(&b);
+    printf("  %zu cells after editing alpha, LibreOffice and gnumeric, all within %.0e of the engine at the new rate\n",
+           n, RTOL);
+    free(lay.cells);
+    engine_result_free(&re);
+    engine_result_free(&r);
+    lesson_free(e);
+    lesson_free(l);
+    tmp_remove(&t);
+}
+
+/* Beyond XLSX_LIVE_CELLS the steps are the engine's fixed values, and the
+ * Settings sheet and the chart say so in bold / in the title. */
+static void test_live_limit_stated(void **state)
+{
+    (void)state;
+    tmpdir t;
+    tmp_make(&t);
+    engine_result r;
+    lesson *l = load_run("lessons/mazur-2-2-2-10000.lesson", &r);
+    char path[512], cmd[1024];
+    snprintf(path, sizeof path, "%s/long.xlsx", t.dir);
+    xlsx_layout lay;
+    write_book(path, l, &r, 0, &lay);
+    assert_true(lay.live > 1000 && lay.live < r.steps);
+    snprintf(cmd, sizeof cmd, "cd '%s' && unzip -p long.xlsx xl/sharedStrings.xml xl/charts/chart1.xml", t.dir);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    char want[256];
+    snprintf(want, sizeof want, "Steps 1 to %d are live", lay.live);
+    if (!strstr(out, want)) fail_msg("no note '%s' on Settings", want);
+    snprintf(want, sizeof want, "Loss per step (live to step %d; later: fixed engine values)", lay.live);
+    if (!strstr(out, want)) fail_msg("no chart title '%s'", want);
+    free(out);
+    free(lay.cells);
+    engine_result_free(&r);
     lesson_free(l);
     tmp_remove(&t);
 }
@@ -1061,6 +1165,8 @@ int main(void)
         cmocka_unit_test(test_cached_values),
         cmocka_unit_test(test_edit_recomputes),
         cmocka_unit_test(test_tied_one_cell),
+        cmocka_unit_test(test_training_live_after_alpha_edit),
+        cmocka_unit_test(test_live_limit_stated),
         cmocka_unit_test(test_failed_write_keeps_existing_file),
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_cli),
