@@ -803,6 +803,7 @@ static int training_sheet(xw *x)
         put_str(x, ws, 1, 1, l->batch > 1 ? "J (batch mean)" : "J", x->f.header))
         goto done;
     size_t n_tmpl = 0;
+    uint32_t n_cols = 0;                          /* quantity columns of a row */
     int t;
     for (t = 0; t < L; t++) {
         size_t n = step_ids(ft, t, &at, ids);
@@ -839,24 +840,26 @@ static int training_sheet(xw *x)
             col++;
         }
         if (n_j == 0) break;
+        if (t == 0) n_cols = col - 2;
         sb_printf(&jf, ")/%d", n_j);
         if (jf.failed) { fail(x, XLSX_ERR_MEMORY, "out of memory (Training)"); goto done; }
         if (put_formula(x, ws, row, 1, jf.s, x->f.fixed, r->loss[t])) goto done;
     }
     x->live = t;
     char title[300];
-    int shown = (int)(n_tmpl < 10 ? n_tmpl : 10);
+    int shown = (int)(n_cols < 10 ? n_cols : 10);
     snprintf(title, sizeof title, "Training: a row of formulas per step (%d of the %d steps), each from the row above "
-             "(the weights w^(t)); alpha and lambda on Settings. Printed: steps 1 to %d, J and %d of the %zu "
-             "quantities of a step", t, r->steps, t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS, shown, n_tmpl);
+             "(the weights w^(t)); alpha and lambda on Settings. Printed: steps 1 to %d, J and %d of the %u "
+             "quantities of a step", t, r->steps, t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS, shown,
+             (unsigned)n_cols);
     if (put_str(x, ws, 0, 0, title, x->f.title)) goto done;
     double w = x->digits + 9 > 12 ? x->digits + 9 : 12;
     lxw_row_t plast = (lxw_row_t)(HEAD_ROWS + (t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS) - 1);
     worksheet_freeze_panes(ws, HEAD_ROWS, 2);
     worksheet_fit_to_pages(ws, 1, 1);
     if (chk(x, worksheet_set_column(ws, 0, 0, 6, NULL), "width") ||
-        chk(x, worksheet_set_column(ws, 1, (lxw_col_t)(n_tmpl + 1), w, NULL), "width") ||
-        chk(x, worksheet_print_area(ws, 0, 0, plast, (lxw_col_t)(n_tmpl + 1 < 11 ? n_tmpl + 1 : 11)), "print area"))
+        chk(x, worksheet_set_column(ws, 1, (lxw_col_t)(n_cols + 1), w, NULL), "width") ||
+        chk(x, worksheet_print_area(ws, 0, 0, plast, (lxw_col_t)(1 + shown)), "print area"))
         goto done;
     rc = 0;
 done:
