@@ -75,7 +75,6 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
     char err[768];
     c->path = path;
     if (!(c->l = cli_lesson(path))) return EXIT_USAGE;
-    c->l->chain |= c->chain;
     c->has_seed = seed != NULL;
     if (seed) {
         c->seed = *seed;
@@ -84,14 +83,14 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
             return EXIT_USAGE;
         }
     }
-    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON, .chain = c->chain};
     if (engine_run(c->l, &eo, &c->exact, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
     c->has_exact = 1;
     if (want_hand && c->l->round < 0) {
-        engine_opts ho = {.round = lesson_answer_digits(c->l)};
+        engine_opts ho = {.round = lesson_answer_digits(c->l), .chain = c->chain};
         if (engine_run(c->l, &ho, &c->hand, err, sizeof err)) {
             fprintf(stderr, "%s\n", err);
             return EXIT_USAGE;

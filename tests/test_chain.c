@@ -206,6 +206,8 @@ static void test_every_lesson(void **state)
     }
     closedir(d);
     assert_true(n >= 10);
+    printf("  %d lessons: %zu dJ/da_j, %zu terms dJ_k/da_j, %zu din_j/dw_ij within their central differences\n",
+           n, all.djda, all.terms, all.dndw);
     /* every lesson with a backward pass has them; mazur-2-2-2 alone has 6, 4 and 8 */
     assert_true(all.djda >= 40);
     assert_true(all.terms >= 8);
@@ -235,6 +237,8 @@ static void test_random_networks(void **state)
             }
     }
     assert_true(runs >= 100);
+    printf("  %d random networks: %zu dJ/da_j, %zu terms dJ_k/da_j, %zu din_j/dw_ij within their central "
+           "differences\n", runs, all.djda, all.terms, all.dndw);
     assert_true(all.djda >= 500);
     assert_true(all.terms >= 200);
     assert_true(all.dndw >= 1000);
@@ -344,7 +348,8 @@ static void test_template_and_check(void **state)
     (void)state;
     const char *const sheet[] = {"\ndE_o1/dout_h1 = \n", "\ndE_total/dout_h1 = \n", "\ndnet_h1/dw1 = \n", NULL};
     shows(NULL, "template lessons/mazur-2-2-2.lesson", 0, sheet);
-    const char *const va[] = {"\ndJ/da_3 = \n", "\ndin_3/dw_1,3 = \n", NULL};
+    const char *const va[] = {"\ndJ/da_3 = \n", "\ndin_3/dw_1,3 = \n",
+                              "# Check it with: nntrace check --chain lessons/sauppe-sgd-step.lesson THIS_FILE\n", NULL};
     shows(NULL, "template --chain lessons/sauppe-sgd-step.lesson", 0, va);
     char path[] = "/tmp/nntrace-chain-XXXXXX";
     int fd = mkstemp(path);
