@@ -12,8 +12,10 @@
  *   claim[r]     (g << 32) | next unclaimed unit of range r (compare-exchange)
  *   done         (g << 32) | units of phase g finished
  *
- * The thread that finishes the last unit of phase g runs the job's `after`
- * hook (and, at the end of a step, the adaptive controller), opens phase
+ * A thread adds the units it ran to done once, when no unit of the phase
+ * is left to claim (one atomic add per thread and phase, not per unit: the
+ * done word is the one line every thread writes). The thread whose add
+ * completes phase g runs the job's `after` hook (and, at the end of a step, the adaptive controller), opens phase
  * g + 1 (units, claims, done) and only then publishes cur = g + 1 with
  * release order; every unit's writes are before its acq_rel increment of
  * done, so a thread that sees cur > g (acquire) sees them all. Sleepers are
@@ -253,16 +255,20 @@ static void worker(team *tm, int id)
             const uint64_t n = uw & 0xffffffffu;
             const long step = (long)(g / (uint64_t)job->phases);
             const int phase = (int)(g % (uint64_t)job->phases);
+            uint64_t mine = 0;        /* units run here, counted into done at the end */
             for (int k = 0; k < tm->T; k++) {
                 const int r = (id + k) % tm->T;
                 int u;
                 while ((u = claim(tm, r, g, n)) >= 0) {
                     job->unit(job->ctx, step, phase, u);
-                    uint64_t d = atomic_fetch_add_explicit(&tm->done.v, 1,
-                                                           memory_order_acq_rel) + 1;
-                    if ((d & 0xffffffffu) == n)
-                        finish(tm, g);
+                    mine++;
                 }
+            }
+            if (mine > 0) {
+                uint64_t d = atomic_fetch_add_explicit(&tm->done.v, mine,
+                                                       memory_order_acq_rel) + mine;
+                if ((d & 0xffffffffu) == n)
+                    finish(tm, g);
             }
         }
         wait_phase(tm, g);
