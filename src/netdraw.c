@@ -230,7 +230,7 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
                 char *err, size_t errsize)
 {
     int t = o->step - 1, e = o->example, rc = -1;
-    int *lab = NULL;
+    int *lab = NULL, *tbox = NULL;
     long *wid = NULL;
     dot_ids d;
     memset(&d, 0, sizeof d);
@@ -371,24 +371,24 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
 
     /* arcs: the weight in_j was computed from (its operand at the arc's
      * place: in_j takes (w_ij, a_i) in arc order), and its gradient, in a
-     * label box on the arc; the arcs of one tie into one layer share one
-     * box (lab[a]: the arc whose box arc a goes through) */
+     * label box on the arc; the arcs of a tie into the layer of its first
+     * drawn arc share that arc's box (lab[a]: the arc whose box arc a goes
+     * through; tbox[t]: tie t's shared box, -1 none yet) */
     lab = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *lab);
     wid = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *wid);
-    if (!lab || !wid) { snprintf(err, errsize, "out of memory"); goto cleanup; }
+    tbox = malloc(((size_t)l->n_ties + 1) * sizeof *tbox);
+    if (!lab || !wid || !tbox) { snprintf(err, errsize, "out of memory"); goto cleanup; }
+    for (int t = 0; t < l->n_ties; t++) tbox[t] = -1;
     for (int a = 0; a < l->n_arcs; a++) {
         const lesson_arc *A = &l->arcs[a];
         long in = d.in[A->j];
         uint32_t k = 2 * (uint32_t)(a - l->arc_in[A->j]);
         wid[a] = in >= 0 && k + 1 < tr->q[in].nops ? (long)tr->ops[tr->q[in].first + k] : -1;
         lab[a] = a;
-        for (int b = 0; b < a && A->tie && wid[a] >= 0; b++) {
-            const lesson_arc *B = &l->arcs[b];
-            if (lab[b] == b && B->tie == A->tie && wid[b] >= 0 && l->layer_of[B->j] == l->layer_of[A->j]) {
-                lab[a] = b;
-                break;
-            }
-        }
+        if (!A->tie || wid[a] < 0) continue;
+        int *box = &tbox[A->tie - 1];
+        if (*box < 0) *box = a;
+        else if (l->layer_of[l->arcs[*box].j] == l->layer_of[A->j]) lab[a] = *box;
     }
     for (int a = 0; a < l->n_arcs && !o->no_edge_labels; a++) {
         if (lab[a] != a) continue;
@@ -454,6 +454,7 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
 cleanup:
     free(lab);
     free(wid);
+    free(tbox);
     ids_free(&d);
     return rc;
 }

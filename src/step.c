@@ -169,7 +169,7 @@ static void const_line(strbuf *out, const step_session *s, const quantity *q)
         sb_printf(out, " = ");
     }
     step_put(out, &s->st, val, "1");
-    if (q->kind == Q_WEIGHT) {                 /* the lecture's alias, unless it is the name shown */
+    if (q->kind == Q_WEIGHT && !q->tie) {      /* the lecture's alias, unless it is the name shown */
         int a = lesson_arc_index(s->l, q->i, q->j);
         text_qname(s->st.l, s->st.notation, q, name, sizeof name);
         if (a >= 0 && s->l->arcs[a].alias[0] && strcmp(name, s->l->arcs[a].alias))

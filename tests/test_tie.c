@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "gradcheck.h"
 #include "names.h"
+#include "netdraw.h"
 #include "text.h"
 
 /* Lecture 002's 2-2-2 network (Mazur's example) with the biases tied and
@@ -296,6 +297,35 @@ static void test_engine(void **state)
     lesson_free(l);
 }
 
+/* DOT: the tie's arcs into one layer share one label box, named b1, with
+ * the tie's gradient dJ/db1 (not an arc's own). */
+static void test_dot(void **state)
+{
+    (void)state;
+    lesson *l = parse_ok(TIES);
+    engine_result r;
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+    char err[256];
+    assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), ENG_OK);
+    netdraw_dot_opts o = {.step = 1, .backward = 1, .digits = 9, .notation = NOTATION_VA};
+    strbuf b = {0};
+    assert_int_equal(netdraw_dot(&b, l, r.tr, &o, err, sizeof err), 0);
+    char want[160];
+    snprintf(want, sizeof want, "label=\"b1 = 0.35\\ndJ/db1 = %.9f\"", find(&r, "dJ/db1")->value);
+    if (!strstr(b.s, want)) fail_msg("no '%s' in:\n%s", want, b.s);
+    int a3 = lesson_arc_index(l, 0, 3);
+    char edge[64];
+    snprintf(edge, sizeof edge, "l%d -> n3 ", a3);
+    assert_non_null(strstr(b.s, edge));
+    snprintf(edge, sizeof edge, "l%d -> n4 ", a3);       /* w_0,4 goes through w_0,3's box */
+    assert_non_null(strstr(b.s, edge));
+    snprintf(edge, sizeof edge, "  l%d [", lesson_arc_index(l, 0, 4));
+    assert_null(strstr(b.s, edge));
+    sb_free(&b);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
 /* ------------------------------------------------------------------------
  * Random networks: the tie's gradient against finite differences
  * ---------------------------------------------------------------------- */
@@ -462,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_cli_exit),
         cmocka_unit_test(test_grader_ecf),
         cmocka_unit_test(test_engine),
+        cmocka_unit_test(test_dot),
         cmocka_unit_test(test_random_tie_gradients),
         cmocka_unit_test(test_gradcheck_moves_the_shared_parameter),
     };
