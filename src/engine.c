@@ -250,8 +250,7 @@ static int forward(eng *g, int t, int e, int ex, const double *y)
 static int chain_hidden(eng *g, int j, int t, int e, int dropped, uint32_t *djda)
 {
     const lesson *l = g->l;
-    int n_out, terms = !dropped && l->layers[l->n_layers - 1].act.kind != ACT_SOFTMAX;
-    lesson_outputs(l, &n_out);
+    int terms = !dropped && l->layers[l->n_layers - 1].act.kind != ACT_SOFTMAX;
     for (int o = l->arc_out[j]; o < l->arc_out[j + 1] && terms; o++)
         terms = l->layer_of[l->arcs[l->out_idx[o]].j] == l->n_layers;
     size_t n = 0;

@@ -261,7 +261,7 @@ static void latex_stem(obuf *o, const char *s, size_t n, int notation)
 {
     static const struct { const char *ascii, *tex; } STEM[] = {
         {"sigma", "\\sigma"}, {"mu", "\\mu"}, {"zbar", "\\bar{z}"}, {"wbar", "\\bar{w}"},
-        {"bbar", "\\bar{b}"}, {"ybar", "\\bar{y}"}, {"ahat", "\\hat{a}"}, {"dz", "dz"}, {"dW", "dW"},
+        {"bbar", "\\bar{b}"}, {"ybar", "\\bar{y}"}, {"ahat", "\\hat{a}"}, {"dz", "dz"}, {"dW", "dW"}, {"da", "da"},
         {"db", "db"},
     };
     if (n == 5 && !strncmp(s, "delta", 5)) { puts_(o, notation == NOTATION_VA ? "\\Delta" : "\\delta"); return; }

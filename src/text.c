@@ -170,8 +170,8 @@ void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, cons
  * Unicode
  * ---------------------------------------------------------------------- */
 
-static int uni_word(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 static int uni_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int uni_word(char c) { return uni_alpha(c) || (c >= '0' && c <= '9') || c == '_'; }
 
 /* At s (a word's start), a partial derivative dA/dB: A a name (letters,
  * digits, _ , ^ [ ]) and B starting with a letter. The '/' or NULL. */

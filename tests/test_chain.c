@@ -349,7 +349,8 @@ static void test_template_and_check(void **state)
     const char *const sheet[] = {"\ndE_o1/dout_h1 = \n", "\ndE_total/dout_h1 = \n", "\ndnet_h1/dw1 = \n", NULL};
     shows(NULL, "template lessons/mazur-2-2-2.lesson", 0, sheet);
     const char *const va[] = {"\ndJ/da_3 = \n", "\ndin_3/dw_1,3 = \n",
-                              "# Check it with: nntrace check --chain lessons/sauppe-sgd-step.lesson THIS_FILE\n", NULL};
+                              "# Check it with: nntrace check --chain lessons/sauppe-sgd-step.lesson THIS_FILE\n",
+                              NULL};
     shows(NULL, "template --chain lessons/sauppe-sgd-step.lesson", 0, va);
     char path[] = "/tmp/nntrace-chain-XXXXXX";
     int fd = mkstemp(path);
