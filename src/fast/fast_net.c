@@ -265,7 +265,7 @@ void fast_block_forward(fast_net *net, int nb, int k)
  * rows (samples), column block major like the first layer's update units,
  * so the thread that updates a block of W^[1] is the one that reads it. */
 #define UNIT_COLS FAST_PANEL
-#define FIRST_ROWS (2 * FAST_MR)
+#define FIRST_ROWS (4 * FAST_MR)
 
 static int first_row_groups(int nb) { return (nb + FIRST_ROWS - 1) / FIRST_ROWS; }
 static int col_blocks(const fast_net *net, int l) { return (net->ld[l] + UNIT_COLS - 1) / UNIT_COLS; }
@@ -354,7 +354,7 @@ void fast_block_delta(fast_net *net, int nb, int k)
  * (neurons j); units run layer by layer, column block major, so with the
  * team's contiguous ranges a thread keeps the same columns from batch to
  * batch. */
-#define UNIT_ROWS (8 * FAST_MR)
+#define UNIT_ROWS (16 * FAST_MR)
 
 static int layer_units(const fast_net *net, int l, int *nrow)
 {
