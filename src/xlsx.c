@@ -224,7 +224,14 @@ static lxw_worksheet *sheet_add(xw *x, const char *name)
 /* A reference to cell c from sheet `from`: "D5" on the same sheet, else
  * "'Settings'!$C$9"; in hand-rounded mode wrapped as ROUND(ref,d) when
  * `rounded`, which is how trace_operand_value passes operands on. */
+static void cell_ref_d(const xw *x, int from, xlsx_cell c, int d, char *buf, size_t size);
 static void cell_ref(const xw *x, int from, xlsx_cell c, int rounded, char *buf, size_t size)
+{
+    cell_ref_d(x, from, c, rounded ? x->tr->round : -1, buf, size);
+}
+
+/* The same, wrapped as ROUND(ref,d) when d >= 0. */
+static void cell_ref_d(const xw *x, int from, xlsx_cell c, int d, char *buf, size_t size)
 {
     char a1[LXW_MAX_CELL_NAME_LENGTH], full[XLSX_REF_MAX - 24];   /* room for ROUND(,12) */
     if ((int)c.sheet == from) {
@@ -234,7 +241,7 @@ static void cell_ref(const xw *x, int from, xlsx_cell c, int rounded, char *buf,
         lxw_rowcol_to_cell_abs(a1, c.row, (lxw_col_t)c.col, 1, 1);
         snprintf(full, sizeof full, "%s!%s", x->quoted[c.sheet], a1);
     }
-    if (rounded && x->tr->round >= 0) snprintf(buf, size, "ROUND(%s,%d)", full, x->tr->round);
+    if (d >= 0) snprintf(buf, size, "ROUND(%s,%d)", full, d);
     else snprintf(buf, size, "%s", full);
 }
 
@@ -585,6 +592,13 @@ int xlsx_formula(strbuf *b, const op_spec *s, unsigned notes, const char *const 
     return fr_render(b, &c, s, notes, n);
 }
 
+/* Does q's formula take alpha (and lambda) from their Settings cells? */
+static void params_of(const xw *x, const quantity *q, int *uses_alpha, int *uses_lambda)
+{
+    *uses_alpha = (q->spec.op == OP_UPDATE || q->spec.op == OP_PERCEPTRON) && q->spec.p1 == x->l->rate;
+    *uses_lambda = *uses_alpha && q->spec.op == OP_UPDATE && x->l->decay != 0 && q->spec.p2 == x->l->decay;
+}
+
 int xlsx_text_formula(strbuf *b, strbuf *text, const op_spec *s, unsigned notes, const xlsx_textref *ops,
                       const double *values, size_t n, const xlsx_textref *alpha, const xlsx_textref *lambda,
                       int digits, int *cut)
@@ -680,8 +694,8 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, uint32
             rp[k] = refs[k];
         }
         char ar[XLSX_REF_MAX], lr[XLSX_REF_MAX];
-        int uses_alpha = (q->spec.op == OP_UPDATE || q->spec.op == OP_PERCEPTRON) && q->spec.p1 == x->l->rate;
-        int uses_lambda = uses_alpha && q->spec.op == OP_UPDATE && x->l->decay != 0 && q->spec.p2 == x->l->decay;
+        int uses_alpha, uses_lambda;
+        params_of(x, q, &uses_alpha, &uses_lambda);
         if (uses_alpha) cell_ref(x, sheet, x->alpha, 0, ar, sizeof ar);
         if (uses_lambda) cell_ref(x, sheet, x->lambda, 0, lr, sizeof lr);
         int rc = xlsx_formula(f, &q->spec, q->notes, rp, n, uses_alpha ? ar : NULL, uses_lambda ? lr : NULL);
@@ -699,15 +713,65 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, uint32
     return put_formula(x, ws, row, col, f->s, fmt, q->value);
 }
 
+/* An exercise of an exact lesson: quantity id's operation over its operands
+ * rounded to the decimals the sheet shows them with, written at `at` on
+ * Answers with that value cached (eval_apply over the rounded values), as
+ * a second reference for the check: what a student who computes from the
+ * shown numbers gets. Returns 1 written, 0 not (a formula over Excel's
+ * length: the check then has the true value alone), -1 failed. */
+static int shown_value(xw *x, size_t id, xlsx_cell at)
+{
+    const trace *tr = x->tr;
+    const quantity *q = &tr->q[id];
+    size_t n = q->nops;
+    char (*refs)[XLSX_REF_MAX] = malloc((n ? n : 1) * sizeof *refs);
+    const char **rp = malloc((n ? n : 1) * sizeof *rp);
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    strbuf f = {0};
+    int rc = -1;
+    if (!refs || !rp || !v) { fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); goto done; }
+    for (size_t k = 0; k < n; k++) {
+        uint32_t op = tr->ops[q->first + k];
+        cell_ref_d(x, at.sheet, x->cell[op], x->digits, refs[k], sizeof refs[k]);
+        rp[k] = refs[k];
+        v[k] = round_dp(tr->q[op].value, x->digits);
+    }
+    char ar[XLSX_REF_MAX], lr[XLSX_REF_MAX];
+    int ua, ul;
+    params_of(x, q, &ua, &ul);
+    if (ua) cell_ref(x, at.sheet, x->alpha, 0, ar, sizeof ar);
+    if (ul) cell_ref(x, at.sheet, x->lambda, 0, lr, sizeof lr);
+    if (xlsx_formula(&f, &q->spec, q->notes, rp, n, ua ? ar : NULL, ul ? lr : NULL)) {
+        fail(x, XLSX_ERR_FORMULA, "operation %d with %zu operands has no spreadsheet formula", (int)q->spec.op, n);
+        goto done;
+    }
+    if (f.failed) { fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); goto done; }
+    unsigned notes = 0;
+    double shown = eval_apply(&q->spec, v, n, &notes);
+    rc = 0;
+    if (f.len <= XLSX_MAX_FORMULA && isfinite(shown))
+        rc = put_formula(x, x->ws[at.sheet], at.row, at.col, f.s, x->f.fixed, shown) ? -1 : 1;
+done:
+    free(refs);
+    free(rp);
+    free(v);
+    sb_free(&f);
+    return rc;
+}
+
 /* An exercise's blank for quantity id in row `row` of step sheet ws; its
  * formula is already on the Answers sheet at x->cell[id]. */
 static int exercise_blank(xw *x, lxw_worksheet *ws, int sheet, const char *sheet_name, uint32_t row, size_t id,
                           const char *qname)
 {
-    char ref[XLSX_REF_MAX];
+    char ref[XLSX_REF_MAX], shown[XLSX_REF_MAX];
+    xlsx_cell at = {(uint32_t)x->ans, x->cell[id].row, COL_VALUE + 1};
+    int has_shown = x->tr->round < 0 ? shown_value(x, id, at) : 0;
+    if (has_shown < 0) return -1;
     cell_ref(x, sheet, x->cell[id], 0, ref, sizeof ref);
+    cell_ref(x, sheet, at, 0, shown, sizeof shown);
     return chk(x, xlsx_ex_blank(x->o->exercise, ws, sheet, sheet_name, id, qname, row, COL_VALUE, COL_CHECK,
-                                x->cell[id].row, ref), "exercise blank");
+                                x->cell[id].row, ref, has_shown ? shown : NULL), "exercise blank");
 }
 
 /* Column width for formula texts of at most n characters: proportional fonts

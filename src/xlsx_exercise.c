@@ -57,7 +57,9 @@ static void expectation_patterns(strbuf *b, const lesson *l, const trace *tr, in
     for (int k = 0; k < l->n_expects; k++) {
         const lesson_expect *e = &l->expects[k];
         if (e->same[0]) continue;                    /* a fact A = B, not a number */
-        long id = names_resolve(ix, e->name, NULL, 0);
+        char why[256];
+        long id = names_resolve(ix, e->name, why, sizeof why);
+        if (id < 0 && !strncmp(why, "out of memory", 13)) { b->failed = 1; break; }   /* names.c's words */
         if (id >= 0 && tr->q[id].spec.op != OP_CONST) sb_printf(b, "%s%s", b->len ? " " : "", e->name);
     }
     names_index_free(ix);
@@ -112,8 +114,9 @@ xlsx_ex *xlsx_ex_new(const lesson *l, const trace *tr, int notation, const char 
              "sheets %s blank. Work out each quantity by hand (its formula is in the same row) and type your number.",
              ex->n_asked, ex->n_asked == 1 ? "" : "s", ex->n_asked == 1 ? "is" : "are");
     snprintf(ex->note[1], sizeof ex->note[1], "The check cell at the end of the row then shows %s (green) when "
-             "your number is %s, %s (red) when not; it stays empty while the blank is empty.",
-             XLSX_EX_RIGHT, words, XLSX_EX_WRONG);
+             "your number is %s%s, %s (red) when not; it stays empty while the blank is empty.",
+             XLSX_EX_RIGHT, words, tr->round < 0 ? " (exactly, or from the numbers as the sheet shows them)" : "",
+             XLSX_EX_WRONG);
     snprintf(ex->note[2], sizeof ex->note[2], "Later rows compute from the true values (kept on a hidden "
              "sheet), so one wrong answer does not spoil the rest; edit a given and the checks follow.");
     free(ids);
@@ -192,8 +195,9 @@ lxw_error xlsx_ex_begin(xlsx_ex *ex, lxw_workbook *wb, lxw_worksheet *answers, i
     for (lxw_col_t c = 0; c < sizeof heads / sizeof heads[0]; c++)
         if ((e = worksheet_write_string(answers, 1, c, heads[c], header))) return e;
     if ((e = worksheet_write_string(answers, 1, value_col, "value", header)) ||
+        (e = worksheet_write_string(answers, 1, value_col + 1, "from the operands as shown", header)) ||
         (e = worksheet_set_column(answers, 0, 1, 16, NULL)) ||
-        (e = worksheet_set_column(answers, value_col, value_col, 16, NULL)))
+        (e = worksheet_set_column(answers, value_col, value_col + 1, 16, NULL)))
         return e;
     worksheet_hide(answers);
     worksheet_protect(answers, NULL, NULL);
@@ -224,7 +228,7 @@ static lxw_error first_blank_on(xlsx_ex *ex, lxw_worksheet *ws, lxw_col_t check_
 
 lxw_error xlsx_ex_blank(xlsx_ex *ex, lxw_worksheet *ws, int sheet, const char *sheet_name, size_t id,
                         const char *qname, uint32_t row, lxw_col_t value_col, lxw_col_t check_col,
-                        uint32_t answer_row, const char *answer_ref)
+                        uint32_t answer_row, const char *answer_ref, const char *shown_ref)
 {
     lxw_error e;
     if (ws != ex->last && (e = first_blank_on(ex, ws, check_col))) return e;
@@ -233,7 +237,15 @@ lxw_error xlsx_ex_blank(xlsx_ex *ex, lxw_worksheet *ws, int sheet, const char *s
     lxw_rowcol_to_cell(at, row, value_col);
     strbuf f = {0};
     sb_printf(&f, "=IF(ISBLANK(%s),\"\",IF(IF(ISNUMBER(%s),", v, v);
-    judge_match_formula(&f, &ex->rule, v, answer_ref);
+    if (shown_ref) {                          /* either reference, each to its own tolerance */
+        sb_printf(&f, "OR(");
+        judge_match_formula(&f, &ex->rule, v, answer_ref);
+        sb_printf(&f, ",");
+        judge_match_formula(&f, &ex->rule, v, shown_ref);
+        sb_printf(&f, ")");
+    } else {
+        judge_match_formula(&f, &ex->rule, v, answer_ref);
+    }
     sb_printf(&f, ",FALSE),\"%s\",\"%s\"))", XLSX_EX_RIGHT, XLSX_EX_WRONG);
     e = f.failed ? LXW_ERROR_MEMORY_MALLOC_FAILED : LXW_NO_ERROR;
     lxw_conditional_format cg, cr;

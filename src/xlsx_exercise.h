@@ -21,8 +21,13 @@
  * number s against the Answers cell r, |s - r| <= tol(r) * (1 + 1e-9), with
  * tol from the lesson's grading keys (`tolerance`, `tolerance X%`,
  * `sigfigs`, `answer-decimals`, else half a unit of `digits`), written by
- * judge_match_formula. So edits on Settings recompute the answers and the
- * checks follow.
+ * judge_match_formula. In an exact lesson the sheet shows every operand
+ * rounded to its display decimals, so a second reference r' counts as well
+ * (as the grader also accepts the operation over the student's own right
+ * operands): the same operation over the operands rounded as shown, beside
+ * r on Answers; s is right when it matches r or r', each to its own
+ * tolerance. (A hand-rounded lesson's formulas already round.) So edits on
+ * Settings recompute the answers and the checks follow.
  *
  * Protection: the step sheets with blanks are protected without a password
  * (the blanks and other yellow cells stay editable; the check formulas are
@@ -87,11 +92,13 @@ uint32_t xlsx_ex_answer_row(xlsx_ex *ex);
 /* Asked quantity id (shown as qname) sits on step sheet ws (index sheet,
  * named sheet_name) in row `row`: write its blank at value_col, its check
  * at check_col against answer_ref (the reference, from this sheet, to its
- * Answers cell in row answer_row), its labels on Answers; protect ws the
- * first time. */
+ * Answers cell in row answer_row) and, unless NULL, shown_ref (the same
+ * operation over the operands rounded as the sheet shows them: Answers,
+ * the column after the value), its labels on Answers; protect ws the first
+ * time. */
 lxw_error xlsx_ex_blank(xlsx_ex *ex, lxw_worksheet *ws, int sheet, const char *sheet_name, size_t id,
                         const char *qname, uint32_t row, lxw_col_t value_col, lxw_col_t check_col,
-                        uint32_t answer_row, const char *answer_ref);
+                        uint32_t answer_row, const char *answer_ref, const char *shown_ref);
 
 /* Where the blank and the check cell of asked quantity id were written
  * (after xlsx_write); 0, or -1 when id is no blank. */

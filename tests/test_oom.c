@@ -231,12 +231,12 @@ static void test_xlsx_export(void **state)
     every_failure_point("xlsx mazur-2-2-2", xlsx_pipeline, "lessons/mazur-2-2-2.lesson");
 }
 
-/* The exercise workbook of 07-2a (xlsx_exercise.c: the asked set, the
- * Answers sheet, the check formulas). */
+/* The exercise workbook of an exact lesson (xlsx_exercise.c: the asked set, the
+ * Answers sheet with the values from the shown operands, the check formulas). */
 static void test_xlsx_exercise(void **state)
 {
     (void)state;
-    every_failure_point("xlsx --exercise sauppe-sgd-step", exercise_pipeline, "lessons/sauppe-sgd-step.lesson");
+    every_failure_point("xlsx --exercise bce-3layer", exercise_pipeline, "lessons/bce-3layer.lesson");
 }
 
 static void test_grading(void **state)

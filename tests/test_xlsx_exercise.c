@@ -26,6 +26,7 @@
 #include <xlsxwriter.h>
 
 #include "engine.h"
+#include "eval.h"
 #include "grade.h"
 #include "judge.h"
 #include "lesson.h"
@@ -111,14 +112,30 @@ static const ex_case CASES[] = {
     {.name = "sigfigs", .text = SGD_NET "sigfigs 3\nask in_* delta_3 dJ/dw_*\n", .min_blanks = 6},
     {.name = "abs", .text = SGD_NET "tolerance 0.001\n", .ask = "a_3 J w_*^(1)", .min_blanks = 5},
     {.name = "alpha", .path = "lessons/sauppe-sgd-step.lesson", .min_blanks = 9, .rate = 0.7},
+    /* exact, 4 decimals shown: some values from the shown operands fall
+     * outside the tolerance of the exact value, and count as right */
+    {.name = "shown", .path = "lessons/sauppe-multiclass-regression.lesson", .ask = "*", .min_blanks = 20},
 };
 #define N_CASES (sizeof CASES / sizeof CASES[0])
 
 /* What a blank was filled with, and what its check must read. */
-typedef enum { FILL_NEAR, FILL_OUTSIDE, FILL_EMPTY, FILL_EXACT, FILL_N } fill_kind;
-static const char *const EXPECT_TEXT[FILL_N] = {
-    [FILL_NEAR] = XLSX_EX_RIGHT, [FILL_OUTSIDE] = XLSX_EX_WRONG, [FILL_EMPTY] = "", [FILL_EXACT] = XLSX_EX_RIGHT,
-};
+typedef enum { FILL_NEAR, FILL_OUTSIDE, FILL_EMPTY, FILL_EXACT, FILL_SHOWN, FILL_N } fill_kind;
+
+/* The second reference of an exact lesson's check: quantity id's operation
+ * over its operands rounded to the d decimals the sheet shows (NaN for a
+ * hand-rounded trace, whose formulas round already). */
+static double shown_value(const trace *tr, size_t id, int d)
+{
+    const quantity *q = &tr->q[id];
+    if (tr->round >= 0) return NAN;
+    double *v = malloc((q->nops ? q->nops : 1) * sizeof *v);
+    assert_non_null(v);
+    for (size_t k = 0; k < q->nops; k++) v[k] = round_dp(tr->q[tr->ops[q->first + k]].value, d);
+    unsigned notes = 0;
+    double s = eval_apply(&q->spec, v, q->nops, &notes);
+    free(v);
+    return s;
+}
 
 typedef struct {
     lesson       *l;
@@ -332,18 +349,26 @@ static void make_book(const ex_case *c, ex_book *b)
             fail_msg("%s: sheet %s has blanks but is not protected", c->name, b->names[bl.sheet]);
         on_sheet[bl.sheet]++;
 
-        fill_kind f = c->rate > 0 ? FILL_EXACT : (fill_kind)(k % FILL_N);
-        k++;
-        b->fill[id] = f;
         grade_opts go;                          /* the lesson's rule, as the grader has it */
         grade_opts_lesson(&go, b->l, NULL);
-        double r = tr->q[id].value, tol = judge_tolerance(&go.rule, r), sgn = k % 2 ? 1 : -1;
-        if (f == FILL_NEAR) xml[bl.sheet] = set_number(xml[bl.sheet], a1, r + sgn * 0.9 * tol);
-        else if (f == FILL_OUTSIDE) xml[bl.sheet] = set_number(xml[bl.sheet], a1, r + sgn * 1.1 * tol);
-        else if (f == FILL_EXACT) xml[bl.sheet] = set_number(xml[bl.sheet], a1, r);
-        /* after an edit, the exact old value is right where the new truth is near it */
-        b->want[id] = c->rate > 0 ? (judge_match(&go.rule, r, b->truth->q[id].value) ? XLSX_EX_RIGHT : XLSX_EX_WRONG)
-                                  : EXPECT_TEXT[f];
+        double r = tr->q[id].value, tol = judge_tolerance(&go.rule, r), sh = shown_value(tr, id, b->l->digits);
+        int far = isfinite(sh) && !judge_match(&go.rule, sh, r);     /* shown and exact disagree */
+        fill_kind f = c->rate > 0 ? FILL_EXACT : far ? FILL_SHOWN : (fill_kind)(k % FILL_SHOWN);
+        k++;
+        b->fill[id] = f;
+        /* outside: 1.1 tolerances off, away from the shown value */
+        double sgn = isfinite(sh) && sh != r ? (sh > r ? -1 : 1) : k % 2 ? 1 : -1, v = r;
+        if (f == FILL_NEAR) v = r + sgn * 0.9 * tol;
+        else if (f == FILL_OUTSIDE) v = r + sgn * 1.1 * tol;
+        else if (f == FILL_SHOWN) v = sh;
+        if (f != FILL_EMPTY) xml[bl.sheet] = set_number(xml[bl.sheet], a1, v);
+        /* what the check must say: right to the (possibly edited) truth or
+         * to its value from the shown operands, as judge_match says */
+        double t = b->truth->q[id].value, ts = shown_value(b->truth, id, b->l->digits);
+        int right = judge_match(&go.rule, v, t) || (isfinite(ts) && judge_match(&go.rule, v, ts));
+        b->want[id] = f == FILL_EMPTY ? "" : right ? XLSX_EX_RIGHT : XLSX_EX_WRONG;
+        if (c->rate == 0 && f != FILL_EMPTY && right != (f != FILL_OUTSIDE))
+            fail_msg("%s: the fill plan is off for blank %zu (fill %d)", c->name, id, (int)f);
     }
     assert_int_equal(k, nb);
     if (c->rate > 0) xml[0] = set_number(xml[0], alpha, c->rate);
@@ -382,7 +407,7 @@ static void verify(const ex_case *c, const ex_book *b, const char *dir, int lo)
     csv sheet[16];
     for (int s = 0; s < b->n_sheets; s++) read_sheet(dir, c->name, b, s, lo, &sheet[s]);
     const trace *tr = b->truth;
-    size_t seen[FILL_N] = {0}, values = 0, right = 0;
+    size_t seen[FILL_N] = {0}, values = 0, right = 0, shown = 0;
     for (size_t id = 0; id < tr->n; id++) {
         const quantity *q = &tr->q[id];
         char name[96];
@@ -397,6 +422,18 @@ static void verify(const ex_case *c, const ex_book *b, const char *dir, int lo)
                 fail_msg("%s, %s: the check of %s (filled %d) reads '%s', expected '%s'", c->name, who, name,
                          (int)b->fill[id], t ? t : "(none)", want);
             seen[b->fill[id]]++;
+            /* the second reference beside the answer, recalculated */
+            double sh = shown_value(tr, id, b->l->digits);
+            xlsx_cell sc = {b->cells[id].sheet, b->cells[id].row, b->cells[id].col + 1};
+            const char *st = csv_at(&sheet[sc.sheet], sc.row, sc.col);
+            char *e2;
+            double sv = st ? strtod(st, &e2) : NAN;
+            if (isfinite(sh) && (!st || !*st || *e2 || !(fabs(sv - sh) <= ATOL + RTOL * fabs(sh))))
+                fail_msg("%s, %s: %s from the shown operands reads '%s' on Answers, expected %.17g", c->name, who,
+                         name, st ? st : "(none)", sh);
+            if (!isfinite(sh) && st && *st) fail_msg("%s, %s: %s has a shown value '%s' in a hand-rounded lesson",
+                                                   c->name, who, name, st);
+            shown += isfinite(sh);
         }
         if (!isfinite(q->value)) continue;
         xlsx_cell vc = b->cells[id];
@@ -413,8 +450,12 @@ static void verify(const ex_case *c, const ex_book *b, const char *dir, int lo)
     size_t nb = xlsx_ex_count(b->ex);
     if (c->rate > 0 && (right == 0 || right == nb))     /* the edit turned some checks, not all */
         fail_msg("%s: %zu of %zu checks right after editing alpha", c->name, right, nb);
-    for (int f = 0; c->rate == 0 && f < FILL_N; f++)
-        if ((size_t)f < nb && seen[f] == 0) fail_msg("%s: fill %d unused", c->name, f);
+    for (int f = 0; c->rate == 0 && f < FILL_SHOWN; f++)
+        if (nb >= 8 && seen[f] == 0) fail_msg("%s: fill %d unused", c->name, f);
+    if (!strcmp(c->name, "shown") && seen[FILL_SHOWN] == 0)
+        fail_msg("%s: no blank whose value from the shown operands is outside the exact one's tolerance", c->name);
+    if (lo) print_message("%s: %zu blanks (%zu with a value from the shown operands, %zu filled with it outside "
+                          "the exact value's tolerance), %zu values\n", c->name, nb, shown, seen[FILL_SHOWN], values);
 }
 
 /* Count the pixels of one colour in a binary PPM (P6, maxval 255). */
