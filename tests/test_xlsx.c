@@ -218,6 +218,18 @@ static int is_cut(const char *got, const char *want)
 
 static size_t n_cut;   /* substituted texts compare() found in their bounded form */
 
+/* No cell of any sheet shows a spreadsheet error (#VALUE!, #NAME?, ...,
+ * LibreOffice's Err:nnn) or ### after recalculation. */
+static void no_error_cells(const char *what, const book *b)
+{
+    static const char *const ERR[] = {"#VALUE!", "#NAME?", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:", "###"};
+    for (int k = 0; k < b->n; k++)
+        for (size_t f = 0; f < b->sheet[k].nfield; f++)
+            for (size_t e = 0; e < sizeof ERR / sizeof ERR[0]; e++)
+                if (strstr(b->sheet[k].field[f], ERR[e]))
+                    fail_msg("%s: sheet %d shows '%s'", what, k + 1, b->sheet[k].field[f]);
+}
+
 /* Every quantity's cell, its substituted text (the text trace's middle
  * part), and Summary's J against the run r. Returns the number of cells
  * compared. */
@@ -278,6 +290,7 @@ static size_t recalc_check(const tmpdir *t, const char *what, const lesson *l, c
     book b = {0};
     convert(t, path, lay.n_sheets, 1, "", &b);
     size_t n = compare(what, &b, &lay, r);
+    no_error_cells(what, &b);
     if (lay.unlinked)     /* an input or weight copied as a number would not follow an edit */
         fail_msg("%s: %zu inputs, targets or initial weights are plain numbers, not references to Settings",
                  what, lay.unlinked);
@@ -354,6 +367,7 @@ static void test_libreoffice_recalculates(void **state)
         convert_lo(&t, path, &b);
         assert_int_equal(b.n, lay.n_sheets);
         size_t c = compare(files[k], &b, &lay, &r);
+        no_error_cells(files[k], &b);
         printf("  %-48s %5zu cells recalculated by LibreOffice, all within %.0e\n", files[k], c, RTOL);
         book_free(&b);
         free(lay.cells);
@@ -885,12 +899,15 @@ static void test_training_live_after_alpha_edit(void **state)
     book b = {0};
     convert_lo(&t, path, &b);
     size_t n = compare("LibreOffice, alpha 0.8", &b, &lay, &final);
+    no_error_cells("LibreOffice, alpha 0.8", &b);
+    assert_int_equal(b.n, lay.n_sheets);
     book_free(&b);
     /* gnumeric: the same edit with --set */
     snprintf(path, sizeof path, "%s/live.xlsx", t.dir);
     snprintf(cmd, sizeof cmd, "--set \"'Settings'!%s=0.8\"", a1);
     convert(&t, path, lay.n_sheets, 1, cmd, &b);
     n += compare("gnumeric, alpha 0.8", &b, &lay, &final);
+    no_error_cells("gnumeric, alpha 0.8", &b);
     book_free(&b);
     printf("  %zu cells after editing alpha, LibreOffice and gnumeric, all within %.0e of the engine at the new rate\n",
            n, RTOL);
