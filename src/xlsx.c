@@ -38,6 +38,7 @@ enum { COL_TEXT = COL_CHECK + 1 };
 #define HEAD_ROWS 2           /* title row, column header row */
 #define SUMMARY_PRINT_ROWS 30 /* steps of the Summary table on its printed page */
 #define SET_VALUE_COL 2       /* Settings: the value column (C) */
+#define LIVE_NOTE_ROWS 3      /* Settings: the note on what is live, a sentence a row */
 
 /* Fill colours, one per pass; yellow marks what may be edited. */
 #define RGB_EDIT     0xFFF2CC
@@ -92,7 +93,7 @@ typedef struct {
     int                  have_full;
     xlsx_cell           *tcell;
     uint32_t            *upd_col;     /* [n_arcs]: Training column of w^(t+1) in row t, 0 = none */
-    uint32_t             live_note_row;   /* Settings: the row of the bold note on what is live */
+    uint32_t             live_note_row;   /* Settings: the LIVE_NOTE_ROWS rows of the bold note on what is live */
     uint32_t             set_text_col;/* Settings: the hidden text cells of alpha, lambda, a_0, w^(0) */
     xlsx_layout          lay;
     xlsx_status          st;
@@ -359,7 +360,10 @@ static int settings_sheet(xw *x)
     row++;
     if (x->o && x->o->exercise && chk(x, xlsx_ex_settings(x->o->exercise, x->wb, ws, &row), "exercise note"))
         return -1;
-    if (x->r->steps >= 2 && l->ex_y) x->live_note_row = row++;    /* what recomputes: training_sheet */
+    if (x->r->steps >= 2 && l->ex_y) {            /* what recomputes: summary_sheet writes it */
+        x->live_note_row = row;
+        row += LIVE_NOTE_ROWS;
+    }
     if (put_str(x, ws, row++, 0, "Yellow cells are the givens: edit one and every formula that depends on it "
                 "recomputes. Each traced step has its own sheet; rows are coloured by pass:", x->f.text))
         return -1;
@@ -973,7 +977,14 @@ static int summary_sheet(xw *x)
                  "later steps: the engine's fixed values)", x->live);
     else snprintf(sum_title, sizeof sum_title, "Loss J per step (the engine's fixed values)");
     lxw_format *bold = x->f.title;
-    if (put_str(x, x->ws[0], x->live_note_row, 0, what, bold) ||
+    char *sentence = what;                          /* a sentence a row, so the page stays narrow */
+    for (uint32_t k = 0; k < LIVE_NOTE_ROWS && *sentence; k++) {
+        char *end = strstr(sentence, ". ");
+        if (end && k + 1 < LIVE_NOTE_ROWS) end[1] = '\0';
+        if (put_str(x, x->ws[0], x->live_note_row + k, 0, sentence, bold)) return -1;
+        sentence = end && k + 1 < LIVE_NOTE_ROWS ? end + 2 : sentence + strlen(sentence);
+    }
+    if (
         put_str(x, ws, 0, 0, sum_title, x->f.title) ||
         put_str(x, ws, 1, 0, "step", x->f.header) ||
         put_str(x, ws, 1, 1, x->l->batch > 1 ? "J (batch mean)" : "J", x->f.header))
