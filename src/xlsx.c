@@ -916,10 +916,9 @@ static int training_sheet(xw *x)
     x->live = t;
     char title[300];
     int shown = (int)(n_cols < 10 ? n_cols : 10);
-    snprintf(title, sizeof title, "Training: a row of formulas per step (%d of the %d steps), each from the row above "
-             "(the weights w^(t)); alpha and lambda on Settings. Printed: steps 1 to %d, J and %d of the %u "
-             "quantities of a step", t, r->steps, t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS, shown,
-             (unsigned)n_cols);
+    snprintf(title, sizeof title, "Training: steps 1 to %d of %d, each row from the one above "
+             "(printed: %d steps, J, %d of %u quantities)", t, r->steps,
+             t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS, shown, (unsigned)n_cols);
     if (put_str(x, ws, 0, 0, title, x->f.title)) goto done;
     double w = x->digits + 9 > 12 ? x->digits + 9 : 12;
     lxw_row_t plast = (lxw_row_t)(HEAD_ROWS + (t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS) - 1);
