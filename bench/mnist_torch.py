@@ -12,8 +12,9 @@ test set, untimed. Prints JSON lines like `nntrace mnist --json`: first one
 that names the engine, its version and threads, then one per epoch.
 
 Threads: --threads T sets torch.set_num_threads(T) (set OMP_NUM_THREADS=T
-too, as scripts/bench.sh does, so the OpenMP pool has that size from the
-start). Needs Debian's python3-torch (`make bench-peers` installs it).
+too, so the OpenMP pool has that size from the start, and
+OPENBLAS_NUM_THREADS=1, as scripts/bench.sh does: threads of OpenBLAS under
+torch's own pool make the 2-thread run several times slower). Needs Debian's python3-torch (`make bench-peers` installs it).
 Usage: mnist_torch.py [--data DIR] [--epochs N] [--layers 784-128-10]
                       [--batch 64] [--rate 0.7] [--anneal 0.6] [--seed 1]
                       [--threads T]

@@ -112,10 +112,14 @@ if has peers; then
   if "$PY" -c 'import torch' 2>/dev/null; then TORCH=1
   else echo "peers: PyTorch not installed (python3-torch; make bench-peers installs it); skipped"; fi
 fi
-# numpy at its best: OpenBLAS picks its own kernel for this CPU; T threads
-# for OpenBLAS and for PyTorch's OpenMP pool
+# Each peer at its best: OpenBLAS picks its own kernel for this CPU; numpy
+# runs T OpenBLAS threads; PyTorch runs T threads of its own OpenMP pool and
+# a single-threaded OpenBLAS under it (Debian's torch calls OpenBLAS from
+# inside its pool: with T OpenBLAS threads as well, the 2-thread epoch took
+# 1.4-1.9 s here instead of 0.41 s).
 peer() { # numpy|torch T
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$2" OMP_NUM_THREADS="$2" \
+  blas=$2; [ "$1" = torch ] && blas=1
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$blas" OMP_NUM_THREADS="$2" \
     "$PY" "bench/mnist_$1.py" --data "$DATA" --epochs "$EPOCHS" --threads "$2" $NET
 }
 
