@@ -70,12 +70,11 @@ int cli_write(const char *cmd, const char *path, const strbuf *b);
  * writing it would destroy the input. Else 0. */
 int cli_not_input(const char *cmd, const char *out, const char *in);
 
-/* Progress of a long engine run on stderr ("step 51200 of 1000000, 5%"),
- * at most twice a second and only when stderr is a terminal: cli_progress_on
- * points eo's progress at it; cli_progress_end clears the line. */
-typedef struct { double start, last; int shown; } cli_progress_state;
-void cli_progress_on(engine_opts *eo, cli_progress_state *s);
-void cli_progress_end(cli_progress_state *s);
+/* engine_run for a command: progress of a long run on stderr ("step 51200
+ * of 1000000, 5%", at most twice a second and only when stderr is a
+ * terminal), the engine's message printed if it fails. Returns 0, or
+ * EXIT_USAGE with nothing in r to free. */
+int cli_engine_run(const lesson *l, engine_opts *eo, engine_result *r);
 
 /* A non-negative whole number option value; prints and returns -1 if bad. */
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);

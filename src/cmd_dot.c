@@ -92,8 +92,7 @@ int cmd_dot(int argc, char **argv)
     char err[768];
     strbuf b = {0};
     int status = EXIT_USAGE;
-    if (engine_run(l, &eo, &r, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
+    if (cli_engine_run(l, &eo, &r)) {
         lesson_free(l);
         return EXIT_USAGE;
     }

@@ -118,6 +118,8 @@ static double now_s(void)
     return clock_gettime(CLOCK_MONOTONIC, &ts) ? 0.0 : (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+typedef struct { double start, last; int shown; } cli_progress_state;
+
 static void cli_progress(void *ctx, long done, long all)
 {
     cli_progress_state *s = ctx;
@@ -128,19 +130,24 @@ static void cli_progress(void *ctx, long done, long all)
     fprintf(stderr, "\rstep %ld of %ld, %d%% ", done, all, (int)(100.0 * (double)done / (double)all));
 }
 
-void cli_progress_on(engine_opts *eo, cli_progress_state *s)
+int cli_engine_run(const lesson *l, engine_opts *eo, engine_result *r)
 {
-    memset(s, 0, sizeof *s);
-    if (!isatty(STDERR_FILENO)) return;
-    s->start = s->last = now_s();
-    eo->progress = cli_progress;
-    eo->progress_ctx = s;
-}
-
-void cli_progress_end(cli_progress_state *s)
-{
-    if (s->shown) fprintf(stderr, "\r%30s\r", "");
-    s->shown = 0;
+    cli_progress_state s = {0};
+    if (isatty(STDERR_FILENO)) {
+        s.start = s.last = now_s();
+        eo->progress = cli_progress;
+        eo->progress_ctx = &s;
+    }
+    char err[768];
+    int erc = engine_run(l, eo, r, err, sizeof err);
+    eo->progress = NULL;
+    eo->progress_ctx = NULL;
+    if (s.shown) fprintf(stderr, "\r%30s\r", "");
+    if (erc) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
@@ -275,12 +282,7 @@ int cmd_run(int argc, char **argv)
     if (!l) return EXIT_USAGE;
     engine_result r;
     char err[512];
-    cli_progress_state ps;
-    cli_progress_on(&eo, &ps);
-    int erc = engine_run(l, &eo, &r, err, sizeof err);
-    cli_progress_end(&ps);
-    if (erc) {
-        fprintf(stderr, "%s\n", err);
+    if (cli_engine_run(l, &eo, &r)) {
         lesson_free(l);
         return EXIT_USAGE;
     }

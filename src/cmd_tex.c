@@ -57,9 +57,7 @@ int cmd_tex(int argc, char **argv)
     lesson *l = cli_lesson(path);
     if (!l) return EXIT_USAGE;
     engine_result r;
-    char err[768];
-    if (engine_run(l, &eo, &r, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
+    if (cli_engine_run(l, &eo, &r)) {
         lesson_free(l);
         return EXIT_USAGE;
     }

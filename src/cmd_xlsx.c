@@ -118,12 +118,7 @@ int cmd_xlsx(int argc, char **argv)
     }
     engine_result r;
     char err[768];
-    cli_progress_state ps;
-    cli_progress_on(&eo, &ps);
-    int erc = engine_run(l, &eo, &r, err, sizeof err);
-    cli_progress_end(&ps);
-    if (erc) {
-        fprintf(stderr, "%s\n", err);
+    if (cli_engine_run(l, &eo, &r)) {
         lesson_free(l);
         return EXIT_USAGE;
     }
