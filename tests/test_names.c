@@ -391,6 +391,25 @@ static void test_messages(void **state)
     assert_string_equal(why, "'delta3^(1)' names no quantity of this lesson; did you mean delta_3^(1) (Δ₃⁽¹⁾)?");
     assert_true(names_resolve(ix, "nonsense", why, sizeof why) < 0);
     assert_string_equal(why, "'nonsense' names no quantity of this lesson");
+    /* a trace with the chain-rule factors: no hint for a name that is none */
+    assert_true(names_resolve(ix, "dJ/dq_3", why, sizeof why) < 0);
+    assert_null(strstr(why, "--chain"));
+    /* one without them: a name with '/' says how to get them */
+    {
+        char err[768];
+        engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+        engine_result r;
+        if (engine_run(f->l, &eo, &r, err, sizeof err)) fail_msg("%s", err);
+        names_index *plain = names_index_new(f->l, r.tr, NOTATION_VA);
+        assert_non_null(plain);
+        assert_true(names_resolve(plain, "dJ/da_3", why, sizeof why) < 0);
+        assert_non_null(strstr(why, "'dJ/da_3' names no quantity of this lesson (the chain-rule factors"));
+        assert_non_null(strstr(why, "only with --chain or the lesson's 'chain yes')"));
+        assert_true(names_resolve(plain, "nonsense", why, sizeof why) < 0);
+        assert_string_equal(why, "'nonsense' names no quantity of this lesson");
+        names_index_free(plain);
+        engine_result_free(&r);
+    }
     assert_true(names_resolve(ix, "a_3^(7)", why, sizeof why) < 0);
     assert_non_null(strstr(why, "'a_3^(7)' names no quantity of this lesson's trace: a_3 (a₃) is there"));
     assert_true(names_resolve(ix, "a_\x1b]0;x\x07", why, sizeof why) < 0);   /* no raw bytes echoed */
