@@ -632,6 +632,8 @@ void names_index_free(names_index *ix)
 
 int names_index_notation(const names_index *ix) { return ix->notation; }
 
+int names_index_failed(const names_index *ix) { return ix->failed; }
+
 long names_index_get(const names_index *ix, const char *canonical)
 {
     char other[NAME_MAX_LEN];

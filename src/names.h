@@ -63,6 +63,10 @@ void names_index_free(names_index *ix);      /* NULL is a no-op */
 
 int names_index_notation(const names_index *ix);
 
+/* 1 when building the index ran out of memory (names_resolve then fails
+ * for every name), else 0. */
+int names_index_failed(const names_index *ix);
+
 /* Id of the quantity with this exact canonical name (the first of equal
  * names), or -1. */
 long names_index_get(const names_index *ix, const char *canonical);

@@ -57,9 +57,8 @@ static void expectation_patterns(strbuf *b, const lesson *l, const trace *tr, in
     for (int k = 0; k < l->n_expects; k++) {
         const lesson_expect *e = &l->expects[k];
         if (e->same[0]) continue;                    /* a fact A = B, not a number */
-        char why[256];
-        long id = names_resolve(ix, e->name, why, sizeof why);
-        if (id < 0 && !strncmp(why, "out of memory", 13)) { b->failed = 1; break; }   /* names.c's words */
+        long id = names_resolve(ix, e->name, NULL, 0);
+        if (id < 0 && names_index_failed(ix)) { b->failed = 1; break; }
         if (id >= 0 && tr->q[id].spec.op != OP_CONST) sb_printf(b, "%s%s", b->len ? " " : "", e->name);
     }
     names_index_free(ix);

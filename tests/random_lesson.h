@@ -2,14 +2,39 @@
  * random_lesson.h - seeded random valid lessons for the engine tests
  * (test_untraced, test_chain): every activation and loss row, mini-batches,
  * weight decay, dropout, frozen weights, tied weights, hand rounding, input
- * normalisation.
+ * normalisation; and each lesson of lessons/, loaded, for the same checks.
  */
 #ifndef NNTRACE_RANDOM_LESSON_H
 #define NNTRACE_RANDOM_LESSON_H
 
 #include "testutil.h"
 
+#include <dirent.h>
+
 #include "eval.h"
+#include "lesson.h"
+
+/* fn on every .lesson file in lessons/, loaded (freed after); how many. */
+static inline int each_lesson(void (*fn)(lesson *l, const char *path, void *ctx), void *ctx)
+{
+    DIR *d = opendir("lessons");
+    struct dirent *de;
+    int n = 0;
+    assert_non_null(d);
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 8 || strcmp(de->d_name + len - 7, ".lesson")) continue;
+        char path[512], err[1024];
+        snprintf(path, sizeof path, "lessons/%s", de->d_name);
+        lesson *l = lesson_load(path, err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        fn(l, path, ctx);
+        lesson_free(l);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
 
 static inline double uniform(uint64_t *s)
 {

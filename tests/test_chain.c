@@ -19,7 +19,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 
 #include "engine.h"
 #include "random_lesson.h"
@@ -180,31 +179,22 @@ static void shorten(lesson *l)
     if (l->steps > 300) l->steps = 300;
 }
 
+static void one_lesson(lesson *l, const char *path, void *ctx)
+{
+    counts *all = ctx;
+    shorten(l);
+    counts c = check_factors(l, path);
+    check_unchanged(l, path);
+    all->djda += c.djda;
+    all->terms += c.terms;
+    all->dndw += c.dndw;
+}
+
 static void test_every_lesson(void **state)
 {
     (void)state;
-    DIR *d = opendir("lessons");
-    struct dirent *de;
     counts all = {0, 0, 0};
-    int n = 0;
-    assert_non_null(d);
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (len < 8 || strcmp(de->d_name + len - 7, ".lesson")) continue;
-        char path[512], err[1024];
-        snprintf(path, sizeof path, "lessons/%s", de->d_name);
-        lesson *l = lesson_load(path, err, sizeof err);
-        if (!l) fail_msg("%s", err);
-        shorten(l);
-        counts c = check_factors(l, path);
-        check_unchanged(l, path);
-        all.djda += c.djda;
-        all.terms += c.terms;
-        all.dndw += c.dndw;
-        lesson_free(l);
-        n++;
-    }
-    closedir(d);
+    int n = each_lesson(one_lesson, &all);
     assert_true(n >= 10);
     printf("  %d lessons: %zu dJ/da_j, %zu terms dJ_k/da_j, %zu din_j/dw_ij within their central differences\n",
            n, all.djda, all.terms, all.dndw);

@@ -9,7 +9,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 
 #include "engine.h"
 #include "random_lesson.h"
@@ -51,27 +50,17 @@ static void only_first_traced(lesson *l)
     if (l->steps > 300) l->steps = 300;
 }
 
+static void one_lesson(lesson *l, const char *path, void *ctx)
+{
+    (void)ctx;
+    only_first_traced(l);
+    assert_untraced_equals_traced(l, path);
+}
+
 static void test_every_lesson(void **state)
 {
     (void)state;
-    DIR *d = opendir("lessons");
-    struct dirent *de;
-    int n = 0;
-    assert_non_null(d);
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (len < 8 || strcmp(de->d_name + len - 7, ".lesson")) continue;
-        char path[512], err[1024];
-        snprintf(path, sizeof path, "lessons/%s", de->d_name);
-        lesson *l = lesson_load(path, err, sizeof err);
-        if (!l) fail_msg("%s", err);
-        only_first_traced(l);
-        assert_untraced_equals_traced(l, path);
-        lesson_free(l);
-        n++;
-    }
-    closedir(d);
-    assert_true(n >= 10);
+    assert_true(each_lesson(one_lesson, NULL) >= 10);
 }
 
 static void test_random_networks(void **state)

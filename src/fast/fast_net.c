@@ -256,9 +256,8 @@ void fast_block_forward(fast_net *net, int nb, int k)
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
-    for (int l = 1; l <= net->n_layers; l++)
-        layer_forward(net, l, r0, r1, 0, net->ld[l]);
-    softmax_rows(net, r0, r1);
+    layer_forward(net, 1, r0, r1, 0, net->ld[1]);
+    fast_block_rest(net, nb, k);
 }
 
 /* First-layer units: UNIT_COLS columns of a^[1] (neurons j) by FIRST_ROWS
