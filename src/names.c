@@ -138,6 +138,16 @@ static int chain_name(const lesson *l, int n, const quantity *q, char *base, siz
     }
 }
 
+/* The gradient of the weight named w in notation n (not va): dw (layer),
+ * dE_total/dw (net/out), or w with "bar" after its first split bytes
+ * (bar: w_1,2 -> wbar_1,2, b_2 -> bbar_2, a tie's b1 -> b1bar). */
+static void grad_base(int n, const char *w, size_t split, char *base, size_t size)
+{
+    if (n == NOTATION_LAYER) snprintf(base, size, "d%s", w);
+    else if (n == NOTATION_NETOUT) snprintf(base, size, "dE_total/d%s", w);
+    else snprintf(base, size, "%.*sbar%s", (int)split, w, w + split);
+}
+
 /* The base name of q in notation n, without suffixes. */
 static void base_name(const lesson *l, int n, const quantity *q, char *base, size_t size)
 {
@@ -160,9 +170,7 @@ static void base_name(const lesson *l, int n, const quantity *q, char *base, siz
     }
     if (trace_tied(q)) {                  /* a tie: its own name in every notation */
         if (q->kind != Q_GRAD) snprintf(base, size, "%s", q->tie);
-        else if (n == NOTATION_LAYER) snprintf(base, size, "d%s", q->tie);
-        else if (n == NOTATION_NETOUT) snprintf(base, size, "dE_total/d%s", q->tie);
-        else snprintf(base, size, "%sbar", q->tie);
+        else grad_base(n, q->tie, strlen(q->tie), base, size);
         return;
     }
     int ly, pos = layer_pos(l, q->j, &ly);
@@ -207,9 +215,7 @@ static void base_name(const lesson *l, int n, const quantity *q, char *base, siz
         weight_base(l, n, q->i, q->j, base, size);
     } else if (n != NOTATION_VA && q->kind == Q_GRAD) {
         weight_base(l, n, q->i, q->j, w, sizeof w);
-        if (n == NOTATION_LAYER) snprintf(base, size, "d%s", w);
-        else if (n == NOTATION_NETOUT) snprintf(base, size, "dE_total/d%s", w);
-        else snprintf(base, size, "%sbar%s", q->i == 0 ? "b" : "w", w + 1);
+        grad_base(n, w, 1, base, size);
     } else {
         canonical_base(q, base, size);     /* a_0, and kinds every notation names alike */
     }
