@@ -68,10 +68,15 @@ static inline vf vload(const float *p)
 
 /* ------------------------------------------------------------ micro-kernels */
 
-/* tile[r*NR + j] = sum_k ap[r][k*acs] * B[k*ldb + j], r < MR, j < NV*VW. */
+/* acc[r][v] = sum_k ap[r][k*acs] * B[k*ldb + v*VW ..], r < MR, v < NV; then
+ * either tile[r*NR + j] = acc (the epilogue writes C from the tile), or, for
+ * plain SGD (sgd != NULL), the step is applied to C's first mr rows straight
+ * from the registers: C = keep*C - lr*acc, the same operations as the
+ * epilogue's, without the round trip through the tile. */
 #define DEFINE_KERNEL(NV)                                                        \
 static void kern_##NV(float *restrict tile, const float *const *ap, size_t acs,  \
-                      const float *restrict B, size_t ldb, int K)                \
+                      const float *restrict B, size_t ldb, int K,                \
+                      const fast_epi *sgd, float *restrict C, size_t ldc, int mr)\
 {                                                                                \
     vf acc[MR][NV];                                                              \
     const float *a0 = ap[0], *a1 = ap[1], *a2 = ap[2],                           \
@@ -97,6 +102,16 @@ static void kern_##NV(float *restrict tile, const float *const *ap, size_t acs, 
         for (int v = 0; v < NV; v++) acc[4][v] = vfma(ar, bv[v], acc[4][v]);     \
         ar = vbcast(a5[ko]);                                                     \
         for (int v = 0; v < NV; v++) acc[5][v] = vfma(ar, bv[v], acc[5][v]);     \
+    }                                                                            \
+    if (sgd) {                                                                   \
+        const vf keep = vbcast(sgd->keep), lr = vbcast(sgd->lr);                 \
+        for (int r = 0; r < mr; r++)                                             \
+            for (int v = 0; v < NV; v++) {                                      \
+                float *c = C + (size_t)r * ldc + v * VW;                         \
+                vf w = keep * vload(c) - lr * acc[r][v];                         \
+                memcpy(c, &w, sizeof w);                                         \
+            }                                                                    \
+        return;                                                                  \
     }                                                                            \
     for (int r = 0; r < MR; r++)                                                 \
         for (int v = 0; v < NV; v++)                                             \
@@ -211,19 +226,25 @@ static void gemm_tile(float *C, size_t ldc, const float *A, size_t ars, size_t a
     float tile[MR * NR] __attribute__((aligned(64)));
     const float *ap[MR];
 
+    /* plain SGD on whole vectors: in the kernel's registers */
+    const fast_epi *sgd = epi->kind == FAST_EPI_SGD && (epi->mu == 0.0f || !epi->vel) &&
+                          nr % VW == 0 ? epi : NULL;
+    float *c = C + (size_t)m0 * ldc + j0;
+
     for (int r = 0; r < MR; r++)
         ap[r] = A + (size_t)(m0 + (r < mr ? r : mr - 1)) * ars;
     switch (nr / VW) {
 #if NVMAX >= 4
-    case 4: kern_4(tile, ap, acs, B + j0, ldb, K); break;
+    case 4: kern_4(tile, ap, acs, B + j0, ldb, K, sgd, c, ldc, mr); break;
 #endif
 #if NVMAX >= 3
-    case 3: kern_3(tile, ap, acs, B + j0, ldb, K); break;
+    case 3: kern_3(tile, ap, acs, B + j0, ldb, K, sgd, c, ldc, mr); break;
 #endif
-    case 2: kern_2(tile, ap, acs, B + j0, ldb, K); break;
-    default: kern_1(tile, ap, acs, B + j0, ldb, K); break;
+    case 2: kern_2(tile, ap, acs, B + j0, ldb, K, sgd, c, ldc, mr); break;
+    default: kern_1(tile, ap, acs, B + j0, ldb, K, sgd, c, ldc, mr); break;
     }
-    epilogue(epi, tile, mr, nr, C, ldc, m0, j0);
+    if (!sgd)
+        epilogue(epi, tile, mr, nr, C, ldc, m0, j0);
 }
 
 /* Tile t of fast_gemm's numbering: t = panel * nrt + row tile (panel major,

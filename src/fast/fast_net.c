@@ -112,7 +112,6 @@ static size_t arena_layout(fast_net *net, char *base)
     }
     for (int l = 0; l <= L; l++)
         TAKE(net->a[l], B * net->ld[l]);
-    TAKE(net->a0_next, B * net->ld[0]);
     TAKE(net->loss_n, B);
 #undef TAKE
     return off;
@@ -214,9 +213,9 @@ void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *i
     }
 }
 
-/* Rows [r0, r1) and columns [j0, j1) of z^[l] = a^[l-1] W^[l]T + b^[l],
+/* Rows [r0, r1) and columns [j0, j1) of z^[l] = a^[l-1] W^[l]T + b^[l] (a^[l-1] read from in),
  * a^[l] = g(z^[l]) (for softmax-ce the output layer keeps z: softmax_rows). */
-static void layer_forward(fast_net *net, int l, int r0, int r1, int j0, int j1)
+static void layer_forward(fast_net *net, int l, const float *in, int r0, int r1, int j0, int j1)
 {
     const int nin = net->size[l - 1], ld = net->ld[l];
     fast_epi e = {0};
@@ -227,7 +226,7 @@ static void layer_forward(fast_net *net, int l, int r0, int r1, int j0, int j1)
         const int lo = j0 > p0 ? j0 - p0 : 0, hi = j1 < p0 + pw ? j1 - p0 : pw;
         e.n_real = net->size[l] - p0;
         e.bias = net->b[l] + p0;
-        fast_gemm_block(net->a[l] + p0, (size_t)ld, net->a[l - 1], (size_t)net->ld[l - 1], 1,
+        fast_gemm_block(net->a[l] + p0, (size_t)ld, in, (size_t)net->ld[l - 1], 1,
                         net->wt[l] + (size_t)p0 * nin, (size_t)pw, nin, &e, r0, r1, lo, hi);
     }
 }
@@ -256,7 +255,7 @@ void fast_block_forward(fast_net *net, int nb, int k)
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
-    layer_forward(net, 1, r0, r1, 0, net->ld[1]);
+    layer_forward(net, 1, net->a[0], r0, r1, 0, net->ld[1]);
     fast_block_rest(net, nb, k);
 }
 
@@ -279,11 +278,11 @@ int fast_first_range(const fast_net *net, int nb, int r, int ranges)
     return col_blocks(net, 1) * r / ranges * first_row_groups(nb);
 }
 
-void fast_first_unit(fast_net *net, int nb, int u)
+void fast_first_unit(fast_net *net, const float *a0, int nb, int u)
 {
     const int nrg = first_row_groups(nb), ld1 = net->ld[1];
     const int r0 = (u % nrg) * FIRST_ROWS, j0 = (u / nrg) * UNIT_COLS;
-    layer_forward(net, 1, r0, nb - r0 < FIRST_ROWS ? nb : r0 + FIRST_ROWS, j0,
+    layer_forward(net, 1, a0 ? a0 : net->a[0], r0, nb - r0 < FIRST_ROWS ? nb : r0 + FIRST_ROWS, j0,
                   ld1 - j0 < UNIT_COLS ? ld1 : j0 + UNIT_COLS);
 }
 
@@ -292,7 +291,7 @@ void fast_block_rest(fast_net *net, int nb, int k)
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
     for (int l = 2; l <= net->n_layers; l++)
-        layer_forward(net, l, r0, r1, 0, net->ld[l]);
+        layer_forward(net, l, net->a[l - 1], r0, r1, 0, net->ld[l]);
     softmax_rows(net, r0, r1);
 }
 
@@ -392,8 +391,8 @@ int fast_update_range(const fast_net *net, int r, int ranges)
     return start > mid ? start + rest : start;
 }
 
-void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
-                      float lambda, float mu)
+void fast_update_unit(fast_net *net, const float *a0, int nb, int u, fast_grads *g,
+                      float alpha, float lambda, float mu)
 {
     int l = 1, nrow, nu, mid;
     const int rest = first_rest(net, &mid);
@@ -410,7 +409,7 @@ void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
     const int m0 = (u % nrow) * UNIT_ROWS, j0 = (u / nrow) * UNIT_COLS;
     const int m1 = nin - m0 < UNIT_ROWS ? nin : m0 + UNIT_ROWS;
     const int j1 = ldout - j0 < UNIT_COLS ? ldout : j0 + UNIT_COLS;
-    const float *dz = net->dz[l];
+    const float *dz = net->dz[l], *in = l == 1 && a0 ? a0 : net->a[l - 1];
 
     /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch;
      * columns j0..j1-1 are one panel of wt[l] (UNIT_COLS == FAST_PANEL) */
@@ -418,7 +417,7 @@ void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
     fast_epi e = {0};
     if (g) {
         e.kind = FAST_EPI_STORE;
-        fast_gemm_block(g->dwt[l] + j0, (size_t)ldout, net->a[l - 1], 1, (size_t)ldin, dz + j0,
+        fast_gemm_block(g->dwt[l] + j0, (size_t)ldout, in, 1, (size_t)ldin, dz + j0,
                         (size_t)ldout, nb, &e, m0, m1, 0, j1 - j0);
     } else {
         e.kind = FAST_EPI_SGD;
@@ -426,7 +425,7 @@ void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
         e.keep = 1.0f - 2.0f * alpha * lambda;
         e.mu = mu;
         e.vel = net->has_velocity ? net->vwt[l] + panel : NULL;
-        fast_gemm_block(net->wt[l] + panel, (size_t)(j1 - j0), net->a[l - 1], 1, (size_t)ldin,
+        fast_gemm_block(net->wt[l] + panel, (size_t)(j1 - j0), in, 1, (size_t)ldin,
                         dz + j0, (size_t)ldout, nb, &e, m0, m1, 0, j1 - j0);
         if (l >= 2)                        /* keep w[l] = W^[l] for the next delta */
             for (int i = m0; i < m1; i++)
@@ -517,5 +516,5 @@ void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lamb
         fast_block_delta(net, nb, k);
 #pragma omp for schedule(static)
     for (int u = 0; u < fast_update_units(net); u++)
-        fast_update_unit(net, nb, u, g, alpha, lambda, mu);
+        fast_update_unit(net, NULL, nb, u, g, alpha, lambda, mu);
 }

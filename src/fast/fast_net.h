@@ -85,8 +85,6 @@ typedef struct fast_net {
     float *dz[FAST_MAX_LAYERS + 1];  /* [1..L] (batch, ld[l]) */
     float *w[FAST_MAX_LAYERS + 1];   /* [2..L] W^[l] untransposed (n_l, ld[l-1]), a copy of
                                         wt[l] for the backward pass (fast_net_sync_w) */
-    float *a0_next;                  /* (batch, ld[0]): the next batch's input while the team
-                                        trains on a[0] (fast_train.c swaps the two) */
     float *loss_n;                   /* (batch) per-sample loss J_n */
     size_t bytes;                    /* arena size */
 } fast_net;
@@ -163,7 +161,8 @@ void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *i
  * the update units of fast_update_range's range, so with one thread per
  * range W^[1] stays in its thread's cache. */
 int fast_first_units(const fast_net *net, int nb);
-void fast_first_unit(fast_net *net, int nb, int u);
+/* First unit u with the input rows a0 ((nb, ld[0]), as a^[0]; NULL: a[0]). */
+void fast_first_unit(fast_net *net, const float *a0, int nb, int u);
 void fast_block_rest(fast_net *net, int nb, int k);
 /* The first unit (fast_first_range) or update unit (fast_update_range) of
  * range r of `ranges` (r == ranges: the count): ranges hold whole blocks of
@@ -182,9 +181,10 @@ int fast_update_range(const fast_net *net, int r, int ranges);
  * lambda, mu): its block of dJ/dW^[l] = (a^[l-1])T dz^[l], fused into the SGD
  * step or stored in g, the bias of its columns when it holds the block's
  * first rows, and (for an SGD step) its block of w[l] refreshed from wt[l].
- * Needs every row block's dz^[l] and a^[l-1]. */
-void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha,
-                      float lambda, float mu);
+ * Needs every row block's dz^[l] and a^[l-1]; a^[0] is read from a0 (NULL:
+ * a[0]), as in fast_first_unit. */
+void fast_update_unit(fast_net *net, const float *a0, int nb, int u, fast_grads *g,
+                      float alpha, float lambda, float mu);
 
 /* w[l] = W^[l] from wt[l] for every l >= 2; call after writing wt directly
  * (fast_backward and fast_train_epoch call it first). */

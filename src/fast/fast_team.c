@@ -260,7 +260,7 @@ static void worker(team *tm, int id)
                 const int r = (id + k) % tm->T;
                 int u;
                 while ((u = claim(tm, r, g, n)) >= 0) {
-                    job->unit(job->ctx, step, phase, u);
+                    job->unit(job->ctx, step, phase, u, id);
                     mine++;
                 }
             }

@@ -35,8 +35,10 @@
 typedef struct {
     /* Units in phase `phase` of step `step`, >= 1. */
     int (*count)(void *ctx, long step, int phase);
-    /* Run unit u (0 <= u < count) of that phase; on any thread, each unit once. */
-    void (*unit)(void *ctx, long step, int phase, int u);
+    /* Run unit u (0 <= u < count) of that phase; on any thread, each unit
+     * once. thread (0 .. threads-1) says which thread runs it, for data a
+     * job keeps per thread. */
+    void (*unit)(void *ctx, long step, int phase, int u, int thread);
     /* The first unit of thread r's own range of that phase (r of `ranges`;
      * nondecreasing in r, 0 for r = 0, the count for r = ranges), so a job
      * can keep the units that touch the same data on the same thread from

@@ -6,18 +6,20 @@
  *
  *   0  first units: a^[1] by blocks of neurons (columns of W^[1]) for all
  *      rows of the batch; the team's ranges follow the column blocks
- *   1  row blocks: layers 2..L, loss, deltas dz^[L-1] .. dz^[1]; and the
- *      next batch's input rows of the block into a0_next (prefetching the
- *      batch after that)
+ *   1  row blocks: layers 2..L, loss, deltas dz^[L-1] .. dz^[1]
  *   2  update units, W^[1] by the same column blocks as phase 0
  *
  * so with the quiet machine's one thread per range, each thread reads and
  * writes only its own columns of W^[1] (the largest matrix by far) and only
- * small matrices (a^[0], a^[1], dz^[1]) pass between the threads' caches.
- * The input of batch 0 is converted before the job; after phase 2 the two
- * input buffers swap. Evaluation has one phase, the row blocks without
- * deltas. The per-sample losses are summed, in sample order, by the `after`
- * hook of the row-block phase, which also reports progress.
+ * small matrices (a^[1], dz^[1]) pass between the threads' caches. The
+ * batch's input a^[0], which phases 0 and 2 read whole on every thread, is
+ * not passed at all: each thread converts the batch's images into its own
+ * copy before its first unit that reads them, and prefetches the next
+ * batch's images into its own cache at its first update unit. (Converting
+ * 64 images twice costs less than moving them between the caches.)
+ * Evaluation has one phase, the row blocks without deltas, which convert
+ * their own rows. The per-sample losses are summed, in sample order, by the
+ * `after` hook of the row-block phase, which also reports progress.
  */
 #include "fast_train.h"
 
@@ -60,6 +62,14 @@ static fast_status check_shapes(const fast_net *net, const fast_set *s)
     return FAST_OK;
 }
 
+/* A thread's copy of the batch input (training): a^[0] of batch `step`,
+ * and the batch whose images it last prefetched. One cache line each. */
+typedef struct {
+    _Alignas(64) float *a0;
+    long step, prefetched;
+    int pf_row;                        /* the next row of `prefetched` to prefetch */
+} thread_input;
+
 /* One epoch's or one evaluation's job context. */
 typedef struct {
     fast_net *net;
@@ -68,6 +78,8 @@ typedef struct {
     int B;                             /* batch */
     int train;                         /* 1: two phases with the update */
     float rate, decay, momentum;
+    thread_input *in;                  /* training: one per thread */
+    int threads;
     /* row-block phase results, summed by `after` */
     double loss_sum;
     long correct;
@@ -114,26 +126,46 @@ static int job_split(void *ctx, long step, int phase, int r, int ranges)
     }
 }
 
-/* Row block k of the batch that starts at first (nb rows) into a0, and
- * prefetch the images of the same block of the batch after it. */
-static void next_input(const batch_job *j, float *a0, size_t first, int k)
+/* Thread t's copy of the input of batch `step`, converted on first use. */
+static const float *thread_a0(const batch_job *j, int t, long step)
 {
-    const fast_set *set = j->set;
-    const size_t count = set->images.count, pixels = (size_t)j->net->size[0];
-    if (first >= count)
-        return;
-    const int nb = count - first < (size_t)j->B ? (int)(count - first) : j->B;
-    if (k >= fast_row_blocks(nb))
-        return;
-    fast_block_input(j->net, a0, set->images.data, pixels, j->idx, first, nb, k);
-    if (first + (size_t)nb < count) {
-        const size_t after = first + (size_t)nb;
-        fast_block_prefetch(set->images.data, pixels, j->idx, after,
-                            count - after < (size_t)j->B ? (int)(count - after) : j->B, k);
+    thread_input *in = &j->in[t];
+    if (in->step != step) {
+        const int nb = batch_rows(j, step);
+        for (int k = 0; k < fast_row_blocks(nb); k++)
+            fast_block_input(j->net, in->a0, j->set->images.data, (size_t)j->net->size[0],
+                             j->idx, batch_first(j, step), nb, k);
+        in->step = step;
     }
+    return in->a0;
 }
 
-static void job_unit(void *ctx, long step, int phase, int u)
+/* Bring the next few images of batch `step` into thread t's cache: its
+ * share of the batch per update unit, so the prefetches spread over the
+ * update phase instead of filling the miss buffers at once. */
+static void thread_prefetch(const batch_job *j, int t, long step, int threads)
+{
+    thread_input *in = &j->in[t];
+    const size_t first = batch_first(j, step);
+    if (first >= j->set->images.count)
+        return;
+    if (in->prefetched != step) {
+        in->prefetched = step;
+        in->pf_row = 0;
+    }
+    const int nb = batch_rows(j, step), units = fast_update_units(j->net);
+    const int per = (nb * threads + units - 1) / units;
+    const size_t pixels = (size_t)j->net->size[0];
+    for (int n = in->pf_row; n < nb && n < in->pf_row + per; n++) {
+        const uint8_t *src = j->set->images.data + (size_t)j->idx[first + (size_t)n] * pixels;
+        for (size_t o = 0; o < pixels; o += 64)
+            __builtin_prefetch(src + o, 0, 2);
+        __builtin_prefetch(src + pixels - 1, 0, 2);
+    }
+    in->pf_row += per;
+}
+
+static void job_unit(void *ctx, long step, int phase, int u, int thread)
 {
     batch_job *j = ctx;
     fast_net *net = j->net;
@@ -142,10 +174,12 @@ static void job_unit(void *ctx, long step, int phase, int u)
 
     switch (job_phase(j, phase)) {
     case PH_FIRST:
-        fast_first_unit(net, nb, u);
+        fast_first_unit(net, thread_a0(j, thread, step), nb, u);
         return;
     case PH_UPDATE:
-        fast_update_unit(net, nb, u, NULL, j->rate, j->decay, j->momentum);
+        thread_prefetch(j, thread, step + 1, j->threads);
+        fast_update_unit(net, thread_a0(j, thread, step), nb, u, NULL, j->rate, j->decay,
+                         j->momentum);
         return;
     default:
         break;
@@ -159,11 +193,6 @@ static void job_unit(void *ctx, long step, int phase, int u)
     fast_block_rest(net, nb, u);
     fast_block_loss(net, j->set->labels.data, j->idx, first, nb, u);
     fast_block_delta(net, nb, u);
-    /* the next batch's input: this block, and every block past this batch's
-     * last (only a shorter batch can follow, but keep it whole) */
-    const int last = u == fast_row_blocks(nb) - 1 ? fast_row_blocks(j->B) : u + 1;
-    for (int k = u; k < last; k++)
-        next_input(j, net->a0_next, first + (size_t)nb, k);
 }
 
 static void job_after(void *ctx, long step, int phase)
@@ -174,12 +203,6 @@ static void job_after(void *ctx, long step, int phase)
     const int nb = batch_rows(j, step), L = net->n_layers;
     const int nL = net->size[L], ldL = net->ld[L];
 
-    if (job_phase(j, phase) == PH_UPDATE) {   /* the next batch's input is ready */
-        float *t = j->net->a[0];
-        j->net->a[0] = j->net->a0_next;
-        j->net->a0_next = t;
-        return;
-    }
     if (job_phase(j, phase) != PH_ROWS)
         return;
     for (int n = 0; n < nb; n++) {
@@ -213,9 +236,6 @@ static fast_status run_batches(batch_job *j, int threads, fast_adapt *adapt)
         .ctx = j, .steps = ((long)j->set->images.count + j->B - 1) / j->B,
         .phases = j->train ? PHASES : 1,
     };
-    if (j->train)                      /* batch 0's input, and prefetch batch 1's */
-        for (int k = 0; k < fast_row_blocks(j->B); k++)
-            next_input(j, j->net->a[0], 0, k);
     return fast_team_run(&job, threads, adapt);
 }
 
@@ -237,12 +257,24 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
         (cfg->momentum != 0.0f && !net->has_velocity))
         return FAST_ERR_ARG;
 
+    const size_t in_bytes = sizeof(float) * (size_t)cfg->batch * (size_t)net->ld[0];
+    thread_input in[FAST_TEAM_MAX];
+    float *in_all = aligned_alloc(64, in_bytes * (size_t)cfg->threads);
+    if (!in_all)
+        return FAST_ERR_NOMEM;
+    for (int t = 0; t < cfg->threads; t++)
+        in[t] = (thread_input){.a0 = in_all + in_bytes / sizeof(float) * (size_t)t,
+                               .step = -1, .prefetched = -1};
+    j.in = in;
+    j.threads = cfg->threads;
+
     j.t0 = fast_now();
     j.last = j.t0;
     shuffle(idx, count, rng);
     fast_net_sync_w(net);              /* the weights may have been written directly */
     st = run_batches(&j, cfg->threads, cfg->adapt);
     *epoch_s = fast_now() - j.t0;
+    free(in_all);
     *train_loss = j.loss_sum / (double)count;
     return st;
 }
