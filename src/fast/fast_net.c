@@ -112,6 +112,8 @@ static size_t arena_layout(fast_net *net, char *base)
     }
     for (int l = 0; l <= L; l++)
         TAKE(net->a[l], B * net->ld[l]);
+    if (L >= 2)
+        TAKE(net->part, (size_t)fast_col_blocks(net) * B * net->ld[2]);
     TAKE(net->loss_n, B);
 #undef TAKE
     return off;
@@ -250,47 +252,93 @@ static void softmax_rows(fast_net *net, int r0, int r1)
     }
 }
 
+/* Layer 2's product is summed by the column blocks of layer 1 (FAST_PANEL
+ * neurons each): part[b] = a^[1][:, block b] W^[2]T[block b, :] for rows
+ * [r0, r1), then z^[2] = part[0] + part[1] + ... + b^[2] in block order
+ * (second_sum). So the thread that computed a block of a^[1] can also
+ * compute its share of z^[2], and a^[1] never leaves its cache; every path
+ * (team, omp batch functions, evaluation) sums in the same order. */
+static float *part(const fast_net *net, int b)
+{
+    return net->part + (size_t)b * (size_t)net->batch * (size_t)net->ld[2];
+}
+
+int fast_col_blocks(const fast_net *net) { return (net->ld[1] + FAST_PANEL - 1) / FAST_PANEL; }
+
+/* The columns [*j0, *j1) of layer 1 in block b. */
+static void col_range(const fast_net *net, int b, int *j0, int *j1)
+{
+    *j0 = b * FAST_PANEL;
+    *j1 = net->ld[1] - *j0 < FAST_PANEL ? net->ld[1] : *j0 + FAST_PANEL;
+}
+
+static void second_part(fast_net *net, int b, int r0, int r1)
+{
+    const int n1 = net->size[1], ld1 = net->ld[1], ld2 = net->ld[2];
+    int i0, i1;
+    col_range(net, b, &i0, &i1);
+    if (i1 > n1)
+        i1 = n1;                               /* padding columns of a^[1] are 0 anyway */
+    fast_epi e = {0};
+    e.kind = FAST_EPI_STORE;
+    for (int p0 = 0; p0 < ld2; p0 += FAST_PANEL) {
+        const int pw = fast_panel_width(net, 2, p0);
+        fast_gemm_block(part(net, b) + p0, (size_t)ld2, net->a[1] + i0, (size_t)ld1, 1,
+                        net->wt[2] + (size_t)p0 * n1 + (size_t)i0 * pw, (size_t)pw, i1 - i0,
+                        &e, r0, r1, 0, pw);
+    }
+}
+
+static void second_sum(fast_net *net, int r0, int r1)
+{
+    const int nblk = fast_col_blocks(net), n2 = net->size[2], ld2 = net->ld[2];
+    const fast_act act = (net->n_layers == 2 && net->loss == FAST_LOSS_SOFTMAX_CE)
+                             ? FAST_ACT_NONE : net->act;
+    const float *bias = net->b[2];
+    for (int n = r0; n < r1; n++) {
+        float *a = net->a[2] + (size_t)n * ld2;
+        const size_t row = (size_t)n * ld2;
+        memcpy(a, part(net, 0) + row, sizeof(float) * (size_t)n2);
+        for (int b = 1; b < nblk; b++) {
+            const float *p = part(net, b) + row;
+            for (int j = 0; j < n2; j++)
+                a[j] += p[j];
+        }
+        for (int j = 0; j < n2; j++)
+            a[j] = fast_act_apply(act, a[j] + bias[j]);
+        for (int j = n2; j < ld2; j++)
+            a[j] = 0.0f;
+    }
+}
+
 /* z^[l] = a^[l-1] W^[l]T + b^[l];  a^[l] = g(z^[l]);  shapes (B, n_l). */
 void fast_block_forward(fast_net *net, int nb, int k)
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
     layer_forward(net, 1, net->a[0], r0, r1, 0, net->ld[1]);
+    if (net->n_layers >= 2)
+        for (int b = 0; b < fast_col_blocks(net); b++)
+            second_part(net, b, r0, r1);
     fast_block_rest(net, nb, k);
 }
 
-/* First-layer units: UNIT_COLS columns of a^[1] (neurons j) by FIRST_ROWS
- * rows (samples), column block major like the first layer's update units,
- * so the thread that updates a block of W^[1] is the one that reads it. */
-#define UNIT_COLS FAST_PANEL
-#define FIRST_ROWS (4 * FAST_MR)
-
-static int first_row_groups(int nb) { return (nb + FIRST_ROWS - 1) / FIRST_ROWS; }
-static int col_blocks(const fast_net *net, int l) { return (net->ld[l] + UNIT_COLS - 1) / UNIT_COLS; }
-
-int fast_first_units(const fast_net *net, int nb)
+void fast_col_first(fast_net *net, const float *a0, int nb, int b)
 {
-    return col_blocks(net, 1) * first_row_groups(nb);
-}
-
-int fast_first_range(const fast_net *net, int nb, int r, int ranges)
-{
-    return col_blocks(net, 1) * r / ranges * first_row_groups(nb);
-}
-
-void fast_first_unit(fast_net *net, const float *a0, int nb, int u)
-{
-    const int nrg = first_row_groups(nb), ld1 = net->ld[1];
-    const int r0 = (u % nrg) * FIRST_ROWS, j0 = (u / nrg) * UNIT_COLS;
-    layer_forward(net, 1, a0 ? a0 : net->a[0], r0, nb - r0 < FIRST_ROWS ? nb : r0 + FIRST_ROWS, j0,
-                  ld1 - j0 < UNIT_COLS ? ld1 : j0 + UNIT_COLS);
+    int j0, j1;
+    col_range(net, b, &j0, &j1);
+    layer_forward(net, 1, a0 ? a0 : net->a[0], 0, nb, j0, j1);
+    if (net->n_layers >= 2)
+        second_part(net, b, 0, nb);
 }
 
 void fast_block_rest(fast_net *net, int nb, int k)
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
-    for (int l = 2; l <= net->n_layers; l++)
+    if (net->n_layers >= 2)
+        second_sum(net, r0, r1);
+    for (int l = 3; l <= net->n_layers; l++)
         layer_forward(net, l, net->a[l - 1], r0, r1, 0, net->ld[l]);
     softmax_rows(net, r0, r1);
 }
@@ -331,88 +379,96 @@ void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
 }
 
 /* forward: a^[l] = g(z^[l]), z^[l] = a^[l-1] W^[l]T + b
- * so dz^[l-1] = (dz^[l] W^[l]) * g'(z^[l-1]), g' read from a^[l-1] */
-void fast_block_delta(fast_net *net, int nb, int k)
+ * so dz^[l-1] = (dz^[l] W^[l]) * g'(z^[l-1]), g' read from a^[l-1];
+ * rows [r0, r1), columns [j0, j1) of dz^[l-1] (the sum over the neurons of
+ * layer l runs in the same order for any block) */
+static void layer_delta(fast_net *net, int l, int r0, int r1, int j0, int j1)
+{
+    const int ldin = net->ld[l - 1];
+    fast_epi e = {0};
+    e.kind = FAST_EPI_DACT;
+    e.act = net->act;
+    e.n_real = net->size[l - 1];
+    e.a = net->a[l - 1];
+    fast_gemm_block(net->dz[l - 1], (size_t)ldin, net->dz[l], (size_t)net->ld[l], 1,
+                    net->w[l], (size_t)ldin, net->size[l], &e, r0, r1, j0, j1);
+}
+
+void fast_block_delta(fast_net *net, int nb, int k, int lo)
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
-    for (int l = net->n_layers; l >= 2; l--) {
-        const int ldin = net->ld[l - 1];
-        fast_epi e = {0};
-        e.kind = FAST_EPI_DACT;
-        e.act = net->act;
-        e.n_real = net->size[l - 1];
-        e.a = net->a[l - 1];
-        fast_gemm_block(net->dz[l - 1], (size_t)ldin, net->dz[l], (size_t)net->ld[l], 1,
-                        net->w[l], (size_t)ldin, net->size[l], &e, r0, r1, 0, ldin);
-    }
+    for (int l = net->n_layers; l >= lo && l >= 2; l--)
+        layer_delta(net, l, r0, r1, 0, net->ld[l - 1]);
 }
 
-/* An update unit is UNIT_ROWS rows of wt[l] (inputs i) by UNIT_COLS columns
- * (neurons j); units run layer by layer, column block major, so with the
- * team's contiguous ranges a thread keeps the same columns from batch to
- * batch. */
+/* An update unit is UNIT_ROWS rows of wt[l] (inputs i) by FAST_PANEL
+ * columns (neurons j, one panel), numbered layer by layer, column block
+ * major. */
 #define UNIT_ROWS (16 * FAST_MR)
 
-static int layer_units(const fast_net *net, int l, int *nrow)
+int fast_layer_units(const fast_net *net, int l)
 {
-    *nrow = (net->size[l - 1] + UNIT_ROWS - 1) / UNIT_ROWS;
-    return *nrow * col_blocks(net, l);
+    return (net->size[l - 1] + UNIT_ROWS - 1) / UNIT_ROWS *
+           ((net->ld[l] + FAST_PANEL - 1) / FAST_PANEL);
 }
 
 int fast_update_units(const fast_net *net)
 {
-    int total = 0, nrow;
+    int total = 0;
     for (int l = 1; l <= net->n_layers; l++)
-        total += layer_units(net, l, &nrow);
+        total += fast_layer_units(net, l);
     return total;
 }
 
-/* The update units of layers 2..L (small next to the first layer's) are
- * numbered in the middle of the first layer's, before its column block
- * col_blocks/2: with two ranges they open the second range, so a thread
- * done with its own range takes them first and not a block of W^[1]. */
-static int first_rest(const fast_net *net, int *mid)
-{
-    int nrow;
-    const int n1 = layer_units(net, 1, &nrow);
-    *mid = col_blocks(net, 1) / 2 * nrow;
-    return fast_update_units(net) - n1;
-}
-
-int fast_update_range(const fast_net *net, int r, int ranges)
-{
-    int nrow, mid;
-    const int rest = first_rest(net, &mid);
-    if (r >= ranges)
-        return fast_update_units(net);
-    layer_units(net, 1, &nrow);
-    const int start = col_blocks(net, 1) * r / ranges * nrow;
-    return start > mid ? start + rest : start;
-}
+/* Rows [m0, m1) and columns [j0, j1) (within one panel) of layer l's step. */
+static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, int m1,
+                        int j0, int j1, fast_grads *g, float alpha, float lambda, float mu);
 
 void fast_update_unit(fast_net *net, const float *a0, int nb, int u, fast_grads *g,
                       float alpha, float lambda, float mu)
 {
-    int l = 1, nrow, nu, mid;
-    const int rest = first_rest(net, &mid);
-    if (u >= mid + rest)                   /* first layer, after the others */
-        u -= rest;
-    else if (u >= mid)                     /* layers 2..L */
-        u += layer_units(net, 1, &nrow) - mid;
-    while ((nu = layer_units(net, l, &nrow)) <= u) {
+    int l = 1, nu;
+    while ((nu = fast_layer_units(net, l)) <= u) {
         u -= nu;
         l++;
     }
+    const int nin = net->size[l - 1], ldout = net->ld[l];
+    const int nrow = (nin + UNIT_ROWS - 1) / UNIT_ROWS;
+    const int m0 = (u % nrow) * UNIT_ROWS, j0 = (u / nrow) * FAST_PANEL;
+    update_rect(net, l, l == 1 && a0 ? a0 : net->a[l - 1], nb, m0,
+                nin - m0 < UNIT_ROWS ? nin : m0 + UNIT_ROWS, j0,
+                ldout - j0 < FAST_PANEL ? ldout : j0 + FAST_PANEL, g, alpha, lambda, mu);
+}
+
+int fast_col_chunks(const fast_net *net) { return (net->size[0] + UNIT_ROWS - 1) / UNIT_ROWS; }
+
+void fast_col_backward(fast_net *net, const float *a0, int nb, int b, int chunk,
+                       float alpha, float lambda, float mu)
+{
+    int j0, j1;
+    col_range(net, b, &j0, &j1);
+    if (chunk == 0 && net->n_layers >= 2) {
+        const int n1 = net->size[1];
+        layer_delta(net, 2, 0, nb, j0, j1);    /* dz^[1] of the block, with W^[2] before the step */
+        for (int p0 = 0; p0 < net->ld[2]; p0 += FAST_PANEL)     /* W^[2]T rows of the block */
+            update_rect(net, 2, net->a[1], nb, j0, j1 < n1 ? j1 : n1, p0,
+                        p0 + fast_panel_width(net, 2, p0), NULL, alpha, lambda, mu);
+    }
+    const int m0 = chunk * UNIT_ROWS, n0 = net->size[0];
+    update_rect(net, 1, a0 ? a0 : net->a[0], nb, m0, n0 - m0 < UNIT_ROWS ? n0 : m0 + UNIT_ROWS,
+                j0, j1, NULL, alpha, lambda, mu);
+}
+
+static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, int m1,
+                        int j0, int j1, fast_grads *g, float alpha, float lambda, float mu)
+{
     const int nin = net->size[l - 1], nout = net->size[l];
     const int ldin = net->ld[l - 1], ldout = net->ld[l];
-    const int m0 = (u % nrow) * UNIT_ROWS, j0 = (u / nrow) * UNIT_COLS;
-    const int m1 = nin - m0 < UNIT_ROWS ? nin : m0 + UNIT_ROWS;
-    const int j1 = ldout - j0 < UNIT_COLS ? ldout : j0 + UNIT_COLS;
-    const float *dz = net->dz[l], *in = l == 1 && a0 ? a0 : net->a[l - 1];
+    const float *dz = net->dz[l];
 
     /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch;
-     * columns j0..j1-1 are one panel of wt[l] (UNIT_COLS == FAST_PANEL) */
+     * columns j0..j1-1 are one whole panel of wt[l] */
     const size_t panel = (size_t)j0 * nin;
     fast_epi e = {0};
     if (g) {
@@ -513,7 +569,7 @@ void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lamb
     fast_net_sync_w(net);
 #pragma omp for schedule(static)
     for (int k = 0; k < fast_row_blocks(nb); k++)
-        fast_block_delta(net, nb, k);
+        fast_block_delta(net, nb, k, 2);
 #pragma omp for schedule(static)
     for (int u = 0; u < fast_update_units(net); u++)
         fast_update_unit(net, NULL, nb, u, g, alpha, lambda, mu);

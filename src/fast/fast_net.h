@@ -33,18 +33,19 @@
  *
  * Memory: one arena per network (fast_net_new): the struct, weights, biases,
  * velocities, activations, deltas and scratch in one 64-byte aligned block,
- * freed by fast_net_free. Nothing else is allocated while training.
+ * freed by fast_net_free. While training, fast_train_epoch adds only the
+ * threads' copies of the batch input, once per epoch.
  *
  * Work units: a batch is cut into row blocks of FAST_MR rows; the input,
  * forward, loss and delta (dz^[l-1] from dz^[l]) of a row block need no
  * other row, so a block is one unit of work. The weight update is cut into
  * update units (a block of rows of wt[l] and a block of its columns), each
  * independent of the others once every row block is done. For training,
- * fast_train.c splits the first layer's forward by its neurons instead
- * (first units, below: model parallel, so W^[1], the largest matrix, never
+ * fast_train.c splits layer 1 and its weights by its neurons instead
+ * (column blocks, below: model parallel, so W^[1], the largest matrix, never
  * moves between the cores' caches) and runs these units on a thread team
  * (fast_team.h); the batch functions below run
- * the same units as orphaned `omp for` loops: call them inside one
+ * the row blocks and update units as orphaned `omp for` loops: call them inside one
  * `#pragma omp parallel` region (every thread of the team calls them with the
  * same arguments) or outside any region for one thread. Every number is
  * computed by one unit in a fixed order, so results are bit-identical for any
@@ -85,6 +86,8 @@ typedef struct fast_net {
     float *dz[FAST_MAX_LAYERS + 1];  /* [1..L] (batch, ld[l]) */
     float *w[FAST_MAX_LAYERS + 1];   /* [2..L] W^[l] untransposed (n_l, ld[l-1]), a copy of
                                         wt[l] for the backward pass (fast_net_sync_w) */
+    float *part;                     /* L >= 2: fast_col_blocks (batch, ld[2]) matrices, layer
+                                        2's product by blocks of layer 1's neurons (fast_col_first) */
     float *loss_n;                   /* (batch) per-sample loss J_n */
     size_t bytes;                    /* arena size */
 } fast_net;
@@ -153,36 +156,43 @@ void fast_block_forward(fast_net *net, int nb, int k);
 void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,
                          size_t first, int nb, int k);
 
-/* The forward pass split the other way for training (fast_train.c): first
- * the first layer by blocks of its neurons (first units: a block of columns
- * of a^[1] for a group of rows; every first unit needs all of a^[0]), then
- * row block k of the layers 2..L (fast_block_rest, after every first unit).
- * A block of neurons of layer 1 is the same block of columns of W^[1] as
- * the update units of fast_update_range's range, so with one thread per
- * range W^[1] stays in its thread's cache. */
-int fast_first_units(const fast_net *net, int nb);
-/* First unit u with the input rows a0 ((nb, ld[0]), as a^[0]; NULL: a[0]). */
-void fast_first_unit(fast_net *net, const float *a0, int nb, int u);
+/* Model-parallel units for training (fast_train.c): layer 1 by column
+ * blocks, FAST_PANEL of its neurons each (one panel of W^[1]T, the largest
+ * matrix by far), so a thread that keeps a block keeps its weights in its
+ * cache. Layer 2's product is summed by the same blocks: part[b] =
+ * a^[1][:, block b] W^[2]T[block b, :], z^[2] = part[0] + part[1] + ... +
+ * b^[2] in block order (every path sums so, so results do not depend on the
+ * split). Block b's forward (fast_col_first) writes a^[1][:, b] and part[b]
+ * for all nb rows; its backward (fast_col_backward, after the row blocks of
+ * the batch have made dz^[2], or dz^[1] when L == 1) makes dz^[1][:, b],
+ * steps W^[2]T's rows of the block (and b^[2] in block 0), and steps W^[1]'s
+ * block in fast_col_chunks chunks of rows (chunk 0 first, it does the rest).
+ * So a^[1] and dz^[1] never leave the block's thread; only part, dz^[2] and
+ * the small layers do. */
+int fast_col_blocks(const fast_net *net);
+void fast_col_first(fast_net *net, const float *a0, int nb, int b);
+int fast_col_chunks(const fast_net *net);
+void fast_col_backward(fast_net *net, const float *a0, int nb, int b, int chunk,
+                       float alpha, float lambda, float mu);
+/* Row block k of layers 2..L from part (after every block's fast_col_first
+ * or, in fast_block_forward, the row block's own) and the softmax. */
 void fast_block_rest(fast_net *net, int nb, int k);
-/* The first unit (fast_first_range) or update unit (fast_update_range) of
- * range r of `ranges` (r == ranges: the count): ranges hold whole blocks of
- * W^[1]'s columns; the update units of layers 2..L are in the last range. */
-int fast_first_range(const fast_net *net, int nb, int r, int ranges);
 void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
                      size_t first, int nb, int k);
-/* Row block k of dz^[l-1] = (dz^[l] W^[l]) * g'(a^[l-1]) for l = L..2;
- * reads W^[l] from net->w[l] (fast_net_sync_w). */
-void fast_block_delta(fast_net *net, int nb, int k);
+/* Row block k of dz^[l-1] = (dz^[l] W^[l]) * g'(a^[l-1]) for l = L..lo
+ * (lo >= 2); reads W^[l] from net->w[l] (fast_net_sync_w). */
+void fast_block_delta(fast_net *net, int nb, int k, int lo);
 
-/* Update units of the network (the same for every batch). */
+/* Update units of the network (the same for every batch): layer by layer,
+ * fast_layer_units(l) of layer l. */
 int fast_update_units(const fast_net *net);
-int fast_update_range(const fast_net *net, int r, int ranges);
+int fast_layer_units(const fast_net *net, int l);
 /* Update unit u of the backward pass (see fast_backward for g, alpha,
  * lambda, mu): its block of dJ/dW^[l] = (a^[l-1])T dz^[l], fused into the SGD
  * step or stored in g, the bias of its columns when it holds the block's
  * first rows, and (for an SGD step) its block of w[l] refreshed from wt[l].
  * Needs every row block's dz^[l] and a^[l-1]; a^[0] is read from a0 (NULL:
- * a[0]), as in fast_first_unit. */
+ * a[0]), as in fast_col_first. */
 void fast_update_unit(fast_net *net, const float *a0, int nb, int u, fast_grads *g,
                       float alpha, float lambda, float mu);
 

@@ -3,7 +3,7 @@
  * independent work units, and never waits for a thread that is not working.
  *
  * A job is `steps` steps of `phases` phases each (training: per batch, the
- * row blocks, then the weight-update blocks). The units of one phase are
+ * blocks of layer 1's neurons, then the row blocks; fast_train.c). The units of one phase are
  * independent; a phase starts when every unit of the previous one is done.
  * Units are claimed, not assigned: thread t first takes the units of its own
  * contiguous range (the job's split, or equal ranges: so it keeps its data
@@ -22,6 +22,10 @@
  * by default; the claimed units alone keep a busy machine from stalling the
  * team. Which thread runs which unit never changes a number, so the results
  * are the same for any thread count and any parking.
+ *
+ * A team of two or more threads pins each thread to its own CPU for the job
+ * (fast_team.c says when and why), so a range's data stays in one core's
+ * cache even when its thread sleeps between phases.
  *
  * No global state: the team lives on fast_team_run's stack for one job.
  */

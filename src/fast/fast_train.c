@@ -1,25 +1,29 @@
 /*
  * fast_train.c - epoch loop and evaluation for the fast path.
  *
- * Both run as fast_team jobs, one step per batch. Training has three phases
- * per batch:
+ * Both run as fast_team jobs. Training is model parallel in layer 1 (the
+ * column blocks of fast_net.h) and has two phases per step; step s (0 ..
+ * batches, one more than there are batches) is
  *
- *   0  first units: a^[1] by blocks of neurons (columns of W^[1]) for all
- *      rows of the batch; the team's ranges follow the column blocks
- *   1  row blocks: layers 2..L, loss, deltas dz^[L-1] .. dz^[1]
- *   2  update units, W^[1] by the same column blocks as phase 0
+ *   0  block units, one per column block b of layer 1: the backward of
+ *      batch s-1 for the block (dz^[1], W^[2]T's rows of the block, W^[1]'s
+ *      block), then the forward of batch s (a^[1] and layer 2's part); and
+ *      the update units of layers 3..L for batch s-1
+ *   1  row blocks of batch s: layers 2..L from the parts, loss, dz^[L] ..
+ *      dz^[2]
  *
- * so with the quiet machine's one thread per range, each thread reads and
- * writes only its own columns of W^[1] (the largest matrix by far) and only
- * small matrices (a^[1], dz^[1]) pass between the threads' caches. The
- * batch's input a^[0], which phases 0 and 2 read whole on every thread, is
- * not passed at all: each thread converts the batch's images into its own
- * copy before its first unit that reads them, and prefetches the next
- * batch's images into its own cache at its first update unit. (Converting
- * 64 images twice costs less than moving them between the caches.)
- * Evaluation has one phase, the row blocks without deltas, which convert
- * their own rows. The per-sample losses are summed, in sample order, by the
- * `after` hook of the row-block phase, which also reports progress.
+ * so a block's weights, a^[1] and dz^[1] stay on the thread that keeps the
+ * block (the team's ranges follow the blocks), and only the parts, dz^[2]
+ * and the small layers pass between the threads' caches: two waits per
+ * batch. The batch's input a^[0], which every block reads whole, is not
+ * passed either: each thread converts the images into its own copies (two:
+ * a block unit reads batch s-1's and batch s's) before its first unit that
+ * needs them, and prefetches the next batch's images a few rows per chunk
+ * of its block's update. Converting 64 images twice costs less than moving
+ * them between the caches. The per-sample losses are summed, in sample
+ * order, by the `after` hook of the row-block phase, which also reports
+ * progress. Evaluation has one phase, the row blocks without deltas, which
+ * convert their own rows.
  */
 #include "fast_train.h"
 
@@ -62,11 +66,11 @@ static fast_status check_shapes(const fast_net *net, const fast_set *s)
     return FAST_OK;
 }
 
-/* A thread's copy of the batch input (training): a^[0] of batch `step`,
- * and the batch whose images it last prefetched. One cache line each. */
+/* A thread's copies of the batch input (training): a^[0] of batch
+ * step[c] in a0[c], c = batch % 2; and the batch whose images it prefetches. */
 typedef struct {
-    _Alignas(64) float *a0;
-    long step, prefetched;
+    _Alignas(64) float *a0[2];
+    long step[2], prefetched;
     int pf_row;                        /* the next row of `prefetched` to prefetch */
 } thread_input;
 
@@ -91,6 +95,8 @@ typedef struct {
     double t0, last;
 } batch_job;
 
+static long batches(const batch_job *j) { return ((long)j->set->images.count + j->B - 1) / j->B; }
+
 static size_t batch_first(const batch_job *j, long step) { return (size_t)step * (size_t)j->B; }
 
 static int batch_rows(const batch_job *j, long step)
@@ -100,69 +106,88 @@ static int batch_rows(const batch_job *j, long step)
 }
 
 /* Training phases (evaluation has only PH_ROWS, as phase 0). */
-enum { PH_FIRST, PH_ROWS, PH_UPDATE, PHASES };
+enum { PH_BLOCKS, PH_ROWS, PHASES };
 
 static int job_phase(const batch_job *j, int phase) { return j->train ? phase : PH_ROWS; }
+
+/* Update units of layers 3..L: the last ones of fast_update_units. */
+static int late_units(const fast_net *net)
+{
+    int n = fast_update_units(net) - fast_layer_units(net, 1);
+    return net->n_layers >= 2 ? n - fast_layer_units(net, 2) : n;
+}
 
 static int job_count(void *ctx, long step, int phase)
 {
     const batch_job *j = ctx;
-    const int nb = batch_rows(j, step);
-    switch (job_phase(j, phase)) {
-    case PH_FIRST:  return fast_first_units(j->net, nb);
-    case PH_UPDATE: return fast_update_units(j->net);
-    default:        return fast_row_blocks(nb);
-    }
+    if (job_phase(j, phase) == PH_BLOCKS)
+        return fast_col_blocks(j->net) + (step > 0 ? late_units(j->net) : 0);
+    return step < batches(j) ? fast_row_blocks(batch_rows(j, step)) : 1;   /* 1: nothing to do */
 }
 
+/* Blocks are split evenly; the late update units go to the last range. */
 static int job_split(void *ctx, long step, int phase, int r, int ranges)
 {
     const batch_job *j = ctx;
-    const int nb = batch_rows(j, step);
-    switch (job_phase(j, phase)) {
-    case PH_FIRST:  return fast_first_range(j->net, nb, r, ranges);
-    case PH_UPDATE: return fast_update_range(j->net, r, ranges);
-    default:        return fast_row_blocks(nb) * r / ranges;
-    }
+    const int n = job_phase(j, phase) == PH_BLOCKS ? fast_col_blocks(j->net)
+                                                   : job_count(ctx, step, phase);
+    return n * r / ranges;
 }
 
 /* Thread t's copy of the input of batch `step`, converted on first use. */
 static const float *thread_a0(const batch_job *j, int t, long step)
 {
     thread_input *in = &j->in[t];
-    if (in->step != step) {
+    const int c = (int)(step & 1);
+    if (in->step[c] != step) {
         const int nb = batch_rows(j, step);
         for (int k = 0; k < fast_row_blocks(nb); k++)
-            fast_block_input(j->net, in->a0, j->set->images.data, (size_t)j->net->size[0],
+            fast_block_input(j->net, in->a0[c], j->set->images.data, (size_t)j->net->size[0],
                              j->idx, batch_first(j, step), nb, k);
-        in->step = step;
+        in->step[c] = step;
     }
-    return in->a0;
+    return in->a0[c];
 }
 
-/* Bring the next few images of batch `step` into thread t's cache: its
- * share of the batch per update unit, so the prefetches spread over the
- * update phase instead of filling the miss buffers at once. */
-static void thread_prefetch(const batch_job *j, int t, long step, int threads)
+/* Bring the next `rows` images of batch `step` into thread t's cache, so
+ * the prefetches spread over the update instead of filling the miss
+ * buffers at once. */
+static void thread_prefetch(const batch_job *j, int t, long step, int rows)
 {
     thread_input *in = &j->in[t];
     const size_t first = batch_first(j, step);
-    if (first >= j->set->images.count)
+    if (step >= batches(j))
         return;
     if (in->prefetched != step) {
         in->prefetched = step;
         in->pf_row = 0;
     }
-    const int nb = batch_rows(j, step), units = fast_update_units(j->net);
-    const int per = (nb * threads + units - 1) / units;
+    const int nb = batch_rows(j, step);
     const size_t pixels = (size_t)j->net->size[0];
-    for (int n = in->pf_row; n < nb && n < in->pf_row + per; n++) {
+    for (int n = in->pf_row; n < nb && n < in->pf_row + rows; n++) {
         const uint8_t *src = j->set->images.data + (size_t)j->idx[first + (size_t)n] * pixels;
         for (size_t o = 0; o < pixels; o += 64)
             __builtin_prefetch(src + o, 0, 2);
         __builtin_prefetch(src + pixels - 1, 0, 2);
     }
-    in->pf_row += per;
+    in->pf_row += rows;
+}
+
+/* Block unit b of step s on thread t: batch s-1's backward, batch s's forward. */
+static void block_unit(batch_job *j, long s, int b, int t)
+{
+    fast_net *net = j->net;
+    if (s > 0) {
+        const float *a0 = thread_a0(j, t, s - 1);
+        const int nb = batch_rows(j, s - 1), chunks = fast_col_chunks(net);
+        const int rows = (batch_rows(j, s < batches(j) ? s : s - 1) + chunks - 1) / chunks;
+        for (int c = 0; c < chunks; c++) {
+            thread_prefetch(j, t, s + 1, rows);
+            fast_col_backward(net, a0, nb, b, c, j->rate, j->decay, j->momentum);
+        }
+    }
+    if (s < batches(j))
+        fast_col_first(net, thread_a0(j, t, s), batch_rows(j, s), b);
 }
 
 static void job_unit(void *ctx, long step, int phase, int u, int thread)
@@ -170,20 +195,20 @@ static void job_unit(void *ctx, long step, int phase, int u, int thread)
     batch_job *j = ctx;
     fast_net *net = j->net;
     const size_t first = batch_first(j, step), pixels = (size_t)net->size[0];
-    const int nb = batch_rows(j, step);
 
-    switch (job_phase(j, phase)) {
-    case PH_FIRST:
-        fast_first_unit(net, thread_a0(j, thread, step), nb, u);
+    if (job_phase(j, phase) == PH_BLOCKS) {
+        const int nblk = fast_col_blocks(net);
+        if (u < nblk)
+            block_unit(j, step, u, thread);
+        else                           /* layers 3..L, batch step-1 */
+            fast_update_unit(net, NULL, batch_rows(j, step - 1),
+                             fast_update_units(net) - late_units(net) + (u - nblk), NULL,
+                             j->rate, j->decay, j->momentum);
         return;
-    case PH_UPDATE:
-        thread_prefetch(j, thread, step + 1, j->threads);
-        fast_update_unit(net, thread_a0(j, thread, step), nb, u, NULL, j->rate, j->decay,
-                         j->momentum);
-        return;
-    default:
-        break;
     }
+    if (step >= batches(j))
+        return;
+    const int nb = batch_rows(j, step);
     if (!j->train) {
         fast_block_input(net, net->a[0], j->set->images.data, pixels, j->idx, first, nb, u);
         fast_block_forward(net, nb, u);
@@ -192,7 +217,7 @@ static void job_unit(void *ctx, long step, int phase, int u, int thread)
     }
     fast_block_rest(net, nb, u);
     fast_block_loss(net, j->set->labels.data, j->idx, first, nb, u);
-    fast_block_delta(net, nb, u);
+    fast_block_delta(net, nb, u, 3);
 }
 
 static void job_after(void *ctx, long step, int phase)
@@ -203,7 +228,7 @@ static void job_after(void *ctx, long step, int phase)
     const int nb = batch_rows(j, step), L = net->n_layers;
     const int nL = net->size[L], ldL = net->ld[L];
 
-    if (job_phase(j, phase) != PH_ROWS)
+    if (job_phase(j, phase) != PH_ROWS || step >= batches(j))
         return;
     for (int n = 0; n < nb; n++) {
         j->loss_sum += net->loss_n[n];
@@ -233,7 +258,7 @@ static fast_status run_batches(batch_job *j, int threads, fast_adapt *adapt)
 {
     const fast_job job = {
         .count = job_count, .unit = job_unit, .split = job_split, .after = job_after,
-        .ctx = j, .steps = ((long)j->set->images.count + j->B - 1) / j->B,
+        .ctx = j, .steps = batches(j) + j->train,  /* training: the last backward */
         .phases = j->train ? PHASES : 1,
     };
     return fast_team_run(&job, threads, adapt);
@@ -259,12 +284,14 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
 
     const size_t in_bytes = sizeof(float) * (size_t)cfg->batch * (size_t)net->ld[0];
     thread_input in[FAST_TEAM_MAX];
-    float *in_all = aligned_alloc(64, in_bytes * (size_t)cfg->threads);
+    float *in_all = aligned_alloc(64, in_bytes * 2 * (size_t)cfg->threads);
     if (!in_all)
         return FAST_ERR_NOMEM;
-    for (int t = 0; t < cfg->threads; t++)
-        in[t] = (thread_input){.a0 = in_all + in_bytes / sizeof(float) * (size_t)t,
-                               .step = -1, .prefetched = -1};
+    for (int t = 0; t < cfg->threads; t++) {
+        float *a0 = in_all + in_bytes / sizeof(float) * (size_t)(2 * t);
+        in[t] = (thread_input){.a0 = {a0, a0 + in_bytes / sizeof(float)},
+                               .step = {-1, -1}, .prefetched = -1};
+    }
     j.in = in;
     j.threads = cfg->threads;
 
