@@ -446,7 +446,7 @@ static fast_net *train_synthetic_mode(const fast_set *s, int threads, int epochs
     adapt.mode = mode;
     fast_net_init(net, &rng);
     for (uint32_t i = 0; i < s->images.count; i++) idx[i] = i;
-    fast_train_cfg cfg = {B, threads, 0.2f, 0.0001f, mu, &adapt};
+    fast_train_cfg cfg = {B, threads, 0.2f, 0.0001f, mu, &adapt, NULL};
     for (int e = 1; e <= epochs; e++) {
         double tl, es;
         assert_int_equal(fast_train_epoch(net, s, idx, &rng, &cfg, e, NULL, NULL, &tl, &es), FAST_OK);
@@ -563,7 +563,7 @@ static void test_bad_train_args(void **state)
     uint32_t idx[10];
     uint64_t rng = 1;
     double tl, es;
-    fast_train_cfg cfg = {4, 1, 0.1f, 0, 0, NULL};
+    fast_train_cfg cfg = {4, 1, 0.1f, 0, 0, NULL, NULL};
     assert_int_equal(fast_train_epoch(net, &s, idx, &rng, &cfg, 1, NULL, NULL, &tl, &es), FAST_ERR_ARG);
     fast_net_free(net);
     fast_net_free(NULL);

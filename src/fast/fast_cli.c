@@ -339,6 +339,7 @@ int fast_mnist_main(int argc, char **argv)
     fast_loss loss;
     fast_net *net = NULL;
     uint32_t *idx = NULL;
+    float *work = NULL;                /* the epochs' workspace (fast_train_work_floats) */
     long *confusion = NULL;
     fast_epoch_row *rows = NULL;
     fast_status st;
@@ -451,7 +452,16 @@ int fast_mnist_main(int argc, char **argv)
     memset(&adapt, 0, sizeof adapt);
     adapt.mode = o.adapt_on ? FAST_ADAPT_ON : FAST_ADAPT_OFF;
     fast_train_cfg cfg = {o.batch, o.threads, (float)o.rate, (float)o.decay,
-                          (float)o.momentum, &adapt};
+                          (float)o.momentum, &adapt, NULL};
+    if (o.epochs > 0) {
+        work = aligned_alloc(64, sizeof(float) * fast_train_work_floats(net, &cfg));
+        if (!work) {
+            fprintf(stderr, PROG ": out of memory\n");
+            status = 2;
+            goto cleanup;
+        }
+        cfg.work = work;
+    }
     progress_ctx pc = {!o.json && isatty(STDERR_FILENO), o.epochs};
     for (uint32_t i = 0; o.epochs > 0 && i < train.images.count; i++)
         idx[i] = i;
@@ -602,6 +612,7 @@ cleanup:
             status = 2;
     }
     free(idx);
+    free(work);
     free(confusion);
     free(rows);
     fast_set_free(&train);

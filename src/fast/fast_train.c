@@ -264,6 +264,11 @@ static fast_status run_batches(batch_job *j, int threads, fast_adapt *adapt)
     return fast_team_run(&job, threads, adapt);
 }
 
+size_t fast_train_work_floats(const fast_net *net, const fast_train_cfg *cfg)
+{
+    return 2 * (size_t)cfg->threads * (size_t)cfg->batch * (size_t)net->ld[0];
+}
+
 fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx,
                              uint64_t *rng, const fast_train_cfg *cfg, int epoch,
                              fast_progress_fn cb, void *ctx,
@@ -282,15 +287,17 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
         (cfg->momentum != 0.0f && !net->has_velocity))
         return FAST_ERR_ARG;
 
-    const size_t in_bytes = sizeof(float) * (size_t)cfg->batch * (size_t)net->ld[0];
+    const size_t copy = (size_t)cfg->batch * (size_t)net->ld[0];   /* floats, 64-byte rows */
     thread_input in[FAST_TEAM_MAX];
-    float *in_all = aligned_alloc(64, in_bytes * 2 * (size_t)cfg->threads);
-    if (!in_all)
-        return FAST_ERR_NOMEM;
+    float *own = NULL, *work = cfg->work;
+    if (!work) {
+        work = own = aligned_alloc(64, sizeof(float) * fast_train_work_floats(net, cfg));
+        if (!own)
+            return FAST_ERR_NOMEM;
+    }
     for (int t = 0; t < cfg->threads; t++) {
-        float *a0 = in_all + in_bytes / sizeof(float) * (size_t)(2 * t);
-        in[t] = (thread_input){.a0 = {a0, a0 + in_bytes / sizeof(float)},
-                               .step = {-1, -1}, .prefetched = -1};
+        float *a0 = work + copy * (size_t)(2 * t);
+        in[t] = (thread_input){.a0 = {a0, a0 + copy}, .step = {-1, -1}, .prefetched = -1};
     }
     j.in = in;
     j.threads = cfg->threads;
@@ -301,7 +308,7 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
     fast_net_sync_w(net);              /* the weights may have been written directly */
     st = run_batches(&j, cfg->threads, cfg->adapt);
     *epoch_s = fast_now() - j.t0;
-    free(in_all);
+    free(own);
     *train_loss = j.loss_sum / (double)count;
     return st;
 }

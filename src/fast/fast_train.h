@@ -22,7 +22,14 @@ typedef struct {
     float decay;        /* lambda (L2 on weights) */
     float momentum;     /* mu, needs a net with velocities when != 0 */
     fast_adapt *adapt;  /* adaptive thread count kept across epochs, or NULL */
+    float *work;        /* fast_train_work_floats() floats, 64-byte aligned, kept
+                           from epoch to epoch by the caller; NULL: each epoch
+                           allocates its own (a fresh mapping: page faults) */
 } fast_train_cfg;
+
+/* Floats of the workspace an epoch with cfg's batch and threads needs: the
+ * threads' copies of the batch input (fast_train.c). */
+size_t fast_train_work_floats(const fast_net *net, const fast_train_cfg *cfg);
 
 typedef struct {
     int epoch;          /* 1-based */
