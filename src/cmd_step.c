@@ -34,6 +34,7 @@
 #include "outfile.h"
 #include "quiz.h"
 #include "step.h"
+#include "text.h"
 
 /* ------------------------------------------------------------------------
  * Options shared by step and quiz
@@ -579,8 +580,7 @@ int cmd_quiz(int argc, char **argv)
     sb_printf(&out, "%s: %s\n", base, l->title);
     if (l->source) sb_printf(&out, "source: %s\n", l->source);
     if (r.tr->round >= 0)
-        sb_printf(&out, "hand-rounded: every operand is rounded to %d decimals before use, "
-                        "as on a calculator\n", r.tr->round);
+        sb_printf(&out, TEXT_ROUND_NOTE, r.tr->round);
     if (go.rule.tol > 0)
         sb_printf(&out, "%zu question%s; answers within %.10g are right. ", n, n == 1 ? "" : "s", go.rule.tol);
     else

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "netdraw.h"
+#include "text.h"
 #include "walk.h"
 
 /* ------------------------------------------------------------------------
@@ -296,8 +297,7 @@ static void opening_text(const step_session *s, strbuf *out)
         n += len + (n[len] == '\n');
     }
     if (s->tr->round >= 0)
-        sb_printf(out, "hand-rounded: every operand is rounded to %d decimals before use, "
-                       "as on a calculator\n", s->tr->round);
+        sb_printf(out, TEXT_ROUND_NOTE, s->tr->round);
     sb_printf(out, "\n");
     if (netdraw_terminal(out, l, s->st.unicode)) out->failed = 1;
     sb_printf(out, "\n");

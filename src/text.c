@@ -268,8 +268,7 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
     if (fprintf(out, "%s: %s\n", base, l->title) < 0) return -1;
     if (l->source && fprintf(out, "source: %s\n", l->source) < 0) return -1;
     if (tr->round >= 0 &&
-        fprintf(out, "hand-rounded: every operand is rounded to %d decimals before use, "
-                "as on a calculator\n", tr->round) < 0)
+        fprintf(out, TEXT_ROUND_NOTE, tr->round) < 0)
         return -1;
     walker w;
     walk_start(&w, l, tr, o->passes);

@@ -19,6 +19,11 @@
 
 /* strbuf, the growable string, is the base layer's (base/strbuf.h). */
 
+/* The header line of a hand-rounded trace, in every view that prints one
+ * (printf format; its one argument is the decimals, an int). */
+#define TEXT_ROUND_NOTE \
+    "hand-rounded: every operand is rounded to %d decimals before use, as on a calculator\n"
+
 /* A number as the lecture prints it: at most `digits` decimals, trailing
  * zeros cut, "-0" as "0", tiny non-zero values in e-notation. */
 void text_num(double v, int digits, char *buf, size_t size);
