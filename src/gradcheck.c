@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "engine.h"
 
 #define GC_H       1e-4     /* relative step: h = GC_H max(1, |w|) */
@@ -79,12 +80,6 @@ static int check_one(gc *c, long p, const double *dir, double h, double J0, doub
     else if (rough > rough_noise && rough >= 0.5 * (row->diff - allowed)) row->verdict = GC_ROUGH;
     else row->verdict = GC_FAIL;
     return 0;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13; *s ^= *s >> 7; *s ^= *s << 17;
-    return *s;
 }
 
 engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_result *r)
@@ -158,7 +153,7 @@ engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_
     double bd = 0.0, bd_abs = 0.0;
     for (size_t p = 0; p < c.n_params; p++) {
         double m = fmax(1.0, fabs(w0[c.arcs[c.start[p]]]));
-        dir[p] = (xorshift(&s) >> 63 ? 1.0 : -1.0) * m;
+        dir[p] = (rng_next(&s) >> 63 ? 1.0 : -1.0) * m;
         bd += pgrad[p] * dir[p];
         bd_abs += fabs(pgrad[p] * dir[p]);
     }

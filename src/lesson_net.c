@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "lesson.h"
 #include "lesson_impl.h"
 #include "suggest.h"
@@ -234,11 +235,11 @@ static int arc_cmp(const void *x, const void *y)
     return (a->i > b->i) - (a->i < b->i);
 }
 
-/* xorshift64* and Box-Muller: explicit state, no globals (STYLE rule 9). */
+/* xorshift64* (base/rng.h) and Box-Muller: explicit state, no globals
+ * (STYLE rule 9). */
 static double rng_uniform(uint64_t *s)
 {
-    *s ^= *s >> 12; *s ^= *s << 25; *s ^= *s >> 27;
-    return (double)((*s * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
+    return rng_unit(rng_next(s));
 }
 
 static double rng_normal(uint64_t *s)
@@ -711,11 +712,5 @@ int lesson_dropout_keep(const lesson *l, int t, int b, int j)
 {
     uint64_t z = l->dropout_seed * 0x9E3779B97F4A7C15ULL + (uint64_t)(uint32_t)t * 0xD1B54A32D192ED03ULL +
                  (uint64_t)(uint32_t)b * 0xAEF17502108EF2D9ULL + (uint64_t)(uint32_t)j * 0x94D049BB133111EBULL;
-    for (int k = 0; k < 2; k++) {
-        z += 0x9E3779B97F4A7C15ULL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        z ^= z >> 31;
-    }
-    return (double)(z >> 11) * 0x1.0p-53 >= l->dropout_p;
+    return rng_unit(rng_mix(rng_mix(z))) >= l->dropout_p;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "engine.h"
 #include "grade.h"
 #include "judge.h"
@@ -70,19 +71,11 @@ int variant_parse_vary(lesson_vary *v, char **tok, int ntok, char *err, size_t e
  * Seeds and codes
  * ---------------------------------------------------------------------- */
 
-/* splitmix64: the finaliser that spreads every input bit over the output. */
-static uint64_t mix(uint64_t x)
-{
-    x += UINT64_C(0x9E3779B97F4A7C15);
-    x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return x ^ (x >> 31);
-}
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-    for (; *s; s++) h = mix(h ^ (unsigned char)*s);
-    return mix(h ^ 0xFF);                /* a separator no text byte equals */
+    for (; *s; s++) h = rng_mix(h ^ (unsigned char)*s);
+    return rng_mix(h ^ 0xFF);            /* a separator no text byte equals */
 }
 
 uint64_t variant_seed(const lesson *l, const char *assignment, const char *student)
@@ -138,7 +131,7 @@ static const lesson_vary *vary_of(const lesson *l, const char *name, const char 
 /* One value of v from the generator state *rng. */
 static double draw(const lesson_vary *v, uint64_t *rng)
 {
-    *rng = mix(*rng);
+    *rng = rng_mix(*rng);
     if (v->kind == VARY_CHOICE) return v->choice[*rng % (uint64_t)v->n_choice];
     uint64_t n = (uint64_t)floor((v->hi - v->lo) / v->step + 1e-9) + 1;
     double x = v->lo + (double)(*rng % n) * v->step;
@@ -220,7 +213,7 @@ int variant_apply(lesson *l, uint64_t seed, char *err, size_t errsize)
         for (int k = 0; k < l->n_layers; k++)
             if (saturates(l->layers[k].act.kind)) limit = 4.0;
     for (int t = 0; t < VARIANT_TRIES; t++) {
-        int drawn = draw_all(l, l, mix(seed ^ mix((uint64_t)t)));
+        int drawn = draw_all(l, l, rng_mix(seed ^ rng_mix((uint64_t)t)));
         if (!drawn) { snprintf(err, errsize, "no 'vary' line names a weight, input, target or the rate"); return -1; }
         int ok = teachable(l, limit, err, errsize);
         if (ok < 0) return -1;

@@ -18,25 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/rng.h"
+
 /* ---------------------------------------------------------------- rng */
 
 uint64_t fast_rng_seed(uint64_t seed)
 {
-    uint64_t z = seed + 0x9E3779B97F4A7C15ull;          /* splitmix64 */
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
+    const uint64_t z = rng_mix(seed);
     return z ? z : 0x9E3779B97F4A7C15ull;
 }
 
 uint64_t fast_rng_next(uint64_t *rng)
 {
-    uint64_t x = *rng;                                   /* xorshift64* */
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *rng = x;
-    return x * 0x2545F4914F6CDD1Dull;
+    return rng_next(rng);
 }
 
 /* uniform in [-1, 1) with 24 random bits */
