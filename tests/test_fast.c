@@ -242,7 +242,8 @@ static void free_problem(problem *p)
 }
 
 static const int SHAPES[][5] = {{3, 4, 3, 0, 0},   {7, 5, 3, 0, 0},  {20, 17, 9, 4, 0},
-                                {33, 16, 10, 0, 0}, {5, 70, 2, 0, 0}, {9, 6, 5, 4, 3}};
+                                {33, 16, 10, 0, 0}, {5, 70, 2, 0, 0}, {9, 6, 5, 4, 3},
+                                {6, 130, 7, 3, 0}};   /* 130: three column blocks of layer 1 */
 
 static int shape_len(const int *s)
 {
@@ -553,6 +554,86 @@ static void test_team_bit_identical(void **state)
     fast_set_free(&s);
 }
 
+/* Random shapes (1 to 4 weight layers, hidden layers of 1 to 150 neurons:
+ * one to three column blocks of layer 1, the last one partial), batches,
+ * activations, losses, decay and momentum: fast_train_epoch on 1, 2 and 3
+ * threads (3 with a thread count that changes every step) gives the same
+ * weights to the last bit as the omp batch functions step by step. */
+static void train_omp(fast_net *o, const fast_set *s, int B, int epochs, uint64_t seed,
+                      float rate, float decay, float mu)
+{
+    const uint32_t count = s->images.count;
+    uint64_t rng = fast_rng_seed(seed);
+    uint32_t *idx = malloc(sizeof *idx * count);
+    assert_non_null(idx);
+    fast_net_init(o, &rng);
+    for (uint32_t i = 0; i < count; i++) idx[i] = i;
+    for (int e = 0; e < epochs; e++) {
+        for (uint32_t i = count - 1; i > 0; i--) {       /* fast_train.c's shuffle */
+            uint32_t j = (uint32_t)(fast_rng_next(&rng) % ((uint64_t)i + 1)), t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        for (size_t first = 0; first < count; first += (size_t)B) {
+            int nb = count - first < (size_t)B ? (int)(count - first) : B;
+#pragma omp parallel num_threads(2)
+            {
+                fast_input_u8(o, s->images.data, 16, idx, first, nb);
+                fast_forward(o, nb);
+                fast_loss_grad(o, s->labels.data, idx, first, nb);
+                fast_backward(o, nb, NULL, rate, decay, mu);
+            }
+        }
+    }
+    free(idx);
+}
+
+static void test_team_random_shapes(void **state)
+{
+    (void)state;
+    uint64_t rng = fast_rng_seed(2026);
+    for (int trial = 0; trial < 40; trial++) {
+        int sizes[5] = {16}, n = 2 + (int)(fast_rng_next(&rng) % 4);
+        for (int l = 1; l < n - 1; l++)
+            sizes[l] = 1 + (int)(fast_rng_next(&rng) % 150);
+        sizes[n - 1] = 3;
+        const fast_act act = (fast_act)(fast_rng_next(&rng) % 3);
+        const fast_loss loss = (fast_loss)(fast_rng_next(&rng) % FAST_LOSS_COUNT);
+        const int B = 1 + (int)(fast_rng_next(&rng) % 40);
+        const uint32_t count = 30 + (uint32_t)(fast_rng_next(&rng) % 170);
+        const float mu = fast_rng_next(&rng) % 2 ? 0.5f : 0.0f;
+        const float decay = fast_rng_next(&rng) % 2 ? 0.001f : 0.0f;
+        fast_set s;
+        make_set(&s, count, 100 + (uint64_t)trial);
+
+        fast_net *ref = fast_net_new(sizes, n, act, loss, B, mu != 0);
+        assert_non_null(ref);
+        train_omp(ref, &s, B, 2, 7, 0.05f, decay, mu);
+        for (int threads = 1; threads <= 3; threads++) {
+            fast_net *net = fast_net_new(sizes, n, act, loss, B, mu != 0);
+            uint64_t r = fast_rng_seed(7);
+            uint32_t *idx = malloc(sizeof *idx * count);
+            fast_adapt adapt;
+            assert_true(net && idx);
+            memset(&adapt, 0, sizeof adapt);
+            adapt.mode = threads == 3 ? FAST_ADAPT_CYCLE : FAST_ADAPT_OFF;
+            fast_net_init(net, &r);
+            for (uint32_t i = 0; i < count; i++) idx[i] = i;
+            fast_train_cfg cfg = {B, threads, 0.05f, decay, mu, &adapt, NULL};
+            for (int e = 1; e <= 2; e++) {
+                double tl, es;
+                assert_int_equal(fast_train_epoch(net, &s, idx, &r, &cfg, e, NULL, NULL, &tl, &es),
+                                 FAST_OK);
+            }
+            assert_same_weights(ref, net);
+            free(idx);
+            fast_net_free(net);
+        }
+        fast_net_free(ref);
+        fast_set_free(&s);
+    }
+}
+
 static void test_bad_train_args(void **state)
 {
     (void)state;
@@ -771,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_sgd_step_agrees),
         cmocka_unit_test(test_training_learns_and_is_deterministic),
         cmocka_unit_test(test_team_bit_identical),
+        cmocka_unit_test(test_team_random_shapes),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),
         cmocka_unit_test(test_model_roundtrip_and_damage),
