@@ -634,6 +634,31 @@ static void test_team_random_shapes(void **state)
     }
 }
 
+/* The team's CPUs: one per core first, whichever way the siblings are numbered. */
+static void test_pick_cpus(void **state)
+{
+    (void)state;
+    const int cpus[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    const long adjacent[8] = {0, 0, 1, 1, 2, 2, 3, 3};     /* siblings 0-1, 2-3, ... */
+    const long halves[8] = {0, 1, 2, 3, 0, 1, 2, 3};       /* siblings 0-4, 1-5, ... */
+    const long unknown[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    int out[8];
+    assert_int_equal(fast_team_pick_cpus(cpus, adjacent, 8, 2, out), 2);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(out[1], 2);
+    assert_int_equal(fast_team_pick_cpus(cpus, halves, 8, 2, out), 2);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(out[1], 1);
+    assert_int_equal(fast_team_pick_cpus(cpus, adjacent, 8, 6, out), 6);   /* 4 cores, then siblings */
+    const int want6[6] = {0, 2, 4, 6, 1, 3};
+    assert_memory_equal(out, want6, sizeof want6);
+    assert_int_equal(fast_team_pick_cpus(cpus, unknown, 8, 3, out), 3);
+    assert_int_equal(out[2], 2);
+    assert_int_equal(fast_team_pick_cpus(cpus + 5, adjacent + 5, 3, 4, out), 3);   /* too few */
+    const int want3[3] = {5, 6, 7};
+    assert_memory_equal(out, want3, sizeof want3);
+}
+
 static void test_bad_train_args(void **state)
 {
     (void)state;
@@ -853,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_training_learns_and_is_deterministic),
         cmocka_unit_test(test_team_bit_identical),
         cmocka_unit_test(test_team_random_shapes),
+        cmocka_unit_test(test_pick_cpus),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),
         cmocka_unit_test(test_model_roundtrip_and_damage),

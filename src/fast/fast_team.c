@@ -34,6 +34,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #if defined(__linux__)
 #include <sched.h>
@@ -68,8 +69,8 @@ typedef struct {
     pthread_cond_t phase_cv;     /* a phase ended */
     pthread_cond_t park_cv;      /* the active count changed, or the job ended */
 #if defined(__linux__)
-    int pin;                     /* pin thread t to the t-th CPU of `allowed` */
-    cpu_set_t allowed;
+    int pin;                     /* pin thread t to cpu[t] */
+    int cpu[FAST_TEAM_MAX];
 #endif
 } team;
 
@@ -258,12 +259,60 @@ static void park(team *tm, int id)
  * stands). One thread is never pinned: it has nothing to keep near another
  * thread, and it must stay free to leave a CPU that another program is
  * using. */
+#if defined(__linux__)
+/* CPU c's core as package * 65536 + core id, from sysfs; -1 when unknown
+ * (then the CPU counts as a core of its own). */
+static long core_of(int c)
+{
+    char path[96];
+    long id[2];
+    static const char *const file[2] = {"physical_package_id", "core_id"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s", c, file[k]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return -1;
+        const int ok = fscanf(f, "%ld", &id[k]) == 1;
+        if (fclose(f) != 0 || !ok || id[k] < 0)
+            return -1;
+    }
+    return id[0] * 65536 + id[1];
+}
+#endif
+
+int fast_team_pick_cpus(const int *cpus, const long *cores, int n, int threads, int *out)
+{
+    int got = 0, used[FAST_TEAM_MAX] = {0};    /* used[k]: index into cpus of out[k] */
+    for (int pass = 0; pass < 2 && got < threads && got < FAST_TEAM_MAX; pass++)
+        for (int i = 0; i < n && got < threads && got < FAST_TEAM_MAX; i++) {
+            int skip = 0;
+            for (int k = 0; k < got && !skip; k++)
+                skip = used[k] == i ||
+                       (pass == 0 && cores[i] >= 0 && cores[used[k]] == cores[i]);
+            if (skip)
+                continue;
+            used[got] = i;
+            out[got++] = cpus[i];
+        }
+    return got;
+}
+
 static void pin_setup(team *tm, int threads)
 {
 #if defined(__linux__)
-    tm->pin = threads >= 2 && getenv("OMP_PROC_BIND") == NULL &&
-              sched_getaffinity(0, sizeof tm->allowed, &tm->allowed) == 0 &&
-              CPU_COUNT(&tm->allowed) >= threads;
+    cpu_set_t allowed;
+    int cpus[FAST_TEAM_MAX * 4], n = 0;
+    long cores[FAST_TEAM_MAX * 4];
+    tm->pin = 0;
+    if (threads < 2 || getenv("OMP_PROC_BIND") != NULL ||
+        sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < threads)
+        return;
+    for (int c = 0; c < CPU_SETSIZE && n < FAST_TEAM_MAX * 4; c++)
+        if (CPU_ISSET(c, &allowed)) {
+            cpus[n] = c;
+            cores[n++] = core_of(c);
+        }
+    tm->pin = fast_team_pick_cpus(cpus, cores, n, threads, tm->cpu) == threads;
 #else
     (void)tm;
     (void)threads;
@@ -277,17 +326,11 @@ static void pin_setup(team *tm, int threads)
 static int pin_self(const team *tm, int id, cpu_set_t *saved)
 {
     cpu_set_t one;
-    int seen = 0;
     if (!tm->pin || sched_getaffinity(0, sizeof *saved, saved) != 0)
         return 0;
-    for (int c = 0; c < CPU_SETSIZE; c++) {
-        if (!CPU_ISSET(c, &tm->allowed) || seen++ != id)
-            continue;
-        CPU_ZERO(&one);
-        CPU_SET(c, &one);
-        return sched_setaffinity(0, sizeof one, &one) == 0;
-    }
-    return 0;
+    CPU_ZERO(&one);
+    CPU_SET(tm->cpu[id], &one);
+    return sched_setaffinity(0, sizeof one, &one) == 0;
 }
 #endif
 

@@ -81,6 +81,14 @@ typedef struct {
  * variable cannot be made. */
 fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt);
 
+/* The CPUs a team of `threads` is pinned to, into out[]: of the n allowed
+ * CPUs cpus[] (in order) with their cores (package and core id; -1 when
+ * unknown), first one CPU per core, then the cores' other CPUs, so two
+ * threads on a machine with hyperthreads run on two cores however the
+ * system numbers the siblings. Returns how many were picked (< threads
+ * when there are fewer CPUs). */
+int fast_team_pick_cpus(const int *cpus, const long *cores, int n, int threads, int *out);
+
 /* Mean number of threads that took part per step since adapt was zeroed. */
 double fast_adapt_mean(const fast_adapt *adapt);
 
