@@ -659,6 +659,22 @@ static void test_pick_cpus(void **state)
     assert_memory_equal(out, want3, sizeof want3);
 }
 
+/* Fewer threads than asked when layer 1 has fewer blocks and dominates. */
+static void test_train_threads(void **state)
+{
+    (void)state;
+    const int shapes[][5] = {{784, 64, 10}, {784, 128, 10}, {784, 100, 10}, {16, 10, 500, 500, 3},
+                             {784, 10}};
+    const int n[] = {3, 3, 3, 5, 2}, asked[] = {2, 2, 4, 2, 2}, want[] = {1, 2, 2, 2, 1};
+    for (int k = 0; k < 5; k++) {
+        fast_net *net = fast_net_new(shapes[k], n[k], FAST_ACT_RELU, FAST_LOSS_SOFTMAX_CE, 8, 0);
+        assert_non_null(net);
+        assert_int_equal(fast_train_threads(net, asked[k]), want[k]);
+        assert_int_equal(fast_train_threads(net, 1), 1);
+        fast_net_free(net);
+    }
+}
+
 static void test_bad_train_args(void **state)
 {
     (void)state;
@@ -879,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_team_bit_identical),
         cmocka_unit_test(test_team_random_shapes),
         cmocka_unit_test(test_pick_cpus),
+        cmocka_unit_test(test_train_threads),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),
         cmocka_unit_test(test_model_roundtrip_and_damage),

@@ -452,8 +452,8 @@ int fast_mnist_main(int argc, char **argv)
     fast_adapt adapt;
     memset(&adapt, 0, sizeof adapt);
     adapt.mode = o.adapt_on ? FAST_ADAPT_ON : FAST_ADAPT_OFF;
-    fast_train_cfg cfg = {o.batch, o.threads, (float)o.rate, (float)o.decay,
-                          (float)o.momentum, &adapt, NULL};
+    fast_train_cfg cfg = {o.batch, fast_train_threads(net, o.threads), (float)o.rate,
+                          (float)o.decay, (float)o.momentum, &adapt, NULL};
     if (o.epochs > 0) {
         work = aligned_alloc(64, sizeof(float) * fast_train_work_floats(net, &cfg));
         if (!work) {

@@ -27,6 +27,12 @@ typedef struct {
                            allocates its own (a fresh mapping: page faults) */
 } fast_train_cfg;
 
+/* Threads that earn their keep training net: `threads`, or fewer when
+ * layer 1 has fewer blocks of neurons than that (fast_net.h) and the other
+ * layers are the smaller part of the work. fast_train_epoch runs exactly
+ * cfg->threads; `nntrace mnist` asks this first. */
+int fast_train_threads(const fast_net *net, int threads);
+
 /* Floats of the workspace an epoch with cfg's batch and threads needs: the
  * threads' copies of the batch input (fast_train.c). */
 size_t fast_train_work_floats(const fast_net *net, const fast_train_cfg *cfg);
