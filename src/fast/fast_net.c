@@ -201,6 +201,12 @@ void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *i
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
+    fast_prefetch_rows(images, pixels, idx, first, r0, r1);
+}
+
+void fast_prefetch_rows(const uint8_t *images, size_t pixels, const uint32_t *idx,
+                        size_t first, int r0, int r1)
+{
     for (int n = r0; n < r1; n++) {
         const uint8_t *src = images + (idx ? idx[first + (size_t)n] : first + (size_t)n) * pixels;
         for (size_t o = 0; o < pixels; o += 64)

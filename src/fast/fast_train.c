@@ -162,14 +162,10 @@ static void thread_prefetch(const batch_job *j, int t, long step, int rows)
         in->prefetched = step;
         in->pf_row = 0;
     }
-    const int nb = batch_rows(j, step);
-    const size_t pixels = (size_t)j->net->size[0];
-    for (int n = in->pf_row; n < nb && n < in->pf_row + rows; n++) {
-        const uint8_t *src = j->set->images.data + (size_t)j->idx[first + (size_t)n] * pixels;
-        for (size_t o = 0; o < pixels; o += 64)
-            __builtin_prefetch(src + o, 0, 2);
-        __builtin_prefetch(src + pixels - 1, 0, 2);
-    }
+    const int nb = batch_rows(j, step), r1 = nb - in->pf_row < rows ? nb : in->pf_row + rows;
+    if (in->pf_row < r1)
+        fast_prefetch_rows(j->set->images.data, (size_t)j->net->size[0], j->idx, first,
+                           in->pf_row, r1);
     in->pf_row += rows;
 }
 
