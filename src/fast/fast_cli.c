@@ -297,14 +297,14 @@ static void trace_sample(const fast_net *cnet, fast_net *net, const fast_set *te
     fast_forward(net, 1);
     printf("trace of test image %ld (label %d):\n", n, test->labels.data[n]);
     for (int l = 0; l <= L; l++) {
-        const float *a = net->a[l];
-        double mn = a[0], mx = a[0], sum = 0;
+        double mn = fast_a(net, l, 0, 0), mx = mn, sum = 0;
         int nz = 0;
         for (int j = 0; j < net->size[l]; j++) {
-            mn = a[j] < mn ? a[j] : mn;
-            mx = a[j] > mx ? a[j] : mx;
-            sum += a[j];
-            nz += a[j] != 0.0f;
+            const float a = fast_a(net, l, 0, j);
+            mn = a < mn ? a : mn;
+            mx = a > mx ? a : mx;
+            sum += a;
+            nz += a != 0.0f;
         }
         const char *what = l == 0 ? "input x/255" :
                            l < L ? kernel_name(net->act) :

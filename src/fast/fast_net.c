@@ -12,6 +12,7 @@
  */
 #include "fast_net.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -215,20 +216,70 @@ void fast_prefetch_rows(const uint8_t *images, size_t pixels, const uint32_t *id
     }
 }
 
+/* Layer 1's activations and deltas (a[1], dz[1]) are stored by column
+ * block when L >= 2: block b, columns 64b .. 64b+w-1 (w = its panel's
+ * width), is a (batch, w) matrix of its own at 64*b*batch floats. The
+ * threads that own two blocks then never write into the same rows. With
+ * plain rows (512 bytes for 128 neurons, each block's 256 bytes in one
+ * half) the hardware prefetcher of one core kept pulling lines of the
+ * other's half, and a 64 x 16 product reading a block of a^[1] took 3.1 us
+ * per call on 2 threads against 1.0 us with the blocks apart (a 2-thread
+ * test program on the README's machine). When L == 1, layer 1 is the
+ * output, read by rows: plain rows. */
+static int by_block(const fast_net *net, int l) { return l == 1 && net->n_layers >= 2; }
+
+/* Column j of matrix m (a[l] or dz[l]): a pointer p and row length *ld with
+ * element (n, j + c) at p[n * *ld + c], for c up to the end of j's panel. */
+static float *col_at(const fast_net *net, int l, float *m, int j, size_t *ld)
+{
+    if (!by_block(net, l)) {
+        *ld = (size_t)net->ld[l];
+        return m + j;
+    }
+    const int p0 = j - j % FAST_PANEL;
+    *ld = (size_t)fast_panel_width(net, l, p0);
+    return m + (size_t)p0 * (size_t)net->batch + (size_t)(j - p0);
+}
+
+/* W^[l] untransposed (w[l], the delta's copy) from column i (a neuron of
+ * layer l-1): p and *ld with W^[l]_{j, i+c} at p[j * *ld + c] up to the end of
+ * i's panel. w[2] is stored by the column blocks of layer 1 like a[1], for
+ * the same reason: each block's thread refreshes its columns every batch. */
+static float *w_at(const fast_net *net, int l, int i, size_t *ld)
+{
+    if (!by_block(net, l - 1)) {
+        *ld = (size_t)net->ld[l - 1];
+        return net->w[l] + i;
+    }
+    const int p0 = i - i % FAST_PANEL;
+    *ld = (size_t)fast_panel_width(net, l - 1, p0);
+    return net->w[l] + (size_t)p0 * (size_t)net->size[l] + (size_t)(i - p0);
+}
+
+float fast_a(const fast_net *net, int l, int n, int j)
+{
+    size_t ld;
+    const float *p = col_at(net, l, net->a[l], j, &ld);
+    return p[(size_t)n * ld];
+}
+
 /* Rows [r0, r1) and columns [j0, j1) of z^[l] = a^[l-1] W^[l]T + b^[l] (a^[l-1] read from in),
  * a^[l] = g(z^[l]) (for softmax-ce the output layer keeps z: softmax_rows). */
 static void layer_forward(fast_net *net, int l, const float *in, int r0, int r1, int j0, int j1)
 {
-    const int nin = net->size[l - 1], ld = net->ld[l];
+    const int nin = net->size[l - 1];
     fast_epi e = {0};
+    assert(!by_block(net, l - 1));             /* in is read by rows */
     e.kind = FAST_EPI_BIAS_ACT;
     e.act = (l == net->n_layers && net->loss == FAST_LOSS_SOFTMAX_CE) ? FAST_ACT_NONE : net->act;
     for (int p0 = j0 - j0 % FAST_PANEL; p0 < j1; p0 += FAST_PANEL) {   /* panel by panel */
         const int pw = fast_panel_width(net, l, p0);
         const int lo = j0 > p0 ? j0 - p0 : 0, hi = j1 < p0 + pw ? j1 - p0 : pw;
+        size_t ldc;
+        float *c = col_at(net, l, net->a[l], p0, &ldc);
         e.n_real = net->size[l] - p0;
         e.bias = net->b[l] + p0;
-        fast_gemm_block(net->a[l] + p0, (size_t)ld, in, (size_t)net->ld[l - 1], 1,
+        fast_gemm_block(c, ldc, in, (size_t)net->ld[l - 1], 1,
                         net->wt[l] + (size_t)p0 * nin, (size_t)pw, nin, &e, r0, r1, lo, hi);
     }
 }
@@ -265,6 +316,24 @@ static float *part(const fast_net *net, int b)
 
 int fast_col_blocks(const fast_net *net) { return (net->ld[1] + FAST_PANEL - 1) / FAST_PANEL; }
 
+/* Rows [r0, r1) of a matrix with row length ld into the cache, for writing
+ * when write. The matrices that pass between the threads (part, dz^[2]) are
+ * small, but read or written straight through, the kernels would wait for
+ * their lines from the other core one row tile at a time (a round trip of
+ * up to half a microsecond each on the README's machine): asked for all at
+ * once, they come in parallel. */
+static void prefetch_matrix(const float *m, size_t ld, int r0, int r1, int write)
+{
+    const size_t line = 64 / sizeof(float);
+    for (int n = r0; n < r1; n++)
+        for (size_t c = 0; c < ld; c += line) {
+            if (write)
+                __builtin_prefetch(m + (size_t)n * ld + c, 1, 3);
+            else
+                __builtin_prefetch(m + (size_t)n * ld + c, 0, 3);
+        }
+}
+
 /* The columns [*j0, *j1) of layer 1 in block b. */
 static void col_range(const fast_net *net, int b, int *j0, int *j1)
 {
@@ -274,16 +343,18 @@ static void col_range(const fast_net *net, int b, int *j0, int *j1)
 
 static void second_part(fast_net *net, int b, int r0, int r1)
 {
-    const int n1 = net->size[1], ld1 = net->ld[1], ld2 = net->ld[2];
+    const int n1 = net->size[1], ld2 = net->ld[2];
     int i0, i1;
     col_range(net, b, &i0, &i1);
     if (i1 > n1)
         i1 = n1;                               /* padding columns of a^[1] are 0 anyway */
     fast_epi e = {0};
     e.kind = FAST_EPI_STORE;
+    size_t lda;
+    const float *a1 = col_at(net, 1, net->a[1], i0, &lda);
     for (int p0 = 0; p0 < ld2; p0 += FAST_PANEL) {
         const int pw = fast_panel_width(net, 2, p0);
-        fast_gemm_block(part(net, b) + p0, (size_t)ld2, net->a[1] + i0, (size_t)ld1, 1,
+        fast_gemm_block(part(net, b) + p0, (size_t)ld2, a1, lda, 1,
                         net->wt[2] + (size_t)p0 * n1 + (size_t)i0 * pw, (size_t)pw, i1 - i0,
                         &e, r0, r1, 0, pw);
     }
@@ -327,6 +398,8 @@ void fast_col_first(fast_net *net, const float *a0, int nb, int b)
 {
     int j0, j1;
     col_range(net, b, &j0, &j1);
+    if (net->n_layers >= 2)
+        prefetch_matrix(part(net, b), (size_t)net->ld[2], 0, nb, 1);
     layer_forward(net, 1, a0 ? a0 : net->a[0], 0, nb, j0, j1);
     if (net->n_layers >= 2)
         second_part(net, b, 0, nb);
@@ -336,8 +409,12 @@ void fast_block_rest(fast_net *net, int nb, int k)
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
-    if (net->n_layers >= 2)
+    if (net->n_layers >= 2) {
+        for (int b = 0; b < fast_col_blocks(net); b++)
+            prefetch_matrix(part(net, b), (size_t)net->ld[2], r0, r1, 0);
+        prefetch_matrix(net->dz[net->n_layers], (size_t)net->ld[net->n_layers], r0, r1, 1);
         second_sum(net, r0, r1);
+    }
     for (int l = 3; l <= net->n_layers; l++)
         layer_forward(net, l, net->a[l - 1], r0, r1, 0, net->ld[l]);
     softmax_rows(net, r0, r1);
@@ -384,14 +461,21 @@ void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
  * layer l runs in the same order for any block) */
 static void layer_delta(fast_net *net, int l, int r0, int r1, int j0, int j1)
 {
-    const int ldin = net->ld[l - 1];
     fast_epi e = {0};
     e.kind = FAST_EPI_DACT;
     e.act = net->act;
-    e.n_real = net->size[l - 1];
-    e.a = net->a[l - 1];
-    fast_gemm_block(net->dz[l - 1], (size_t)ldin, net->dz[l], (size_t)net->ld[l], 1,
-                    net->w[l], (size_t)ldin, net->size[l], &e, r0, r1, j0, j1);
+    for (int p0 = j0 - j0 % FAST_PANEL; p0 < j1; p0 += FAST_PANEL) {   /* panel by panel */
+        const int pw = fast_panel_width(net, l - 1, p0);
+        const int lo = j0 > p0 ? j0 - p0 : 0, hi = j1 < p0 + pw ? j1 - p0 : pw;
+        size_t ldc, lda;
+        float *c = col_at(net, l - 1, net->dz[l - 1], p0, &ldc);
+        e.a = col_at(net, l - 1, net->a[l - 1], p0, &lda);
+        size_t ldb;
+        const float *w = w_at(net, l, p0, &ldb);
+        e.n_real = net->size[l - 1] - p0;
+        fast_gemm_block(c, ldc, net->dz[l], (size_t)net->ld[l], 1, w, ldb, net->size[l], &e,
+                        r0, r1, lo, hi);
+    }
 }
 
 void fast_block_delta(fast_net *net, int nb, int k, int lo)
@@ -407,10 +491,14 @@ void fast_block_delta(fast_net *net, int nb, int k, int lo)
  * major. */
 #define UNIT_ROWS (16 * FAST_MR)
 
+/* Rows of wt[l] per update unit: a block of layer 1 for layer 2, so that
+ * a unit's rows of a^[1] are one matrix. */
+static int unit_rows(const fast_net *net, int l) { return by_block(net, l - 1) ? FAST_PANEL : UNIT_ROWS; }
+
 int fast_layer_units(const fast_net *net, int l)
 {
-    return (net->size[l - 1] + UNIT_ROWS - 1) / UNIT_ROWS *
-           ((net->ld[l] + FAST_PANEL - 1) / FAST_PANEL);
+    const int rows = unit_rows(net, l);
+    return (net->size[l - 1] + rows - 1) / rows * ((net->ld[l] + FAST_PANEL - 1) / FAST_PANEL);
 }
 
 int fast_update_units(const fast_net *net)
@@ -433,11 +521,11 @@ void fast_update_unit(fast_net *net, const float *a0, int nb, int u, fast_grads 
         u -= nu;
         l++;
     }
-    const int nin = net->size[l - 1], ldout = net->ld[l];
-    const int nrow = (nin + UNIT_ROWS - 1) / UNIT_ROWS;
-    const int m0 = (u % nrow) * UNIT_ROWS, j0 = (u / nrow) * FAST_PANEL;
+    const int nin = net->size[l - 1], ldout = net->ld[l], rows = unit_rows(net, l);
+    const int nrow = (nin + rows - 1) / rows;
+    const int m0 = (u % nrow) * rows, j0 = (u / nrow) * FAST_PANEL;
     update_rect(net, l, l == 1 && a0 ? a0 : net->a[l - 1], nb, m0,
-                nin - m0 < UNIT_ROWS ? nin : m0 + UNIT_ROWS, j0,
+                nin - m0 < rows ? nin : m0 + rows, j0,
                 ldout - j0 < FAST_PANEL ? ldout : j0 + FAST_PANEL, g, alpha, lambda, mu);
 }
 
@@ -450,6 +538,7 @@ void fast_col_backward(fast_net *net, const float *a0, int nb, int b, int chunk,
     col_range(net, b, &j0, &j1);
     if (chunk == 0 && net->n_layers >= 2) {
         const int n1 = net->size[1];
+        prefetch_matrix(net->dz[2], (size_t)net->ld[2], 0, nb, 0);
         layer_delta(net, 2, 0, nb, j0, j1);    /* dz^[1] of the block, with W^[2] before the step */
         for (int p0 = 0; p0 < net->ld[2]; p0 += FAST_PANEL)     /* W^[2]T rows of the block */
             update_rect(net, 2, net->a[1], nb, j0, j1 < n1 ? j1 : n1, p0,
@@ -464,8 +553,13 @@ static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, i
                         int j0, int j1, fast_grads *g, float alpha, float lambda, float mu)
 {
     const int nin = net->size[l - 1], nout = net->size[l];
-    const int ldin = net->ld[l - 1], ldout = net->ld[l];
-    const float *dz = net->dz[l];
+    size_t acs = (size_t)net->ld[l - 1], lddz;
+    /* A = (a^[l-1])T, read from row m0's column; dz^[l] from column j0 */
+    if (by_block(net, l - 1) && in == net->a[l - 1]) {
+        assert(m0 / FAST_PANEL == (m1 - 1) / FAST_PANEL);   /* one block of a^[1] */
+        in = col_at(net, l - 1, net->a[l - 1], m0, &acs) - m0;
+    }
+    const float *dz = col_at(net, l, net->dz[l], j0, &lddz);
 
     /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch;
      * columns j0..j1-1 are one whole panel of wt[l] */
@@ -473,20 +567,23 @@ static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, i
     fast_epi e = {0};
     if (g) {
         e.kind = FAST_EPI_STORE;
-        fast_gemm_block(g->dwt[l] + j0, (size_t)ldout, in, 1, (size_t)ldin, dz + j0,
-                        (size_t)ldout, nb, &e, m0, m1, 0, j1 - j0);
+        fast_gemm_block(g->dwt[l] + j0, (size_t)net->ld[l], in, 1, acs, dz, lddz, nb, &e, m0,
+                        m1, 0, j1 - j0);
     } else {
         e.kind = FAST_EPI_SGD;
         e.lr = alpha;
         e.keep = 1.0f - 2.0f * alpha * lambda;
         e.mu = mu;
         e.vel = net->has_velocity ? net->vwt[l] + panel : NULL;
-        fast_gemm_block(net->wt[l] + panel, (size_t)(j1 - j0), in, 1, (size_t)ldin,
-                        dz + j0, (size_t)ldout, nb, &e, m0, m1, 0, j1 - j0);
+        fast_gemm_block(net->wt[l] + panel, (size_t)(j1 - j0), in, 1, acs, dz, lddz, nb, &e,
+                        m0, m1, 0, j1 - j0);
         if (l >= 2)                        /* keep w[l] = W^[l] for the next delta */
-            for (int i = m0; i < m1; i++)
+            for (int i = m0; i < m1; i++) {
+                size_t ldw;
+                float *w = w_at(net, l, i, &ldw);
                 for (int j = j0; j < j1 && j < nout; j++)
-                    net->w[l][(size_t)j * ldin + i] = *fast_w(net, l, j, i);
+                    w[(size_t)j * ldw] = *fast_w(net, l, j, i);
+            }
     }
 
     /* dJ/db^[l]_j = sum_n dz^[l]_nj, by the unit of the first rows, FAST_PAD
@@ -497,7 +594,7 @@ static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, i
         const int jn = nout - jb < FAST_PAD ? nout - jb : FAST_PAD;
         float s[FAST_PAD] = {0};
         for (int n = 0; n < nb; n++) {
-            const float *row = dz + (size_t)n * ldout + jb;
+            const float *row = dz + (size_t)n * lddz + (jb - j0);
             for (int jj = 0; jj < FAST_PAD; jj++)   /* padding columns are 0 */
                 s[jj] += row[jj];
         }
@@ -520,11 +617,11 @@ void fast_net_sync_w(fast_net *net)
 {
     for (int l = 2; l <= net->n_layers; l++) {
         const int nin = net->size[l - 1], nout = net->size[l], ldin = net->ld[l - 1];
-        for (int j = 0; j < nout; j++) {
-            for (int i = 0; i < nin; i++)
-                net->w[l][(size_t)j * ldin + i] = *fast_w(net, l, j, i);
-            for (int i = nin; i < ldin; i++)
-                net->w[l][(size_t)j * ldin + i] = 0.0f;
+        for (int i = 0; i < ldin; i++) {
+            size_t ldw;
+            float *w = w_at(net, l, i, &ldw);
+            for (int j = 0; j < nout; j++)
+                w[(size_t)j * ldw] = i < nin ? *fast_w(net, l, j, i) : 0.0f;
         }
     }
 }

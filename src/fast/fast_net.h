@@ -82,7 +82,8 @@ typedef struct fast_net {
     float *b[FAST_MAX_LAYERS + 1];   /* [1..L] ld[l] */
     float *vwt[FAST_MAX_LAYERS + 1]; /* momentum velocities or NULL */
     float *vb[FAST_MAX_LAYERS + 1];
-    float *a[FAST_MAX_LAYERS + 1];   /* [0..L] (batch, ld[l]); a[0] = input */
+    float *a[FAST_MAX_LAYERS + 1];   /* [0..L] (batch, ld[l]); a[0] = input; a[1] and
+                                        dz[1] by column blocks when L >= 2 (fast_a) */
     float *dz[FAST_MAX_LAYERS + 1];  /* [1..L] (batch, ld[l]) */
     float *w[FAST_MAX_LAYERS + 1];   /* [2..L] W^[l] untransposed (n_l, ld[l-1]), a copy of
                                         wt[l] for the backward pass (fast_net_sync_w) */
@@ -136,6 +137,12 @@ static inline float *fast_w(const fast_net *net, int l, int j, int i)
     return &net->wt[l][(size_t)p0 * net->size[l - 1] +
                        (size_t)i * fast_panel_width(net, l, p0) + (j - p0)];
 }
+
+/* Activation a^[l]_{n,j} (sample n of the batch, neuron j). Read a[]
+ * through this: when L >= 2, layer 1's a[1] and dz[1] are stored by column
+ * blocks of FAST_PANEL neurons, each block a (batch, width) matrix of its
+ * own, so that two threads never write into the same rows. */
+float fast_a(const fast_net *net, int l, int n, int j);
 
 /* xorshift64* step; *rng must be non-zero (fast_rng_seed makes sure). */
 uint64_t fast_rng_next(uint64_t *rng);
