@@ -316,24 +316,6 @@ static float *part(const fast_net *net, int b)
 
 int fast_col_blocks(const fast_net *net) { return (net->ld[1] + FAST_PANEL - 1) / FAST_PANEL; }
 
-/* Rows [r0, r1) of a matrix with row length ld into the cache, for writing
- * when write. The matrices that pass between the threads (part, dz^[2]) are
- * small, but read or written straight through, the kernels would wait for
- * their lines from the other core one row tile at a time (a round trip of
- * up to half a microsecond each on the README's machine): asked for all at
- * once, they come in parallel. */
-static void prefetch_matrix(const float *m, size_t ld, int r0, int r1, int write)
-{
-    const size_t line = 64 / sizeof(float);
-    for (int n = r0; n < r1; n++)
-        for (size_t c = 0; c < ld; c += line) {
-            if (write)
-                __builtin_prefetch(m + (size_t)n * ld + c, 1, 3);
-            else
-                __builtin_prefetch(m + (size_t)n * ld + c, 0, 3);
-        }
-}
-
 /* The columns [*j0, *j1) of layer 1 in block b. */
 static void col_range(const fast_net *net, int b, int *j0, int *j1)
 {
@@ -398,8 +380,6 @@ void fast_col_first(fast_net *net, const float *a0, int nb, int b)
 {
     int j0, j1;
     col_range(net, b, &j0, &j1);
-    if (net->n_layers >= 2)
-        prefetch_matrix(part(net, b), (size_t)net->ld[2], 0, nb, 1);
     layer_forward(net, 1, a0 ? a0 : net->a[0], 0, nb, j0, j1);
     if (net->n_layers >= 2)
         second_part(net, b, 0, nb);
@@ -409,12 +389,8 @@ void fast_block_rest(fast_net *net, int nb, int k)
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
-    if (net->n_layers >= 2) {
-        for (int b = 0; b < fast_col_blocks(net); b++)
-            prefetch_matrix(part(net, b), (size_t)net->ld[2], r0, r1, 0);
-        prefetch_matrix(net->dz[net->n_layers], (size_t)net->ld[net->n_layers], r0, r1, 1);
+    if (net->n_layers >= 2)
         second_sum(net, r0, r1);
-    }
     for (int l = 3; l <= net->n_layers; l++)
         layer_forward(net, l, net->a[l - 1], r0, r1, 0, net->ld[l]);
     softmax_rows(net, r0, r1);
@@ -538,7 +514,6 @@ void fast_col_backward(fast_net *net, const float *a0, int nb, int b, int chunk,
     col_range(net, b, &j0, &j1);
     if (chunk == 0 && net->n_layers >= 2) {
         const int n1 = net->size[1];
-        prefetch_matrix(net->dz[2], (size_t)net->ld[2], 0, nb, 0);
         layer_delta(net, 2, 0, nb, j0, j1);    /* dz^[1] of the block, with W^[2] before the step */
         for (int p0 = 0; p0 < net->ld[2]; p0 += FAST_PANEL)     /* W^[2]T rows of the block */
             update_rect(net, 2, net->a[1], nb, j0, j1 < n1 ? j1 : n1, p0,
