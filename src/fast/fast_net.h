@@ -13,9 +13,14 @@
  * (weight from neuron i of l-1 into j), so the forward product reads a panel
  * as the B operand of fast_gemm with no packing, and a block of neurons'
  * weights is one piece of memory: the thread that updates it never shares a
- * cache line, nor a prefetched neighbour, with another thread's block. Bias is stored as +b^[l]_j (added, not a weight on -1). Every
- * row (of wt, a, dz, b) is padded to ld[l] = n_l rounded up to FAST_PAD
- * floats; padding columns of wt, b and dz are kept at exactly 0.
+ * cache line, nor a prefetched neighbour, with another thread's block.
+ * Layer 1's activations and deltas (a[1], dz[1]) and the delta's copy of
+ * W^[2] (w[2]) are kept by the same column blocks when L >= 2, each block a
+ * matrix of its own (fast_a reads an activation), for the same reason.
+ * Bias is stored as +b^[l]_j (added, not a weight on -1). Every row (of wt,
+ * a, dz, b) is padded to ld[l] = n_l rounded up to FAST_PAD floats (a
+ * block's rows to its width); padding columns of wt, b and dz are kept at
+ * exactly 0.
  *
  *     z^[l] = a^[l-1] W^[l]T + b^[l]     a^[l] = g(z^[l])      (batch rows)
  *     output: softmax-ce: a^[L] = softmax(z^[L]),  J_n = -ln a^[L]_{n,y_n}
@@ -85,7 +90,8 @@ typedef struct fast_net {
     float *a[FAST_MAX_LAYERS + 1];   /* [0..L] (batch, ld[l]); a[0] = input; a[1] and
                                         dz[1] by column blocks when L >= 2 (fast_a) */
     float *dz[FAST_MAX_LAYERS + 1];  /* [1..L] (batch, ld[l]) */
-    float *w[FAST_MAX_LAYERS + 1];   /* [2..L] W^[l] untransposed (n_l, ld[l-1]), a copy of
+    float *w[FAST_MAX_LAYERS + 1];   /* [2..L] W^[l] untransposed (n_l, ld[l-1]; w[2] by
+                                        layer 1's column blocks when L >= 2), a copy of
                                         wt[l] for the backward pass (fast_net_sync_w) */
     float *part;                     /* L >= 2: fast_col_blocks (batch, ld[2]) matrices, layer
                                         2's product by blocks of layer 1's neurons (fast_col_first) */
