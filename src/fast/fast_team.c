@@ -287,7 +287,10 @@ static long core_of(int c)
     long id[2];
     static const char *const file[2] = {"physical_package_id", "core_id"};
     for (int k = 0; k < 2; k++) {
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s", c, file[k]);
+        const int len = snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s",
+                                 c, file[k]);
+        if (len < 0 || (size_t)len >= sizeof path)
+            return -1;
         FILE *f = fopen(path, "r");
         if (!f)
             return -1;
