@@ -6,7 +6,10 @@
 #   quiet    1 and 2 (all) threads, alternating with numpy + OpenBLAS on the
 #            identical network, batch, epochs and data (and PyTorch when
 #            python3-torch is installed): medians, % of the FMA peak measured
-#            by `nntrace mnist --peak`, the numpy/nntrace ratio
+#            by `nntrace mnist --peak`, the numpy/nntrace ratio; and as
+#            many separate 1-thread runs side by side as there are cores,
+#            the most a perfect split of the work could give on this machine
+#            in these minutes, against which the all-thread run is measured
 #   loaded   the same with 1, then 2 CPU-bound busy loops this script starts
 #            (one per core, pinned with taskset) and stops: --threads 1, the
 #            default, and the default with --adapt on, alternating; the
@@ -123,6 +126,23 @@ peer() { # numpy|torch T
     "$PY" "bench/mnist_$1.py" --data "$DATA" --epochs "$EPOCHS" --threads "$2" $NET
 }
 
+# side R: NPROC separate 1-thread runs at once, run c pinned to CPU c when
+# taskset is there: what the cores give this network when nothing is
+# shared but the machine (epochs into $TMP/side.json).
+side() {
+  pids=""
+  for c in $(seq 0 $((NPROC - 1))); do
+    if command -v taskset >/dev/null 2>&1; then
+      taskset -c "$c" "$BIN" mnist $CFG --data "$DATA" --epochs "$EPOCHS" --json --threads 1 > "$TMP/side$c.$1" &
+    else
+      "$BIN" mnist $CFG --data "$DATA" --epochs "$EPOCHS" --json --threads 1 > "$TMP/side$c.$1" &
+    fi
+    pids="$pids $!"
+  done
+  for p in $pids; do wait "$p"; done
+  cat "$TMP"/side*."$1" >> "$TMP/side.json"
+}
+
 # ---------------------------------------------------------------- quiet
 if has quiet; then
   for r in $(seq "$ROUNDS"); do
@@ -131,6 +151,7 @@ if has quiet; then
       if [ "$NUMPY" = 1 ]; then run "np$T" peer numpy "$T"; fi
       if [ "$TORCH" = 1 ]; then run "pt$T" peer torch "$T"; fi
     done
+    [ "$NPROC" -gt 1 ] && side "$r"
   done
   peaks 1
   peak1=$(cat "$TMP"/peak1.* | sort -g | tail -1)
@@ -161,6 +182,11 @@ if has quiet; then
     echo "numpy $(echo "$h" | jstr numpy), $(echo "$h" | jstr openblas_config), kernel $(echo "$h" | jstr openblas_core)" \
          "(OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for numpy; this shell had:" \
          "${OPENBLAS_CORETYPE:-unset}, ${OPENBLAS_L2_SIZE:-unset}); numpy times its training loop only"
+  fi
+  if [ "$NPROC" -gt 1 ]; then
+    awk -v s="$(med side)" -v m="$(med "q$NPROC")" -v n="$NPROC" 'BEGIN {
+      printf "%d separate 1-thread runs side by side, one per core: %.3f s per epoch each, %.3f s per epoch together;\n", n, s, s / n
+      printf "  %d threads of one run take %.3f s, %.0f%% of that pace (the rest is lost to splitting one run'"'"'s work)\n", n, m, 100 * s / n / m }'
   fi
   echo "others: cores kept busy by other programs during the runs (median)"
   cat "$TMP"/q*.other | median | awk -v n="$NPROC" '$1 > 0.3 {
