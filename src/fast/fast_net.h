@@ -160,7 +160,7 @@ uint64_t fast_rng_seed(uint64_t seed);
 /* Row blocks of a batch of nb rows: block k is rows [k*FAST_MR, ...). */
 static inline int fast_row_blocks(int nb) { return (nb + FAST_MR - 1) / FAST_MR; }
 
-/* Row block k of: fast_input_u8 (into a0, net->a[0] or net->a0_next),
+/* Row block k of: fast_input_u8 (into a0: net->a[0], or a thread's copy),
  * fast_forward, fast_loss_grad (same arguments as those, plus k). */
 void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pixels,
                       const uint32_t *idx, size_t first, int nb, int k);
