@@ -228,9 +228,11 @@ void fast_prefetch_rows(const uint8_t *images, size_t pixels, const uint32_t *id
  * output, read by rows: plain rows. */
 static int by_block(const fast_net *net, int l) { return l == 1 && net->n_layers >= 2; }
 
-/* Column j of matrix m (a[l] or dz[l]): a pointer p and row length *ld with
- * element (n, j + c) at p[n * *ld + c], for c up to the end of j's panel. */
-static float *col_at(const fast_net *net, int l, float *m, int j, size_t *ld)
+/* Column j of a matrix whose columns are layer l's neurons and which has
+ * `rows` rows (a[l] and dz[l]: the batch; w[l+1]: n_{l+1}): a pointer p and
+ * row length *ld with element (n, j + c) at p[n * *ld + c], for c up to the
+ * end of j's panel. The one place that knows the block layout. */
+static float *block_col(const fast_net *net, int l, float *m, size_t rows, int j, size_t *ld)
 {
     if (!by_block(net, l)) {
         *ld = (size_t)net->ld[l];
@@ -238,22 +240,22 @@ static float *col_at(const fast_net *net, int l, float *m, int j, size_t *ld)
     }
     const int p0 = j - j % FAST_PANEL;
     *ld = (size_t)fast_panel_width(net, l, p0);
-    return m + (size_t)p0 * (size_t)net->batch + (size_t)(j - p0);
+    return m + (size_t)p0 * rows + (size_t)(j - p0);
+}
+
+/* a[l] or dz[l] (m) from column j, as block_col. */
+static float *col_at(const fast_net *net, int l, float *m, int j, size_t *ld)
+{
+    return block_col(net, l, m, (size_t)net->batch, j, ld);
 }
 
 /* W^[l] untransposed (w[l], the delta's copy) from column i (a neuron of
- * layer l-1): p and *ld with W^[l]_{j, i+c} at p[j * *ld + c] up to the end of
- * i's panel. w[2] is stored by the column blocks of layer 1 like a[1], for
- * the same reason: each block's thread refreshes its columns every batch. */
+ * layer l-1), as block_col: w[2] is stored by the column blocks of layer 1
+ * like a[1], for the same reason (each block's thread refreshes its columns
+ * every batch). */
 static float *w_at(const fast_net *net, int l, int i, size_t *ld)
 {
-    if (!by_block(net, l - 1)) {
-        *ld = (size_t)net->ld[l - 1];
-        return net->w[l] + i;
-    }
-    const int p0 = i - i % FAST_PANEL;
-    *ld = (size_t)fast_panel_width(net, l - 1, p0);
-    return net->w[l] + (size_t)p0 * (size_t)net->size[l] + (size_t)(i - p0);
+    return block_col(net, l - 1, net->w[l], (size_t)net->size[l], i, ld);
 }
 
 float fast_a(const fast_net *net, int l, int n, int j)
@@ -530,7 +532,7 @@ static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, i
     const int nin = net->size[l - 1], nout = net->size[l];
     size_t acs = (size_t)net->ld[l - 1], lddz;
     /* A = (a^[l-1])T, read from row m0's column; dz^[l] from column j0 */
-    if (by_block(net, l - 1) && in == net->a[l - 1]) {
+    if (by_block(net, l - 1)) {                /* l == 2: in is a[1] */
         assert(m0 / FAST_PANEL == (m1 - 1) / FAST_PANEL);   /* one block of a^[1] */
         in = col_at(net, l - 1, net->a[l - 1], m0, &acs) - m0;
     }

@@ -83,7 +83,6 @@ typedef struct {
     int train;                         /* 1: two phases with the update */
     float rate, decay, momentum;
     thread_input *in;                  /* training: one per thread */
-    int threads;
     /* row-block phase results, summed by `after` */
     double loss_sum;
     long correct;
@@ -312,7 +311,6 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
         in[t] = (thread_input){.a0 = {a0, a0 + copy}, .step = {-1, -1}, .prefetched = -1};
     }
     j.in = in;
-    j.threads = cfg->threads;
 
     j.t0 = fast_now();
     j.last = j.t0;
