@@ -89,6 +89,14 @@ def openblas_info():
             "show_config": str(np.show_config())}
 
 
+def epoch_line(epoch, epoch_s, train_loss, test_accuracy):
+    """One epoch as a JSON line, the fields `nntrace mnist --json` writes and
+    scripts/bench.sh reads (both peers print through this)."""
+    print(json.dumps({"epoch": epoch, "epoch_s": round(epoch_s, 6),
+                      "train_loss": round(train_loss, 6), "test_accuracy": test_accuracy}),
+          flush=True)
+
+
 def train_numpy(args, train, test, sizes):
     import numpy as np
     rng = np.random.default_rng(args.seed)
@@ -137,9 +145,7 @@ def train_numpy(args, train, test, sizes):
         epoch_s = time.perf_counter() - t0
         p = forward(test[0])[-1]
         acc = float((p.argmax(axis=1) == test[1]).mean())
-        print(json.dumps({"epoch": epoch, "epoch_s": round(epoch_s, 6),
-                          "train_loss": round(loss / len(X), 6), "test_accuracy": acc}),
-              flush=True)
+        epoch_line(epoch, epoch_s, loss / len(X), acc)
         rate *= args.anneal
 
 

@@ -57,9 +57,7 @@ def train_torch(args, train, test, sizes):
         epoch_s = time.perf_counter() - t0
         with torch.no_grad():
             acc = float((model(Xt).argmax(dim=1) == Yt).float().mean())
-        print(json.dumps({"epoch": epoch, "epoch_s": round(epoch_s, 6),
-                          "train_loss": round(total / len(X), 6), "test_accuracy": acc}),
-              flush=True)
+        mnist_numpy.epoch_line(epoch, epoch_s, total / len(X), acc)
         for g in opt.param_groups:
             g["lr"] *= args.anneal
 
