@@ -202,6 +202,14 @@ static void test_grader_ecf(void **state)
     assert_int_equal(tmpdir_remove(dir), 0);
 }
 
+/* Run l as the lesson asks (its own rounding) into r, or fail. */
+static void run_ok(const lesson *l, engine_result *r)
+{
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
+    char err[256];
+    assert_int_equal(engine_run(l, &o, r, err, sizeof err), ENG_OK);
+}
+
 /* The quantity called name (canonical), or fail. */
 static const quantity *find(const engine_result *r, const char *name)
 {
@@ -217,9 +225,7 @@ static void test_engine(void **state)
     (void)state;
     lesson *l = parse_ok(TIES);
     engine_result r;
-    engine_opts o = {.round = ENGINE_ROUND_LESSON};
-    char err[256];
-    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), ENG_OK);
+    run_ok(l, &r);
     int given = 0;
     for (size_t id = 0; id < r.tr->n; id++) {
         const quantity *q = &r.tr->q[id];
@@ -289,7 +295,7 @@ static void test_engine(void **state)
 
     /* frozen: no tie gradient, no update, the given value stays */
     l = parse_ok("tie b1 = w_0,h1 w_0,h2\nweight b1 = 0.35\ntie b2 = w_0,5 w_0,o2\nweight b2 = 0.6\nfreeze b1 b2\n");
-    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), ENG_OK);
+    run_ok(l, &r);
     assert_int_equal(trace_find(r.tr, "dJ/db1"), -1);
     assert_int_equal(trace_find(r.tr, "b1^(1)"), -1);
     assert_true(r.weights[lesson_arc_index(l, 0, 3)] == 0.35 && r.weights[lesson_arc_index(l, 0, 4)] == 0.35);
@@ -304,9 +310,8 @@ static void test_dot(void **state)
     (void)state;
     lesson *l = parse_ok(TIES);
     engine_result r;
-    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+    run_ok(l, &r);
     char err[256];
-    assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), ENG_OK);
     netdraw_dot_opts o = {.step = 1, .backward = 1, .digits = 9, .notation = NOTATION_VA};
     strbuf b = {0};
     assert_int_equal(netdraw_dot(&b, l, r.tr, &o, err, sizeof err), 0);
@@ -409,8 +414,7 @@ static void test_random_tie_gradients(void **state)
         if (!l) fail_msg("%s\n%s", err, text);
         assert_int_equal(l->n_ties, nt);
         engine_result r;
-        engine_opts o = {.round = ENGINE_ROUND_LESSON};
-        assert_int_equal(engine_run(l, &o, &r, err, sizeof err), ENG_OK);
+        run_ok(l, &r);
         gradcheck_result g;
         assert_int_equal(gradcheck_run(l, NULL, &g), ENG_OK);
         assert_int_equal(g.n_fail, 0);
