@@ -229,12 +229,15 @@ static void finish(team *tm, uint64_t g)
  * between the cores every batch, against 0.069 s on one thread.) */
 #define STEAL_WAIT_S 20e-6
 
-static void wait_before_stealing(const team *tm, uint64_t g)
+/* Spin until phase g is done (1) or `seconds` have passed (0). */
+static int spin_phase(const team *tm, uint64_t g, double seconds)
 {
     const double t0 = fast_now();
-    for (unsigned i = 1; atomic_load_explicit(&tm->cur.v, memory_order_acquire) <= g; i++) {
-        if (i % 64 == 0 && fast_now() - t0 > STEAL_WAIT_S)
-            return;
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&tm->cur.v, memory_order_acquire) > g)
+            return 1;
+        if (i % 64 == 0 && fast_now() - t0 > seconds)
+            return 0;
         cpu_relax();
     }
 }
@@ -242,14 +245,8 @@ static void wait_before_stealing(const team *tm, uint64_t g)
 /* Until phase g is done: spin SPIN_S, then sleep. */
 static void wait_phase(team *tm, uint64_t g)
 {
-    const double t0 = fast_now();
-    for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(&tm->cur.v, memory_order_acquire) > g)
-            return;
-        if (i % 64 == 0 && fast_now() - t0 > SPIN_S)
-            break;
-        cpu_relax();
-    }
+    if (spin_phase(tm, g, SPIN_S))
+        return;
     atomic_fetch_add(&tm->sleepers, 1);
     pthread_mutex_lock(&tm->mu);
     while (atomic_load(&tm->cur.v) <= g)
@@ -397,7 +394,7 @@ static void worker(team *tm, int id)
                 const int r = (id + k) % tm->T;
                 int u;
                 if (k == 1 && mine == 0)
-                    wait_before_stealing(tm, g);
+                    (void)spin_phase(tm, g, STEAL_WAIT_S);   /* the owner's chance */
                 while ((u = claim(tm, r, g, n)) >= 0) {
                     job->unit(job->ctx, step, phase, u, id);
                     mine++;
