@@ -972,8 +972,7 @@ void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_pla
     if (l->round >= 0)
         sb_printf(b, "#   round every intermediate to %d decimals before using it, as on a calculator\n", l->round);
     /* a sheet with chain-rule factors the lesson does not ask for itself (--chain) is checked with them */
-    int chain = 0;
-    for (size_t id = 0; id < tr->n && !l->chain && !chain; id++) chain = tr->q[id].kind == Q_DJDA;
+    const int chain = !l->chain && trace_has_kind(tr, Q_DJDA);
     sb_printf(b, "#\n# Write each number after its '=' (0.5474, 0,5474, 5.474e-1 or 1/2), carrying\n"
                  "# %d decimals as the lecture does. Lines starting with '#' are ignored.\n"
                  "# Check it with: nntrace check %s%s THIS_FILE\n",

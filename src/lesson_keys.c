@@ -255,7 +255,7 @@ static int key_tie(lesson_keyline *k)
     if (copy_name(k->pe, k->line, r.a, LESSON_NAME_MAX, k->toks[1]) || identifier(k, r.a)) return -1;
     if (!strncmp(r.a, "w_", 2))
         return lp_fail(k->pe, k->line, "tie '%s' looks like a weight name w_i,j; call the tied parameter "
-                       "something else (b1, w_shared)", r.a);
+                       "something else (b1, shared)", r.a);
     for (int t = 3; t < k->nt; t++) {
         if (!strcmp(k->toks[t], r.a))
             return lp_fail(k->pe, k->line, "tie '%s' lists its own name; list the weights it ties", r.a);

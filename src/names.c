@@ -837,14 +837,6 @@ static void say(char *err, size_t errsize, const char *fmt, const char *a, const
     if (err && errsize) snprintf(err, errsize, fmt, a, b);
 }
 
-/* Does tr carry the chain-rule factors (a dJ/da_j)? */
-static int has_chain(const trace *tr)
-{
-    for (size_t k = 0; tr && k < tr->n; k++)
-        if (tr->q[k].kind == Q_DJDA) return 1;
-    return 0;
-}
-
 long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize)
 {
     if (err && errsize) err[0] = '\0';
@@ -904,7 +896,7 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
         }
         if (bn < 0) {
             say(err, errsize, "'%s' names no quantity of this lesson%s", shown,
-                strchr(typed, '/') && !has_chain(ix->tr)
+                strchr(typed, '/') && !trace_has_kind(ix->tr, Q_DJDA)
                     ? " (the chain-rule factors dJ/da_j, g'(in_j), din_j/dw_i,j are in the trace "
                       "only with --chain or the lesson's 'chain yes')" : "");
         } else {

@@ -148,8 +148,9 @@ static void quantity_tex(strbuf *b, int *slide, const lesson *l, const trace *tr
     } else {               /* a substituted form that is the value (din_j/dw_ij = a_i) is said once */
         sb_printf(b, "%s \\\\\n&%s", mark(slide, 0).close, mark(slide, 2).open);
     }
+    if (v.failed) b->failed = 1;
+    else sb_printf(b, "%s", v.s ? v.s : "");      /* the value, rendered once above */
     sb_free(&v);
-    value_tex(b, tr, q, digits);
     sb_printf(b, "%s\n\\end{align*}\n", mark(slide, 2).close);
     if (slide) *slide += 3;
     if (f.failed) b->failed = 1;

@@ -146,6 +146,13 @@ int trace_name(const quantity *q, char *buf, size_t size)
     return snprintf(buf, size, "%s%s%s", base, tpart, epart);
 }
 
+int trace_has_kind(const trace *tr, q_kind kind)
+{
+    for (size_t k = 0; tr && k < tr->n; k++)
+        if (tr->q[k].kind == kind) return 1;
+    return 0;
+}
+
 long trace_find(const trace *tr, const char *name)
 {
     char buf[96];

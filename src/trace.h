@@ -122,4 +122,8 @@ const char *trace_pass_name(q_pass p);
 /* First quantity with this canonical name, or -1. Linear: for small traces. */
 long trace_find(const trace *tr, const char *name);
 
+/* Does tr (may be NULL) hold a quantity of this kind? (Q_DJDA: the
+ * chain-rule factors are in it.) */
+int trace_has_kind(const trace *tr, q_kind kind);
+
 #endif
