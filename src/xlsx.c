@@ -262,6 +262,17 @@ void xlsx_value_text(strbuf *b, const char *ref, int digits)
     sb_printf(b, ",TRUE))");
 }
 
+/* A formula cell whose value is a text, with `cached` as that text: not
+ * cached when the value it stands for is not finite (the formula shows an
+ * error then) or the test switch no_cache is set (as put_formula). */
+static int put_formula_text(xw *x, lxw_worksheet *ws, uint32_t row, uint32_t col, const char *f,
+                            lxw_format *fmt, const char *cached, int finite, const char *what)
+{
+    return chk(x, (x->o && x->o->no_cache) || !finite
+                  ? worksheet_write_formula(ws, row, (lxw_col_t)col, f, fmt)
+                  : worksheet_write_formula_str(ws, row, (lxw_col_t)col, f, fmt, cached), what);
+}
+
 /* The hidden text cells of value cell c (value v) in columns tcol, tcol + 1:
  * the text of the value as the substituted column shows it, bare and in
  * parentheses when negative; cached with the text the engine's value gives. */
@@ -275,16 +286,13 @@ static int text_cells(xw *x, lxw_worksheet *ws, xlsx_cell c, uint32_t tcol, doub
     double r = isfinite(v) ? round_dp(v, x->text_digits) : v;
     text_num(r, x->text_digits, num, sizeof num);
     snprintf(paren, sizeof paren, r < 0 ? "(%s)" : "%s", num);
-    int no_cache = (x->o && x->o->no_cache) || !isfinite(v);    /* the formula shows an error then */
+    const int finite = isfinite(v) != 0;
     int rc = f.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory (text cell)")
-           : chk(x, no_cache ? worksheet_write_formula(ws, c.row, (lxw_col_t)tcol, f.s, NULL)
-                             : worksheet_write_formula_str(ws, c.row, (lxw_col_t)tcol, f.s, NULL, num), "text cell");
+           : put_formula_text(x, ws, c.row, tcol, f.s, NULL, num, finite, "text cell");
     f.len = 0;
     sb_printf(&f, "=IF(LEFT(%s)=\"-\",\"(\"&%s&\")\",%s)", bare, bare, bare);
     if (!rc) rc = f.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory (text cell)")
-                : chk(x, no_cache ? worksheet_write_formula(ws, c.row, (lxw_col_t)tcol + 1, f.s, NULL)
-                                  : worksheet_write_formula_str(ws, c.row, (lxw_col_t)tcol + 1, f.s, NULL, paren),
-                      "text cell");
+                : put_formula_text(x, ws, c.row, tcol + 1, f.s, NULL, paren, finite, "text cell");
     sb_free(&f);
     return rc;
 }
@@ -658,14 +666,48 @@ static int write_subst(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, const 
     free(vals); free(refs); free(t);
     if (!rc && (fo.failed || tx.failed)) rc = fail(x, XLSX_ERR_MEMORY, "out of memory (substituted formula)");
     else if (!rc)
-        rc = chk(x, (x->o && x->o->no_cache) || !finite
-                    ? worksheet_write_formula(ws, row, COL_SUBST, fo.s, fmt)
-                    : worksheet_write_formula_str(ws, row, COL_SUBST, fo.s, fmt, tx.s), "write formula");
+        rc = put_formula_text(x, ws, row, COL_SUBST, fo.s, fmt, tx.s, finite, "write formula");
     else rc = 1;
     if (!rc && tx.len > x->wsubst) x->wsubst = tx.len;
     sb_free(&fo);
     sb_free(&tx);
     return rc;
+}
+
+/* fail() for quantity q (called name) whose operation has no spreadsheet formula. */
+static int no_formula(xw *x, const char *name, const quantity *q)
+{
+    return fail(x, XLSX_ERR_FORMULA, "%s: operation %d with %zu operands has no spreadsheet formula",
+                name, (int)q->spec.op, (size_t)q->nops);
+}
+
+/* q's formula into f (emptied first): its operation over its operands'
+ * cells in cells[] (each as ROUND(ref,d) when d >= 0) and over alpha's and
+ * lambda's cells as it uses them (*ua, *ul), referred to from `sheet`.
+ * 0, or -1 after fail(). */
+static int value_formula(xw *x, int sheet, const trace *tr, const xlsx_cell *cells, const quantity *q,
+                         int d, const char *name, strbuf *f, int *ua, int *ul)
+{
+    size_t n = q->nops;
+    char (*refs)[XLSX_REF_MAX] = malloc((n ? n : 1) * sizeof *refs);
+    const char **rp = malloc((n ? n : 1) * sizeof *rp);
+    if (!refs || !rp) { free(refs); free(rp); return fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); }
+    for (size_t k = 0; k < n; k++) {
+        cell_ref_d(x, sheet, cells[tr->ops[q->first + k]], d, refs[k], sizeof refs[k]);
+        rp[k] = refs[k];
+    }
+    char ar[XLSX_REF_MAX], lr[XLSX_REF_MAX];
+    params_of(x, q, ua, ul);
+    if (*ua) cell_ref(x, sheet, x->alpha, 0, ar, sizeof ar);
+    if (*ul) cell_ref(x, sheet, x->lambda, 0, lr, sizeof lr);
+    f->len = 0;
+    if (f->s) f->s[0] = '\0';
+    int rc = xlsx_formula(f, &q->spec, q->notes, rp, n, *ua ? ar : NULL, *ul ? lr : NULL);
+    free(refs);
+    free(rp);
+    if (rc) return no_formula(x, name, q);
+    if (f->failed) return fail(x, XLSX_ERR_MEMORY, "out of memory (formula)");
+    return 0;
 }
 
 /* The value cell of quantity id: its formula with the cached value. */
@@ -689,26 +731,11 @@ static int write_value(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, uint32
         cell_ref(x, sheet, c, 0, ref, sizeof ref);
         sb_printf(f, "=%s", ref);
     } else {
-        size_t n = q->nops;
-        char (*refs)[XLSX_REF_MAX] = malloc((n ? n : 1) * sizeof *refs);
-        const char **rp = malloc((n ? n : 1) * sizeof *rp);
-        if (!refs || !rp) { free(refs); free(rp); return fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); }
-        for (size_t k = 0; k < n; k++) {
-            cell_ref(x, sheet, cells[tr->ops[q->first + k]], 1, refs[k], sizeof refs[k]);
-            rp[k] = refs[k];
-        }
-        char ar[XLSX_REF_MAX], lr[XLSX_REF_MAX];
         int uses_alpha, uses_lambda;
-        params_of(x, q, &uses_alpha, &uses_lambda);
-        if (uses_alpha) cell_ref(x, sheet, x->alpha, 0, ar, sizeof ar);
-        if (uses_lambda) cell_ref(x, sheet, x->lambda, 0, lr, sizeof lr);
-        int rc = xlsx_formula(f, &q->spec, q->notes, rp, n, uses_alpha ? ar : NULL, uses_lambda ? lr : NULL);
-        if (!rc && subst) rc = write_subst(x, ws, sheet, row, q, uses_alpha, uses_lambda, fmt);
-        free(refs);
-        free(rp);
-        if (rc < 0 && x->st != XLSX_OK) return -1;
-        if (rc) return fail(x, XLSX_ERR_FORMULA, "%s: operation %d with %zu operands has no spreadsheet formula",
-                            name, (int)q->spec.op, n);
+        if (value_formula(x, sheet, tr, cells, q, x->tr->round, name, f, &uses_alpha, &uses_lambda)) return -1;
+        int rc = subst ? write_subst(x, ws, sheet, row, q, uses_alpha, uses_lambda, fmt) : 0;
+        if (rc < 0) return -1;
+        if (rc) return no_formula(x, name, q);
     }
     if (f->failed) return fail(x, XLSX_ERR_MEMORY, "out of memory (formula)");
     if (f->len > XLSX_MAX_FORMULA)
@@ -728,36 +755,20 @@ static int shown_value(xw *x, size_t id, xlsx_cell at)
     const trace *tr = x->tr;
     const quantity *q = &tr->q[id];
     size_t n = q->nops;
-    char (*refs)[XLSX_REF_MAX] = malloc((n ? n : 1) * sizeof *refs);
-    const char **rp = malloc((n ? n : 1) * sizeof *rp);
     double *v = malloc((n ? n : 1) * sizeof *v);
     strbuf f = {0};
-    int rc = -1;
-    if (!refs || !rp || !v) { fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); goto done; }
-    for (size_t k = 0; k < n; k++) {
-        uint32_t op = tr->ops[q->first + k];
-        cell_ref_d(x, at.sheet, x->cell[op], x->digits, refs[k], sizeof refs[k]);
-        rp[k] = refs[k];
-        v[k] = round_dp(tr->q[op].value, x->digits);
-    }
-    char ar[XLSX_REF_MAX], lr[XLSX_REF_MAX];
-    int ua, ul;
-    params_of(x, q, &ua, &ul);
-    if (ua) cell_ref(x, at.sheet, x->alpha, 0, ar, sizeof ar);
-    if (ul) cell_ref(x, at.sheet, x->lambda, 0, lr, sizeof lr);
-    if (xlsx_formula(&f, &q->spec, q->notes, rp, n, ua ? ar : NULL, ul ? lr : NULL)) {
-        fail(x, XLSX_ERR_FORMULA, "operation %d with %zu operands has no spreadsheet formula", (int)q->spec.op, n);
-        goto done;
-    }
-    if (f.failed) { fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); goto done; }
+    char name[96];
+    int ua, ul, rc = -1;
+    trace_name(q, name, sizeof name);
+    if (!v) { fail(x, XLSX_ERR_MEMORY, "out of memory (formula)"); goto done; }
+    for (size_t k = 0; k < n; k++) v[k] = round_dp(tr->q[tr->ops[q->first + k]].value, x->digits);
+    if (value_formula(x, at.sheet, tr, x->cell, q, x->digits, name, &f, &ua, &ul)) goto done;
     unsigned notes = 0;
     double shown = eval_apply(&q->spec, v, n, &notes);
     rc = 0;
     if (f.len <= XLSX_MAX_FORMULA && isfinite(shown))
         rc = put_formula(x, x->ws[at.sheet], at.row, at.col, f.s, x->f.fixed, shown) ? -1 : 1;
 done:
-    free(refs);
-    free(rp);
     free(v);
     sb_free(&f);
     return rc;
