@@ -679,7 +679,7 @@ typedef struct {
     double *w;                          /* [n_arcs] current weights */
     double *in, *act, *out, *der, *del, *err, *y, *keep;   /* [max_id+1] */
     double *grad;                       /* [batch * n_arcs] per-example dJ/dw */
-    double *gm;                         /* [n_arcs] a tied arc's dJ/dw of the step */
+    double *gm;                         /* [n_arcs] each arc's dJ/dw of the step */
     double *x;                          /* operand values, opscap */
 } vstep;
 
@@ -875,27 +875,26 @@ static void vtrain_step(eng *g, vstep *v, int t, double *J)
     *J = Jsum / B;
     const int R = g->tr->round;
     if (l->no_update) return;  /* backward-only: the weights stay */
-    if (B == 1) {              /* one example: each gradient straight into its update */
+    /* dJ/dw of every arc into gm (nothing reads a weight any more this
+     * step), then one update per arc that is not frozen or tied, as train_step */
+    if (B == 1) {              /* one example: delta times input */
         for (int ly = 0; ly < l->n_layers; ly++)
             for (int k = 0; k < l->layers[ly].count; k++) {
                 int j = l->neurons[l->layers[ly].first + k];
                 double dj = vround(R, v->del[j]);
-                for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
-                    if (l->arcs[a].frozen) continue;
-                    double grad = eval_product(dj, vround(R, v->out[l->arcs[a].i]));
-                    if (l->arcs[a].tie) { v->gm[a] = grad; continue; }     /* its tie's, below */
-                    v->w[a] = eval_update(vround(R, v->w[a]), vround(R, grad), l->rate, l->decay);
-                }
+                for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++)
+                    if (!l->arcs[a].frozen) v->gm[a] = eval_product(dj, vround(R, v->out[l->arcs[a].i]));
             }
     } else {
         for (int a = 0; a < l->n_arcs; a++) {
             if (l->arcs[a].frozen) continue;
             for (int b = 0; b < B; b++) x[b] = vround(R, v->grad[(size_t)b * na + a]);
-            double grad = eval_mean(x, (size_t)B);     /* dJ/dw = mean_e dJ/dw[e] */
-            if (l->arcs[a].tie) { v->gm[a] = grad; continue; }
-            v->w[a] = eval_update(vround(R, v->w[a]), vround(R, grad), l->rate, l->decay);
+            v->gm[a] = eval_mean(x, (size_t)B);         /* dJ/dw = mean_e dJ/dw[e] */
         }
     }
+    for (int a = 0; a < l->n_arcs; a++)
+        if (!l->arcs[a].frozen && !l->arcs[a].tie)
+            v->w[a] = eval_update(vround(R, v->w[a]), vround(R, v->gm[a]), l->rate, l->decay);
     for (int k = 0; k < l->n_ties; k++) {   /* train_step: dJ/dNAME = sum of its arcs', one update */
         int first = l->ties[k].first;
         if (l->arcs[first].frozen) continue;
