@@ -37,8 +37,6 @@ typedef struct {
     engine_status status;          /* why the last failing call failed (NOMEM unless set) */
     int       all_grads;           /* gradients of frozen arcs too (gradcheck) */
     int       untied;              /* every arc its own weight (engine_loss_grad's w[]) */
-    int      *tie_arcs, *tie_start;/* tie t's arcs, in arc order: tie_arcs[tie_start[t] ..
-                                      tie_start[t+1]) */
     uint32_t *tgid;                /* [n_ties] a tie's gradient dJ/dNAME of this step */
     const act_fn *dact;            /* test hook: g' of layer ly from dact[ly], or NULL */
     int       chain;               /* add the chain-rule factors (lesson key `chain`, --chain) */
@@ -360,7 +358,7 @@ static void eng_free(eng *g)
     free(g->wid); free(g->in_id); free(g->act_id); free(g->der_id); free(g->del_id);
     free(g->gid); free(g->ops);
     free(g->out_id); free(g->keep_id); free(g->xn);
-    free(g->tie_arcs); free(g->tie_start); free(g->tgid);
+    free(g->tgid);
 }
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
@@ -411,21 +409,7 @@ static int eng_init(eng *g, const lesson *l, trace *tr, const double *w)
         !g->out_id || !g->keep_id)
         return -1;
     g->untied = w != NULL;
-    if (l->n_ties && !g->untied) {     /* each tie's arcs, in arc order (a counting sort) */
-        size_t nt = (size_t)l->n_ties;
-        g->tie_start = calloc(nt + 1, sizeof *g->tie_start);
-        g->tie_arcs = malloc(na * sizeof *g->tie_arcs);
-        g->tgid = calloc(nt, sizeof *g->tgid);
-        if (!g->tie_start || !g->tie_arcs || !g->tgid) return -1;
-        for (int t = 0; t < l->n_ties; t++) g->tie_start[t + 1] = g->tie_start[t] + l->ties[t].count;
-        int *fill = calloc(nt, sizeof *fill);
-        if (!fill) return -1;
-        for (int a = 0; a < l->n_arcs; a++) {
-            int t = l->arcs[a].tie - 1;
-            if (t >= 0) g->tie_arcs[g->tie_start[t] + fill[t]++] = a;
-        }
-        free(fill);
-    }
+    if (l->n_ties && !g->untied && !(g->tgid = calloc((size_t)l->n_ties, sizeof *g->tgid))) return -1;
     if (add_const(g, Q_BIAS, PASS_GIVEN, -1, 0, 0, 0, 1.0, &g->a0)) return -1;
     for (int a = 0; a < l->n_arcs; a++)
         if (add_weight(g, a, 0, w ? w[a] : l->arcs[a].w)) return -1;
@@ -535,7 +519,7 @@ static int train_step(eng *g, int t, double *J)
         const lesson_tie *T = &l->ties[k];
         if (l->arcs[T->first].frozen) continue;
         size_t n = 0;
-        for (int m = g->tie_start[k]; m < g->tie_start[k + 1]; m++) ops_push(g, &n, grad[g->tie_arcs[m]]);
+        for (int m = T->at; m < T->at + T->count; m++) ops_push(g, &n, grad[l->tie_arcs[m]]);
         quantity q = proto(Q_GRAD, PASS_GRADIENT, l->arcs[T->first].i, l->arcs[T->first].j, t, 0, OP_SUM);
         q.tie = T->name;
         if (eng_add(g, &q, g->ops, n, &g->tgid[k])) return -1;
@@ -896,12 +880,12 @@ static void vtrain_step(eng *g, vstep *v, int t, double *J)
         if (!l->arcs[a].frozen && !l->arcs[a].tie)
             v->w[a] = eval_update(vround(R, v->w[a]), vround(R, v->gm[a]), l->rate, l->decay);
     for (int k = 0; k < l->n_ties; k++) {   /* train_step: dJ/dNAME = sum of its arcs', one update */
-        int first = l->ties[k].first;
-        if (l->arcs[first].frozen) continue;
+        const lesson_tie *T = &l->ties[k];
+        if (l->arcs[T->first].frozen) continue;
         size_t n = 0;
-        for (int m = g->tie_start[k]; m < g->tie_start[k + 1]; m++) x[n++] = vround(R, v->gm[g->tie_arcs[m]]);
-        double w = eval_update(vround(R, v->w[first]), vround(R, eval_sum(x, n)), l->rate, l->decay);
-        for (int m = g->tie_start[k]; m < g->tie_start[k + 1]; m++) v->w[g->tie_arcs[m]] = w;
+        for (int m = T->at; m < T->at + T->count; m++) x[n++] = vround(R, v->gm[l->tie_arcs[m]]);
+        double w = eval_update(vround(R, v->w[T->first]), vround(R, eval_sum(x, n)), l->rate, l->decay);
+        for (int m = T->at; m < T->at + T->count; m++) v->w[l->tie_arcs[m]] = w;
     }
 }
 

@@ -99,23 +99,16 @@ engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_
     for (size_t a = 0; a < na; a++) w0[a] = c.w[a] = l->arcs[a].w;
     c.w0 = w0;
     /* parameter groups: every untied arc its own, then each tie's arcs
-     * together (arcs[] in that order: a counting sort by group) */
+     * together (arcs[] in that order; the lesson keeps each tie's arcs) */
     {
         size_t used = 0;
         for (size_t a = 0; a < na; a++)
             if (!l->arcs[a].tie) { c.start[c.n_params++] = (int)used; c.arcs[used++] = (int)a; }
         for (int t = 0; t < l->n_ties; t++) {
-            c.start[c.n_params + (size_t)t] = (int)used;
+            c.start[c.n_params++] = (int)used;
+            memcpy(c.arcs + used, l->tie_arcs + l->ties[t].at, (size_t)l->ties[t].count * sizeof *c.arcs);
             used += (size_t)l->ties[t].count;
         }
-        int *fill = calloc((size_t)l->n_ties + 1, sizeof *fill);
-        if (!fill) goto done;
-        for (size_t a = 0; a < na; a++) {
-            int t = l->arcs[a].tie - 1;
-            if (t >= 0) c.arcs[c.start[c.n_params + (size_t)t] + fill[t]++] = (int)a;
-        }
-        free(fill);
-        c.n_params += (size_t)l->n_ties;
         c.start[c.n_params] = (int)na;
     }
     r->n_params = c.n_params;

@@ -48,6 +48,7 @@ typedef struct {
     int    line;
     int    first;         /* its first arc (lesson order): the parameter's (i, j) */
     int    count;         /* its arcs (>= 2): those with tie == this index + 1 */
+    int    at;            /* they are lesson.tie_arcs[at .. at+count), in arc order */
 } lesson_tie;
 
 typedef struct {
@@ -169,6 +170,7 @@ typedef struct lesson {
     /* tied parameters (added; keep at the end) */
     lesson_tie *ties;            /* `tie` lines, in file order */
     int    n_ties;
+    int   *tie_arcs;             /* every tied arc, by tie (lesson_tie.at), in arc order */
 } lesson;
 
 /* The decimals a student is asked for: `answer-decimals`, else `digits`. */

@@ -305,6 +305,21 @@ static int build_ties(perr *pe, lesson *l, const pass1 *p, const alias_tab *at, 
         T->count++;
         if (T->first < 0 || a < T->first) T->first = a;
     }
+    /* each tie's arcs, in arc order, one run per tie in tie_arcs */
+    int n_tied = 0;
+    for (int t = 0; t < l->n_ties; t++) {
+        l->ties[t].at = n_tied;
+        n_tied += l->ties[t].count;
+    }
+    l->tie_arcs = malloc((size_t)n_tied * sizeof *l->tie_arcs);
+    if (!l->tie_arcs) return lp_fail(pe, 0, "out of memory");
+    int *fill = calloc((size_t)l->n_ties, sizeof *fill);
+    if (!fill) return lp_fail(pe, 0, "out of memory");
+    for (int a = 0; a < l->n_arcs; a++) {
+        int t = l->arcs[a].tie - 1;
+        if (t >= 0) l->tie_arcs[l->ties[t].at + fill[t]++] = a;
+    }
+    free(fill);
     /* given[t]: the arc whose `weight` line gives tie t's value, or -1 */
     int *given = malloc((size_t)l->n_ties * sizeof *given);
     if (!given) return lp_fail(pe, 0, "out of memory");
