@@ -962,38 +962,35 @@ static int summary_sheet(xw *x)
         return fail(x, XLSX_ERR_TOO_LARGE, "%d steps do not fit on the Summary sheet (at most %d rows)",
                     r->steps, LXW_ROW_MAX - HEAD_ROWS);
     if (training_sheet(x)) return -1;
-    char what[400], chart_title[200];
-    if (x->live >= r->steps)
-        snprintf(what, sizeof what, "Every step is live: the Training sheet has a row of formulas per step (1 to %d); "
-                 "edit alpha, a weight or an example and the steps, J, the chart and the final weights recompute.",
-                 r->steps);
-    else if (x->live > 0)
-        snprintf(what, sizeof what, "Steps 1 to %d are live (the Training sheet, a row of formulas per step). "
-                 "Steps %d to %d are the engine's FIXED values from the givens as written: J after step %d and "
-                 "the weights carried past it do not follow an edit.", x->live, x->live + 1, r->steps, x->live);
-    else
-        snprintf(what, sizeof what, "The steps between traced ones are the engine's FIXED values from the givens as "
-                 "written (this lesson's steps are not written as live rows): J on Summary and the weights "
-                 "carried between step sheets do not follow an edit.");
-    if (x->live >= r->steps) snprintf(chart_title, sizeof chart_title, "Loss per step (live)");
-    else if (x->live > 0)
+    /* what is live, on Settings a sentence a row (so the page stays narrow),
+     * in the chart's title and in the Summary's */
+    char line[2][300] = {"", ""}, chart_title[200], sum_title[160];
+    if (x->live >= r->steps) {
+        snprintf(line[0], sizeof line[0], "Every step is live: the Training sheet has a row of formulas per step "
+                 "(1 to %d); edit alpha, a weight or an example and the steps, J, the chart and the final weights "
+                 "recompute.", r->steps);
+        snprintf(chart_title, sizeof chart_title, "Loss per step (live)");
+        snprintf(sum_title, sizeof sum_title, "Loss J per step (live: read from the Training sheet)");
+    } else if (x->live > 0) {
+        snprintf(line[0], sizeof line[0], "Steps 1 to %d are live (the Training sheet, a row of formulas per step).",
+                 x->live);
+        snprintf(line[1], sizeof line[1], "Steps %d to %d are the engine's FIXED values from the givens as written: "
+                 "J after step %d and the weights carried past it do not follow an edit.", x->live + 1, r->steps,
+                 x->live);
         snprintf(chart_title, sizeof chart_title, "Loss per step (live to step %d; later: fixed engine values)",
                  x->live);
-    else snprintf(chart_title, sizeof chart_title, "Loss per step (fixed engine values)");
-    char sum_title[160];
-    if (x->live >= r->steps) snprintf(sum_title, sizeof sum_title, "Loss J per step (live: read from the Training sheet)");
-    else if (x->live > 0)
         snprintf(sum_title, sizeof sum_title, "Loss J per step (steps 1 to %d live, from the Training sheet; "
                  "later steps: the engine's fixed values)", x->live);
-    else snprintf(sum_title, sizeof sum_title, "Loss J per step (the engine's fixed values)");
-    lxw_format *bold = x->f.title;
-    char *sentence = what;                          /* a sentence a row, so the page stays narrow */
-    for (uint32_t k = 0; k < LIVE_NOTE_ROWS && *sentence; k++) {
-        char *end = strstr(sentence, ". ");
-        if (end && k + 1 < LIVE_NOTE_ROWS) end[1] = '\0';
-        if (put_str(x, x->ws[0], x->live_note_row + k, 0, sentence, bold)) return -1;
-        sentence = end && k + 1 < LIVE_NOTE_ROWS ? end + 2 : sentence + strlen(sentence);
+    } else {
+        snprintf(line[0], sizeof line[0], "The steps between traced ones are the engine's FIXED values from the "
+                 "givens as written (this lesson's steps are not written as live rows): J on Summary and the "
+                 "weights carried between step sheets do not follow an edit.");
+        snprintf(chart_title, sizeof chart_title, "Loss per step (fixed engine values)");
+        snprintf(sum_title, sizeof sum_title, "Loss J per step (the engine's fixed values)");
     }
+    _Static_assert(sizeof line / sizeof line[0] <= LIVE_NOTE_ROWS, "the note's rows are reserved on Settings");
+    for (uint32_t k = 0; k < 2 && line[k][0]; k++)
+        if (put_str(x, x->ws[0], x->live_note_row + k, 0, line[k], x->f.title)) return -1;
     if (
         put_str(x, ws, 0, 0, sum_title, x->f.title) ||
         put_str(x, ws, 1, 0, "step", x->f.header) ||
