@@ -96,8 +96,10 @@ echo
 fail=0
 # The FMA peak, measured at the start and again at the end (the larger
 # counts: another program running meanwhile only lowers it).
+# With it, what one wait of the NPROC-thread team costs (team_wait_us).
 peaks() {
-  for T in 1 "$NPROC"; do "$BIN" mnist --peak --threads "$T" --json | json peak_gflops > "$TMP/peak$T.$1"; done
+  for T in 1 "$NPROC"; do "$BIN" mnist --peak --threads "$T" --json > "$TMP/probe$T.$1"
+    json peak_gflops < "$TMP/probe$T.$1" > "$TMP/peak$T.$1"; done
 }
 peaks 0
 
@@ -187,6 +189,8 @@ if has quiet; then
     awk -v s="$(med side)" -v m="$(med "q$NPROC")" -v n="$NPROC" 'BEGIN {
       printf "%d separate 1-thread runs side by side, one per core: %.3f s per epoch each, %.3f s per epoch together;\n", n, s, s / n
       printf "  %d threads of one run take %.3f s, %.0f%% of that pace (the rest is lost to splitting one run'"'"'s work)\n", n, m, 100 * s / n / m }'
+    awk -v w="$(cat "$TMP"/probe"$NPROC".* | json team_wait_us | median)" -v n="$NPROC" -v b=$(( (60000 + 63) / 64 )) 'BEGIN {
+      printf "  one wait of the %d-thread team (nntrace mnist --peak): %.2f us; two per batch: %.1f ms per epoch\n", n, w, 2 * b * w / 1000 }'
   fi
   echo "others: cores kept busy by other programs during the runs (median)"
   cat "$TMP"/q*.other | median | awk -v n="$NPROC" '$1 > 0.3 {

@@ -659,6 +659,21 @@ static void test_pick_cpus(void **state)
     assert_memory_equal(out, want3, sizeof want3);
 }
 
+/* The probe of --peak: a positive, finite time per phase; bad arguments refused. */
+static void test_team_wait_cost(void **state)
+{
+    (void)state;
+    for (int t = 1; t <= 3; t++) {
+        double s = -1.0;
+        assert_int_equal(fast_team_wait_cost(t, 200, &s), FAST_OK);
+        assert_true(s > 0.0 && s < 1.0);
+    }
+    double s = -1.0;
+    assert_int_equal(fast_team_wait_cost(2, 0, &s), FAST_ERR_ARG);
+    assert_int_equal(fast_team_wait_cost(0, 10, &s), FAST_ERR_ARG);
+    assert_true(s == -1.0);
+}
+
 /* Fewer threads than asked when layer 1 has fewer blocks and dominates. */
 static void test_train_threads(void **state)
 {
@@ -895,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_team_bit_identical),
         cmocka_unit_test(test_team_random_shapes),
         cmocka_unit_test(test_pick_cpus),
+        cmocka_unit_test(test_team_wait_cost),
         cmocka_unit_test(test_train_threads),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),

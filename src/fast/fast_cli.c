@@ -58,7 +58,8 @@ static const char USAGE[] =
 "                      --trace-sample N (default 0) as its example; use a small\n"
 "                      network, e.g. --layers 784-16-10\n"
 "  --export-inputs K   inputs kept by --export-lesson (default 8)\n"
-"  --peak              measure the FMA peak GFLOP/s on --threads threads and exit\n"
+"  --peak              measure the FMA peak GFLOP/s on --threads threads and exit;\n"
+"                      with 2 or more, also what one wait of the team costs\n"
 "  --help              this text\n"
 "\n"
 "Same seed and thread count give bit-identical weights (any thread count does).\n"
@@ -346,12 +347,20 @@ int fast_mnist_main(int argc, char **argv)
     fast_status st;
 
     if (o.peak) {
-        double g = peak_gflops(o.threads);
+        const double g = peak_gflops(o.threads);
+        double wait = 0.0;             /* seconds per phase boundary of the team */
+        if (o.threads > 1 && fast_team_wait_cost(o.threads, 20000, &wait) != FAST_OK) {
+            fprintf(stderr, PROG ": --peak: cannot start a team of %d threads\n", o.threads);
+            return 1;
+        }
         if (o.json)
-            printf("{\"threads\": %d, \"peak_gflops\": %.1f}\n", o.threads, g);
+            printf("{\"threads\": %d, \"peak_gflops\": %.1f, \"team_wait_us\": %.2f}\n",
+                   o.threads, g, 1e6 * wait);
+        else if (o.threads == 1)
+            printf("FMA peak: %.1f GFLOP/s on 1 thread\n", g);
         else
-            printf("FMA peak: %.1f GFLOP/s on %d thread%s\n", g, o.threads,
-                   o.threads == 1 ? "" : "s");
+            printf("FMA peak: %.1f GFLOP/s on %d threads; one wait of the team (a phase "
+                   "boundary, two per training batch): %.2f us\n", g, o.threads, 1e6 * wait);
         return 0;
     }
     act_fn parsed;

@@ -467,3 +467,48 @@ cleanup:
     pthread_mutex_destroy(&tm.mu);
     return st;
 }
+
+/* ------------------------------------------------------------ wait cost */
+
+static int empty_count(void *ctx, long step, int phase)
+{
+    (void)step;
+    (void)phase;
+    return *(const int *)ctx;
+}
+
+static void empty_unit(void *ctx, long step, int phase, int u, int thread)
+{
+    (void)ctx;
+    (void)step;
+    (void)phase;
+    (void)u;
+    (void)thread;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+fast_status fast_team_wait_cost(int threads, long phases, double *seconds)
+{
+    enum { RUNS = 5 };
+    double t[RUNS];
+    int units = threads;
+    const fast_job job = {.count = empty_count, .unit = empty_unit, .ctx = &units,
+                          .steps = phases, .phases = 1};
+    if (phases < 1)
+        return FAST_ERR_ARG;
+    for (int r = 0; r < RUNS; r++) {
+        const double t0 = fast_now();
+        const fast_status st = fast_team_run(&job, threads, NULL);
+        if (st != FAST_OK)
+            return st;
+        t[r] = (fast_now() - t0) / (double)phases;
+    }
+    qsort(t, RUNS, sizeof t[0], cmp_double);
+    *seconds = t[RUNS / 2];
+    return FAST_OK;
+}

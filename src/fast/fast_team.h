@@ -89,6 +89,14 @@ fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt);
  * when there are fewer CPUs). */
 int fast_team_pick_cpus(const int *cpus, const long *cores, int n, int threads, int *out);
 
+/* What one wait of a team of `threads` costs on this machine: the median
+ * over 5 runs of `phases` (>= 1) phases of one empty unit per thread, in
+ * seconds per phase, into *seconds. Each phase still passes the done count,
+ * the claims and the phase number between the threads' cores, so this is
+ * the least a phase boundary of fast_train.c costs (training has two per
+ * batch). FAST_ERR_ARG or FAST_ERR_NOMEM as fast_team_run. */
+fast_status fast_team_wait_cost(int threads, long phases, double *seconds);
+
 /* Mean number of threads that took part per step since adapt was zeroed. */
 double fast_adapt_mean(const fast_adapt *adapt);
 
