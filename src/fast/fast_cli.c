@@ -353,7 +353,9 @@ int fast_mnist_main(int argc, char **argv)
             fprintf(stderr, PROG ": --peak: cannot start a team of %d threads\n", o.threads);
             return 1;
         }
-        if (o.json)
+        if (o.json && o.threads == 1)
+            printf("{\"threads\": 1, \"peak_gflops\": %.1f}\n", g);
+        else if (o.json)
             printf("{\"threads\": %d, \"peak_gflops\": %.1f, \"team_wait_us\": %.2f}\n",
                    o.threads, g, 1e6 * wait);
         else if (o.threads == 1)
