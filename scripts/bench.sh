@@ -35,6 +35,8 @@ ROUNDS=${ROUNDS:-3}
 PARTS=${PARTS:-"quiet peers loaded accuracy"}
 PY=${PY:-/usr/bin/python3}          # Debian's python3 with python3-numpy
 GFLOP=24.74                         # one epoch of 784-128-10 training, forward + backward
+SAMPLES=60000                       # MNIST's training images: one epoch
+BATCHES=$(( (SAMPLES + 63) / 64 ))  # batches of 64 (NET) per epoch
 NPROC=$(nproc)
 # The configuration of the table (the defaults of `nntrace mnist`, spelled out).
 NET="--layers 784-128-10 --batch 64 --rate 0.7 --anneal 0.6 --seed 1"
@@ -165,9 +167,9 @@ if has quiet; then
   for T in 1 "$NPROC"; do
     p=$([ "$T" = 1 ] && echo "$peak1" || echo "$peakN")
     m=$(med "q$T"); acc=$(grep '"epoch":' "$TMP/q$T.json" | grep "\"epoch\": $EPOCHS," | json test_accuracy | median)
-    awk -v T="$T" -v m="$m" -v p="$p" -v g="$GFLOP" -v a="$acc" -v o="$(others "q$T")" 'BEGIN {
+    awk -v T="$T" -v m="$m" -v p="$p" -v g="$GFLOP" -v n="$SAMPLES" -v a="$acc" -v o="$(others "q$T")" 'BEGIN {
       printf "%-22s %9.3f %11.0f %9.1f %8.1f%% of %-4.0f %11.2f%% %9s\n", "nntrace, " T " thread" (T > 1 ? "s" : ""),
-             m, 60000 / m, g / m, 100 * g / m / p, p, 100 * a, o }'
+             m, n / m, g / m, 100 * g / m / p, p, 100 * a, o }'
   done
   for E in np pt; do
     [ "$E" = np ] && [ "$NUMPY" = 0 ] && continue
@@ -175,8 +177,8 @@ if has quiet; then
     for T in 1 "$NPROC"; do
       m=$(med "$E$T"); acc=$(grep "\"epoch\": $EPOCHS," "$TMP/$E$T.json" | json test_accuracy | median)
       label=$([ "$E" = np ] && echo "numpy + OpenBLAS" || echo "PyTorch")
-      awk -v T="$T" -v m="$m" -v q="$(med "q$T")" -v a="$acc" -v L="$label" -v o="$(others "$E$T")" 'BEGIN {
-        printf "%-22s %9.3f %11.0f %9.1f %14s %11.2f%% %9s   nntrace is %.2fx faster\n", L ", " T, m, 60000 / m, 24.74 / m, "", 100 * a, o, m / q }'
+      awk -v T="$T" -v m="$m" -v q="$(med "q$T")" -v g="$GFLOP" -v n="$SAMPLES" -v a="$acc" -v L="$label" -v o="$(others "$E$T")" 'BEGIN {
+        printf "%-22s %9.3f %11.0f %9.1f %14s %11.2f%% %9s   nntrace is %.2fx faster\n", L ", " T, m, n / m, g / m, "", 100 * a, o, m / q }'
     done
   done
   if [ "$NUMPY" = 1 ]; then
@@ -189,7 +191,7 @@ if has quiet; then
     awk -v s="$(med side)" -v m="$(med "q$NPROC")" -v n="$NPROC" 'BEGIN {
       printf "%d separate 1-thread runs side by side, one per core: %.3f s per epoch each, %.3f s per epoch together;\n", n, s, s / n
       printf "  %d threads of one run take %.3f s, %.0f%% of that pace (the rest is lost to splitting one run'"'"'s work)\n", n, m, 100 * s / n / m }'
-    awk -v w="$(cat "$TMP"/probe"$NPROC".* | json team_wait_us | median)" -v n="$NPROC" -v b=$(( (60000 + 63) / 64 )) 'BEGIN {
+    awk -v w="$(cat "$TMP"/probe"$NPROC".* | json team_wait_us | median)" -v n="$NPROC" -v b="$BATCHES" 'BEGIN {
       printf "  one wait of the %d-thread team (nntrace mnist --peak): %.2f us; two per batch: %.1f ms per epoch\n", n, w, 2 * b * w / 1000 }'
   fi
   echo "others: cores kept busy by other programs during the runs (median)"

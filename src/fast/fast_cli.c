@@ -353,16 +353,15 @@ int fast_mnist_main(int argc, char **argv)
             fprintf(stderr, PROG ": --peak: cannot start a team of %d threads\n", o.threads);
             return 1;
         }
-        if (o.json && o.threads == 1)
-            printf("{\"threads\": 1, \"peak_gflops\": %.1f}\n", g);
-        else if (o.json)
-            printf("{\"threads\": %d, \"peak_gflops\": %.1f, \"team_wait_us\": %.2f}\n",
-                   o.threads, g, 1e6 * wait);
-        else if (o.threads == 1)
-            printf("FMA peak: %.1f GFLOP/s on 1 thread\n", g);
+        if (o.json)
+            printf("{\"threads\": %d, \"peak_gflops\": %.1f", o.threads, g);
         else
-            printf("FMA peak: %.1f GFLOP/s on %d threads; one wait of the team (a phase "
-                   "boundary, two per training batch): %.2f us\n", g, o.threads, 1e6 * wait);
+            printf("FMA peak: %.1f GFLOP/s on %d thread%s", g, o.threads, o.threads == 1 ? "" : "s");
+        if (o.threads > 1)
+            printf(o.json ? ", \"team_wait_us\": %.2f"
+                          : "; one wait of the team (a phase boundary, two per training batch): "
+                            "%.2f us", 1e6 * wait);
+        puts(o.json ? "}" : "");
         return 0;
     }
     act_fn parsed;
