@@ -554,13 +554,17 @@ static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, i
         e.vel = net->has_velocity ? net->vwt[l] + panel : NULL;
         fast_gemm_block(net->wt[l] + panel, (size_t)(j1 - j0), in, 1, acs, dz, lddz, nb, &e,
                         m0, m1, 0, j1 - j0);
-        if (l >= 2)                        /* keep w[l] = W^[l] for the next delta */
-            for (int i = m0; i < m1; i++) {
-                size_t ldw;
-                float *w = w_at(net, l, i, &ldw);
-                for (int j = j0; j < j1 && j < nout; j++)
-                    w[(size_t)j * ldw] = *fast_w(net, l, j, i);
+        if (l >= 2) {                      /* keep w[l] = W^[l] for the next delta */
+            size_t ldw;                    /* rows m0..m1-1 are one block of w[l]'s columns */
+            float *w = w_at(net, l, m0, &ldw);
+            const size_t pw = (size_t)fast_panel_width(net, l, j0);
+            for (int j = j0; j < j1 && j < nout; j++) {
+                const float *src = fast_w(net, l, j, m0);
+                float *dst = w + (size_t)j * ldw;
+                for (int i = 0; i < m1 - m0; i++)
+                    dst[i] = src[(size_t)i * pw];
             }
+        }
     }
 
     /* dJ/db^[l]_j = sum_n dz^[l]_nj, by the unit of the first rows, FAST_PAD
