@@ -179,13 +179,11 @@ static void block_rows(int nb, int k, int *r0, int *r1)
     *r1 = nb - *r0 < FAST_MR ? nb : *r0 + FAST_MR;
 }
 
-void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pixels,
-                      const uint32_t *idx, size_t first, int nb, int k)
+void fast_rows_input(const fast_net *net, float *a0, const uint8_t *images, size_t pixels,
+                     const uint32_t *idx, size_t first, int r0, int r1)
 {
     const int ld0 = net->ld[0], n0 = net->size[0];
     const float s = 1.0f / 255.0f;
-    int r0, r1;
-    block_rows(nb, k, &r0, &r1);
     for (int n = r0; n < r1; n++) {
         size_t sample = idx ? idx[first + (size_t)n] : first + (size_t)n;
         const uint8_t *src = images + sample * pixels;
@@ -195,6 +193,14 @@ void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pi
         for (int i = n0; i < ld0; i++)
             dst[i] = 0.0f;
     }
+}
+
+void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pixels,
+                      const uint32_t *idx, size_t first, int nb, int k)
+{
+    int r0, r1;
+    block_rows(nb, k, &r0, &r1);
+    fast_rows_input(net, a0, images, pixels, idx, first, r0, r1);
 }
 
 void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,

@@ -67,11 +67,12 @@ static fast_status check_shapes(const fast_net *net, const fast_set *s)
 }
 
 /* A thread's copies of the batch input (training): a^[0] of batch
- * step[c] in a0[c], c = batch % 2; and the batch whose images it prefetches. */
+ * step[c] in a0[c], c = batch % 2, complete; and the batch it is filling in,
+ * with how many of its rows are prefetched and how many converted. */
 typedef struct {
     _Alignas(64) float *a0[2];
-    long step[2], prefetched;
-    int pf_row;                        /* the next row of `prefetched` to prefetch */
+    long step[2], filling;
+    int pf_row, conv_row;
 } thread_input;
 
 /* One epoch's or one evaluation's job context. */
@@ -133,42 +134,51 @@ static int job_split(void *ctx, long step, int phase, int r, int ranges)
     return n * r / ranges;
 }
 
-/* Thread t's copy of the input of batch `step`, converted on first use. */
+/* Thread t's copy of the input of batch `step`: the rows thread_fill has
+ * not converted yet are converted now. */
 static const float *thread_a0(const batch_job *j, int t, long step)
 {
     thread_input *in = &j->in[t];
     const int c = (int)(step & 1);
     if (in->step[c] != step) {
-        const int nb = batch_rows(j, step);
-        for (int k = 0; k < fast_row_blocks(nb); k++)
-            fast_block_input(j->net, in->a0[c], j->set->images.data, (size_t)j->net->size[0],
-                             j->idx, batch_first(j, step), nb, k);
+        const int r0 = in->filling == step ? in->conv_row : 0;
+        fast_rows_input(j->net, in->a0[c], j->set->images.data, (size_t)j->net->size[0],
+                        j->idx, batch_first(j, step), r0, batch_rows(j, step));
         in->step[c] = step;
     }
     return in->a0[c];
 }
 
-/* Bring the next `rows` images of batch `step` into thread t's cache, so
- * the prefetches spread over the update instead of filling the miss
- * buffers at once. */
-static void thread_prefetch(const batch_job *j, int t, long step, int rows)
+/* Fill in thread t's copy of batch `step` while it computes: convert the
+ * rows the previous call prefetched, then prefetch the next `rows`. Each
+ * image is read from memory a chunk of the update before it is converted,
+ * and converted before other data pushes it out of the cache. */
+static void thread_fill(const batch_job *j, int t, long step, int rows)
 {
     thread_input *in = &j->in[t];
-    const size_t first = batch_first(j, step);
-    if (step >= batches(j))
+    const int c = (int)(step & 1);
+    if (step >= batches(j) || in->step[c] == step)
         return;
-    if (in->prefetched != step) {
-        in->prefetched = step;
-        in->pf_row = 0;
+    if (in->filling != step) {
+        in->filling = step;
+        in->pf_row = in->conv_row = 0;
     }
-    const int nb = batch_rows(j, step), r1 = nb - in->pf_row < rows ? nb : in->pf_row + rows;
-    if (in->pf_row < r1)
-        fast_prefetch_rows(j->set->images.data, (size_t)j->net->size[0], j->idx, first,
-                           in->pf_row, r1);
-    in->pf_row += rows;
+    const int nb = batch_rows(j, step);
+    const size_t first = batch_first(j, step), pixels = (size_t)j->net->size[0];
+    fast_rows_input(j->net, in->a0[c], j->set->images.data, pixels, j->idx, first,
+                    in->conv_row, in->pf_row);
+    in->conv_row = in->pf_row;
+    if (in->conv_row == nb) {
+        in->step[c] = step;
+        return;
+    }
+    const int r1 = nb - in->pf_row < rows ? nb : in->pf_row + rows;
+    fast_prefetch_rows(j->set->images.data, pixels, j->idx, first, in->pf_row, r1);
+    in->pf_row = r1;
 }
 
-/* Block unit b of step s on thread t: batch s-1's backward, batch s's forward. */
+/* Block unit b of step s on thread t: batch s-1's backward, with batch s's
+ * images brought in and converted chunk by chunk, then batch s's forward. */
 static void block_unit(batch_job *j, long s, int b, int t)
 {
     fast_net *net = j->net;
@@ -177,7 +187,7 @@ static void block_unit(batch_job *j, long s, int b, int t)
         const int nb = batch_rows(j, s - 1), chunks = fast_col_chunks(net);
         const int rows = (batch_rows(j, s < batches(j) ? s : s - 1) + chunks - 1) / chunks;
         for (int c = 0; c < chunks; c++) {
-            thread_prefetch(j, t, s + 1, rows);
+            thread_fill(j, t, s, rows);
             fast_col_backward(net, a0, nb, b, c, j->rate, j->decay, j->momentum);
         }
     }
@@ -308,7 +318,7 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
     }
     for (int t = 0; t < cfg->threads; t++) {
         float *a0 = work + copy * (size_t)(2 * t);
-        in[t] = (thread_input){.a0 = {a0, a0 + copy}, .step = {-1, -1}, .prefetched = -1};
+        in[t] = (thread_input){.a0 = {a0, a0 + copy}, .step = {-1, -1}, .filling = -1};
     }
     j.in = in;
 
