@@ -13,6 +13,8 @@
 #include "testutil.h"   /* cmocka and assert_close (STYLE rule 13) */
 
 #include <omp.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -20,6 +22,7 @@
 #include "fast/fast_kernel.h"
 #include "fast/fast_model.h"
 #include "fast/fast_net.h"
+#include "fast/fast_team.h"
 #include "fast/fast_train.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -674,6 +677,63 @@ static void test_team_wait_cost(void **state)
     assert_true(s == -1.0);
 }
 
+/* The idle hook: called on a thread that has run out of units and waits
+ * for one that has not, with that phase's step and phase; every unit still
+ * runs once; a hook that returns 0 is not called again in that wait. */
+enum { IDLE_STEPS = 3, IDLE_PHASES = 2, IDLE_CAP = 50 };
+typedef struct {
+    _Atomic int ran[IDLE_STEPS][IDLE_PHASES][2];
+    _Atomic int calls, after_cap, bad;
+} idle_job;
+
+static int idle_count(void *ctx, long step, int phase)
+{
+    (void)ctx, (void)step, (void)phase;
+    return 2;
+}
+
+static void idle_unit(void *ctx, long step, int phase, int u, int thread)
+{
+    idle_job *j = ctx;
+    (void)thread;
+    if (u == 1) {                              /* the other thread waits for this one */
+        const struct timespec ms2 = {0, 2000000};
+        while (nanosleep(&ms2, NULL) != 0)
+            ;
+    }
+    atomic_fetch_add(&j->ran[step][phase][u], 1);
+}
+
+static int idle_hook(void *ctx, long step, int phase, int thread)
+{
+    idle_job *j = ctx;
+    if (step < 0 || step >= IDLE_STEPS || phase < 0 || phase >= IDLE_PHASES || thread < 0 ||
+        thread > 1)
+        atomic_fetch_add(&j->bad, 1);
+    const int n = atomic_fetch_add(&j->calls, 1) + 1;
+    if (n > IDLE_CAP + 1)                      /* called again after it said "none" */
+        atomic_fetch_add(&j->after_cap, 1);
+    return n <= IDLE_CAP;
+}
+
+static void test_team_idle(void **state)
+{
+    (void)state;
+    idle_job j = {0};
+    const fast_job job = {.count = idle_count, .unit = idle_unit, .idle = idle_hook,
+                          .ctx = &j, .steps = IDLE_STEPS, .phases = IDLE_PHASES};
+    assert_int_equal(fast_team_run(&job, 2, NULL), FAST_OK);
+    for (int s = 0; s < IDLE_STEPS; s++)
+        for (int p = 0; p < IDLE_PHASES; p++)
+            for (int u = 0; u < 2; u++)
+                assert_int_equal(atomic_load(&j.ran[s][p][u]), 1);
+    assert_int_equal(atomic_load(&j.bad), 0);
+    if (omp_get_max_threads() >= 2)            /* a team of two really ran */
+        assert_true(atomic_load(&j.calls) >= 1);
+    /* once it said "none", each later wait asks it once more, no more */
+    assert_true(atomic_load(&j.after_cap) <= IDLE_STEPS * IDLE_PHASES * 2);
+}
+
 /* Fewer threads than asked when layer 1 has fewer blocks and dominates. */
 static void test_train_threads(void **state)
 {
@@ -911,6 +971,7 @@ int main(void)
         cmocka_unit_test(test_team_random_shapes),
         cmocka_unit_test(test_pick_cpus),
         cmocka_unit_test(test_team_wait_cost),
+        cmocka_unit_test(test_team_idle),
         cmocka_unit_test(test_train_threads),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),

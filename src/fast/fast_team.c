@@ -242,9 +242,17 @@ static int spin_phase(const team *tm, uint64_t g, double seconds)
     }
 }
 
-/* Until phase g is done: spin SPIN_S, then sleep. */
-static void wait_phase(team *tm, uint64_t g)
+/* Until phase g is done: the job's idle work, then spin SPIN_S, then sleep. */
+static void wait_phase(team *tm, uint64_t g, int id)
 {
+    const fast_job *job = tm->job;
+    if (job->idle) {
+        const long step = (long)(g / (uint64_t)job->phases);
+        const int phase = (int)(g % (uint64_t)job->phases);
+        while (atomic_load_explicit(&tm->cur.v, memory_order_acquire) <= g &&
+               job->idle(job->ctx, step, phase, id))
+            ;
+    }
     if (spin_phase(tm, g, SPIN_S))
         return;
     atomic_fetch_add(&tm->sleepers, 1);
@@ -407,7 +415,7 @@ static void worker(team *tm, int id)
                     finish(tm, g);
             }
         }
-        wait_phase(tm, g);
+        wait_phase(tm, g, id);
         g++;
     }
 }

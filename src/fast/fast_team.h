@@ -11,8 +11,9 @@
  * then takes what is left in the others' ranges. A thread the operating
  * system has descheduled therefore delays a phase by at most the one unit it
  * holds, and not at all between units: the others do its share. A thread
- * that runs out of work spins for a few microseconds, then sleeps on a
- * condition variable until the phase is done.
+ * that runs out of work first does what the job's idle hook gives it (work
+ * for later that only it touches), then spins for a few microseconds, then
+ * sleeps on a condition variable until the phase is done.
  *
  * Adaptive thread count (fast_adapt, off unless asked for): the team
  * measures the wall time of each window of steps, parks threads when fewer
@@ -51,6 +52,12 @@ typedef struct {
     /* After the last unit of a phase and before any unit of the next, on one
      * thread; may be NULL. */
     void (*after)(void *ctx, long step, int phase);
+    /* Called by a thread that has nothing left to claim in that phase, while
+     * it waits for the others: a short piece of work for later (it may run
+     * on into the next phase) on data that no unit on another thread reads
+     * or writes; 0 when there is none. Called again, while the phase lasts,
+     * as long as it returns 1. May be NULL. */
+    int (*idle)(void *ctx, long step, int phase, int thread);
     void *ctx;
     long steps;
     int phases;

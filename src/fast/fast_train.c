@@ -73,6 +73,7 @@ typedef struct {
     _Alignas(64) float *a0[2];
     long step[2], filling;
     int pf_row, conv_row;
+    long block_step;                   /* the last step in which it ran a block unit */
 } thread_input;
 
 /* One epoch's or one evaluation's job context. */
@@ -195,6 +196,22 @@ static void block_unit(batch_job *j, long s, int b, int t)
         fast_col_first(net, thread_a0(j, t, s), batch_rows(j, s), b);
 }
 
+/* While thread t waits for the others in step s: bring in and convert a
+ * few rows of batch s+1, which its next forward reads, if it runs a block.
+ * Its copy being filled held batch s-1, which nothing reads any more. */
+static int job_idle(void *ctx, long step, int phase, int thread)
+{
+    batch_job *j = ctx;
+    (void)phase;
+    if (!j->train)
+        return 0;
+    const thread_input *in = &j->in[thread];
+    if (in->block_step != step || step + 1 >= batches(j) || in->step[(step + 1) & 1] == step + 1)
+        return 0;
+    thread_fill(j, thread, step + 1, 2);
+    return 1;
+}
+
 static void job_unit(void *ctx, long step, int phase, int u, int thread)
 {
     batch_job *j = ctx;
@@ -203,8 +220,10 @@ static void job_unit(void *ctx, long step, int phase, int u, int thread)
 
     if (job_phase(j, phase) == PH_BLOCKS) {
         const int nblk = fast_col_blocks(net);
-        if (u < nblk)
+        if (u < nblk) {
             block_unit(j, step, u, thread);
+            j->in[thread].block_step = step;
+        }
         else                           /* layers 3..L, batch step-1 */
             fast_update_unit(net, NULL, batch_rows(j, step - 1),
                              fast_update_units(net) - late_units(net) + (u - nblk), NULL,
@@ -263,6 +282,7 @@ static fast_status run_batches(batch_job *j, int threads, fast_adapt *adapt)
 {
     const fast_job job = {
         .count = job_count, .unit = job_unit, .split = job_split, .after = job_after,
+        .idle = job_idle,
         .ctx = j, .steps = batches(j) + j->train,  /* training: the last backward */
         .phases = j->train ? PHASES : 1,
     };
@@ -318,7 +338,7 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
     }
     for (int t = 0; t < cfg->threads; t++) {
         float *a0 = work + copy * (size_t)(2 * t);
-        in[t] = (thread_input){.a0 = {a0, a0 + copy}, .step = {-1, -1}, .filling = -1};
+        in[t] = (thread_input){.a0 = {a0, a0 + copy}, .step = {-1, -1}, .filling = -1, .block_step = -1};
     }
     j.in = in;
 
