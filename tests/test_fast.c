@@ -734,6 +734,30 @@ static void test_team_idle(void **state)
     assert_true(atomic_load(&j.after_cap) <= IDLE_STEPS * IDLE_PHASES * 2);
 }
 
+/* Which threads run when other programs keep CPUs busy: only those on free
+ * CPUs, when some wait in the run queue and others do not; all otherwise. */
+static void test_team_spread(void **state)
+{
+    (void)state;
+    int keep[4];
+    const double one_busy[2] = {0.5, 0.0}, other_busy[2] = {0.01, 0.45};
+    assert_int_equal(fast_team_spread(one_busy, 2, keep), 1);
+    assert_int_equal(keep[0], 1);
+    assert_int_equal(fast_team_spread(other_busy, 2, keep), 1);
+    assert_int_equal(keep[0], 0);
+    const double quiet[2] = {0.0, 0.015}, both_busy[2] = {0.5, 0.6}, unclear[2] = {0.1, 0.0};
+    const double *all[] = {quiet, both_busy, unclear};
+    for (int c = 0; c < 3; c++) {
+        assert_int_equal(fast_team_spread(all[c], 2, keep), 2);
+        assert_int_equal(keep[0], 0);
+        assert_int_equal(keep[1], 1);
+    }
+    const double three[4] = {0.3, 0.0, 0.1, 0.01};   /* one busy, two free, one between */
+    assert_int_equal(fast_team_spread(three, 4, keep), 2);
+    assert_int_equal(keep[0], 1);
+    assert_int_equal(keep[1], 3);
+}
+
 /* Fewer threads than asked when layer 1 has fewer blocks and dominates. */
 static void test_train_threads(void **state)
 {
@@ -972,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_pick_cpus),
         cmocka_unit_test(test_team_wait_cost),
         cmocka_unit_test(test_team_idle),
+        cmocka_unit_test(test_team_spread),
         cmocka_unit_test(test_train_threads),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),

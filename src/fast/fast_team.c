@@ -38,6 +38,9 @@
 #include <stdlib.h>
 #if defined(__linux__)
 #include <sched.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
 #endif
 
 /* Waiting for a phase: spin this long, then sleep. */
@@ -51,6 +54,19 @@
 #define PROBE_WIN 0.9
 #define INTERVAL_MIN 4
 #define INTERVAL_MAX 256
+/* The busy-CPU check of a pinned team (cpu_check): steps and seconds (at
+ * least) per window (long enough to span many of the scheduler's time
+ * slices when two programs share a CPU); the share of a window a thread
+ * spends waiting in its CPU's run queue when another program keeps that CPU
+ * busy, and at most when its CPU is free; how long the team then runs on
+ * the free CPUs only before it tries every CPU again, doubled up to
+ * RETRY_MAX_S each time the CPUs are still busy. */
+#define CHECK_STEPS 64
+#define CHECK_S 0.05
+#define BUSY_Q 0.20
+#define FREE_Q 0.02
+#define RETRY_S 0.25
+#define RETRY_MAX_S 2.0
 
 typedef struct {
     _Alignas(64) _Atomic uint64_t v;
@@ -71,6 +87,11 @@ typedef struct {
 #if defined(__linux__)
     int pin;                     /* pin thread t to cpu[t] */
     int cpu[FAST_TEAM_MAX];
+    _Atomic pid_t tid[FAST_TEAM_MAX];    /* each thread's id, 0 until it starts */
+    /* cpu_check's window, touched only in finish (one thread at a time) */
+    int win_ok, win_steps, reduced, retried;
+    double win_t0, retry_at, retry_s;
+    unsigned long long wait0[FAST_TEAM_MAX];
 #endif
 } team;
 
@@ -186,6 +207,124 @@ double fast_adapt_mean(const fast_adapt *adapt)
     return adapt->steps > 0 ? adapt->thread_steps / adapt->steps : 0.0;
 }
 
+/* ------------------------------------------------------------ busy CPUs */
+
+int fast_team_spread(const double *q, int n, int *keep)
+{
+    int k = 0, busy = 0;
+    for (int t = 0; t < n; t++) {
+        if (q[t] >= BUSY_Q)
+            busy++;
+        else if (q[t] <= FREE_Q)
+            keep[k++] = t;
+    }
+    if (busy > 0 && k > 0)
+        return k;
+    for (int t = 0; t < n; t++)
+        keep[t] = t;
+    return n;
+}
+
+#if defined(__linux__)
+/* Nanoseconds thread tid has spent runnable but waiting for its CPU. */
+static int run_queue_ns(pid_t tid, unsigned long long *ns)
+{
+    char path[64];
+    unsigned long long run;
+    const int len = snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", (int)tid);
+    if (tid <= 0 || len < 0 || (size_t)len >= sizeof path)
+        return -1;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    const int ok = fscanf(f, "%llu %llu", &run, ns) == 2;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static void repin(pid_t tid, int cpu)
+{
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(tid, sizeof one, &one) != 0) {
+        /* it stays where it is: slower, no more */
+    }
+}
+
+/* Start a window: every thread's run-queue time now. */
+static void check_window(team *tm, double now)
+{
+    tm->win_ok = 1;
+    tm->win_steps = 0;
+    tm->win_t0 = now;
+    for (int t = 0; t < tm->T; t++)
+        if (run_queue_ns(atomic_load(&tm->tid[t]), &tm->wait0[t]) != 0)
+            tm->win_ok = 0;
+}
+#endif
+
+/* At the end of each step of a pinned team without --adapt: the active
+ * count for the next step. When another program keeps some of the team's
+ * CPUs busy and others are free (a thread there waits in the run queue for
+ * a fifth of the window or more, while another waits for 2% or less), the
+ * threads on free CPUs do all the work: the first k threads move to those
+ * CPUs and the rest are parked, since a thread that shares its CPU holds up
+ * every phase its unit is in. After RETRY_S every CPU is tried again (and
+ * after twice as long each time they are still busy). With every CPU busy
+ * nothing changes: more threads then still get more of the machine. */
+static int cpu_check(team *tm, int a)
+{
+#if defined(__linux__)
+    const double now = fast_now();
+    if (!tm->pin || tm->T < 2)
+        return a;
+    if (tm->reduced) {
+        if (now < tm->retry_at)
+            return a;
+        for (int t = 0; t < tm->T; t++)
+            repin(atomic_load(&tm->tid[t]), tm->cpu[t]);
+        tm->reduced = 0;
+        tm->retried = 1;
+        check_window(tm, now);
+        return tm->T;
+    }
+    if (!tm->win_ok) {
+        check_window(tm, now);
+        return a;
+    }
+    if (++tm->win_steps < CHECK_STEPS || now - tm->win_t0 < CHECK_S)
+        return a;
+    double q[FAST_TEAM_MAX];
+    int keep[FAST_TEAM_MAX];
+    for (int t = 0; t < tm->T; t++) {
+        unsigned long long w;
+        if (run_queue_ns(atomic_load(&tm->tid[t]), &w) != 0) {
+            check_window(tm, now);
+            return a;
+        }
+        q[t] = (double)(w - tm->wait0[t]) * 1e-9 / (now - tm->win_t0);
+    }
+    check_window(tm, now);
+    const int k = fast_team_spread(q, tm->T, keep);
+    if (k == tm->T || a != tm->T) {
+        tm->retried = 0;
+        tm->retry_s = RETRY_S;
+        return a;
+    }
+    for (int i = 0; i < k; i++)
+        repin(atomic_load(&tm->tid[i]), tm->cpu[keep[i]]);
+    if (tm->retried)                   /* still busy: wait longer before the next try */
+        tm->retry_s = tm->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : tm->retry_s * 2;
+    tm->reduced = 1;
+    tm->retried = 0;
+    tm->retry_at = now + tm->retry_s;
+    return k;
+#else
+    (void)tm;
+    return a;
+#endif
+}
+
 /* ------------------------------------------------------------ the team */
 
 /* The last unit of phase g is done: hooks, open g + 1, publish, wake. */
@@ -199,8 +338,12 @@ static void finish(team *tm, uint64_t g)
 
     if (job->after)
         job->after(job->ctx, step, phase);
-    if (phase == job->phases - 1 && tm->adapt)
-        next = adapt_step(tm->adapt, a, tm->T);
+    if (phase == job->phases - 1) {
+        if (tm->adapt)
+            next = adapt_step(tm->adapt, a, tm->T);
+        if (!tm->adapt || tm->adapt->mode == FAST_ADAPT_OFF)
+            next = cpu_check(tm, a);
+    }
     if (g + 1 < tm->total)
         open_phase(tm, g + 1);
     if (next != a || g + 1 == tm->total) {
@@ -367,6 +510,7 @@ static void worker(team *tm, int id);
 static void run_worker(team *tm, int id)
 {
 #if defined(__linux__)
+    atomic_store(&tm->tid[id], (pid_t)syscall(SYS_gettid));
     cpu_set_t saved;
     const int pinned = pin_self(tm, id, &saved);
     worker(tm, id);
@@ -446,6 +590,13 @@ fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt)
     atomic_init(&tm.cur.v, 0);
     atomic_init(&tm.units.v, 0);
     atomic_init(&tm.done.v, 0);
+#if defined(__linux__)
+    for (int t = 0; t < FAST_TEAM_MAX; t++)
+        atomic_init(&tm.tid[t], 0);
+    tm.win_ok = tm.win_steps = tm.reduced = tm.retried = 0;
+    tm.win_t0 = tm.retry_at = 0.0;
+    tm.retry_s = RETRY_S;
+#endif
     for (int r = 0; r < threads; r++)
         atomic_init(&tm.claim[r].v, 0);
     if (pthread_mutex_init(&tm.mu, NULL) != 0)

@@ -26,7 +26,10 @@
  *
  * A team of two or more threads pins each thread to its own CPU for the job
  * (fast_team.c says when and why), so a range's data stays in one core's
- * cache even when its thread sleeps between phases.
+ * cache even when its thread sleeps between phases. A pinned team without
+ * adaptation also watches how long its threads wait for their CPUs: when
+ * another program keeps some of them busy and others are free, the threads
+ * on the free ones do the work for a while (fast_team_spread).
  *
  * No global state: the team lives on fast_team_run's stack for one job.
  */
@@ -95,6 +98,15 @@ fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt);
  * system numbers the siblings. Returns how many were picked (< threads
  * when there are fewer CPUs). */
 int fast_team_pick_cpus(const int *cpus, const long *cores, int n, int threads, int *out);
+
+/* Which of n pinned threads should run when other programs keep some of
+ * their CPUs busy: q[t] is the share of the last window thread t spent
+ * runnable but waiting for its CPU. When some wait for a fifth of it or
+ * more while others wait for 2% or less, those others are kept: their
+ * indices into keep[] (ascending) and their number is returned. Otherwise
+ * (every CPU free, or every one busy, when more threads still get more of
+ * the machine) all n, keep[t] = t. */
+int fast_team_spread(const double *q, int n, int *keep);
 
 /* What one wait of a team of `threads` costs on this machine: the median
  * over 5 runs of `phases` (>= 1) phases of one empty unit per thread, in
