@@ -288,8 +288,9 @@ static int cpu_check(team *tm, int a)
         check_window(tm, now);
         return tm->T;
     }
-    if (!tm->win_ok) {
-        check_window(tm, now);
+    if (!tm->win_ok) {                 /* a thread not started, or no schedstat: retry later */
+        if (now - tm->win_t0 >= CHECK_S)
+            check_window(tm, now);
         return a;
     }
     if (++tm->win_steps < CHECK_STEPS || now - tm->win_t0 < CHECK_S)
