@@ -164,10 +164,10 @@ static inline int fast_row_blocks(int nb) { return (nb + FAST_MR - 1) / FAST_MR;
  * fast_forward, fast_loss_grad (same arguments as those, plus k). */
 void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pixels,
                       const uint32_t *idx, size_t first, int nb, int k);
+void fast_block_forward(fast_net *net, int nb, int k);
 /* fast_input_u8 of rows [r0, r1) of the batch into a0. */
 void fast_rows_input(const fast_net *net, float *a0, const uint8_t *images, size_t pixels,
                      const uint32_t *idx, size_t first, int r0, int r1);
-void fast_block_forward(fast_net *net, int nb, int k);
 /* Prefetch (into L2) the images fast_block_input will read for row block k;
  * fast_prefetch_rows: those of rows [r0, r1) of the batch. */
 void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,

@@ -241,24 +241,26 @@ static int run_queue_ns(pid_t tid, unsigned long long *ns)
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-static void repin(pid_t tid, int cpu)
+/* Pin thread tid (0: the calling thread) to cpu; 0 on success. A failure
+ * only costs speed: the thread runs where it is. */
+static int pin_to(pid_t tid, int cpu)
 {
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
-    if (sched_setaffinity(tid, sizeof one, &one) != 0) {
-        /* it stays where it is: slower, no more */
-    }
+    return sched_setaffinity(tid, sizeof one, &one);
 }
 
-/* Start a window: every thread's run-queue time now. */
-static void check_window(team *tm, double now)
+/* Start a window at `now` with the run-queue times w[] (NULL: read them). */
+static void check_window(team *tm, double now, const unsigned long long *w)
 {
     tm->win_ok = 1;
     tm->win_steps = 0;
     tm->win_t0 = now;
     for (int t = 0; t < tm->T; t++)
-        if (run_queue_ns(atomic_load(&tm->tid[t]), &tm->wait0[t]) != 0)
+        if (w)
+            tm->wait0[t] = w[t];
+        else if (run_queue_ns(atomic_load(&tm->tid[t]), &tm->wait0[t]) != 0)
             tm->win_ok = 0;
 }
 #endif
@@ -275,37 +277,37 @@ static void check_window(team *tm, double now)
 static int cpu_check(team *tm, int a)
 {
 #if defined(__linux__)
-    const double now = fast_now();
     if (!tm->pin || tm->T < 2)
         return a;
+    const double now = fast_now();
     if (tm->reduced) {
         if (now < tm->retry_at)
             return a;
         for (int t = 0; t < tm->T; t++)
-            repin(atomic_load(&tm->tid[t]), tm->cpu[t]);
+            (void)pin_to(atomic_load(&tm->tid[t]), tm->cpu[t]);
         tm->reduced = 0;
         tm->retried = 1;
-        check_window(tm, now);
+        check_window(tm, now, NULL);
         return tm->T;
     }
     if (!tm->win_ok) {                 /* a thread not started, or no schedstat: retry later */
         if (now - tm->win_t0 >= CHECK_S)
-            check_window(tm, now);
+            check_window(tm, now, NULL);
         return a;
     }
     if (++tm->win_steps < CHECK_STEPS || now - tm->win_t0 < CHECK_S)
         return a;
     double q[FAST_TEAM_MAX];
     int keep[FAST_TEAM_MAX];
+    unsigned long long w[FAST_TEAM_MAX];
     for (int t = 0; t < tm->T; t++) {
-        unsigned long long w;
-        if (run_queue_ns(atomic_load(&tm->tid[t]), &w) != 0) {
-            check_window(tm, now);
+        if (run_queue_ns(atomic_load(&tm->tid[t]), &w[t]) != 0) {
+            check_window(tm, now, NULL);
             return a;
         }
-        q[t] = (double)(w - tm->wait0[t]) * 1e-9 / (now - tm->win_t0);
+        q[t] = (double)(w[t] - tm->wait0[t]) * 1e-9 / (now - tm->win_t0);
     }
-    check_window(tm, now);
+    check_window(tm, now, w);          /* the next window starts from these readings */
     const int k = fast_team_spread(q, tm->T, keep);
     if (k == tm->T || a != tm->T) {
         tm->retried = 0;
@@ -313,7 +315,7 @@ static int cpu_check(team *tm, int a)
         return a;
     }
     for (int i = 0; i < k; i++)
-        repin(atomic_load(&tm->tid[i]), tm->cpu[keep[i]]);
+        (void)pin_to(atomic_load(&tm->tid[i]), tm->cpu[keep[i]]);
     if (tm->retried)                   /* still busy: wait longer before the next try */
         tm->retry_s = tm->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : tm->retry_s * 2;
     tm->reduced = 1;
@@ -496,12 +498,9 @@ static void pin_setup(team *tm, int threads)
  * error: the thread runs where the system puts it. */
 static int pin_self(const team *tm, int id, cpu_set_t *saved)
 {
-    cpu_set_t one;
     if (!tm->pin || sched_getaffinity(0, sizeof *saved, saved) != 0)
         return 0;
-    CPU_ZERO(&one);
-    CPU_SET(tm->cpu[id], &one);
-    return sched_setaffinity(0, sizeof one, &one) == 0;
+    return pin_to(0, tm->cpu[id]) == 0;
 }
 #endif
 

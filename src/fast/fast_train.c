@@ -153,13 +153,14 @@ static const float *thread_a0(const batch_job *j, int t, long step)
 /* Fill in thread t's copy of batch `step` while it computes: convert the
  * rows the previous call prefetched, then prefetch the next `rows`. Each
  * image is read from memory a chunk of the update before it is converted,
- * and converted before other data pushes it out of the cache. */
-static void thread_fill(const batch_job *j, int t, long step, int rows)
+ * and converted before other data pushes it out of the cache. 0 when there
+ * was nothing to do (no such batch, or its copy is complete). */
+static int thread_fill(const batch_job *j, int t, long step, int rows)
 {
     thread_input *in = &j->in[t];
     const int c = (int)(step & 1);
     if (step >= batches(j) || in->step[c] == step)
-        return;
+        return 0;
     if (in->filling != step) {
         in->filling = step;
         in->pf_row = in->conv_row = 0;
@@ -171,11 +172,12 @@ static void thread_fill(const batch_job *j, int t, long step, int rows)
     in->conv_row = in->pf_row;
     if (in->conv_row == nb) {
         in->step[c] = step;
-        return;
+        return 1;
     }
     const int r1 = nb - in->pf_row < rows ? nb : in->pf_row + rows;
     fast_prefetch_rows(j->set->images.data, pixels, j->idx, first, in->pf_row, r1);
     in->pf_row = r1;
+    return 1;
 }
 
 /* Block unit b of step s on thread t: batch s-1's backward, with batch s's
@@ -188,7 +190,7 @@ static void block_unit(batch_job *j, long s, int b, int t)
         const int nb = batch_rows(j, s - 1), chunks = fast_col_chunks(net);
         const int rows = (batch_rows(j, s < batches(j) ? s : s - 1) + chunks - 1) / chunks;
         for (int c = 0; c < chunks; c++) {
-            thread_fill(j, t, s, rows);
+            (void)thread_fill(j, t, s, rows);
             fast_col_backward(net, a0, nb, b, c, j->rate, j->decay, j->momentum);
         }
     }
@@ -201,15 +203,9 @@ static void block_unit(batch_job *j, long s, int b, int t)
  * Its copy being filled held batch s-1, which nothing reads any more. */
 static int job_idle(void *ctx, long step, int phase, int thread)
 {
-    batch_job *j = ctx;
+    const batch_job *j = ctx;
     (void)phase;
-    if (!j->train)
-        return 0;
-    const thread_input *in = &j->in[thread];
-    if (in->block_step != step || step + 1 >= batches(j) || in->step[(step + 1) & 1] == step + 1)
-        return 0;
-    thread_fill(j, thread, step + 1, 2);
-    return 1;
+    return j->train && j->in[thread].block_step == step && thread_fill(j, thread, step + 1, 2);
 }
 
 static void job_unit(void *ctx, long step, int phase, int u, int thread)
