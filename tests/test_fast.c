@@ -72,6 +72,57 @@ static void test_gemm_shapes(void **state)
                 check_gemm(shapes[s][0], shapes[s][1], shapes[s][2], t, th);
 }
 
+/* A read as bytes through a table (the training images) gives the same
+ * numbers, to the last bit, as the same values read as floats: by rows
+ * (the forward product) and transposed (the weight gradient), with tiles
+ * cut short at the bottom and every epilogue the training uses. */
+static void check_gemm_bytes(int M, int N, int K, int trans)
+{
+    const int n_rows = trans ? K : M, len = (trans ? M : K) + 3;   /* bytes per row */
+    uint8_t *bytes = malloc((size_t)n_rows * (size_t)len);
+    const uint8_t **rows = malloc(sizeof *rows * (size_t)n_rows);
+    float tab[256], *A = malloc(sizeof *A * (size_t)n_rows * (size_t)len);
+    const size_t ldb = (size_t)N, ldc = (size_t)N;
+    float *B = malloc(sizeof *B * (size_t)K * ldb);
+    float *C1 = malloc(sizeof *C1 * (size_t)M * ldc), *C2 = malloc(sizeof *C2 * (size_t)M * ldc);
+    assert_true(bytes && rows && A && B && C1 && C2);
+    for (int v = 0; v < 256; v++)
+        tab[v] = (float)v * (1.0f / 255.0f);
+    for (int r = 0; r < n_rows; r++) {         /* rows in a shuffled order, as the images */
+        rows[r] = bytes + (size_t)(n_rows - 1 - r) * (size_t)len;
+        for (int i = 0; i < len; i++) {
+            uint8_t v = (uint8_t)(fast_rng_next(&test_rng) % 256);
+            bytes[(size_t)(n_rows - 1 - r) * (size_t)len + (size_t)i] = v;
+            A[(size_t)r * (size_t)len + (size_t)i] = tab[v];
+        }
+    }
+    for (size_t i = 0; i < (size_t)K * ldb; i++) B[i] = (float)(urand() * 2 - 1);
+    static const fast_epi_kind kinds[] = {FAST_EPI_STORE, FAST_EPI_BIAS_ACT, FAST_EPI_SGD};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        float bias[128] = {0};
+        fast_epi e = {.kind = kinds[k], .act = FAST_ACT_RELU, .n_real = N, .bias = bias,
+                      .lr = 0.1f, .keep = 1.0f};
+        for (int j = 0; j < N && j < 128; j++) bias[j] = (float)(urand() - 0.5);
+        for (size_t i = 0; i < (size_t)M * ldc; i++) C1[i] = C2[i] = (float)urand();
+        const fast_src src = {.rows = rows, .tab = tab, .trans = trans};
+        fast_gemm_src(C1, ldc, &src, B, ldb, K, &e, 0, M, 0, N);
+        fast_gemm_block(C2, ldc, A, trans ? 1 : (size_t)len, trans ? (size_t)len : 1, B, ldb, K,
+                        &e, 0, M, 0, N);
+        assert_memory_equal(C1, C2, sizeof *C1 * (size_t)M * ldc);
+    }
+    free(bytes); free(rows); free(A); free(B); free(C1); free(C2);
+}
+
+static void test_gemm_bytes(void **state)
+{
+    (void)state;
+    static const int shapes[][3] = {{1, 16, 1}, {5, 16, 3}, {6, 64, 7}, {7, 80, 13},
+                                    {13, 128, 33}, {64, 64, 784}, {100, 64, 64}, {4, 48, 32}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 2; t++)
+            check_gemm_bytes(shapes[s][0], shapes[s][1], shapes[s][2], t);
+}
+
 /* ---------------------------------------------------------------- reference */
 
 /* A double network with the same shape as a fast_net: W[l][j*n_{l-1}+i]. */
@@ -987,6 +1038,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm_shapes),
+        cmocka_unit_test(test_gemm_bytes),
         cmocka_unit_test(test_reference_gradcheck),
         cmocka_unit_test(test_forward_backward_agree),
         cmocka_unit_test(test_sgd_step_agrees),

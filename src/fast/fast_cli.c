@@ -341,7 +341,7 @@ int fast_mnist_main(int argc, char **argv)
     fast_loss loss;
     fast_net *net = NULL;
     uint32_t *idx = NULL;
-    float *work = NULL;                /* the epochs' workspace (fast_train_work_floats) */
+    const uint8_t **work = NULL;       /* the epochs' workspace (fast_train_work_rows) */
     long *confusion = NULL;
     fast_epoch_row *rows = NULL;
     fast_status st;
@@ -465,7 +465,7 @@ int fast_mnist_main(int argc, char **argv)
     fast_train_cfg cfg = {o.batch, fast_train_threads(net, o.threads), (float)o.rate,
                           (float)o.decay, (float)o.momentum, &adapt, NULL};
     if (o.epochs > 0) {
-        work = aligned_alloc(64, sizeof(float) * fast_train_work_floats(net, &cfg));
+        work = malloc(sizeof *work * fast_train_work_rows(&train));
         if (!work) {
             fprintf(stderr, PROG ": out of memory\n");
             status = 2;

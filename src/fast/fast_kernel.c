@@ -68,39 +68,69 @@ static inline vf vload(const float *p)
 
 /* ------------------------------------------------------------ micro-kernels */
 
-/* acc[r][v] = sum_k ap[r][k*acs] * B[k*ldb + v*VW ..], r < MR, v < NV; then
+/* Where a micro-kernel reads A's MR rows (rows past the tile's mr repeat
+ * its last row): floats through two strides, A[r][k] = af[r][k*acs]; byte
+ * rows, A[r][k] = tab[ab[r][k]]; or byte columns (A transposed: the images
+ * are its columns), A[r][k] = tab[cols[k][co[r]]]. */
+typedef struct {
+    const float *af[MR];
+    size_t acs;
+    const uint8_t *ab[MR];
+    const uint8_t *const *cols;
+    int co[MR];
+    const float *tab;
+} a_rows;
+
+/* One micro-kernel per way of reading A: SETUP takes A's pointers into
+ * locals, STEP starts step k, BC(r) broadcasts A[r][k]. */
+#define SETUP_F const float *a0 = A->af[0]; const float *a1 = A->af[1];         \
+    const float *a2 = A->af[2]; const float *a3 = A->af[3];                      \
+    const float *a4 = A->af[4]; const float *a5 = A->af[5]; const size_t acs = A->acs;
+#define STEP_F const size_t ko = (size_t)k * acs;
+#define BC_F(r) vbcast(a##r[ko])
+#define SETUP_B const uint8_t *u0 = A->ab[0]; const uint8_t *u1 = A->ab[1];      \
+    const uint8_t *u2 = A->ab[2]; const uint8_t *u3 = A->ab[3];                  \
+    const uint8_t *u4 = A->ab[4]; const uint8_t *u5 = A->ab[5]; const float *tab = A->tab;
+#define STEP_B
+#define BC_B(r) vbcast(tab[u##r[k]])
+#define SETUP_C const uint8_t *const *cols = A->cols; const int o0 = A->co[0];     \
+    const int o1 = A->co[1]; const int o2 = A->co[2]; const int o3 = A->co[3];   \
+    const int o4 = A->co[4]; const int o5 = A->co[5]; const float *tab = A->tab;
+#define STEP_C const uint8_t *col = cols[k];
+#define BC_C(r) vbcast(tab[col[o##r]])
+
+/* acc[r][v] = sum_k A[r][k] * B[k*ldb + v*VW ..], r < MR, v < NV; then
  * either tile[r*NR + j] = acc (the epilogue writes C from the tile), or, for
  * plain SGD (sgd != NULL), the step is applied to C's first mr rows straight
  * from the registers: C = keep*C - lr*acc, the same operations as the
  * epilogue's, without the round trip through the tile. */
-#define DEFINE_KERNEL(NV)                                                        \
-static void kern_##NV(float *restrict tile, const float *const *ap, size_t acs,  \
-                      const float *restrict B, size_t ldb, int K,                \
-                      const fast_epi *sgd, float *restrict C, size_t ldc, int mr)\
+#define DEFINE_KERNEL(NAME, NV, SETUP, STEP, BC)                                 \
+static void NAME(float *restrict tile, const a_rows *A,                          \
+                 const float *restrict B, size_t ldb, int K,                     \
+                 const fast_epi *sgd, float *restrict C, size_t ldc, int mr)     \
 {                                                                                \
     vf acc[MR][NV];                                                              \
-    const float *a0 = ap[0], *a1 = ap[1], *a2 = ap[2],                           \
-                *a3 = ap[3], *a4 = ap[4], *a5 = ap[5];                           \
+    SETUP                                                                        \
     for (int r = 0; r < MR; r++)                                                 \
         for (int v = 0; v < NV; v++)                                             \
             acc[r][v] = (vf){0};                                                 \
     for (int k = 0; k < K; k++) {                                                \
         const float *b = B + (size_t)k * ldb;                                    \
-        size_t ko = (size_t)k * acs;                                             \
+        STEP                                                                     \
         vf bv[NV], ar;                                                           \
         for (int v = 0; v < NV; v++)                                             \
             bv[v] = vload(b + v * VW);                                           \
-        ar = vbcast(a0[ko]);                                                     \
+        ar = BC(0);                                                              \
         for (int v = 0; v < NV; v++) acc[0][v] = vfma(ar, bv[v], acc[0][v]);     \
-        ar = vbcast(a1[ko]);                                                     \
+        ar = BC(1);                                                              \
         for (int v = 0; v < NV; v++) acc[1][v] = vfma(ar, bv[v], acc[1][v]);     \
-        ar = vbcast(a2[ko]);                                                     \
+        ar = BC(2);                                                              \
         for (int v = 0; v < NV; v++) acc[2][v] = vfma(ar, bv[v], acc[2][v]);     \
-        ar = vbcast(a3[ko]);                                                     \
+        ar = BC(3);                                                              \
         for (int v = 0; v < NV; v++) acc[3][v] = vfma(ar, bv[v], acc[3][v]);     \
-        ar = vbcast(a4[ko]);                                                     \
+        ar = BC(4);                                                              \
         for (int v = 0; v < NV; v++) acc[4][v] = vfma(ar, bv[v], acc[4][v]);     \
-        ar = vbcast(a5[ko]);                                                     \
+        ar = BC(5);                                                              \
         for (int v = 0; v < NV; v++) acc[5][v] = vfma(ar, bv[v], acc[5][v]);     \
     }                                                                            \
     if (sgd) {                                                                   \
@@ -118,14 +148,34 @@ static void kern_##NV(float *restrict tile, const float *const *ap, size_t acs, 
             memcpy(tile + r * NR + v * VW, &acc[r][v], sizeof(vf));              \
 }
 
-DEFINE_KERNEL(1)
-DEFINE_KERNEL(2)
-#if NVMAX >= 3
-DEFINE_KERNEL(3)
-#endif
+typedef void kernel_fn(float *restrict tile, const a_rows *A, const float *restrict B,
+                       size_t ldb, int K, const fast_epi *sgd, float *restrict C,
+                       size_t ldc, int mr);
+
+/* The three readings of A for one width NV */
+#define DEFINE_KERNELS(NV)                                                       \
+    DEFINE_KERNEL(kern_f##NV, NV, SETUP_F, STEP_F, BC_F)                         \
+    DEFINE_KERNEL(kern_b##NV, NV, SETUP_B, STEP_B, BC_B)                         \
+    DEFINE_KERNEL(kern_c##NV, NV, SETUP_C, STEP_C, BC_C)
+
+DEFINE_KERNELS(1)
+DEFINE_KERNELS(2)
 #if NVMAX >= 4
-DEFINE_KERNEL(4)
+DEFINE_KERNELS(3)
+DEFINE_KERNELS(4)
+#define KERNELS_34(X) kern_##X##3, kern_##X##4
+#else
+#define KERNELS_34(X) NULL, NULL
 #endif
+
+enum { READ_FLOATS, READ_BYTE_ROWS, READ_BYTE_COLS, READS };
+
+/* KERNELS[reading][NV - 1] */
+static kernel_fn *const KERNELS[READS][4] = {
+    [READ_FLOATS] = {kern_f1, kern_f2, KERNELS_34(f)},
+    [READ_BYTE_ROWS] = {kern_b1, kern_b2, KERNELS_34(b)},
+    [READ_BYTE_COLS] = {kern_c1, kern_c2, KERNELS_34(c)},
+};
 
 /* ------------------------------------------------------------ activations */
 
@@ -219,42 +269,41 @@ static void epilogue(const fast_epi *e, const float *restrict tile, int mr, int 
 /* ------------------------------------------------------------ driver */
 
 /* The tile of C at rows m0..m0+mr-1, columns j0..j0+nr-1 (mr <= MR, nr <= NR). */
-static void gemm_tile(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
-                      const float *B, size_t ldb, int K, const fast_epi *epi,
-                      int m0, int mr, int j0, int nr)
+static void gemm_tile(float *C, size_t ldc, const fast_src *src, const float *B, size_t ldb,
+                      int K, const fast_epi *epi, int m0, int mr, int j0, int nr)
 {
     float tile[MR * NR] __attribute__((aligned(64)));
-    const float *ap[MR];
+    a_rows A;
+    const int reading = !src->rows ? READ_FLOATS : src->trans ? READ_BYTE_COLS : READ_BYTE_ROWS;
 
     /* plain SGD on whole vectors: in the kernel's registers */
     const fast_epi *sgd = epi->kind == FAST_EPI_SGD && (epi->mu == 0.0f || !epi->vel) &&
                           nr % VW == 0 ? epi : NULL;
     float *c = C + (size_t)m0 * ldc + j0;
 
-    for (int r = 0; r < MR; r++)
-        ap[r] = A + (size_t)(m0 + (r < mr ? r : mr - 1)) * ars;
-    switch (nr / VW) {
-#if NVMAX >= 4
-    case 4: kern_4(tile, ap, acs, B + j0, ldb, K, sgd, c, ldc, mr); break;
-#endif
-#if NVMAX >= 3
-    case 3: kern_3(tile, ap, acs, B + j0, ldb, K, sgd, c, ldc, mr); break;
-#endif
-    case 2: kern_2(tile, ap, acs, B + j0, ldb, K, sgd, c, ldc, mr); break;
-    default: kern_1(tile, ap, acs, B + j0, ldb, K, sgd, c, ldc, mr); break;
+    for (int r = 0; r < MR; r++) {
+        const int m = m0 + (r < mr ? r : mr - 1);
+        switch (reading) {
+        case READ_FLOATS: A.af[r] = src->f + (size_t)m * src->ars; break;
+        case READ_BYTE_ROWS: A.ab[r] = src->rows[m]; break;
+        default: A.co[r] = m; break;
+        }
     }
+    A.acs = src->acs;
+    A.cols = src->rows;
+    A.tab = src->tab;
+    KERNELS[reading][nr / VW - 1](tile, &A, B + j0, ldb, K, sgd, c, ldc, mr);
     if (!sgd)
         epilogue(epi, tile, mr, nr, C, ldc, m0, j0);
 }
 
 /* Tile t of fast_gemm's numbering: t = panel * nrt + row tile (panel major,
  * so with a static schedule a thread keeps the same columns of B). */
-static void gemm_tile_t(int t, int nrt, float *C, size_t ldc, const float *A, size_t ars,
-                        size_t acs, const float *B, size_t ldb, int M, int N, int K,
-                        const fast_epi *epi)
+static void gemm_tile_t(int t, int nrt, float *C, size_t ldc, const fast_src *A,
+                        const float *B, size_t ldb, int M, int N, int K, const fast_epi *epi)
 {
     const int m0 = (t % nrt) * MR, j0 = (t / nrt) * NR;
-    gemm_tile(C, ldc, A, ars, acs, B, ldb, K, epi, m0, M - m0 < MR ? M - m0 : MR,
+    gemm_tile(C, ldc, A, B, ldb, K, epi, m0, M - m0 < MR ? M - m0 : MR,
               j0, N - j0 < NR ? N - j0 : NR);
 }
 
@@ -263,26 +312,34 @@ void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
 {
     const int npan = (N + NR - 1) / NR, nrt = (M + MR - 1) / MR;
     const int ntile = npan * nrt;
+    const fast_src src = {.f = A, .ars = ars, .acs = acs};
 
     if (epi->nowait) {
 #pragma omp for schedule(static) nowait
         for (int t = 0; t < ntile; t++)
-            gemm_tile_t(t, nrt, C, ldc, A, ars, acs, B, ldb, M, N, K, epi);
+            gemm_tile_t(t, nrt, C, ldc, &src, B, ldb, M, N, K, epi);
     } else {
 #pragma omp for schedule(static)
         for (int t = 0; t < ntile; t++)
-            gemm_tile_t(t, nrt, C, ldc, A, ars, acs, B, ldb, M, N, K, epi);
+            gemm_tile_t(t, nrt, C, ldc, &src, B, ldb, M, N, K, epi);
     }
+}
+
+void fast_gemm_src(float *C, size_t ldc, const fast_src *A, const float *B, size_t ldb,
+                   int K, const fast_epi *epi, int m0, int m1, int j0, int j1)
+{
+    for (int j = j0; j < j1; j += NR)
+        for (int m = m0; m < m1; m += MR)
+            gemm_tile(C, ldc, A, B, ldb, K, epi, m, m1 - m < MR ? m1 - m : MR,
+                      j, j1 - j < NR ? j1 - j : NR);
 }
 
 void fast_gemm_block(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
                      const float *B, size_t ldb, int K, const fast_epi *epi,
                      int m0, int m1, int j0, int j1)
 {
-    for (int j = j0; j < j1; j += NR)
-        for (int m = m0; m < m1; m += MR)
-            gemm_tile(C, ldc, A, ars, acs, B, ldb, K, epi, m, m1 - m < MR ? m1 - m : MR,
-                      j, j1 - j < NR ? j1 - j : NR);
+    const fast_src src = {.f = A, .ars = ars, .acs = acs};
+    fast_gemm_src(C, ldc, &src, B, ldb, K, epi, m0, m1, j0, j1);
 }
 
 void fast_gemm_naive(double *C, size_t ldc, const float *A, size_t ars, size_t acs,

@@ -27,6 +27,7 @@
 #define NNTRACE_FAST_KERNEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../eval.h"
 
@@ -69,6 +70,22 @@ void fast_gemm(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
 void fast_gemm_block(float *C, size_t ldc, const float *A, size_t ars, size_t acs,
                      const float *B, size_t ldb, int K, const fast_epi *epi,
                      int m0, int m1, int j0, int j1);
+
+/* The A operand of fast_gemm_src: floats through two strides, as above,
+ * or bytes through a table of 256 values (the training images, which layer
+ * 1 reads as they are stored): A[m, k] = tab[rows[m][k]], or with trans
+ * (A = the batch transposed, for the weight gradient) tab[rows[k][m]]. */
+typedef struct {
+    const float *f;
+    size_t ars, acs;
+    const uint8_t *const *rows;    /* bytes when not NULL */
+    const float *tab;
+    int trans;
+} fast_src;
+
+/* fast_gemm_block with A read from src. */
+void fast_gemm_src(float *C, size_t ldc, const fast_src *A, const float *B, size_t ldb,
+                   int K, const fast_epi *epi, int m0, int m1, int j0, int j1);
 
 /* Plain triple loop in double, the reference for the tests:
  * C[m, j] = sum_k A[m*ars + k*acs] * B[k*ldb + j] (no epilogue). */

@@ -110,6 +110,7 @@ static size_t arena_layout(fast_net *net, char *base)
     if (L >= 2)
         TAKE(net->part, (size_t)fast_col_blocks(net) * B * net->ld[2]);
     TAKE(net->loss_n, B);
+    TAKE(net->in_tab, 256);
 #undef TAKE
     return off;
 }
@@ -142,6 +143,8 @@ fast_net *fast_net_new(const int *sizes, int n_sizes, fast_act act, fast_loss lo
     *net = tmp;
     net->bytes = bytes;
     arena_layout(net, (char *)net);
+    for (int v = 0; v < 256; v++)
+        net->in_tab[v] = (float)v * (1.0f / 255.0f);
     return net;
 }
 
@@ -179,28 +182,22 @@ static void block_rows(int nb, int k, int *r0, int *r1)
     *r1 = nb - *r0 < FAST_MR ? nb : *r0 + FAST_MR;
 }
 
-void fast_rows_input(const fast_net *net, float *a0, const uint8_t *images, size_t pixels,
-                     const uint32_t *idx, size_t first, int r0, int r1)
+void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
+                      const uint32_t *idx, size_t first, int nb, int k)
 {
     const int ld0 = net->ld[0], n0 = net->size[0];
-    const float s = 1.0f / 255.0f;
+    const float *tab = net->in_tab;
+    int r0, r1;
+    block_rows(nb, k, &r0, &r1);
     for (int n = r0; n < r1; n++) {
         size_t sample = idx ? idx[first + (size_t)n] : first + (size_t)n;
         const uint8_t *src = images + sample * pixels;
-        float *dst = a0 + (size_t)n * ld0;
+        float *dst = net->a[0] + (size_t)n * ld0;
         for (int i = 0; i < n0; i++)
-            dst[i] = (float)src[i] * s;
+            dst[i] = tab[src[i]];
         for (int i = n0; i < ld0; i++)
             dst[i] = 0.0f;
     }
-}
-
-void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pixels,
-                      const uint32_t *idx, size_t first, int nb, int k)
-{
-    int r0, r1;
-    block_rows(nb, k, &r0, &r1);
-    fast_rows_input(net, a0, images, pixels, idx, first, r0, r1);
 }
 
 void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,
@@ -271,13 +268,26 @@ float fast_a(const fast_net *net, int l, int n, int j)
     return p[(size_t)n * ld];
 }
 
+/* a^[l] (or a^[0]) read by rows, as fast_gemm_src's A. */
+static fast_src by_rows(const fast_net *net, int l, const float *a)
+{
+    assert(!by_block(net, l));
+    return (fast_src){.f = a, .ars = (size_t)net->ld[l], .acs = 1};
+}
+
+/* The batch's images as layer 1's input: a^[0]_{n,i} = in_tab[rows[n][i]];
+ * trans: read as (a^[0])T, for the weight gradient. */
+static fast_src images_in(const fast_net *net, const uint8_t *const *rows, int trans)
+{
+    return (fast_src){.rows = rows, .tab = net->in_tab, .trans = trans};
+}
+
 /* Rows [r0, r1) and columns [j0, j1) of z^[l] = a^[l-1] W^[l]T + b^[l] (a^[l-1] read from in),
  * a^[l] = g(z^[l]) (for softmax-ce the output layer keeps z: softmax_rows). */
-static void layer_forward(fast_net *net, int l, const float *in, int r0, int r1, int j0, int j1)
+static void layer_forward(fast_net *net, int l, const fast_src *in, int r0, int r1, int j0, int j1)
 {
     const int nin = net->size[l - 1];
     fast_epi e = {0};
-    assert(!by_block(net, l - 1));             /* in is read by rows */
     e.kind = FAST_EPI_BIAS_ACT;
     e.act = (l == net->n_layers && net->loss == FAST_LOSS_SOFTMAX_CE) ? FAST_ACT_NONE : net->act;
     for (int p0 = j0 - j0 % FAST_PANEL; p0 < j1; p0 += FAST_PANEL) {   /* panel by panel */
@@ -287,8 +297,8 @@ static void layer_forward(fast_net *net, int l, const float *in, int r0, int r1,
         float *c = col_at(net, l, net->a[l], p0, &ldc);
         e.n_real = net->size[l] - p0;
         e.bias = net->b[l] + p0;
-        fast_gemm_block(c, ldc, in, (size_t)net->ld[l - 1], 1,
-                        net->wt[l] + (size_t)p0 * nin, (size_t)pw, nin, &e, r0, r1, lo, hi);
+        fast_gemm_src(c, ldc, in, net->wt[l] + (size_t)p0 * nin, (size_t)pw, nin, &e, r0, r1,
+                      lo, hi);
     }
 }
 
@@ -377,18 +387,20 @@ void fast_block_forward(fast_net *net, int nb, int k)
 {
     int r0, r1;
     block_rows(nb, k, &r0, &r1);
-    layer_forward(net, 1, net->a[0], r0, r1, 0, net->ld[1]);
+    const fast_src in = by_rows(net, 0, net->a[0]);
+    layer_forward(net, 1, &in, r0, r1, 0, net->ld[1]);
     if (net->n_layers >= 2)
         for (int b = 0; b < fast_col_blocks(net); b++)
             second_part(net, b, r0, r1);
     fast_block_rest(net, nb, k);
 }
 
-void fast_col_first(fast_net *net, const float *a0, int nb, int b)
+void fast_col_first(fast_net *net, const uint8_t *const *rows, int nb, int b)
 {
     int j0, j1;
     col_range(net, b, &j0, &j1);
-    layer_forward(net, 1, a0 ? a0 : net->a[0], 0, nb, j0, j1);
+    const fast_src in = images_in(net, rows, 0);
+    layer_forward(net, 1, &in, 0, nb, j0, j1);
     if (net->n_layers >= 2)
         second_part(net, b, 0, nb);
 }
@@ -399,8 +411,10 @@ void fast_block_rest(fast_net *net, int nb, int k)
     block_rows(nb, k, &r0, &r1);
     if (net->n_layers >= 2)
         second_sum(net, r0, r1);
-    for (int l = 3; l <= net->n_layers; l++)
-        layer_forward(net, l, net->a[l - 1], r0, r1, 0, net->ld[l]);
+    for (int l = 3; l <= net->n_layers; l++) {
+        const fast_src in = by_rows(net, l - 1, net->a[l - 1]);
+        layer_forward(net, l, &in, r0, r1, 0, net->ld[l]);
+    }
     softmax_rows(net, r0, r1);
 }
 
@@ -494,11 +508,12 @@ int fast_update_units(const fast_net *net)
 }
 
 /* Rows [m0, m1) and columns [j0, j1) (within one panel) of layer l's step. */
-static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, int m1,
-                        int j0, int j1, fast_grads *g, float alpha, float lambda, float mu);
+static void update_rect(fast_net *net, int l, const float *in, const uint8_t *const *rows,
+                        int nb, int m0, int m1, int j0, int j1, fast_grads *g, float alpha,
+                        float lambda, float mu);
 
-void fast_update_unit(fast_net *net, const float *a0, int nb, int u, fast_grads *g,
-                      float alpha, float lambda, float mu)
+void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha, float lambda,
+                      float mu)
 {
     int l = 1, nu;
     while ((nu = fast_layer_units(net, l)) <= u) {
@@ -508,14 +523,14 @@ void fast_update_unit(fast_net *net, const float *a0, int nb, int u, fast_grads 
     const int nin = net->size[l - 1], ldout = net->ld[l], rows = unit_rows(net, l);
     const int nrow = (nin + rows - 1) / rows;
     const int m0 = (u % nrow) * rows, j0 = (u / nrow) * FAST_PANEL;
-    update_rect(net, l, l == 1 && a0 ? a0 : net->a[l - 1], nb, m0,
+    update_rect(net, l, net->a[l - 1], NULL, nb, m0,
                 nin - m0 < rows ? nin : m0 + rows, j0,
                 ldout - j0 < FAST_PANEL ? ldout : j0 + FAST_PANEL, g, alpha, lambda, mu);
 }
 
 int fast_col_chunks(const fast_net *net) { return (net->size[0] + UNIT_ROWS - 1) / UNIT_ROWS; }
 
-void fast_col_backward(fast_net *net, const float *a0, int nb, int b, int chunk,
+void fast_col_backward(fast_net *net, const uint8_t *const *rows, int nb, int b, int chunk,
                        float alpha, float lambda, float mu)
 {
     int j0, j1;
@@ -524,16 +539,17 @@ void fast_col_backward(fast_net *net, const float *a0, int nb, int b, int chunk,
         const int n1 = net->size[1];
         layer_delta(net, 2, 0, nb, j0, j1);    /* dz^[1] of the block, with W^[2] before the step */
         for (int p0 = 0; p0 < net->ld[2]; p0 += FAST_PANEL)     /* W^[2]T rows of the block */
-            update_rect(net, 2, net->a[1], nb, j0, j1 < n1 ? j1 : n1, p0,
+            update_rect(net, 2, net->a[1], NULL, nb, j0, j1 < n1 ? j1 : n1, p0,
                         p0 + fast_panel_width(net, 2, p0), NULL, alpha, lambda, mu);
     }
     const int m0 = chunk * UNIT_ROWS, n0 = net->size[0];
-    update_rect(net, 1, a0 ? a0 : net->a[0], nb, m0, n0 - m0 < UNIT_ROWS ? n0 : m0 + UNIT_ROWS,
+    update_rect(net, 1, NULL, rows, nb, m0, n0 - m0 < UNIT_ROWS ? n0 : m0 + UNIT_ROWS,
                 j0, j1, NULL, alpha, lambda, mu);
 }
 
-static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, int m1,
-                        int j0, int j1, fast_grads *g, float alpha, float lambda, float mu)
+static void update_rect(fast_net *net, int l, const float *in, const uint8_t *const *rows,
+                        int nb, int m0, int m1, int j0, int j1, fast_grads *g, float alpha,
+                        float lambda, float mu)
 {
     const int nin = net->size[l - 1], nout = net->size[l];
     size_t acs = (size_t)net->ld[l - 1], lddz;
@@ -543,6 +559,7 @@ static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, i
         in = col_at(net, l - 1, net->a[l - 1], m0, &acs) - m0;
     }
     const float *dz = col_at(net, l, net->dz[l], j0, &lddz);
+    const fast_src a = rows ? images_in(net, rows, 1) : (fast_src){.f = in, .ars = 1, .acs = acs};
 
     /* dJ/dW^[l]T = (a^[l-1])T dz^[l]   (n_{l-1}, ld[l]), summed over the batch;
      * columns j0..j1-1 are one whole panel of wt[l] */
@@ -550,16 +567,16 @@ static void update_rect(fast_net *net, int l, const float *in, int nb, int m0, i
     fast_epi e = {0};
     if (g) {
         e.kind = FAST_EPI_STORE;
-        fast_gemm_block(g->dwt[l] + j0, (size_t)net->ld[l], in, 1, acs, dz, lddz, nb, &e, m0,
-                        m1, 0, j1 - j0);
+        fast_gemm_src(g->dwt[l] + j0, (size_t)net->ld[l], &a, dz, lddz, nb, &e, m0, m1, 0,
+                      j1 - j0);
     } else {
         e.kind = FAST_EPI_SGD;
         e.lr = alpha;
         e.keep = 1.0f - 2.0f * alpha * lambda;
         e.mu = mu;
         e.vel = net->has_velocity ? net->vwt[l] + panel : NULL;
-        fast_gemm_block(net->wt[l] + panel, (size_t)(j1 - j0), in, 1, acs, dz, lddz, nb, &e,
-                        m0, m1, 0, j1 - j0);
+        fast_gemm_src(net->wt[l] + panel, (size_t)(j1 - j0), &a, dz, lddz, nb, &e, m0, m1, 0,
+                      j1 - j0);
         if (l >= 2) {                      /* keep w[l] = W^[l] for the next delta */
             size_t ldw;                    /* rows m0..m1-1 are one block of w[l]'s columns */
             float *w = w_at(net, l, m0, &ldw);
@@ -620,7 +637,7 @@ void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
 {
 #pragma omp for schedule(static)
     for (int k = 0; k < fast_row_blocks(nb); k++)
-        fast_block_input(net, net->a[0], images, pixels, idx, first, nb, k);
+        fast_block_input(net, images, pixels, idx, first, nb, k);
 }
 
 void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
@@ -656,5 +673,5 @@ void fast_backward(fast_net *net, int nb, fast_grads *g, float alpha, float lamb
         fast_block_delta(net, nb, k, 2);
 #pragma omp for schedule(static)
     for (int u = 0; u < fast_update_units(net); u++)
-        fast_update_unit(net, NULL, nb, u, g, alpha, lambda, mu);
+        fast_update_unit(net, nb, u, g, alpha, lambda, mu);
 }

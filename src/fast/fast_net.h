@@ -39,7 +39,7 @@
  * Memory: one arena per network (fast_net_new): the struct, weights, biases,
  * velocities, activations, deltas and scratch in one 64-byte aligned block,
  * freed by fast_net_free. While training, fast_train_epoch adds only the
- * threads' copies of the batch input, once per epoch.
+ * list of the epoch's images in order (a pointer each).
  *
  * Work units: a batch is cut into row blocks of FAST_MR rows; the input,
  * forward, loss and delta (dz^[l-1] from dz^[l]) of a row block need no
@@ -96,6 +96,7 @@ typedef struct fast_net {
     float *part;                     /* L >= 2: fast_col_blocks (batch, ld[2]) matrices, layer
                                         2's product by blocks of layer 1's neurons (fast_col_first) */
     float *loss_n;                   /* (batch) per-sample loss J_n */
+    float *in_tab;                   /* 256: an image's byte v is the input v / 255 */
     size_t bytes;                    /* arena size */
 } fast_net;
 
@@ -160,14 +161,11 @@ uint64_t fast_rng_seed(uint64_t seed);
 /* Row blocks of a batch of nb rows: block k is rows [k*FAST_MR, ...). */
 static inline int fast_row_blocks(int nb) { return (nb + FAST_MR - 1) / FAST_MR; }
 
-/* Row block k of: fast_input_u8 (into a0: net->a[0], or a thread's copy),
- * fast_forward, fast_loss_grad (same arguments as those, plus k). */
-void fast_block_input(fast_net *net, float *a0, const uint8_t *images, size_t pixels,
+/* Row block k of: fast_input_u8, fast_forward, fast_loss_grad (same
+ * arguments as those, plus k). */
+void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
                       const uint32_t *idx, size_t first, int nb, int k);
 void fast_block_forward(fast_net *net, int nb, int k);
-/* fast_input_u8 of rows [r0, r1) of the batch into a0. */
-void fast_rows_input(const fast_net *net, float *a0, const uint8_t *images, size_t pixels,
-                     const uint32_t *idx, size_t first, int r0, int r1);
 /* Prefetch (into L2) the images fast_block_input will read for row block k;
  * fast_prefetch_rows: those of rows [r0, r1) of the batch. */
 void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,
@@ -187,11 +185,13 @@ void fast_prefetch_rows(const uint8_t *images, size_t pixels, const uint32_t *id
  * steps W^[2]T's rows of the block (and b^[2] in block 0), and steps W^[1]'s
  * block in fast_col_chunks chunks of rows (chunk 0 first, it does the rest).
  * So a^[1] and dz^[1] never leave the block's thread; only part, dz^[2] and
- * the small layers do. */
+ * the small layers do. Both read a^[0] from the batch's images: rows[n] is
+ * sample n's image (n_0 bytes), a^[0]_{n,i} = in_tab[rows[n][i]], exactly
+ * the value fast_input_u8 writes. */
 int fast_col_blocks(const fast_net *net);
-void fast_col_first(fast_net *net, const float *a0, int nb, int b);
+void fast_col_first(fast_net *net, const uint8_t *const *rows, int nb, int b);
 int fast_col_chunks(const fast_net *net);
-void fast_col_backward(fast_net *net, const float *a0, int nb, int b, int chunk,
+void fast_col_backward(fast_net *net, const uint8_t *const *rows, int nb, int b, int chunk,
                        float alpha, float lambda, float mu);
 /* Row block k of layers 2..L from part (after every block's fast_col_first
  * or, in fast_block_forward, the row block's own) and the softmax. */
@@ -210,10 +210,9 @@ int fast_layer_units(const fast_net *net, int l);
  * lambda, mu): its block of dJ/dW^[l] = (a^[l-1])T dz^[l], fused into the SGD
  * step or stored in g, the bias of its columns when it holds the block's
  * first rows, and (for an SGD step) its block of w[l] refreshed from wt[l].
- * Needs every row block's dz^[l] and a^[l-1]; a^[0] is read from a0 (NULL:
- * a[0]), as in fast_col_first. */
-void fast_update_unit(fast_net *net, const float *a0, int nb, int u, fast_grads *g,
-                      float alpha, float lambda, float mu);
+ * Needs every row block's dz^[l] and a^[l-1]. */
+void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha, float lambda,
+                      float mu);
 
 /* w[l] = W^[l] from wt[l] for every l >= 2; call after writing wt directly
  * (fast_backward and fast_train_epoch call it first). */

@@ -419,7 +419,7 @@ static void park(team *tm, int id)
 }
 
 /* Pinning. A thread that sleeps at a phase's end may wake on the other
- * core, and then its block of W^[1] and its input copies (fast_train.c)
+ * core, and then its block of W^[1] and the batch's images (fast_train.c)
  * must follow it through the caches: on the 2-core machine of the README,
  * unpinned 2-thread epochs came out anywhere from 0.072 to 0.099 s, pinned
  * ones at 0.072-0.073 s, and pinned was as fast or faster with one or two

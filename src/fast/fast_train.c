@@ -15,12 +15,12 @@
  * so a block's weights, a^[1] and dz^[1] stay on the thread that keeps the
  * block (the team's ranges follow the blocks), and only the parts, dz^[2]
  * and the small layers pass between the threads' caches: two waits per
- * batch. The batch's input a^[0], which every block reads whole, is not
- * passed either: each thread converts the images into its own copies (two:
- * a block unit reads batch s-1's and batch s's) before its first unit that
- * needs them, and prefetches the next batch's images a few rows per chunk
- * of its block's update. Converting 64 images twice costs less than moving
- * them between the caches. The per-sample losses are summed, in sample
+ * batch. The batch's input a^[0], which every block reads whole, is never
+ * written down: layer 1's products read the images' bytes where they are
+ * stored, through the epoch's list of them in shuffled order and the
+ * network's table of byte -> v / 255 (fast_src), and each thread
+ * prefetches the next batch's images a few rows per chunk of its block's
+ * update, and while it waits at a phase's end. The per-sample losses are summed, in sample
  * order, by the `after` hook of the row-block phase, which also reports
  * progress. Evaluation has one phase, the row blocks without deltas, which
  * convert their own rows.
@@ -66,13 +66,11 @@ static fast_status check_shapes(const fast_net *net, const fast_set *s)
     return FAST_OK;
 }
 
-/* A thread's copies of the batch input (training): a^[0] of batch
- * step[c] in a0[c], c = batch % 2, complete; and the batch it is filling in,
- * with how many of its rows are prefetched and how many converted. */
+/* How far a thread has brought the images of batch `filling` into its
+ * cache (training): rows [0, pf_row) are prefetched. */
 typedef struct {
-    _Alignas(64) float *a0[2];
-    long step[2], filling;
-    int pf_row, conv_row;
+    long filling;
+    int pf_row;
     long block_step;                   /* the last step in which it ran a block unit */
 } thread_input;
 
@@ -81,6 +79,7 @@ typedef struct {
     fast_net *net;
     const fast_set *set;
     const uint32_t *idx;               /* sample order; NULL = as stored */
+    const uint8_t **rows;              /* training: the images in that order */
     int B;                             /* batch */
     int train;                         /* 1: two phases with the update */
     float rate, decay, momentum;
@@ -135,72 +134,54 @@ static int job_split(void *ctx, long step, int phase, int r, int ranges)
     return n * r / ranges;
 }
 
-/* Thread t's copy of the input of batch `step`: the rows thread_fill has
- * not converted yet are converted now. */
-static const float *thread_a0(const batch_job *j, int t, long step)
+/* The images of batch `step`, in order (training). */
+static const uint8_t *const *batch_images(const batch_job *j, long step)
 {
-    thread_input *in = &j->in[t];
-    const int c = (int)(step & 1);
-    if (in->step[c] != step) {
-        const int r0 = in->filling == step ? in->conv_row : 0;
-        fast_rows_input(j->net, in->a0[c], j->set->images.data, (size_t)j->net->size[0],
-                        j->idx, batch_first(j, step), r0, batch_rows(j, step));
-        in->step[c] = step;
-    }
-    return in->a0[c];
+    return j->rows + batch_first(j, step);
 }
 
-/* Fill in thread t's copy of batch `step` while it computes: convert the
- * rows the previous call prefetched, then prefetch the next `rows`. Each
- * image is read from memory a chunk of the update before it is converted,
- * and converted before other data pushes it out of the cache. 0 when there
- * was nothing to do (no such batch, or its copy is complete). */
+/* Bring the next `rows` images of batch `step` into thread t's cache; 0
+ * when there was nothing to do (no such batch, or all of it is on its
+ * way). */
 static int thread_fill(const batch_job *j, int t, long step, int rows)
 {
     thread_input *in = &j->in[t];
-    const int c = (int)(step & 1);
-    if (step >= batches(j) || in->step[c] == step)
+    if (step >= batches(j))
         return 0;
     if (in->filling != step) {
         in->filling = step;
-        in->pf_row = in->conv_row = 0;
+        in->pf_row = 0;
     }
     const int nb = batch_rows(j, step);
-    const size_t first = batch_first(j, step), pixels = (size_t)j->net->size[0];
-    fast_rows_input(j->net, in->a0[c], j->set->images.data, pixels, j->idx, first,
-                    in->conv_row, in->pf_row);
-    in->conv_row = in->pf_row;
-    if (in->conv_row == nb) {
-        in->step[c] = step;
-        return 1;
-    }
+    if (in->pf_row == nb)
+        return 0;
     const int r1 = nb - in->pf_row < rows ? nb : in->pf_row + rows;
-    fast_prefetch_rows(j->set->images.data, pixels, j->idx, first, in->pf_row, r1);
+    fast_prefetch_rows(j->set->images.data, (size_t)j->net->size[0], j->idx,
+                       batch_first(j, step), in->pf_row, r1);
     in->pf_row = r1;
     return 1;
 }
 
 /* Block unit b of step s on thread t: batch s-1's backward, with batch s's
- * images brought in and converted chunk by chunk, then batch s's forward. */
+ * images brought into the cache chunk by chunk, then batch s's forward. */
 static void block_unit(batch_job *j, long s, int b, int t)
 {
     fast_net *net = j->net;
     if (s > 0) {
-        const float *a0 = thread_a0(j, t, s - 1);
         const int nb = batch_rows(j, s - 1), chunks = fast_col_chunks(net);
         const int rows = (batch_rows(j, s < batches(j) ? s : s - 1) + chunks - 1) / chunks;
         for (int c = 0; c < chunks; c++) {
             (void)thread_fill(j, t, s, rows);
-            fast_col_backward(net, a0, nb, b, c, j->rate, j->decay, j->momentum);
+            fast_col_backward(net, batch_images(j, s - 1), nb, b, c, j->rate, j->decay,
+                              j->momentum);
         }
     }
     if (s < batches(j))
-        fast_col_first(net, thread_a0(j, t, s), batch_rows(j, s), b);
+        fast_col_first(net, batch_images(j, s), batch_rows(j, s), b);
 }
 
-/* While thread t waits for the others in step s: bring in and convert a
- * few rows of batch s+1, which its next forward reads, if it runs a block.
- * Its copy being filled held batch s-1, which nothing reads any more. */
+/* While thread t waits for the others in step s: bring in a few images
+ * of batch s+1, which its next forward reads, if it runs a block. */
 static int job_idle(void *ctx, long step, int phase, int thread)
 {
     const batch_job *j = ctx;
@@ -221,7 +202,7 @@ static void job_unit(void *ctx, long step, int phase, int u, int thread)
             j->in[thread].block_step = step;
         }
         else                           /* layers 3..L, batch step-1 */
-            fast_update_unit(net, NULL, batch_rows(j, step - 1),
+            fast_update_unit(net, batch_rows(j, step - 1),
                              fast_update_units(net) - late_units(net) + (u - nblk), NULL,
                              j->rate, j->decay, j->momentum);
         return;
@@ -230,7 +211,7 @@ static void job_unit(void *ctx, long step, int phase, int u, int thread)
         return;
     const int nb = batch_rows(j, step);
     if (!j->train) {
-        fast_block_input(net, net->a[0], j->set->images.data, pixels, j->idx, first, nb, u);
+        fast_block_input(net, j->set->images.data, pixels, j->idx, first, nb, u);
         fast_block_forward(net, nb, u);
         fast_block_loss(net, j->set->labels.data, j->idx, first, nb, u);
         return;
@@ -301,10 +282,7 @@ int fast_train_threads(const fast_net *net, int threads)
     return nblk < threads && rest < blocks ? nblk : threads;
 }
 
-size_t fast_train_work_floats(const fast_net *net, const fast_train_cfg *cfg)
-{
-    return 2 * (size_t)cfg->threads * (size_t)cfg->batch * (size_t)net->ld[0];
-}
+size_t fast_train_work_rows(const fast_set *train) { return train->images.count; }
 
 fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx,
                              uint64_t *rng, const fast_train_cfg *cfg, int epoch,
@@ -324,23 +302,23 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
         (cfg->momentum != 0.0f && !net->has_velocity))
         return FAST_ERR_ARG;
 
-    const size_t copy = (size_t)cfg->batch * (size_t)net->ld[0];   /* floats, 64-byte rows */
     thread_input in[FAST_TEAM_MAX];
-    float *own = NULL, *work = cfg->work;
-    if (!work) {
-        work = own = aligned_alloc(64, sizeof(float) * fast_train_work_floats(net, cfg));
+    const uint8_t **own = NULL, **rows = cfg->work;
+    if (!rows) {
+        rows = own = malloc(sizeof *rows * fast_train_work_rows(train));
         if (!own)
             return FAST_ERR_NOMEM;
     }
-    for (int t = 0; t < cfg->threads; t++) {
-        float *a0 = work + copy * (size_t)(2 * t);
-        in[t] = (thread_input){.a0 = {a0, a0 + copy}, .step = {-1, -1}, .filling = -1, .block_step = -1};
-    }
+    for (int t = 0; t < cfg->threads; t++)
+        in[t] = (thread_input){.filling = -1, .block_step = -1};
     j.in = in;
+    j.rows = rows;
 
     j.t0 = fast_now();
     j.last = j.t0;
     shuffle(idx, count, rng);
+    for (uint32_t i = 0; i < count; i++)
+        rows[i] = train->images.data + (size_t)idx[i] * (size_t)net->size[0];
     fast_net_sync_w(net);              /* the weights may have been written directly */
     st = run_batches(&j, cfg->threads, cfg->adapt);
     *epoch_s = fast_now() - j.t0;

@@ -22,9 +22,10 @@ typedef struct {
     float decay;        /* lambda (L2 on weights) */
     float momentum;     /* mu, needs a net with velocities when != 0 */
     fast_adapt *adapt;  /* adaptive thread count kept across epochs, or NULL */
-    float *work;        /* fast_train_work_floats() floats, 64-byte aligned, kept
-                           from epoch to epoch by the caller; NULL: each epoch
-                           allocates its own (a fresh mapping: page faults) */
+    const uint8_t **work; /* fast_train_work_rows() entries (the epoch's images in
+                           order), kept from epoch to epoch by the caller; NULL:
+                           each epoch allocates its own (a fresh mapping: page
+                           faults) */
 } fast_train_cfg;
 
 /* Threads that earn their keep training net: `threads`, or fewer when
@@ -33,9 +34,9 @@ typedef struct {
  * cfg->threads; `nntrace mnist` asks this first. */
 int fast_train_threads(const fast_net *net, int threads);
 
-/* Floats of the workspace an epoch with cfg's batch and threads needs: the
- * threads' copies of the batch input (fast_train.c). */
-size_t fast_train_work_floats(const fast_net *net, const fast_train_cfg *cfg);
+/* Entries of the workspace an epoch over train needs: a pointer to each
+ * image, in the epoch's order (fast_train.c). */
+size_t fast_train_work_rows(const fast_set *train);
 
 typedef struct {
     int epoch;          /* 1-based */
