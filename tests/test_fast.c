@@ -809,6 +809,49 @@ static void test_team_spread(void **state)
     assert_int_equal(keep[1], 3);
 }
 
+/* What the busy-CPU check found carries over to the next job in the
+ * caller's fast_adapt: while its retry time lies ahead, the job starts with
+ * only the threads on free CPUs (the others parked: they run no unit);
+ * after it, with every thread, trying every CPU again. */
+typedef struct {
+    _Atomic int by[2];
+} carry_job;
+
+static void carry_unit(void *ctx, long step, int phase, int u, int thread)
+{
+    carry_job *j = ctx;
+    (void)step, (void)phase, (void)u;
+    if (thread >= 0 && thread < 2)
+        atomic_fetch_add(&j->by[thread], 1);
+}
+
+static void test_team_spread_carry(void **state)
+{
+    (void)state;
+    const int pinned = omp_get_num_procs() >= 2 && omp_get_max_threads() >= 2 &&
+                       getenv("OMP_PROC_BIND") == NULL;
+    for (int later = 0; later <= 1; later++) {
+        carry_job j = {0};
+        const fast_job job = {.count = idle_count, .unit = carry_unit, .ctx = &j, .steps = 20,
+                              .phases = 1};
+        fast_adapt ad;
+        memset(&ad, 0, sizeof ad);
+        ad.mode = FAST_ADAPT_OFF;
+        ad.spread = (fast_spread_state){.threads = 2, .k = 1, .cpu = {1}, .retry_s = 0.25,
+                                        .retry_at = fast_now() + (later ? -1.0 : 60.0)};
+        assert_int_equal(fast_team_run(&job, 2, &ad), FAST_OK);
+        assert_int_equal(atomic_load(&j.by[0]) + atomic_load(&j.by[1]), 40);
+        if (pinned && !later) {                /* thread 1 stayed parked */
+            assert_int_equal(atomic_load(&j.by[0]), 40);
+            assert_true(ad.thread_steps == ad.steps);
+            assert_int_equal(ad.spread.k, 1);
+        } else {                               /* every thread took part */
+            assert_true(ad.thread_steps == 2 * ad.steps);
+            assert_int_equal(ad.spread.k, 0);
+        }
+    }
+}
+
 /* Fewer threads than asked when layer 1 has fewer blocks and dominates. */
 static void test_train_threads(void **state)
 {
@@ -1049,6 +1092,7 @@ int main(void)
         cmocka_unit_test(test_team_wait_cost),
         cmocka_unit_test(test_team_idle),
         cmocka_unit_test(test_team_spread),
+        cmocka_unit_test(test_team_spread_carry),
         cmocka_unit_test(test_train_threads),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),

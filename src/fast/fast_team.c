@@ -88,10 +88,12 @@ typedef struct {
     int pin;                     /* pin thread t to cpu[t] */
     int cpu[FAST_TEAM_MAX];
     _Atomic pid_t tid[FAST_TEAM_MAX];    /* each thread's id, 0 until it starts */
-    /* cpu_check's window, touched only in finish (one thread at a time) */
-    int win_ok, win_steps, reduced, retried;
-    double win_t0, retry_at, retry_s;
+    /* cpu_check's window, touched only in finish (one thread at a time),
+     * and its finding (in the caller's fast_adapt when there is one) */
+    int win_ok, win_steps;
+    double win_t0;
     unsigned long long wait0[FAST_TEAM_MAX];
+    fast_spread_state own, *sp;
 #endif
 } team;
 
@@ -279,14 +281,15 @@ static int cpu_check(team *tm, int a)
 #if defined(__linux__)
     if (!tm->pin || tm->T < 2)
         return a;
+    fast_spread_state *sp = tm->sp;
     const double now = fast_now();
-    if (tm->reduced) {
-        if (now < tm->retry_at)
+    if (sp->k > 0) {
+        if (now < sp->retry_at)
             return a;
         for (int t = 0; t < tm->T; t++)
             (void)pin_to(atomic_load(&tm->tid[t]), tm->cpu[t]);
-        tm->reduced = 0;
-        tm->retried = 1;
+        sp->k = 0;
+        sp->retried = 1;
         check_window(tm, now, NULL);
         return tm->T;
     }
@@ -310,17 +313,19 @@ static int cpu_check(team *tm, int a)
     check_window(tm, now, w);          /* the next window starts from these readings */
     const int k = fast_team_spread(q, tm->T, keep);
     if (k == tm->T || a != tm->T) {
-        tm->retried = 0;
-        tm->retry_s = RETRY_S;
+        sp->retried = 0;
+        sp->retry_s = RETRY_S;
         return a;
     }
-    for (int i = 0; i < k; i++)
-        (void)pin_to(atomic_load(&tm->tid[i]), tm->cpu[keep[i]]);
-    if (tm->retried)                   /* still busy: wait longer before the next try */
-        tm->retry_s = tm->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : tm->retry_s * 2;
-    tm->reduced = 1;
-    tm->retried = 0;
-    tm->retry_at = now + tm->retry_s;
+    for (int i = 0; i < k; i++) {
+        sp->cpu[i] = tm->cpu[keep[i]];
+        (void)pin_to(atomic_load(&tm->tid[i]), sp->cpu[i]);
+    }
+    if (sp->retried)                   /* still busy: wait longer before the next try */
+        sp->retry_s = sp->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : sp->retry_s * 2;
+    sp->k = k;
+    sp->retried = 0;
+    sp->retry_at = now + sp->retry_s;
     return k;
 #else
     (void)tm;
@@ -492,6 +497,26 @@ static void pin_setup(team *tm, int threads)
 #endif
 }
 
+/* A job that starts while the last one's busy-CPU check still has the
+ * team on the free CPUs: threads 0..k-1 start there (pin_self) and the
+ * rest are parked; once the retry time has passed, every CPU is tried. */
+static void spread_carry(team *tm)
+{
+#if defined(__linux__)
+    fast_spread_state *sp = tm->sp;
+    if (sp->k == 0)
+        return;
+    if (!tm->pin || fast_now() >= sp->retry_at) {
+        sp->k = 0;
+        sp->retried = tm->pin;
+        return;
+    }
+    atomic_store(&tm->active, sp->k);
+#else
+    (void)tm;
+#endif
+}
+
 #if defined(__linux__)
 /* Pin the calling thread (id) to its CPU, keeping its mask in *saved;
  * 0 when nothing was changed. A failure only costs speed, so it is not an
@@ -500,7 +525,7 @@ static int pin_self(const team *tm, int id, cpu_set_t *saved)
 {
     if (!tm->pin || sched_getaffinity(0, sizeof *saved, saved) != 0)
         return 0;
-    return pin_to(0, tm->cpu[id]) == 0;
+    return pin_to(0, id < tm->sp->k ? tm->sp->cpu[id] : tm->cpu[id]) == 0;
 }
 #endif
 
@@ -593,9 +618,11 @@ fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt)
 #if defined(__linux__)
     for (int t = 0; t < FAST_TEAM_MAX; t++)
         atomic_init(&tm.tid[t], 0);
-    tm.win_ok = tm.win_steps = tm.reduced = tm.retried = 0;
-    tm.win_t0 = tm.retry_at = 0.0;
-    tm.retry_s = RETRY_S;
+    tm.win_ok = tm.win_steps = 0;
+    tm.win_t0 = 0.0;
+    tm.sp = adapt ? &adapt->spread : &tm.own;
+    if (!adapt || tm.sp->threads != threads)
+        *tm.sp = (fast_spread_state){.threads = threads, .retry_s = RETRY_S};
 #endif
     for (int r = 0; r < threads; r++)
         atomic_init(&tm.claim[r].v, 0);
@@ -611,6 +638,7 @@ fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt)
     }
     open_phase(&tm, 0);
     pin_setup(&tm, threads);
+    spread_carry(&tm);
 
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)

@@ -72,6 +72,19 @@ typedef enum {
     FAST_ADAPT_CYCLE    /* tests: the active count cycles 1..threads every step */
 } fast_adapt_mode;
 
+/* What the busy-CPU check of a pinned team (fast_team_spread) found,
+ * carried from one job to the next in fast_adapt, so an epoch starts
+ * where the last one left off instead of spending a window finding the
+ * busy CPU again. */
+typedef struct {
+    int threads;                      /* the team size it was found for; 0 = nothing yet */
+    int k;                            /* > 0: threads 0..k-1 run alone, on cpu[], */
+    int cpu[FAST_TEAM_MAX];
+    double retry_at;                  /* until then (fast_now) */
+    double retry_s;                   /* the wait before the next retry */
+    int retried;                      /* every CPU is being tried again */
+} fast_spread_state;
+
 /* Adaptive state, kept by the caller across jobs (epochs); zero it first. */
 typedef struct {
     fast_adapt_mode mode;
@@ -83,6 +96,7 @@ typedef struct {
     int win_n;                        /* steps in the current window */
     double win_t0;                    /* when the window's first step began */
     double thread_steps, steps;       /* sum over steps of the active count; steps */
+    fast_spread_state spread;         /* mode OFF: the busy-CPU check's finding */
 } fast_adapt;
 
 /* Run job on `threads` threads (1..FAST_TEAM_MAX; fewer when the OpenMP
