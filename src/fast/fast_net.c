@@ -200,14 +200,6 @@ void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
     }
 }
 
-void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,
-                         size_t first, int nb, int k)
-{
-    int r0, r1;
-    block_rows(nb, k, &r0, &r1);
-    fast_prefetch_rows(images, pixels, idx, first, r0, r1);
-}
-
 void fast_prefetch_rows(const uint8_t *images, size_t pixels, const uint32_t *idx,
                         size_t first, int r0, int r1)
 {
@@ -638,15 +630,6 @@ void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
 #pragma omp for schedule(static)
     for (int k = 0; k < fast_row_blocks(nb); k++)
         fast_block_input(net, images, pixels, idx, first, nb, k);
-}
-
-void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
-                      const uint32_t *idx, size_t first, int nb)
-{
-    (void)net;
-#pragma omp for schedule(static) nowait
-    for (int k = 0; k < fast_row_blocks(nb); k++)
-        fast_block_prefetch(images, pixels, idx, first, nb, k);
 }
 
 void fast_forward(fast_net *net, int nb)

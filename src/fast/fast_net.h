@@ -166,10 +166,7 @@ static inline int fast_row_blocks(int nb) { return (nb + FAST_MR - 1) / FAST_MR;
 void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
                       const uint32_t *idx, size_t first, int nb, int k);
 void fast_block_forward(fast_net *net, int nb, int k);
-/* Prefetch (into L2) the images fast_block_input will read for row block k;
- * fast_prefetch_rows: those of rows [r0, r1) of the batch. */
-void fast_block_prefetch(const uint8_t *images, size_t pixels, const uint32_t *idx,
-                         size_t first, int nb, int k);
+/* Prefetch (into L2) the images of rows [r0, r1) of the batch. */
 void fast_prefetch_rows(const uint8_t *images, size_t pixels, const uint32_t *idx,
                         size_t first, int r0, int r1);
 
@@ -224,11 +221,6 @@ void fast_net_sync_w(fast_net *net);
  * s = first + n when idx is NULL; pixels = bytes per image = n_0. */
 void fast_input_u8(fast_net *net, const uint8_t *images, size_t pixels,
                    const uint32_t *idx, size_t first, int nb);
-
-/* Prefetch the images fast_input_u8 will read for these rows (each thread
- * the rows it will convert), without a barrier: call it for the next batch. */
-void fast_prefetch_u8(const fast_net *net, const uint8_t *images, size_t pixels,
-                      const uint32_t *idx, size_t first, int nb);
 
 /* Forward pass for the first nb rows of a^[0]. */
 void fast_forward(fast_net *net, int nb);
