@@ -13,6 +13,7 @@
  */
 #include "fast_kernel.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -286,12 +287,13 @@ static void gemm_tile(float *C, size_t ldc, const fast_src *src, const float *B,
         switch (reading) {
         case READ_FLOATS: A.af[r] = src->f + (size_t)m * src->ars; break;
         case READ_BYTE_ROWS: A.ab[r] = src->rows[m]; break;
-        default: A.co[r] = m; break;
+        default: A.co[r] = m; break;                 /* READ_BYTE_COLS */
         }
     }
     A.acs = src->acs;
     A.cols = src->rows;
     A.tab = src->tab;
+    assert(nr % VW == 0 && nr / VW >= 1 && nr / VW <= NVMAX);
     KERNELS[reading][nr / VW - 1](tile, &A, B + j0, ldb, K, sgd, c, ldc, mr);
     if (!sgd)
         epilogue(epi, tile, mr, nr, C, ldc, m0, j0);

@@ -20,8 +20,8 @@
  * stored, through the epoch's list of them in shuffled order and the
  * network's table of byte -> v / 255 (fast_src), and each thread
  * prefetches the next batch's images a few rows per chunk of its block's
- * update, and while it waits at a phase's end. The per-sample losses are summed, in sample
- * order, by the `after` hook of the row-block phase, which also reports
+ * update, and while it waits at a phase's end. The per-sample losses are
+ * summed, in sample order, by the `after` hook of the row-block phase, which also reports
  * progress. Evaluation has one phase, the row blocks without deltas, which
  * convert their own rows.
  */
@@ -67,9 +67,10 @@ static fast_status check_shapes(const fast_net *net, const fast_set *s)
 }
 
 /* How far a thread has brought the images of batch `filling` into its
- * cache (training): rows [0, pf_row) are prefetched. */
+ * cache (training): rows [0, pf_row) are prefetched. Each thread writes its
+ * own at every chunk of its update: a cache line each. */
 typedef struct {
-    long filling;
+    _Alignas(64) long filling;
     int pf_row;
     long block_step;                   /* the last step in which it ran a block unit */
 } thread_input;
