@@ -191,6 +191,11 @@ if has quiet; then
     awk -v s="$(med side)" -v m="$(med "q$NPROC")" -v n="$NPROC" 'BEGIN {
       printf "%d separate 1-thread runs side by side, one per core: %.3f s per epoch each, %.3f s per epoch together;\n", n, s, s / n
       printf "  %d threads of one run take %.3f s, %.0f%% of that pace (the rest is lost to splitting one run'"'"'s work)\n", n, m, 100 * s / n / m }'
+    each=""
+    for c in $(seq 0 $((NPROC - 1))); do
+      each="$each, CPU $c $(cat "$TMP"/side"$c".* | grep '"epoch":' | grep -v '"epoch": 1,' | json epoch_s | median | awk '{ printf "%.3f", $1 }') s"
+    done
+    echo "  those runs per core:${each#,} (a team that splits the work evenly waits for the slowest)"
     awk -v w="$(cat "$TMP"/probe"$NPROC".* | json team_wait_us | median)" -v n="$NPROC" -v b="$BATCHES" 'BEGIN {
       printf "  one wait of the %d-thread team (nntrace mnist --peak): %.2f us; two per batch: %.1f ms per epoch\n", n, w, 2 * b * w / 1000 }'
   fi
