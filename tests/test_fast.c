@@ -737,7 +737,7 @@ typedef struct {
     _Atomic int calls, after_cap, bad;
 } idle_job;
 
-static int idle_count(void *ctx, long step, int phase)
+static int two_units(void *ctx, long step, int phase)
 {
     (void)ctx, (void)step, (void)phase;
     return 2;
@@ -771,7 +771,7 @@ static void test_team_idle(void **state)
 {
     (void)state;
     idle_job j = {0};
-    const fast_job job = {.count = idle_count, .unit = idle_unit, .idle = idle_hook,
+    const fast_job job = {.count = two_units, .unit = idle_unit, .idle = idle_hook,
                           .ctx = &j, .steps = IDLE_STEPS, .phases = IDLE_PHASES};
     assert_int_equal(fast_team_run(&job, 2, NULL), FAST_OK);
     for (int s = 0; s < IDLE_STEPS; s++)
@@ -832,7 +832,7 @@ static void test_team_spread_carry(void **state)
                        getenv("OMP_PROC_BIND") == NULL;
     for (int later = 0; later <= 1; later++) {
         carry_job j = {0};
-        const fast_job job = {.count = idle_count, .unit = carry_unit, .ctx = &j, .steps = 20,
+        const fast_job job = {.count = two_units, .unit = carry_unit, .ctx = &j, .steps = 20,
                               .phases = 1};
         fast_adapt ad;
         memset(&ad, 0, sizeof ad);

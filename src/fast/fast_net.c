@@ -200,11 +200,10 @@ void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
     }
 }
 
-void fast_prefetch_rows(const uint8_t *images, size_t pixels, const uint32_t *idx,
-                        size_t first, int r0, int r1)
+void fast_prefetch_rows(const uint8_t *const *rows, size_t pixels, int r0, int r1)
 {
     for (int n = r0; n < r1; n++) {
-        const uint8_t *src = images + (idx ? idx[first + (size_t)n] : first + (size_t)n) * pixels;
+        const uint8_t *src = rows[n];
         for (size_t o = 0; o < pixels; o += 64)
             __builtin_prefetch(src + o, 0, 2);
         __builtin_prefetch(src + pixels - 1, 0, 2);
@@ -499,10 +498,11 @@ int fast_update_units(const fast_net *net)
     return total;
 }
 
-/* Rows [m0, m1) and columns [j0, j1) (within one panel) of layer l's step. */
-static void update_rect(fast_net *net, int l, const float *in, const uint8_t *const *rows,
-                        int nb, int m0, int m1, int j0, int j1, fast_grads *g, float alpha,
-                        float lambda, float mu);
+/* Rows [m0, m1) and columns [j0, j1) (within one panel) of layer l's step;
+ * a^[l-1] from net->a, or for l == 1 from the images `rows` when given. */
+static void update_rect(fast_net *net, int l, const uint8_t *const *rows, int nb, int m0,
+                        int m1, int j0, int j1, fast_grads *g, float alpha, float lambda,
+                        float mu);
 
 void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha, float lambda,
                       float mu)
@@ -515,7 +515,7 @@ void fast_update_unit(fast_net *net, int nb, int u, fast_grads *g, float alpha, 
     const int nin = net->size[l - 1], ldout = net->ld[l], rows = unit_rows(net, l);
     const int nrow = (nin + rows - 1) / rows;
     const int m0 = (u % nrow) * rows, j0 = (u / nrow) * FAST_PANEL;
-    update_rect(net, l, net->a[l - 1], NULL, nb, m0,
+    update_rect(net, l, NULL, nb, m0,
                 nin - m0 < rows ? nin : m0 + rows, j0,
                 ldout - j0 < FAST_PANEL ? ldout : j0 + FAST_PANEL, g, alpha, lambda, mu);
 }
@@ -531,18 +531,19 @@ void fast_col_backward(fast_net *net, const uint8_t *const *rows, int nb, int b,
         const int n1 = net->size[1];
         layer_delta(net, 2, 0, nb, j0, j1);    /* dz^[1] of the block, with W^[2] before the step */
         for (int p0 = 0; p0 < net->ld[2]; p0 += FAST_PANEL)     /* W^[2]T rows of the block */
-            update_rect(net, 2, net->a[1], NULL, nb, j0, j1 < n1 ? j1 : n1, p0,
+            update_rect(net, 2, NULL, nb, j0, j1 < n1 ? j1 : n1, p0,
                         p0 + fast_panel_width(net, 2, p0), NULL, alpha, lambda, mu);
     }
     const int m0 = chunk * UNIT_ROWS, n0 = net->size[0];
-    update_rect(net, 1, NULL, rows, nb, m0, n0 - m0 < UNIT_ROWS ? n0 : m0 + UNIT_ROWS,
+    update_rect(net, 1, rows, nb, m0, n0 - m0 < UNIT_ROWS ? n0 : m0 + UNIT_ROWS,
                 j0, j1, NULL, alpha, lambda, mu);
 }
 
-static void update_rect(fast_net *net, int l, const float *in, const uint8_t *const *rows,
-                        int nb, int m0, int m1, int j0, int j1, fast_grads *g, float alpha,
-                        float lambda, float mu)
+static void update_rect(fast_net *net, int l, const uint8_t *const *rows, int nb, int m0,
+                        int m1, int j0, int j1, fast_grads *g, float alpha, float lambda,
+                        float mu)
 {
+    const float *in = net->a[l - 1];
     const int nin = net->size[l - 1], nout = net->size[l];
     size_t acs = (size_t)net->ld[l - 1], lddz;
     /* A = (a^[l-1])T, read from row m0's column; dz^[l] from column j0 */

@@ -166,9 +166,8 @@ static inline int fast_row_blocks(int nb) { return (nb + FAST_MR - 1) / FAST_MR;
 void fast_block_input(fast_net *net, const uint8_t *images, size_t pixels,
                       const uint32_t *idx, size_t first, int nb, int k);
 void fast_block_forward(fast_net *net, int nb, int k);
-/* Prefetch (into L2) the images of rows [r0, r1) of the batch. */
-void fast_prefetch_rows(const uint8_t *images, size_t pixels, const uint32_t *idx,
-                        size_t first, int r0, int r1);
+/* Prefetch (into L2) the images rows[r0 .. r1-1], pixels bytes each. */
+void fast_prefetch_rows(const uint8_t *const *rows, size_t pixels, int r0, int r1);
 
 /* Model-parallel units for training (fast_train.c): layer 1 by column
  * blocks, FAST_PANEL of its neurons each (one panel of W^[1]T, the largest

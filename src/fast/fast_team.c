@@ -375,8 +375,8 @@ static void finish(team *tm, uint64_t g)
  * to claim their units before it takes one of theirs: a unit that moves to
  * another thread drags its data through the caches (a block of
  * fast_train.c: 200 KB of weights, its activations and deltas), so only a
- * thread that is really not running should lose its units. (A network with one block of layer 1 on two
- * threads, 784-64-10, took 0.102 s per epoch with the block bouncing
+ * thread that is really not running should lose its units. (A network
+ * with one block of layer 1 on two threads, 784-64-10, took 0.102 s per epoch with the block bouncing
  * between the cores every batch, against 0.069 s on one thread.) */
 #define STEAL_WAIT_S 20e-6
 

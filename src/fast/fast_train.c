@@ -21,8 +21,8 @@
  * network's table of byte -> v / 255 (fast_src), and each thread
  * prefetches the next batch's images a few rows per chunk of its block's
  * update, and while it waits at a phase's end. The per-sample losses are
- * summed, in sample order, by the `after` hook of the row-block phase, which also reports
- * progress. Evaluation has one phase, the row blocks without deltas, which
+ * summed, in sample order, by the `after` hook of the row-block phase,
+ * which also reports progress. Evaluation has one phase, the row blocks without deltas, which
  * convert their own rows.
  */
 #include "fast_train.h"
@@ -157,8 +157,7 @@ static int thread_fill(const batch_job *j, int t, long step, int rows)
     if (in->pf_row == nb)
         return 0;
     const int r1 = nb - in->pf_row < rows ? nb : in->pf_row + rows;
-    fast_prefetch_rows(j->set->images.data, (size_t)j->net->size[0], j->idx,
-                       batch_first(j, step), in->pf_row, r1);
+    fast_prefetch_rows(batch_images(j, step), (size_t)j->net->size[0], in->pf_row, r1);
     in->pf_row = r1;
     return 1;
 }
@@ -181,13 +180,14 @@ static void block_unit(batch_job *j, long s, int b, int t)
         fast_col_first(net, batch_images(j, s), batch_rows(j, s), b);
 }
 
-/* While thread t waits for the others in step s: bring in a few images
- * of batch s+1, which its next forward reads, if it runs a block. */
+/* While thread t waits for the others in step s of training: bring in a
+ * few images of batch s+1, which its next forward reads, if it runs a
+ * block. */
 static int job_idle(void *ctx, long step, int phase, int thread)
 {
     const batch_job *j = ctx;
     (void)phase;
-    return j->train && j->in[thread].block_step == step && thread_fill(j, thread, step + 1, 2);
+    return j->in[thread].block_step == step && thread_fill(j, thread, step + 1, 2);
 }
 
 static void job_unit(void *ctx, long step, int phase, int u, int thread)
@@ -260,7 +260,7 @@ static fast_status run_batches(batch_job *j, int threads, fast_adapt *adapt)
 {
     const fast_job job = {
         .count = job_count, .unit = job_unit, .split = job_split, .after = job_after,
-        .idle = job_idle,
+        .idle = j->train ? job_idle : NULL,
         .ctx = j, .steps = batches(j) + j->train,  /* training: the last backward */
         .phases = j->train ? PHASES : 1,
     };
