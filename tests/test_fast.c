@@ -807,6 +807,58 @@ static void test_team_spread(void **state)
     assert_int_equal(fast_team_spread(three, 4, keep), 2);
     assert_int_equal(keep[0], 1);
     assert_int_equal(keep[1], 3);
+    /* long spins only when every CPU is free */
+    assert_int_equal(fast_team_all_free(quiet, 2), 1);
+    assert_int_equal(fast_team_all_free(unclear, 2), 0);
+    assert_int_equal(fast_team_all_free(one_busy, 2), 0);
+    assert_int_equal(fast_team_all_free(three, 4), 0);
+    const double edge[2] = {0.02, 0.0}, nan_share[2] = {0.0, NAN};
+    assert_int_equal(fast_team_all_free(edge, 2), 1);
+    assert_int_equal(fast_team_all_free(nan_share, 2), 0);
+}
+
+/* A thread that finishes its unit early waits for the other's. While the
+ * busy-CPU check last found every CPU free it spins through such a wait
+ * (2 ms at most); otherwise it sleeps after 30 us. */
+typedef struct {
+    double unit_s;
+} slow_job;
+
+static void slow_unit(void *ctx, long step, int phase, int u, int thread)
+{
+    const slow_job *j = ctx;
+    (void)step, (void)phase, (void)thread;
+    if (u == 1) {
+        const double t0 = fast_now();
+        while (fast_now() - t0 < j->unit_s)
+            ;
+    }
+}
+
+static void test_team_spin_free(void **state)
+{
+    (void)state;
+    const int pinned = omp_get_num_procs() >= 2 && omp_get_max_threads() >= 2 &&
+                       getenv("OMP_PROC_BIND") == NULL;
+    if (!pinned)
+        skip();
+    long sleeps[2];
+    for (int free = 0; free <= 1; free++) {
+        slow_job j = {.unit_s = 300e-6};
+        const fast_job job = {.count = two_units, .unit = slow_unit, .ctx = &j, .steps = 40,
+                              .phases = 1};
+        fast_adapt ad;
+        memset(&ad, 0, sizeof ad);
+        ad.mode = FAST_ADAPT_OFF;
+        ad.spread = (fast_spread_state){.threads = 2, .retry_s = 0.25, .free = free};
+        assert_int_equal(fast_team_run(&job, 2, &ad), FAST_OK);
+        sleeps[free] = ad.sleeps;
+    }
+    /* 40 waits of about 300 us: asleep in most without the finding, in
+     * few with it (a wait still ends asleep when the slow thread is
+     * descheduled for 2 ms) */
+    assert_true(sleeps[0] >= 20);
+    assert_true(sleeps[1] <= 10);
 }
 
 /* What the busy-CPU check found carries over to the next job in the
@@ -1093,6 +1145,7 @@ int main(void)
         cmocka_unit_test(test_team_idle),
         cmocka_unit_test(test_team_spread),
         cmocka_unit_test(test_team_spread_carry),
+        cmocka_unit_test(test_team_spin_free),
         cmocka_unit_test(test_train_threads),
         cmocka_unit_test(test_bad_train_args),
         cmocka_unit_test(test_parse_layers),

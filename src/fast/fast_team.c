@@ -43,8 +43,14 @@
 #include <unistd.h>
 #endif
 
-/* Waiting for a phase: spin this long, then sleep. */
+/* Waiting for a phase: spin this long, then sleep; SPIN_FREE_S while the
+ * busy-CPU check (cpu_check) finds no other program waiting for the team's
+ * CPUs. A sleep is not free: the waker's futex call, and on a virtual
+ * machine the sleeper's CPU halted and woken again. Spinning only costs
+ * another program the CPU it wants, and the check sees such a program
+ * within a window. */
 #define SPIN_S 30e-6
+#define SPIN_FREE_S 2e-3
 /* Adaptive controller: steps and seconds (at least) per measuring window; a count is tried again
  * when its window is this much slower than its best; a probe wins when it is
  * this much faster than the count it left. */
@@ -80,7 +86,9 @@ typedef struct {
     slot cur, units, done;
     slot claim[FAST_TEAM_MAX];
     _Alignas(64) _Atomic int active;
+    _Atomic int spin_free;       /* wait SPIN_FREE_S, not SPIN_S (cpu_check) */
     _Atomic int sleepers;
+    _Atomic long sleeps;         /* waits that ended asleep */
     pthread_mutex_t mu;
     pthread_cond_t phase_cv;     /* a phase ended */
     pthread_cond_t park_cv;      /* the active count changed, or the job ended */
@@ -227,6 +235,14 @@ int fast_team_spread(const double *q, int n, int *keep)
     return n;
 }
 
+int fast_team_all_free(const double *q, int n)
+{
+    for (int t = 0; t < n; t++)
+        if (!(q[t] <= FREE_Q))
+            return 0;
+    return 1;
+}
+
 #if defined(__linux__)
 /* Nanoseconds thread tid has spent runnable but waiting for its CPU. */
 static int run_queue_ns(pid_t tid, unsigned long long *ns)
@@ -290,6 +306,8 @@ static int cpu_check(team *tm, int a)
             (void)pin_to(atomic_load(&tm->tid[t]), tm->cpu[t]);
         sp->k = 0;
         sp->retried = 1;
+        sp->free = 0;
+        atomic_store_explicit(&tm->spin_free, 0, memory_order_relaxed);
         check_window(tm, now, NULL);
         return tm->T;
     }
@@ -311,6 +329,8 @@ static int cpu_check(team *tm, int a)
         q[t] = (double)(w[t] - tm->wait0[t]) * 1e-9 / (now - tm->win_t0);
     }
     check_window(tm, now, w);          /* the next window starts from these readings */
+    sp->free = fast_team_all_free(q, tm->T);
+    atomic_store_explicit(&tm->spin_free, sp->free, memory_order_relaxed);
     const int k = fast_team_spread(q, tm->T, keep);
     if (k == tm->T || a != tm->T) {
         sp->retried = 0;
@@ -404,9 +424,11 @@ static void wait_phase(team *tm, uint64_t g, int id)
                job->idle(job->ctx, step, phase, id))
             ;
     }
-    if (spin_phase(tm, g, SPIN_S))
+    if (spin_phase(tm, g, atomic_load_explicit(&tm->spin_free, memory_order_relaxed)
+                              ? SPIN_FREE_S : SPIN_S))
         return;
     atomic_fetch_add(&tm->sleepers, 1);
+    atomic_fetch_add_explicit(&tm->sleeps, 1, memory_order_relaxed);
     pthread_mutex_lock(&tm->mu);
     while (atomic_load(&tm->cur.v) <= g)
         pthread_cond_wait(&tm->phase_cv, &tm->mu);
@@ -611,7 +633,9 @@ fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt)
         adapt->probe_from = 0;
     }
     atomic_init(&tm.active, adapt && adapt->mode != FAST_ADAPT_OFF ? adapt->active : threads);
+    atomic_init(&tm.spin_free, 0);
     atomic_init(&tm.sleepers, 0);
+    atomic_init(&tm.sleeps, 0);
     atomic_init(&tm.cur.v, 0);
     atomic_init(&tm.units.v, 0);
     atomic_init(&tm.done.v, 0);
@@ -639,6 +663,9 @@ fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt)
     open_phase(&tm, 0);
     pin_setup(&tm, threads);
     spread_carry(&tm);
+#if defined(__linux__)
+    atomic_store(&tm.spin_free, tm.pin && tm.sp->k == 0 && tm.sp->free);
+#endif
 
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
@@ -646,8 +673,10 @@ fast_status fast_team_run(const fast_job *job, int threads, fast_adapt *adapt)
 #else
     run_worker(&tm, 0);
 #endif
-    if (adapt)
+    if (adapt) {
         adapt->active = atomic_load(&tm.active);
+        adapt->sleeps += atomic_load(&tm.sleeps);
+    }
     pthread_cond_destroy(&tm.park_cv);
 cleanup:
     pthread_cond_destroy(&tm.phase_cv);

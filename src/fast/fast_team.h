@@ -83,6 +83,7 @@ typedef struct {
     double retry_at;                  /* until then (fast_now) */
     double retry_s;                   /* the wait before the next retry */
     int retried;                      /* every CPU is being tried again */
+    int free;                         /* the last window found every CPU free: spin long */
 } fast_spread_state;
 
 /* Adaptive state, kept by the caller across jobs (epochs); zero it first. */
@@ -96,6 +97,7 @@ typedef struct {
     int win_n;                        /* steps in the current window */
     double win_t0;                    /* when the window's first step began */
     double thread_steps, steps;       /* sum over steps of the active count; steps */
+    long sleeps;                      /* waits for a phase that ended asleep */
     fast_spread_state spread;         /* mode OFF: the busy-CPU check's finding */
 } fast_adapt;
 
@@ -121,6 +123,11 @@ int fast_team_pick_cpus(const int *cpus, const long *cores, int n, int threads, 
  * (every CPU free, or every one busy, when more threads still get more of
  * the machine) all n, keep[t] = t. */
 int fast_team_spread(const double *q, int n, int *keep);
+
+/* From the same shares: 1 when every thread waited for its CPU 2% of the
+ * window or less, so no other program wants the team's CPUs and a thread
+ * waiting for a phase may spin long instead of sleeping. */
+int fast_team_all_free(const double *q, int n);
 
 /* What one wait of a team of `threads` costs on this machine: the median
  * over 5 runs of `phases` (>= 1) phases of one empty unit per thread, in
