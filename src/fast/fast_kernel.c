@@ -112,7 +112,9 @@ static void NAME(float *restrict tile, const a_rows *A,                         
 {                                                                                \
     vf acc[MR][NV];                                                              \
     SETUP                                                                        \
+    _Pragma("GCC unroll 8")                                                      \
     for (int r = 0; r < MR; r++)                                                 \
+        _Pragma("GCC unroll 4")                                                  \
         for (int v = 0; v < NV; v++)                                             \
             acc[r][v] = (vf){0};                                                 \
     for (int k = 0; k < K; k++) {                                                \
@@ -136,15 +138,19 @@ static void NAME(float *restrict tile, const a_rows *A,                         
     }                                                                            \
     if (sgd) {                                                                   \
         const vf keep = vbcast(sgd->keep), lr = vbcast(sgd->lr);                 \
-        for (int r = 0; r < mr; r++)                                             \
-            for (int v = 0; v < NV; v++) {                                      \
+        _Pragma("GCC unroll 8")                                                  \
+        for (int r = 0; r < MR; r++)                                             \
+            _Pragma("GCC unroll 4")                                              \
+            for (int v = 0; v < NV; v++) if (r < mr) {                          \
                 float *c = C + (size_t)r * ldc + v * VW;                         \
                 vf w = keep * vload(c) - lr * acc[r][v];                         \
                 memcpy(c, &w, sizeof w);                                         \
             }                                                                    \
         return;                                                                  \
     }                                                                            \
+    _Pragma("GCC unroll 8")                                                      \
     for (int r = 0; r < MR; r++)                                                 \
+        _Pragma("GCC unroll 4")                                                  \
         for (int v = 0; v < NV; v++)                                             \
             memcpy(tile + r * NR + v * VW, &acc[r][v], sizeof(vf));              \
 }
