@@ -105,6 +105,14 @@ typedef struct {
  * plain SGD (sgd != NULL), the step is applied to C's first mr rows straight
  * from the registers: C = keep*C - lr*acc, the same operations as the
  * epilogue's, without the round trip through the tile. */
+/* for (r < MR) for (v < NV), unrolled: the tile's indices are then
+ * constants outside the k loop too, so gcc keeps acc in registers (rolled,
+ * it zeroed a copy of acc on the stack at every tile and spilled acc there
+ * before the SGD step). The counts are literals: _Pragma takes no macros. */
+#define FOR_TILE(NV)                                                             \
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++)                         \
+    _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)
+
 #define DEFINE_KERNEL(NAME, NV, SETUP, STEP, BC)                                 \
 static void NAME(float *restrict tile, const a_rows *A,                          \
                  const float *restrict B, size_t ldb, int K,                     \
@@ -112,11 +120,8 @@ static void NAME(float *restrict tile, const a_rows *A,                         
 {                                                                                \
     vf acc[MR][NV];                                                              \
     SETUP                                                                        \
-    _Pragma("GCC unroll 8")                                                      \
-    for (int r = 0; r < MR; r++)                                                 \
-        _Pragma("GCC unroll 4")                                                  \
-        for (int v = 0; v < NV; v++)                                             \
-            acc[r][v] = (vf){0};                                                 \
+    FOR_TILE(NV)                                                                 \
+        acc[r][v] = (vf){0};                                                     \
     for (int k = 0; k < K; k++) {                                                \
         const float *b = B + (size_t)k * ldb;                                    \
         STEP                                                                     \
@@ -138,21 +143,15 @@ static void NAME(float *restrict tile, const a_rows *A,                         
     }                                                                            \
     if (sgd) {                                                                   \
         const vf keep = vbcast(sgd->keep), lr = vbcast(sgd->lr);                 \
-        _Pragma("GCC unroll 8")                                                  \
-        for (int r = 0; r < MR; r++)                                             \
-            _Pragma("GCC unroll 4")                                              \
-            for (int v = 0; v < NV; v++) if (r < mr) {                          \
-                float *c = C + (size_t)r * ldc + v * VW;                         \
-                vf w = keep * vload(c) - lr * acc[r][v];                         \
-                memcpy(c, &w, sizeof w);                                         \
-            }                                                                    \
+        FOR_TILE(NV) if (r < mr) {                                               \
+            float *c = C + (size_t)r * ldc + v * VW;                             \
+            vf w = keep * vload(c) - lr * acc[r][v];                             \
+            memcpy(c, &w, sizeof w);                                             \
+        }                                                                        \
         return;                                                                  \
     }                                                                            \
-    _Pragma("GCC unroll 8")                                                      \
-    for (int r = 0; r < MR; r++)                                                 \
-        _Pragma("GCC unroll 4")                                                  \
-        for (int v = 0; v < NV; v++)                                             \
-            memcpy(tile + r * NR + v * VW, &acc[r][v], sizeof(vf));              \
+    FOR_TILE(NV)                                                                 \
+        memcpy(tile + r * NR + v * VW, &acc[r][v], sizeof(vf));                  \
 }
 
 typedef void kernel_fn(float *restrict tile, const a_rows *A, const float *restrict B,

@@ -281,6 +281,14 @@ static void check_window(team *tm, double now, const unsigned long long *w)
         else if (run_queue_ns(atomic_load(&tm->tid[t]), &tm->wait0[t]) != 0)
             tm->win_ok = 0;
 }
+
+/* The check's finding that every CPU is free: kept for the next job (sp)
+ * and read by the waiting threads (spin_free). */
+static void set_free(team *tm, int free)
+{
+    tm->sp->free = free;
+    atomic_store_explicit(&tm->spin_free, free, memory_order_relaxed);
+}
 #endif
 
 /* At the end of each step of a pinned team without --adapt: the active
@@ -306,8 +314,7 @@ static int cpu_check(team *tm, int a)
             (void)pin_to(atomic_load(&tm->tid[t]), tm->cpu[t]);
         sp->k = 0;
         sp->retried = 1;
-        sp->free = 0;
-        atomic_store_explicit(&tm->spin_free, 0, memory_order_relaxed);
+        set_free(tm, 0);
         check_window(tm, now, NULL);
         return tm->T;
     }
@@ -329,8 +336,7 @@ static int cpu_check(team *tm, int a)
         q[t] = (double)(w[t] - tm->wait0[t]) * 1e-9 / (now - tm->win_t0);
     }
     check_window(tm, now, w);          /* the next window starts from these readings */
-    sp->free = fast_team_all_free(q, tm->T);
-    atomic_store_explicit(&tm->spin_free, sp->free, memory_order_relaxed);
+    set_free(tm, fast_team_all_free(q, tm->T));
     const int k = fast_team_spread(q, tm->T, keep);
     if (k == tm->T || a != tm->T) {
         sp->retried = 0;
