@@ -22,8 +22,8 @@
  * prefetches the next batch's images a few rows per chunk of its block's
  * update, and while it waits at a phase's end. The per-sample losses are
  * summed, in sample order, by the `after` hook of the row-block phase,
- * which also reports progress. Evaluation has one phase, the row blocks without deltas, which
- * convert their own rows.
+ * which also reports progress. Evaluation has one phase, the row blocks
+ * without deltas, which convert their own rows.
  */
 #include "fast_train.h"
 
