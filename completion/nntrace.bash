@@ -1,7 +1,8 @@
 # bash completion for nntrace: commands, options and lesson names.
 #
 # Everything is asked from nntrace itself, so it is never out of date:
-# the commands from `nntrace --help`, each command's options from
+# the commands from `nntrace --help`, each command's options, and the
+# choices of an option's value (`--notation va|layer|...`), from
 # `nntrace COMMAND --help`, the lesson names from `nntrace list --names`
 # (the lesson path: $NNTRACE_PATH, ./lessons, the installed lessons).
 # Installed as PREFIX/share/bash-completion/completions/nntrace.
@@ -25,15 +26,22 @@ _nntrace()
             COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --data)
             COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
-        --format)   COMPREPLY=($(compgen -W "text json csv" -- "$cur")); return 0 ;;
-        --notation) COMPREPLY=($(compgen -W "va layer netout bar" -- "$cur")); return 0 ;;
-        --pass)     COMPREPLY=($(compgen -W "forward backward" -- "$cur")); return 0 ;;
-        --ecf)      COMPREPLY=($(compgen -W "full half none" -- "$cur")); return 0 ;;
         --passes|--digits|--rounded|--tol|--tolerance|--step|--example|--ask|--sheet-word|\
         --act|--out|--loss|--init|--width|--layers|--epochs|--batch|--rate|--decay|\
         --momentum|--anneal|--seed|--threads|--trace-sample|--export-inputs)
             return 0 ;;
     esac
+
+    # the value of an option whose --help lists its choices as a|b|c
+    if [[ $prev == --* ]]; then
+        local choices
+        choices=$("$prog" "$cmd" --help 2>/dev/null | grep -o -- "$prev [a-z0-9-]*|[a-z0-9|-]*" | head -n 1)
+        if [[ -n $choices ]]; then
+            choices=${choices#"$prev "}
+            COMPREPLY=($(compgen -W "${choices//|/ }" -- "$cur"))
+            return 0
+        fi
+    fi
 
     if [[ $cur == -* ]]; then
         local opts

@@ -30,7 +30,7 @@ static void dot_help(FILE *f)
         CLI_HELP_CHAIN("                 ", "                           ")
         "  --no-edge-labels         arcs without their w_ij (and dJ/dw_ij) labels\n"
         "  --ascii                  ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83\n"
-        "  --notation va|layer|netout|bar\n"
+        "  --notation " NOTATION_CHOICES "\n"
         "                           names of the lecture (default: the lesson's notation)\n"
         "  -o FILE                  write FILE (atomically) instead of standard output\n\n"
         "exit status: 0 written, 2 bad usage, bad lesson, or a step/pass not in the trace\n");

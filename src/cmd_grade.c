@@ -186,7 +186,7 @@ static void template_help(FILE *f)
         "                   quote them for the shell; may be repeated.\n"
         "                   Default: the lesson's `ask` list, else every computed\n"
         "                   quantity of the trace.\n"
-        "  --notation va|layer|netout|bar\n"
+        "  --notation " NOTATION_CHOICES "\n"
         "                   the names the sheet is written in (default: the\n"
         "                   lesson's notation); any notation is read back\n"
         CLI_HELP_CHAIN("         ", "                   ")
@@ -302,7 +302,7 @@ static void check_help(FILE *f)
         "  --json                the grades as JSON on stdout instead of text\n"
         "  --csv FILE            one row per sheet, one column per quantity\n"
         "  --quiet               no text report (with --gradescope or --csv)\n"
-        "  --notation va|layer|netout|bar\n"
+        "  --notation " NOTATION_CHOICES "\n"
         "                        the names of the report (default: the lesson's\n"
         "                        notation); a sheet may use any notation's names\n"
         CLI_HELP_CHAIN("              ", "                        ")

@@ -200,7 +200,7 @@ static void run_help(FILE *f)
         "                           given,forward,loss,backward,gradients,update\n"
         "  --all-steps              trace every step, whatever the lesson says\n"
         CLI_HELP_CHAIN("                 ", "                           ")
-        "  --notation va|layer|netout|bar\n"
+        "  --notation " NOTATION_CHOICES "\n"
         "                           names of the lecture: va in_j a_j Delta_j (001),\n"
         "                           layer z^[l] a^[l] W^[l] (000, 003), netout net/out\n"
         "                           E_total (002), bar error signals zbar wbar (004);\n"

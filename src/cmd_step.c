@@ -347,7 +347,7 @@ static void step_usage(FILE *f)
         "  --rounded N            round every operand to N decimals before use\n"
         "  --all-steps            trace every step, whatever the lesson says\n"
         CLI_HELP_CHAIN("               ", "                         ")
-        "  --notation va|layer|netout|bar\n"
+        "  --notation " NOTATION_CHOICES "\n"
         "                         names of the lecture (default: the lesson's notation);\n"
         "                         names in any notation are understood\n"
         "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
@@ -498,7 +498,7 @@ static void quiz_usage(FILE *f)
         "  --exact | --rounded N  arithmetic of the trace (default: the lesson's)\n"
         "  --all-steps            trace every step, whatever the lesson says\n"
         CLI_HELP_CHAIN("               ", "                         ")
-        "  --notation va|layer|netout|bar\n"
+        "  --notation " NOTATION_CHOICES "\n"
         "                         names of the lecture (default: the lesson's notation);\n"
         "                         names in any notation are understood\n"
         "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"

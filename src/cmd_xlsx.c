@@ -30,7 +30,7 @@ static void xlsx_help(FILE *f)
         "  --rounded N           round every operand to N decimals before use\n"
         "  --all-steps           a sheet for every step, whatever the lesson traces\n"
         CLI_HELP_CHAIN("              ", "                        ")
-        "  --notation va|layer|netout|bar\n"
+        "  --notation " NOTATION_CHOICES "\n"
         "                        names of the lecture in the name and formula columns\n"
         "                        (default: the lesson's notation)\n"
         "  --sheet-word WORD     step sheets are named \"WORD 1\", \"WORD 2\", ... (default Step;\n"

@@ -188,8 +188,11 @@ int lesson_dropout_keep(const lesson *l, int t, int b, int j);
 /* Carried-forward credit of lesson.ecf. */
 enum { LESSON_ECF_UNSET, LESSON_ECF_FULL, LESSON_ECF_HALF, LESSON_ECF_NONE };
 
-/* Notations of lesson.notation (names and formulas, never values). */
+/* Notations of lesson.notation (names and formulas, never values), and
+ * their names in that order as every --help writes them (test_notation
+ * checks that they are lesson_notation_name's). */
 enum { NOTATION_VA, NOTATION_LAYER, NOTATION_NETOUT, NOTATION_BAR, NOTATION_COUNT };
+#define NOTATION_CHOICES "va|layer|netout|bar"
 /* Training rules of lesson.rule. */
 enum { RULE_BACKPROP, RULE_PERCEPTRON };
 

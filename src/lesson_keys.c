@@ -725,7 +725,7 @@ const lesson_keydef LESSON_KEYS[] = {
         .help = "a value the lecture printed, checked to half a unit of its last digit; `expect NAME = NAME` "
                 "is a fact the slide argues: both print the same to `digits`"},
     [KEY_NOTATION] = {.key = "notation", .once = 1, .min_args = 1, .max_args = 1, .parse = key_notation,
-        .usage = "notation va|layer|netout|bar", .help = "the default names of the text trace",
+        .usage = "notation " NOTATION_CHOICES, .help = "the default names of the text trace",
         .arity_error = "'notation' takes va, layer, netout or bar"},
     [KEY_CHAIN] = {.key = "chain", .once = 1, .min_args = 1, .max_args = 1, .parse = key_chain,
         .usage = "chain yes|no",

@@ -215,7 +215,7 @@ static void test_completion(void **state)
 {
     (void)state;
     int st;
-    char cmd[2048];
+    char cmd[4096];
     const char *comp = "share/bash-completion/completions/nntrace";
     snprintf(cmd, sizeof cmd, "cd %s/elsewhere && env -i PATH=%s/bin:/usr/bin:/bin bash -c '"
              "source %s/%s; COMP_WORDS=(nntrace \"\"); COMP_CWORD=1; _nntrace; echo \"${COMPREPLY[*]}\"; "
@@ -223,6 +223,8 @@ static void test_completion(void **state)
              "COMP_WORDS=(nntrace step mazur); COMP_CWORD=2; _nntrace; echo \"${COMPREPLY[*]}\"; "
              "COMP_WORDS=(nntrace run --no); COMP_CWORD=2; _nntrace; echo \"${COMPREPLY[*]}\"; "
              "COMP_WORDS=(nntrace run --notation \"\"); COMP_CWORD=3; _nntrace; echo \"${COMPREPLY[*]}\"; "
+             "COMP_WORDS=(nntrace check --ecf \"\"); COMP_CWORD=3; _nntrace; echo \"${COMPREPLY[*]}\"; "
+             "COMP_WORDS=(nntrace mnist --adapt o); COMP_CWORD=3; _nntrace; echo \"${COMPREPLY[*]}\"; "
              "complete -p nntrace'", tmp, prefix, prefix, comp);
     char *out = run_sh(cmd, &st);
     assert_int_equal(st, 0);
@@ -239,6 +241,10 @@ static void test_completion(void **state)
     assert_string_equal(line, "--no-color --notation");
     assert_non_null(line = strtok(NULL, "\n"));
     assert_string_equal(line, "va layer netout bar");
+    assert_non_null(line = strtok(NULL, "\n"));
+    assert_string_equal(line, "full half none");       /* from --ecf full|half|none|X */
+    assert_non_null(line = strtok(NULL, "\n"));
+    assert_string_equal(line, "on off");
     assert_non_null(line = strtok(NULL, "\n"));
     assert_string_equal(line, "complete -F _nntrace nntrace");
     free(out);

@@ -92,6 +92,19 @@ static void test_formula(void **state)
     assert_int_equal(lesson_notation_parse("vA"), -1);
 }
 
+/* The notations every --help lists are the parser's, in its order. */
+static void test_notation_choices(void **state)
+{
+    (void)state;
+    char want[64] = "";
+    for (int k = 0; k < NOTATION_COUNT; k++) {
+        if (k) strcat(want, "|");
+        strcat(want, lesson_notation_name(k));
+        assert_int_equal(lesson_notation_parse(lesson_notation_name(k)), k);
+    }
+    assert_string_equal(NOTATION_CHOICES, want);
+}
+
 /* The numbers after the last " = " of every line, in order. */
 static char *values_only(const char *text)
 {
@@ -183,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_formula),
         cmocka_unit_test(test_values_unchanged),
         cmocka_unit_test(test_bad_notation),
+        cmocka_unit_test(test_notation_choices),
     };
     return cmocka_run_group_tests(tests, setup_mazur, teardown);
 }
