@@ -14,6 +14,7 @@
 #include "judge.h"
 #include "lessonpath.h"
 #include "outfile.h"
+#include "suggest.h"
 #include "text.h"
 #include "wrap.h"
 
@@ -175,8 +176,11 @@ int cli_positive(const char *cmd, const char *opt, const char *s, double *out)
 
 int cli_notation(const char *cmd, const char *s, int *out)
 {
+    char near[128];
     if ((*out = lesson_notation_parse(s)) >= 0) return 0;
-    fprintf(stderr, "nntrace %s: --notation takes va, layer, netout or bar, not '%s'\n", cmd, s);
+    fprintf(stderr, "nntrace %s: --notation takes one of " NOTATION_CHOICES ", not '%s'\n", cmd, s);
+    if (suggest(s, LESSON_NOTATIONS, NOTATION_COUNT, near, sizeof near))
+        fprintf(stderr, "HINT: did you mean %s?\n", near);
     return -1;
 }
 

@@ -251,20 +251,20 @@ void lesson_free(lesson *l)
     free(l);
 }
 
-static const char *const NOTATIONS[] = {
+const char *const LESSON_NOTATIONS[NOTATION_COUNT + 1] = {
     [NOTATION_VA] = "va", [NOTATION_LAYER] = "layer", [NOTATION_NETOUT] = "netout", [NOTATION_BAR] = "bar",
+    [NOTATION_COUNT] = NULL,
 };
-_Static_assert(sizeof NOTATIONS / sizeof NOTATIONS[0] == NOTATION_COUNT, "one name per notation");
 
 int lesson_notation_parse(const char *s)
 {
-    for (int k = 0; k < NOTATION_COUNT; k++) if (!strcmp(s, NOTATIONS[k])) return k;
+    for (int k = 0; k < NOTATION_COUNT; k++) if (!strcmp(s, LESSON_NOTATIONS[k])) return k;
     return -1;
 }
 
 const char *lesson_notation_name(int notation)
 {
-    return notation >= 0 && notation < NOTATION_COUNT ? NOTATIONS[notation] : "?";
+    return notation >= 0 && notation < NOTATION_COUNT ? LESSON_NOTATIONS[notation] : "?";
 }
 
 int lesson_answer_digits(const lesson *l)

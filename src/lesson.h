@@ -196,6 +196,8 @@ enum { NOTATION_VA, NOTATION_LAYER, NOTATION_NETOUT, NOTATION_BAR, NOTATION_COUN
 /* Training rules of lesson.rule. */
 enum { RULE_BACKPROP, RULE_PERCEPTRON };
 
+/* The notations' names by NOTATION_*, then NULL. */
+extern const char *const LESSON_NOTATIONS[NOTATION_COUNT + 1];
 /* "va", "layer", "netout", "bar" -> NOTATION_*, or -1. */
 int lesson_notation_parse(const char *s);
 const char *lesson_notation_name(int notation);

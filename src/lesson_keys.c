@@ -95,12 +95,17 @@ static int drop_equals(lesson_keyline *k)
     return k->nt == 3 ? 0 : bad_args(k);
 }
 
-/* The index of toks[1] in a NULL-terminated list of choices, or bad_args. */
+/* The index of toks[1] in a NULL-terminated list of choices, or bad_args
+ * with the nearest choices as a "did you mean". */
 static int choice(lesson_keyline *k, const char *const *choices, int *out)
 {
-    for (int c = 0; choices[c]; c++)
-        if (!strcmp(k->toks[1], choices[c])) { *out = c; return 0; }
-    return bad_args(k);
+    size_t n = 0;
+    for (; choices[n]; n++)
+        if (!strcmp(k->toks[1], choices[n])) { *out = (int)n; return 0; }
+    char near[128];
+    if (!suggest(k->toks[1], choices, n, near, sizeof near)) return bad_args(k);
+    return lp_fail(k->pe, k->line, "%s; did you mean %s?",
+                   k->def->arity_error ? k->def->arity_error : k->def->usage, near);
 }
 
 static int whole(lesson_keyline *k, int tok, long lo, long hi, long *v)
@@ -473,7 +478,7 @@ static int key_expect(lesson_keyline *k)
 
 static int key_notation(lesson_keyline *k)
 {
-    return (k->l->notation = lesson_notation_parse(k->toks[1])) < 0 ? bad_args(k) : 0;
+    return choice(k, LESSON_NOTATIONS, &k->l->notation);
 }
 
 static int key_dropout(lesson_keyline *k)
@@ -726,7 +731,7 @@ const lesson_keydef LESSON_KEYS[] = {
                 "is a fact the slide argues: both print the same to `digits`"},
     [KEY_NOTATION] = {.key = "notation", .once = 1, .min_args = 1, .max_args = 1, .parse = key_notation,
         .usage = "notation " NOTATION_CHOICES, .help = "the default names of the text trace",
-        .arity_error = "'notation' takes va, layer, netout or bar"},
+        .arity_error = "'notation' takes one of " NOTATION_CHOICES},
     [KEY_CHAIN] = {.key = "chain", .once = 1, .min_args = 1, .max_args = 1, .parse = key_chain,
         .usage = "chain yes|no",
         .help = "yes: the backward pass shows every chain-rule factor: dJ/da_j of each neuron (a hidden "

@@ -177,6 +177,13 @@ static void test_bad_notation(void **state)
     const char *bin = getenv("NNTRACE_BIN");
     if (!bin) skip();
     char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s run --notation layr lessons/mazur-2-2-2.lesson", bin);
+    int st;
+    char *out = run_sh(cmd, &st);
+    assert_int_equal(st, 2);
+    assert_string_equal(out, "nntrace run: --notation takes one of va|layer|netout|bar, not 'layr'\n"
+                             "HINT: did you mean layer?\n");
+    free(out);
     snprintf(cmd, sizeof cmd, "%s run --notation greek lessons/mazur-2-2-2.lesson >/dev/null 2>&1", bin);
     int rc = system(cmd);
     assert_true(WIFEXITED(rc));
@@ -186,7 +193,11 @@ static void test_bad_notation(void **state)
     char err[512];
     lesson *l = lesson_parse(text, strlen(text), "n.lesson", err, sizeof err);
     assert_null(l);
-    assert_string_equal(err, "n.lesson:7: 'notation' takes va, layer, netout or bar");
+    assert_string_equal(err, "n.lesson:7: 'notation' takes one of va|layer|netout|bar");
+    const char *near = "title t\ninput 1\nlayer logistic 2\nweight w_0,2 = 1\nweight w_1,2 = 1\n"
+                       "example 1\nnotation layr\n";
+    assert_null(lesson_parse(near, strlen(near), "n.lesson", err, sizeof err));
+    assert_string_equal(err, "n.lesson:7: 'notation' takes one of va|layer|netout|bar; did you mean layer?");
 }
 
 int main(void)
