@@ -208,6 +208,107 @@ float fast_act_deriv(fast_act act, float a)
     return 1.0f;
 }
 
+/* e^x lane by lane, for x <= 0 (the softmax's z - max z): Cephes' expf,
+ * x = k ln 2 + r with k = round(x / ln 2) and ln 2 in two parts, e^r by a
+ * degree-7 polynomial in r (|r| <= ln 2 / 2), times 2^k through the
+ * exponent bits; within 2 ulp of expf, and 0 below -87 (under 2^-125, where
+ * 2^k would need a subnormal). NaN stays NaN. */
+typedef int32_t vi __attribute__((vector_size(VW * sizeof(int32_t))));
+typedef uint32_t vu __attribute__((vector_size(VW * sizeof(uint32_t))));
+
+static inline vf vmax(vf a, vf b) { return (vf)(((vi)a & (a >= b)) | ((vi)b & ~(a >= b))); }
+
+static inline vf vexp_neg(vf x)
+{
+    const vf lo = vbcast(-87.0f), magic = vbcast(12582912.0f);   /* 1.5 * 2^23 */
+    const vi small = x < lo;                                        /* all ones where so */
+    const vf xc = (vf)(((vi)x & ~small) | ((vi)lo & small));
+    const vf k = (xc * vbcast(1.44269504088896341f) + magic) - magic;   /* round(x / ln 2) */
+    const vf r = (xc - k * vbcast(0.693359375f)) - k * vbcast(-2.12194440e-4f);
+    vf p = vbcast(1.9875691500e-4f);
+    p = p * r + vbcast(1.3981999507e-3f);
+    p = p * r + vbcast(8.3334519073e-3f);
+    p = p * r + vbcast(4.1665795894e-2f);
+    p = p * r + vbcast(1.6666665459e-1f);
+    p = p * r + vbcast(5.0000001201e-1f);
+    p = p * (r * r) + r + vbcast(1.0f);
+    const vu two_k = (vu)(__builtin_convertvector(k, vi) + 127) << 23;
+    return (vf)((vi)(p * (vf)two_k) & ~small);
+}
+
+/* The sum and the largest of v's lanes, pairwise in a fixed order. */
+static inline float hsum(vf v)
+{
+#if defined(__AVX512F__)
+    return _mm512_reduce_add_ps((__m512)v);
+#else
+    float t[VW];
+    memcpy(t, &v, sizeof v);
+    for (int w = VW / 2; w >= 1; w /= 2)
+        for (int i = 0; i < w; i++)
+            t[i] += t[i + w];
+    return t[0];
+#endif
+}
+
+static inline float hmax(vf v)
+{
+#if defined(__AVX512F__)
+    return _mm512_reduce_max_ps((__m512)v);
+#else
+    float t[VW];
+    memcpy(t, &v, sizeof v);
+    for (int w = VW / 2; w >= 1; w /= 2)
+        for (int i = 0; i < w; i++)
+            t[i] = t[i + w] > t[i] ? t[i + w] : t[i];
+    return t[0];
+#endif
+}
+
+void fast_softmax_rows(float *a, size_t lda, int rows, int n)
+{
+    const int full = n - n % VW;               /* lanes [0, full) are all real */
+    vi tail;                                   /* the real lanes of [full, full + VW) */
+    for (int i = 0; i < VW; i++)
+        tail[i] = full + i < n ? -1 : 0;
+    const vf ninf = vbcast(-INFINITY);
+    for (int r = 0; r < rows; r++, a += lda) {
+        vf m = ninf, s = {0};
+        for (int j = 0; j < full; j += VW)
+            m = vmax(m, vload(a + j));
+        if (full < n)
+            m = vmax(m, (vf)(((vi)vload(a + full) & tail) | ((vi)ninf & ~tail)));
+        const vf mx = vbcast(hmax(m));
+        vf e[(FAST_PAD + VW - 1) / VW];        /* n <= FAST_PAD: in registers */
+        if (n <= FAST_PAD) {
+            for (int j = 0, v = 0; j < n; j += VW, v++) {
+                e[v] = vexp_neg(vload(a + j) - mx);
+                if (j == full)
+                    e[v] = (vf)((vi)e[v] & tail);
+                s += e[v];
+            }
+            const vf sum = vbcast(hsum(s));
+            for (int j = 0, v = 0; j < n; j += VW, v++) {
+                const vf q = e[v] / sum;
+                memcpy(a + j, &q, sizeof q);
+            }
+            continue;
+        }
+        for (int j = 0; j < n; j += VW) {
+            vf x = vexp_neg(vload(a + j) - mx);
+            if (j == full)
+                x = (vf)((vi)x & tail);
+            memcpy(a + j, &x, sizeof x);
+            s += x;
+        }
+        const vf sum = vbcast(hsum(s));
+        for (int j = 0; j < n; j += VW) {
+            const vf q = vload(a + j) / sum;
+            memcpy(a + j, &q, sizeof q);
+        }
+    }
+}
+
 /* ------------------------------------------------------------ epilogues */
 
 /* Write the mr x nr tile (row stride NR) into C at (m0, j0). */

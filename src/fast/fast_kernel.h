@@ -97,6 +97,12 @@ void fast_gemm_naive(double *C, size_t ldc, const float *A, size_t ars, size_t a
  * keeps the compiler from deleting the work. */
 float fast_fma_spin(long iters, double *flops);
 
+/* The softmax of `rows` rows of n values in place (row r at a + r*lda, lda
+ * a multiple of FAST_PAD), a_j = e^(z_j - max z) / sum_k e^(z_k - max z),
+ * vectorised: e^x within 2 ulp of expf, the sums in a fixed order; the
+ * lanes after n are only ever written with 0. */
+void fast_softmax_rows(float *a, size_t lda, int rows, int n);
+
 /* g(z) and g'(from a = g(z)) for one value. */
 float fast_act_apply(fast_act act, float z);
 float fast_act_deriv(fast_act act, float a);

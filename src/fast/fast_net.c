@@ -107,8 +107,11 @@ static size_t arena_layout(fast_net *net, char *base)
     }
     for (int l = 0; l <= L; l++)
         TAKE(net->a[l], B * net->ld[l]);
-    if (L >= 2)
-        TAKE(net->part, (size_t)fast_col_blocks(net) * B * net->ld[2]);
+    if (L >= 2) {
+        TAKE(net->parts[0], (size_t)fast_col_blocks(net) * B * net->ld[2]);
+        TAKE(net->parts[1], (size_t)fast_col_blocks(net) * B * net->ld[2]);
+        net->part = net->parts[0];
+    }
     TAKE(net->loss_n, B);
     TAKE(net->in_tab, 256);
 #undef TAKE
@@ -299,24 +302,16 @@ static void softmax_rows(fast_net *net, int r0, int r1)
     const int L = net->n_layers, nL = net->size[L], ldL = net->ld[L];
     if (net->loss != FAST_LOSS_SOFTMAX_CE)
         return;
-    for (int n = r0; n < r1; n++) {
-        float *a = net->a[L] + (size_t)n * ldL, mx = a[0], sum = 0.0f;
-        for (int j = 1; j < nL; j++)
-            mx = a[j] > mx ? a[j] : mx;
-        for (int j = 0; j < nL; j++) {
-            a[j] = expf(a[j] - mx);
-            sum += a[j];
-        }
-        for (int j = 0; j < nL; j++)
-            a[j] /= sum;
-    }
+    fast_softmax_rows(net->a[L] + (size_t)r0 * ldL, (size_t)ldL, r1 - r0, nL);
 }
 
 /* Layer 2's product is summed by the column blocks of layer 1 (FAST_PANEL
  * neurons each): part[b] = a^[1][:, block b] W^[2]T[block b, :] for rows
- * [r0, r1), then z^[2] = part[0] + part[1] + ... + b^[2] in block order
- * (second_sum). So the thread that computed a block of a^[1] can also
- * compute its share of z^[2], and a^[1] never leaves its cache; every path
+ * [r0, r1), with b^[2] added to part[0], then z^[2] = part[0] + part[1] +
+ * ... in block order (second_sum). So the thread that computed a block of
+ * a^[1] can also compute its share of z^[2], and a^[1] never leaves its
+ * cache; only block 0's unit, which also steps b^[2], reads b^[2], so the
+ * sum needs nothing that a block unit writes but the parts. Every path
  * (team, omp batch functions, evaluation) sums in the same order. */
 static float *part(const fast_net *net, int b)
 {
@@ -324,6 +319,29 @@ static float *part(const fast_net *net, int b)
 }
 
 int fast_col_blocks(const fast_net *net) { return (net->ld[1] + FAST_PANEL - 1) / FAST_PANEL; }
+
+/* a^[2] and dz^[2] (batch, ld[2]) each, then J_n, each from a 64-byte line */
+size_t fast_view_floats(const fast_net *net)
+{
+    const size_t rows = pad_to((size_t)net->batch * (size_t)net->ld[2], 16);
+    return 2 * rows + pad_to((size_t)net->batch, 16);
+}
+
+void fast_net_view(const fast_net *net, fast_net *view, float *own)
+{
+    assert(net->n_layers == 2);
+    const size_t rows = pad_to((size_t)net->batch * (size_t)net->ld[2], 16);
+    *view = *net;
+    view->a[2] = own;
+    view->dz[2] = own + rows;
+    view->loss_n = own + 2 * rows;
+}
+
+void fast_view_parts(fast_net *view, int buf)
+{
+    assert(buf == 0 || buf == 1);
+    view->part = view->parts[buf];
+}
 
 /* The columns [*j0, *j1) of layer 1 in block b. */
 static void col_range(const fast_net *net, int b, int *j0, int *j1)
@@ -340,11 +358,14 @@ static void second_part(fast_net *net, int b, int r0, int r1)
     if (i1 > n1)
         i1 = n1;                               /* padding columns of a^[1] are 0 anyway */
     fast_epi e = {0};
-    e.kind = FAST_EPI_STORE;
+    e.kind = b == 0 ? FAST_EPI_BIAS_ACT : FAST_EPI_STORE;
+    e.act = FAST_ACT_NONE;
     size_t lda;
     const float *a1 = col_at(net, 1, net->a[1], i0, &lda);
     for (int p0 = 0; p0 < ld2; p0 += FAST_PANEL) {
         const int pw = fast_panel_width(net, 2, p0);
+        e.n_real = net->size[2] - p0;
+        e.bias = net->b[2] + p0;
         fast_gemm_block(part(net, b) + p0, (size_t)ld2, a1, lda, 1,
                         net->wt[2] + (size_t)p0 * n1 + (size_t)i0 * pw, (size_t)pw, i1 - i0,
                         &e, r0, r1, 0, pw);
@@ -356,18 +377,20 @@ static void second_sum(fast_net *net, int r0, int r1)
     const int nblk = fast_col_blocks(net), n2 = net->size[2], ld2 = net->ld[2];
     const fast_act act = (net->n_layers == 2 && net->loss == FAST_LOSS_SOFTMAX_CE)
                              ? FAST_ACT_NONE : net->act;
-    const float *bias = net->b[2];
-    for (int n = r0; n < r1; n++) {
-        float *a = net->a[2] + (size_t)n * ld2;
+    for (int n = r0; n < r1; n++) {      /* whole padded rows, for the vector units */
+        float *restrict a = net->a[2] + (size_t)n * ld2;
         const size_t row = (size_t)n * ld2;
-        memcpy(a, part(net, 0) + row, sizeof(float) * (size_t)n2);
+        const float *restrict p0 = part(net, 0) + row;
+        for (int j = 0; j < ld2; j++)
+            a[j] = p0[j];
         for (int b = 1; b < nblk; b++) {
-            const float *p = part(net, b) + row;
-            for (int j = 0; j < n2; j++)
+            const float *restrict p = part(net, b) + row;
+            for (int j = 0; j < ld2; j++)
                 a[j] += p[j];
         }
-        for (int j = 0; j < n2; j++)
-            a[j] = fast_act_apply(act, a[j] + bias[j]);
+        if (act != FAST_ACT_NONE)
+            for (int j = 0; j < n2; j++)
+                a[j] = fast_act_apply(act, a[j]);
         for (int j = n2; j < ld2; j++)
             a[j] = 0.0f;
     }

@@ -94,7 +94,9 @@ typedef struct fast_net {
                                         layer 1's column blocks when L >= 2), a copy of
                                         wt[l] for the backward pass (fast_net_sync_w) */
     float *part;                     /* L >= 2: fast_col_blocks (batch, ld[2]) matrices, layer
-                                        2's product by blocks of layer 1's neurons (fast_col_first) */
+                                        2's product by blocks of layer 1's neurons (fast_col_first);
+                                        one of parts[], parts[0] but in a view */
+    float *parts[2];                 /* L >= 2: the two buffers for part (fast_net_view) */
     float *loss_n;                   /* (batch) per-sample loss J_n */
     float *in_tab;                   /* 256: an image's byte v is the input v / 255 */
     size_t bytes;                    /* arena size */
@@ -173,10 +175,10 @@ void fast_prefetch_rows(const uint8_t *const *rows, size_t pixels, int r0, int r
  * blocks, FAST_PANEL of its neurons each (one panel of W^[1]T, the largest
  * matrix by far), so a thread that keeps a block keeps its weights in its
  * cache. Layer 2's product is summed by the same blocks: part[b] =
- * a^[1][:, block b] W^[2]T[block b, :], z^[2] = part[0] + part[1] + ... +
- * b^[2] in block order (every path sums so, so results do not depend on the
- * split). Block b's forward (fast_col_first) writes a^[1][:, b] and part[b]
- * for all nb rows; its backward (fast_col_backward, after the row blocks of
+ * a^[1][:, block b] W^[2]T[block b, :], plus b^[2] for block 0, and z^[2]
+ * = part[0] + part[1] + ... in block order (every path sums so, so results
+ * do not depend on the split). Block b's forward (fast_col_first) writes
+ * a^[1][:, b] and part[b] for all nb rows; its backward (fast_col_backward, after the row blocks of
  * the batch have made dz^[2], or dz^[1] when L == 1) makes dz^[1][:, b],
  * steps W^[2]T's rows of the block (and b^[2] in block 0), and steps W^[1]'s
  * block in fast_col_chunks chunks of rows (chunk 0 first, it does the rest).
@@ -197,6 +199,18 @@ void fast_block_loss(fast_net *net, const uint8_t *labels, const uint32_t *idx,
 /* Row block k of dz^[l-1] = (dz^[l] W^[l]) * g'(a^[l-1]) for l = L..lo
  * (lo >= 2); reads W^[l] from net->w[l] (fast_net_sync_w). */
 void fast_block_delta(fast_net *net, int nb, int k, int lo);
+
+/* A thread's view of a network with L == 2 for training with one wait per
+ * batch (fast_train.c): *view is a copy of net (the same weights, biases,
+ * layer 1 and parts) whose a^[2], dz^[2] and J_n are in `own`, that
+ * thread's fast_view_floats floats (64-byte aligned), so every thread can
+ * sum a batch's rows itself, into its own memory, while others step their
+ * blocks with theirs. view->part is parts[buf]: a step writes batch s's
+ * parts into one buffer while another thread may still sum batch s-1's from
+ * the other. Nothing to free. */
+size_t fast_view_floats(const fast_net *net);
+void fast_net_view(const fast_net *net, fast_net *view, float *own);
+void fast_view_parts(fast_net *view, int buf);
 
 /* Update units of the network (the same for every batch): layer by layer,
  * fast_layer_units(l) of layer l. */

@@ -3,8 +3,9 @@
  * independent work units, and never waits for a thread that is not working.
  *
  * A job is `steps` steps of `phases` phases each (training: per batch, the
- * blocks of layer 1's neurons, then the row blocks; fast_train.c). The units of one phase are
- * independent; a phase starts when every unit of the previous one is done.
+ * blocks of layer 1's neurons, then the row blocks, or with two layers the
+ * blocks only; fast_train.c). The units of one phase are independent; a
+ * phase starts when every unit of the previous one is done.
  * Units are claimed, not assigned: thread t first takes the units of its own
  * contiguous range (the job's split, or equal ranges: so it keeps its data
  * in its cache from step to step),
