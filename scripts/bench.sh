@@ -197,7 +197,7 @@ if has quiet; then
     done
     echo "  those runs per core:${each#,} (a team that splits the work evenly waits for the slowest)"
     awk -v w="$(cat "$TMP"/probe"$NPROC".* | json team_wait_us | median)" -v n="$NPROC" -v b="$BATCHES" 'BEGIN {
-      printf "  one wait of the %d-thread team (nntrace mnist --peak): %.2f us; two per batch: %.1f ms per epoch\n", n, w, 2 * b * w / 1000 }'
+      printf "  one wait of the %d-thread team (nntrace mnist --peak): %.2f us; one per batch: %.1f ms per epoch\n", n, w, b * w / 1000 }'
   fi
   echo "others: cores kept busy by other programs during the runs (median)"
   cat "$TMP"/q*.other | median | awk -v n="$NPROC" '$1 > 0.3 {

@@ -359,7 +359,8 @@ int fast_mnist_main(int argc, char **argv)
             printf("FMA peak: %.1f GFLOP/s on %d thread%s", g, o.threads, o.threads == 1 ? "" : "s");
         if (o.threads > 1)
             printf(o.json ? ", \"team_wait_us\": %.2f"
-                          : "; one wait of the team (a phase boundary, two per training batch): "
+                          : "; one wait of the team (a phase boundary: one per training batch, "
+                            "two with more than two layers): "
                             "%.2f us", 1e6 * wait);
         puts(o.json ? "}" : "");
         return 0;
