@@ -333,6 +333,9 @@ static void epilogue(const fast_epi *e, const float *restrict tile, int mr, int 
                     float z = t[j] + b[j];
                     c[j] = z > 0.0f ? z : 0.0f;
                 }
+            } else if (e->act == FAST_ACT_NONE) {
+                for (int j = 0; j < real; j++)
+                    c[j] = t[j] + b[j];
             } else {
                 for (int j = 0; j < real; j++)
                     c[j] = fast_act_apply(e->act, t[j] + b[j]);
