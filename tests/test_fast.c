@@ -525,15 +525,27 @@ static void make_set(fast_set *s, uint32_t count, uint64_t seed)
     }
 }
 
-/* Train on s with the team; sizes 16-12-3 (batch 8) unless big: 16-70-40-3
- * (batch 20: several row blocks and update units per layer). */
+/* The shapes trained on synthetic data: 16-12-3 (batch 8); 16-70-40-3
+ * (batch 20: two blocks of layer 1, two phases per batch, several row
+ * blocks and update units per layer); 16-70-3 (batch 20: two blocks, one
+ * wait per batch). */
+enum { SHAPE_SMALL, SHAPE_BIG, SHAPE_WIDE, TRAIN_SHAPES };
+static const struct {
+    int sizes[4], n, batch;
+    fast_act act;
+} SHAPE[TRAIN_SHAPES] = {
+    [SHAPE_SMALL] = {{16, 12, 3}, 3, 8, FAST_ACT_RELU},
+    [SHAPE_BIG] = {{16, 70, 40, 3}, 4, 20, FAST_ACT_TANH},
+    [SHAPE_WIDE] = {{16, 70, 3}, 3, 20, FAST_ACT_TANH},
+};
+
+/* Train on s with the team, one of the shapes above. */
 static fast_net *train_synthetic_mode(const fast_set *s, int threads, int epochs, uint64_t seed,
-                                      float mu, double *acc, int big, fast_adapt_mode mode)
+                                      float mu, double *acc, int shape, fast_adapt_mode mode)
 {
-    int small_sizes[] = {16, 12, 3}, big_sizes[] = {16, 70, 40, 3};
-    const int B = big ? 20 : 8;
-    fast_net *net = big ? fast_net_new(big_sizes, 4, FAST_ACT_TANH, FAST_LOSS_SOFTMAX_CE, B, mu != 0)
-                        : fast_net_new(small_sizes, 3, FAST_ACT_RELU, FAST_LOSS_SOFTMAX_CE, B, mu != 0);
+    const int B = SHAPE[shape].batch;
+    fast_net *net = fast_net_new(SHAPE[shape].sizes, SHAPE[shape].n, SHAPE[shape].act,
+                                 FAST_LOSS_SOFTMAX_CE, B, mu != 0);
     uint64_t rng = fast_rng_seed(seed);
     uint32_t *idx = malloc(sizeof *idx * s->images.count);
     fast_adapt adapt;
@@ -563,7 +575,7 @@ static fast_net *train_synthetic_mode(const fast_set *s, int threads, int epochs
 static fast_net *train_synthetic(const fast_set *s, int threads, int epochs, uint64_t seed,
                                  float mu, double *acc)
 {
-    return train_synthetic_mode(s, threads, epochs, seed, mu, acc, 0, FAST_ADAPT_OFF);
+    return train_synthetic_mode(s, threads, epochs, seed, mu, acc, SHAPE_SMALL, FAST_ADAPT_OFF);
 }
 
 static void assert_same_weights(const fast_net *a, const fast_net *b)
@@ -595,57 +607,60 @@ static void test_training_learns_and_is_deterministic(void **state)
 }
 
 /* Threads 1, 2, 3, every thread all the time or a count that changes every
- * step, with and without momentum: the same weights to the last bit, and the
- * same as the omp batch functions (fast_forward .. fast_backward) step by step. */
+ * step, with and without momentum, two phases per batch (16-70-40-3) and
+ * one (16-70-3): the same weights to the last bit, and the same as the omp
+ * batch functions (fast_forward .. fast_backward) step by step. */
 static void test_team_bit_identical(void **state)
 {
     (void)state;
     fast_set s;
     make_set(&s, 257, 9);
-    for (int m = 0; m <= 1; m++) {
-        const float mu = m ? 0.5f : 0.0f;
-        double acc;
-        fast_net *ref = train_synthetic_mode(&s, 1, 3, 4, mu, &acc, 1, FAST_ADAPT_OFF);
-        assert_true(acc > 0.9);
-        for (int threads = 1; threads <= 3; threads++)
-            for (int mode = FAST_ADAPT_OFF; mode <= FAST_ADAPT_CYCLE; mode++) {
-                double a;
-                fast_net *n = train_synthetic_mode(&s, threads, 3, 4, mu, &a, 1,
-                                                   (fast_adapt_mode)mode);
-                assert_same_weights(ref, n);
-                assert_true(a == acc);
-                fast_net_free(n);
-            }
+    for (int shape = SHAPE_BIG; shape <= SHAPE_WIDE; shape++)
+        for (int m = 0; m <= 1; m++) {
+            const float mu = m ? 0.5f : 0.0f;
+            double acc;
+            fast_net *ref = train_synthetic_mode(&s, 1, 3, 4, mu, &acc, shape, FAST_ADAPT_OFF);
+            assert_true(acc > 0.9);
+            for (int threads = 1; threads <= 3; threads++)
+                for (int mode = FAST_ADAPT_OFF; mode <= FAST_ADAPT_CYCLE; mode++) {
+                    double a;
+                    fast_net *n = train_synthetic_mode(&s, threads, 3, 4, mu, &a, shape,
+                                                       (fast_adapt_mode)mode);
+                    assert_same_weights(ref, n);
+                    assert_true(a == acc);
+                    fast_net_free(n);
+                }
 
-        /* the same three epochs through the omp batch functions on 2 threads */
-        int sizes[] = {16, 70, 40, 3};
-        fast_net *o = fast_net_new(sizes, 4, FAST_ACT_TANH, FAST_LOSS_SOFTMAX_CE, 20, m);
-        uint64_t rng = fast_rng_seed(4);
-        uint32_t idx[257];
-        assert_non_null(o);
-        fast_net_init(o, &rng);
-        for (uint32_t i = 0; i < 257; i++) idx[i] = i;
-        for (int e = 0; e < 3; e++) {
-            for (uint32_t i = 256; i > 0; i--) {          /* fast_train.c's shuffle */
-                uint32_t j = (uint32_t)(fast_rng_next(&rng) % ((uint64_t)i + 1)), t = idx[i];
-                idx[i] = idx[j];
-                idx[j] = t;
-            }
-            for (size_t first = 0; first < 257; first += 20) {
-                int nb = 257 - first < 20 ? (int)(257 - first) : 20;
+            /* the same three epochs through the omp batch functions on 2 threads */
+            fast_net *o = fast_net_new(SHAPE[shape].sizes, SHAPE[shape].n, SHAPE[shape].act,
+                                       FAST_LOSS_SOFTMAX_CE, SHAPE[shape].batch, m);
+            const int B = SHAPE[shape].batch;
+            uint64_t rng = fast_rng_seed(4);
+            uint32_t idx[257];
+            assert_non_null(o);
+            fast_net_init(o, &rng);
+            for (uint32_t i = 0; i < 257; i++) idx[i] = i;
+            for (int e = 0; e < 3; e++) {
+                for (uint32_t i = 256; i > 0; i--) {      /* fast_train.c's shuffle */
+                    uint32_t j = (uint32_t)(fast_rng_next(&rng) % ((uint64_t)i + 1)), t = idx[i];
+                    idx[i] = idx[j];
+                    idx[j] = t;
+                }
+                for (size_t first = 0; first < 257; first += (size_t)B) {
+                    int nb = 257 - first < (size_t)B ? (int)(257 - first) : B;
 #pragma omp parallel num_threads(2)
-                {
-                    fast_input_u8(o, s.images.data, 16, idx, first, nb);
-                    fast_forward(o, nb);
-                    fast_loss_grad(o, s.labels.data, idx, first, nb);
-                    fast_backward(o, nb, NULL, 0.2f, 0.0001f, mu);
+                    {
+                        fast_input_u8(o, s.images.data, 16, idx, first, nb);
+                        fast_forward(o, nb);
+                        fast_loss_grad(o, s.labels.data, idx, first, nb);
+                        fast_backward(o, nb, NULL, 0.2f, 0.0001f, mu);
+                    }
                 }
             }
+            assert_same_weights(ref, o);
+            fast_net_free(o);
+            fast_net_free(ref);
         }
-        assert_same_weights(ref, o);
-        fast_net_free(o);
-        fast_net_free(ref);
-    }
     fast_set_free(&s);
 }
 
