@@ -98,7 +98,8 @@ echo
 fail=0
 # The FMA peak, measured at the start and again at the end (the larger
 # counts: another program running meanwhile only lowers it).
-# With it, what one wait of the NPROC-thread team costs (team_wait_us).
+# With it, what one wait of the NPROC-thread team costs (team_wait_us) and a
+# cache line's round trip between two CPUs (line_trip_ns).
 peaks() {
   for T in 1 "$NPROC"; do "$BIN" mnist --peak --threads "$T" --json > "$TMP/probe$T.$1"
     json peak_gflops < "$TMP/probe$T.$1" > "$TMP/peak$T.$1"; done
@@ -198,6 +199,9 @@ if has quiet; then
     echo "  those runs per core:${each#,} (a team that splits the work evenly waits for the slowest)"
     awk -v w="$(cat "$TMP"/probe"$NPROC".* | json team_wait_us | median)" -v n="$NPROC" -v b="$BATCHES" 'BEGIN {
       printf "  one wait of the %d-thread team (nntrace mnist --peak): %.2f us; one per batch: %.1f ms per epoch\n", n, w, b * w / 1000 }'
+    awk -v a="$(json line_trip_ns < "$TMP/probe$NPROC.0")" -v z="$(json line_trip_ns < "$TMP/probe$NPROC.1")" 'BEGIN {
+      if (a != "" && z != "")
+        printf "  a cache line'"'"'s round trip between two CPUs (nntrace mnist --peak): %d ns before the runs, %d ns after\n", a, z }'
   fi
   echo "others: cores kept busy by other programs during the runs (median)"
   cat "$TMP"/q*.other | median | awk -v n="$NPROC" '$1 > 0.3 {

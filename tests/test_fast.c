@@ -784,6 +784,24 @@ static void test_team_wait_cost(void **state)
     assert_true(s == -1.0);
 }
 
+/* The cache-line probe of --peak: with two CPUs of their own, a positive
+ * time per round trip (each run of 2000 trips is bounded at 1 s, so under
+ * 0.5 ms); no trips, refused. Valgrind runs one thread at a time: the
+ * ping-pong would only meet its time bound there. */
+static void test_team_line_trip(void **state)
+{
+    (void)state;
+    double s = -1.0;
+    assert_int_equal(fast_team_line_trip(0, &s), FAST_ERR_ARG);
+    assert_true(s == -1.0);
+    const char *preload = getenv("LD_PRELOAD");
+    if (omp_get_num_procs() < 2 || omp_get_max_threads() < 2 ||
+        (preload && strstr(preload, "vgpreload")))
+        skip();
+    assert_int_equal(fast_team_line_trip(2000, &s), FAST_OK);
+    assert_true(s > 0.0 && s < 0.5e-3);
+}
+
 /* The idle hook: called on a thread that has run out of units and waits
  * for one that has not, with that phase's step and phase; every unit still
  * runs once; a hook that returns 0 is not called again in that wait. */
@@ -1200,6 +1218,7 @@ int main(void)
         cmocka_unit_test(test_team_random_shapes),
         cmocka_unit_test(test_pick_cpus),
         cmocka_unit_test(test_team_wait_cost),
+        cmocka_unit_test(test_team_line_trip),
         cmocka_unit_test(test_team_idle),
         cmocka_unit_test(test_team_spread),
         cmocka_unit_test(test_team_spread_carry),

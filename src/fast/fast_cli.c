@@ -59,7 +59,8 @@ static const char USAGE[] =
 "                      network, e.g. --layers 784-16-10\n"
 "  --export-inputs K   inputs kept by --export-lesson (default 8)\n"
 "  --peak              measure the FMA peak GFLOP/s on --threads threads and exit;\n"
-"                      with 2 or more, also what one wait of the team costs\n"
+"                      with 2 or more, also what one wait of the team costs and\n"
+"                      a cache line's round trip between two of its CPUs\n"
 "  --help              this text\n"
 "\n"
 "Same seed and thread count give bit-identical weights (any thread count does).\n"
@@ -349,10 +350,14 @@ int fast_mnist_main(int argc, char **argv)
     if (o.peak) {
         const double g = peak_gflops(o.threads);
         double wait = 0.0;             /* seconds per phase boundary of the team */
+        double trip = -1.0;            /* seconds per cache-line round trip between two
+                                          CPUs; < 0: no two CPUs of their own */
         if (o.threads > 1 && fast_team_wait_cost(o.threads, 20000, &wait) != FAST_OK) {
             fprintf(stderr, PROG ": --peak: cannot start a team of %d threads\n", o.threads);
             return 1;
         }
+        if (o.threads > 1 && fast_team_line_trip(20000, &trip) != FAST_OK)
+            trip = -1.0;
         if (o.json)
             printf("{\"threads\": %d, \"peak_gflops\": %.1f", o.threads, g);
         else
@@ -360,8 +365,11 @@ int fast_mnist_main(int argc, char **argv)
         if (o.threads > 1)
             printf(o.json ? ", \"team_wait_us\": %.2f"
                           : "; one wait of the team (a phase boundary: one per training batch, "
-                            "two with more than two layers): "
-                            "%.2f us", 1e6 * wait);
+                            "two with more than two layers): %.2f us", 1e6 * wait);
+        if (trip >= 0.0)
+            printf(o.json ? ", \"line_trip_ns\": %.0f"
+                          : "; a cache line's round trip between two of its CPUs: %.0f ns",
+                   1e9 * trip);
         puts(o.json ? "}" : "");
         return 0;
     }

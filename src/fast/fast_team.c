@@ -503,22 +503,31 @@ int fast_team_pick_cpus(const int *cpus, const long *cores, int n, int threads, 
     return got;
 }
 
-static void pin_setup(team *tm, int threads)
-{
 #if defined(__linux__)
+/* The CPUs for `threads` pinned threads (fast_team_pick_cpus over the
+ * CPUs this process may use) into cpu[]: 1, or 0 when the team is not
+ * pinned (one thread, fewer CPUs than threads, or OMP_PROC_BIND set). */
+static int team_cpus(int threads, int *cpu)
+{
     cpu_set_t allowed;
     int cpus[FAST_TEAM_MAX * 4], n = 0;
     long cores[FAST_TEAM_MAX * 4];
-    tm->pin = 0;
     if (threads < 2 || getenv("OMP_PROC_BIND") != NULL ||
         sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < threads)
-        return;
+        return 0;
     for (int c = 0; c < CPU_SETSIZE && n < FAST_TEAM_MAX * 4; c++)
         if (CPU_ISSET(c, &allowed)) {
             cpus[n] = c;
             cores[n++] = core_of(c);
         }
-    tm->pin = fast_team_pick_cpus(cpus, cores, n, threads, tm->cpu) == threads;
+    return fast_team_pick_cpus(cpus, cores, n, threads, cpu) == threads;
+}
+#endif
+
+static void pin_setup(team *tm, int threads)
+{
+#if defined(__linux__)
+    tm->pin = team_cpus(threads, tm->cpu);
 #else
     (void)tm;
     (void)threads;
@@ -730,6 +739,95 @@ fast_status fast_team_wait_cost(int threads, long phases, double *seconds)
             return st;
         t[r] = (fast_now() - t0) / (double)phases;
     }
+    qsort(t, RUNS, sizeof t[0], cmp_double);
+    *seconds = t[RUNS / 2];
+    return FAST_OK;
+}
+
+/* ------------------------------------------------------------ line trip */
+
+/* One run of `trips` round trips of one cache line between threads 0 and 1
+ * of a 2-thread region, each on its CPU: thread 0 writes 2i+1 and waits
+ * for 2i+2, thread 1 answers. Seconds per round trip, or -1 when the run
+ * took longer than LINE_TRIP_MAX_S (the threads share a CPU: another
+ * program pinned, say) or the runtime gave fewer threads. */
+#define LINE_TRIP_MAX_S 1.0
+#define LINE_STOP UINT64_MAX
+
+static double line_run(const int *cpu, long trips)
+{
+    slot line;
+    double took = -1.0;
+    atomic_init(&line.v, 0);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(2)
+    {
+        const int id = omp_get_thread_num();
+        if (omp_get_num_threads() == 2) {
+#if defined(__linux__)
+            cpu_set_t saved;
+            const int pinned = cpu && sched_getaffinity(0, sizeof saved, &saved) == 0 &&
+                               pin_to(0, cpu[id]) == 0;
+#endif
+#pragma omp barrier
+            if (id == 0) {
+                const double t0 = fast_now();
+                long i;
+                for (i = 0; i < trips; i++) {
+                    atomic_store_explicit(&line.v, (uint64_t)(2 * i + 1), memory_order_release);
+                    unsigned spins = 0;
+                    while (atomic_load_explicit(&line.v, memory_order_acquire) !=
+                           (uint64_t)(2 * i + 2)) {
+                        if (++spins % 1024 == 0 && fast_now() - t0 > LINE_TRIP_MAX_S)
+                            break;
+                        cpu_relax();
+                    }
+                    if (atomic_load_explicit(&line.v, memory_order_acquire) != (uint64_t)(2 * i + 2))
+                        break;
+                }
+                if (i == trips)
+                    took = (fast_now() - t0) / (double)trips;
+                atomic_store_explicit(&line.v, LINE_STOP, memory_order_release);
+            } else {
+                for (long i = 0; i < trips; i++) {
+                    uint64_t v;
+                    while ((v = atomic_load_explicit(&line.v, memory_order_acquire)) !=
+                           (uint64_t)(2 * i + 1) && v != LINE_STOP)
+                        cpu_relax();
+                    if (v == LINE_STOP)
+                        break;
+                    atomic_store_explicit(&line.v, (uint64_t)(2 * i + 2), memory_order_release);
+                }
+            }
+#if defined(__linux__)
+            if (pinned && sched_setaffinity(0, sizeof saved, &saved) != 0) {
+                /* it stays on its CPU: later parallel regions may be slower, no more */
+            }
+#endif
+        }
+    }
+#else
+    (void)cpu;
+    (void)trips;
+    (void)line;
+#endif
+    return took;
+}
+
+fast_status fast_team_line_trip(long trips, double *seconds)
+{
+    enum { RUNS = 5 };
+    double t[RUNS];
+    int cpu[2], *pin = NULL;
+    if (trips < 1)
+        return FAST_ERR_ARG;
+#if defined(__linux__)
+    if (team_cpus(2, cpu))
+        pin = cpu;
+#endif
+    for (int r = 0; r < RUNS; r++)
+        if ((t[r] = line_run(pin, trips)) < 0.0)
+            return FAST_ERR_ARG;
     qsort(t, RUNS, sizeof t[0], cmp_double);
     *seconds = t[RUNS / 2];
     return FAST_OK;

@@ -138,6 +138,15 @@ int fast_team_all_free(const double *q, int n);
  * batch). FAST_ERR_ARG or FAST_ERR_NOMEM as fast_team_run. */
 fast_status fast_team_wait_cost(int threads, long phases, double *seconds);
 
+/* How long one cache line takes to go from one of the team's CPUs to
+ * another and back (two threads pinned as a team of two would be; the
+ * median of 5 runs of `trips` round trips), in seconds, into *seconds. The
+ * 2-thread epoch follows it: only the parts of layer 2 pass between the
+ * cores, and on a virtual machine the host may place the two vCPUs near
+ * each other in one minute and far apart in the next. FAST_ERR_ARG for
+ * trips < 1, fewer than two threads or CPUs, or a run over 1 s. */
+fast_status fast_team_line_trip(long trips, double *seconds);
+
 /* Mean number of threads that took part per step since adapt was zeroed. */
 double fast_adapt_mean(const fast_adapt *adapt);
 
