@@ -236,31 +236,18 @@ static inline vf vexp_neg(vf x)
     return (vf)((vi)(p * (vf)two_k) & ~small);
 }
 
-/* The sum and the largest of v's lanes, pairwise in a fixed order. */
-static inline float hsum(vf v)
+/* The sum (or with take_max, the largest) of v's lanes, pairwise in a
+ * fixed order. */
+static inline float hreduce(vf v, int take_max)
 {
 #if defined(__AVX512F__)
-    return _mm512_reduce_add_ps((__m512)v);
+    return take_max ? _mm512_reduce_max_ps((__m512)v) : _mm512_reduce_add_ps((__m512)v);
 #else
     float t[VW];
     memcpy(t, &v, sizeof v);
     for (int w = VW / 2; w >= 1; w /= 2)
         for (int i = 0; i < w; i++)
-            t[i] += t[i + w];
-    return t[0];
-#endif
-}
-
-static inline float hmax(vf v)
-{
-#if defined(__AVX512F__)
-    return _mm512_reduce_max_ps((__m512)v);
-#else
-    float t[VW];
-    memcpy(t, &v, sizeof v);
-    for (int w = VW / 2; w >= 1; w /= 2)
-        for (int i = 0; i < w; i++)
-            t[i] = t[i + w] > t[i] ? t[i + w] : t[i];
+            t[i] = take_max ? (t[i + w] > t[i] ? t[i + w] : t[i]) : t[i] + t[i + w];
     return t[0];
 #endif
 }
@@ -278,7 +265,7 @@ void fast_softmax_rows(float *a, size_t lda, int rows, int n)
             m = vmax(m, vload(a + j));
         if (full < n)
             m = vmax(m, (vf)(((vi)vload(a + full) & tail) | ((vi)ninf & ~tail)));
-        const vf mx = vbcast(hmax(m));
+        const vf mx = vbcast(hreduce(m, 1));
         vf e[(FAST_PAD + VW - 1) / VW];        /* n <= FAST_PAD: in registers */
         if (n <= FAST_PAD) {
             for (int j = 0, v = 0; j < n; j += VW, v++) {
@@ -287,7 +274,7 @@ void fast_softmax_rows(float *a, size_t lda, int rows, int n)
                     e[v] = (vf)((vi)e[v] & tail);
                 s += e[v];
             }
-            const vf sum = vbcast(hsum(s));
+            const vf sum = vbcast(hreduce(s, 0));
             for (int j = 0, v = 0; j < n; j += VW, v++) {
                 const vf q = e[v] / sum;
                 memcpy(a + j, &q, sizeof q);
@@ -301,7 +288,7 @@ void fast_softmax_rows(float *a, size_t lda, int rows, int n)
             memcpy(a + j, &x, sizeof x);
             s += x;
         }
-        const vf sum = vbcast(hsum(s));
+        const vf sum = vbcast(hreduce(s, 0));
         for (int j = 0; j < n; j += VW) {
             const vf q = vload(a + j) / sum;
             memcpy(a + j, &q, sizeof q);

@@ -331,17 +331,22 @@ static float *part(const fast_net *net, int b)
 
 int fast_col_blocks(const fast_net *net) { return (net->ld[1] + FAST_PANEL - 1) / FAST_PANEL; }
 
-/* a^[2] and dz^[2] (batch, ld[2]) each, then J_n, each from a 64-byte line */
+/* A view's own memory: a^[2] and dz^[2] (batch, ld[2]) each, then J_n,
+ * each from a 64-byte line. */
+static size_t view_rows_floats(const fast_net *net)
+{
+    return pad_to((size_t)net->batch * (size_t)net->ld[2], 16);
+}
+
 size_t fast_view_floats(const fast_net *net)
 {
-    const size_t rows = pad_to((size_t)net->batch * (size_t)net->ld[2], 16);
-    return 2 * rows + pad_to((size_t)net->batch, 16);
+    return 2 * view_rows_floats(net) + pad_to((size_t)net->batch, 16);
 }
 
 void fast_net_view(const fast_net *net, fast_net *view, float *own)
 {
     assert(net->n_layers == 2);
-    const size_t rows = pad_to((size_t)net->batch * (size_t)net->ld[2], 16);
+    const size_t rows = view_rows_floats(net);
     *view = *net;
     view->a[2] = own;
     view->dz[2] = own + rows;

@@ -178,8 +178,9 @@ void fast_prefetch_rows(const uint8_t *const *rows, size_t pixels, int r0, int r
  * a^[1][:, block b] W^[2]T[block b, :], plus b^[2] for block 0, and z^[2]
  * = part[0] + part[1] + ... in block order (every path sums so, so results
  * do not depend on the split). Block b's forward (fast_col_first) writes
- * a^[1][:, b] and part[b] for all nb rows; its backward (fast_col_backward, after the row blocks of
- * the batch have made dz^[2], or dz^[1] when L == 1) makes dz^[1][:, b],
+ * a^[1][:, b] and part[b] for all nb rows; its backward (fast_col_backward,
+ * after the row blocks of the batch have made dz^[2], or dz^[1] when L ==
+ * 1) makes dz^[1][:, b],
  * steps W^[2]T's rows of the block (and b^[2] in block 0), and steps W^[1]'s
  * block in fast_col_chunks chunks of rows (chunk 0 first, it does the rest).
  * So a^[1] and dz^[1] never leave the block's thread; only part, dz^[2] and

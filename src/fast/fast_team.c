@@ -555,14 +555,26 @@ static void spread_carry(team *tm)
 }
 
 #if defined(__linux__)
-/* Pin the calling thread (id) to its CPU, keeping its mask in *saved;
- * 0 when nothing was changed. A failure only costs speed, so it is not an
- * error: the thread runs where the system puts it. */
+/* Pin the calling thread to cpu, keeping its mask in *saved; 0 when
+ * nothing was changed. A failure only costs speed, so it is not an error:
+ * the thread runs where the system puts it. */
+static int pin_keep(int cpu, cpu_set_t *saved)
+{
+    return sched_getaffinity(0, sizeof *saved, saved) == 0 && pin_to(0, cpu) == 0;
+}
+
+/* The calling thread's mask back as pin_keep kept it. */
+static void unpin(const cpu_set_t *saved)
+{
+    if (sched_setaffinity(0, sizeof *saved, saved) != 0) {
+        /* it stays on its CPU: later parallel regions may be slower, no more */
+    }
+}
+
+/* Pin the calling thread (id) to its CPU in the team, as pin_keep. */
 static int pin_self(const team *tm, int id, cpu_set_t *saved)
 {
-    if (!tm->pin || sched_getaffinity(0, sizeof *saved, saved) != 0)
-        return 0;
-    return pin_to(0, id < tm->sp->k ? tm->sp->cpu[id] : tm->cpu[id]) == 0;
+    return tm->pin && pin_keep(id < tm->sp->k ? tm->sp->cpu[id] : tm->cpu[id], saved);
 }
 #endif
 
@@ -576,9 +588,8 @@ static void run_worker(team *tm, int id)
     cpu_set_t saved;
     const int pinned = pin_self(tm, id, &saved);
     worker(tm, id);
-    if (pinned && sched_setaffinity(0, sizeof saved, &saved) != 0) {
-        /* it stays on its CPU: later parallel regions may be slower, no more */
-    }
+    if (pinned)
+        unpin(&saved);
 #else
     worker(tm, id);
 #endif
@@ -766,26 +777,21 @@ static double line_run(const int *cpu, long trips)
         if (omp_get_num_threads() == 2) {
 #if defined(__linux__)
             cpu_set_t saved;
-            const int pinned = cpu && sched_getaffinity(0, sizeof saved, &saved) == 0 &&
-                               pin_to(0, cpu[id]) == 0;
+            const int pinned = cpu && pin_keep(cpu[id], &saved);
 #endif
 #pragma omp barrier
             if (id == 0) {
                 const double t0 = fast_now();
-                long i;
-                for (i = 0; i < trips; i++) {
+                int late = 0;
+                for (long i = 0; i < trips && !late; i++) {
                     atomic_store_explicit(&line.v, (uint64_t)(2 * i + 1), memory_order_release);
-                    unsigned spins = 0;
-                    while (atomic_load_explicit(&line.v, memory_order_acquire) !=
-                           (uint64_t)(2 * i + 2)) {
-                        if (++spins % 1024 == 0 && fast_now() - t0 > LINE_TRIP_MAX_S)
-                            break;
+                    for (unsigned spins = 1; !late && atomic_load_explicit(&line.v,
+                             memory_order_acquire) != (uint64_t)(2 * i + 2); spins++) {
+                        late = spins % 1024 == 0 && fast_now() - t0 > LINE_TRIP_MAX_S;
                         cpu_relax();
                     }
-                    if (atomic_load_explicit(&line.v, memory_order_acquire) != (uint64_t)(2 * i + 2))
-                        break;
                 }
-                if (i == trips)
+                if (!late)
                     took = (fast_now() - t0) / (double)trips;
                 atomic_store_explicit(&line.v, LINE_STOP, memory_order_release);
             } else {
@@ -800,9 +806,8 @@ static double line_run(const int *cpu, long trips)
                 }
             }
 #if defined(__linux__)
-            if (pinned && sched_setaffinity(0, sizeof saved, &saved) != 0) {
-                /* it stays on its CPU: later parallel regions may be slower, no more */
-            }
+            if (pinned)
+                unpin(&saved);
 #endif
         }
     }
