@@ -28,9 +28,10 @@
  * -> v / 255 (fast_src), and each thread prefetches the next batch's images
  * a few rows per chunk of its block's update, and while it waits at a
  * phase's end. The per-sample losses are summed, in sample order, by the
- * `after` hook of the row-block phase (one wait: of the step after), which
- * also reports progress. Evaluation has one phase, the row blocks without
- * deltas, which convert their own rows.
+ * `after` hook of the row-block phase, which also reports progress; with
+ * one wait, by block 0's unit of the step after, from its own view, so no
+ * thread reads another's losses. Evaluation has one phase, the row blocks
+ * without deltas, which convert their own rows.
  */
 #include "fast_train.h"
 
@@ -97,8 +98,10 @@ typedef struct {
     int one_wait;                      /* training with L == 2: one phase per step */
     float rate, decay, momentum;
     thread_input *in;                  /* training: one per thread */
-    /* row-block phase results, summed by `after` */
-    double loss_sum;
+    /* Results, summed by `after`, or with one wait by block 0's unit: on a
+     * line of their own, so that adding a batch's losses does not take the
+     * read-only fields above away from the other threads' caches. */
+    _Alignas(64) double loss_sum;
     long correct;
     long *confusion;                   /* NULL or n_L x n_L */
     /* progress */
@@ -176,6 +179,38 @@ static int thread_fill(const batch_job *j, int t, long step, int rows)
     return 1;
 }
 
+/* The losses of batch `batch` are in net->loss_n (j->net's, or with one
+ * wait the view of the thread that runs block 0): sum them, and report. */
+static void batch_done(batch_job *j, const fast_net *net, long batch)
+{
+    const size_t first = batch_first(j, batch);
+    const int nb = batch_rows(j, batch), L = net->n_layers;
+    const int nL = net->size[L], ldL = net->ld[L];
+
+    for (int n = 0; n < nb; n++) {
+        j->loss_sum += net->loss_n[n];
+        if (!j->train) {
+            const size_t s = first + (size_t)n;
+            int y = j->ys[s];
+            int p = fast_argmax(net->a[L] + (size_t)n * ldL, nL);
+            j->correct += p == y;
+            if (j->confusion)
+                j->confusion[(size_t)y * (size_t)nL + (size_t)p]++;
+        }
+    }
+    double now = fast_now();
+    if (j->cb && (now - j->last >= 0.1 || first + (size_t)nb == j->set->images.count)) {
+        fast_progress p;
+        p.epoch = j->epoch;
+        p.done = (long)(first + (size_t)nb);
+        p.total = (long)j->set->images.count;
+        p.elapsed_s = now - j->t0;
+        p.loss = j->loss_sum / (double)p.done;
+        j->cb(j->cb_ctx, &p);
+        j->last = now;
+    }
+}
+
 /* One wait: batch s-1's rows into thread t's view, unless it has them. */
 static void view_rows(batch_job *j, long s, int t)
 {
@@ -196,8 +231,8 @@ static void view_rows(batch_job *j, long s, int t)
 /* Block unit b of step s on thread t: batch s-1's backward, with batch s's
  * images brought into the cache chunk by chunk, then batch s's forward.
  * One wait: on the thread's view, after summing batch s-1's rows; block 0's
- * unit hands their losses to `after`, and batch s's parts go to the step's
- * buffer. */
+ * unit sums their losses and reports progress, and batch s's parts go to
+ * the step's buffer. */
 static void block_unit(batch_job *j, long s, int b, int t)
 {
     fast_net *net = j->net;
@@ -206,7 +241,7 @@ static void block_unit(batch_job *j, long s, int b, int t)
         if (s > 0) {
             view_rows(j, s, t);
             if (b == 0)
-                memcpy(j->net->loss_n, net->loss_n, sizeof(float) * (size_t)batch_rows(j, s - 1));
+                batch_done(j, net, s - 1);
         }
         fast_view_parts(net, (int)(s & 1));
     }
@@ -265,44 +300,11 @@ static void job_unit(void *ctx, long step, int phase, int u, int thread)
     fast_block_delta(net, nb, u, 3);
 }
 
-/* The losses of batch `batch` are in net->loss_n: sum them, and report. */
-static void batch_done(batch_job *j, long batch)
-{
-    const fast_net *net = j->net;
-    const size_t first = batch_first(j, batch);
-    const int nb = batch_rows(j, batch), L = net->n_layers;
-    const int nL = net->size[L], ldL = net->ld[L];
-
-    for (int n = 0; n < nb; n++) {
-        j->loss_sum += net->loss_n[n];
-        if (!j->train) {
-            const size_t s = first + (size_t)n;
-            int y = j->ys[s];
-            int p = fast_argmax(net->a[L] + (size_t)n * ldL, nL);
-            j->correct += p == y;
-            if (j->confusion)
-                j->confusion[(size_t)y * (size_t)nL + (size_t)p]++;
-        }
-    }
-    double now = fast_now();
-    if (j->cb && (now - j->last >= 0.1 || first + (size_t)nb == j->set->images.count)) {
-        fast_progress p;
-        p.epoch = j->epoch;
-        p.done = (long)(first + (size_t)nb);
-        p.total = (long)j->set->images.count;
-        p.elapsed_s = now - j->t0;
-        p.loss = j->loss_sum / (double)p.done;
-        j->cb(j->cb_ctx, &p);
-        j->last = now;
-    }
-}
-
 static void job_after(void *ctx, long step, int phase)
 {
     batch_job *j = ctx;
-    const long batch = j->one_wait ? step - 1 : step;
-    if ((j->one_wait || job_phase(j, phase) == PH_ROWS) && batch >= 0 && batch < batches(j))
-        batch_done(j, batch);
+    if (!j->one_wait && job_phase(j, phase) == PH_ROWS && step < batches(j))
+        batch_done(j, j->net, step);
 }
 
 static fast_status run_batches(batch_job *j, int threads, fast_adapt *adapt)
