@@ -113,6 +113,43 @@ static void check_gemm_bytes(int M, int N, int K, int trans)
     free(bytes); free(rows); free(A); free(B); free(C1); free(C2);
 }
 
+/* The activation-derivative epilogue (the deltas of hidden layers), which
+ * whole vectors of real columns get in the kernel's registers and the rest
+ * through the tile: to the last bit, C = (A.B) * g'(a) as fast_act_deriv
+ * says (relu: the product where a > 0, else 0), for every activation, with
+ * a = 0 exactly in places, tiles cut short at the bottom and padding
+ * columns (n_real < N) that must come out 0. */
+static void test_gemm_dact(void **state)
+{
+    (void)state;
+    enum { M = 13, N = 64, K = 10 };
+    static const fast_act acts[] = {FAST_ACT_RELU, FAST_ACT_LOGISTIC, FAST_ACT_TANH};
+    static const int reals[] = {N, N - 5, 20};
+    float A[M * K], B[K * N], act_a[M * N], C[M * N], P[M * N];
+    for (int i = 0; i < M * K; i++) A[i] = (float)(urand() * 2 - 1);
+    for (int i = 0; i < K * N; i++) B[i] = (float)(urand() * 2 - 1);
+    for (size_t g = 0; g < sizeof acts / sizeof acts[0]; g++)
+        for (size_t r = 0; r < sizeof reals / sizeof reals[0]; r++) {
+            for (int i = 0; i < M * N; i++)      /* a = g(z): relu's has zeros */
+                act_a[i] = i % 7 == 0 ? 0.0f : (float)urand() * (acts[g] == FAST_ACT_TANH ? 2 : 1) -
+                                               (acts[g] == FAST_ACT_TANH ? 1.0f : 0.0f);
+            fast_epi store = {.kind = FAST_EPI_STORE};
+            fast_gemm_block(P, N, A, K, 1, B, N, K, &store, 0, M, 0, N);
+            fast_epi e = {.kind = FAST_EPI_DACT, .act = acts[g], .n_real = reals[r], .a = act_a};
+            for (int i = 0; i < M * N; i++) C[i] = 99.0f;
+            fast_gemm_block(C, N, A, K, 1, B, N, K, &e, 0, M, 0, N);
+            for (int m = 0; m < M; m++)
+                for (int j = 0; j < N; j++) {
+                    const float a = act_a[m * N + j], t = P[m * N + j];
+                    float want = 0.0f;
+                    if (j < reals[r])
+                        want = acts[g] == FAST_ACT_RELU ? (a > 0.0f ? t : 0.0f)
+                                                        : t * fast_act_deriv(acts[g], a);
+                    assert_memory_equal(&C[m * N + j], &want, sizeof want);
+                }
+        }
+}
+
 /* The vectorised softmax against the formula in double: rows of every
  * width around the vector lengths (1 .. 40 outputs), values up to +-60 and
  * some far below the row's largest (e^x under 2^-125 is 0), several rows in
@@ -1210,6 +1247,7 @@ int main(void)
         cmocka_unit_test(test_gemm_shapes),
         cmocka_unit_test(test_gemm_bytes),
         cmocka_unit_test(test_softmax_rows),
+        cmocka_unit_test(test_gemm_dact),
         cmocka_unit_test(test_reference_gradcheck),
         cmocka_unit_test(test_forward_backward_agree),
         cmocka_unit_test(test_sgd_step_agrees),

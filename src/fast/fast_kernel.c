@@ -34,6 +34,8 @@
 #define NR (NVMAX * VW)
 
 typedef float vf __attribute__((vector_size(VW * sizeof(float))));
+typedef int32_t vi __attribute__((vector_size(VW * sizeof(int32_t))));
+typedef uint32_t vu __attribute__((vector_size(VW * sizeof(uint32_t))));
 
 /* acc + a*b, fused where the ISA has it. */
 static inline vf vfma(vf a, vf b, vf acc)
@@ -65,6 +67,19 @@ static inline vf vload(const float *p)
     vf v;
     memcpy(&v, p, sizeof v);
     return v;
+}
+
+/* t * g'(a), lane by lane, g' from a = g(z): the same operations as
+ * fast_act_deriv and the epilogue's (relu: t where a > 0, else 0). */
+static inline vf vdact(fast_act act, vf a, vf t)
+{
+    switch (act) {
+    case FAST_ACT_RELU:     return (vf)((vi)t & (a > vbcast(0.0f)));
+    case FAST_ACT_LOGISTIC: return t * (a * (vbcast(1.0f) - a));
+    case FAST_ACT_TANH:     return t * (vbcast(1.0f) - a * a);
+    case FAST_ACT_NONE:     break;
+    }
+    return t;
 }
 
 /* ------------------------------------------------------------ micro-kernels */
@@ -101,10 +116,12 @@ typedef struct {
 #define BC_C(r) vbcast(tab[col[o##r]])
 
 /* acc[r][v] = sum_k A[r][k] * B[k*ldb + v*VW ..], r < MR, v < NV; then
- * either tile[r*NR + j] = acc (the epilogue writes C from the tile), or, for
- * plain SGD (sgd != NULL), the step is applied to C's first mr rows straight
- * from the registers: C = keep*C - lr*acc, the same operations as the
- * epilogue's, without the round trip through the tile. */
+ * either tile[r*NR + j] = acc (the epilogue writes C from the tile), or,
+ * with reg != NULL, the epilogue is applied to C's first mr rows straight
+ * from the registers, the same operations as the epilogue's, without the
+ * round trip through the tile: plain SGD, C = keep*C - lr*acc, or DACT on
+ * real columns only, C = acc * g'(ea) (ea: the tile's activations, ldc
+ * apart). */
 /* for (r < MR) for (v < NV), unrolled: the tile's indices are then
  * constants outside the k loop too, so gcc keeps acc in registers (rolled,
  * it zeroed a copy of acc on the stack at every tile and spilled acc there
@@ -116,7 +133,8 @@ typedef struct {
 #define DEFINE_KERNEL(NAME, NV, SETUP, STEP, BC)                                 \
 static void NAME(float *restrict tile, const a_rows *A,                          \
                  const float *restrict B, size_t ldb, int K,                     \
-                 const fast_epi *sgd, float *restrict C, size_t ldc, int mr)     \
+                 const fast_epi *reg, float *restrict C, size_t ldc, int mr,     \
+                 const float *ea)                                                \
 {                                                                                \
     vf acc[MR][NV];                                                              \
     SETUP                                                                        \
@@ -141,12 +159,21 @@ static void NAME(float *restrict tile, const a_rows *A,                         
         ar = BC(5);                                                              \
         for (int v = 0; v < NV; v++) acc[5][v] = vfma(ar, bv[v], acc[5][v]);     \
     }                                                                            \
-    if (sgd) {                                                                   \
-        const vf keep = vbcast(sgd->keep), lr = vbcast(sgd->lr);                 \
+    if (reg && reg->kind == FAST_EPI_SGD) {                                      \
+        const vf keep = vbcast(reg->keep), lr = vbcast(reg->lr);                 \
         FOR_TILE(NV) if (r < mr) {                                               \
             float *c = C + (size_t)r * ldc + v * VW;                             \
             vf w = keep * vload(c) - lr * acc[r][v];                             \
             memcpy(c, &w, sizeof w);                                             \
+        }                                                                        \
+        return;                                                                  \
+    }                                                                            \
+    if (reg) {                                                                   \
+        const fast_act act = reg->act;                                           \
+        FOR_TILE(NV) if (r < mr) {                                               \
+            const size_t o = (size_t)r * ldc + v * VW;                           \
+            vf d = vdact(act, vload(ea + o), acc[r][v]);                         \
+            memcpy(C + o, &d, sizeof d);                                         \
         }                                                                        \
         return;                                                                  \
     }                                                                            \
@@ -155,8 +182,8 @@ static void NAME(float *restrict tile, const a_rows *A,                         
 }
 
 typedef void kernel_fn(float *restrict tile, const a_rows *A, const float *restrict B,
-                       size_t ldb, int K, const fast_epi *sgd, float *restrict C,
-                       size_t ldc, int mr);
+                       size_t ldb, int K, const fast_epi *reg, float *restrict C,
+                       size_t ldc, int mr, const float *ea);
 
 /* The three readings of A for one width NV */
 #define DEFINE_KERNELS(NV)                                                       \
@@ -213,8 +240,6 @@ float fast_act_deriv(fast_act act, float a)
  * degree-7 polynomial in r (|r| <= ln 2 / 2), times 2^k through the
  * exponent bits; within 2 ulp of expf, and 0 below -87 (under 2^-125, where
  * 2^k would need a subnormal). NaN stays NaN. */
-typedef int32_t vi __attribute__((vector_size(VW * sizeof(int32_t))));
-typedef uint32_t vu __attribute__((vector_size(VW * sizeof(uint32_t))));
 
 static inline vf vmax(vf a, vf b) { return (vf)(((vi)a & (a >= b)) | ((vi)b & ~(a >= b))); }
 
@@ -373,10 +398,14 @@ static void gemm_tile(float *C, size_t ldc, const fast_src *src, const float *B,
     a_rows A;
     const int reading = !src->rows ? READ_FLOATS : src->trans ? READ_BYTE_COLS : READ_BYTE_ROWS;
 
-    /* plain SGD on whole vectors: in the kernel's registers */
-    const fast_epi *sgd = epi->kind == FAST_EPI_SGD && (epi->mu == 0.0f || !epi->vel) &&
-                          nr % VW == 0 ? epi : NULL;
+    /* plain SGD, and DACT on real columns, on whole vectors: in the
+     * kernel's registers */
+    const int in_regs = nr % VW == 0 &&
+        ((epi->kind == FAST_EPI_SGD && (epi->mu == 0.0f || !epi->vel)) ||
+         (epi->kind == FAST_EPI_DACT && epi->n_real - j0 >= nr));
+    const fast_epi *reg = in_regs ? epi : NULL;
     float *c = C + (size_t)m0 * ldc + j0;
+    const float *ea = epi->kind == FAST_EPI_DACT ? epi->a + (size_t)m0 * ldc + j0 : NULL;
 
     for (int r = 0; r < MR; r++) {
         const int m = m0 + (r < mr ? r : mr - 1);
@@ -390,8 +419,8 @@ static void gemm_tile(float *C, size_t ldc, const fast_src *src, const float *B,
     A.cols = src->rows;
     A.tab = src->tab;
     assert(nr % VW == 0 && nr / VW >= 1 && nr / VW <= NVMAX);
-    KERNELS[reading][nr / VW - 1](tile, &A, B + j0, ldb, K, sgd, c, ldc, mr);
-    if (!sgd)
+    KERNELS[reading][nr / VW - 1](tile, &A, B + j0, ldb, K, reg, c, ldc, mr, ea);
+    if (!reg)
         epilogue(epi, tile, mr, nr, C, ldc, m0, j0);
 }
 
