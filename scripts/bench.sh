@@ -197,6 +197,14 @@ if has quiet; then
       each="$each, CPU $c $(cat "$TMP"/side"$c".* | grep '"epoch":' | grep -v '"epoch": 1,' | json epoch_s | median | awk '{ printf "%.3f", $1 }') s"
     done
     echo "  those runs per core:${each#,} (a team that splits the work evenly waits for the slowest)"
+    # A virtual machine's CPU can be slowed by the host (another guest on
+    # the same physical core) without any steal time showing here: the
+    # same work on each CPU says so.
+    echo "${each#,}" | tr ',' '\n' | awk '{ t[NR] = $3; c[NR] = $2 }
+      END { lo = 1; hi = 1
+            for (i = 2; i <= NR; i++) { if (t[i] < t[lo]) lo = i; if (t[i] > t[hi]) hi = i }
+            if (NR > 1 && t[hi] > 1.10 * t[lo])
+              printf "WARNING: CPU %s took %.0f%% longer than CPU %s for the same work: the host keeps that core busy; the %d-thread figure waits for it, so it is not a quiet-machine figure\n", c[hi], 100 * (t[hi] / t[lo] - 1), c[lo], NR }'
     awk -v w="$(cat "$TMP"/probe"$NPROC".* | json team_wait_us | median)" -v n="$NPROC" -v b="$BATCHES" 'BEGIN {
       printf "  one wait of the %d-thread team (nntrace mnist --peak): %.2f us; one per batch: %.1f ms per epoch\n", n, w, b * w / 1000 }'
     awk -v a="$(json line_trip_ns < "$TMP/probe$NPROC.0")" -v z="$(json line_trip_ns < "$TMP/probe$NPROC.1")" 'BEGIN {
