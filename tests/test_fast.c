@@ -576,13 +576,19 @@ static const struct {
     [SHAPE_WIDE] = {{16, 70, 3}, 3, 20, FAST_ACT_TANH},
 };
 
+/* A new network of one of the shapes above (weights zero). */
+static fast_net *shape_net(int shape, int with_velocity)
+{
+    return fast_net_new(SHAPE[shape].sizes, SHAPE[shape].n, SHAPE[shape].act,
+                        FAST_LOSS_SOFTMAX_CE, SHAPE[shape].batch, with_velocity);
+}
+
 /* Train on s with the team, one of the shapes above. */
 static fast_net *train_synthetic_mode(const fast_set *s, int threads, int epochs, uint64_t seed,
                                       float mu, double *acc, int shape, fast_adapt_mode mode)
 {
     const int B = SHAPE[shape].batch;
-    fast_net *net = fast_net_new(SHAPE[shape].sizes, SHAPE[shape].n, SHAPE[shape].act,
-                                 FAST_LOSS_SOFTMAX_CE, B, mu != 0);
+    fast_net *net = shape_net(shape, mu != 0);
     uint64_t rng = fast_rng_seed(seed);
     uint32_t *idx = malloc(sizeof *idx * s->images.count);
     fast_adapt adapt;
@@ -669,8 +675,7 @@ static void test_team_bit_identical(void **state)
                 }
 
             /* the same three epochs through the omp batch functions on 2 threads */
-            fast_net *o = fast_net_new(SHAPE[shape].sizes, SHAPE[shape].n, SHAPE[shape].act,
-                                       FAST_LOSS_SOFTMAX_CE, SHAPE[shape].batch, m);
+            fast_net *o = shape_net(shape, m);
             const int B = SHAPE[shape].batch;
             uint64_t rng = fast_rng_seed(4);
             uint32_t idx[257];

@@ -69,14 +69,20 @@ static inline vf vload(const float *p)
     return v;
 }
 
-/* t * g'(a), lane by lane, g' from a = g(z): the same operations as
- * fast_act_deriv and the epilogue's (relu: t where a > 0, else 0). */
+/* g'(z) written in terms of a = g(z), for a float or a vector a (one: 1
+ * of a's type): the one place of these formulas, for fast_act_deriv and
+ * the kernels' epilogue in registers alike. */
+#define DERIV_LOGISTIC(a, one) ((a) * ((one) - (a)))
+#define DERIV_TANH(a, one) ((one) - (a) * (a))
+
+/* t * g'(a), lane by lane: the same operations as the epilogue's (relu:
+ * t where a > 0, else 0; otherwise t * fast_act_deriv(a)). */
 static inline vf vdact(fast_act act, vf a, vf t)
 {
     switch (act) {
     case FAST_ACT_RELU:     return (vf)((vi)t & (a > vbcast(0.0f)));
-    case FAST_ACT_LOGISTIC: return t * (a * (vbcast(1.0f) - a));
-    case FAST_ACT_TANH:     return t * (vbcast(1.0f) - a * a);
+    case FAST_ACT_LOGISTIC: return t * DERIV_LOGISTIC(a, vbcast(1.0f));
+    case FAST_ACT_TANH:     return t * DERIV_TANH(a, vbcast(1.0f));
     case FAST_ACT_NONE:     break;
     }
     return t;
@@ -228,8 +234,8 @@ float fast_act_deriv(fast_act act, float a)
 {
     switch (act) {
     case FAST_ACT_RELU:     return a > 0.0f ? 1.0f : 0.0f;
-    case FAST_ACT_LOGISTIC: return a * (1.0f - a);
-    case FAST_ACT_TANH:     return 1.0f - a * a;
+    case FAST_ACT_LOGISTIC: return DERIV_LOGISTIC(a, 1.0f);
+    case FAST_ACT_TANH:     return DERIV_TANH(a, 1.0f);
     case FAST_ACT_NONE:     break;
     }
     return 1.0f;

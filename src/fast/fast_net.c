@@ -574,7 +574,8 @@ static int col_chunk_rows(const fast_net *net)
 
 int fast_col_chunks(const fast_net *net)
 {
-    return (net->size[0] + col_chunk_rows(net) - 1) / col_chunk_rows(net);
+    const int rows = col_chunk_rows(net);
+    return (net->size[0] + rows - 1) / rows;
 }
 
 void fast_col_backward(fast_net *net, const uint8_t *const *rows, int nb, int b, int chunk,

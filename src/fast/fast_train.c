@@ -25,8 +25,8 @@
  * a^[0], which every block reads whole, is never written down: layer 1's
  * products read the images' bytes where they are stored, through the
  * epoch's list of them in shuffled order and the network's table of byte
- * -> v / 255 (fast_src), and each thread prefetches the next batch's images
- * a few rows per chunk of its block's update, and while it waits at a
+ * -> v / 255 (fast_src), and each thread prefetches the next batch's images,
+ * a share before each chunk of its block's update, and while it waits at a
  * phase's end. The per-sample losses are summed, in sample order, by the
  * `after` hook of the row-block phase, which also reports progress; with
  * one wait, by block 0's unit of the step after, from its own view, so no
