@@ -85,7 +85,9 @@ typedef struct fast_net {
     int has_velocity;                /* vwt/vb allocated (momentum) */
     float *wt[FAST_MAX_LAYERS + 1];  /* [1..L] (n_{l-1}, ld[l]) */
     float *b[FAST_MAX_LAYERS + 1];   /* [1..L] ld[l] */
-    float *vwt[FAST_MAX_LAYERS + 1]; /* momentum velocities or NULL */
+    float *vwt[FAST_MAX_LAYERS + 1]; /* momentum velocities or NULL, in wt[l]'s layout; for
+                                        l == 2 when L >= 2 in w[2]'s, as that step runs
+                                        untransposed (fast_col_backward) */
     float *vb[FAST_MAX_LAYERS + 1];
     float *a[FAST_MAX_LAYERS + 1];   /* [0..L] (batch, ld[l]); a[0] = input; a[1] and
                                         dz[1] by column blocks when L >= 2 (fast_a) */
@@ -181,7 +183,7 @@ void fast_prefetch_rows(const uint8_t *const *rows, size_t pixels, int r0, int r
  * a^[1][:, b] and part[b] for all nb rows; its backward (fast_col_backward,
  * after the row blocks of the batch have made dz^[2], or dz^[1] when L ==
  * 1) makes dz^[1][:, b],
- * steps W^[2]T's rows of the block (and b^[2] in block 0), and steps W^[1]'s
+ * steps W^[2]'s columns of the block (and b^[2] in block 0), and W^[1]'s
  * block in fast_col_chunks chunks of rows (chunk 0 first, it does the rest).
  * So a^[1] and dz^[1] never leave the block's thread; only part, dz^[2] and
  * the small layers do. Both read a^[0] from the batch's images: rows[n] is
