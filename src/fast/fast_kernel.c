@@ -283,12 +283,60 @@ static inline float hreduce(vf v, int take_max)
 #endif
 }
 
+/* Rows that fit in FAST_PAD lanes (n <= FAST_PAD), `count` of them at
+ * once: each row's steps (largest lane, e^x, sum, divide) wait on the one
+ * before, but the rows do not wait on each other, so written side by side
+ * the core overlaps their chains. 64 rows of 10, in row blocks of 6, in a
+ * warm loop: 0.85 us one row at a time, 0.72 two, 0.63 a block at once. */
+#define SOFTMAX_ROWS FAST_MR
+__attribute__((always_inline)) static inline void softmax_short(float *a, size_t lda, int count, int n, int full, vi tail)
+{
+    enum { NVS = (FAST_PAD + VW - 1) / VW };
+    const vf ninf = vbcast(-INFINITY);
+    vf e[SOFTMAX_ROWS][NVS], mx[SOFTMAX_ROWS], sum[SOFTMAX_ROWS];
+    for (int i = 0; i < count; i++) {
+        const float *row = a + (size_t)i * lda;
+        vf m = ninf;
+        for (int j = 0; j < full; j += VW)
+            m = vmax(m, vload(row + j));
+        if (full < n)
+            m = vmax(m, (vf)(((vi)vload(row + full) & tail) | ((vi)ninf & ~tail)));
+        mx[i] = vbcast(hreduce(m, 1));
+    }
+    for (int i = 0; i < count; i++) {
+        const float *row = a + (size_t)i * lda;
+        vf s = {0};
+        for (int j = 0, v = 0; j < n; j += VW, v++) {
+            e[i][v] = vexp_neg(vload(row + j) - mx[i]);
+            if (j == full)
+                e[i][v] = (vf)((vi)e[i][v] & tail);
+            s += e[i][v];
+        }
+        sum[i] = vbcast(hreduce(s, 0));
+    }
+    for (int i = 0; i < count; i++)
+        for (int j = 0, v = 0; j < n; j += VW, v++) {
+            const vf q = e[i][v] / sum[i];
+            memcpy(a + (size_t)i * lda + j, &q, sizeof q);
+        }
+}
+
 void fast_softmax_rows(float *a, size_t lda, int rows, int n)
 {
     const int full = n - n % VW;               /* lanes [0, full) are all real */
     vi tail;                                   /* the real lanes of [full, full + VW) */
     for (int i = 0; i < VW; i++)
         tail[i] = full + i < n ? -1 : 0;
+    if (n <= FAST_PAD) {                       /* in registers */
+        int r = 0;
+        for (; r + SOFTMAX_ROWS <= rows; r += SOFTMAX_ROWS)
+            softmax_short(a + (size_t)r * lda, lda, SOFTMAX_ROWS, n, full, tail);
+        for (; r + 2 <= rows; r += 2)
+            softmax_short(a + (size_t)r * lda, lda, 2, n, full, tail);
+        if (r < rows)
+            softmax_short(a + (size_t)r * lda, lda, 1, n, full, tail);
+        return;
+    }
     const vf ninf = vbcast(-INFINITY);
     for (int r = 0; r < rows; r++, a += lda) {
         vf m = ninf, s = {0};
@@ -297,21 +345,6 @@ void fast_softmax_rows(float *a, size_t lda, int rows, int n)
         if (full < n)
             m = vmax(m, (vf)(((vi)vload(a + full) & tail) | ((vi)ninf & ~tail)));
         const vf mx = vbcast(hreduce(m, 1));
-        vf e[(FAST_PAD + VW - 1) / VW];        /* n <= FAST_PAD: in registers */
-        if (n <= FAST_PAD) {
-            for (int j = 0, v = 0; j < n; j += VW, v++) {
-                e[v] = vexp_neg(vload(a + j) - mx);
-                if (j == full)
-                    e[v] = (vf)((vi)e[v] & tail);
-                s += e[v];
-            }
-            const vf sum = vbcast(hreduce(s, 0));
-            for (int j = 0, v = 0; j < n; j += VW, v++) {
-                const vf q = e[v] / sum;
-                memcpy(a + j, &q, sizeof q);
-            }
-            continue;
-        }
         for (int j = 0; j < n; j += VW) {
             vf x = vexp_neg(vload(a + j) - mx);
             if (j == full)
