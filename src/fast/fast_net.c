@@ -588,18 +588,24 @@ int fast_col_chunks(const fast_net *net)
     return (net->size[0] + rows - 1) / rows;
 }
 
+void fast_col_delta(fast_net *net, int nb, int b, float alpha, float lambda, float mu)
+{
+    int j0, j1;
+    col_range(net, b, &j0, &j1);
+    if (net->n_layers < 2)
+        return;
+    const int n1 = net->size[1];
+    layer_delta(net, 2, 0, nb, j0, j1);        /* dz^[1] of the block, with W^[2] before the step */
+    for (int p0 = 0; p0 < net->ld[2]; p0 += FAST_PANEL)         /* W^[2]'s columns of the block */
+        update_rect(net, 2, NULL, nb, j0, j1 < n1 ? j1 : n1, p0,
+                    p0 + fast_panel_width(net, 2, p0), NULL, alpha, lambda, mu);
+}
+
 void fast_col_backward(fast_net *net, const uint8_t *const *rows, int nb, int b, int chunk,
                        float alpha, float lambda, float mu)
 {
     int j0, j1;
     col_range(net, b, &j0, &j1);
-    if (chunk == 0 && net->n_layers >= 2) {
-        const int n1 = net->size[1];
-        layer_delta(net, 2, 0, nb, j0, j1);    /* dz^[1] of the block, with W^[2] before the step */
-        for (int p0 = 0; p0 < net->ld[2]; p0 += FAST_PANEL)     /* W^[2]T rows of the block */
-            update_rect(net, 2, NULL, nb, j0, j1 < n1 ? j1 : n1, p0,
-                        p0 + fast_panel_width(net, 2, p0), NULL, alpha, lambda, mu);
-    }
     const int n0 = net->size[0], cr = col_chunk_rows(net), m0 = chunk * cr;
     update_rect(net, 1, rows, nb, m0, n0 - m0 < cr ? n0 : m0 + cr,
                 j0, j1, NULL, alpha, lambda, mu);

@@ -192,6 +192,7 @@ void fast_prefetch_rows(const uint8_t *const *rows, size_t pixels, int r0, int r
 int fast_col_blocks(const fast_net *net);
 void fast_col_first(fast_net *net, const uint8_t *const *rows, int nb, int b);
 int fast_col_chunks(const fast_net *net);
+void fast_col_delta(fast_net *net, int nb, int b, float alpha, float lambda, float mu);
 void fast_col_backward(fast_net *net, const uint8_t *const *rows, int nb, int b, int chunk,
                        float alpha, float lambda, float mu);
 /* Row block k of layers 2..L from part (after every block's fast_col_first

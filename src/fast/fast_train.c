@@ -248,6 +248,7 @@ static void block_unit(batch_job *j, long s, int b, int t)
     if (s > 0) {
         const int nb = batch_rows(j, s - 1), chunks = fast_col_chunks(net);
         const int rows = (batch_rows(j, s < batches(j) ? s : s - 1) + chunks - 1) / chunks;
+        fast_col_delta(net, nb, b, j->rate, j->decay, j->momentum);
         for (int c = 0; c < chunks; c++) {
             (void)thread_fill(j, t, s, rows);
             fast_col_backward(net, batch_images(j, s - 1), nb, b, c, j->rate, j->decay,
