@@ -180,11 +180,11 @@ void fast_prefetch_rows(const uint8_t *const *rows, size_t pixels, int r0, int r
  * a^[1][:, block b] W^[2]T[block b, :], plus b^[2] for block 0, and z^[2]
  * = part[0] + part[1] + ... in block order (every path sums so, so results
  * do not depend on the split). Block b's forward (fast_col_first) writes
- * a^[1][:, b] and part[b] for all nb rows; its backward (fast_col_backward,
- * after the row blocks of the batch have made dz^[2], or dz^[1] when L ==
- * 1) makes dz^[1][:, b],
- * steps W^[2]'s columns of the block (and b^[2] in block 0), and W^[1]'s
- * block in fast_col_chunks chunks of rows (chunk 0 first, it does the rest).
+ * a^[1][:, b] and part[b] for all nb rows; its backward, after the row
+ * blocks of the batch have made dz^[2] (or dz^[1] when L == 1), is
+ * fast_col_delta (L >= 2: dz^[1][:, b], then the step of W^[2]'s columns
+ * of the block, and b^[2] in block 0), then fast_col_backward for each of
+ * the fast_col_chunks chunks of rows of W^[1]'s block, in any order.
  * So a^[1] and dz^[1] never leave the block's thread; only part, dz^[2] and
  * the small layers do. Both read a^[0] from the batch's images: rows[n] is
  * sample n's image (n_0 bytes), a^[0]_{n,i} = in_tab[rows[n][i]], exactly
