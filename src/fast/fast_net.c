@@ -590,10 +590,10 @@ int fast_col_chunks(const fast_net *net)
 
 void fast_col_delta(fast_net *net, int nb, int b, float alpha, float lambda, float mu)
 {
-    int j0, j1;
-    col_range(net, b, &j0, &j1);
     if (net->n_layers < 2)
         return;
+    int j0, j1;
+    col_range(net, b, &j0, &j1);
     const int n1 = net->size[1];
     layer_delta(net, 2, 0, nb, j0, j1);        /* dz^[1] of the block, with W^[2] before the step */
     for (int p0 = 0; p0 < net->ld[2]; p0 += FAST_PANEL)         /* W^[2]'s columns of the block */

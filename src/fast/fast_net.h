@@ -87,7 +87,7 @@ typedef struct fast_net {
     float *b[FAST_MAX_LAYERS + 1];   /* [1..L] ld[l] */
     float *vwt[FAST_MAX_LAYERS + 1]; /* momentum velocities or NULL, in wt[l]'s layout; for
                                         l == 2 when L >= 2 in w[2]'s, as that step runs
-                                        untransposed (fast_col_backward) */
+                                        untransposed (fast_col_delta) */
     float *vb[FAST_MAX_LAYERS + 1];
     float *a[FAST_MAX_LAYERS + 1];   /* [0..L] (batch, ld[l]); a[0] = input; a[1] and
                                         dz[1] by column blocks when L >= 2 (fast_a) */
