@@ -683,11 +683,7 @@ static void test_team_bit_identical(void **state)
             fast_net_init(o, &rng);
             for (uint32_t i = 0; i < 257; i++) idx[i] = i;
             for (int e = 0; e < 3; e++) {
-                for (uint32_t i = 256; i > 0; i--) {      /* fast_train.c's shuffle */
-                    uint32_t j = (uint32_t)(fast_rng_next(&rng) % ((uint64_t)i + 1)), t = idx[i];
-                    idx[i] = idx[j];
-                    idx[j] = t;
-                }
+                fast_shuffle(idx, 257, &rng);
                 for (size_t first = 0; first < 257; first += (size_t)B) {
                     int nb = 257 - first < (size_t)B ? (int)(257 - first) : B;
 #pragma omp parallel num_threads(2)
@@ -721,11 +717,7 @@ static void train_omp(fast_net *o, const fast_set *s, int B, int epochs, uint64_
     fast_net_init(o, &rng);
     for (uint32_t i = 0; i < count; i++) idx[i] = i;
     for (int e = 0; e < epochs; e++) {
-        for (uint32_t i = count - 1; i > 0; i--) {       /* fast_train.c's shuffle */
-            uint32_t j = (uint32_t)(fast_rng_next(&rng) % ((uint64_t)i + 1)), t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-        }
+        fast_shuffle(idx, count, &rng);
         for (size_t first = 0; first < count; first += (size_t)B) {
             int nb = count - first < (size_t)B ? (int)(count - first) : B;
 #pragma omp parallel num_threads(2)

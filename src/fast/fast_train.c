@@ -55,8 +55,7 @@ int fast_argmax(const float *a, int n)
     return best;
 }
 
-/* Fisher-Yates over the index array (the images stay where they are). */
-static void shuffle(uint32_t *idx, uint32_t n, uint64_t *rng)
+void fast_shuffle(uint32_t *idx, uint32_t n, uint64_t *rng)
 {
     for (uint32_t i = n - 1; i > 0; i--) {
         uint32_t j = (uint32_t)(fast_rng_next(rng) % ((uint64_t)i + 1));
@@ -384,7 +383,7 @@ fast_status fast_train_epoch(fast_net *net, const fast_set *train, uint32_t *idx
 
     j.t0 = fast_now();
     j.last = j.t0;
-    shuffle(idx, count, rng);
+    fast_shuffle(idx, count, rng);
     for (uint32_t i = 0; i < count; i++) {
         rows[i] = train->images.data + (size_t)idx[i] * (size_t)net->size[0];
         ys[i] = train->labels.data[idx[i]];

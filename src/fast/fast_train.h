@@ -65,6 +65,10 @@ fast_status fast_evaluate(fast_net *net, const fast_set *set, int threads,
 /* Index of the largest of a[0..n-1] (the first on ties). */
 int fast_argmax(const float *a, int n);
 
+/* An epoch's order: Fisher-Yates over idx[0..n-1] from *rng (the images
+ * stay where they are). */
+void fast_shuffle(uint32_t *idx, uint32_t n, uint64_t *rng);
+
 /* Monotonic wall clock in seconds. */
 double fast_now(void);
 
