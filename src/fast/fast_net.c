@@ -611,6 +611,25 @@ void fast_col_backward(fast_net *net, const uint8_t *const *rows, int nb, int b,
                 j0, j1, NULL, alpha, lambda, mu);
 }
 
+/* W^[l]'s inputs m0..m1-1 (one block of w[l]'s columns) by neurons
+ * j0..j1-1 (one panel of wt[l]; those below n_l) copied from wt[l] into
+ * the delta's copy w[l], or with to_wt the other way. */
+static void copy_w(fast_net *net, int l, int m0, int m1, int j0, int j1, int to_wt)
+{
+    size_t ldw;
+    float *w = w_at(net, l, m0, &ldw);
+    const size_t pw = (size_t)fast_panel_width(net, l, j0);
+    for (int j = j0; j < j1 && j < net->size[l]; j++) {
+        float *wt = fast_w(net, l, j, m0), *row = w + (size_t)j * ldw;
+        for (int i = 0; i < m1 - m0; i++) {
+            if (to_wt)
+                wt[(size_t)i * pw] = row[i];
+            else
+                row[i] = wt[(size_t)i * pw];
+        }
+    }
+}
+
 /* The SGD step of W^[l] where a^[l-1] is stored by column blocks (l == 2,
  * L >= 2), for rows m0..m1-1 of W^[l]T (one block of layer l-1) and columns
  * j0..j1-1 (one panel): computed untransposed, W^[l] = epi(dz^[l]T a^[l-1])
@@ -631,13 +650,7 @@ static void step_untransposed(fast_net *net, int l, int nb, int m0, int m1, int 
     const int width = (int)pad_to((size_t)(m1 - m0), FAST_PAD);
     e->vel = net->has_velocity ? net->vwt[l] + (w - net->w[l]) : NULL;
     fast_gemm_block(w, ldw, net->dz[l], 1, ldd, a, lda, nb, e, j0, jr, 0, width);
-    const size_t pw = (size_t)fast_panel_width(net, l, j0);
-    for (int j = j0; j < jr; j++) {
-        float *dst = fast_w(net, l, j, m0);
-        const float *src = w + (size_t)j * ldw;
-        for (int i = 0; i < m1 - m0; i++)
-            dst[(size_t)i * pw] = src[i];
-    }
+    copy_w(net, l, m0, m1, j0, j1, 1);
 }
 
 static void update_rect(fast_net *net, int l, const uint8_t *const *rows, int nb, int m0,
@@ -674,17 +687,8 @@ static void update_rect(fast_net *net, int l, const uint8_t *const *rows, int nb
             e.vel = net->has_velocity ? net->vwt[l] + panel : NULL;
             fast_gemm_src(net->wt[l] + panel, (size_t)(j1 - j0), &a, dz, lddz, nb, &e, m0, m1,
                           0, j1 - j0);
-            if (l >= 2) {                  /* keep w[l] = W^[l] for the next delta */
-                size_t ldw;
-                float *w = w_at(net, l, m0, &ldw);
-                const size_t pw = (size_t)fast_panel_width(net, l, j0);
-                for (int j = j0; j < j1 && j < nout; j++) {
-                    const float *src = fast_w(net, l, j, m0);
-                    float *dst = w + (size_t)j * ldw;
-                    for (int i = 0; i < m1 - m0; i++)
-                        dst[i] = src[(size_t)i * pw];
-                }
-            }
+            if (l >= 2)                    /* keep w[l] = W^[l] for the next delta */
+                copy_w(net, l, m0, m1, j0, j1, 0);
         }
     }
 
