@@ -9,6 +9,7 @@
  * leaves half a results.json behind.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include "gsmeta.h"
 #include "variant.h"
 #include "outfile.h"
+#include "suggest.h"
+#include "textline.h"
 
 /* ------------------------------------------------------------------------
  * Shared set-up
@@ -134,19 +137,19 @@ static int visibility_arg(const char *opt, const char *v, const char **out)
 
 /* The variant of who: from the student (and assignment) when given, else
  * from the code. Returns 1 and *seed (who->code filled in) for a variant,
- * 0 for the lesson's own numbers, -1 for a bad code (message printed). */
-static int who_seed(const char *cmd, const lesson *l, grade_who *who, uint64_t *seed)
+ * 0 for the lesson's own numbers (also for a lesson without `vary` lines:
+ * it has one variant), -1 for a bad code (the reason in err). */
+static int who_seed(const lesson *l, grade_who *who, uint64_t *seed, char *err, size_t errsize)
 {
+    if (!l->n_vary) return 0;
     if (who->student[0]) {
-        if (!l->n_vary) return 0;
         *seed = variant_seed(l, who->assignment, who->student);
         variant_code(*seed, who->code);
         return 1;
     }
     if (!who->code[0]) return 0;
     if (variant_code_parse(who->code, seed)) {
-        fprintf(stderr, "nntrace %s: '%s' is not a variant code (8 letters and digits, as K7Q2-M9XA)\n",
-                cmd, who->code);
+        snprintf(err, errsize, "'%s' is not a variant code (8 letters and digits, as K7Q2-M9XA)", who->code);
         return -1;
     }
     variant_code(*seed, who->code);
@@ -165,6 +168,16 @@ static int who_arg(const char *cmd, const char *opt, const char *v, char *dst, s
     }
     memcpy(dst, v, n + 1);
     return 0;
+}
+
+/* --student ID into who->student, normalised (grade_id_normalise). */
+static int student_arg(const char *cmd, const char *v, grade_who *who)
+{
+    if (who_arg(cmd, "--student", v, who->student, sizeof who->student)) return -1;
+    grade_id_normalise(who->student);
+    if (who->student[0]) return 0;
+    fprintf(stderr, "nntrace %s: --student takes an id, not blanks\n", cmd);
+    return -1;
 }
 
 /* ------------------------------------------------------------------------
@@ -194,9 +207,9 @@ static void template_help(FILE *f)
         "exit status: 0 written, 2 bad usage or bad lesson\n");
 }
 
-/* Load the lesson (as who's variant, if any) and write its sheet to out (NULL:
- * standard output). Returns 0 or EXIT_USAGE (message printed). */
-static int template_sheet(const char *cmd, grade_ctx *c, const char *path, grade_who *who, const char *out)
+/* Load the lesson (as who's variant, if any) and append its sheet to b.
+ * Returns 0 or EXIT_USAGE (message printed). */
+static int template_render(const char *cmd, grade_ctx *c, const char *path, grade_who *who, strbuf *b)
 {
     uint64_t seed;
     lesson *probe = cli_lesson(path);
@@ -207,16 +220,27 @@ static int template_sheet(const char *cmd, grade_ctx *c, const char *path, grade
         lesson_free(probe);
         return EXIT_USAGE;
     }
-    int has = who_seed(cmd, probe, who, &seed);
+    char err[256];
+    int has = who_seed(probe, who, &seed, err, sizeof err);
     lesson_free(probe);
-    if (has < 0) return EXIT_USAGE;
+    if (has < 0) {
+        fprintf(stderr, "nntrace %s: %s\n", cmd, err);
+        return EXIT_USAGE;
+    }
     int status = ctx_load(cmd, c, path, 0, has ? &seed : NULL);
     if (status) return status;
+    grade_template(b, c->l, c->exact.tr, &c->plan, who);
+    return 0;
+}
+
+/* The same, written to out (NULL: standard output). */
+static int template_sheet(const char *cmd, grade_ctx *c, const char *path, grade_who *who, const char *out)
+{
     strbuf b = {0};
-    grade_template(&b, c->l, c->exact.tr, &c->plan, who);
-    if (out) {
+    int status = template_render(cmd, c, path, who, &b);
+    if (!status && out) {
         status = cli_write(cmd, out, &b) ? EXIT_USAGE : 0;
-    } else if (b.failed || fputs(b.s, stdout) < 0 || fflush(stdout) != 0) {
+    } else if (!status && (b.failed || fputs(b.s, stdout) < 0 || fflush(stdout) != 0)) {
         fprintf(stderr, "nntrace %s: cannot write the sheet\n", cmd);
         status = EXIT_USAGE;
     }
@@ -241,7 +265,7 @@ int cmd_template(int argc, char **argv)
         } else if (!strcmp(argv[k], "--chain")) {
             c.chain = 1;
         } else if ((rc = cli_opt(argc, argv, &k, "--student", 1, &v))) {
-            if (rc < 0 || who_arg("template", "--student", v, who.student, sizeof who.student)) return EXIT_USAGE;
+            if (rc < 0 || student_arg("template", v, &who)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "--assignment", 1, &v))) {
             if (rc < 0 || who_arg("template", "--assignment", v, who.assignment, sizeof who.assignment))
                 return EXIT_USAGE;
@@ -312,6 +336,78 @@ static void check_help(FILE *f)
         "lesson or a sheet that cannot be opened\n", GRADE_MAX_BYTES);
 }
 
+/* Append "; " (when dst is not empty) and the formatted text to dst, cut at
+ * size - 1. */
+static void note_add(char *dst, size_t size, const char *fmt, ...)
+{
+    size_t n = strlen(dst);
+    if (n && n + 2 < size) { memcpy(dst + n, "; ", 3); n += 2; }
+    if (n + 1 >= size) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst + n, size - n, fmt, ap);
+    va_end(ap);
+}
+
+/* Every output option (outs[n_out], NULL when not given, named by names[])
+ * against every input (the lesson, each sheet) and every other output, all
+ * through the one check cli_not_input: -1 (printed) when one would
+ * overwrite another. */
+static int outputs_ok(const char *cmd, const char *const *outs, const char *const *names, int n_out,
+                      const char *lpath, const char *const *ins, int n_in)
+{
+    for (int k = 0; k < n_out; k++) {
+        if (!outs[k]) continue;
+        for (int s = -1; s < n_in; s++)     /* -1: the lesson */
+            if (cli_not_input(cmd, outs[k], s < 0 ? lpath : ins[s])) return -1;
+        for (int m = 0; m < k; m++) {
+            char err[64];
+            if (!outs[m] || !strcmp(outs[k], "-")) continue;
+            if (strcmp(outs[k], outs[m]) && !outfile_not_input(outs[k], outs[m], err, sizeof err)) continue;
+            fprintf(stderr, "nntrace %s: %s and %s both name %s; give each output its own file\n",
+                    cmd, names[m], names[k], outs[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The sheet-level note and flag of sheet s (shown: its name for people):
+ * the variant it was graded against, a "# variant:" line that a lesson
+ * without `vary` lines ignores; and the doubts about whose work it is:
+ * another sheet claims the same student (claim[n]: whom each sheet
+ * claims), its variant is not the student's, its header names someone
+ * other than the submitter (given: --student or --metadata). sw is what
+ * the sheet's header says, as whom it is graded as (has: as a variant). */
+static void sheet_notes(grade_answers *ans, int s, const char *const *sheets, char (*claim)[256], int n,
+                        const grade_who *given, const grade_who *sw, const grade_who *as, int has, int varies)
+{
+    uint64_t own = 0, want = 0;
+    if (has)
+        note_add(ans->note, sizeof ans->note, "variant %s%s%s", as->code, as->student[0] ? " of " : "", as->student);
+    else if (varies && !ans->unreadable)
+        note_add(ans->note, sizeof ans->note, "no student or variant given: graded against the lesson's own numbers");
+    if (!varies && sw->code[0])
+        note_add(ans->note, sizeof ans->note, "the lesson has no 'vary' lines, so there is only one variant: "
+                 "'# variant: %s' (line %ld) is ignored", sw->code, sw->code_line);
+    if (has && as->student[0] && sw->code[0] &&
+        (variant_code_parse(sw->code, &own) || variant_code_parse(as->code, &want) || own != want))
+        note_add(ans->flag, sizeof ans->flag, "this sheet is variant %s, not %s's (%s): graded against %s",
+                 sw->code, as->student, as->code, as->code);
+    if (given->student[0] && sw->student[0] && strcmp(given->student, sw->student))
+        note_add(ans->flag, sizeof ans->flag, "the sheet's header names %s, but %s submitted it: graded against "
+                 "%s's variant", sw->student, given->student, given->student);
+    int others = 0;
+    for (int t = 0; t < n && claim[s][0]; t++) {
+        if (t == s || strcmp(claim[t], claim[s])) continue;
+        char name[160];
+        grade_safe_name(name, sizeof name, sheets[t]);
+        if (others++ == 0) note_add(ans->flag, sizeof ans->flag, "another sheet claims %s too: %s", claim[s], name);
+        else if (others <= 3) note_add(ans->flag, sizeof ans->flag, "%s", name);
+    }
+    if (others > 3) note_add(ans->flag, sizeof ans->flag, "and %d more", others - 3);
+}
+
 int cmd_check(int argc, char **argv)
 {
     grade_ctx c;
@@ -358,7 +454,7 @@ int cmd_check(int argc, char **argv)
                 goto usage;
             }
         } else if ((rc = cli_opt(argc, argv, &k, "--student", 1, &v))) {
-            if (rc < 0 || who_arg("check", "--student", v, who.student, sizeof who.student)) goto usage;
+            if (rc < 0 || student_arg("check", v, &who)) goto usage;
         } else if ((rc = cli_opt(argc, argv, &k, "--assignment", 1, &v))) {
             if (rc < 0 || who_arg("check", "--assignment", v, who.assignment, sizeof who.assignment)) goto usage;
         } else if ((rc = cli_opt(argc, argv, &k, "--metadata", 1, &v))) {
@@ -414,12 +510,14 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "nntrace check: --gradescope grades one sheet, not %d\n", n_sheets);
         goto usage;
     }
-    for (int s = -1; s < n_sheets; s++)     /* -1: the lesson */
-        if (cli_not_input("check", gs, s < 0 ? lpath : sheets[s]) || cli_not_input("check", csv, s < 0 ? lpath : sheets[s]))
-            goto usage;
+    {   /* every output against every input and every other output */
+        const char *outs[] = {gs, csv, gradebook};
+        const char *outname[] = {"--gradescope", "--csv", "--gradebook"};
+        if (outputs_ok("check", outs, outname, 3, lpath, sheets, n_sheets)) goto usage;
+    }
     if (metadata) {
         gsmeta meta;
-        char err[512];
+        char err[768];
         if (gsmeta_read(metadata, field, &meta, err, sizeof err)) {
             fprintf(stderr, "nntrace check: %s\n", err);
             goto usage;
@@ -429,17 +527,30 @@ int cmd_check(int argc, char **argv)
     }
     int status = ctx_load("check", &c, lpath, 1, NULL);
     if (status) { ctx_free(&c); free(sheets); return status; }
+    /* whom each sheet claims to be: its "# student:" line, else --student */
+    char (*claim)[sizeof who.student] = calloc((size_t)n_sheets + 1, sizeof *claim);
+    if (!claim) { fprintf(stderr, "nntrace check: out of memory\n"); goto usage; }
+    for (int s = 0; s < n_sheets; s++) {
+        char *text = NULL, why[512];
+        size_t len = 0;
+        grade_who sw;
+        snprintf(claim[s], sizeof claim[s], "%s", who.student);
+        if (grade_read_file(sheets[s], &text, &len, why, sizeof why)) continue;
+        grade_sheet_who(text, len, &sw);
+        free(text);
+        if (sw.student[0]) snprintf(claim[s], sizeof claim[s], "%s", sw.student);
+    }
 
     grade_opts o;
     if (color < 0) color = cli_color(stdout);
     strbuf out = {0}, csvb = {0}, gsb = {0}, book = {0};
-    int any_short = 0, cannot_open = 0, failed = 0;
+    int any_short = 0, bad_input = 0, failed = 0;
     if (csv) grade_csv_header(&csvb, &c.plan);
-    if (gradebook) sb_printf(&book, "student,score\n");
+    if (gradebook) sb_printf(&book, "student,score,problem\n");
     if (json) sb_printf(&out, "{\"lesson\": ");
     if (json) { grade_json_str(&out, c.l->path); sb_printf(&out, ", \"sheets\": [\n"); }
     for (int s = 0; s < n_sheets && !failed; s++) {
-        char *text = NULL, why[512], shown[160];
+        char *text = NULL, why[512], shown[160], err[256];
         size_t len = 0;
         grade_answers ans;
         grade_report rep;
@@ -454,16 +565,24 @@ int cmd_check(int argc, char **argv)
                      errno == ENOENT ? "; upload your answer sheet as '" : "", errno == ENOENT ? base : "",
                      errno == ENOENT ? "'" : "");
             fprintf(stderr, "nntrace check: %s\n", why);
-            cannot_open = 1;
-        } else if (!grade_read_file(sheets[s], &text, &len, why, sizeof why)) {
+        } else if (grade_read_file(sheets[s], &text, &len, why, sizeof why)) {
+            fprintf(stderr, "nntrace check: %s: %s\n", shown, why);
+        } else {
             readable = 1;
             grade_sheet_who(text, len, &sw);
         }
         /* whose variant: the one named by --student/--metadata, else the sheet's own */
         if (!as.student[0]) as = sw;
         uint64_t seed = 0;
-        int has = who_seed("check", c.l, &as, &seed);
-        if (has < 0) { free(text); failed = 2; break; }
+        int has = who_seed(c.l, &as, &seed, err, sizeof err);
+        if (has < 0) {                 /* a bad "# variant:" line: this sheet is not graded */
+            snprintf(why, sizeof why, "line %ld: %s", sw.code_line, err);
+            fprintf(stderr, "nntrace check: %s:%ld: %s\n", shown, sw.code_line, err);
+            readable = 0;
+            has = 0;
+        }
+        if (!has) as.code[0] = '\0';
+        if (!readable) bad_input = 1;
         if (has != c.has_seed || (has && seed != c.seed)) {   /* another variant: rebuild */
             ctx_free(&c);
             if ((status = ctx_load("check", &c, lpath, 1, has ? &seed : NULL))) { free(text); failed = 2; break; }
@@ -483,15 +602,9 @@ int cmd_check(int argc, char **argv)
         else rc = grade_parse_answers(&ans, text, len, c.l, c.ix, &c.plan);
         free(text);
         if (rc) { failed = 1; break; }
-        if (has && sw.code[0] && strcmp(sw.code, as.code))
-            snprintf(ans.note, sizeof ans.note, "this sheet is variant %s, not %s's (%s): graded against %s",
-                     sw.code, as.student, as.code, as.code);
-        else if (has)
-            snprintf(ans.note, sizeof ans.note, "variant %s%s%s", as.code, as.student[0] ? " of " : "", as.student);
-        else if (c.l->n_vary)
-            snprintf(ans.note, sizeof ans.note, "no student or variant given: graded against the lesson's own numbers");
+        sheet_notes(&ans, s, sheets, claim, n_sheets, &who, &sw, &as, has, c.l->n_vary > 0);
         if (grade_sheet(&rep, c.exact.tr, &c.plan, &ans, &o)) { grade_answers_free(&ans); failed = 1; break; }
-        if (rep.score < rep.max_score || ans.unreadable) any_short = 1;
+        if (rep.score < rep.max_score || ans.n_problems_total || ans.flag[0]) any_short = 1;
         if (json) {
             if (s) sb_printf(&out, ",\n");
             grade_json(&out, sheets[s], &c.plan, &ans, &rep, &o);
@@ -502,7 +615,9 @@ int cmd_check(int argc, char **argv)
         if (csv) grade_csv_row(&csvb, shown, &as, &c.plan, &ans, &rep);
         if (gradebook) {
             esc_csv(&book, as.student[0] ? as.student : shown);
-            sb_printf(&book, ",%.10g\n", rep.score);
+            sb_printf(&book, ",%.10g,", rep.score);
+            grade_problem_cell(&book, &ans);
+            sb_printf(&book, "\n");
         }
         if (gs) grade_gradescope(&gsb, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o, &gso);
         grade_report_free(&rep);
@@ -514,9 +629,10 @@ int cmd_check(int argc, char **argv)
             out.s[0] = '\0';
         }
     }
+    free(claim);
     if (json && !failed) sb_printf(&out, "\n]}\n");
     if (failed == 2) {
-        status = EXIT_USAGE;           /* a bad variant, message printed */
+        status = EXIT_USAGE;           /* the lesson's variant failed, message printed */
     } else if (failed || out.failed || csvb.failed || gsb.failed || book.failed) {
         fprintf(stderr, "nntrace check: out of memory or cannot write the report\n");
         status = EXIT_USAGE;
@@ -527,7 +643,7 @@ int cmd_check(int argc, char **argv)
         if (!status && gs && cli_write("check", gs, &gsb)) status = EXIT_USAGE;
         if (!status && csv && cli_write("check", csv, &csvb)) status = EXIT_USAGE;
         if (!status && gradebook && cli_write("check", gradebook, &book)) status = EXIT_USAGE;
-        if (!status) status = cannot_open ? EXIT_USAGE : any_short ? EXIT_CHECK : 0;
+        if (!status) status = bad_input ? EXIT_USAGE : any_short ? EXIT_CHECK : 0;
     }
     sb_free(&out);
     sb_free(&csvb);
@@ -609,6 +725,131 @@ static void id_file_name(const char *id, char *out, size_t size)
     snprintf(out + n, size - n, ".txt");
 }
 
+/* One student of a roster: the normalised id and its line. */
+typedef struct { char id[sizeof ((grade_who *)0)->student]; long line; } roster_row;
+
+static const char *const ROSTER_IDS[] = {"email", "sid", "id", "student", "login"};
+
+/* The id column of a roster's header f[nf] (line: its text, for the
+ * message): --column when given, else the first of ROSTER_IDS. Returns the
+ * column, or -1 (printed: the columns found, a did-you-mean, a ';'
+ * separated file named as such). */
+static int roster_idcol(const char *file, const char *column, char **f, int nf, const char *line)
+{
+    for (size_t w = 0; w < (column ? 1 : sizeof ROSTER_IDS / sizeof ROSTER_IDS[0]); w++) {
+        const char *want = column ? column : ROSTER_IDS[w];
+        for (int k = 0; k < nf; k++) {
+            char h[256];
+            snprintf(h, sizeof h, "%s", f[k]);
+            grade_id_normalise(h);           /* a header is compared as an id is */
+            if (!strcasecmp(h, want)) return k;
+        }
+    }
+    strbuf cols = {0};
+    for (int k = 0; k < nf; k++) sb_printf(&cols, "%s'%s'", k ? ", " : "", f[k]);
+    if (column) fprintf(stderr, "nntrace variants: %s:1: no column '%s' in the header; columns: %s\n", file, column,
+                        cols.s ? cols.s : "");
+    else
+        fprintf(stderr, "nntrace variants: %s:1: no student id column in the header (one of email, sid, id, "
+                        "student, login, or --column NAME); columns: %s\n", file, cols.s ? cols.s : "");
+    sb_free(&cols);
+    if (nf == 1 && strchr(line, ';')) {
+        fprintf(stderr, "HINT: the roster is separated by ';', not ','; save it as comma-separated CSV\n");
+        return -1;
+    }
+    /* the nearest column, compared as ids are ("Email Address" begins with "email") */
+    for (size_t w = 0; w < (column ? 1 : sizeof ROSTER_IDS / sizeof ROSTER_IDS[0]); w++)
+        for (int k = 0; k < nf; k++) {
+            char h[256], near[256];
+            const char *cand = h;
+            snprintf(h, sizeof h, "%s", f[k]);
+            grade_id_normalise(h);
+            if (!suggest(column ? column : ROSTER_IDS[w], &cand, 1, near, sizeof near)) continue;
+            fprintf(stderr, "HINT: did you mean --column '%s'?\n", f[k]);
+            return -1;
+        }
+    return -1;
+}
+
+/* Read and check a whole roster (a header row, then one student a row):
+ * every id normalised (grade_id_normalise), present, printable, short
+ * enough, and on one row only. Returns the number of students and *rows
+ * (caller frees), or -1 with every message printed (file:line, what is
+ * wrong). */
+static int roster_read(const char *file, const char *column, roster_row **rows)
+{
+    char *text = NULL, why[256];
+    size_t len = 0;
+    *rows = NULL;
+    if (grade_read_file(file, &text, &len, why, sizeof why)) {
+        fprintf(stderr, "nntrace variants: %s: %s\n", file, why);
+        return -1;
+    }
+    if (memchr(text, '\0', len)) {
+        fprintf(stderr, "nntrace variants: %s: not a text file (a NUL byte)\n", file);
+        free(text);
+        return -1;
+    }
+    int n = 0, cap = 0, idcol = -1, bad = 0;
+    roster_row *r = NULL;
+    char *colname = NULL;
+    size_t pos = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0, start, ll;
+    long ln = 0;
+    while (!bad && textline_next(text, len, &pos, &start, &ll)) {
+        char *line = text + start, *f[64], copy[128];
+        line[ll] = '\0';                    /* the line end (or the text's NUL) */
+        ln++;
+        if (!*line) continue;
+        snprintf(copy, sizeof copy, "%s", line);
+        int nf = csv_split(line, f, 64);
+        if (idcol < 0) {                    /* the header */
+            if ((idcol = roster_idcol(file, column, f, nf, copy)) < 0) bad = 1;
+            else colname = f[idcol];
+            continue;
+        }
+        char *id = idcol < nf ? f[idcol] : (char *)"";
+        grade_id_normalise(id);
+        size_t idlen = strlen(id);
+        int printable = 1;
+        for (size_t k = 0; k < idlen; k++) printable &= (unsigned char)id[k] >= 0x20 && (unsigned char)id[k] < 0x7f;
+        if (!idlen) {
+            fprintf(stderr, "nntrace variants: %s:%ld: no student id in column %d ('%s')\n", file, ln, idcol + 1,
+                    colname);
+            bad = 1;
+        } else if (idlen >= sizeof r->id) {
+            fprintf(stderr, "nntrace variants: %s:%ld: a student id of %zu characters; at most %zu\n", file, ln,
+                    idlen, sizeof r->id - 1);
+            bad = 1;
+        } else if (!printable) {
+            fprintf(stderr, "nntrace variants: %s:%ld: the student id holds a character that is not printable "
+                            "ASCII\n", file, ln);
+            bad = 1;
+        }
+        for (int k = 0; !bad && k < n; k++)
+            if (!strcmp(r[k].id, id)) {
+                fprintf(stderr, "nntrace variants: %s:%ld: %s is already on line %ld (ids are compared without "
+                                "case and surrounding blanks)\n", file, ln, id, r[k].line);
+                bad = 1;
+            }
+        if (bad) break;
+        if (n == cap) {
+            roster_row *g = realloc(r, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *g);
+            if (!g) { fprintf(stderr, "nntrace variants: out of memory\n"); bad = 1; break; }
+            r = g;
+        }
+        memcpy(r[n].id, id, idlen + 1);
+        r[n++].line = ln;
+    }
+    free(text);
+    if (!bad && !n) {
+        fprintf(stderr, "nntrace variants: %s has no students (a header row, then one row per student)\n", file);
+        bad = 1;
+    }
+    if (bad) { free(r); return -1; }
+    *rows = r;
+    return n;
+}
+
 int cmd_variants(int argc, char **argv)
 {
     grade_ctx c;
@@ -642,57 +883,21 @@ int cmd_variants(int argc, char **argv)
                         "HINT: nntrace variants %s --roster roster.csv -o sheets\n", path);
         return EXIT_USAGE;
     }
-    char *text = NULL, why[256];
-    size_t len = 0;
-    if (grade_read_file(roster, &text, &len, why, sizeof why)) {
-        fprintf(stderr, "nntrace variants: %s: %s\n", roster, why);
-        return EXIT_USAGE;
-    }
-    if (memchr(text, '\0', len)) {
-        fprintf(stderr, "nntrace variants: %s: not a text file (a NUL byte)\n", roster);
-        free(text);
-        return EXIT_USAGE;
-    }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "nntrace variants: cannot make %s: %s\n", dir, strerror(errno));
-        free(text);
-        return EXIT_USAGE;
-    }
+    /* the whole roster first: nothing is written for a bad one */
+    roster_row *rows = NULL;
+    int n = roster_read(roster, column, &rows);
+    if (n < 0) return EXIT_USAGE;
     strbuf all = {0}, key = {0};
-    int status = 0, idcol = -1, n_students = 0;
-    long ln = 0;
-    for (char *line = text, *next; line && !status; line = next) {
-        next = strpbrk(line, "\r\n");
-        if (next) { int crlf = next[0] == '\r' && next[1] == '\n'; *next = '\0'; next += 1 + crlf; }
-        ln++;
-        if (!*line) continue;
-        char *f[64];
-        int nf = csv_split(line, f, 64);
-        if (idcol < 0) {              /* the header */
-            static const char *const IDS[] = {"email", "sid", "id", "student", "login"};
-            for (size_t w = 0; w < sizeof IDS / sizeof IDS[0] && idcol < 0 && !column; w++)
-                for (int k = 0; k < nf; k++) if (!strcasecmp(f[k], IDS[w])) { idcol = k; break; }
-            for (int k = 0; column && k < nf; k++) if (!strcasecmp(f[k], column)) idcol = k;
-            if (column && idcol < 0) {
-                fprintf(stderr, "nntrace variants: %s:1: no column '%s' in the header\n", roster, column);
-                status = EXIT_USAGE;
-            }
-            if (idcol < 0) idcol = 0;
-            continue;
-        }
+    strbuf *sheet = calloc((size_t)n + 1, sizeof *sheet);
+    int status = sheet ? 0 : EXIT_USAGE;
+    if (!sheet) fprintf(stderr, "nntrace variants: out of memory\n");
+    /* every sheet in memory, then every file: a failed variant writes nothing */
+    for (int s = 0; s < n && !status; s++) {
         grade_who who = {0};
-        if (idcol >= nf || !f[idcol][0] ||
-            who_arg("variants", "a roster id", f[idcol], who.student, sizeof who.student)) {
-            fprintf(stderr, "nntrace variants: %s:%ld: no student id in column %d\n", roster, ln, idcol + 1);
-            status = EXIT_USAGE;
-            break;
-        }
+        snprintf(who.student, sizeof who.student, "%s", rows[s].id);
         snprintf(who.assignment, sizeof who.assignment, "%s", assignment);
         ctx_free(&c);
-        char name[300], file[4096];
-        id_file_name(who.student, name, sizeof name);
-        snprintf(file, sizeof file, "%s/%s", dir, name);
-        if ((status = template_sheet("variants", &c, path, &who, file))) break;
+        if ((status = template_render("variants", &c, path, &who, &sheet[s]))) break;
         if (!key.len) {
             sb_printf(&key, "student,variant");
             for (size_t q = 0; q < c.plan.n; q++) { sb_printf(&key, ","); esc_csv(&key, c.plan.names[q]); }
@@ -706,13 +911,18 @@ int cmd_variants(int argc, char **argv)
             sb_printf(&key, ",%s", num);
         }
         sb_printf(&key, "\n");
-        if (n_students++) sb_printf(&all, "\f\n");
+        if (s) sb_printf(&all, "\f\n");
         grade_template(&all, c.l, c.exact.tr, &c.plan, &who);
     }
-    free(text);
-    if (!status && !n_students) {
-        fprintf(stderr, "nntrace variants: %s has no students (a header row, then one row per student)\n", roster);
+    if (!status && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "nntrace variants: cannot make %s: %s\n", dir, strerror(errno));
         status = EXIT_USAGE;
+    }
+    for (int s = 0; s < n && !status; s++) {
+        char name[300], file[4096];
+        id_file_name(rows[s].id, name, sizeof name);
+        snprintf(file, sizeof file, "%s/%s", dir, name);
+        if (cli_write("variants", file, &sheet[s])) status = EXIT_USAGE;
     }
     if (!status) {
         char file[4096];
@@ -720,8 +930,11 @@ int cmd_variants(int argc, char **argv)
         if (cli_write("variants", file, &all)) status = EXIT_USAGE;
         snprintf(file, sizeof file, "%s/answer-key.csv", dir);
         if (!status && cli_write("variants", file, &key)) status = EXIT_USAGE;
-        if (!status) printf("wrote %d sheet%s, %s/sheets.txt and %s/answer-key.csv\n", n_students, n_students == 1 ? "" : "s", dir, dir);
+        if (!status) printf("wrote %d sheet%s, %s/sheets.txt and %s/answer-key.csv\n", n, n == 1 ? "" : "s", dir, dir);
     }
+    for (int s = 0; sheet && s < n; s++) sb_free(&sheet[s]);
+    free(sheet);
+    free(rows);
     sb_free(&all);
     sb_free(&key);
     ctx_free(&c);

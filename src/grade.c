@@ -605,6 +605,7 @@ static void problems_text(strbuf *b, const grade_answers *ans)
 {
     if (ans->unreadable) sb_printf(b, "the answer sheet was not graded: %s\n", ans->why);
     if (ans->note[0]) sb_printf(b, "note: %s\n", ans->note);
+    if (ans->flag[0]) sb_printf(b, "warning: %s\n", ans->flag);
     if (!ans->n_problems_total) return;
     sb_printf(b, "lines not graded (%zu):\n", ans->n_problems_total);
     for (size_t k = 0; k < ans->n_problems; k++)
@@ -840,6 +841,8 @@ void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
     sb_printf(b, ", \"counts\": {\"correct\": %zu, \"carried\": %zu, \"wrong\": %zu, \"missing\": %zu}",
               rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED], rep->count[JUDGE_WRONG],
               rep->count[JUDGE_MISSING]);
+    sb_printf(b, ", \"flag\": ");
+    grade_json_str(b, ans->flag);
     sb_printf(b, ", \"bad_lines\": %zu, \"problems\": [", ans->n_problems_total);
     for (size_t k = 0; k < ans->n_problems; k++) {
         sb_printf(b, "%s{\"line\": %ld, \"message\": ", k ? ", " : "", ans->problems[k].line);
@@ -876,7 +879,7 @@ void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
 
 void grade_csv_header(strbuf *b, const grade_plan *plan)
 {
-    sb_printf(b, "sheet,student,variant,score,max_score,percent,correct,carried,wrong,missing,bad_lines,first_mistake");
+    sb_printf(b, "sheet,student,variant,score,max_score,percent,correct,carried,wrong,missing,bad_lines,first_mistake,problem");
     for (size_t k = 0; k < plan->n; k++) { sb_printf(b, ","); esc_csv(b, plan->names[k]); }
     for (size_t k = 0; k < plan->n; k++) {
         char h[128];
@@ -888,6 +891,14 @@ void grade_csv_header(strbuf *b, const grade_plan *plan)
         esc_csv(b, h);
     }
     sb_printf(b, "\n");
+}
+
+void grade_problem_cell(strbuf *b, const grade_answers *ans)
+{
+    char cell[sizeof ans->why + sizeof ans->flag + 32];
+    snprintf(cell, sizeof cell, "%s%s%s%s", ans->unreadable ? "not graded: " : "", ans->unreadable ? ans->why : "",
+             ans->unreadable && ans->flag[0] ? "; " : "", ans->flag);
+    esc_csv(b, cell);
 }
 
 void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, const grade_plan *plan,
@@ -903,6 +914,8 @@ void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, cons
               rep->count[JUDGE_CORRECT], rep->count[JUDGE_CARRIED], rep->count[JUDGE_WRONG],
               rep->count[JUDGE_MISSING], ans->n_problems_total + (ans->unreadable ? 1u : 0u));
     if (rep->first_mistake >= 0) esc_csv(b, plan->names[rep->first_mistake]);
+    sb_printf(b, ",");
+    grade_problem_cell(b, ans);
     for (size_t k = 0; k < plan->n; k++) sb_printf(b, ",%.10g", rep->items[k].score);
     for (size_t k = 0; k < plan->n; k++) {
         char num[40] = "";
@@ -910,6 +923,18 @@ void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, cons
         sb_printf(b, ",%c,%s", judge_verdict_letter(rep->items[k].res.verdict), num);
     }
     sb_printf(b, "\n");
+}
+
+void grade_id_normalise(char *id)
+{
+    size_t a = 0, n = strlen(id);
+    while (a < n && strchr(" \t\r\n\v\f", id[a])) a++;
+    while (n > a && strchr(" \t\r\n\v\f", id[n - 1])) n--;
+    for (size_t k = a; k < n; k++) {
+        char c = id[k];
+        id[k - a] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    id[n - a] = '\0';
 }
 
 void grade_sheet_who(const char *text, size_t len, grade_who *who)
@@ -920,10 +945,11 @@ void grade_sheet_who(const char *text, size_t len, grade_who *who)
         {"# variant:", offsetof(grade_who, code), sizeof who->code},
     };
     memset(who, 0, sizeof *who);
-    size_t p = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
-    while (p < len) {
-        size_t e = p;
-        while (e < len && text[e] != '\n' && text[e] != '\r') e++;
+    size_t pos = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0, p, n;
+    long ln = 0;
+    while (textline_next(text, len, &pos, &p, &n)) {
+        size_t e = p + n;
+        ln++;
         for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++) {
             size_t kl = strlen(KEYS[k].key);
             if (e - p <= kl || memcmp(text + p, KEYS[k].key, kl)) continue;
@@ -931,15 +957,16 @@ void grade_sheet_who(const char *text, size_t len, grade_who *who)
             while (a < b && blank(text[a])) a++;
             while (b > a && blank(text[b - 1])) b--;
             char *dst = (char *)who + KEYS[k].off;
-            size_t n = b - a < KEYS[k].size - 1 ? b - a : KEYS[k].size - 1;
-            for (size_t m = 0; m < n; m++) {   /* printable ASCII only: it is echoed */
-                unsigned char c = (unsigned char)text[a + m];
-                dst[m] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+            size_t m = b - a < KEYS[k].size - 1 ? b - a : KEYS[k].size - 1;
+            for (size_t i = 0; i < m; i++) {   /* printable ASCII only: it is echoed */
+                unsigned char c = (unsigned char)text[a + i];
+                dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
             }
-            dst[n] = '\0';
+            dst[m] = '\0';
+            if (KEYS[k].off == offsetof(grade_who, code)) who->code_line = ln;
         }
-        p = e + 1;
     }
+    grade_id_normalise(who->student);
 }
 
 void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_plan *plan,

@@ -47,10 +47,18 @@
  * ---------------------------------------------------------------------- */
 
 /* Whose sheet: the student, the assignment and the variant code ("" when
- * not known). */
+ * not known); code_line: the sheet's line of "# variant:" (0: none). */
 typedef struct {
     char student[256], assignment[256], code[16];
+    long code_line;
 } grade_who;
+
+/* A student id as nntrace compares and hashes it, in place: blanks and line
+ * ends around it trimmed, ASCII letters lower-cased. Every id read (a
+ * roster row, Gradescope's metadata, a sheet's "# student:" line,
+ * --student) goes through this one function, so " Ada@Example.edu" and
+ * "ada@example.edu" are one student with one variant. */
+void grade_id_normalise(char *id);
 
 /* A points rule: quantities matching pattern are worth points. */
 typedef struct { const char *pattern; double points; } grade_points;
@@ -109,6 +117,8 @@ typedef struct {
     long    n_lines;
     int     unreadable;   /* the whole file was refused (size, not a file) */
     char    note[512];    /* a sheet-level note (the variant it was graded against), or "" */
+    char    flag[768];    /* a doubt about whose work this is (two sheets claim one
+                             student, a variant not the student's), or "" */
     char    why[256];     /* then: why */
 } grade_answers;
 
@@ -213,10 +223,16 @@ void grade_json(strbuf *b, const char *sheet_name, const grade_plan *plan,
                 const grade_answers *ans, const grade_report *rep, const grade_opts *o);
 
 /* CSV for a class: the header, then one row per sheet: the sheet, the
- * student and variant (who, may be NULL), the score and counts, then per
+ * student and variant (who, may be NULL), the score and counts, the first
+ * mistake, the problem cell (grade_problem_cell), then per
  * asked quantity its points, its verdict letter (judge_verdict_letter) and
  * the answer given. */
 void grade_csv_header(strbuf *b, const grade_plan *plan);
+/* The CSV cell "problem" of a sheet (the class CSV and the gradebook):
+ * "not graded: WHY" for a sheet that could not be graded, and its flag
+ * (two sheets claim one student, a variant not the student's); "" when
+ * neither. Appends to b, escaped. */
+void grade_problem_cell(strbuf *b, const grade_answers *ans);
 void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, const grade_plan *plan,
                    const grade_answers *ans, const grade_report *rep);
 

@@ -139,6 +139,11 @@ int gsmeta_parse(const char *text, size_t len, const char *field, gsmeta *out, c
         return -1;
     }
     if (!strcmp(out->assignment, "null")) out->assignment[0] = '\0';
+    grade_id_normalise(out->student);
+    if (!out->student[0]) {
+        snprintf(err, errsize, "users[0].%s is blank", field);
+        return -1;
+    }
     return 0;
 }
 
@@ -150,8 +155,10 @@ int gsmeta_read(const char *path, const char *field, gsmeta *out, char *err, siz
         snprintf(err, errsize, "%s: %s", path, why);
         return -1;
     }
-    int rc = len > GSMETA_MAX_BYTES ? -1 : gsmeta_parse(text, len, field, out, err, errsize);
+    char why2[256];
+    int rc = len > GSMETA_MAX_BYTES ? -1 : gsmeta_parse(text, len, field, out, why2, sizeof why2);
     if (len > GSMETA_MAX_BYTES) snprintf(err, errsize, "%s: larger than %u bytes", path, GSMETA_MAX_BYTES);
+    else if (rc) snprintf(err, errsize, "%s: %s (Gradescope's submission metadata)", path, why2);
     free(text);
     return rc;
 }

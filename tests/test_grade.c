@@ -467,7 +467,7 @@ static void test_huge_and_special_files(void **state)
     double t0 = now();
     snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color", big);
     char *out = run_capture(args, &rc);
-    assert_int_equal(rc, 1);
+    assert_int_equal(rc, 2);            /* a sheet that cannot be read: 2, as a missing one */
     assert_non_null(strstr(out, "larger than the 1048576-byte limit"));
     assert_true(now() - t0 < 5.0);
     free(out);
@@ -482,10 +482,16 @@ static void test_huge_and_special_files(void **state)
     assert_int_equal(mkfifo(fifo, 0600), 0);
     snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color", fifo);
     out = run_capture(args, &rc);
-    assert_int_equal(rc, 1);
+    assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "not a regular file"));
     free(out);
     unlink(fifo);
+
+    /* a directory: the same */
+    out = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade --no-color", &rc);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "not a regular file"));
+    free(out);
 
     /* a sheet that does not exist: bad usage, 2 */
     out = run_capture("check lessons/sauppe-sgd-step.lesson /nonexistent/answers.txt", &rc);

@@ -411,7 +411,7 @@ static void test_sheet_links_and_echo(void **state)
     free(out);
     out = sh("ln -sf /proc/kmsg kmsg.txt; rm -f fifo.txt; mkfifo fifo.txt; "
              "timeout 20 $NT check %s kmsg.txt fifo.txt --json; echo rc=$?", L);
-    EXPECT_IN(out, "rc=1");              /* graded (0 marks), not hung (124) */
+    EXPECT_IN(out, "rc=2");              /* refused as unreadable (0 marks), not hung (124) */
     EXPECT_IN(out, "not a regular file");
     free(out);
     /* a copy of the answer key (or of any file) is graded, but its lines

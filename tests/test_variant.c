@@ -211,7 +211,7 @@ static void test_class_end_to_end(void **state)
              "$NT check $L $D/ada-filled.txt --metadata $D/meta.json --gradescope $D/results.json --quiet && echo meta-ok\n"
              "grep -o '\"score\": [0-9.]*' $D/results.json | head -1\n"
              "$NT check $L $D/ada-filled.txt --student bob@example.edu --assignment hw3 --no-color > $D/bob.txt || echo bob-exit=$?\n"
-             "grep 'note:' $D/bob.txt\n"
+             "grep 'warning:' $D/bob.txt\n"
              "grep score: $D/bob.txt\n",
              dir, nt, L);
     int rc;
@@ -219,7 +219,7 @@ static void test_class_end_to_end(void **state)
     if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
     static const char *const WANT[] = {
         "wrote 3 sheets", "pages=2", "keylines=4", "same-sheet", "own-ok", "meta-ok", "\"score\": 11",
-        "bob-exit=1", "note: this sheet is variant", "not bob@example.edu's",
+        "bob-exit=1", "warning: this sheet is variant", "not bob@example.edu's",
     };
     for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
         if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
@@ -240,6 +240,98 @@ static void test_class_end_to_end(void **state)
         free(out);
     }
     tmpdir_remove(dir);
+}
+
+/* Run a shell script (script: a format of two %s, the scratch directory D
+ * and the binary NT) and fail unless its output holds every want[n]; and,
+ * when not NULL, none of it holds unwanted. */
+static void expect_script(const char *tag, const char *script, const char *const *want, size_t n,
+                          const char *unwanted)
+{
+    char dir[64], cmd[8192], nt[4096];
+    assert_int_equal(tmpdir_make(dir, tag), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd, script, dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    for (size_t k = 0; k < n; k++)
+        if (!strstr(out, want[k])) fail_msg("no '%s' in:\n%s", want[k], out);
+    if (unwanted && strstr(out, unwanted)) fail_msg("'%s' in:\n%s", unwanted, out);
+    free(out);
+    tmpdir_remove(dir);
+}
+
+/* A class with one bad sheet and one copied sheet: the bad sheet is named
+ * with its line, gets a "not graded" row, every other sheet is graded and
+ * written, and the run ends with exit 2; the copy (another student's sheet,
+ * headers and all) is flagged in the report, the CSV and the gradebook. */
+static void test_class_bad_and_copied_sheets(void **state)
+{
+    (void)state;
+    static const char SCRIPT[] =
+             "D=%s; NT=%s; V=tests/grade/variants; L=$V/hw.lesson\n"
+             "$NT check $L $V/cy.txt $V/bad-variant.txt $V/ada.txt --csv $D/v.csv --gradebook $D/g.csv --quiet"
+             " 2>$D/err; echo bad-exit=$?\n"
+             "cat $D/err; cat $D/g.csv; cut -d, -f1-4 $D/v.csv\n"
+             "mkdir -p $D/ada $D/bob; cp $V/ada.txt $D/ada/answers.txt; cp $V/ada.txt $D/bob/answers.txt\n"
+             "$NT check $L $D/ada/answers.txt $D/bob/answers.txt --csv $D/c.csv --gradebook $D/gb.csv > $D/out;"
+             " echo copy-exit=$?\n"
+             "grep -c '^warning: another sheet claims ada@example.edu too' $D/out\n"
+             "grep -c 'another sheet claims' $D/gb.csv $D/c.csv\n"
+             "printf '{\"assignment\": {\"id\": 25828}, \"users\": [{\"email\": \"bob@example.edu\"}]}' > $D/bob.json\n"
+             "$NT check $L $D/bob/answers.txt --metadata $D/bob.json --gradescope $D/r.json --quiet; echo meta-exit=$?\n"
+             "grep -o 'warning: [^\\\\]*' $D/r.json\n"
+             "$NT check lessons/sauppe-sgd-step.lesson $V/novary-variant.txt; echo novary-exit=$?\n";
+    static const char *const WANT[] = {
+        "bad-exit=2", "bad-variant.txt:1: '!!!' is not a variant code",
+        "cy@example.edu,11,\n", "bad-variant.txt,0,\"not graded: line 1: '!!!' is not a variant code",
+        "ada@example.edu,11,\n", "bad-variant.txt,,,0\n", "ada.txt,ada@example.edu,8MW8-GCZQ,11\n",
+        "copy-exit=1", "\n2\n", "gb.csv:2", "c.csv:2", "meta-exit=1", "but bob@example.edu submitted it",
+        "this sheet is variant 8MW8-GCZQ, not bob@example.edu's",
+        "'# variant: ABCD-EFGH' (line 1) is ignored", "novary-exit=0",
+    };
+    expect_script("class", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], NULL);
+}
+
+/* Student ids are normalised wherever they are read (a roster row with
+ * blanks and capitals is the student of the lower-case metadata); a bad
+ * roster (two rows of one student, a header without an id column, ';' for
+ * ',', a 300-character id) is an error naming the file and line, and
+ * nothing is written; no output of check may overwrite an input or
+ * another output. */
+static void test_ids_and_rosters(void **state)
+{
+    (void)state;
+    static const char SCRIPT[] =
+             "D=%s; NT=%s; V=tests/grade/variants; L=$V/hw.lesson\n"
+             "printf 'Name,Email\\nAda Lovelace, Ada@Example.edu \\n' > $D/case.csv\n"
+             "$NT variants $L --roster $D/case.csv -o $D/s --assignment 25828; echo case-exit=$?\n"
+             "grep -h '^# student\\|^# variant' $D/s/*.txt\n"
+             "printf '{\"assignment\": {\"id\": 25828}, \"users\": [{\"email\": \"ada@example.edu\"}]}' > $D/m.json\n"
+             "$NT check $L $D/s/ada@example.edu.txt --metadata $D/m.json --quiet --csv $D/c.csv; echo meta-exit=$?\n"
+             "grep -c 'this sheet is variant' $D/c.csv\n"
+             "$NT template $L --student ' ADA@example.EDU' --assignment 25828 | grep '^# variant'\n"
+             "printf 'email\\nada@example.edu\\nADA@example.edu\\n' > $D/dup.csv\n"
+             "printf 'Full Name,Email Address\\nAda,ada@example.edu\\n' > $D/addr.csv\n"
+             "printf 'Email;Name\\nada@example.edu;Ada\\n' > $D/semi.csv\n"
+             "printf 'email\\nbob@example.edu\\n%%0300d\\n' 0 > $D/long.csv\n"
+             "for r in dup addr semi long; do $NT variants $L --roster $D/$r.csv -o $D/out-$r; echo $r-exit=$?;"
+             " test -e $D/out-$r && echo $r-wrote-something; done\n"
+             "cp $V/ada.txt $D/a.txt; cp $L $D/hw.lesson\n"
+             "$NT check $D/hw.lesson $D/a.txt --gradebook $D/a.txt; echo gb-sheet=$?\n"
+             "$NT check $D/hw.lesson $D/a.txt --gradebook $D/hw.lesson; echo gb-lesson=$?\n"
+             "$NT check $D/hw.lesson $D/a.txt --csv $D/x.csv --gradebook $D/x.csv; echo gb-csv=$?\n"
+             "cmp -s $D/a.txt $V/ada.txt && cmp -s $D/hw.lesson $L && echo inputs-kept\n";
+    static const char *const WANT[] = {
+        "case-exit=0", "# student: ada@example.edu\n# variant: 8MW8-GCZQ", "meta-exit=1",
+        "\n0\n", "# variant: 8MW8-GCZQ\n",
+        "dup.csv:3: ada@example.edu is already on line 2", "dup-exit=2",
+        "addr.csv:1: no student id column", "'Full Name', 'Email Address'", "did you mean --column 'Email Address'?",
+        "addr-exit=2", "semi.csv:1:", "separated by ';'", "semi-exit=2",
+        "long.csv:3: a student id of 300 characters; at most 255", "long-exit=2",
+        "gb-sheet=2", "gb-lesson=2", "--csv and --gradebook both name", "gb-csv=2", "inputs-kept",
+    };
+    expect_script("roster", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], "wrote-something");
 }
 
 /* The grading and variant keys of a lesson. */
@@ -326,6 +418,8 @@ int main(void)
         cmocka_unit_test(test_unsatisfiable),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_class_end_to_end),
+        cmocka_unit_test(test_class_bad_and_copied_sheets),
+        cmocka_unit_test(test_ids_and_rosters),
         cmocka_unit_test(test_lesson_keys),
         cmocka_unit_test(test_gradescope_script),
     };
