@@ -590,7 +590,7 @@ int cmd_check(int argc, char **argv)
         grade_opts_lesson(&o, c.l, c.has_hand ? c.hand.tr : NULL);
         if (ecf_set) o.ecf_credit = ecf;
         if (short_credit >= 0) o.short_credit = short_credit;
-        if (ecf_depth >= 0) o.rule.ecf_depth = ecf_depth;
+        if (ecf_depth >= 0) { o.rule.ecf_depth = ecf_depth; o.rule.ecf_depth_set = 1; }
         if (tol > 0 || rel > 0 || sigfigs > 0) { o.rule.tol = tol; o.rule.rel = rel; o.rule.sigfigs = sigfigs; }
         /* what the student is told: never the expected values on Gradescope
          * unless someone asked for them */

@@ -486,7 +486,8 @@ void grade_opts_lesson(grade_opts *o, const lesson *l, const trace *hand)
 {
     *o = (grade_opts){
         .rule = {.digits = lesson_answer_digits(l), .tol = l->tolerance, .rel = l->tolerance_rel,
-                 .sigfigs = l->sigfigs, .ecf_depth = l->ecf_depth, .hand = hand},
+                 .sigfigs = l->sigfigs, .ecf_depth = l->ecf_depth, .ecf_depth_set = l->ecf_depth >= 0,
+                 .hand = hand},
         .ecf_credit = l->ecf_credit >= 0 ? l->ecf_credit : 1.0,
         .short_credit = l->short_credit >= 0 ? l->short_credit : 0.5,
         .feedback = GRADE_FB_FULL,
@@ -663,6 +664,8 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
     num(want, sizeof want, it->res.truth, o->digits);
     switch (it->res.verdict) {
     case JUDGE_WRONG:
+        if (it->res.few_decimals)     /* what was written only: no answer leaks */
+            sb_printf(b, "%s%d decimals are asked; this answer has %d\n", indent, o->rule.digits, it->res.decimals);
         if (full) {
             sb_printf(b, "%sexpected %s", indent, want);
             if (it->res.ecf_differs && isfinite(it->res.ecf)) {
@@ -684,7 +687,9 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
         sb_printf(b, "%sfollows from your %s = %s", indent, name, from);
         if (full) sb_printf(b, " (the value is %s)", want);
         sb_printf(b, "\n");
-        if (it->res.too_deep)
+        if (it->res.too_deep && o->rule.ecf_depth == 0)
+            sb_printf(b, "%sno credit: carried answers earn nothing here (ecf-depth 0)\n", indent);
+        else if (it->res.too_deep)
             sb_printf(b, "%scarried %d steps from the first mistake; credit stops after %d\n", indent,
                       it->res.depth, o->rule.ecf_depth);
         break;

@@ -549,6 +549,17 @@ static void degenerate(const trace *tr, const judge_sheet *sheet, const judge_ru
     }
 }
 
+/* Is the tolerance half a unit of the rule's digits (no tol, rel or sigfigs)? */
+static int half_unit_rule(const judge_rule *rule)
+{
+    return !(rule->tol > 0) && !(rule->rel > 0) && rule->sigfigs <= 0;
+}
+
+int judge_short_allowed(const judge_rule *rule, int decimals)
+{
+    return half_unit_rule(rule) && decimals >= 1 && decimals >= rule->digits - 1 && decimals < rule->digits;
+}
+
 int judge_answer_d(const trace *tr, judge_sheet *sheet, size_t id, double value, int decimals,
                    const judge_rule *rule, judge_result *res)
 {
@@ -592,28 +603,29 @@ int judge_answer_d(const trace *tr, judge_sheet *sheet, size_t id, double value,
             res->first_bad = src[0];
             for (int k = 0; k < n_src; k++)
                 if (sheet->depth[src[k]] + 1 > res->depth) res->depth = sheet->depth[src[k]] + 1;
-            res->too_deep = rule->ecf_depth > 0 && res->depth > rule->ecf_depth;
+            res->too_deep = rule->ecf_depth_set && res->depth > rule->ecf_depth;
             degenerate(tr, sheet, rule, id, value, src, n_src, res);
             if (res->why) res->verdict = JUDGE_DEGENERATE;
             /* carried from answers whose only fault was too few decimals,
              * and itself written with too few: the same fault */
-            int short_only = decimals >= 0 && decimals < rule->digits;
+            int short_only = judge_short_allowed(rule, decimals);
             for (int k = 0; short_only && k < n_src; k++)
                 if (!sheet->given[src[k]] || sheet->verdict[src[k]] != JUDGE_SHORT) short_only = 0;
             if (short_only && !res->why) { res->verdict = JUDGE_SHORT; res->decimals = decimals; }
         }
         if (x != stack) free(x);
     }
-    if (res->verdict == JUDGE_WRONG) {
+    if (res->verdict == JUDGE_WRONG && judge_short_allowed(rule, decimals)) {
         /* right to the student's own last digit, but fewer digits than asked */
-        int half_unit_rule = !(rule->tol > 0) && !(rule->rel > 0) && rule->sigfigs <= 0;
-        if (half_unit_rule && decimals >= 0 && decimals < rule->digits) {
-            judge_rule own = {.digits = decimals};
-            if (judge_match(&own, value, q->value) || judge_match(&own, value, res->hand)) {
-                res->verdict = JUDGE_SHORT;
-                res->decimals = decimals;
-            }
+        judge_rule own = {.digits = decimals};
+        if (judge_match(&own, value, q->value) || judge_match(&own, value, res->hand)) {
+            res->verdict = JUDGE_SHORT;
+            res->decimals = decimals;
         }
+    }
+    if (res->verdict == JUDGE_WRONG && half_unit_rule(rule) && decimals >= 0 && decimals < rule->digits) {
+        res->few_decimals = 1;
+        res->decimals = decimals;
     }
     return 0;
 }

@@ -127,10 +127,18 @@ typedef struct {
     double rel;       /* relative tolerance (0.01 = 1% of |r|); <= 0: sigfigs */
     int    sigfigs;   /* half a unit of the sigfigs-th significant digit of r;
                          <= 0: the half-unit rule of digits above */
-    int    ecf_depth; /* a carried answer more than this many carries from the
-                         first wrong one is judged too deep (no credit);
-                         <= 0: no limit */
+    int    ecf_depth; /* with ecf_depth_set: a carried answer more than this
+                         many carries from the first wrong one is judged too
+                         deep (no credit); 0: no carried answer earns credit */
+    int    ecf_depth_set;  /* 0 (a zero-initialised rule): no limit */
 } judge_rule;
+
+/* Can an answer written with `decimals` decimals be "too few decimals"
+ * under rule? Only under the half-unit rule (no tol, rel or sigfigs), with
+ * fewer decimals than rule->digits but at least one and at least
+ * digits - 1: a whole number never is, and the first digits of a value
+ * cannot be found one at a time (0.3, 0.31, 0.306, ...). */
+int judge_short_allowed(const judge_rule *rule, int decimals);
 
 /* The tolerance tol(r): tol when set, else rel * |r| when set (r != 0),
  * else half a unit of r's sigfigs-th significant digit when set, else the
@@ -195,7 +203,9 @@ typedef struct {
     unsigned first_bad;  /* id of the first such operand (when ecf_differs) */
     double hand;         /* the hand-rounded trace's value, NaN without one */
     double tol;          /* tol(truth) */
-    int    decimals;     /* SHORT: the decimals the student wrote */
+    int    decimals;     /* SHORT, or few_decimals: the decimals the student wrote */
+    int    few_decimals; /* WRONG, written with fewer decimals than the rule's
+                            digits (half-unit rule): say how many are asked */
     int    depth;        /* CARRIED: carries from the first wrong answer */
     int    too_deep;     /* CARRIED beyond judge_rule.ecf_depth: no credit */
     judge_degenerate why;/* DEGENERATE: why */
@@ -203,11 +213,11 @@ typedef struct {
 } judge_result;
 
 /* judge_answer for an answer written with `decimals` decimals (as
- * judge_parse_number counts them; < 0 unknown). Under the half-unit rule
- * (no tol, rel or sigfigs), an answer that is not correct but matches a
- * reference to half a unit of its own last written digit, with fewer
- * decimals than the rule's digits, is SHORT ("right to 2 decimals; 4
- * asked"). */
+ * judge_parse_number counts them; < 0 unknown). An answer that is not
+ * correct but matches a reference to half a unit of its own last written
+ * digit, with decimals that judge_short_allowed allows, is SHORT ("right to
+ * 3 decimals; 4 asked"); any other wrong answer with fewer decimals than
+ * asked is WRONG with few_decimals set. */
 int judge_answer_d(const trace *tr, judge_sheet *sheet, size_t id, double value, int decimals,
                    const judge_rule *rule, judge_result *res);
 

@@ -187,6 +187,7 @@ lesson *lesson_parse(const char *text, size_t len, const char *path, char *err, 
     l->feedback = -1;
     l->short_credit = -1;
     l->ecf_credit = -1;
+    l->ecf_depth = -1;
     l->batch = 1;
     int rc = pass_lines(&pe, l, &p, text, len);
     if (!rc) rc = lp_build_network(&pe, l, &p);

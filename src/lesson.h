@@ -137,7 +137,7 @@ typedef struct lesson {
     double tolerance;            /* `tolerance X`: absolute; 0 = half a unit of digits */
     double tolerance_rel;        /* `tolerance X%`: relative share of |value|; 0 = none */
     int    sigfigs;              /* `sigfigs N`: right to N significant figures; 0 = none */
-    int    ecf_depth;            /* `ecf-depth N`: carries that earn credit; 0 = no limit */
+    int    ecf_depth;            /* `ecf-depth N`: carries that earn credit; 0 = none; -1 = no limit */
     double ecf_credit;           /* `ecf`: the share a carried answer earns, -1 = unset (full) */
     int    feedback;             /* `feedback verdict|hint|full` (GRADE_FB_*), -1 = unset */
     double short_credit;         /* `short-credit X`: share for too few decimals, -1 = unset (0.5) */

@@ -574,7 +574,7 @@ static int key_tolerance(lesson_keyline *k)
 }
 
 static int key_sigfigs(lesson_keyline *k) { return one_int(k, 1, 15, &k->l->sigfigs); }
-static int key_ecf_depth(lesson_keyline *k) { return one_int(k, 1, 1000000, &k->l->ecf_depth); }
+static int key_ecf_depth(lesson_keyline *k) { return one_int(k, 0, 1000000, &k->l->ecf_depth); }
 
 static int key_short_credit(lesson_keyline *k)
 {

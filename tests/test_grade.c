@@ -428,7 +428,7 @@ static void test_fabricated_sheets(void **state)
         gl_free(&g);
     }
     /* 11 + 5 + 7 + 2 sheets: a lost fixture directory must not pass silently */
-    assert_int_equal(cases, 25);
+    assert_int_equal(cases, 27);
 }
 
 /* ------------------------------------------------------------------------
@@ -756,6 +756,7 @@ static void test_ecf_rules(void **state)
     static const struct { const char *opt, *score; } CASES[] = {
         {"", "score: 15 / 16"}, {"--ecf 0.75", "score: 11.5 / 16"}, {"--ecf none", "score: 1 / 16"},
         {"--ecf-depth 1", "carried 2 steps from the first mistake; credit stops after 1"},
+        {"--ecf-depth 0", "score: 1 / 16"}, {"--ecf-depth 0", "carried answers earn nothing here (ecf-depth 0)"},
     };
     for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
         snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt "
@@ -764,6 +765,10 @@ static void test_ecf_rules(void **state)
         if (!strstr(out, CASES[k].score)) fail_msg("%s: no '%s' in\n%s", args, CASES[k].score, out);
         free(out);
     }
+    /* the lesson key ecf-depth 0 means the same */
+    out = run_capture("check tests/grade/sgd-ecf0/lesson.lesson tests/grade/sauppe-sgd-step/slip.txt", &rc);
+    if (!strstr(out, "score: 1 / 16")) fail_msg("ecf-depth 0 in a lesson:\n%s", out);
+    free(out);
     out = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt --ecf 1.5", &rc);
     assert_int_equal(rc, 2);
     free(out);

@@ -251,6 +251,43 @@ static void test_constants_and_range(void **state)
     judge_sheet_free(NULL);
 }
 
+/* "Too few decimals" is neither lenient nor an oracle: with 4 decimals
+ * asked, a whole number or 1 or 2 decimals is wrong (saying how many are
+ * asked), whatever its digits; 3 decimals right to the third is short. */
+static void test_short_needs_digits_minus_one(void **state)
+{
+    fixture *f = *state;
+    const trace *tr = f->exact.tr;
+    judge_rule rule = {.digits = 4};
+    static const struct { const char *n; double v; int dec; judge_verdict want; int few; } CASES[] = {
+        {"a_3", 1, 0, JUDGE_WRONG, 1},          /* a whole number, 0.5474 */
+        {"err_3", 0, 0, JUDGE_WRONG, 1},        /* 0.4526 */
+        {"a_3", 0.5, 1, JUDGE_WRONG, 1},        /* the first digit alone */
+        {"a_3", 0.55, 2, JUDGE_WRONG, 1},
+        {"a_3", 0.56, 2, JUDGE_WRONG, 1},       /* the same message: no oracle */
+        {"a_3", 0.547, 3, JUDGE_SHORT, 0},
+        {"a_3", 0.548, 3, JUDGE_WRONG, 1},
+        {"a_3", 0.5474, 4, JUDGE_CORRECT, 0},
+    };
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        judge_sheet *s = judge_sheet_new(tr);
+        judge_result res;
+        assert_non_null(s);
+        assert_int_equal(judge_answer_d(tr, s, id_of(f, CASES[k].n), CASES[k].v, CASES[k].dec, &rule, &res), 0);
+        if (res.verdict != CASES[k].want || res.few_decimals != CASES[k].few)
+            fail_msg("%s = %g (%d decimals): %s, few %d", CASES[k].n, CASES[k].v, CASES[k].dec,
+                     judge_verdict_name(res.verdict), res.few_decimals);
+        judge_sheet_free(s);
+    }
+    assert_false(judge_short_allowed(&rule, 0));
+    assert_false(judge_short_allowed(&rule, 2));
+    assert_true(judge_short_allowed(&rule, 3));
+    assert_false(judge_short_allowed(&rule, 4));
+    judge_rule two = {.digits = 2}, stated = {.digits = 4, .tol = 0.01};
+    assert_true(judge_short_allowed(&two, 1));
+    assert_false(judge_short_allowed(&stated, 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_slip_carried_forward),
         cmocka_unit_test(test_slip_and_independent_mistake),
         cmocka_unit_test(test_constants_and_range),
+        cmocka_unit_test(test_short_needs_digits_minus_one),
     };
     return cmocka_run_group_tests_name("judge", tests, setup, teardown);
 }
