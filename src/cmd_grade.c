@@ -604,7 +604,7 @@ int cmd_check(int argc, char **argv)
         if (rc) { failed = 1; break; }
         sheet_notes(&ans, s, sheets, claim, n_sheets, &who, &sw, &as, has, c.l->n_vary > 0);
         if (grade_sheet(&rep, c.exact.tr, &c.plan, &ans, &o)) { grade_answers_free(&ans); failed = 1; break; }
-        if (rep.score < rep.max_score || ans.n_problems_total || ans.flag[0]) any_short = 1;
+        if (rep.score < rep.max_score || ans.flag[0]) any_short = 1;
         if (json) {
             if (s) sb_printf(&out, ",\n");
             grade_json(&out, sheets[s], &c.plan, &ans, &rep, &o);

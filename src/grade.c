@@ -280,6 +280,7 @@ void grade_answers_free(grade_answers *a)
     free(a->value);
     free(a->given);
     free(a->decimals);
+    free(a->written);
     free(a->problems);
     memset(a, 0, sizeof *a);
 }
@@ -291,8 +292,9 @@ static int answers_alloc(grade_answers *a, const grade_plan *plan)
     a->value = calloc(plan->n + 1, sizeof *a->value);
     a->given = calloc(plan->n + 1, 1);
     a->decimals = calloc(plan->n + 1, sizeof *a->decimals);
+    a->written = calloc(plan->n + 1, sizeof *a->written);
     a->problems = calloc(GRADE_MAX_SHOWN, sizeof *a->problems);
-    if (!a->line || !a->value || !a->given || !a->decimals || !a->problems) {
+    if (!a->line || !a->value || !a->given || !a->decimals || !a->written || !a->problems) {
         grade_answers_free(a);
         return -1;
     }
@@ -413,6 +415,14 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     a->value[slot] = v;
     a->decimals[slot] = decimals;
     a->line[slot] = ln;
+    /* the text as written, for the reports: blanks trimmed, cut with "..." */
+    char w[GRADE_WRITTEN];
+    size_t a0 = 0, wn = (size_t)(s + n - val);
+    while (a0 < wn && blank(val[a0])) a0++;
+    wn -= a0;
+    if (wn >= sizeof w) { memcpy(w, val + a0, sizeof w - 4); memcpy(w + sizeof w - 4, "...", 4); }
+    else { memcpy(w, val + a0, wn); w[wn] = '\0'; }
+    grade_safe_name(a->written[slot], sizeof a->written[slot], w);
 }
 
 int grade_parse_answers(grade_answers *out, const char *text, size_t len, const lesson *l,
@@ -586,13 +596,13 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
  * Reports
  * ---------------------------------------------------------------------- */
 
-/* A reference value as the lecture prints it: calculator rounding first. */
-static void num(char *buf, size_t size, double v, int digits) { text_num(round_dp(v, digits), digits, buf, size); }
+/* A reference value as the lecture prints it (text_num rounds as a calculator does). */
+static void num(char *buf, size_t size, double v, int digits) { text_num(v, digits, buf, size); }
 
-/* Digits enough to show a student's own number as written (up to 12). */
-static void student_num(char *buf, size_t size, double v)
+/* A student's answer in slot k as they wrote it (0.30 stays 0.30). */
+static void student_num(char *buf, size_t size, const grade_answers *ans, size_t k)
 {
-    snprintf(buf, size, "%.12g", v);
+    snprintf(buf, size, "%s", ans->written[k]);
 }
 
 static const char *const COLOR[] = {
@@ -641,7 +651,7 @@ static void first_mistake_text(strbuf *b, const grade_plan *plan, const grade_an
     size_t k = (size_t)rep->first_mistake;
     const grade_item *it = &rep->items[k];
     char got[64], want[64];
-    student_num(got, sizeof got, ans->value[k]);
+    student_num(got, sizeof got, ans, k);
     sb_printf(b, "first mistake: %s (line %ld): you wrote %s", plan->shown[k], ans->line[k], got);
     if (o->feedback == GRADE_FB_FULL) {
         num(want, sizeof want, it->res.truth, o->digits);
@@ -682,7 +692,7 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
         long bad = plan_slot(plan, it->res.first_bad);
         char name[192];
         text_qname(plan->l, plan->notation, &tr->q[it->res.first_bad], name, sizeof name);
-        if (bad >= 0) student_num(from, sizeof from, ans->value[bad]);
+        if (bad >= 0) student_num(from, sizeof from, ans, (size_t)bad);
         else snprintf(from, sizeof from, "?");
         sb_printf(b, "%sfollows from your %s = %s", indent, name, from);
         if (full) sb_printf(b, " (the value is %s)", want);
@@ -732,7 +742,7 @@ void grade_text(strbuf *b, const lesson *l, const char *sheet_name, const trace 
         const grade_item *it = &rep->items[k];
         judge_verdict v = it->res.verdict;
         char got[64] = "", pts[32], max[32], line[24] = "";
-        if (ans->given[k]) student_num(got, sizeof got, ans->value[k]);
+        if (ans->given[k]) student_num(got, sizeof got, ans, k);
         if (ans->line[k]) snprintf(line, sizeof line, "%ld", ans->line[k]);
         num(pts, sizeof pts, it->score, 4);
         num(max, sizeof max, plan->points[k], 4);
@@ -764,7 +774,7 @@ static void gs_test_output(strbuf *t, const trace *tr, const grade_plan *plan, c
     t->len = 0;
     if (t->s) t->s[0] = '\0';
     if (ans->given[k]) {
-        student_num(got, sizeof got, ans->value[k]);
+        student_num(got, sizeof got, ans, k);
         sb_printf(t, "%s: you wrote %s (line %ld)\n", judge_verdict_name(it->res.verdict), got, ans->line[k]);
     } else {
         sb_printf(t, "missing: no answer for %s\n", plan->shown[k]);

@@ -41,6 +41,7 @@
 #define GRADE_MAX_LINE     1000         /* longer lines are reported, not read */
 #define GRADE_MAX_SHOWN    20           /* problems listed one by one per sheet */
 #define GRADE_MAX_PATTERNS 256
+#define GRADE_WRITTEN      48           /* bytes of an answer's text kept for reports */
 
 /* ------------------------------------------------------------------------
  * The plan: what is asked, for how many points
@@ -112,6 +113,8 @@ typedef struct {
     double  *value;       /* [plan n] */
     unsigned char *given; /* [plan n] */
     int     *decimals;    /* [plan n] decimals written (judge_parse_number) */
+    char   (*written)[GRADE_WRITTEN];  /* [plan n] the answer as the student wrote it
+                           (0.30 stays 0.30), safe to show (grade_safe_name), cut */
     grade_problem *problems;   /* the first GRADE_MAX_SHOWN */
     size_t  n_problems, n_problems_total;
     long    n_lines;

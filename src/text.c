@@ -36,7 +36,10 @@ void text_num(double v, int digits, char *buf, size_t size)
         snprintf(buf, size, "%.*e", digits > 1 ? digits - 1 : 1, v);
         return;
     }
-    int n = snprintf(buf, size, "%.*f", digits, v);
+    /* calculator rounding (round_dp: ties away from zero, a tie stored a
+     * hair below still a tie), never printf's rounding of the binary value:
+     * every printed rounding of a value goes through here */
+    int n = snprintf(buf, size, "%.*f", digits, round_dp(v, digits));
     if (n < 0 || (size_t)n >= size) {      /* too long to show in full: never cut digits off */
         num_shortest(v, buf, size);
         return;

@@ -24,8 +24,10 @@
 #define TEXT_ROUND_NOTE \
     "hand-rounded: every operand is rounded to %d decimals before use, as on a calculator\n"
 
-/* A number as the lecture prints it: at most `digits` decimals, trailing
- * zeros cut, "-0" as "0", tiny non-zero values in e-notation. */
+/* A number as the lecture prints it: rounded to `digits` decimals as a
+ * calculator does (round_dp, eval.h: a tie such as -0.11215 goes away from
+ * zero, to -0.1122), trailing zeros cut, "-0" as "0", tiny non-zero values
+ * in e-notation. Every view prints a rounded value through this function. */
 void text_num(double v, int digits, char *buf, size_t size);
 
 /* For a number that must round-trip (records, spreadsheets) use

@@ -499,6 +499,44 @@ static void test_huge_and_special_files(void **state)
     free(out);
 }
 
+/* Every printed rounding goes through text_num, which rounds as a
+ * calculator does: the expected value and the derivation line agree on a
+ * tie (-0.11215 is -0.1122 in both), and a student's answer is quoted as
+ * written (0.30, not 0.3). */
+static void test_ties_and_written_answers(void **state)
+{
+    (void)state;
+    char buf[64];
+    text_num(-0.11215, 4, buf, sizeof buf);
+    assert_string_equal(buf, "-0.1122");
+    text_num(1.001953125, 8, buf, sizeof buf);
+    assert_string_equal(buf, "1.00195313");
+    static const struct { const char *sheet, *args, *want, *unwanted; } CASES[] = {
+        {"dJ/dw_2,3 = 0.5\n", "lessons/sauppe-sgd-step.lesson --ask dJ/dw_2,3 --feedback full",
+         "expected -0.1122\n       dJ/dw_2,3 = delta_3*a_2 = (-0.2243)*0.5 = -0.1122\n", "0.1121"},
+        {"w_1,2^(1) = 1.5\n", "lessons/sauppe-vanishing.lesson --ask 'w_1,2^(1)' --feedback full",
+         "expected 1.00195313\n", "1.00195312"},
+        {"in_3 = 0.19\na_3 = 0.30\n", "lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3' --feedback full",
+         "you wrote 0.30,", "you wrote 0.3,"},
+        {"in_3 = 0.19\na_3 = 0.30\n", "lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3'",
+         "2  a_3            0.30 ", NULL},
+    };
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        char path[] = "/tmp/nntrace-written-XXXXXX", args[512];
+        int fd = mkstemp(path), rc;
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, CASES[k].sheet, strlen(CASES[k].sheet)), (ssize_t)strlen(CASES[k].sheet));
+        close(fd);
+        snprintf(args, sizeof args, "check %s %s --no-color", CASES[k].args, path);
+        char *out = run_capture(args, &rc);
+        unlink(path);
+        if (!strstr(out, CASES[k].want)) fail_msg("%s: no '%s' in\n%s", args, CASES[k].want, out);
+        if (CASES[k].unwanted && strstr(out, CASES[k].unwanted))
+            fail_msg("%s: '%s' in\n%s", args, CASES[k].unwanted, out);
+        free(out);
+    }
+}
+
 static void test_million_lines(void **state)
 {
     (void)state;
@@ -723,7 +761,7 @@ static void test_tolerances(void **state)
         snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --ask dJ/dw_1,3 --no-color %s",
                  path, CASES[k].opt);
         char *out = run_capture(args, &rc);
-        snprintf(want, sizeof want, "%-14s %-12s %s", "dJ/dw_1,3", "-0.09", CASES[k].verdict);
+        snprintf(want, sizeof want, "%-14s %-12s %s", "dJ/dw_1,3", "-0.0900", CASES[k].verdict);   /* as written */
         if (!strstr(out, want)) fail_msg("%s: no '%s' in\n%s", args, want, out);
         free(out);
     }
@@ -838,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_ecf_rules),
         cmocka_unit_test(test_huge_and_special_files),
         cmocka_unit_test(test_million_lines),
+        cmocka_unit_test(test_ties_and_written_answers),
         cmocka_unit_test(test_template_and_usage),
         cmocka_unit_test(test_lesson_keys),
     };
