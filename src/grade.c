@@ -194,6 +194,18 @@ int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, names_
  * Reading a sheet
  * ---------------------------------------------------------------------- */
 
+/* Is s[0..n) UTF-16 (what some editors save as "Unicode")? A UTF-16
+ * byte-order mark, or NUL bytes at every other place of the first bytes. */
+static int utf16(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) return 1;
+    if (n < 4) return 0;
+    size_t m = n < 64 ? n & ~(size_t)1 : 64, odd = 0, even = 0;
+    for (size_t k = 0; k < m; k += 2) { even += !u[k]; odd += !u[k + 1]; }
+    return (odd == m / 2 && even == 0) || (even == m / 2 && odd == 0);
+}
+
 int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize)
 {
     *text = NULL;
@@ -236,6 +248,11 @@ int grade_read_file(const char *path, char **text, size_t *len, char *why, size_
     if (n > GRADE_MAX_BYTES) {
         snprintf(why, whysize, "larger than the %u-byte limit for an answer sheet; not graded",
                  GRADE_MAX_BYTES);
+        goto done;
+    }
+    if (utf16(buf, n)) {
+        snprintf(why, whysize, "looks like UTF-16 text (a byte-order mark or a NUL byte after each "
+                 "letter); save it as UTF-8 (plain text) and try again");
         goto done;
     }
     buf[n] = '\0';
@@ -368,6 +385,10 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     while (n && blank(s[0])) { s++; n--; }
     while (n && blank(s[n - 1])) n--;
     if (!n) return;
+    if (memchr(s, ';', n)) {
+        problem(a, ln, s, n, ECHO_FOREIGN, "%s", "one answer a line: ';' joins two here; put each on its own line");
+        return;
+    }
     const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n);
     const char *sep = eq ? eq : colon;
     if (!sep) { problem(a, ln, s, n, ECHO_FOREIGN, "%s", "expected 'name = number'"); return; }

@@ -95,6 +95,7 @@ static judge_num_status plain_decimal(const char *buf, size_t n, double *value, 
     double v = strtod(tmp, &end);     /* validated above; the C locale's '.' */
     if (*end != '\0') return JNUM_SYNTAX;
     if (!isfinite(v) || (errno == ERANGE && fabs(v) >= 1.0)) return JNUM_RANGE;
+    if (errno == ERANGE) return JNUM_TINY;          /* 1e-400: not silently 0 */
     *value = v;
     *decimals = (long)frac_digits - expo;
     return JNUM_OK;
@@ -107,7 +108,7 @@ judge_num_status judge_parse_number(const char *s, size_t len, double *value, in
     while (b > a && is_blank(s[b - 1])) b--;
     if (a == b) return JNUM_EMPTY;
     if (s[b - 1] == '%') return JNUM_PERCENT;
-    if (b - a > JNUM_MAX_TEXT) return JNUM_SYNTAX;
+    if (b - a > JNUM_MAX_TEXT) return JNUM_LONG;
     if (memchr(s + a, '\0', b - a)) return JNUM_SYNTAX;
 
     judge_num_status st = JNUM_SYNTAX;
@@ -154,6 +155,8 @@ const char *judge_num_strerror(judge_num_status st)
     case JNUM_COMMA:     return "more than one separator: write one decimal point or comma and no "
                                 "thousands separators (1234.5, not 1,234.5)";
     case JNUM_ZERO_DIV:  return "a fraction with denominator 0";
+    case JNUM_TINY:      return "out of range: nearer 0 than a number can be (about 2.2e-308); write 0 if you mean 0";
+    case JNUM_LONG:      return "too many digits for a number (more than 400 characters)";
     }
     return "?";
 }

@@ -69,6 +69,8 @@ typedef enum {
     JNUM_RANGE,       /* finite in writing but too large for a double (1e999) */
     JNUM_COMMA,       /* more than one separator (1,234.5 or 1,2,3) */
     JNUM_ZERO_DIV,    /* a fraction over 0 */
+    JNUM_TINY,        /* nonzero in writing but nearer 0 than a double holds (1e-400) */
+    JNUM_LONG,        /* more characters than a number written by hand has */
 } judge_num_status;
 
 /* The decimals of an exact answer (a fraction): never "too few". */

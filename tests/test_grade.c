@@ -493,6 +493,39 @@ static void test_huge_and_special_files(void **state)
     assert_non_null(strstr(out, "not a regular file"));
     free(out);
 
+    /* UTF-16 (an editor's "Unicode"): said once, not a NUL byte a line */
+    char u16[] = "/tmp/nntrace-test-u16-XXXXXX";
+    fd = mkstemp(u16);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "\xFF\xFEi\0n\0_\0003\0 \0=\0 \0000\0.\0001\0009\0\n\0", 26), 26);
+    close(fd);
+    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color", u16);
+    out = run_capture(args, &rc);
+    assert_int_equal(rc, 2);
+    if (!strstr(out, "looks like UTF-16 text") || !strstr(out, "save it as UTF-8") || strstr(out, "holds a NUL byte"))
+        fail_msg("%s", out);
+    free(out);
+    unlink(u16);
+
+    /* two answers on a line: refused, not graded as the second */
+    char two[] = "/tmp/nntrace-test-two-XXXXXX";
+    fd = mkstemp(two);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "in_3 = 0.19; a_3 = 0.5474\n", 26), 26);
+    close(fd);
+    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color --ask 'in_3 a_3'", two);
+    out = run_capture(args, &rc);
+    if (!strstr(out, "line 1: 'in_3 = 0.19;...': one answer a line") || !strstr(out, "0 correct")) fail_msg("%s", out);
+    free(out);
+    unlink(two);
+
+    /* Gradescope metadata that is not JSON, or has no student: the file named */
+    out = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/correct.txt "
+                      "--metadata tests/grade/sauppe-sgd-step/correct.txt", &rc);
+    assert_int_equal(rc, 2);
+    if (!strstr(out, "tests/grade/sauppe-sgd-step/correct.txt: not valid JSON")) fail_msg("%s", out);
+    free(out);
+
     /* a sheet that does not exist: bad usage, 2 */
     out = run_capture("check lessons/sauppe-sgd-step.lesson /nonexistent/answers.txt", &rc);
     assert_int_equal(rc, 2);

@@ -70,7 +70,7 @@ static void test_parse_accepts(void **state)
     static const struct { const char *s; double v; int dec; } OK[] = {
         {"0.5474", 0.5474, 4}, {".5474", 0.5474, 4}, {"5.474e-1", 0.5474, 4},
         {"5.474E-01", 0.5474, 4}, {"-0", 0.0, 0}, {"  -0.2243\t", -0.2243, 4},
-        {"+3", 3.0, 0}, {"7.", 7.0, 0}, {"12e2", 1200.0, 0}, {"1e-400", 0.0, 400},
+        {"+3", 3.0, 0}, {"7.", 7.0, 0}, {"12e2", 1200.0, 0},
         /* as students write them: decimal comma, Unicode minus, fractions */
         {"0,19", 0.19, 2}, {"-0,2243", -0.2243, 4}, {"\xE2\x88\x92" "0.2243", -0.2243, 4},
         {"5,474e\xE2\x88\x92" "1", 0.5474, 4}, {"1/2", 0.5, JUDGE_EXACT_DECIMALS},
@@ -100,6 +100,7 @@ static void test_parse_rejects(void **state)
         {"1/-2", JNUM_SYNTAX}, {"1/2/3", JNUM_SYNTAX}, {"\xE2\x88", JNUM_SYNTAX},
         {".", JNUM_SYNTAX}, {"-", JNUM_SYNTAX}, {"1e", JNUM_SYNTAX}, {"1e+", JNUM_SYNTAX},
         {"0.5 0.6", JNUM_SYNTAX}, {"e5", JNUM_SYNTAX}, {"--1", JNUM_SYNTAX},
+        {"1e-400", JNUM_TINY}, {"-1e-400", JNUM_TINY}, {"1/1e-400", JNUM_TINY},   /* never silently 0 */
     };
     for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
         double v = 0;
@@ -113,7 +114,9 @@ static void test_parse_rejects(void **state)
     assert_close(v, 0.5, 0, 0);
     char big[1000];
     memset(big, '1', sizeof big);
-    assert_int_equal(judge_parse_number(big, sizeof big, &v, NULL), JNUM_SYNTAX);
+    assert_int_equal(judge_parse_number(big, sizeof big, &v, NULL), JNUM_LONG);
+    assert_non_null(strstr(judge_num_strerror(JNUM_LONG), "too many digits"));
+    assert_non_null(strstr(judge_num_strerror(JNUM_TINY), "out of range"));
 }
 
 static void test_tolerance(void **state)
