@@ -456,6 +456,21 @@ static char *run_capture(const char *args, int *rc)
     return text;
 }
 
+/* `nntrace check ARGS SHEET --no-color` over a scratch sheet holding
+ * text[0..len): its output (caller frees) and exit status. */
+static char *check_text(const char *text, size_t len, const char *args, int *rc)
+{
+    char path[] = "/tmp/nntrace-test-sheet-XXXXXX", cmd[1024];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "check %s %s --no-color", args, path);
+    char *out = run_capture(cmd, rc);
+    unlink(path);
+    return out;
+}
+
 static void test_huge_and_special_files(void **state)
 {
     (void)state;
@@ -494,30 +509,17 @@ static void test_huge_and_special_files(void **state)
     free(out);
 
     /* UTF-16 (an editor's "Unicode"): said once, not a NUL byte a line */
-    char u16[] = "/tmp/nntrace-test-u16-XXXXXX";
-    fd = mkstemp(u16);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "\xFF\xFEi\0n\0_\0003\0 \0=\0 \0000\0.\0001\0009\0\n\0", 26), 26);
-    close(fd);
-    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color", u16);
-    out = run_capture(args, &rc);
+    out = check_text("\xFF\xFEi\0n\0_\0003\0 \0=\0 \0000\0.\0001\0009\0\n\0", 26,
+                     "lessons/sauppe-sgd-step.lesson", &rc);
     assert_int_equal(rc, 2);
     if (!strstr(out, "looks like UTF-16 text") || !strstr(out, "save it as UTF-8") || strstr(out, "holds a NUL byte"))
         fail_msg("%s", out);
     free(out);
-    unlink(u16);
 
     /* two answers on a line: refused, not graded as the second */
-    char two[] = "/tmp/nntrace-test-two-XXXXXX";
-    fd = mkstemp(two);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "in_3 = 0.19; a_3 = 0.5474\n", 26), 26);
-    close(fd);
-    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color --ask 'in_3 a_3'", two);
-    out = run_capture(args, &rc);
+    out = check_text("in_3 = 0.19; a_3 = 0.5474\n", 26, "lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3'", &rc);
     if (!strstr(out, "line 1: 'in_3 = 0.19;...': one answer a line") || !strstr(out, "0 correct")) fail_msg("%s", out);
     free(out);
-    unlink(two);
 
     /* Gradescope metadata that is not JSON, or has no student: the file named */
     out = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/correct.txt "
@@ -555,17 +557,11 @@ static void test_ties_and_written_answers(void **state)
          "2  a_3            0.30 ", NULL},
     };
     for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
-        char path[] = "/tmp/nntrace-written-XXXXXX", args[512];
-        int fd = mkstemp(path), rc;
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, CASES[k].sheet, strlen(CASES[k].sheet)), (ssize_t)strlen(CASES[k].sheet));
-        close(fd);
-        snprintf(args, sizeof args, "check %s %s --no-color", CASES[k].args, path);
-        char *out = run_capture(args, &rc);
-        unlink(path);
-        if (!strstr(out, CASES[k].want)) fail_msg("%s: no '%s' in\n%s", args, CASES[k].want, out);
+        int rc;
+        char *out = check_text(CASES[k].sheet, strlen(CASES[k].sheet), CASES[k].args, &rc);
+        if (!strstr(out, CASES[k].want)) fail_msg("%s: no '%s' in\n%s", CASES[k].args, CASES[k].want, out);
         if (CASES[k].unwanted && strstr(out, CASES[k].unwanted))
-            fail_msg("%s: '%s' in\n%s", args, CASES[k].unwanted, out);
+            fail_msg("%s: '%s' in\n%s", CASES[k].args, CASES[k].unwanted, out);
         free(out);
     }
 }
