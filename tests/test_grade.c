@@ -566,6 +566,22 @@ static void test_ties_and_written_answers(void **state)
     }
 }
 
+/* check --help names every option check takes, with its real default. */
+static void test_check_help(void **state)
+{
+    (void)state;
+    int rc;
+    char *out = run_capture("check --help", &rc);
+    assert_int_equal(rc, 0);
+    static const char *const WANT[] = {
+        "--student ID", "--assignment A", "--metadata FILE", "--student-field F", "--gradebook FILE",
+        "(default: lesson's, else 0.5)", "0: no carried answer earns", "2 bad\nusage",
+    };
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
+        if (!strstr(out, WANT[k])) fail_msg("no '%s' in check --help:\n%s", WANT[k], out);
+    free(out);
+}
+
 static void test_million_lines(void **state)
 {
     (void)state;
@@ -905,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_ecf_rules),
         cmocka_unit_test(test_huge_and_special_files),
         cmocka_unit_test(test_million_lines),
+        cmocka_unit_test(test_check_help),
         cmocka_unit_test(test_ties_and_written_answers),
         cmocka_unit_test(test_template_and_usage),
         cmocka_unit_test(test_lesson_keys),
