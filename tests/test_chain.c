@@ -351,7 +351,7 @@ static void test_template_and_check(void **state)
     char args[256];
     snprintf(args, sizeof args, "check --no-color --ask 'dE_o1/dout_h1 dE_o2/dout_h1 dE_total/dout_h1' "
              "lessons/mazur-2-2-2.lesson %s", path);
-    const char *const graded[] = {"dE_o1/dout_h1  0.06         wrong", "dE_o2/dout_h1  -0.0191      correct",
+    const char *const graded[] = {"dE_o1/dout_h1  0.0600       wrong", "dE_o2/dout_h1  -0.0191      correct",
                                   "carried forward", "follows from your dE_o1/dout_h1 = 0.06", NULL};
     shows(NULL, args, 1, graded);
     unlink(path);
