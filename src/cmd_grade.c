@@ -551,7 +551,8 @@ int cmd_check(int argc, char **argv)
         size_t len = 0;
         grade_who sw;
         snprintf(claim[s], sizeof claim[s], "%s", who.student);
-        if (grade_read_file(sheets[s], &text, &len, why, sizeof why)) continue;
+        if (!strcmp(sheets[s], "-") || grade_read_file(sheets[s], &text, &len, why, sizeof why))
+            continue;                       /* standard input is read once, when graded */
         grade_sheet_who(text, len, &sw);
         free(text);
         if (sw.student[0]) snprintf(claim[s], sizeof claim[s], "%s", sw.student);
@@ -586,6 +587,7 @@ int cmd_check(int argc, char **argv)
         } else {
             readable = 1;
             grade_sheet_who(text, len, &sw);
+            if (sw.student[0]) snprintf(claim[s], sizeof claim[s], "%s", sw.student);
         }
         /* whose variant: the one named by --student/--metadata, else the sheet's own */
         if (!as.student[0]) as = sw;

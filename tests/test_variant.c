@@ -281,14 +281,15 @@ static void test_class_bad_and_copied_sheets(void **state)
              "printf '{\"assignment\": {\"id\": 25828}, \"users\": [{\"email\": \"bob@example.edu\"}]}' > $D/bob.json\n"
              "$NT check $L $D/bob/answers.txt --metadata $D/bob.json --gradescope $D/r.json --quiet; echo meta-exit=$?\n"
              "grep -o 'warning: [^\\\\]*' $D/r.json\n"
-             "$NT check lessons/sauppe-sgd-step.lesson $V/novary-variant.txt; echo novary-exit=$?\n";
+             "$NT check lessons/sauppe-sgd-step.lesson $V/novary-variant.txt; echo novary-exit=$?\n"
+             "$NT check $L - --quiet --csv $D/in.csv < $V/ada.txt; echo stdin-exit=$?\n";
     static const char *const WANT[] = {
         "bad-exit=2", "bad-variant.txt:1: '!!!' is not a variant code",
         "cy@example.edu,11,\n", "bad-variant.txt,0,\"not graded: line 1: '!!!' is not a variant code",
         "ada@example.edu,11,\n", "bad-variant.txt,,,0\n", "ada.txt,ada@example.edu,8MW8-GCZQ,11\n",
         "copy-exit=1", "\n2\n", "gb.csv:2", "c.csv:2", "meta-exit=1", "but bob@example.edu submitted it",
         "this sheet is variant 8MW8-GCZQ, not bob@example.edu's",
-        "'# variant: ABCD-EFGH' (line 1) is ignored", "novary-exit=0",
+        "'# variant: ABCD-EFGH' (line 1) is ignored", "novary-exit=0", "stdin-exit=0",
     };
     expect_script("class", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], NULL);
 }
