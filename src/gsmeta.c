@@ -18,6 +18,7 @@ typedef struct {
     const char *field;
     gsmeta *out;
     int got_student;
+    char keys[256];    /* the keys of users[0], for the message when field is not one */
 } jp;
 
 /* Where the value being parsed sits. */
@@ -75,6 +76,10 @@ static void object(jp *p, int at)
         else if (at == AT_TOP && !strcmp(key, "users")) inner = AT_USERS;
         else if (at == AT_ASSIGNMENT && !strcmp(key, "id")) inner = AT_ASSIGNMENT_ID;
         else if (at == AT_USER0 && !strcmp(key, p->field)) inner = AT_USER0_FIELD;
+        if (at == AT_USER0) {
+            size_t n = strlen(p->keys);
+            snprintf(p->keys + n, sizeof p->keys - n, "%s%s", n ? ", " : "", key);
+        }
         value(p, inner);
     } while (!p->bad && eat(p, ','));
     if (!p->bad && !eat(p, '}')) p->bad = 1;
@@ -135,7 +140,8 @@ int gsmeta_parse(const char *text, size_t len, const char *field, gsmeta *out, c
         return -1;
     }
     if (!p.got_student) {
-        snprintf(err, errsize, "no users[0].%s", field);
+        snprintf(err, errsize, "no users[0].%s%s%s%s", field, p.keys[0] ? " (users[0] has: " : "", p.keys,
+                 p.keys[0] ? "; --student-field NAME picks one)" : "");
         return -1;
     }
     if (!strcmp(out->assignment, "null")) out->assignment[0] = '\0';

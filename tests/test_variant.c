@@ -175,6 +175,7 @@ static void test_metadata(void **state)
     assert_string_equal(m.student, "1234");
     assert_int_equal(gsmeta_parse(J, strlen(J), "sid", &m, err, sizeof err), -1);
     assert_non_null(strstr(err, "users[0].sid"));
+    assert_non_null(strstr(err, "users[0] has: email, id, name; --student-field NAME picks one"));
     static const char *const BAD[] = {"", "{", "[]", "{\"users\": [{\"email\": \"a\"}]", "{\"users\": [{\"email\": \"a\"}]} x",
                                       "{\"users\": [{\"email\": \"a\x01\"}]}", "{\"users\": {\"email\": \"a\"}}"};
     for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++)
