@@ -5,7 +5,8 @@
  * Input comes in one of two ways, chosen once:
  *   - stdin is a terminal: `step` reads single keys (termios, no canonical
  *     mode, no echo, no signals: Ctrl-C and Ctrl-D quit, Ctrl-Z suspends);
- *     `g` reads a name in ordinary line mode. A prompt with the position,
+ *     an escape sequence (an arrow, Home, F1) is one key; `g` reads a name
+ *     in the same mode, echoing it, so keys typed ahead belong to it. A prompt with the position,
  *     cut to the terminal's width, is shown on the last line and erased
  *     before output. `b`, Ctrl-L, a resize (SIGWINCH) and a resume
  *     (SIGCONT) clear the screen and redraw it (step_screen). The terminal
@@ -227,21 +228,74 @@ static int byte_in(void)
     }
 }
 
-/* A line in the terminal's own line mode (for g NAME), without its '\n'.
- * Returns 0, -1 at end of input, -2 when a signal came first. */
-static int tty_line(keyin *k, char *buf, size_t size)
+/* How long the rest of an escape sequence may take to arrive after ESC. */
+#define ESC_WAIT_MS 50
+/* Longest escape sequence read as one key; a longer one is cut there. */
+#define ESC_MAX 16
+
+/* One key from the terminal (key mode): a byte, or a whole escape sequence
+ * (ESC [ or ESC O, parameter and intermediate bytes, a final byte), so a
+ * Home, PgUp, Delete or F1 is one key and never several. Returns the byte
+ * with *seq 0 (a lone ESC is 27); for a sequence *seq is 1 and the result
+ * is the final byte of a plain arrow-like key (ESC [ C, ESC O C) or 0 for
+ * any other. -1 at end of input, -2 when a signal flag is set. */
+static int key_in(int *seq)
+{
+    *seq = 0;
+    int c = byte_in();
+    if (c != 27) return c;
+    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+    if (poll(&p, 1, ESC_WAIT_MS) != 1) return 27;
+    int intro = byte_in();
+    if (intro < 0) return intro;
+    *seq = 1;
+    if (intro != '[' && intro != 'O') return 0;          /* ESC x (Alt-x): one key */
+    int params = 0;
+    for (int n = 0; n < ESC_MAX && poll(&p, 1, ESC_WAIT_MS) == 1; n++) {
+        if ((c = byte_in()) < 0) return c;
+        if (c >= 0x40 && c <= 0x7e) return params ? 0 : c;   /* the final byte */
+        params = 1;
+    }
+    return 0;
+}
+
+/* The name after `g`, read in key mode, so keys that arrived together with
+ * the g (a paste, a fast typist) are part of it: each byte is echoed and
+ * kept, Backspace erases a character (a whole UTF-8 sequence), Ctrl-U the
+ * line, Enter (CR or LF) ends it, Esc cancels (an empty name), Ctrl-C and
+ * Ctrl-D quit. Other escape sequences and control bytes are ignored.
+ * Returns 0, -1 to quit (or at the end of input), -2 when a signal came. */
+static int tty_line(char *buf, size_t size)
 {
     size_t n = 0;
-    int c;
-    if (tcsetattr(STDIN_FILENO, TCSANOW, &k->saved)) return -1;
-    fputs("go to: ", stdout);            /* only now: what follows is a line */
+    int c, seq;
+    fputs("go to: ", stdout);
     fflush(stdout);
-    while ((c = byte_in()) >= 0 && c != '\n')
-        if (n + 1 < size) buf[n++] = (char)c;
+    for (;;) {
+        c = key_in(&seq);
+        if (c < 0 || (!seq && (c == 3 || c == 4))) break;
+        if (seq) continue;
+        if (c == '\r' || c == '\n' || c == 27) {
+            if (c == 27) n = 0;
+            break;
+        }
+        if (c == 127 || c == 8) {                     /* Backspace */
+            if (!n) continue;
+            while (n > 0 && ((unsigned char)buf[--n] & 0xc0) == 0x80) {}
+            fputs("\b \b", stdout);
+        } else if (c == 21) {                         /* Ctrl-U */
+            for (; n > 0; n--) if (((unsigned char)buf[n - 1] & 0xc0) != 0x80) fputs("\b \b", stdout);
+        } else if (c >= 32 && n + 1 < size) {
+            buf[n++] = (char)c;
+            putchar(c);
+        }
+        fflush(stdout);
+    }
     buf[n] = '\0';
-    if (raw_on(k)) return -1;
-    if (c == -2) { fputs("\n", stdout); return -2; }
-    return c < 0 && n == 0 ? -1 : 0;
+    fputs("\n", stdout);
+    fflush(stdout);
+    if (c == -2) return -2;
+    return c < 0 || c == 3 || c == 4 ? -1 : 0;
 }
 
 /* The command a pending signal asks for, if any (key mode only). */
@@ -264,21 +318,17 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
     if (k->raw) {
         if (signal_cmd(cmd)) return 1;
         if (prompt->len) { fputs(prompt->s, stdout); fflush(stdout); k->prompt_shown = 1; }
-        int c = byte_in();
+        int seq, c = key_in(&seq);
         prompt_off(k);
         if (c == -2 && signal_cmd(cmd)) return 1;
         if (c < 0) { *cmd = STEP_QUIT; return 1; }
-        if (c == 27) {                       /* arrows: ESC [ A-D */
-            struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-            if (poll(&p, 1, 50) == 1 && byte_in() == '[' && poll(&p, 1, 50) == 1) {
-                *cmd = step_key_cmd(byte_in(), 1, &known);
-                if (known) return 1;
-            }
-            *bad = c;
-            return 0;
+        if (seq) {                                   /* arrows: ESC [ A-D; others mean nothing */
+            *cmd = step_key_cmd(c, 1, &known);
+            if (!known) *bad = 27;
+            return known;
         }
         if (c == 'g') {
-            int rc = tty_line(k, name, size);
+            int rc = tty_line(name, size);
             if (rc == -2 && signal_cmd(cmd)) return 1;
             if (rc) { *cmd = STEP_QUIT; return 1; }
             *cmd = STEP_GOTO;
@@ -420,6 +470,7 @@ int cmd_step(int argc, char **argv)
         int bad;
         if (!next_cmd(&k, &prompt, &c, name, sizeof name, &bad)) {
             if (bad >= 32 && bad < 127) sb_printf(&out, "(key '%c' means nothing here: ? for help)\n", bad);
+            else if (bad == 27) sb_printf(&out, "(that key means nothing here: ? for help)\n");
             continue;
         }
         if (c == STEP_SUSPEND) {

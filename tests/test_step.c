@@ -336,6 +336,38 @@ static void test_pty_keys_act_at_once(void **state)
     free(p);
 }
 
+/* Keys that arrive together, as a paste or a fast typist sends them: `g`,
+ * the name and Enter in one write go to the name; the name is echoed and
+ * Backspace edits it. An escape sequence (Home, PgUp, Delete, F1) is one
+ * key: one message each, never one per byte. */
+static void test_pty_keys_together(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "step", "lessons/sauppe-forward.lesson", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+    assert_true(pty_expect(p, "[1/", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "gin_3\r");                                    /* one write, CR as a terminal sends */
+    assert_true(pty_expect(p, "go to: in_3\n", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "ga_44\177\r");                                /* a typo, Backspace, Enter */
+    assert_true(pty_expect(p, "a_4 = g(in_4)", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\033[H\033[5~\033[3~\033OP\033[1;5C?");        /* Home, PgUp, Delete, F1, Ctrl-Right */
+    assert_true(pty_expect(p, "g NAME", PTY_WAIT_MS));
+    const char *m = p->screen + p->mark, *at = m;
+    int n = 0;
+    while ((at = strstr(at, "(that key means nothing here")) != NULL) { n++; at++; }
+    if (n != 5 || strstr(m, "key '"))
+        fail_msg("expected five messages and no key-by-byte ones:\n%s", m);
+    pty_send(p, "q");
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+    free(p);
+}
+
 static void test_pty_no_color_and_ctrl_c(void **state)
 {
     (void)state;
@@ -528,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_every_lesson_steps_to_the_end),
         cmocka_unit_test(test_piped_session_has_no_prompts),
         cmocka_unit_test(test_pty_keys_act_at_once),
+        cmocka_unit_test(test_pty_keys_together),
         cmocka_unit_test(test_pty_no_color_and_ctrl_c),
         cmocka_unit_test(test_pty_rewind_resize_sigterm),
         cmocka_unit_test(test_pty_hup_int),
