@@ -41,7 +41,11 @@ int cmd_new(int argc, char **argv);        /* cmd_new.c */
     INDENT "lesson's `chain`)\n"
 
 /* Load a lesson, printing "file:line: message" and a hint on failure.
- * Returns NULL on failure (the caller exits 2). */
+ * Returns NULL on failure (the caller exits 2). cmd, the subcommand (or
+ * NULL), words the hint for a lesson path typed where only its name is
+ * known: "did you mean `nntrace CMD NAME`?". cli_lesson(p) is
+ * cli_lesson_for(NULL, p). */
+lesson *cli_lesson_for(const char *cmd, const char *path);
 lesson *cli_lesson(const char *path);
 
 /* Colour on stdout/stderr: a terminal, and NO_COLOR unset or empty. */

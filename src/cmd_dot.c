@@ -71,9 +71,9 @@ int cmd_dot(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (cli_need_lesson("dot", path, "nntrace dot lessons/sauppe-forward.lesson | dot -Tsvg > net.svg")) return EXIT_USAGE;
+    if (cli_need_lesson("dot", path, "nntrace dot sauppe-forward | dot -Tsvg > net.svg")) return EXIT_USAGE;
     if (cli_not_input("dot", outpath, path)) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    lesson *l = cli_lesson_for("dot", path);
     if (!l) return EXIT_USAGE;
     if (o.digits < 0) o.digits = l->digits;
     /* the step asked for is traced even if the lesson traces only a few:

@@ -24,13 +24,18 @@
 
 lesson *cli_lesson(const char *arg)
 {
+    return cli_lesson_for(NULL, arg);
+}
+
+lesson *cli_lesson_for(const char *cmd, const char *arg)
+{
     char err[2048];
     lessonpath lp;
     if (lessonpath_init(&lp)) {
         fprintf(stderr, "nntrace: out of memory\n");
         return NULL;
     }
-    char *path = lessonpath_find(&lp, arg, err, sizeof err);
+    char *path = lessonpath_find(&lp, arg, cmd, err, sizeof err);
     lessonpath_free(&lp);
     if (!path) {                      /* the file is missing: a hint about files */
         fprintf(stderr, "%s\n", err);
@@ -104,7 +109,7 @@ int cli_not_input(const char *cmd, const char *out, const char *in)
     lessonpath lp;
     char *file = NULL;
     if (access(in, F_OK) != 0 && !lessonpath_init(&lp)) {    /* a lesson named on the path */
-        file = lessonpath_find(&lp, in, err, sizeof err);
+        file = lessonpath_find(&lp, in, cmd, err, sizeof err);
         lessonpath_free(&lp);
     }
     int rc = outfile_not_input(out, file ? file : in, err, sizeof err);
@@ -280,9 +285,9 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (cli_need_lesson("run", path, "nntrace run lessons/sauppe-forward.lesson")) return EXIT_USAGE;
+    if (cli_need_lesson("run", path, "nntrace run sauppe-forward")) return EXIT_USAGE;
     if (cli_not_input("run", outpath, path)) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    lesson *l = cli_lesson_for("run", path);
     if (!l) return EXIT_USAGE;
     engine_result r;
     char err[512];
@@ -399,8 +404,8 @@ int cmd_gradcheck(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (cli_need_lesson("gradcheck", path, "nntrace gradcheck lessons/mazur-2-2-2.lesson")) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    if (cli_need_lesson("gradcheck", path, "nntrace gradcheck mazur-2-2-2")) return EXIT_USAGE;
+    lesson *l = cli_lesson_for("gradcheck", path);
     if (!l) return EXIT_USAGE;
     const char *why = gradcheck_nothing(l);
     if (why) {

@@ -42,7 +42,7 @@
  * ---------------------------------------------------------------------- */
 
 typedef struct {
-    const char *path, *transcript;
+    const char *cmd, *path, *transcript;   /* cmd: "step" or "quiz" */
     strbuf ask;        /* every --ask, joined by blanks (caller frees) */
     int digits, ascii, color;
     int decimals;      /* quiz: --decimals, -1 = the lesson's answer decimals */
@@ -57,7 +57,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
 {
     const char *cmd = argv[0], *v = NULL;
     int rc;
-    *o = (view_opts){.digits = -1, .ascii = -1, .color = -1, .decimals = -1, .notation = -1,
+    *o = (view_opts){.cmd = cmd, .digits = -1, .ascii = -1, .color = -1, .decimals = -1, .notation = -1,
                      .eo = {.round = ENGINE_ROUND_LESSON}};
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { help(stdout); return -1; }
@@ -89,7 +89,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
         }
     }
     char hint[64];
-    snprintf(hint, sizeof hint, "nntrace %s lessons/sauppe-forward.lesson", cmd);
+    snprintf(hint, sizeof hint, "nntrace %s sauppe-forward", cmd);
     if (cli_need_lesson(cmd, o->path, hint) || cli_not_input(cmd, o->transcript, o->path)) return EXIT_USAGE;
     return 0;
 }
@@ -409,7 +409,7 @@ static void step_usage(FILE *f)
 static int load_run(const view_opts *o, lesson **l, engine_result *r)
 {
     char err[768];
-    if (!(*l = cli_lesson(o->path))) return EXIT_USAGE;
+    if (!(*l = cli_lesson_for(o->cmd, o->path))) return EXIT_USAGE;
     if (engine_run(*l, &o->eo, r, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         lesson_free(*l);

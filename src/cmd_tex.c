@@ -54,7 +54,7 @@ int cmd_tex(int argc, char **argv)
     }
     if (cli_need_lesson("tex", path, "nntrace tex mazur-2-2-2 --beamer -o mazur.tex")) return EXIT_USAGE;
     if (cli_not_input("tex", out, path)) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    lesson *l = cli_lesson_for("tex", path);
     if (!l) return EXIT_USAGE;
     engine_result r;
     if (cli_engine_run(l, &eo, &r)) {
