@@ -17,7 +17,9 @@
  *   - stdin is not a terminal (a pipe, a file): lines. An empty line is
  *     Enter; "g NAME" goes to NAME; any other line is a sequence of keys
  *     ("nnb"). No prompt is ever written, so a scripted session's output is
- *     the screen's lines and nothing else. End of input quits.
+ *     the screen's lines and nothing else. End of input quits. A bad
+ *     command is said on stderr as "stdin:LINE: why" and the exit status
+ *     is then 2 (on a terminal it is only a note on the screen).
  * The quiz always reads lines; on a pipe it writes each answer after its
  * question, so the output reads as the terminal session would.
  */
@@ -138,8 +140,9 @@ static long line_in(char *buf, size_t size)
 typedef struct {
     int raw;                  /* the terminal is in key mode */
     struct termios saved;     /* its settings before */
-    char line[INPUT_LINE_MAX]; /* line mode: the current line */
+    char text[INPUT_LINE_MAX]; /* line mode: the current line */
     const char *pend;         /* line mode: keys left on the current line */
+    long line;                /* line mode: the number of the current line */
     int prompt_shown;         /* a prompt is on the last line now */
 } keyin;
 
@@ -342,8 +345,9 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
     do {                                     /* blanks between keys mean nothing */
         while (!k->pend || !*k->pend) {
             if (k->pend) { k->pend = NULL; continue; }   /* a finished line */
-            if (line_in(k->line, sizeof k->line) < 0) { *cmd = STEP_QUIT; return 1; }
-            const char *s = k->line + strspn(k->line, " \t");
+            if (line_in(k->text, sizeof k->text) < 0) { *cmd = STEP_QUIT; return 1; }
+            k->line++;
+            const char *s = k->text + strspn(k->text, " \t");
             if (!*s) { *cmd = STEP_NEXT; return 1; }     /* an empty line is Enter */
             if (*s == 'g') {
                 snprintf(name, size, "%s", s + 1 + strspn(s + 1, " \t"));
@@ -402,7 +406,8 @@ static void step_usage(FILE *f)
         "                         names in any notation are understood\n"
         "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
         "  --color | --no-color   colour (default: on a terminal unless NO_COLOR)\n\n"
-        "exit status: 0 done, 2 bad usage or bad lesson\n");
+        "exit status: 0 done, 2 bad usage, a bad lesson, or a bad command from a pipe\n"
+        "(said on stderr as stdin:LINE: what was wrong; the script goes on)\n");
 }
 
 /* Load and run the lesson of o; 0, or EXIT_USAGE after a message. */
@@ -435,7 +440,7 @@ int cmd_step(int argc, char **argv)
     keyin k;
     memset(&k, 0, sizeof k);
     strbuf out = {0}, prompt = {0};
-    int status = 0;
+    int status = 0, bad_input = 0;     /* bad_input: a script had a bad command */
     if (!s) { fprintf(stderr, "nntrace step: out of memory\n"); status = EXIT_USAGE; goto done; }
     if (isatty(STDIN_FILENO)) {
         if (tcgetattr(STDIN_FILENO, &k.saved) || raw_on(&k)) {
@@ -469,8 +474,15 @@ int cmd_step(int argc, char **argv)
         char name[128];
         int bad;
         if (!next_cmd(&k, &prompt, &c, name, sizeof name, &bad)) {
-            if (bad >= 32 && bad < 127) sb_printf(&out, "(key '%c' means nothing here: ? for help)\n", bad);
-            else if (bad == 27) sb_printf(&out, "(that key means nothing here: ? for help)\n");
+            char why[64];
+            if (bad >= 32 && bad < 127) snprintf(why, sizeof why, "key '%c' means nothing here: ? for help", bad);
+            else snprintf(why, sizeof why, "that key means nothing here: ? for help");
+            if (!k.raw) {                           /* a script: where, what, and exit 2 */
+                fprintf(stderr, "stdin:%ld: %s\n", k.line, why);
+                bad_input = 1;
+            } else if (bad >= 32 || bad == 27) {     /* a printable key, or an escape sequence */
+                sb_printf(&out, "(%s)\n", why);
+            }
             continue;
         }
         if (c == STEP_SUSPEND) {
@@ -478,8 +490,15 @@ int cmd_step(int argc, char **argv)
             suspend(&k);
             c = STEP_REDRAW;
         }
+        size_t before = out.len;
         int what = step_do(s, c, name, &out);
         quit = what == STEP_QUITS;
+        if (what == STEP_BAD && !k.raw) {          /* a script: the message where it belongs */
+            out.len = before;
+            if (out.s) out.s[before] = '\0';
+            fprintf(stderr, "stdin:%ld: %s\n", k.line, s->err);
+            bad_input = 1;
+        }
         if (what == STEP_REDRAWS && show_prompt) {
             /* rewind: clear the screen, draw it again at the position */
             out.len = 0;
@@ -490,6 +509,7 @@ int cmd_step(int argc, char **argv)
         }
     }
     if (status) fprintf(stderr, "nntrace step: cannot write the output\n");
+    else if (bad_input) status = EXIT_USAGE;
     if (k.raw) {
         prompt_off(&k);
         raw_off(&k);
