@@ -367,6 +367,22 @@ static void test_quit_stops_with_the_score_so_far(void **state)
 
 
 
+/* Answers that are not numbers (and ?) at the first question of a pass do
+ * not bring the headings back: they are shown once per question. */
+static void test_headings_once_per_question(void **state)
+{
+    (void)state;
+    int st;
+    char *o = run_piped("abc\nxyz\n?\n0.19\nq\n", "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3'", &st);
+    const char *first = strstr(o, "step 1 (t = 0)\n forward\n");
+    const char *after = first ? first + strlen("step 1 (t = 0)\n forward\n") : NULL;
+    if (!first || strstr(after, "step 1 (t = 0)") || strstr(after, " forward\n"))
+        fail_msg("the headings once, not after each retry:\n%s", o);
+    assert_has(o, "  in_3 = ? xyz\n");
+    assert_has(o, "  a_3 = ? q\n");
+    free(o);
+}
+
 static void test_piped_quiz_and_transcript(void **state)
 {
     (void)state;
@@ -479,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_piped_session_continues_from_given_value),
         cmocka_unit_test(test_quit_stops_with_the_score_so_far),
         cmocka_unit_test(test_piped_quiz_and_transcript),
+        cmocka_unit_test(test_headings_once_per_question),
         cmocka_unit_test(test_pty_quiz),
         cmocka_unit_test(test_pty_continues_from_given_value),
     };
