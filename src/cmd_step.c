@@ -20,8 +20,11 @@
  *     the screen's lines and nothing else. End of input quits. A bad
  *     command is said on stderr as "stdin:LINE: why" and the exit status
  *     is then 2 (on a terminal it is only a note on the screen).
- * The quiz always reads lines; on a pipe it writes each answer after its
- * question, so the output reads as the terminal session would.
+ * The quiz reads lines: on a terminal with the same line reader as `g`
+ * (tty_line: Ctrl-Z suspends, and fg writes the question and the partial
+ * answer again; Ctrl-C and Ctrl-D stop with the score so far), on a pipe
+ * with line_in, writing each answer after its question, so the output
+ * reads as the terminal session would.
  */
 #include <errno.h>
 #include <poll.h>
@@ -231,6 +234,24 @@ static int byte_in(void)
     }
 }
 
+/* Ctrl-Z or SIGTSTP: the terminal as it was, stop; on `fg` (SIGCONT) key
+ * mode again. The caller redraws. */
+static void suspend(keyin *k)
+{
+    struct sigaction dfl, old;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    prompt_off(k);
+    fflush(stdout);
+    raw_off(k);
+    (void)sigaction(SIGTSTP, &dfl, &old);
+    (void)raise(SIGTSTP);                    /* stops here until SIGCONT */
+    (void)sigaction(SIGTSTP, &old, NULL);
+    (void)raw_on(k);
+    sig_redraw = 0;
+}
+
 /* How long the rest of an escape sequence may take to arrive after ESC. */
 #define ESC_WAIT_MS 50
 /* Longest escape sequence read as one key; a longer one is cut there. */
@@ -262,20 +283,30 @@ static int key_in(int *seq)
     return 0;
 }
 
-/* The name after `g`, read in key mode, so keys that arrived together with
- * the g (a paste, a fast typist) are part of it: each byte is echoed and
- * kept, Backspace erases a character (a whole UTF-8 sequence), Ctrl-U the
- * line, Enter (CR or LF) ends it, Esc cancels (an empty name), Ctrl-C and
- * Ctrl-D quit. Other escape sequences and control bytes are ignored.
- * Returns 0, -1 to quit (or at the end of input), -2 when a signal came. */
-static int tty_line(char *buf, size_t size)
+/* A line typed on the terminal in key mode (step's g NAME, a quiz answer),
+ * after prompt, which this writes. Keys that arrived together (a paste, a
+ * fast typist) all count: each byte is echoed and kept, Backspace erases a
+ * character (a whole UTF-8 sequence), Ctrl-U the line, Enter (CR or LF)
+ * ends it, Esc cancels (an empty line), Ctrl-C and Ctrl-D quit. Other
+ * escape sequences and control bytes are ignored. Ctrl-Z (or SIGTSTP)
+ * suspends; after fg (SIGCONT), and on a resize, the prompt and what was
+ * typed are written again. Returns 0, -1 to quit (or at the end of input),
+ * -2 when an ending signal came (sig_end). */
+static int tty_line(keyin *k, const char *prompt, char *buf, size_t size)
 {
     size_t n = 0;
     int c, seq;
-    fputs("go to: ", stdout);
+    fputs(prompt, stdout);
     fflush(stdout);
     for (;;) {
         c = key_in(&seq);
+        if ((c == -2 && !sig_end) || (!seq && c == 26)) {   /* Ctrl-Z, a stop, a resume, a resize */
+            if (sig_stop || c == 26) { sig_stop = 0; suspend(k); }
+            sig_redraw = 0;
+            printf("\r\033[K%s%.*s", prompt, (int)n, buf);
+            fflush(stdout);
+            continue;
+        }
         if (c < 0 || (!seq && (c == 3 || c == 4))) break;
         if (seq) continue;
         if (c == '\r' || c == '\n' || c == 27) {
@@ -331,7 +362,7 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
             return known;
         }
         if (c == 'g') {
-            int rc = tty_line(name, size);
+            int rc = tty_line(k, "go to: ", name, size);
             if (rc == -2 && signal_cmd(cmd)) return 1;
             if (rc) { *cmd = STEP_QUIT; return 1; }
             *cmd = STEP_GOTO;
@@ -361,24 +392,6 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
     *cmd = step_key_cmd(c, 0, &known);
     if (!known) *bad = c;
     return known;
-}
-
-/* Ctrl-Z or SIGTSTP: the terminal as it was, stop; on `fg` (SIGCONT) key
- * mode again. The caller redraws. */
-static void suspend(keyin *k)
-{
-    struct sigaction dfl, old;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    prompt_off(k);
-    fflush(stdout);
-    raw_off(k);
-    (void)sigaction(SIGTSTP, &dfl, &old);
-    (void)raise(SIGTSTP);                    /* stops here until SIGCONT */
-    (void)sigaction(SIGTSTP, &old, NULL);
-    (void)raw_on(k);
-    sig_redraw = 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -552,7 +565,8 @@ static void quiz_usage(FILE *f)
         "second the formula with your own numbers, the third gives the value. An\n"
         "answer that follows from your own earlier (wrong) answers is accepted as\n"
         "error carried forward, judged exactly as `nntrace check` judges. A score at\n"
-        "the end. Answer q to stop, ? for help, nothing for the next hint.\n\n"
+        "the end. Answer q (or Ctrl-C) to stop, ? for help, nothing for the next hint;\n"
+        "Ctrl-Z suspends, and fg asks the question again with what you had typed.\n\n"
         "options:\n"
         "  --ask PATTERNS         which quantities, as for `nntrace template`: names in\n"
         "                         any notation, lesson labels or aliases, or patterns with\n"
@@ -605,6 +619,10 @@ int cmd_quiz(int argc, char **argv)
     memset(&hand, 0, sizeof hand);
     if ((rc = load_run(&o, &l, &r))) { sb_free(&o.ask); return rc; }
     int status = EXIT_USAGE, have_out = 0;
+    keyin k;
+    struct sigaction old[N_HANDLED];
+    memset(&k, 0, sizeof k);
+    strbuf ask = {0};                          /* the question's line, on a terminal */
     char err[768];
     size_t *ids = NULL, n = 0;
     quiz_session *q = NULL;
@@ -658,12 +676,29 @@ int cmd_quiz(int argc, char **argv)
         sb_printf(&out, "%zu question%s; answer to %d decimals or more. ", n, n == 1 ? "" : "s", dec);
     sb_printf(&out, "Nothing for a hint, q to stop, ? for help.\n");
     int werr = 0;
+    if (tty) {                               /* answers read in key mode: tty_line */
+        if (tcgetattr(STDIN_FILENO, &k.saved) || raw_on(&k)) {
+            fprintf(stderr, "nntrace quiz: cannot set up the terminal: %s\n", strerror(errno));
+            goto done;
+        }
+        k.raw = 1;
+        signals_on(old);
+    }
     while (!quiz_over(q) && !werr) {
         quiz_question(q, &out);
         plain(&tr, out.s);
+        ask.len = 0;
+        if (tty && out.s) {                  /* the question's own line: tty_line writes it */
+            const char *nl = strrchr(out.s, '\n');
+            size_t keep = nl ? (size_t)(nl - out.s) + 1 : 0;
+            sb_printf(&ask, "%s", out.s + keep);
+            out.len = keep;
+            out.s[keep] = '\0';
+        }
+        if (ask.failed) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
         if (flush_out(&out)) { werr = 1; break; }
-        if (line_in(line, sizeof line) < 0) {                      /* end of input: stop here */
-            sb_printf(&out, "\n");
+        if (tty ? tty_line(&k, ask.s ? ask.s : "", line, sizeof line) : line_in(line, sizeof line) < 0 ? -1 : 0) {
+            sb_printf(tty ? &tr : &out, "\n");              /* stopped: tty_line ended the line */
             plain(&tr, out.s);
             if (flush_out(&out)) werr = 1;
             q->quit = 1;
@@ -689,7 +724,18 @@ int cmd_quiz(int argc, char **argv)
     status = (q->given || q->quit) ? EXIT_CHECK : 0;
 
 done:
+    if (k.raw) {                             /* the terminal as it was; a signal's end now */
+        raw_off(&k);
+        signals_off(old);
+        if (sig_end) {
+            fflush(stdout);
+            signal(sig_end, SIG_DFL);
+            raise(sig_end);
+            status = 128 + sig_end;
+        }
+    }
     if (have_out) outfile_abort(&of);
+    sb_free(&ask);
     sb_free(&out);
     sb_free(&tr);
     sb_free(&o.ask);
