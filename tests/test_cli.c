@@ -238,6 +238,56 @@ static void test_double_dash(void **state)
     tmpdir_remove(dir);
 }
 
+/* The README's recorded sessions for students are real output: each line of
+ * the block after `intro` (but a "..." line) is a line of what the command
+ * prints, in the same order. */
+static void readme_block_is_output(const char *readme, const char *intro, const char *input, const char *args)
+{
+    const char *at = strstr(readme, intro);
+    if (!at) fail_msg("README.md no longer has \"%s\"", intro);
+    const char *b = strstr(at, "```\n"), *e = b ? strstr(b + 4, "```") : NULL;
+    assert_non_null(e);
+    int st;
+    char *got = run_piped(input, args, &st);
+    char *out = malloc(strlen(got) + 2);                  /* "\n" first: every line between two */
+    assert_non_null(out);
+    out[0] = '\n';
+    memcpy(out + 1, got, strlen(got) + 1);
+    free(got);
+    const char *pos = out;
+    for (const char *l = b + 4; l < e;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = (size_t)(nl - l);
+        char line[1024];
+        snprintf(line, sizeof line, "\n%.*s\n", (int)len, l);
+        l = nl + 1;
+        if (len == 0 || !strcmp(line, "\n...\n") || !strcmp(line, "\n  ...\n")) continue;
+        const char *f = strstr(pos, line);
+        if (!f) fail_msg("README.md, the block after \"%s\": the line%sis not in the output of "
+                         "`nntrace %s` (or not in this order):\n%s", intro, line, args, out);
+        pos = f + strlen(line) - 1;
+    }
+    free(out);
+}
+
+static void test_readme_sessions(void **state)
+{
+    (void)state;
+    char *readme = slurp("README.md", NULL);
+    assert_non_null(readme);
+    readme_block_is_output(readme, "`make run` prints lecture 07-2c", "", "run lessons/sauppe-forward.lesson");
+    readme_block_is_output(readme, "$ printf '\\nn\\nn\\nn\\nn\\np\\nq\\n' | nntrace step",
+                           "\nn\nn\nn\nn\np\nq\n", "step lessons/sauppe-sgd-step.lesson");
+    readme_block_is_output(readme, "$ printf '0.2\\n\\n\\n0.5498", "0.2\n\n\n0.5498\n0.55\n0.5474\n0.4526\n",
+                           "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3 err_3'");
+    readme_block_is_output(readme, "`?` lists the keys:", "?\nq\n", "step lessons/sauppe-sgd-step.lesson");
+    readme_block_is_output(readme, "build/nntrace run mazur-2-2-2 --passes backward,gradients", "",
+                           "run mazur-2-2-2 --passes backward,gradients");
+    readme_block_is_output(readme, "The lecture 07-2a step, as the lecture writes it", "", "run sauppe-sgd-step");
+    readme_block_is_output(readme, "Lecture 07-2a's\ng'(in_3), hand-rounded:", "", "run --format json sauppe-sgd-step");
+    free(readme);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_output_file_is_atomic),
         cmocka_unit_test(test_gradcheck_and_list),
         cmocka_unit_test(test_double_dash),
+        cmocka_unit_test(test_readme_sessions),
     };
     return cmocka_run_group_tests_name("cli", tests, make_tmp, rm_tmp);
 }
