@@ -67,7 +67,7 @@ int cmd_dot(int argc, char **argv)
         } else if (!strcmp(argv[k], "--chain")) { eo.chain = 1;
         } else if (!strcmp(argv[k], "--ascii")) { o.unicode = 0;
         } else if (!strcmp(argv[k], "--no-edge-labels")) { o.no_edge_labels = 1;
-        } else if (cli_lesson_arg("dot", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("dot", argv[k], &path, dot_help)) {
             return EXIT_USAGE;
         }
     }

@@ -89,7 +89,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
         } else if (!strcmp(argv[k], "--unicode")) { o->ascii = 0;
         } else if (!strcmp(argv[k], "--color")) { o->color = 1;
         } else if (!strcmp(argv[k], "--no-color")) { o->color = 0;
-        } else if (cli_lesson_arg(cmd, argv[k], &o->path)) {
+        } else if (cli_lesson_arg_help(cmd, argv[k], &o->path, help)) {
             return EXIT_USAGE;
         }
     }

@@ -48,7 +48,7 @@ int cmd_tex(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             out = v;
-        } else if (cli_lesson_arg("tex", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("tex", argv[k], &path, tex_help)) {
             return EXIT_USAGE;
         }
     }

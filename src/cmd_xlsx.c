@@ -80,7 +80,7 @@ int cmd_xlsx(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "--sheet-word", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             xo.sheet_word = v;
-        } else if (cli_lesson_arg("xlsx", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("xlsx", argv[k], &path, xlsx_help)) {
             return EXIT_USAGE;
         }
     }

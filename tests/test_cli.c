@@ -238,6 +238,34 @@ static void test_double_dash(void **state)
     tmpdir_remove(dir);
 }
 
+/* A mistyped command, option or option value gets the nearest ones, from
+ * the command table, the command's --help and the value's table. */
+static void test_did_you_mean(void **state)
+{
+    (void)state;
+    static const struct { const char *args, *want; } cases[] = {
+        {"rnu", "nntrace: unknown command 'rnu'\nHINT: did you mean nntrace run?"},
+        {"help qiz", "nntrace help: unknown command 'qiz'\nHINT: did you mean nntrace help quiz?"},
+        {"run --exat sauppe-forward", "unknown option '--exat'\nHINT: did you mean --exact?"},
+        {"run --digit 3 sauppe-forward", "unknown option '--digit'\nHINT: did you mean --digits?"},
+        {"run --colour=yes sauppe-forward", "unknown option '--colour=yes'\nHINT: did you mean --color?"},
+        {"run --passes forwrd sauppe-forward", "not 'forwrd'\nHINT: did you mean forward?"},
+        {"run --passes given,backwrd sauppe-forward", "not 'backwrd'\nHINT: did you mean backward?"},
+        {"run --format jsn sauppe-forward", "--format takes one of text|json|csv, not 'jsn'\nHINT: did you mean json?"},
+        {"step --digit 3 sauppe-forward", "nntrace step: unknown option '--digit'\nHINT: did you mean --digits?"},
+        {"quiz --tolerence 0.1 sauppe-forward", "HINT: did you mean --tolerance?"},
+        {"gradcheck --tl 1 sauppe-forward", "HINT: did you mean --tol?"},
+        {"dot --stp 1 sauppe-forward", "HINT: did you mean --step?"},
+        {"run --zzzzzzzz sauppe-forward", "unknown option '--zzzzzzzz'\nHINT: nntrace run --help\n"},
+    };
+    char out[4096];
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int st = nt(out, sizeof out, cases[k].args);
+        if (st != 2 || !strstr(out, cases[k].want))
+            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, out);
+    }
+}
+
 /* The README's recorded sessions for students are real output: each line of
  * the block after `intro` (but a "..." line) is a line of what the command
  * prints, in the same order. */
@@ -299,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_and_list),
         cmocka_unit_test(test_double_dash),
         cmocka_unit_test(test_readme_sessions),
+        cmocka_unit_test(test_did_you_mean),
     };
     return cmocka_run_group_tests_name("cli", tests, make_tmp, rm_tmp);
 }
