@@ -20,6 +20,27 @@
 #define EXT ".lesson"
 #define EXT_LEN 7
 
+/* Where `make install` put the lessons: scripts/setlessondir.sh writes the
+ * directory over this slot in the installed binary (a NUL-terminated
+ * path); an uninstalled binary still holds the marker. volatile, so the
+ * compiler reads the bytes from the file instead of folding the marker. */
+#define LESSONDIR_MARKER "@@NNTRACE_LESSONDIR_SLOT@@"
+#define LESSONDIR_SLOT_SIZE 4096          /* the size setlessondir.sh checks against */
+static const volatile char LESSONDIR_SLOT[LESSONDIR_SLOT_SIZE] = LESSONDIR_MARKER;
+
+/* The directory of LESSONDIR_SLOT into buf; 0 when none was written. */
+static size_t lessondir_installed(char *buf, size_t size)
+{
+    size_t n = 0;
+    if (LESSONDIR_SLOT[0] != '/') return 0;   /* the marker, or nothing */
+    while (n + 1 < size && n < LESSONDIR_SLOT_SIZE && LESSONDIR_SLOT[n]) {
+        buf[n] = LESSONDIR_SLOT[n];
+        n++;
+    }
+    buf[n] = '\0';
+    return n < LESSONDIR_SLOT_SIZE ? n : 0;
+}
+
 static char *dupstr(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -87,6 +108,9 @@ int lessonpath_init(lessonpath *lp)
                 goto oom;
         }
     }
+    char inst[LESSONDIR_SLOT_SIZE];
+    size_t n_inst = lessondir_installed(inst, sizeof inst);
+    if (n_inst && add_dir(lp, inst, n_inst, "where make install put them")) goto oom;
     return 0;
 oom:
     lessonpath_free(lp);

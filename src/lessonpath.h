@@ -8,7 +8,10 @@
  *   3. the installed lessons, found from the running binary (/proc/self/exe):
  *      BINDIR/../share/nntrace/lessons, so a relocated install still works,
  *   4. a clone's lessons when the binary is a clone's build/nntrace
- *      (BINDIR/../lessons, only when that directory exists).
+ *      (BINDIR/../lessons, only when that directory exists),
+ *   5. the directory `make install` put the lessons in, written into the
+ *      installed binary (scripts/setlessondir.sh), so any bindir and
+ *      datadir work.
  * A directory that is the same as an earlier one is kept once. A name found
  * in an earlier directory hides the same name in a later one.
  */
