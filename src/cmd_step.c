@@ -6,9 +6,9 @@
  *   - stdin is a terminal: `step` reads single keys (termios, no canonical
  *     mode, no echo, no signals: Ctrl-C and Ctrl-D quit, Ctrl-Z suspends);
  *     an escape sequence (an arrow, Home, F1) is one key; `g` reads a name
- *     in the same mode, echoing it, so keys typed ahead belong to it. A prompt with the position,
- *     cut to the terminal's width, is shown on the last line and erased
- *     before output. `b`, Ctrl-L, a resize (SIGWINCH) and a resume
+ *     in the same mode, echoing it, so keys typed ahead belong to it. A
+ *     prompt with the position, cut to the terminal's width, is shown on
+ *     the last line and erased before output. `b`, Ctrl-L, a resize (SIGWINCH) and a resume
  *     (SIGCONT) clear the screen and redraw it (step_screen). The terminal
  *     is restored on every way out: q, end of input, an error, and the
  *     signals SIGTERM, SIGINT, SIGHUP and SIGQUIT (restored, then the
@@ -286,8 +286,8 @@ static int key_in(int *seq)
 /* A line typed on the terminal in key mode (step's g NAME, a quiz answer),
  * after prompt, which this writes. Keys that arrived together (a paste, a
  * fast typist) all count: each byte is echoed and kept, Backspace erases a
- * character (a whole UTF-8 sequence), Ctrl-U the line, Enter (CR or LF)
- * ends it, Esc cancels (an empty line), Ctrl-C and Ctrl-D quit. Other
+ * character (a whole UTF-8 sequence), Ctrl-U or Esc the line, Enter (CR
+ * or LF) ends it, Ctrl-C and Ctrl-D quit. Other
  * escape sequences and control bytes are ignored. Ctrl-Z (or SIGTSTP)
  * suspends; after fg (SIGCONT), and on a resize, the prompt and what was
  * typed are written again. Returns 0, -1 to quit (or at the end of input),
@@ -309,15 +309,12 @@ static int tty_line(keyin *k, const char *prompt, char *buf, size_t size)
         }
         if (c < 0 || (!seq && (c == 3 || c == 4))) break;
         if (seq) continue;
-        if (c == '\r' || c == '\n' || c == 27) {
-            if (c == 27) n = 0;
-            break;
-        }
+        if (c == '\r' || c == '\n') break;
         if (c == 127 || c == 8) {                     /* Backspace */
             if (!n) continue;
             while (n > 0 && ((unsigned char)buf[--n] & 0xc0) == 0x80) {}
             fputs("\b \b", stdout);
-        } else if (c == 21) {                         /* Ctrl-U */
+        } else if (c == 21 || c == 27) {              /* Ctrl-U, Esc */
             for (; n > 0; n--) if (((unsigned char)buf[n - 1] & 0xc0) != 0x80) fputs("\b \b", stdout);
         } else if (c >= 32 && n + 1 < size) {
             buf[n++] = (char)c;
