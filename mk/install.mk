@@ -6,8 +6,10 @@
 #   make install DESTDIR=/tmp/stage PREFIX=/usr   # a staged (packaging) install
 #   sudo make uninstall                       # same PREFIX as the install
 #
-# nntrace finds its lessons from its own place (BINDIR/../share/nntrace/lessons),
-# so keep bindir and datadir under one prefix, or set NNTRACE_PATH.
+# nntrace finds its lessons from its own place (BINDIR/../share/nntrace/lessons,
+# so a moved installation still works), else in $(lessondir), which install
+# writes into the installed binary (scripts/setlessondir.sh): any bindir and
+# datadir work.
 # `make install` does not run scripts/deps.sh; build first (make, or make run).
 
 PACKAGE      = nntrace
@@ -47,6 +49,7 @@ installdirs:
 
 install: $(BUILD)/nntrace $(MANPAGES) installdirs
 	$(INSTALL_PROGRAM) $(BUILD)/nntrace $(DESTDIR)$(bindir)/nntrace
+	sh scripts/setlessondir.sh "$(DESTDIR)$(bindir)/nntrace" "$(lessondir)"
 	$(INSTALL_DATA) $(addprefix lessons/,$(INST_LESSONS)) $(DESTDIR)$(lessondir)
 	$(INSTALL_DATA) $(BUILD)/man/nntrace.1 $(DESTDIR)$(man1dir)/nntrace.1
 	$(INSTALL_DATA) $(BUILD)/man/nntrace-lesson.5 $(DESTDIR)$(man5dir)/nntrace-lesson.5

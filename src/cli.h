@@ -41,7 +41,11 @@ int cmd_new(int argc, char **argv);        /* cmd_new.c */
     INDENT "lesson's `chain`)\n"
 
 /* Load a lesson, printing "file:line: message" and a hint on failure.
- * Returns NULL on failure (the caller exits 2). */
+ * Returns NULL on failure (the caller exits 2). cmd, the subcommand (or
+ * NULL), words the hint for a lesson path typed where only its name is
+ * known: "did you mean `nntrace CMD NAME`?". cli_lesson(p) is
+ * cli_lesson_for(NULL, p). */
+lesson *cli_lesson_for(const char *cmd, const char *path);
 lesson *cli_lesson(const char *path);
 
 /* Colour on stdout/stderr: a terminal, and NO_COLOR unset or empty. */
@@ -55,8 +59,23 @@ int cli_unicode(FILE *f);
 int cli_opt(int argc, char **argv, int *k, const char *name, int needs_value, const char **value);
 
 /* An argument that no option of `cmd` took: an unknown option, a second
- * lesson (both printed, -1), or the lesson path (stored in *path, 0). */
-int cli_lesson_arg(const char *cmd, const char *arg, const char **path);
+ * lesson (both printed, -1), or the lesson path (stored in *path, 0).
+ * help, the command's --help (or NULL), is the table of its options that
+ * an unknown one is held against: "did you mean --digits?". */
+int cli_lesson_arg_help(const char *cmd, const char *arg, const char **path, void (*help)(FILE *));
+int cli_lesson_arg(const char *cmd, const char *arg, const char **path);   /* help NULL */
+
+/* "nntrace CMD: unknown option 'ARG'" and a hint: the nearest options that
+ * help (the command's --help, or NULL) names, else to read --help. */
+void cli_unknown_option(const char *cmd, const char *arg, void (*help)(FILE *));
+
+/* The value v of option opt of cmd, one of choices[n]: its index, or -1
+ * after cli_bad_choice. */
+int cli_choice(const char *cmd, const char *opt, const char *v, const char *const *choices, size_t n);
+/* "nntrace CMD: OPT takes one of LIST, not 'V'" and "HINT: did you mean"
+ * the nearest of choices[n], on stderr. */
+void cli_bad_choice(const char *cmd, const char *opt, const char *v, const char *list,
+                    const char *const *choices, size_t n);
 
 /* After the options: -1 (printed, with the hint) when no lesson was named. */
 int cli_need_lesson(const char *cmd, const char *path, const char *hint);

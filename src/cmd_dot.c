@@ -67,13 +67,13 @@ int cmd_dot(int argc, char **argv)
         } else if (!strcmp(argv[k], "--chain")) { eo.chain = 1;
         } else if (!strcmp(argv[k], "--ascii")) { o.unicode = 0;
         } else if (!strcmp(argv[k], "--no-edge-labels")) { o.no_edge_labels = 1;
-        } else if (cli_lesson_arg("dot", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("dot", argv[k], &path, dot_help)) {
             return EXIT_USAGE;
         }
     }
-    if (cli_need_lesson("dot", path, "nntrace dot lessons/sauppe-forward.lesson | dot -Tsvg > net.svg")) return EXIT_USAGE;
+    if (cli_need_lesson("dot", path, "nntrace dot sauppe-forward | dot -Tsvg > net.svg")) return EXIT_USAGE;
     if (cli_not_input("dot", outpath, path)) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    lesson *l = cli_lesson_for("dot", path);
     if (!l) return EXIT_USAGE;
     if (o.digits < 0) o.digits = l->digits;
     /* the step asked for is traced even if the lesson traces only a few:

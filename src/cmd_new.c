@@ -140,7 +140,7 @@ int cmd_new(int argc, char **argv)
             }
             for (n_init = 0; n_init < need; n_init++) init[n_init] = argv[++k];
         } else if (argv[k][0] == '-' && argv[k][1] && !(argv[k][1] >= '0' && argv[k][1] <= '9')) {
-            fprintf(stderr, "nntrace new: unknown option '%s'\nHINT: nntrace new --help\n", argv[k]);
+            cli_unknown_option("new", argv[k], new_help);
             return EXIT_USAGE;
         } else if (shape) {
             fprintf(stderr, "nntrace new: one shape at a time ('%s' and '%s')\n", shape, argv[k]);

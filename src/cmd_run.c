@@ -24,13 +24,18 @@
 
 lesson *cli_lesson(const char *arg)
 {
+    return cli_lesson_for(NULL, arg);
+}
+
+lesson *cli_lesson_for(const char *cmd, const char *arg)
+{
     char err[2048];
     lessonpath lp;
     if (lessonpath_init(&lp)) {
         fprintf(stderr, "nntrace: out of memory\n");
         return NULL;
     }
-    char *path = lessonpath_find(&lp, arg, err, sizeof err);
+    char *path = lessonpath_find(&lp, arg, cmd, err, sizeof err);
     lessonpath_free(&lp);
     if (!path) {                      /* the file is missing: a hint about files */
         fprintf(stderr, "%s\n", err);
@@ -76,10 +81,65 @@ int cli_opt(int argc, char **argv, int *k, const char *name, int needs_value, co
     return 1;
 }
 
+/* The options a command's help names (its option table, as the manual
+ * page is made from it too): each word of help that begins with '-' after a
+ * blank, '|' or '[', cut at '=', into a NUL-separated list in b. Returns
+ * how many, pointers in opts (at most max). */
+static size_t help_options(const char *help, strbuf *b, const char **opts, size_t max)
+{
+    size_t n = 0;
+    for (const char *c = help; *c; c++) {
+        if (c[0] != '-' || !(c == help || c[-1] == ' ' || c[-1] == '|' || c[-1] == '[')) continue;
+        size_t len = 1 + (c[1] == '-');
+        if (!((c[len] >= 'a' && c[len] <= 'z') || (c[len] >= 'A' && c[len] <= 'Z'))) continue;
+        while (c[len] == '-' || (c[len] >= 'a' && c[len] <= 'z') || (c[len] >= 'A' && c[len] <= 'Z') ||
+               (c[len] >= '0' && c[len] <= '9'))
+            len++;
+        sb_printf(b, "%.*s%c", (int)len, c, '\0');
+        c += len - 1;
+    }
+    for (size_t at = 0; !b->failed && at < b->len && n < max; at += strlen(b->s + at) + 1) {
+        size_t k;
+        for (k = 0; k < n && strcmp(opts[k], b->s + at); k++) {}
+        if (k == n) opts[n++] = b->s + at;
+    }
+    return b->failed ? 0 : n;
+}
+
+void cli_unknown_option(const char *cmd, const char *arg, void (*help)(FILE *))
+{
+    char near[256] = "";
+    char *text = NULL;
+    size_t size = 0;
+    FILE *m = help ? open_memstream(&text, &size) : NULL;
+    if (m) {
+        help(m);
+        if (fclose(m) == 0 && text) {
+            enum { MAX_OPTS = 64 };
+            const char *opts[MAX_OPTS];
+            strbuf b = {0};
+            char word[256];
+            snprintf(word, sizeof word, "%.*s", (int)strcspn(arg, "="), arg);
+            size_t n = help_options(text, &b, opts, MAX_OPTS);
+            suggest(word, opts, n, near, sizeof near);
+            sb_free(&b);
+        }
+        free(text);
+    }
+    fprintf(stderr, "nntrace %s: unknown option '%s'\n", cmd, arg);
+    if (near[0]) fprintf(stderr, "HINT: did you mean %s? (nntrace %s --help lists the options)\n", near, cmd);
+    else fprintf(stderr, "HINT: nntrace %s --help\n", cmd);
+}
+
 int cli_lesson_arg(const char *cmd, const char *arg, const char **path)
 {
+    return cli_lesson_arg_help(cmd, arg, path, NULL);
+}
+
+int cli_lesson_arg_help(const char *cmd, const char *arg, const char **path, void (*help)(FILE *))
+{
     if (arg[0] == '-' && arg[1]) {
-        fprintf(stderr, "nntrace %s: unknown option '%s'\nHINT: nntrace %s --help\n", cmd, arg, cmd);
+        cli_unknown_option(cmd, arg, help);
         return -1;
     }
     if (*path) {
@@ -88,6 +148,26 @@ int cli_lesson_arg(const char *cmd, const char *arg, const char **path)
     }
     *path = arg;
     return 0;
+}
+
+int cli_choice(const char *cmd, const char *opt, const char *v, const char *const *choices, size_t n)
+{
+    char list[256] = "";
+    for (size_t k = 0; k < n; k++) {
+        if (!strcmp(v, choices[k])) return (int)k;
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", k ? "|" : "", choices[k]);
+    }
+    cli_bad_choice(cmd, opt, v, list, choices, n);
+    return -1;
+}
+
+void cli_bad_choice(const char *cmd, const char *opt, const char *v, const char *list,
+                    const char *const *choices, size_t n)
+{
+    char near[128];
+    fprintf(stderr, "nntrace %s: %s takes one of %s, not '%s'\n", cmd, opt, list, v);
+    if (suggest(v, choices, n, near, sizeof near)) fprintf(stderr, "HINT: did you mean %s?\n", near);
 }
 
 int cli_need_lesson(const char *cmd, const char *path, const char *hint)
@@ -104,7 +184,7 @@ int cli_not_input(const char *cmd, const char *out, const char *in)
     lessonpath lp;
     char *file = NULL;
     if (access(in, F_OK) != 0 && !lessonpath_init(&lp)) {    /* a lesson named on the path */
-        file = lessonpath_find(&lp, in, err, sizeof err);
+        file = lessonpath_find(&lp, in, cmd, err, sizeof err);
         lessonpath_free(&lp);
     }
     int rc = outfile_not_input(out, file ? file : in, err, sizeof err);
@@ -176,11 +256,8 @@ int cli_positive(const char *cmd, const char *opt, const char *s, double *out)
 
 int cli_notation(const char *cmd, const char *s, int *out)
 {
-    char near[128];
     if ((*out = lesson_notation_parse(s)) >= 0) return 0;
-    fprintf(stderr, "nntrace %s: --notation takes one of " NOTATION_CHOICES ", not '%s'\n", cmd, s);
-    if (suggest(s, LESSON_NOTATIONS, NOTATION_COUNT, near, sizeof near))
-        fprintf(stderr, "HINT: did you mean %s?\n", near);
+    cli_bad_choice(cmd, "--notation", s, NOTATION_CHOICES, LESSON_NOTATIONS, NOTATION_COUNT);
     return -1;
 }
 
@@ -219,20 +296,35 @@ static void run_help(FILE *f)
         "exit status: 0 expectations hold, 1 one fails, 2 bad usage or bad lesson\n");
 }
 
+/* --passes LIST into a mask of passes; -1 after a message naming the first
+ * word that is no pass, with the nearest. */
 static int parse_passes(const char *s, unsigned *mask)
 {
-    *mask = 0;
-    char buf[256];
-    if (strlen(s) >= sizeof buf) return -1;
-    memcpy(buf, s, strlen(s) + 1);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        int found = 0;
-        for (int p = 0; p < PASS_COUNT; p++)
-            if (!strcmp(tok, trace_pass_name((q_pass)p))) { *mask |= 1u << p; found = 1; }
-        if (!found) return -1;
+    const char *names[PASS_COUNT];
+    char list[256] = "", tok[256];
+    for (int p = 0; p < PASS_COUNT; p++) {
+        names[p] = trace_pass_name((q_pass)p);
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", p ? "|" : "", names[p]);
     }
-    return *mask ? 0 : -1;
+    size_t used = strlen(list);
+    snprintf(list + used, sizeof list - used, " (comma-separated)");
+    *mask = 0;
+    for (const char *t = s;; t += strcspn(t, ",") + 1) {
+        snprintf(tok, sizeof tok, "%.*s", (int)strcspn(t, ","), t);
+        int p;
+        for (p = 0; p < PASS_COUNT && strcmp(tok, names[p]); p++) {}
+        if (p == PASS_COUNT) {
+            cli_bad_choice("run", "--passes", tok, list, names, PASS_COUNT);
+            return -1;
+        }
+        *mask |= 1u << p;
+        if (!t[strcspn(t, ",")]) break;
+    }
+    return 0;
 }
+
+static const char *const RUN_FORMATS[] = {"text", "json", "csv"};
 
 int cmd_run(int argc, char **argv)
 {
@@ -243,11 +335,7 @@ int cmd_run(int argc, char **argv)
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { run_help(stdout); return 0; }
         if ((rc = cli_opt(argc, argv, &k, "--format", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            if (strcmp(v, "text") && strcmp(v, "json") && strcmp(v, "csv")) {
-                fprintf(stderr, "nntrace run: --format takes text, json or csv, not '%s'\n", v);
-                return EXIT_USAGE;
-            }
+            if (rc < 0 || cli_choice("run", "--format", v, RUN_FORMATS, 3) < 0) return EXIT_USAGE;
             format = v;
         } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
             if (rc < 0 || cli_int("run", "--digits", v, 0, 12, &digits)) return EXIT_USAGE;
@@ -256,12 +344,7 @@ int cmd_run(int argc, char **argv)
         } else if (!strcmp(argv[k], "--exact")) {
             eo.round = -1;
         } else if ((rc = cli_opt(argc, argv, &k, "--passes", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            if (parse_passes(v, &passes)) {
-                fprintf(stderr, "nntrace run: --passes takes names from given,forward,loss,backward,"
-                                "gradients,update, not '%s'\n", v);
-                return EXIT_USAGE;
-            }
+            if (rc < 0 || parse_passes(v, &passes)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
             if (rc < 0 || cli_notation("run", v, &notation)) return EXIT_USAGE;
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
@@ -276,13 +359,13 @@ int cmd_run(int argc, char **argv)
         } else if (!strcmp(argv[k], "--golden")) { ascii = 1; color = 0; width = 0;
         } else if ((rc = cli_opt(argc, argv, &k, "--width", 1, &v))) {
             if (rc < 0 || cli_int("run", "--width", v, 0, 100000, &width)) return EXIT_USAGE;
-        } else if (cli_lesson_arg("run", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("run", argv[k], &path, run_help)) {
             return EXIT_USAGE;
         }
     }
-    if (cli_need_lesson("run", path, "nntrace run lessons/sauppe-forward.lesson")) return EXIT_USAGE;
+    if (cli_need_lesson("run", path, "nntrace run sauppe-forward")) return EXIT_USAGE;
     if (cli_not_input("run", outpath, path)) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    lesson *l = cli_lesson_for("run", path);
     if (!l) return EXIT_USAGE;
     engine_result r;
     char err[512];
@@ -368,25 +451,27 @@ static void gc_row(const lesson *l, const gradcheck_row *row)
            row->floor, GC_VERDICT[row->verdict]);
 }
 
+static void gradcheck_help(FILE *f)
+{
+    fprintf(f, "usage: nntrace gradcheck LESSON [--tol X]\n\n"
+               "Compare backprop's dJ/dw_ij with Richardson-extrapolated central\n"
+               "differences on the lesson's first batch, exact arithmetic. A gradient is\n"
+               "right when |numeric - backprop| <= tol * max(|numeric|, |backprop|) + floor,\n"
+               "the floor being what the differences' own truncation and round-off can\n"
+               "explain; where a kink (ReLU, step at 0) lies within the step it says\n"
+               "\"not smooth\" instead of judging. Large lessons check an evenly spaced\n"
+               "subset one by one and every weight along one random direction.\n"
+               "exit status: 0 every checked gradient right (or nothing to check: a note),\n"
+               "1 one is wrong, 2 bad input\n");
+}
+
 int cmd_gradcheck(int argc, char **argv)
 {
     const char *path = NULL, *v;
     gradcheck_opts go = {.tol = 1e-6};
     int rc;
     for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
-            printf("usage: nntrace gradcheck LESSON [--tol X]\n\n"
-                   "Compare backprop's dJ/dw_ij with Richardson-extrapolated central\n"
-                   "differences on the lesson's first batch, exact arithmetic. A gradient is\n"
-                   "right when |numeric - backprop| <= tol * max(|numeric|, |backprop|) + floor,\n"
-                   "the floor being what the differences' own truncation and round-off can\n"
-                   "explain; where a kink (ReLU, step at 0) lies within the step it says\n"
-                   "\"not smooth\" instead of judging. Large lessons check an evenly spaced\n"
-                   "subset one by one and every weight along one random direction.\n"
-                   "exit status: 0 every checked gradient right (or nothing to check: a note),\n"
-                   "1 one is wrong, 2 bad input\n");
-            return 0;
-        }
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { gradcheck_help(stdout); return 0; }
         if ((rc = cli_opt(argc, argv, &k, "--tol", 1, &v))) {
             char *end;
             if (rc < 0) return EXIT_USAGE;
@@ -395,12 +480,12 @@ int cmd_gradcheck(int argc, char **argv)
                 fprintf(stderr, "nntrace gradcheck: --tol takes a positive number, not '%s'\n", v);
                 return EXIT_USAGE;
             }
-        } else if (cli_lesson_arg("gradcheck", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("gradcheck", argv[k], &path, gradcheck_help)) {
             return EXIT_USAGE;
         }
     }
-    if (cli_need_lesson("gradcheck", path, "nntrace gradcheck lessons/mazur-2-2-2.lesson")) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    if (cli_need_lesson("gradcheck", path, "nntrace gradcheck mazur-2-2-2")) return EXIT_USAGE;
+    lesson *l = cli_lesson_for("gradcheck", path);
     if (!l) return EXIT_USAGE;
     const char *why = gradcheck_nothing(l);
     if (why) {
@@ -442,8 +527,9 @@ static void list_help(FILE *f)
         "usage: nntrace list [--names] [DIR]\n\n"
         "The lessons on the lesson path (or in DIR) with their titles and sources.\n"
         "The lesson path is every directory of $NNTRACE_PATH (colon-separated), then\n"
-        "./lessons, then the lessons installed with nntrace (BINDIR/../share/nntrace/lessons);\n"
-        "a name found earlier hides the same name later. A LESSON argument of any\n"
+        "./lessons, then the lessons installed with nntrace\n"
+        "(BINDIR/../share/nntrace/lessons, then the directory make install put them\n"
+        "in); a name found earlier hides the same name later. A LESSON argument of any\n"
         "command is a file, or a name on this path (nntrace run sauppe-forward).\n\n"
         "options:\n"
         "  --names    only the names, one a line, without reading the files\n\n"

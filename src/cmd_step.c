@@ -5,9 +5,10 @@
  * Input comes in one of two ways, chosen once:
  *   - stdin is a terminal: `step` reads single keys (termios, no canonical
  *     mode, no echo, no signals: Ctrl-C and Ctrl-D quit, Ctrl-Z suspends);
- *     `g` reads a name in ordinary line mode. A prompt with the position,
- *     cut to the terminal's width, is shown on the last line and erased
- *     before output. `b`, Ctrl-L, a resize (SIGWINCH) and a resume
+ *     an escape sequence (an arrow, Home, F1) is one key; `g` reads a name
+ *     in the same mode, echoing it, so keys typed ahead belong to it. A
+ *     prompt with the position, cut to the terminal's width, is shown on
+ *     the last line and erased before output. `b`, Ctrl-L, a resize (SIGWINCH) and a resume
  *     (SIGCONT) clear the screen and redraw it (step_screen). The terminal
  *     is restored on every way out: q, end of input, an error, and the
  *     signals SIGTERM, SIGINT, SIGHUP and SIGQUIT (restored, then the
@@ -16,9 +17,14 @@
  *   - stdin is not a terminal (a pipe, a file): lines. An empty line is
  *     Enter; "g NAME" goes to NAME; any other line is a sequence of keys
  *     ("nnb"). No prompt is ever written, so a scripted session's output is
- *     the screen's lines and nothing else. End of input quits.
- * The quiz always reads lines; on a pipe it writes each answer after its
- * question, so the output reads as the terminal session would.
+ *     the screen's lines and nothing else. End of input quits. A bad
+ *     command is said on stderr as "stdin:LINE: why" and the exit status
+ *     is then 2 (on a terminal it is only a note on the screen).
+ * The quiz reads lines: on a terminal with the same line reader as `g`
+ * (tty_line: Ctrl-Z suspends, and fg writes the question and the partial
+ * answer again; Ctrl-C and Ctrl-D stop with the score so far), on a pipe
+ * with line_in, writing each answer after its question, so the output
+ * reads as the terminal session would.
  */
 #include <errno.h>
 #include <poll.h>
@@ -41,7 +47,7 @@
  * ---------------------------------------------------------------------- */
 
 typedef struct {
-    const char *path, *transcript;
+    const char *cmd, *path, *transcript;   /* cmd: "step" or "quiz" */
     strbuf ask;        /* every --ask, joined by blanks (caller frees) */
     int digits, ascii, color;
     int decimals;      /* quiz: --decimals, -1 = the lesson's answer decimals */
@@ -56,7 +62,7 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
 {
     const char *cmd = argv[0], *v = NULL;
     int rc;
-    *o = (view_opts){.digits = -1, .ascii = -1, .color = -1, .decimals = -1, .notation = -1,
+    *o = (view_opts){.cmd = cmd, .digits = -1, .ascii = -1, .color = -1, .decimals = -1, .notation = -1,
                      .eo = {.round = ENGINE_ROUND_LESSON}};
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { help(stdout); return -1; }
@@ -83,12 +89,12 @@ static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (
         } else if (!strcmp(argv[k], "--unicode")) { o->ascii = 0;
         } else if (!strcmp(argv[k], "--color")) { o->color = 1;
         } else if (!strcmp(argv[k], "--no-color")) { o->color = 0;
-        } else if (cli_lesson_arg(cmd, argv[k], &o->path)) {
+        } else if (cli_lesson_arg_help(cmd, argv[k], &o->path, help)) {
             return EXIT_USAGE;
         }
     }
     char hint[64];
-    snprintf(hint, sizeof hint, "nntrace %s lessons/sauppe-forward.lesson", cmd);
+    snprintf(hint, sizeof hint, "nntrace %s sauppe-forward", cmd);
     if (cli_need_lesson(cmd, o->path, hint) || cli_not_input(cmd, o->transcript, o->path)) return EXIT_USAGE;
     return 0;
 }
@@ -137,8 +143,9 @@ static long line_in(char *buf, size_t size)
 typedef struct {
     int raw;                  /* the terminal is in key mode */
     struct termios saved;     /* its settings before */
-    char line[INPUT_LINE_MAX]; /* line mode: the current line */
+    char text[INPUT_LINE_MAX]; /* line mode: the current line */
     const char *pend;         /* line mode: keys left on the current line */
+    long line;                /* line mode: the number of the current line */
     int prompt_shown;         /* a prompt is on the last line now */
 } keyin;
 
@@ -227,21 +234,99 @@ static int byte_in(void)
     }
 }
 
-/* A line in the terminal's own line mode (for g NAME), without its '\n'.
- * Returns 0, -1 at end of input, -2 when a signal came first. */
-static int tty_line(keyin *k, char *buf, size_t size)
+/* Ctrl-Z or SIGTSTP: the terminal as it was, stop; on `fg` (SIGCONT) key
+ * mode again. The caller redraws. */
+static void suspend(keyin *k)
+{
+    struct sigaction dfl, old;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    prompt_off(k);
+    fflush(stdout);
+    raw_off(k);
+    (void)sigaction(SIGTSTP, &dfl, &old);
+    (void)raise(SIGTSTP);                    /* stops here until SIGCONT */
+    (void)sigaction(SIGTSTP, &old, NULL);
+    (void)raw_on(k);
+    sig_redraw = 0;
+}
+
+/* How long the rest of an escape sequence may take to arrive after ESC. */
+#define ESC_WAIT_MS 50
+/* Longest escape sequence read as one key; a longer one is cut there. */
+#define ESC_MAX 16
+
+/* One key from the terminal (key mode): a byte, or a whole escape sequence
+ * (ESC [ or ESC O, parameter and intermediate bytes, a final byte), so a
+ * Home, PgUp, Delete or F1 is one key and never several. Returns the byte
+ * with *seq 0 (a lone ESC is 27); for a sequence *seq is 1 and the result
+ * is the final byte of a plain arrow-like key (ESC [ C, ESC O C) or 0 for
+ * any other. -1 at end of input, -2 when a signal flag is set. */
+static int key_in(int *seq)
+{
+    *seq = 0;
+    int c = byte_in();
+    if (c != 27) return c;
+    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+    if (poll(&p, 1, ESC_WAIT_MS) != 1) return 27;
+    int intro = byte_in();
+    if (intro < 0) return intro;
+    *seq = 1;
+    if (intro != '[' && intro != 'O') return 0;          /* ESC x (Alt-x): one key */
+    int params = 0;
+    for (int n = 0; n < ESC_MAX && poll(&p, 1, ESC_WAIT_MS) == 1; n++) {
+        if ((c = byte_in()) < 0) return c;
+        if (c >= 0x40 && c <= 0x7e) return params ? 0 : c;   /* the final byte */
+        params = 1;
+    }
+    return 0;
+}
+
+/* A line typed on the terminal in key mode (step's g NAME, a quiz answer),
+ * after prompt, which this writes. Keys that arrived together (a paste, a
+ * fast typist) all count: each byte is echoed and kept, Backspace erases a
+ * character (a whole UTF-8 sequence), Ctrl-U or Esc the line, Enter (CR
+ * or LF) ends it, Ctrl-C and Ctrl-D quit. Other
+ * escape sequences and control bytes are ignored. Ctrl-Z (or SIGTSTP)
+ * suspends; after fg (SIGCONT), and on a resize, the prompt and what was
+ * typed are written again. Returns 0, -1 to quit (or at the end of input),
+ * -2 when an ending signal came (sig_end). */
+static int tty_line(keyin *k, const char *prompt, char *buf, size_t size)
 {
     size_t n = 0;
-    int c;
-    if (tcsetattr(STDIN_FILENO, TCSANOW, &k->saved)) return -1;
-    fputs("go to: ", stdout);            /* only now: what follows is a line */
+    int c, seq;
+    fputs(prompt, stdout);
     fflush(stdout);
-    while ((c = byte_in()) >= 0 && c != '\n')
-        if (n + 1 < size) buf[n++] = (char)c;
+    for (;;) {
+        c = key_in(&seq);
+        if ((c == -2 && !sig_end) || (!seq && c == 26)) {   /* Ctrl-Z, a stop, a resume, a resize */
+            if (sig_stop || c == 26) { sig_stop = 0; suspend(k); }
+            sig_redraw = 0;
+            printf("\r\033[K%s%.*s", prompt, (int)n, buf);
+            fflush(stdout);
+            continue;
+        }
+        if (c < 0 || (!seq && (c == 3 || c == 4))) break;
+        if (seq) continue;
+        if (c == '\r' || c == '\n') break;
+        if (c == 127 || c == 8) {                     /* Backspace */
+            if (!n) continue;
+            while (n > 0 && ((unsigned char)buf[--n] & 0xc0) == 0x80) {}
+            fputs("\b \b", stdout);
+        } else if (c == 21 || c == 27) {              /* Ctrl-U, Esc */
+            for (; n > 0; n--) if (((unsigned char)buf[n - 1] & 0xc0) != 0x80) fputs("\b \b", stdout);
+        } else if (c >= 32 && n + 1 < size) {
+            buf[n++] = (char)c;
+            putchar(c);
+        }
+        fflush(stdout);
+    }
     buf[n] = '\0';
-    if (raw_on(k)) return -1;
-    if (c == -2) { fputs("\n", stdout); return -2; }
-    return c < 0 && n == 0 ? -1 : 0;
+    fputs("\n", stdout);
+    fflush(stdout);
+    if (c == -2) return -2;
+    return c < 0 || c == 3 || c == 4 ? -1 : 0;
 }
 
 /* The command a pending signal asks for, if any (key mode only). */
@@ -264,21 +349,17 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
     if (k->raw) {
         if (signal_cmd(cmd)) return 1;
         if (prompt->len) { fputs(prompt->s, stdout); fflush(stdout); k->prompt_shown = 1; }
-        int c = byte_in();
+        int seq, c = key_in(&seq);
         prompt_off(k);
         if (c == -2 && signal_cmd(cmd)) return 1;
         if (c < 0) { *cmd = STEP_QUIT; return 1; }
-        if (c == 27) {                       /* arrows: ESC [ A-D */
-            struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-            if (poll(&p, 1, 50) == 1 && byte_in() == '[' && poll(&p, 1, 50) == 1) {
-                *cmd = step_key_cmd(byte_in(), 1, &known);
-                if (known) return 1;
-            }
-            *bad = c;
-            return 0;
+        if (seq) {                                   /* arrows: ESC [ A-D; others mean nothing */
+            *cmd = step_key_cmd(c, 1, &known);
+            if (!known) *bad = 27;
+            return known;
         }
         if (c == 'g') {
-            int rc = tty_line(k, name, size);
+            int rc = tty_line(k, "go to: ", name, size);
             if (rc == -2 && signal_cmd(cmd)) return 1;
             if (rc) { *cmd = STEP_QUIT; return 1; }
             *cmd = STEP_GOTO;
@@ -292,8 +373,9 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
     do {                                     /* blanks between keys mean nothing */
         while (!k->pend || !*k->pend) {
             if (k->pend) { k->pend = NULL; continue; }   /* a finished line */
-            if (line_in(k->line, sizeof k->line) < 0) { *cmd = STEP_QUIT; return 1; }
-            const char *s = k->line + strspn(k->line, " \t");
+            if (line_in(k->text, sizeof k->text) < 0) { *cmd = STEP_QUIT; return 1; }
+            k->line++;
+            const char *s = k->text + strspn(k->text, " \t");
             if (!*s) { *cmd = STEP_NEXT; return 1; }     /* an empty line is Enter */
             if (*s == 'g') {
                 snprintf(name, size, "%s", s + 1 + strspn(s + 1, " \t"));
@@ -307,24 +389,6 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
     *cmd = step_key_cmd(c, 0, &known);
     if (!known) *bad = c;
     return known;
-}
-
-/* Ctrl-Z or SIGTSTP: the terminal as it was, stop; on `fg` (SIGCONT) key
- * mode again. The caller redraws. */
-static void suspend(keyin *k)
-{
-    struct sigaction dfl, old;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    prompt_off(k);
-    fflush(stdout);
-    raw_off(k);
-    (void)sigaction(SIGTSTP, &dfl, &old);
-    (void)raise(SIGTSTP);                    /* stops here until SIGCONT */
-    (void)sigaction(SIGTSTP, &old, NULL);
-    (void)raw_on(k);
-    sig_redraw = 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -352,14 +416,15 @@ static void step_usage(FILE *f)
         "                         names in any notation are understood\n"
         "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
         "  --color | --no-color   colour (default: on a terminal unless NO_COLOR)\n\n"
-        "exit status: 0 done, 2 bad usage or bad lesson\n");
+        "exit status: 0 done, 2 bad usage, a bad lesson, or a bad command from a pipe\n"
+        "(said on stderr as stdin:LINE: what was wrong; the script goes on)\n");
 }
 
 /* Load and run the lesson of o; 0, or EXIT_USAGE after a message. */
 static int load_run(const view_opts *o, lesson **l, engine_result *r)
 {
     char err[768];
-    if (!(*l = cli_lesson(o->path))) return EXIT_USAGE;
+    if (!(*l = cli_lesson_for(o->cmd, o->path))) return EXIT_USAGE;
     if (engine_run(*l, &o->eo, r, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         lesson_free(*l);
@@ -385,7 +450,7 @@ int cmd_step(int argc, char **argv)
     keyin k;
     memset(&k, 0, sizeof k);
     strbuf out = {0}, prompt = {0};
-    int status = 0;
+    int status = 0, bad_input = 0;     /* bad_input: a script had a bad command */
     if (!s) { fprintf(stderr, "nntrace step: out of memory\n"); status = EXIT_USAGE; goto done; }
     if (isatty(STDIN_FILENO)) {
         if (tcgetattr(STDIN_FILENO, &k.saved) || raw_on(&k)) {
@@ -419,7 +484,15 @@ int cmd_step(int argc, char **argv)
         char name[128];
         int bad;
         if (!next_cmd(&k, &prompt, &c, name, sizeof name, &bad)) {
-            if (bad >= 32 && bad < 127) sb_printf(&out, "(key '%c' means nothing here: ? for help)\n", bad);
+            char why[64];
+            if (bad >= 32 && bad < 127) snprintf(why, sizeof why, "key '%c' means nothing here: ? for help", bad);
+            else snprintf(why, sizeof why, "that key means nothing here: ? for help");
+            if (!k.raw) {                           /* a script: where, what, and exit 2 */
+                fprintf(stderr, "stdin:%ld: %s\n", k.line, why);
+                bad_input = 1;
+            } else if (bad >= 32 || bad == 27) {     /* a printable key, or an escape sequence */
+                sb_printf(&out, "(%s)\n", why);
+            }
             continue;
         }
         if (c == STEP_SUSPEND) {
@@ -427,8 +500,15 @@ int cmd_step(int argc, char **argv)
             suspend(&k);
             c = STEP_REDRAW;
         }
+        size_t before = out.len;
         int what = step_do(s, c, name, &out);
         quit = what == STEP_QUITS;
+        if (what == STEP_BAD && !k.raw) {          /* a script: the message where it belongs */
+            out.len = before;
+            if (out.s) out.s[before] = '\0';
+            fprintf(stderr, "stdin:%ld: %s\n", k.line, s->err);
+            bad_input = 1;
+        }
         if (what == STEP_REDRAWS && show_prompt) {
             /* rewind: clear the screen, draw it again at the position */
             out.len = 0;
@@ -439,6 +519,7 @@ int cmd_step(int argc, char **argv)
         }
     }
     if (status) fprintf(stderr, "nntrace step: cannot write the output\n");
+    else if (bad_input) status = EXIT_USAGE;
     if (k.raw) {
         prompt_off(&k);
         raw_off(&k);
@@ -481,7 +562,8 @@ static void quiz_usage(FILE *f)
         "second the formula with your own numbers, the third gives the value. An\n"
         "answer that follows from your own earlier (wrong) answers is accepted as\n"
         "error carried forward, judged exactly as `nntrace check` judges. A score at\n"
-        "the end. Answer q to stop, ? for help, nothing for the next hint.\n\n"
+        "the end. Answer q (or Ctrl-C) to stop, ? for help, nothing for the next hint;\n"
+        "Ctrl-Z suspends, and fg asks the question again with what you had typed.\n\n"
         "options:\n"
         "  --ask PATTERNS         which quantities, as for `nntrace template`: names in\n"
         "                         any notation, lesson labels or aliases, or patterns with\n"
@@ -534,6 +616,10 @@ int cmd_quiz(int argc, char **argv)
     memset(&hand, 0, sizeof hand);
     if ((rc = load_run(&o, &l, &r))) { sb_free(&o.ask); return rc; }
     int status = EXIT_USAGE, have_out = 0;
+    keyin k;
+    struct sigaction old[N_HANDLED];
+    memset(&k, 0, sizeof k);
+    strbuf ask = {0};                          /* the question's line, on a terminal */
     char err[768];
     size_t *ids = NULL, n = 0;
     quiz_session *q = NULL;
@@ -587,12 +673,29 @@ int cmd_quiz(int argc, char **argv)
         sb_printf(&out, "%zu question%s; answer to %d decimals or more. ", n, n == 1 ? "" : "s", dec);
     sb_printf(&out, "Nothing for a hint, q to stop, ? for help.\n");
     int werr = 0;
+    if (tty) {                               /* answers read in key mode: tty_line */
+        if (tcgetattr(STDIN_FILENO, &k.saved) || raw_on(&k)) {
+            fprintf(stderr, "nntrace quiz: cannot set up the terminal: %s\n", strerror(errno));
+            goto done;
+        }
+        k.raw = 1;
+        signals_on(old);
+    }
     while (!quiz_over(q) && !werr) {
         quiz_question(q, &out);
         plain(&tr, out.s);
+        ask.len = 0;
+        if (tty && out.s) {                  /* the question's own line: tty_line writes it */
+            const char *nl = strrchr(out.s, '\n');
+            size_t keep = nl ? (size_t)(nl - out.s) + 1 : 0;
+            sb_printf(&ask, "%s", out.s + keep);
+            out.len = keep;
+            out.s[keep] = '\0';
+        }
+        if (ask.failed) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
         if (flush_out(&out)) { werr = 1; break; }
-        if (line_in(line, sizeof line) < 0) {                      /* end of input: stop here */
-            sb_printf(&out, "\n");
+        if (tty ? tty_line(&k, ask.s ? ask.s : "", line, sizeof line) : line_in(line, sizeof line) < 0 ? -1 : 0) {
+            sb_printf(tty ? &tr : &out, "\n");              /* stopped: tty_line ended the line */
             plain(&tr, out.s);
             if (flush_out(&out)) werr = 1;
             q->quit = 1;
@@ -618,7 +721,18 @@ int cmd_quiz(int argc, char **argv)
     status = (q->given || q->quit) ? EXIT_CHECK : 0;
 
 done:
+    if (k.raw) {                             /* the terminal as it was; a signal's end now */
+        raw_off(&k);
+        signals_off(old);
+        if (sig_end) {
+            fflush(stdout);
+            signal(sig_end, SIG_DFL);
+            raise(sig_end);
+            status = 128 + sig_end;
+        }
+    }
     if (have_out) outfile_abort(&of);
+    sb_free(&ask);
     sb_free(&out);
     sb_free(&tr);
     sb_free(&o.ask);

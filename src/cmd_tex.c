@@ -48,13 +48,13 @@ int cmd_tex(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             out = v;
-        } else if (cli_lesson_arg("tex", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("tex", argv[k], &path, tex_help)) {
             return EXIT_USAGE;
         }
     }
     if (cli_need_lesson("tex", path, "nntrace tex mazur-2-2-2 --beamer -o mazur.tex")) return EXIT_USAGE;
     if (cli_not_input("tex", out, path)) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    lesson *l = cli_lesson_for("tex", path);
     if (!l) return EXIT_USAGE;
     engine_result r;
     if (cli_engine_run(l, &eo, &r)) {

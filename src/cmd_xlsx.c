@@ -80,11 +80,11 @@ int cmd_xlsx(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "--sheet-word", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             xo.sheet_word = v;
-        } else if (cli_lesson_arg("xlsx", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("xlsx", argv[k], &path, xlsx_help)) {
             return EXIT_USAGE;
         }
     }
-    if (cli_need_lesson("xlsx", path, "nntrace xlsx lessons/sauppe-sgd-step.lesson -o sgd.xlsx")) return EXIT_USAGE;
+    if (cli_need_lesson("xlsx", path, "nntrace xlsx sauppe-sgd-step -o sgd.xlsx")) return EXIT_USAGE;
     if (!out) {
         fprintf(stderr, "nntrace xlsx: where to? -o FILE.xlsx is required\n"
                         "HINT: nntrace xlsx %s -o lesson.xlsx\n", path);
@@ -96,7 +96,7 @@ int cmd_xlsx(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (cli_not_input("xlsx", out, path)) return EXIT_USAGE;
-    lesson *l = cli_lesson(path);
+    lesson *l = cli_lesson_for("xlsx", path);
     if (!l) return EXIT_USAGE;
     size_t ol = strlen(out);
     if ((ol < 5 || strcasecmp(out + ol - 5, ".xlsx")) && !outfile_is_stream(out)) {

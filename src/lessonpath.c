@@ -20,6 +20,27 @@
 #define EXT ".lesson"
 #define EXT_LEN 7
 
+/* Where `make install` put the lessons: scripts/setlessondir.sh writes the
+ * directory over this slot in the installed binary (a NUL-terminated
+ * path); an uninstalled binary still holds the marker. volatile, so the
+ * compiler reads the bytes from the file instead of folding the marker. */
+#define LESSONDIR_MARKER "@@NNTRACE_LESSONDIR_SLOT@@"
+#define LESSONDIR_SLOT_SIZE 4096          /* the size setlessondir.sh checks against */
+static const volatile char LESSONDIR_SLOT[LESSONDIR_SLOT_SIZE] = LESSONDIR_MARKER;
+
+/* The directory of LESSONDIR_SLOT into buf; 0 when none was written. */
+static size_t lessondir_installed(char *buf, size_t size)
+{
+    size_t n = 0;
+    if (LESSONDIR_SLOT[0] != '/') return 0;   /* the marker, or nothing */
+    while (n + 1 < size && n < LESSONDIR_SLOT_SIZE && LESSONDIR_SLOT[n]) {
+        buf[n] = LESSONDIR_SLOT[n];
+        n++;
+    }
+    buf[n] = '\0';
+    return n < LESSONDIR_SLOT_SIZE ? n : 0;
+}
+
 static char *dupstr(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -87,6 +108,9 @@ int lessonpath_init(lessonpath *lp)
                 goto oom;
         }
     }
+    char inst[LESSONDIR_SLOT_SIZE];
+    size_t n_inst = lessondir_installed(inst, sizeof inst);
+    if (n_inst && add_dir(lp, inst, n_inst, "where make install put them")) goto oom;
     return 0;
 oom:
     lessonpath_free(lp);
@@ -200,45 +224,59 @@ int lessonpath_scan(const lessonpath *lp, lessonpath_entry **list, size_t *n)
  * Lookup
  * ---------------------------------------------------------------------- */
 
-/* "did you mean" over the names on the path (and, for a path argument, over
- * the lesson files beside it), into hint. */
-static void nearest(const lessonpath *lp, const char *arg, char *hint, size_t size)
+/* The lesson name an argument stands for: its last component without
+ * ".lesson", into word. */
+static void arg_name(const char *arg, char *word, size_t size)
 {
-    hint[0] = '\0';
-    lessonpath_entry *list = NULL;
-    size_t n = 0, cap = 0;
     const char *slash = strrchr(arg, '/');
-    if (slash) {                                  /* files in the argument's own directory */
-        char dir[4096];
-        int w = snprintf(dir, sizeof dir, "%.*s", (int)(slash - arg), arg);
-        if (w >= 0 && (size_t)w < sizeof dir && lessonpath_scan_dir(slash == arg ? "/" : dir, &list, &n, &cap) == 0) {
-            const char **files = malloc((n + 1) * sizeof *files);
-            if (files) {
-                for (size_t k = 0; k < n; k++) files[k] = list[k].file;
-                suggest(arg, files, n, hint, size);
-                free(files);
-            }
-        }
-        lessonpath_entries_free(list, n);
-        list = NULL;
-        n = 0;
-        if (hint[0]) return;
-    }
-    if (lessonpath_scan(lp, &list, &n)) return;
-    char word[256];
-    snprintf(word, sizeof word, "%s", slash ? slash + 1 : arg);
+    snprintf(word, size, "%s", slash ? slash + 1 : arg);
     size_t len = strlen(word);
     if (len > EXT_LEN && !strcmp(word + len - EXT_LEN, EXT)) word[len - EXT_LEN] = '\0';
+}
+
+/* "did you mean" over the names on the path (and, for a path argument, over
+ * the lesson files beside it), into hint. *exact is set when the argument
+ * is a path whose base name is itself a lesson on the path (hint: that
+ * name), as when `lessons/x.lesson` is typed outside a clone. */
+static void nearest(const lessonpath *lp, const char *arg, char *hint, size_t size, int *exact)
+{
+    hint[0] = '\0';
+    *exact = 0;
+    lessonpath_entry *list = NULL;
+    size_t n = 0, cap = 0;
+    char word[256];
+    arg_name(arg, word, sizeof word);
+    if (lessonpath_scan(lp, &list, &n)) return;
+    const char *slash = strrchr(arg, '/');
+    for (size_t k = 0; slash && k < n && !*exact; k++)
+        if (!strcmp(list[k].name, word)) {
+            snprintf(hint, size, "%s", word);
+            *exact = 1;
+        }
     const char **names = malloc((n + 1) * sizeof *names);
-    if (names) {
+    if (names && !*exact) {
         for (size_t k = 0; k < n; k++) names[k] = list[k].name;
         suggest(word, names, n, hint, size);
-        free(names);
+    }
+    free(names);
+    lessonpath_entries_free(list, n);
+    if (*exact || !slash) return;
+    list = NULL;                                  /* files in the argument's own directory */
+    n = cap = 0;
+    char dir[4096], near[512];
+    int w = snprintf(dir, sizeof dir, "%.*s", (int)(slash - arg), arg);
+    if (w >= 0 && (size_t)w < sizeof dir && lessonpath_scan_dir(slash == arg ? "/" : dir, &list, &n, &cap) == 0) {
+        const char **files = malloc((n + 1) * sizeof *files);
+        if (files) {
+            for (size_t k = 0; k < n; k++) files[k] = list[k].file;
+            if (suggest(arg, files, n, near, sizeof near)) snprintf(hint, size, "%s", near);
+            free(files);
+        }
     }
     lessonpath_entries_free(list, n);
 }
 
-char *lessonpath_find(const lessonpath *lp, const char *arg, char *err, size_t errsize)
+char *lessonpath_find(const lessonpath *lp, const char *arg, const char *cmd, char *err, size_t errsize)
 {
     struct stat st;
     char hint[512], where[1024];
@@ -271,14 +309,19 @@ char *lessonpath_find(const lessonpath *lp, const char *arg, char *err, size_t e
             }
         }
     }
-    nearest(lp, arg, hint, sizeof hint);
+    int exact;
+    nearest(lp, arg, hint, sizeof hint, &exact);
     lessonpath_describe(lp, where, sizeof where);
     if (strchr(arg, '/'))
         snprintf(err, errsize, "%s: cannot open: %s", arg, strerror(e));
     else
         snprintf(err, errsize, "%s: no such lesson: not a file here, and not a lesson name on the path", arg);
     size_t used = strlen(err);
-    if (hint[0])
+    if (exact && cmd)
+        snprintf(err + used, errsize - used, "\nHINT: did you mean `nntrace %s %s`?", cmd, hint);
+    else if (exact)
+        snprintf(err + used, errsize - used, "\nHINT: did you mean %s (the lesson by its name)?", hint);
+    else if (hint[0])
         snprintf(err + used, errsize - used, "\nHINT: did you mean %s?", hint);
     else
         snprintf(err + used, errsize - used, "\nHINT: `nntrace list` shows the lessons on the path: %s", where);

@@ -8,7 +8,10 @@
  *   3. the installed lessons, found from the running binary (/proc/self/exe):
  *      BINDIR/../share/nntrace/lessons, so a relocated install still works,
  *   4. a clone's lessons when the binary is a clone's build/nntrace
- *      (BINDIR/../lessons, only when that directory exists).
+ *      (BINDIR/../lessons, only when that directory exists),
+ *   5. the directory `make install` put the lessons in, written into the
+ *      installed binary (scripts/setlessondir.sh), so any bindir and
+ *      datadir work.
  * A directory that is the same as an earlier one is kept once. A name found
  * in an earlier directory hides the same name in a later one.
  */
@@ -46,8 +49,10 @@ void lessonpath_entries_free(lessonpath_entry *list, size_t n);
  * first directory of the path that has it (for an arg without '/'; a
  * trailing ".lesson" is allowed). Returns a copy the caller frees, or NULL
  * with a message in err (first line: what is wrong; then "HINT: ..." lines
- * naming the nearest lessons, or where to look). */
-char *lessonpath_find(const lessonpath *lp, const char *arg, char *err, size_t errsize);
+ * naming the nearest lessons, or where to look). A path whose base name is
+ * a lesson on the path is answered with that name, as `nntrace CMD NAME`
+ * when cmd (the subcommand, or NULL) is given. */
+char *lessonpath_find(const lessonpath *lp, const char *arg, const char *cmd, char *err, size_t errsize);
 
 /* "DIR (from), DIR (from), ..." into buf: where the path looks. */
 void lessonpath_describe(const lessonpath *lp, char *buf, size_t size);

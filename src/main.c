@@ -13,6 +13,7 @@
 #include "eval.h"
 #include "fast/fast_cli.h"
 #include "lesson_keys.h"
+#include "suggest.h"
 
 typedef struct {
     const char *name;
@@ -99,6 +100,23 @@ static int finish(int status)
     return EXIT_USAGE;
 }
 
+/* "nntrace: unknown command 'X'" (after `prefix`, "" or "help"), with the
+ * nearest commands of the table. */
+static int unknown_command(const char *prefix, const char *name)
+{
+    const char *names[N_COMMANDS + 1];
+    char near[128];
+    for (size_t k = 0; k < N_COMMANDS; k++) names[k] = COMMANDS[k].name;
+    names[N_COMMANDS] = "help";
+    fprintf(stderr, "nntrace%s%s: unknown command '%s'\n", *prefix ? " " : "", prefix, name);
+    if (suggest(name, names, N_COMMANDS + 1, near, sizeof near))
+        fprintf(stderr, "HINT: did you mean nntrace %s%s%s? (nntrace --help lists the commands)\n",
+                *prefix ? prefix : "", *prefix ? " " : "", near);
+    else
+        fprintf(stderr, "HINT: nntrace --help lists the commands\n");
+    return EXIT_USAGE;
+}
+
 static int dispatch(int argc, char **argv);
 static int run_command(int (*fn)(int, char **), int argc, char **argv);
 
@@ -121,8 +139,7 @@ static int dispatch(int argc, char **argv)
                 char *hargv[] = {argv[2], "--help", NULL};
                 return COMMANDS[k].fn(2, hargv);
             }
-        fprintf(stderr, "nntrace help: unknown command '%s'\nHINT: nntrace --help lists the commands\n", argv[2]);
-        return EXIT_USAGE;
+        return unknown_command("help", argv[2]);
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
@@ -134,8 +151,7 @@ static int dispatch(int argc, char **argv)
     }
     for (size_t k = 0; k < N_COMMANDS; k++)
         if (!strcmp(argv[1], COMMANDS[k].name)) return run_command(COMMANDS[k].fn, argc - 1, argv + 1);
-    fprintf(stderr, "nntrace: unknown command '%s'\nHINT: nntrace --help lists the commands\n", argv[1]);
-    return EXIT_USAGE;
+    return unknown_command("", argv[1]);
 }
 
 /* `--` ends the options of every command: it is dropped, and each later

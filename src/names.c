@@ -937,12 +937,27 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
             const quantity *o = &ix->tr->q[k];
             if (o->kind == c.kind && o->i == c.i && o->j == c.j && o->e == c.e) id = (long)k;
         }
-    if (id < 0) {
-        char nm[2 * NAME_MAX_LEN + 128];
-        quantity b = with_t_e(&ix->rd[found[pick]], 0, 0);
-        both_scripts(ix, ix->notation, &b, nm, sizeof nm);
-        say(err, errsize, "'%s' names no quantity of this lesson's trace: %s is there, but not at "
-            "this iteration ^(t) or example [e]", shown, nm);
+    if (id < 0 && err) {
+        /* the same quantity at the iterations and examples the trace has */
+        enum { SHOWN = 3 };
+        char names[SHOWN][NAME_MAX_LEN + 48], list[SHOWN * (NAME_MAX_LEN + 50) + 8] = "";
+        size_t nn = 0, more = 0, len = 0;
+        for (size_t k = 0; k < ix->tr->n; k++) {
+            const quantity *o = &ix->tr->q[k];
+            if (o->kind != c.kind || o->i != c.i || o->j != c.j) continue;
+            char nm[NAME_MAX_LEN + 48];
+            names_render(ix->l, ix->notation, NAMES_ASCII, o, nm, sizeof nm);
+            size_t f;
+            for (f = 0; f < nn && strcmp(names[f], nm); f++) {}
+            if (f < nn) continue;
+            if (nn == SHOWN) { more = 1; break; }
+            memcpy(names[nn++], nm, sizeof nm);
+            int w = snprintf(list + len, sizeof list - len, "%s%s", nn > 1 ? ", " : "", nm);
+            if (w > 0) len += (size_t)w < sizeof list - len ? (size_t)w : sizeof list - len - 1;
+        }
+        if (more) snprintf(list + len, sizeof list - len, ", ...");
+        say(err, errsize, "'%s' names no quantity of this lesson's trace at this iteration ^(t) or example [e]; "
+            "did you mean %s?", shown, list);
     }
     return id;
 }

@@ -63,6 +63,7 @@ quiz_session *quiz_new(const lesson *l, const trace *tr, const judge_rule *rule,
     q->tr = tr;
     q->st = *st;
     q->prev = -1;
+    q->headed = (size_t)-1;
     q->rule = *rule;
     q->sheet = judge_sheet_new(tr);
     q->ask = malloc((n ? n : 1) * sizeof *q->ask);
@@ -97,8 +98,9 @@ void quiz_question(quiz_session *q, strbuf *out)
 {
     if (quiz_over(q)) return;
     const quantity *x = &q->tr->q[q->ask[q->cur]];
-    if (q->misses == 0)
+    if (q->headed != q->cur)                  /* the headings once per question */
         step_context(out, q->l, q->tr, q->ask[q->cur], q->prev >= 0 ? &q->tr->q[q->prev] : NULL, &q->st);
+    q->headed = q->cur;
     step_name(out, q->tr, x, &q->st);
     sb_printf(out, "? ");
 }

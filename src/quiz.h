@@ -46,6 +46,7 @@ typedef struct {
     size_t        cur;         /* index into ask; == n_ask when over */
     int           misses;      /* on the current question */
     long          prev;        /* quantity asked before, for headings; -1 */
+    size_t        headed;      /* the question whose headings are shown; -1 none */
     int           first_try, after_hint, carried, given;   /* the score */
     int           quit;        /* the student stopped early */
     step_style    st;

@@ -369,6 +369,7 @@ void step_screen(step_session *s, strbuf *out, int rows, int cols)
 
 int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
 {
+    s->err[0] = '\0';
     if (s->n_items == 0 && c != STEP_QUIT && c != STEP_HELP && c != STEP_REDRAW && c != STEP_SUSPEND) {
         message(out, &s->st, "(the trace is empty)");
         return 0;
@@ -412,18 +413,17 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
     }
     case STEP_GOTO: {
         while (name && (*name == ' ' || *name == '\t')) name++;
-        if (!name || !*name) {
-            message(out, &s->st, "(go to which quantity? g NAME, e.g. g in_3)");
-            return 0;
-        }
-        char why[512];
-        long id = names_resolve(s->ix, name, why, sizeof why);
+        long id = -1;
+        if (!name || !*name)
+            snprintf(s->err, sizeof s->err, "go to which quantity? g NAME, e.g. g in_3");
+        else
+            id = names_resolve(s->ix, name, s->err, sizeof s->err);
         if (id < 0) {
             strbuf m = {0};
-            sb_printf(&m, "(%s)", why);
+            sb_printf(&m, "(%s)", s->err);
             message(out, &s->st, m.s ? m.s : "(no such quantity)");
             sb_free(&m);
-            return 0;
+            return STEP_BAD;
         }
         s->cur = item_of(s, (size_t)id);
         s->stage = 1;

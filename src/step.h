@@ -56,6 +56,7 @@ typedef struct {
     int           stage;       /* stages of items[cur] revealed, >= 1 */
     long          shown;       /* item whose lines the screen shows last, -1 none */
     int           end_said;    /* "(end of the trace ...)" shown since the last move */
+    char          err[512];    /* why the last command failed (STEP_BAD), else "" */
     step_style    st;
 } step_session;
 
@@ -84,7 +85,7 @@ extern const size_t STEP_N_KEYS;
 step_cmd step_key_cmd(int c, int arrow, int *known);
 
 /* What step_do asks of the terminal loop. */
-enum { STEP_GO_ON = 0, STEP_QUITS = 1, STEP_REDRAWS = 2 };
+enum { STEP_GO_ON = 0, STEP_QUITS = 1, STEP_REDRAWS = 2, STEP_BAD = 3 };
 
 /* A session at the start; NULL when out of memory. */
 step_session *step_new(const lesson *l, const trace *tr, const step_style *st);
@@ -99,7 +100,9 @@ void step_opening(step_session *s, strbuf *out);
  * (for a pipe, a transcript). Returns STEP_QUITS for STEP_QUIT;
  * STEP_REDRAWS when a terminal should redraw its screen with step_screen
  * (after STEP_BACK, which appends only "(back to in_3)", and STEP_REDRAW,
- * which appends nothing); else STEP_GO_ON. Past the end of the trace the
+ * which appends nothing); STEP_BAD when the command could not be carried
+ * out (g with an unknown name or none): s->err says why, and out gets it in
+ * parentheses; else STEP_GO_ON. Past the end of the trace the
  * end is said once, until the position moves again. */
 int step_do(step_session *s, step_cmd c, const char *name, strbuf *out);
 

@@ -238,6 +238,84 @@ static void test_double_dash(void **state)
     tmpdir_remove(dir);
 }
 
+/* A mistyped command, option or option value gets the nearest ones, from
+ * the command table, the command's --help and the value's table. */
+static void test_did_you_mean(void **state)
+{
+    (void)state;
+    static const struct { const char *args, *want; } cases[] = {
+        {"rnu", "nntrace: unknown command 'rnu'\nHINT: did you mean nntrace run?"},
+        {"help qiz", "nntrace help: unknown command 'qiz'\nHINT: did you mean nntrace help quiz?"},
+        {"run --exat sauppe-forward", "unknown option '--exat'\nHINT: did you mean --exact?"},
+        {"run --digit 3 sauppe-forward", "unknown option '--digit'\nHINT: did you mean --digits?"},
+        {"run --colour=yes sauppe-forward", "unknown option '--colour=yes'\nHINT: did you mean --color?"},
+        {"run --passes forwrd sauppe-forward", "not 'forwrd'\nHINT: did you mean forward?"},
+        {"run --passes given,backwrd sauppe-forward", "not 'backwrd'\nHINT: did you mean backward?"},
+        {"run --format jsn sauppe-forward", "--format takes one of text|json|csv, not 'jsn'\nHINT: did you mean json?"},
+        {"step --digit 3 sauppe-forward", "nntrace step: unknown option '--digit'\nHINT: did you mean --digits?"},
+        {"quiz --tolerence 0.1 sauppe-forward", "HINT: did you mean --tolerance?"},
+        {"gradcheck --tl 1 sauppe-forward", "HINT: did you mean --tol?"},
+        {"dot --stp 1 sauppe-forward", "HINT: did you mean --step?"},
+        {"run --zzzzzzzz sauppe-forward", "unknown option '--zzzzzzzz'\nHINT: nntrace run --help\n"},
+    };
+    char out[4096];
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int st = nt(out, sizeof out, cases[k].args);
+        if (st != 2 || !strstr(out, cases[k].want))
+            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, out);
+    }
+}
+
+/* The README's recorded sessions for students are real output: each line of
+ * the block after `intro` (but a "..." line) is a line of what the command
+ * prints, in the same order. */
+static void readme_block_is_output(const char *readme, const char *intro, const char *input, const char *args)
+{
+    const char *at = strstr(readme, intro);
+    if (!at) fail_msg("README.md no longer has \"%s\"", intro);
+    const char *b = strstr(at, "```\n"), *e = b ? strstr(b + 4, "```") : NULL;
+    assert_non_null(e);
+    int st;
+    char *got = run_piped(input, args, &st);
+    char *out = malloc(strlen(got) + 2);                  /* "\n" first: every line between two */
+    assert_non_null(out);
+    out[0] = '\n';
+    memcpy(out + 1, got, strlen(got) + 1);
+    free(got);
+    const char *pos = out;
+    for (const char *l = b + 4; l < e;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = (size_t)(nl - l);
+        char line[1024];
+        snprintf(line, sizeof line, "\n%.*s\n", (int)len, l);
+        l = nl + 1;
+        if (len == 0 || !strcmp(line, "\n...\n") || !strcmp(line, "\n  ...\n")) continue;
+        const char *f = strstr(pos, line);
+        if (!f) fail_msg("README.md, the block after \"%s\": the line%sis not in the output of "
+                         "`nntrace %s` (or not in this order):\n%s", intro, line, args, out);
+        pos = f + strlen(line) - 1;
+    }
+    free(out);
+}
+
+static void test_readme_sessions(void **state)
+{
+    (void)state;
+    char *readme = slurp("README.md", NULL);
+    assert_non_null(readme);
+    readme_block_is_output(readme, "`make run` prints lecture 07-2c", "", "run lessons/sauppe-forward.lesson");
+    readme_block_is_output(readme, "$ printf '\\nn\\nn\\nn\\nn\\np\\nq\\n' | nntrace step",
+                           "\nn\nn\nn\nn\np\nq\n", "step lessons/sauppe-sgd-step.lesson");
+    readme_block_is_output(readme, "$ printf '0.2\\n\\n\\n0.5498", "0.2\n\n\n0.5498\n0.55\n0.5474\n0.4526\n",
+                           "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3 err_3'");
+    readme_block_is_output(readme, "`?` lists the keys:", "?\nq\n", "step lessons/sauppe-sgd-step.lesson");
+    readme_block_is_output(readme, "build/nntrace run mazur-2-2-2 --passes backward,gradients", "",
+                           "run mazur-2-2-2 --passes backward,gradients");
+    readme_block_is_output(readme, "The lecture 07-2a step, as the lecture writes it", "", "run sauppe-sgd-step");
+    readme_block_is_output(readme, "Lecture 07-2a's\ng'(in_3), hand-rounded:", "", "run --format json sauppe-sgd-step");
+    free(readme);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +326,8 @@ int main(void)
         cmocka_unit_test(test_output_file_is_atomic),
         cmocka_unit_test(test_gradcheck_and_list),
         cmocka_unit_test(test_double_dash),
+        cmocka_unit_test(test_readme_sessions),
+        cmocka_unit_test(test_did_you_mean),
     };
     return cmocka_run_group_tests_name("cli", tests, make_tmp, rm_tmp);
 }

@@ -97,6 +97,43 @@ static void test_run_by_name(void **state)
     free(out);
 }
 
+/* GNU directory variables that do not keep bindir and datadir under one
+ * prefix: the installed binary still finds its lessons, where make install
+ * put them, from any directory with a clean environment; uninstall with the
+ * same variables leaves no file. */
+static void test_any_bindir(void **state)
+{
+    (void)state;
+    char build[512], vars[2048], cmd[8192];
+    const char *b = strstr(makevars, "BUILD=");
+    assert_non_null(b);
+    snprintf(build, sizeof build, "%s", b);
+    snprintf(vars, sizeof vars, "PREFIX=%s/gnu bindir=%s/gnu/lib/nntrace/bin datadir=%s/gnu/data %s",
+             tmp, tmp, tmp, build);
+    int st;
+    snprintf(cmd, sizeof cmd, "env -u MAKEFLAGS -u MAKELEVEL make -s install %s >%s/install-gnu.log 2>&1 "
+             "|| cat %s/install-gnu.log", vars, tmp, tmp);
+    char *out = run_sh(cmd, &st);
+    if (st != 0 || out[0]) fail_msg("make install %s:\n%s", vars, out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd %s/elsewhere && env -i %s/gnu/lib/nntrace/bin/nntrace run sauppe-forward", tmp, tmp);
+    out = run_sh(cmd, &st);
+    if (st != 0 || !strstr(out, "6 of 6 expectations hold")) fail_msg("%s:\n%s", cmd, out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd %s/elsewhere && env -i %s/gnu/lib/nntrace/bin/nntrace run no-such-lesson", tmp, tmp);
+    out = run_sh(cmd, &st);
+    assert_int_equal(st, 2);
+    char want[512];
+    snprintf(want, sizeof want, "%s/gnu/data/nntrace/lessons (where make install put them)", tmp);
+    if (!strstr(out, want)) fail_msg("want '%s' in:\n%s", want, out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "env -u MAKEFLAGS -u MAKELEVEL make -s uninstall %s >/dev/null 2>&1; "
+             "find %s/gnu -type f", vars, tmp);
+    out = run_sh(cmd, &st);
+    if (out[0]) fail_msg("left after make uninstall:\n%s", out);
+    free(out);
+}
+
 /* Both pages render without a warning from mandoc, groff and man. */
 static void test_man_renders(void **state)
 {
@@ -268,6 +305,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_run_by_name),
+        cmocka_unit_test(test_any_bindir),
         cmocka_unit_test(test_man_renders),
         cmocka_unit_test(test_man_covers_help),
         cmocka_unit_test(test_man_covers_keys),

@@ -87,43 +87,43 @@ static void test_find(void **state)
     assert_string_equal(lp.dirs[1], b);
     assert_string_equal(lp.dirs[2], "lessons");
 
-    char *f = lessonpath_find(&lp, "mini", err, sizeof err);
+    char *f = lessonpath_find(&lp, "mini", NULL, err, sizeof err);
     assert_non_null(f);
     snprintf(file, sizeof file, "%s/mini.lesson", b);
     assert_string_equal(f, file);
     free(f);
-    assert_non_null(f = lessonpath_find(&lp, "mini.lesson", err, sizeof err));
+    assert_non_null(f = lessonpath_find(&lp, "mini.lesson", NULL, err, sizeof err));
     assert_string_equal(f, file);
     free(f);
-    assert_non_null(f = lessonpath_find(&lp, "sauppe-forward", err, sizeof err));
+    assert_non_null(f = lessonpath_find(&lp, "sauppe-forward", NULL, err, sizeof err));
     snprintf(file, sizeof file, "%s/sauppe-forward.lesson", a);
     assert_string_equal(f, file);                                                /* the first directory wins */
     free(f);
-    assert_non_null(f = lessonpath_find(&lp, "sauppe-sgd-step", err, sizeof err));
+    assert_non_null(f = lessonpath_find(&lp, "sauppe-sgd-step", NULL, err, sizeof err));
     assert_string_equal(f, "lessons/sauppe-sgd-step.lesson");
     free(f);
-    assert_non_null(f = lessonpath_find(&lp, "lessons/xor-mlp.lesson", err, sizeof err));   /* a path */
+    assert_non_null(f = lessonpath_find(&lp, "lessons/xor-mlp.lesson", NULL, err, sizeof err));   /* a path */
     assert_string_equal(f, "lessons/xor-mlp.lesson");
     free(f);
 
     /* misspelt: the nearest names on the path, or the files beside a path */
-    assert_null(lessonpath_find(&lp, "sauppe-froward", err, sizeof err));
+    assert_null(lessonpath_find(&lp, "sauppe-froward", NULL, err, sizeof err));
     assert_string_equal(err, "sauppe-froward: no such lesson: not a file here, and not a lesson name on the path\n"
                              "HINT: did you mean sauppe-forward?");
-    assert_null(lessonpath_find(&lp, "minni", err, sizeof err));
+    assert_null(lessonpath_find(&lp, "minni", NULL, err, sizeof err));
     assert_non_null(strstr(err, "HINT: did you mean mini?"));
-    assert_null(lessonpath_find(&lp, "lessons/sauppe-froward.lesson", err, sizeof err));
+    assert_null(lessonpath_find(&lp, "lessons/sauppe-froward.lesson", NULL, err, sizeof err));
     assert_string_equal(err, "lessons/sauppe-froward.lesson: cannot open: No such file or directory\n"
                              "HINT: did you mean lessons/sauppe-forward.lesson?");
-    assert_null(lessonpath_find(&lp, "nowhere/sauppe-froward", err, sizeof err));  /* no such directory */
+    assert_null(lessonpath_find(&lp, "nowhere/sauppe-froward", NULL, err, sizeof err));  /* no such directory */
     assert_non_null(strstr(err, "HINT: did you mean sauppe-forward?"));
-    assert_null(lessonpath_find(&lp, "qqqqqqqqqq", err, sizeof err));            /* nothing near: where it looked */
+    assert_null(lessonpath_find(&lp, "qqqqqqqqqq", NULL, err, sizeof err));            /* nothing near: where it looked */
     assert_non_null(strstr(err, "HINT: `nntrace list` shows the lessons on the path: "));
     assert_non_null(strstr(err, a));
     assert_non_null(strstr(err, "(NNTRACE_PATH)"));
     assert_non_null(strstr(err, "lessons (current directory)"));
     assert_non_null(strstr(err, "/share/nntrace/lessons (installed with the binary"));
-    assert_null(lessonpath_find(&lp, "lessons", err, sizeof err));
+    assert_null(lessonpath_find(&lp, "lessons", NULL, err, sizeof err));
     assert_string_equal(err, "lessons: is a directory, not a lesson file\nHINT: nntrace list lessons shows its lessons");
 
     /* the names on the path, each once */
@@ -158,6 +158,31 @@ static void test_cli_names(void **state)
         assert_int_equal(st, 2);
         if (!strstr(out, "HINT: did you mean sauppe-forward?") || strstr(out, "lesson format"))
             fail_msg("nntrace %s: %s", cmds[k], out);
+        free(out);
+    }
+    /* a clone's path typed elsewhere: the lesson by its name, not a neighbour
+     * (mazur-2-2-2-10000 begins with mazur-2-2-2) nor nothing */
+    const char *paths[][2] = {{"run lessons/mazur-2-2-2.lesson", "`nntrace run mazur-2-2-2`"},
+                              {"step lessons/sauppe-sgd-step.lesson", "`nntrace step sauppe-sgd-step`"},
+                              {"dot lessons/mazur-2-2-2", "`nntrace dot mazur-2-2-2`"}};
+    for (size_t k = 0; k < sizeof paths / sizeof *paths; k++) {
+        snprintf(cmd, sizeof cmd, "cd %s && NNTRACE_PATH=%s/lessons %s %s </dev/null",
+                 tmp, getenv("PWD") ? getenv("PWD") : ".", b, paths[k][0]);
+        char *out = run_sh(cmd, &st);
+        assert_int_equal(st, 2);
+        char want[128];
+        snprintf(want, sizeof want, "HINT: did you mean %s?\n", paths[k][1]);
+        if (!strstr(out, want)) fail_msg("nntrace %s: want '%s' in:\n%s", paths[k][0], want, out);
+        free(out);
+    }
+    /* no lesson at all: the hint names a lesson that works from anywhere */
+    const char *bare[] = {"run", "step", "quiz", "dot", "gradcheck", "xlsx -o x.xlsx"};
+    for (size_t k = 0; k < sizeof bare / sizeof *bare; k++) {
+        snprintf(cmd, sizeof cmd, "cd %s && %s %s </dev/null", tmp, b, bare[k]);
+        char *out = run_sh(cmd, &st);
+        assert_int_equal(st, 2);
+        if (!strstr(out, "which lesson?\nHINT: nntrace ") || strstr(out, "lessons/"))
+            fail_msg("nntrace %s: %s", bare[k], out);
         free(out);
     }
     char cwd[4096];

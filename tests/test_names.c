@@ -411,7 +411,8 @@ static void test_messages(void **state)
         engine_result_free(&r);
     }
     assert_true(names_resolve(ix, "a_3^(7)", why, sizeof why) < 0);
-    assert_non_null(strstr(why, "'a_3^(7)' names no quantity of this lesson's trace: a_3 (a₃) is there"));
+    assert_string_equal(why, "'a_3^(7)' names no quantity of this lesson's trace at this iteration ^(t) "
+                             "or example [e]; did you mean a_3, a_3^(1)?");
     assert_true(names_resolve(ix, "a_\x1b]0;x\x07", why, sizeof why) < 0);   /* no raw bytes echoed */
     assert_null(strchr(why, '\x1b'));
     assert_true(names_resolve(ix, "", why, sizeof why) < 0);
@@ -420,6 +421,14 @@ static void test_messages(void **state)
     big[sizeof big - 1] = '\0';
     assert_true(names_resolve(ix, big, why, sizeof why) < 0);
     assert_non_null(strstr(why, "too long"));
+    names_index_free(ix);
+    fx_free(f);
+
+    /* a quantity of a mini-batch named without its example: the ones there are */
+    f = fx_load("lessons/sauppe-minibatch.lesson");
+    ix = names_index_new(f->l, f->r.tr, NOTATION_VA);
+    assert_true(names_resolve(ix, "a_3", why, sizeof why) < 0);
+    assert_non_null(strstr(why, "did you mean a_3[1], a_3[2], a_3[3]"));
     names_index_free(ix);
     fx_free(f);
 

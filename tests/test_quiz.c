@@ -367,6 +367,22 @@ static void test_quit_stops_with_the_score_so_far(void **state)
 
 
 
+/* Answers that are not numbers (and ?) at the first question of a pass do
+ * not bring the headings back: they are shown once per question. */
+static void test_headings_once_per_question(void **state)
+{
+    (void)state;
+    int st;
+    char *o = run_piped("abc\nxyz\n?\n0.19\nq\n", "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3'", &st);
+    const char *first = strstr(o, "step 1 (t = 0)\n forward\n");
+    const char *after = first ? first + strlen("step 1 (t = 0)\n forward\n") : NULL;
+    if (!first || strstr(after, "step 1 (t = 0)") || strstr(after, " forward\n"))
+        fail_msg("the headings once, not after each retry:\n%s", o);
+    assert_has(o, "  in_3 = ? xyz\n");
+    assert_has(o, "  a_3 = ? q\n");
+    free(o);
+}
+
 static void test_piped_quiz_and_transcript(void **state)
 {
     (void)state;
@@ -435,6 +451,39 @@ static void test_pty_quiz(void **state)
 
 /* The report's session on a terminal: in_3 given away, then a_3 hinted and
  * given away from 0.19, never from the discarded 0.2. */
+/* A stop and a resume in the middle of an answer: after fg (SIGCONT) and
+ * after Ctrl-Z the question is written again with what was typed, and the
+ * answer goes on from there. (Started by setsid, the session has no job
+ * control, so the Ctrl-Z's stop is discarded by the kernel and the redraw
+ * comes at once; SIGSTOP stops it for real.) */
+static void test_pty_resume_reprints_the_question(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "quiz", "lessons/sauppe-sgd-step.lesson", "--ask", "in_3 a_3", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+    assert_true(pty_expect(p, "in_3 = ? ", PTY_WAIT_MS));
+    pty_send(p, "0.1");
+    assert_true(pty_expect(p, "in_3 = ? 0.1", PTY_WAIT_MS));
+    pty_mark(p);
+    assert_int_equal(kill(p->pid, SIGSTOP), 0);
+    struct timespec nap = {0, 200 * 1000000L};
+    nanosleep(&nap, NULL);
+    assert_int_equal(kill(p->pid, SIGCONT), 0);                /* what fg sends */
+    assert_true(pty_expect(p, "  in_3 = ? 0.1", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\032");                                        /* Ctrl-Z */
+    assert_true(pty_expect(p, "  in_3 = ? 0.1", PTY_WAIT_MS));
+    pty_send(p, "9\r");
+    assert_true(pty_expect(p, "right", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "a_3 = ? ", PTY_WAIT_MS));
+    pty_send(p, "\003");                                        /* Ctrl-C: the score so far */
+    assert_true(pty_expect(p, "score: 1 of 1 right", PTY_WAIT_MS));
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 1);
+    free(p);
+}
+
 static void test_pty_continues_from_given_value(void **state)
 {
     (void)state;
@@ -479,7 +528,9 @@ int main(void)
         cmocka_unit_test(test_piped_session_continues_from_given_value),
         cmocka_unit_test(test_quit_stops_with_the_score_so_far),
         cmocka_unit_test(test_piped_quiz_and_transcript),
+        cmocka_unit_test(test_headings_once_per_question),
         cmocka_unit_test(test_pty_quiz),
+        cmocka_unit_test(test_pty_resume_reprints_the_question),
         cmocka_unit_test(test_pty_continues_from_given_value),
     };
     return cmocka_run_group_tests_name("quiz", tests, NULL, NULL);

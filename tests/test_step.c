@@ -275,13 +275,12 @@ static void test_piped_session_has_no_prompts(void **state)
 {
     (void)state;
     int st;
-    char *o = run_piped("\n\nn\nn\nb\ng a_5\nzz\nq\n", "step lessons/sauppe-forward.lesson", &st);
+    char *o = run_piped("\n\nn\nn\nb\ng a_5\nq\n", "step lessons/sauppe-forward.lesson", &st);
     assert_int_equal(st, 0);
     /* b on a pipe: one line saying where, no copies */
     assert_has(o, "  a_2 = x_2 = 4\n  in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2\n       = 5*1 + 1*3 + (-2)*4\n"
                   "       = 0\n(back to in_3, line 2 of 3)\n\n");
     assert_has(o, "\nforward pass\n forward\n  a_5 = g(in_5) = 1/(1+exp(-in_5))\n");
-    assert_has(o, "(key 'z' means nothing here: ? for help)\n");
     /* no prompt, no escape sequence, no carriage return */
     assert_hasnt(o, "\033");
     assert_hasnt(o, "\r");
@@ -297,6 +296,27 @@ static void test_piped_session_has_no_prompts(void **state)
     free(o);
     o = run_piped("", "step", &st);
     assert_int_equal(st, 2);
+    free(o);
+}
+
+/* A script with bad commands: each is told on stderr with its line and what
+ * was wrong (a did-you-mean for a name), the rest still runs, and the exit
+ * status is 2. (On a terminal the same keys only get a note: the pty tests.) */
+static void test_piped_bad_commands_exit_2(void **state)
+{
+    (void)state;
+    int st;
+    char *o = run_piped("n\ng zzz\nx\ng a_h3\ng\ng a_5\nq\n", "step lessons/sauppe-forward.lesson", &st);
+    assert_int_equal(st, 2);
+    assert_has(o, "stdin:2: 'zzz' names no quantity of this lesson\n");
+    assert_has(o, "stdin:3: key 'x' means nothing here: ? for help\n");
+    assert_has(o, "stdin:5: go to which quantity? g NAME, e.g. g in_3\n");
+    assert_has(o, "a_5 = g(in_5)");                          /* went on after them */
+    assert_hasnt(o, "(key 'x'");                              /* said once, where it belongs */
+    free(o);
+    o = run_piped("g a_h3\n", "step lessons/mazur-2-2-2.lesson", &st);
+    assert_int_equal(st, 2);
+    assert_has(o, "stdin:1: 'a_h3' names no quantity of this lesson; did you mean a_h1");
     free(o);
 }
 
@@ -331,6 +351,38 @@ static void test_pty_keys_act_at_once(void **state)
     pty_mark(p);
     pty_send(p, "?");
     assert_true(pty_expect(p, "g NAME", PTY_WAIT_MS));
+    pty_send(p, "q");
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+    free(p);
+}
+
+/* Keys that arrive together, as a paste or a fast typist sends them: `g`,
+ * the name and Enter in one write go to the name; the name is echoed and
+ * Backspace edits it. An escape sequence (Home, PgUp, Delete, F1) is one
+ * key: one message each, never one per byte. */
+static void test_pty_keys_together(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "step", "lessons/sauppe-forward.lesson", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+    assert_true(pty_expect(p, "[1/", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "gin_3\r");                                    /* one write, CR as a terminal sends */
+    assert_true(pty_expect(p, "go to: in_3\n", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "ga_44\177\r");                                /* a typo, Backspace, Enter */
+    assert_true(pty_expect(p, "a_4 = g(in_4)", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\033[H\033[5~\033[3~\033OP\033[1;5C?");        /* Home, PgUp, Delete, F1, Ctrl-Right */
+    assert_true(pty_expect(p, "g NAME", PTY_WAIT_MS));
+    const char *m = p->screen + p->mark, *at = m;
+    int n = 0;
+    while ((at = strstr(at, "(that key means nothing here")) != NULL) { n++; at++; }
+    if (n != 5 || strstr(m, "key '"))
+        fail_msg("expected five messages and no key-by-byte ones:\n%s", m);
     pty_send(p, "q");
     assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
     free(p);
@@ -527,7 +579,9 @@ int main(void)
         cmocka_unit_test(test_help_and_quit),
         cmocka_unit_test(test_every_lesson_steps_to_the_end),
         cmocka_unit_test(test_piped_session_has_no_prompts),
+        cmocka_unit_test(test_piped_bad_commands_exit_2),
         cmocka_unit_test(test_pty_keys_act_at_once),
+        cmocka_unit_test(test_pty_keys_together),
         cmocka_unit_test(test_pty_no_color_and_ctrl_c),
         cmocka_unit_test(test_pty_rewind_resize_sigterm),
         cmocka_unit_test(test_pty_hup_int),
