@@ -274,11 +274,11 @@ int cmd_template(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             out = v;
-        } else if (cli_lesson_arg("template", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("template", argv[k], &path, template_help)) {
             return EXIT_USAGE;
         }
     }
-    if (cli_need_lesson("template", path, "nntrace template lessons/sauppe-sgd-step.lesson")) return EXIT_USAGE;
+    if (cli_need_lesson("template", path, "nntrace template sauppe-sgd-step")) return EXIT_USAGE;
     if (cli_not_input("template", out, path)) return EXIT_USAGE;
     int status = template_sheet("template", &c, path, &who, out);
     ctx_free(&c);
@@ -509,7 +509,7 @@ int cmd_check(int argc, char **argv)
         } else if (!strcmp(argv[k], "--color")) { color = 1;
         } else if (!strcmp(argv[k], "--no-color")) { color = 0;
         } else if (argv[k][0] == '-' && argv[k][1]) {
-            fprintf(stderr, "nntrace check: unknown option '%s'\nHINT: nntrace check --help\n", argv[k]);
+            cli_unknown_option("check", argv[k], check_help);
             goto usage;
         } else if (!lpath) {
             lpath = argv[k];
@@ -519,7 +519,7 @@ int cmd_check(int argc, char **argv)
     }
     if (!lpath || !n_sheets) {
         fprintf(stderr, "nntrace check: needs a lesson and at least one answer sheet\n"
-                        "HINT: nntrace check lessons/sauppe-sgd-step.lesson answers.txt\n");
+                        "HINT: nntrace check sauppe-sgd-step answers.txt\n");
         goto usage;
     }
     if (gs && n_sheets != 1) {
@@ -894,7 +894,7 @@ int cmd_variants(int argc, char **argv)
         } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
             if (rc < 0) return EXIT_USAGE;
             dir = v;
-        } else if (cli_lesson_arg("variants", argv[k], &path)) {
+        } else if (cli_lesson_arg_help("variants", argv[k], &path, variants_help)) {
             return EXIT_USAGE;
         }
     }

@@ -51,11 +51,14 @@ int grade_split_patterns(const char *list, char *buf, size_t bufsize, const char
     memcpy(buf, list, len + 1);
     int n = 0;
     for (char *c = buf; *c;) {
-        while (*c == ' ' || *c == '\t' || *c == ';' || *c == '\n') *c++ = '\0';
+        while (*c && strchr(" \t;\n", *c)) *c++ = '\0';
         if (!*c) break;
         if (n == max) return -1;
         out[n++] = c;
-        while (*c && *c != ' ' && *c != '\t' && *c != ';' && *c != '\n') c++;
+        /* a separator inside braces is part of the name:
+         * \frac{\partial E_{total}}{\partial w_5} is one pattern */
+        for (int depth = 0; *c && (depth > 0 || !strchr(" \t;\n", *c)); c++)
+            depth += *c == '{' ? 1 : *c == '}' && depth > 0 ? -1 : 0;
     }
     return n;
 }

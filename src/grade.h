@@ -79,9 +79,9 @@ typedef struct {
  * name? Other characters match themselves. */
 int grade_glob(const char *pattern, const char *name);
 
-/* Split a pattern list ("in_* delta_*", also ';'-separated) into at most
- * max patterns, copying into buf; returns the count, or -1 when too many or
- * too long. */
+/* Split a pattern list ("in_* delta_*", also ';'-separated; a blank inside
+ * braces, as in a LaTeX name, does not separate) into at most max patterns,
+ * copying into buf; returns the count, or -1 when too many or too long. */
 int grade_split_patterns(const char *list, char *buf, size_t bufsize, const char **out, int max);
 
 /* Resolve the asked set. patterns[] (n_patterns; 0 = every computed

@@ -773,7 +773,7 @@ const lesson_keydef LESSON_KEYS[] = {
         .help = "credit for an answer right only to fewer decimals than asked (default 0.5)",
         .arity_error = "'short-credit' takes a share from 0 to 1"},
     [KEY_ECF_DEPTH] = {.key = "ecf-depth", .once = 1, .min_args = 1, .max_args = 1, .parse = key_ecf_depth,
-        .usage = "ecf-depth N", .help = "carried-forward answers more than N steps from the mistake earn nothing",
+        .usage = "ecf-depth N", .help = "carried-forward answers more than N steps from the mistake earn nothing (0: no carried credit)",
         .arity_error = "'ecf-depth' takes one whole number"},
     [KEY_FEEDBACK] = {.key = "feedback", .once = 1, .min_args = 1, .max_args = 1, .parse = key_feedback,
         .usage = "feedback verdict|hint|full",

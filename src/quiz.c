@@ -140,7 +140,10 @@ static void tol_text(double t, char *buf, size_t size)
  * value, or what follows from the student's numbers). Appends why it is
  * not right, naming the tolerance: either it is right only to the fewer
  * decimals the student wrote (two or more: one is a guess), or it is
- * within ten tolerances. */
+ * within ten tolerances. A hint, not credit: a graded sheet's short credit
+ * (judge_short_allowed) needs more, so that a sheet resubmitted with one
+ * digit more each time cannot find the value; the quiz shows the hint
+ * ladder anyway. */
 static void say_close(strbuf *m, const quiz_session *q, double v, int written,
                       const judge_result *res)
 {

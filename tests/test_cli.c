@@ -257,6 +257,10 @@ static void test_did_you_mean(void **state)
         {"gradcheck --tl 1 sauppe-forward", "HINT: did you mean --tol?"},
         {"dot --stp 1 sauppe-forward", "HINT: did you mean --step?"},
         {"run --zzzzzzzz sauppe-forward", "unknown option '--zzzzzzzz'\nHINT: nntrace run --help\n"},
+        {"check --quiett sauppe-sgd-step x.txt", "nntrace check: unknown option '--quiett'\nHINT: did you mean --quiet?"},
+        {"variants --rooster r.csv sauppe-sgd-step", "HINT: did you mean --roster?"},
+        {"template --aks a_3 sauppe-sgd-step", "HINT: did you mean --ask?"},
+        {"template", "nntrace template: which lesson?\nHINT: nntrace template sauppe-sgd-step\n"},
     };
     char out[4096];
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {

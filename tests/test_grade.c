@@ -106,6 +106,14 @@ static void test_glob(void **state)
     assert_string_equal(p[2], "w_*^(1)");
     assert_int_equal(grade_split_patterns("a b c d e", buf, sizeof buf, p, 4), -1);
     assert_int_equal(grade_split_patterns("   ", buf, sizeof buf, p, 4), 0);
+    /* the README's LaTeX name: blanks inside braces do not separate */
+    char big[128];
+    assert_int_equal(grade_split_patterns("a_3 \\frac{\\partial E_{total}}{\\partial w_5};J",
+                                          big, sizeof big, p, 4), 3);
+    assert_string_equal(p[0], "a_3");
+    assert_string_equal(p[1], "\\frac{\\partial E_{total}}{\\partial w_5}");
+    assert_string_equal(p[2], "J");
+    assert_int_equal(grade_split_patterns("x} y", buf, sizeof buf, p, 4), 2);   /* a stray } */
 }
 
 static void test_plan(void **state)
