@@ -158,6 +158,7 @@ static int key_note(lesson_keyline *k)
 {
     lesson *l = k->l;
     size_t old = l->notes ? strlen(l->notes) : 0;
+    if (!k->rest || (!*k->rest && !old)) return 0;     /* a paragraph break before any text */
     char *n = realloc(l->notes, old + strlen(k->rest) + 2);
     if (!n) return oom(k);
     if (old) n[old++] = '\n';
@@ -629,9 +630,9 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_SOURCE] = {.key = "source", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_source,
         .usage = "source TEXT", .help = "where it comes from: the lecture and slide",
         .arity_error = "'source' needs text"},
-    [KEY_NOTE] = {.key = "note", .once = 0, .min_args = 1, .max_args = ANY, .parse = key_note,
-        .usage = "note TEXT", .help = "free text shown by `list` and the views; repeatable",
-        .arity_error = "'note' needs text"},
+    [KEY_NOTE] = {.key = "note", .once = 0, .min_args = 0, .max_args = ANY, .parse = key_note,
+        .usage = "note TEXT", .help = "free text shown by `list` and the views; repeatable; the lines "
+                                      "make paragraphs, and a `note` line with no text starts a new one"},
     [KEY_INPUT] = {.key = "input", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_input,
         .usage = "input ID...", .help = "input neurons, in example order (ids 1..9999; 0 is the bias; required)",
         .arity_error = "'input' needs at least one neuron"},
