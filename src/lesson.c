@@ -247,7 +247,7 @@ void lesson_free(lesson *l)
     free(l->arcs); free(l->arc_in); free(l->arc_out); free(l->out_idx);
     free(l->trace_steps); free(l->report_steps);
     free(l->ex_x); free(l->ex_y); free(l->expects);
-    free(l->ask); free(l->points); free(l->vary); free(l->ties); free(l->tie_arcs);
+    free(l->ask); free(l->ask_lines); free(l->points); free(l->vary); free(l->ties); free(l->tie_arcs);
     free(l);
 }
 

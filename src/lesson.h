@@ -171,6 +171,12 @@ typedef struct lesson {
     lesson_tie *ties;            /* `tie` lines, in file order */
     int    n_ties;
     int   *tie_arcs;             /* every tied arc, by tie (lesson_tie.at), in arc order */
+
+    /* the line of each `ask` pattern, in the order of ask's words (added;
+     * keep at the end), so a pattern that names nothing is reported at its
+     * line (lesson_names_check) */
+    int   *ask_lines;
+    int    n_ask_lines;
 } lesson;
 
 /* The decimals a student is asked for: `answer-decimals`, else `digits`. */

@@ -526,6 +526,10 @@ static int key_ask(lesson_keyline *k)
     char *a = realloc(l->ask, old + add + 1);
     if (!a) return oom(k);
     l->ask = a;
+    int *lines = realloc(l->ask_lines, (size_t)(l->n_ask_lines + k->nt - 1) * sizeof *lines);
+    if (!lines) return oom(k);
+    l->ask_lines = lines;
+    for (int t = 1; t < k->nt; t++) lines[l->n_ask_lines++] = k->line;
     for (int t = 1; t < k->nt; t++) {
         if (old) a[old++] = ' ';
         memcpy(a + old, k->toks[t], strlen(k->toks[t]));

@@ -829,6 +829,9 @@ static lesson live_lesson(const lesson *l, int steps)
     c.report_steps = NULL;
     c.n_report_steps = 0;
     c.chain = 0;
+    c.n_expects = 0;             /* the live rows' run checks no names: its later steps are cut */
+    c.ask = NULL;
+    c.n_ask_lines = 0;
     return c;
 }
 
