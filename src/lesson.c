@@ -282,3 +282,21 @@ void lesson_basename(const char *path, char *buf, size_t size)
     memcpy(buf, b, n);
     buf[n] = '\0';
 }
+
+int lesson_note_paragraph(const char **p, strbuf *b)
+{
+    b->len = 0;
+    if (b->s) b->s[0] = '\0';
+    const char *s = *p;
+    while (s && *s == '\n') s++;                   /* the empty lines before it */
+    if (!s || !*s) return 0;
+    for (;;) {
+        size_t len = strcspn(s, "\n");
+        sb_printf(b, "%s%.*s", b->len ? " " : "", (int)len, s);
+        s += len;
+        if (*s) s++;
+        if (!*s || *s == '\n') break;              /* the end, or an empty line: a new paragraph */
+    }
+    *p = s;
+    return 1;
+}

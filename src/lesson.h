@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/strbuf.h"
 #include "eval.h"
 
 #define LESSON_MAX_BYTES   (1u << 20)   /* 1 MiB */
@@ -178,6 +179,12 @@ typedef struct lesson {
     int   *ask_lines;
     int    n_ask_lines;
 } lesson;
+
+/* The lesson's notes as paragraphs: the next one from *p (l->notes at
+ * first) into b, its `note` lines joined by a space (an empty `note` line
+ * ends a paragraph); *p moves past it. Returns 0 when none is left (b
+ * "" ), else 1 (b->failed when out of memory). */
+int lesson_note_paragraph(const char **p, strbuf *b);
 
 /* The decimals a student is asked for: `answer-decimals`, else `digits`. */
 int lesson_answer_digits(const lesson *l);
