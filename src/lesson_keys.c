@@ -185,10 +185,12 @@ static int key_layer(lesson_keyline *k)
     if (p->n_layers >= LESSON_MAX_LAYERS)
         return lp_fail(k->pe, k->line, "more than %d layers", LESSON_MAX_LAYERS);
     act_fn act;
-    char known[256];
+    char known[256], near[128];
     if (act_parse(k->toks[1], &act)) {
         act_known(known, sizeof known);
-        return lp_fail(k->pe, k->line, "unknown activation '%s' (known: %s)", k->toks[1], known);
+        int n = act_suggest(k->toks[1], near, sizeof near);
+        return lp_fail(k->pe, k->line, "unknown activation '%s' (known: %s)%s%s%s", k->toks[1], known,
+                       n ? "; did you mean " : "", near, n ? "?" : "");
     }
     layer_line ly = {.line = k->line, .act = act, .first = p->n_lneurons, .count = k->nt - 2};
     if (lp_push((void **)&p->layers, &p->n_layers, &p->c_layers, &ly, sizeof ly)) return oom(k);
@@ -347,10 +349,12 @@ static int key_init_layer(lesson_keyline *k)
 
 static int key_loss(lesson_keyline *k)
 {
-    char known[128];
+    char known[128], near[128];
     if (loss_parse(k->toks[1], &k->l->loss)) {
         loss_known(known, sizeof known);
-        return lp_fail(k->pe, k->line, "unknown loss '%s' (known: %s)", k->toks[1], known);
+        int n = loss_suggest(k->toks[1], near, sizeof near);
+        return lp_fail(k->pe, k->line, "unknown loss '%s' (known: %s)%s%s%s", k->toks[1], known,
+                       n ? "; did you mean " : "", near, n ? "?" : "");
     }
     k->l->has_loss = 1;
     return 0;

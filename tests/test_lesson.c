@@ -160,6 +160,17 @@ static void test_bad_values(void **state)
     BAD(BASE "loss mse\n", "t.lesson:10: duplicate 'loss' (first given on line 7)");
     BAD(BASE_HEAD BASE_W "loss hinge\n", "t.lesson:7: unknown loss 'hinge' (known: sse, half-sse, mse, bce, softmax-ce)");
     BAD(BASE "batch 5\n", "t.lesson:10: batch 5 is larger than the 1 examples");
+    /* a near miss of a table's name or a weight's gets a "did you mean" */
+    BAD(BASE_HEAD BASE_W "loss sse2\n",
+        "t.lesson:7: unknown loss 'sse2' (known: sse, half-sse, mse, bce, softmax-ce); did you mean sse?");
+    BAD("title T\ninput 1 2\nlayer logstic 3 4\n",
+        "t.lesson:3: unknown activation 'logstic' (known: identity, step, logistic, tanh, arctan, "
+        "relu, leaky-relu(s), prelu(s), elu(a), softplus, softmax); did you mean logistic?");
+    BAD("title T\ninput 1 2\nlayer leaky-rleu(0.1) 3\n",
+        "t.lesson:3: unknown activation 'leaky-rleu(0.1)' (known: identity, step, logistic, tanh, arctan, "
+        "relu, leaky-relu(s), prelu(s), elu(a), softplus, softmax); did you mean leaky-relu?");
+    BAD(BASE_HEAD "weight w_0,3 = 0.1\nweight w1,3 = 1\nweight w_2,3 = 0.1\n" BASE_TAIL,
+        "t.lesson:5: unknown weight 'w1,3' (expected w_i,j, an alias or a tie's name); did you mean w_1,3?");
 }
 
 static void test_bad_bytes(void **state)
