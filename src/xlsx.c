@@ -64,6 +64,7 @@ _Static_assert(sizeof PASS_WHAT / sizeof PASS_WHAT[0] == PASS_COUNT, "one legend
 typedef struct {
     lxw_format *title, *header, *text, *wrap, *edit, *fixed;
     lxw_format *para, *bold;        /* long text: wrapped, top-aligned (put_wrapped); bold */
+    lxw_format *title_wrap;         /* a title that wraps (put_wrapped) */
     lxw_format *blank;              /* an exercise's blank: edit, to the asked decimals */
     lxw_format *label[PASS_COUNT], *value[PASS_COUNT];
 } fmts;
@@ -172,11 +173,15 @@ static int fmts_init(xw *x)
     if (!(f->title = fmt_new(x, 0, 0)) || !(f->header = fmt_new(x, RGB_HEADER, 0)) ||
         !(f->text = fmt_new(x, 0, 0)) || !(f->wrap = fmt_new(x, 0, 0)) ||
         !(f->edit = fmt_new(x, RGB_EDIT, 1)) || !(f->fixed = fmt_new(x, 0, 1)) ||
-        !(f->para = fmt_new(x, 0, 0)) || !(f->bold = fmt_new(x, 0, 0)) || !(f->blank = fmt_new(x, RGB_EDIT, 0)))
+        !(f->para = fmt_new(x, 0, 0)) || !(f->bold = fmt_new(x, 0, 0)) || !(f->title_wrap = fmt_new(x, 0, 0)) || !(f->blank = fmt_new(x, RGB_EDIT, 0)))
         return -1;
     format_set_text_wrap(f->para);
     format_set_align(f->para, LXW_ALIGN_VERTICAL_TOP);
     format_set_bold(f->bold);
+    format_set_bold(f->title_wrap);
+    format_set_font_size(f->title_wrap, 14);
+    format_set_text_wrap(f->title_wrap);
+    format_set_align(f->title_wrap, LXW_ALIGN_VERTICAL_TOP);
     char asked[24];                     /* a blank shows what the student typed, to the asked decimals */
     number_format(lesson_answer_digits(x->l), asked, sizeof asked);
     format_set_num_format(f->blank, asked);
@@ -403,14 +408,22 @@ static int put_lines(xw *x, lxw_worksheet *ws, uint32_t *row, int col, double wi
     return 0;
 }
 
-/* Text in one wrapped cell of column width `width`, its row as high as
- * its lines (neither spreadsheet sizes a row to a wrapped cell it reads). */
-static int put_wrapped(xw *x, lxw_worksheet *ws, uint32_t row, int col, double width, const char *s)
+/* Text in one wrapped cell of columns first..last (merged when more than
+ * one; width their widths summed), its row as high as its lines (neither
+ * spreadsheet sizes a row to a wrapped cell it reads). f: x->f.para, or
+ * x->f.title_wrap (14 pt). */
+static int put_wrapped(xw *x, lxw_worksheet *ws, uint32_t row, int first, int last, double width, const char *s,
+                       lxw_format *f)
 {
-    size_t per = chars_per_line(x, width, x->f.para), lines = 0;
+    int big = f == x->f.title_wrap;
+    size_t per = chars_per_line(x, big ? width * 11 / 14 : width, big ? x->f.title : x->f.para), lines = 0;
     for (const char *p = s; *p; lines++) for (p += wrap_at(p, per); *p == ' '; p++) {}
-    if (put_str(x, ws, row, col, s, x->f.para)) return -1;
-    return lines > 1 ? chk(x, worksheet_set_row(ws, row, 15.0 * (double)lines + 1, NULL), "row height") : 0;
+    if (first < last
+        ? chk(x, worksheet_merge_range(ws, row, (lxw_col_t)first, row, (lxw_col_t)last, s, f), "merged text")
+        : put_str(x, ws, row, first, s, f))
+        return -1;
+    double line = big ? 19.0 : 15.0;
+    return lines > 1 || big ? chk(x, worksheet_set_row(ws, row, line * (double)(lines ? lines : 1) + 2, NULL), "row height") : 0;
 }
 
 /* The meaning of alpha on Settings: the engine's own update rule, as the
@@ -431,7 +444,7 @@ static int update_rule(xw *x, lxw_worksheet *ws, uint32_t row)
         sb_printf(&b, "update: %s = ", name);
         text_formula_x(&b, x->tr, q, NULL, x->digits, x->l, x->notation, 0);
     }
-    int rc = b.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory") : put_wrapped(x, ws, row, 3, SET_MEANING_W, b.s);
+    int rc = b.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory") : put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, b.s, x->f.para);
     sb_free(&b);
     return rc;
 }
@@ -531,7 +544,7 @@ static int settings_sheet(xw *x)
         }
         if (g.failed) { sb_free(&g); return fail(x, XLSX_ERR_MEMORY, "out of memory"); }
         int bad = put_str(x, ws, row, 0, buf, x->f.text) || put_str(x, ws, row, SET_VALUE_COL, what, x->f.text) ||
-                  put_wrapped(x, ws, row++, 3, SET_MEANING_W, g.s);
+                  put_wrapped(x, ws, row++, 3, 3, SET_MEANING_W, g.s, x->f.para);
         sb_free(&g);
         if (bad) return -1;
     }
@@ -540,7 +553,7 @@ static int settings_sheet(xw *x)
         act_known(acts, sizeof acts);
         snprintf(n, sizeof n, "%d known", ACT_COUNT);
         if (put_str(x, ws, row, 0, "activations", x->f.text) || put_str(x, ws, row, SET_VALUE_COL, n, x->f.text) ||
-            put_wrapped(x, ws, row++, 3, SET_MEANING_W, acts))
+            put_wrapped(x, ws, row++, 3, 3, SET_MEANING_W, acts, x->f.para))
             return -1;
     }
     /* the steps the engine ran (the perceptron rule stops after an epoch without mistakes) */
@@ -550,7 +563,7 @@ static int settings_sheet(xw *x)
                  l->epochs, l->steps);
     if (put_str(x, ws, row, 0, "batch size", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->batch, NULL) ||
         put_str(x, ws, row, 0, "steps", x->f.text) || put_num(x, ws, row, SET_VALUE_COL, x->r->steps, NULL) ||
-        (l->rule == RULE_PERCEPTRON && put_wrapped(x, ws, row, 3, SET_MEANING_W, buf)))
+        (l->rule == RULE_PERCEPTRON && put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, buf, x->f.para)))
         return -1;
     row++;
     if (x->tr->round >= 0) snprintf(buf, sizeof buf, "every operand rounded to %d decimals before use, "
@@ -1012,7 +1025,7 @@ static int training_sheet(xw *x)
         (void)has_column(x, &ft->q[at], &x->tcell[at]);
     char name[96];
     if (put_str(x, ws, 1, 0, "step k", x->f.header) ||
-        put_str(x, ws, 1, 1, l->batch > 1 ? "J of step k (batch mean)" : "J of step k", x->f.header))
+        put_str(x, ws, 1, 1, l->batch > 1 ? "J (batch mean)" : "J of step k", x->f.header))
         goto done;
     size_t n_tmpl = 0;
     uint32_t n_cols = 0;                          /* quantity columns of a row */
@@ -1062,12 +1075,12 @@ static int training_sheet(xw *x)
              "(printed: %d steps, J, %d of %u quantities)", t, r->steps,
              t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS, shown, (unsigned)n_cols);
     double w = x->digits + 9 > 12 ? x->digits + 9 : 12;
-    uint32_t trow = 0;          /* the title in the printed columns: it may take the blank row 1 */
-    if (put_lines(x, ws, &trow, 0, 6 + w * (1 + shown), title, x->f.title, HEAD_ROWS - 1)) goto done;
+    double w0 = text_width(strlen("step k"));   /* the title wraps within the printed columns */
+    if (put_wrapped(x, ws, 0, 0, 1 + shown, w0 + w * (1 + shown), title, x->f.title_wrap)) goto done;
     lxw_row_t plast = (lxw_row_t)(HEAD_ROWS + (t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS) - 1);
     worksheet_freeze_panes(ws, HEAD_ROWS, 2);
     worksheet_fit_to_pages(ws, 1, 1);
-    if (chk(x, worksheet_set_column(ws, 0, 0, 6, NULL), "width") ||
+    if (chk(x, worksheet_set_column(ws, 0, 0, w0, NULL), "width") ||
         chk(x, worksheet_set_column(ws, 1, (lxw_col_t)(n_cols + 1), w, NULL), "width") ||
         chk(x, worksheet_print_area(ws, 0, 0, plast, (lxw_col_t)(1 + shown)), "print area"))
         goto done;

@@ -1191,6 +1191,8 @@ static void test_print_as_read(void **state)
              "for b in sx pa; do echo \"height $b $(pdftotext -f 1 -l 1 -bbox $b.pdf - | grep -m1 '>learning<' | "
              "sed 's/.*yMin=\"\\([0-9.]*\\)\".*yMax=\"\\([0-9.]*\\)\".*/\\1 \\2/' | awk '{print $2 - $1}')\"; done\n"
              "pdftotext -layout pa.pdf pa.txt\n"
+             "x() { pdftotext -bbox pa.pdf - | grep -m1 \">$1<\" | sed 's/.*xMax=\"\\([0-9.]*\\)\".*/\\1/'; }\n"
+             "echo \"title-right $(x 'quantities)') table-right $(x 'w_2,3^(k)')\"\n"
              "ssconvert sm.xlsx sm.pdf > /dev/null 2>&1; pdftotext -layout sm.pdf sm.txt\n"
              "unzip -p mz.xlsx xl/styles.xml | grep -o 'formatCode=\"[^\"]*\"' > mzfmt.txt\n",
              dir, nt, nt, nt, nt, dir);
@@ -1205,6 +1207,11 @@ static void test_print_as_read(void **state)
             fail_msg("%s: Settings printed smaller than full size (text %.1f pt high, full size 14)\n%s", b,
                      h ? atof(h + strlen(key)) : 0.0, out);
     }
+    double tr = 0, tb = 0;                          /* the title ends within the printed table */
+    const char *trp = strstr(out, "title-right ");
+    if (!trp || sscanf(trp, "title-right %lf table-right %lf", &tr, &tb) != 2 || tr > tb + 1)
+        fail_msg("perceptron-and's Training title runs past its printed columns (to %.0f pt, the table to %.0f)\n%s",
+                 tr, tb, out);
     free(out);
     char path[128];
     snprintf(path, sizeof path, "%s/pa.txt", dir);
@@ -1221,7 +1228,7 @@ static void test_print_as_read(void **state)
     assert_non_null(tp);
     char *ff = strchr(tp, '\f');
     if (ff) *ff = '\0';
-    const char *has[] = {"6 of 6 quantities)", "w_0,3^(k)", "J of step k"};
+    const char *has[] = {"Training: steps 1 to 24 of 24", "w_0,3^(k)", "J of step k"};
     for (size_t k = 0; k < sizeof has / sizeof *has; k++)
         if (!strstr(tp, has[k])) fail_msg("Training page: no \"%s\" in\n%s", has[k], tp);
     if (strstr(tp, "w_0,3^(1)")) fail_msg("Training page: every row's header says w_0,3^(1):\n%s", tp);
