@@ -283,20 +283,26 @@ void lesson_basename(const char *path, char *buf, size_t size)
     buf[n] = '\0';
 }
 
-int lesson_note_paragraph(const char **p, strbuf *b)
+int lesson_note_paragraph(const char **p, char **out)
 {
-    b->len = 0;
-    if (b->s) b->s[0] = '\0';
+    *out = NULL;
     const char *s = *p;
     while (s && *s == '\n') s++;                   /* the empty lines before it */
     if (!s || !*s) return 0;
+    char *o = malloc(strlen(s) + 1);
+    if (!o) return -1;
+    size_t n = 0;
     for (;;) {
         size_t len = strcspn(s, "\n");
-        sb_printf(b, "%s%.*s", b->len ? " " : "", (int)len, s);
+        if (n) o[n++] = ' ';
+        memcpy(o + n, s, len);
+        n += len;
         s += len;
         if (*s) s++;
         if (!*s || *s == '\n') break;              /* the end, or an empty line: a new paragraph */
     }
+    o[n] = '\0';
     *p = s;
+    *out = o;
     return 1;
 }

@@ -21,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/strbuf.h"
 #include "eval.h"
 
 #define LESSON_MAX_BYTES   (1u << 20)   /* 1 MiB */
@@ -181,10 +180,10 @@ typedef struct lesson {
 } lesson;
 
 /* The lesson's notes as paragraphs: the next one from *p (l->notes at
- * first) into b, its `note` lines joined by a space (an empty `note` line
- * ends a paragraph); *p moves past it. Returns 0 when none is left (b
- * "" ), else 1 (b->failed when out of memory). */
-int lesson_note_paragraph(const char **p, strbuf *b);
+ * first) into *out (malloc'd, the caller frees), its `note` lines joined by
+ * a space (an empty `note` line ends a paragraph); *p moves past it.
+ * Returns 1, 0 when none is left (*out NULL), -1 when out of memory. */
+int lesson_note_paragraph(const char **p, char **out);
 
 /* The decimals a student is asked for: `answer-decimals`, else `digits`. */
 int lesson_answer_digits(const lesson *l);

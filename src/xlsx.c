@@ -453,6 +453,7 @@ static int update_rule(xw *x, lxw_worksheet *ws, uint32_t row)
 static int settings_sheet(xw *x)
 {
     const lesson *l = x->l;
+    int rc;
     lxw_worksheet *ws = sheet_add(x, "Settings");
     if (!ws) return -1;
     char buf[256];
@@ -486,14 +487,13 @@ static int settings_sheet(xw *x)
     uint32_t row = 0;
     if (put_str(x, ws, row++, 0, l->title ? l->title : "(untitled lesson)", x->f.title)) return -1;
     if (l->source && put_lines(x, ws, &row, 0, x->set_width, l->source, x->f.text, 0)) return -1;
-    strbuf para = {0};
-    for (const char *n = l->notes; lesson_note_paragraph(&n, &para);)   /* the notes, as paragraphs */
-        if (para.failed || put_lines(x, ws, &row, 0, x->set_width, para.s, x->f.text, 0)) {
-            if (para.failed) fail(x, XLSX_ERR_MEMORY, "out of memory (notes)");
-            sb_free(&para);
-            return -1;
-        }
-    sb_free(&para);
+    char *para;
+    for (const char *n = l->notes; (rc = lesson_note_paragraph(&n, &para)) > 0;) {   /* the notes, as paragraphs */
+        rc = put_lines(x, ws, &row, 0, x->set_width, para, x->f.text, 0);
+        free(para);
+        if (rc) return -1;
+    }
+    if (rc < 0) return fail(x, XLSX_ERR_MEMORY, "out of memory (notes)");
     row++;
     const char *exn;
     for (int k = 0; x->o && (exn = xlsx_ex_note(x->o->exercise, k)); k++)   /* what the student does */

@@ -214,9 +214,32 @@ static void test_no_arcs(void **state)
         "give it a weight or drop its 'nobias'");
 }
 
+/* Notes as paragraphs: lines joined by a space, an empty `note` line
+ * between paragraphs. */
+static void test_note_paragraphs(void **state)
+{
+    (void)state;
+    const char *text = BASE "note first line\nnote second line\nnote\nnote\nnote next one\n";
+    char err[256];
+    lesson *l = lesson_parse(text, strlen(text), "t.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    const char *p = l->notes;
+    char *para;
+    assert_int_equal(lesson_note_paragraph(&p, &para), 1);
+    assert_string_equal(para, "first line second line");
+    free(para);
+    assert_int_equal(lesson_note_paragraph(&p, &para), 1);
+    assert_string_equal(para, "next one");
+    free(para);
+    assert_int_equal(lesson_note_paragraph(&p, &para), 0);
+    assert_null(para);
+    lesson_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_note_paragraphs),
         cmocka_unit_test(test_valid_base),
         cmocka_unit_test(test_bom_crlf_comments),
         cmocka_unit_test(test_labels_aliases_init),
