@@ -9,11 +9,14 @@
  * the names module's "did you mean", never reports it as a failed
  * expectation or drops it. Expectations resolve in the lesson's notation
  * (names_resolve); an ask pattern is judged by the grader's own plan
- * (grade_plan_make), so it is accepted here exactly when `check` accepts it.
+ * (grade_plan_make), so it is accepted here exactly when `check` accepts it
+ * (except a glob of a lesson that traces no step, `trace none`: there is
+ * nothing it could match, and a command that asks says so itself).
  */
 #include "resolve.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "grade.h"
 #include "names.h"
@@ -47,7 +50,12 @@ int lesson_names_check(const lesson *l, const trace *tr, char *err, size_t errsi
                  l->n_ask_lines ? l->ask_lines[0] : 0, GRADE_MAX_PATTERNS);
         rc = 1;
     }
+    /* does the lesson trace a step? ('trace none' does not: a glob has
+     * nothing to match, though it may under --all-steps) */
+    int traced = l->steps == 0 || !l->trace_steps || l->trace_all;
+    for (int k = 0; k < l->n_trace_steps && !traced; k++) traced = l->trace_steps[k] <= l->steps;
     for (int k = 0; k < np && !rc; k++) {
+        if (!traced && strpbrk(pats[k], "*?")) continue;
         grade_plan plan = {0};
         if (grade_plan_make(&plan, l, tr, ix, &pats[k], 1, NULL, 0, why, sizeof why))
             rc = bad(l, ix, k < l->n_ask_lines ? l->ask_lines[k] : 0, why, err, errsize);
