@@ -1180,13 +1180,15 @@ static void test_print_layout(void **state)
 static void test_print_as_read(void **state)
 {
     (void)state;
-    char dir[64], cmd[5 * 4096 + 1024], nt[4096];
+    char dir[64], cmd[6 * 4096 + 1024], nt[4096], cwd[2048];
     assert_int_equal(tmpdir_make(dir, "read"), 0);
     bin_abs(nt);
+    assert_non_null(getcwd(cwd, sizeof cwd));
     snprintf(cmd, sizeof cmd,
              "set -e; cd %s\n"
-             "%s xlsx softmax-3class --exercise -o sx.xlsx; %s xlsx perceptron-and -o pa.xlsx\n"
-             "%s xlsx softmax-3class -o sm.xlsx; %s xlsx mazur-2-2-2 --exercise -o mz.xlsx\n"
+             "L=%s/lessons\n"
+             "%s xlsx $L/softmax-3class.lesson --exercise -o sx.xlsx; %s xlsx $L/perceptron-and.lesson -o pa.xlsx\n"
+             "%s xlsx $L/softmax-3class.lesson -o sm.xlsx; %s xlsx $L/mazur-2-2-2.lesson --exercise -o mz.xlsx\n"
              "HOME=%s timeout 600 soffice --headless --convert-to pdf sx.xlsx pa.xlsx > soffice.log 2>&1\n"
              "for b in sx pa; do echo \"height $b $(pdftotext -f 1 -l 1 -bbox $b.pdf - | grep -m1 '>learning<' | "
              "sed 's/.*yMin=\"\\([0-9.]*\\)\".*yMax=\"\\([0-9.]*\\)\".*/\\1 \\2/' | awk '{print $2 - $1}')\"; done\n"
@@ -1195,7 +1197,7 @@ static void test_print_as_read(void **state)
              "echo \"title-right $(x 'quantities)') table-right $(x 'w_2,3^(k)')\"\n"
              "ssconvert sm.xlsx sm.pdf > /dev/null 2>&1; pdftotext -layout sm.pdf sm.txt\n"
              "unzip -p mz.xlsx xl/styles.xml | grep -o 'formatCode=\"[^\"]*\"' > mzfmt.txt\n",
-             dir, nt, nt, nt, nt, dir);
+             dir, cwd, nt, nt, nt, nt, dir);
     int rc;
     char *out = run_sh(cmd, &rc);
     if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
