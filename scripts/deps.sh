@@ -6,8 +6,8 @@ set -eu
 # the LaTeX formula forms) are used by the test suite;
 # time (/usr/bin/time) and python3 by the hostile-input tests.
 PKGS="build-essential pkg-config libcmocka-dev libxlsxwriter-dev zlib1g-dev libomp-dev graphviz gnumeric tmux unzip texlive-latex-base time python3"
-# pdflatex with beamer and tikz, and pdftotext: `nntrace tex` is compiled by the tests.
-PKGS="$PKGS texlive-latex-recommended texlive-pictures poppler-utils"
+# pdflatex with beamer, tikz and the T1 Latin Modern fonts, and pdftotext: `nntrace tex` is compiled by the tests.
+PKGS="$PKGS texlive-latex-recommended texlive-pictures lmodern poppler-utils"
 # LibreOffice prints the workbooks to PDF in the tests, as instructors do.
 PKGS="$PKGS libreoffice-calc-nogui"
 # zip refills the exercise workbooks the tests fill in (test_xlsx_exercise).

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 /* ------------------------------------------------------------------------
  * g and g' (x the argument in_j, a = g(x), p the parameter)
  * ---------------------------------------------------------------------- */
@@ -232,4 +234,13 @@ int act_known(char *buf, size_t size)
         len += n;
     }
     return len;
+}
+
+int act_suggest(const char *word, char *buf, size_t size)
+{
+    const char *names[ACT_COUNT];
+    for (int k = 0; k < ACT_COUNT; k++) names[k] = ACT_ROWS[k].name;
+    char w[64];
+    snprintf(w, sizeof w, "%.*s", (int)strcspn(word, "("), word);    /* leaky-rleu(0.1): its name */
+    return suggest(w, names, ACT_COUNT, buf, size);
 }

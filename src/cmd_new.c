@@ -16,7 +16,6 @@
 #include "cli.h"
 #include "lesson_keys.h"
 #include "outfile.h"
-#include "suggest.h"
 #include "text.h"
 
 #define NEW_COMMENT_WIDTH 78
@@ -102,12 +101,10 @@ static int parse_shape(const char *s, int *sizes, int *n)
 static int parse_act(const char *opt, const char *v, act_fn *f)
 {
     if (!act_parse(v, f)) return 0;
-    const char *names[ACT_COUNT];
-    for (int k = 0; k < ACT_COUNT; k++) names[k] = ACT_ROWS[k].name;
     char near[256], known[512];
     act_known(known, sizeof known);
     fprintf(stderr, "nntrace new: %s: unknown activation '%s' (known: %s)\n", opt, v, known);
-    if (suggest(v, names, ACT_COUNT, near, sizeof near)) fprintf(stderr, "HINT: did you mean %s?\n", near);
+    if (act_suggest(v, near, sizeof near)) fprintf(stderr, "HINT: did you mean %s?\n", near);
     return -1;
 }
 
@@ -171,12 +168,10 @@ int cmd_new(int argc, char **argv)
     }
     loss_kind loss = out.kind == ACT_SOFTMAX ? LOSS_SOFTMAX_CE : LOSS_SSE;
     if (loss_s && loss_parse(loss_s, &loss)) {
-        const char *names[LOSS_COUNT];
-        for (int k = 0; k < LOSS_COUNT; k++) names[k] = LOSS_ROWS[k].name;
         char near[256], known[256];
         loss_known(known, sizeof known);
         fprintf(stderr, "nntrace new: --loss: unknown loss '%s' (known: %s)\n", loss_s, known);
-        if (suggest(loss_s, names, LOSS_COUNT, near, sizeof near)) fprintf(stderr, "HINT: did you mean %s?\n", near);
+        if (loss_suggest(loss_s, near, sizeof near)) fprintf(stderr, "HINT: did you mean %s?\n", near);
         return EXIT_USAGE;
     }
 

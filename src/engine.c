@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resolve.h"
+
 typedef struct {
     const lesson *l;
     trace    *tr;
@@ -895,6 +897,7 @@ static const char *const ENGINE_STATUS[] = {
     [ENG_ERR_TRACE_FULL] = ("the trace is full (at most 16777216 quantities): trace fewer steps "
                             "('trace K...' or 'trace none')"),
     [ENG_ERR_TOO_MUCH_WORK] = "too much work (beyond the limits of engine_check_work)",
+    [ENG_ERR_NAME] = "an expect or ask line names no quantity of the lesson",
 };
 _Static_assert(sizeof ENGINE_STATUS / sizeof ENGINE_STATUS[0] == ENG_STATUS_COUNT,
                "one ENGINE_STATUS sentence per engine_status");
@@ -1037,12 +1040,14 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
         if (evaluate_all(&g, out->steps)) goto cleanup;
     for (int a = 0; a < l->n_arcs; a++) out->weights[a] = out->tr->q[g.wid[a]].value;
     out->tr->steps = out->steps;
-    rc = ENG_OK;
+    /* the lesson's own names (expect, ask), checked once for every command */
+    int names = lesson_names_check(l, out->tr, err, errsize);
+    rc = names > 0 ? ENG_ERR_NAME : names < 0 ? ENG_ERR_NOMEM : ENG_OK;
 
 cleanup:
     if (rc != ENG_OK) {
         if (g.status != ENG_OK) rc = g.status;
-        snprintf(err, errsize, "%s: %s", l->path, engine_strerror(rc));
+        if (rc != ENG_ERR_NAME) snprintf(err, errsize, "%s: %s", l->path, engine_strerror(rc));
         engine_result_free(out);
     }
     eng_free(&g);

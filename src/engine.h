@@ -31,6 +31,8 @@ typedef enum {
     ENG_ERR_NOMEM,          /* an allocation failed */
     ENG_ERR_TRACE_FULL,     /* the traced steps need more than TRACE_MAX_QUANTITIES */
     ENG_ERR_TOO_MUCH_WORK,  /* beyond ENGINE_MAX_WORK or ENGINE_MAX_TRACED (engine_check_work) */
+    ENG_ERR_NAME,           /* an `expect` or `ask` line names no quantity (lesson_names_check);
+                               err is "path:line: what, did you mean" */
     ENG_STATUS_COUNT
 } engine_status;
 
@@ -72,7 +74,7 @@ typedef struct {
 
 /* Run the lesson. On success returns ENG_OK and fills *out (free it with
  * engine_result_free); on failure returns the status with
- * "path: engine_strerror(status)" in err. */
+ * "path: engine_strerror(status)" in err (ENG_ERR_NAME: "path:line: ..."). */
 engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result *out,
                char *err, size_t errsize);
 void engine_result_free(engine_result *r);

@@ -208,10 +208,15 @@ void act_label(act_fn f, char *buf, size_t size);
 /* "identity, step, logistic, ..., softmax": every row, parameters shown as
  * "leaky-relu(s)". Same return as snprintf. */
 int act_known(char *buf, size_t size);
+/* "did you mean": the activation names nearest the misspelt word (its
+ * parameter, "(0.1)", aside) into buf, as suggest() joins them; returns how
+ * many (0: buf is ""). */
+int act_suggest(const char *word, char *buf, size_t size);
 
 int loss_parse(const char *s, loss_kind *k);
 const char *loss_name(loss_kind k);
 int loss_known(char *buf, size_t size);    /* "sse, half-sse, ..." */
+int loss_suggest(const char *word, char *buf, size_t size);   /* as act_suggest */
 
 /* Round x to d decimals, half away from zero, as a calculator does. A value
  * that is a decimal tie up to binary representation error (0.21215 stored as

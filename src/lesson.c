@@ -248,7 +248,7 @@ void lesson_free(lesson *l)
     free(l->arcs); free(l->arc_in); free(l->arc_out); free(l->out_idx);
     free(l->trace_steps); free(l->report_steps);
     free(l->ex_x); free(l->ex_y); free(l->expects);
-    free(l->ask); free(l->points); free(l->vary); free(l->ties); free(l->tie_arcs);
+    free(l->ask); free(l->ask_lines); free(l->points); free(l->vary); free(l->ties); free(l->tie_arcs);
     free(l);
 }
 
@@ -282,4 +282,28 @@ void lesson_basename(const char *path, char *buf, size_t size)
     if (n >= size) n = size - 1;
     memcpy(buf, b, n);
     buf[n] = '\0';
+}
+
+int lesson_note_paragraph(const char **p, char **out)
+{
+    *out = NULL;
+    const char *s = *p;
+    while (s && *s == '\n') s++;                   /* the empty lines before it */
+    if (!s || !*s) return 0;
+    char *o = malloc(strlen(s) + 1);
+    if (!o) return -1;
+    size_t n = 0;
+    for (;;) {
+        size_t len = strcspn(s, "\n");
+        if (n) o[n++] = ' ';
+        memcpy(o + n, s, len);
+        n += len;
+        s += len;
+        if (*s) s++;
+        if (!*s || *s == '\n') break;              /* the end, or an empty line: a new paragraph */
+    }
+    o[n] = '\0';
+    *p = s;
+    *out = o;
+    return 1;
 }

@@ -171,7 +171,19 @@ typedef struct lesson {
     lesson_tie *ties;            /* `tie` lines, in file order */
     int    n_ties;
     int   *tie_arcs;             /* every tied arc, by tie (lesson_tie.at), in arc order */
+
+    /* the line of each `ask` pattern, in the order of ask's words (added;
+     * keep at the end), so a pattern that names nothing is reported at its
+     * line (lesson_names_check) */
+    int   *ask_lines;
+    int    n_ask_lines;
 } lesson;
+
+/* The lesson's notes as paragraphs: the next one from *p (l->notes at
+ * first) into *out (malloc'd, the caller frees), its `note` lines joined by
+ * a space (an empty `note` line ends a paragraph); *p moves past it.
+ * Returns 1, 0 when none is left (*out NULL), -1 when out of memory. */
+int lesson_note_paragraph(const char **p, char **out);
 
 /* The decimals a student is asked for: `answer-decimals`, else `digits`. */
 int lesson_answer_digits(const lesson *l);

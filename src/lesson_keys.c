@@ -158,6 +158,7 @@ static int key_note(lesson_keyline *k)
 {
     lesson *l = k->l;
     size_t old = l->notes ? strlen(l->notes) : 0;
+    if (!k->rest || (!*k->rest && !old)) return 0;     /* a paragraph break before any text */
     char *n = realloc(l->notes, old + strlen(k->rest) + 2);
     if (!n) return oom(k);
     if (old) n[old++] = '\n';
@@ -184,10 +185,12 @@ static int key_layer(lesson_keyline *k)
     if (p->n_layers >= LESSON_MAX_LAYERS)
         return lp_fail(k->pe, k->line, "more than %d layers", LESSON_MAX_LAYERS);
     act_fn act;
-    char known[256];
+    char known[256], near[128];
     if (act_parse(k->toks[1], &act)) {
         act_known(known, sizeof known);
-        return lp_fail(k->pe, k->line, "unknown activation '%s' (known: %s)", k->toks[1], known);
+        int n = act_suggest(k->toks[1], near, sizeof near);
+        return lp_fail(k->pe, k->line, "unknown activation '%s' (known: %s)%s%s%s", k->toks[1], known,
+                       n ? "; did you mean " : "", near, n ? "?" : "");
     }
     layer_line ly = {.line = k->line, .act = act, .first = p->n_lneurons, .count = k->nt - 2};
     if (lp_push((void **)&p->layers, &p->n_layers, &p->c_layers, &ly, sizeof ly)) return oom(k);
@@ -346,10 +349,12 @@ static int key_init_layer(lesson_keyline *k)
 
 static int key_loss(lesson_keyline *k)
 {
-    char known[128];
+    char known[128], near[128];
     if (loss_parse(k->toks[1], &k->l->loss)) {
         loss_known(known, sizeof known);
-        return lp_fail(k->pe, k->line, "unknown loss '%s' (known: %s)", k->toks[1], known);
+        int n = loss_suggest(k->toks[1], near, sizeof near);
+        return lp_fail(k->pe, k->line, "unknown loss '%s' (known: %s)%s%s%s", k->toks[1], known,
+                       n ? "; did you mean " : "", near, n ? "?" : "");
     }
     k->l->has_loss = 1;
     return 0;
@@ -525,6 +530,10 @@ static int key_ask(lesson_keyline *k)
     char *a = realloc(l->ask, old + add + 1);
     if (!a) return oom(k);
     l->ask = a;
+    int *lines = realloc(l->ask_lines, (size_t)(l->n_ask_lines + k->nt - 1) * sizeof *lines);
+    if (!lines) return oom(k);
+    l->ask_lines = lines;
+    for (int t = 1; t < k->nt; t++) lines[l->n_ask_lines++] = k->line;
     for (int t = 1; t < k->nt; t++) {
         if (old) a[old++] = ' ';
         memcpy(a + old, k->toks[t], strlen(k->toks[t]));
@@ -629,9 +638,9 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_SOURCE] = {.key = "source", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_source,
         .usage = "source TEXT", .help = "where it comes from: the lecture and slide",
         .arity_error = "'source' needs text"},
-    [KEY_NOTE] = {.key = "note", .once = 0, .min_args = 1, .max_args = ANY, .parse = key_note,
-        .usage = "note TEXT", .help = "free text shown by `list` and the views; repeatable",
-        .arity_error = "'note' needs text"},
+    [KEY_NOTE] = {.key = "note", .once = 0, .min_args = 0, .max_args = ANY, .parse = key_note,
+        .usage = "note TEXT", .help = "free text shown by `list` and the views; repeatable; the lines "
+                                      "make paragraphs, and a `note` line with no text starts a new one"},
     [KEY_INPUT] = {.key = "input", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_input,
         .usage = "input ID...", .help = "input neurons, in example order (ids 1..9999; 0 is the bias; required)",
         .arity_error = "'input' needs at least one neuron"},

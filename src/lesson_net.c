@@ -120,15 +120,29 @@ static int canonical_weight(const lesson *l, const char *name, int *i, int *j, c
 #define RAW_TIE (-1)
 static const char *alias_word(const raw *r) { return r->has_v == RAW_TIE ? "tie" : "alias"; }
 
-/* "unknown weight 'NAME' (...)", with the nearest alias or tie names. */
-static void unknown_weight(const pass1 *p, const char *name, char *why, size_t whysize)
+/* "unknown weight 'NAME' (...)", with the nearest alias or tie name, or
+ * canonical name w_i,j of a bias arc or an arc between neighbouring layers
+ * (w1,3 -> w_1,3; the layers are known before the arcs). */
+static void unknown_weight(const lesson *l, const pass1 *p, const char *name, char *why, size_t whysize)
 {
     char sug[160] = "";
-    enum { MAX_CANDS = 1024 };        /* a did-you-mean over the first names is enough */
+    enum { MAX_CANDS = 1024, CANON = 24 };   /* a did-you-mean over the first names is enough */
     const char *cands[MAX_CANDS];
-    size_t n = 0;
+    char (*canon)[CANON] = malloc(MAX_CANDS * sizeof *canon);   /* none on out of memory */
+    size_t n = 0, c = 0;
     for (int k = 0; k < p->n_aliases && n < MAX_CANDS; k++) cands[n++] = p->aliases[k].a;
+    for (int ly = 0; canon && ly < l->n_layers; ly++) {
+        const lesson_layer *L = &l->layers[ly];
+        int from = ly ? l->layers[ly - 1].count : l->n_in;
+        for (int m = 0; m < L->count; m++)
+            for (int s = -1; s < from && n < MAX_CANDS; s++) {      /* s = -1: the bias */
+                int i = s < 0 ? 0 : ly ? l->neurons[l->layers[ly - 1].first + s] : l->inputs[s];
+                snprintf(canon[c], CANON, "w_%d,%d", i, l->neurons[L->first + m]);
+                cands[n++] = canon[c++];
+            }
+    }
     suggest(name, cands, n, sug, sizeof sug);
+    free(canon);
     snprintf(why, whysize, "unknown weight '%s' (expected w_i,j, an alias or a tie's name)%s%s%s", name,
              sug[0] ? "; did you mean " : "", sug, sug[0] ? "?" : "");
 }
@@ -178,7 +192,7 @@ static int alias_tab_build(perr *pe, alias_tab *t, const lesson *l, const pass1 
             if (c == 0) break;
             int next = alias_find(t, p, p->aliases[at].b);
             if (next < 0) {
-                unknown_weight(p, p->aliases[at].b, why, sizeof why);
+                unknown_weight(l, p, p->aliases[at].b, why, sizeof why);
                 rc = lp_fail(pe, p->aliases[at].line, "%s%s%s%s", tie ? "tie '" : "", tie ? tie : "",
                              tie ? "': " : "", why);
                 goto done;
@@ -224,7 +238,7 @@ static int weight_name(const lesson *l, const alias_tab *t, const pass1 *p, cons
     if (c <= 0) return c;
     int k = alias_find(t, p, name);
     if (k >= 0) { *i = t->i[k]; *j = t->j[k]; return 0; }
-    unknown_weight(p, name, why, whysize);
+    unknown_weight(l, p, name, why, whysize);
     return -1;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "formula.h"
+#include "suggest.h"
 
 static double guarded_log(double v, unsigned *notes)
 {
@@ -266,4 +267,11 @@ int loss_known(char *buf, size_t size)
         len += n;
     }
     return len;
+}
+
+int loss_suggest(const char *word, char *buf, size_t size)
+{
+    const char *names[LOSS_COUNT];
+    for (int k = 0; k < LOSS_COUNT; k++) names[k] = LOSS_ROWS[k].name;
+    return suggest(word, names, LOSS_COUNT, buf, size);
 }

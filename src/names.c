@@ -29,6 +29,8 @@
  */
 #include "names.h"
 
+#include <ctype.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -837,6 +839,23 @@ static void say(char *err, size_t errsize, const char *fmt, const char *a, const
     if (err && errsize) snprintf(err, errsize, fmt, a, b);
 }
 
+/* How far apart the last numbers of two keys are ("a6", "a5": 1); LONG_MAX
+ * when either has none. */
+static long number_gap(const char *a, const char *b)
+{
+    long n[2];
+    const char *s[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        const char *p = s[k] + strlen(s[k]);
+        while (p > s[k] && !isdigit((unsigned char)p[-1])) p--;
+        const char *e = p;
+        while (p > s[k] && isdigit((unsigned char)p[-1]) && e - p < 9) p--;
+        if (p == e) return LONG_MAX;
+        n[k] = strtol(p, NULL, 10);
+    }
+    return labs(n[0] - n[1]);
+}
+
 long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize)
 {
     if (err && errsize) err[0] = '\0';
@@ -881,6 +900,7 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
         /* a near miss: the closest key, its own notation's name */
         size_t kl = strlen(key), limit = kl <= 4 ? 1 : kl <= 8 ? 2 : 3;   /* as suggest() judges */
         size_t best = limit + 1, br = 0;
+        long bgap = 0;
         int bn = -1;
         for (size_t r = 0; r < ix->n_rec && key[0] && err; r++) {
             const nrec *R = &ix->rec[r];
@@ -888,10 +908,15 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
             if (ol > kl + limit || kl > ol + limit) continue;
             size_t d = suggest_distance(key, ix->kbuf + R->key);
             if (d > limit) continue;
-            if (d < best || (d == best && R->notation == ix->notation && bn != ix->notation)) {
+            /* on a tie: the lesson's notation, then the nearest neuron
+             * (a_6 in a net of 5 neurons: a_5, not the bias a_0) */
+            long gap = number_gap(key, ix->kbuf + R->key);
+            int mine = R->notation == ix->notation, bmine = bn == ix->notation;
+            if (d < best || (d == best && (mine > bmine || (mine == bmine && gap < bgap)))) {
                 best = d;
                 br = R->reading;
                 bn = R->notation;
+                bgap = gap;
             }
         }
         if (bn < 0) {

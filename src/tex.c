@@ -34,28 +34,50 @@
 #define TEX_BREAK     70      /* formulas longer than this (characters) break at '+' */
 #define TEX_BREAK_DECK 38     /* the same on a slide */
 #define TEX_PIC_DIGITS 4      /* decimals of the values in the network picture */
+#define TEX_NOTES_FRAME 1200  /* characters of notes a deck frame holds at \footnotesize */
 
 /* ------------------------------------------------------------------------
  * Text
  * ---------------------------------------------------------------------- */
 
-void tex_escape(strbuf *b, const char *s)
+/* s[0..n) as LaTeX prose (T1 encoding, so '|', '<', '>' and braces are
+ * the text glyphs): the specials escaped; a straight quote opens (``, `)
+ * at the start or after a space or bracket and closes ('', ') elsewhere; a
+ * line break joins the lines with a space, an empty line starts a paragraph. */
+static void escape_n(strbuf *b, const char *s, size_t n)
 {
-    for (; *s; s++) {
-        switch (*s) {
+    for (size_t k = 0; k < n; k++) {
+        char c = s[k];
+        int opens = k == 0 || strchr(" \n([{", s[k - 1]);
+        switch (c) {
         case '\\': sb_printf(b, "\\textbackslash{}"); break;
         case '{': case '}': case '#': case '$': case '%': case '&': case '_':
-            sb_printf(b, "\\%c", *s); break;
+            sb_printf(b, "\\%c", c); break;
         case '~': sb_printf(b, "\\textasciitilde{}"); break;
         case '^': sb_printf(b, "\\textasciicircum{}"); break;
-        case '\n': sb_printf(b, "\\\\\n"); break;
+        case '|': sb_printf(b, "\\textbar{}"); break;
+        case '"': sb_printf(b, opens ? "``" : "''"); break;
+        case '\'': sb_printf(b, opens ? "`" : "'"); break;
+        case '\n':
+            if (k + 1 < n && s[k + 1] == '\n') {
+                while (k + 1 < n && s[k + 1] == '\n') k++;
+                sb_printf(b, "\n\n");
+            } else {
+                sb_printf(b, " ");
+            }
+            break;
         case '/': sb_printf(b, "/\\allowbreak{}"); break;      /* long URLs break */
         default:
-            if ((unsigned char)*s < 0x20) break;
-            if ((unsigned char)*s < 0x80) sb_printf(b, "%c", *s);
+            if ((unsigned char)c < 0x20) break;
+            if ((unsigned char)c < 0x80) sb_printf(b, "%c", c);
             else sb_printf(b, "?");   /* no inputenc beyond ASCII is assumed */
         }
     }
+}
+
+void tex_escape(strbuf *b, const char *s)
+{
+    escape_n(b, s, strlen(s));
 }
 
 /* Append s, breaking a long sum into rows at its top-level " + " terms:
@@ -157,27 +179,58 @@ static void quantity_tex(strbuf *b, int *slide, const lesson *l, const trace *tr
     sb_free(&f);
 }
 
-/* Given values, TEX_GIVEN_COLS to a row of one align* block: "w_{0,3} &= 5
- * & w_{1,3} &= 1 ...". *col counts the values of the open block (-1: none). */
+/* Given values, up to TEX_GIVEN_COLS to a row of one align* block, as many
+ * as fit the line: "w_{0,3} &= 5 & w_{1,3} &= 1 ...". n counts the values
+ * of the open block (-1: none), cols and chars those of its last row. */
 #define TEX_GIVEN_COLS 3
+#define TEX_GIVEN_CHARS 84        /* characters a row holds: an article's line */
+#define TEX_GIVEN_CHARS_DECK 56   /* the same on a slide, at \small */
 
-static void given_tex(strbuf *b, int *col, const lesson *l, const trace *tr, const quantity *q, int notation,
-                      int digits)
+typedef struct { int n, cols; size_t chars; } given_block;
+
+/* The characters LaTeX shows for s: no commands, braces or script marks. */
+static size_t shown_chars(const char *s)
 {
-    char name[256], src[256];
-    names_render(l, notation, NAMES_LATEX, q, name, sizeof name);
-    if (*col < 0) { sb_printf(b, "\\begin{align*}\n"); *col = 0; }
-    else sb_printf(b, *col % TEX_GIVEN_COLS ? " & " : " \\\\\n");
-    sb_printf(b, "%s &", name);
-    if (names_given_as(l, notation, NAMES_LATEX, q, src, sizeof src) > 0) sb_printf(b, "= %s ", src);
-    value_tex(b, tr, q, digits);
-    (*col)++;
+    size_t n = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\') { while (p[1] && ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z'))) p++; continue; }
+        if (!strchr("{}_^ &", *p)) n++;
+    }
+    return n;
 }
 
-static void given_close(strbuf *b, int *col)
+static void given_tex(strbuf *b, given_block *g, int deck, const lesson *l, const trace *tr, const quantity *q,
+                      int notation, int digits)
 {
-    if (*col >= 0) sb_printf(b, "\n\\end{align*}\n");
-    *col = -1;
+    char name[256], src[256];
+    strbuf one = {0};
+    names_render(l, notation, NAMES_LATEX, q, name, sizeof name);
+    sb_printf(&one, "%s &", name);
+    if (names_given_as(l, notation, NAMES_LATEX, q, src, sizeof src) > 0) sb_printf(&one, "= %s ", src);
+    value_tex(&one, tr, q, digits);
+    size_t chars = shown_chars(one.s ? one.s : "") + 4, fit = deck ? TEX_GIVEN_CHARS_DECK : TEX_GIVEN_CHARS;
+    if (g->n < 0) {
+        sb_printf(b, "\\begin{align*}\n");
+        g->n = 0;
+    } else if (g->cols < TEX_GIVEN_COLS && g->chars + chars <= fit) {
+        sb_printf(b, " & ");
+    } else {
+        sb_printf(b, " \\\\\n");
+        g->cols = 0;
+        g->chars = 0;
+    }
+    if (one.failed) b->failed = 1;
+    sb_printf(b, "%s", one.s ? one.s : "");
+    sb_free(&one);
+    g->n++;
+    g->cols++;
+    g->chars += chars;
+}
+
+static void given_close(strbuf *b, given_block *g)
+{
+    if (g->n >= 0) sb_printf(b, "\n\\end{align*}\n");
+    *g = (given_block){.n = -1};
 }
 
 /* ------------------------------------------------------------------------
@@ -194,6 +247,78 @@ static double first_value(const trace *tr, q_kind kind, int j)
     return NAN;
 }
 
+/* Where neuron j sits in the picture, in units of the x and y steps:
+ * column 0 the inputs (and the bias above them), column c the c-th layer,
+ * each column centred on the tallest. */
+static void node_xy(const lesson *l, int max_count, int j, double *x, double *y)
+{
+    *x = 0;
+    *y = 1;
+    for (int k = 0; k < l->n_in; k++)
+        if (l->inputs[k] == j) *y = -(double)k - 0.5 * (max_count - l->n_in);
+    int c = j > 0 ? l->layer_of[j] : 0;
+    if (c < 1) return;
+    const lesson_layer *L = &l->layers[c - 1];
+    for (int m = 0; m < L->count; m++)
+        if (l->neurons[L->first + m] == j) *y = -(double)m - 0.5 * (max_count - L->count);
+    *x = c;
+}
+
+/* A weight's label in the picture, a rectangle turned along its arc:
+ * centre (cm), the unit vector along the arc, half extents along it and
+ * across it (cm). A neuron is an upright square. */
+typedef struct { double x, y, ux, uy, hw, hh; } tikz_box;
+
+#define TIKZ_NEURON_CM 0.45                                 /* half of minimum size=9mm */
+#define TIKZ_CHAR_CM 0.1                                    /* a \tiny digit, with inner sep */
+#define TIKZ_LINE_CM 0.14                                   /* half a \tiny line, with inner sep */
+#define TIKZ_GAP_CM 0.1                                     /* white space kept between labels */
+static const double tikz_pos[] = {0.22, 0.36, 0.5, 0.64, 0.78, 0.3, 0.43, 0.57, 0.7};
+
+/* The half length of r's shadow on the unit axis (ax, ay). */
+static double shadow(const tikz_box *r, double ax, double ay)
+{
+    return r->hw * fabs(r->ux * ax + r->uy * ay) + r->hh * fabs(-r->uy * ax + r->ux * ay);
+}
+
+/* Do p and q (with TIKZ_GAP_CM between them) overlap? No axis of either
+ * separates them (the separating axis theorem). */
+static int boxes_meet(const tikz_box *p, const tikz_box *q)
+{
+    const double ax[4][2] = {{p->ux, p->uy}, {-p->uy, p->ux}, {q->ux, q->uy}, {-q->uy, q->ux}};
+    for (int k = 0; k < 4; k++) {
+        double d = fabs((q->x - p->x) * ax[k][0] + (q->y - p->y) * ax[k][1]);
+        if (d >= shadow(p, ax[k][0], ax[k][1]) + shadow(q, ax[k][0], ax[k][1]) + TIKZ_GAP_CM) return 0;
+    }
+    return 1;
+}
+
+/* The place along the arc (x0,y0) -> (x1,y1) (centres, cm) for a label of
+ * len characters that meets the fewest labels already placed
+ * (placed[0..n)) and no neuron (neurons[0..nn)), the first of tikz_pos on a
+ * tie; the label is added to placed. */
+static double label_pos(double x0, double y0, double x1, double y1, size_t len, tikz_box *placed, int n,
+                        const tikz_box *neurons, int nn)
+{
+    double ang = atan2(y1 - y0, x1 - x0);
+    tikz_box me = {0, 0, cos(ang), sin(ang), 0.5 * TIKZ_CHAR_CM * (double)len + 0.05, TIKZ_LINE_CM};
+    x0 += TIKZ_NEURON_CM * me.ux; y0 += TIKZ_NEURON_CM * me.uy;   /* the arc runs border to border */
+    x1 -= TIKZ_NEURON_CM * me.ux; y1 -= TIKZ_NEURON_CM * me.uy;
+    int best = 0, best_hits = -1;
+    for (int c = 0; c < (int)(sizeof tikz_pos / sizeof tikz_pos[0]); c++) {
+        me.x = x0 + tikz_pos[c] * (x1 - x0);
+        me.y = y0 + tikz_pos[c] * (y1 - y0);
+        int hits = 0;
+        for (int k = 0; k < n; k++) hits += 2 * boxes_meet(&me, &placed[k]);
+        for (int k = 0; k < nn; k++) hits += 3 * boxes_meet(&me, &neurons[k]);
+        if (best_hits < 0 || hits < best_hits) { best = c; best_hits = hits; }
+    }
+    me.x = x0 + tikz_pos[best] * (x1 - x0);
+    me.y = y0 + tikz_pos[best] * (y1 - y0);
+    placed[n] = me;
+    return tikz_pos[best];
+}
+
 static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notation, int digits, int backward)
 {
     int max_count = l->n_in;
@@ -203,34 +328,51 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     double dx = l->n_layers > 3 ? 9.6 / l->n_layers : 3.2;      /* a slide is about 11 cm wide */
     sb_printf(b, "\\begin{center}\n\\begin{tikzpicture}[x=%.3fcm, y=%.3fcm, >=stealth,\n"
                  "  n/.style={circle, draw, minimum size=9mm, inner sep=1pt, font=\\tiny}]\n", dx, dy);
-    /* neurons: column 0 the inputs (and the bias), column c the c-th layer */
     char val[64];
-    for (int k = 0; k < l->n_in; k++) {
-        int j = l->inputs[k];
-        double v = first_value(tr, Q_INPUT, j);
-        text_num(v, digits, val, sizeof val);
-        sb_printf(b, "  \\node[n] (n%d) at (0, %.3f) {$%s$};\n", j, -(double)k - 0.5 * (max_count - l->n_in), val);
+    int nn = 1 + l->n_in;
+    for (int c = 0; c < l->n_layers; c++) nn += l->layers[c].count;
+    tikz_box *boxes = malloc(((size_t)nn + (size_t)l->n_arcs) * sizeof *boxes);
+    if (!boxes) { b->failed = 1; return; }
+    int nb = 0;
+    for (int k = -1; k < l->n_in; k++) {          /* the bias, then the inputs */
+        int j = k < 0 ? 0 : l->inputs[k];
+        double x, y;
+        node_xy(l, max_count, j, &x, &y);
+        if (j) text_num(first_value(tr, Q_INPUT, j), digits, val, sizeof val);
+        sb_printf(b, "  \\node[n%s] (n%d) at (0, %.3f) {$%s$};\n", j ? "" : ", dashed", j, y, j ? val : "1");
+        boxes[nb++] = (tikz_box){x * dx, y * dy, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM};
     }
-    sb_printf(b, "  \\node[n, dashed] (n0) at (0, 1) {$1$};\n");
     for (int c = 0; c < l->n_layers; c++) {
         const lesson_layer *L = &l->layers[c];
         for (int m = 0; m < L->count; m++) {
             int j = l->neurons[L->first + m];
-            double v = first_value(tr, backward ? Q_DELTA : Q_ACT, j);
+            double v = first_value(tr, backward ? Q_DELTA : Q_ACT, j), x, y;
+            node_xy(l, max_count, j, &x, &y);
             if (isnan(v)) snprintf(val, sizeof val, "%d", j);
             else text_num(v, digits, val, sizeof val);
-            sb_printf(b, "  \\node[n] (n%d) at (%d, %.3f) {$%s$};\n", j, c + 1,
-                      -(double)m - 0.5 * (max_count - L->count), val);
+            sb_printf(b, "  \\node[n] (n%d) at (%d, %.3f) {$%s$};\n", j, c + 1, y, val);
             sb_printf(b, "  \\node[font=\\tiny, above=0pt of n%d] {$%d$};\n", j, j);
+            boxes[nb++] = (tikz_box){x * dx, y * dy + 0.15, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM + 0.15};
         }
     }
-    /* arcs with their weights, a quarter of the way along */
+    /* the arcs, then their weights on top, each in a white box on its arc
+     * (an arc crossing it passes behind), placed where it meets no other
+     * label and no neuron */
+    for (int a = 0; a < l->n_arcs; a++)
+        sb_printf(b, "  \\draw[->%s] (n%d) -- (n%d);\n", l->arcs[a].i == 0 ? ", dashed, gray" : "",
+                  (int)l->arcs[a].i, (int)l->arcs[a].j);
+    tikz_box *placed = boxes + nb;
     for (int a = 0; a < l->n_arcs; a++) {
         const lesson_arc *A = &l->arcs[a];
+        double x0, y0, x1, y1;
+        node_xy(l, max_count, (int)A->i, &x0, &y0);
+        node_xy(l, max_count, (int)A->j, &x1, &y1);
         text_num(A->w, digits, val, sizeof val);
-        sb_printf(b, "  \\draw[->%s] (n%d) -- node[pos=0.25, sloped, above, font=\\tiny, inner sep=1pt] {$%s$} (n%d);\n",
-                  A->i == 0 ? ", dashed, gray" : "", (int)A->i, val, (int)A->j);
+        double pos = label_pos(x0 * dx, y0 * dy, x1 * dx, y1 * dy, strlen(val), placed, a, boxes, nb);
+        sb_printf(b, "  \\path (n%d) -- node[pos=%.2f, sloped, fill=white, font=\\tiny, inner sep=1pt] {$%s$} (n%d);\n",
+                  (int)A->i, pos, val, (int)A->j);
     }
+    free(boxes);
     const char *what = backward ? "\\Delta_j" : "a_j";
     sb_printf(b, "\\end{tikzpicture}\n\\end{center}\n{\\small neurons show $%s$ of the first step, arcs $w_{i,j}$.}\n",
               what);
@@ -249,13 +391,18 @@ static int count_rows(const char *s)
  * The document
  * ---------------------------------------------------------------------- */
 
+/* The text font encoding escape_n writes for: T1 has the glyphs of '|',
+ * '<', '>' and the braces (OT1 prints them as dashes and inverted marks),
+ * and Latin Modern has T1 outlines in every size. */
+#define TEX_FONTS "\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}\n"
+
 static void preamble(strbuf *b, const tex_opts *o, const lesson *l)
 {
     if (o->beamer)
-        sb_printf(b, "\\documentclass{beamer}\n\\usepackage{amsmath}\n\\usepackage{tikz}\n"
+        sb_printf(b, "\\documentclass{beamer}\n" TEX_FONTS "\\usepackage{amsmath}\n\\usepackage{tikz}\n"
                      "\\usetikzlibrary{positioning}\n\\setbeamertemplate{navigation symbols}{}\n");
     else
-        sb_printf(b, "\\documentclass[a4paper,11pt]{article}\n\\usepackage{amsmath}\n"
+        sb_printf(b, "\\documentclass[a4paper,11pt]{article}\n" TEX_FONTS "\\usepackage{amsmath}\n"
                      "\\usepackage[margin=2cm]{geometry}\n\\allowdisplaybreaks\n");
     sb_printf(b, "\\title{");
     tex_escape(b, l->title ? l->title : "");
@@ -274,15 +421,53 @@ static void preamble(strbuf *b, const tex_opts *o, const lesson *l)
     }
 }
 
+/* Where the notes text p (left characters) ends its frame: at the end of
+ * a paragraph or sentence nearest the even share of the frames still
+ * needed, within TEX_NOTES_FRAME; a space when no sentence ends in reach. */
+static size_t notes_cut(const char *p, size_t left)
+{
+    if (left <= TEX_NOTES_FRAME) return left;
+    size_t frames = (left + TEX_NOTES_FRAME - 1) / TEX_NOTES_FRAME, target = left / frames;
+    size_t best = 0, space = 0;
+    for (size_t k = 1; k < TEX_NOTES_FRAME; k++) {
+        if (p[k] == ' ' || p[k] == '\n') space = k;
+        int ends = (p[k] == '\n' && p[k - 1] == '\n') ||
+                   ((p[k] == ' ' || p[k] == '\n') && (p[k - 1] == '.' || p[k - 1] == ':'));
+        if (ends && (!best || (k > target ? k - target : target - k) < (best > target ? best - target : target - best)))
+            best = k;
+    }
+    return best ? best : space ? space : TEX_NOTES_FRAME;
+}
+
+/* A deck's notes: as paragraphs (escape_n) at \footnotesize, split over
+ * frames of about even length at sentence ends, so no frame holds a word or
+ * two (beamer's allowframebreaks splits wherever the page is full). */
+static void notes_deck(strbuf *b, const char *notes)
+{
+    const char *p = notes;
+    for (int frame = 0; *p; frame++) {
+        while (*p == ' ' || *p == '\n') p++;
+        if (!*p) break;
+        size_t n = notes_cut(p, strlen(p));
+        sb_printf(b, "\\begin{frame}{Notes%s}\n\\footnotesize\n", frame ? " (continued)" : "");
+        escape_n(b, p, n);
+        sb_printf(b, "\n\\end{frame}\n");
+        p += n;
+    }
+}
+
 int tex_write(strbuf *b, const lesson *l, const engine_result *r, const tex_opts *o)
 {
     int notation = o->notation >= 0 ? o->notation : l->notation;
     int digits = o->digits >= 0 ? o->digits : l->digits;
     if (!o->fragment) preamble(b, o, l);
     if (!o->fragment && l->notes) {
-        if (o->beamer) sb_printf(b, "\\begin{frame}[allowframebreaks]{Notes}\n\\footnotesize\n");
-        tex_escape(b, l->notes);
-        sb_printf(b, o->beamer ? "\n\\end{frame}\n" : "\n\n");
+        if (o->beamer) {
+            notes_deck(b, l->notes);
+        } else {
+            tex_escape(b, l->notes);
+            sb_printf(b, "\n\n");
+        }
     }
     if (o->beamer && !o->fragment) {
         sb_printf(b, "\\begin{frame}{The network: forward}\n");
@@ -292,7 +477,8 @@ int tex_write(strbuf *b, const lesson *l, const engine_result *r, const tex_opts
     walker w;
     walk_item it;
     walk_start(&w, l, r->tr, o->passes);
-    int in_frame = 0, in_frame_rows = 0, slide = 1, col = -1;
+    int in_frame = 0, in_frame_rows = 0, slide = 1;
+    given_block col = {.n = -1};
     char heading[400] = "";
     while (walk_next(&w, &it)) {
         int given = it.q->spec.op == OP_CONST;
@@ -327,7 +513,7 @@ int tex_write(strbuf *b, const lesson *l, const engine_result *r, const tex_opts
             quantity_tex(&one, o->beamer ? &probe : NULL, l, r->tr, it.q, notation, digits);
         }
         int rows = given ? 1 : 1 + count_rows(one.s);
-        if (o->beamer && (!in_frame || (in_frame_rows + rows > TEX_FRAME_ROWS && !(given && col >= 0 && col < 12)))) {
+        if (o->beamer && (!in_frame || (in_frame_rows + rows > TEX_FRAME_ROWS && !(given && col.n >= 0 && col.n < 12)))) {
             given_close(b, &col);
             if (in_frame) sb_printf(b, "\\end{frame}\n");
             sb_printf(b, "\\begin{frame}{%s}\\small\n", heading[0] ? heading : "given");
@@ -348,7 +534,7 @@ int tex_write(strbuf *b, const lesson *l, const engine_result *r, const tex_opts
             sb_printf(b, "\n");
         }
         if (given) {
-            given_tex(b, &col, l, r->tr, it.q, notation, digits);
+            given_tex(b, &col, o->beamer, l, r->tr, it.q, notation, digits);
         } else {
             sb_printf(b, "%s", one.s ? one.s : "");
             if (o->beamer) slide += 3;

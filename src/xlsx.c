@@ -38,7 +38,10 @@ enum { COL_TEXT = COL_CHECK + 1 };
 #define HEAD_ROWS 2           /* title row, column header row */
 #define SUMMARY_PRINT_ROWS 30 /* steps of the Summary table on its printed page */
 #define SET_VALUE_COL 2       /* Settings: the value column (C) */
-#define LIVE_NOTE_ROWS 3      /* Settings: the note on what is live, a sentence a row */
+/* Settings' columns: name, symbol, value, meaning (text wraps in them). */
+#define SET_COLS 4
+#define SET_MEANING_W 36.0
+#define LIVE_NOTE_ROWS 4      /* Settings: the note on what is live, its two sentences (put_lines) */
 
 /* Fill colours, one per pass; yellow marks what may be edited. */
 #define RGB_EDIT     0xFFF2CC
@@ -60,6 +63,9 @@ _Static_assert(sizeof PASS_WHAT / sizeof PASS_WHAT[0] == PASS_COUNT, "one legend
 
 typedef struct {
     lxw_format *title, *header, *text, *wrap, *edit, *fixed;
+    lxw_format *para, *bold;        /* long text: wrapped, top-aligned (put_wrapped); bold */
+    lxw_format *title_wrap;         /* a title that wraps (put_wrapped) */
+    lxw_format *blank;              /* an exercise's blank: edit, to the asked decimals */
     lxw_format *label[PASS_COUNT], *value[PASS_COUNT];
 } fmts;
 
@@ -95,6 +101,7 @@ typedef struct {
     uint32_t            *upd_col;     /* [n_arcs]: Training column of w^(t+1) in row t, 0 = none */
     uint32_t             live_note_row;   /* Settings: the LIVE_NOTE_ROWS rows of the bold note on what is live */
     uint32_t             set_text_col;/* Settings: the hidden text cells of alpha, lambda, a_0, w^(0) */
+    double               set_width;   /* Settings: its text columns' widths summed (put_lines) */
     xlsx_layout          lay;
     xlsx_status          st;
     char                *err;
@@ -144,6 +151,13 @@ static int chk(xw *x, lxw_error e, const char *what)
  * Formats, made once per workbook and never changed after use
  * ---------------------------------------------------------------------- */
 
+/* The number format of `digits` decimals: "0.0000", "0". */
+static void number_format(int digits, char *buf, size_t size)
+{
+    if (digits > 15) digits = 15;
+    snprintf(buf, size, digits > 0 ? "0.%.*s" : "0", digits, "000000000000000");
+}
+
 static lxw_format *fmt_new(xw *x, lxw_color_t fill, int number)
 {
     lxw_format *f = workbook_add_format(x->wb);
@@ -158,8 +172,22 @@ static int fmts_init(xw *x)
     fmts *f = &x->f;
     if (!(f->title = fmt_new(x, 0, 0)) || !(f->header = fmt_new(x, RGB_HEADER, 0)) ||
         !(f->text = fmt_new(x, 0, 0)) || !(f->wrap = fmt_new(x, 0, 0)) ||
-        !(f->edit = fmt_new(x, RGB_EDIT, 1)) || !(f->fixed = fmt_new(x, 0, 1)))
+        !(f->edit = fmt_new(x, RGB_EDIT, 1)) || !(f->fixed = fmt_new(x, 0, 1)) ||
+        !(f->para = fmt_new(x, 0, 0)) || !(f->bold = fmt_new(x, 0, 0)) || !(f->title_wrap = fmt_new(x, 0, 0)) || !(f->blank = fmt_new(x, RGB_EDIT, 0)))
         return -1;
+    format_set_text_wrap(f->para);
+    format_set_align(f->para, LXW_ALIGN_VERTICAL_TOP);
+    format_set_bold(f->bold);
+    format_set_bold(f->title_wrap);
+    format_set_font_size(f->title_wrap, 14);
+    format_set_text_wrap(f->title_wrap);
+    format_set_align(f->title_wrap, LXW_ALIGN_VERTICAL_TOP);
+    char asked[24];                     /* a blank shows what the student typed, to the asked decimals */
+    number_format(lesson_answer_digits(x->l), asked, sizeof asked);
+    format_set_num_format(f->blank, asked);
+    format_set_border(f->blank, LXW_BORDER_THIN);
+    format_set_unlocked(f->blank);
+    format_set_bold(f->blank);
     format_set_bold(f->title);
     format_set_font_size(f->title, 14);
     format_set_bold(f->header);
@@ -206,12 +234,13 @@ static lxw_worksheet *sheet_add(xw *x, const char *name)
     lxw_worksheet *ws = workbook_add_worksheet(x->wb, name);
     if (!ws) { fail(x, XLSX_ERR_LIBRARY, "libxlsxwriter: cannot add sheet '%s'", name); return NULL; }
     /* page set-up, the same on every sheet: A4 landscape, one page wide
-     * (the first sheet, Settings, on one page), narrow margins, the title
-     * and column header rows repeated on every printed page */
+     * (never shrunk to fit one page tall: a long Settings sheet goes on to
+     * a second page at full size), narrow margins, the title and column
+     * header rows repeated on every printed page of a step sheet */
     worksheet_set_landscape(ws);
     worksheet_set_paper(ws, 9);
     worksheet_set_margins(ws, 0.4, 0.4, 0.5, 0.5);
-    worksheet_fit_to_pages(ws, 1, x->n_sheets == 0 ? 1 : 0);
+    worksheet_fit_to_pages(ws, 1, 0);
     if (x->n_sheets > 0 && chk(x, worksheet_repeat_rows(ws, 0, HEAD_ROWS - 1), "repeated header rows")) return NULL;
     char *qn = x->quoted[x->n_sheets], *p = qn;        /* 'it''s' quoting */
     *p++ = '\'';
@@ -337,9 +366,94 @@ static int put_num(xw *x, lxw_worksheet *ws, uint32_t row, int col, double v, lx
     return chk(x, worksheet_write_number(ws, row, (lxw_col_t)col, v, f), "write number");
 }
 
+/* Long texts, so that none runs past the printed columns (a sentence
+ * wider than the columns makes "fit to one page wide" shrink the page to
+ * it). TEXT_PER_UNIT: characters a unit of column width holds (units of
+ * the default font's '0'; gnumeric sets about 0.95 of them a unit, bold
+ * 0.8, LibreOffice 1.2), so a line fits in both. */
+#define TEXT_PER_UNIT 0.95
+#define TEXT_PER_UNIT_BOLD 0.8
+
+/* The length of the first line of s in lines of `per` characters: up to
+ * its last space that fits (or `per` characters of a longer word). */
+static size_t wrap_at(const char *s, size_t per)
+{
+    size_t n = strlen(s), cut = 0;
+    if (n <= per) return n;
+    for (size_t k = 1; k <= per; k++) if (s[k] == ' ') cut = k;
+    return cut ? cut : per;
+}
+
+static size_t chars_per_line(const xw *x, double width, const lxw_format *f)
+{
+    size_t per = (size_t)(width * (f == x->f.bold || f == x->f.title ? TEXT_PER_UNIT_BOLD : TEXT_PER_UNIT));
+    return per < 8 ? 8 : per;
+}
+
+/* A paragraph in column col, a line a row from *row on (*row ends past
+ * them), each line short enough for columns of `width` summed, the last
+ * row taking the rest when more than max_rows would be needed (0: no
+ * limit). f: a text format (x->f.text, x->f.bold, x->f.title). */
+static int put_lines(xw *x, lxw_worksheet *ws, uint32_t *row, int col, double width, const char *s,
+                     lxw_format *f, int max_rows)
+{
+    size_t per = chars_per_line(x, width, f);
+    char line[1024];
+    for (int k = 0; *s; k++) {
+        size_t n = max_rows && k == max_rows - 1 ? strlen(s) : wrap_at(s, per < sizeof line ? per : sizeof line - 1);
+        snprintf(line, sizeof line, "%.*s", (int)n, s);
+        if (put_str(x, ws, (*row)++, col, line, f)) return -1;
+        for (s += n; *s == ' '; s++) {}
+    }
+    return 0;
+}
+
+/* Text in one wrapped cell of columns first..last (merged when more than
+ * one; width their widths summed), its row as high as its lines (neither
+ * spreadsheet sizes a row to a wrapped cell it reads). f: x->f.para, or
+ * x->f.title_wrap (14 pt). */
+static int put_wrapped(xw *x, lxw_worksheet *ws, uint32_t row, int first, int last, double width, const char *s,
+                       lxw_format *f)
+{
+    int big = f == x->f.title_wrap;
+    size_t per = chars_per_line(x, big ? width * 11 / 14 : width, big ? x->f.title : x->f.para), lines = 0;
+    for (const char *p = s; *p; lines++) for (p += wrap_at(p, per); *p == ' '; p++) {}
+    if (first < last
+        ? chk(x, worksheet_merge_range(ws, row, (lxw_col_t)first, row, (lxw_col_t)last, s, f), "merged text")
+        : put_str(x, ws, row, first, s, f))
+        return -1;
+    double line = big ? 19.0 : 15.0;
+    return lines > 1 || big ? chk(x, worksheet_set_row(ws, row, line * (double)(lines ? lines : 1) + 2, NULL), "row height") : 0;
+}
+
+/* The meaning of alpha on Settings: the engine's own update rule, as the
+ * text trace writes the first update of the run ("update: w_0,3^(1) =
+ * w_0,3 + alpha*(y_3 - a_3)*a_0", the perceptron rule; "... - alpha*dJ/dw_0,3",
+ * backprop), in the workbook's notation. */
+static int update_rule(xw *x, lxw_worksheet *ws, uint32_t row)
+{
+    const quantity *q = NULL;
+    for (size_t id = 0; id < x->tr->n && !q; id++)
+        if (x->tr->q[id].kind == Q_UPDATE) q = &x->tr->q[id];
+    strbuf b = {0};
+    if (!q) {
+        sb_printf(&b, "no update: the lesson does not train");
+    } else {
+        char name[192];
+        text_qname(x->l, x->notation, q, name, sizeof name);
+        sb_printf(&b, "update: %s = ", name);
+        text_formula_x(&b, x->tr, q, NULL, x->digits, x->l, x->notation, 0);
+    }
+    int rc = b.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory") : put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, b.s, x->f.para);
+    sb_free(&b);
+    return rc;
+}
+
+
 static int settings_sheet(xw *x)
 {
     const lesson *l = x->l;
+    int rc;
     lxw_worksheet *ws = sheet_add(x, "Settings");
     if (!ws) return -1;
     char buf[256];
@@ -356,24 +470,41 @@ static int settings_sheet(xw *x)
                                             NULL, &hide), "hidden columns"))
             return -1;
     }
+    /* the columns first: long texts wrap in them (put_lines, put_wrapped) */
+    int n_out;
+    const int32_t *out = lesson_outputs(l, &n_out);
+    if (!l->ex_y) n_out = 0;
+    double num_w = x->digits + 9 > 14 ? x->digits + 9 : 14;   /* "-0.990000000" and some room */
+    const double set_w[SET_COLS] = {16, 15 > num_w ? 15 : num_w, num_w, SET_MEANING_W};
+    x->set_width = 0;
+    for (int c = 0; c < SET_COLS; c++) {
+        x->set_width += set_w[c];
+        if (chk(x, worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, set_w[c], NULL), "column width")) return -1;
+    }
+    if (l->n_in + n_out >= SET_COLS &&
+        chk(x, worksheet_set_column(ws, SET_COLS, (lxw_col_t)(l->n_in + n_out), num_w, NULL), "column width"))
+        return -1;
     uint32_t row = 0;
     if (put_str(x, ws, row++, 0, l->title ? l->title : "(untitled lesson)", x->f.title)) return -1;
-    if (l->source && put_str(x, ws, row++, 0, l->source, x->f.text)) return -1;
-    for (const char *n = l->notes; n && *n;) {              /* one row per note line */
-        size_t len = strcspn(n, "\n");
-        snprintf(buf, sizeof buf, "%.*s", (int)(len < 250 ? len : 250), n);
-        if (put_str(x, ws, row++, 0, buf, x->f.text)) return -1;
-        n += len + (n[len] == '\n');
+    if (l->source && put_lines(x, ws, &row, 0, x->set_width, l->source, x->f.text, 0)) return -1;
+    char *para;
+    for (const char *n = l->notes; (rc = lesson_note_paragraph(&n, &para)) > 0;) {   /* the notes, as paragraphs */
+        rc = put_lines(x, ws, &row, 0, x->set_width, para, x->f.text, 0);
+        free(para);
+        if (rc) return -1;
     }
+    if (rc < 0) return fail(x, XLSX_ERR_MEMORY, "out of memory (notes)");
     row++;
-    if (x->o && x->o->exercise && chk(x, xlsx_ex_settings(x->o->exercise, x->wb, ws, &row), "exercise note"))
-        return -1;
+    const char *exn;
+    for (int k = 0; x->o && (exn = xlsx_ex_note(x->o->exercise, k)); k++)   /* what the student does */
+        if (put_lines(x, ws, &row, 0, x->set_width, exn, x->f.bold, 0)) return -1;
     if (x->r->steps >= 2 && l->ex_y) {            /* what recomputes: summary_sheet writes it */
         x->live_note_row = row;
         row += LIVE_NOTE_ROWS;
     }
-    if (put_str(x, ws, row++, 0, "Yellow cells are the givens: edit one and every formula that depends on it "
-                "recomputes. Each traced step has its own sheet; rows are coloured by pass:", x->f.text))
+    if (put_lines(x, ws, &row, 0, x->set_width, "Yellow cells are the givens: edit one and every "
+                 "formula that depends on it recomputes. Each traced step has its own sheet; rows are coloured by "
+                 "pass:", x->f.text, 0))
         return -1;
     for (int p = 0; p < PASS_COUNT; p++)
         if (put_str(x, ws, row, 0, trace_pass_name((q_pass)p), x->f.label[p]) ||
@@ -387,7 +518,7 @@ static int settings_sheet(xw *x)
     x->alpha = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "learning rate", x->f.text) || put_str(x, ws, row, 1, "alpha", x->f.text) ||
         put_num(x, ws, row, SET_VALUE_COL, l->rate, x->f.edit) || (x->subst && text_cells(x, ws, x->alpha, x->set_text_col, l->rate)) ||
-        put_str(x, ws, row++, 3, "update: w^(t+1) = w - alpha*dJ/dw", x->f.text))
+        update_rule(x, ws, row++))
         return -1;
     x->lambda = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "weight decay", x->f.text) || put_str(x, ws, row, 1, "lambda", x->f.text) ||
@@ -413,7 +544,7 @@ static int settings_sheet(xw *x)
         }
         if (g.failed) { sb_free(&g); return fail(x, XLSX_ERR_MEMORY, "out of memory"); }
         int bad = put_str(x, ws, row, 0, buf, x->f.text) || put_str(x, ws, row, SET_VALUE_COL, what, x->f.text) ||
-                  put_str(x, ws, row++, 3, g.s, x->f.text);
+                  put_wrapped(x, ws, row++, 3, 3, SET_MEANING_W, g.s, x->f.para);
         sb_free(&g);
         if (bad) return -1;
     }
@@ -422,16 +553,24 @@ static int settings_sheet(xw *x)
         act_known(acts, sizeof acts);
         snprintf(n, sizeof n, "%d known", ACT_COUNT);
         if (put_str(x, ws, row, 0, "activations", x->f.text) || put_str(x, ws, row, SET_VALUE_COL, n, x->f.text) ||
-            put_str(x, ws, row++, 3, acts, x->f.text))
+            put_wrapped(x, ws, row++, 3, 3, SET_MEANING_W, acts, x->f.para))
             return -1;
     }
+    /* the steps the engine ran (the perceptron rule stops after an epoch without mistakes) */
+    if (l->rule == RULE_PERCEPTRON)
+        snprintf(buf, sizeof buf, "%s after %d of at most %d epochs (%d steps)",
+                 x->r->converged ? "no mistake in an epoch: stopped" : "the epoch limit: stopped", x->r->n_epochs,
+                 l->epochs, l->steps);
     if (put_str(x, ws, row, 0, "batch size", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->batch, NULL) ||
-        put_str(x, ws, row, 0, "steps", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->steps, NULL))
+        put_str(x, ws, row, 0, "steps", x->f.text) || put_num(x, ws, row, SET_VALUE_COL, x->r->steps, NULL) ||
+        (l->rule == RULE_PERCEPTRON && put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, buf, x->f.para)))
         return -1;
+    row++;
     if (x->tr->round >= 0) snprintf(buf, sizeof buf, "every operand rounded to %d decimals before use, "
                                     "as on a calculator: ROUND() in the formulas", x->tr->round);
     else snprintf(buf, sizeof buf, "exact arithmetic");
-    if (put_str(x, ws, row, 0, "rounding", x->f.text) || put_str(x, ws, row++, SET_VALUE_COL, buf, x->f.text))
+    if (put_str(x, ws, row, 0, "rounding", x->f.text) ||
+        put_lines(x, ws, &row, SET_VALUE_COL, set_w[SET_VALUE_COL] + SET_MEANING_W, buf, x->f.text, 0))
         return -1;
     row++;
 
@@ -472,9 +611,6 @@ static int settings_sheet(xw *x)
     row++;
 
     /* the examples: one row each, x then y by neuron id */
-    int n_out;
-    const int32_t *out = lesson_outputs(l, &n_out);
-    if (!l->ex_y) n_out = 0;
     if (1 + (long)l->n_in + n_out > LXW_COL_MAX)
         return fail(x, XLSX_ERR_TOO_LARGE, "%d inputs and %d outputs do not fit in the %d columns of a sheet",
                     l->n_in, n_out, LXW_COL_MAX);
@@ -501,14 +637,6 @@ static int settings_sheet(xw *x)
         for (int k = 0; k < n_out; k++)
             if (put_num(x, ws, row, 1 + l->n_in + k, l->ex_y[(size_t)e * n_out + k], x->f.edit)) return -1;
     }
-    double num_w = x->digits + 9 > 14 ? x->digits + 9 : 14;   /* "-0.990000000" and some room */
-    if (chk(x, worksheet_set_column(ws, 0, 0, 16, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 1, 1, 15 > num_w ? 15 : num_w, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 2, 2, num_w, NULL), "column width") ||
-        chk(x, worksheet_set_column(ws, 3, 3, 44, NULL), "column width") ||
-        (l->n_in + n_out >= 4 &&
-         chk(x, worksheet_set_column(ws, 4, (lxw_col_t)(l->n_in + n_out), num_w, NULL), "column width")))
-        return -1;
     return 0;
 }
 
@@ -789,11 +917,13 @@ static int exercise_blank(xw *x, lxw_worksheet *ws, int sheet, const char *sheet
                                 x->cell[id].row, ref, has_shown ? shown : NULL), "exercise blank");
 }
 
-/* Column width for formula texts of at most n characters: proportional fonts
- * need a little more than one unit per character; very long ones wrap past. */
-static double formula_width(size_t n)
+/* Column width for texts of at most n characters (names, formulas, notes):
+ * proportional fonts need a little more than one unit per character
+ * (gnumeric's more than LibreOffice's: W^[1]_1,1^(1) needs 16); very long
+ * ones wrap past. */
+static double text_width(size_t n)
 {
-    double w = 1.1 * (double)n + 2;
+    double w = 1.15 * (double)n + 2;
     return w < 90 ? w : 90;
 }
 
@@ -829,7 +959,23 @@ static lesson live_lesson(const lesson *l, int steps)
     c.report_steps = NULL;
     c.n_report_steps = 0;
     c.chain = 0;
+    c.n_expects = 0;             /* the live rows' run checks no names: its later steps are cut */
+    c.ask = NULL;
+    c.n_ask_lines = 0;
     return c;
+}
+
+/* The Training sheet's header of q's column (q of step 1): its name for
+ * every row, "in_3" (in row k: in_3 of step k), "w_0,3^(k)" for the weight
+ * the row's update makes. Same return as snprintf. */
+static int training_head(const quantity *q, char *buf, size_t size)
+{
+    quantity c = *q;
+    if (q->kind != Q_UPDATE) return trace_name(&c, buf, size);
+    c.kind = Q_WEIGHT;                     /* w_0,3, then the step's iteration */
+    c.t = 0;
+    int n = trace_name(&c, buf, size);
+    return n < 0 || (size_t)n >= size ? n : n + snprintf(buf + n, size - (size_t)n, "^(k)");
 }
 
 /* Sheet "Training": row k is step k (k <= x->live): its J (the batch mean)
@@ -878,8 +1024,8 @@ static int training_sheet(xw *x)
     for (at = 0; at < ft->n && ft->q[at].pass == PASS_GIVEN; at++)     /* a_0, w^(0): Settings cells */
         (void)has_column(x, &ft->q[at], &x->tcell[at]);
     char name[96];
-    if (put_str(x, ws, 1, 0, "step", x->f.header) ||
-        put_str(x, ws, 1, 1, l->batch > 1 ? "J (batch mean)" : "J", x->f.header))
+    if (put_str(x, ws, 1, 0, "step k", x->f.header) ||
+        put_str(x, ws, 1, 1, l->batch > 1 ? "J (batch mean)" : "J of step k", x->f.header))
         goto done;
     size_t n_tmpl = 0;
     uint32_t n_cols = 0;                          /* quantity columns of a row */
@@ -902,10 +1048,8 @@ static int training_sheet(xw *x)
             const quantity *q = &ft->q[ids[k]];
             if (!has_column(x, q, &x->tcell[ids[k]])) continue;
             x->tcell[ids[k]] = (xlsx_cell){(uint32_t)x->tr_sheet, row, col};
-            if (t == 0) {
-                trace_name(q, name, sizeof name);
-                if (put_str(x, ws, 1, (int)col, name, x->f.header)) goto done;
-            }
+            if (t == 0 && (training_head(q, name, sizeof name) < 0 || put_str(x, ws, 1, (int)col, name, x->f.header)))
+                goto done;
             if (write_value(x, ws, x->tr_sheet, row, col, ft, x->tcell, ids[k], &f, x->f.fixed)) goto done;
             if (q->kind == Q_UPDATE && t == 0) {
                 int a = lesson_arc_index(l, q->i, q->j);
@@ -930,12 +1074,13 @@ static int training_sheet(xw *x)
     snprintf(title, sizeof title, "Training: steps 1 to %d of %d, each row from the one above "
              "(printed: %d steps, J, %d of %u quantities)", t, r->steps,
              t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS, shown, (unsigned)n_cols);
-    if (put_str(x, ws, 0, 0, title, x->f.title)) goto done;
     double w = x->digits + 9 > 12 ? x->digits + 9 : 12;
+    double w0 = text_width(strlen("step k"));   /* the title wraps within the printed columns */
+    if (put_wrapped(x, ws, 0, 0, 1 + shown, w0 + w * (1 + shown), title, x->f.title_wrap)) goto done;
     lxw_row_t plast = (lxw_row_t)(HEAD_ROWS + (t < SUMMARY_PRINT_ROWS ? t : SUMMARY_PRINT_ROWS) - 1);
     worksheet_freeze_panes(ws, HEAD_ROWS, 2);
     worksheet_fit_to_pages(ws, 1, 1);
-    if (chk(x, worksheet_set_column(ws, 0, 0, 6, NULL), "width") ||
+    if (chk(x, worksheet_set_column(ws, 0, 0, w0, NULL), "width") ||
         chk(x, worksheet_set_column(ws, 1, (lxw_col_t)(n_cols + 1), w, NULL), "width") ||
         chk(x, worksheet_print_area(ws, 0, 0, plast, (lxw_col_t)(1 + shown)), "print area"))
         goto done;
@@ -989,8 +1134,11 @@ static int summary_sheet(xw *x)
         snprintf(sum_title, sizeof sum_title, "Loss J per step (the engine's fixed values)");
     }
     _Static_assert(sizeof line / sizeof line[0] <= LIVE_NOTE_ROWS, "the note's rows are reserved on Settings");
-    for (uint32_t k = 0; k < 2 && line[k][0]; k++)
-        if (put_str(x, x->ws[0], x->live_note_row + k, 0, line[k], x->f.title)) return -1;
+    uint32_t note_row = x->live_note_row;
+    for (uint32_t k = 0; k < 2 && line[k][0] && note_row < x->live_note_row + LIVE_NOTE_ROWS; k++)
+        if (put_lines(x, x->ws[0], &note_row, 0, x->set_width, line[k], x->f.bold,
+                      (int)(x->live_note_row + LIVE_NOTE_ROWS - note_row)))
+            return -1;
     if (
         put_str(x, ws, 0, 0, sum_title, x->f.title) ||
         put_str(x, ws, 1, 0, "step", x->f.header) ||
@@ -1052,11 +1200,11 @@ static int step_widths(xw *x, lxw_worksheet *ws, size_t wname, size_t wform, siz
     size_t wsub = x->wsubst > 14 ? x->wsubst : 14;
     lxw_row_col_options hide = {.hidden = 1};       /* exercises: no substituted column */
     x->wsubst = 0;
-    return chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, (double)wname + 2, NULL), "width") ||
-           chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, formula_width(wform), NULL), "width") ||
-           chk(x, worksheet_set_column_opt(ws, COL_SUBST, COL_SUBST, formula_width(wsub), NULL,
+    return chk(x, worksheet_set_column(ws, COL_NAME, COL_NAME, text_width(wname), NULL), "width") ||
+           chk(x, worksheet_set_column(ws, COL_FORMULA, COL_FORMULA, text_width(wform), NULL), "width") ||
+           chk(x, worksheet_set_column_opt(ws, COL_SUBST, COL_SUBST, text_width(wsub), NULL,
                                            x->subst ? NULL : &hide), "width") ||
-           chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, (double)wnote + 2, NULL), "width");
+           chk(x, worksheet_set_column(ws, COL_NOTE, COL_NOTE, text_width(wnote), NULL), "width");
 }
 
 static int step_sheets(xw *x)
@@ -1198,7 +1346,7 @@ static int answers_sheet(xw *x)
     lxw_worksheet *ws = sheet_add(x, XLSX_EX_SHEET);
     if (!ws) return -1;
     x->ans = x->n_sheets - 1;
-    return chk(x, xlsx_ex_begin(x->o->exercise, x->wb, ws, x->ans, x->f.edit, x->f.header, COL_VALUE),
+    return chk(x, xlsx_ex_begin(x->o->exercise, x->wb, ws, x->ans, x->f.blank, x->f.header, COL_VALUE),
                "exercise answers sheet");
 }
 
@@ -1223,7 +1371,7 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
     if (x.digits > 15) x.digits = 15;
     x.text_digits = x.tr->round >= 0 ? x.tr->round : x.digits;
     x.subst = !(o && o->exercise);
-    snprintf(x.numfmt, sizeof x.numfmt, x.digits > 0 ? "0.%.*s" : "0", x.digits, "000000000000000");
+    number_format(x.digits, x.numfmt, sizeof x.numfmt);
     size_t nid = (size_t)l->max_id + 1;
     x.cell = calloc(x.tr->n ? x.tr->n : 1, sizeof *x.cell);
     x.w0 = calloc(l->n_arcs ? (size_t)l->n_arcs : 1, sizeof *x.w0);

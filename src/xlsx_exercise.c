@@ -151,10 +151,11 @@ size_t xlsx_ex_count(const xlsx_ex *ex) { return ex ? ex->n_asked : 0; }
 /* The exercise's own formats, made once per workbook. */
 static lxw_error formats(xlsx_ex *ex, lxw_workbook *wb)
 {
-    if (ex->note_fmt) return LXW_NO_ERROR;
+    if (ex->check) return LXW_NO_ERROR;
     if (!(ex->check = workbook_add_format(wb)) || !(ex->right = workbook_add_format(wb)) ||
         !(ex->wrong = workbook_add_format(wb)) || !(ex->note_fmt = workbook_add_format(wb)))
         return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    format_set_bold(ex->note_fmt);
     format_set_bold(ex->check);
     format_set_hidden(ex->check);                 /* the formula names the answer's cell */
     format_set_border(ex->check, LXW_BORDER_THIN);
@@ -162,16 +163,12 @@ static lxw_error formats(xlsx_ex *ex, lxw_workbook *wb)
     format_set_font_color(ex->right, RGB_RIGHT_FONT);
     format_set_bg_color(ex->wrong, RGB_WRONG_FILL);
     format_set_font_color(ex->wrong, RGB_WRONG_FONT);
-    format_set_bold(ex->note_fmt);
     return LXW_NO_ERROR;
 }
 
-lxw_error xlsx_ex_settings(xlsx_ex *ex, lxw_workbook *wb, lxw_worksheet *ws, uint32_t *row)
+const char *xlsx_ex_note(const xlsx_ex *ex, int k)
 {
-    lxw_error e = formats(ex, wb);
-    for (int k = 0; !e && k < XLSX_EX_NOTE_LINES && ex->note[k][0]; k++)
-        e = worksheet_write_string(ws, (*row)++, 0, ex->note[k], ex->note_fmt);
-    return e;
+    return ex && k >= 0 && k < XLSX_EX_NOTE_LINES && ex->note[k][0] ? ex->note[k] : NULL;
 }
 
 lxw_error xlsx_ex_begin(xlsx_ex *ex, lxw_workbook *wb, lxw_worksheet *answers, int sheet,

@@ -74,9 +74,9 @@ size_t xlsx_ex_count(const xlsx_ex *ex);
  * Writing (xlsx.c calls these; each returns a libxlsxwriter status)
  * ---------------------------------------------------------------------- */
 
-/* The note that tells the student what to do, a few bold lines on sheet
- * ws (Settings) from row *row on; *row ends past them. */
-lxw_error xlsx_ex_settings(xlsx_ex *ex, lxw_workbook *wb, lxw_worksheet *ws, uint32_t *row);
+/* Line k of the note that tells the student what to do (Settings writes
+ * them, bold and wrapped), or NULL past the last; ex may be NULL. */
+const char *xlsx_ex_note(const xlsx_ex *ex, int k);
 
 /* Start the workbook's exercise: answers is the sheet XLSX_EX_SHEET, index
  * `sheet` in the workbook; blank is the format of yellow editable cells

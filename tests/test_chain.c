@@ -141,9 +141,12 @@ static void check_unchanged(lesson *l, const char *what)
                 all = {.round = ENGINE_ROUND_LESSON, .chain = 1, .trace_all = 1};
     engine_result a, b, c;
     char err[512], name[128];
+    int n_expects = l->n_expects;
     l->chain = 0;                                   /* off: whatever the lesson says */
+    l->n_expects = 0;                               /* (its expectations may name factors) */
     if (engine_run(l, &off, &a, err, sizeof err)) fail_msg("%s: %s", what, err);
     l->chain = own;
+    l->n_expects = n_expects;
     if (engine_run(l, &on, &b, err, sizeof err) || engine_run(l, &all, &c, err, sizeof err))
         fail_msg("%s: %s", what, err);
     assert_int_equal(a.steps, b.steps);
@@ -173,10 +176,11 @@ static void check_unchanged(lesson *l, const char *what)
     engine_result_free(&c);
 }
 
-/* At most 300 steps, so the whole suite stays fast. */
+/* At most 300 steps, so the whole suite stays fast (a shortened lesson's
+ * expectations of later steps name nothing, so they go). */
 static void shorten(lesson *l)
 {
-    if (l->steps > 300) l->steps = 300;
+    if (l->steps > 300) l->steps = 300, l->n_expects = 0;
 }
 
 static void one_lesson(lesson *l, const char *path, void *ctx)

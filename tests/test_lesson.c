@@ -160,6 +160,17 @@ static void test_bad_values(void **state)
     BAD(BASE "loss mse\n", "t.lesson:10: duplicate 'loss' (first given on line 7)");
     BAD(BASE_HEAD BASE_W "loss hinge\n", "t.lesson:7: unknown loss 'hinge' (known: sse, half-sse, mse, bce, softmax-ce)");
     BAD(BASE "batch 5\n", "t.lesson:10: batch 5 is larger than the 1 examples");
+    /* a near miss of a table's name or a weight's gets a "did you mean" */
+    BAD(BASE_HEAD BASE_W "loss sse2\n",
+        "t.lesson:7: unknown loss 'sse2' (known: sse, half-sse, mse, bce, softmax-ce); did you mean sse?");
+    BAD("title T\ninput 1 2\nlayer logstic 3 4\n",
+        "t.lesson:3: unknown activation 'logstic' (known: identity, step, logistic, tanh, arctan, "
+        "relu, leaky-relu(s), prelu(s), elu(a), softplus, softmax); did you mean logistic?");
+    BAD("title T\ninput 1 2\nlayer leaky-rleu(0.1) 3\n",
+        "t.lesson:3: unknown activation 'leaky-rleu(0.1)' (known: identity, step, logistic, tanh, arctan, "
+        "relu, leaky-relu(s), prelu(s), elu(a), softplus, softmax); did you mean leaky-relu?");
+    BAD(BASE_HEAD "weight w_0,3 = 0.1\nweight w1,3 = 1\nweight w_2,3 = 0.1\n" BASE_TAIL,
+        "t.lesson:5: unknown weight 'w1,3' (expected w_i,j, an alias or a tie's name); did you mean w_1,3?");
 }
 
 static void test_bad_bytes(void **state)
@@ -203,9 +214,32 @@ static void test_no_arcs(void **state)
         "give it a weight or drop its 'nobias'");
 }
 
+/* Notes as paragraphs: lines joined by a space, an empty `note` line
+ * between paragraphs. */
+static void test_note_paragraphs(void **state)
+{
+    (void)state;
+    const char *text = BASE "note first line\nnote second line\nnote\nnote\nnote next one\n";
+    char err[256];
+    lesson *l = lesson_parse(text, strlen(text), "t.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    const char *p = l->notes;
+    char *para;
+    assert_int_equal(lesson_note_paragraph(&p, &para), 1);
+    assert_string_equal(para, "first line second line");
+    free(para);
+    assert_int_equal(lesson_note_paragraph(&p, &para), 1);
+    assert_string_equal(para, "next one");
+    free(para);
+    assert_int_equal(lesson_note_paragraph(&p, &para), 0);
+    assert_null(para);
+    lesson_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_note_paragraphs),
         cmocka_unit_test(test_valid_base),
         cmocka_unit_test(test_bom_crlf_comments),
         cmocka_unit_test(test_labels_aliases_init),

@@ -439,7 +439,8 @@ static void test_messages(void **state)
     assert_string_equal(why, "'y_5' is ambiguous in this lesson: out_o1 (y_5 in the bar notation) or "
                              "target_o1 (y_5 in the va notation); write the name you mean");
     assert_true(names_resolve(ix, "out_h3", why, sizeof why) < 0);
-    assert_string_equal(why, "'out_h3' names no quantity of this lesson; did you mean out_h1?");
+    /* of the names one edit away, the nearest neuron (h2, not h1) */
+    assert_string_equal(why, "'out_h3' names no quantity of this lesson; did you mean out_h2?");
     names_index_free(ix);
     /* in the bar notation itself, y_5 is the activation: the active notation wins */
     ix = names_index_new(f->l, f->r.tr, NOTATION_BAR);

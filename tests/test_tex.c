@@ -1,6 +1,6 @@
 /*
  * test_tex.c - `nntrace tex`: every lesson's document and deck compile with
- * pdflatex without errors and with at most TEX_MAX_OVERFULL overfull boxes,
+ * pdflatex without errors or font warnings and with at most TEX_MAX_OVERFULL overfull boxes,
  * and the PDF's text holds every value the lesson expects; escaping of
  * LaTeX's special characters; --fragment is equations only.
  */
@@ -20,6 +20,7 @@
 #define TEX_MAX_OVERFULL 0
 #define DECK_MAX_OVERFULL 1
 #define TEX_MAX_PT 40.0
+#define DECK_WIDE_LESSON "batchnorm-forward"   /* the one deck allowed its overfull box */
 
 static char dir[64];
 
@@ -38,10 +39,11 @@ static char *compile(const char *name, const char *flags, int *overfull)
              "set -e; cd %s; %s tex %s/lessons/%s.lesson %s -o %s.tex\n"
              "pdflatex -interaction=nonstopmode -halt-on-error %s.tex > %s.console 2>&1 || "
              "{ grep -A5 '^!' %s.log; exit 3; }\n"
+             "if grep -A2 'Font Warning' %s.log; then exit 4; fi\n"
              "echo overfull=$(grep '^Overfull' %s.log | sort -u | wc -l)\n"
              "echo widest=$(grep -o '^Overfull .hbox ([0-9.]*' %s.log | grep -o '[0-9.]*$' | sort -n | tail -1)\n"
              "pdftotext -layout %s.pdf -\n",
-             dir, nt, cwd, name, flags, base, base, base, base, base, base, base);
+             dir, nt, cwd, name, flags, base, base, base, base, base, base, base, base);
     int rc;
     char *out = run_sh(cmd, &rc);
     if (rc != 0) fail_msg("%s %s: exit %d\n%s", name, flags, rc, out);
@@ -88,7 +90,8 @@ static void each_lesson(const char *flags, int max_overfull)
         snprintf(path, sizeof path, "lessons/%s", e->d_name);
         int overfull;
         char *text = compile(name, flags, &overfull);
-        if (overfull > max_overfull) fail_msg("%s %s: %d overfull boxes (at most %d)", name, flags, overfull, max_overfull);
+        int allowed = max_overfull && !strcmp(name, DECK_WIDE_LESSON) ? max_overfull : 0;
+        if (overfull > allowed) fail_msg("%s %s: %d overfull boxes (at most %d)", name, flags, overfull, allowed);
         /* every value the lecture printed is in the PDF */
         lesson *l = lesson_load(path, err, sizeof err);
         if (!l) fail_msg("%s", err);
@@ -116,6 +119,11 @@ static void test_escape_and_fragment(void **state)
     tex_escape(&b, "a_b & 50% #1 $x$ {y} ~ ^ \\");
     assert_string_equal(b.s, "a\\_b \\& 50\\% \\#1 \\$x\\$ \\{y\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}");
     sb_free(&b);
+    /* a bar is a bar, straight quotes open and close, lines join into
+     * paragraphs */
+    tex_escape(&b, "1|B| \"Mini-Batch\" 'tie' it's\nnext\n\npara");
+    assert_string_equal(b.s, "1\\textbar{}B\\textbar{} ``Mini-Batch'' `tie' it's next\n\npara");
+    sb_free(&b);
     int rc;
     char *out = run_piped("", "tex lessons/sauppe-forward.lesson --fragment", &rc);
     assert_int_equal(rc, 0);
@@ -132,10 +140,122 @@ static void test_escape_and_fragment(void **state)
     free(out);
 }
 
+/* The notes of a deck: paragraphs, not the source's lines, over frames that
+ * each hold a fair share (never a word or two). */
+static void test_deck_notes(void **state)
+{
+    (void)state;
+    int rc;
+    char *out = run_piped("", "tex mazur-2-2-2 --beamer", &rc);
+    assert_int_equal(rc, 0);
+    char *f = strstr(out, "\\begin{frame}{Notes}");
+    assert_non_null(f);
+    char *end = strstr(f, "\\end{frame}");
+    assert_non_null(end);
+    *end = '\0';
+    assert_null(strstr(f, "\\\\"));                   /* no forced line break */
+    assert_non_null(strstr(f, "(the sum of the two arcs')"));
+    assert_null(strstr(end + 1, "{Notes"));             /* 0.9 KiB of notes: one frame */
+    free(out);
+    /* a long note: frames of even length, each compiles to a full page */
+    char cmd[8192], nt[4096];
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s; { printf 'title Long notes\\ninput 1\\nlayer logistic 2\\nweight w_0,2 = 1\\n"
+             "weight w_1,2 = 1\\nexample 1\\n'; for k in $(seq 1 40); do "
+             "echo \"note Sentence $k of the notes says something about the weights, so it is long. Then\"; done;"
+             " echo 'note lastword.'; } > long.lesson\n"
+             "%s tex long.lesson --beamer -o long.tex\n"
+             "grep -c 'begin{frame}{Notes' long.tex\n"
+             "pdflatex -interaction=nonstopmode -halt-on-error long.tex > /dev/null 2>&1\n"
+             "for p in 2 3 4; do pdftotext -f $p -l $p long.pdf - | wc -w; done\n"
+             "pdftotext long.pdf - | grep -c lastword\n",
+             dir, nt);
+    out = run_sh(cmd, &rc);
+    assert_int_equal(rc, 0);
+    int frames = 0, words[3] = {0}, last = 0;
+    assert_int_equal(sscanf(out, "%d %d %d %d %d", &frames, &words[0], &words[1], &words[2], &last), 5);
+    assert_int_equal(frames, 3);
+    for (int k = 0; k < 3; k++)
+        if (words[k] < 100) fail_msg("notes frame %d holds %d words only\n%s", k + 1, words[k], out);
+    assert_int_equal(last, 1);
+    free(out);
+}
+
+/* The weights in the network picture: each in a white box centred on its
+ * arc, and no two labels' boxes overlapping, recomputed from the picture's
+ * own coordinates (pos runs from border to border of the 9 mm circles; a
+ * \\tiny digit is 0.09 cm wide, a line 0.2 cm high; a sloped label's box is
+ * that of the rotated rectangle). */
+static void test_network_labels(void **state)
+{
+    (void)state;
+    const char *decks[] = {"softmax-3class", "mazur-2-2-2", "xor-mlp", "sauppe-minibatch"};
+    for (size_t d = 0; d < sizeof decks / sizeof *decks; d++) {
+        char args[128];
+        snprintf(args, sizeof args, "tex %s --beamer", decks[d]);
+        int rc;
+        char *out = run_piped("", args, &rc);
+        assert_int_equal(rc, 0);
+        char *pic = strstr(out, "\\begin{tikzpicture}[x=");
+        assert_non_null(pic);
+        *strstr(pic, "\\end{tikzpicture}") = '\0';
+        double sx, sy, nx[10000], ny[10000], lx[256], ly[256], lu[256][2], hw[256], hh[256];
+        assert_int_equal(sscanf(pic, "\\begin{tikzpicture}[x=%lfcm, y=%lfcm", &sx, &sy), 2);
+        for (char *p = pic; (p = strstr(p, "\\node[n")); p++) {
+            int j;
+            double x, y;
+            char *at = strstr(p, ") at (");
+            assert_int_equal(sscanf(strstr(p, "(n") + 2, "%d", &j), 1);
+            assert_int_equal(sscanf(at + 6, "%lf, %lf", &x, &y), 2);
+            nx[j] = x * sx;
+            ny[j] = y * sy;
+        }
+        int n = 0;
+        for (char *p = pic; (p = strstr(p, "node[pos=")); p++) {
+            int i, j;
+            double pos;
+            char *line = p;
+            while (line > pic && line[-1] != '\n') line--;
+            assert_non_null(strstr(line, "fill=white"));
+            assert_int_equal(sscanf(strstr(line, "(n") + 2, "%d", &i), 1);
+            assert_int_equal(sscanf(p, "node[pos=%lf", &pos), 1);
+            assert_int_equal(sscanf(strstr(p, "} (n") + 4, "%d", &j), 1);
+            double dxy = hypot(nx[j] - nx[i], ny[j] - ny[i]), ux = (nx[j] - nx[i]) / dxy, uy = (ny[j] - ny[i]) / dxy;
+            double len = dxy - 0.9;
+            assert_null(strstr(line, "above"));
+            char *v = strstr(p, "{$");
+            double w = 0.045 * (double)(strstr(v, "$}") - v - 2) + 0.04, h = 0.1;
+            lx[n] = nx[i] + 0.45 * ux + pos * len * ux;
+            ly[n] = ny[i] + 0.45 * uy + pos * len * uy;
+            lu[n][0] = ux, lu[n][1] = uy, hw[n] = w, hh[n] = h;
+            for (int k = 0; k < n; k++) {           /* overlap: no axis of either separates them */
+                const double ax[4][2] = {{ux, uy}, {-uy, ux}, {lu[k][0], lu[k][1]}, {-lu[k][1], lu[k][0]}};
+                int apart = 0;
+                for (int m = 0; m < 4 && !apart; m++) {
+                    double dist = fabs((lx[k] - lx[n]) * ax[m][0] + (ly[k] - ly[n]) * ax[m][1]), r = 0;
+                    for (int q = 0; q < 2; q++) {
+                        int z = q ? k : n;
+                        r += hw[z] * fabs(lu[z][0] * ax[m][0] + lu[z][1] * ax[m][1]) +
+                             hh[z] * fabs(-lu[z][1] * ax[m][0] + lu[z][0] * ax[m][1]);
+                    }
+                    apart = dist >= r;
+                }
+                if (!apart) fail_msg("%s: the labels of arcs %d and %d overlap", decks[d], k, n);
+            }
+            n++;
+        }
+        assert_true(n >= 3);
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_and_fragment),
+        cmocka_unit_test(test_deck_notes),
+        cmocka_unit_test(test_network_labels),
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_decks),
     };

@@ -48,6 +48,7 @@ static void only_first_traced(lesson *l)
     l->trace_all = 0;
     if (l->steps > 0 && l->steps < 6) l->steps = 6;
     if (l->steps > 300) l->steps = 300;
+    l->n_expects = 0;          /* not the lecture's run any more: its expectations name other steps */
 }
 
 static void one_lesson(lesson *l, const char *path, void *ctx)

@@ -1168,6 +1168,87 @@ static void test_print_layout(void **state)
     tmpdir_remove(dir);
 }
 
+/* Printed as a person reads it. LibreOffice prints the Settings sheet of
+ * an exercise (a long bold note) and of a lesson with a Training sheet at
+ * full size (the text as high as on a plain sheet: a sentence wider than
+ * the columns once shrank the page to half); perceptron-and's Settings say
+ * the perceptron rule the engine used and the 24 steps it ran (not 80), its
+ * Training page shows its whole title and heads the columns with the names
+ * every row shares (w_0,3^(k), and J of step k beside the example's J);
+ * gnumeric prints the longest quantity name of softmax-3class whole; an
+ * exercise's blanks show the asked decimals (mazur: 4, its digits 9). */
+static void test_print_as_read(void **state)
+{
+    (void)state;
+    char dir[64], cmd[6 * 4096 + 1024], nt[4096], cwd[2048];
+    assert_int_equal(tmpdir_make(dir, "read"), 0);
+    bin_abs(nt);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s\n"
+             "L=%s/lessons\n"
+             "%s xlsx $L/softmax-3class.lesson --exercise -o sx.xlsx; %s xlsx $L/perceptron-and.lesson -o pa.xlsx\n"
+             "%s xlsx $L/softmax-3class.lesson -o sm.xlsx; %s xlsx $L/mazur-2-2-2.lesson --exercise -o mz.xlsx\n"
+             "HOME=%s timeout 600 soffice --headless --convert-to pdf sx.xlsx pa.xlsx > soffice.log 2>&1\n"
+             "for b in sx pa; do echo \"height $b $(pdftotext -f 1 -l 1 -bbox $b.pdf - | grep -m1 '>learning<' | "
+             "sed 's/.*yMin=\"\\([0-9.]*\\)\".*yMax=\"\\([0-9.]*\\)\".*/\\1 \\2/' | awk '{print $2 - $1}')\"; done\n"
+             "pdftotext -layout pa.pdf pa.txt\n"
+             "x() { pdftotext -bbox pa.pdf - | grep -m1 \">$1<\" | sed 's/.*xMax=\"\\([0-9.]*\\)\".*/\\1/'; }\n"
+             "echo \"title-right $(x 'quantities)') table-right $(x 'w_2,3^(k)')\"\n"
+             "ssconvert sm.xlsx sm.pdf > /dev/null 2>&1; pdftotext -layout sm.pdf sm.txt\n"
+             "unzip -p mz.xlsx xl/styles.xml | grep -o 'formatCode=\"[^\"]*\"' > mzfmt.txt\n",
+             dir, cwd, nt, nt, nt, nt, dir);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    for (const char *b = "sx\0pa\0"; *b; b += 3) {
+        char key[16];
+        snprintf(key, sizeof key, "height %s ", b);
+        const char *h = strstr(out, key);
+        if (!h || atof(h + strlen(key)) < 13.0)
+            fail_msg("%s: Settings printed smaller than full size (text %.1f pt high, full size 14)\n%s", b,
+                     h ? atof(h + strlen(key)) : 0.0, out);
+    }
+    double tr = 0, tb = 0;                          /* the title ends within the printed table */
+    const char *trp = strstr(out, "title-right ");
+    if (!trp || sscanf(trp, "title-right %lf table-right %lf", &tr, &tb) != 2 || tr > tb + 1)
+        fail_msg("perceptron-and's Training title runs past its printed columns (to %.0f pt, the table to %.0f)\n%s",
+                 tr, tb, out);
+    free(out);
+    char path[128];
+    snprintf(path, sizeof path, "%s/pa.txt", dir);
+    char *pa = slurp(path, NULL);
+    assert_non_null(pa);
+    /* Settings (its first two pages): the rule and the steps the engine ran */
+    if (!strstr(pa, "update: w_0,3^(1) = w_0,3 + alpha*(y_3 -") || strstr(pa, "alpha*dJ/dw"))
+        fail_msg("perceptron-and's Settings do not state the perceptron rule:\n%s", pa);
+    if (!strstr(pa, "stopped after 6 of")) fail_msg("no 'stopped after 6 of' (epochs) in\n%s", pa);
+    const char *st = strstr(pa, "\nsteps ");
+    if (!st || atoi(st + 7 + strspn(st + 7, " ")) != 24) fail_msg("no 'steps 24' row in\n%s", pa);
+    /* the Training page */
+    char *tp = strstr(pa, "Training: steps");
+    assert_non_null(tp);
+    char *ff = strchr(tp, '\f');
+    if (ff) *ff = '\0';
+    const char *has[] = {"Training: steps 1 to 24 of 24", "w_0,3^(k)", "J of step k"};
+    for (size_t k = 0; k < sizeof has / sizeof *has; k++)
+        if (!strstr(tp, has[k])) fail_msg("Training page: no \"%s\" in\n%s", has[k], tp);
+    if (strstr(tp, "w_0,3^(1)")) fail_msg("Training page: every row's header says w_0,3^(1):\n%s", tp);
+    free(pa);
+    struct { const char *file, *has; } want[] = {
+        {"sm.txt", "W^[1]_1,1^(1) "},                 /* whole, a space before the next column */
+        {"mzfmt.txt", "formatCode=\"0.0000\""},
+    };
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, want[k].file);
+        char *txt = slurp(path, NULL);
+        assert_non_null(txt);
+        if (!strstr(txt, want[k].has)) fail_msg("%s: no \"%s\" in\n%s", want[k].file, want[k].has, txt);
+        free(txt);
+    }
+    tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1188,6 +1269,7 @@ int main(void)
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_print_layout),
+        cmocka_unit_test(test_print_as_read),
     };
     return cmocka_run_group_tests_name("xlsx", tests, NULL, NULL);
 }
