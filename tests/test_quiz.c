@@ -449,8 +449,6 @@ static void test_pty_quiz(void **state)
     free(p);
 }
 
-/* The report's session on a terminal: in_3 given away, then a_3 hinted and
- * given away from 0.19, never from the discarded 0.2. */
 /* A stop and a resume in the middle of an answer: after fg (SIGCONT) and
  * after Ctrl-Z the question is written again with what was typed, and the
  * answer goes on from there. (Started by setsid, the session has no job
@@ -484,6 +482,8 @@ static void test_pty_resume_reprints_the_question(void **state)
     free(p);
 }
 
+/* The report's session on a terminal: in_3 given away, then a_3 hinted and
+ * given away from 0.19, never from the discarded 0.2. */
 static void test_pty_continues_from_given_value(void **state)
 {
     (void)state;
