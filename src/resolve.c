@@ -29,6 +29,17 @@ static int bad(const lesson *l, const names_index *ix, int line, const char *why
     return 1;
 }
 
+/* The line of the pattern that starts `offset` bytes into l->ask. The
+ * lesson keeps a line per token of its `ask` lines, joined by single
+ * blanks; a pattern can span tokens (a LaTeX name with blanks in braces),
+ * so its line is that of the token it starts in. */
+static int ask_line(const lesson *l, size_t offset)
+{
+    int t = 0;
+    for (size_t i = 0; i < offset && l->ask[i]; i++) t += l->ask[i] == ' ';
+    return t < l->n_ask_lines ? l->ask_lines[t] : 0;
+}
+
 int lesson_names_check(const lesson *l, const trace *tr, char *err, size_t errsize)
 {
     if (l->n_expects == 0 && !l->ask) return 0;
@@ -58,7 +69,7 @@ int lesson_names_check(const lesson *l, const trace *tr, char *err, size_t errsi
         if (!traced && strpbrk(pats[k], "*?")) continue;
         grade_plan plan = {0};
         if (grade_plan_make(&plan, l, tr, ix, &pats[k], 1, NULL, 0, why, sizeof why))
-            rc = bad(l, ix, k < l->n_ask_lines ? l->ask_lines[k] : 0, why, err, errsize);
+            rc = bad(l, ix, ask_line(l, (size_t)(pats[k] - buf)), why, err, errsize);
         grade_plan_free(&plan);
     }
     names_index_free(ix);

@@ -84,11 +84,33 @@ static void test_lessons_resolve(void **state)
     lesson_free(l);
 }
 
+/* An ask pattern's line is the line it is on, also after a LaTeX name
+ * whose blanks inside braces made one pattern of three words. */
+static void test_ask_line_after_latex_name(void **state)
+{
+    (void)state;
+    char *src = slurp("lessons/mazur-2-2-2.lesson", NULL);
+    assert_non_null(src);
+    int lines = 0;
+    for (const char *c = src; *c; c++) lines += *c == '\n';
+    char path[128], want[512];
+    snprintf(path, sizeof path, "%s/latex-ask.lesson", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%sask \\frac{\\partial E_{total}}{\\partial w_5} out_o1\nask outo1\n", src);
+    assert_int_equal(fclose(f), 0);
+    free(src);
+    snprintf(want, sizeof want, "%s:%d: 'outo1' names no quantity of this lesson; did you mean out_o1",
+             path, lines + 2);
+    every_command(path, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_misspelt),
         cmocka_unit_test(test_lessons_resolve),
+        cmocka_unit_test(test_ask_line_after_latex_name),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
