@@ -35,6 +35,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/escape.h"
 #include "cli.h"
 #include "grade.h"
 #include "outfile.h"
@@ -589,19 +590,19 @@ static void quiz_usage(FILE *f)
         "or the quiz was stopped, 2 bad usage or bad lesson\n");
 }
 
-/* Append text without ANSI colour sequences (the transcript is plain). */
+/* Append text without terminal escapes (the transcript is plain; a lone
+ * ESC, as a piped answer may hold, is dropped too). */
 static void plain(strbuf *t, const char *s)
 {
-    while (s && *s) {
-        if (s[0] == '\033' && s[1] == '[') {
-            s += 2;
-            while (*s && !(*s >= '@' && *s <= '~')) s++;
-            if (*s) s++;
-            continue;
+    size_t len = s ? strlen(s) : 0;
+    while (len > 0) {
+        size_t n = esc_term_len(s, len);
+        if (n == 0) {
+            n = strcspn(s, "\033");
+            sb_printf(t, "%.*s", (int)n, s);
         }
-        size_t n = strcspn(s, "\033");
-        sb_printf(t, "%.*s", (int)n, s);
         s += n;
+        len -= n;
     }
 }
 
@@ -702,7 +703,10 @@ int cmd_quiz(int argc, char **argv)
             break;
         }
         if (tty) sb_printf(&tr, "%s\n", line);    /* the terminal echoed it */
-        else sb_printf(&out, "%s\n", line);       /* a pipe did not: show it */
+        else {                                    /* a pipe did not: show it, escapes left out */
+            plain(&out, line);
+            sb_printf(&out, "\n");
+        }
         if (quiz_answer(q, line, &out)) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
         plain(&tr, out.s);
         if (flush_out(&out)) werr = 1;

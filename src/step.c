@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "netdraw.h"
 #include "text.h"
 #include "walk.h"
@@ -326,13 +327,10 @@ static size_t rows_of(size_t w, int cols)
 static size_t line_width(const char *s, size_t len)
 {
     size_t w = 0;
-    for (size_t k = 0; k < len; k++) {
-        if (s[k] == '\033' && k + 1 < len && s[k + 1] == '[') {
-            k += 2;
-            while (k < len && !(s[k] >= '@' && s[k] <= '~')) k++;
-            continue;
-        }
-        w += ((unsigned char)s[k] & 0xC0) != 0x80;
+    for (size_t k = 0; k < len;) {
+        size_t n = esc_term_len(s + k, len - k);
+        if (n == 0) w += ((unsigned char)s[k++] & 0xC0) != 0x80;
+        k += n;
     }
     return w;
 }

@@ -84,6 +84,20 @@ static void test_csv(void **state)
 }
 
 /* `run --format csv` goes through esc_csv: no formula is left bare. */
+/* Terminal escapes are stepped over whole, and a lone ESC by itself. */
+static void test_term_escapes(void **state)
+{
+    (void)state;
+    static const struct { const char *s; size_t len; } cases[] = {
+        {"x", 0}, {"\033[1;32mok", 7}, {"\033[0m", 4}, {"\033", 1}, {"\033x", 1},
+        {"\033\033[m", 1}, {"\033[12", 4},           /* cut short: the rest of the text */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        assert_int_equal(esc_term_len(cases[k].s, strlen(cases[k].s)), cases[k].len);
+    assert_int_equal(esc_term_len("\033[1m", 2), 2);   /* len bounds it */
+    assert_int_equal(esc_term_len("", 0), 0);
+}
+
 static void test_run_csv_defused(void **state)
 {
     (void)state;
@@ -160,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_strbuf),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_term_escapes),
         cmocka_unit_test(test_run_csv_defused),
         cmocka_unit_test(test_shortest),
         cmocka_unit_test(test_exact),

@@ -383,6 +383,22 @@ static void test_headings_once_per_question(void **state)
     free(o);
 }
 
+/* A piped answer with an ESC in it (a lone one, or before other keys)
+ * is read, echoed and judged like any other; the echo once spun forever
+ * stripping an escape it could not step over. */
+static void test_piped_escape_in_answer(void **state)
+{
+    (void)state;
+    static const char *const inputs[] = {"\033\n", "a\033\nq\n", "\033x\nq\n", "\033\033\nq\n", "0.19\033[\n"};
+    for (size_t k = 0; k < sizeof inputs / sizeof *inputs; k++) {
+        int st;
+        char *o = run_piped(inputs[k], "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3'", &st);
+        if (st != 1 || !strstr(o, "score:")) fail_msg("input %zu: exit %d (124: it hung)\n%s", k, st, o);
+        if (strchr(o, '\033')) fail_msg("input %zu: an escape in the piped output\n%s", k, o);
+        free(o);
+    }
+}
+
 static void test_piped_quiz_and_transcript(void **state)
 {
     (void)state;
@@ -527,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_tolerance_and_decimals),
         cmocka_unit_test(test_piped_session_continues_from_given_value),
         cmocka_unit_test(test_quit_stops_with_the_score_so_far),
+        cmocka_unit_test(test_piped_escape_in_answer),
         cmocka_unit_test(test_piped_quiz_and_transcript),
         cmocka_unit_test(test_headings_once_per_question),
         cmocka_unit_test(test_pty_quiz),

@@ -86,7 +86,8 @@ static inline char *run_piped(const char *input, const char *args, int *status)
     close(fd);
     char cmdline[1024], outp[64];
     snprintf(outp, sizeof outp, "%s.out", in);
-    snprintf(cmdline, sizeof cmdline, "%s %s < %s > %s 2>&1", bin(), args, in, outp);
+    /* a hang is a failure (status 124), not a stuck suite */
+    snprintf(cmdline, sizeof cmdline, "timeout 60 %s %s < %s > %s 2>&1", bin(), args, in, outp);
     int st = system(cmdline);
     *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     char *out = slurp(outp, NULL);

@@ -52,3 +52,12 @@ void esc_csv(strbuf *b, const char *s)
     for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
     sb_printf(b, "\"");
 }
+
+size_t esc_term_len(const char *s, size_t len)
+{
+    if (len == 0 || s[0] != '\033') return 0;
+    if (len == 1 || s[1] != '[') return 1;
+    size_t k = 2;
+    while (k < len && !(s[k] >= '@' && s[k] <= '~')) k++;
+    return k < len ? k + 1 : len;
+}

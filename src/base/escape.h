@@ -26,4 +26,10 @@ void esc_csv(strbuf *b, const char *s);
  * bytes there are not one. s is NUL-terminated. */
 int esc_utf8_len(const unsigned char *s);
 
+/* Length of the terminal escape at s[0 .. len) (colour and cursor codes):
+ * ESC [ parameters and a final byte '@'..'~' (cut short at len), or a lone
+ * ESC, 1 byte; 0 when s[0] is not ESC. A view that measures or strips
+ * escapes skips this many bytes, so it always moves on. */
+size_t esc_term_len(const char *s, size_t len);
+
 #endif
