@@ -63,7 +63,6 @@ int cli_opt(int argc, char **argv, int *k, const char *name, int needs_value, co
  * help, the command's --help (or NULL), is the table of its options that
  * an unknown one is held against: "did you mean --digits?". */
 int cli_lesson_arg_help(const char *cmd, const char *arg, const char **path, void (*help)(FILE *));
-int cli_lesson_arg(const char *cmd, const char *arg, const char **path);   /* help NULL */
 
 /* "nntrace CMD: unknown option 'ARG'" and a hint: the nearest options that
  * help (the command's --help, or NULL) names, else to read --help. */

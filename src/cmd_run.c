@@ -131,11 +131,6 @@ void cli_unknown_option(const char *cmd, const char *arg, void (*help)(FILE *))
     else fprintf(stderr, "HINT: nntrace %s --help\n", cmd);
 }
 
-int cli_lesson_arg(const char *cmd, const char *arg, const char **path)
-{
-    return cli_lesson_arg_help(cmd, arg, path, NULL);
-}
-
 int cli_lesson_arg_help(const char *cmd, const char *arg, const char **path, void (*help)(FILE *))
 {
     if (arg[0] == '-' && arg[1]) {

@@ -465,6 +465,18 @@ static void test_pty_quiz(void **state)
     free(p);
 }
 
+/* The quiz of sauppe-sgd-step on in_3 and a_3 on a terminal, at its first
+ * question (caller frees). */
+static pty_session *start_in3_a3(void)
+{
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "quiz", "lessons/sauppe-sgd-step.lesson", "--ask", "in_3 a_3", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
+    assert_true(pty_expect(p, "in_3 = ? ", PTY_WAIT_MS));
+    return p;
+}
+
 /* A stop and a resume in the middle of an answer: after fg (SIGCONT) and
  * after Ctrl-Z the question is written again with what was typed, and the
  * answer goes on from there. (Started by setsid, the session has no job
@@ -473,11 +485,7 @@ static void test_pty_quiz(void **state)
 static void test_pty_resume_reprints_the_question(void **state)
 {
     (void)state;
-    pty_session *p = malloc(sizeof *p);
-    assert_non_null(p);
-    char *argv[] = {"nntrace", "quiz", "lessons/sauppe-sgd-step.lesson", "--ask", "in_3 a_3", NULL};
-    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
-    assert_true(pty_expect(p, "in_3 = ? ", PTY_WAIT_MS));
+    pty_session *p = start_in3_a3();
     pty_send(p, "0.1");
     assert_true(pty_expect(p, "in_3 = ? 0.1", PTY_WAIT_MS));
     pty_mark(p);
@@ -503,11 +511,7 @@ static void test_pty_resume_reprints_the_question(void **state)
 static void test_pty_continues_from_given_value(void **state)
 {
     (void)state;
-    pty_session *p = malloc(sizeof *p);
-    assert_non_null(p);
-    char *argv[] = {"nntrace", "quiz", "lessons/sauppe-sgd-step.lesson", "--ask", "in_3 a_3", NULL};
-    assert_int_equal(pty_start(p, bin(), argv, NULL), 0);
-    assert_true(pty_expect(p, "in_3 = ? ", PTY_WAIT_MS));
+    pty_session *p = start_in3_a3();
     pty_send(p, "0.2\n");
     assert_true(pty_expect(p, "hint, the formula:", PTY_WAIT_MS));
     pty_send(p, "\n");
