@@ -28,3 +28,12 @@ fuzz: fuzz-build
 	    || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" build/fuzz/$$n.log; \
 	done
+
+# Every test run compiles the harnesses (without libFuzzer, so with any
+# compiler), so a change of the functions they call cannot leave them behind.
+.PHONY: fuzz-syntax
+check: fuzz-syntax
+fuzz-syntax:
+	@for f in tests/fuzz/fuzz_*.c; do \
+	  $(CC) $(CFLAGS) -Isrc -Isrc/fast -fsyntax-only $$f || { echo "$$f does not compile"; exit 1; }; \
+	done

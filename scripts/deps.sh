@@ -14,6 +14,8 @@ PKGS="$PKGS libreoffice-calc-nogui"
 PKGS="$PKGS zip"
 # mandoc, groff and man-db check the manual pages (test_install).
 PKGS="$PKGS mandoc groff man-db"
+# clang and its libFuzzer (libclang-rt-dev) build the fuzzers that CI runs (`make fuzz`).
+PKGS="$PKGS clang libclang-rt-dev"
 [ "${NNTRACE_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NNTRACE_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do

@@ -35,7 +35,7 @@ static int setup(void)
     char err[1024];
     engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     fx.l = lesson_load("lessons/sauppe-sgd-step.lesson", err, sizeof err);
-    if (!fx.l || engine_run(fx.l, &eo, &fx.r, err, sizeof err) || !(fx.ix = names_index_new(fx.r.tr)) ||
+    if (!fx.l || engine_run(fx.l, &eo, &fx.r, err, sizeof err) || !(fx.ix = names_index_new(fx.l, fx.r.tr, fx.l->notation)) ||
         grade_plan_lesson(&fx.plan, fx.l, fx.r.tr, fx.ix, NULL, 0, err, sizeof err)) {
         fprintf(stderr, "fuzz_answers: set-up failed (run from the repository root): %s\n", err);
         abort();
@@ -54,10 +54,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (grade_sheet(&rep, fx.r.tr, &fx.plan, &ans, &fx.opts) == 0) {
         strbuf b = {0};
         grade_text(&b, fx.l, "sheet", fx.r.tr, &fx.plan, &ans, &rep, &fx.opts, 1);
-        grade_gradescope(&b, fx.l, "sheet", fx.r.tr, &fx.plan, &ans, &rep, &fx.opts);
+        grade_gs_opts gso = {.reveal = "after_due_date"};
+        grade_gradescope(&b, fx.l, "sheet", fx.r.tr, &fx.plan, &ans, &rep, &fx.opts, &gso);
         grade_json(&b, "sheet", &fx.plan, &ans, &rep, &fx.opts);
         grade_csv_header(&b, &fx.plan);
-        grade_csv_row(&b, "sheet", &fx.plan, &ans, &rep);
+        grade_who who = {0};
+        grade_sheet_who((const char *)data, size, &who);
+        grade_csv_row(&b, "sheet", &who, &fx.plan, &ans, &rep);
         sb_free(&b);
         grade_report_free(&rep);
     }

@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (null) {
             text_opts to = {.digits = l->digits, .unicode = 1, .color = 1, .passes = ~0u};
             text_print_trace(null, l, &r, &to);
-            text_print_json(null, l, &r, l->digits);
-            text_print_csv(null, l, &r, l->digits);
+            text_print_json(null, l, &r, l->digits, l->notation);
+            text_print_csv(null, l, &r, l->digits, l->notation);
             text_check_expectations(null, l, &r, 0);
             fclose(null);
         }
