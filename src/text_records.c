@@ -69,117 +69,181 @@ static int record_forms(const trace *tr, const quantity *q, int digits, strbuf *
     return sym->failed || sub->failed ? -1 : 0;
 }
 
-int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits, int notation)
+/* The record's fields, in the order both forms write them: the JSON keys
+ * and the CSV header are these names. */
+typedef enum { RF_TEXT, RF_INT, RF_INDEX, RF_NUM, RF_LIST } rf_type;
+enum {
+    R_ID, R_NAME, R_DISPLAY, R_KIND, R_PASS, R_J, R_I, R_STEP, R_EXAMPLE,
+    R_FORMULA, R_SUBSTITUTED, R_VALUE, R_CARRIED, R_NOTES, R_OPERANDS, R_COUNT
+};
+static const struct {
+    const char *key;
+    rf_type     type;     /* RF_INDEX: an index that may be absent (-1) */
+    const char *csv_sep;  /* RF_LIST: what joins the items in one CSV cell */
+} FIELD[R_COUNT] = {
+    [R_ID]          = {"id", RF_INT},
+    [R_NAME]        = {"name", RF_TEXT},
+    [R_DISPLAY]     = {"display", RF_TEXT},
+    [R_KIND]        = {"kind", RF_TEXT},
+    [R_PASS]        = {"pass", RF_TEXT},
+    [R_J]           = {"j", RF_INT},
+    [R_I]           = {"i", RF_INDEX},
+    [R_STEP]        = {"step", RF_INT},
+    [R_EXAMPLE]     = {"example", RF_INT},
+    [R_FORMULA]     = {"formula", RF_TEXT},
+    [R_SUBSTITUTED] = {"substituted", RF_TEXT},
+    [R_VALUE]       = {"value", RF_NUM},
+    [R_CARRIED]     = {"carried", RF_NUM},
+    [R_NOTES]       = {"notes", RF_LIST, "; "},
+    [R_OPERANDS]    = {"operands", RF_LIST, " "},
+};
+
+/* One field's value: n (RF_INT, RF_INDEX), x (RF_NUM), s (RF_TEXT; RF_LIST:
+ * the items, each ended by '\n', which no name or note holds). */
+typedef struct { long n; double x; const char *s; } rf_val;
+
+/* What one record's fields point into, kept from record to record. */
+typedef struct {
+    char name[96], shown[192];
+    strbuf sym, sub, notes, ops;
+    unsigned char *reads;
+    size_t nreads;
+} rf_bufs;
+
+/* The fields of quantity id into v (pointing into rb). 0, or -1 out of memory. */
+static int record_fill(rf_bufs *rb, const lesson *l, const trace *tr, size_t id, int digits,
+                       int notation, rf_val v[R_COUNT])
+{
+    const quantity *q = &tr->q[id];
+    trace_name(q, rb->name, sizeof rb->name);
+    names_render(l, notation, NAMES_ASCII, q, rb->shown, sizeof rb->shown);
+    if (record_forms(tr, q, digits, &rb->sym, &rb->sub)) return -1;
+    const char *notes[EVAL_MAX_NOTES];
+    size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
+    rb->notes.len = rb->ops.len = 0;
+    sb_printf(&rb->notes, "%s", "");
+    sb_printf(&rb->ops, "%s", "");
+    for (size_t k = 0; k < nn; k++) sb_printf(&rb->notes, "%s\n", notes[k]);
+    if (record_reads(q, &rb->reads, &rb->nreads)) return -1;
+    char op[96];
+    for (uint32_t k = 0; k < q->nops; k++) {
+        if (!rb->reads[k]) continue;
+        trace_name(&tr->q[tr->ops[q->first + k]], op, sizeof op);
+        sb_printf(&rb->ops, "%s\n", op);
+    }
+    if (rb->notes.failed || rb->ops.failed) return -1;
+    v[R_ID].n = (long)id;
+    v[R_NAME].s = rb->name;
+    v[R_DISPLAY].s = rb->shown;
+    v[R_KIND].s = trace_kind_name(q->kind);
+    v[R_PASS].s = trace_pass_name(q->pass);
+    v[R_J].n = q->j;
+    v[R_I].n = q->i;
+    v[R_STEP].n = q->t;
+    v[R_EXAMPLE].n = q->e;
+    v[R_FORMULA].s = rb->sym.s;
+    v[R_SUBSTITUTED].s = rb->sub.s;
+    v[R_VALUE].x = q->value;
+    v[R_CARRIED].x = trace_operand_value(tr, (uint32_t)id);
+    v[R_NOTES].s = rb->notes.s;
+    v[R_OPERANDS].s = rb->ops.s;
+    return 0;
+}
+
+static void json_record(strbuf *b, const rf_val *v, int last)
+{
+    strbuf item = {0};
+    sb_printf(b, "  {");
+    for (int k = 0; k < R_COUNT; k++) {
+        sb_printf(b, "%s\"%s\": ", k ? ", " : "", FIELD[k].key);
+        switch (FIELD[k].type) {
+        case RF_TEXT: json_str(b, v[k].s); break;
+        case RF_INT: sb_printf(b, "%ld", v[k].n); break;
+        case RF_INDEX: if (v[k].n >= 0) sb_printf(b, "%ld", v[k].n); else sb_printf(b, "null"); break;
+        case RF_NUM: json_num(b, v[k].x); break;
+        case RF_LIST:
+            sb_printf(b, "[");
+            for (const char *t = v[k].s; *t; t += strcspn(t, "\n") + 1) {
+                item.len = 0;
+                sb_printf(&item, "%.*s", (int)strcspn(t, "\n"), t);
+                sb_printf(b, "%s", t == v[k].s ? "" : ", ");
+                if (item.failed) b->failed = 1; else json_str(b, item.s);
+            }
+            sb_printf(b, "]");
+            break;
+        }
+    }
+    sb_printf(b, "}%s\n", last ? "" : ",");
+    sb_free(&item);
+}
+
+static void csv_record(strbuf *b, const rf_val *v, int last)
+{
+    (void)last;
+    strbuf cell = {0};
+    char num[NUM_SHORTEST_MAX + 8];
+    for (int k = 0; k < R_COUNT; k++) {
+        if (k) sb_printf(b, ",");
+        switch (FIELD[k].type) {
+        case RF_TEXT: esc_csv(b, v[k].s); break;
+        case RF_INT: sb_printf(b, "%ld", v[k].n); break;
+        case RF_INDEX: if (v[k].n >= 0) sb_printf(b, "%ld", v[k].n); break;
+        case RF_NUM:
+            num_shortest(v[k].x, num, sizeof num);
+            sb_printf(b, "%s", num);
+            break;
+        case RF_LIST:
+            cell.len = 0;
+            sb_printf(&cell, "%s", "");
+            for (const char *t = v[k].s; *t; t += strcspn(t, "\n") + 1)
+                sb_printf(&cell, "%s%.*s", t == v[k].s ? "" : FIELD[k].csv_sep, (int)strcspn(t, "\n"), t);
+            if (cell.failed) b->failed = 1; else esc_csv(b, cell.s);
+            break;
+        }
+    }
+    sb_printf(b, "\n");
+    sb_free(&cell);
+}
+
+/* Every quantity's record through write, between head and tail. */
+static int print_records(FILE *out, const lesson *l, const engine_result *r, int digits, int notation,
+                         const char *head, const char *tail,
+                         void (*write)(strbuf *b, const rf_val *v, int last))
 {
     const trace *tr = r->tr;
-    strbuf b = {0}, f = {0}, g = {0};
-    char name[96], shown[192];
-    if (fprintf(out, "[\n") < 0) return -1;
-    int rc = 0;
-    unsigned char *reads = NULL;
-    size_t nreads = 0;
+    rf_bufs rb = {0};
+    strbuf b = {0};
+    rf_val v[R_COUNT];
+    int rc = fputs(head, out) < 0 ? -1 : 0;
     for (size_t id = 0; id < tr->n && rc == 0; id++) {
-        const quantity *q = &tr->q[id];
-        trace_name(q, name, sizeof name);
-        sb_printf(&b, "  {\"id\": %zu, \"name\": ", id);
-        json_str(&b, name);
-        names_render(l, notation, NAMES_ASCII, q, shown, sizeof shown);
-        sb_printf(&b, ", \"display\": ");
-        json_str(&b, shown);
-        sb_printf(&b, ", \"kind\": \"%s\", \"pass\": \"%s\", \"j\": %d, \"i\": ",
-                  trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
-        if (q->i >= 0) sb_printf(&b, "%d", q->i); else sb_printf(&b, "null");
-        sb_printf(&b, ", \"step\": %d, \"example\": %d, \"formula\": ", q->t, q->e);
-        if (record_forms(tr, q, digits, &f, &g)) { rc = -1; break; }
-        json_str(&b, f.s);
-        sb_printf(&b, ", \"substituted\": ");
-        json_str(&b, g.s);
-        sb_printf(&b, ", \"value\": ");
-        json_num(&b, q->value);
-        sb_printf(&b, ", \"carried\": ");
-        json_num(&b, trace_operand_value(tr, (uint32_t)id));
-        const char *notes[EVAL_MAX_NOTES];
-        size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
-        sb_printf(&b, ", \"notes\": [");
-        for (size_t k = 0; k < nn; k++) {
-            if (k) sb_printf(&b, ", ");
-            json_str(&b, notes[k]);
-        }
-        sb_printf(&b, "], \"operands\": [");
-        if (record_reads(q, &reads, &nreads)) { rc = -1; break; }
-        for (uint32_t k = 0, shown = 0; k < q->nops; k++) {
-            if (!reads[k]) continue;
-            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
-            if (shown++) sb_printf(&b, ", ");
-            json_str(&b, name);
-        }
-        sb_printf(&b, "]}%s\n", id + 1 < tr->n ? "," : "");
-        if (b.failed || f.failed || fputs(b.s, out) < 0) rc = -1;
         b.len = 0;
+        if (record_fill(&rb, l, tr, id, digits, notation, v)) { rc = -1; break; }
+        write(&b, v, id + 1 == tr->n);
+        if (b.failed || fputs(b.s, out) < 0) rc = -1;
     }
-    if (!rc && fprintf(out, "]\n") < 0) rc = -1;
-    free(reads);
+    if (!rc && fputs(tail, out) < 0) rc = -1;
+    free(rb.reads);
+    sb_free(&rb.sym);
+    sb_free(&rb.sub);
+    sb_free(&rb.notes);
+    sb_free(&rb.ops);
     sb_free(&b);
-    sb_free(&f);
-    sb_free(&g);
     return rc;
 }
 
+int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits, int notation)
+{
+    return print_records(out, l, r, digits, notation, "[\n", "]\n", json_record);
+}
 
 int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits, int notation)
 {
-    const trace *tr = r->tr;
-    strbuf b = {0}, f = {0}, g = {0};
-    char name[96], shown[192], num[40];
-    if (fprintf(out, "id,name,display,kind,pass,j,i,step,example,formula,substituted,value,carried,notes,operands\n") < 0)
-        return -1;
-    int rc = 0;
-    unsigned char *reads = NULL;
-    size_t nreads = 0;
-    for (size_t id = 0; id < tr->n && rc == 0; id++) {
-        const quantity *q = &tr->q[id];
-        trace_name(q, name, sizeof name);
-        sb_printf(&b, "%zu,", id);
-        esc_csv(&b, name);
-        sb_printf(&b, ",");
-        names_render(l, notation, NAMES_ASCII, q, shown, sizeof shown);
-        esc_csv(&b, shown);
-        sb_printf(&b, ",%s,%s,%d,", trace_kind_name(q->kind), trace_pass_name(q->pass), q->j);
-        if (q->i >= 0) sb_printf(&b, "%d", q->i);
-        sb_printf(&b, ",%d,%d,", q->t, q->e);
-        if (record_forms(tr, q, digits, &f, &g)) { rc = -1; break; }
-        esc_csv(&b, f.s);
-        sb_printf(&b, ",");
-        esc_csv(&b, g.s);
-        sb_printf(&b, ",");
-        num_shortest(q->value, num, sizeof num);
-        sb_printf(&b, "%s,", num);
-        num_shortest(trace_operand_value(tr, (uint32_t)id), num, sizeof num);
-        sb_printf(&b, "%s,", num);
-        const char *notes[EVAL_MAX_NOTES];
-        size_t nn = eval_notes(q->notes, q->spec.act.kind, notes);
-        f.len = 0;
-        sb_printf(&f, "%s", "");
-        for (size_t k = 0; k < nn; k++) sb_printf(&f, "%s%s", k ? "; " : "", notes[k]);
-        esc_csv(&b, f.s);
-        sb_printf(&b, ",");
-        if (record_reads(q, &reads, &nreads)) { rc = -1; break; }
-        f.len = 0;
-        sb_printf(&f, "%s", "");
-        for (uint32_t k = 0, shown = 0; k < q->nops; k++) {
-            if (!reads[k]) continue;
-            trace_name(&tr->q[tr->ops[q->first + k]], name, sizeof name);
-            sb_printf(&f, "%s%s", shown++ ? " " : "", name);
-        }
-        esc_csv(&b, f.s);
-        sb_printf(&b, "\n");
-        if (b.failed || f.failed || fputs(b.s, out) < 0) rc = -1;
-        b.len = 0;
+    char header[256] = "";
+    for (int k = 0; k < R_COUNT; k++) {
+        size_t used = strlen(header);
+        snprintf(header + used, sizeof header - used, "%s%s", k ? "," : "", FIELD[k].key);
     }
-    free(reads);
-    sb_free(&b);
-    sb_free(&f);
-    sb_free(&g);
-    return rc;
+    size_t used = strlen(header);
+    snprintf(header + used, sizeof header - used, "\n");
+    return print_records(out, l, r, digits, notation, header, "", csv_record);
 }
-
