@@ -1121,8 +1121,10 @@ size_t engine_nonfinite(const lesson *l, const engine_result *r, char *first, si
         if (!isfinite(r->loss[k]) && count++ == 0 && size)
             snprintf(first, size, "the loss J of step %d = %s", k + 1, isnan(r->loss[k]) ? "nan" : "inf");
     for (int a = 0; r->weights && a < l->n_arcs; a++)
-        if (!isfinite(r->weights[a]) && count++ == 0 && size)
-            snprintf(first, size, "w_%d,%d after the last step = %s", l->arcs[a].i, l->arcs[a].j,
-                     isnan(r->weights[a]) ? "nan" : "inf");
+        if (!isfinite(r->weights[a]) && count++ == 0 && size) {
+            char w[48];
+            trace_base_name(Q_WEIGHT, l->arcs[a].i, l->arcs[a].j, w, sizeof w);
+            snprintf(first, size, "%s after the last step = %s", w, isnan(r->weights[a]) ? "nan" : "inf");
+        }
     return count;
 }

@@ -18,6 +18,7 @@
 #include "lesson.h"
 #include "lesson_impl.h"
 #include "suggest.h"
+#include "trace.h"
 
 /* ------------------------------------------------------------------------
  * Pass 2: the network
@@ -137,7 +138,7 @@ static void unknown_weight(const lesson *l, const pass1 *p, const char *name, ch
         for (int m = 0; m < L->count; m++)
             for (int s = -1; s < from && n < MAX_CANDS; s++) {      /* s = -1: the bias */
                 int i = s < 0 ? 0 : ly ? l->neurons[l->layers[ly - 1].first + s] : l->inputs[s];
-                snprintf(canon[c], CANON, "w_%d,%d", i, l->neurons[L->first + m]);
+                trace_base_name(Q_WEIGHT, i, l->neurons[L->first + m], canon[c], CANON);
                 cands[n++] = canon[c++];
             }
     }
@@ -476,7 +477,7 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
         int a;
         for (a = 0; a < n; a++) if (arcs[a].i == i && arcs[a].j == j) break;
         if (a == n) {
-            snprintf(nm, sizeof nm, "w_%d,%d", i, j);
+            trace_base_name(Q_WEIGHT, i, j, nm, sizeof nm);
             if ((rc = add_arc(pe, l, &arcs, &n, &cap, i, j, w->line, nm))) break;
         }
         if (arcs[a].has_w) { rc = lp_fail(pe, w->line, "duplicate weight w_%d,%d (first given on line %d)", i, j, arcs[a].line); break; }

@@ -81,21 +81,21 @@ static const struct {
     rf_type     type;     /* RF_INDEX: an index that may be absent (-1) */
     const char *csv_sep;  /* RF_LIST: what joins the items in one CSV cell */
 } FIELD[R_COUNT] = {
-    [R_ID]          = {"id", RF_INT},
-    [R_NAME]        = {"name", RF_TEXT},
-    [R_DISPLAY]     = {"display", RF_TEXT},
-    [R_KIND]        = {"kind", RF_TEXT},
-    [R_PASS]        = {"pass", RF_TEXT},
-    [R_J]           = {"j", RF_INT},
-    [R_I]           = {"i", RF_INDEX},
-    [R_STEP]        = {"step", RF_INT},
-    [R_EXAMPLE]     = {"example", RF_INT},
-    [R_FORMULA]     = {"formula", RF_TEXT},
-    [R_SUBSTITUTED] = {"substituted", RF_TEXT},
-    [R_VALUE]       = {"value", RF_NUM},
-    [R_CARRIED]     = {"carried", RF_NUM},
-    [R_NOTES]       = {"notes", RF_LIST, "; "},
-    [R_OPERANDS]    = {"operands", RF_LIST, " "},
+    [R_ID]          = {.key = "id", .type = RF_INT},
+    [R_NAME]        = {.key = "name", .type = RF_TEXT},
+    [R_DISPLAY]     = {.key = "display", .type = RF_TEXT},
+    [R_KIND]        = {.key = "kind", .type = RF_TEXT},
+    [R_PASS]        = {.key = "pass", .type = RF_TEXT},
+    [R_J]           = {.key = "j", .type = RF_INT},
+    [R_I]           = {.key = "i", .type = RF_INDEX},
+    [R_STEP]        = {.key = "step", .type = RF_INT},
+    [R_EXAMPLE]     = {.key = "example", .type = RF_INT},
+    [R_FORMULA]     = {.key = "formula", .type = RF_TEXT},
+    [R_SUBSTITUTED] = {.key = "substituted", .type = RF_TEXT},
+    [R_VALUE]       = {.key = "value", .type = RF_NUM},
+    [R_CARRIED]     = {.key = "carried", .type = RF_NUM},
+    [R_NOTES]       = {.key = "notes", .type = RF_LIST, .csv_sep = "; "},
+    [R_OPERANDS]    = {.key = "operands", .type = RF_LIST, .csv_sep = " "},
 };
 
 /* One field's value: n (RF_INT, RF_INDEX), x (RF_NUM), s (RF_TEXT; RF_LIST:

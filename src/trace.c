@@ -85,60 +85,69 @@ void trace_truncate(trace *tr, size_t n)
     tr->n = n;
 }
 
-static const char *const KIND_NAMES[] = {
-    [Q_INPUT] = "input", [Q_BIAS] = "bias", [Q_TARGET] = "target", [Q_WEIGHT] = "weight",
-    [Q_IN] = "in", [Q_ACT] = "act", [Q_DERIV] = "deriv", [Q_ERR] = "err", [Q_LOSS] = "loss",
-    [Q_DELTA] = "delta", [Q_GRAD] = "grad", [Q_UPDATE] = "update", [Q_MEAN] = "mean",
-    [Q_VAR] = "var", [Q_MASK] = "mask", [Q_SD] = "sd", [Q_MIN] = "min", [Q_MAX] = "max",
-    [Q_XNORM] = "xnorm", [Q_BN] = "bn", [Q_KEEP] = "keep", [Q_DROP] = "drop", [Q_DDERIV] = "dderiv",
-    [Q_DJDA] = "djda", [Q_DJDA_TERM] = "djda-term", [Q_DNDW] = "dndw",
+/* Each kind: its name in the records, and its canonical base name (DESIGN.md):
+ * a format over the indices, taken in the order `idx` says. */
+typedef enum { IDX_NONE, IDX_J, IDX_IJ, IDX_JI, IDX_JIJ } name_idx;
+static const struct { const char *kind, *base; name_idx idx; } KIND[] = {
+    [Q_INPUT]     = {"input", "x_%d", IDX_J},
+    [Q_BIAS]      = {"bias", "a_0", IDX_NONE},
+    [Q_TARGET]    = {"target", "y_%d", IDX_J},
+    [Q_WEIGHT]    = {"weight", "w_%d,%d", IDX_IJ},
+    [Q_IN]        = {"in", "in_%d", IDX_J},
+    [Q_ACT]       = {"act", "a_%d", IDX_J},
+    [Q_DERIV]     = {"deriv", "g'(in_%d)", IDX_J},
+    [Q_ERR]       = {"err", "err_%d", IDX_J},
+    [Q_LOSS]      = {"loss", "J", IDX_NONE},
+    [Q_DELTA]     = {"delta", "delta_%d", IDX_J},
+    [Q_GRAD]      = {"grad", "dJ/dw_%d,%d", IDX_IJ},
+    [Q_UPDATE]    = {"update", "w_%d,%d", IDX_IJ},
+    [Q_MEAN]      = {"mean", "mu_%d", IDX_J},
+    [Q_VAR]       = {"var", "var_%d", IDX_J},
+    [Q_MASK]      = {"mask", "m_%d", IDX_J},
+    [Q_SD]        = {"sd", "sd_%d", IDX_J},
+    [Q_MIN]       = {"min", "min_%d", IDX_J},
+    [Q_MAX]       = {"max", "max_%d", IDX_J},
+    [Q_XNORM]     = {"xnorm", "xn_%d", IDX_J},
+    [Q_BN]        = {"bn", "ahat_%d", IDX_J},
+    [Q_KEEP]      = {"keep", "r_%d", IDX_J},
+    [Q_DROP]      = {"drop", "ad_%d", IDX_J},
+    [Q_DDERIV]    = {"dderiv", "ad'(in_%d)", IDX_J},
+    [Q_DJDA]      = {"djda", "dJ/da_%d", IDX_J},
+    [Q_DJDA_TERM] = {"djda-term", "dJ_%d/da_%d", IDX_JI},
+    [Q_DNDW]      = {"dndw", "din_%d/dw_%d,%d", IDX_JIJ},
 };
-_Static_assert(sizeof KIND_NAMES / sizeof KIND_NAMES[0] == Q_KIND_COUNT, "one name per q_kind");
+_Static_assert(sizeof KIND / sizeof KIND[0] == Q_KIND_COUNT, "one entry per q_kind");
 static const char *const PASS_NAMES[] = {
     [PASS_GIVEN] = "given", [PASS_FORWARD] = "forward", [PASS_LOSS] = "loss",
     [PASS_BACKWARD] = "backward", [PASS_GRADIENT] = "gradients", [PASS_UPDATE] = "update",
 };
 _Static_assert(sizeof PASS_NAMES / sizeof PASS_NAMES[0] == PASS_COUNT, "one name per q_pass");
 
-const char *trace_kind_name(q_kind k) { return (unsigned)k < Q_KIND_COUNT ? KIND_NAMES[k] : "?"; }
+const char *trace_kind_name(q_kind k) { return (unsigned)k < Q_KIND_COUNT ? KIND[k].kind : "?"; }
 const char *trace_pass_name(q_pass p) { return (unsigned)p < PASS_COUNT ? PASS_NAMES[p] : "?"; }
+
+int trace_base_name(q_kind kind, int i, int j, char *buf, size_t size)
+{
+    if ((unsigned)kind >= Q_KIND_COUNT) return snprintf(buf, size, "?");
+    const char *f = KIND[kind].base;
+    switch (KIND[kind].idx) {
+    case IDX_NONE: return snprintf(buf, size, "%s", f);
+    case IDX_J:    return snprintf(buf, size, f, j);
+    case IDX_IJ:   return snprintf(buf, size, f, i, j);
+    case IDX_JI:   return snprintf(buf, size, f, j, i);
+    case IDX_JIJ:  return snprintf(buf, size, f, j, i, j);
+    }
+    return snprintf(buf, size, "?");
+}
 
 int trace_name(const quantity *q, char *buf, size_t size)
 {
     char base[48];
-    int t = q->t;
-    if (trace_tied(q)) {                                    /* a tied parameter: its name */
+    int t = q->t + (q->kind == Q_UPDATE);                   /* an update is the next iteration's weight */
+    if (trace_tied(q))                                      /* a tied parameter: its name */
         snprintf(base, sizeof base, "%s%s", q->kind == Q_GRAD ? "dJ/d" : "", q->tie);
-        if (q->kind == Q_UPDATE) t = q->t + 1;
-    } else switch (q->kind) {
-    case Q_INPUT:  snprintf(base, sizeof base, "x_%d", q->j); break;
-    case Q_BIAS:   snprintf(base, sizeof base, "a_0"); break;
-    case Q_TARGET: snprintf(base, sizeof base, "y_%d", q->j); break;
-    case Q_WEIGHT: snprintf(base, sizeof base, "w_%d,%d", q->i, q->j); break;
-    case Q_IN:     snprintf(base, sizeof base, "in_%d", q->j); break;
-    case Q_ACT:    snprintf(base, sizeof base, "a_%d", q->j); break;
-    case Q_DERIV:  snprintf(base, sizeof base, "g'(in_%d)", q->j); break;
-    case Q_ERR:    snprintf(base, sizeof base, "err_%d", q->j); break;
-    case Q_LOSS:   snprintf(base, sizeof base, "J"); break;
-    case Q_DELTA:  snprintf(base, sizeof base, "delta_%d", q->j); break;
-    case Q_GRAD:   snprintf(base, sizeof base, "dJ/dw_%d,%d", q->i, q->j); break;
-    case Q_UPDATE: snprintf(base, sizeof base, "w_%d,%d", q->i, q->j); t = q->t + 1; break;
-    case Q_MEAN:   snprintf(base, sizeof base, "mu_%d", q->j); break;
-    case Q_VAR:    snprintf(base, sizeof base, "var_%d", q->j); break;
-    case Q_MASK:   snprintf(base, sizeof base, "m_%d", q->j); break;
-    case Q_SD:     snprintf(base, sizeof base, "sd_%d", q->j); break;
-    case Q_MIN:    snprintf(base, sizeof base, "min_%d", q->j); break;
-    case Q_MAX:    snprintf(base, sizeof base, "max_%d", q->j); break;
-    case Q_XNORM:  snprintf(base, sizeof base, "xn_%d", q->j); break;
-    case Q_BN:     snprintf(base, sizeof base, "ahat_%d", q->j); break;
-    case Q_KEEP:   snprintf(base, sizeof base, "r_%d", q->j); break;
-    case Q_DROP:   snprintf(base, sizeof base, "ad_%d", q->j); break;
-    case Q_DDERIV: snprintf(base, sizeof base, "ad'(in_%d)", q->j); break;
-    case Q_DJDA:   snprintf(base, sizeof base, "dJ/da_%d", q->j); break;
-    case Q_DJDA_TERM: snprintf(base, sizeof base, "dJ_%d/da_%d", q->j, q->i); break;
-    case Q_DNDW:   snprintf(base, sizeof base, "din_%d/dw_%d,%d", q->j, q->i, q->j); break;
-    default:       snprintf(base, sizeof base, "?"); break;
-    }
+    else
+        trace_base_name(q->kind, q->i, q->j, base, sizeof base);
     char tpart[24] = "", epart[24] = "";
     if (t > 0 && q->kind != Q_BIAS)
         snprintf(tpart, sizeof tpart, "^(%d)", t);

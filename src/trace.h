@@ -109,6 +109,10 @@ void trace_truncate(trace *tr, size_t n);
  * a tied parameter is its tie's name: b1, dJ/db1, b1^(1).
  * Writes at most size bytes; returns the length it needed (snprintf rules). */
 int trace_name(const quantity *q, char *buf, size_t size);
+/* The canonical base of a quantity of this kind with indices i, j, without
+ * tie, ^(t) or [e]: w_1,3 for (Q_WEIGHT, 1, 3), y_5 for (Q_TARGET, -, 5).
+ * The one place each base is spelt; snprintf rules. */
+int trace_base_name(q_kind kind, int i, int j, char *buf, size_t size);
 
 /* Is q a tied parameter's weight, gradient or update (named by its tie)? */
 static inline int trace_tied(const quantity *q)

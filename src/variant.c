@@ -153,19 +153,19 @@ static int draw_all(lesson *l, const lesson *base, uint64_t rng)
             if (v) { l->arcs[a].w = draw(v, &rng); drawn++; }
             continue;
         }
-        snprintf(name, sizeof name, "w_%d,%d", (int)l->arcs[a].i, (int)l->arcs[a].j);
+        trace_base_name(Q_WEIGHT, l->arcs[a].i, l->arcs[a].j, name, sizeof name);
         const lesson_vary *v = vary_of(base, name, l->arcs[a].alias);
         if (v) { l->arcs[a].w = draw(v, &rng); drawn++; }
     }
     for (int e = 0; e < l->n_examples; e++) {
         for (int k = 0; k < l->n_in; k++) {
-            snprintf(name, sizeof name, "x_%d", (int)l->inputs[k]);
+            trace_base_name(Q_INPUT, 0, l->inputs[k], name, sizeof name);
             const lesson_vary *v = vary_of(base, name, NULL);
             if (v) { l->ex_x[(size_t)e * (size_t)l->n_in + (size_t)k] = draw(v, &rng); drawn++; }
         }
         for (int k = 0; l->ex_y && k < l->n_out; k++) {
             const lesson_layer *out = &l->layers[l->n_layers - 1];
-            snprintf(name, sizeof name, "y_%d", (int)l->neurons[out->first + k]);
+            trace_base_name(Q_TARGET, 0, l->neurons[out->first + k], name, sizeof name);
             const lesson_vary *v = vary_of(base, name, NULL);
             if (v) { l->ex_y[(size_t)e * (size_t)l->n_out + (size_t)k] = draw(v, &rng); drawn++; }
         }
