@@ -121,8 +121,8 @@ int cliopt_next(cliopt_parser *p, cliopt_value *v)
         }
         return CLIOPT_HELP;
     }
-    int dash_digit = p->cmd->dash_digit_args && a[1] >= '0' && a[1] <= '9';
-    if (a[0] != '-' || !a[1] || dash_digit) {        /* "-" alone is standard input */
+    if (a[0] != '-' || !a[1] || (p->cmd->dash_digit_args && a[1] >= '0' && a[1] <= '9')) {
+        /* "-" alone is standard input */
         v->s = a;
         return CLIOPT_ARG;
     }
