@@ -9,66 +9,78 @@
 #include "netdraw.h"
 #include "outfile.h"
 
-static void dot_help(FILE *f)
+enum dot_opt {
+    DOT_STEP = 1, DOT_PASS, DOT_EXAMPLE, DOT_DIGITS, DOT_EXACT, DOT_CHAIN, DOT_NO_EDGE_LABELS, DOT_ASCII,
+    DOT_NOTATION, DOT_OUT,
+};
+
+static const char *const DOT_PASSES[] = {"forward", "backward"};   /* o.backward is the index */
+
+static const cliopt DOT_OPTS[] = {
+    {.id = DOT_STEP, .name = "--step", .meta = "N", .kind = CLIOPT_INT, .lo = 1, .hi = LESSON_MAX_STEPS + 1,
+     .help = "the step whose values are shown (default 1; with\n"
+             "final-forward, steps+1 is the forward pass after training)"},
+    {.id = DOT_PASS, .name = "--pass", .kind = CLIOPT_CHOICE, .choices = DOT_PASSES, .n_choices = 2,
+     .help = "forward: in_j, a_j, w_ij; backward adds Delta_j and\n"
+             "dJ/dw_ij (default forward)"},
+    {.id = DOT_EXAMPLE, .name = "--example", .meta = "E", .kind = CLIOPT_INT, .lo = 1, .hi = LESSON_MAX_EXAMPLES,
+     .help = "the example of a mini-batch (default the first)"},
+    {.id = DOT_DIGITS, .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
+     .help = "decimals shown (default: the lesson's)"},
+    {.id = DOT_EXACT, .name = "--exact", .help = "exact arithmetic, even if the lesson rounds by hand"},
+    CLI_OPT_CHAIN(DOT_CHAIN),
+    {.id = DOT_NO_EDGE_LABELS, .name = "--no-edge-labels",
+     .help = "arcs without their w_ij (and dJ/dw_ij) labels"},
+    {.id = DOT_ASCII, .name = "--ascii",
+     .help = "ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83"},
+    {.id = DOT_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION,
+     .help = "names of the lecture (default: the lesson's notation)"},
+    {.id = DOT_OUT, .name = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "write FILE (atomically) instead of standard output"},
+};
+
+static int dot_help(FILE *f)
 {
-    fprintf(f,
-        "usage: nntrace dot LESSON [options] | dot -Tsvg > net.svg\n\n"
-        "Write the lesson's network as Graphviz DOT: neurons labelled with in_j and a_j\n"
-        "(and Delta_j on the backward pass), arcs with w_ij (and dJ/dw_ij) in a box on\n"
-        "the arc, layers left to right in lesson order, the bias neuron 0 as a dashed\n"
-        "box with dashed arcs; frozen arcs of one value from one neuron into one layer\n"
-        "(a shared bias) share one box. The targets y_j and the loss J are nodes\n"
-        "right of the outputs.\n\n"
-        "options:\n"
-        "  --step N                 the step whose values are shown (default 1; with\n"
-        "                           final-forward, steps+1 is the forward pass after training)\n"
-        "  --pass forward|backward  forward: in_j, a_j, w_ij; backward adds Delta_j and\n"
-        "                           dJ/dw_ij (default forward)\n"
-        "  --example E              the example of a mini-batch (default the first)\n"
-        "  --digits N               decimals shown (default: the lesson's)\n"
-        "  --exact                  exact arithmetic, even if the lesson rounds by hand\n"
-        CLI_HELP_CHAIN("                 ", "                           ")
-        "  --no-edge-labels         arcs without their w_ij (and dJ/dw_ij) labels\n"
-        "  --ascii                  ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83\n"
-        "  --notation " NOTATION_CHOICES "\n"
-        "                           names of the lecture (default: the lesson's notation)\n"
-        "  -o FILE                  write FILE (atomically) instead of standard output\n\n"
-        "exit status: 0 written, 2 bad usage, bad lesson, or a step/pass not in the trace\n");
+    if (fputs("usage: nntrace dot LESSON [options] | dot -Tsvg > net.svg\n\n"
+              "Write the lesson's network as Graphviz DOT: neurons labelled with in_j and a_j\n"
+              "(and Delta_j on the backward pass), arcs with w_ij (and dJ/dw_ij) in a box on\n"
+              "the arc, layers left to right in lesson order, the bias neuron 0 as a dashed\n"
+              "box with dashed arcs; frozen arcs of one value from one neuron into one layer\n"
+              "(a shared bias) share one box. The targets y_j and the loss J are nodes\n"
+              "right of the outputs.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_DOT))
+        return -1;
+    return fputs("\nexit status: 0 written, 2 bad usage, bad lesson, or a step/pass not in the trace\n", f) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_DOT = {.name = "dot", .opts = DOT_OPTS, .n_opts = CLIOPT_COUNT(DOT_OPTS), .col = 27,
+                            .help = dot_help};
 
 int cmd_dot(int argc, char **argv)
 {
-    const char *path = NULL, *v = NULL, *outpath = NULL;
+    const char *path = NULL, *outpath = NULL;
     netdraw_dot_opts o = {.step = 1, .digits = -1, .unicode = 1, .notation = -1};
     engine_opts eo = {.round = ENGINE_ROUND_LESSON};
-    int rc;
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { dot_help(stdout); return 0; }
-        if ((rc = cli_opt(argc, argv, &k, "--step", 1, &v))) {
-            if (rc < 0 || cli_int("dot", "--step", v, 1, LESSON_MAX_STEPS + 1, &o.step)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--pass", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            if (!strcmp(v, "forward")) o.backward = 0;
-            else if (!strcmp(v, "backward")) o.backward = 1;
-            else {
-                fprintf(stderr, "nntrace dot: --pass takes forward or backward, not '%s'\n", v);
-                return EXIT_USAGE;
-            }
-        } else if ((rc = cli_opt(argc, argv, &k, "--example", 1, &v))) {
-            if (rc < 0 || cli_int("dot", "--example", v, 1, LESSON_MAX_EXAMPLES, &o.example)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
-            if (rc < 0 || cli_int("dot", "--digits", v, 0, 12, &o.digits)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            outpath = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
-            if (rc < 0 || cli_notation("dot", v, &o.notation)) return EXIT_USAGE;
-        } else if (!strcmp(argv[k], "--exact")) { eo.round = -1;
-        } else if (!strcmp(argv[k], "--chain")) { eo.chain = 1;
-        } else if (!strcmp(argv[k], "--ascii")) { o.unicode = 0;
-        } else if (!strcmp(argv[k], "--no-edge-labels")) { o.no_edge_labels = 1;
-        } else if (cli_lesson_arg_help("dot", argv[k], &path, dot_help)) {
-            return EXIT_USAGE;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_DOT, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (cli_one_lesson("dot", val.s, &path)) return EXIT_USAGE;
+            continue;
+        }
+        switch ((enum dot_opt)id) {
+        case DOT_STEP: o.step = (int)val.n; break;
+        case DOT_PASS: o.backward = (int)val.n; break;
+        case DOT_EXAMPLE: o.example = (int)val.n; break;
+        case DOT_DIGITS: o.digits = (int)val.n; break;
+        case DOT_OUT: outpath = val.s; break;
+        case DOT_NOTATION: o.notation = (int)val.n; break;
+        case DOT_EXACT: eo.round = -1; break;
+        case DOT_CHAIN: eo.chain = 1; break;
+        case DOT_ASCII: o.unicode = 0; break;
+        case DOT_NO_EDGE_LABELS: o.no_edge_labels = 1; break;
         }
     }
     if (cli_need_lesson("dot", path, "nntrace dot sauppe-forward | dot -Tsvg > net.svg")) return EXIT_USAGE;

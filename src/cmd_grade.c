@@ -184,28 +184,47 @@ static int student_arg(const char *cmd, const char *v, grade_who *who)
  * template
  * ---------------------------------------------------------------------- */
 
-static void template_help(FILE *f)
+enum template_opt { TPL_ASK = 1, TPL_NOTATION, TPL_CHAIN, TPL_STUDENT, TPL_ASSIGNMENT, TPL_VARIANT, TPL_OUT };
+
+static const cliopt TEMPLATE_OPTS[] = {
+    {.id = TPL_ASK, .name = "--ask", .meta = "PATTERNS", .kind = CLIOPT_STRING,
+     .help = "the quantities asked: names in any notation (in_3, out_h1,\n"
+             "z^[1]_1, zbar_3, a\xe2\x82\x83, \xce\x94\xe2\x82\x83), lesson labels or aliases, or\n"
+             "patterns with * and ? over canonical or shown names\n"
+             "('in_* delta_*', 'w_*^(1)'); separate with spaces or ';',\n"
+             "quote them for the shell; may be repeated.\n"
+             "Default: the lesson's `ask` list, else every computed\n"
+             "quantity of the trace."},
+    {.id = TPL_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION,
+     .help = "the names the sheet is written in (default: the\n"
+             "lesson's notation); any notation is read back"},
+    CLI_OPT_CHAIN(TPL_CHAIN),
+    {.id = TPL_STUDENT, .name = "--student", .meta = "ID", .kind = CLIOPT_STRING,
+     .help = "the sheet of this student's variant of a lesson with\n"
+             "`vary` lines (the id is compared without case and\n"
+             "surrounding blanks)"},
+    {.id = TPL_ASSIGNMENT, .name = "--assignment", .meta = "A", .kind = CLIOPT_STRING,
+     .help = "the assignment id the variant is drawn for (default:\n"
+             "the lesson's title)"},
+    {.id = TPL_VARIANT, .name = "--variant", .meta = "CODE", .kind = CLIOPT_STRING,
+     .help = "the sheet of the variant CODE (as K7Q2-M9XA)"},
+    {.id = TPL_OUT, .name = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "write the sheet to FILE (atomically) instead of stdout"},
+};
+
+static int template_help(FILE *f)
 {
-    fprintf(f,
-        "usage: nntrace template LESSON [--ask PATTERNS] [-o FILE]\n\n"
-        "Print an answer sheet for the lesson: one line \"name = \" per asked quantity,\n"
-        "in the order they are computed. A student fills in the numbers and hands it\n"
-        "to `nntrace check`.\n\n"
-        "options:\n"
-        "  --ask PATTERNS   the quantities asked: names in any notation (in_3, out_h1,\n"
-        "                   z^[1]_1, zbar_3, a₃, Δ₃), lesson labels or aliases, or\n"
-        "                   patterns with * and ? over canonical or shown names\n"
-        "                   ('in_* delta_*', 'w_*^(1)'); separate with spaces or ';',\n"
-        "                   quote them for the shell; may be repeated.\n"
-        "                   Default: the lesson's `ask` list, else every computed\n"
-        "                   quantity of the trace.\n"
-        "  --notation " NOTATION_CHOICES "\n"
-        "                   the names the sheet is written in (default: the\n"
-        "                   lesson's notation); any notation is read back\n"
-        CLI_HELP_CHAIN("         ", "                   ")
-        "  -o FILE          write the sheet to FILE (atomically) instead of stdout\n\n"
-        "exit status: 0 written, 2 bad usage or bad lesson\n");
+    if (fputs("usage: nntrace template LESSON [--ask PATTERNS] [-o FILE]\n\n"
+              "Print an answer sheet for the lesson: one line \"name = \" per asked quantity,\n"
+              "in the order they are computed. A student fills in the numbers and hands it\n"
+              "to `nntrace check`.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_TEMPLATE))
+        return -1;
+    return fputs("\nexit status: 0 written, 2 bad usage or bad lesson\n", f) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_TEMPLATE = {.name = "template", .opts = TEMPLATE_OPTS, .n_opts = CLIOPT_COUNT(TEMPLATE_OPTS),
+                                 .col = 19, .help = template_help};
 
 /* Load the lesson (as who's variant, if any) and append its sheet to b.
  * Returns 0 or EXIT_USAGE (message printed). */
@@ -253,29 +272,29 @@ int cmd_template(int argc, char **argv)
     grade_ctx c;
     memset(&c, 0, sizeof c);
     c.notation = -1;
-    const char *path = NULL, *out = NULL, *v;
+    const char *path = NULL, *out = NULL;
     grade_who who = {0};
-    int rc;
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { template_help(stdout); return 0; }
-        if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
-            if (rc < 0 || add_patterns("template", &c, v)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
-            if (rc < 0 || cli_notation("template", v, &c.notation)) return EXIT_USAGE;
-        } else if (!strcmp(argv[k], "--chain")) {
-            c.chain = 1;
-        } else if ((rc = cli_opt(argc, argv, &k, "--student", 1, &v))) {
-            if (rc < 0 || student_arg("template", v, &who)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--assignment", 1, &v))) {
-            if (rc < 0 || who_arg("template", "--assignment", v, who.assignment, sizeof who.assignment))
-                return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--variant", 1, &v))) {
-            if (rc < 0 || who_arg("template", "--variant", v, who.code, sizeof who.code)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            out = v;
-        } else if (cli_lesson_arg_help("template", argv[k], &path, template_help)) {
-            return EXIT_USAGE;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_TEMPLATE, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (cli_one_lesson("template", val.s, &path)) return EXIT_USAGE;
+            continue;
+        }
+        switch ((enum template_opt)id) {
+        case TPL_ASK: if (add_patterns("template", &c, val.s)) return EXIT_USAGE; break;
+        case TPL_NOTATION: c.notation = (int)val.n; break;
+        case TPL_CHAIN: c.chain = 1; break;
+        case TPL_STUDENT: if (student_arg("template", val.s, &who)) return EXIT_USAGE; break;
+        case TPL_ASSIGNMENT:
+            if (who_arg("template", "--assignment", val.s, who.assignment, sizeof who.assignment)) return EXIT_USAGE;
+            break;
+        case TPL_VARIANT:
+            if (who_arg("template", "--variant", val.s, who.code, sizeof who.code)) return EXIT_USAGE;
+            break;
+        case TPL_OUT: out = val.s; break;
         }
     }
     if (cli_need_lesson("template", path, "nntrace template sauppe-sgd-step")) return EXIT_USAGE;
@@ -289,68 +308,97 @@ int cmd_template(int argc, char **argv)
  * check
  * ---------------------------------------------------------------------- */
 
-static void check_help(FILE *f)
+enum check_opt {
+    CHK_ASK = 1, CHK_ECF, CHK_TOLERANCE, CHK_SIGFIGS, CHK_ECF_DEPTH, CHK_SHORT_CREDIT, CHK_FEEDBACK, CHK_STUDENT,
+    CHK_ASSIGNMENT, CHK_METADATA, CHK_STUDENT_FIELD, CHK_GRADESCOPE, CHK_VISIBILITY, CHK_STDOUT_VISIBILITY,
+    CHK_REVEAL, CHK_JSON, CHK_CSV, CHK_GRADEBOOK, CHK_QUIET, CHK_NOTATION, CHK_CHAIN, CHK_COLOR, CHK_NO_COLOR,
+};
+
+static const cliopt CHECK_OPTS[] = {
+    {.id = CHK_ASK, .name = "--ask", .meta = "PATTERNS", .kind = CLIOPT_STRING,
+     .help = "the asked quantities (as for `nntrace template`;\n"
+             "default: the lesson's `ask`, else every computed one)"},
+    {.id = CHK_ECF, .name = "--ecf", .meta = "full|half|none|X", .kind = CLIOPT_STRING,
+     .help = "credit for a carried-forward answer, or the\n"
+             "share X in [0, 1] (default: the lesson's `ecf`, else full)"},
+    {.id = CHK_TOLERANCE, .name = "--tolerance", .meta = "X", .kind = CLIOPT_STRING,
+     .help = "absolute tolerance instead of half a unit of the\n"
+             "lesson's printed digits; X% is relative (1% of the\n"
+             "value) (default: lesson's `tolerance`)"},
+    {.id = CHK_SIGFIGS, .name = "--sigfigs", .meta = "N", .kind = CLIOPT_INT, .lo = 1, .hi = 15,
+     .help = "right to N significant figures (default: lesson's `sigfigs`)"},
+    {.id = CHK_ECF_DEPTH, .name = "--ecf-depth", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 1000000,
+     .help = "a carried answer more than N carries from the first\n"
+             "mistake earns nothing; 0: no carried answer earns\n"
+             "credit (default: lesson's, else no limit)"},
+    {.id = CHK_SHORT_CREDIT, .name = "--short-credit", .meta = "X", .kind = CLIOPT_STRING,
+     .help = "share of the points for an answer right only to the\n"
+             "fewer decimals written, with at least one decimal and\n"
+             "one fewer than asked (default: lesson's, else 0.5)"},
+    {.id = CHK_FEEDBACK, .name = "--feedback", .meta = "verdict|hint|full", .kind = CLIOPT_STRING,
+     .help = "what the report tells: verdicts only; also the\n"
+             "formula with the student's own numbers; also expected\n"
+             "values and derivations (default: full, but verdict for\n"
+             "--gradescope; the lesson's `feedback` overrides both)"},
+    {.id = CHK_STUDENT, .name = "--student", .meta = "ID", .kind = CLIOPT_STRING,
+     .help = "grade against this student's variant (the id is\n"
+             "compared without case and surrounding blanks)"},
+    {.id = CHK_ASSIGNMENT, .name = "--assignment", .meta = "A", .kind = CLIOPT_STRING,
+     .help = "the assignment id of the variant (default: the\n"
+             "metadata's, else the lesson's title)"},
+    {.id = CHK_METADATA, .name = "--metadata", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "Gradescope's submission_metadata.json names the\n"
+             "student (users[0]) and the assignment (assignment.id)"},
+    {.id = CHK_STUDENT_FIELD, .name = "--student-field", .meta = "F", .kind = CLIOPT_STRING,
+     .help = "which users[0] field is the student id (default email)"},
+    {.id = CHK_GRADESCOPE, .name = "--gradescope", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "write Gradescope's results.json (one sheet only)"},
+    {.id = CHK_VISIBILITY, .name = "--visibility", .meta = "V", .kind = CLIOPT_STRING,
+     .help = "of the scored tests in results.json: visible, hidden,\n"
+             "after_due_date, after_published (default visible)"},
+    {.id = CHK_STDOUT_VISIBILITY, .name = "--stdout-visibility", .meta = "V", .kind = CLIOPT_STRING,
+     .help = "of the autograder's printed output (same values)"},
+    {.id = CHK_REVEAL, .name = "--reveal", .meta = "V", .kind = CLIOPT_STRING,
+     .help = "add the full feedback as unscored tests with\n"
+             "visibility V (e.g. after_due_date)"},
+    {.id = CHK_JSON, .name = "--json", .help = "the grades as JSON on stdout instead of text"},
+    {.id = CHK_CSV, .name = "--csv", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "one row per sheet, one column per quantity"},
+    {.id = CHK_GRADEBOOK, .name = "--gradebook", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "student,score,problem per sheet for a gradebook import"},
+    {.id = CHK_QUIET, .name = "--quiet", .help = "no text report (with --gradescope or --csv)"},
+    {.id = CHK_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION,
+     .help = "the names of the report (default: the lesson's\n"
+             "notation); a sheet may use any notation's names"},
+    CLI_OPT_CHAIN(CHK_CHAIN),
+    {.id = CHK_COLOR, .name = "--color", .help = "colour (default: on a terminal unless NO_COLOR)"},
+    {.id = CHK_NO_COLOR, .name = "--no-color", .with_prev = 1},
+};
+
+static int check_help(FILE *f)
 {
-    fprintf(f,
-        "usage: nntrace check LESSON ANSWERS... [options]\n\n"
-        "Grade answer sheets (lines \"name = number\", see `nntrace template`). Each\n"
-        "answer is correct (the engine's value to half a unit of the lesson's last\n"
-        "printed digit, or what carrying the printed digits gives), carried forward\n"
-        "(wrong, but what the operation gives on your own earlier answers), wrong, or\n"
-        "missing. The report names the first mistake and, for every wrong answer, the\n"
-        "expected value, the value from your own answers, and the derivation line with\n"
-        "your numbers substituted.\n\n"
-        "options:\n"
-        "  --ask PATTERNS        the asked quantities (as for `nntrace template`;\n"
-        "                        default: the lesson's `ask`, else every computed one)\n"
-        "  --ecf full|half|none|X  credit for a carried-forward answer, or the\n"
-        "                        share X in [0, 1] (default: the lesson's `ecf`, else full)\n"
-        "  --tolerance X         absolute tolerance instead of half a unit of the\n"
-        "                        lesson's printed digits; X%% is relative (1%% of the\n"
-        "                        value) (default: lesson's `tolerance`)\n"
-        "  --sigfigs N           right to N significant figures (default: lesson's `sigfigs`)\n"
-        "  --ecf-depth N         a carried answer more than N carries from the first\n"
-        "                        mistake earns nothing; 0: no carried answer earns\n"
-        "                        credit (default: lesson's, else no limit)\n"
-        "  --short-credit X      share of the points for an answer right only to the\n"
-        "                        fewer decimals written, with at least one decimal and\n"
-        "                        one fewer than asked (default: lesson's, else 0.5)\n"
-        "  --feedback verdict|hint|full  what the report tells: verdicts only; also the\n"
-        "                        formula with the student's own numbers; also expected\n"
-        "                        values and derivations (default: full, but verdict for\n"
-        "                        --gradescope; the lesson's `feedback` overrides both)\n"
-        );
-    fprintf(f,
-        "  --student ID          grade against this student's variant (the id is\n"
-        "                        compared without case and surrounding blanks)\n"
-        "  --assignment A        the assignment id of the variant (default: the\n"
-        "                        metadata's, else the lesson's title)\n"
-        "  --metadata FILE       Gradescope's submission_metadata.json names the\n"
-        "                        student (users[0]) and the assignment (assignment.id)\n"
-        "  --student-field F     which users[0] field is the student id (default email)\n"
-        "  --gradescope FILE     write Gradescope's results.json (one sheet only)\n"
-        "  --visibility V        of the scored tests in results.json: visible, hidden,\n"
-        "                        after_due_date, after_published (default visible)\n"
-        "  --stdout-visibility V of the autograder's printed output (same values)\n"
-        "  --reveal V            add the full feedback as unscored tests with\n"
-        "                        visibility V (e.g. after_due_date)\n"
-        "  --json                the grades as JSON on stdout instead of text\n"
-        "  --csv FILE            one row per sheet, one column per quantity\n"
-        "  --gradebook FILE      student,score,problem per sheet for a gradebook import\n"
-        "  --quiet               no text report (with --gradescope or --csv)\n"
-        "  --notation " NOTATION_CHOICES "\n"
-        "                        the names of the report (default: the lesson's\n"
-        "                        notation); a sheet may use any notation's names\n"
-        CLI_HELP_CHAIN("              ", "                        ")
-        "  --color | --no-color  colour (default: on a terminal unless NO_COLOR)\n\n"
-        "An answer sheet is read only up to %u bytes and never executed; a sheet's\n"
+    if (fputs("usage: nntrace check LESSON ANSWERS... [options]\n\n"
+              "Grade answer sheets (lines \"name = number\", see `nntrace template`). Each\n"
+              "answer is correct (the engine's value to half a unit of the lesson's last\n"
+              "printed digit, or what carrying the printed digits gives), carried forward\n"
+              "(wrong, but what the operation gives on your own earlier answers), wrong, or\n"
+              "missing. The report names the first mistake and, for every wrong answer, the\n"
+              "expected value, the value from your own answers, and the derivation line with\n"
+              "your numbers substituted.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_CHECK))
+        return -1;
+    return fprintf(f,
+        "\nAn answer sheet is read only up to %u bytes and never executed; a sheet's\n"
         "bad lines are reported and count as unanswered.\n"
         "exit status: 0 every sheet has full marks; 1 a sheet short of full marks, or\n"
         "flagged (two sheets claim one student, a variant not the student's); 2 bad\n"
         "usage, a bad lesson or metadata, or a sheet that cannot be read (missing,\n"
         "not a regular file, too large, UTF-16, a bad '# variant:' line): every other\n"
-        "sheet is still graded and every output written\n", GRADE_MAX_BYTES);
+        "sheet is still graded and every output written\n", GRADE_MAX_BYTES) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_CHECK = {.name = "check", .opts = CHECK_OPTS, .n_opts = CLIOPT_COUNT(CHECK_OPTS), .col = 24,
+                              .help = check_help};
 
 /* Append "; " (when dst is not empty) and the formatted text to dst, cut at
  * size - 1. */
@@ -429,7 +477,7 @@ int cmd_check(int argc, char **argv)
     grade_ctx c;
     memset(&c, 0, sizeof c);
     c.notation = -1;
-    const char *lpath = NULL, *gs = NULL, *csv = NULL, *v;
+    const char *lpath = NULL, *gs = NULL, *csv = NULL;
     const char **sheets = calloc((size_t)argc + 1, sizeof *sheets);
     int n_sheets = 0, json = 0, quiet = 0, color = -1, rc, feedback = -1, sigfigs = 0, ecf_depth = -1;
     double ecf = 1.0, tol = 0.0, rel = 0.0, short_credit = -1;
@@ -438,16 +486,22 @@ int cmd_check(int argc, char **argv)
     grade_who who = {0};
     const char *metadata = NULL, *field = "email", *gradebook = NULL;
     if (!sheets) { fprintf(stderr, "nntrace check: out of memory\n"); return EXIT_USAGE; }
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { check_help(stdout); free(sheets); return 0; }
-        if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
-            if (rc < 0 || add_patterns("check", &c, v)) goto usage;
-        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
-            if (rc < 0 || cli_notation("check", v, &c.notation)) goto usage;
-        } else if (!strcmp(argv[k], "--chain")) {
-            c.chain = 1;
-        } else if ((rc = cli_opt(argc, argv, &k, "--ecf", 1, &v))) {
-            if (rc < 0) goto usage;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_CHECK, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        const char *v = val.s;
+        if (id == CLIOPT_HELP) { free(sheets); return 0; }
+        if (id == CLIOPT_BAD) goto usage;
+        if (id == CLIOPT_ARG) {
+            if (!lpath) lpath = v;
+            else sheets[n_sheets++] = v;
+            continue;
+        }
+        switch ((enum check_opt)id) {
+        case CHK_ASK: if (add_patterns("check", &c, v)) goto usage; break;
+        case CHK_NOTATION: c.notation = (int)val.n; break;
+        case CHK_CHAIN: c.chain = 1; break;
+        case CHK_ECF:
             if (!strcmp(v, "full")) ecf = 1.0;
             else if (!strcmp(v, "half")) ecf = 0.5;
             else if (!strcmp(v, "none")) ecf = 0.0;
@@ -456,65 +510,46 @@ int cmd_check(int argc, char **argv)
                 goto usage;
             }
             ecf_set = 1;
-        } else if ((rc = cli_opt(argc, argv, &k, "--short-credit", 1, &v))) {
-            if (rc < 0) goto usage;
+            break;
+        case CHK_SHORT_CREDIT:
             if (share(v, &short_credit)) {
                 fprintf(stderr, "nntrace check: --short-credit takes a share from 0 to 1, not '%s'\n", v);
                 goto usage;
             }
-        } else if ((rc = cli_opt(argc, argv, &k, "--tolerance", 1, &v))) {
-            if (rc < 0) goto usage;
+            break;
+        case CHK_TOLERANCE:
             if (grade_parse_tolerance(v, &tol, &rel)) {
                 fprintf(stderr, "nntrace check: --tolerance takes a positive number or a percentage "
                                 "(0.001, 1%%), not '%s'\n", v);
                 goto usage;
             }
-        } else if ((rc = cli_opt(argc, argv, &k, "--student", 1, &v))) {
-            if (rc < 0 || student_arg("check", v, &who)) goto usage;
-        } else if ((rc = cli_opt(argc, argv, &k, "--assignment", 1, &v))) {
-            if (rc < 0 || who_arg("check", "--assignment", v, who.assignment, sizeof who.assignment)) goto usage;
-        } else if ((rc = cli_opt(argc, argv, &k, "--metadata", 1, &v))) {
-            if (rc < 0) goto usage;
-            metadata = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--student-field", 1, &v))) {
-            if (rc < 0) goto usage;
-            field = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--gradebook", 1, &v))) {
-            if (rc < 0) goto usage;
-            gradebook = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--ecf-depth", 1, &v))) {
-            if (rc < 0 || cli_int("check", "--ecf-depth", v, 0, 1000000, &ecf_depth)) goto usage;
-        } else if ((rc = cli_opt(argc, argv, &k, "--sigfigs", 1, &v))) {
-            if (rc < 0 || cli_int("check", "--sigfigs", v, 1, 15, &sigfigs)) goto usage;
-        } else if ((rc = cli_opt(argc, argv, &k, "--feedback", 1, &v))) {
-            if (rc < 0) goto usage;
+            break;
+        case CHK_STUDENT: if (student_arg("check", v, &who)) goto usage; break;
+        case CHK_ASSIGNMENT:
+            if (who_arg("check", "--assignment", v, who.assignment, sizeof who.assignment)) goto usage;
+            break;
+        case CHK_METADATA: metadata = v; break;
+        case CHK_STUDENT_FIELD: field = v; break;
+        case CHK_GRADEBOOK: gradebook = v; break;
+        case CHK_ECF_DEPTH: ecf_depth = (int)val.n; break;
+        case CHK_SIGFIGS: sigfigs = (int)val.n; break;
+        case CHK_FEEDBACK:
             if ((feedback = grade_feedback_parse(v)) < 0) {
                 fprintf(stderr, "nntrace check: --feedback takes verdict, hint or full, not '%s'\n", v);
                 goto usage;
             }
-        } else if ((rc = cli_opt(argc, argv, &k, "--visibility", 1, &v))) {
-            if (rc < 0 || visibility_arg("--visibility", v, &gso.visibility)) goto usage;
-        } else if ((rc = cli_opt(argc, argv, &k, "--stdout-visibility", 1, &v))) {
-            if (rc < 0 || visibility_arg("--stdout-visibility", v, &gso.stdout_visibility)) goto usage;
-        } else if ((rc = cli_opt(argc, argv, &k, "--reveal", 1, &v))) {
-            if (rc < 0 || visibility_arg("--reveal", v, &gso.reveal)) goto usage;
-        } else if ((rc = cli_opt(argc, argv, &k, "--gradescope", 1, &v))) {
-            if (rc < 0) goto usage;
-            gs = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--csv", 1, &v))) {
-            if (rc < 0) goto usage;
-            csv = v;
-        } else if (!strcmp(argv[k], "--json")) { json = 1;
-        } else if (!strcmp(argv[k], "--quiet")) { quiet = 1;
-        } else if (!strcmp(argv[k], "--color")) { color = 1;
-        } else if (!strcmp(argv[k], "--no-color")) { color = 0;
-        } else if (argv[k][0] == '-' && argv[k][1]) {
-            cli_unknown_option("check", argv[k], check_help);
-            goto usage;
-        } else if (!lpath) {
-            lpath = argv[k];
-        } else {
-            sheets[n_sheets++] = argv[k];
+            break;
+        case CHK_VISIBILITY: if (visibility_arg("--visibility", v, &gso.visibility)) goto usage; break;
+        case CHK_STDOUT_VISIBILITY:
+            if (visibility_arg("--stdout-visibility", v, &gso.stdout_visibility)) goto usage;
+            break;
+        case CHK_REVEAL: if (visibility_arg("--reveal", v, &gso.reveal)) goto usage; break;
+        case CHK_GRADESCOPE: gs = v; break;
+        case CHK_CSV: csv = v; break;
+        case CHK_JSON: json = 1; break;
+        case CHK_QUIET: quiet = 1; break;
+        case CHK_COLOR: color = 1; break;
+        case CHK_NO_COLOR: color = 0; break;
         }
     }
     if (!lpath || !n_sheets) {
@@ -680,27 +715,41 @@ usage:
  * variants: one problem sheet per student of a roster, and the answer key
  * ---------------------------------------------------------------------- */
 
-static void variants_help(FILE *f)
+enum variants_opt { VAR_ROSTER = 1, VAR_COLUMN, VAR_ASSIGNMENT, VAR_ASK, VAR_OUT };
+
+static const cliopt VARIANTS_OPTS[] = {
+    {.id = VAR_ROSTER, .name = "--roster", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "CSV with a header row; the id column is --column, else the\n"
+             "first of email, sid, id, student, login (none: an error\n"
+             "listing the columns). Ids are compared without case and\n"
+             "surrounding blanks; two rows of one id are an error.\n"
+             "The whole roster is checked first: a bad one writes nothing."},
+    {.id = VAR_COLUMN, .name = "--column", .meta = "NAME", .kind = CLIOPT_STRING,
+     .help = "the roster column holding the student id"},
+    {.id = VAR_ASSIGNMENT, .name = "--assignment", .meta = "A", .kind = CLIOPT_STRING,
+     .help = "the assignment id (as Gradescope's metadata gives it)"},
+    {.id = VAR_ASK, .name = "--ask", .meta = "PATTERNS", .kind = CLIOPT_STRING,
+     .help = "the asked quantities (default: the lesson's `ask`)"},
+    {.id = VAR_OUT, .name = "-o", .meta = "DIR", .kind = CLIOPT_STRING,
+     .help = "the directory the sheets and the key are written in"},
+};
+
+static int variants_help(FILE *f)
 {
-    fprintf(f,
-        "usage: nntrace variants LESSON --roster ROSTER.csv -o DIR [options]\n\n"
-        "Write each student of the roster their own problem sheet: the lesson with\n"
-        "the givens its `vary` lines name drawn from the student's id (and the\n"
-        "assignment id), so `nntrace check` regrades the same numbers later.\n\n"
-        "  DIR/ID.txt          the student's sheet (`nntrace template --student ID`)\n"
-        "  DIR/sheets.txt      every sheet, one per printed page (form feeds)\n"
-        "  DIR/answer-key.csv  student, variant, and each asked quantity's value\n\n"
-        "options:\n"
-        "  --roster FILE     CSV with a header row; the id column is --column, else the\n"
-        "                    first of email, sid, id, student, login (none: an error\n"
-        "                    listing the columns). Ids are compared without case and\n"
-        "                    surrounding blanks; two rows of one id are an error.\n"
-        "                    The whole roster is checked first: a bad one writes nothing.\n"
-        "  --column NAME     the roster column holding the student id\n"
-        "  --assignment A    the assignment id (as Gradescope's metadata gives it)\n"
-        "  --ask PATTERNS    the asked quantities (default: the lesson's `ask`)\n\n"
-        "exit status: 0 written, 2 bad usage, a bad lesson or roster\n");
+    if (fputs("usage: nntrace variants LESSON --roster ROSTER.csv -o DIR [options]\n\n"
+              "Write each student of the roster their own problem sheet: the lesson with\n"
+              "the givens its `vary` lines name drawn from the student's id (and the\n"
+              "assignment id), so `nntrace check` regrades the same numbers later.\n\n"
+              "  DIR/ID.txt          the student's sheet (`nntrace template --student ID`)\n"
+              "  DIR/sheets.txt      every sheet, one per printed page (form feeds)\n"
+              "  DIR/answer-key.csv  student, variant, and each asked quantity's value\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_VARIANTS))
+        return -1;
+    return fputs("\nexit status: 0 written, 2 bad usage, a bad lesson or roster\n", f) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_VARIANTS = {.name = "variants", .opts = VARIANTS_OPTS, .n_opts = CLIOPT_COUNT(VARIANTS_OPTS),
+                                 .col = 20, .help = variants_help};
 
 /* Split one CSV line into at most max fields (quotes "" honoured), in place.
  * Returns the number of fields. */
@@ -876,26 +925,25 @@ int cmd_variants(int argc, char **argv)
     grade_ctx c;
     memset(&c, 0, sizeof c);
     c.notation = -1;
-    const char *path = NULL, *dir = NULL, *roster = NULL, *column = NULL, *v;
+    const char *path = NULL, *dir = NULL, *roster = NULL, *column = NULL;
     char assignment[256] = "";
-    int rc;
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { variants_help(stdout); return 0; }
-        if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
-            if (rc < 0 || add_patterns("variants", &c, v)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--roster", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            roster = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--column", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            column = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--assignment", 1, &v))) {
-            if (rc < 0 || who_arg("variants", "--assignment", v, assignment, sizeof assignment)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            dir = v;
-        } else if (cli_lesson_arg_help("variants", argv[k], &path, variants_help)) {
-            return EXIT_USAGE;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_VARIANTS, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (cli_one_lesson("variants", val.s, &path)) return EXIT_USAGE;
+            continue;
+        }
+        switch ((enum variants_opt)id) {
+        case VAR_ASK: if (add_patterns("variants", &c, val.s)) return EXIT_USAGE; break;
+        case VAR_ROSTER: roster = val.s; break;
+        case VAR_COLUMN: column = val.s; break;
+        case VAR_ASSIGNMENT:
+            if (who_arg("variants", "--assignment", val.s, assignment, sizeof assignment)) return EXIT_USAGE;
+            break;
+        case VAR_OUT: dir = val.s; break;
         }
     }
     if (cli_need_lesson("variants", path, "nntrace variants LESSON --roster roster.csv -o sheets")) return EXIT_USAGE;

@@ -20,30 +20,44 @@
 
 #define NEW_COMMENT_WIDTH 78
 
-static void new_help(FILE *f)
+enum new_opt { NEW_ACT = 1, NEW_OUT, NEW_LOSS, NEW_INIT, NEW_FILE };
+
+static const cliopt NEW_OPTS[] = {
+    {.id = NEW_ACT, .name = "--act", .meta = "A", .kind = CLIOPT_STRING,
+     .help = "activation of the hidden layers (default logistic)"},
+    {.id = NEW_OUT, .name = "--out", .meta = "A", .kind = CLIOPT_STRING,
+     .help = "activation of the output layer (default: as --act)"},
+    {.id = NEW_LOSS, .name = "--loss", .meta = "L", .kind = CLIOPT_STRING,
+     .help = "the loss (default sse; softmax-ce for a softmax output)"},
+    {.id = NEW_INIT, .name = "--init", .meta = "KIND ARGS", .kind = CLIOPT_OWN,
+     .help = "seeded weights instead of weight lines: uniform LO HI SEED,\n"
+             "xavier SEED, xavier-normal SEED or he SEED (the weight\n"
+             "lines are then written as comments)"},
+    {.id = NEW_FILE, .name = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "write FILE (atomically) instead of standard output"},
+};
+
+static int new_help(FILE *f)
 {
     char acts[512], losses[256];
     act_known(acts, sizeof acts);
     loss_known(losses, sizeof losses);
-    fprintf(f,
-        "usage: nntrace new SHAPE [options] [-o FILE]\n\n"
-        "Print a complete lesson for a network of SHAPE, layer sizes joined by '-',\n"
-        "inputs first (2-3-2: two inputs, a hidden layer of three, two outputs):\n"
-        "every key a lesson needs with a comment saying what it means, a weight line\n"
-        "for every arc, an example and the training set-up. It runs as it is\n"
-        "(nntrace run FILE, nntrace gradcheck FILE); replace the weights and the\n"
-        "example with your lecture's and add its printed values as expect lines.\n\n"
-        "options:\n"
-        "  --act A        activation of the hidden layers (default logistic)\n"
-        "  --out A        activation of the output layer (default: as --act)\n"
-        "  --loss L       the loss (default sse; softmax-ce for a softmax output)\n"
-        "  --init KIND ARGS  seeded weights instead of weight lines: uniform LO HI SEED,\n"
-        "                 xavier SEED, xavier-normal SEED or he SEED (the weight\n"
-        "                 lines are then written as comments)\n"
-        "  -o FILE        write FILE (atomically) instead of standard output\n\n"
-        "activations: %s\nlosses: %s\n\n"
-        "exit status: 0 written, 2 bad usage\n", acts, losses);
+    if (fputs("usage: nntrace new SHAPE [options] [-o FILE]\n\n"
+              "Print a complete lesson for a network of SHAPE, layer sizes joined by '-',\n"
+              "inputs first (2-3-2: two inputs, a hidden layer of three, two outputs):\n"
+              "every key a lesson needs with a comment saying what it means, a weight line\n"
+              "for every arc, an example and the training set-up. It runs as it is\n"
+              "(nntrace run FILE, nntrace gradcheck FILE); replace the weights and the\n"
+              "example with your lecture's and add its printed values as expect lines.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_NEW))
+        return -1;
+    return fprintf(f, "\nactivations: %s\nlosses: %s\n\n"
+                      "exit status: 0 written, 2 bad usage\n", acts, losses) < 0 ? -1 : 0;
 }
+
+/* a shape is never an option, but "-2-3" is a mistyped shape */
+const cliopt_cmd CLI_NEW = {.name = "new", .opts = NEW_OPTS, .n_opts = CLIOPT_COUNT(NEW_OPTS), .col = 17,
+                            .help = new_help, .dash_digit_args = 1};
 
 /* "# USAGE: HELP" for key, wrapped to NEW_COMMENT_WIDTH columns. */
 static void comment_key(strbuf *b, lesson_key key)
@@ -110,40 +124,39 @@ static int parse_act(const char *opt, const char *v, act_fn *f)
 
 int cmd_new(int argc, char **argv)
 {
-    const char *shape = NULL, *act_s = "logistic", *out_s = NULL, *loss_s = NULL, *outpath = NULL, *v;
+    const char *shape = NULL, *act_s = "logistic", *out_s = NULL, *loss_s = NULL, *outpath = NULL;
     const char *init[4] = {0};
     int n_init = 0, rc;
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { new_help(stdout); return 0; }
-        if ((rc = cli_opt(argc, argv, &k, "--act", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            act_s = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--out", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            out_s = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--loss", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            loss_s = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            outpath = v;
-        } else if (!strcmp(argv[k], "--init")) {
+    cliopt_parser p = CLIOPT_PARSER(&CLI_NEW, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (shape) {
+                fprintf(stderr, "nntrace new: one shape at a time ('%s' and '%s')\n", shape, val.s);
+                return EXIT_USAGE;
+            }
+            shape = val.s;
+            continue;
+        }
+        switch ((enum new_opt)id) {
+        case NEW_ACT: act_s = val.s; break;
+        case NEW_OUT: out_s = val.s; break;
+        case NEW_LOSS: loss_s = val.s; break;
+        case NEW_FILE: outpath = val.s; break;
+        case NEW_INIT: {
             /* KIND then its arguments: uniform LO HI SEED, or KIND SEED */
-            int need = k + 1 < argc && !strcmp(argv[k + 1], "uniform") ? 4 : 2;
-            if (k + need > argc - 1) {
+            int left = cliopt_left(&p);
+            int need = left > 0 && !strcmp(p.argv[p.k], "uniform") ? 4 : 2;
+            if (need > left) {
                 fprintf(stderr, "nntrace new: --init takes 'uniform LO HI SEED', 'xavier SEED', "
                                 "'xavier-normal SEED' or 'he SEED'\n");
                 return EXIT_USAGE;
             }
-            for (n_init = 0; n_init < need; n_init++) init[n_init] = argv[++k];
-        } else if (argv[k][0] == '-' && argv[k][1] && !(argv[k][1] >= '0' && argv[k][1] <= '9')) {
-            cli_unknown_option("new", argv[k], new_help);
-            return EXIT_USAGE;
-        } else if (shape) {
-            fprintf(stderr, "nntrace new: one shape at a time ('%s' and '%s')\n", shape, argv[k]);
-            return EXIT_USAGE;
-        } else {
-            shape = argv[k];
+            for (n_init = 0; n_init < need; n_init++) init[n_init] = cliopt_take(&p);
+            break;
+        }
         }
     }
     if (!shape) {

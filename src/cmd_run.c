@@ -10,11 +10,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fast/fast_cli.h"
 #include "gradcheck.h"
-#include "judge.h"
 #include "lessonpath.h"
 #include "outfile.h"
-#include "suggest.h"
 #include "text.h"
 #include "wrap.h"
 
@@ -65,104 +64,14 @@ int cli_unicode(FILE *f)
     return 0;
 }
 
-int cli_opt(int argc, char **argv, int *k, const char *name, int needs_value, const char **value)
+int cli_one_lesson(const char *cmd, const char *arg, const char **path)
 {
-    size_t n = strlen(name);
-    const char *a = argv[*k];
-    if (strncmp(a, name, n) != 0) return 0;
-    if (!needs_value) return a[n] == '\0';
-    if (a[n] == '=') { *value = a + n + 1; return 1; }
-    if (a[n] != '\0') return 0;
-    if (*k + 1 >= argc) {
-        fprintf(stderr, "nntrace %s: option %s needs a value\n", argv[0], name);
-        return -1;
-    }
-    *value = argv[++*k];
-    return 1;
-}
-
-/* The options a command's help names (its option table, as the manual
- * page is made from it too): each word of help that begins with '-' after a
- * blank, '|' or '[', cut at '=', into a NUL-separated list in b. Returns
- * how many, pointers in opts (at most max). */
-static size_t help_options(const char *help, strbuf *b, const char **opts, size_t max)
-{
-    size_t n = 0;
-    for (const char *c = help; *c; c++) {
-        if (c[0] != '-' || !(c == help || c[-1] == ' ' || c[-1] == '|' || c[-1] == '[')) continue;
-        size_t len = 1 + (c[1] == '-');
-        if (!((c[len] >= 'a' && c[len] <= 'z') || (c[len] >= 'A' && c[len] <= 'Z'))) continue;
-        while (c[len] == '-' || (c[len] >= 'a' && c[len] <= 'z') || (c[len] >= 'A' && c[len] <= 'Z') ||
-               (c[len] >= '0' && c[len] <= '9'))
-            len++;
-        sb_printf(b, "%.*s%c", (int)len, c, '\0');
-        c += len - 1;
-    }
-    for (size_t at = 0; !b->failed && at < b->len && n < max; at += strlen(b->s + at) + 1) {
-        size_t k;
-        for (k = 0; k < n && strcmp(opts[k], b->s + at); k++) {}
-        if (k == n) opts[n++] = b->s + at;
-    }
-    return b->failed ? 0 : n;
-}
-
-void cli_unknown_option(const char *cmd, const char *arg, void (*help)(FILE *))
-{
-    char near[256] = "";
-    char *text = NULL;
-    size_t size = 0;
-    FILE *m = help ? open_memstream(&text, &size) : NULL;
-    if (m) {
-        help(m);
-        if (fclose(m) == 0 && text) {
-            enum { MAX_OPTS = 64 };
-            const char *opts[MAX_OPTS];
-            strbuf b = {0};
-            char word[256];
-            snprintf(word, sizeof word, "%.*s", (int)strcspn(arg, "="), arg);
-            size_t n = help_options(text, &b, opts, MAX_OPTS);
-            suggest(word, opts, n, near, sizeof near);
-            sb_free(&b);
-        }
-        free(text);
-    }
-    fprintf(stderr, "nntrace %s: unknown option '%s'\n", cmd, arg);
-    if (near[0]) fprintf(stderr, "HINT: did you mean %s? (nntrace %s --help lists the options)\n", near, cmd);
-    else fprintf(stderr, "HINT: nntrace %s --help\n", cmd);
-}
-
-int cli_lesson_arg_help(const char *cmd, const char *arg, const char **path, void (*help)(FILE *))
-{
-    if (arg[0] == '-' && arg[1]) {
-        cli_unknown_option(cmd, arg, help);
-        return -1;
-    }
     if (*path) {
         fprintf(stderr, "nntrace %s: one lesson at a time ('%s' and '%s')\n", cmd, *path, arg);
         return -1;
     }
     *path = arg;
     return 0;
-}
-
-int cli_choice(const char *cmd, const char *opt, const char *v, const char *const *choices, size_t n)
-{
-    char list[256] = "";
-    for (size_t k = 0; k < n; k++) {
-        if (!strcmp(v, choices[k])) return (int)k;
-        size_t used = strlen(list);
-        snprintf(list + used, sizeof list - used, "%s%s", k ? "|" : "", choices[k]);
-    }
-    cli_bad_choice(cmd, opt, v, list, choices, n);
-    return -1;
-}
-
-void cli_bad_choice(const char *cmd, const char *opt, const char *v, const char *list,
-                    const char *const *choices, size_t n)
-{
-    char near[128];
-    fprintf(stderr, "nntrace %s: %s takes one of %s, not '%s'\n", cmd, opt, list, v);
-    if (suggest(v, choices, n, near, sizeof near)) fprintf(stderr, "HINT: did you mean %s?\n", near);
 }
 
 int cli_need_lesson(const char *cmd, const char *path, const char *hint)
@@ -226,70 +135,61 @@ int cli_engine_run(const lesson *l, engine_opts *eo, engine_result *r)
     return 0;
 }
 
-int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) {
-        fprintf(stderr, "nntrace %s: %s takes a whole number from %d to %d, not '%s'\n", cmd, opt, lo, hi, s);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
-int cli_positive(const char *cmd, const char *opt, const char *s, double *out)
-{
-    double t;
-    if (judge_parse_number(s, strlen(s), &t, NULL) != JNUM_OK || !(t > 0)) {
-        fprintf(stderr, "nntrace %s: %s takes a positive number, not '%s'\n", cmd, opt, s);
-        return -1;
-    }
-    *out = t;
-    return 0;
-}
-
-int cli_notation(const char *cmd, const char *s, int *out)
-{
-    if ((*out = lesson_notation_parse(s)) >= 0) return 0;
-    cli_bad_choice(cmd, "--notation", s, NOTATION_CHOICES, LESSON_NOTATIONS, NOTATION_COUNT);
-    return -1;
-}
-
 /* ------------------------------------------------------------------------
  * run
  * ---------------------------------------------------------------------- */
 
-static void run_help(FILE *f)
+enum run_opt {
+    RUN_FORMAT = 1, RUN_DIGITS, RUN_EXACT, RUN_ROUNDED, RUN_PASSES, RUN_ALL_STEPS, RUN_CHAIN, RUN_NOTATION,
+    RUN_ASCII, RUN_UNICODE, RUN_COLOR, RUN_NO_COLOR, RUN_WIDTH, RUN_GOLDEN, RUN_OUT,
+};
+
+static const char *const RUN_FORMATS[] = {"text", "json", "csv"};
+
+static const cliopt RUN_OPTS[] = {
+    {.id = RUN_FORMAT, .name = "--format", .kind = CLIOPT_CHOICE, .choices = RUN_FORMATS, .n_choices = 3,
+     .help = "output form (default text)"},
+    {.id = RUN_DIGITS, .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
+     .help = "decimals shown (default: the lesson's)"},
+    {.id = RUN_EXACT, .name = "--exact", .help = "exact arithmetic, even if the lesson rounds by hand"},
+    {.id = RUN_ROUNDED, .name = "--rounded", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
+     .help = "round every operand to N decimals before use"},
+    {.id = RUN_PASSES, .name = "--passes", .meta = "LIST", .kind = CLIOPT_STRING,
+     .help = "passes to show, comma-separated from\n"
+             "given,forward,loss,backward,gradients,update"},
+    {.id = RUN_ALL_STEPS, .name = "--all-steps", .help = "trace every step, whatever the lesson says"},
+    CLI_OPT_CHAIN(RUN_CHAIN),
+    {.id = RUN_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION,
+     .help = "names of the lecture: va in_j a_j Delta_j (001),\n"
+             "layer z^[l] a^[l] W^[l] (000, 003), netout net/out\n"
+             "E_total (002), bar error signals zbar wbar (004);\n"
+             "values never change (default: the lesson's notation)"},
+    {.id = RUN_ASCII, .name = "--ascii", .help = "symbols (default: Unicode on a UTF-8 terminal)"},
+    {.id = RUN_UNICODE, .name = "--unicode", .with_prev = 1},
+    {.id = RUN_COLOR, .name = "--color", .help = "colour (default: on a terminal unless NO_COLOR)"},
+    {.id = RUN_NO_COLOR, .name = "--no-color", .with_prev = 1},
+    {.id = RUN_WIDTH, .name = "--width", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 100000,
+     .help = "wrap long lines at their operators to N columns, never\n"
+             "inside a number; 0: never (default: the terminal's\n"
+             "width, else $COLUMNS, else no wrapping)"},
+    {.id = RUN_GOLDEN, .name = "--golden", .help = "the golden form: ASCII, no colour, no wrapping"},
+    {.id = RUN_OUT, .name = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "write to FILE (atomically: complete or not at all)"},
+};
+
+static int run_help(FILE *f)
 {
-    fprintf(f,
-        "usage: nntrace run LESSON [options]\n\n"
-        "Print every quantity of the lesson's forward pass, loss, backward pass,\n"
-        "gradients and updates as: name = symbolic form = numbers substituted = value.\n"
-        "Then check the lesson's expectations (the lecture's printed values).\n\n"
-        "options:\n"
-        "  --format text|json|csv   output form (default text)\n"
-        "  --digits N               decimals shown (default: the lesson's)\n"
-        "  --exact                  exact arithmetic, even if the lesson rounds by hand\n"
-        "  --rounded N              round every operand to N decimals before use\n"
-        "  --passes LIST            passes to show, comma-separated from\n"
-        "                           given,forward,loss,backward,gradients,update\n"
-        "  --all-steps              trace every step, whatever the lesson says\n"
-        CLI_HELP_CHAIN("                 ", "                           ")
-        "  --notation " NOTATION_CHOICES "\n"
-        "                           names of the lecture: va in_j a_j Delta_j (001),\n"
-        "                           layer z^[l] a^[l] W^[l] (000, 003), netout net/out\n"
-        "                           E_total (002), bar error signals zbar wbar (004);\n"
-        "                           values never change (default: the lesson's notation)\n"
-        "  --ascii | --unicode      symbols (default: Unicode on a UTF-8 terminal)\n"
-        "  --color | --no-color     colour (default: on a terminal unless NO_COLOR)\n"
-        "  --width N                wrap long lines at their operators to N columns, never\n"
-        "                           inside a number; 0: never (default: the terminal's\n"
-        "                           width, else $COLUMNS, else no wrapping)\n"
-        "  --golden                 the golden form: ASCII, no colour, no wrapping\n"
-        "  -o FILE                  write to FILE (atomically: complete or not at all)\n\n"
-        "exit status: 0 expectations hold, 1 one fails, 2 bad usage or bad lesson\n");
+    if (fputs("usage: nntrace run LESSON [options]\n\n"
+              "Print every quantity of the lesson's forward pass, loss, backward pass,\n"
+              "gradients and updates as: name = symbolic form = numbers substituted = value.\n"
+              "Then check the lesson's expectations (the lecture's printed values).\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_RUN))
+        return -1;
+    return fputs("\nexit status: 0 expectations hold, 1 one fails, 2 bad usage or bad lesson\n", f) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_RUN = {.name = "run", .opts = RUN_OPTS, .n_opts = CLIOPT_COUNT(RUN_OPTS), .col = 27,
+                            .help = run_help};
 
 /* --passes LIST into a mask of passes; -1 after a message naming the first
  * word that is no pass, with the nearest. */
@@ -319,43 +219,37 @@ static int parse_passes(const char *s, unsigned *mask)
     return 0;
 }
 
-static const char *const RUN_FORMATS[] = {"text", "json", "csv"};
-
 int cmd_run(int argc, char **argv)
 {
-    const char *path = NULL, *v = NULL, *format = "text", *outpath = NULL;
-    int digits = -1, ascii = -1, color = -1, rc, notation = -1, width = -1;
+    const char *path = NULL, *format = "text", *outpath = NULL;
+    int digits = -1, ascii = -1, color = -1, notation = -1, width = -1;
     unsigned passes = ~0u;
     engine_opts eo = {.round = ENGINE_ROUND_LESSON};
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { run_help(stdout); return 0; }
-        if ((rc = cli_opt(argc, argv, &k, "--format", 1, &v))) {
-            if (rc < 0 || cli_choice("run", "--format", v, RUN_FORMATS, 3) < 0) return EXIT_USAGE;
-            format = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
-            if (rc < 0 || cli_int("run", "--digits", v, 0, 12, &digits)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--rounded", 1, &v))) {
-            if (rc < 0 || cli_int("run", "--rounded", v, 0, 12, &eo.round)) return EXIT_USAGE;
-        } else if (!strcmp(argv[k], "--exact")) {
-            eo.round = -1;
-        } else if ((rc = cli_opt(argc, argv, &k, "--passes", 1, &v))) {
-            if (rc < 0 || parse_passes(v, &passes)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
-            if (rc < 0 || cli_notation("run", v, &notation)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            outpath = v;
-        } else if (!strcmp(argv[k], "--all-steps")) { eo.trace_all = 1;
-        } else if (!strcmp(argv[k], "--chain")) { eo.chain = 1;
-        } else if (!strcmp(argv[k], "--ascii")) { ascii = 1;
-        } else if (!strcmp(argv[k], "--unicode")) { ascii = 0;
-        } else if (!strcmp(argv[k], "--color")) { color = 1;
-        } else if (!strcmp(argv[k], "--no-color")) { color = 0;
-        } else if (!strcmp(argv[k], "--golden")) { ascii = 1; color = 0; width = 0;
-        } else if ((rc = cli_opt(argc, argv, &k, "--width", 1, &v))) {
-            if (rc < 0 || cli_int("run", "--width", v, 0, 100000, &width)) return EXIT_USAGE;
-        } else if (cli_lesson_arg_help("run", argv[k], &path, run_help)) {
-            return EXIT_USAGE;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_RUN, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (cli_one_lesson("run", val.s, &path)) return EXIT_USAGE;
+            continue;
+        }
+        switch ((enum run_opt)id) {
+        case RUN_FORMAT: format = val.s; break;
+        case RUN_DIGITS: digits = (int)val.n; break;
+        case RUN_ROUNDED: eo.round = (int)val.n; break;
+        case RUN_EXACT: eo.round = -1; break;
+        case RUN_PASSES: if (parse_passes(val.s, &passes)) return EXIT_USAGE; break;
+        case RUN_NOTATION: notation = (int)val.n; break;
+        case RUN_OUT: outpath = val.s; break;
+        case RUN_ALL_STEPS: eo.trace_all = 1; break;
+        case RUN_CHAIN: eo.chain = 1; break;
+        case RUN_ASCII: ascii = 1; break;
+        case RUN_UNICODE: ascii = 0; break;
+        case RUN_COLOR: color = 1; break;
+        case RUN_NO_COLOR: color = 0; break;
+        case RUN_GOLDEN: ascii = 1; color = 0; width = 0; break;
+        case RUN_WIDTH: width = (int)val.n; break;
         }
     }
     if (cli_need_lesson("run", path, "nntrace run sauppe-forward")) return EXIT_USAGE;
@@ -446,37 +340,55 @@ static void gc_row(const lesson *l, const gradcheck_row *row)
            row->floor, GC_VERDICT[row->verdict]);
 }
 
-static void gradcheck_help(FILE *f)
+enum gradcheck_opt { GC_TOL = 1 };
+
+static const cliopt GRADCHECK_OPTS[] = {
+    {.id = GC_TOL, .name = "--tol", .meta = "X", .kind = CLIOPT_STRING,
+     .help = "tol, the relative tolerance above (default 1e-6)"},
+};
+
+static int gradcheck_help(FILE *f)
 {
-    fprintf(f, "usage: nntrace gradcheck LESSON [--tol X]\n\n"
-               "Compare backprop's dJ/dw_ij with Richardson-extrapolated central\n"
-               "differences on the lesson's first batch, exact arithmetic. A gradient is\n"
-               "right when |numeric - backprop| <= tol * max(|numeric|, |backprop|) + floor,\n"
-               "the floor being what the differences' own truncation and round-off can\n"
-               "explain; where a kink (ReLU, step at 0) lies within the step it says\n"
-               "\"not smooth\" instead of judging. Large lessons check an evenly spaced\n"
-               "subset one by one and every weight along one random direction.\n"
-               "exit status: 0 every checked gradient right (or nothing to check: a note),\n"
-               "1 one is wrong, 2 bad input\n");
+    if (fputs("usage: nntrace gradcheck LESSON [--tol X]\n\n"
+              "Compare backprop's dJ/dw_ij with Richardson-extrapolated central\n"
+              "differences on the lesson's first batch, exact arithmetic. A gradient is\n"
+              "right when |numeric - backprop| <= tol * max(|numeric|, |backprop|) + floor,\n"
+              "the floor being what the differences' own truncation and round-off can\n"
+              "explain; where a kink (ReLU, step at 0) lies within the step it says\n"
+              "\"not smooth\" instead of judging. Large lessons check an evenly spaced\n"
+              "subset one by one and every weight along one random direction.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_GRADCHECK))
+        return -1;
+    return fputs("\nexit status: 0 every checked gradient right (or nothing to check: a note),\n"
+                 "1 one is wrong, 2 bad input\n", f) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_GRADCHECK = {.name = "gradcheck", .opts = GRADCHECK_OPTS,
+                                  .n_opts = CLIOPT_COUNT(GRADCHECK_OPTS), .col = 12, .help = gradcheck_help};
 
 int cmd_gradcheck(int argc, char **argv)
 {
-    const char *path = NULL, *v;
+    const char *path = NULL;
     gradcheck_opts go = {.tol = 1e-6};
-    int rc;
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { gradcheck_help(stdout); return 0; }
-        if ((rc = cli_opt(argc, argv, &k, "--tol", 1, &v))) {
+    cliopt_parser p = CLIOPT_PARSER(&CLI_GRADCHECK, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (cli_one_lesson("gradcheck", val.s, &path)) return EXIT_USAGE;
+            continue;
+        }
+        switch ((enum gradcheck_opt)id) {
+        case GC_TOL: {
             char *end;
-            if (rc < 0) return EXIT_USAGE;
-            go.tol = strtod(v, &end);
+            go.tol = strtod(val.s, &end);
             if (*end || !(go.tol > 0) || !isfinite(go.tol)) {
-                fprintf(stderr, "nntrace gradcheck: --tol takes a positive number, not '%s'\n", v);
+                fprintf(stderr, "nntrace gradcheck: --tol takes a positive number, not '%s'\n", val.s);
                 return EXIT_USAGE;
             }
-        } else if (cli_lesson_arg_help("gradcheck", argv[k], &path, gradcheck_help)) {
-            return EXIT_USAGE;
+            break;
+        }
         }
     }
     if (cli_need_lesson("gradcheck", path, "nntrace gradcheck mazur-2-2-2")) return EXIT_USAGE;
@@ -516,20 +428,29 @@ int cmd_gradcheck(int argc, char **argv)
  * list
  * ---------------------------------------------------------------------- */
 
-static void list_help(FILE *f)
+enum list_opt { LIST_NAMES = 1 };
+
+static const cliopt LIST_OPTS[] = {
+    {.id = LIST_NAMES, .name = "--names", .help = "only the names, one a line, without reading the files"},
+};
+
+static int list_help(FILE *f)
 {
-    fprintf(f,
-        "usage: nntrace list [--names] [DIR]\n\n"
-        "The lessons on the lesson path (or in DIR) with their titles and sources.\n"
-        "The lesson path is every directory of $NNTRACE_PATH (colon-separated), then\n"
-        "./lessons, then the lessons installed with nntrace\n"
-        "(BINDIR/../share/nntrace/lessons, then the directory make install put them\n"
-        "in); a name found earlier hides the same name later. A LESSON argument of any\n"
-        "command is a file, or a name on this path (nntrace run sauppe-forward).\n\n"
-        "options:\n"
-        "  --names    only the names, one a line, without reading the files\n\n"
-        "exit status: 0 listed, 1 none found or one does not load, 2 bad usage or DIR unreadable\n");
+    if (fputs("usage: nntrace list [--names] [DIR]\n\n"
+              "The lessons on the lesson path (or in DIR) with their titles and sources.\n"
+              "The lesson path is every directory of $NNTRACE_PATH (colon-separated), then\n"
+              "./lessons, then the lessons installed with nntrace\n"
+              "(BINDIR/../share/nntrace/lessons, then the directory make install put them\n"
+              "in); a name found earlier hides the same name later. A LESSON argument of any\n"
+              "command is a file, or a name on this path (nntrace run sauppe-forward).\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_LIST))
+        return -1;
+    return fputs("\nexit status: 0 listed, 1 none found or one does not load, 2 bad usage or DIR unreadable\n",
+                 f) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_LIST = {.name = "list", .opts = LIST_OPTS, .n_opts = CLIOPT_COUNT(LIST_OPTS), .col = 13,
+                             .help = list_help};
 
 /* One lesson: name, title and source, or why it does not load (1). */
 static int list_one(const lessonpath_entry *e)
@@ -546,14 +467,22 @@ int cmd_list(int argc, char **argv)
 {
     const char *dir = NULL;
     int names_only = 0, status = 0;
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { list_help(stdout); return 0; }
-        if (!strcmp(argv[k], "--names")) { names_only = 1; continue; }
-        if ((argv[k][0] == '-' && argv[k][1]) || dir) {
-            fprintf(stderr, "nntrace list: unexpected argument '%s'\nHINT: nntrace list --help\n", argv[k]);
-            return EXIT_USAGE;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_LIST, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (dir) {
+                fprintf(stderr, "nntrace list: unexpected argument '%s'\nHINT: nntrace list --help\n", val.s);
+                return EXIT_USAGE;
+            }
+            dir = val.s;
+            continue;
         }
-        dir = argv[k];
+        switch ((enum list_opt)id) {
+        case LIST_NAMES: names_only = 1; break;
+        }
     }
     lessonpath lp;
     lessonpath_entry *list = NULL;
@@ -608,3 +537,9 @@ int cli_write(const char *cmd, const char *path, const strbuf *b)
     }
     return 0;
 }
+
+const cliopt_cmd *const CLI_COMMANDS[] = {
+    &CLI_RUN, &CLI_GRADCHECK, &CLI_LIST, &CLI_XLSX, &CLI_TEMPLATE, &CLI_CHECK, &CLI_VARIANTS,
+    &CLI_TEX, &CLI_STEP, &CLI_QUIZ, &CLI_DOT, &CLI_NEW, &FAST_MNIST_CLI,
+};
+const size_t CLI_N_COMMANDS = CLIOPT_COUNT(CLI_COMMANDS);

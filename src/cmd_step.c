@@ -57,41 +57,124 @@ typedef struct {
     engine_opts eo;
 } view_opts;
 
-/* Parse the options; returns -1 done (help printed: exit 0), 0 ok, or
- * EXIT_USAGE. `quiz` allows --ask and --transcript. */
-static int parse_view_opts(int argc, char **argv, int quiz, view_opts *o, void (*help)(FILE *))
+/* The options of step and quiz: one enum, a table each. */
+enum view_opt {
+    VIEW_ASK = 1, VIEW_TRANSCRIPT, VIEW_DECIMALS, VIEW_TOLERANCE, VIEW_DIGITS, VIEW_EXACT, VIEW_ROUNDED,
+    VIEW_ALL_STEPS, VIEW_CHAIN, VIEW_NOTATION, VIEW_ASCII, VIEW_UNICODE, VIEW_COLOR, VIEW_NO_COLOR,
+};
+
+#define VIEW_OPT_DIGITS \
+    {.id = VIEW_DIGITS, .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12, \
+     .help = "decimals shown (default: the lesson's)"}
+/* the rows both end with */
+#define VIEW_OPTS_DISPLAY \
+    {.id = VIEW_ALL_STEPS, .name = "--all-steps", .help = "trace every step, whatever the lesson says"}, \
+    CLI_OPT_CHAIN(VIEW_CHAIN), \
+    {.id = VIEW_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION, \
+     .help = "names of the lecture (default: the lesson's notation);\n" \
+             "names in any notation are understood"}, \
+    {.id = VIEW_ASCII, .name = "--ascii", .help = "symbols (default: Unicode on a UTF-8 terminal)"}, \
+    {.id = VIEW_UNICODE, .name = "--unicode", .with_prev = 1}, \
+    {.id = VIEW_COLOR, .name = "--color", .help = "colour (default: on a terminal unless NO_COLOR)"}, \
+    {.id = VIEW_NO_COLOR, .name = "--no-color", .with_prev = 1}
+
+static const cliopt STEP_OPTS[] = {
+    VIEW_OPT_DIGITS,
+    {.id = VIEW_EXACT, .name = "--exact", .help = "exact arithmetic, even if the lesson rounds by hand"},
+    {.id = VIEW_ROUNDED, .name = "--rounded", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
+     .help = "round every operand to N decimals before use"},
+    VIEW_OPTS_DISPLAY,
+};
+
+static const cliopt QUIZ_OPTS[] = {
+    {.id = VIEW_ASK, .name = "--ask", .meta = "PATTERNS", .kind = CLIOPT_STRING,
+     .help = "which quantities, as for `nntrace template`: names in\n"
+             "any notation, lesson labels or aliases, or patterns with\n"
+             "* and ? ('in_* a_*', 'delta_*', 'out_*', 'w_*^(1)'),\n"
+             "separated by blanks or ';'; may be repeated\n"
+             "(default: every quantity with a formula)"},
+    {.id = VIEW_TRANSCRIPT, .name = "--transcript", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "save the session (questions, answers, verdicts, score)"},
+    {.id = VIEW_DECIMALS, .name = "--decimals", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
+     .help = "decimals your answers are judged to: right within half\n"
+             "a unit of the Nth decimal (default: the lesson's\n"
+             "`answer-decimals`, else its `digits`)"},
+    {.id = VIEW_TOLERANCE, .name = "--tolerance", .meta = "X", .kind = CLIOPT_POSITIVE,
+     .help = "right within X instead (default: the lesson's\n"
+             "`tolerance`, else half a unit as above)"},
+    VIEW_OPT_DIGITS,
+    {.id = VIEW_EXACT, .name = "--exact", .help = "arithmetic of the trace (default: the lesson's)"},
+    {.id = VIEW_ROUNDED, .name = "--rounded", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12, .with_prev = 1},
+    VIEW_OPTS_DISPLAY,
+};
+
+static int step_usage(FILE *f)
 {
-    const char *cmd = argv[0], *v = NULL;
-    int rc;
+    if (fputs("usage: nntrace step LESSON [options]\n\n"
+              "Show the lesson's title, source and network, then reveal its trace one\n"
+              "quantity at a time in the lecture's order: the symbolic form, then the\n"
+              "numbers substituted, then the value.\n\n"
+              "keys: Enter/n next, b back, g NAME go to a quantity, p next pass, r restart,\n"
+              "      q quit, ? help. On a terminal each key acts at once; from a pipe each\n"
+              "      line is a command (an empty line is Enter, \"g in_3\" goes to in_3).\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_STEP))
+        return -1;
+    return fputs("\nexit status: 0 done, 2 bad usage, a bad lesson, or a bad command from a pipe\n"
+                 "(said on stderr as stdin:LINE: what was wrong; the script goes on)\n", f) < 0 ? -1 : 0;
+}
+
+static int quiz_usage(FILE *f)
+{
+    if (fputs("usage: nntrace quiz LESSON [--ask PATTERNS] [--transcript FILE] [options]\n\n"
+              "Ask for each chosen quantity of the lesson's trace in the lecture's order.\n"
+              "A right answer moves on. The first miss shows the formula as a hint, the\n"
+              "second the formula with your own numbers, the third gives the value. An\n"
+              "answer that follows from your own earlier (wrong) answers is accepted as\n"
+              "error carried forward, judged exactly as `nntrace check` judges. A score at\n"
+              "the end. Answer q (or Ctrl-C) to stop, ? for help, nothing for the next hint;\n"
+              "Ctrl-Z suspends, and fg asks the question again with what you had typed.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_QUIZ))
+        return -1;
+    return fputs("\nexit status: 0 every answer right in the end, 1 some value had to be given\n"
+                 "or the quiz was stopped, 2 bad usage or bad lesson\n", f) < 0 ? -1 : 0;
+}
+
+const cliopt_cmd CLI_STEP = {.name = "step", .opts = STEP_OPTS, .n_opts = CLIOPT_COUNT(STEP_OPTS), .col = 25,
+                             .help = step_usage};
+const cliopt_cmd CLI_QUIZ = {.name = "quiz", .opts = QUIZ_OPTS, .n_opts = CLIOPT_COUNT(QUIZ_OPTS), .col = 25,
+                             .help = quiz_usage};
+
+/* Parse the options of cli (CLI_STEP or CLI_QUIZ); returns -1 done (help
+ * printed: exit 0), 0 ok, or EXIT_USAGE. */
+static int parse_view_opts(int argc, char **argv, const cliopt_cmd *cli, view_opts *o)
+{
+    const char *cmd = cli->name;
     *o = (view_opts){.cmd = cmd, .digits = -1, .ascii = -1, .color = -1, .decimals = -1, .notation = -1,
                      .eo = {.round = ENGINE_ROUND_LESSON}};
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { help(stdout); return -1; }
-        if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
-            if (rc < 0 || cli_int(cmd, "--digits", v, 0, 12, &o->digits)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--rounded", 1, &v))) {
-            if (rc < 0 || cli_int(cmd, "--rounded", v, 0, 12, &o->eo.round)) return EXIT_USAGE;
-        } else if (quiz && (rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            sb_printf(&o->ask, "%s%s", o->ask.len ? " " : "", v);
-        } else if (quiz && (rc = cli_opt(argc, argv, &k, "--decimals", 1, &v))) {
-            if (rc < 0 || cli_int(cmd, "--decimals", v, 0, 12, &o->decimals)) return EXIT_USAGE;
-        } else if (quiz && (rc = cli_opt(argc, argv, &k, "--tolerance", 1, &v))) {
-            if (rc < 0 || cli_positive(cmd, "--tolerance", v, &o->tol)) return EXIT_USAGE;
-        } else if (quiz && (rc = cli_opt(argc, argv, &k, "--transcript", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            o->transcript = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
-            if (rc < 0 || cli_notation(cmd, v, &o->notation)) return EXIT_USAGE;
-        } else if (!strcmp(argv[k], "--exact")) { o->eo.round = -1;
-        } else if (!strcmp(argv[k], "--all-steps")) { o->eo.trace_all = 1;
-        } else if (!strcmp(argv[k], "--chain")) { o->eo.chain = 1;
-        } else if (!strcmp(argv[k], "--ascii")) { o->ascii = 1;
-        } else if (!strcmp(argv[k], "--unicode")) { o->ascii = 0;
-        } else if (!strcmp(argv[k], "--color")) { o->color = 1;
-        } else if (!strcmp(argv[k], "--no-color")) { o->color = 0;
-        } else if (cli_lesson_arg_help(cmd, argv[k], &o->path, help)) {
-            return EXIT_USAGE;
+    cliopt_parser p = CLIOPT_PARSER(cli, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return -1;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (cli_one_lesson(cmd, val.s, &o->path)) return EXIT_USAGE;
+            continue;
+        }
+        switch ((enum view_opt)id) {
+        case VIEW_DIGITS: o->digits = (int)val.n; break;
+        case VIEW_ROUNDED: o->eo.round = (int)val.n; break;
+        case VIEW_ASK: sb_printf(&o->ask, "%s%s", o->ask.len ? " " : "", val.s); break;
+        case VIEW_DECIMALS: o->decimals = (int)val.n; break;
+        case VIEW_TOLERANCE: o->tol = val.x; break;
+        case VIEW_TRANSCRIPT: o->transcript = val.s; break;
+        case VIEW_NOTATION: o->notation = (int)val.n; break;
+        case VIEW_EXACT: o->eo.round = -1; break;
+        case VIEW_ALL_STEPS: o->eo.trace_all = 1; break;
+        case VIEW_CHAIN: o->eo.chain = 1; break;
+        case VIEW_ASCII: o->ascii = 1; break;
+        case VIEW_UNICODE: o->ascii = 0; break;
+        case VIEW_COLOR: o->color = 1; break;
+        case VIEW_NO_COLOR: o->color = 0; break;
         }
     }
     char hint[64];
@@ -396,31 +479,6 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
  * step
  * ---------------------------------------------------------------------- */
 
-static void step_usage(FILE *f)
-{
-    fprintf(f,
-        "usage: nntrace step LESSON [options]\n\n"
-        "Show the lesson's title, source and network, then reveal its trace one\n"
-        "quantity at a time in the lecture's order: the symbolic form, then the\n"
-        "numbers substituted, then the value.\n\n"
-        "keys: Enter/n next, b back, g NAME go to a quantity, p next pass, r restart,\n"
-        "      q quit, ? help. On a terminal each key acts at once; from a pipe each\n"
-        "      line is a command (an empty line is Enter, \"g in_3\" goes to in_3).\n\n"
-        "options:\n"
-        "  --digits N             decimals shown (default: the lesson's)\n"
-        "  --exact                exact arithmetic, even if the lesson rounds by hand\n"
-        "  --rounded N            round every operand to N decimals before use\n"
-        "  --all-steps            trace every step, whatever the lesson says\n"
-        CLI_HELP_CHAIN("               ", "                         ")
-        "  --notation " NOTATION_CHOICES "\n"
-        "                         names of the lecture (default: the lesson's notation);\n"
-        "                         names in any notation are understood\n"
-        "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
-        "  --color | --no-color   colour (default: on a terminal unless NO_COLOR)\n\n"
-        "exit status: 0 done, 2 bad usage, a bad lesson, or a bad command from a pipe\n"
-        "(said on stderr as stdin:LINE: what was wrong; the script goes on)\n");
-}
-
 /* Load and run the lesson of o; 0, or EXIT_USAGE after a message. */
 static int load_run(const view_opts *o, lesson **l, engine_result *r)
 {
@@ -438,7 +496,7 @@ static int load_run(const view_opts *o, lesson **l, engine_result *r)
 int cmd_step(int argc, char **argv)
 {
     view_opts o;
-    int rc = parse_view_opts(argc, argv, 0, &o, step_usage);
+    int rc = parse_view_opts(argc, argv, &CLI_STEP, &o);
     if (rc) return rc < 0 ? 0 : rc;
     lesson *l;
     engine_result r;
@@ -554,42 +612,6 @@ done:
  * quiz
  * ---------------------------------------------------------------------- */
 
-static void quiz_usage(FILE *f)
-{
-    fprintf(f,
-        "usage: nntrace quiz LESSON [--ask PATTERNS] [--transcript FILE] [options]\n\n"
-        "Ask for each chosen quantity of the lesson's trace in the lecture's order.\n"
-        "A right answer moves on. The first miss shows the formula as a hint, the\n"
-        "second the formula with your own numbers, the third gives the value. An\n"
-        "answer that follows from your own earlier (wrong) answers is accepted as\n"
-        "error carried forward, judged exactly as `nntrace check` judges. A score at\n"
-        "the end. Answer q (or Ctrl-C) to stop, ? for help, nothing for the next hint;\n"
-        "Ctrl-Z suspends, and fg asks the question again with what you had typed.\n\n"
-        "options:\n"
-        "  --ask PATTERNS         which quantities, as for `nntrace template`: names in\n"
-        "                         any notation, lesson labels or aliases, or patterns with\n"
-        "                         * and ? ('in_* a_*', 'delta_*', 'out_*', 'w_*^(1)'),\n"
-        "                         separated by blanks or ';'; may be repeated\n"
-        "                         (default: every quantity with a formula)\n"
-        "  --transcript FILE      save the session (questions, answers, verdicts, score)\n"
-        "  --decimals N           decimals your answers are judged to: right within half\n"
-        "                         a unit of the Nth decimal (default: the lesson's\n"
-        "                         `answer-decimals`, else its `digits`)\n"
-        "  --tolerance X          right within X instead (default: the lesson's\n"
-        "                         `tolerance`, else half a unit as above)\n"
-        "  --digits N             decimals shown (default: the lesson's)\n"
-        "  --exact | --rounded N  arithmetic of the trace (default: the lesson's)\n"
-        "  --all-steps            trace every step, whatever the lesson says\n"
-        CLI_HELP_CHAIN("               ", "                         ")
-        "  --notation " NOTATION_CHOICES "\n"
-        "                         names of the lecture (default: the lesson's notation);\n"
-        "                         names in any notation are understood\n"
-        "  --ascii | --unicode    symbols (default: Unicode on a UTF-8 terminal)\n"
-        "  --color | --no-color   colour (default: on a terminal unless NO_COLOR)\n\n"
-        "exit status: 0 every answer right in the end, 1 some value had to be given\n"
-        "or the quiz was stopped, 2 bad usage or bad lesson\n");
-}
-
 /* Append text without terminal escapes (the transcript is plain; a lone
  * ESC, as a piped answer may hold, is dropped too). */
 static void plain(strbuf *t, const char *s)
@@ -609,7 +631,7 @@ static void plain(strbuf *t, const char *s)
 int cmd_quiz(int argc, char **argv)
 {
     view_opts o;
-    int rc = parse_view_opts(argc, argv, 1, &o, quiz_usage);
+    int rc = parse_view_opts(argc, argv, &CLI_QUIZ, &o);
     if (!rc && o.ask.failed) { fprintf(stderr, "nntrace quiz: out of memory\n"); rc = EXIT_USAGE; }
     if (rc) { sb_free(&o.ask); return rc < 0 ? 0 : rc; }
     lesson *l;

@@ -8,48 +8,61 @@
 #include "cli.h"
 #include "tex.h"
 
-static void tex_help(FILE *f)
+enum tex_opt { TEX_BEAMER = 1, TEX_FRAGMENT, TEX_NOTATION, TEX_DIGITS, TEX_ALL_STEPS, TEX_CHAIN, TEX_OUT };
+
+static const cliopt TEX_OPTS[] = {
+    {.id = TEX_BEAMER, .name = "--beamer",
+     .help = "a Beamer deck: a frame per pass (long passes split), each\n"
+             "line revealed in three steps (formula, numbers, value), and\n"
+             "the network drawn with its values, forward and backward"},
+    {.id = TEX_FRAGMENT, .name = "--fragment", .help = "only the equations, to paste into your own document"},
+    {.id = TEX_NOTATION, .name = "--notation", .meta = "N", .kind = CLIOPT_NOTATION,
+     .help = "va, layer, netout or bar (default: the lesson's)"},
+    {.id = TEX_DIGITS, .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
+     .help = "decimals shown (default: the lesson's)"},
+    {.id = TEX_ALL_STEPS, .name = "--all-steps", .help = "every step, whatever the lesson traces"},
+    CLI_OPT_CHAIN(TEX_CHAIN),
+    {.id = TEX_OUT, .name = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "write to FILE (atomically) instead of standard output"},
+};
+
+static int tex_help(FILE *f)
 {
-    fprintf(f,
-        "usage: nntrace tex LESSON [--beamer | --fragment] [options] [-o FILE.tex]\n\n"
-        "Write the lesson's derivation as LaTeX: every quantity as name = formula =\n"
-        "numbers = value in aligned equations, grouped by step and pass as the text\n"
-        "trace is, in the lesson's notation. Compile with pdflatex; only amsmath,\n"
-        "geometry, beamer and tikz are used.\n\n"
-        "options:\n"
-        "  --beamer         a Beamer deck: a frame per pass (long passes split), each\n"
-        "                   line revealed in three steps (formula, numbers, value), and\n"
-        "                   the network drawn with its values, forward and backward\n"
-        "  --fragment       only the equations, to paste into your own document\n"
-        "  --notation N     va, layer, netout or bar (default: the lesson's)\n"
-        "  --digits N       decimals shown (default: the lesson's)\n"
-        "  --all-steps      every step, whatever the lesson traces\n"
-        CLI_HELP_CHAIN("         ", "                   ")
-        "  -o FILE          write to FILE (atomically) instead of standard output\n\n"
-        "exit status: 0 written, 2 bad usage or bad lesson\n");
+    if (fputs("usage: nntrace tex LESSON [--beamer | --fragment] [options] [-o FILE.tex]\n\n"
+              "Write the lesson's derivation as LaTeX: every quantity as name = formula =\n"
+              "numbers = value in aligned equations, grouped by step and pass as the text\n"
+              "trace is, in the lesson's notation. Compile with pdflatex; only amsmath,\n"
+              "geometry, beamer and tikz are used.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_TEX))
+        return -1;
+    return fputs("\nexit status: 0 written, 2 bad usage or bad lesson\n", f) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_TEX = {.name = "tex", .opts = TEX_OPTS, .n_opts = CLIOPT_COUNT(TEX_OPTS), .col = 19,
+                            .help = tex_help};
 
 int cmd_tex(int argc, char **argv)
 {
-    const char *path = NULL, *out = NULL, *v;
+    const char *path = NULL, *out = NULL;
     tex_opts o = {.notation = -1, .digits = -1};
     engine_opts eo = {.round = ENGINE_ROUND_LESSON};
-    int rc;
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { tex_help(stdout); return 0; }
-        if (!strcmp(argv[k], "--beamer")) { o.beamer = 1; continue; }
-        if (!strcmp(argv[k], "--fragment")) { o.fragment = 1; continue; }
-        if (!strcmp(argv[k], "--all-steps")) { eo.trace_all = 1; continue; }
-        if (!strcmp(argv[k], "--chain")) { eo.chain = 1; continue; }
-        if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
-            if (rc < 0 || cli_notation("tex", v, &o.notation)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
-            if (rc < 0 || cli_int("tex", "--digits", v, 0, 12, &o.digits)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            out = v;
-        } else if (cli_lesson_arg_help("tex", argv[k], &path, tex_help)) {
-            return EXIT_USAGE;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_TEX, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (cli_one_lesson("tex", val.s, &path)) return EXIT_USAGE;
+            continue;
+        }
+        switch ((enum tex_opt)id) {
+        case TEX_BEAMER: o.beamer = 1; break;
+        case TEX_FRAGMENT: o.fragment = 1; break;
+        case TEX_ALL_STEPS: eo.trace_all = 1; break;
+        case TEX_CHAIN: eo.chain = 1; break;
+        case TEX_NOTATION: o.notation = (int)val.n; break;
+        case TEX_DIGITS: o.digits = (int)val.n; break;
+        case TEX_OUT: out = val.s; break;
         }
     }
     if (cli_need_lesson("tex", path, "nntrace tex mazur-2-2-2 --beamer -o mazur.tex")) return EXIT_USAGE;

@@ -12,76 +12,95 @@
 #include "xlsx.h"
 #include "xlsx_exercise.h"
 
-static void xlsx_help(FILE *f)
+enum xlsx_opt {
+    XLSX_OUT = 1, XLSX_DIGITS, XLSX_EXACT, XLSX_ROUNDED, XLSX_ALL_STEPS, XLSX_CHAIN, XLSX_NOTATION,
+    XLSX_SHEET_WORD, XLSX_EXERCISE, XLSX_ASK,
+};
+
+#define XLSX_STR_(X) #X
+#define XLSX_STR(X) XLSX_STR_(X)
+
+static const cliopt XLSX_OPTS[] = {
+    {.id = XLSX_OUT, .name = "--output", .alias = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "the workbook to write (required; replaced atomically)"},
+    {.id = XLSX_DIGITS, .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
+     .help = "decimals shown by the number format (default: the lesson's)"},
+    {.id = XLSX_EXACT, .name = "--exact", .help = "exact arithmetic, even if the lesson rounds by hand"},
+    {.id = XLSX_ROUNDED, .name = "--rounded", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
+     .help = "round every operand to N decimals before use"},
+    {.id = XLSX_ALL_STEPS, .name = "--all-steps", .help = "a sheet for every step, whatever the lesson traces"},
+    CLI_OPT_CHAIN(XLSX_CHAIN),
+    {.id = XLSX_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION,
+     .help = "names of the lecture in the name and formula columns\n"
+             "(default: the lesson's notation)"},
+    {.id = XLSX_SHEET_WORD, .name = "--sheet-word", .meta = "WORD", .kind = CLIOPT_STRING,
+     .help = "step sheets are named \"WORD 1\", \"WORD 2\", ... (default Step;\n"
+             "at most " XLSX_STR(XLSX_MAX_WORD) " characters, none of []:*?/\\')"},
+    {.id = XLSX_EXERCISE, .name = "--exercise",
+     .help = "an exercise: the asked quantities are blank yellow cells\n"
+             "to fill in, each with a check cell that turns green\n"
+             "(right, to the lesson's tolerance) or red; the answers\n"
+             "are on a hidden, protected sheet"},
+    {.id = XLSX_ASK, .name = "--ask", .meta = "PATTERNS", .kind = CLIOPT_STRING,
+     .help = "with --exercise: the blanks (names or globs, as for\n"
+             "`nntrace template`; default: the lesson's `ask`, else\n"
+             "its expectations, else every computed quantity)"},
+};
+
+static int xlsx_help(FILE *f)
 {
-    fprintf(f,
-        "usage: nntrace xlsx LESSON -o FILE.xlsx [options]\n\n"
-        "Write the lesson's run as a spreadsheet: a Settings sheet with the editable\n"
-        "givens (learning rate, weight decay, weights, examples: yellow cells), a\n"
-        "Summary sheet with J per step and a chart when the lesson trains two steps or\n"
-        "more, and one sheet per traced step with a row per quantity: pass, name,\n"
-        "symbolic formula, and a value cell that holds a live formula over its\n"
-        "operands' cells plus the engine's value. Edit a weight or an input and every\n"
-        "cell downstream recomputes. Hand-rounded lessons use ROUND() on operands.\n\n"
-        "options:\n"
-        "  -o, --output FILE     the workbook to write (required; replaced atomically)\n"
-        "  --digits N            decimals shown by the number format (default: the lesson's)\n"
-        "  --exact               exact arithmetic, even if the lesson rounds by hand\n"
-        "  --rounded N           round every operand to N decimals before use\n"
-        "  --all-steps           a sheet for every step, whatever the lesson traces\n"
-        CLI_HELP_CHAIN("              ", "                        ")
-        "  --notation " NOTATION_CHOICES "\n"
-        "                        names of the lecture in the name and formula columns\n"
-        "                        (default: the lesson's notation)\n"
-        "  --sheet-word WORD     step sheets are named \"WORD 1\", \"WORD 2\", ... (default Step;\n"
-        "                        at most %d characters, none of []:*?/\\')\n"
-        "  --exercise            an exercise: the asked quantities are blank yellow cells\n"
-        "                        to fill in, each with a check cell that turns green\n"
-        "                        (right, to the lesson's tolerance) or red; the answers\n"
-        "                        are on a hidden, protected sheet\n"
-        "  --ask PATTERNS        with --exercise: the blanks (names or globs, as for\n"
-        "                        `nntrace template`; default: the lesson's `ask`, else\n"
-        "                        its expectations, else every computed quantity)\n\n"
-        "exit status: 0 written, 2 bad usage, bad lesson or the file cannot be written\n"
-        "(an existing FILE is left as it was)\n", XLSX_MAX_WORD);
+    if (fputs("usage: nntrace xlsx LESSON -o FILE.xlsx [options]\n\n"
+              "Write the lesson's run as a spreadsheet: a Settings sheet with the editable\n"
+              "givens (learning rate, weight decay, weights, examples: yellow cells), a\n"
+              "Summary sheet with J per step and a chart when the lesson trains two steps or\n"
+              "more, and one sheet per traced step with a row per quantity: pass, name,\n"
+              "symbolic formula, and a value cell that holds a live formula over its\n"
+              "operands' cells plus the engine's value. Edit a weight or an input and every\n"
+              "cell downstream recomputes. Hand-rounded lessons use ROUND() on operands.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_XLSX))
+        return -1;
+    return fputs("\nexit status: 0 written, 2 bad usage, bad lesson or the file cannot be written\n"
+                 "(an existing FILE is left as it was)\n", f) < 0 ? -1 : 0;
 }
+
+const cliopt_cmd CLI_XLSX = {.name = "xlsx", .opts = XLSX_OPTS, .n_opts = CLIOPT_COUNT(XLSX_OPTS), .col = 24,
+                             .help = xlsx_help};
 
 int cmd_xlsx(int argc, char **argv)
 {
-    const char *path = NULL, *out = NULL, *v = NULL, *ask = NULL;
+    const char *path = NULL, *out = NULL, *ask = NULL;
     int exercise = 0;
-    int rc;
     engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     xlsx_opts xo = {.digits = -1, .notation = -1};
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) { xlsx_help(stdout); return 0; }
-        if ((rc = cli_opt(argc, argv, &k, "--output", 1, &v)) || (rc = cli_opt(argc, argv, &k, "-o", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            if (out) { fprintf(stderr, "nntrace xlsx: one output file ('%s' and '%s')\n", out, v); return EXIT_USAGE; }
-            out = v;
-        } else if ((rc = cli_opt(argc, argv, &k, "--digits", 1, &v))) {
-            if (rc < 0 || cli_int("xlsx", "--digits", v, 0, 12, &xo.digits)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--notation", 1, &v))) {
-            if (rc < 0 || cli_notation("xlsx", v, &xo.notation)) return EXIT_USAGE;
-        } else if ((rc = cli_opt(argc, argv, &k, "--rounded", 1, &v))) {
-            if (rc < 0 || cli_int("xlsx", "--rounded", v, 0, 12, &eo.round)) return EXIT_USAGE;
-        } else if (!strcmp(argv[k], "--exact")) {
-            eo.round = -1;
-        } else if (!strcmp(argv[k], "--exercise")) {
-            exercise = 1;
-        } else if ((rc = cli_opt(argc, argv, &k, "--ask", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            if (ask) { fprintf(stderr, "nntrace xlsx: one --ask list ('%s' and '%s'); put every pattern in one\n", ask, v); return EXIT_USAGE; }
-            ask = v;
-        } else if (!strcmp(argv[k], "--all-steps")) {
-            eo.trace_all = 1;
-        } else if (!strcmp(argv[k], "--chain")) {
-            eo.chain = 1;
-        } else if ((rc = cli_opt(argc, argv, &k, "--sheet-word", 1, &v))) {
-            if (rc < 0) return EXIT_USAGE;
-            xo.sheet_word = v;
-        } else if (cli_lesson_arg_help("xlsx", argv[k], &path, xlsx_help)) {
-            return EXIT_USAGE;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_XLSX, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            if (cli_one_lesson("xlsx", val.s, &path)) return EXIT_USAGE;
+            continue;
+        }
+        switch ((enum xlsx_opt)id) {
+        case XLSX_OUT:
+            if (out) { fprintf(stderr, "nntrace xlsx: one output file ('%s' and '%s')\n", out, val.s); return EXIT_USAGE; }
+            out = val.s;
+            break;
+        case XLSX_DIGITS: xo.digits = (int)val.n; break;
+        case XLSX_NOTATION: xo.notation = (int)val.n; break;
+        case XLSX_ROUNDED: eo.round = (int)val.n; break;
+        case XLSX_EXACT: eo.round = -1; break;
+        case XLSX_EXERCISE: exercise = 1; break;
+        case XLSX_ASK:
+            if (ask) {
+                fprintf(stderr, "nntrace xlsx: one --ask list ('%s' and '%s'); put every pattern in one\n", ask, val.s);
+                return EXIT_USAGE;
+            }
+            ask = val.s;
+            break;
+        case XLSX_ALL_STEPS: eo.trace_all = 1; break;
+        case XLSX_CHAIN: eo.chain = 1; break;
+        case XLSX_SHEET_WORD: xo.sheet_word = val.s; break;
         }
     }
     if (cli_need_lesson("xlsx", path, "nntrace xlsx sauppe-sgd-step -o sgd.xlsx")) return EXIT_USAGE;

@@ -4,6 +4,9 @@
  */
 #include "testutil.h"
 
+#include "cli.h"
+#include "fast/fast_cli.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -270,6 +273,182 @@ static void test_did_you_mean(void **state)
     }
 }
 
+/* `nntrace mnist` answers a mistyped option and a bad value of a choice as
+ * every other command does: the nearest, from its option table. */
+static void test_mnist_did_you_mean(void **state)
+{
+    (void)state;
+    static const struct { const char *args, *want; } cases[] = {
+        {"mnist --epoch 2", "nntrace mnist: unknown option '--epoch'\nHINT: did you mean --epochs? "
+                            "(nntrace mnist --help lists the options)\n"},
+        {"mnist --trace-sampel 3", "HINT: did you mean --trace-sample?"},
+        {"mnist --epoch=2", "unknown option '--epoch=2'\nHINT: did you mean --epochs?"},
+        {"mnist --act rellu", "nntrace mnist: --act takes one of relu|logistic|tanh, not 'rellu'\n"
+                              "HINT: did you mean relu?\n"},
+        {"mnist --act=tahn", "not 'tahn'\nHINT: did you mean tanh?"},
+        {"mnist --loss softmax", "nntrace mnist: --loss takes one of softmax-ce|sse|mse, not 'softmax'\n"
+                                 "HINT: did you mean softmax-ce?\n"},
+        {"mnist --adapt onn", "nntrace mnist: --adapt takes one of on|off, not 'onn'\nHINT: did you mean on?\n"},
+        {"mnist --adapt yes", "nntrace mnist: --adapt takes one of on|off, not 'yes'\n"},
+        {"mnist --epochs", "nntrace mnist: option --epochs needs a value\n"},
+        {"mnist --zzzzzzzz", "nntrace mnist: unknown option '--zzzzzzzz'\nHINT: nntrace mnist --help\n"},
+    };
+    char out[4096];
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int st = nt(out, sizeof out, cases[k].args);
+        if (st != 2 || !strstr(out, cases[k].want))
+            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, out);
+    }
+}
+
+/* A value every check of row o accepts (the switch's own checks too). */
+static const char *sample_value(const cliopt *o, char *buf, size_t size)
+{
+    static const struct { const char *name, *value; } special[] = {
+        {"--feedback", "full"}, {"--visibility", "visible"}, {"--stdout-visibility", "visible"},
+        {"--reveal", "visible"}, {"--passes", "forward"}, {"--act", "relu"}, {"--init", "he 1"},
+    };
+    for (size_t k = 0; k < sizeof special / sizeof *special; k++)
+        if (!strcmp(o->name, special[k].name)) return special[k].value;
+    switch (o->kind) {
+    case CLIOPT_FLAG: return NULL;
+    case CLIOPT_INT: snprintf(buf, size, "%d", o->lo); return buf;
+    case CLIOPT_NUMBER: snprintf(buf, size, "%.17g", o->min); return buf;
+    case CLIOPT_CHOICE: return o->choices[o->n_choices - 1];
+    case CLIOPT_NOTATION: return LESSON_NOTATIONS[NOTATION_COUNT - 1];
+    default: return "1";
+    }
+}
+
+/* Every row of every command's table: its name unique in the table, its
+ * help there, and cliopt_next takes it (and its value, both as `--opt V`
+ * and `--opt=V`) as that row; a value option without its value is bad. */
+static void test_option_tables_parse(void **state)
+{
+    (void)state;
+    assert_true(CLI_N_COMMANDS >= 13);
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        const cliopt_cmd *cmd = CLI_COMMANDS[c];
+        assert_non_null(cmd->name);
+        assert_non_null(cmd->help);
+        assert_true(cmd->n_opts > 0 && cmd->col > 4);
+        for (size_t k = 0; k < cmd->n_opts; k++) {
+            const cliopt *o = &cmd->opts[k];
+            if (o->id <= 0 && o->id != CLIOPT_HELP) fail_msg("%s %s: id %d", cmd->name, o->name, o->id);
+            if (o->name[0] != '-') fail_msg("%s: '%s' is no option name", cmd->name, o->name);
+            if (!o->with_prev && (!o->help || !o->help[0])) fail_msg("%s %s: no help", cmd->name, o->name);
+            if (o->with_prev && k == 0) fail_msg("%s %s: with_prev on the first row", cmd->name, o->name);
+            if (o->kind == CLIOPT_CHOICE && (!o->choices || !o->n_choices))
+                fail_msg("%s %s: a choice without choices", cmd->name, o->name);
+            for (size_t m = 0; m < cmd->n_opts; m++) {
+                const cliopt *q = &cmd->opts[m];
+                if (m != k && (!strcmp(o->name, q->name) || (q->alias && !strcmp(o->name, q->alias))))
+                    fail_msg("%s: %s twice in the table", cmd->name, o->name);
+                if (m != k && o->id == q->id) fail_msg("%s: %s and %s share an id", cmd->name, o->name, q->name);
+            }
+            if (o->id == CLIOPT_HELP) continue;      /* it would print the help */
+            const char *names[2] = {o->name, o->alias};
+            for (int n = 0; n < 2 && names[n]; n++) {
+                char buf[64], eq[256], name[64];
+                const char *v = sample_value(o, buf, sizeof buf);
+                snprintf(name, sizeof name, "%s", names[n]);
+                int value = o->kind != CLIOPT_FLAG && o->kind != CLIOPT_OWN;
+                snprintf(eq, sizeof eq, "%s=%s", names[n], v ? v : "");
+                char argv0[32], arg1[256];
+                snprintf(argv0, sizeof argv0, "%s", cmd->name);
+                for (int form = 0; form < 1 + value; form++) {
+                    snprintf(arg1, sizeof arg1, "%s", form ? eq : name);
+                    char *argv[] = {argv0, arg1, (char *)(form || !v ? NULL : v), NULL};
+                    int argc = form || !value ? 2 : 3;
+                    cliopt_parser p = CLIOPT_PARSER(cmd, argc, argv);
+                    cliopt_value val;
+                    int id = cliopt_next(&p, &val);
+                    if (id != o->id) fail_msg("nntrace %s %s%s%s: parsed as %d, not %d", cmd->name, arg1,
+                                              argc == 3 ? " " : "", argc == 3 ? v : "", id, o->id);
+                    if (value && strcmp(val.s, v)) fail_msg("%s %s: value '%s'", cmd->name, arg1, val.s);
+                    if (o->kind != CLIOPT_OWN) assert_int_equal(cliopt_next(&p, &val), CLIOPT_END);
+                }
+                if (value) {                          /* the value missing */
+                    char *argv[] = {argv0, name, NULL};
+                    cliopt_parser p = CLIOPT_PARSER(cmd, 2, argv);
+                    cliopt_value val;
+                    int fd = dup(2);                  /* its message is not this test's output */
+                    FILE *devnull = fopen("/dev/null", "w");
+                    assert_true(fd >= 0 && devnull);
+                    assert_true(fflush(stderr) == 0 && dup2(fileno(devnull), 2) >= 0);
+                    int id = cliopt_next(&p, &val);
+                    assert_true(fflush(stderr) == 0 && dup2(fd, 2) >= 0);
+                    assert_int_equal(close(fd), 0);
+                    assert_int_equal(fclose(devnull), 0);
+                    if (id != CLIOPT_BAD) fail_msg("nntrace %s %s without a value: %d", cmd->name, name, id);
+                }
+            }
+        }
+    }
+}
+
+/* The binary: every option of every table is taken by its command (an
+ * unknown option after it is the first complaint), and shown in its --help,
+ * each line of its help at the command's column. */
+static void test_option_tables_binary(void **state)
+{
+    (void)state;
+    static char help[16384], out[4096];
+    char args[1024], buf[64], line[512];
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        const cliopt_cmd *cmd = CLI_COMMANDS[c];
+        snprintf(args, sizeof args, "%s --help", cmd->name);
+        assert_int_equal(nt(help, sizeof help, args), 0);
+        for (size_t k = 0; k < cmd->n_opts; k++) {
+            const cliopt *o = &cmd->opts[k];
+            const char *names[2] = {o->name, o->alias};
+            for (int n = 0; n < 2 && names[n]; n++) {
+                snprintf(line, sizeof line, " %s", names[n]);
+                if (!strstr(help, line)) fail_msg("nntrace %s --help does not show %s", cmd->name, names[n]);
+                if (o->id == CLIOPT_HELP) continue;
+                const char *v = sample_value(o, buf, sizeof buf);
+                snprintf(args, sizeof args, "%s %s %s --no-such-option-zz", cmd->name, names[n], v ? v : "");
+                int st = nt(out, sizeof out, args);
+                if (st != 2 || !strstr(out, "unknown option '--no-such-option-zz'"))
+                    fail_msg("nntrace %s: exit %d, the option %s not taken:\n%s", args, st, names[n], out);
+            }
+            /* each further line of its help starts at the column */
+            for (const char *h = o->help ? strchr(o->help, '\n') : NULL; h; h = strchr(h + 1, '\n')) {
+                snprintf(line, sizeof line, "\n%*s%.*s\n", cmd->col, "", (int)strcspn(h + 1, "\n"), h + 1);
+                if (!strstr(help, line)) fail_msg("nntrace %s --help: the line%snot at column %d:\n%s",
+                                                  cmd->name, line, cmd->col, help);
+            }
+        }
+    }
+}
+
+/* An unknown option one letter short of a real one gets it suggested, for
+ * every option of every command. */
+static void test_option_tables_suggest(void **state)
+{
+    (void)state;
+    static char out[4096];
+    char args[512], typo[64];
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        const cliopt_cmd *cmd = CLI_COMMANDS[c];
+        for (size_t k = 0; k < cmd->n_opts; k++) {
+            const char *name = cmd->opts[k].name;
+            if (strlen(name) < 4) continue;
+            snprintf(typo, sizeof typo, "%.*s", (int)strlen(name) - 1, name);
+            if (cliopt_find(cmd, typo)) continue;
+            snprintf(args, sizeof args, "%s %s", cmd->name, typo);
+            int st = nt(out, sizeof out, args);
+            char want[256];
+            snprintf(want, sizeof want, "nntrace %s: unknown option '%s'\nHINT: did you mean ", cmd->name, typo);
+            const char *hint = strstr(out, want);
+            const char *end = hint ? strstr(hint, "? (nntrace") : NULL;
+            const char *at = hint ? strstr(hint, name) : NULL;
+            if (st != 2 || !end || !at || at > end)
+                fail_msg("nntrace %s: exit %d, want %s suggested:\n%s", args, st, name, out);
+        }
+    }
+}
+
 /* The README's recorded sessions for students are real output: each line of
  * the block after `intro` (but a "..." line) is a line of what the command
  * prints, in the same order. */
@@ -332,6 +511,10 @@ int main(void)
         cmocka_unit_test(test_double_dash),
         cmocka_unit_test(test_readme_sessions),
         cmocka_unit_test(test_did_you_mean),
+        cmocka_unit_test(test_mnist_did_you_mean),
+        cmocka_unit_test(test_option_tables_parse),
+        cmocka_unit_test(test_option_tables_binary),
+        cmocka_unit_test(test_option_tables_suggest),
     };
     return cmocka_run_group_tests_name("cli", tests, make_tmp, rm_tmp);
 }

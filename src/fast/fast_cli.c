@@ -13,6 +13,7 @@
 #include "fast_net.h"
 #include "fast_report.h"
 #include "fast_train.h"
+#include "../cliopt.h"
 #include "../outfile.h"
 
 #include <errno.h>
@@ -28,53 +29,92 @@
 
 #define PROG "nntrace mnist"
 
-static const char USAGE[] =
-"usage: nntrace mnist [options]\n"
-"Train a dense network on MNIST (or Fashion-MNIST) with the fast float32 path.\n"
-"\n"
-"  --data DIR          folder with the four IDX files, raw or .gz (default data/mnist;\n"
-"                      `make data` fills it; /usr/share/datasets/fashion-mnist works too)\n"
-"  --layers A-B-..-Z   layer sizes, inputs first (default 784-128-10)\n"
-"  --act NAME          hidden activation: relu (default), logistic, tanh\n"
-"  --loss NAME         softmax-ce (default), sse or mse (these two: output uses --act)\n"
-"  --epochs N          passes over the training set (default 5; 0 with --load)\n"
-"  --batch B           mini-batch size (default 64)\n"
-"  --rate A            learning rate alpha (default 0.7 softmax-ce, 0.1 sse, 1 mse)\n"
-"  --decay L           weight decay lambda: w -= 2 alpha lambda w (default 0)\n"
-"  --momentum M        momentum mu in [0, 1) (default 0, plain SGD)\n"
-"  --anneal F          multiply the rate by F after each epoch (default 0.6)\n"
-"  --seed S            seed of initialisation and shuffling (default 1)\n"
-"  --threads T         threads (default: all cores); two or more run one per core,\n"
-"                      pinned, unless OMP_PROC_BIND is set\n"
-"  --adapt on|off      on: park threads while fewer are measured to be faster\n"
-"                      (default off: every thread takes part all the time)\n"
-"  --xlsx FILE         write the run (epochs, chart, confusion matrix) as a spreadsheet\n"
-"  --save FILE         save the trained model (magic, version, CRC-32)\n"
-"  --load FILE         start from a saved model (its layers, activation and loss)\n"
-"  --json              one JSON object per epoch on stdout (and a final one)\n"
-"  --trace-sample N    run test image N through the network and print each layer\n"
-"  --export-lesson F   write the trained network as a lesson for the scalar engine:\n"
-"                      the --export-inputs pixels that matter most, test image\n"
-"                      --trace-sample N (default 0) as its example; use a small\n"
-"                      network, e.g. --layers 784-16-10\n"
-"  --export-inputs K   inputs kept by --export-lesson (default 8)\n"
-"  --peak              measure the FMA peak GFLOP/s on --threads threads and exit;\n"
-"                      with 2 or more, also what one wait of the team costs and\n"
-"                      a cache line's round trip between two of its CPUs\n"
-"  --help              this text\n"
-"\n"
-"Same seed and thread count give bit-identical weights (any thread count does).\n"
-"Exit status: 0 ok, 1 training diverged, 2 bad usage or input.\n";
-
 typedef struct {
-    const char *data, *layers, *act, *loss, *xlsx, *save, *load, *export_lesson;
+    const char *data, *layers, *xlsx, *save, *load, *export_lesson;
+    fast_act act;
+    fast_loss loss;
     int epochs, batch, threads, json, peak, epochs_given, adapt_on;
     long trace_sample, export_inputs;
     double rate, decay, momentum, anneal;
     unsigned long long seed;
 } opts;
 
-/* ---------------------------------------------------------------- parsing */
+/* ---------------------------------------------------------------- options */
+
+enum mnist_opt {
+    MNIST_DATA = 1, MNIST_LAYERS, MNIST_ACT, MNIST_LOSS, MNIST_EPOCHS, MNIST_BATCH, MNIST_RATE, MNIST_DECAY,
+    MNIST_MOMENTUM, MNIST_ANNEAL, MNIST_SEED, MNIST_THREADS, MNIST_ADAPT, MNIST_XLSX, MNIST_SAVE, MNIST_LOAD,
+    MNIST_JSON, MNIST_TRACE_SAMPLE, MNIST_EXPORT_LESSON, MNIST_EXPORT_INPUTS, MNIST_PEAK,
+};
+
+static const char *const ADAPT[] = {"on", "off"};       /* index 0: o->adapt_on */
+
+static const cliopt MNIST_OPTS[] = {
+    {.id = MNIST_DATA, .name = "--data", .meta = "DIR", .kind = CLIOPT_STRING,
+     .help = "folder with the four IDX files, raw or .gz (default data/mnist;\n"
+             "`make data` fills it; /usr/share/datasets/fashion-mnist works too)"},
+    {.id = MNIST_LAYERS, .name = "--layers", .meta = "A-B-..-Z", .kind = CLIOPT_STRING,
+     .help = "layer sizes, inputs first (default 784-128-10)"},
+    {.id = MNIST_ACT, .name = "--act", .meta = "NAME", .kind = CLIOPT_STRING,
+     .help = "hidden activation: relu (default), logistic, tanh"},
+    {.id = MNIST_LOSS, .name = "--loss", .meta = "NAME", .kind = CLIOPT_CHOICE, .choices = FAST_LOSS_NAMES,
+     .n_choices = FAST_LOSS_COUNT, .help = "softmax-ce (default), sse or mse (these two: output uses --act)"},
+    {.id = MNIST_EPOCHS, .name = "--epochs", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 100000,
+     .help = "passes over the training set (default 5; 0 with --load)"},
+    {.id = MNIST_BATCH, .name = "--batch", .meta = "B", .kind = CLIOPT_INT, .lo = 1, .hi = 65536,
+     .help = "mini-batch size (default 64)"},
+    {.id = MNIST_RATE, .name = "--rate", .meta = "A", .kind = CLIOPT_NUMBER, .min = 1e-12, .max = 1e6,
+     .help = "learning rate alpha (default 0.7 softmax-ce, 0.1 sse, 1 mse)"},
+    {.id = MNIST_DECAY, .name = "--decay", .meta = "L", .kind = CLIOPT_NUMBER, .min = 0, .max = 1e6,
+     .help = "weight decay lambda: w -= 2 alpha lambda w (default 0)"},
+    {.id = MNIST_MOMENTUM, .name = "--momentum", .meta = "M", .kind = CLIOPT_NUMBER, .min = 0, .max = 0.999999,
+     .help = "momentum mu in [0, 1) (default 0, plain SGD)"},
+    {.id = MNIST_ANNEAL, .name = "--anneal", .meta = "F", .kind = CLIOPT_NUMBER, .min = 1e-6, .max = 1,
+     .help = "multiply the rate by F after each epoch (default 0.6)"},
+    {.id = MNIST_SEED, .name = "--seed", .meta = "S", .kind = CLIOPT_STRING,
+     .help = "seed of initialisation and shuffling (default 1)"},
+    {.id = MNIST_THREADS, .name = "--threads", .meta = "T", .kind = CLIOPT_INT, .lo = 1, .hi = FAST_TEAM_MAX,
+     .help = "threads (default: all cores); two or more run one per core,\n"
+             "pinned, unless OMP_PROC_BIND is set"},
+    {.id = MNIST_ADAPT, .name = "--adapt", .kind = CLIOPT_CHOICE, .choices = ADAPT, .n_choices = 2,
+     .help = "on: park threads while fewer are measured to be faster\n"
+             "(default off: every thread takes part all the time)"},
+    {.id = MNIST_XLSX, .name = "--xlsx", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "write the run (epochs, chart, confusion matrix) as a spreadsheet"},
+    {.id = MNIST_SAVE, .name = "--save", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "save the trained model (magic, version, CRC-32)"},
+    {.id = MNIST_LOAD, .name = "--load", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "start from a saved model (its layers, activation and loss)"},
+    {.id = MNIST_JSON, .name = "--json", .help = "one JSON object per epoch on stdout (and a final one)"},
+    {.id = MNIST_TRACE_SAMPLE, .name = "--trace-sample", .meta = "N", .kind = CLIOPT_INT, .lo = 0,
+     .hi = 0x7fffffff, .help = "run test image N through the network and print each layer"},
+    {.id = MNIST_EXPORT_LESSON, .name = "--export-lesson", .meta = "F", .kind = CLIOPT_STRING,
+     .help = "write the trained network as a lesson for the scalar engine:\n"
+             "the --export-inputs pixels that matter most, test image\n"
+             "--trace-sample N (default 0) as its example; use a small\n"
+             "network, e.g. --layers 784-16-10"},
+    {.id = MNIST_EXPORT_INPUTS, .name = "--export-inputs", .meta = "K", .kind = CLIOPT_INT, .lo = 1,
+     .hi = FAST_MAX_SIZE, .help = "inputs kept by --export-lesson (default 8)"},
+    {.id = MNIST_PEAK, .name = "--peak",
+     .help = "measure the FMA peak GFLOP/s on --threads threads and exit;\n"
+             "with 2 or more, also what one wait of the team costs and\n"
+             "a cache line's round trip between two of its CPUs"},
+    {.id = CLIOPT_HELP, .name = "--help", .help = "this text"},
+};
+
+static int mnist_help(FILE *f)
+{
+    if (fputs("usage: nntrace mnist [options]\n"
+              "Train a dense network on MNIST (or Fashion-MNIST) with the fast float32 path.\n"
+              "\n", f) < 0 || cliopt_help(f, &FAST_MNIST_CLI))
+        return -1;
+    return fputs("\n"
+                 "Same seed and thread count give bit-identical weights (any thread count does).\n"
+                 "Exit status: 0 ok, 1 training diverged, 2 bad usage or input.\n", f) < 0 ? -1 : 0;
+}
+
+const cliopt_cmd FAST_MNIST_CLI = {.name = "mnist", .opts = MNIST_OPTS, .n_opts = CLIOPT_COUNT(MNIST_OPTS),
+                                   .col = 22, .help = mnist_help};
 
 static int usage_error(const char *fmt, const char *a, const char *b)
 {
@@ -84,31 +124,24 @@ static int usage_error(const char *fmt, const char *a, const char *b)
     return 2;
 }
 
-static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
+/* --act NAME: a name of the scalar table (any case) with a fast kernel, or
+ * 2 after "--act takes one of relu|logistic|tanh" and the nearest. */
+static int parse_act(const char *v, fast_act *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, PROG ": %s '%s': expected a whole number from %ld to %ld\n", opt, s,
-                lo, hi);
-        return 2;
+    act_fn parsed;
+    if (!act_parse(v, &parsed) && !fast_act_of(parsed.kind, out))
+        return 0;
+    const char *names[FAST_ACT_NONE];
+    char list[128] = "";
+    size_t used = 0;
+    for (int a = 0; a < FAST_ACT_NONE; a++) {
+        names[a] = act_name(fast_act_kind((fast_act)a));
+        int w = snprintf(list + used, sizeof list - used, "%s%s", a ? "|" : "", names[a]);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
     }
-    *out = v;
-    return 0;
-}
-
-static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
-        fprintf(stderr, PROG ": %s '%s': expected a number from %g to %g\n", opt, s, lo, hi);
-        return 2;
-    }
-    *out = v;
-    return 0;
+    cli_bad_choice("mnist", "--act", v, list, names, FAST_ACT_NONE);
+    return 2;
 }
 
 /* No output may be an input, which writing would destroy: not an IDX file
@@ -136,9 +169,8 @@ static int outputs_not_inputs(const opts *o)
 
 static int parse_opts(int argc, char **argv, opts *o)
 {
-    long v;
     *o = (opts){
-        .data = "data/mnist", .layers = "784-128-10", .act = "relu", .loss = "softmax-ce",
+        .data = "data/mnist", .layers = "784-128-10", .act = FAST_ACT_RELU, .loss = FAST_LOSS_SOFTMAX_CE,
         .epochs = 5, .batch = 64,
 #ifdef _OPENMP
         .threads = omp_get_num_procs(),
@@ -148,78 +180,49 @@ static int parse_opts(int argc, char **argv, opts *o)
         .rate = 0.0,           /* 0: the loss's default, set once the loss is known */
         .momentum = 0.0, .anneal = 0.6, .seed = 1, .trace_sample = -1, .export_inputs = 8,
     };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = 1;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
+    cliopt_parser p = CLIOPT_PARSER(&FAST_MNIST_CLI, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        const char *v = val.s;
+        if (id == CLIOPT_HELP)
             return -1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1, takes = 0;
-        } else if (!strcmp(a, "--peak")) {
-            o->peak = 1, takes = 0;
-        } else if (!next) {
-            static const char *valued[] = {"--data", "--layers", "--act", "--loss", "--xlsx",
-                "--save", "--load", "--export-lesson", "--epochs", "--batch", "--threads",
-                "--trace-sample", "--export-inputs", "--seed", "--rate", "--decay",
-                "--anneal", "--momentum", "--adapt"};
-            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-                if (!strcmp(a, valued[k]))
-                    return usage_error("%s needs a value%s", a, "");
-            return usage_error("unknown option '%s'%s", a, "");
-        } else if (!strcmp(a, "--data")) {
-            o->data = next;
-        } else if (!strcmp(a, "--layers")) {
-            o->layers = next;
-        } else if (!strcmp(a, "--act")) {
-            o->act = next;
-        } else if (!strcmp(a, "--loss")) {
-            o->loss = next;
-        } else if (!strcmp(a, "--xlsx")) {
-            o->xlsx = next;
-        } else if (!strcmp(a, "--save")) {
-            o->save = next;
-        } else if (!strcmp(a, "--load")) {
-            o->load = next;
-        } else if (!strcmp(a, "--export-lesson")) {
-            o->export_lesson = next;
-        } else if (!strcmp(a, "--epochs")) {
-            if (parse_long(a, next, 0, 100000, &v)) return 2;
-            o->epochs = (int)v, o->epochs_given = 1;
-        } else if (!strcmp(a, "--batch")) {
-            if (parse_long(a, next, 1, 65536, &v)) return 2;
-            o->batch = (int)v;
-        } else if (!strcmp(a, "--threads")) {
-            if (parse_long(a, next, 1, FAST_TEAM_MAX, &v)) return 2;
-            o->threads = (int)v;
-        } else if (!strcmp(a, "--adapt")) {
-            if (strcmp(next, "on") && strcmp(next, "off"))
-                return usage_error("--adapt '%s': expected on or off%s", next, "");
-            o->adapt_on = !strcmp(next, "on");
-        } else if (!strcmp(a, "--trace-sample")) {
-            if (parse_long(a, next, 0, 0x7fffffffL, &v)) return 2;
-            o->trace_sample = v;
-        } else if (!strcmp(a, "--export-inputs")) {
-            if (parse_long(a, next, 1, FAST_MAX_SIZE, &v)) return 2;
-            o->export_inputs = v;
-        } else if (!strcmp(a, "--seed")) {
+        if (id == CLIOPT_BAD)
+            return 2;
+        if (id == CLIOPT_ARG)
+            return usage_error("unexpected argument '%s' (mnist takes options only)%s", v, "");
+        switch ((enum mnist_opt)id) {
+        case MNIST_DATA: o->data = v; break;
+        case MNIST_LAYERS: o->layers = v; break;
+        case MNIST_ACT:
+            if (parse_act(v, &o->act))
+                return 2;
+            break;
+        case MNIST_LOSS: o->loss = (fast_loss)val.n; break;
+        case MNIST_XLSX: o->xlsx = v; break;
+        case MNIST_SAVE: o->save = v; break;
+        case MNIST_LOAD: o->load = v; break;
+        case MNIST_EXPORT_LESSON: o->export_lesson = v; break;
+        case MNIST_EPOCHS: o->epochs = (int)val.n, o->epochs_given = 1; break;
+        case MNIST_BATCH: o->batch = (int)val.n; break;
+        case MNIST_THREADS: o->threads = (int)val.n; break;
+        case MNIST_ADAPT: o->adapt_on = val.n == 0; break;
+        case MNIST_TRACE_SAMPLE: o->trace_sample = val.n; break;
+        case MNIST_EXPORT_INPUTS: o->export_inputs = val.n; break;
+        case MNIST_SEED: {
             char *end;
             errno = 0;
-            o->seed = strtoull(next, &end, 10);
-            if (errno || end == next || *end || *next == '-')
-                return usage_error("--seed '%s': expected a whole number >= 0%s", next, "");
-        } else if (!strcmp(a, "--rate")) {
-            if (parse_double(a, next, 1e-12, 1e6, &o->rate)) return 2;
-        } else if (!strcmp(a, "--decay")) {
-            if (parse_double(a, next, 0, 1e6, &o->decay)) return 2;
-        } else if (!strcmp(a, "--anneal")) {
-            if (parse_double(a, next, 1e-6, 1, &o->anneal)) return 2;
-        } else if (!strcmp(a, "--momentum")) {
-            if (parse_double(a, next, 0, 0.999999, &o->momentum)) return 2;
-        } else {
-            return usage_error("unknown option '%s'%s", a, "");
+            o->seed = strtoull(v, &end, 10);
+            if (errno || end == v || *end || *v == '-')
+                return usage_error("--seed '%s': expected a whole number >= 0%s", v, "");
+            break;
         }
-        i += takes;
+        case MNIST_RATE: o->rate = val.x; break;
+        case MNIST_DECAY: o->decay = val.x; break;
+        case MNIST_ANNEAL: o->anneal = val.x; break;
+        case MNIST_MOMENTUM: o->momentum = val.x; break;
+        case MNIST_JSON: o->json = 1; break;
+        case MNIST_PEAK: o->peak = 1; break;
+        }
     }
     if (o->load && !o->epochs_given)
         o->epochs = 0;
@@ -338,8 +341,8 @@ int fast_mnist_main(int argc, char **argv)
 
     char err[1024] = "";
     int sizes[FAST_MAX_LAYERS + 1], n_sizes = 0, status = 0;
-    fast_act act;
-    fast_loss loss;
+    fast_act act = o.act;
+    fast_loss loss = o.loss;
     fast_net *net = NULL;
     uint32_t *idx = NULL;
     const uint8_t **work = NULL;       /* the epochs' workspace (fast_train_work_rows) */
@@ -373,16 +376,6 @@ int fast_mnist_main(int argc, char **argv)
         puts(o.json ? "}" : "");
         return 0;
     }
-    act_fn parsed;
-    char kernels[96];
-    fast_act_known(kernels, sizeof kernels);
-    if (act_parse(o.act, &parsed) || fast_act_of(parsed.kind, &act))   /* the scalar table's names */
-        return usage_error("--act '%s': expected %s", o.act, kernels);
-    for (loss = 0; loss < FAST_LOSS_COUNT && strcmp(o.loss, fast_loss_name(loss)); loss++)
-        ;
-    if (loss == FAST_LOSS_COUNT)
-        return usage_error("--loss '%s': expected softmax-ce, sse or mse%s", o.loss, "");
-
     /* the network: loaded or new */
     if (o.load) {
         st = fast_model_load(&net, o.load, o.batch, o.momentum != 0.0, err, sizeof err);

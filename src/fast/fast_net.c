@@ -21,6 +21,8 @@
 
 #include "../base/rng.h"
 
+const char *const FAST_LOSS_NAMES[FAST_LOSS_COUNT] = {"softmax-ce", "sse", "mse"};
+
 /* ---------------------------------------------------------------- rng */
 
 uint64_t fast_rng_seed(uint64_t seed)

@@ -68,11 +68,12 @@
 
 typedef enum { FAST_LOSS_SOFTMAX_CE, FAST_LOSS_SSE, FAST_LOSS_MSE, FAST_LOSS_COUNT } fast_loss;
 
-/* The loss's name as --loss and a lesson's `loss` write it. */
+/* The losses' names as --loss and a lesson's `loss` write them (fast_net.c). */
+extern const char *const FAST_LOSS_NAMES[FAST_LOSS_COUNT];
+
 static inline const char *fast_loss_name(fast_loss loss)
 {
-    static const char *const names[FAST_LOSS_COUNT] = {"softmax-ce", "sse", "mse"};
-    return (unsigned)loss < FAST_LOSS_COUNT ? names[loss] : "?";
+    return (unsigned)loss < FAST_LOSS_COUNT ? FAST_LOSS_NAMES[loss] : "?";
 }
 
 typedef struct fast_net {
