@@ -31,6 +31,7 @@ int cmd_step(int argc, char **argv);       /* cmd_step.c */
 int cmd_quiz(int argc, char **argv);       /* cmd_step.c */
 int cmd_dot(int argc, char **argv);        /* cmd_dot.c */
 int cmd_new(int argc, char **argv);        /* cmd_new.c */
+int cmd_keys(int argc, char **argv);       /* cmd_new.c */
 
 /* The --chain option, the same row (and words) in every command that takes
  * it: ID, the command's id of it. */
@@ -43,7 +44,7 @@ int cmd_new(int argc, char **argv);        /* cmd_new.c */
 
 /* The option table of every command (cliopt.h), for the tests to go through. */
 extern const cliopt_cmd CLI_RUN, CLI_GRADCHECK, CLI_LIST, CLI_XLSX, CLI_TEMPLATE, CLI_CHECK,
-    CLI_VARIANTS, CLI_TEX, CLI_STEP, CLI_QUIZ, CLI_DOT, CLI_NEW;
+    CLI_VARIANTS, CLI_TEX, CLI_STEP, CLI_QUIZ, CLI_DOT, CLI_NEW, CLI_KEYS;
 extern const cliopt_cmd *const CLI_COMMANDS[];
 extern const size_t CLI_N_COMMANDS;
 

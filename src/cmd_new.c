@@ -9,6 +9,8 @@
  * is written, so what `new` prints always loads.
  *
  * Neuron ids: the inputs are 1..n_0, then each layer's neurons follow on.
+ *
+ * Also `nntrace keys`: the key table itself, as help lines or Markdown.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -303,4 +305,49 @@ int cmd_new(int argc, char **argv)
     if (bad && outpath) { fprintf(stderr, "nntrace new: cannot write %s\n", outpath); status = EXIT_USAGE; }
     sb_free(&b);
     return status;
+}
+
+/* ------------------------------------------------------------------------
+ * keys (also `nntrace help lesson`)
+ * ---------------------------------------------------------------------- */
+
+enum keys_opt { KEYS_MARKDOWN = 1 };
+
+static const cliopt KEYS_OPTS[] = {
+    {.id = KEYS_MARKDOWN, .name = "--markdown", .help = "the README's table, in Markdown"},
+};
+
+static int keys_help(FILE *f)
+{
+    if (fputs("usage: nntrace keys [--markdown]\n\n"
+              "The keys of a lesson file, one line of help each.\n\n"
+              "options:\n", f) < 0 || cliopt_help(f, &CLI_KEYS))
+        return -1;
+    return fputs("\nexit status: 0 written, 2 bad usage\n", f) < 0 ? -1 : 0;
+}
+
+const cliopt_cmd CLI_KEYS = {.name = "keys", .opts = KEYS_OPTS, .n_opts = CLIOPT_COUNT(KEYS_OPTS), .col = 14,
+                             .help = keys_help};
+
+int cmd_keys(int argc, char **argv)
+{
+    int markdown = 0;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_KEYS, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG) {
+            fprintf(stderr, "nntrace keys: unexpected argument '%s'\nHINT: nntrace keys --help\n", val.s);
+            return EXIT_USAGE;
+        }
+        switch ((enum keys_opt)id) {
+        case KEYS_MARKDOWN: markdown = 1; break;
+        }
+    }
+    if (lesson_keys_print(stdout, markdown) || fflush(stdout)) {
+        fprintf(stderr, "nntrace keys: cannot write the key table\n");
+        return EXIT_USAGE;
+    }
+    return 0;
 }

@@ -332,10 +332,14 @@ _Static_assert(sizeof GC_VERDICT / sizeof GC_VERDICT[0] == GC_NVERDICTS, "one wo
 
 static void gc_row(const lesson *l, const gradcheck_row *row)
 {
-    char name[64];
-    if (row->arc < 0) snprintf(name, sizeof name, "direction d");
-    else if (l->arcs[row->arc].tie) snprintf(name, sizeof name, "dJ/d%s", l->ties[l->arcs[row->arc].tie - 1].name);
-    else snprintf(name, sizeof name, "dJ/dw_%d,%d", l->arcs[row->arc].i, l->arcs[row->arc].j);
+    char name[96];
+    if (row->arc < 0) {
+        snprintf(name, sizeof name, "direction d");
+    } else {                                      /* the gradient's name in the trace */
+        const lesson_arc *A = &l->arcs[row->arc];
+        quantity g = {.kind = Q_GRAD, .i = A->i, .j = A->j, .tie = A->tie ? l->ties[A->tie - 1].name : NULL};
+        trace_name(&g, name, sizeof name);
+    }
     printf("%-16s %16.9g %16.9g %10.2e %10.2e  %s\n", name, row->backprop, row->numeric, row->diff,
            row->floor, GC_VERDICT[row->verdict]);
 }
@@ -540,6 +544,6 @@ int cli_write(const char *cmd, const char *path, const strbuf *b)
 
 const cliopt_cmd *const CLI_COMMANDS[] = {
     &CLI_RUN, &CLI_GRADCHECK, &CLI_LIST, &CLI_XLSX, &CLI_TEMPLATE, &CLI_CHECK, &CLI_VARIANTS,
-    &CLI_TEX, &CLI_STEP, &CLI_QUIZ, &CLI_DOT, &CLI_NEW, &FAST_MNIST_CLI,
+    &CLI_TEX, &CLI_STEP, &CLI_QUIZ, &CLI_DOT, &CLI_NEW, &CLI_KEYS, &FAST_MNIST_CLI,
 };
 const size_t CLI_N_COMMANDS = CLIOPT_COUNT(CLI_COMMANDS);

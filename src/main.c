@@ -21,30 +21,6 @@ typedef struct {
     const char *usage, *what;
 } command;
 
-/* nntrace keys [--markdown]: the lesson key table (also `nntrace help lesson`). */
-static int cmd_keys(int argc, char **argv)
-{
-    int markdown = 0;
-    for (int k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "--markdown")) {
-            markdown = 1;
-        } else if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
-            printf("usage: nntrace keys [--markdown]\n\n"
-                   "The keys of a lesson file, one line of help each; --markdown prints\n"
-                   "the README's table.\n");
-            return 0;
-        } else if (strcmp(argv[k], "--")) {
-            fprintf(stderr, "nntrace keys: unknown argument '%s'\nHINT: nntrace keys --help\n", argv[k]);
-            return EXIT_USAGE;
-        }
-    }
-    if (lesson_keys_print(stdout, markdown) || fflush(stdout)) {
-        fprintf(stderr, "nntrace keys: cannot write the key table\n");
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
 static const command COMMANDS[] = {
     {"run", cmd_run, "run LESSON [options]", "print the lesson's trace and check its expectations"},
     {"gradcheck", cmd_gradcheck, "gradcheck LESSON [--tol X]", "central differences against backprop for every weight"},
