@@ -160,8 +160,11 @@ static void test_cli(void **state)
     assert_string_equal(md, mdwant);
     char *bad = run_piped("", "keys --bogus", &st);
     assert_int_equal(st, 2);
-    assert_non_null(strstr(bad, "unknown argument '--bogus'"));
-    free(keys); free(want); free(help); free(md); free(mdwant); free(bad);
+    assert_non_null(strstr(bad, "unknown option '--bogus'"));
+    char *near = run_piped("", "keys --markdwon", &st);
+    assert_int_equal(st, 2);
+    assert_non_null(strstr(near, "did you mean --markdown?"));
+    free(keys); free(want); free(help); free(md); free(mdwant); free(bad); free(near);
 }
 
 int main(void)
