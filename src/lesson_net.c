@@ -692,6 +692,9 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
             return lp_fail(pe, p->seen[KEY_STEPS], "'rule perceptron' counts 'epochs', not 'steps'");
         if (p->seen[KEY_BATCH])
             return lp_fail(pe, p->seen[KEY_BATCH], "'rule perceptron' updates after each example (no 'batch')");
+        if (p->seen[KEY_DECAY])
+            return lp_fail(pe, p->seen[KEY_DECAY], "'rule perceptron' has no weight decay (its update is "
+                           "w <- w + alpha (y - h) x); drop 'decay'");
         if (l->n_layers != 1 || l->layers[0].act.kind != ACT_STEP)
             return lp_fail(pe, line_rule, "'rule perceptron' needs one layer of step (threshold) units");
         if ((long long)l->epochs * l->n_examples > LESSON_MAX_STEPS)
