@@ -625,6 +625,9 @@ static int check_extras(perr *pe, lesson *l, pass1 *p)
         return lp_fail(pe, ln, "'normalise' needs at least 2 examples (it normalises over them)");
     if ((ln || ld) && l->rule == RULE_PERCEPTRON)
         return lp_fail(pe, ln ? ln : ld, "'%s' is not available with 'rule perceptron'", ln ? "normalise" : "dropout");
+    if (ld && l->steps == 0)
+        return lp_fail(pe, ld, "dropout masks neurons in training steps only, and the lesson trains none "
+                       "(steps 0; a forward pass uses no mask): drop 'dropout' or train");
     if (ld && l->dropout_layer >= l->n_layers)
         return lp_fail(pe, ld, "dropout layer %d: only a hidden layer (1 to %d) can drop neurons",
                     l->dropout_layer, l->n_layers - 1);

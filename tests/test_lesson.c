@@ -182,6 +182,11 @@ static void test_keys_not_used(void **state)
     /* the perceptron rule is w <- w + alpha (y - h) x: no decay term */
     BAD(PERCEPTRON "decay 0.1\n",
         "t.lesson:11: 'rule perceptron' has no weight decay (its update is w <- w + alpha (y - h) x); drop 'decay'");
+    /* dropout acts in training steps; a forward pass (and final-forward) uses no mask */
+    BAD("title T\ninput 1\nlayer logistic 2 3\nlayer logistic 4\ninit uniform -1 1 3\n"
+        "dropout 1 0.5 1\nsteps 0\nexample 1\n",
+        "t.lesson:6: dropout masks neurons in training steps only, and the lesson trains none "
+        "(steps 0; a forward pass uses no mask): drop 'dropout' or train");
 }
 
 static void test_bad_bytes(void **state)
