@@ -18,6 +18,7 @@
 #include "lesson.h"
 #include "lesson_impl.h"
 #include "suggest.h"
+#include "variant.h"
 
 /* ------------------------------------------------------------------------
  * Pass 2: the network
@@ -739,6 +740,9 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
         if (l->report_steps[k] > l->steps)
             return lp_fail(pe, p->seen[KEY_REPORT], "report step %d is after the last step %d",
                         l->report_steps[k], l->steps);
+    char why[512];
+    int vary_line;
+    if (variant_check_lines(l, &vary_line, why, sizeof why)) return lp_fail(pe, vary_line, "%s", why);
     return 0;
 }
 
