@@ -134,7 +134,7 @@ typedef struct {
     void      (*render_delta)(struct fr *f);
     /* dJ/da_j of an output from (y_j, a_j), the chain factor before g'; for
      * a uses_err loss delta(err, g') is exactly dout(y, a) * g' (one formula) */
-    double    (*dout)(const op_spec *s, const double *x);
+    double    (*dout)(const op_spec *s, const double *x, unsigned *notes);
     void      (*render_dout)(struct fr *f);
 } loss_row;
 

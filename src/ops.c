@@ -203,8 +203,8 @@ static void copy_render(fr *f) { fr_op(f, 0); }
 
 static double dloss_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
-    (void)n; (void)notes;
-    return (unsigned)s->loss < LOSS_COUNT ? LOSS_ROWS[s->loss].dout(s, x) : NAN;
+    (void)n;
+    return (unsigned)s->loss < LOSS_COUNT ? LOSS_ROWS[s->loss].dout(s, x, notes) : NAN;
 }
 static void dloss_render(fr *f) { LOSS_ROWS[f->s->loss].render_dout(f); }
 
