@@ -176,6 +176,7 @@ size_t eval_notes(unsigned notes, act_kind k, const char *out[EVAL_MAX_NOTES])
     size_t n = 0;
     if ((notes & EVAL_NOTE_KINK) && act_kink_note(k)) out[n++] = act_kink_note(k);
     if (notes & EVAL_NOTE_LOG_GUARD) out[n++] = "a log argument below 1e-12 was taken as 1e-12";
+    if (notes & EVAL_NOTE_CONSTANT) out[n++] = "the input is the same in every example, so its normalised value is taken as 0";
     return n;
 }
 

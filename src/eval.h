@@ -86,15 +86,17 @@ typedef struct {
 enum {
     EVAL_NOTE_LOG_GUARD = 1,  /* a log argument was clamped to EVAL_LOG_GUARD */
     EVAL_NOTE_KINK      = 2,  /* g' taken at a point where it is undefined */
+    EVAL_NOTE_CONSTANT  = 4,  /* a normalised input of a feature with sd 0 (max = min): taken as 0 */
 };
 
 /* The notes of a result as sentences, in bit order: the activation's kink
  * convention for EVAL_NOTE_KINK (k: the quantity's activation; none when it
  * has no kink), "a log argument below 1e-12 was taken as 1e-12" for
- * EVAL_NOTE_LOG_GUARD. Fills out[] and returns how many (at most
+ * EVAL_NOTE_LOG_GUARD, and the constant feature's convention for
+ * EVAL_NOTE_CONSTANT. Fills out[] and returns how many (at most
  * EVAL_MAX_NOTES). The text trace, step, the spreadsheet and the records
  * all say a note with these words. */
-#define EVAL_MAX_NOTES 2
+#define EVAL_MAX_NOTES 3
 size_t eval_notes(unsigned notes, act_kind k, const char *out[EVAL_MAX_NOTES]);
 
 /* ------------------------------------------------------------------------
@@ -134,7 +136,7 @@ typedef struct {
     void      (*render_delta)(struct fr *f);
     /* dJ/da_j of an output from (y_j, a_j), the chain factor before g'; for
      * a uses_err loss delta(err, g') is exactly dout(y, a) * g' (one formula) */
-    double    (*dout)(const op_spec *s, const double *x);
+    double    (*dout)(const op_spec *s, const double *x, unsigned *notes);
     void      (*render_dout)(struct fr *f);
 } loss_row;
 

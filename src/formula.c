@@ -135,14 +135,19 @@ void fr_param_sym(fr *f, fr_param p, double v)
     else fr_num(f, v);
 }
 
-void fr_ln_op(fr *f, size_t k, int one_minus)
+void fr_guarded_op(fr *f, size_t k, int one_minus)
 {
     int guard = f->c->syn == SYN_XLSX && (f->notes & EVAL_NOTE_LOG_GUARD);
-    fr_open(f, FN_LN);
     if (guard) fr_lit(f, "MAX(");
     if (one_minus) { fr_lit(f, "1"); fr_bin(f, '-'); }
     fr_op(f, k);
     if (guard) fr_lit(f, ",1E-12)");              /* EVAL_LOG_GUARD, as the evaluator clamps */
+}
+
+void fr_ln_op(fr *f, size_t k, int one_minus)
+{
+    fr_open(f, FN_LN);
+    fr_guarded_op(f, k, one_minus);
     fr_close(f, FN_LN);
 }
 

@@ -102,6 +102,9 @@ void fr_frac_mid(fr *f, int paren_num, int paren_den);   /* ")/(" / "}{" */
 void fr_frac_close(fr *f, int paren_den);  /* ")" / "}" */
 void fr_param_sym(fr *f, fr_param p, double v);   /* alpha: symbol, cell or number */
 void fr_ln_op(fr *f, size_t k, int one_minus);    /* ln(a) or ln(1 - a), guarded as evaluated */
+/* a or 1 - a, in a workbook MAX(a,1E-12) when the evaluator clamped it
+ * (EVAL_NOTE_LOG_GUARD): a log's argument, or a cross-entropy's divisor */
+void fr_guarded_op(fr *f, size_t k, int one_minus);
 /* An activation template (act_row.g_form / dg_form) over operand arg (and act). */
 void fr_template(fr *f, const char *tpl, size_t arg, size_t act, double param);
 /* The sum of products of operand pairs (k, k+1) for k = from, from+2, ... */

@@ -19,6 +19,7 @@
 #include "lesson_impl.h"
 #include "suggest.h"
 #include "trace.h"
+#include "variant.h"
 
 /* ------------------------------------------------------------------------
  * Pass 2: the network
@@ -626,6 +627,9 @@ static int check_extras(perr *pe, lesson *l, pass1 *p)
         return lp_fail(pe, ln, "'normalise' needs at least 2 examples (it normalises over them)");
     if ((ln || ld) && l->rule == RULE_PERCEPTRON)
         return lp_fail(pe, ln ? ln : ld, "'%s' is not available with 'rule perceptron'", ln ? "normalise" : "dropout");
+    if (ld && l->steps == 0)
+        return lp_fail(pe, ld, "dropout masks neurons in training steps only, and the lesson trains none "
+                       "(steps 0; a forward pass uses no mask): drop 'dropout' or train");
     if (ld && l->dropout_layer >= l->n_layers)
         return lp_fail(pe, ld, "dropout layer %d: only a hidden layer (1 to %d) can drop neurons",
                     l->dropout_layer, l->n_layers - 1);
@@ -693,6 +697,9 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
             return lp_fail(pe, p->seen[KEY_STEPS], "'rule perceptron' counts 'epochs', not 'steps'");
         if (p->seen[KEY_BATCH])
             return lp_fail(pe, p->seen[KEY_BATCH], "'rule perceptron' updates after each example (no 'batch')");
+        if (p->seen[KEY_DECAY])
+            return lp_fail(pe, p->seen[KEY_DECAY], "'rule perceptron' has no weight decay (its update is "
+                           "w <- w + alpha (y - h) x); drop 'decay'");
         if (l->n_layers != 1 || l->layers[0].act.kind != ACT_STEP)
             return lp_fail(pe, line_rule, "'rule perceptron' needs one layer of step (threshold) units");
         if ((long long)l->epochs * l->n_examples > LESSON_MAX_STEPS)
@@ -734,6 +741,9 @@ int lp_check_setup(perr *pe, lesson *l, pass1 *p)
         if (l->report_steps[k] > l->steps)
             return lp_fail(pe, p->seen[KEY_REPORT], "report step %d is after the last step %d",
                         l->report_steps[k], l->steps);
+    char why[512];
+    int vary_line;
+    if (variant_check_lines(l, &vary_line, why, sizeof why)) return lp_fail(pe, vary_line, "%s", why);
     return 0;
 }
 

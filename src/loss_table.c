@@ -10,7 +10,7 @@
  *   softmax-ce  J = -sum y ln a                Delta = a - y on a softmax output
  *
  * and the chain factor dJ/da_j of each (002's dE_total/dout_o1): -2 (y - a),
- * -(y - a), -(2/n) (y - a), (a - y)/(a (1 - a)), -y/a.
+ * -(y - a), -(2/n) (y - a), -(y/a - (1 - y)/(1 - a)), -y/a.
  */
 #include "eval.h"
 
@@ -21,14 +21,18 @@
 #include "formula.h"
 #include "suggest.h"
 
-static double guarded_log(double v, unsigned *notes)
+/* A log's argument (and so a cross-entropy's divisor) below EVAL_LOG_GUARD
+ * is taken as EVAL_LOG_GUARD, with the note. */
+static double guarded(double v, unsigned *notes)
 {
     if (v < EVAL_LOG_GUARD) {
         if (notes) *notes |= EVAL_NOTE_LOG_GUARD;
         v = EVAL_LOG_GUARD;
     }
-    return log(v);
+    return v;
 }
+
+static double guarded_log(double v, unsigned *notes) { return log(guarded(v, notes)); }
 
 /* ------------------------------------------------------------------------
  * Values (x = y_1 a_1 y_2 a_2 ...) and deltas (x as the row's uses_err says)
@@ -77,12 +81,34 @@ static double mse_delta(const op_spec *s, const double *x) { return mse_dout_err
 static double a_minus_y(const op_spec *s, const double *x) { (void)s; return x[0] - x[1]; }
 
 /* dJ/da_j from (y_j, a_j) */
-static double sse_dout(const op_spec *s, const double *x) { return sse_dout_err(s, x[0] - x[1]); }
-static double half_dout(const op_spec *s, const double *x) { return half_dout_err(s, x[0] - x[1]); }
-static double mse_dout(const op_spec *s, const double *x) { return mse_dout_err(s, x[0] - x[1]); }
-/* bce: -(y/a - (1 - y)/(1 - a)) = (a - y)/(a (1 - a)); softmax-ce: -y/a */
-static double bce_dout(const op_spec *s, const double *x) { (void)s; return (x[1] - x[0]) / (x[1] * (1 - x[1])); }
-static double ce_dout(const op_spec *s, const double *x) { (void)s; return -x[0] / x[1]; }
+static double sse_dout(const op_spec *s, const double *x, unsigned *notes)
+{
+    (void)notes;
+    return sse_dout_err(s, x[0] - x[1]);
+}
+static double half_dout(const op_spec *s, const double *x, unsigned *notes)
+{
+    (void)notes;
+    return half_dout_err(s, x[0] - x[1]);
+}
+static double mse_dout(const op_spec *s, const double *x, unsigned *notes)
+{
+    (void)notes;
+    return mse_dout_err(s, x[0] - x[1]);
+}
+/* bce: -(y/a - (1 - y)/(1 - a)); softmax-ce: -y/a; a and 1 - a guarded as
+ * J's logs are, so an a of 0 or 1 (hand-rounded or underflowed) gives J's
+ * slope there (-1 for y = 1, a = 1), not 0/0 */
+static double bce_dout(const op_spec *s, const double *x, unsigned *notes)
+{
+    (void)s;
+    return -(x[0] / guarded(x[1], notes) - (1 - x[0]) / guarded(1 - x[1], notes));
+}
+static double ce_dout(const op_spec *s, const double *x, unsigned *notes)
+{
+    (void)s;
+    return -x[0] / guarded(x[1], notes);
+}
 
 /* ------------------------------------------------------------------------
  * Rendering
@@ -173,13 +199,21 @@ static void sse_dout_render(fr *f) { fr_lit(f, "-2"); fr_bin(f, '*'); y_minus_a(
 static void half_dout_render(fr *f) { fr_lit(f, "-"); y_minus_a(f); }
 static void mse_dout_render(fr *f) { mse_coef(f); fr_bin(f, '*'); y_minus_a(f); }
 
-static void bce_dout_render(fr *f)     /* (a - y)/(a*(1 - a)) */
+static void bce_dout_render(fr *f)     /* -(y/a - (1 - y)/(1 - a)) */
 {
+    fr_lit(f, f->c->syn == SYN_LATEX ? "-\\left(" : "-(");
+    fr_frac_open(f, 0);
+    fr_op(f, 0);
+    fr_frac_mid(f, 0, 0);
+    fr_guarded_op(f, 1, 0);
+    fr_frac_close(f, 0);
+    fr_bin(f, '-');
     fr_frac_open(f, 1);
-    fr_op(f, 1); fr_bin(f, '-'); fr_op(f, 0);
+    fr_lit(f, "1"); fr_bin(f, '-'); fr_op(f, 0);
     fr_frac_mid(f, 1, 1);
-    fr_op(f, 1); fr_bin(f, '*'); fr_lit(f, "(1"); fr_bin(f, '-'); fr_op(f, 1); fr_lit(f, ")");
+    fr_guarded_op(f, 1, 1);
     fr_frac_close(f, 1);
+    fr_lit(f, f->c->syn == SYN_LATEX ? "\\right)" : ")");
 }
 
 static void ce_dout_render(fr *f)      /* -y/a */
@@ -188,7 +222,7 @@ static void ce_dout_render(fr *f)      /* -y/a */
     fr_frac_open(f, 0);
     fr_op(f, 0);
     fr_frac_mid(f, 0, 0);
-    fr_op(f, 1);
+    fr_guarded_op(f, 1, 0);
     fr_frac_close(f, 0);
 }
 

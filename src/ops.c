@@ -203,8 +203,8 @@ static void copy_render(fr *f) { fr_op(f, 0); }
 
 static double dloss_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
-    (void)n; (void)notes;
-    return (unsigned)s->loss < LOSS_COUNT ? LOSS_ROWS[s->loss].dout(s, x) : NAN;
+    (void)n;
+    return (unsigned)s->loss < LOSS_COUNT ? LOSS_ROWS[s->loss].dout(s, x, notes) : NAN;
 }
 static void dloss_render(fr *f) { LOSS_ROWS[f->s->loss].render_dout(f); }
 
@@ -212,12 +212,15 @@ static void dloss_render(fr *f) { LOSS_ROWS[f->s->loss].render_dout(f); }
  * Normalisation (input z-score / min-max, batch norm)
  * ---------------------------------------------------------------------- */
 
-/* z-score (v - mean)/sd or min-max (v - min)/(max - min); 0 when degenerate */
+/* z-score (v - mean)/sd or min-max (v - min)/(max - min); 0, with the note,
+ * when the feature is constant (sd 0, max = min) */
 static double normalise_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
-    (void)n; (void)notes;
-    if (s->p1 == 0) return x[2] != 0 ? (x[0] - x[1]) / x[2] : 0.0;
-    return x[2] != x[1] ? (x[0] - x[1]) / (x[2] - x[1]) : 0.0;
+    (void)n;
+    double den = s->p1 == 0 ? x[2] : x[2] - x[1];
+    if (den != 0) return (x[0] - x[1]) / den;
+    if (notes) *notes |= EVAL_NOTE_CONSTANT;
+    return 0.0;
 }
 static void normalise_render(fr *f)
 {

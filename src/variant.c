@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "grade.h"
 #include "judge.h"
+#include "suggest.h"
 
 /* ------------------------------------------------------------------------
  * Parsing a `vary` line
@@ -138,41 +139,143 @@ static double draw(const lesson_vary *v, uint64_t *rng)
     return round_dp(x, 12);              /* 0.1 * 3 is 0.3, as written */
 }
 
+/* The `vary` line drawing each given, by the given's name as patterns see
+ * it: an arc's w_i,j or alias (a tie's arcs are one given, its NAME), an
+ * input's x_k, an output's y_k. NULL: the given is not varied. */
+static const lesson_vary *vary_of_arc(const lesson *l, int a)
+{
+    const lesson_arc *A = &l->arcs[a];
+    char name[64];
+    if (A->tie) return vary_of(l, l->ties[A->tie - 1].name, NULL);
+    trace_base_name(Q_WEIGHT, A->i, A->j, name, sizeof name);
+    return vary_of(l, name, A->alias);
+}
+
+static const lesson_vary *vary_of_neuron(const lesson *l, q_kind kind, int id)
+{
+    char name[64];
+    trace_base_name(kind, 0, id, name, sizeof name);
+    return vary_of(l, name, NULL);
+}
+
+/* The id of output neuron k. */
+static int output_id(const lesson *l, int k)
+{
+    return (int)l->neurons[l->layers[l->n_layers - 1].first + k];
+}
+
+/* Does the lesson use its rate (an update)? */
+static int uses_rate(const lesson *l) { return l->steps > 0 && !l->no_update; }
+
 /* Draw every varied given of the base lesson into l. Returns the number of
  * givens drawn. */
 static int draw_all(lesson *l, const lesson *base, uint64_t rng)
 {
     int drawn = 0;
-    char name[64];
     for (int a = 0; a < l->n_arcs; a++) {
         const lesson_arc *A = &l->arcs[a];
-        if (A->tie) {                    /* a tie is one given, NAME: drawn at its first arc */
-            const lesson_tie *T = &l->ties[A->tie - 1];
-            if (T->first != a) { l->arcs[a].w = l->arcs[T->first].w; continue; }
-            const lesson_vary *v = vary_of(base, T->name, NULL);
-            if (v) { l->arcs[a].w = draw(v, &rng); drawn++; }
+        if (A->tie && l->ties[A->tie - 1].first != a) {   /* a tie is one given: drawn at its first arc */
+            l->arcs[a].w = l->arcs[l->ties[A->tie - 1].first].w;
             continue;
         }
-        trace_base_name(Q_WEIGHT, l->arcs[a].i, l->arcs[a].j, name, sizeof name);
-        const lesson_vary *v = vary_of(base, name, l->arcs[a].alias);
+        const lesson_vary *v = vary_of_arc(base, a);
         if (v) { l->arcs[a].w = draw(v, &rng); drawn++; }
     }
     for (int e = 0; e < l->n_examples; e++) {
         for (int k = 0; k < l->n_in; k++) {
-            trace_base_name(Q_INPUT, 0, l->inputs[k], name, sizeof name);
-            const lesson_vary *v = vary_of(base, name, NULL);
+            const lesson_vary *v = vary_of_neuron(base, Q_INPUT, (int)l->inputs[k]);
             if (v) { l->ex_x[(size_t)e * (size_t)l->n_in + (size_t)k] = draw(v, &rng); drawn++; }
         }
         for (int k = 0; l->ex_y && k < l->n_out; k++) {
-            const lesson_layer *out = &l->layers[l->n_layers - 1];
-            trace_base_name(Q_TARGET, 0, l->neurons[out->first + k], name, sizeof name);
-            const lesson_vary *v = vary_of(base, name, NULL);
+            const lesson_vary *v = vary_of_neuron(base, Q_TARGET, output_id(l, k));
             if (v) { l->ex_y[(size_t)e * (size_t)l->n_out + (size_t)k] = draw(v, &rng); drawn++; }
         }
     }
     const lesson_vary *v = vary_of(base, "rate", NULL);
     if (v) { l->rate = draw(v, &rng); drawn++; }
     return drawn;
+}
+
+/* Why line k draws nothing, into err: it names only givens an earlier line
+ * draws, a tied arc (vary the tie's NAME), or nothing (with a "did you mean"
+ * over the givens' names). -1 out of memory. */
+static int unused_why(const lesson *l, int k, char *err, size_t errsize)
+{
+    const char *p = l->vary[k].pattern;
+    size_t n = (size_t)l->n_arcs * 2 + (size_t)l->n_in + (size_t)l->n_out + 1, nc = 0;
+    char (*names)[64] = malloc(n * sizeof *names);
+    const char **cands = malloc(n * sizeof *cands);
+    int *arc_of = malloc(n * sizeof *arc_of);          /* the arc a name is, or -1 */
+    if (!names || !cands || !arc_of) { free(names); free(cands); free(arc_of); return -1; }
+    for (int a = 0; a < l->n_arcs; a++) {
+        const lesson_arc *A = &l->arcs[a];
+        if (A->tie && l->ties[A->tie - 1].first != a) continue;     /* a tie is one name */
+        arc_of[nc] = a;
+        if (A->tie) snprintf(names[nc++], sizeof names[0], "%s", l->ties[A->tie - 1].name);
+        else trace_base_name(Q_WEIGHT, A->i, A->j, names[nc++], sizeof names[0]);
+        if (A->alias[0] && !A->tie) { arc_of[nc] = a; snprintf(names[nc++], sizeof names[0], "%s", A->alias); }
+    }
+    for (size_t c = nc; c < n; c++) arc_of[c] = -1;
+    for (int j = 0; j < l->n_in; j++) trace_base_name(Q_INPUT, 0, l->inputs[j], names[nc++], sizeof names[0]);
+    for (int j = 0; l->ex_y && j < l->n_out; j++) trace_base_name(Q_TARGET, 0, output_id(l, j), names[nc++], sizeof names[0]);
+    if (uses_rate(l)) snprintf(names[nc++], sizeof names[0], "rate");
+    const lesson_vary *first = NULL;
+    for (size_t c = 0; c < nc && !first; c++)
+        if (grade_glob(p, names[c])) first = arc_of[c] >= 0 ? vary_of_arc(l, arc_of[c]) : vary_of(l, names[c], NULL);
+    if (first) {
+        snprintf(err, errsize, "'vary %s' draws nothing: every given it names is drawn by line %d "
+                 "('vary %s'), the first line naming it", p, first->line, first->pattern);
+        goto done;
+    }
+    char name[64];
+    for (int a = 0; a < l->n_arcs; a++) {
+        const lesson_arc *A = &l->arcs[a];
+        trace_base_name(Q_WEIGHT, A->i, A->j, name, sizeof name);
+        if (A->tie && (grade_glob(p, name) || (A->alias[0] && grade_glob(p, A->alias)))) {
+            const lesson_tie *T = &l->ties[A->tie - 1];
+            snprintf(err, errsize, "'vary %s' names %s, an arc of tie '%s' (line %d), which is one given: "
+                     "vary %s", p, A->alias[0] && grade_glob(p, A->alias) ? A->alias : name, T->name, T->line,
+                     T->name);
+            goto done;
+        }
+    }
+    {
+        char near[192];
+        for (size_t c = 0; c < nc; c++) cands[c] = names[c];
+        int sn = suggest(p, cands, nc, near, sizeof near);
+        snprintf(err, errsize, "'vary %s' names no given of this lesson (a weight w_i,j, alias or tie, "
+                 "an input x_k, a target y_k%s)%s%s%s", p, uses_rate(l) ? " or the rate" : "",
+                 sn ? "; did you mean " : "", sn ? near : "", sn ? "?" : "");
+    }
+done:
+    free(names);
+    free(cands);
+    free(arc_of);
+    return 0;
+}
+
+int variant_check_lines(const lesson *l, int *line, char *err, size_t errsize)
+{
+    if (!l->n_vary) return 0;
+    char *used = calloc((size_t)l->n_vary, 1);
+    if (!used) { snprintf(err, errsize, "out of memory"); *line = 0; return -1; }
+    const lesson_vary *v;
+    for (int a = 0; a < l->n_arcs; a++)
+        if ((v = vary_of_arc(l, a))) used[v - l->vary] = 1;
+    for (int k = 0; k < l->n_in; k++)
+        if ((v = vary_of_neuron(l, Q_INPUT, (int)l->inputs[k]))) used[v - l->vary] = 1;
+    for (int k = 0; l->ex_y && k < l->n_out; k++)
+        if ((v = vary_of_neuron(l, Q_TARGET, output_id(l, k)))) used[v - l->vary] = 1;
+    if (uses_rate(l) && (v = vary_of(l, "rate", NULL))) used[v - l->vary] = 1;
+    int rc = 0;
+    for (int k = 0; k < l->n_vary && !rc; k++)
+        if (!used[k]) {
+            *line = l->vary[k].line;
+            if (unused_why(l, k, err, errsize)) { snprintf(err, errsize, "out of memory"); *line = 0; }
+            rc = -1;
+        }
+    free(used);
+    return rc;
 }
 
 /* Does a layer saturate (logistic, tanh, arctan), or have a kink at 0 (act_table.c)? */

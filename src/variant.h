@@ -49,6 +49,11 @@ uint64_t variant_seed(const lesson *l, const char *assignment, const char *stude
 void variant_code(uint64_t seed, char code[VARIANT_CODE_SIZE]);
 int variant_code_parse(const char *text, uint64_t *seed);
 
+/* Every `vary` line of l draws a given (a weight, an input, a target or the
+ * rate the lesson uses) that no earlier line draws. Returns 0, or -1 with
+ * the first line that draws nothing and why (no file or line) in err. */
+int variant_check_lines(const lesson *l, int *line, char *err, size_t errsize);
+
 /* Draw the variant of seed into l (weights, examples, rate), retrying
  * until it is teachable. Returns 0, or -1 with a message in err (no `vary`
  * lines match anything, no teachable draw, out of memory). */

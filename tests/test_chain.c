@@ -266,6 +266,37 @@ static void test_mazur_shape(void **state)
     lesson_free(l);
 }
 
+/* The chain factor of a cross-entropy at an a hand-rounded to 0 or 1 is the
+ * slope of J (whose logs are guarded): -y/a with y = 0 is 0 whatever a, and
+ * bce's -(y/a - (1 - y)/(1 - a)) with y = 1, a = 1 is -1/1 = -1 -- not 0/0. */
+static void test_cross_entropy_at_rounded_extremes(void **state)
+{
+    (void)state;
+    static const struct { const char *text, *name; double want; } CASES[] = {
+        {"title t\ninput 1\nlayer softmax 2 3\nweight w_0,2 = 0\nweight w_1,2 = 3\nweight w_0,3 = 0\n"
+         "weight w_1,3 = -3\nloss softmax-ce\nrate 0.1\nround 2\nchain yes\nexample 1 -> class 1\n",
+         "dJ/da_3", 0},       /* a_3 = 0.0025 rounds to 0, y_3 = 0 */
+        {"title t\ninput 1\nlayer logistic 2\nweight w_0,2 = 0\nweight w_1,2 = 6\nloss bce\nrate 0.1\n"
+         "round 2\nchain yes\nexample 1 -> 1\n",
+         "dJ/da_2", -1},      /* a_2 = 0.9975 rounds to 1, y_2 = 1 */
+    };
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        char err[512];
+        lesson *l = lesson_parse(CASES[k].text, strlen(CASES[k].text), "t", err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+        engine_result r;
+        if (engine_run(l, &eo, &r, err, sizeof err)) fail_msg("%s", err);
+        long id = trace_find(r.tr, CASES[k].name);
+        assert_true(id >= 0);
+        const quantity *q = &r.tr->q[id];
+        if (!(q->value == CASES[k].want)) fail_msg("%s = %g, expected %g", CASES[k].name, q->value, CASES[k].want);
+        assert_true(q->notes & EVAL_NOTE_LOG_GUARD);       /* the guard is said on the line */
+        engine_result_free(&r);
+        lesson_free(l);
+    }
+}
+
 /* Run nntrace with args (stdin empty unless input); its output must hold
  * every string of want[] (NULL-terminated) and exit with status. */
 static void shows(const char *input, const char *args, int status, const char *const *want)
@@ -394,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_every_lesson),
         cmocka_unit_test(test_random_networks),
         cmocka_unit_test(test_mazur_shape),
+        cmocka_unit_test(test_cross_entropy_at_rounded_extremes),
         cmocka_unit_test(test_every_view_shows_them),
         cmocka_unit_test(test_template_and_check),
         cmocka_unit_test(test_bad_key),

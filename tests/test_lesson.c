@@ -173,6 +173,22 @@ static void test_bad_values(void **state)
         "t.lesson:5: unknown weight 'w1,3' (expected w_i,j, an alias or a tie's name); did you mean w_1,3?");
 }
 
+/* A key the lesson's set-up would not use is an error, not silently dropped. */
+#define PERCEPTRON "title T\ninput 1 2\nlayer step 3\n" BASE_W "rule perceptron\nrate 1\nepochs 2\n" \
+                   "example 0 1 -> 1\n"
+static void test_keys_not_used(void **state)
+{
+    (void)state;
+    /* the perceptron rule is w <- w + alpha (y - h) x: no decay term */
+    BAD(PERCEPTRON "decay 0.1\n",
+        "t.lesson:11: 'rule perceptron' has no weight decay (its update is w <- w + alpha (y - h) x); drop 'decay'");
+    /* dropout acts in training steps; a forward pass (and final-forward) uses no mask */
+    BAD("title T\ninput 1\nlayer logistic 2 3\nlayer logistic 4\ninit uniform -1 1 3\n"
+        "dropout 1 0.5 1\nsteps 0\nexample 1\n",
+        "t.lesson:6: dropout masks neurons in training steps only, and the lesson trains none "
+        "(steps 0; a forward pass uses no mask): drop 'dropout' or train");
+}
+
 static void test_bad_bytes(void **state)
 {
     (void)state;
@@ -246,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_bad_structure),
         cmocka_unit_test(test_bad_network),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_keys_not_used),
         cmocka_unit_test(test_bad_bytes),
         cmocka_unit_test(test_load_missing_file),
         cmocka_unit_test(test_no_arcs),

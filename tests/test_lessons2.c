@@ -270,6 +270,37 @@ static void test_minmax_inputs(void **state)
     lesson_free(l);
 }
 
+/* A constant input (sd 0, max = min) normalises to 0, and the line says why:
+ * (1 - 1)/0 is no number, so the trace must not just print "= 0". */
+static void test_constant_input_noted(void **state)
+{
+    (void)state;
+    for (int minmax = 0; minmax < 2; minmax++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "title t\ninput 1 2\nlayer logistic 3\nweight w_0,3 = 0.1\nweight w_1,3 = 0.2\n"
+                 "weight w_2,3 = 0.3\nnormalise %s\nsteps 0\nexample 1 2\nexample 1 3\n",
+                 minmax ? "minmax" : "zscore");
+        lesson *l = parse(text);
+        engine_result r;
+        char err[256];
+        engine_opts o = {.round = ENGINE_ROUND_LESSON};
+        assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+        long id = names_find(l, r.tr, NULL, "xn_1[2]");
+        assert_true(id >= 0);
+        assert_close(r.tr->q[id].value, 0, 0, 0);
+        const char *notes[EVAL_MAX_NOTES];
+        size_t n = eval_notes(r.tr->q[id].notes, ACT_COUNT, notes);
+        assert_int_equal(n, 1);
+        assert_non_null(strstr(notes[0], "same in every example"));
+        /* x_2 varies: no note */
+        id = names_find(l, r.tr, NULL, "xn_2[2]");
+        assert_int_equal(r.tr->q[id].notes, 0);
+        engine_result_free(&r);
+        lesson_free(l);
+    }
+}
+
 /* He: N(0, 2/n); the lecture's sigmoid rule (xavier-normal): N(0, 1/n);
  * biases 0; each init-layer its own seeded stream. n = 400 inputs into 50
  * neurons: 20,000 draws, sample variance within 5% of the rule. */
@@ -412,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_batchnorm),
         cmocka_unit_test(test_zscore_inputs),
         cmocka_unit_test(test_minmax_inputs),
+        cmocka_unit_test(test_constant_input_noted),
         cmocka_unit_test(test_init_statistics),
         cmocka_unit_test(test_views),
         cmocka_unit_test(test_step_parentheses),

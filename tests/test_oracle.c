@@ -290,7 +290,7 @@ static void generate(uint64_t seed, gnet *g, char *t, size_t cap)
         g->bn_gamma = rdec(&s, 0.5, 2, b3);
         g->bn_beta = rdec(&s, -1, 1, b3);
     }
-    if (!g->perceptron && !g->bn_layer && g->n_layers > 1 && chance(&s, 15))
+    if (!g->perceptron && !g->bn_layer && g->steps > 0 && g->n_layers > 1 && chance(&s, 15))
         g->dropout_layer = rint_(&s, 1, g->n_layers - 1);
     /* hand rounding, for backprop lessons without normalisation, dropout or
      * batch norm (the reference rounds the operands of the operations those

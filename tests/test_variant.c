@@ -374,6 +374,44 @@ static void test_lesson_keys(void **state)
     }
 }
 
+/* Every `vary` line must draw a given, or it would be silently ignored (or,
+ * alone, fail later with no line): each error names the line. */
+static void test_vary_names_a_given(void **state)
+{
+    (void)state;
+    static const char HEAD[] =
+        "title t\ninput 1 2\nlayer logistic 3 4\nlayer logistic 5\ntie b1 = w_0,3 w_0,4\nweight b1 = 0.3\n"
+        "init uniform -1 1 1\nloss sse\nrate 0.5\nexample 0.5 1 -> 1\n";
+    static const struct { const char *add, *msg; } BAD[] = {
+        /* a tie is one given, varied by its NAME, like 'weight b1 = V' */
+        {"vary w_0,3 choice 0.7 0.9\n",
+         "t:11: 'vary w_0,3' names w_0,3, an arc of tie 'b1' (line 5), which is one given: vary b1"},
+        {"vary w_1,9 choice 1 2\n",
+         "t:11: 'vary w_1,9' names no given of this lesson (a weight w_i,j, alias or tie, an input x_k, "
+         "a target y_k or the rate); did you mean w_1,3, w_1,4 or w_2,3?"},
+        {"vary x_1 choice 1 2\nvary x1 choice 1 2\n", "t:12: 'vary x1' names no given"},
+        /* the first line naming a given draws it: a later one draws nothing */
+        {"vary w_*,* uniform -1 1 step 0.1\nvary w_1,4 choice 1 2\n",
+         "t:12: 'vary w_1,4' draws nothing: every given it names is drawn by line 11 ('vary w_*,*'), "
+         "the first line naming it"},
+        /* a lesson that does not train uses no rate */
+        {"steps 0\nvary rate choice 0.1 0.2\n", "t:12: 'vary rate' names no given of this lesson"},
+    };
+    for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+        char text[1024], err[512];
+        snprintf(text, sizeof text, "%s%s", HEAD, BAD[k].add);
+        lesson *b = lesson_parse(text, strlen(text), "t", err, sizeof err);
+        if (b) { lesson_free(b); fail_msg("accepted: %s", BAD[k].add); }
+        if (strncmp(err, BAD[k].msg, strlen(BAD[k].msg))) fail_msg("'%s', expected '%s'", err, BAD[k].msg);
+    }
+    /* the tie's name, an arc's w_i,j and the rate of a training lesson are givens */
+    char text[1024], err[512];
+    snprintf(text, sizeof text, "%svary b1 choice 0.1 0.2\nvary w_1,3 choice 1 2\nvary rate choice 0.1 1\n", HEAD);
+    lesson *l = lesson_parse(text, strlen(text), "t", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    lesson_free(l);
+}
+
 /* scripts/gradescope/run_autograder in a scratch /autograder: the student
  * named by the metadata is graded against their own variant, the visible
  * tests carry verdicts only, the worked answers come after the due date. */
@@ -423,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_class_bad_and_copied_sheets),
         cmocka_unit_test(test_ids_and_rosters),
         cmocka_unit_test(test_lesson_keys),
+        cmocka_unit_test(test_vary_names_a_given),
         cmocka_unit_test(test_gradescope_script),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
