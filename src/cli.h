@@ -33,8 +33,23 @@ int cmd_dot(int argc, char **argv);        /* cmd_dot.c */
 int cmd_new(int argc, char **argv);        /* cmd_new.c */
 int cmd_keys(int argc, char **argv);       /* cmd_new.c */
 
-/* The --chain option, the same row (and words) in every command that takes
- * it: ID, the command's id of it. */
+/* Rows that several commands share, the same row (and words) in every
+ * command that takes them: ID (and ID2, the paired option), the command's
+ * ids of them. */
+#define CLI_OPT_DIGITS(ID) \
+    {.id = (ID), .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12, \
+     .help = "decimals shown (default: the lesson's)"}
+#define CLI_OPT_EXACT(ID) \
+    {.id = (ID), .name = "--exact", .help = "exact arithmetic, even if the lesson rounds by hand"}
+#define CLI_OPT_ROUNDED(ID) \
+    {.id = (ID), .name = "--rounded", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12, \
+     .help = "round every operand to N decimals before use"}
+#define CLI_OPT_SYMBOLS(ID, ID2) \
+    {.id = (ID), .name = "--ascii", .help = "symbols (default: Unicode on a UTF-8 terminal)"}, \
+    {.id = (ID2), .name = "--unicode", .with_prev = 1}
+#define CLI_OPT_COLOR(ID, ID2) \
+    {.id = (ID), .name = "--color", .help = "colour (default: on a terminal unless NO_COLOR)"}, \
+    {.id = (ID2), .name = "--no-color", .with_prev = 1}
 #define CLI_OPT_CHAIN(ID) \
     {.id = (ID), .name = "--chain", \
      .help = "every chain-rule factor of the backward pass:\n" \

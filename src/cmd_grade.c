@@ -371,8 +371,7 @@ static const cliopt CHECK_OPTS[] = {
      .help = "the names of the report (default: the lesson's\n"
              "notation); a sheet may use any notation's names"},
     CLI_OPT_CHAIN(CHK_CHAIN),
-    {.id = CHK_COLOR, .name = "--color", .help = "colour (default: on a terminal unless NO_COLOR)"},
-    {.id = CHK_NO_COLOR, .name = "--no-color", .with_prev = 1},
+    CLI_OPT_COLOR(CHK_COLOR, CHK_NO_COLOR),
 };
 
 static int check_help(FILE *f)

@@ -149,11 +149,9 @@ static const char *const RUN_FORMATS[] = {"text", "json", "csv"};
 static const cliopt RUN_OPTS[] = {
     {.id = RUN_FORMAT, .name = "--format", .kind = CLIOPT_CHOICE, .choices = RUN_FORMATS, .n_choices = 3,
      .help = "output form (default text)"},
-    {.id = RUN_DIGITS, .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
-     .help = "decimals shown (default: the lesson's)"},
-    {.id = RUN_EXACT, .name = "--exact", .help = "exact arithmetic, even if the lesson rounds by hand"},
-    {.id = RUN_ROUNDED, .name = "--rounded", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
-     .help = "round every operand to N decimals before use"},
+    CLI_OPT_DIGITS(RUN_DIGITS),
+    CLI_OPT_EXACT(RUN_EXACT),
+    CLI_OPT_ROUNDED(RUN_ROUNDED),
     {.id = RUN_PASSES, .name = "--passes", .meta = "LIST", .kind = CLIOPT_STRING,
      .help = "passes to show, comma-separated from\n"
              "given,forward,loss,backward,gradients,update"},
@@ -164,10 +162,8 @@ static const cliopt RUN_OPTS[] = {
              "layer z^[l] a^[l] W^[l] (000, 003), netout net/out\n"
              "E_total (002), bar error signals zbar wbar (004);\n"
              "values never change (default: the lesson's notation)"},
-    {.id = RUN_ASCII, .name = "--ascii", .help = "symbols (default: Unicode on a UTF-8 terminal)"},
-    {.id = RUN_UNICODE, .name = "--unicode", .with_prev = 1},
-    {.id = RUN_COLOR, .name = "--color", .help = "colour (default: on a terminal unless NO_COLOR)"},
-    {.id = RUN_NO_COLOR, .name = "--no-color", .with_prev = 1},
+    CLI_OPT_SYMBOLS(RUN_ASCII, RUN_UNICODE),
+    CLI_OPT_COLOR(RUN_COLOR, RUN_NO_COLOR),
     {.id = RUN_WIDTH, .name = "--width", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 100000,
      .help = "wrap long lines at their operators to N columns, never\n"
              "inside a number; 0: never (default: the terminal's\n"

@@ -63,9 +63,6 @@ enum view_opt {
     VIEW_ALL_STEPS, VIEW_CHAIN, VIEW_NOTATION, VIEW_ASCII, VIEW_UNICODE, VIEW_COLOR, VIEW_NO_COLOR,
 };
 
-#define VIEW_OPT_DIGITS \
-    {.id = VIEW_DIGITS, .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12, \
-     .help = "decimals shown (default: the lesson's)"}
 /* the rows both end with */
 #define VIEW_OPTS_DISPLAY \
     {.id = VIEW_ALL_STEPS, .name = "--all-steps", .help = "trace every step, whatever the lesson says"}, \
@@ -73,16 +70,13 @@ enum view_opt {
     {.id = VIEW_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION, \
      .help = "names of the lecture (default: the lesson's notation);\n" \
              "names in any notation are understood"}, \
-    {.id = VIEW_ASCII, .name = "--ascii", .help = "symbols (default: Unicode on a UTF-8 terminal)"}, \
-    {.id = VIEW_UNICODE, .name = "--unicode", .with_prev = 1}, \
-    {.id = VIEW_COLOR, .name = "--color", .help = "colour (default: on a terminal unless NO_COLOR)"}, \
-    {.id = VIEW_NO_COLOR, .name = "--no-color", .with_prev = 1}
+    CLI_OPT_SYMBOLS(VIEW_ASCII, VIEW_UNICODE), \
+    CLI_OPT_COLOR(VIEW_COLOR, VIEW_NO_COLOR)
 
 static const cliopt STEP_OPTS[] = {
-    VIEW_OPT_DIGITS,
-    {.id = VIEW_EXACT, .name = "--exact", .help = "exact arithmetic, even if the lesson rounds by hand"},
-    {.id = VIEW_ROUNDED, .name = "--rounded", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
-     .help = "round every operand to N decimals before use"},
+    CLI_OPT_DIGITS(VIEW_DIGITS),
+    CLI_OPT_EXACT(VIEW_EXACT),
+    CLI_OPT_ROUNDED(VIEW_ROUNDED),
     VIEW_OPTS_DISPLAY,
 };
 
@@ -102,7 +96,7 @@ static const cliopt QUIZ_OPTS[] = {
     {.id = VIEW_TOLERANCE, .name = "--tolerance", .meta = "X", .kind = CLIOPT_POSITIVE,
      .help = "right within X instead (default: the lesson's\n"
              "`tolerance`, else half a unit as above)"},
-    VIEW_OPT_DIGITS,
+    CLI_OPT_DIGITS(VIEW_DIGITS),
     {.id = VIEW_EXACT, .name = "--exact", .help = "arithmetic of the trace (default: the lesson's)"},
     {.id = VIEW_ROUNDED, .name = "--rounded", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12, .with_prev = 1},
     VIEW_OPTS_DISPLAY,
