@@ -898,6 +898,7 @@ static const char *const ENGINE_STATUS[] = {
                             "('trace K...' or 'trace none')"),
     [ENG_ERR_TOO_MUCH_WORK] = "too much work (beyond the limits of engine_check_work)",
     [ENG_ERR_NAME] = "an expect or ask line names no quantity of the lesson",
+    [ENG_STOPPED] = "the run was stopped by its caller (engine_opts.watch)",
 };
 _Static_assert(sizeof ENGINE_STATUS / sizeof ENGINE_STATUS[0] == ENG_STATUS_COUNT,
                "one ENGINE_STATUS sentence per engine_status");
@@ -956,6 +957,19 @@ int engine_check_work(const lesson *l, const engine_opts *opts, char *err, size_
     return 0;
 }
 
+/* opts->watch after step k, or at the end (k = 0) (engine_opts): the
+ * quantities final since its last call are [*checked, to). -1 when it
+ * stops the run (g->status). */
+static int watch(eng *g, const engine_opts *opts, size_t *checked, size_t to, int k)
+{
+    if (!opts || !opts->watch) return 0;
+    size_t from = *checked;
+    *checked = to;
+    if (!opts->watch(opts->watch_ctx, g->tr, from, to, k)) return 0;
+    g->status = ENG_STOPPED;
+    return -1;
+}
+
 engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
@@ -980,6 +994,8 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
     /* A run of untraced steps keeps one block of carried weights alive:
      * `block` is where it starts, or 0 when the last step was traced. */
     size_t block = 0;
+    /* the watch has seen [0, checked): never above a block, which is dropped */
+    size_t checked = 0;
     int perceptron = l->rule == RULE_PERCEPTRON, n_ex = l->n_examples, mistakes = 0;
     if (perceptron && !(out->epoch_mistakes = calloc((size_t)l->epochs, sizeof *out->epoch_mistakes)))
         goto cleanup;
@@ -996,6 +1012,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
             on_values = 1;
             g.training = 1;
             vtrain_step(&g, &vs, t, &out->loss[t]);
+            if (watch(&g, opts, &checked, checked, k)) goto cleanup;
             if (k < l->steps && !engine_traced(l, opts, k + 1)) continue;
             on_values = 0;
             for (int a = 0; a < l->n_arcs; a++) {
@@ -1026,6 +1043,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
                 if (!(l->arcs[a].frozen && g.wid[a] < mark) && add_weight(&g, a, k, carry[a]))
                     goto cleanup;
         }
+        if (watch(&g, opts, &checked, traced ? out->tr->n : checked, k)) goto cleanup;
         if (stop) break;
         if (traced) { block = 0; continue; }
         for (int a = 0; a < l->n_arcs; a++) carry[a] = out->tr->q[g.wid[a]].value;
@@ -1038,6 +1056,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
     }
     if (l->steps == 0 || l->final_forward)
         if (evaluate_all(&g, out->steps)) goto cleanup;
+    if (watch(&g, opts, &checked, out->tr->n, 0)) goto cleanup;     /* the end: k = 0 */
     for (int a = 0; a < l->n_arcs; a++) out->weights[a] = out->tr->q[g.wid[a]].value;
     out->tr->steps = out->steps;
     /* the lesson's own names (expect, ask), checked once for every command */
