@@ -423,12 +423,23 @@ int engine_chain(const lesson *l, const engine_opts *opts)
     return l->chain || (opts && opts->chain);
 }
 
+int engine_next_traced(const lesson *l, const engine_opts *opts, int k)
+{
+    if (k < 1) k = 1;
+    if (k > l->steps) return 0;
+    if ((opts && opts->trace_all) || l->trace_all) return k;
+    if (!l->trace_steps) return l->steps <= ENGINE_DEFAULT_TRACED || k == 1 ? k : l->steps;
+    int next = 0;
+    for (int s = 0; s < l->n_trace_steps; s++) {
+        int ts = l->trace_steps[s];
+        if (ts >= k && ts <= l->steps && (!next || ts < next)) next = ts;
+    }
+    return next;
+}
+
 int engine_traced(const lesson *l, const engine_opts *opts, int k)
 {
-    if ((opts && opts->trace_all) || l->trace_all) return 1;
-    if (!l->trace_steps) return l->steps <= ENGINE_DEFAULT_TRACED || k == 1 || k == l->steps;
-    for (int s = 0; s < l->n_trace_steps; s++) if (l->trace_steps[s] == k) return 1;
-    return 0;
+    return k >= 1 && engine_next_traced(l, opts, k) == k;
 }
 
 /* ------------------------------------------------------------------------
@@ -1059,6 +1070,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
     if (watch(&g, opts, &checked, out->tr->n, 0)) goto cleanup;     /* the end: k = 0 */
     for (int a = 0; a < l->n_arcs; a++) out->weights[a] = out->tr->q[g.wid[a]].value;
     out->tr->steps = out->steps;
+    out->tr->trace_all = opts && opts->trace_all;
     /* the lesson's own names (expect, ask), checked once for every command */
     int names = lesson_names_check(l, out->tr, err, errsize);
     rc = names > 0 ? ENG_ERR_NAME : names < 0 ? ENG_ERR_NOMEM : ENG_OK;

@@ -117,6 +117,9 @@ int engine_chain(const lesson *l, const engine_opts *opts);
 
 /* Is 1-based step k traced under these options? */
 int engine_traced(const lesson *l, const engine_opts *opts, int k);
+/* The first traced step >= k (and <= the lesson's steps), or 0 when none:
+ * the one place the rule is written (`trace`, `trace all`, the default). */
+int engine_next_traced(const lesson *l, const engine_opts *opts, int k);
 
 /* For gradient checking: with weights w[n_arcs] in place of the lesson's,
  * exact arithmetic, the first batch: J, and (if grad != NULL) backprop's
