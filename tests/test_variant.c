@@ -1,9 +1,10 @@
 /*
  * test_variant.c - a student's own numbers: seeds, codes, `vary` lines, the
  * draw over a class of 1,000 students (well spread, teachable, regenerated
- * identically), the Gradescope metadata reader, and the commands that use
- * them (template --student, check with a sheet for another student,
- * variants --roster).
+ * identically), the search's bounds (a draw stops at its first rejected
+ * value; all draws share a work budget), the Gradescope metadata reader,
+ * and the commands that use them (template --student, check with a sheet
+ * for another student, variants --roster).
  */
 #include "testutil.h"
 
@@ -253,7 +254,7 @@ static void test_unteachable_command(void **state)
     }
     free(readme);
     static const char *const WANT[] = {
-        "nntrace template: tests/grade/variants/unteachable.lesson:17: no teachable variant (|in_j| <= 3, "
+        "nntrace template: tests/grade/variants/unteachable.lesson:20: no teachable variant (|in_j| <= 3, "
         "no kink, no rounding tie) in 1000 draws; the last value rejected: in_3 = ",
         "\nHINT: widen the 'vary' ranges or raise 'vary-limit'\n",
     };
