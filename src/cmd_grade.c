@@ -81,8 +81,10 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
     c->has_seed = seed != NULL;
     if (seed) {
         c->seed = *seed;
-        if (variant_apply(c->l, *seed, err, sizeof err)) {
-            fprintf(stderr, "nntrace %s: %s: %s\n", cmd, path, err);
+        variant_status vs = variant_apply(c->l, *seed, err, sizeof err);
+        if (vs != VARIANT_OK) {
+            const char *hint = variant_hint(vs);
+            fprintf(stderr, "nntrace %s: %s\n%s%s%s", cmd, err, *hint ? "HINT: " : "", hint, *hint ? "\n" : "");
             return EXIT_USAGE;
         }
     }

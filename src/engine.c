@@ -423,12 +423,23 @@ int engine_chain(const lesson *l, const engine_opts *opts)
     return l->chain || (opts && opts->chain);
 }
 
+int engine_next_traced(const lesson *l, const engine_opts *opts, int k)
+{
+    if (k < 1) k = 1;
+    if (k > l->steps) return 0;
+    if ((opts && opts->trace_all) || l->trace_all) return k;
+    if (!l->trace_steps) return l->steps <= ENGINE_DEFAULT_TRACED || k == 1 ? k : l->steps;
+    int next = 0;
+    for (int s = 0; s < l->n_trace_steps; s++) {
+        int ts = l->trace_steps[s];
+        if (ts >= k && ts <= l->steps && (!next || ts < next)) next = ts;
+    }
+    return next;
+}
+
 int engine_traced(const lesson *l, const engine_opts *opts, int k)
 {
-    if ((opts && opts->trace_all) || l->trace_all) return 1;
-    if (!l->trace_steps) return l->steps <= ENGINE_DEFAULT_TRACED || k == 1 || k == l->steps;
-    for (int s = 0; s < l->n_trace_steps; s++) if (l->trace_steps[s] == k) return 1;
-    return 0;
+    return k >= 1 && engine_next_traced(l, opts, k) == k;
 }
 
 /* ------------------------------------------------------------------------
@@ -898,6 +909,7 @@ static const char *const ENGINE_STATUS[] = {
                             "('trace K...' or 'trace none')"),
     [ENG_ERR_TOO_MUCH_WORK] = "too much work (beyond the limits of engine_check_work)",
     [ENG_ERR_NAME] = "an expect or ask line names no quantity of the lesson",
+    [ENG_STOPPED] = "the run was stopped by its caller (engine_opts.watch)",
 };
 _Static_assert(sizeof ENGINE_STATUS / sizeof ENGINE_STATUS[0] == ENG_STATUS_COUNT,
                "one ENGINE_STATUS sentence per engine_status");
@@ -956,6 +968,19 @@ int engine_check_work(const lesson *l, const engine_opts *opts, char *err, size_
     return 0;
 }
 
+/* opts->watch after step k, or at the end (k = 0) (engine_opts): the
+ * quantities final since its last call are [*checked, to). -1 when it
+ * stops the run (g->status). */
+static int watch(eng *g, const engine_opts *opts, size_t *checked, size_t to, int k)
+{
+    if (!opts || !opts->watch) return 0;
+    size_t from = *checked;
+    *checked = to;
+    if (!opts->watch(opts->watch_ctx, g->tr, from, to, k)) return 0;
+    g->status = ENG_STOPPED;
+    return -1;
+}
+
 engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
@@ -980,6 +1005,8 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
     /* A run of untraced steps keeps one block of carried weights alive:
      * `block` is where it starts, or 0 when the last step was traced. */
     size_t block = 0;
+    /* the watch has seen [0, checked): never above a block, which is dropped */
+    size_t checked = 0;
     int perceptron = l->rule == RULE_PERCEPTRON, n_ex = l->n_examples, mistakes = 0;
     if (perceptron && !(out->epoch_mistakes = calloc((size_t)l->epochs, sizeof *out->epoch_mistakes)))
         goto cleanup;
@@ -996,6 +1023,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
             on_values = 1;
             g.training = 1;
             vtrain_step(&g, &vs, t, &out->loss[t]);
+            if (watch(&g, opts, &checked, checked, k)) goto cleanup;
             if (k < l->steps && !engine_traced(l, opts, k + 1)) continue;
             on_values = 0;
             for (int a = 0; a < l->n_arcs; a++) {
@@ -1026,6 +1054,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
                 if (!(l->arcs[a].frozen && g.wid[a] < mark) && add_weight(&g, a, k, carry[a]))
                     goto cleanup;
         }
+        if (watch(&g, opts, &checked, traced ? out->tr->n : checked, k)) goto cleanup;
         if (stop) break;
         if (traced) { block = 0; continue; }
         for (int a = 0; a < l->n_arcs; a++) carry[a] = out->tr->q[g.wid[a]].value;
@@ -1038,8 +1067,10 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
     }
     if (l->steps == 0 || l->final_forward)
         if (evaluate_all(&g, out->steps)) goto cleanup;
+    if (watch(&g, opts, &checked, out->tr->n, 0)) goto cleanup;     /* the end: k = 0 */
     for (int a = 0; a < l->n_arcs; a++) out->weights[a] = out->tr->q[g.wid[a]].value;
     out->tr->steps = out->steps;
+    out->tr->trace_all = opts && opts->trace_all;
     /* the lesson's own names (expect, ask), checked once for every command */
     int names = lesson_names_check(l, out->tr, err, errsize);
     rc = names > 0 ? ENG_ERR_NAME : names < 0 ? ENG_ERR_NOMEM : ENG_OK;

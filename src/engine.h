@@ -33,6 +33,7 @@ typedef enum {
     ENG_ERR_TOO_MUCH_WORK,  /* beyond ENGINE_MAX_WORK or ENGINE_MAX_TRACED (engine_check_work) */
     ENG_ERR_NAME,           /* an `expect` or `ask` line names no quantity (lesson_names_check);
                                err is "path:line: what, did you mean" */
+    ENG_STOPPED,            /* engine_opts.watch asked the run to stop */
     ENG_STATUS_COUNT
 } engine_status;
 
@@ -59,6 +60,19 @@ typedef struct {
     /* 1: add the chain-rule factors to the trace (--chain), whatever the
      * lesson's `chain` key says; 0: as the lesson says */
     int chain;
+    /* a caller's watch over the run (added; keep at the end), NULL = none.
+     * Called after every step k (1-based) with the quantities that became
+     * final since its last call, ids [from, to) of tr: a traced step's, and
+     * the weights carried into it; none after an untraced step (k still
+     * counts it). Called once more at the end, with k = 0, with the rest
+     * (the final forward pass; every quantity of a lesson with no steps). Over all calls it sees every quantity
+     * of the finished trace once, in order, and no other (a perceptron's
+     * untraced steps, built and dropped, are not shown to it). A nonzero
+     * return stops the run: engine_run returns ENG_STOPPED and no result,
+     * so a caller that only judges the trace (variant.c) can stop at the
+     * first quantity it rejects instead of running the lesson to its end. */
+    int (*watch)(void *ctx, const trace *tr, size_t from, size_t to, int k);
+    void *watch_ctx;
 } engine_opts;
 
 typedef struct {
@@ -103,6 +117,9 @@ int engine_chain(const lesson *l, const engine_opts *opts);
 
 /* Is 1-based step k traced under these options? */
 int engine_traced(const lesson *l, const engine_opts *opts, int k);
+/* The first traced step >= k (and <= the lesson's steps), or 0 when none:
+ * the one place the rule is written (`trace`, `trace all`, the default). */
+int engine_next_traced(const lesson *l, const engine_opts *opts, int k);
 
 /* For gradient checking: with weights w[n_arcs] in place of the lesson's,
  * exact arithmetic, the first batch: J, and (if grad != NULL) backprop's

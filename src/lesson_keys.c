@@ -702,7 +702,7 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_RULE] = {.key = "rule", .once = 1, .min_args = 1, .max_args = 1, .parse = key_rule,
         .usage = "rule backprop|perceptron",
         .help = "perceptron: threshold units trained by w <- w + alpha (y - h) x, stopping after an "
-                "epoch without mistakes",
+                "epoch without mistakes (every view names a traced or reported step after that as not run)",
         .arity_error = "'rule' takes backprop or perceptron"},
     [KEY_EPOCHS] = {.key = "epochs", .once = 1, .min_args = 1, .max_args = 1, .parse = key_epochs,
         .usage = "epochs N", .help = "the epoch limit of `rule perceptron`",

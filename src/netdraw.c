@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "walk.h"
 
 /* ------------------------------------------------------------------------
  * Terminal drawing
@@ -269,9 +270,11 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
         }
     }
     if (!have_in) {
-        char steps[256];
+        char steps[256], why[256];
         traced_steps(steps, sizeof steps, tr);
-        if (o->example > 0)
+        if (walk_step_not_run(l, tr, o->step, why, sizeof why))       /* after a perceptron stopped */
+            snprintf(err, errsize, "%s: %s", l->path, why);
+        else if (o->example > 0)
             snprintf(err, errsize, "%s: step %d has no example %d in the trace (traced steps: %s)",
                      l->path, o->step, o->example, steps);
         else

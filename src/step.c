@@ -383,6 +383,12 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
             s->stage = 1;
             show(s, s->cur, 1, 0, out);
         } else if (!s->end_said) {
+            char why[512];
+            if (walk_not_run(s->l, s->tr, why, sizeof why)) {   /* traced steps after a perceptron stopped */
+                sb_printf(out, "\n");
+                step_put(out, &s->st, why, "1");
+                sb_printf(out, "\n");
+            }
             message(out, &s->st, "(end of the trace: b back, r restart, q quit)");
             s->end_said = 1;
         }

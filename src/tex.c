@@ -550,6 +550,12 @@ int tex_write(strbuf *b, const lesson *l, const engine_result *r, const tex_opts
     }
     given_close(b, &col);
     if (in_frame) sb_printf(b, "\\end{frame}\n");
+    char why[512];
+    if (!o->fragment && walk_not_run(l, r->tr, why, sizeof why)) {   /* traced steps after a perceptron stopped */
+        sb_printf(b, o->beamer ? "\\begin{frame}{" : "\\section*{");
+        tex_escape(b, why);
+        sb_printf(b, o->beamer ? "}\n\\end{frame}\n" : "}\n");
+    }
     if (o->beamer && !o->fragment) {
         int has_delta = 0;
         for (size_t id = 0; id < r->tr->n && !has_delta; id++) has_delta = r->tr->q[id].kind == Q_DELTA;

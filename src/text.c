@@ -294,12 +294,18 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
         for (int k = 0; rc == 0 && it.notes[k]; k++)
             rc = fprintf(out, "    (%s)\n", it.notes[k]) < 0 ? -1 : 0;
     }
+    char why[512];
+    if (rc == 0 && walk_not_run(l, tr, why, sizeof why)) {       /* traced steps after a perceptron stopped */
+        if (fprintf(out, "\n") < 0) rc = -1;
+        sb_printf(&b, "%s", why);
+        if (rc == 0) rc = emit(out, o, "", &b, 0);
+    }
     for (int k = 0; k < l->n_report_steps && rc == 0; k++) {
         int s = l->report_steps[k];
         char v[64];
         if (k == 0 && fprintf(out, "\nloss by step\n") < 0) rc = -1;
-        if (s > r->steps) {
-            if (!rc && fprintf(out, "  step %d: not run (training stopped after step %d)\n", s, r->steps) < 0) rc = -1;
+        if (walk_step_not_run(l, tr, s, why, sizeof why)) {
+            if (!rc && fprintf(out, "  %s\n", why) < 0) rc = -1;
             continue;
         }
         text_num(r->loss[s - 1], o->digits + 4, v, sizeof v);

@@ -77,6 +77,8 @@ typedef struct {
     int round;      /* decimals operands are rounded to; -1 = exact */
     int steps;      /* training steps the engine ran (the perceptron may stop early) */
     size_t max_q;   /* at most this many quantities (trace_new: TRACE_MAX_QUANTITIES) */
+    int trace_all;  /* the run was asked to trace every step (engine_opts.trace_all,
+                       --all-steps): which steps it traced is engine_traced's answer */
 } trace;
 
 /* A new empty trace; NULL when out of memory. Free with trace_free. */

@@ -278,51 +278,144 @@ int variant_check_lines(const lesson *l, int *line, char *err, size_t errsize)
     return rc;
 }
 
+/* ------------------------------------------------------------------------
+ * The search for a teachable draw, bounded in work
+ * ---------------------------------------------------------------------- */
+
 /* Does a layer saturate (logistic, tanh, arctan), or have a kink at 0 (act_table.c)? */
 static int saturates(act_kind k) { return ACT_ROWS[k].saturates; }   /* the activation rows say */
 static int kinked(act_kind k) { return ACT_ROWS[k].kinked; }
 
-/* Is the traced run of l teachable? 1 yes, 0 no, -1 the engine failed. */
-static int teachable(const lesson *l, double limit, char *err, size_t errsize)
+/* One search over the draws of a seed: what a teachable value is, what the
+ * draws have spent (VARIANT_MAX_WORK: operations and quantities), and the
+ * last value that kept a draw from being taught, for the message. */
+typedef struct {
+    const lesson *l;
+    double limit;          /* |in_j| <= limit; 0: no limit */
+    double scale;          /* 10^d, d the decimals printed: a tie is f.5 units of 1/scale */
+    double step_ops;       /* one step: batch x (arcs + neurons) operations */
+    double ops, ops_before;/* operations of every draw so far; of the draws before this one */
+    double quantities;     /* quantities of every draw's trace checked so far */
+    double max_work;       /* what ops + quantities may reach: VARIANT_MAX_WORK */
+    int    spent;          /* the budget is spent: the search stops */
+    char   last[192];      /* the last rejected value: "in_3^(2) = 4.2 (beyond the limit on |in_j|)" */
+} search;
+
+/* Why q keeps a draw from being taught (a few words), or NULL: a value
+ * that is not a number, a net input beyond the limit or on its
+ * activation's kink, a g' taken on a kink, a computed value on a
+ * hand-rounding tie at the printed digits. */
+static const char *untaught(const search *s, const quantity *q)
 {
-    engine_result r;
-    engine_opts o = {.round = ENGINE_ROUND_LESSON};
-    if (engine_run(l, &o, &r, err, errsize)) return -1;
-    int ok = 1, d = l->round >= 0 ? l->round : l->digits;
-    double scale = pow(10.0, d);
-    for (size_t id = 0; id < r.tr->n && ok; id++) {
-        const quantity *q = &r.tr->q[id];
-        if (!isfinite(q->value) || (q->notes & EVAL_NOTE_KINK)) ok = 0;
-        if (q->kind == Q_IN) {
-            int layer = l->layer_of[q->j] - 1;
-            act_kind ak = l->layers[layer].act.kind;
-            if (fabs(q->value) > limit && limit > 0) ok = 0;
-            if (kinked(ak) && fabs(q->value) < 0.5 / scale) ok = 0;
-        }
-        /* a tie at the printed digits (0.21215 to 4) rounds by convention,
-         * not by arithmetic: keep such values off the sheet */
-        double f = fabs(q->value) * scale;
-        if (q->spec.op != OP_CONST && fabs(f - floor(f) - 0.5) < 1e-6) ok = 0;
+    const lesson *l = s->l;
+    if (!isfinite(q->value)) return "not a number";
+    if (q->notes & EVAL_NOTE_KINK) return "taken on a kink";
+    if (q->kind == Q_IN) {
+        act_kind ak = l->layers[l->layer_of[q->j] - 1].act.kind;
+        if (s->limit > 0 && fabs(q->value) > s->limit) return "beyond the limit on |in_j|";
+        if (kinked(ak) && fabs(q->value) < 0.5 / s->scale) return "on its activation's kink";
     }
-    engine_result_free(&r);
-    return ok;
+    /* a tie at the printed digits (0.21215 to 4) rounds by convention,
+     * not by arithmetic: keep such values off the sheet */
+    double f = fabs(q->value) * s->scale;
+    if (q->spec.op != OP_CONST && fabs(f - floor(f) - 0.5) < 1e-6) return "on a rounding tie";
+    return NULL;
 }
 
-int variant_apply(lesson *l, uint64_t seed, char *err, size_t errsize)
+/* engine_opts.watch: check the quantities [from, to) as the engine makes
+ * them; stop the run at the first one that is not teachable, or when the
+ * search has spent its budget (after step k; never at the end, k = 0, when
+ * every value of the draw has been checked). */
+static int search_watch(void *ctx, const trace *tr, size_t from, size_t to, int k)
 {
-    if (!l->n_vary) { snprintf(err, errsize, "the lesson has no 'vary' lines"); return -1; }
-    double limit = l->vary_limit;
-    if (limit <= 0)
-        for (int k = 0; k < l->n_layers; k++)
-            if (saturates(l->layers[k].act.kind)) limit = 4.0;
-    for (int t = 0; t < VARIANT_TRIES; t++) {
-        int drawn = draw_all(l, l, rng_mix(seed ^ rng_mix((uint64_t)t)));
-        if (!drawn) { snprintf(err, errsize, "no 'vary' line names a weight, input, target or the rate"); return -1; }
-        int ok = teachable(l, limit, err, errsize);
-        if (ok < 0) return -1;
-        if (ok) { l->n_expects = 0; return 0; }   /* the lecture's printed values are not this variant's */
+    search *s = ctx;
+    if (k > 0) s->ops = s->ops_before + (double)k * s->step_ops;
+    s->quantities += (double)(to - from);
+    for (size_t id = from; id < to; id++) {
+        const char *why = untaught(s, &tr->q[id]);
+        if (!why) continue;
+        char name[96];
+        trace_name(&tr->q[id], name, sizeof name);
+        snprintf(s->last, sizeof s->last, "%s = %.6g (%s)", name, tr->q[id].value, why);
+        return 1;
     }
-    snprintf(err, errsize, "no teachable variant in %d draws (|in_j| <= %g, no kink, no rounding tie); "
-             "widen the 'vary' ranges or raise 'vary-limit'", VARIANT_TRIES, limit);
-    return -1;
+    if (k > 0 && s->ops + s->quantities > s->max_work) {
+        s->spent = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Is the traced run of l teachable? 1 yes, 0 no (or the budget is spent:
+ * s->spent), -1 the engine failed (its message in err). */
+static int teachable(const lesson *l, search *s, char *err, size_t errsize)
+{
+    engine_result r;
+    engine_opts o = {.round = ENGINE_ROUND_LESSON, .watch = search_watch, .watch_ctx = s};
+    s->ops_before = s->ops;
+    engine_status rc = engine_run(l, &o, &r, err, errsize);
+    if (rc == ENG_STOPPED) return 0;
+    if (rc != ENG_OK) return -1;
+    engine_result_free(&r);
+    return 1;
+}
+
+static const char *const VARIANT_HINT[] = {
+    [VARIANT_OK] = "",
+    [VARIANT_ERR_NO_VARY] = "add e.g. 'vary w_*,* uniform -1 1 step 0.1' (see nntrace keys)",
+    [VARIANT_ERR_UNTEACHABLE] = "widen the 'vary' ranges or raise 'vary-limit'",
+    [VARIANT_ERR_BUDGET] = ("widen the 'vary' ranges or raise 'vary-limit' so that a draw is teachable "
+                            "sooner, or make each draw cheaper: fewer 'steps', fewer traced steps "
+                            "('trace K...'), a smaller network"),
+    [VARIANT_ERR_ENGINE] = "",
+};
+_Static_assert(sizeof VARIANT_HINT / sizeof VARIANT_HINT[0] == VARIANT_STATUS_COUNT,
+               "one VARIANT_HINT per variant_status");
+
+const char *variant_hint(variant_status s)
+{
+    return (unsigned)s < VARIANT_STATUS_COUNT ? VARIANT_HINT[s] : "";
+}
+
+variant_status variant_apply(lesson *l, uint64_t seed, char *err, size_t errsize)
+{
+    return variant_apply_budget(l, seed, VARIANT_MAX_WORK, err, errsize);
+}
+
+variant_status variant_apply_budget(lesson *l, uint64_t seed, double max_work, char *err, size_t errsize)
+{
+    int line = l->n_vary ? l->vary[0].line : 0;
+    if (!l->n_vary) { snprintf(err, errsize, "%s: the lesson has no 'vary' lines", l->path); return VARIANT_ERR_NO_VARY; }
+    search s = {.l = l, .scale = pow(10.0, l->round >= 0 ? l->round : l->digits),
+                .step_ops = (double)l->batch * ((double)l->n_arcs + l->n_neurons), .max_work = max_work};
+    s.limit = l->vary_limit;
+    if (s.limit <= 0)
+        for (int k = 0; k < l->n_layers; k++)
+            if (saturates(l->layers[k].act.kind)) s.limit = 4.0;
+    l->n_expects = 0;           /* the lecture's printed values are not this variant's */
+    char rules[96];
+    if (s.limit > 0) snprintf(rules, sizeof rules, "|in_j| <= %g, no kink, no rounding tie", s.limit);
+    else snprintf(rules, sizeof rules, "no kink, no rounding tie");
+    int t;
+    for (t = 0; t < VARIANT_TRIES && !s.spent; t++) {
+        int drawn = draw_all(l, l, rng_mix(seed ^ rng_mix((uint64_t)t)));
+        if (!drawn) {
+            snprintf(err, errsize, "%s:%d: no 'vary' line names a weight, input, target or the rate", l->path, line);
+            return VARIANT_ERR_NO_VARY;
+        }
+        int ok = teachable(l, &s, err, errsize);
+        if (ok < 0) return VARIANT_ERR_ENGINE;
+        if (ok) return VARIANT_OK;
+    }
+    if (s.spent) {
+        snprintf(err, errsize, "%s:%d: no teachable variant (%s) in the %d draws the search can afford: "
+                 "together they ran %.3g operations (steps x batch %d x (arcs %d + neurons %d)) and traced "
+                 "%.3g quantities, the limit of the sum being %.0e%s%s", l->path, line, rules, t, s.ops,
+                 l->batch, l->n_arcs, l->n_neurons, s.quantities, max_work,
+                 s.last[0] ? "; the last value rejected: " : "", s.last);
+        return VARIANT_ERR_BUDGET;
+    }
+    snprintf(err, errsize, "%s:%d: no teachable variant (%s) in %d draws; the last value rejected: %s",
+             l->path, line, rules, VARIANT_TRIES, s.last);
+    return VARIANT_ERR_UNTEACHABLE;
 }

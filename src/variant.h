@@ -19,6 +19,12 @@
  * hand-rounding tie. Otherwise the next draw of the same seed is tried, so
  * the variant is still a function of the seed alone.
  *
+ * The search is bounded in work, never in time (so a seed gives the same
+ * variant on every machine): a draw is run only until its first value that
+ * is not teachable (engine_opts.watch), all draws together may do at most
+ * the work of one run at the engine's limit (VARIANT_MAX_WORK), and at
+ * most VARIANT_TRIES draws are tried.
+ *
  * A variant has a code, 8 characters of base 32 in two groups ("K7Q2-M9XA"),
  * which is the seed itself: sheets carry it in their header.
  *
@@ -31,9 +37,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine.h"
 #include "lesson.h"
 
 #define VARIANT_TRIES     1000      /* draws tried before a lesson is declared unsatisfiable */
+/* What all draws of one search may spend together: the operations of the
+ * steps they ran (steps x batch x (arcs + neurons), engine_check_work's
+ * measure) plus the quantities of their traces, one each. Four runs at the
+ * engine's work limit: room for every draw of a 2000-step lesson such as
+ * xor-mlp (1000 draws of 9.6e4 operations), a few seconds of CPU at most. */
+#define VARIANT_MAX_WORK   (4 * ENGINE_MAX_WORK)
 #define VARIANT_CODE_SIZE 10        /* "XXXX-XXXX" and its NUL */
 #define VARIANT_SEED_MASK ((UINT64_C(1) << 40) - 1)
 
@@ -54,9 +67,28 @@ int variant_code_parse(const char *text, uint64_t *seed);
  * the first line that draws nothing and why (no file or line) in err. */
 int variant_check_lines(const lesson *l, int *line, char *err, size_t errsize);
 
+/* What variant_apply reports; variant_hint says what to change. */
+typedef enum {
+    VARIANT_OK = 0,
+    VARIANT_ERR_NO_VARY,       /* no `vary` lines, or they draw nothing */
+    VARIANT_ERR_UNTEACHABLE,   /* VARIANT_TRIES draws, none teachable */
+    VARIANT_ERR_BUDGET,        /* the draws spent VARIANT_MAX_WORK first */
+    VARIANT_ERR_ENGINE,        /* the engine failed (out of memory, a bad name, too much work) */
+    VARIANT_STATUS_COUNT
+} variant_status;
+
+/* The HINT for a status: a static sentence, "" when the message says it all. */
+const char *variant_hint(variant_status s);
+
 /* Draw the variant of seed into l (weights, examples, rate), retrying
- * until it is teachable. Returns 0, or -1 with a message in err (no `vary`
- * lines match anything, no teachable draw, out of memory). */
-int variant_apply(lesson *l, uint64_t seed, char *err, size_t errsize);
+ * until it is teachable; the lesson's `expect` lines are dropped (the
+ * lecture's printed values are not a variant's). Returns VARIANT_OK, or a
+ * status with "path:line: what was wrong" in err (the line of the first
+ * `vary` line; the engine's own message for VARIANT_ERR_ENGINE). */
+variant_status variant_apply(lesson *l, uint64_t seed, char *err, size_t errsize);
+
+/* variant_apply with a test hook: the search may spend max_work in place
+ * of VARIANT_MAX_WORK. */
+variant_status variant_apply_budget(lesson *l, uint64_t seed, double max_work, char *err, size_t errsize);
 
 #endif

@@ -8,9 +8,11 @@
  */
 #include "walk.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "engine.h"
 #include "text.h"
 
 static int is_given(const quantity *q) { return q->pass == PASS_GIVEN; }
@@ -96,4 +98,77 @@ int walk_next(walker *w, walk_item *it)
     w->prev = it->q;
     w->next++;
     return 1;
+}
+
+/* ------------------------------------------------------------------------
+ * Steps that did not run (walk.h)
+ * ---------------------------------------------------------------------- */
+
+/* The first step >= k asked for (at most the lesson's last): step `only`
+ * when it is > 0, else the next traced step. 0 when none. */
+static int next_asked(const lesson *l, const trace *tr, int only, int k)
+{
+    engine_opts o = {.trace_all = tr->trace_all};
+    if (only > 0) return only >= k && only <= l->steps ? only : 0;
+    return engine_next_traced(l, &o, k);
+}
+
+/* The first run [*a, *b] of consecutive asked steps from step k: 1, or 0 none. */
+static int next_run(const lesson *l, const trace *tr, int only, int k, int *a, int *b)
+{
+    if (!(*a = next_asked(l, tr, only, k))) return 0;
+    for (*b = *a; next_asked(l, tr, only, *b + 1) == *b + 1; (*b)++) {}
+    return 1;
+}
+
+/* Append to buf (size bytes, n used; cut short when full). */
+static void put(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+    if (*n + 1 >= size) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *n, size - *n, fmt, ap);
+    va_end(ap);
+    if (w > 0) *n = *n + (size_t)w < size ? *n + (size_t)w : size - 1;
+}
+
+/* The asked steps after the last one run, as one sentence: runs of three
+ * or more as "A to B", the others one by one, joined by ", " and a last
+ * " and ". */
+static int not_run(const lesson *l, const trace *tr, int only, char *buf, size_t size)
+{
+    int a, b, steps = 0, items = 0;
+    if (size) buf[0] = '\0';
+    for (int k = tr->steps + 1; next_run(l, tr, only, k, &a, &b); k = b + 1) {
+        steps += b - a + 1;
+        items += b - a >= 2 ? 1 : b - a + 1;
+    }
+    if (!steps) return 0;
+    size_t n = 0;
+    put(buf, size, &n, "step%s ", steps > 1 ? "s" : "");
+    int item = 0;
+    for (int k = tr->steps + 1; next_run(l, tr, only, k, &a, &b); k = b + 1) {
+        int one = b - a >= 2;                             /* "A to B" is one item */
+        for (int m = a; m <= (one ? a : b); m++, item++) {
+            const char *sep = item == 0 ? "" : item == items - 1 ? " and " : ", ";
+            if (one) put(buf, size, &n, "%s%d to %d", sep, a, b);
+            else put(buf, size, &n, "%s%d", sep, m);
+        }
+    }
+    put(buf, size, &n, ": not run (training stopped after step %d)", tr->steps);
+    return 1;
+}
+
+int walk_not_run(const lesson *l, const trace *tr, char *buf, size_t size)
+{
+    return not_run(l, tr, 0, buf, size);
+}
+
+int walk_step_not_run(const lesson *l, const trace *tr, int k, char *buf, size_t size)
+{
+    if (k <= 0) {
+        if (size) buf[0] = '\0';
+        return 0;
+    }
+    return not_run(l, tr, k, buf, size);
 }

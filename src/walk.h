@@ -60,4 +60,18 @@ void walk_at(walker *w, size_t id, const quantity *prev, walk_item *it);
  * activation row states, the log guard. Returns how many. */
 int walk_notes(const quantity *q, const char *notes[EVAL_MAX_NOTES + 1]);
 
+/* Steps asked for that training never reached. The perceptron rule stops
+ * after an epoch without mistakes, so a step the lesson traces (`trace K`,
+ * the default last step, every step under --all-steps) or reports
+ * (`report K`) may come after its last step. Every view says so in the one
+ * sentence written here:
+ *   "step 30: not run (training stopped after step 24)"
+ *   "steps 25 to 80: not run (training stopped after step 24)"
+ *   "steps 28, 30 and 40 to 44: not run (training stopped after step 24)"
+ * walk_not_run: the steps traced (engine_traced, with tr->trace_all) that
+ * did not run; walk_step_not_run: step k alone. 1 with the sentence in buf
+ * (size bytes, cut short if need be), 0 when every such step ran (buf ""). */
+int walk_not_run(const lesson *l, const trace *tr, char *buf, size_t size);
+int walk_step_not_run(const lesson *l, const trace *tr, int k, char *buf, size_t size);
+
 #endif

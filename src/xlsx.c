@@ -566,6 +566,12 @@ static int settings_sheet(xw *x)
         (l->rule == RULE_PERCEPTRON && put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, buf, x->f.para)))
         return -1;
     row++;
+    char why[512];
+    if (walk_not_run(l, x->tr, why, sizeof why)) {   /* traced steps after a perceptron stopped: no sheet */
+        if (put_str(x, ws, row, 0, "not run", x->f.text) || put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, why, x->f.para))
+            return -1;
+        row++;
+    }
     if (x->tr->round >= 0) snprintf(buf, sizeof buf, "every operand rounded to %d decimals before use, "
                                     "as on a calculator: ROUND() in the formulas", x->tr->round);
     else snprintf(buf, sizeof buf, "exact arithmetic");

@@ -379,6 +379,95 @@ static void test_sparse_outputs_scratch(void **state)
     lesson_free(l);
 }
 
+/* h extended by what q is: kind, step, neuron, value. */
+static uint64_t quantity_hash(uint64_t h, const quantity *q)
+{
+    uint64_t v;
+    memcpy(&v, &q->value, sizeof v);
+    uint64_t parts[5] = {(uint64_t)q->kind, (uint64_t)(uint32_t)q->t, (uint64_t)(uint32_t)q->i,
+                         (uint64_t)(uint32_t)q->j, v};
+    for (int k = 0; k < 5; k++) h = (h ^ parts[k]) * UINT64_C(0x100000001B3);
+    return h;
+}
+
+/* What a watch saw (engine_opts.watch): the ranges of quantities in order,
+ * the step of each call, and where to stop (0: never). */
+typedef struct {
+    size_t next;           /* the next quantity expected: ranges must join */
+    uint64_t hash;         /* of every quantity seen, as it was when seen */
+    int    calls, last_k, steps_seen, ends, stop_at, bad;
+    char   why[160];
+} watched;
+
+static int watch_rec(void *ctx, const trace *tr, size_t from, size_t to, int k)
+{
+    watched *w = ctx;
+    w->calls++;
+    if (!w->bad && (from != w->next || to < from || to > tr->n || w->ends)) {
+        snprintf(w->why, sizeof w->why, "call %d (k = %d): [%zu, %zu) after %zu, trace of %zu%s", w->calls, k,
+                 from, to, w->next, tr->n, w->ends ? ", after the end" : "");
+        w->bad = 1;
+    }
+    if (!w->bad && k > 0 && k != w->last_k + 1) {
+        snprintf(w->why, sizeof w->why, "step %d after step %d", k, w->last_k);
+        w->bad = 1;
+    }
+    if (k > 0) w->last_k = k; else w->ends++;
+    for (size_t id = from; id < to; id++) w->hash = quantity_hash(w->hash, &tr->q[id]);
+    w->next = to;
+    return w->stop_at > 0 && k == w->stop_at;
+}
+
+/* engine_opts.watch sees every quantity of the finished trace once, in
+ * order, after every step and at the end (k = 0), also where untraced steps
+ * run on values (mazur 200), are built and dropped (the perceptron, which
+ * stops early), or come in batches with a final forward pass (xor-mlp);
+ * a watch that says stop stops the run with ENG_STOPPED and no result. */
+static void test_watch_sees_the_trace(void **state)
+{
+    (void)state;
+    static const char *const LESSONS[] = {
+        "lessons/sauppe-sgd-step.lesson", "lessons/perceptron-and.lesson", "lessons/perceptron-xor.lesson",
+        "lessons/xor-mlp.lesson", "lessons/mazur-2-2-2-10000.lesson", "lessons/sauppe-forward.lesson",
+        "lessons/init-and-normalise.lesson", "lessons/dropout-step.lesson",
+    };
+    char err[1024];
+    for (size_t k = 0; k < sizeof LESSONS / sizeof LESSONS[0]; k++) {
+        lesson *l = lesson_load(LESSONS[k], err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        for (int all = 0; all < 2; all++) {
+            watched w = {0};
+            engine_opts o = {.round = ENGINE_ROUND_LESSON, .trace_all = all && l->steps <= 100,
+                             .watch = watch_rec, .watch_ctx = &w};
+            engine_result r, plain;
+            if (engine_run(l, &o, &r, err, sizeof err)) fail_msg("%s", err);
+            o.watch = NULL;
+            if (engine_run(l, &o, &plain, err, sizeof err)) fail_msg("%s", err);
+            if (w.bad) fail_msg("%s: %s", LESSONS[k], w.why);
+            if (w.next != r.tr->n || w.ends != 1 || w.last_k != r.steps)
+                fail_msg("%s: the watch saw %zu of %zu quantities, %d end calls, steps up to %d of %d", LESSONS[k],
+                         w.next, r.tr->n, w.ends, w.last_k, r.steps);
+            uint64_t h = 0;                                  /* what it saw is what stayed */
+            for (size_t id = 0; id < r.tr->n; id++) h = quantity_hash(h, &r.tr->q[id]);
+            if (h != w.hash) fail_msg("%s: the watch saw quantities the trace does not keep", LESSONS[k]);
+            assert_int_equal(r.tr->n, plain.tr->n);          /* watching changes nothing */
+            for (size_t id = 0; id < r.tr->n; id++) assert_close(r.tr->q[id].value, plain.tr->q[id].value, 0, 0);
+            engine_result_free(&plain);
+            engine_result_free(&r);
+        }
+        lesson_free(l);
+    }
+    lesson *l = with_steps(MAZUR, "steps 200\ntrace 1 200\n");
+    watched w = {.stop_at = 150};
+    engine_opts o = {.round = ENGINE_ROUND_LESSON, .watch = watch_rec, .watch_ctx = &w};
+    engine_result r;
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), ENG_STOPPED);
+    assert_int_equal(w.last_k, 150);                       /* an untraced step: stopped there */
+    assert_int_equal(w.ends, 0);
+    assert_null(r.tr);
+    lesson_free(l);
+}
+
 /* engine_run says what failed: a trace past its limit is ENG_ERR_TRACE_FULL
  * with its own sentence, not "out of memory". */
 static void test_status_trace_full(void **state)
@@ -491,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_backward_only),
         cmocka_unit_test(test_sparse_outputs_scratch),
         cmocka_unit_test(test_status_trace_full),
+        cmocka_unit_test(test_watch_sees_the_trace),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

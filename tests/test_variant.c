@@ -1,9 +1,10 @@
 /*
  * test_variant.c - a student's own numbers: seeds, codes, `vary` lines, the
  * draw over a class of 1,000 students (well spread, teachable, regenerated
- * identically), the Gradescope metadata reader, and the commands that use
- * them (template --student, check with a sheet for another student,
- * variants --roster).
+ * identically), the search's bounds (a draw stops at its first rejected
+ * value; all draws share a work budget), the Gradescope metadata reader,
+ * and the commands that use them (template --student, check with a sheet
+ * for another student, variants --roster).
  */
 #include "testutil.h"
 
@@ -144,13 +145,123 @@ static void test_unsatisfiable(void **state)
     lesson *l = load("lessons/sauppe-sgd-step.lesson");
     add_vary(l, "w_*,* choice 9");
     char err[512];
-    assert_int_equal(variant_apply(l, 12345, err, sizeof err), -1);
+    assert_int_equal(variant_apply(l, 12345, err, sizeof err), VARIANT_ERR_UNTEACHABLE);
     assert_non_null(strstr(err, "no teachable variant"));
     lesson_free(l);
     l = load("lessons/sauppe-sgd-step.lesson");
-    assert_int_equal(variant_apply(l, 1, err, sizeof err), -1);
+    assert_int_equal(variant_apply(l, 1, err, sizeof err), VARIANT_ERR_NO_VARY);
     assert_non_null(strstr(err, "no 'vary' lines"));
     lesson_free(l);
+}
+
+/* hw.lesson's network, lines 1-10; a test adds steps, trace and vary lines
+ * from line 11 on. */
+static const char HW[] =
+    "title t\ninput 1 2\nlayer logistic 3\nweight w_0,3 = 0.1\nweight w_1,3 = 0.1\nweight w_2,3 = 0.1\n"
+    "loss sse\nrate 0.5\nexample 0.4 0.5 -> 1\ndigits 4\n";
+
+static lesson *hw_with(const char *extra)
+{
+    char text[1024], err[512];
+    snprintf(text, sizeof text, "%s%s", HW, extra);
+    lesson *l = lesson_parse(text, strlen(text), "t", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    return l;
+}
+
+/* A draw is run only up to its first rejected value: 1000 draws of a
+ * 2000-step lesson traced in full, every one rejected in step 1, fit in a
+ * budget that ~26 draws run to their end would spend. */
+static void test_search_stops_at_first_rejected_value(void **state)
+{
+    (void)state;
+    lesson *l = hw_with("steps 2000\ntrace all\nvary w_*,* choice 9\nvary x_1 choice 0.2 0.4 0.6\nvary-limit 3\n");
+    char err[1024];
+    variant_status st = variant_apply_budget(l, 12345, 1e6, err, sizeof err);
+    if (st != VARIANT_ERR_UNTEACHABLE) fail_msg("status %d: %s", st, err);
+    static const char WANT[] = "t:13: no teachable variant (|in_j| <= 3, no kink, no rounding tie) in 1000 draws; "
+                               "the last value rejected: in_3 = ";
+    if (strncmp(err, WANT, strlen(WANT))) fail_msg("'%s', expected '%s...'", err, WANT);
+    assert_non_null(strstr(err, "(beyond the limit on |in_j|)"));
+    assert_string_equal(variant_hint(st), "widen the 'vary' ranges or raise 'vary-limit'");
+    lesson_free(l);
+}
+
+/* Draws rejected late (in_3 passes 4 near step 1100 of 1500, traced) stop
+ * the search when the work of all draws reaches the budget, with a message
+ * that names the line, the work and the last rejected value, and a hint. */
+static void test_search_budget(void **state)
+{
+    (void)state;
+    lesson *l = hw_with("steps 1500\ntrace all\nvary x_1 choice 0.2 0.4 0.6\nvary-limit 4\n");
+    char err[1024];
+    variant_status st = variant_apply_budget(l, 7, 1e6, err, sizeof err);
+    if (st != VARIANT_ERR_BUDGET) fail_msg("status %d: %s", st, err);
+    static const char *const WANT[] = {
+        "t:13: no teachable variant (|in_j| <= 4, no kink, no rounding tie) in the ",
+        " draws the search can afford: together they ran ", " operations (steps x batch 1 x (arcs 3 + neurons 1)) and traced ",
+        " quantities, the limit of the sum being 1e+06; the last value rejected: in_3^(", "(beyond the limit on |in_j|)",
+    };
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
+        if (!strstr(err, WANT[k])) fail_msg("no '%s' in '%s'", WANT[k], err);
+    int draws = atoi(err + strlen(WANT[0]));
+    assert_in_range(draws, 20, 80);          /* each draw ~2e4 of the 1e6 */
+    assert_non_null(strstr(variant_hint(st), "fewer 'steps'"));
+    lesson_free(l);
+}
+
+/* The budget leaves room for every draw of a 2000-step lesson: xor-mlp
+ * with its weights varied needs 794 draws for this student, and gets the
+ * variant it always got. */
+static void test_budget_room_for_xor_mlp(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    char *base = slurp("lessons/xor-mlp.lesson", &n), err[1024];
+    assert_non_null(base);
+    char *text = malloc(n + 64);
+    assert_non_null(text);
+    int len = snprintf(text, n + 64, "%s\nvary w_*,* uniform -1 1 step 0.1\n", base);
+    lesson *l = lesson_parse(text, (size_t)len, "xor-mlp-varied", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    variant_status st = variant_apply(l, variant_seed(l, "hw9", "student3@example.edu"), err, sizeof err);
+    if (st != VARIANT_OK) fail_msg("status %d: %s", st, err);
+    static const struct { int i, j; double w; } W[] = {
+        {0, 3, 0.3}, {1, 3, 0.2}, {2, 3, -0.6}, {0, 4, 0.6}, {1, 4, -0.2}, {2, 4, -0.2},
+        {0, 5, -0.4}, {3, 5, 0.2}, {4, 5, -0.2},
+    };
+    for (size_t k = 0; k < sizeof W / sizeof W[0]; k++)
+        assert_close(l->arcs[lesson_arc_index(l, W[k].i, W[k].j)].w, W[k].w, 0, 0);
+    lesson_free(l);
+    free(text);
+    free(base);
+}
+
+/* The command says it with the file and line, a HINT and exit 2, at once
+ * (it ran 53 s before each draw stopped at its first rejected value), word
+ * for word as the README shows it. */
+static void test_unteachable_command(void **state)
+{
+    (void)state;
+    int rc;
+    char *out = run_piped("", "template tests/grade/variants/unteachable.lesson --student ada", &rc);
+    char *readme = slurp("README.md", NULL);
+    assert_non_null(readme);
+    for (char *line = out, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        char shown[1024];
+        snprintf(shown, sizeof shown, "\n    %.*s\n", (int)(nl - line), line);
+        if (!strstr(readme, shown)) fail_msg("README.md does not show the line%s", shown);
+    }
+    free(readme);
+    static const char *const WANT[] = {
+        "nntrace template: tests/grade/variants/unteachable.lesson:20: no teachable variant (|in_j| <= 3, "
+        "no kink, no rounding tie) in 1000 draws; the last value rejected: in_3 = ",
+        "\nHINT: widen the 'vary' ranges or raise 'vary-limit'\n",
+    };
+    if (rc != 2) fail_msg("exit %d:\n%s", rc, out);
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
+        if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
+    free(out);
 }
 
 static void test_metadata(void **state)
@@ -456,6 +567,10 @@ int main(void)
         cmocka_unit_test(test_vary_lines),
         cmocka_unit_test(test_thousand_students),
         cmocka_unit_test(test_unsatisfiable),
+        cmocka_unit_test(test_search_stops_at_first_rejected_value),
+        cmocka_unit_test(test_search_budget),
+        cmocka_unit_test(test_budget_room_for_xor_mlp),
+        cmocka_unit_test(test_unteachable_command),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_class_end_to_end),
         cmocka_unit_test(test_class_bad_and_copied_sheets),

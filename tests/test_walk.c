@@ -155,6 +155,107 @@ static void test_step_and_text_headings_agree(void **state)
     list_free(&L);
 }
 
+/* lessons/perceptron-and.lesson (it converges after step 24 of at most
+ * 80) with its `trace` line replaced by trace_line ("" for none), run
+ * under trace_all; the sentence of walk_not_run into why. */
+static int perceptron_not_run(const char *trace_line, int trace_all, int report, char *why, size_t size)
+{
+    char *text = slurp("lessons/perceptron-and.lesson", NULL), err[1024];
+    assert_non_null(text);
+    char *at = strstr(text, "\ntrace ");
+    assert_non_null(at);
+    size_t end = strcspn(at + 1, "\n") + 1;
+    strbuf b = {0};
+    sb_printf(&b, "%.*s\n%s%s", (int)(at - text), text, trace_line, at + end);
+    lesson *l = lesson_parse(b.s, b.len, "p.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    engine_opts o = {.round = ENGINE_ROUND_LESSON, .trace_all = trace_all};
+    engine_result r;
+    if (engine_run(l, &o, &r, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(r.steps, 24);
+    int said = report ? walk_step_not_run(l, r.tr, report, why, size) : walk_not_run(l, r.tr, why, size);
+    engine_result_free(&r);
+    lesson_free(l);
+    sb_free(&b);
+    free(text);
+    return said;
+}
+
+/* A perceptron that converged has not run the steps after; the one
+ * sentence that says so, for the steps a lesson traces and for one step. */
+static void test_not_run_sentence(void **state)
+{
+    (void)state;
+    static const struct { const char *trace; int all, report; const char *want; } CASES[] = {
+        {"trace 1 2 3 4 21 22 23 24", 0, 0, ""},               /* the lesson as shipped: all ran */
+        {"trace 1 24 30", 0, 0, "step 30: not run (training stopped after step 24)"},
+        {"trace 30 31", 0, 0, "steps 30 and 31: not run (training stopped after step 24)"},
+        {"trace 2 26 27 28 30 40 41 42 43 81", 0, 0,              /* 81: the final forward pass */
+         "steps 26 to 28, 30 and 40 to 43: not run (training stopped after step 24)"},
+        {"", 0, 0, "step 80: not run (training stopped after step 24)"},    /* the default: 1 and the last */
+        {"trace 1 2", 1, 0, "steps 25 to 80: not run (training stopped after step 24)"},   /* --all-steps */
+        {"trace 1", 0, 30, "step 30: not run (training stopped after step 24)"},           /* report 30 */
+        {"trace 1", 0, 24, ""},
+    };
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        char why[512];
+        int said = perceptron_not_run(CASES[k].trace, CASES[k].all, CASES[k].report, why, sizeof why);
+        if (said != (CASES[k].want[0] != 0) || strcmp(why, CASES[k].want))
+            fail_msg("'%s'%s report %d: %d '%s', expected '%s'", CASES[k].trace, CASES[k].all ? " --all-steps" : "",
+                     CASES[k].report, said, why, CASES[k].want);
+    }
+    char tiny[12];                                 /* cut short, never past the buffer */
+    assert_int_equal(perceptron_not_run("trace 1 24 30", 0, 0, tiny, sizeof tiny), 1);
+    assert_string_equal(tiny, "step 30: no");
+}
+
+/* Every view of the trace says it for a traced step the perceptron did not
+ * reach, as the `report` view does, in the same words: the text trace,
+ * step, tex (article and beamer), the workbook, and dot --step. */
+static void test_views_say_not_run(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096];
+    assert_int_equal(tmpdir_make(dir, "notrun"), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "D=%s; NT=%s; sed 's/^trace .*/trace 1 2 23 24 30/; s/^digits .*/&\\nreport 24 30/' "
+             "lessons/perceptron-and.lesson > $D/p.lesson\n"
+             "echo '== run'; $NT run $D/p.lesson --no-color\n"
+             "echo '== step'; yes '' | head -400 | $NT step $D/p.lesson --no-color --ascii\n"
+             "echo '== tex'; $NT tex $D/p.lesson\n"
+             "echo '== beamer'; $NT tex $D/p.lesson --beamer\n"
+             "echo '== xlsx'; $NT xlsx $D/p.lesson -o $D/p.xlsx >/dev/null && unzip -p $D/p.xlsx xl/sharedStrings.xml\n"
+             "echo '== dot'; $NT dot $D/p.lesson --step 30; echo dot-exit=$?\n"
+             "echo '== end'\n", dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    static const char S[] = "step 30: not run (training stopped after step 24)";
+    static const struct { const char *view, *want; } WANT[] = {
+        {"run", "\n\nstep 30: not run (training stopped after step 24)\n\nloss by step\n"},   /* the trace ends */
+        {"run", "\n  step 24: J = 0\n  step 30: not run (training stopped after step 24)\n"},   /* report */
+        {"step", "\nstep 30: not run (training stopped after step 24)\n(end of the trace"},
+        {"tex", "\\section*{step 30: not run (training stopped after step 24)}"},
+        {"beamer", "\\begin{frame}{step 30: not run (training stopped after step 24)}"},
+        {"xlsx", ">step 30: not run (training stopped after step 24)<"},
+        {"dot", "nntrace dot: "},
+        {"dot", "p.lesson: step 30: not run (training stopped after step 24)\ndot-exit=2"},
+    };
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++) {
+        char head[32];
+        snprintf(head, sizeof head, "== %s\n", WANT[k].view);
+        const char *from = strstr(out, head), *to = from ? strstr(from + 1, "\n== ") : NULL;
+        if (!from || !to) fail_msg("no section '%s' in:\n%s", WANT[k].view, out);
+        char *part = strndup(from, (size_t)(to - from) + 1);
+        assert_non_null(part);
+        if (!strstr(part, WANT[k].want)) fail_msg("%s does not say '%s':\n%s", WANT[k].view, WANT[k].want, part);
+        if (!strstr(part, S)) fail_msg("%s", part);
+        free(part);
+    }
+    free(out);
+    tmpdir_remove(dir);
+}
+
 /* walk_next with a pass filter yields exactly the quantities of those passes,
  * in order, and its first item opens with every heading. */
 static void test_walk_filter(void **state)
@@ -191,6 +292,8 @@ int main(void)
         cmocka_unit_test(test_provenance),
         cmocka_unit_test(test_step_and_text_headings_agree),
         cmocka_unit_test(test_walk_filter),
+        cmocka_unit_test(test_not_run_sentence),
+        cmocka_unit_test(test_views_say_not_run),
     };
     return cmocka_run_group_tests_name("walk", tests, NULL, NULL);
 }
