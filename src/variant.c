@@ -239,6 +239,11 @@ static int unused_why(const lesson *l, int k, char *err, size_t errsize)
             goto done;
         }
     }
+    if (!uses_rate(l) && grade_glob(p, "rate")) {
+        snprintf(err, errsize, "'vary %s' draws nothing: the lesson %s, so it never uses its rate", p,
+                 l->steps == 0 ? "trains no step ('steps 0')" : "updates no weight ('update no')");
+        goto done;
+    }
     {
         char near[192];
         for (size_t c = 0; c < nc; c++) cands[c] = names[c];

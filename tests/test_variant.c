@@ -506,7 +506,10 @@ static void test_vary_names_a_given(void **state)
          "t:12: 'vary w_1,4' draws nothing: every given it names is drawn by line 11 ('vary w_*,*'), "
          "the first line naming it"},
         /* a lesson that does not train uses no rate */
-        {"steps 0\nvary rate choice 0.1 0.2\n", "t:12: 'vary rate' names no given of this lesson"},
+        {"steps 0\nvary rate choice 0.1 0.2\n",
+         "t:12: 'vary rate' draws nothing: the lesson trains no step ('steps 0'), so it never uses its rate"},
+        {"update no\nvary rate choice 0.1 0.2\n",
+         "t:12: 'vary rate' draws nothing: the lesson updates no weight ('update no'), so it never uses its rate"},
     };
     for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
         char text[1024], err[512];
