@@ -237,7 +237,7 @@ static int template_render(const char *cmd, grade_ctx *c, const char *path, grad
     if (!probe) return EXIT_USAGE;
     if ((who->student[0] || who->code[0]) && !probe->n_vary) {
         fprintf(stderr, "nntrace %s: %s has no 'vary' lines, so every student gets the same numbers\n"
-                        "HINT: add e.g. 'vary w_*,* uniform -1 1 step 0.1' (see nntrace keys)\n", cmd, path);
+                        "HINT: %s\n", cmd, path, variant_hint(VARIANT_ERR_NO_VARY));
         lesson_free(probe);
         return EXIT_USAGE;
     }

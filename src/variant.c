@@ -196,36 +196,67 @@ static int draw_all(lesson *l, const lesson *base, uint64_t rng)
     return drawn;
 }
 
-/* Why line k draws nothing, into err: it names only givens an earlier line
- * draws, a tied arc (vary the tie's NAME), or nothing (with a "did you mean"
- * over the givens' names). -1 out of memory. */
-static int unused_why(const lesson *l, int k, char *err, size_t errsize)
+/* Every given's name as `vary` patterns see it, with the line that draws
+ * it: an arc's w_i,j and its alias (a tie's arcs: the tie's NAME, once),
+ * each input's x_k, each target's y_k, and the rate when the lesson uses
+ * it. */
+typedef struct {
+    size_t n;
+    char (*name)[64];
+    const lesson_vary **by;    /* the first line naming that given, or NULL */
+} givens;
+
+static void givens_free(givens *g)
 {
-    const char *p = l->vary[k].pattern;
-    size_t n = (size_t)l->n_arcs * 2 + (size_t)l->n_in + (size_t)l->n_out + 1, nc = 0;
-    char (*names)[64] = malloc(n * sizeof *names);
-    const char **cands = malloc(n * sizeof *cands);
-    int *arc_of = malloc(n * sizeof *arc_of);          /* the arc a name is, or -1 */
-    if (!names || !cands || !arc_of) { free(names); free(cands); free(arc_of); return -1; }
+    free(g->name);
+    free(g->by);
+}
+
+/* 0, or -1 out of memory (g empty). */
+static int givens_list(const lesson *l, givens *g)
+{
+    const size_t most = (size_t)l->n_arcs * 2 + (size_t)l->n_in + (size_t)l->n_out + 1;
+    g->n = 0;
+    g->name = malloc(most * sizeof *g->name);
+    g->by = malloc(most * sizeof *g->by);
+    if (!g->name || !g->by) { givens_free(g); return -1; }
     for (int a = 0; a < l->n_arcs; a++) {
         const lesson_arc *A = &l->arcs[a];
         if (A->tie && l->ties[A->tie - 1].first != a) continue;     /* a tie is one name */
-        arc_of[nc] = a;
-        if (A->tie) snprintf(names[nc++], sizeof names[0], "%s", l->ties[A->tie - 1].name);
-        else trace_base_name(Q_WEIGHT, A->i, A->j, names[nc++], sizeof names[0]);
-        if (A->alias[0] && !A->tie) { arc_of[nc] = a; snprintf(names[nc++], sizeof names[0], "%s", A->alias); }
+        const lesson_vary *v = vary_of_arc(l, a);
+        g->by[g->n] = v;
+        if (A->tie) snprintf(g->name[g->n++], sizeof g->name[0], "%s", l->ties[A->tie - 1].name);
+        else trace_base_name(Q_WEIGHT, A->i, A->j, g->name[g->n++], sizeof g->name[0]);
+        if (A->alias[0] && !A->tie) { g->by[g->n] = v; snprintf(g->name[g->n++], sizeof g->name[0], "%s", A->alias); }
     }
-    for (size_t c = nc; c < n; c++) arc_of[c] = -1;
-    for (int j = 0; j < l->n_in; j++) trace_base_name(Q_INPUT, 0, l->inputs[j], names[nc++], sizeof names[0]);
-    for (int j = 0; l->ex_y && j < l->n_out; j++) trace_base_name(Q_TARGET, 0, output_id(l, j), names[nc++], sizeof names[0]);
-    if (uses_rate(l)) snprintf(names[nc++], sizeof names[0], "rate");
+    for (int j = 0; j < l->n_in; j++) {
+        g->by[g->n] = vary_of_neuron(l, Q_INPUT, (int)l->inputs[j]);
+        trace_base_name(Q_INPUT, 0, l->inputs[j], g->name[g->n++], sizeof g->name[0]);
+    }
+    for (int j = 0; l->ex_y && j < l->n_out; j++) {
+        g->by[g->n] = vary_of_neuron(l, Q_TARGET, output_id(l, j));
+        trace_base_name(Q_TARGET, 0, output_id(l, j), g->name[g->n++], sizeof g->name[0]);
+    }
+    if (uses_rate(l)) {
+        g->by[g->n] = vary_of(l, "rate", NULL);
+        snprintf(g->name[g->n++], sizeof g->name[0], "rate");
+    }
+    return 0;
+}
+
+/* Why line k draws nothing, into err: it names only givens an earlier line
+ * draws, a tied arc (vary the tie's NAME), or nothing (with a "did you mean"
+ * over the givens' names). -1 out of memory. */
+static int unused_why(const lesson *l, const givens *g, int k, char *err, size_t errsize)
+{
+    const char *p = l->vary[k].pattern;
     const lesson_vary *first = NULL;
-    for (size_t c = 0; c < nc && !first; c++)
-        if (grade_glob(p, names[c])) first = arc_of[c] >= 0 ? vary_of_arc(l, arc_of[c]) : vary_of(l, names[c], NULL);
+    for (size_t c = 0; c < g->n && !first; c++)
+        if (grade_glob(p, g->name[c])) first = g->by[c];
     if (first) {
         snprintf(err, errsize, "'vary %s' draws nothing: every given it names is drawn by line %d "
                  "('vary %s'), the first line naming it", p, first->line, first->pattern);
-        goto done;
+        return 0;
     }
     char name[64];
     for (int a = 0; a < l->n_arcs; a++) {
@@ -236,49 +267,47 @@ static int unused_why(const lesson *l, int k, char *err, size_t errsize)
             snprintf(err, errsize, "'vary %s' names %s, an arc of tie '%s' (line %d), which is one given: "
                      "vary %s", p, A->alias[0] && grade_glob(p, A->alias) ? A->alias : name, T->name, T->line,
                      T->name);
-            goto done;
+            return 0;
         }
     }
     if (!uses_rate(l) && grade_glob(p, "rate")) {
         snprintf(err, errsize, "'vary %s' draws nothing: the lesson %s, so it never uses its rate", p,
                  l->steps == 0 ? "trains no step ('steps 0')" : "updates no weight ('update no')");
-        goto done;
+        return 0;
     }
-    {
-        char near[192];
-        for (size_t c = 0; c < nc; c++) cands[c] = names[c];
-        int sn = suggest(p, cands, nc, near, sizeof near);
-        snprintf(err, errsize, "'vary %s' names no given of this lesson (a weight w_i,j, alias or tie, "
-                 "an input x_k, a target y_k%s)%s%s%s", p, uses_rate(l) ? " or the rate" : "",
-                 sn ? "; did you mean " : "", sn ? near : "", sn ? "?" : "");
-    }
-done:
-    free(names);
+    const char **cands = malloc((g->n ? g->n : 1) * sizeof *cands);
+    if (!cands) return -1;
+    char near[192];
+    for (size_t c = 0; c < g->n; c++) cands[c] = g->name[c];
+    int sn = suggest(p, cands, g->n, near, sizeof near);
+    snprintf(err, errsize, "'vary %s' names no given of this lesson (a weight w_i,j, alias or tie, "
+             "an input x_k, a target y_k%s)%s%s%s", p, uses_rate(l) ? " or the rate" : "",
+             sn ? "; did you mean " : "", sn ? near : "", sn ? "?" : "");
     free(cands);
-    free(arc_of);
     return 0;
 }
 
 int variant_check_lines(const lesson *l, int *line, char *err, size_t errsize)
 {
     if (!l->n_vary) return 0;
+    givens g;
     char *used = calloc((size_t)l->n_vary, 1);
-    if (!used) { snprintf(err, errsize, "out of memory"); *line = 0; return -1; }
-    const lesson_vary *v;
-    for (int a = 0; a < l->n_arcs; a++)
-        if ((v = vary_of_arc(l, a))) used[v - l->vary] = 1;
-    for (int k = 0; k < l->n_in; k++)
-        if ((v = vary_of_neuron(l, Q_INPUT, (int)l->inputs[k]))) used[v - l->vary] = 1;
-    for (int k = 0; l->ex_y && k < l->n_out; k++)
-        if ((v = vary_of_neuron(l, Q_TARGET, output_id(l, k)))) used[v - l->vary] = 1;
-    if (uses_rate(l) && (v = vary_of(l, "rate", NULL))) used[v - l->vary] = 1;
+    if (!used || givens_list(l, &g)) {
+        free(used);
+        snprintf(err, errsize, "out of memory");
+        *line = 0;
+        return -1;
+    }
+    for (size_t c = 0; c < g.n; c++)
+        if (g.by[c]) used[g.by[c] - l->vary] = 1;
     int rc = 0;
     for (int k = 0; k < l->n_vary && !rc; k++)
         if (!used[k]) {
             *line = l->vary[k].line;
-            if (unused_why(l, k, err, errsize)) { snprintf(err, errsize, "out of memory"); *line = 0; }
+            if (unused_why(l, &g, k, err, errsize)) { snprintf(err, errsize, "out of memory"); *line = 0; }
             rc = -1;
         }
+    givens_free(&g);
     free(used);
     return rc;
 }

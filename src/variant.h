@@ -22,7 +22,7 @@
  * The search is bounded in work, never in time (so a seed gives the same
  * variant on every machine): a draw is run only until its first value that
  * is not teachable (engine_opts.watch), all draws together may do at most
- * the work of one run at the engine's limit (VARIANT_MAX_WORK), and at
+ * the work of four runs at the engine's limit (VARIANT_MAX_WORK), and at
  * most VARIANT_TRIES draws are tried.
  *
  * A variant has a code, 8 characters of base 32 in two groups ("K7Q2-M9XA"),
