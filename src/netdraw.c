@@ -284,7 +284,7 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
     if (o->backward && !have_delta) {
         snprintf(err, errsize, "%s: step %d has no backward pass (%s)", l->path, o->step,
                  !l->ex_y ? "the examples have no targets" :
-                 t >= l->steps ? "it is the forward pass after the last step" : "not traced");
+                 t >= tr->steps ? "it is the forward pass after the last step" : "not traced");
         goto cleanup;
     }
 
@@ -296,8 +296,10 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
                    "fontname=\"DejaVu Sans\", fontsize=18, labelloc=t, label=\"", o->no_edge_labels ? "1.4" : "0.5");
     dot_esc(out, l->title);
     if (l->source) { sb_printf(out, "\\n"); dot_esc(out, l->source); }
-    if (t >= l->steps) sb_printf(out, "\\nforward pass%s", l->steps ? " after training" : "");
-    else sb_printf(out, "\\nstep %d (t = %d), %s pass", o->step, t, o->backward ? "backward" : "forward");
+    char title[96];
+    walk_step_title(title, sizeof title, tr, t);
+    sb_printf(out, "\\n%s", title);
+    if (t < tr->steps) sb_printf(out, ", %s pass", o->backward ? "backward" : "forward");
     if (e > 0) sb_printf(out, ", example %d", e);
     if (tr->round >= 0) sb_printf(out, "; operands rounded to %d decimals", tr->round);
     sb_printf(out, "\"];\n"

@@ -17,14 +17,19 @@
 
 static int is_given(const quantity *q) { return q->pass == PASS_GIVEN; }
 
+void walk_step_title(char *b, size_t size, const trace *tr, int t)
+{
+    if (t < tr->steps) snprintf(b, size, "step %d (t = %d)", t + 1, t);
+    else if (tr->steps == 0) snprintf(b, size, "forward pass");
+    else snprintf(b, size, "forward pass with the weights after step %d (t = %d)", tr->steps, t);
+}
+
 /* "given", "step 2 (t = 1)", "weights after step 9 (...)", "forward pass ..." */
 static void step_heading(char *b, size_t size, const trace *tr, const quantity *q)
 {
     if (is_given(q) && q->t == 0) snprintf(b, size, "given");
     else if (is_given(q)) snprintf(b, size, "weights after step %d (steps not traced are run, not shown)", q->t);
-    else if (q->t < tr->steps) snprintf(b, size, "step %d (t = %d)", q->t + 1, q->t);
-    else if (tr->steps == 0) snprintf(b, size, "forward pass");
-    else snprintf(b, size, "forward pass with the weights after step %d (t = %d)", tr->steps, q->t);
+    else walk_step_title(b, size, tr, q->t);
 }
 
 /* "update (alpha = 0.5, lambda = 0.01)", "forward, example 2", "gradients, mean over the batch" */

@@ -60,6 +60,13 @@ void walk_at(walker *w, size_t id, const quantity *prev, walk_item *it);
  * activation row states, the log guard. Returns how many. */
 int walk_notes(const quantity *q, const char *notes[EVAL_MAX_NOTES + 1]);
 
+/* The heading of iteration t's quantities (not the givens), as every view
+ * writes it: "step 3 (t = 2)"; after the last step run, "forward pass with
+ * the weights after step 24 (t = 24)" (the steps run, tr->steps: a
+ * perceptron may stop before the lesson's last); "forward pass" in a
+ * lesson without steps. */
+void walk_step_title(char *buf, size_t size, const trace *tr, int t);
+
 /* Steps asked for that training never reached. The perceptron rule stops
  * after an epoch without mistakes, so a step the lesson traces (`trace K`,
  * the default last step, every step under --all-steps) or reports

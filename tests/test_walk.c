@@ -211,7 +211,8 @@ static void test_not_run_sentence(void **state)
 
 /* Every view of the trace says it for a traced step the perceptron did not
  * reach, as the `report` view does, in the same words: the text trace,
- * step, tex (article and beamer), the workbook, and dot --step. */
+ * step, tex (article and beamer), the workbook, and dot --step; and dot
+ * heads the forward pass after the last step run as the trace does. */
 static void test_views_say_not_run(void **state)
 {
     (void)state;
@@ -227,6 +228,7 @@ static void test_views_say_not_run(void **state)
              "echo '== beamer'; $NT tex $D/p.lesson --beamer\n"
              "echo '== xlsx'; $NT xlsx $D/p.lesson -o $D/p.xlsx >/dev/null && unzip -p $D/p.xlsx xl/sharedStrings.xml\n"
              "echo '== dot'; $NT dot $D/p.lesson --step 30; echo dot-exit=$?\n"
+             "echo '== final'; $NT dot $D/p.lesson --step 25 | sed -n 2p\n"
              "echo '== end'\n", dir, nt);
     int rc;
     char *out = run_sh(cmd, &rc);
@@ -241,6 +243,10 @@ static void test_views_say_not_run(void **state)
         {"dot", "nntrace dot: "},
         {"dot", "p.lesson: step 30: not run (training stopped after step 24)\ndot-exit=2"},
     };
+    /* the forward pass after the last step run has the text trace's heading */
+    const char *fin = strstr(out, "== final\n");
+    if (!fin || !strstr(fin, "\\nforward pass with the weights after step 24 (t = 24), example 1\""))
+        fail_msg("dot --step 25 does not head the final forward pass as the trace does:\n%s", fin ? fin : out);
     for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++) {
         char head[32];
         snprintf(head, sizeof head, "== %s\n", WANT[k].view);
