@@ -38,6 +38,7 @@
 
 #include "suggest.h"
 #include "text.h"
+#include "walk.h"
 
 #define NAME_MAX_LEN 192
 
@@ -981,8 +982,14 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
             if (w > 0) len += (size_t)w < sizeof list - len ? (size_t)w : sizeof list - len - 1;
         }
         if (more) snprintf(list + len, sizeof list - len, ", ...");
-        say(err, errsize, "'%s' names no quantity of this lesson's trace at this iteration ^(t) or example [e]; "
-            "did you mean %s?", shown, list);
+        char why[160];
+        if (t > ix->tr->steps && walk_step_not_run(ix->l, ix->tr, t + 1, why, sizeof why))
+            /* a traced step after a perceptron stopped */
+            snprintf(err, errsize, "'%s' names no quantity of this lesson's trace: %s; did you mean %s?",
+                     shown, why, list);
+        else
+            say(err, errsize, "'%s' names no quantity of this lesson's trace at this iteration ^(t) or "
+                "example [e]; did you mean %s?", shown, list);
     }
     return id;
 }

@@ -211,7 +211,8 @@ static void test_not_run_sentence(void **state)
 
 /* Every view of the trace says it for a traced step the perceptron did not
  * reach, as the `report` view does, in the same words: the text trace,
- * step, tex (article and beamer), the workbook, and dot --step; and dot
+ * step (and its answer to a name of that step), tex (article and beamer),
+ * the workbook, and dot --step; and dot
  * heads the forward pass after the last step run as the trace does. */
 static void test_views_say_not_run(void **state)
 {
@@ -229,6 +230,7 @@ static void test_views_say_not_run(void **state)
              "echo '== xlsx'; $NT xlsx $D/p.lesson -o $D/p.xlsx >/dev/null && unzip -p $D/p.xlsx xl/sharedStrings.xml\n"
              "echo '== dot'; $NT dot $D/p.lesson --step 30; echo dot-exit=$?\n"
              "echo '== final'; $NT dot $D/p.lesson --step 25 | sed -n 2p\n"
+             "echo '== name'; printf 'g a_3^(29)[1]\\nq\\n' | $NT step $D/p.lesson --no-color --ascii 2>&1 | grep stdin\n"
              "echo '== end'\n", dir, nt);
     int rc;
     char *out = run_sh(cmd, &rc);
@@ -242,6 +244,8 @@ static void test_views_say_not_run(void **state)
         {"xlsx", ">step 30: not run (training stopped after step 24)<"},
         {"dot", "nntrace dot: "},
         {"dot", "p.lesson: step 30: not run (training stopped after step 24)\ndot-exit=2"},
+        {"name", "stdin:1: 'a_3^(29)[1]' names no quantity of this lesson's trace: step 30: not run "
+                 "(training stopped after step 24); did you mean "},   /* a name in step's prompt */
     };
     /* the forward pass after the last step run has the text trace's heading */
     const char *fin = strstr(out, "== final\n");
