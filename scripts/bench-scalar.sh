@@ -12,6 +12,11 @@
 #     wall time, so other programs on a shared machine do not count; for
 #     nntrace it is the whole command's (parse, steps, printing), for the
 #     plain C MLP its training loop's.
+#  3. Untraced perceptron steps: a generated perceptron of 100 inputs and 10
+#     threshold units (1,010 weights) on 200 random binary examples with
+#     random targets (not separable, so all 245 epochs run: 49,000 steps),
+#     `trace none`: weight updates per CPU second of the whole command,
+#     median of 5 runs.
 # Usage: scripts/bench-scalar.sh [nntrace binary]
 set -euo pipefail
 bin=${1:-build/nntrace}
@@ -69,4 +74,37 @@ awk -v n="$n_med" -v c="$c_med" -v s=$STEPS -v w=$W 'BEGIN {
   printf "  nntrace run (whole command, trace none): %7.1f million weight updates/s  (%.3f CPU s)\n", n / 1e6, s * w / n
   printf "  plain C MLP (bench/scalar_mlp.c, -O2):   %7.1f million weight updates/s  (%.3f CPU s)\n", c / 1e6, s * w / c
   printf "  plain C is %.1fx faster per weight update\n", c / n
+}'
+
+# the perceptron: inputs 1-100, threshold units 101-110, random 0/1 examples
+PI=100 PO=10 PE=200 EPOCHS=245
+awk -v ni=$PI -v no=$PO -v ne=$PE -v ep=$EPOCHS 'BEGIN {
+  srand(11)
+  print "title   100-10 perceptron, 49,000 untraced steps (bench-scalar)"
+  printf "input  "; for (i = 1; i <= ni; i++) printf " %d", i; print ""
+  printf "layer   step"; for (i = 1; i <= no; i++) printf " %d", ni + i; print ""
+  for (j = 1; j <= no; j++) for (i = 0; i <= ni; i++) printf "weight  w_%d,%d = 0\n", i, ni + j
+  print "rule    perceptron"
+  print "rate    1"
+  print "epochs  " ep
+  print "trace   none"
+  for (e = 0; e < ne; e++) {
+    printf "example"; for (i = 0; i < ni; i++) printf " %d", rand() < 0.5
+    printf " ->";     for (i = 0; i < no; i++) printf " %d", rand() < 0.5
+    print ""
+  }
+}' > "$tmp/perceptron.lesson"
+"$bin" run "$tmp/perceptron.lesson" > "$tmp/perceptron.out" ||
+  { echo "bench-scalar: the generated perceptron lesson failed" >&2; exit 2; }
+grep -q 'stopped at the epoch limit' "$tmp/perceptron.out" ||
+  { echo "bench-scalar: the generated perceptron converged early; the figure would not be for 49,000 steps" >&2; exit 2; }
+PW=$(( (PI + 1) * PO )) PSTEPS=$(( PE * EPOCHS ))
+pc=()
+for i in $(seq 5); do
+  pc+=($( { time "$bin" run "$tmp/perceptron.lesson" >/dev/null; } 2>&1 | awk '{ print $1 + $2 }'))
+done
+p_med=$(printf '%s\n' "${pc[@]}" | median)
+awk -v c="$p_med" -v s=$PSTEPS -v w=$PW 'BEGIN {
+  printf "untraced perceptron steps, 100-10, %d steps x %d weights (CPU time, median of 5 runs):\n", s, w
+  printf "  nntrace run (whole command, trace none): %7.1f million weight updates/s  (%.3f CPU s)\n", s * w / (c > 0 ? c : 0.001) / 1e6, c
 }'

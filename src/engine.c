@@ -725,12 +725,24 @@ static double vapply(const eng *g, op_spec *s, op_kind op, const double *x, size
     return eval_apply(s, x, n, &notes);
 }
 
+/* in_j = sum_i w_ij a_i on values (add_in's operands, in its order) */
+static double vin(const eng *g, vstep *v, int j)
+{
+    const lesson *l = g->l;
+    const int R = g->tr->round;
+    size_t n = 0;
+    for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
+        v->x[n++] = vround(R, v->w[a]);
+        v->x[n++] = vround(R, v->out[l->arcs[a].i]);
+    }
+    return eval_wsum(v->x, n);
+}
+
 /* forward, then forward_loss, of example ex on values; returns J */
 static double vforward(eng *g, vstep *v, int t, int ex, const double *y)
 {
     const lesson *l = g->l;
     const double *xin = l->ex_x + (size_t)ex * l->n_in;
-    const int R = g->tr->round;
     double *x = v->x;
     op_spec s;
     memset(&s, 0, sizeof s);
@@ -746,12 +758,7 @@ static double vforward(eng *g, vstep *v, int t, int ex, const double *y)
         s.act = L->act;
         for (int k = 0; k < L->count; k++) {
             int j = l->neurons[L->first + k];
-            size_t n = 0;
-            for (int a = l->arc_in[j]; a < l->arc_in[j + 1]; a++) {
-                x[n++] = vround(R, v->w[a]);
-                x[n++] = vround(R, v->out[l->arcs[a].i]);
-            }
-            v->in[j] = eval_wsum(x, n);
+            v->in[j] = vin(g, v, j);
             if (L->act.kind == ACT_SOFTMAX) continue;
             x[0] = vop(g, v->in[j]);
             v->act[j] = v->out[j] = vapply(g, &s, OP_ACT, x, 1);
@@ -902,6 +909,57 @@ static void vtrain_step(eng *g, vstep *v, int t, double *J)
     }
 }
 
+/* perceptron_step on values: v->w from w^(t) to w^(t+1); *J the mistakes
+ * on the step's example */
+static void vperceptron_step(eng *g, vstep *v, int t, double *J)
+{
+    const lesson *l = g->l;
+    const int ex = t % l->n_examples, R = g->tr->round;
+    const double *xin = l->ex_x + (size_t)ex * l->n_in, *y = l->ex_y + (size_t)ex * l->n_out;
+    const lesson_layer *L = &l->layers[0];
+    double *x = v->x;
+    op_spec s;
+    memset(&s, 0, sizeof s);
+    for (int k = 0; k < l->n_in; k++) v->out[l->inputs[k]] = xin[k];
+    v->out[0] = g->tr->q[g->a0].value;
+    for (int k = 0; k < L->count; k++) {
+        int j = l->neurons[L->first + k];
+        v->in[j] = vin(g, v, j);
+        x[0] = vop(g, v->in[j]);
+        v->out[j] = vapply(g, &s, OP_STEPSUM, x, 1);
+    }
+    size_t n = 0;
+    for (int k = 0; k < L->count; k++) {
+        int j = l->neurons[L->first + k];
+        v->y[j] = y[k];
+        x[n++] = vop(g, v->y[j]);
+        x[n++] = vop(g, v->out[j]);
+    }
+    s.loss = LOSS_SSE;
+    *J = vapply(g, &s, OP_LOSS, x, n);
+    s.p1 = l->rate;
+    for (int a = 0; a < l->n_arcs; a++) {          /* w + alpha (y - h) a_i */
+        if (l->arcs[a].frozen) continue;
+        int i = l->arcs[a].i, j = l->arcs[a].j;
+        double four[4] = {vround(R, v->w[a]), vop(g, v->y[j]), vop(g, v->out[j]), vop(g, v->out[i])};
+        v->w[a] = vapply(g, &s, OP_PERCEPTRON, four, 4);
+    }
+}
+
+/* After perceptron step k, whose example had J mistakes: at the end of an
+ * epoch, its mistakes are recorded and out->steps is k; 1 when it made none
+ * (003's stopping rule: the weights no longer change, so training stops). */
+static int epoch_end(engine_result *out, int k, int n_examples, int *mistakes, double J)
+{
+    *mistakes += J != 0.0;
+    if (k % n_examples) return 0;
+    out->epoch_mistakes[out->n_epochs++] = *mistakes;
+    out->steps = k;
+    out->converged = *mistakes == 0;
+    *mistakes = 0;
+    return out->converged;
+}
+
 static const char *const ENGINE_STATUS[] = {
     [ENG_OK] = "no error",
     [ENG_ERR_NOMEM] = "out of memory while running the lesson",
@@ -995,75 +1053,45 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
     out->steps = l->steps;
     out->loss = malloc((size_t)(l->steps ? l->steps : 1) * sizeof *out->loss);
     out->weights = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *out->weights);
-    double *carry = malloc((size_t)(l->n_arcs ? l->n_arcs : 1) * sizeof *carry);
     if (out->tr && opts && opts->max_quantities) out->tr->max_q = opts->max_quantities;
-    if (!out->tr || !out->loss || !out->weights || !carry || eng_init(&g, l, out->tr, NULL) ||
+    if (!out->tr || !out->loss || !out->weights || eng_init(&g, l, out->tr, NULL) ||
         (l->normalise && normalise_inputs(&g)))
         goto cleanup;
     g.chain = engine_chain(l, opts);
 
-    /* A run of untraced steps keeps one block of carried weights alive:
-     * `block` is where it starts, or 0 when the last step was traced. */
-    size_t block = 0;
-    /* the watch has seen [0, checked): never above a block, which is dropped */
+    /* the watch has seen [0, checked) */
     size_t checked = 0;
-    int perceptron = l->rule == RULE_PERCEPTRON, n_ex = l->n_examples, mistakes = 0;
+    int perceptron = l->rule == RULE_PERCEPTRON, mistakes = 0;
     if (perceptron && !(out->epoch_mistakes = calloc((size_t)l->epochs, sizeof *out->epoch_mistakes)))
         goto cleanup;
-    /* untraced training steps run on values (vtrain_step) from w^(t) read
-     * off the trace, and hand w^(k) back as given weights before the next
-     * traced step (or the end), as the block below would */
-    int on_values = 0, have_vs = !perceptron;
-    if (have_vs && vstep_init(&vs, &g)) goto cleanup;
+    /* untraced training steps run on values (vtrain_step, vperceptron_step)
+     * from w^(t) read off the trace, and hand w^(k) back as given weights
+     * before the next traced step (or the end) */
+    int on_values = 0;
+    if (vstep_init(&vs, &g)) goto cleanup;
     for (int k = 1; k <= l->steps; k++) {
         int t = k - 1, traced = engine_traced(l, opts, k);
-        if (!traced && have_vs) {
+        if (opts && opts->progress && (k & 255) == 0) opts->progress(opts->progress_ctx, k, l->steps);
+        if (!traced) {
             if (!on_values)
                 for (int a = 0; a < l->n_arcs; a++) vs.w[a] = out->tr->q[g.wid[a]].value;
             on_values = 1;
             g.training = 1;
-            vtrain_step(&g, &vs, t, &out->loss[t]);
-            if (watch(&g, opts, &checked, checked, k)) goto cleanup;
-            if (k < l->steps && !engine_traced(l, opts, k + 1)) continue;
+            if (perceptron) vperceptron_step(&g, &vs, t, &out->loss[t]);
+            else vtrain_step(&g, &vs, t, &out->loss[t]);
+        } else if (perceptron ? perceptron_step(&g, t, &out->loss[t]) : train_step(&g, t, &out->loss[t])) {
+            goto cleanup;
+        }
+        int stop = perceptron && epoch_end(out, k, l->n_examples, &mistakes, out->loss[t]);
+        if (watch(&g, opts, &checked, out->tr->n, k)) goto cleanup;
+        if (on_values && (stop || k == l->steps || engine_traced(l, opts, k + 1))) {
             on_values = 0;
             for (int a = 0; a < l->n_arcs; a++) {
                 if (l->arcs[a].frozen) continue;           /* still the given weight */
                 if (add_weight(&g, a, k, vs.w[a])) goto cleanup;
             }
-            continue;
         }
-        size_t mark = block ? block : out->tr->n;
-        if (opts && opts->progress && (k & 255) == 0) opts->progress(opts->progress_ctx, k, l->steps);
-        if (perceptron) {
-            if (perceptron_step(&g, t, &out->loss[t])) goto cleanup;
-            mistakes += out->loss[t] != 0.0;
-        } else if (train_step(&g, t, &out->loss[t])) {
-            goto cleanup;
-        }
-        int stop = 0;
-        if (perceptron && k % n_ex == 0) {      /* an epoch ends: stop once it made no mistake */
-            out->epoch_mistakes[out->n_epochs++] = mistakes;
-            stop = out->converged = mistakes == 0;
-            mistakes = 0;
-            out->steps = k;
-        }
-        if (stop && !traced) {
-            for (int a = 0; a < l->n_arcs; a++) carry[a] = out->tr->q[g.wid[a]].value;
-            trace_truncate(out->tr, mark);
-            for (int a = 0; a < l->n_arcs; a++)
-                if (!(l->arcs[a].frozen && g.wid[a] < mark) && add_weight(&g, a, k, carry[a]))
-                    goto cleanup;
-        }
-        if (watch(&g, opts, &checked, traced ? out->tr->n : checked, k)) goto cleanup;
         if (stop) break;
-        if (traced) { block = 0; continue; }
-        for (int a = 0; a < l->n_arcs; a++) carry[a] = out->tr->q[g.wid[a]].value;
-        trace_truncate(out->tr, mark);
-        block = mark;
-        for (int a = 0; a < l->n_arcs; a++) {
-            if (l->arcs[a].frozen && g.wid[a] < mark) continue;   /* still the given weight */
-            if (add_weight(&g, a, k, carry[a])) goto cleanup;
-        }
     }
     if (l->steps == 0 || l->final_forward)
         if (evaluate_all(&g, out->steps)) goto cleanup;
@@ -1083,7 +1111,6 @@ cleanup:
     }
     eng_free(&g);
     vstep_free(&vs);
-    free(carry);
     return rc;
 }
 

@@ -10,8 +10,10 @@
  * (t*B + b) mod n for b < B (B = batch), and produces w^(t+1). Inside a
  * batch a quantity's e is the lesson example it belongs to (1-based), so
  * a_3[3] is a_3 of the third `example` line whatever its place in the
- * batch. A step that is not traced is built and then dropped, keeping only
- * its new weights, so long runs cost no memory.
+ * batch. A step that is not traced makes no quantities: it is computed on
+ * values through the same evaluator (engine.c, vtrain_step and
+ * vperceptron_step), keeping only its new weights, so long runs cost no
+ * memory and run at the speed of plain numbers.
  */
 #ifndef NNTRACE_ENGINE_H
 #define NNTRACE_ENGINE_H

@@ -2,8 +2,8 @@
  * trace.c - the quantity graph: storage, evaluation through eval.c, names.
  *
  * Storage is two growable arrays (quantities, operand ids) doubled on demand,
- * so appending is amortised O(1) and a step that is not traced is dropped
- * with trace_truncate without freeing anything.
+ * so appending is amortised O(1). (Steps that are not traced make no
+ * quantities at all: engine.c computes them on values.)
  */
 #include "trace.h"
 
@@ -76,13 +76,6 @@ long trace_add(trace *tr, const quantity *proto, const uint32_t *operands, size_
         if (x != stack) free(x);
     }
     return (long)tr->n++;
-}
-
-void trace_truncate(trace *tr, size_t n)
-{
-    if (n >= tr->n) return;
-    tr->nops = tr->q[n].first;
-    tr->n = n;
 }
 
 /* Each kind: its name in the records, and its canonical base name (DESIGN.md):

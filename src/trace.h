@@ -103,9 +103,6 @@ long trace_add(trace *tr, const quantity *proto, const uint32_t *operands, size_
  * rounded to tr->round decimals in hand-calculation mode. */
 double trace_operand_value(const trace *tr, uint32_t id);
 
-/* Drop every quantity from id n on (and their operands). */
-void trace_truncate(trace *tr, size_t n);
-
 /* Canonical ASCII name (DESIGN.md): x_1 a_0 y_5 w_1,3 in_3 a_3 g'(in_3) J
  * err_3 delta_3 dJ/dw_1,3 (chain factors: dJ/da_3 dJ_5/da_3 din_5/dw_3,5), with ^(t) for t > 0 and [e] inside a batch;
  * a tied parameter is its tie's name: b1, dJ/db1, b1^(1).

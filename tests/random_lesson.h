@@ -102,6 +102,49 @@ static inline char *random_lesson(int act_h, int loss, uint64_t seed)
     return t;
 }
 
+/* A random perceptron lesson for seed: 1-5 inputs, 1-3 threshold units,
+ * 2-8 examples of 0/1 or real inputs and 0/1 targets (so it may converge,
+ * or run to its epoch limit), given or drawn weights, a traced subset of
+ * its steps, and at times a frozen weight, hand rounding and the final
+ * forward pass. */
+static inline char *random_perceptron(uint64_t seed)
+{
+    char *t = malloc(CAP);
+    size_t n = 0;
+    uint64_t s = seed * 6364136223846793005ull + 1442695040888963407ull;
+    assert_non_null(t);
+    int n_in = 1 + (int)(uniform(&s) * 5), n_out = 1 + (int)(uniform(&s) * 3);
+    int ex = 2 + (int)(uniform(&s) * 7), binary = uniform(&s) < 0.5, id = 1;
+    static const double rates[] = {1, 0.5, 0.3, 0.1};
+    ADD("title random perceptron %llu\ninput", (unsigned long long)seed);
+    for (int k = 0; k < n_in; k++) ADD(" %d", id++);
+    ADD("\nlayer step");
+    for (int k = 0; k < n_out; k++) ADD(" %d", id++);
+    const int epochs = 1 + (int)(uniform(&s) * 30);
+    ADD("\nrule perceptron\nrate %g\nepochs %d\n", rates[(int)(uniform(&s) * 4)], epochs);
+    if (uniform(&s) < 0.5) {
+        ADD("init uniform -1 1 %llu\n", (unsigned long long)seed);
+    } else {
+        for (int j = n_in + 1; j <= n_in + n_out; j++)
+            for (int i = 0; i <= n_in; i++) ADD("weight w_%d,%d = %.2f\n", i, j, 2 * uniform(&s) - 1);
+    }
+    static const char *traces[] = {"1", "1 2", "none", "3 10"};
+    const int tr = (int)(uniform(&s) * 4);
+    ADD("trace %s\n", tr == 3 && epochs * ex < 10 ? "1" : traces[tr]);   /* steps: epochs x ex */
+    if (uniform(&s) < 0.3) ADD("freeze w_0,%d\n", n_in + 1);
+    if (uniform(&s) < 0.2) ADD("round %d\n", 1 + (int)(uniform(&s) * 3));
+    if (uniform(&s) < 0.3) ADD("final-forward yes\n");
+    for (int e = 0; e < ex; e++) {
+        ADD("example");
+        for (int k = 0; k < n_in; k++)
+            ADD(binary ? " %.0f" : " %.2f", binary ? (double)(uniform(&s) < 0.5) : 4 * uniform(&s) - 2);
+        ADD(" ->");
+        for (int k = 0; k < n_out; k++) ADD(" %d", uniform(&s) < 0.5);
+        ADD("\n");
+    }
+    return t;
+}
+
 #undef ADD
 #undef CAP
 

@@ -1,6 +1,6 @@
 /*
  * test_untraced.c - steps nobody is shown are computed on values alone
- * (engine.c, vtrain_step); they must give the traced computation's numbers
+ * (engine.c, vtrain_step, vperceptron_step); they must give the traced computation's numbers
  * to the last bit. Every lesson in lessons/ and seeded random networks (every
  * activation and loss row, mini-batches, weight decay, dropout, frozen
  * weights, tied weights, hand rounding, input normalisation) are run twice: with only some
@@ -30,8 +30,12 @@ static void assert_untraced_equals_traced(const lesson *l, const char *what)
         if (!same) fail_msg("%s: J of step %d: %.17g untraced, %.17g traced", what, s + 1,
                             a.loss[s], b.loss[s]);
     }
-    if (l->steps > 2 && !l->trace_all)
-        assert_true(a.tr->n < b.tr->n);    /* some steps really were not traced */
+    assert_int_equal(a.n_epochs, b.n_epochs);       /* the perceptron's epochs and stop */
+    assert_int_equal(a.converged, b.converged);
+    for (int e = 0; e < a.n_epochs; e++) assert_int_equal(a.epoch_mistakes[e], b.epoch_mistakes[e]);
+    int untraced = 0;                  /* steps run but not traced (a perceptron may stop early) */
+    for (int k = 1; k <= a.steps; k++) untraced += !engine_traced(l, &own, k);
+    if (untraced) assert_true(a.tr->n < b.tr->n);    /* they really were not traced */
     engine_result_free(&a);
     engine_result_free(&b);
 }
@@ -84,11 +88,35 @@ static void test_random_networks(void **state)
     assert_true(runs >= 100);
 }
 
+/* The perceptron rule's untraced steps (vperceptron_step): random
+ * perceptrons, converging or not, with the stopping epoch, each epoch's
+ * mistakes and the weights equal to the traced run's. */
+static void test_random_perceptrons(void **state)
+{
+    (void)state;
+    int converged = 0, limit = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        char *text = random_perceptron(seed), err[1024];
+        lesson *l = lesson_parse(text, strlen(text), "random.lesson", err, sizeof err);
+        if (!l) fail_msg("%s\n--- lesson ---\n%s", err, text);
+        assert_untraced_equals_traced(l, text);
+        engine_result r;
+        if (engine_run(l, NULL, &r, err, sizeof err)) fail_msg("%s", err);
+        if (r.converged) converged++;
+        else limit++;
+        engine_result_free(&r);
+        lesson_free(l);
+        free(text);
+    }
+    assert_true(converged >= 20 && limit >= 20);    /* both ends of training are covered */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_lesson),
         cmocka_unit_test(test_random_networks),
+        cmocka_unit_test(test_random_perceptrons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
