@@ -93,6 +93,12 @@ static void weight_base(const lesson *l, int n, int i, int j, char *buf, size_t 
     }
 }
 
+/* An update is named as its weight: w_1,3^(t+1) is the update of step t+1
+ * and the weight of iteration t+1 alike. named_kind is the kind a name
+ * stands for; named_t the iteration its ^(t) shows. */
+static q_kind named_kind(q_kind k) { return k == Q_UPDATE ? Q_WEIGHT : k; }
+static int named_t(const quantity *q) { return q->kind == Q_UPDATE ? q->t + 1 : q->t; }
+
 /* The canonical base (trace_name without ^(t) and [e]; an update is its
  * weight). */
 static void canonical_base(const quantity *q, char *buf, size_t size)
@@ -100,7 +106,7 @@ static void canonical_base(const quantity *q, char *buf, size_t size)
     quantity c = *q;
     c.t = 0;
     c.e = 0;
-    if (c.kind == Q_UPDATE) c.kind = Q_WEIGHT;
+    c.kind = named_kind(c.kind);
     trace_name(&c, buf, size);
 }
 
@@ -228,7 +234,7 @@ static void base_name(const lesson *l, int n, const quantity *q, char *base, siz
 static int with_suffix(const quantity *q, const char *base, char *buf, size_t size)
 {
     char tpart[24] = "", epart[24] = "";
-    int t = q->kind == Q_UPDATE ? q->t + 1 : q->t;
+    int t = named_t(q);
     if (t > 0 && has_iteration(q)) snprintf(tpart, sizeof tpart, "^(%d)", t);
     if (q->e > 0) snprintf(epart, sizeof epart, "[%d]", q->e);
     return snprintf(buf, size, "%s%s%s", base, tpart, epart);
@@ -705,7 +711,7 @@ static int build_keys(names_index *ix)
     for (size_t s = 0; s < cap; s++) seen[s] = UINT64_MAX;
     for (size_t id = 0; id < tr->n; id++) {
         quantity c = tr->q[id];
-        if (c.kind == Q_UPDATE) c.kind = Q_WEIGHT;
+        c.kind = named_kind(c.kind);
         uint64_t k = ((uint64_t)c.kind << 42) ^ ((uint64_t)(uint32_t)(c.i + 1) << 21) ^ (uint64_t)(uint32_t)(c.j + 1) ^
                      ((uint64_t)trace_tied(&c) << 63);    /* a tie is not its first arc */
         size_t s = (size_t)((k * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
@@ -964,21 +970,49 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
             if (o->kind == c.kind && o->i == c.i && o->j == c.j && o->e == c.e) id = (long)k;
         }
     if (id < 0 && err) {
-        /* the same quantity at the iterations and examples the trace has */
+        /* the same quantity at the iterations and examples the trace has:
+         * the SHOWN nearest to the ones typed (a_3^(29) in a 25-step run:
+         * a_3^(23), a_3^(24), a_3^(25)), listed in trace order */
         enum { SHOWN = 3 };
-        char names[SHOWN][NAME_MAX_LEN + 48], list[SHOWN * (NAME_MAX_LEN + 50) + 8] = "";
+        typedef struct { char name[NAME_MAX_LEN + 48]; long dt, de; size_t k; } near_name;
+        near_name best[SHOWN];
+        char list[SHOWN * (NAME_MAX_LEN + 50) + 8] = "";
         size_t nn = 0, more = 0, len = 0;
         for (size_t k = 0; k < ix->tr->n; k++) {
             const quantity *o = &ix->tr->q[k];
-            if (o->kind != c.kind || o->i != c.i || o->j != c.j) continue;
+            if (named_kind(o->kind) != named_kind(c.kind) || o->i != c.i || o->j != c.j) continue;
+            long ot = named_t(o), dt = t < 0 ? ot : labs(ot - t), de = e < 0 ? o->e : labs(o->e - e);
+            size_t w = 0;                    /* the entry to replace: the worst, when full */
+            for (size_t f = 1; f < nn; f++)
+                if (best[f].dt > best[w].dt || (best[f].dt == best[w].dt && best[f].de > best[w].de)) w = f;
+            int closer = nn < SHOWN || dt < best[w].dt || (dt == best[w].dt && de < best[w].de);
+            if (!closer) { more = 1; continue; }
             char nm[NAME_MAX_LEN + 48];
             names_render(ix->l, ix->notation, NAMES_ASCII, o, nm, sizeof nm);
             size_t f;
-            for (f = 0; f < nn && strcmp(names[f], nm); f++) {}
-            if (f < nn) continue;
-            if (nn == SHOWN) { more = 1; break; }
-            memcpy(names[nn++], nm, sizeof nm);
-            int w = snprintf(list + len, sizeof list - len, "%s%s", nn > 1 ? ", " : "", nm);
+            for (f = 0; f < nn && strcmp(best[f].name, nm); f++) {}
+            if (f < nn) {                    /* the same name (an input at every step): the nearest */
+                if (dt < best[f].dt || (dt == best[f].dt && de < best[f].de)) {
+                    best[f].dt = dt;
+                    best[f].de = de;
+                }
+                continue;
+            }
+            if (nn == SHOWN) more = 1;
+            else w = nn++;
+            memcpy(best[w].name, nm, sizeof nm);
+            best[w].dt = dt;
+            best[w].de = de;
+            best[w].k = k;
+        }
+        for (size_t a = 1; a < nn; a++)      /* trace order */
+            for (size_t b = a; b > 0 && best[b - 1].k > best[b].k; b--) {
+                near_name tmp = best[b];
+                best[b] = best[b - 1];
+                best[b - 1] = tmp;
+            }
+        for (size_t f = 0; f < nn; f++) {
+            int w = snprintf(list + len, sizeof list - len, "%s%s", f ? ", " : "", best[f].name);
             if (w > 0) len += (size_t)w < sizeof list - len ? (size_t)w : sizeof list - len - 1;
         }
         if (more) snprintf(list + len, sizeof list - len, ", ...");

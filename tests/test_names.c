@@ -413,6 +413,17 @@ static void test_messages(void **state)
     assert_true(names_resolve(ix, "a_3^(7)", why, sizeof why) < 0);
     assert_string_equal(why, "'a_3^(7)' names no quantity of this lesson's trace at this iteration ^(t) "
                              "or example [e]; did you mean a_3, a_3^(1)?");
+    {   /* the iterations nearest the one typed, and an update named as its weight */
+        fx *x = fx_load("lessons/xor-mlp.lesson");      /* step 1 traced, 2000 steps, final forward */
+        names_index *xi = names_index_new(x->l, x->r.tr, NOTATION_VA);
+        assert_non_null(xi);
+        assert_true(names_resolve(xi, "a_5^(2500)[1]", why, sizeof why) < 0);
+        assert_non_null(strstr(why, "; did you mean a_5^(2000)[1], a_5^(2000)[2], a_5^(2000)[3], ...?"));
+        assert_true(names_resolve(xi, "w_1,3^(1500)", why, sizeof why) < 0);
+        assert_non_null(strstr(why, "; did you mean w_1,3, w_1,3^(1), w_1,3^(2000)?"));
+        names_index_free(xi);
+        fx_free(x);
+    }
     assert_true(names_resolve(ix, "a_\x1b]0;x\x07", why, sizeof why) < 0);   /* no raw bytes echoed */
     assert_null(strchr(why, '\x1b'));
     assert_true(names_resolve(ix, "", why, sizeof why) < 0);
