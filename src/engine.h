@@ -67,9 +67,9 @@ typedef struct {
      * final since its last call, ids [from, to) of tr: a traced step's, and
      * the weights carried into it; none after an untraced step (k still
      * counts it). Called once more at the end, with k = 0, with the rest
-     * (the final forward pass; every quantity of a lesson with no steps). Over all calls it sees every quantity
-     * of the finished trace once, in order, and no other (a perceptron's
-     * untraced steps, built and dropped, are not shown to it). A nonzero
+     * (the final forward pass; every quantity of a lesson with no steps).
+     * Over all calls it sees every quantity of the finished trace once, in
+     * order, and no other. A nonzero
      * return stops the run: engine_run returns ENG_STOPPED and no result,
      * so a caller that only judges the trace (variant.c) can stop at the
      * first quantity it rejects instead of running the lesson to its end. */

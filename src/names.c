@@ -863,6 +863,17 @@ static long number_gap(const char *a, const char *b)
     return labs(n[0] - n[1]);
 }
 
+/* A name the trace has, for the did-you-mean list of names_resolve: how
+ * far its iteration and example are from the ones typed (dt, then de), and
+ * where it is in the trace. */
+typedef struct { char name[NAME_MAX_LEN + 48]; long dt, de; size_t k; } near_name;
+
+/* Is (dt, de) nearer than b: a smaller dt, or the same and a smaller de? */
+static int nearer(const near_name *b, long dt, long de)
+{
+    return dt < b->dt || (dt == b->dt && de < b->de);
+}
+
 long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize)
 {
     if (err && errsize) err[0] = '\0';
@@ -974,7 +985,6 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
          * the SHOWN nearest to the ones typed (a_3^(29) in a 25-step run:
          * a_3^(23), a_3^(24), a_3^(25)), listed in trace order */
         enum { SHOWN = 3 };
-        typedef struct { char name[NAME_MAX_LEN + 48]; long dt, de; size_t k; } near_name;
         near_name best[SHOWN];
         char list[SHOWN * (NAME_MAX_LEN + 50) + 8] = "";
         size_t nn = 0, more = 0, len = 0;
@@ -984,15 +994,14 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
             long ot = named_t(o), dt = t < 0 ? ot : labs(ot - t), de = e < 0 ? o->e : labs(o->e - e);
             size_t w = 0;                    /* the entry to replace: the worst, when full */
             for (size_t f = 1; f < nn; f++)
-                if (best[f].dt > best[w].dt || (best[f].dt == best[w].dt && best[f].de > best[w].de)) w = f;
-            int closer = nn < SHOWN || dt < best[w].dt || (dt == best[w].dt && de < best[w].de);
-            if (!closer) { more = 1; continue; }
+                if (nearer(&best[f], best[w].dt, best[w].de)) w = f;
+            if (nn == SHOWN && !nearer(&best[w], dt, de)) { more = 1; continue; }
             char nm[NAME_MAX_LEN + 48];
             names_render(ix->l, ix->notation, NAMES_ASCII, o, nm, sizeof nm);
             size_t f;
             for (f = 0; f < nn && strcmp(best[f].name, nm); f++) {}
             if (f < nn) {                    /* the same name (an input at every step): the nearest */
-                if (dt < best[f].dt || (dt == best[f].dt && de < best[f].de)) {
+                if (nearer(&best[f], dt, de)) {
                     best[f].dt = dt;
                     best[f].de = de;
                 }
