@@ -110,7 +110,8 @@ static int step_usage(FILE *f)
               "numbers substituted, then the value.\n\n"
               "keys: Enter/n next, b back, g NAME go to a quantity, p next pass, r restart,\n"
               "      q quit, ? help. On a terminal each key acts at once; from a pipe each\n"
-              "      line is a command (an empty line is Enter, \"g in_3\" goes to in_3).\n\n"
+              "      line holds keys as typed (\"nnb\" is n, n, b; an empty line is Enter)\n"
+              "      or is \"g NAME\" (\"g in_3\" goes to in_3).\n\n"
               "options:\n", f) < 0 || cliopt_help(f, &CLI_STEP))
         return -1;
     return fputs("\nexit status: 0 done, 2 bad usage, a bad lesson, or a bad command from a pipe\n"
@@ -225,6 +226,10 @@ typedef struct {
     const char *pend;         /* line mode: keys left on the current line */
     long line;                /* line mode: the number of the current line */
     int prompt_shown;         /* a prompt is on the last line now */
+    /* key mode: draws the screen again before tty_line writes its prompt
+     * and the partial line again (after fg or a resize); NULL: nothing */
+    int (*redraw)(void *ctx);
+    void *redraw_ctx;
 } keyin;
 
 /* Signals, while the terminal is in key mode. A handler can only tell the
@@ -367,9 +372,11 @@ static int key_in(int *seq)
  * character (a whole UTF-8 sequence), Ctrl-U or Esc the line, Enter (CR
  * or LF) ends it, Ctrl-C and Ctrl-D quit. Other
  * escape sequences and control bytes are ignored. Ctrl-Z (or SIGTSTP)
- * suspends; after fg (SIGCONT), and on a resize, the prompt and what was
- * typed are written again. Returns 0, -1 to quit (or at the end of input),
- * -2 when an ending signal came (sig_end). */
+ * suspends; after fg (SIGCONT), and on a resize, k->redraw draws the
+ * screen again (step's screen; the quiz has none) and the prompt and what
+ * was typed are written again. Returns 0, -1 to quit (or at the end of
+ * input, or when the redraw could not be written), -2 when an ending
+ * signal came (sig_end). */
 static int tty_line(keyin *k, const char *prompt, char *buf, size_t size)
 {
     size_t n = 0;
@@ -381,6 +388,7 @@ static int tty_line(keyin *k, const char *prompt, char *buf, size_t size)
         if ((c == -2 && !sig_end) || (!seq && c == 26)) {   /* Ctrl-Z, a stop, a resume, a resize */
             if (sig_stop || c == 26) { sig_stop = 0; suspend(k); }
             sig_redraw = 0;
+            if (k->redraw && k->redraw(k->redraw_ctx)) { c = -1; break; }
             printf("\r\033[K%s%.*s", prompt, (int)n, buf);
             fflush(stdout);
             continue;
@@ -460,6 +468,11 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
                 *cmd = STEP_GOTO;
                 return 1;
             }
+            for (const char *q = s; *q; q++) {   /* a line with a bad key is skipped whole */
+                if (*q == ' ' || *q == '\t') continue;
+                (void)step_key_cmd((unsigned char)*q, 0, &known);
+                if (!known) { *bad = (unsigned char)*q; return 0; }
+            }
             k->pend = s;
         }
         c = (unsigned char)*k->pend++;
@@ -472,6 +485,28 @@ static int next_cmd(keyin *k, strbuf *prompt, step_cmd *cmd, char *name, size_t 
 /* ------------------------------------------------------------------------
  * step
  * ---------------------------------------------------------------------- */
+
+/* The screen drawn again at the session's position: cleared, then the
+ * trace up to there (step_screen) for the terminal's size. */
+static void screen_again(step_session *s, strbuf *out)
+{
+    int rows, cols;
+    out->len = 0;
+    if (out->s) out->s[0] = '\0';
+    term_size(&rows, &cols);
+    sb_printf(out, "\033[H\033[2J");
+    step_screen(s, out, rows, cols);
+}
+
+/* keyin's redraw for step: the screen, written at once; 0, or -1 when it
+ * could not be written. */
+typedef struct { step_session *s; strbuf *out; } screen_ctx;
+static int screen_redraw(void *ctx)
+{
+    screen_ctx *c = ctx;
+    screen_again(c->s, c->out);
+    return flush_out(c->out);
+}
 
 /* Load and run the lesson of o; 0, or EXIT_USAGE after a message. */
 static int load_run(const view_opts *o, lesson **l, engine_result *r)
@@ -514,6 +549,11 @@ int cmd_step(int argc, char **argv)
         k.raw = 1;
     }
     int show_prompt = k.raw && isatty(STDOUT_FILENO);
+    screen_ctx redraw = {s, &out};
+    if (show_prompt) {
+        k.redraw = screen_redraw;
+        k.redraw_ctx = &redraw;
+    }
     struct sigaction old[N_HANDLED];
     if (k.raw) signals_on(old);
     step_opening(s, &out);
@@ -541,7 +581,12 @@ int cmd_step(int argc, char **argv)
             if (bad >= 32 && bad < 127) snprintf(why, sizeof why, "key '%c' means nothing here: ? for help", bad);
             else snprintf(why, sizeof why, "that key means nothing here: ? for help");
             if (!k.raw) {                           /* a script: where, what, and exit 2 */
-                fprintf(stderr, "stdin:%ld: %s\n", k.line, why);
+                const char *line = k.text + strspn(k.text, " \t");
+                if (strlen(line) > 1)               /* "next": skipped, not n and 3 bad keys */
+                    fprintf(stderr, "stdin:%ld: '%.40s': %s; the line was skipped (a line holds "
+                            "keys as typed, nnb is n, n, b; or g NAME)\n", k.line, line, why);
+                else
+                    fprintf(stderr, "stdin:%ld: %s\n", k.line, why);
                 bad_input = 1;
             } else if (bad >= 32 || bad == 27) {     /* a printable key, or an escape sequence */
                 sb_printf(&out, "(%s)\n", why);
@@ -562,14 +607,8 @@ int cmd_step(int argc, char **argv)
             fprintf(stderr, "stdin:%ld: %s\n", k.line, s->err);
             bad_input = 1;
         }
-        if (what == STEP_REDRAWS && show_prompt) {
-            /* rewind: clear the screen, draw it again at the position */
-            out.len = 0;
-            if (out.s) out.s[0] = '\0';
-            term_size(&rows, &cols);
-            sb_printf(&out, "\033[H\033[2J");
-            step_screen(s, &out, rows, cols);
-        }
+        if (what == STEP_REDRAWS && show_prompt)
+            screen_again(s, &out);       /* rewind: the screen at the position */
     }
     if (status) fprintf(stderr, "nntrace step: cannot write the output\n");
     else if (bad_input) status = EXIT_USAGE;

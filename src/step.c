@@ -423,9 +423,13 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
         else
             id = names_resolve(s->ix, name, s->err, sizeof s->err);
         if (id < 0) {
+            /* as written: the names it suggests are there to be typed
+             * (their Unicode form follows each in parentheses) */
+            step_style typed = s->st;
+            typed.unicode = 0;
             strbuf m = {0};
             sb_printf(&m, "(%s)", s->err);
-            message(out, &s->st, m.s ? m.s : "(no such quantity)");
+            message(out, &typed, m.s ? m.s : "(no such quantity)");
             sb_free(&m);
             return STEP_BAD;
         }
@@ -433,7 +437,7 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
         s->stage = 1;
         s->end_said = 0;
         show(s, s->cur, 1, 1, out);
-        return 0;
+        return STEP_REDRAWS;        /* a terminal shows the trace up to there */
     }
     case STEP_PASS: {
         const quantity *q = &s->tr->q[s->items[s->cur].first];

@@ -99,8 +99,10 @@ void step_opening(step_session *s, strbuf *out);
  * names_resolve knows: any notation or script, label, alias). Appends the new lines to out
  * (for a pipe, a transcript). Returns STEP_QUITS for STEP_QUIT;
  * STEP_REDRAWS when a terminal should redraw its screen with step_screen
- * (after STEP_BACK, which appends only "(back to in_3)", and STEP_REDRAW,
- * which appends nothing); STEP_BAD when the command could not be carried
+ * (after STEP_BACK, which appends only "(back to in_3)"; STEP_REDRAW,
+ * which appends nothing; and STEP_GOTO, whose lines, the quantity with its
+ * heading, a pipe's transcript keeps, while a terminal shows the trace up
+ * to the quantity instead); STEP_BAD when the command could not be carried
  * out (g with an unknown name or none): s->err says why, and out gets it in
  * parentheses; else STEP_GO_ON. Past the end of the trace the
  * end is said once, until the position moves again. */

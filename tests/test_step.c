@@ -154,6 +154,36 @@ static void test_back_goes_one_stage_and_rewinds(void **state)
     fx_close(f);
 }
 
+/* g NAME: its lines for a pipe, and a redraw for a terminal, whose screen
+ * is then the trace up to the quantity, every line before it there; a
+ * name it does not know gets suggestions as they are typed, in ASCII
+ * even in the Unicode style (with the Unicode form after each). */
+static void test_goto_redraws_the_trace_up_to_there(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-sgd-step.lesson");
+    step_opening(f->s, &f->out);
+    f->out.len = 0;
+    assert_int_equal(step_do(f->s, STEP_GOTO, "w_1,3^(1)", &f->out), STEP_REDRAWS);
+    assert_has(f->out.s, "  w_1,3^(1) = w_1,3 - alpha*dJ/dw_1,3\n");
+    f->out.len = 0;
+    step_screen(f->s, &f->out, 200, 200);
+    const char *o = f->out.s;
+    /* 07-2a: the loss, the backward pass and w_0,3's update come first */
+    assert_has(o, " backward\n");
+    assert_has(o, "  w_0,3^(1) = w_0,3 - alpha*dJ/dw_0,3\n");
+    const char *end = "  w_1,3^(1) = w_1,3 - alpha*dJ/dw_1,3\n";
+    assert_string_equal(o + strlen(o) - strlen(end), end);
+    step_free(f->s);
+    step_style st = {f->l->digits, 1, 0, f->l, NOTATION_VA};
+    f->s = step_new(f->l, f->r.tr, &st);
+    assert_non_null(f->s);
+    f->out.len = 0;
+    assert_int_equal(step_do(f->s, STEP_GOTO, "a3", &f->out), STEP_BAD);
+    assert_has(f->out.s, "did you mean a_3 (a\u2083)?");
+    fx_close(f);
+}
+
 /* Past the end, the end is said once (until the position moves). */
 static void test_end_is_said_once(void **state)
 {
@@ -313,6 +343,15 @@ static void test_piped_bad_commands_exit_2(void **state)
     assert_has(o, "stdin:5: go to which quantity? g NAME, e.g. g in_3\n");
     assert_has(o, "a_5 = g(in_5)");                          /* went on after them */
     assert_hasnt(o, "(key 'x'");                              /* said once, where it belongs */
+    free(o);
+    /* a word is not a command: its line is skipped whole, said once */
+    o = run_piped("next\nnn\n", "step lessons/sauppe-forward.lesson", &st);
+    assert_int_equal(st, 2);
+    assert_has(o, "stdin:1: 'next': key 'e' means nothing here: ? for help; the line was skipped");
+    assert_hasnt(o, "key 'x'");
+    assert_hasnt(o, "stdin:1: key");
+    assert_has(o, "  a_2 = x_2 = 4\n  in_3 = w_0,3*a_0");       /* line 2: two steps only */
+    assert_hasnt(o, "= 5*1 + 1*3");
     free(o);
     o = run_piped("g a_h3\n", "step lessons/mazur-2-2-2.lesson", &st);
     assert_int_equal(st, 2);
@@ -538,7 +577,8 @@ static void test_tmux_suspend_and_resume(void **state)
     else { memcpy(babs, cwd, strlen(cwd)); babs[strlen(cwd)] = '/'; memcpy(babs + strlen(cwd) + 1, b, strlen(b) + 1); }
     /* T: tmux on a private socket; W: wait until the pane shows a text */
 #define TMUX_SH(body) snprintf(cmd, sizeof cmd, \
-        "T() { tmux -L %s \"$@\"; }; W() { for i in $(seq 300); do T capture-pane -p -t s | grep -qF -- \"$1\" && return 0; sleep 0.1; done; echo TIMEOUT \"$1\"; T capture-pane -p -t s; return 1; }; %s", sock, body)
+        "T() { tmux -L %s \"$@\"; }; W() { for i in $(seq 300); do T capture-pane -p -t s | grep -qF -- \"$1\" && return 0; sleep 0.1; done; echo TIMEOUT \"$1\"; T capture-pane -p -t s; return 1; }; " \
+        "N() { for i in $(seq 300); do T capture-pane -p -t s | grep -qF -- \"$1\" || return 0; sleep 0.1; done; echo STILL \"$1\"; T capture-pane -p -t s; return 1; }; %s", sock, body)
     TMUX_SH("T new-session -d -s s -x 80 -y 24 'env -i PATH=/usr/bin:/bin TERM=xterm LC_ALL=C PS1=\"$ \" bash --norc --noprofile -i'");
     free(run_sh(cmd, &st));
     assert_int_equal(st, 0);
@@ -550,16 +590,25 @@ static void test_tmux_suspend_and_resume(void **state)
              "W 'echo+icanon+isig+' && "
              "T send-keys -t s fg Enter && W '[3/8]' && "
              "T resize-window -t s -x 50 -y 10 && sleep 0.5 && W '[3/8] Enter next' && "
-             "T send-keys -t s n n && W '[4/8]' && "
+             "T send-keys -t s n n && W '[4/8]' && P1=$(T capture-pane -p -t s) && "
+             /* at g's prompt too: fg and a resize draw the step screen
+              * again (the shell's lines gone), then the prompt and what
+              * was typed */
+             "T send-keys -t s g i n _ && W 'go to: in_' && "
+             "T send-keys -t s C-z && W 'Stopped' && T send-keys -t s fg Enter && "
+             "N 'Stopped' && W 'go to: in_' && "
+             "T resize-window -t s -x 60 -y 12 && sleep 0.5 && W 'go to: in_' && "
+             "T send-keys -t s 5 Enter && W 'in_5 = w_0,5*a_0' && "
              "T send-keys -t s q && "
              "T send-keys -t s 'stty -a | tr \" \" \"\\n\" | grep -x -e icanon -e echo | sort | tr \"\\n\" +; echo @@' Enter && "
-             "W 'echo+icanon+@@'; rc=$?; T capture-pane -p -t s; T kill-server; exit $rc",
+             "W 'echo+icanon+@@'; rc=$?; echo \"$P1\"; T capture-pane -p -t s; T kill-server; exit $rc",
              cwd, babs);
     TMUX_SH(body);
     o = run_sh(cmd, &st);
     /* after fg and the resize the screen is the step screen again, and the
      * shell's terminal modes are right after q (checked by W above) */
-    int ok = st == 0 && o && strstr(o, "= 0\n  a_3 = g(in_3) = 1/(1+exp(-in_3))\n");
+    int ok = st == 0 && o && strstr(o, "= 0\n  a_3 = g(in_3) = 1/(1+exp(-in_3))\n") &&
+             strstr(o, "      ~ 0.27\n  in_5 = w_0,5*a_0 + w_3,5*a_3 + w_4,5*a_4\n");
     if (!ok) fprintf(stderr, "tmux session (status %d):\n%s\n", st, o ? o : "");
     free(o);
     assert_true(ok);
@@ -572,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_opening_shows_title_network_given),
         cmocka_unit_test(test_next_reveals_symbolic_then_numbers_then_value),
         cmocka_unit_test(test_back_goes_one_stage_and_rewinds),
+        cmocka_unit_test(test_goto_redraws_the_trace_up_to_there),
         cmocka_unit_test(test_end_is_said_once),
         cmocka_unit_test(test_help_lists_every_key),
         cmocka_unit_test(test_goto_accepts_labels_and_aliases),
