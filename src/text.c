@@ -342,8 +342,19 @@ static long expect_find(names_index *ix, const trace *tr, const char *name, char
     return id;
 }
 
+/* Quantity id as the trace names it in `notation`; *differs set when the
+ * lesson's line spells it otherwise. */
+static void expect_shown(const lesson *l, const trace *tr, int notation, long id,
+                         const char *written, char *buf, size_t size, int *differs)
+{
+    int n = names_render(l, notation, NAMES_ASCII, &tr->q[id], buf, size);
+    if (n < 0 || (size_t)n >= size)
+        snprintf(buf, size, "%s", written);
+    if (strcmp(buf, written)) *differs = 1;
+}
+
 static int check_same(FILE *out, const lesson *l, const engine_result *r, names_index *ix,
-                      const lesson_expect *e, int color)
+                      const lesson_expect *e, int color, int notation)
 {
     char why[512];
     long a = expect_find(ix, r->tr, e->name, why, sizeof why);
@@ -355,22 +366,27 @@ static int check_same(FILE *out, const lesson *l, const engine_result *r, names_
     }
     double va = r->tr->q[a].value, vb = r->tr->q[b].value;
     int ok = round_dp(va, l->digits) == round_dp(vb, l->digits);
-    char sa[64], sb[64];
+    char sa[64], sb[64], na[160], nb[160];
+    int differs = 0;
     text_num(va, l->digits, sa, sizeof sa);
     text_num(vb, l->digits, sb, sizeof sb);
-    fprintf(out, "  %s%s%s %s = %s (trace: %s and %s, to %d decimals)\n",
+    expect_shown(l, r->tr, notation, a, e->name, na, sizeof na, &differs);
+    expect_shown(l, r->tr, notation, b, e->same, nb, sizeof nb, &differs);
+    fprintf(out, "  %s%s%s %s = %s (trace: %s and %s, to %d decimals%s%s%s%s)\n",
             color ? (ok ? "\033[32m" : "\033[31m") : "", ok ? "ok  " : "FAIL",
-            color ? "\033[0m" : "", e->name, e->same, sa, sb, l->digits);
+            color ? "\033[0m" : "", na, nb, sa, sb, l->digits,
+            differs ? "; the lesson writes " : "", differs ? e->name : "", differs ? " = " : "",
+            differs ? e->same : "");
     return !ok;
 }
 
 int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, int color)
 {
-    return text_check_expectations_in(out, l, r, color, ~0u);
+    return text_check_expectations_in(out, l, r, color, ~0u, l->notation);
 }
 
 int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, int color,
-                               unsigned passes)
+                               unsigned passes, int notation)
 {
     if (l->n_expects == 0) return 0;
     int failed = 0, shown = 0;
@@ -383,7 +399,7 @@ int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *
         if (id >= 0 && !(passes & (1u << r->tr->q[id].pass))) continue;   /* a pass not shown */
         shown++;
         if (e->same[0]) {
-            failed += check_same(out, l, r, ix, e, color);
+            failed += check_same(out, l, r, ix, e, color, notation);
             continue;
         }
         char want[64], got[64];
@@ -399,9 +415,13 @@ int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *
         int ok = fabs(round_dp(v, e->decimals) - e->value) <= 1e-9 * pow(10.0, -e->decimals);
         text_num(v, e->decimals + 4, got, sizeof got);
         if (!ok) failed++;
-        fprintf(out, "  %s%s%s %s = %s (trace: %s)\n",
+        char shown[160];
+        int differs = 0;
+        expect_shown(l, r->tr, notation, id, e->name, shown, sizeof shown, &differs);
+        fprintf(out, "  %s%s%s %s = %s (trace: %s%s%s)\n",
                 color ? (ok ? "\033[32m" : "\033[31m") : "", ok ? "ok  " : "FAIL",
-                color ? "\033[0m" : "", e->name, want, got);
+                color ? "\033[0m" : "", shown, want, got,
+                differs ? "; the lesson writes " : "", differs ? e->name : "");
     }
     names_index_free(ix);
     fprintf(out, "%d of %d expectations hold", shown - failed, shown);

@@ -97,9 +97,11 @@ int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, 
 
 /* The same for the expectations whose quantity is in one of `passes` (a
  * mask of 1 << q_pass, as text_opts.passes); the count line says how many
- * were left out. A name not in the trace is always checked (it fails). */
+ * were left out. A name not in the trace is always checked (it fails).
+ * Each quantity is named as the trace above names it (in `notation`),
+ * with the lesson's own spelling after it where that differs. */
 int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, int color,
-                               unsigned passes);
+                               unsigned passes, int notation);
 
 /* ASCII line to its Unicode form (in_3 -> in₃, delta_3 -> Δ₃, * -> ·). */
 void text_unicode(strbuf *out, const char *ascii);
