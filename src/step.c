@@ -273,11 +273,31 @@ step_cmd step_key_cmd(int c, int arrow, int *known)
     return STEP_HELP;
 }
 
+/* The help's columns: keys, then what they do, within a terminal of
+ * HELP_WIDTH columns (an 80-column one; each row's text is broken at its
+ * spaces and goes on under the second column). */
+#define HELP_KEYS 32
+#define HELP_WIDTH 79
+
 void step_help(strbuf *out)
 {
+    const size_t room = HELP_WIDTH - (2 + HELP_KEYS + 1);
     sb_printf(out, "keys:\n");
-    for (size_t k = 0; k < STEP_N_KEYS; k++)
-        sb_printf(out, "  %-32s %s\n", STEP_KEYS[k].shown, STEP_KEYS[k].what);
+    for (size_t k = 0; k < STEP_N_KEYS; k++) {
+        const char *w = STEP_KEYS[k].what;
+        sb_printf(out, "  %-*s ", HELP_KEYS, STEP_KEYS[k].shown);
+        for (int first = 1; *w; first = 0) {
+            size_t n = strlen(w);
+            if (n > room) {              /* the last space that leaves the row in the room */
+                n = room;
+                while (n > 0 && w[n] != ' ') n--;
+                if (n == 0) n = strcspn(w, " ");
+            }
+            sb_printf(out, "%*s%.*s\n", first ? 0 : 2 + HELP_KEYS + 1, "", (int)n, w);
+            w += n;
+            w += strspn(w, " ");
+        }
+    }
 }
 
 /* Title, source, notes, rounding, the network and the keys line. */

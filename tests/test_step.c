@@ -200,15 +200,28 @@ static void test_end_is_said_once(void **state)
     fx_close(f);
 }
 
+/* Columns of the first n bytes of s (UTF-8 characters). */
+static size_t step_width_n(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return w;
+}
+
 /* The help names every key of the table, and the table drives the keys. */
 static void test_help_lists_every_key(void **state)
 {
     (void)state;
     strbuf h = {0};
     step_help(&h);
+    /* within an 80-column terminal, each row's text broken at a space */
+    for (const char *line = h.s; *line; line += strcspn(line, "\n") + 1)
+        assert_true(step_width_n(line, strcspn(line, "\n")) <= 79);
     for (size_t k = 0; k < STEP_N_KEYS; k++) {
         assert_has(h.s, STEP_KEYS[k].shown);
-        assert_has(h.s, STEP_KEYS[k].what);
+        char words[256];
+        snprintf(words, sizeof words, "%s", STEP_KEYS[k].what);
+        for (char *w = strtok(words, " "); w; w = strtok(NULL, " ")) assert_has(h.s, w);
         int known;
         for (const char *c = STEP_KEYS[k].bytes; *c; c++) {
             assert_int_equal(step_key_cmd((unsigned char)*c, 0, &known), STEP_KEYS[k].cmd);
