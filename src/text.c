@@ -199,7 +199,15 @@ void text_unicode(strbuf *out, const char *s)
         if (s == slash) { sb_printf(out, "/∂"); s += 2; slash = NULL; continue; }
         if ((s == start || !uni_word(s[-1])) && (slash = partial_at(s))) { sb_printf(out, "∂"); s++; continue; }
         if (*s == '_' && s[1] >= '0' && s[1] <= '9') {
-            for (s++; (*s >= '0' && *s <= '9') || (*s == ',' && s[1] >= '0' && s[1] <= '9'); s++)
+            const char *e = s + 1;
+            while ((*e >= '0' && *e <= '9') || (*e == ',' && e[1] >= '0' && e[1] <= '9')) e++;
+            if (uni_word(*e) || (*e == ',' && uni_word(e[1]))) {
+                /* a label in the subscript (w_0,h1): all of it as written,
+                 * not half lowered (w₀,h1 beside a_h1) */
+                for (; uni_word(*s) || (*s == ',' && uni_word(s[1])); s++) sb_printf(out, "%c", *s);
+                continue;
+            }
+            for (s++; s < e; s++)
                 sb_printf(out, "%s", *s == ',' ? "," : SUB[*s - '0']);
             continue;
         }

@@ -169,19 +169,30 @@ static void test_every_printed_name_reads_back(void **state)
 static void test_unicode_matches_the_trace(void **state)
 {
     (void)state;
-    fx *f = fx_load("lessons/mazur-2-2-2.lesson");
-    for (int n = 0; n < NOTATION_COUNT; n++)
-        for (size_t id = 0; id < f->r.tr->n; id++) {
-            char a[256], u[512];
-            strbuf t = {0};
-            names_render(f->l, n, NAMES_ASCII, &f->r.tr->q[id], a, sizeof a);
-            names_render(f->l, n, NAMES_UNICODE, &f->r.tr->q[id], u, sizeof u);
-            text_unicode(&t, a);
-            assert_non_null(t.s);
-            if (strcmp(t.s, u)) fail_msg("'%s': names says '%s', the trace '%s'", a, u, t.s);
-            sb_free(&t);
-        }
-    fx_free(f);
+    /* mazur: every neuron labelled; some-labels: w_0,h1 beside w_0,4 */
+    const char *paths[] = {"lessons/mazur-2-2-2.lesson", "tests/names/some-labels.lesson"};
+    for (size_t p = 0; p < sizeof paths / sizeof paths[0]; p++) {
+        fx *f = fx_load(paths[p]);
+        for (int n = 0; n < NOTATION_COUNT; n++)
+            for (size_t id = 0; id < f->r.tr->n; id++) {
+                char a[256], u[512];
+                strbuf t = {0};
+                names_render(f->l, n, NAMES_ASCII, &f->r.tr->q[id], a, sizeof a);
+                names_render(f->l, n, NAMES_UNICODE, &f->r.tr->q[id], u, sizeof u);
+                text_unicode(&t, a);
+                assert_non_null(t.s);
+                if (strcmp(t.s, u)) fail_msg("'%s': names says '%s', the trace '%s'", a, u, t.s);
+                sb_free(&t);
+            }
+        fx_free(f);
+    }
+    /* a subscript with a label stays as written, whole: not w₀,h1 */
+    strbuf t = {0};
+    text_unicode(&t, "in_h1 = w_0,h1*a_0 + w_1,3*a_1 + w_h1,out + a_3^(2)");
+    assert_non_null(t.s);
+    assert_string_equal(t.s, "in_h1 = w_0,h1\u00b7a\u2080 + w\u2081,\u2083\u00b7a\u2081 + w_h1,out + "
+                             "a\u2083\u207d\u00b2\u207e");
+    sb_free(&t);
 }
 
 /* Where people type names: template/check --ask and points (grade_plan_make),
