@@ -141,6 +141,13 @@ void text_line(strbuf *b, const trace *tr, const quantity *q, int digits)
     text_line_n(b, tr, q, digits, NULL, NOTATION_VA);
 }
 
+int text_says_value(const char *sub, size_t len, const char *val)
+{
+    size_t n = strlen(val);
+    if (len == n) return !memcmp(sub, val, n);
+    return len == n + 2 && sub[0] == '(' && sub[len - 1] == ')' && !memcmp(sub + 1, val, n);
+}
+
 void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, const lesson *l, int notation)
 {
     char name[192], val[160];
@@ -160,7 +167,7 @@ void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, cons
         text_formula_n(b, tr, q, vals, tr->round >= 0 ? tr->round : digits, l, notation);
         if (vals != stack) free(vals);
         /* a substituted form that is the value itself (din_3/dw_1,3 = a_1 = 0.05) is said once */
-        if (!b->failed && b->len - at == strlen(val) && !memcmp(b->s + at, val, b->len - at)) {
+        if (!b->failed && text_says_value(b->s + at, b->len - at, val)) {
             b->len = mark;
             b->s[mark] = '\0';
         }

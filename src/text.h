@@ -90,6 +90,12 @@ int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const t
 int text_print_json(FILE *out, const lesson *l, const engine_result *r, int digits, int notation);
 int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digits, int notation);
 
+/* Whether a substituted form (len bytes at sub) says no more than the
+ * value printed after it: the same text, or that in parentheses (a
+ * negative operand, din_3/dw_1,3 = a_1 = (-0.3)). Then the line says the
+ * value once. */
+int text_says_value(const char *sub, size_t len, const char *val);
+
 /* Check the lesson's `expect` lines against the trace, each to half a unit
  * of its last printed digit, and report them. Returns the number that fail
  * (a name not in the trace fails). */
