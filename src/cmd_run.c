@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "fast/fast_cli.h"
 #include "gradcheck.h"
+#include "names.h"
 #include "lessonpath.h"
 #include "outfile.h"
 #include "text.h"
@@ -332,10 +333,11 @@ static void gc_row(const lesson *l, const gradcheck_row *row)
     char name[96];
     if (row->arc < 0) {
         snprintf(name, sizeof name, "direction d");
-    } else {                                      /* the gradient's name in the trace */
+    } else {              /* the gradient's name as the trace shows it (notation, labels) */
         const lesson_arc *A = &l->arcs[row->arc];
         quantity g = {.kind = Q_GRAD, .i = A->i, .j = A->j, .tie = A->tie ? l->ties[A->tie - 1].name : NULL};
-        trace_name(&g, name, sizeof name);
+        int n = names_render(l, l->notation, NAMES_ASCII, &g, name, sizeof name);
+        if (n < 0 || (size_t)n >= sizeof name) trace_name(&g, name, sizeof name);
     }
     printf("%-16s %16.9g %16.9g %10.2e %10.2e  %s\n", name, row->backprop, row->numeric, row->diff,
            row->floor, GC_VERDICT[row->verdict]);

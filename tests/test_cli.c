@@ -203,6 +203,7 @@ static void test_gradcheck_and_list(void **state)
     assert_int_equal(nt(out, sizeof out, "gradcheck lessons/perceptron-and.lesson"), 0);
     assert_non_null(strstr(out, "nothing to check: the perceptron rule uses no gradient"));
     assert_int_equal(nt(out, sizeof out, "gradcheck lessons/mazur-2-2-2.lesson"), 0);
+    assert_non_null(strstr(out, "\ndE_total/dw1 "));        /* named as its trace names it */
     /* J ~ 1e4 with gradients ~1e-3: central differences with h = 1e-6 carry
      * round-off of about 1e-16 J / h = 1e-6, which a fixed 1e-8 floor called
      * wrong; the noise floor of gradcheck.h does not */
