@@ -494,6 +494,7 @@ static void screen_again(step_session *s, strbuf *out)
     out->len = 0;
     if (out->s) out->s[0] = '\0';
     term_size(&rows, &cols);
+    step_set_width(s, cols);
     sb_printf(out, "\033[H\033[2J");
     step_screen(s, out, rows, cols);
 }
@@ -506,6 +507,17 @@ static int screen_redraw(void *ctx)
     screen_ctx *c = ctx;
     screen_again(c->s, c->out);
     return flush_out(c->out);
+}
+
+/* The style of step and quiz on standard output, from the options and the
+ * lesson (formulas unbroken until a terminal's width is known). */
+static step_style view_style(const view_opts *o, const lesson *l)
+{
+    return (step_style){.digits = o->digits >= 0 ? o->digits : l->digits,
+                        .unicode = o->ascii >= 0 ? !o->ascii : cli_unicode(stdout),
+                        .color = o->color >= 0 ? o->color : cli_color(stdout),
+                        .l = l,
+                        .notation = o->notation >= 0 ? o->notation : l->notation};
 }
 
 /* Load and run the lesson of o; 0, or EXIT_USAGE after a message. */
@@ -530,10 +542,7 @@ int cmd_step(int argc, char **argv)
     lesson *l;
     engine_result r;
     if ((rc = load_run(&o, &l, &r))) return rc;
-    step_style st = {o.digits >= 0 ? o.digits : l->digits,
-                     o.ascii >= 0 ? !o.ascii : cli_unicode(stdout),
-                     o.color >= 0 ? o.color : cli_color(stdout),
-                     l, o.notation >= 0 ? o.notation : l->notation};
+    step_style st = view_style(&o, l);
     step_session *s = step_new(l, r.tr, &st);
     keyin k;
     memset(&k, 0, sizeof k);
@@ -556,11 +565,17 @@ int cmd_step(int argc, char **argv)
     }
     struct sigaction old[N_HANDLED];
     if (k.raw) signals_on(old);
+    if (show_prompt) {
+        int rows, cols;
+        term_size(&rows, &cols);
+        step_set_width(s, cols);
+    }
     step_opening(s, &out);
     for (int quit = 0; !quit;) {
         if (flush_out(&out)) { status = EXIT_USAGE; break; }
         int rows, cols;
         term_size(&rows, &cols);
+        if (show_prompt) step_set_width(s, cols);   /* a terminal: formulas fit it */
         prompt.len = 0;
         if (prompt.s) prompt.s[0] = '\0';
         if (show_prompt) {
@@ -705,10 +720,7 @@ int cmd_quiz(int argc, char **argv)
         }
         have_out = 1;
     }
-    step_style st = {o.digits >= 0 ? o.digits : l->digits,
-                     o.ascii >= 0 ? !o.ascii : cli_unicode(stdout),
-                     o.color >= 0 ? o.color : cli_color(stdout),
-                     l, o.notation >= 0 ? o.notation : l->notation};
+    step_style st = view_style(&o, l);
     grade_opts go;
     grade_opts_lesson(&go, l, hand.tr);
     go.rule.digits = dec;

@@ -15,6 +15,7 @@
 #include "netdraw.h"
 #include "text.h"
 #include "walk.h"
+#include "wrap.h"
 
 /* ------------------------------------------------------------------------
  * Styled text
@@ -64,6 +65,32 @@ void step_formula(strbuf *out, const trace *tr, const quantity *q, const double 
     int d = vals && tr->round >= 0 ? tr->round : st->digits;
     /* symbolic: g(in_3) = 1/(1+exp(-in_3)), the activation's own form by name */
     text_formula_x(&f, tr, q, vals, d, st->l, st->notation, 1);
+    if (st->width > 0 && !f.failed) {
+        /* the whole line, then broken to the width as run breaks it (wrap.h),
+         * then the name coloured: the escapes take no columns */
+        strbuf line = {0}, u = {0}, w = {0};
+        char name[192] = "";
+        if (indent == 0) text_qname(st->l, st->notation, q, name, sizeof name);
+        if (indent == 0) sb_printf(&line, "  %s = %s", name, f.s ? f.s : "");
+        else sb_printf(&line, "%*s = %s", (int)indent, "", f.s ? f.s : "");
+        const char *plain = line.s ? line.s : "";
+        if (st->unicode) {
+            text_unicode(&u, plain);
+            plain = u.s ? u.s : "";
+        }
+        wrap_line(&w, plain, 0, (size_t)st->width);
+        const char *text = w.s ? w.s : "", *eq = strstr(text, " = ");
+        if (indent == 0 && st->color && eq)
+            sb_printf(out, "  \033[36m%.*s\033[0m%s\n", (int)(eq - text - 2), text + 2, eq);
+        else
+            sb_printf(out, "%s\n", text);
+        if (line.failed || u.failed || w.failed) out->failed = 1;
+        sb_free(&line);
+        sb_free(&u);
+        sb_free(&w);
+        sb_free(&f);
+        return;
+    }
     if (indent == 0) step_name(out, tr, q, st);
     else sb_printf(out, "%*s = ", (int)indent, "");
     step_put(out, st, f.s ? f.s : "", NULL);
@@ -354,6 +381,8 @@ static size_t line_width(const char *s, size_t len)
     }
     return w;
 }
+
+void step_set_width(step_session *s, int width) { s->st.width = width > 0 ? width : 0; }
 
 void step_screen(step_session *s, strbuf *out, int rows, int cols)
 {

@@ -38,6 +38,8 @@ typedef struct {
     int color;     /* ANSI: names cyan, values bold, headers bold */
     const lesson *l;   /* names: the lesson (borrowed; NULL = canonical) */
     int notation;      /* and its notation (NOTATION_*) */
+    int width;         /* a terminal's columns: formulas broken at their
+                          operators to fit (wrap.h); 0 (a pipe): never */
 } step_style;
 
 typedef struct {
@@ -107,6 +109,10 @@ void step_opening(step_session *s, strbuf *out);
  * parentheses; else STEP_GO_ON. Past the end of the trace the
  * end is said once, until the position moves again. */
 int step_do(step_session *s, step_cmd c, const char *name, strbuf *out);
+
+/* The terminal's width changed (or is first known): formulas are broken
+ * to width columns from now on (0: never). */
+void step_set_width(step_session *s, int width);
 
 /* The whole screen at the current position, as if stepped there from the
  * start: the last rows - 1 terminal rows (cols wide; a longer line takes

@@ -211,7 +211,7 @@ static void test_every_input_place_accepts_them(void **state)
         for (int n = 0; n < NOTATION_COUNT; n++) {
             names_index *ix = names_index_new(f->l, tr, n);
             assert_non_null(ix);
-            step_style st = {f->l->digits, 0, 0, f->l, n};
+            step_style st = {.digits = f->l->digits, .l = f->l, .notation = n};
             step_session *s = step_new(f->l, tr, &st);
             assert_non_null(s);
             for (int u = 0; u < 3; u++) {

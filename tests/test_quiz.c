@@ -44,7 +44,7 @@ static fx *fx_open(const char *path, const char *patterns, int round)
         f->has_hand = 1;
     }
     if (quiz_select(f->l, f->r.tr, f->l->notation, patterns, &f->ids, &f->n, err, sizeof err)) fail_msg("%s", err);
-    step_style st = {f->l->digits, 0, 0, f->l, f->l->notation};
+    step_style st = {.digits = f->l->digits, .l = f->l, .notation = f->l->notation};
     grade_opts go;
     grade_opts_lesson(&go, f->l, f->has_hand ? f->hand.tr : NULL);
     f->q = quiz_new(f->l, f->r.tr, &go.rule, f->ids, f->n, &st);

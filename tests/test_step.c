@@ -33,7 +33,7 @@ static fx *fx_open(const char *path)
     if (!f->l) fail_msg("%s", err);
     engine_opts eo = {.round = ENGINE_ROUND_LESSON};
     assert_int_equal(engine_run(f->l, &eo, &f->r, err, sizeof err), 0);
-    step_style st = {f->l->digits, 0, 0, f->l, NOTATION_VA};
+    step_style st = {.digits = f->l->digits, .l = f->l, .notation = NOTATION_VA};
     f->s = step_new(f->l, f->r.tr, &st);
     assert_non_null(f->s);
     return f;
@@ -175,12 +175,38 @@ static void test_goto_redraws_the_trace_up_to_there(void **state)
     const char *end = "  w_1,3^(1) = w_1,3 - alpha*dJ/dw_1,3\n";
     assert_string_equal(o + strlen(o) - strlen(end), end);
     step_free(f->s);
-    step_style st = {f->l->digits, 1, 0, f->l, NOTATION_VA};
+    step_style st = {.digits = f->l->digits, .unicode = 1, .l = f->l, .notation = NOTATION_VA};
     f->s = step_new(f->l, f->r.tr, &st);
     assert_non_null(f->s);
     f->out.len = 0;
     assert_int_equal(step_do(f->s, STEP_GOTO, "a3", &f->out), STEP_BAD);
     assert_has(f->out.s, "did you mean a_3 (a\u2083)?");
+    fx_close(f);
+}
+
+/* On a terminal (a width set) formulas are broken at their operators to
+ * fit, as run breaks them; from a pipe (no width) never. */
+static void test_formulas_fit_the_terminal(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/mazur-2-2-2.lesson");
+    step_opening(f->s, &f->out);
+    cmd(f, STEP_GOTO, "net_o1");
+    const char *o = cmd(f, STEP_NEXT, NULL);
+    assert_string_equal(o, "        = 0.6*1 + 0.4*0.593269992 + 0.45*0.596884378\n");
+    step_set_width(f->s, 40);
+    cmd(f, STEP_BACK, NULL);
+    o = cmd(f, STEP_NEXT, NULL);
+    /* Mazur: net_o1 = 0.4*0.593269992 + 0.45*0.596884378 + 0.6*1 */
+    assert_string_equal(o, "        = 0.6*1 + 0.4*0.593269992\n"
+                           "        + 0.45*0.596884378\n");
+    f->out.len = 0;
+    step_screen(f->s, &f->out, 200, 40);
+    /* every line of the trace (the opening's prose and drawing aside) */
+    const char *trace = strstr(f->out.s, "\n forward\n");
+    assert_non_null(trace);
+    for (const char *line = trace + 1; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
+        if (strcspn(line, "\n") > 40) fail_msg("wider than 40 columns: %.*s", (int)strcspn(line, "\n"), line);
     fx_close(f);
 }
 
@@ -635,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_next_reveals_symbolic_then_numbers_then_value),
         cmocka_unit_test(test_back_goes_one_stage_and_rewinds),
         cmocka_unit_test(test_goto_redraws_the_trace_up_to_there),
+        cmocka_unit_test(test_formulas_fit_the_terminal),
         cmocka_unit_test(test_end_is_said_once),
         cmocka_unit_test(test_help_lists_every_key),
         cmocka_unit_test(test_goto_accepts_labels_and_aliases),
