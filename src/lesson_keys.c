@@ -737,7 +737,9 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_EXPECT] = {.key = "expect", .once = 0, .min_args = 2, .max_args = 3, .parse = key_expect,
         .usage = "expect NAME = VALUE",
         .help = "a value the lecture printed, checked to half a unit of its last digit; `expect NAME = NAME` "
-                "is a fact the slide argues: both print the same to `digits`"},
+                "is a fact the slide argues: both print the same to `digits`. `run` names each quantity of "
+                "the check as its trace does (in the lesson's notation, or `--notation`'s), with the lesson's "
+                "spelling after it where that differs"},
     [KEY_NOTATION] = {.key = "notation", .once = 1, .min_args = 1, .max_args = 1, .parse = key_notation,
         .usage = "notation " NOTATION_CHOICES, .help = "the default names of the text trace",
         .arity_error = "'notation' takes one of " NOTATION_CHOICES},
