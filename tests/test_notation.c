@@ -105,7 +105,8 @@ static void test_notation_choices(void **state)
     assert_string_equal(NOTATION_CHOICES, want);
 }
 
-/* The numbers after the last " = " of every line, in order. */
+/* The numbers after the last " = " of every trace line, in order (the
+ * expectations' lines, which quote the lesson's own spelling, aside). */
 static char *values_only(const char *text)
 {
     char *out = calloc(strlen(text) + 1, 1);
@@ -113,7 +114,8 @@ static char *values_only(const char *text)
     while (out && *line) {
         const char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line), *v = NULL;
         for (const char *p = line; p + 3 <= end; p++) if (!strncmp(p, " = ", 3)) v = p + 3;
-        if (v && line[0] == ' ' && line[1] == ' ' && line[2] != ' ') {
+        int expectation = !strncmp(line, "  ok   ", 7) || !strncmp(line, "  FAIL ", 7);
+        if (v && line[0] == ' ' && line[1] == ' ' && line[2] != ' ' && !expectation) {
             strncat(out, v, (size_t)(end - v));
             strcat(out, "\n");
         }
