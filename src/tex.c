@@ -21,6 +21,7 @@
  */
 #include "tex.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,24 +81,58 @@ void tex_escape(strbuf *b, const char *s)
     escape_n(b, s, strlen(s));
 }
 
+/* The LaTeX token at s: its length in *len, and the change in group depth
+ * it makes (+1 opens, -1 closes, 0 neither). Groups are braces,
+ * parentheses, \left...\right and \begin{env}...\end{env} (a cases or
+ * array split, whose rows have their own \\ and &); a control symbol
+ * (\{, \\, \,) is one token of no depth, and an environment's name and the
+ * delimiter after \left or \right belong to their command's token. */
+static int group_token(const char *s, size_t *len)
+{
+    if (s[0] != '\\') {
+        *len = 1;
+        return s[0] == '{' || s[0] == '(' ? 1 : s[0] == '}' || s[0] == ')' ? -1 : 0;
+    }
+    size_t n = 1;
+    while (isalpha((unsigned char)s[n])) n++;
+    if (n == 1) {                        /* a control symbol, or a lone '\' at the end */
+        *len = s[1] ? 2 : 1;
+        return 0;
+    }
+    int env = (n == 6 && !strncmp(s, "\\begin", 6)) - (n == 4 && !strncmp(s, "\\end", 4));
+    int delim = (n == 5 && !strncmp(s, "\\left", 5)) - (n == 6 && !strncmp(s, "\\right", 6));
+    if (env && s[n] == '{') {            /* \begin{cases}: the name too */
+        const char *close = strchr(s + n, '}');
+        if (close) n = (size_t)(close - s) + 1;
+    } else if (delim && s[n] == '\\') {  /* \left\{, \right\rVert */
+        size_t d = n + 1;
+        while (isalpha((unsigned char)s[d])) d++;
+        n = d > n + 1 ? d : s[n + 1] ? n + 2 : n + 1;
+    } else if (delim && s[n]) {          /* \left(, \right. */
+        n++;
+    }
+    *len = n;
+    return env + delim;
+}
+
 /* Append s, breaking a long sum into rows at its top-level " + " terms:
- * close ends a row, open begins the next. */
+ * close ends a row, open begins the next. This is the one place a LaTeX
+ * formula is broken: only at depth 0 of group_token's groups, so never
+ * inside a fraction, a parenthesis or a cases split. */
 static void broken(strbuf *b, const char *s, const char *close, const char *open, size_t width)
 {
-    size_t n = strlen(s), col = 0;
+    size_t col = 0, len;
     int depth = 0;
-    for (size_t k = 0; k < n; k++) {
-        char c = s[k];
-        if (c == '{' || c == '(') depth++;
-        if (c == '}' || c == ')') depth--;
-        if (depth == 0 && col > width && !strncmp(s + k, " + ", 3)) {
+    for (const char *p = s; *p; p += len) {
+        if (depth == 0 && col > width && !strncmp(p, " + ", 3)) {
             sb_printf(b, "%s \\\\\n%s+ ", close, open);
-            k += 2;
+            len = 3;
             col = 0;
             continue;
         }
-        sb_printf(b, "%c", c);
-        col++;
+        depth += group_token(p, &len);
+        sb_printf(b, "%.*s", (int)len, p);
+        col += len;
     }
 }
 
