@@ -1,8 +1,10 @@
 /*
  * test_tex.c - `nntrace tex`: every lesson's document and deck compile with
  * pdflatex without errors or font warnings and with at most TEX_MAX_OVERFULL overfull boxes,
- * and the PDF's text holds every value the lesson expects; escaping of
- * LaTeX's special characters; --fragment is equations only.
+ * and the PDF's text holds every value the lesson expects; every
+ * activation's formula rows are whole (a long sum never broken inside a
+ * group); escaping of LaTeX's special characters; --fragment is equations
+ * only.
  */
 #include "testutil.h"
 
@@ -10,6 +12,7 @@
 #include <dirent.h>
 #include <math.h>
 
+#include "eval.h"
 #include "lesson.h"
 #include "tex.h"
 
@@ -140,6 +143,75 @@ static void test_escape_and_fragment(void **state)
     free(out);
 }
 
+/* Does every row of every align* block in tex keep its groups whole? A row
+ * is a line; its braces (not \{ or \}) and its \begin/\end must balance, or
+ * a sum was broken inside a group (a deck's \uncover{...} then closes inside
+ * a cases split and pdflatex stops). Fails naming what and the row. */
+static void rows_whole(const char *tex, const char *what)
+{
+    const char *p = strstr(tex, "\\begin{align*}");
+    while (p) {
+        const char *end = strstr(p, "\\end{align*}");
+        assert_non_null(end);
+        for (const char *row = strchr(p, '\n') + 1; row < end; row = strchr(row, '\n') + 1) {
+            int braces = 0, envs = 0;
+            const char *eol = strchr(row, '\n');
+            for (const char *c = row; c < eol; c++) {
+                if (*c == '\\') {
+                    envs += !strncmp(c, "\\begin{", 7) - !strncmp(c, "\\end{", 5);
+                    if (c[1] && !isalpha((unsigned char)c[1])) c++;     /* \{ \} \\ */
+                    continue;
+                }
+                braces += (*c == '{') - (*c == '}');
+            }
+            if (braces || envs) fail_msg("%s: a row broken inside a group:\n%.*s", what, (int)(eol - row), row);
+        }
+        p = strstr(end, "\\begin{align*}");
+    }
+}
+
+/* Every activation's g and g' in a document and a deck of a 2-2-1 and a
+ * 2-3-2-1 network: each formula row whole (ELU's g' = a_j + alpha in its
+ * second case was once broken at that '+' on a slide), and a small ELU deck
+ * compiles (one pdflatex run of 34 pages, under a second). */
+static void test_cases_unbroken(void **state)
+{
+    (void)state;
+    const char *shapes[] = {"2-2-1", "2-3-2-1"}, *forms[] = {"", "--beamer"};
+    char cmd[16384], nt[4096], what[128];
+    bin_abs(nt);
+    for (int k = 0; k < ACT_COUNT; k++) {
+        const char *act = act_name((act_kind)k);
+        for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+            for (size_t f = 0; f < sizeof forms / sizeof *forms; f++) {
+                /* softmax is an output layer's only, on two outputs */
+                snprintf(cmd, sizeof cmd, "set -e; cd %s; %s new %s%s %s %s > act.lesson; %s tex act.lesson %s",
+                         dir, nt, shapes[s], k == ACT_SOFTMAX ? "-2" : "",
+                         k == ACT_SOFTMAX ? "--out" : "--act", act, nt, forms[f]);
+                int rc;
+                char *out = run_sh(cmd, &rc);
+                snprintf(what, sizeof what, "%s %s %s", act, shapes[s], forms[f]);
+                if (rc != 0) fail_msg("%s: exit %d\n%s", what, rc, out);
+                rows_whole(out, what);
+                free(out);
+            }
+        }
+    }
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s; printf 'title ELU on a slide\\ninput 1\\nlayer elu 2\\nweight w_0,2 = 0.5\\n"
+             "weight w_1,2 = 1\\nloss sse\\nrate 0.5\\nsteps 1\\nexample 1 -> 0\\n' > elu.lesson\n"
+             "%s tex elu.lesson --beamer -o elu.tex\n"
+             "pdflatex -interaction=nonstopmode -halt-on-error elu.tex > /dev/null 2>&1 || "
+             "{ grep -A5 '^!' elu.log; exit 3; }\n"
+             "grep -c 'a_{2} + 1 & ' elu.tex\n",
+             dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("the ELU deck: exit %d\n%s", rc, out);
+    assert_int_equal(atoi(out), 1);         /* g'(in_2)'s second case, whole */
+    free(out);
+}
+
 /* The notes of a deck: paragraphs, not the source's lines, over frames that
  * each hold a fair share (never a word or two). */
 static void test_deck_notes(void **state)
@@ -254,6 +326,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_and_fragment),
+        cmocka_unit_test(test_cases_unbroken),
         cmocka_unit_test(test_deck_notes),
         cmocka_unit_test(test_network_labels),
         cmocka_unit_test(test_documents),
