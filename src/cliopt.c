@@ -28,6 +28,52 @@ static int takes_value(const cliopt *o)
     return o->kind != CLIOPT_FLAG && o->kind != CLIOPT_OWN;
 }
 
+/* Options that exclude each other, in every command that takes them (an
+ * option's name means the same everywhere, cli.h): giving two of a group
+ * is bad usage, never "the last wins". Giving one of them twice is fine. */
+static const char *const ONE_OF[][2] = {
+    {"--exact", "--rounded"},      /* exact arithmetic, or every operand rounded */
+    {"--beamer", "--fragment"},    /* a whole deck, or the equations alone */
+    {"--golden", "--unicode"},     /* the golden form is ASCII, */
+    {"--golden", "--color"},       /* without colour */
+    {"--golden", "--width"},       /* and without wrapping */
+};
+_Static_assert(CLIOPT_COUNT(ONE_OF) <= CLIOPT_GROUPS, "cliopt_parser.given holds every one-of group");
+
+/* The row of c named exactly `name` (its name or alias), or NULL. */
+static const cliopt *row_named(const cliopt_cmd *c, const char *name)
+{
+    for (size_t k = 0; k < c->n_opts; k++)
+        if (!strcmp(c->opts[k].name, name) || (c->opts[k].alias && !strcmp(c->opts[k].alias, name)))
+            return &c->opts[k];
+    return NULL;
+}
+
+/* Row o, named by argument a, given: -1 (said) when another option of one
+ * of its one-of groups was given before, else 0 (and o noted). */
+static int one_of(cliopt_parser *p, const cliopt *o, const char *a)
+{
+    for (size_t g = 0; g < CLIOPT_COUNT(ONE_OF); g++) {
+        size_t m;
+        for (m = 0; m < 2 && row_named(p->cmd, ONE_OF[g][m]) != o; m++) {}
+        if (m == 2) continue;
+        if (p->given[g] && p->given[g] != o) {
+            char both[2][128];
+            for (int r = 0; r < 2; r++) {
+                const cliopt *q = row_named(p->cmd, ONE_OF[g][r]);
+                snprintf(both[r], sizeof both[r], "%s%s%s", ONE_OF[g][r], q && q->meta ? " " : "",
+                         q && q->meta ? q->meta : "");
+            }
+            fprintf(stderr, "nntrace %s: %s and %s exclude each other: give %s or %s, not both\n",
+                    p->cmd->name, p->given_as[g], a, both[0], both[1]);
+            return -1;
+        }
+        p->given[g] = o;
+        p->given_as[g] = a;
+    }
+    return 0;
+}
+
 /* The row arg names, and how (name_match); NULL if none. */
 static const cliopt *find(const cliopt_cmd *c, const char *arg, int *how)
 {
@@ -84,6 +130,11 @@ static int check_value(const cliopt_cmd *c, const cliopt *o, const char *s, clio
 {
     int i;
     v->s = s;
+    if (!*s) {
+        fprintf(stderr, "nntrace %s: %s takes %s, not an empty value\n", c->name, o->name,
+                o->meta ? o->meta : "a value");
+        return -1;
+    }
     switch (o->kind) {
     case CLIOPT_FLAG:
     case CLIOPT_OWN:
@@ -147,6 +198,7 @@ int cliopt_next(cliopt_parser *p, cliopt_value *v)
         s = p->argv[p->k++];
     }
     if (s && check_value(p->cmd, o, s, v)) return CLIOPT_BAD;
+    if (one_of(p, o, a)) return CLIOPT_BAD;
     return o->id;
 }
 
@@ -203,6 +255,30 @@ int cliopt_help(FILE *f, const cliopt_cmd *c)
         k = last;
     }
     return 0;
+}
+
+/* The value of row o as cliopt_list writes it into b ("" for a flag). */
+static void list_value(const cliopt *o, char *b, size_t size)
+{
+    b[0] = '\0';
+    if (o->kind == CLIOPT_CHOICE) choice_list(o, b, size);
+    else if (o->kind == CLIOPT_NOTATION) snprintf(b, size, "%s", NOTATION_CHOICES);
+    else if (o->kind != CLIOPT_FLAG) snprintf(b, size, "%s", o->meta ? o->meta : "VALUE");
+}
+
+int cliopt_list(FILE *f, const cliopt_cmd *c)
+{
+    int help = 0;
+    for (size_t k = 0; k < c->n_opts; k++) {
+        const cliopt *o = &c->opts[k];
+        char value[256];
+        list_value(o, value, sizeof value);
+        const char *names[2] = {o->alias, o->name};
+        for (int n = 0; n < 2; n++)
+            if (names[n] && fprintf(f, "%s%s%s\n", names[n], value[0] ? " " : "", value) < 0) return -1;
+        if (o->id == CLIOPT_HELP) help = 1;
+    }
+    return !help && fputs("--help\n", f) < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------------

@@ -21,9 +21,12 @@
  * Switching on the command's enum type without a default makes the compiler
  * (-Wswitch, in -Wall) name every option of the table the switch forgets.
  *
- * Every option takes its value as `--opt VALUE` or `--opt=VALUE`; -h and
- * --help print the command's help; an unknown option is answered with the
- * nearest names of the table; a misused one exits 2 (EXIT_USAGE).
+ * Every option takes its value as `--opt VALUE` or `--opt=VALUE`, never an
+ * empty one; -h and --help print the command's help; an unknown option is
+ * answered with the nearest names of the table; options that exclude each
+ * other (--exact and --rounded: the one-of groups of cliopt.c, by name, in
+ * every command that takes them) are refused together, never "last wins";
+ * a misused option exits 2 (EXIT_USAGE).
  */
 #ifndef NNTRACE_CLIOPT_H
 #define NNTRACE_CLIOPT_H
@@ -50,7 +53,9 @@ typedef struct {
     int id;                         /* what cliopt_next returns: > 0, the command's enum */
     const char *name;               /* "--digits" (or "-o") */
     const char *alias;              /* another name taken the same, shown first ("-o, --output") */
-    const char *meta;               /* the value in the help ("N", "FILE") */
+    const char *meta;               /* the value in the help ("N", "FILE"); a meta
+                                       with FILE in it is a file, "DIR" a directory
+                                       (for cliopt_list, the shell completion) */
     const char *help;               /* its help, lines joined by '\n', no final '\n' */
     cliopt_kind kind;
     int lo, hi;                     /* CLIOPT_INT */
@@ -88,11 +93,16 @@ typedef struct {
     double x;           /* CLIOPT_NUMBER, CLIOPT_POSITIVE */
 } cliopt_value;
 
+/* The most one-of groups (cliopt.c) a parser keeps track of. */
+#define CLIOPT_GROUPS 8
+
 typedef struct {
     const cliopt_cmd *cmd;
     int argc;
     char **argv;
     int k;              /* the next argument read */
+    const cliopt *given[CLIOPT_GROUPS];   /* the row given of each one-of group, or NULL */
+    const char *given_as[CLIOPT_GROUPS];  /* ... and the argument that named it */
 } cliopt_parser;
 
 /* The parser of argv (argv[0], the command's name, is skipped). */
@@ -115,6 +125,12 @@ const cliopt *cliopt_find(const cliopt_cmd *c, const char *arg);
  * when that line fits in 79 columns, else the help starts on the next.
  * Returns 0, or -1 when f could not take it. */
 int cliopt_help(FILE *f, const cliopt_cmd *c);
+
+/* For scripts (the bash completion): each name of each option of c on a
+ * line of its own, followed by its value when it takes one: the choices
+ * as a|b|c for a choice or --notation, else the meta ("N", "FILE");
+ * --help too. Returns 0, or -1 when f could not take it. */
+int cliopt_list(FILE *f, const cliopt_cmd *c);
 
 /* "nntrace CMD: unknown option 'ARG'" and a hint: the nearest names of the
  * table (and --help), else to read --help. */
