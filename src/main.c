@@ -1,8 +1,11 @@
 /*
  * main.c - nntrace: every number of a neural-network derivation, visible.
  *
- * Dispatches to the subcommands (cli.h). The table below is the whole list;
- * `nntrace --help` prints it.
+ * Dispatches to the subcommands (cli.h). The table below is the whole list,
+ * each command with its option table; `nntrace --help` prints it, `nntrace
+ * help TOPIC` answers for each of its commands and the topics after it, and
+ * `nntrace --options COMMAND` lists a command's options for scripts (the
+ * bash completion reads these two, so it never drifts from the binary).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,34 +21,61 @@
 typedef struct {
     const char *name;
     int (*fn)(int argc, char **argv);
-    const char *usage, *what;
+    const cliopt_cmd *opts;         /* its option table (cliopt.h) */
+    const char *usage, *what;       /* the usage's first word after the name says what the
+                                       first operand is: LESSON, [DIR], ... (the completion
+                                       reads it) */
 } command;
 
+static int cmd_help(int argc, char **argv);
+extern const cliopt_cmd CLI_HELP;
+
 static const command COMMANDS[] = {
-    {"run", cmd_run, "run LESSON [options]", "print the lesson's trace and check its expectations"},
-    {"gradcheck", cmd_gradcheck, "gradcheck LESSON [--tol X]", "central differences against backprop for every weight"},
-    {"list", cmd_list, "list [DIR]", "the lessons with their titles and sources"},
-    {"step", cmd_step, "step LESSON", "reveal the trace one quantity at a time"},
-    {"quiz", cmd_quiz, "quiz LESSON [--ask PATTERNS]", "ask for each quantity, with hints"},
-    {"xlsx", cmd_xlsx, "xlsx LESSON -o FILE.xlsx", "a spreadsheet of live formulas"},
-    {"dot", cmd_dot, "dot LESSON [--step N]", "the network as Graphviz DOT"},
-    {"template", cmd_template, "template LESSON [--ask PATTERNS]", "an answer sheet to fill in"},
-    {"check", cmd_check, "check LESSON ANSWERS... [options]", "grade hand calculations"},
-    {"new", cmd_new, "new SHAPE [options]", "a complete lesson to start from (2-3-2: every weight)"},
-    {"keys", cmd_keys, "keys [--markdown]", "the keys of a lesson file (also: help lesson)"},
-    {"tex", cmd_tex, "tex LESSON [--beamer|--fragment]", "the derivation as LaTeX, or a Beamer deck"},
-    {"variants", cmd_variants, "variants LESSON --roster CSV -o DIR", "a problem sheet per student, and the key"},
-    {"mnist", fast_mnist_main, "mnist [options]", "train the fast path on MNIST"},
+    {"run", cmd_run, &CLI_RUN, "run LESSON [options]", "print the lesson's trace and check its expectations"},
+    {"gradcheck", cmd_gradcheck, &CLI_GRADCHECK, "gradcheck LESSON [--tol X]",
+     "central differences against backprop for every weight"},
+    {"list", cmd_list, &CLI_LIST, "list [DIR]", "the lessons with their titles and sources"},
+    {"step", cmd_step, &CLI_STEP, "step LESSON", "reveal the trace one quantity at a time"},
+    {"quiz", cmd_quiz, &CLI_QUIZ, "quiz LESSON [--ask PATTERNS]", "ask for each quantity, with hints"},
+    {"xlsx", cmd_xlsx, &CLI_XLSX, "xlsx LESSON -o FILE.xlsx", "a spreadsheet of live formulas"},
+    {"dot", cmd_dot, &CLI_DOT, "dot LESSON [--step N]", "the network as Graphviz DOT"},
+    {"template", cmd_template, &CLI_TEMPLATE, "template LESSON [--ask PATTERNS]", "an answer sheet to fill in"},
+    {"check", cmd_check, &CLI_CHECK, "check LESSON ANSWERS... [options]", "grade hand calculations"},
+    {"new", cmd_new, &CLI_NEW, "new SHAPE [options]", "a complete lesson to start from (2-3-2: every weight)"},
+    {"keys", cmd_keys, &CLI_KEYS, "keys [--markdown]", "the keys of a lesson file (also: help lesson)"},
+    {"tex", cmd_tex, &CLI_TEX, "tex LESSON [--beamer|--fragment]", "the derivation as LaTeX, or a Beamer deck"},
+    {"variants", cmd_variants, &CLI_VARIANTS, "variants LESSON --roster CSV -o DIR",
+     "a problem sheet per student, and the key"},
+    {"mnist", fast_mnist_main, &FAST_MNIST_CLI, "mnist [options]", "train the fast path on MNIST"},
+    {"help", cmd_help, &CLI_HELP, "help [COMMAND|lesson]", "a command's usage and options; lesson: the lesson keys"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+/* The topics of `nntrace help TOPIC` besides the commands (each is the
+ * command's --help): the command each runs, without arguments. */
+static const struct { const char *name, *cmd; } HELP_TOPICS[] = {
+    {"lesson", "keys"},
+};
+#define N_HELP_TOPICS (sizeof HELP_TOPICS / sizeof HELP_TOPICS[0])
+
+/* The row of the command `name`, or NULL. */
+static const command *command_named(const char *name)
+{
+    for (size_t k = 0; k < N_COMMANDS; k++)
+        if (!strcmp(name, COMMANDS[k].name)) return &COMMANDS[k];
+    return NULL;
+}
 
 static void usage(FILE *f)
 {
     fprintf(f, "nntrace %s - every number of a neural-network derivation, visible\n\n"
                "usage: nntrace COMMAND [options]   (nntrace help COMMAND for its options)\n\n",
             NNTRACE_VERSION);
+    int width = 0;                  /* the widest usage: every description in one column */
     for (size_t k = 0; k < N_COMMANDS; k++)
-        fprintf(f, "  %-34s %s\n", COMMANDS[k].usage, COMMANDS[k].what);
+        if ((int)strlen(COMMANDS[k].usage) > width) width = (int)strlen(COMMANDS[k].usage);
+    for (size_t k = 0; k < N_COMMANDS; k++)
+        fprintf(f, "  %-*s  %s\n", width, COMMANDS[k].usage, COMMANDS[k].what);
     char acts[512], losses[256];
     act_known(acts, sizeof acts);
     loss_known(losses, sizeof losses);
@@ -77,20 +107,96 @@ static int finish(int status)
 }
 
 /* "nntrace: unknown command 'X'" (after `prefix`, "" or "help"), with the
- * nearest commands of the table. */
+ * nearest commands of the table (and, after help, the other topics). */
 static int unknown_command(const char *prefix, const char *name)
 {
-    const char *names[N_COMMANDS + 1];
+    const char *names[N_COMMANDS + N_HELP_TOPICS];
+    size_t n = 0;
     char near[128];
-    for (size_t k = 0; k < N_COMMANDS; k++) names[k] = COMMANDS[k].name;
-    names[N_COMMANDS] = "help";
-    fprintf(stderr, "nntrace%s%s: unknown command '%s'\n", *prefix ? " " : "", prefix, name);
-    if (suggest(name, names, N_COMMANDS + 1, near, sizeof near))
-        fprintf(stderr, "HINT: did you mean nntrace %s%s%s? (nntrace --help lists the commands)\n",
-                *prefix ? prefix : "", *prefix ? " " : "", near);
+    for (size_t k = 0; k < N_COMMANDS; k++) names[n++] = COMMANDS[k].name;
+    for (size_t k = 0; *prefix && k < N_HELP_TOPICS; k++) names[n++] = HELP_TOPICS[k].name;
+    fprintf(stderr, "nntrace%s%s: unknown %s '%s'\n", *prefix ? " " : "", prefix, *prefix ? "topic" : "command",
+            name);
+    if (suggest(name, names, n, near, sizeof near))
+        fprintf(stderr, "HINT: did you mean nntrace %s%s%s? (nntrace %s lists the %s)\n",
+                *prefix ? prefix : "", *prefix ? " " : "", near, *prefix ? "help --help" : "--help",
+                *prefix ? "topics" : "commands");
     else
-        fprintf(stderr, "HINT: nntrace --help lists the commands\n");
+        fprintf(stderr, "HINT: nntrace %s lists the %s\n", *prefix ? "help --help" : "--help",
+                *prefix ? "topics" : "commands");
     return EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------------------
+ * help: the commands, a command's --help, or a topic's command
+ * ---------------------------------------------------------------------- */
+
+static const cliopt HELP_OPTS[] = {
+    {.id = CLIOPT_HELP, .name = "--help", .alias = "-h", .help = "this text"},
+};
+
+static int help_help(FILE *f)
+{
+    if (fputs("usage: nntrace help [COMMAND|lesson]\n\n"
+              "Alone, the commands (as nntrace --help). With a command, its usage and\n"
+              "options (as nntrace COMMAND --help). help lesson: the keys of a lesson file\n"
+              "(as nntrace keys).\n\ntopics:", f) < 0)
+        return -1;
+    for (size_t k = 0; k < N_COMMANDS; k++)
+        if (fprintf(f, " %s", COMMANDS[k].name) < 0) return -1;
+    for (size_t k = 0; k < N_HELP_TOPICS; k++)
+        if (fprintf(f, " %s", HELP_TOPICS[k].name) < 0) return -1;
+    if (fputs("\n\noptions:\n", f) < 0 || cliopt_help(f, &CLI_HELP)) return -1;
+    return fputs("\nexit status: 0 written, 2 an unknown topic or bad usage\n", f) < 0 ? -1 : 0;
+}
+
+const cliopt_cmd CLI_HELP = {.name = "help", .opts = HELP_OPTS, .n_opts = CLIOPT_COUNT(HELP_OPTS), .col = 14,
+                             .help = help_help};
+
+static int cmd_help(int argc, char **argv)
+{
+    const char *topic = NULL;
+    cliopt_parser p = CLIOPT_PARSER(&CLI_HELP, argc, argv);
+    cliopt_value val;
+    for (int id; (id = cliopt_next(&p, &val)) != CLIOPT_END;) {
+        if (id == CLIOPT_HELP) return 0;
+        if (id == CLIOPT_BAD) return EXIT_USAGE;
+        if (id == CLIOPT_ARG && topic) {
+            fprintf(stderr, "nntrace help: one topic at a time: '%s', then '%s'\nHINT: nntrace help %s\n",
+                    topic, val.s, topic);
+            return EXIT_USAGE;
+        }
+        topic = val.s;
+    }
+    if (!topic) {
+        usage(stdout);
+        return 0;
+    }
+    const command *c = command_named(topic);
+    if (c == &COMMANDS[N_COMMANDS - 1]) return help_help(stdout) < 0 ? EXIT_USAGE : 0;
+    if (c) {
+        char *hargv[] = {(char *)c->name, "--help", NULL};
+        return c->fn(2, hargv);
+    }
+    for (size_t k = 0; k < N_HELP_TOPICS; k++)
+        if (!strcmp(topic, HELP_TOPICS[k].name)) {
+            c = command_named(HELP_TOPICS[k].cmd);
+            char *targv[] = {(char *)c->name, NULL};
+            return c->fn(1, targv);
+        }
+    return unknown_command("help", topic);
+}
+
+/* nntrace --options COMMAND: its options, for scripts (cliopt_list). */
+static int list_options(int argc, char **argv)
+{
+    const command *c = argc == 3 ? command_named(argv[2]) : NULL;
+    if (argc != 3) {
+        fprintf(stderr, "nntrace: --options takes one command\nHINT: nntrace --options run\n");
+        return EXIT_USAGE;
+    }
+    if (!c) return unknown_command("", argv[2]);
+    return cliopt_list(stdout, c->opts) ? EXIT_USAGE : 0;
 }
 
 static int dispatch(int argc, char **argv);
@@ -107,27 +213,17 @@ static int dispatch(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "help") && argc >= 3 && !strcmp(argv[2], "lesson"))
-        return cmd_keys(argc - 2, argv + 2);
-    if (!strcmp(argv[1], "help") && argc >= 3) {   /* help CMD is CMD --help */
-        for (size_t k = 0; k < N_COMMANDS; k++)
-            if (!strcmp(argv[2], COMMANDS[k].name)) {
-                char *hargv[] = {argv[2], "--help", NULL};
-                return COMMANDS[k].fn(2, hargv);
-            }
-        return unknown_command("help", argv[2]);
-    }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "--options")) return list_options(argc, argv);
     if (!strcmp(argv[1], "--version")) {
         printf("nntrace %s\n", NNTRACE_VERSION);
         return 0;
     }
-    for (size_t k = 0; k < N_COMMANDS; k++)
-        if (!strcmp(argv[1], COMMANDS[k].name)) return run_command(COMMANDS[k].fn, argc - 1, argv + 1);
-    return unknown_command("", argv[1]);
+    const command *c = command_named(argv[1]);
+    return c ? run_command(c->fn, argc - 1, argv + 1) : unknown_command("", argv[1]);
 }
 
 /* `--` ends the options of every command: it is dropped, and each later
