@@ -92,6 +92,10 @@ typedef enum {
  * Never reads beyond len. */
 judge_num_status judge_parse_number(const char *s, size_t len, double *value, int *decimals);
 
+/* The forms of a number every message lists (judge_num_strerror's
+ * JNUM_SYNTAX, the quiz's help, the answer sheet's header), in one place. */
+#define JUDGE_NUMBER_FORMS "0.5474, 0,5474, 5.474e-1 or 1/2"
+
 /* A short English reason for a status ("a trailing % is not a number"). */
 const char *judge_num_strerror(judge_num_status st);
 

@@ -89,8 +89,9 @@ int quiz_over(const quiz_session *q)
 void quiz_help(strbuf *out)
 {
     sb_printf(out,
-        "answer with a number (0.5474, .5474, 5.474e-1), to the lesson's decimals or more;\n"
-        "an empty answer asks for the next hint; q quits (the score so far); ? this help.\n"
+        "answer with a number (" JUDGE_NUMBER_FORMS "), to the lesson's decimals\n"
+        "or more; an empty answer asks for the next hint; q quits (the score so far);\n"
+        "? this help.\n"
         "hints: 1st miss the formula, 2nd the formula with your numbers, 3rd the value.\n");
 }
 
