@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "fast/fast_cli.h"
+#include "judge.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,7 +74,194 @@ static void test_help_command(void **state)
     assert_int_equal(nt(a, sizeof a, "help"), 0);
     assert_string_equal(a, gen);
     assert_int_equal(nt(a, sizeof a, "help frobnicate"), 2);
-    assert_non_null(strstr(a, "unknown command 'frobnicate'"));
+    assert_non_null(strstr(a, "unknown topic 'frobnicate'"));
+}
+
+/* help is a command of --help with its own help; its did-you-mean goes
+ * over every topic, and a second topic is bad usage. The --help lines keep
+ * two blanks between a command's usage and its description, all of these
+ * in one column. */
+static void test_help_topics(void **state)
+{
+    (void)state;
+    static char gen[8192], a[8192], b[8192];
+    assert_int_equal(nt(gen, sizeof gen, "--help"), 0);
+    assert_non_null(strstr(gen, "\n  help [COMMAND|lesson]  "));
+    int col = -1;
+    for (char *line = strstr(gen, "\n  "); line; line = strstr(line + 1, "\n  ")) {
+        if (line[3] < 'a' || line[3] > 'z') continue;
+        const char *two = strstr(line + 3, "  ");
+        assert_non_null(two);
+        int c = (int)(two - line) + 1 + (int)strspn(two, " ");
+        if (col < 0) col = c;
+        if (c != col) fail_msg("nntrace --help: the description at column %d, not %d:%.80s", c, col, line);
+    }
+    assert_int_equal(nt(a, sizeof a, "help --help"), 0);
+    assert_non_null(strstr(a, "usage: nntrace help [COMMAND|lesson]"));
+    assert_non_null(strstr(a, " variants mnist help lesson\n"));
+    assert_int_equal(nt(b, sizeof b, "help help"), 0);
+    assert_string_equal(a, b);
+    assert_int_equal(nt(b, sizeof b, "help -h"), 0);
+    assert_string_equal(a, b);
+    static const struct { const char *args, *want; } cases[] = {
+        {"help lesosn", "nntrace help: unknown topic 'lesosn'\nHINT: did you mean nntrace help lesson?"},
+        {"help hlep", "HINT: did you mean nntrace help help?"},
+        {"help run extra", "nntrace help: one topic at a time: 'run', then 'extra'\nHINT: nntrace help run\n"},
+        {"help lesson run", "one topic at a time: 'lesson', then 'run'"},
+        {"help --bogus", "nntrace help: unknown option '--bogus'"},
+        {"--options", "nntrace: --options takes one command"},
+        {"--options rnu", "unknown command 'rnu'\nHINT: did you mean nntrace run?"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int st = nt(a, sizeof a, cases[k].args);
+        if (st != 2 || !strstr(a, cases[k].want))
+            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, a);
+    }
+}
+
+/* Options that exclude each other are refused together, naming both, in
+ * every command that takes them; one of them twice is fine. An option's
+ * value is never empty. */
+static void test_one_of_and_empty(void **state)
+{
+    (void)state;
+    static const struct { const char *args, *want; } cases[] = {
+        {"run --exact --rounded 3 sauppe-forward",
+         "nntrace run: --exact and --rounded exclude each other: give --exact or --rounded N, not both\n"},
+        {"run --rounded=3 --exact sauppe-forward", "nntrace run: --rounded=3 and --exact exclude each other"},
+        {"step --rounded 2 --exact sauppe-forward", "nntrace step: --rounded and --exact exclude each other"},
+        {"quiz --exact --rounded 2 sauppe-forward", "nntrace quiz: --exact and --rounded exclude each other"},
+        {"xlsx --exact --rounded 2 -o x.xlsx sauppe-forward", "nntrace xlsx: --exact and --rounded"},
+        {"tex --beamer --fragment sauppe-forward", "nntrace tex: --beamer and --fragment exclude each other"},
+        {"run --golden --width 80 sauppe-forward", "--golden and --width exclude each other"},
+        {"run --unicode --golden sauppe-forward", "--unicode and --golden exclude each other"},
+        {"quiz --ask '' sauppe-forward", "nntrace quiz: --ask takes PATTERNS, not an empty value\n"},
+        {"template --ask= sauppe-forward", "nntrace template: --ask takes PATTERNS, not an empty value\n"},
+        {"run -o '' sauppe-forward", "nntrace run: -o takes FILE, not an empty value\n"},
+    };
+    char out[4096];
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int st = nt(out, sizeof out, cases[k].args);
+        if (st != 2 || !strstr(out, cases[k].want))
+            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, out);
+    }
+    static char ok[65536];
+    assert_int_equal(nt(ok, sizeof ok, "run --rounded 3 --rounded 2 sauppe-forward"), 0);
+    assert_int_equal(nt(ok, sizeof ok, "run --exact --exact --digits 2 sauppe-forward"), 0);
+}
+
+/* `nntrace --options CMD` lists every name of every row of the command's
+ * table, with its value exactly when it takes one (the choices of a
+ * choice or --notation, whatever the help's meta). */
+static void test_options_listing(void **state)
+{
+    (void)state;
+    static char out[8192];
+    char args[128], line[512];
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        const cliopt_cmd *cmd = CLI_COMMANDS[c];
+        snprintf(args, sizeof args, "--options %s", cmd->name);
+        out[0] = '\n';                                /* every line between two newlines */
+        assert_int_equal(nt(out + 1, sizeof out - 1, args), 0);
+        if (out[1] != '-') fail_msg("nntrace %s: %s", args, out);
+        assert_non_null(strstr(out, "\n--help\n"));
+        for (size_t k = 0; k < cmd->n_opts; k++) {
+            const cliopt *o = &cmd->opts[k];
+            int value = o->kind != CLIOPT_FLAG;
+            snprintf(line, sizeof line, "\n%s%s", o->name, value ? " " : "\n");
+            if (!strstr(out, line))
+                fail_msg("nntrace %s lacks \"%s\" %s:\n%s", args, o->name, value ? "with a value" : "alone", out);
+        }
+    }
+    assert_int_equal(nt(out, sizeof out, "--options tex"), 0);
+    assert_non_null(strstr(out, "\n--notation va|layer|netout|bar\n"));
+    assert_non_null(strstr(out, "\n-o FILE\n"));
+    assert_int_equal(nt(out, sizeof out, "--options xlsx"), 0);
+    assert_non_null(strstr(out, "-o FILE\n--output FILE\n"));
+    assert_int_equal(nt(out, sizeof out, "--options help"), 0);
+    assert_string_equal(out, "-h\n--help\n");
+}
+
+/* bash completion (completion/nntrace.bash) as bash runs it: commands and
+ * help topics, lesson names for every command whose usage starts with
+ * LESSON, also after an option's value, and an option's choices. */
+static void test_completion(void **state)
+{
+    (void)state;
+    static const struct { const char *words, *want; } cases[] = {
+        {"he", "help"},
+        {"help l", "list lesson"},
+        {"help ''", "run gradcheck list step quiz xlsx dot template check new keys tex variants mnist help lesson"},
+        {"tex sauppe-f", "sauppe-forward"},
+        {"variants sauppe-f", "sauppe-forward"},
+        {"run --digits 3 sauppe-f", "sauppe-forward"},
+        {"run --digits=3 sauppe-f", "sauppe-forward"},
+        {"quiz --ask in_3 sauppe-sgd", "sauppe-sgd-step"},
+        {"dot --step 1 sauppe-f", "sauppe-forward"},
+        {"run -o x.txt sauppe-f", "sauppe-forward"},
+        {"run sauppe-forward sauppe-f", ""},
+        {"tex --notation ''", "va layer netout bar"},
+        {"run --notation l", "layer"},
+        {"dot --pass ''", "forward backward"},
+        {"check --ecf ''", "full half none"},
+        {"run --digits ''", ""},
+        {"run --no", "--no-color --notation"},
+        {"tex --b", "--beamer"},
+        {"check sauppe-forward Makef", "Makefile"},
+        {"check sauppe-forward a.txt Makef", "Makefile"},
+        {"list complet", "completion"},
+        {"new ''", ""},
+    };
+    char abs[4096], script[16384];
+    bin_abs(abs);
+    size_t used = (size_t)snprintf(script, sizeof script, "source completion/nntrace.bash; "
+                                   "c() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); _nntrace; "
+                                   "echo \"[${COMPREPLY[*]}]\"; }; ");
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        used += (size_t)snprintf(script + used, sizeof script - used, "c %s %s; ", abs, cases[k].words);
+    assert_true(used < sizeof script);
+    char *qs = malloc(2 * used + 64), *d = qs;       /* the script in single quotes for sh */
+    assert_non_null(qs);
+    d += sprintf(d, "bash -c '");
+    for (const char *c = script; *c; c++) {
+        if (*c == '\'') { memcpy(d, "'\\''", 4); d += 4; }
+        else *d++ = *c;
+    }
+    strcpy(d, "'");
+    int st;
+    char *out = run_sh(qs, &st);
+    free(qs);
+    assert_int_equal(st, 0);
+    char *save = NULL, *line = strtok_r(out, "\n", &save);
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char want[512];
+        snprintf(want, sizeof want, "[%s]", cases[k].want);
+        if (!line || strcmp(line, want))
+            fail_msg("completion of nntrace %s: want %s, got %s", cases[k].words, want, line ? line : "nothing");
+        line = strtok_r(NULL, "\n", &save);
+    }
+    free(out);
+}
+
+/* The quiz's help lists the forms of a number its not-a-number message
+ * lists (one list, judge.h). */
+static void test_quiz_number_forms(void **state)
+{
+    (void)state;
+    int st;
+    char *out = run_piped("?\nabc\nq\n", "quiz --ask in_3 sauppe-sgd-step", &st);
+    const char *help = strstr(out, "answer with a number (");
+    const char *bad = strstr(out, "not a number (write ");
+    assert_non_null(help);
+    assert_non_null(bad);
+    help += strlen("answer with a number (");
+    bad += strlen("not a number (write ");
+    size_t n = strcspn(help, ")");
+    if (n != strcspn(bad, ")") || strncmp(help, bad, n))
+        fail_msg("quiz: the help's forms \"%.*s\" are not the error's \"%.*s\"", (int)n, help,
+                 (int)strcspn(bad, ")"), bad);
+    assert_int_equal(strncmp(help, JUDGE_NUMBER_FORMS, n), 0);
+    free(out);
 }
 
 static void test_help_version_usage(void **state)
@@ -249,7 +437,7 @@ static void test_did_you_mean(void **state)
     (void)state;
     static const struct { const char *args, *want; } cases[] = {
         {"rnu", "nntrace: unknown command 'rnu'\nHINT: did you mean nntrace run?"},
-        {"help qiz", "nntrace help: unknown command 'qiz'\nHINT: did you mean nntrace help quiz?"},
+        {"help qiz", "nntrace help: unknown topic 'qiz'\nHINT: did you mean nntrace help quiz?"},
         {"run --exat sauppe-forward", "unknown option '--exat'\nHINT: did you mean --exact?"},
         {"run --digit 3 sauppe-forward", "unknown option '--digit'\nHINT: did you mean --digits?"},
         {"run --colour=yes sauppe-forward", "unknown option '--colour=yes'\nHINT: did you mean --color?"},
@@ -507,6 +695,11 @@ int main(void)
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_formats_and_passes),
         cmocka_unit_test(test_help_command),
+        cmocka_unit_test(test_help_topics),
+        cmocka_unit_test(test_one_of_and_empty),
+        cmocka_unit_test(test_options_listing),
+        cmocka_unit_test(test_completion),
+        cmocka_unit_test(test_quiz_number_forms),
         cmocka_unit_test(test_output_file_is_atomic),
         cmocka_unit_test(test_gradcheck_and_list),
         cmocka_unit_test(test_double_dash),
