@@ -148,7 +148,11 @@ step_session *step_new(const lesson *l, const trace *tr, const step_style *st)
             last->count++;
             continue;
         }
-        step_item it = {id, 1, q->pass == PASS_GIVEN || q->spec.op == OP_CONST ? 1 : 3};
+        /* symbolic, numbers, value; without the numbers when they are the
+         * value (din_3/dw_1,3 = a_1 = -0.3); a constant in one */
+        int stages = q->pass == PASS_GIVEN || q->spec.op == OP_CONST ? 1
+                   : text_sub_says_value(tr, q, st->digits, st->l, st->notation) ? 2 : 3;
+        step_item it = {id, 1, stages};
         s->items[s->n_items++] = it;
     }
     s->start = s->n_items > 1 && tr->q[0].pass == PASS_GIVEN ? 1 : 0;
@@ -224,7 +228,7 @@ static void stage_line(strbuf *out, const step_session *s, size_t it, int k)
     text_qname(s->st.l, s->st.notation, q, name, sizeof name);
     size_t indent = 2 + styled_width(&s->st, name);
     if (k == 1) { step_formula(out, tr, q, NULL, 0, &s->st); return; }
-    if (k == 2) {
+    if (k == 2 && I->stages == 3) {
         double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
         if (!vals) { out->failed = 1; return; }
         text_operand_values(tr, q, vals);

@@ -44,7 +44,8 @@ typedef struct {
 
 typedef struct {
     size_t first, count;   /* quantities [first, first + count) */
-    int    stages;         /* 1 (constant, given block) or 3 */
+    int    stages;         /* 1 (constant, given block), 3, or 2 when the
+                              numbers substituted are the value itself */
 } step_item;
 
 typedef struct {

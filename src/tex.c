@@ -196,7 +196,7 @@ static void quantity_tex(strbuf *b, int *slide, const lesson *l, const trace *tr
     if (vals != stack) free(vals);
     strbuf v = {0};
     value_tex(&v, tr, q, digits);
-    if (v.failed || !f.s || !v.s || strcmp(f.s, v.s + (v.s[0] == '=' ? 2 : 0))) {
+    if (v.failed || !f.s || !v.s || !text_says_value(f.s, f.len, v.s + (v.s[0] == '=' ? 2 : 0))) {
         m = mark(slide, 1);
         sb_printf(b, "%s \\\\\n&%s= ", mark(slide, 0).close, m.open);
         snprintf(cont, sizeof cont, "&%s\\quad ", m.open);

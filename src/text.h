@@ -96,6 +96,10 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
  * value once. */
 int text_says_value(const char *sub, size_t len, const char *val);
 
+/* Whether q's substituted form, at digits, says no more than its value
+ * (text_says_value): then every view shows the value once. */
+int text_sub_says_value(const trace *tr, const quantity *q, int digits, const lesson *l, int notation);
+
 /* Check the lesson's `expect` lines against the trace, each to half a unit
  * of its last printed digit, and report them. Returns the number that fail
  * (a name not in the trace fails). */

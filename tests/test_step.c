@@ -210,6 +210,19 @@ static void test_formulas_fit_the_terminal(void **state)
     fx_close(f);
 }
 
+/* Numbers substituted that are the value itself are not a stage of their
+ * own: an identity neuron's a_3 = g(in_3) = (-1) is g(in_3), then -1. */
+static void test_value_said_once(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/batchnorm-forward.lesson");
+    step_opening(f->s, &f->out);
+    assert_has(cmd(f, STEP_GOTO, "a_3[1]"), "  a_3[1] = g(in_3[1])\n");
+    assert_string_equal(cmd(f, STEP_NEXT, NULL), "         = -1\n");
+    assert_hasnt(cmd(f, STEP_NEXT, NULL), "= -1");               /* the next quantity */
+    fx_close(f);
+}
+
 /* Past the end, the end is said once (until the position moves). */
 static void test_end_is_said_once(void **state)
 {
@@ -662,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_back_goes_one_stage_and_rewinds),
         cmocka_unit_test(test_goto_redraws_the_trace_up_to_there),
         cmocka_unit_test(test_formulas_fit_the_terminal),
+        cmocka_unit_test(test_value_said_once),
         cmocka_unit_test(test_end_is_said_once),
         cmocka_unit_test(test_help_lists_every_key),
         cmocka_unit_test(test_goto_accepts_labels_and_aliases),
