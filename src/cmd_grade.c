@@ -442,7 +442,8 @@ static int outputs_ok(const char *cmd, const char *const *outs, const char *cons
  * without `vary` lines ignores; and the doubts about whose work it is:
  * another sheet claims the same student (claim[n]: whom each sheet
  * claims), its variant is not the student's, its header names someone
- * other than the submitter (given: --student or --metadata). sw is what
+ * other than the submitter or another assignment than the one given
+ * (given: --student, --assignment or --metadata). sw is what
  * the sheet's header says, as whom it is graded as (has: as a variant). */
 static void sheet_notes(grade_answers *ans, int s, const char *const *sheets, char (*claim)[256], int n,
                         const grade_who *given, const grade_who *sw, const grade_who *as, int has, int varies)
@@ -459,6 +460,9 @@ static void sheet_notes(grade_answers *ans, int s, const char *const *sheets, ch
         (variant_code_parse(sw->code, &own) || variant_code_parse(as->code, &want) || own != want))
         note_add(ans->flag, sizeof ans->flag, "this sheet is variant %s, not %s's (%s): graded against %s",
                  sw->code, as->student, as->code, as->code);
+    if (given->assignment[0] && sw->assignment[0] && strcmp(given->assignment, sw->assignment))
+        note_add(ans->flag, sizeof ans->flag, "the sheet's header names assignment %s, but it is graded as "
+                 "assignment %s", sw->assignment, given->assignment);
     if (given->student[0] && sw->student[0] && strcmp(given->student, sw->student))
         note_add(ans->flag, sizeof ans->flag, "the sheet's header names %s, but %s submitted it: graded against "
                  "%s's variant", sw->student, given->student, given->student);
@@ -625,8 +629,13 @@ int cmd_check(int argc, char **argv)
             grade_sheet_who(text, len, &sw);
             if (sw.student[0]) snprintf(claim[s], sizeof claim[s], "%s", sw.student);
         }
-        /* whose variant: the one named by --student/--metadata, else the sheet's own */
-        if (!as.student[0]) as = sw;
+        /* whose variant: the one named by --student/--metadata, else the
+         * sheet's own; the assignment given (--assignment, --metadata) wins
+         * over the sheet's "# assignment:" line, which sheet_notes flags */
+        if (!as.student[0]) {
+            as = sw;
+            if (who.assignment[0]) snprintf(as.assignment, sizeof as.assignment, "%s", who.assignment);
+        }
         uint64_t seed = 0;
         int has = who_seed(c.l, &as, &seed, err, sizeof err);
         if (has < 0) {                 /* a bad "# variant:" line: this sheet is not graded */

@@ -406,6 +406,30 @@ static void test_class_bad_and_copied_sheets(void **state)
     expect_script("class", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], NULL);
 }
 
+/* The assignment given by staff (--assignment, --metadata) wins over a
+ * sheet's "# assignment:" line: bob's sheet of assignment 1, filled in
+ * right, is graded as assignment 25828 and flagged, never 11/11. */
+static void test_assignment_given_wins(void **state)
+{
+    (void)state;
+    static const char SCRIPT[] =
+             "D=%s; NT=%s; V=tests/grade/variants; L=$V/hw.lesson\n"
+             "printf '# student: bob@example.edu\\n# assignment: 1\\nin_3 = 0.75\\na_3 = 0.6792\\n"
+             "err_3 = 0.3208\\nJ = 0.1029\\ndelta_3 = -0.1398\\ndJ/dw_0,3 = -0.1398\\ndJ/dw_1,3 = -0.028\\n"
+             "dJ/dw_2,3 = -0.0699\\nw_0,3^(1) = 0.7699\\nw_1,3^(1) = 1.014\\nw_2,3^(1) = -0.265\\n' > $D/bob.txt\n"
+             "$NT check $L $D/bob.txt --assignment 1 --quiet; echo own-exit=$?\n"
+             "$NT check $L $D/bob.txt --assignment 25828 --quiet --csv $D/g.csv; echo other-exit=$?\n"
+             "cut -d, -f2,4 $D/g.csv; grep -c 'header names assignment 1, but it is graded as assignment 25828' $D/g.csv\n"
+             "printf '{\"assignment\": {\"id\": 25828}, \"users\": [{\"email\": \"bob@example.edu\"}]}' > $D/m.json\n"
+             "$NT check $L $D/bob.txt --metadata $D/m.json --gradescope $D/r.json --quiet; echo meta-exit=$?\n"
+             "grep -o 'warning: [^\\\\]*' $D/r.json\n";
+    static const char *const WANT[] = {
+        "own-exit=0", "other-exit=1", "bob@example.edu,", "\n1\n", "meta-exit=1",
+        "warning: the sheet's header names assignment 1, but it is graded as assignment 25828",
+    };
+    expect_script("assign", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], "bob@example.edu,11\n");
+}
+
 /* Student ids are normalised wherever they are read (a roster row with
  * blanks and capitals is the student of the lower-case metadata); a bad
  * roster (two rows of one student, a header without an id column, ';' for
@@ -578,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_class_end_to_end),
         cmocka_unit_test(test_class_bad_and_copied_sheets),
         cmocka_unit_test(test_ids_and_rosters),
+        cmocka_unit_test(test_assignment_given_wins),
         cmocka_unit_test(test_lesson_keys),
         cmocka_unit_test(test_vary_names_a_given),
         cmocka_unit_test(test_gradescope_script),
