@@ -150,8 +150,9 @@ static int who_seed(const lesson *l, grade_who *who, uint64_t *seed, char *err, 
         return 1;
     }
     if (!who->code[0]) return 0;
-    if (variant_code_parse(who->code, seed)) {
-        snprintf(err, errsize, "'%s' is not a variant code (8 letters and digits, as K7Q2-M9XA)", who->code);
+    int rc = variant_code_parse(who->code, seed);
+    if (rc) {
+        snprintf(err, errsize, "'%s' %s", who->code, variant_code_strerror(rc));
         return -1;
     }
     variant_code(*seed, who->code);
@@ -209,7 +210,7 @@ static const cliopt TEMPLATE_OPTS[] = {
      .help = "the assignment id the variant is drawn for (default:\n"
              "the lesson's title)"},
     {.id = TPL_VARIANT, .name = "--variant", .meta = "CODE", .kind = CLIOPT_STRING,
-     .help = "the sheet of the variant CODE (as K7Q2-M9XA)"},
+     .help = "the sheet of the variant CODE (as K7Q2-M9XA-Z)"},
     {.id = TPL_OUT, .name = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "write the sheet to FILE (atomically) instead of stdout"},
 };
@@ -437,27 +438,48 @@ static int outputs_ok(const char *cmd, const char *const *outs, const char *cons
     return 0;
 }
 
+/* Do two "# variant:" texts name one variant? A code without its check
+ * character (a sheet printed before codes had one) is compared by its 8
+ * characters; it picks no variant on its own (who_seed). */
+static int same_code(const char *a, const char *b)
+{
+    uint64_t x = 0, y = 0;
+    int ra = variant_code_parse(a, &x), rb = variant_code_parse(b, &y);
+    if (!ra && !rb) return x == y;
+    if (ra == VARIANT_CODE_NO_CHECK && !rb) {
+        char sa[VARIANT_CODE_SIZE], sb[VARIANT_CODE_SIZE];
+        size_t k = 0;
+        for (const char *p = a; *p && k < 8; p++)
+            if (*p != '-') sa[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+        variant_code(y, sb);
+        return k == 8 && !memcmp(sa, sb, 4) && !memcmp(sa + 4, sb + 5, 4);
+    }
+    return 0;
+}
+
 /* The sheet-level note and flag of sheet s (shown: its name for people):
  * the variant it was graded against, a "# variant:" line that a lesson
  * without `vary` lines ignores; and the doubts about whose work it is:
  * another sheet claims the same student (claim[n]: whom each sheet
- * claims), its variant is not the student's, its header names someone
+ * claims) or the same variant code (vcode[n]: each sheet's, canonical, ""
+ * when none), it names no student on a lesson with `vary` lines, its
+ * variant is not the student's, its header names someone
  * other than the submitter or another assignment than the one given
  * (given: --student, --assignment or --metadata). sw is what
  * the sheet's header says, as whom it is graded as (has: as a variant). */
-static void sheet_notes(grade_answers *ans, int s, const char *const *sheets, char (*claim)[256], int n,
-                        const grade_who *given, const grade_who *sw, const grade_who *as, int has, int varies)
+static void sheet_notes(grade_answers *ans, int s, const char *const *sheets, char (*claim)[256],
+                        char (*vcode)[VARIANT_CODE_SIZE], int n, const grade_who *given, const grade_who *sw,
+                        const grade_who *as, int has, int varies)
 {
-    uint64_t own = 0, want = 0;
     if (has)
         note_add(ans->note, sizeof ans->note, "variant %s%s%s", as->code, as->student[0] ? " of " : "", as->student);
-    else if (varies && !ans->unreadable)
-        note_add(ans->note, sizeof ans->note, "no student or variant given: graded against the lesson's own numbers");
+    if (varies && !ans->unreadable && !as->student[0])   /* whose work, whose numbers? only the sheet says */
+        note_add(ans->flag, sizeof ans->flag, "the sheet names no student (no '# student:' line): graded against %s%s",
+                 has ? "variant " : "the lesson's own numbers", has ? as->code : "");
     if (!varies && sw->code[0])
         note_add(ans->note, sizeof ans->note, "the lesson has no 'vary' lines, so there is only one variant: "
                  "'# variant: %s' (line %ld) is ignored", sw->code, sw->code_line);
-    if (has && as->student[0] && sw->code[0] &&
-        (variant_code_parse(sw->code, &own) || variant_code_parse(as->code, &want) || own != want))
+    if (has && as->student[0] && sw->code[0] && !same_code(sw->code, as->code))
         note_add(ans->flag, sizeof ans->flag, "this sheet is variant %s, not %s's (%s): graded against %s",
                  sw->code, as->student, as->code, as->code);
     if (given->assignment[0] && sw->assignment[0] && strcmp(given->assignment, sw->assignment))
@@ -472,6 +494,15 @@ static void sheet_notes(grade_answers *ans, int s, const char *const *sheets, ch
         char name[160];
         grade_safe_name(name, sizeof name, sheets[t]);
         if (others++ == 0) note_add(ans->flag, sizeof ans->flag, "another sheet claims %s too: %s", claim[s], name);
+        else if (others <= 3) note_add(ans->flag, sizeof ans->flag, "%s", name);
+    }
+    if (others > 3) note_add(ans->flag, sizeof ans->flag, "and %d more", others - 3);
+    others = 0;       /* one variant on two sheets: a classmate's header copied (a claimed student: above) */
+    for (int t = 0; t < n && vcode[s][0]; t++) {
+        if (t == s || strcmp(vcode[t], vcode[s]) || (claim[s][0] && !strcmp(claim[t], claim[s]))) continue;
+        char name[160];
+        grade_safe_name(name, sizeof name, sheets[t]);
+        if (others++ == 0) note_add(ans->flag, sizeof ans->flag, "another sheet is variant %s too: %s", vcode[s], name);
         else if (others <= 3) note_add(ans->flag, sizeof ans->flag, "%s", name);
     }
     if (others > 3) note_add(ans->flag, sizeof ans->flag, "and %d more", others - 3);
@@ -585,7 +616,8 @@ int cmd_check(int argc, char **argv)
     if (status) { ctx_free(&c); free(sheets); return status; }
     /* whom each sheet claims to be: its "# student:" line, else --student */
     char (*claim)[sizeof who.student] = calloc((size_t)n_sheets + 1, sizeof *claim);
-    if (!claim) { fprintf(stderr, "nntrace check: out of memory\n"); goto usage; }
+    char (*vcode)[VARIANT_CODE_SIZE] = calloc((size_t)n_sheets + 1, sizeof *vcode);
+    if (!claim || !vcode) { free(claim); free(vcode); fprintf(stderr, "nntrace check: out of memory\n"); goto usage; }
     for (int s = 0; s < n_sheets; s++) {
         char *text = NULL, why[512];
         size_t len = 0;
@@ -596,6 +628,8 @@ int cmd_check(int argc, char **argv)
         grade_sheet_who(text, len, &sw);
         free(text);
         if (sw.student[0]) snprintf(claim[s], sizeof claim[s], "%s", sw.student);
+        uint64_t vs;
+        if (c.l->n_vary && !variant_code_parse(sw.code, &vs)) variant_code(vs, vcode[s]);
     }
 
     grade_opts o;
@@ -665,7 +699,7 @@ int cmd_check(int argc, char **argv)
         else rc = grade_parse_answers(&ans, text, len, c.l, c.ix, &c.plan);
         free(text);
         if (rc) { failed = 1; break; }
-        sheet_notes(&ans, s, sheets, claim, n_sheets, &who, &sw, &as, has, c.l->n_vary > 0);
+        sheet_notes(&ans, s, sheets, claim, vcode, n_sheets, &who, &sw, &as, has, c.l->n_vary > 0);
         if (grade_sheet(&rep, c.exact.tr, &c.plan, &ans, &o)) { grade_answers_free(&ans); failed = 1; break; }
         if (rep.score < rep.max_score || ans.flag[0]) any_short = 1;
         if (json) {
@@ -693,6 +727,7 @@ int cmd_check(int argc, char **argv)
         }
     }
     free(claim);
+    free(vcode);
     if (json && !failed) sb_printf(&out, "\n]}\n");
     if (failed == 2) {
         status = EXIT_USAGE;           /* the lesson's variant failed, message printed */

@@ -89,30 +89,77 @@ uint64_t variant_seed(const lesson *l, const char *assignment, const char *stude
 
 static const char B32[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";   /* no I, O, 0, 1 */
 
+/* a * b in GF(32) = GF(2)[x] / (x^5 + x^2 + 1). */
+static unsigned gf32_mul(unsigned a, unsigned b)
+{
+    unsigned p = 0;
+    for (; b; b >>= 1) {
+        if (b & 1) p ^= a;
+        a <<= 1;
+        if (a & 32) a ^= 0x25;
+    }
+    return p;
+}
+
+/* The check symbol of the 8 seed symbols v[]: sum over k of v_k x^(k+1) in
+ * GF(32), plus a constant (so AAAA-AAAA-A is not a code). The weights are
+ * distinct nonzero powers of a primitive element, so a changed symbol
+ * always changes the sum, and so does swapping two different neighbours
+ * ((a + b) x^(k+1) (1 + x) != 0). */
+static unsigned code_check(const unsigned v[8])
+{
+    unsigned sum = 0, w = 2;            /* w = x^(k+1) */
+    for (int k = 0; k < 8; k++) {
+        sum ^= gf32_mul(v[k], w);
+        w = gf32_mul(w, 2);
+    }
+    return sum ^ 0x0B;
+}
+
 void variant_code(uint64_t seed, char code[VARIANT_CODE_SIZE])
 {
-    for (int k = 0, c = 0; k < 8; k++) {
+    unsigned v[8];
+    int c = 0;
+    for (int k = 0; k < 8; k++) {
+        v[k] = (unsigned)(seed >> (35 - 5 * k)) & 31;
         if (k == 4) code[c++] = '-';
-        code[c++] = B32[(seed >> (35 - 5 * k)) & 31];
+        code[c++] = B32[v[k]];
     }
-    code[9] = '\0';
+    code[c++] = '-';
+    code[c++] = B32[code_check(v)];
+    code[c] = '\0';
 }
 
 int variant_code_parse(const char *text, uint64_t *seed)
 {
-    uint64_t s = 0;
+    unsigned v[9];
     int digits = 0;
     for (const char *p = text; *p; p++) {
-        if (*p == '-' && digits == 4) continue;
+        if (*p == '-' && (digits == 4 || digits == 8) && p[1] != '-') continue;
         char c = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
         const char *at = c ? strchr(B32, c) : NULL;
-        if (!at || digits == 8) return -1;
-        s = (s << 5) | (uint64_t)(at - B32);
-        digits++;
+        if (!at || digits == 9) return VARIANT_CODE_BAD;
+        v[digits++] = (unsigned)(at - B32);
     }
-    if (digits != 8) return -1;
+    if (digits == 8) return VARIANT_CODE_NO_CHECK;
+    if (digits != 9) return VARIANT_CODE_BAD;
+    if (code_check(v) != v[8]) return VARIANT_CODE_MISMATCH;
+    uint64_t s = 0;
+    for (int k = 0; k < 8; k++) s = (s << 5) | v[k];
     *seed = s;
     return 0;
+}
+
+const char *variant_code_strerror(int rc)
+{
+    switch (rc) {
+    case VARIANT_CODE_NO_CHECK:
+        return "has no check character (a variant code is 9 letters and digits, as K7Q2-M9XA-Z)";
+    case VARIANT_CODE_MISMATCH:
+        return "fails its check character (a typo? copy the code from the sheet as it was handed out)";
+    default:
+        return "is not a variant code (9 letters and digits, as K7Q2-M9XA-Z)";
+    }
 }
 
 /* ------------------------------------------------------------------------

@@ -25,8 +25,11 @@
  * the work of four runs at the engine's limit (VARIANT_MAX_WORK), and at
  * most VARIANT_TRIES draws are tried.
  *
- * A variant has a code, 8 characters of base 32 in two groups ("K7Q2-M9XA"),
- * which is the seed itself: sheets carry it in their header.
+ * A variant has a code: the seed itself, 8 characters of base 32 in two
+ * groups, and a check character ("K7Q2-M9XA-Z"), so that a typo (one
+ * character changed, two neighbours swapped) or an invented code is
+ * refused rather than graded against some other numbers. Sheets carry it
+ * in their header.
  *
  * Ownership: variant_apply changes the lesson it is given (its weights,
  * examples and rate) and owns nothing.
@@ -47,7 +50,7 @@
  * engine's work limit: room for every draw of a 2000-step lesson such as
  * xor-mlp (1000 draws of 9.6e4 operations), a few seconds of CPU at most. */
 #define VARIANT_MAX_WORK   (4 * ENGINE_MAX_WORK)
-#define VARIANT_CODE_SIZE 10        /* "XXXX-XXXX" and its NUL */
+#define VARIANT_CODE_SIZE 12        /* "XXXX-XXXX-C" and its NUL */
 #define VARIANT_SEED_MASK ((UINT64_C(1) << 40) - 1)
 
 /* Parse the arguments of a `vary` line (tokens after the key) into *v.
@@ -58,9 +61,17 @@ int variant_parse_vary(lesson_vary *v, char **tok, int ntok, char *err, size_t e
  * "" (no assignment id: the lesson's title stands in). */
 uint64_t variant_seed(const lesson *l, const char *assignment, const char *student);
 
-/* The code of a seed, and back: 0, or -1 for text that is not a code. */
+/* The code of a seed, and back. variant_code_parse takes letters in
+ * either case, the dashes optional; it returns 0 and *seed, or one of: */
+enum {
+    VARIANT_CODE_BAD = -1,       /* not the shape of a code */
+    VARIANT_CODE_NO_CHECK = -2,  /* 8 characters: the check character is missing */
+    VARIANT_CODE_MISMATCH = -3,  /* the check character does not match: a typo */
+};
 void variant_code(uint64_t seed, char code[VARIANT_CODE_SIZE]);
 int variant_code_parse(const char *text, uint64_t *seed);
+/* What was wrong, after "'CODE' ": a static sentence for a status above. */
+const char *variant_code_strerror(int rc);
 
 /* Every `vary` line of l draws a given (a weight, an input, a target or the
  * rate the lesson uses) that no earlier line draws. Returns 0, or -1 with

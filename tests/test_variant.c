@@ -52,15 +52,41 @@ static void test_codes(void **state)
     for (uint64_t s = 0; s < 2000; s++) {
         uint64_t seed = (s * UINT64_C(0x9E3779B97F4A7C15)) & VARIANT_SEED_MASK;
         variant_code(seed, code);
-        assert_int_equal(strlen(code), 9);
+        assert_int_equal(strlen(code), 11);
+        assert_true(code[4] == '-' && code[9] == '-');
         assert_int_equal(variant_code_parse(code, &back), 0);
         assert_int_equal(back, seed);
+        /* self-checking: every one-character typo and every swap of two
+         * different neighbours is refused, never another student's code */
+        static const char B32[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        for (int at = 0; at < 11; at++) {
+            if (code[at] == '-') continue;
+            char typo[VARIANT_CODE_SIZE];
+            for (int c = 0; c < 32; c++) {
+                if (B32[c] == code[at]) continue;
+                memcpy(typo, code, sizeof typo);
+                typo[at] = B32[c];
+                if (variant_code_parse(typo, &back) != VARIANT_CODE_MISMATCH) fail_msg("typo %s of %s accepted", typo, code);
+            }
+            int next = at + 1 < 11 && code[at + 1] == '-' ? at + 2 : at + 1;
+            if (next >= 11 || code[next] == code[at]) continue;
+            memcpy(typo, code, sizeof typo);
+            typo[at] = code[next];
+            typo[next] = code[at];
+            if (variant_code_parse(typo, &back) != VARIANT_CODE_MISMATCH) fail_msg("swap %s of %s accepted", typo, code);
+        }
     }
-    code[0] = code[0] == 'A' ? 'b' : 'a';            /* lower case is read too */
-    assert_int_equal(variant_code_parse(code, &back), 0);
-    static const char *const BAD[] = {"", "ABCD", "ABCD-EFGH-J", "ABCD-EF0H", "ABCDEFGHJ", "AB-CDEFGH", "ABCD EFGH"};
+    for (char *p = code; *p; p++) if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    assert_int_equal(variant_code_parse(code, &back), 0);   /* lower case is read too */
+    assert_int_equal(variant_code_parse("8MW8GCZQ8", &back), 0);   /* and without dashes */
+    assert_int_equal(variant_code_parse("8MW8-GCZQ", &back), VARIANT_CODE_NO_CHECK);
+    assert_int_equal(variant_code_parse("AAAA-AAAA-A", &back), VARIANT_CODE_MISMATCH);  /* invented */
+    assert_int_equal(variant_code_parse("8MW8-GCQZ-8", &back), VARIANT_CODE_MISMATCH);
+    assert_non_null(strstr(variant_code_strerror(VARIANT_CODE_MISMATCH), "check character"));
+    static const char *const BAD[] = {"", "ABCD", "ABCD-EFGH-JK", "ABCD-EF0H-J", "ABCDEFGHJK", "AB-CDEFGH-J",
+                                      "ABCD EFGH J", "ABCD--EFGH-J", "ABCD-EFGH-J-"};
     for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++)
-        if (!variant_code_parse(BAD[k], &back)) fail_msg("'%s' accepted as a code", BAD[k]);
+        if (variant_code_parse(BAD[k], &back) != VARIANT_CODE_BAD) fail_msg("'%s' not refused as a code", BAD[k]);
     lesson_free(l);
 }
 
@@ -398,9 +424,9 @@ static void test_class_bad_and_copied_sheets(void **state)
     static const char *const WANT[] = {
         "bad-exit=2", "bad-variant.txt:1: '!!!' is not a variant code",
         "cy@example.edu,11,\n", "bad-variant.txt,0,\"not graded: line 1: '!!!' is not a variant code",
-        "ada@example.edu,11,\n", "bad-variant.txt,,,0\n", "ada.txt,ada@example.edu,8MW8-GCZQ,11\n",
+        "ada@example.edu,11,\n", "bad-variant.txt,,,0\n", "ada.txt,ada@example.edu,8MW8-GCZQ-8,11\n",
         "copy-exit=1", "\n2\n", "gb.csv:2", "c.csv:2", "meta-exit=1", "but bob@example.edu submitted it",
-        "this sheet is variant 8MW8-GCZQ, not bob@example.edu's",
+        "this sheet is variant 8MW8-GCZQ-8, not bob@example.edu's",
         "'# variant: ABCD-EFGH' (line 1) is ignored", "novary-exit=0", "stdin-exit=0",
     };
     expect_script("class", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], NULL);
@@ -428,6 +454,33 @@ static void test_assignment_given_wins(void **state)
         "warning: the sheet's header names assignment 1, but it is graded as assignment 25828",
     };
     expect_script("assign", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], "bob@example.edu,11\n");
+}
+
+/* A class graded by the sheets' own headers (no --student): a sheet that
+ * names no student is flagged, two sheets of one variant code are both
+ * flagged, and a code with a typo or made up is refused with its line,
+ * never graded against some other numbers. */
+static void test_class_headers_checked(void **state)
+{
+    (void)state;
+    static const char SCRIPT[] =
+             "D=%s; NT=%s; V=tests/grade/variants; L=$V/hw.lesson\n"
+             "grep -v '^# student:' $V/ada.txt > $D/anon.txt; grep -v '^# student:' $V/ada.txt > $D/anon2.txt\n"
+             "$NT check $L $D/anon.txt $V/cy.txt $D/anon2.txt --csv $D/c.csv > $D/out; echo anon-exit=$?\n"
+             "grep -c '^warning: the sheet names no student' $D/out\n"
+             "grep -c 'another sheet is variant 8MW8-GCZQ-8 too' $D/c.csv\n"
+             "grep '^.*cy.txt,' $D/c.csv | cut -d, -f1-4,13\n"
+             "grep -v '^# ' $V/ada.txt > $D/bare.txt\n"
+             "$NT check $L $D/bare.txt --csv $D/b.csv --quiet; echo bare-exit=$?; grep -c 'names no student' $D/b.csv\n"
+             "for code in 8MW8-GCQZ-8 AAAA-AAAA-A 8MW8-GCZQ; do sed \"s/^# variant: .*/# variant: $code/\" $D/anon.txt"
+             " > $D/typo.txt; $NT check $L $D/typo.txt --quiet; echo typo-exit=$?; done\n";
+    static const char *const WANT[] = {
+        "anon-exit=1", "\n2\n2\n", "cy.txt,cy@example.edu,8XDJ-NMY5-V,11,\n", "bare-exit=1", "\n1\n",
+        "typo.txt:5: '8MW8-GCQZ-8' fails its check character (a typo?", "typo-exit=2",
+        "typo.txt:5: 'AAAA-AAAA-A' fails its check character",
+        "typo.txt:5: '8MW8-GCZQ' has no check character",
+    };
+    expect_script("headers", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], "typo-exit=0");
 }
 
 /* Student ids are normalised wherever they are read (a roster row with
@@ -460,8 +513,8 @@ static void test_ids_and_rosters(void **state)
              "$NT check $D/hw.lesson $D/a.txt --csv $D/x.csv --gradebook $D/x.csv; echo gb-csv=$?\n"
              "cmp -s $D/a.txt $V/ada.txt && cmp -s $D/hw.lesson $L && echo inputs-kept\n";
     static const char *const WANT[] = {
-        "case-exit=0", "# student: ada@example.edu\n# variant: 8MW8-GCZQ", "meta-exit=1",
-        "\n0\n", "# variant: 8MW8-GCZQ\n",
+        "case-exit=0", "# student: ada@example.edu\n# variant: 8MW8-GCZQ-8", "meta-exit=1",
+        "\n0\n", "# variant: 8MW8-GCZQ-8\n",
         "dup.csv:3: ada@example.edu is already on line 2", "dup-exit=2",
         "addr.csv:1: no student id column", "'Full Name', 'Email Address'", "did you mean --column 'Email Address'?",
         "addr-exit=2", "semi.csv:1:", "separated by ';'", "semi-exit=2",
@@ -603,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_class_bad_and_copied_sheets),
         cmocka_unit_test(test_ids_and_rosters),
         cmocka_unit_test(test_assignment_given_wins),
+        cmocka_unit_test(test_class_headers_checked),
         cmocka_unit_test(test_lesson_keys),
         cmocka_unit_test(test_vary_names_a_given),
         cmocka_unit_test(test_gradescope_script),
