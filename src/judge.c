@@ -521,9 +521,42 @@ static int form_operands(const trace *tr, const judge_sheet *sheet, const judge_
     return n_src;
 }
 
-/* Is the carry that gives value degenerate? Sets res->why and why_id. */
+/* Does every operand matter to the carried value? x[nops] are the operand
+ * values the carry was computed from (a form_operands form). Operand k is
+ * left out when the operation over x with x[k] = 0 still gives value,
+ * although over the engine's operands setting operand k to 0 changes the
+ * true value beyond its tolerance: a made-up number so large that the
+ * others are absorbed by rounding (w - alpha * 1e20 is -alpha * 1e20
+ * whatever w is), or a zero factor such as a bare 0 written for a nonzero
+ * quantity. A carried value of 0 is left to the rules below (a ReLU of a
+ * wrong negative net input is an honest 0). Returns the first such
+ * operand's id, or -1 (also when out of memory: no verdict is harsher
+ * for it). Evaluates through eval_apply only. */
+static long operand_left_out(const trace *tr, const judge_rule *rule, size_t id, double value, double *x)
+{
+    const quantity *q = &tr->q[id];
+    if (judge_match(rule, value, 0) || !isfinite(value)) return -1;
+    double stack[64], *e = q->nops <= 64 ? stack : malloc(q->nops * sizeof *e);
+    if (!e) return -1;
+    for (uint32_t k = 0; k < q->nops; k++) e[k] = trace_operand_value(tr, tr->ops[q->first + k]);
+    long out = -1;
+    for (uint32_t k = 0; k < q->nops && out < 0; k++) {
+        double xk = x[k], ek = e[k];
+        x[k] = 0;
+        e[k] = 0;
+        double mine = eval_apply(&q->spec, x, q->nops, NULL), truth = eval_apply(&q->spec, e, q->nops, NULL);
+        x[k] = xk;
+        e[k] = ek;
+        if (judge_match(rule, value, mine) && !judge_match(rule, truth, q->value)) out = tr->ops[q->first + k];
+    }
+    if (e != stack) free(e);
+    return out;
+}
+
+/* Is the carry that gives value (from operand values x, sources src[])
+ * degenerate? Sets res->why and why_id. */
 static void degenerate(const trace *tr, const judge_sheet *sheet, const judge_rule *rule, size_t id,
-                       double value, const uint32_t *src, int n_src, judge_result *res)
+                       double value, double *x, const uint32_t *src, int n_src, judge_result *res)
 {
     const quantity *q = &tr->q[id];
     for (int k = 0; k < n_src && !res->why; k++) {
@@ -549,6 +582,11 @@ static void degenerate(const trace *tr, const judge_sheet *sheet, const judge_ru
             res->why = JDEG_COPY;
             res->why_id = (unsigned)c;
         }
+    }
+    long out = res->why ? -1 : operand_left_out(tr, rule, id, value, x);
+    if (out >= 0) {
+        res->why = JDEG_IGNORED;
+        res->why_id = (unsigned)out;
     }
 }
 
@@ -607,7 +645,7 @@ int judge_answer_d(const trace *tr, judge_sheet *sheet, size_t id, double value,
             for (int k = 0; k < n_src; k++)
                 if (sheet->depth[src[k]] + 1 > res->depth) res->depth = sheet->depth[src[k]] + 1;
             res->too_deep = rule->ecf_depth_set && res->depth > rule->ecf_depth;
-            degenerate(tr, sheet, rule, id, value, src, n_src, res);
+            degenerate(tr, sheet, rule, id, value, x, src, n_src, res);
             if (res->why) res->verdict = JUDGE_DEGENERATE;
             /* carried from answers whose only fault was too few decimals,
              * and itself written with too few: the same fault */

@@ -192,8 +192,11 @@ void judge_sheet_free(judge_sheet *s);    /* NULL is a no-op */
  * operand the student got wrong is 0 where the true value is not (a zero
  * delta or gradient that leaves every weight unchanged), because it copies
  * an operand or the same quantity of the previous iteration whose true value
- * differs, or because an operand is itself degenerate. */
-typedef enum { JDEG_NONE, JDEG_ZERO, JDEG_COPY, JDEG_FROM } judge_degenerate;
+ * differs, because an operand is itself degenerate, or because some operand
+ * makes no difference to it although it changes the true value (the
+ * operation with that operand set to 0 gives the same answer: a made-up
+ * number so large that the given values are lost to rounding). */
+typedef enum { JDEG_NONE, JDEG_ZERO, JDEG_COPY, JDEG_FROM, JDEG_IGNORED } judge_degenerate;
 
 /* The outcome of judging one answer. */
 typedef struct {

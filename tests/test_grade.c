@@ -435,8 +435,8 @@ static void test_fabricated_sheets(void **state)
         closedir(dir);
         gl_free(&g);
     }
-    /* 11 + 5 + 7 + 2 sheets: a lost fixture directory must not pass silently */
-    assert_int_equal(cases, 27);
+    /* 28 sheets in all: a lost fixture directory must not pass silently */
+    assert_int_equal(cases, 28);
 }
 
 /* ------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include "judge.h"
 #include "lesson.h"
 #include "names.h"
+#include "random_lesson.h"
 
 static const char *LESSON_072A =
     "title 07-2a\n"
@@ -234,6 +235,84 @@ static void test_slip_and_independent_mistake(void **state)
     judge_sheet_free(s);
 }
 
+/* A made-up number so large that the given operands are lost to rounding
+ * earns no carried credit: w_0,3^(1) = w_0,3 - alpha * 1e20 is -5e19
+ * whatever w_0,3 is, so it never used w_0,3 (degenerate, naming it); the
+ * gradient 1e20 = delta_3 * a_0 does use its operands and is carried. */
+static void test_absorbed_operand_degenerate(void **state)
+{
+    fixture *f = *state;
+    const trace *tr = f->exact.tr;
+    judge_rule rule = {.digits = 4, .hand = f->hand.tr};
+    judge_sheet *s = judge_sheet_new(tr);
+    assert_non_null(s);
+    static const struct { const char *n; double v; judge_verdict want; } SHEET[] = {
+        {"delta_3", 1e20, JUDGE_WRONG},
+        {"dJ/dw_0,3", 1e20, JUDGE_CARRIED},
+        {"dJ/dw_1,3", 4e19, JUDGE_CARRIED},
+        {"w_0,3^(1)", -5e19, JUDGE_DEGENERATE},
+        {"w_1,3^(1)", -2e19, JUDGE_DEGENERATE},
+    };
+    for (size_t k = 0; k < sizeof SHEET / sizeof SHEET[0]; k++) {
+        judge_result res;
+        assert_int_equal(judge_and_record(tr, s, id_of(f, SHEET[k].n), SHEET[k].v, &rule, &res), 0);
+        if (res.verdict != SHEET[k].want)
+            fail_msg("%s = %g: %s, expected %s", SHEET[k].n, SHEET[k].v, judge_verdict_name(res.verdict),
+                     judge_verdict_name(SHEET[k].want));
+        if (!strcmp(SHEET[k].n, "w_0,3^(1)")) {
+            assert_int_equal(res.why, JDEG_IGNORED);
+            assert_int_equal(res.why_id, id_of(f, "w_0,3"));
+        }
+    }
+    judge_sheet_free(s);
+}
+
+/* Every honest carry on every shipped lesson keeps its credit: one answer
+ * slipped (each of the first computed quantities in turn), every later one
+ * worked from the student's own answers, and no carried answer may be
+ * judged degenerate for an operand that makes no difference to it. */
+static void honest_slips(lesson *l, const char *path, void *ctx)
+{
+    size_t *checked = ctx;
+    if (l->steps > 2) l->steps = 2, l->n_expects = 0;
+    engine_opts ex = {.round = -1};
+    engine_result r;
+    char err[512];
+    if (engine_run(l, &ex, &r, err, sizeof err)) fail_msg("%s: %s", path, err);
+    const trace *tr = r.tr;
+    judge_rule rule = {.digits = l->digits};
+    size_t n = tr->n < 400 ? tr->n : 400, slips = 0;
+    for (size_t slip = 0; slip < n && slips < 40; slip++) {
+        if (tr->q[slip].spec.op == OP_CONST) continue;
+        slips++;
+        judge_sheet *s = judge_sheet_new(tr);
+        assert_non_null(s);
+        for (size_t id = slip; id < n; id++) {
+            const quantity *q = &tr->q[id];
+            if (q->spec.op == OP_CONST) continue;
+            double v = id == slip ? q->value * 1.1 + 0.05 : judge_ecf_value(tr, s, id, NULL, NULL);
+            judge_result res;
+            assert_int_equal(judge_and_record(tr, s, id, v, &rule, &res), 0);
+            if (res.verdict == JUDGE_CARRIED) (*checked)++;
+            if (res.verdict == JUDGE_DEGENERATE && res.why == JDEG_IGNORED)
+                fail_msg("%s: slip in quantity %zu: the honest carry %.17g for quantity %zu judged to ignore "
+                         "operand %u", path, slip, v, id, res.why_id);
+        }
+        judge_sheet_free(s);
+    }
+    engine_result_free(&r);
+}
+
+static void test_honest_carries_every_lesson(void **state)
+{
+    (void)state;
+    size_t checked = 0;
+    int n = each_lesson(honest_slips, &checked);
+    printf("  %d lessons: %zu honest carried answers, none judged to ignore an operand\n", n, checked);
+    assert_true(n >= 10);
+    assert_true(checked >= 1000);
+}
+
 static void test_constants_and_range(void **state)
 {
     fixture *f = *state;
@@ -300,8 +379,10 @@ int main(void)
         cmocka_unit_test(test_lecture_numbers_correct),
         cmocka_unit_test(test_slip_carried_forward),
         cmocka_unit_test(test_slip_and_independent_mistake),
+        cmocka_unit_test(test_absorbed_operand_degenerate),
         cmocka_unit_test(test_constants_and_range),
         cmocka_unit_test(test_short_needs_digits_minus_one),
+        cmocka_unit_test(test_honest_carries_every_lesson),
     };
     return cmocka_run_group_tests_name("judge", tests, setup, teardown);
 }
