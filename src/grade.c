@@ -475,10 +475,12 @@ void grade_report_free(grade_report *rep)
 }
 
 /* "name = symbolic = numbers = value" with the sheet's numbers substituted,
- * or, for a hint, "name = symbolic = numbers" without the value, and only
- * when every asked operand has the student's own number (an asked operand
- * left blank would show the engine's value): otherwise "name = symbolic".
- * Names are in the plan's notation. Returns 0, or -1 out of memory. */
+ * or, for a hint, "name = symbolic = numbers" without the value, where the
+ * numbers are only the student's own answers and the givens: an operand
+ * the sheet does not answer (blank, or not asked) stays its name, since its
+ * value would give away the engine's numbers (g'(in_3) shows a_3); with no
+ * number to substitute, "name = symbolic". Names are in the plan's
+ * notation. Returns 0, or -1 out of memory. */
 static int derivation(char *out, size_t size, const trace *tr, const judge_sheet *sheet, size_t id,
                       double value, int digits, const grade_plan *plan, int hint)
 {
@@ -487,10 +489,12 @@ static int derivation(char *out, size_t size, const trace *tr, const judge_sheet
     if (q->spec.op == OP_CONST) return 0;
     double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
     if (!vals) return -1;
-    int substitute = 1;
+    judge_operand_values(tr, sheet, id, vals);
+    int substitute = !hint;
     for (uint32_t k = 0; hint && k < q->nops; k++) {
         uint32_t op = tr->ops[q->first + k];
-        if (plan_slot(plan, op) >= 0 && !sheet->given[op]) substitute = 0;
+        if (tr->q[op].spec.op == OP_CONST || sheet->given[op]) substitute = 1;
+        else vals[k] = NAN;                   /* not the student's number: its name */
     }
     strbuf b = {0};
     char name[192], num[64];
@@ -499,8 +503,7 @@ static int derivation(char *out, size_t size, const trace *tr, const judge_sheet
     text_formula_n(&b, tr, q, NULL, digits, plan->l, plan->notation);
     if (substitute) {
         sb_printf(&b, " = ");
-        judge_operand_values(tr, sheet, id, vals);
-        text_formula_n(&b, tr, q, vals, digits, plan->l, plan->notation);
+        text_formula_some(&b, tr, q, vals, digits, plan->l, plan->notation);
     }
     if (!hint) {
         text_num(value, digits, num, sizeof num);

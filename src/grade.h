@@ -152,8 +152,9 @@ void grade_answers_free(grade_answers *a);
  *   verdict  right / carried forward / too few decimals / wrong / missing,
  *            and the first mistake by name: no expected value, no number
  *            the student did not write;
- *   hint     also the formula, with the student's own numbers substituted
- *            (never the value it gives);
+ *   hint     also the formula, with the student's own numbers and the
+ *            givens substituted (never the value it gives; an operand the
+ *            sheet does not answer stays its name);
  *   full     also the expected value, the value from the student's own
  *            answers and the whole derivation. */
 typedef enum { GRADE_FB_VERDICT, GRADE_FB_HINT, GRADE_FB_FULL, GRADE_FB_N } grade_feedback;

@@ -85,6 +85,22 @@ static void formula_operand(strbuf *out, const fr_ctx *c, size_t k, int bare)
     sb_printf(out, "%s", n);
 }
 
+/* formula_operand where the value is NaN, else the value as a number. */
+static void formula_operand_or_value(strbuf *out, const fr_ctx *c, size_t k, int bare)
+{
+    if (isnan(c->values[k])) formula_operand(out, c, k, bare);
+    else fr_number(out, c->syn, c->values[k], c->digits, bare);
+}
+
+void text_formula_some(strbuf *b, const trace *tr, const quantity *q, const double *v, int d,
+                       const lesson *l, int notation)
+{
+    fctx x = {l, notation, tr, q};
+    fr_ctx c = {.syn = SYN_ASCII, .operand = formula_operand_or_value, .values = v, .digits = d, .user = &x};
+    if (q->spec.op == OP_CONST) return;
+    if (fr_render(b, &c, &q->spec, q->notes, q->nops)) sb_printf(b, "?");
+}
+
 void text_formula_in(strbuf *b, const trace *tr, const quantity *q, const double *v, int d,
                      const lesson *l, int notation, syntax syn, int expand_g)
 {

@@ -80,6 +80,11 @@ void text_formula_x(strbuf *b, const trace *tr, const quantity *q, const double 
 void text_formula_in(strbuf *b, const trace *tr, const quantity *q, const double *vals, int digits,
                      const lesson *l, int notation, syntax syn, int expand_g);
 void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, const lesson *l, int notation);
+/* text_formula_n with some operands substituted: vals[k] as a number, or
+ * operand k's name where vals[k] is NaN (a hint shows only the numbers a
+ * student wrote). */
+void text_formula_some(strbuf *b, const trace *tr, const quantity *q, const double *vals, int digits,
+                       const lesson *l, int notation);
 
 /* The student's trace of a whole run. Returns 0, or -1 on a write error. */
 int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o);

@@ -762,6 +762,22 @@ static void test_feedback_levels(void **state)
                             "--feedback hint --no-color", &rc);
     assert_null(strstr(txt, "0.5474"));
     free(txt);
+    /* nor the engine's value of an operand the sheet does not ask: g'(in_3)
+     * (0.2478) would give a_3 away; it stays a name */
+    char ask[] = "/tmp/nntrace-test-hint-XXXXXX";
+    int fd = mkstemp(ask);
+    assert_true(fd >= 0);
+    const char *sheet = "in_3 = 1\na_3 = 0.1\nerr_3 = 0.2\nJ = 0.3\ndelta_3 = 0.4\n";
+    assert_int_equal(write(fd, sheet, strlen(sheet)), (long)strlen(sheet));
+    close(fd);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "check lessons/sauppe-sgd-step.lesson %s --ask 'in_3 a_3 err_3 J delta_3' "
+             "--feedback hint --no-color", ask);
+    txt = run_capture(cmd, &rc);
+    if (!strstr(txt, "delta_3 = -2*err_3*g'(in_3) = -2*0.2*g'(in_3)") || strstr(txt, "0.2478"))
+        fail_msg("%s:\n%s", cmd, txt);
+    free(txt);
+    unlink(ask);
     /* full (the terminal default) still says everything */
     txt = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt --no-color", &rc);
     assert_non_null(strstr(txt, "expected"));
