@@ -835,16 +835,30 @@ void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const 
     strbuf out = {0}, t = {0};
     char base[256];
     const char *vis = gso && gso->visibility ? gso->visibility : "visible";
+    /* Gradescope shows the top-level output to the student at once, whatever
+     * the tests' visibility: with tests not visible it says only what is
+     * safe (the sheet was read, the lines it could not read), never which
+     * answer is wrong or how many; the top-level visibility is set too */
+    int hidden = strcmp(vis, "visible") != 0;
     lesson_basename(l->path, base, sizeof base);
     sb_printf(&out, "%s: %s\n", base, l->title ? l->title : "");
-    problems_text(&out, ans);
-    first_mistake_text(&out, plan, ans, rep, o);
-    summary(&out, rep);
+    if (hidden) {
+        grade_answers safe = *ans;
+        safe.flag[0] = '\0';
+        problems_text(&out, &safe);
+        if (!ans->unreadable)
+            sb_printf(&out, "your answer sheet was received and graded; the results are not shown yet\n");
+    } else {
+        problems_text(&out, ans);
+        first_mistake_text(&out, plan, ans, rep, o);
+        summary(&out, rep);
+    }
     (void)sheet_name;
     sb_printf(b, "{\n  \"score\": ");
     json_score(b, rep->score);
     sb_printf(b, ",\n  \"output\": ");
     grade_json_str(b, out.s ? out.s : "");
+    if (hidden) sb_printf(b, ",\n  \"visibility\": \"%s\"", vis);
     if (gso && gso->stdout_visibility) sb_printf(b, ",\n  \"stdout_visibility\": \"%s\"", gso->stdout_visibility);
     sb_printf(b, ",\n  \"tests\": [");
     for (size_t k = 0; k < plan->n; k++) {

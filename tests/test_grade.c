@@ -281,11 +281,11 @@ static int check_gradescope(const char *file, double *score, double *sum, double
         jexpect(&p, ':');
         if (!strcmp(key, "score")) { *score = jnum(&p); seen_score++; }
         else if (!strcmp(key, "output")) { jstr(&p, val, sizeof val); seen_output++; }
-        else if (!strcmp(key, "stdout_visibility")) {
+        else if (!strcmp(key, "stdout_visibility") || !strcmp(key, "visibility")) {
             jstr(&p, val, sizeof val);
             if (strcmp(val, "visible") && strcmp(val, "hidden") && strcmp(val, "after_due_date") &&
                 strcmp(val, "after_published"))
-                fail_msg("%s: stdout_visibility '%s'", file, val);
+                fail_msg("%s: %s '%s'", file, key, val);
         }
         else if (!strcmp(key, "tests")) {
             seen_tests++;
@@ -778,6 +778,29 @@ static void test_feedback_levels(void **state)
         fail_msg("%s:\n%s", cmd, txt);
     free(txt);
     unlink(ask);
+    /* --visibility hidden hides the top-level output too (Gradescope shows
+     * it at once): no first mistake, no counts, no answer named */
+    char gs[] = "/tmp/nntrace-test-hidden-XXXXXX";
+    fd = mkstemp(gs);
+    assert_true(fd >= 0);
+    close(fd);
+    static const char *const VIS[] = {"hidden", "after_published", "visible"};
+    for (size_t v = 0; v < sizeof VIS / sizeof VIS[0]; v++) {
+        snprintf(cmd, sizeof cmd, "%s check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/"
+                 "slip-and-mistake.txt --quiet --gradescope %s --visibility %s 2>/dev/null", bin(), gs, VIS[v]);
+        run_cmd(cmd);
+        char *json = slurp(gs, NULL);
+        assert_non_null(json);
+        char *o = strstr(json, "\"output\": \""), *end = o ? strstr(o, "\",\n") : NULL;
+        if (!o || !end) fail_msg("no top-level output in\n%s", json);
+        *end = '\0';
+        int shown = strstr(o, "first mistake") || strstr(o, "score:") || strstr(o, "a_3");
+        if (v < 2 && (shown || !strstr(o, "received and graded") || !strstr(end + 1, "\"visibility\": \"")))
+            fail_msg("--visibility %s: top-level %s", VIS[v], o);
+        if (v == 2 && !shown) fail_msg("--visibility visible: top-level %s", o);
+        free(json);
+    }
+    unlink(gs);
     /* full (the terminal default) still says everything */
     txt = run_capture("check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/slip.txt --no-color", &rc);
     assert_non_null(strstr(txt, "expected"));
