@@ -16,7 +16,9 @@
  * not asked, given twice: the first answer counts, NUL byte, too long), and
  * the rest of the sheet is graded. The file is never read beyond
  * GRADE_MAX_BYTES, nothing in it is executed or used as a path, and a
- * line's text is echoed only sanitised (printable ASCII, at most 40 bytes).
+ * line's text is echoed only sanitised (printable ASCII, at most 40 bytes;
+ * an unknown name through names.h, which shows every character outside the
+ * notation's alphabet as <U+XXXX>).
  *
  * A grade plan fixes the asked quantities (in trace order) and their points;
  * grading judges each asked answer in trace order with judge.h, so swapped

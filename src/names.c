@@ -825,20 +825,99 @@ static void both_scripts(const names_index *ix, int notation, const quantity *q,
     if (strcmp(a, u)) { puts_(&o, " ("); puts_(&o, u); puts_(&o, ")"); }
 }
 
+/* The code point of the UTF-8 sequence at c, its length in *len; -1 (and
+ * *len 1) for a control byte or broken UTF-8. */
+static long utf8_at(const unsigned char *c, int *len)
+{
+    int need = *c < 0x80 ? 0 : (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
+    int ok = need >= 0 && *c >= 0x20 && *c != 0x7f && !(*c == 0xC0 || *c == 0xC1 || *c > 0xF4);
+    long cp = need == 0 ? *c : need == 1 ? (*c & 0x1F) : need == 2 ? (*c & 0x0F) : (*c & 0x07);
+    for (int k = 1; ok && k <= need; k++) {
+        ok = (c[k] & 0xC0) == 0x80;
+        cp = (cp << 6) | (c[k] & 0x3F);
+    }
+    *len = ok ? need + 1 : 1;
+    return ok ? cp : -1;
+}
+
+/* Is the character (UTF-8, len bytes) one of the notation's own: printable
+ * ASCII, a subscript digit, a combining macron, or a UNI[] sequence? */
+static int notation_char(const char *c, int len, long cp)
+{
+    if (cp >= 0x20 && cp < 0x7f) return 1;
+    if ((cp >= 0x2080 && cp <= 0x2089) || cp == 0x304) return 1;
+    for (size_t u = 0; u < sizeof UNI / sizeof UNI[0]; u++)
+        if ((int)strlen(UNI[u].utf8) == len && !memcmp(c, UNI[u].utf8, (size_t)len)) return 1;
+    return 0;
+}
+
 /* A typed name fit for a message: control bytes and broken UTF-8 as '?',
+ * every other character outside the notation's alphabet (a Cyrillic a, a
+ * zero-width space, a right-to-left override, a fullwidth digit) shown
+ * visibly as <U+0430>, so nothing in a message looks like what it is not;
  * at most about 48 bytes. */
 static void echo(const char *s, char *out, size_t size)
 {
     obuf o = {out, 0, size, 0};
     out[0] = '\0';
     for (const unsigned char *c = (const unsigned char *)s; *c && o.len < 48;) {
-        int need = *c < 0x80 ? 0 : (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
-        int ok = need >= 0 && *c >= 0x20 && *c != 0x7f && !(*c == 0xC0 || *c == 0xC1 || *c > 0xF4);
-        for (int k = 1; ok && k <= need; k++) ok = (c[k] & 0xC0) == 0x80;
-        if (ok) { put(&o, (const char *)c, (size_t)need + 1); c += need + 1; }
-        else { puts_(&o, "?"); c++; }
+        int len;
+        long cp = utf8_at(c, &len);
+        if (cp < 0) puts_(&o, "?");
+        else if (notation_char((const char *)c, len, cp)) put(&o, (const char *)c, (size_t)len);
+        else {
+            char u[24];
+            snprintf(u, sizeof u, "<U+%04lX>", (unsigned long)cp);
+            puts_(&o, u);
+        }
+        c += len;
         if (o.len >= 48 && *c) puts_(&o, "...");
     }
+}
+
+/* The ASCII a look-alike stands for: Cyrillic and Greek letters that look
+ * like Latin ones, fullwidth ASCII; 0 for an invisible or bidi control
+ * character (dropped); -1 for any other. */
+static int lookalike(long cp)
+{
+    static const struct { unsigned short cp; char ascii; } LIKE[] = {
+        {0x0430, 'a'}, {0x0435, 'e'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0443, 'y'},
+        {0x0445, 'x'}, {0x0456, 'i'}, {0x0458, 'j'}, {0x0455, 's'}, {0x0501, 'd'}, {0x04BB, 'h'},
+        {0x051D, 'w'}, {0x0410, 'A'}, {0x0412, 'B'}, {0x0415, 'E'}, {0x041A, 'K'}, {0x041C, 'M'},
+        {0x041D, 'H'}, {0x041E, 'O'}, {0x0420, 'P'}, {0x0421, 'C'}, {0x0422, 'T'}, {0x0425, 'X'},
+        {0x0406, 'I'}, {0x0408, 'J'}, {0x03BF, 'o'}, {0x03B9, 'i'}, {0x03BA, 'k'}, {0x03C1, 'p'},
+        {0x03C5, 'u'}, {0x03C7, 'x'}, {0x03BD, 'v'}, {0x0391, 'A'}, {0x0392, 'B'}, {0x0395, 'E'},
+        {0x0396, 'Z'}, {0x0397, 'H'}, {0x0399, 'I'}, {0x039A, 'K'}, {0x039C, 'M'}, {0x039D, 'N'},
+        {0x039F, 'O'}, {0x03A1, 'P'}, {0x03A4, 'T'}, {0x03A5, 'Y'}, {0x03A7, 'X'}, {0x2010, '-'},
+        {0x2011, '-'}, {0x2032, '\''}, {0x2019, '\''}, {0x02BC, '\''}, {0x2215, '/'}, {0x2044, '/'},
+    };
+    if (cp >= 0xFF01 && cp <= 0xFF5E) return (int)(cp - 0xFEE0);           /* fullwidth ASCII */
+    if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+        (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF || cp == 0xAD || cp == 0x34F)
+        return 0;
+    for (size_t k = 0; k < sizeof LIKE / sizeof LIKE[0]; k++)
+        if (LIKE[k].cp == cp) return LIKE[k].ascii;
+    return -1;
+}
+
+/* typed with look-alikes folded to ASCII and invisible characters dropped
+ * (the notation's own characters kept) into out; 1 when anything was
+ * folded, 0 when nothing was (or it does not fit). */
+static int fold_lookalikes(const char *typed, char *out, size_t size)
+{
+    obuf o = {out, 0, size, 0};
+    int folded = 0;
+    out[0] = '\0';
+    for (const unsigned char *c = (const unsigned char *)typed; *c;) {
+        int len;
+        long cp = utf8_at(c, &len);
+        int a = cp < 0 || notation_char((const char *)c, len, cp) ? -1 : lookalike(cp);
+        if (a < 0) put(&o, (const char *)c, (size_t)len);
+        else if (a > 0) { char ch = (char)a; put(&o, &ch, 1); folded = 1; }
+        else folded = 1;
+        c += len;
+    }
+    return folded && !o.over;
 }
 
 static void say(char *err, size_t errsize, const char *fmt, const char *a, const char *b)
@@ -914,6 +993,19 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
     }
     char shown[80];
     echo(typed, shown, sizeof shown);
+    char plain[NAME_MAX_LEN * 2];
+    if (nf == 0 && err && fold_lookalikes(typed, plain, sizeof plain)) {
+        /* a name with look-alike or invisible characters: what it looks like */
+        long id = names_resolve(ix, plain, NULL, 0);
+        if (id >= 0) {
+            char sug[2 * NAME_MAX_LEN + 128];
+            both_scripts(ix, ix->notation, &ix->tr->q[id], sug, sizeof sug);
+            say(err, errsize, "'%s' names no quantity of this lesson (a look-alike or invisible character); "
+                "did you mean %s?", shown, sug);
+            return -1;
+        }
+        if (normalise(plain, key, sizeof key) == 0) split_suffix(key, &t, &e);
+    }
     if (nf == 0) {
         /* a near miss: the closest key, its own notation's name */
         size_t kl = strlen(key), limit = kl <= 4 ? 1 : kl <= 8 ? 2 : 3;   /* as suggest() judges */

@@ -402,6 +402,28 @@ static void test_messages(void **state)
     assert_string_equal(why, "'delta3^(1)' names no quantity of this lesson; did you mean delta_3^(1) (Δ₃⁽¹⁾)?");
     assert_true(names_resolve(ix, "nonsense", why, sizeof why) < 0);
     assert_string_equal(why, "'nonsense' names no quantity of this lesson");
+    /* look-alikes and invisible characters: never echoed as they are (they
+     * would read as a_3), shown as code points, with a did-you-mean after
+     * folding them; a look-alike is never read as the name it imitates */
+    static const struct { const char *typed, *shown, *mean; } LOOK[] = {
+        {"\xD0\xB0_3", "'<U+0430>_3'", "did you mean a_3 (a₃)?"},                 /* Cyrillic a */
+        {"a_3\xE2\x80\xAE", "'a_3<U+202E>'", "did you mean a_3 (a₃)?"},          /* right-to-left override */
+        {"a_3\xE2\x80\x8B", "'a_3<U+200B>'", "did you mean a_3 (a₃)?"},          /* zero-width space */
+        {"a_\xEF\xBC\x93", "'a_<U+FF13>'", "did you mean a_3 (a₃)?"},            /* fullwidth 3 */
+        {"\xCE\xBF_3", "'<U+03BF>_3'", NULL},                                      /* Greek o: o_3 is nothing */
+        {"w_1,3^(\xEF\xBC\x91)", "'w_1,3^(<U+FF11>)'", "did you mean w_1,3^(1) (w₁,₃⁽¹⁾)?"},
+        {"i\xD0\xBF_3", "'i<U+043F>_3'", NULL},                                    /* Cyrillic pe: no look-alike */
+    };
+    for (size_t k = 0; k < sizeof LOOK / sizeof LOOK[0]; k++) {
+        if (names_resolve(ix, LOOK[k].typed, why, sizeof why) >= 0) fail_msg("'%s' read as a name", LOOK[k].typed);
+        if (!strstr(why, LOOK[k].shown) || (LOOK[k].mean && !strstr(why, LOOK[k].mean)))
+            fail_msg("'%s': %s", LOOK[k].typed, why);
+        for (const unsigned char *c = (const unsigned char *)why; *c; c++)   /* no invisible character */
+            if (*c == 0xE2 && c[1] == 0x80 && (c[2] == 0xAE || c[2] == 0x8B)) fail_msg("invisible in: %s", why);
+    }
+    /* the notation's own characters are still echoed as they are */
+    assert_true(names_resolve(ix, "Δ_9", why, sizeof why) < 0);
+    assert_non_null(strstr(why, "'Δ_9'"));
     /* a trace with the chain-rule factors: no hint for a name that is none */
     assert_true(names_resolve(ix, "dJ/dq_3", why, sizeof why) < 0);
     assert_null(strstr(why, "--chain"));
