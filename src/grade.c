@@ -736,8 +736,8 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
             [JDEG_NONE] = "", [JDEG_ZERO] = "your %s = 0 where the value is not 0 (a step left out?)",
             [JDEG_COPY] = "it repeats %s, whose value differs from this one",
             [JDEG_FROM] = "it follows from %s, itself carried from a degenerate answer",
-            [JDEG_IGNORED] = "it comes out the same with %s = 0, which changes the true value "
-                             "(a number so large that the others are lost in it?)",
+            [JDEG_IGNORED] = ("it comes out the same with %s = 0, which changes the true value "
+                              "(a number so large that the others are lost in it?)"),
         };
         char name[192];
         text_qname(plan->l, plan->notation, &tr->q[it->res.why_id], name, sizeof name);
