@@ -251,7 +251,16 @@ static int template_render(const char *cmd, grade_ctx *c, const char *path, grad
     }
     int status = ctx_load(cmd, c, path, 0, has ? &seed : NULL);
     if (status) return status;
-    grade_template(b, c->l, c->exact.tr, &c->plan, who);
+    const size_t before = b->len;
+    grade_template(b, c->l, c->exact.tr, &c->plan, who, path);
+    if (!b->failed && b->len - before > GRADE_MAX_BYTES) {      /* a sheet check would refuse */
+        fprintf(stderr, "nntrace %s: %s: its answer sheet would be %zu bytes, over the %u-byte "
+                        "limit of an answer sheet that check reads\n"
+                        "HINT: ask fewer quantities (--ask, or the lesson's 'ask' key) or trace fewer "
+                        "steps (the lesson's 'trace' key)\n",
+                cmd, path, b->len - before, GRADE_MAX_BYTES);
+        return EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -1026,7 +1035,7 @@ int cmd_variants(int argc, char **argv)
         }
         sb_printf(&key, "\n");
         if (s) sb_printf(&all, "\f\n");
-        grade_template(&all, c.l, c.exact.tr, &c.plan, &who);
+        grade_template(&all, c.l, c.exact.tr, &c.plan, &who, path);
     }
     if (!status && mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "nntrace variants: cannot make %s: %s\n", dir, strerror(errno));

@@ -1028,7 +1028,7 @@ void grade_sheet_who(const char *text, size_t len, grade_who *who)
 }
 
 void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_plan *plan,
-                    const grade_who *who)
+                    const grade_who *who, const char *named)
 {
     char base[256];
     lesson_basename(l->path, base, sizeof base);
@@ -1058,9 +1058,9 @@ void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_pla
         sb_printf(b, "#   round every intermediate to %d decimals before using it, as on a calculator\n", l->round);
     /* a sheet with chain-rule factors the lesson does not ask for itself (--chain) is checked with them */
     const int chain = !l->chain && trace_has_kind(tr, Q_DJDA);
-    sb_printf(b, "#\n# Write each number after its '=' (0.5474, 0,5474, 5.474e-1 or 1/2), carrying\n"
+    sb_printf(b, "#\n# Write each number after its '=' (" JUDGE_NUMBER_FORMS "), carrying\n"
                  "# %d decimals as the lecture does. Lines starting with '#' are ignored.\n"
                  "# Check it with: nntrace check %s%s THIS_FILE\n",
-              lesson_answer_digits(l), chain ? "--chain " : "", l->path);
+              lesson_answer_digits(l), chain ? "--chain " : "", named ? named : l->path);
     for (size_t k = 0; k < plan->n; k++) sb_printf(b, "%s = \n", plan->shown[k]);
 }

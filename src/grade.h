@@ -247,9 +247,11 @@ void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, cons
 void grade_sheet_who(const char *text, size_t len, grade_who *who);
 
 /* The answer template: a comment header (who, the problem's given numbers,
- * rate and rounding), then "name = " per asked quantity. who may be NULL. */
+ * rate and rounding, how to check it: the lesson as the user named it,
+ * `named`, or NULL for its path), then "name = " per asked quantity. who
+ * may be NULL. */
 void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_plan *plan,
-                    const grade_who *who);
+                    const grade_who *who, const char *named);
 
 /* JSON string literal of s (escaped, control bytes as \u00XX, invalid
  * UTF-8 bytes as U+FFFD). */

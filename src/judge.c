@@ -148,7 +148,7 @@ const char *judge_num_strerror(judge_num_status st)
     switch (st) {
     case JNUM_OK:        return "ok";
     case JNUM_EMPTY:     return "no number";
-    case JNUM_SYNTAX:    return "not a number (write 0.5474, 0,5474, 5.474e-1 or 1/2)";
+    case JNUM_SYNTAX:    return "not a number (write " JUDGE_NUMBER_FORMS ")";
     case JNUM_PERCENT:   return "a trailing % is not a number here; write 0.5474, not 54.74%";
     case JNUM_NONFINITE: return "nan and inf are not answers";
     case JNUM_RANGE:     return "too large for a number (more than about 1.8e308)";

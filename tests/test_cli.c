@@ -688,9 +688,36 @@ static void test_readme_sessions(void **state)
     free(readme);
 }
 
+/* template: the check line names the lesson as it was given (a name stays
+ * a name), and a sheet check could not read (over its 1 MiB) is refused
+ * before it is written, with how to make it smaller. */
+static void test_template_named_and_bounded(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    assert_int_equal(nt(out, sizeof out, "template sauppe-sgd-step"), 0);
+    assert_non_null(strstr(out, "# Check it with: nntrace check sauppe-sgd-step THIS_FILE\n"));
+    char cmd[1024], path[256];
+    snprintf(path, sizeof path, "%s/big.lesson", tmpdir);
+    /* 10-20-5, 100 steps, every step traced: about 1.3 MB of answer lines */
+    snprintf(cmd, sizeof cmd, "%s new 10-20-5 --init xavier 1 | sed 's/^steps .*/steps 100/' > %s && "
+             "echo 'trace all' >> %s", bin(), path, path);
+    int st;
+    free(run_sh(cmd, &st));
+    assert_int_equal(st, 0);
+    snprintf(cmd, sizeof cmd, "template %s", path);
+    assert_int_equal(nt(out, sizeof out, cmd), 2);
+    assert_non_null(strstr(out, "its answer sheet would be"));
+    assert_non_null(strstr(out, "over the 1048576-byte limit of an answer sheet that check reads"));
+    assert_non_null(strstr(out, "HINT: ask fewer quantities"));
+    snprintf(cmd, sizeof cmd, "template %s --ask 'in_*' > /dev/null", path);
+    assert_int_equal(nt(out, sizeof out, cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_template_named_and_bounded),
         cmocka_unit_test(test_help_version_usage),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_formats_and_passes),
