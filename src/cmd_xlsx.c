@@ -55,7 +55,8 @@ static int xlsx_help(FILE *f)
               "more, and one sheet per traced step with a row per quantity: pass, name,\n"
               "symbolic formula, and a value cell that holds a live formula over its\n"
               "operands' cells plus the engine's value. Edit a weight or an input and every\n"
-              "cell downstream recomputes. Hand-rounded lessons use ROUND() on operands.\n\n"
+              "cell downstream recomputes. Hand-rounded lessons round every operand as the\n"
+              "engine does.\n\n"
               "options:\n", f) < 0 || cliopt_help(f, &CLI_XLSX))
         return -1;
     return fputs("\nexit status: 0 written, 2 bad usage, bad lesson or the file cannot be written\n"

@@ -43,6 +43,8 @@ double round_dp(double x, int d)
      * x*p carries a relative error of a few ulps, so the slack scales with
      * |s| in units of DBL_EPSILON (a fixed 1e-9 |s| would swallow the whole
      * fraction once |s| nears 5e8, i.e. 9 decimals). */
-    double r = (frac >= 0.5 - 64.0 * DBL_EPSILON * fmax(1.0, fabs(s))) ? lo + 1 : lo;
+    _Static_assert(DBL_MANT_DIG - 1 - 6 == ROUND_DP_SLACK_LOG2, "the slack is 64 DBL_EPSILON");
+    const double slack = ldexp(1.0, -ROUND_DP_SLACK_LOG2);
+    double r = (frac >= 0.5 - slack * fmax(1.0, fabs(s))) ? lo + 1 : lo;
     return copysign(r, x) / p;
 }

@@ -251,8 +251,45 @@ static lxw_worksheet *sheet_add(xw *x, const char *name)
     return ws;
 }
 
+/* ------------------------------------------------------------------------
+ * The engine's rounding as a formula (the one place that writes it)
+ * ---------------------------------------------------------------------- */
+
+/* Into buf the units of ref rounded to d >= 0 decimals, round_dp's rule
+ * transcribed: INT(ABS(ref)*1Ed+0.5+2^-46*MAX(1,ABS(ref)*1Ed)), so that
+ * SIGN(ref)*units/1Ed is round_dp(ref, d) (eval.h).
+ *
+ * Not ROUND(ref,d): the engine rounds a value that is a decimal tie up to
+ * representation error (0.0795 computed as 0.07949999999999999) as the tie,
+ * while each program's ROUND decides such a value on its own arithmetic:
+ * gnumeric computes in long double, where -0.15-0.5*(-0.459) is
+ * 0.079499999999999999988 and ROUND(...,3) is 0.079, LibreOffice and Excel
+ * in double with their own snapping, 0.08. A pre-rounding to k significant
+ * digits, ROUND(ROUND(x,k),d), moves the problem to ties of digit k and
+ * matches the engine's slack (64 ulps of s) for no single k. The engine's
+ * own comparison does: it asks only for ABS, INT, MAX and a power of two,
+ * exact in all three programs, and a value within the slack of a tie lies
+ * 60 and more ulps past the threshold in double and long double alike, so
+ * the programs agree with the engine (and each other) but for values within
+ * a few ulps of the slack's edge, far from any tie. */
+static void round_units(char *buf, size_t size, const char *ref, int d)
+{
+    snprintf(buf, size, "INT(ABS(%s)*1E%d+0.5+2^-%d*MAX(1,ABS(%s)*1E%d))", ref, d, ROUND_DP_SLACK_LOG2, ref, d);
+}
+
+/* The formula of round_dp(ref, d), d >= 0 (no leading '='), into buf:
+ * (SIGN(ref)*units/1Ed), parenthesised to stand as one operand wherever
+ * ROUND(ref,d) could (a/x, x^2). XLSX_REF_MAX holds it for any ref of at most
+ * XLSX_PLAIN_REF_MAX characters and d <= 12. */
+static void round_formula(char *buf, size_t size, const char *ref, int d)
+{
+    char u[XLSX_ROUND_UNITS_MAX];
+    round_units(u, sizeof u, ref, d);
+    snprintf(buf, size, "(SIGN(%s)*%s/1E%d)", ref, u, d);
+}
+
 /* A reference to cell c from sheet `from`: "D5" on the same sheet, else
- * "'Settings'!$C$9"; in hand-rounded mode wrapped as ROUND(ref,d) when
+ * "'Settings'!$C$9"; in hand-rounded mode wrapped in round_formula when
  * `rounded`, which is how trace_operand_value passes operands on. */
 static void cell_ref_d(const xw *x, int from, xlsx_cell c, int d, char *buf, size_t size);
 static void cell_ref(const xw *x, int from, xlsx_cell c, int rounded, char *buf, size_t size)
@@ -260,10 +297,10 @@ static void cell_ref(const xw *x, int from, xlsx_cell c, int rounded, char *buf,
     cell_ref_d(x, from, c, rounded ? x->tr->round : -1, buf, size);
 }
 
-/* The same, wrapped as ROUND(ref,d) when d >= 0. */
+/* The same, wrapped in round_formula(ref, d) when d >= 0. */
 static void cell_ref_d(const xw *x, int from, xlsx_cell c, int d, char *buf, size_t size)
 {
-    char a1[LXW_MAX_CELL_NAME_LENGTH], full[XLSX_REF_MAX - 24];   /* room for ROUND(,12) */
+    char a1[LXW_MAX_CELL_NAME_LENGTH], full[XLSX_PLAIN_REF_MAX];
     if ((int)c.sheet == from) {
         lxw_rowcol_to_cell(a1, c.row, (lxw_col_t)c.col);
         snprintf(full, sizeof full, "%s", a1);
@@ -271,7 +308,7 @@ static void cell_ref_d(const xw *x, int from, xlsx_cell c, int d, char *buf, siz
         lxw_rowcol_to_cell_abs(a1, c.row, (lxw_col_t)c.col, 1, 1);
         snprintf(full, sizeof full, "%s!%s", x->quoted[c.sheet], a1);
     }
-    if (d >= 0) snprintf(buf, size, "ROUND(%s,%d)", full, d);
+    if (d >= 0) round_formula(buf, size, full, d);
     else snprintf(buf, size, "%s", full);
 }
 
@@ -281,11 +318,12 @@ static void cell_ref_d(const xw *x, int from, xlsx_cell c, int d, char *buf, siz
 
 void xlsx_value_text(strbuf *b, const char *ref, int digits)
 {
-    /* rounded by ROUND (as the value formulas round, half away from zero),
-     * then in units of the last decimal */
-    char r[XLSX_REF_MAX + 16], m[XLSX_REF_MAX + 48];
-    snprintf(r, sizeof r, "ROUND(%s,%d)", ref, digits);
-    snprintf(m, sizeof m, "ROUND(ABS(%s)*1E%d,0)", r, digits);
+    /* m: the value's units of the last decimal, rounded as the engine
+     * rounds (round_units); r: the rounded value; then FIXED with as many
+     * decimals as r needs (its trailing zeros cut) */
+    char m[XLSX_ROUND_UNITS_MAX], r[XLSX_REF_MAX];
+    round_units(m, sizeof m, ref, digits);
+    round_formula(r, sizeof r, ref, digits);
     sb_printf(b, "=IF(%s=0,\"0\",FIXED(%s,%d", m, r, digits);
     for (int k = 1; k <= digits; k++) sb_printf(b, "-(MOD(%s,1E%d)=0)", m, k);   /* its trailing zeros */
     sb_printf(b, ",TRUE))");
@@ -573,7 +611,7 @@ static int settings_sheet(xw *x)
         row++;
     }
     if (x->tr->round >= 0) snprintf(buf, sizeof buf, "every operand rounded to %d decimals before use, "
-                                    "as on a calculator: ROUND() in the formulas", x->tr->round);
+                                    "as on a calculator (half away from zero)", x->tr->round);
     else snprintf(buf, sizeof buf, "exact arithmetic");
     if (put_str(x, ws, row, 0, "rounding", x->f.text) ||
         put_lines(x, ws, &row, SET_VALUE_COL, set_w[SET_VALUE_COL] + SET_MEANING_W, buf, x->f.text, 0))

@@ -41,7 +41,13 @@
 #define XLSX_MAX_FORMULA 8192   /* characters in one formula (Excel's limit) */
 #define XLSX_MAX_SHEETS  1000   /* step sheets plus Settings and Summary */
 #define XLSX_MAX_WORD    16     /* --sheet-word: "After <word> 10000000" fits 31 */
-#define XLSX_REF_MAX     160    /* one operand reference: ROUND('sheet'!$XFD$1048576,12) */
+/* One cell reference, 'sheet'!$XFD$1048576 (a sheet name's 31 characters,
+ * every quote doubled); the engine's rounding of one, which holds it twice
+ * (xlsx.c round_units); and an operand reference, the rounding with the
+ * reference a third time (round_formula). */
+#define XLSX_PLAIN_REF_MAX   80
+#define XLSX_ROUND_UNITS_MAX (2 * XLSX_PLAIN_REF_MAX + 64)
+#define XLSX_REF_MAX         (XLSX_PLAIN_REF_MAX + XLSX_ROUND_UNITS_MAX + 32)
 /* Live training: the Training sheet holds at most this many quantity cells
  * (a row of formulas per step; steps beyond are the engine's fixed values).
  * Measured (docs/spreadsheets.md): see there. */
@@ -106,8 +112,8 @@ xlsx_status xlsx_write(const char *path, const lesson *l, const engine_result *r
  * ---------------------------------------------------------------------- */
 
 /* Append to b the formula (with its leading '=') that computes operation s
- * from the n operand cells refs[k] (A1 references, already wrapped in ROUND()
- * in hand-rounded mode), the same operand layout as eval_apply. alpha and
+ * from the n operand cells refs[k] (A1 references, already wrapped in the
+ * engine's rounding in hand-rounded mode), the same operand layout as eval_apply. alpha and
  * lambda (OP_UPDATE, OP_PERCEPTRON) are taken from the cells p1ref / p2ref
  * when those are not NULL, else written as numbers; lambda's term is left out
  * when s->p2 is 0. notes (EVAL_NOTE_LOG_GUARD) selects the
