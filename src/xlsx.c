@@ -40,7 +40,7 @@ enum { COL_TEXT = COL_CHECK + 1 };
 #define SET_VALUE_COL 2       /* Settings: the value column (C) */
 /* Settings' columns: name, symbol, value, meaning (text wraps in them). */
 #define SET_COLS 4
-#define SET_MEANING_W 36.0
+#define SET_MEANING_W 54.0   /* an update rule or g(x), g'(x) on one line (put_wrapped) */
 #define LIVE_NOTE_ROWS 4      /* Settings: the note on what is live, its two sentences (put_lines) */
 
 /* Fill colours, one per pass; yellow marks what may be edited. */
@@ -63,7 +63,7 @@ _Static_assert(sizeof PASS_WHAT / sizeof PASS_WHAT[0] == PASS_COUNT, "one legend
 
 typedef struct {
     lxw_format *title, *header, *text, *wrap, *edit, *fixed;
-    lxw_format *para, *bold;        /* long text: wrapped, top-aligned (put_wrapped); bold */
+    lxw_format *para, *bold;        /* long text: wrapped (put_wrapped); bold */
     lxw_format *title_wrap;         /* a title that wraps (put_wrapped) */
     lxw_format *blank;              /* an exercise's blank: edit, to the asked decimals */
     lxw_format *label[PASS_COUNT], *value[PASS_COUNT];
@@ -158,10 +158,15 @@ static void number_format(int digits, char *buf, size_t size)
     snprintf(buf, size, digits > 0 ? "0.%.*s" : "0", digits, "000000000000000");
 }
 
+/* A format, top-aligned like every format of the workbook: a row with a
+ * wrapped cell is several lines tall, and its other cells must sit level
+ * with that cell's first line, not with its last (a label beside the
+ * previous row's text). */
 static lxw_format *fmt_new(xw *x, lxw_color_t fill, int number)
 {
     lxw_format *f = workbook_add_format(x->wb);
     if (!f) { fail(x, XLSX_ERR_MEMORY, "out of memory (format)"); return NULL; }
+    format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
     if (fill) { format_set_pattern(f, LXW_PATTERN_SOLID); format_set_bg_color(f, fill); }
     if (number) format_set_num_format(f, x->numfmt);
     return f;
@@ -176,12 +181,10 @@ static int fmts_init(xw *x)
         !(f->para = fmt_new(x, 0, 0)) || !(f->bold = fmt_new(x, 0, 0)) || !(f->title_wrap = fmt_new(x, 0, 0)) || !(f->blank = fmt_new(x, RGB_EDIT, 0)))
         return -1;
     format_set_text_wrap(f->para);
-    format_set_align(f->para, LXW_ALIGN_VERTICAL_TOP);
     format_set_bold(f->bold);
     format_set_bold(f->title_wrap);
     format_set_font_size(f->title_wrap, 14);
     format_set_text_wrap(f->title_wrap);
-    format_set_align(f->title_wrap, LXW_ALIGN_VERTICAL_TOP);
     char asked[24];                     /* a blank shows what the student typed, to the asked decimals */
     number_format(lesson_answer_digits(x->l), asked, sizeof asked);
     format_set_num_format(f->blank, asked);
@@ -193,7 +196,6 @@ static int fmts_init(xw *x)
     format_set_bold(f->header);
     format_set_bottom(f->header, LXW_BORDER_THIN);
     format_set_text_wrap(f->wrap);
-    format_set_align(f->wrap, LXW_ALIGN_VERTICAL_TOP);
     format_set_border(f->edit, LXW_BORDER_THIN);
     format_set_unlocked(f->edit);      /* editable on a protected (exercise) sheet too */
     format_set_bold(f->edit);
@@ -411,6 +413,11 @@ static int put_num(xw *x, lxw_worksheet *ws, uint32_t row, int col, double v, lx
  * 0.8, LibreOffice 1.2), so a line fits in both. */
 #define TEXT_PER_UNIT 0.95
 #define TEXT_PER_UNIT_BOLD 0.8
+/* A wrapped cell (put_wrapped) is broken into lines by the program itself,
+ * gnumeric at as few as 0.85 characters a unit (43 characters of
+ * "each update also subtracts 2*alpha*lambda*w" wrap in 48 units), so its
+ * row's height counts lines of that many. */
+#define TEXT_PER_UNIT_WRAP 0.85
 
 /* The length of the first line of s in lines of `per` characters: up to
  * its last space that fits (or `per` characters of a longer word). */
@@ -424,7 +431,8 @@ static size_t wrap_at(const char *s, size_t per)
 
 static size_t chars_per_line(const xw *x, double width, const lxw_format *f)
 {
-    size_t per = (size_t)(width * (f == x->f.bold || f == x->f.title ? TEXT_PER_UNIT_BOLD : TEXT_PER_UNIT));
+    size_t per = (size_t)(width * (f == x->f.bold || f == x->f.title ? TEXT_PER_UNIT_BOLD
+                                   : f == x->f.para ? TEXT_PER_UNIT_WRAP : TEXT_PER_UNIT));
     return per < 8 ? 8 : per;
 }
 
@@ -561,8 +569,8 @@ static int settings_sheet(xw *x)
     x->lambda = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "weight decay", x->f.text) || put_str(x, ws, row, 1, "lambda", x->f.text) ||
         put_num(x, ws, row, SET_VALUE_COL, l->decay, x->f.edit) || (x->subst && text_cells(x, ws, x->lambda, x->set_text_col, l->decay)) ||
-        put_str(x, ws, row++, 3, l->decay != 0 ? "each update also subtracts 2*alpha*lambda*w"
-                : "0: no decay (the update formulas leave the term out)", x->f.text))
+        put_wrapped(x, ws, row++, 3, 3, SET_MEANING_W, l->decay != 0 ? "each update also subtracts 2*alpha*lambda*w"
+                    : "0: no decay term in the update formulas", x->f.para))
         return -1;
     if (put_str(x, ws, row, 0, "loss", x->f.text) ||
         put_str(x, ws, row++, SET_VALUE_COL, l->has_loss ? loss_name(l->loss) : "none", x->f.text))
@@ -599,8 +607,8 @@ static int settings_sheet(xw *x)
         snprintf(buf, sizeof buf, "%s after %d of at most %d epochs (%d steps)",
                  x->r->converged ? "no mistake in an epoch: stopped" : "the epoch limit: stopped", x->r->n_epochs,
                  l->epochs, l->steps);
-    if (put_str(x, ws, row, 0, "batch size", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->batch, NULL) ||
-        put_str(x, ws, row, 0, "steps", x->f.text) || put_num(x, ws, row, SET_VALUE_COL, x->r->steps, NULL) ||
+    if (put_str(x, ws, row, 0, "batch size", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->batch, x->f.text) ||
+        put_str(x, ws, row, 0, "steps", x->f.text) || put_num(x, ws, row, SET_VALUE_COL, x->r->steps, x->f.text) ||
         (l->rule == RULE_PERCEPTRON && put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, buf, x->f.para)))
         return -1;
     row++;
@@ -675,7 +683,7 @@ static int settings_sheet(xw *x)
     }
     x->ex_row = ++row;
     for (int e = 0; e < l->n_examples; e++, row++) {
-        if (put_num(x, ws, row, 0, e + 1, NULL)) return -1;
+        if (put_num(x, ws, row, 0, e + 1, x->f.text)) return -1;
         for (int k = 0; k < l->n_in; k++)
             if (put_num(x, ws, row, 1 + k, l->ex_x[(size_t)e * l->n_in + k], x->f.edit)) return -1;
         for (int k = 0; k < n_out; k++)

@@ -1219,7 +1219,9 @@ static void test_print_layout(void **state)
 /* Printed as a person reads it. LibreOffice prints the Settings sheet of
  * an exercise (a long bold note) and of a lesson with a Training sheet at
  * full size (the text as high as on a plain sheet: a sentence wider than
- * the columns once shrank the page to half); perceptron-and's Settings say
+ * the columns once shrank the page to half), every row's cells level with
+ * each other (a label beside the top line of its wrapped meaning, not the
+ * bottom one); perceptron-and's Settings say
  * the perceptron rule the engine used and the 24 steps it ran (not 80), its
  * Training page shows its whole title and heads the columns with the names
  * every row shares (w_0,3^(k), and J of step k beside the example's J);
@@ -1240,6 +1242,8 @@ static void test_print_as_read(void **state)
              "HOME=%s timeout 600 soffice --headless --convert-to pdf sx.xlsx pa.xlsx > soffice.log 2>&1\n"
              "for b in sx pa; do echo \"height $b $(pdftotext -f 1 -l 1 -bbox $b.pdf - | grep -m1 '>learning<' | "
              "sed 's/.*yMin=\"\\([0-9.]*\\)\".*yMax=\"\\([0-9.]*\\)\".*/\\1 \\2/' | awk '{print $2 - $1}')\"; done\n"
+             "y() { pdftotext -f 1 -l 1 -bbox pa.pdf - | grep -m1 \">$1<\" | sed 's/.*yMin=\"\\([0-9.]*\\)\".*/\\1/'; }\n"
+             "echo \"level $(y learning) $(y update:) $(y activations) $(y identity,)\"\n"
              "pdftotext -layout pa.pdf pa.txt\n"
              "x() { pdftotext -bbox pa.pdf - | grep -m1 \">$1<\" | sed 's/.*xMax=\"\\([0-9.]*\\)\".*/\\1/'; }\n"
              "echo \"title-right $(x 'quantities)') table-right $(x 'w_2,3^(k)')\"\n"
@@ -1257,6 +1261,11 @@ static void test_print_as_read(void **state)
             fail_msg("%s: Settings printed smaller than full size (text %.1f pt high, full size 14)\n%s", b,
                      h ? atof(h + strlen(key)) : 0.0, out);
     }
+    double yl = 0, yu = 0, ya = 0, yi = 0;          /* a Settings row's cells sit level: all top-aligned */
+    const char *lv = strstr(out, "level ");
+    if (!lv || sscanf(lv, "level %lf %lf %lf %lf", &yl, &yu, &ya, &yi) != 4 || fabs(yl - yu) > 1 || fabs(ya - yi) > 1)
+        fail_msg("perceptron-and's Settings: a meaning is not level with its row's label (learning rate at %.1f pt, "
+                 "its update rule at %.1f; activations at %.1f, their list at %.1f)\n%s", yl, yu, ya, yi, out);
     double tr = 0, tb = 0;                          /* the title ends within the printed table */
     const char *trp = strstr(out, "title-right ");
     if (!trp || sscanf(trp, "title-right %lf table-right %lf", &tr, &tb) != 2 || tr > tb + 1)
