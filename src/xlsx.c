@@ -40,7 +40,12 @@ enum { COL_TEXT = COL_CHECK + 1 };
 #define SET_VALUE_COL 2       /* Settings: the value column (C) */
 /* Settings' columns: name, symbol, value, meaning (text wraps in them). */
 #define SET_COLS 4
-#define SET_MEANING_W 54.0   /* an update rule or g(x), g'(x) on one line (put_wrapped) */
+/* The meaning column: wide enough for an update rule or g(x), g'(x) on one
+ * line (put_wrapped), unless the examples table already reaches past it,
+ * where it keeps the narrower width so the page is no wider than before
+ * (a wider page prints smaller: x->meaning_w). */
+#define SET_MEANING_W     54.0
+#define SET_MEANING_W_MIN 36.0
 #define LIVE_NOTE_ROWS 4      /* Settings: the note on what is live, its two sentences (put_lines) */
 
 /* Fill colours, one per pass; yellow marks what may be edited. */
@@ -102,6 +107,7 @@ typedef struct {
     uint32_t             live_note_row;   /* Settings: the LIVE_NOTE_ROWS rows of the bold note on what is live */
     uint32_t             set_text_col;/* Settings: the hidden text cells of alpha, lambda, a_0, w^(0) */
     double               set_width;   /* Settings: its text columns' widths summed (put_lines) */
+    double               meaning_w;   /* Settings: the meaning column's width (SET_MEANING_W) */
     xlsx_layout          lay;
     xlsx_status          st;
     char                *err;
@@ -490,7 +496,7 @@ static int update_rule(xw *x, lxw_worksheet *ws, uint32_t row)
         sb_printf(&b, "update: %s = ", name);
         text_formula_x(&b, x->tr, q, NULL, x->digits, x->l, x->notation, 0);
     }
-    int rc = b.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory") : put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, b.s, x->f.para);
+    int rc = b.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory") : put_wrapped(x, ws, row, 3, 3, x->meaning_w, b.s, x->f.para);
     sb_free(&b);
     return rc;
 }
@@ -521,7 +527,9 @@ static int settings_sheet(xw *x)
     const int32_t *out = lesson_outputs(l, &n_out);
     if (!l->ex_y) n_out = 0;
     double num_w = x->digits + 9 > 14 ? x->digits + 9 : 14;   /* "-0.990000000" and some room */
-    const double set_w[SET_COLS] = {16, 15 > num_w ? 15 : num_w, num_w, SET_MEANING_W};
+    double past = (double)(l->n_in + n_out - (SET_COLS - 1)) * num_w;   /* examples' columns right of meaning */
+    x->meaning_w = past > 0 ? fmax(SET_MEANING_W_MIN, SET_MEANING_W - past) : SET_MEANING_W;
+    const double set_w[SET_COLS] = {16, 15 > num_w ? 15 : num_w, num_w, x->meaning_w};
     x->set_width = 0;
     for (int c = 0; c < SET_COLS; c++) {
         x->set_width += set_w[c];
@@ -569,7 +577,7 @@ static int settings_sheet(xw *x)
     x->lambda = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "weight decay", x->f.text) || put_str(x, ws, row, 1, "lambda", x->f.text) ||
         put_num(x, ws, row, SET_VALUE_COL, l->decay, x->f.edit) || (x->subst && text_cells(x, ws, x->lambda, x->set_text_col, l->decay)) ||
-        put_wrapped(x, ws, row++, 3, 3, SET_MEANING_W, l->decay != 0 ? "each update also subtracts 2*alpha*lambda*w"
+        put_wrapped(x, ws, row++, 3, 3, x->meaning_w, l->decay != 0 ? "each update also subtracts 2*alpha*lambda*w"
                     : "0: no decay term in the update formulas", x->f.para))
         return -1;
     if (put_str(x, ws, row, 0, "loss", x->f.text) ||
@@ -590,7 +598,7 @@ static int settings_sheet(xw *x)
         }
         if (g.failed) { sb_free(&g); return fail(x, XLSX_ERR_MEMORY, "out of memory"); }
         int bad = put_str(x, ws, row, 0, buf, x->f.text) || put_str(x, ws, row, SET_VALUE_COL, what, x->f.text) ||
-                  put_wrapped(x, ws, row++, 3, 3, SET_MEANING_W, g.s, x->f.para);
+                  put_wrapped(x, ws, row++, 3, 3, x->meaning_w, g.s, x->f.para);
         sb_free(&g);
         if (bad) return -1;
     }
@@ -599,7 +607,7 @@ static int settings_sheet(xw *x)
         act_known(acts, sizeof acts);
         snprintf(n, sizeof n, "%d known", ACT_COUNT);
         if (put_str(x, ws, row, 0, "activations", x->f.text) || put_str(x, ws, row, SET_VALUE_COL, n, x->f.text) ||
-            put_wrapped(x, ws, row++, 3, 3, SET_MEANING_W, acts, x->f.para))
+            put_wrapped(x, ws, row++, 3, 3, x->meaning_w, acts, x->f.para))
             return -1;
     }
     /* the steps the engine ran (the perceptron rule stops after an epoch without mistakes) */
@@ -609,12 +617,12 @@ static int settings_sheet(xw *x)
                  l->epochs, l->steps);
     if (put_str(x, ws, row, 0, "batch size", x->f.text) || put_num(x, ws, row++, SET_VALUE_COL, l->batch, x->f.text) ||
         put_str(x, ws, row, 0, "steps", x->f.text) || put_num(x, ws, row, SET_VALUE_COL, x->r->steps, x->f.text) ||
-        (l->rule == RULE_PERCEPTRON && put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, buf, x->f.para)))
+        (l->rule == RULE_PERCEPTRON && put_wrapped(x, ws, row, 3, 3, x->meaning_w, buf, x->f.para)))
         return -1;
     row++;
     char why[512];
     if (walk_not_run(l, x->tr, why, sizeof why)) {   /* traced steps after a perceptron stopped: no sheet */
-        if (put_str(x, ws, row, 0, "not run", x->f.text) || put_wrapped(x, ws, row, 3, 3, SET_MEANING_W, why, x->f.para))
+        if (put_str(x, ws, row, 0, "not run", x->f.text) || put_wrapped(x, ws, row, 3, 3, x->meaning_w, why, x->f.para))
             return -1;
         row++;
     }
@@ -622,7 +630,7 @@ static int settings_sheet(xw *x)
                                     "as on a calculator (half away from zero)", x->tr->round);
     else snprintf(buf, sizeof buf, "exact arithmetic");
     if (put_str(x, ws, row, 0, "rounding", x->f.text) ||
-        put_lines(x, ws, &row, SET_VALUE_COL, set_w[SET_VALUE_COL] + SET_MEANING_W, buf, x->f.text, 0))
+        put_lines(x, ws, &row, SET_VALUE_COL, set_w[SET_VALUE_COL] + x->meaning_w, buf, x->f.text, 0))
         return -1;
     row++;
 
