@@ -1280,7 +1280,8 @@ static void test_print_as_read(void **state)
     if (!strstr(pa, "update: w_0,3^(1) = w_0,3 + alpha*(y_3 -") || strstr(pa, "alpha*dJ/dw"))
         fail_msg("perceptron-and's Settings do not state the perceptron rule:\n%s", pa);
     if (!strstr(pa, "stopped after 6 of")) fail_msg("no 'stopped after 6 of' (epochs) in\n%s", pa);
-    const char *st = strstr(pa, "\nsteps ");
+    const char *st = strstr(pa, "\nsteps ");           /* a row's line, or the first of a page */
+    if (!st) st = strstr(pa, "\fsteps ");
     if (!st || atoi(st + 7 + strspn(st + 7, " ")) != 24) fail_msg("no 'steps 24' row in\n%s", pa);
     /* the Training page */
     char *tp = strstr(pa, "Training: steps");
