@@ -263,37 +263,36 @@ static lxw_worksheet *sheet_add(xw *x, const char *name)
  * The engine's rounding as a formula (the one place that writes it)
  * ---------------------------------------------------------------------- */
 
-/* Into buf the units of ref rounded to d >= 0 decimals, round_dp's rule
- * transcribed: INT(ABS(ref)*1Ed+0.5+2^-46*MAX(1,ABS(ref)*1Ed)), so that
- * SIGN(ref)*units/1Ed is round_dp(ref, d) (eval.h).
+/* Into buf the units of ref rounded to d >= 0 decimals as round_dp rounds
+ * (eval.h): ROUND(ABS(ref)*(1+2^-46)*1Ed,0), so that SIGN(ref)*units/1Ed
+ * is round_dp(ref, d).
  *
- * Not ROUND(ref,d): the engine rounds a value that is a decimal tie up to
- * representation error (0.0795 computed as 0.07949999999999999) as the tie,
- * while each program's ROUND decides such a value on its own arithmetic:
- * gnumeric computes in long double, where -0.15-0.5*(-0.459) is
- * 0.079499999999999999988 and ROUND(...,3) is 0.079, LibreOffice and Excel
- * in double with their own snapping, 0.08. A pre-rounding to k significant
- * digits, ROUND(ROUND(x,k),d), moves the problem to ties of digit k and
- * matches the engine's slack (64 ulps of s) for no single k. The engine's
- * own comparison does: it asks only for ABS, INT, MAX and a power of two,
- * exact in all three programs, and a value within the slack of a tie lies
- * 60 and more ulps past the threshold in double and long double alike, so
- * the programs agree with the engine (and each other) but for values within
- * a few ulps of the slack's edge, far from any tie. */
+ * Not ROUND(ref,d) alone: the engine rounds a value that is a decimal tie
+ * up to representation error (0.0795 computed as 0.07949999999999999) as
+ * the tie, while each program's ROUND decides such a value on its own
+ * arithmetic: gnumeric computes in long double, where -0.15-0.5*(-0.459)
+ * is 0.079499999999999999988 and ROUND(...,3) is 0.079; LibreOffice and
+ * Excel, in double with their own snapping, 0.08. Scaling by 1+2^-46 moves
+ * every value up by the engine's slack (64 ulps of s = |ref|*10^d, for
+ * s >= 1) in double and long double alike, so a value within the slack
+ * below a tie passes it in all three programs, as in the engine, and no
+ * value that is not within it moves past one. The one gap: a tie below one
+ * unit (s = 0.5, 0.00005 at 4 decimals) gets half the slack. The short
+ * form keeps a formula readable on a slide and far below Excel's 8192
+ * characters (the exact transcription, INT(ABS(x)*1Ed+0.5+2^-46*MAX(1,...)),
+ * made a 3-operand in_3 five times as long). */
 static void round_units(char *buf, size_t size, const char *ref, int d)
 {
-    snprintf(buf, size, "INT(ABS(%s)*1E%d+0.5+2^-%d*MAX(1,ABS(%s)*1E%d))", ref, d, ROUND_DP_SLACK_LOG2, ref, d);
+    snprintf(buf, size, "ROUND(ABS(%s)*(1+2^-%d)*1E%d,0)", ref, ROUND_DP_SLACK_LOG2, d);
 }
 
 /* The formula of round_dp(ref, d), d >= 0 (no leading '='), into buf:
- * (SIGN(ref)*units/1Ed), parenthesised to stand as one operand wherever
- * ROUND(ref,d) could (a/x, x^2). XLSX_REF_MAX holds it for any ref of at most
- * XLSX_PLAIN_REF_MAX characters and d <= 12. */
+ * ROUND(ref*(1+2^-46),d), the same rule as round_units (ROUND rounds half
+ * away from zero in every program, as round_dp does); one function call,
+ * so it stands as one operand wherever ref could (a/x, x^2). */
 static void round_formula(char *buf, size_t size, const char *ref, int d)
 {
-    char u[XLSX_ROUND_UNITS_MAX];
-    round_units(u, sizeof u, ref, d);
-    snprintf(buf, size, "(SIGN(%s)*%s/1E%d)", ref, u, d);
+    snprintf(buf, size, "ROUND(%s*(1+2^-%d),%d)", ref, ROUND_DP_SLACK_LOG2, d);
 }
 
 /* A reference to cell c from sheet `from`: "D5" on the same sheet, else

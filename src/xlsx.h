@@ -42,12 +42,12 @@
 #define XLSX_MAX_SHEETS  1000   /* step sheets plus Settings and Summary */
 #define XLSX_MAX_WORD    16     /* --sheet-word: "After <word> 10000000" fits 31 */
 /* One cell reference, 'sheet'!$XFD$1048576 (a sheet name's 31 characters,
- * every quote doubled); the engine's rounding of one, which holds it twice
- * (xlsx.c round_units); and an operand reference, the rounding with the
- * reference a third time (round_formula). */
+ * every quote doubled); the engine's rounding of one in units of the last
+ * decimal (xlsx.c round_units); and an operand reference, rounded
+ * (round_formula): each holds the reference once. */
 #define XLSX_PLAIN_REF_MAX   80
-#define XLSX_ROUND_UNITS_MAX (2 * XLSX_PLAIN_REF_MAX + 64)
-#define XLSX_REF_MAX         (XLSX_PLAIN_REF_MAX + XLSX_ROUND_UNITS_MAX + 32)
+#define XLSX_ROUND_UNITS_MAX (XLSX_PLAIN_REF_MAX + 48)
+#define XLSX_REF_MAX         (XLSX_PLAIN_REF_MAX + 48)
 /* Live training: the Training sheet holds at most this many quantity cells
  * (a row of formulas per step; steps beyond are the engine's fixed values).
  * Measured (docs/spreadsheets.md): see there. */
