@@ -852,6 +852,49 @@ static void id_file_name(const char *id, char *out, size_t size)
 /* One student of a roster: the normalised id and its line. */
 typedef struct { char id[sizeof ((grade_who *)0)->student]; long line; } roster_row;
 
+/* The files variants writes beside each student's ID.txt. */
+#define VARIANTS_ALL "sheets.txt"
+#define VARIANTS_KEY "answer-key.csv"
+
+/* A roster row's sheet file name and where it came from, for sorting. */
+typedef struct { char name[300]; const roster_row *row; } roster_file;
+
+static int file_cmp(const void *a, const void *b)
+{
+    const roster_file *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->row->line > y->row->line) - (x->row->line < y->row->line);
+}
+
+/* Would two students' sheets, or a sheet and the combined file, be one file
+ * (a/b and a_b are both a_b.txt; a student 'sheets' is sheets.txt)? Says
+ * which and returns 1; 0 when every file is its own. */
+static int roster_files_clash(const char *roster, const roster_row *rows, int n)
+{
+    roster_file *f = malloc(((size_t)n + 1) * sizeof *f);
+    if (!f) { fprintf(stderr, "nntrace variants: out of memory\n"); return 1; }
+    for (int s = 0; s < n; s++) {
+        id_file_name(rows[s].id, f[s].name, sizeof f[s].name);
+        f[s].row = &rows[s];
+    }
+    qsort(f, (size_t)n, sizeof *f, file_cmp);
+    int clash = 0;
+    for (int s = 0; s < n && !clash; s++) {
+        if (!strcmp(f[s].name, VARIANTS_ALL)) {
+            fprintf(stderr, "nntrace variants: %s:%ld: student '%s' would be written as %s, the file of "
+                            "all the sheets\n", roster, f[s].row->line, f[s].row->id, VARIANTS_ALL);
+            clash = 1;
+        } else if (s + 1 < n && !strcmp(f[s].name, f[s + 1].name)) {
+            fprintf(stderr, "nntrace variants: %s:%ld and %ld: students '%s' and '%s' would both be "
+                            "written as %s\nHINT: give one of them another id in the roster\n",
+                    roster, f[s].row->line, f[s + 1].row->line, f[s].row->id, f[s + 1].row->id, f[s].name);
+            clash = 1;
+        }
+    }
+    free(f);
+    return clash;
+}
+
 static const char *const ROSTER_IDS[] = {"email", "sid", "id", "student", "login"};
 
 /* The id column of a roster's header f[nf] (line: its text, for the
@@ -1010,6 +1053,10 @@ int cmd_variants(int argc, char **argv)
     roster_row *rows = NULL;
     int n = roster_read(roster, column, &rows);
     if (n < 0) return EXIT_USAGE;
+    if (roster_files_clash(roster, rows, n)) {
+        free(rows);
+        return EXIT_USAGE;
+    }
     strbuf all = {0}, key = {0};
     strbuf *sheet = calloc((size_t)n + 1, sizeof *sheet);
     int status = sheet ? 0 : EXIT_USAGE;
@@ -1049,11 +1096,11 @@ int cmd_variants(int argc, char **argv)
     }
     if (!status) {
         char file[4096];
-        snprintf(file, sizeof file, "%s/sheets.txt", dir);
+        snprintf(file, sizeof file, "%s/" VARIANTS_ALL, dir);
         if (cli_write("variants", file, &all)) status = EXIT_USAGE;
-        snprintf(file, sizeof file, "%s/answer-key.csv", dir);
+        snprintf(file, sizeof file, "%s/" VARIANTS_KEY, dir);
         if (!status && cli_write("variants", file, &key)) status = EXIT_USAGE;
-        if (!status) printf("wrote %d sheet%s, %s/sheets.txt and %s/answer-key.csv\n", n, n == 1 ? "" : "s", dir, dir);
+        if (!status) printf("wrote %d sheet%s, %s/" VARIANTS_ALL " and %s/" VARIANTS_KEY "\n", n, n == 1 ? "" : "s", dir, dir);
     }
     for (int s = 0; sheet && s < n; s++) sb_free(&sheet[s]);
     free(sheet);

@@ -486,7 +486,8 @@ static void test_class_headers_checked(void **state)
 /* Student ids are normalised wherever they are read (a roster row with
  * blanks and capitals is the student of the lower-case metadata); a bad
  * roster (two rows of one student, a header without an id column, ';' for
- * ',', a 300-character id) is an error naming the file and line, and
+ * ',', a 300-character id, two ids that are one file name, an id that is
+ * the combined file's name) is an error naming the file and line, and
  * nothing is written; no output of check may overwrite an input or
  * another output. */
 static void test_ids_and_rosters(void **state)
@@ -505,7 +506,9 @@ static void test_ids_and_rosters(void **state)
              "printf 'Full Name,Email Address\\nAda,ada@example.edu\\n' > $D/addr.csv\n"
              "printf 'Email;Name\\nada@example.edu;Ada\\n' > $D/semi.csv\n"
              "printf 'email\\nbob@example.edu\\n%%0300d\\n' 0 > $D/long.csv\n"
-             "for r in dup addr semi long; do $NT variants $L --roster $D/$r.csv -o $D/out-$r; echo $r-exit=$?;"
+             "printf 'email\\na/b\\na_b\\n' > $D/clash.csv\n"
+             "printf 'email\\nada@example.edu\\nsheets\\n' > $D/all.csv\n"
+             "for r in dup addr semi long clash all; do $NT variants $L --roster $D/$r.csv -o $D/out-$r; echo $r-exit=$?;"
              " test -e $D/out-$r && echo $r-wrote-something; done\n"
              "cp $V/ada.txt $D/a.txt; cp $L $D/hw.lesson\n"
              "$NT check $D/hw.lesson $D/a.txt --gradebook $D/a.txt; echo gb-sheet=$?\n"
@@ -519,6 +522,8 @@ static void test_ids_and_rosters(void **state)
         "addr.csv:1: no student id column", "'Full Name', 'Email Address'", "did you mean --column 'Email Address'?",
         "addr-exit=2", "semi.csv:1:", "separated by ';'", "semi-exit=2",
         "long.csv:3: a student id of 300 characters; at most 255", "long-exit=2",
+        "clash.csv:2 and 3: students 'a/b' and 'a_b' would both be written as a_b.txt", "clash-exit=2",
+        "all.csv:3: student 'sheets' would be written as sheets.txt", "all-exit=2",
         "gb-sheet=2", "gb-lesson=2", "--csv and --gradebook both name", "gb-csv=2", "inputs-kept",
     };
     expect_script("roster", SCRIPT, WANT, sizeof WANT / sizeof WANT[0], "wrote-something");
