@@ -131,8 +131,10 @@ judge_num_status judge_parse_number(const char *s, size_t len, double *value, in
         if ((st = plain_decimal(buf, nn, &v, &d)) || (st = plain_decimal(slash + 1, nd, &den, &dd)))
             return st;
         if (den == 0) return JNUM_ZERO_DIV;
+        const int was_zero = v == 0;
         v /= den;
         if (!isfinite(v)) return JNUM_RANGE;
+        if (v == 0 && !was_zero) return JNUM_TINY;   /* 1e-300/1e300: not silently 0 */
         d = JUDGE_EXACT_DECIMALS;
     } else if ((st = plain_decimal(buf, (size_t)n, &v, &d))) {
         return st;

@@ -76,7 +76,7 @@ static void test_parse_accepts(void **state)
         {"0,19", 0.19, 2}, {"-0,2243", -0.2243, 4}, {"\xE2\x88\x92" "0.2243", -0.2243, 4},
         {"5,474e\xE2\x88\x92" "1", 0.5474, 4}, {"1/2", 0.5, JUDGE_EXACT_DECIMALS},
         {"-3/4", -0.75, JUDGE_EXACT_DECIMALS}, {"0.5/2", 0.25, JUDGE_EXACT_DECIMALS},
-        {"+1/3", 1.0 / 3, JUDGE_EXACT_DECIMALS},
+        {"+1/3", 1.0 / 3, JUDGE_EXACT_DECIMALS}, {"0/5", 0.0, JUDGE_EXACT_DECIMALS},
     };
     for (size_t k = 0; k < sizeof OK / sizeof OK[0]; k++) {
         double v = -99;
@@ -102,6 +102,7 @@ static void test_parse_rejects(void **state)
         {".", JNUM_SYNTAX}, {"-", JNUM_SYNTAX}, {"1e", JNUM_SYNTAX}, {"1e+", JNUM_SYNTAX},
         {"0.5 0.6", JNUM_SYNTAX}, {"e5", JNUM_SYNTAX}, {"--1", JNUM_SYNTAX},
         {"1e-400", JNUM_TINY}, {"-1e-400", JNUM_TINY}, {"1/1e-400", JNUM_TINY},   /* never silently 0 */
+        {"1e-300/1e300", JNUM_TINY}, {"-1e-200/1e200", JNUM_TINY},               /* a quotient too */
     };
     for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
         double v = 0;
