@@ -623,6 +623,11 @@ int cmd_check(int argc, char **argv)
     }
     int status = ctx_load("check", &c, lpath, 1, NULL);
     if (status) { ctx_free(&c); free(sheets); return status; }
+    if (metadata && c.l->n_vary && !who.assignment[0]) {   /* the id picks every student's numbers */
+        fprintf(stderr, "nntrace check: %s: no assignment.id, and %s's numbers vary by assignment\n"
+                        "HINT: give the assignment with --assignment ID\n", metadata, lpath);
+        goto usage;
+    }
     /* whom each sheet claims to be: its "# student:" line, else --student */
     char (*claim)[sizeof who.student] = calloc((size_t)n_sheets + 1, sizeof *claim);
     char (*vcode)[VARIANT_CODE_SIZE] = calloc((size_t)n_sheets + 1, sizeof *vcode);

@@ -18,6 +18,7 @@ typedef struct {
     const char *field;
     gsmeta *out;
     int got_student;
+    int assignment_number;   /* assignment.id was a JSON number, not a string */
     char keys[256];    /* the keys of users[0], for the message when field is not one */
 } jp;
 
@@ -118,13 +119,30 @@ static void value(jp *p, int at)
     char tmp[GSMETA_ID_MAX];
     if (eat(p, '{')) { object(p, at); return; }
     if (eat(p, '[')) { array(p, at); return; }
-    if (at == AT_ASSIGNMENT_ID) { scalar(p, p->out->assignment, sizeof p->out->assignment); return; }
+    if (at == AT_ASSIGNMENT_ID) {
+        ws(p);
+        p->assignment_number = p->s < p->end && *p->s != '"';
+        scalar(p, p->out->assignment, sizeof p->out->assignment);
+        return;
+    }
     if (at == AT_USER0_FIELD) {
         scalar(p, p->out->student, sizeof p->out->student);
         p->got_student = !p->bad && strcmp(p->out->student, "null") && p->out->student[0];
         return;
     }
     scalar(p, tmp, sizeof tmp);
+}
+
+/* An assignment id JSON wrote as a number is that number, however written:
+ * 25828.0 and 2.5828e4 are 25828 (the id picks every student's numbers). */
+static void assignment_number(char *id, size_t size)
+{
+    if (!id[0]) return;
+    char *end;
+    errno = 0;
+    double v = strtod(id, &end);
+    if (*end || errno || v != v || v < 0 || v > 9007199254740992.0 || v != (double)(long long)v) return;
+    snprintf(id, size, "%lld", (long long)v);
 }
 
 int gsmeta_parse(const char *text, size_t len, const char *field, gsmeta *out, char *err, size_t errsize)
@@ -145,6 +163,7 @@ int gsmeta_parse(const char *text, size_t len, const char *field, gsmeta *out, c
         return -1;
     }
     if (!strcmp(out->assignment, "null")) out->assignment[0] = '\0';
+    if (p.assignment_number) assignment_number(out->assignment, sizeof out->assignment);
     grade_id_normalise(out->student);
     if (!out->student[0]) {
         snprintf(err, errsize, "users[0].%s is blank", field);

@@ -320,6 +320,18 @@ static void test_metadata(void **state)
     char deep[200];
     memset(deep, '[', sizeof deep);
     assert_int_equal(gsmeta_parse(deep, sizeof deep, "email", &m, err, sizeof err), -1);
+    /* a numeric id is its number however JSON writes it; a string id is as written */
+    static const struct { const char *json, *id; } IDS[] = {
+        {"{\"assignment\": {\"id\": 25828.0}, \"users\": [{\"email\": \"a\"}]}", "25828"},
+        {"{\"assignment\": {\"id\": 2.5828e4}, \"users\": [{\"email\": \"a\"}]}", "25828"},
+        {"{\"assignment\": {\"id\": \"25828.0\"}, \"users\": [{\"email\": \"a\"}]}", "25828.0"},
+        {"{\"assignment\": {\"id\": 0.5}, \"users\": [{\"email\": \"a\"}]}", "0.5"},
+        {"{\"users\": [{\"email\": \"a\"}]}", ""},
+    };
+    for (size_t k = 0; k < sizeof IDS / sizeof IDS[0]; k++) {
+        assert_int_equal(gsmeta_parse(IDS[k].json, strlen(IDS[k].json), "email", &m, err, sizeof err), 0);
+        assert_string_equal(m.assignment, IDS[k].id);
+    }
 }
 
 /* The commands end to end: a roster's sheets and key, a student's filled
@@ -350,7 +362,9 @@ static void test_class_end_to_end(void **state)
              "grep -o '\"score\": [0-9.]*' $D/results.json | head -1\n"
              "$NT check $L $D/ada-filled.txt --student bob@example.edu --assignment hw3 --no-color > $D/bob.txt || echo bob-exit=$?\n"
              "grep 'warning:' $D/bob.txt\n"
-             "grep score: $D/bob.txt\n",
+             "grep score: $D/bob.txt\n"
+             "printf '{\"users\": [{\"email\": \"ada@example.edu\"}]}' > $D/noid.json\n"
+             "$NT check $L $D/ada-filled.txt --metadata $D/noid.json --quiet 2>&1 || echo noid-exit=$?\n",
              dir, nt, L);
     int rc;
     char *out = run_sh(cmd, &rc);
@@ -358,6 +372,8 @@ static void test_class_end_to_end(void **state)
     static const char *const WANT[] = {
         "wrote 3 sheets", "pages=2", "keylines=4", "same-sheet", "own-ok", "meta-ok", "\"score\": 11",
         "bob-exit=1", "warning: this sheet is variant", "not bob@example.edu's",
+        "noid.json: no assignment.id, and tests/grade/variants/hw.lesson's numbers vary by assignment",
+        "noid-exit=2",
     };
     for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
         if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
