@@ -197,16 +197,26 @@ int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, names_
  * Reading a sheet
  * ---------------------------------------------------------------------- */
 
-/* Is s[0..n) UTF-16 (what some editors save as "Unicode")? A UTF-16
- * byte-order mark, or NUL bytes at every other place of the first bytes. */
-static int utf16(const char *s, size_t n)
+/* Is s[0..n) UTF-32 or UTF-16 (what some editors save as "Unicode")? 32
+ * or 16 for a byte-order mark, or NUL bytes in three of every four (every
+ * other) places of the first bytes; else 0. */
+static int wide_text(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
-    if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) return 1;
+    if (n >= 4 && ((u[0] == 0xFF && u[1] == 0xFE && !u[2] && !u[3]) ||
+                   (!u[0] && !u[1] && u[2] == 0xFE && u[3] == 0xFF)))
+        return 32;
+    if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) return 16;
     if (n < 4) return 0;
+    size_t m4 = n < 64 ? n & ~(size_t)3 : 64, nul[4] = {0};
+    for (size_t k = 0; k < m4; k++) nul[k % 4] += !u[k];
+    const size_t q = m4 / 4;
+    if ((nul[0] == 0 && nul[1] == q && nul[2] == q && nul[3] == q) ||
+        (nul[0] == q && nul[1] == q && nul[2] == q && nul[3] == 0))
+        return 32;
     size_t m = n < 64 ? n & ~(size_t)1 : 64, odd = 0, even = 0;
     for (size_t k = 0; k < m; k += 2) { even += !u[k]; odd += !u[k + 1]; }
-    return (odd == m / 2 && even == 0) || (even == m / 2 && odd == 0);
+    return (odd == m / 2 && even == 0) || (even == m / 2 && odd == 0) ? 16 : 0;
 }
 
 int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize)
@@ -253,9 +263,10 @@ int grade_read_file(const char *path, char **text, size_t *len, char *why, size_
                  GRADE_MAX_BYTES);
         goto done;
     }
-    if (utf16(buf, n)) {
-        snprintf(why, whysize, "looks like UTF-16 text (a byte-order mark or a NUL byte after each "
-                 "letter); save it as UTF-8 (plain text) and try again");
+    int wide = wide_text(buf, n);
+    if (wide) {
+        snprintf(why, whysize, "looks like UTF-%d text (a byte-order mark or NUL bytes beside each "
+                 "letter); save it as UTF-8 (plain text) and try again", wide);
         goto done;
     }
     buf[n] = '\0';

@@ -523,6 +523,15 @@ static void test_huge_and_special_files(void **state)
     if (!strstr(out, "looks like UTF-16 text") || !strstr(out, "save it as UTF-8") || strstr(out, "holds a NUL byte"))
         fail_msg("%s", out);
     free(out);
+    /* UTF-32, with its byte-order mark or without (little-endian): named so */
+    out = check_text("\xFF\xFE\0\0i\0\0\0n\0\0\0_\0\0\0003\0\0\0", 20, "lessons/sauppe-sgd-step.lesson", &rc);
+    assert_int_equal(rc, 2);
+    if (!strstr(out, "looks like UTF-32 text")) fail_msg("%s", out);
+    free(out);
+    out = check_text("i\0\0\0n\0\0\0_\0\0\0003\0\0\0", 16, "lessons/sauppe-sgd-step.lesson", &rc);
+    assert_int_equal(rc, 2);
+    if (!strstr(out, "looks like UTF-32 text")) fail_msg("%s", out);
+    free(out);
 
     /* two answers on a line: refused, not graded as the second */
     out = check_text("in_3 = 0.19; a_3 = 0.5474\n", 26, "lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3'", &rc);
