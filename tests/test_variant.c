@@ -626,7 +626,9 @@ static void test_vary_names_a_given(void **state)
 
 /* scripts/gradescope/run_autograder in a scratch /autograder: the student
  * named by the metadata is graded against their own variant, the visible
- * tests carry verdicts only, the worked answers come after the due date. */
+ * tests carry verdicts only, the worked answers come after the due date;
+ * one file uploaded under another name is graded, and with two the results
+ * say what to upload. */
 static void test_gradescope_script(void **state)
 {
     (void)state;
@@ -644,7 +646,10 @@ static void test_gradescope_script(void **state)
              "| sed 's/^in_3 = $/in_3 = 7/' > $AG/submission/answers.txt\n"
              "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
              "cat $AG/results/results.json\n"
-             "rm $AG/submission/answers.txt\n"
+             "mv $AG/submission/answers.txt $AG/submission/Answers.TXT\n"
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "grep -o 'wrong: you wrote 7' $AG/results/results.json | sed 's/^/renamed: /'\n"
+             "echo x > $AG/submission/notes.md\n"
              "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
              "grep -o 'upload your answer sheet as [^ ]*' $AG/results/results.json\n",
              dir, nt);
@@ -653,7 +658,8 @@ static void test_gradescope_script(void **state)
     if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
     static const char *const WANT[] = {
         "\"score\": 0", "variant ", "of ada@example.edu", "wrong: you wrote 7", "(worked answer)",
-        "\"visibility\": \"after_due_date\"", "upload your answer sheet as 'answers.txt'",
+        "\"visibility\": \"after_due_date\"", "renamed: wrong: you wrote 7",
+        "upload your answer sheet as 'answers.txt'",
     };
     for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
         if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
