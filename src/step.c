@@ -312,48 +312,56 @@ step_cmd step_key_cmd(int c, int arrow, int *known)
 
 void step_help(strbuf *out)
 {
-    const size_t room = HELP_WIDTH - (2 + HELP_KEYS + 1);
+    const size_t col = 2 + HELP_KEYS + 1;
     sb_printf(out, "keys:\n");
     for (size_t k = 0; k < STEP_N_KEYS; k++) {
-        const char *w = STEP_KEYS[k].what;
         sb_printf(out, "  %-*s ", HELP_KEYS, STEP_KEYS[k].shown);
-        for (int first = 1; *w; first = 0) {
-            size_t n = strlen(w);
-            if (n > room) {              /* the last space that leaves the row in the room */
-                n = room;
-                while (n > 0 && w[n] != ' ') n--;
-                if (n == 0) n = strcspn(w, " ");
-            }
-            sb_printf(out, "%*s%.*s\n", first ? 0 : 2 + HELP_KEYS + 1, "", (int)n, w);
-            w += n;
-            w += strspn(w, " ");
-        }
+        wrap_words(out, STEP_KEYS[k].what, col, col, HELP_WIDTH);
+        sb_printf(out, "\n");
     }
+}
+
+/* One line of the opening's prose (label, then text): on a terminal broken
+ * at its spaces to the width, the lines after the first under the text;
+ * from a pipe as written. In the style (ansi: its colour, or NULL). */
+static void prose(strbuf *out, const step_style *st, const char *label, const char *text,
+                  const char *ansi)
+{
+    strbuf t = {0};
+    const size_t hang = strlen(label);
+    sb_printf(&t, "%s", label);
+    if (st->width > 0) wrap_words(&t, text, hang, hang, (size_t)st->width);
+    else sb_printf(&t, "%s", text);
+    step_put(out, st, t.s ? t.s : "", ansi);
+    sb_printf(out, "\n");
+    if (t.failed) out->failed = 1;
+    sb_free(&t);
 }
 
 /* Title, source, notes, rounding, the network and the keys line. */
 static void opening_text(const step_session *s, strbuf *out)
 {
     const lesson *l = s->l;
-    char base[256];
+    char base[256], line[LESSON_MAX_LINE + 1];
     lesson_basename(l->path, base, sizeof base);
-    strbuf t = {0};
-    sb_printf(&t, "%s: %s", base, l->title);
-    step_put(out, &s->st, t.s ? t.s : "", "1");
-    sb_printf(out, "\n");
-    sb_free(&t);
-    if (l->source) sb_printf(out, "source: %s\n", l->source);
+    snprintf(line, sizeof line, "%s: ", base);
+    prose(out, &s->st, line, l->title, "1");
+    if (l->source) prose(out, &s->st, "source: ", l->source, NULL);
     for (const char *n = l->notes; n && *n;) {
         size_t len = strcspn(n, "\n");
-        sb_printf(out, "note: %.*s\n", (int)len, n);
+        snprintf(line, sizeof line, "%.*s", (int)len, n);
+        prose(out, &s->st, "note: ", line, NULL);
         n += len + (n[len] == '\n');
     }
-    if (s->tr->round >= 0)
-        sb_printf(out, TEXT_ROUND_NOTE, s->tr->round);
+    if (s->tr->round >= 0) {
+        snprintf(line, sizeof line, TEXT_ROUND_NOTE, s->tr->round);
+        line[strcspn(line, "\n")] = '\0';
+        prose(out, &s->st, "", line, NULL);
+    }
     sb_printf(out, "\n");
     if (netdraw_terminal(out, l, s->st.unicode)) out->failed = 1;
     sb_printf(out, "\n");
-    message(out, &s->st, "keys: Enter next, b back, g NAME go to, p next pass, r restart, q quit, ? help");
+    prose(out, &s->st, "keys: ", "Enter next, b back, g NAME go to, p next pass, r restart, q quit, ? help", "2");
 }
 
 void step_opening(step_session *s, strbuf *out)

@@ -62,6 +62,25 @@ void wrap_line(strbuf *out, const char *s, size_t lead, size_t width)
     sb_printf(out, "%s", s + start);
 }
 
+void wrap_words(strbuf *out, const char *text, size_t first, size_t indent, size_t width)
+{
+    size_t col = first;
+    int line_empty = 1;                      /* nothing of text on this line yet */
+    for (const char *w = text + strspn(text, " "); *w; w += strspn(w, " ")) {
+        const size_t len = strcspn(w, " "), wc = cols(w, len);
+        if (width && !line_empty && col + 1 + wc > width) {
+            sb_printf(out, "\n%*s", (int)indent, "");
+            col = indent;
+            line_empty = 1;
+        }
+        if (!line_empty) { sb_printf(out, " "); col++; }
+        sb_printf(out, "%.*s", (int)len, w);
+        col += wc;
+        line_empty = 0;
+        w += len;
+    }
+}
+
 int wrap_width(int fd, int given)
 {
     if (given >= 0) return given;

@@ -22,6 +22,12 @@
  * before their own indentation. width 0: s unchanged. */
 void wrap_line(strbuf *out, const char *s, size_t lead, size_t width);
 
+/* Append prose text broken at its spaces into lines of at most width
+ * columns: the first line after `first` columns already used, the others
+ * indented by `indent` spaces; runs of blanks are one space, a word longer
+ * than a line stays whole, and no newline ends it. width 0: one line. */
+void wrap_words(strbuf *out, const char *text, size_t first, size_t indent, size_t width);
+
 /* The width to wrap standard output to: --width when given (>= 0), else the
  * terminal's (TIOCGWINSZ) when fd is one, else $COLUMNS, else 0 (no wrap). */
 int wrap_width(int fd, int given);

@@ -208,6 +208,15 @@ static void test_formulas_fit_the_terminal(void **state)
     for (const char *line = trace + 1; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
         if (strcspn(line, "\n") > 40) fail_msg("wider than 40 columns: %.*s", (int)strcspn(line, "\n"), line);
     fx_close(f);
+    /* and the opening's prose is broken at its spaces, under its text */
+    f = fx_open("lessons/sauppe-forward.lesson");
+    step_set_width(f->s, 60);
+    step_opening(f->s, &f->out);
+    assert_has(f->out.s, "source: CS 457/557 Lecture 07-2c, \"Example: Making\n"
+                         "        Predictions Using Forward Propagation\"\n");
+    assert_has(f->out.s, "note: The slide rounds a_4 = 0.2689 to 0.27 before using it,\n"
+                         "      so in_5 = 1.54, not 1.5379.\n");
+    fx_close(f);
 }
 
 /* Numbers substituted that are the value itself are not a stage of their
