@@ -454,16 +454,7 @@ static int same_code(const char *a, const char *b)
 {
     uint64_t x = 0, y = 0;
     int ra = variant_code_parse(a, &x), rb = variant_code_parse(b, &y);
-    if (!ra && !rb) return x == y;
-    if (ra == VARIANT_CODE_NO_CHECK && !rb) {
-        char sa[VARIANT_CODE_SIZE], sb[VARIANT_CODE_SIZE];
-        size_t k = 0;
-        for (const char *p = a; *p && k < 8; p++)
-            if (*p != '-') sa[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-        variant_code(y, sb);
-        return k == 8 && !memcmp(sa, sb, 4) && !memcmp(sa + 4, sb + 5, 4);
-    }
-    return 0;
+    return (!ra || ra == VARIANT_CODE_NO_CHECK) && !rb && x == y;
 }
 
 /* The sheet-level note and flag of sheet s (shown: its name for people):
@@ -1087,7 +1078,7 @@ int cmd_variants(int argc, char **argv)
         }
         sb_printf(&key, "\n");
         if (s) sb_printf(&all, "\f\n");
-        grade_template(&all, c.l, c.exact.tr, &c.plan, &who, path);
+        sb_printf(&all, "%s", sheet[s].s ? sheet[s].s : "");   /* the sheets, one a page */
     }
     if (!status && mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "nntrace variants: cannot make %s: %s\n", dir, strerror(errno));

@@ -173,8 +173,7 @@ static int cmd_help(int argc, char **argv)
         return 0;
     }
     const command *c = command_named(topic);
-    if (c == &COMMANDS[N_COMMANDS - 1]) return help_help(stdout) < 0 ? EXIT_USAGE : 0;
-    if (c) {
+    if (c) {                                   /* help included: help --help */
         char *hargv[] = {(char *)c->name, "--help", NULL};
         return c->fn(2, hargv);
     }

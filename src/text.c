@@ -167,15 +167,13 @@ int text_says_value(const char *sub, size_t len, const char *val)
 int text_sub_says_value(const trace *tr, const quantity *q, int digits, const lesson *l, int notation)
 {
     if (q->spec.op == OP_CONST || q->nops != 1) return 0;   /* two operands need an operator */
-    double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
-    if (!vals) return 0;
+    double val1;
     strbuf f = {0};
     char val[160];
-    text_operand_values(tr, q, vals);
-    text_formula_n(&f, tr, q, vals, tr->round >= 0 ? tr->round : digits, l, notation);
+    text_operand_values(tr, q, &val1);
+    text_formula_n(&f, tr, q, &val1, tr->round >= 0 ? tr->round : digits, l, notation);
     text_value(tr, q, digits, val, sizeof val);
     int says = !f.failed && f.s && text_says_value(f.s, f.len, val);
-    if (vals != stack) free(vals);
     sb_free(&f);
     return says;
 }

@@ -141,13 +141,12 @@ int variant_code_parse(const char *text, uint64_t *seed)
         if (!at || digits == 9) return VARIANT_CODE_BAD;
         v[digits++] = (unsigned)(at - B32);
     }
-    if (digits == 8) return VARIANT_CODE_NO_CHECK;
-    if (digits != 9) return VARIANT_CODE_BAD;
-    if (code_check(v) != v[8]) return VARIANT_CODE_MISMATCH;
+    if (digits != 8 && digits != 9) return VARIANT_CODE_BAD;
     uint64_t s = 0;
     for (int k = 0; k < 8; k++) s = (s << 5) | v[k];
-    *seed = s;
-    return 0;
+    *seed = s;                            /* also for an old code without its check */
+    if (digits == 8) return VARIANT_CODE_NO_CHECK;
+    return code_check(v) != v[8] ? VARIANT_CODE_MISMATCH : 0;
 }
 
 const char *variant_code_strerror(int rc)

@@ -62,7 +62,8 @@ int variant_parse_vary(lesson_vary *v, char **tok, int ntok, char *err, size_t e
 uint64_t variant_seed(const lesson *l, const char *assignment, const char *student);
 
 /* The code of a seed, and back. variant_code_parse takes letters in
- * either case, the dashes optional; it returns 0 and *seed, or one of: */
+ * either case, the dashes optional; it returns 0 and *seed, or one of
+ * (NO_CHECK and MISMATCH with *seed as the 8 characters say): */
 enum {
     VARIANT_CODE_BAD = -1,       /* not the shape of a code */
     VARIANT_CODE_NO_CHECK = -2,  /* 8 characters: the check character is missing */

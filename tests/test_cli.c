@@ -51,6 +51,18 @@ static const char *write_lesson(const char *name, const char *text)
     return path;
 }
 
+/* Bad usage: each args is exit status 2 with want in what it says. */
+typedef struct { const char *args, *want; } usage_case;
+static void expect_usage(const usage_case *cases, size_t n)
+{
+    static char out[16384];
+    for (size_t k = 0; k < n; k++) {
+        int st = nt(out, sizeof out, cases[k].args);
+        if (st != 2 || !strstr(out, cases[k].want))
+            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, out);
+    }
+}
+
 /* `nntrace help CMD` prints exactly `nntrace CMD --help`, for every command
  * the general help lists. */
 static void test_help_command(void **state)
@@ -103,7 +115,7 @@ static void test_help_topics(void **state)
     assert_string_equal(a, b);
     assert_int_equal(nt(b, sizeof b, "help -h"), 0);
     assert_string_equal(a, b);
-    static const struct { const char *args, *want; } cases[] = {
+    static const usage_case cases[] = {
         {"help lesosn", "nntrace help: unknown topic 'lesosn'\nHINT: did you mean nntrace help lesson?"},
         {"help hlep", "HINT: did you mean nntrace help help?"},
         {"help run extra", "nntrace help: one topic at a time: 'run', then 'extra'\nHINT: nntrace help run\n"},
@@ -112,11 +124,7 @@ static void test_help_topics(void **state)
         {"--options", "nntrace: --options takes one command"},
         {"--options rnu", "unknown command 'rnu'\nHINT: did you mean nntrace run?"},
     };
-    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        int st = nt(a, sizeof a, cases[k].args);
-        if (st != 2 || !strstr(a, cases[k].want))
-            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, a);
-    }
+    expect_usage(cases, sizeof cases / sizeof *cases);
 }
 
 /* Options that exclude each other are refused together, naming both, in
@@ -125,7 +133,7 @@ static void test_help_topics(void **state)
 static void test_one_of_and_empty(void **state)
 {
     (void)state;
-    static const struct { const char *args, *want; } cases[] = {
+    static const usage_case cases[] = {
         {"run --exact --rounded 3 sauppe-forward",
          "nntrace run: --exact and --rounded exclude each other: give --exact or --rounded N, not both\n"},
         {"run --rounded=3 --exact sauppe-forward", "nntrace run: --rounded=3 and --exact exclude each other"},
@@ -139,12 +147,7 @@ static void test_one_of_and_empty(void **state)
         {"template --ask= sauppe-forward", "nntrace template: --ask takes PATTERNS, not an empty value\n"},
         {"run -o '' sauppe-forward", "nntrace run: -o takes FILE, not an empty value\n"},
     };
-    char out[4096];
-    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        int st = nt(out, sizeof out, cases[k].args);
-        if (st != 2 || !strstr(out, cases[k].want))
-            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, out);
-    }
+    expect_usage(cases, sizeof cases / sizeof *cases);
     static char ok[65536];
     assert_int_equal(nt(ok, sizeof ok, "run --rounded 3 --rounded 2 sauppe-forward"), 0);
     assert_int_equal(nt(ok, sizeof ok, "run --exact --exact --digits 2 sauppe-forward"), 0);
@@ -435,7 +438,7 @@ static void test_double_dash(void **state)
 static void test_did_you_mean(void **state)
 {
     (void)state;
-    static const struct { const char *args, *want; } cases[] = {
+    static const usage_case cases[] = {
         {"rnu", "nntrace: unknown command 'rnu'\nHINT: did you mean nntrace run?"},
         {"help qiz", "nntrace help: unknown topic 'qiz'\nHINT: did you mean nntrace help quiz?"},
         {"run --exat sauppe-forward", "unknown option '--exat'\nHINT: did you mean --exact?"},
@@ -454,12 +457,7 @@ static void test_did_you_mean(void **state)
         {"template --aks a_3 sauppe-sgd-step", "HINT: did you mean --ask?"},
         {"template", "nntrace template: which lesson?\nHINT: nntrace template sauppe-sgd-step\n"},
     };
-    char out[4096];
-    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        int st = nt(out, sizeof out, cases[k].args);
-        if (st != 2 || !strstr(out, cases[k].want))
-            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, out);
-    }
+    expect_usage(cases, sizeof cases / sizeof *cases);
 }
 
 /* `nntrace mnist` answers a mistyped option and a bad value of a choice as
@@ -467,7 +465,7 @@ static void test_did_you_mean(void **state)
 static void test_mnist_did_you_mean(void **state)
 {
     (void)state;
-    static const struct { const char *args, *want; } cases[] = {
+    static const usage_case cases[] = {
         {"mnist --epoch 2", "nntrace mnist: unknown option '--epoch'\nHINT: did you mean --epochs? "
                             "(nntrace mnist --help lists the options)\n"},
         {"mnist --trace-sampel 3", "HINT: did you mean --trace-sample?"},
@@ -482,12 +480,7 @@ static void test_mnist_did_you_mean(void **state)
         {"mnist --epochs", "nntrace mnist: option --epochs needs a value\n"},
         {"mnist --zzzzzzzz", "nntrace mnist: unknown option '--zzzzzzzz'\nHINT: nntrace mnist --help\n"},
     };
-    char out[4096];
-    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        int st = nt(out, sizeof out, cases[k].args);
-        if (st != 2 || !strstr(out, cases[k].want))
-            fail_msg("nntrace %s: exit %d, want \"%s\" in:\n%s", cases[k].args, st, cases[k].want, out);
-    }
+    expect_usage(cases, sizeof cases / sizeof *cases);
 }
 
 /* A value every check of row o accepts (the switch's own checks too). */
