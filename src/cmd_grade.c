@@ -163,9 +163,7 @@ static int who_seed(const lesson *l, grade_who *who, uint64_t *seed, char *err, 
 static int who_arg(const char *cmd, const char *opt, const char *v, char *dst, size_t size)
 {
     size_t n = strlen(v);
-    int ok = n > 0 && n < size;
-    for (size_t k = 0; ok && k < n; k++) ok = (unsigned char)v[k] >= 0x20 && (unsigned char)v[k] < 0x7f;
-    if (!ok) {
+    if (!n || n >= size || !grade_printable(v)) {
         fprintf(stderr, "nntrace %s: %s takes printable text of 1 to %zu characters\n", cmd, opt, size - 1);
         return -1;
     }
@@ -973,8 +971,6 @@ static int roster_read(const char *file, const char *column, roster_row **rows)
         char *id = idcol < nf ? f[idcol] : (char *)"";
         grade_id_normalise(id);
         size_t idlen = strlen(id);
-        int printable = 1;
-        for (size_t k = 0; k < idlen; k++) printable &= (unsigned char)id[k] >= 0x20 && (unsigned char)id[k] < 0x7f;
         if (!idlen) {
             fprintf(stderr, "nntrace variants: %s:%ld: no student id in column %d ('%s')\n", file, ln, idcol + 1,
                     colname);
@@ -983,7 +979,7 @@ static int roster_read(const char *file, const char *column, roster_row **rows)
             fprintf(stderr, "nntrace variants: %s:%ld: a student id of %zu characters; at most %zu\n", file, ln,
                     idlen, sizeof r->id - 1);
             bad = 1;
-        } else if (!printable) {
+        } else if (!grade_printable(id)) {
             fprintf(stderr, "nntrace variants: %s:%ld: the student id holds a character that is not printable "
                             "ASCII\n", file, ln);
             bad = 1;

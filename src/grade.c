@@ -1006,6 +1006,13 @@ void grade_id_normalise(char *id)
     id[n - a] = '\0';
 }
 
+int grade_printable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f) return 0;
+    return 1;
+}
+
 void grade_sheet_who(const char *text, size_t len, grade_who *who)
 {
     static const struct { const char *key; size_t off, size; } KEYS[] = {

@@ -63,6 +63,11 @@ typedef struct {
  * "ada@example.edu" are one student with one variant. */
 void grade_id_normalise(char *id);
 
+/* 1 when every byte of s is printable ASCII, as every id is (a student id,
+ * an assignment id, a variant code, wherever read): ids are echoed in
+ * results and file names, and a roster's id must be what a student types. */
+int grade_printable(const char *s);
+
 /* A points rule: quantities matching pattern are worth points. */
 typedef struct { const char *pattern; double points; } grade_points;
 

@@ -20,6 +20,7 @@ typedef struct {
     int got_student;
     int assignment_number;   /* assignment.id was a JSON number, not a string */
     char keys[256];    /* the keys of users[0], for the message when field is not one */
+    int too_long;      /* AT_ASSIGNMENT_ID or AT_USER0_FIELD: longer than gsmeta holds */
 } jp;
 
 /* Where the value being parsed sits. */
@@ -34,10 +35,30 @@ static int eat(jp *p, char c)
     return 0;
 }
 
-/* A string into buf (escapes kept simple: \" \\ \/ and \uXXXX as '?'). */
-static void str(jp *p, char *buf, size_t size)
+/* The character of a \uXXXX escape (p->s just after the u): an ASCII one
+ * as itself, any other as DEL, which no id may hold (grade_printable); -1
+ * when malformed or U+0000. */
+static int unicode_escape(jp *p)
+{
+    long u = 0;
+    if (p->end - p->s < 4) return -1;
+    for (int k = 0; k < 4; k++) {
+        int c = (unsigned char)*p->s++, d = c >= '0' && c <= '9' ? c - '0'
+                                         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        u = u * 16 + d;
+    }
+    return u == 0 ? -1 : u < 0x7f ? (int)u : 0x7f;
+}
+
+/* A string into buf: \uXXXX as its character (so "a\u0026b" is "a&b", as
+ * a roster writes it), \n \t \r \b \f as a space; *whole = 0 when it
+ * did not fit. */
+static void str(jp *p, char *buf, size_t size, int *whole)
 {
     size_t n = 0;
+    *whole = 1;
     if (!eat(p, '"')) { p->bad = 1; return; }
     while (p->s < p->end && *p->s != '"') {
         char c = *p->s++;
@@ -46,17 +67,18 @@ static void str(jp *p, char *buf, size_t size)
             if (p->s >= p->end) { p->bad = 1; return; }
             c = *p->s++;
             if (c == 'u') {
-                if (p->end - p->s < 4) { p->bad = 1; return; }
-                p->s += 4;
-                c = '?';
-            } else if (c == 'n' || c == 't' || c == 'r' || c == 'b' || c == 'f') {
+                int u = unicode_escape(p);
+                if (u < 0) { p->bad = 1; return; }
+                c = (char)u;
+            } else if (c && strchr("ntrbf", c)) {
                 c = ' ';
-            } else if (c != '"' && c != '\\' && c != '/') {
+            } else if (!c || !strchr("\"\\/", c)) {
                 p->bad = 1;
                 return;
             }
         }
         if (n + 1 < size) buf[n++] = c;
+        else *whole = 0;
     }
     if (!eat(p, '"')) p->bad = 1;
     if (size) buf[n] = '\0';
@@ -70,7 +92,8 @@ static void object(jp *p, int at)
     if (++p->depth > 64) { p->bad = 1; return; }
     if (eat(p, '}')) { p->depth--; return; }
     do {
-        str(p, key, sizeof key);
+        int whole;
+        str(p, key, sizeof key, &whole);
         if (p->bad || !eat(p, ':')) { p->bad = 1; return; }
         int inner = AT_OTHER;
         if (at == AT_TOP && !strcmp(key, "assignment")) inner = AT_ASSIGNMENT;
@@ -98,20 +121,23 @@ static void array(jp *p, int at)
     p->depth--;
 }
 
-/* A scalar's text (string contents, or a number/true/false/null as written). */
-static void scalar(jp *p, char *buf, size_t size)
+/* A scalar's text (string contents, or a number/true/false/null as written);
+ * 0 when it was longer than buf holds. */
+static int scalar(jp *p, char *buf, size_t size)
 {
+    int whole = 1;
     ws(p);
-    if (p->s < p->end && *p->s == '"') { str(p, buf, size); return; }
+    if (p->s < p->end && *p->s == '"') { str(p, buf, size, &whole); return whole; }
     const char *a = p->s;
     while (p->s < p->end && (strchr("+-.eE", *p->s) || (*p->s >= '0' && *p->s <= '9') ||
                              (*p->s >= 'a' && *p->s <= 'z')))
         p->s++;
     size_t n = (size_t)(p->s - a);
-    if (!n) { p->bad = 1; return; }
-    if (n >= size) n = size - 1;
+    if (!n) { p->bad = 1; return 0; }
+    if (n >= size) { n = size - 1; whole = 0; }
     memcpy(buf, a, n);
     buf[n] = '\0';
+    return whole;
 }
 
 static void value(jp *p, int at)
@@ -122,15 +148,15 @@ static void value(jp *p, int at)
     if (at == AT_ASSIGNMENT_ID) {
         ws(p);
         p->assignment_number = p->s < p->end && *p->s != '"';
-        scalar(p, p->out->assignment, sizeof p->out->assignment);
+        if (!scalar(p, p->out->assignment, sizeof p->out->assignment)) p->too_long = at;
         return;
     }
     if (at == AT_USER0_FIELD) {
-        scalar(p, p->out->student, sizeof p->out->student);
+        if (!scalar(p, p->out->student, sizeof p->out->student)) p->too_long = at;
         p->got_student = !p->bad && strcmp(p->out->student, "null") && p->out->student[0];
         return;
     }
-    scalar(p, tmp, sizeof tmp);
+    (void)scalar(p, tmp, sizeof tmp);
 }
 
 /* An assignment id JSON wrote as a number is that number, however written:
@@ -157,6 +183,12 @@ int gsmeta_parse(const char *text, size_t len, const char *field, gsmeta *out, c
         snprintf(err, errsize, "not valid JSON (near byte %ld)", (long)(p.s - text));
         return -1;
     }
+    if (p.too_long) {
+        snprintf(err, errsize, "%s%s is longer than %d bytes",
+                 p.too_long == AT_ASSIGNMENT_ID ? "assignment.id" : "users[0].",
+                 p.too_long == AT_ASSIGNMENT_ID ? "" : field, GSMETA_ID_MAX - 1);
+        return -1;
+    }
     if (!p.got_student) {
         snprintf(err, errsize, "no users[0].%s%s%s%s", field, p.keys[0] ? " (users[0] has: " : "", p.keys,
                  p.keys[0] ? "; --student-field NAME picks one)" : "");
@@ -167,6 +199,12 @@ int gsmeta_parse(const char *text, size_t len, const char *field, gsmeta *out, c
     grade_id_normalise(out->student);
     if (!out->student[0]) {
         snprintf(err, errsize, "users[0].%s is blank", field);
+        return -1;
+    }
+    if (!grade_printable(out->student) || !grade_printable(out->assignment)) {
+        snprintf(err, errsize, "%s%s holds a character that is not printable ASCII, which no roster or "
+                 "sheet id can hold", grade_printable(out->student) ? "assignment.id" : "users[0].",
+                 grade_printable(out->student) ? "" : field);
         return -1;
     }
     return 0;

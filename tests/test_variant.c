@@ -332,6 +332,43 @@ static void test_metadata(void **state)
         assert_int_equal(gsmeta_parse(IDS[k].json, strlen(IDS[k].json), "email", &m, err, sizeof err), 0);
         assert_string_equal(m.assignment, IDS[k].id);
     }
+    /* a \u escape of an ASCII character is that character (as a roster
+     * writes it); any other character is not printable ASCII, which no
+     * roster or sheet id can hold, so it is an error (once read as '?') */
+    static const struct { const char *name, *student; } NAMES[] = {
+        {"a\\u0026B\\u003C", "a&b<"},
+        {"tab\\there", "tab here"},
+    };
+    for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"users\": [{\"name\": \"%s\"}]}", NAMES[k].name);
+        assert_int_equal(gsmeta_parse(json, strlen(json), "name", &m, err, sizeof err), 0);
+        assert_string_equal(m.student, NAMES[k].student);
+    }
+    static const char *const BADU[] = {"\\u0000", "\\u00g1", "\\u12", "a\\", "\\x41",
+                                       "Zo\\u00eb", "Zo\xC3\xAB", "\\u001b[2J", "\\ud83d\\ude00"};
+    for (size_t k = 0; k < sizeof BADU / sizeof BADU[0]; k++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"users\": [{\"name\": \"%s\"}]}", BADU[k]);
+        if (!gsmeta_parse(json, strlen(json), "name", &m, err, sizeof err)) fail_msg("accepted: %s", json);
+    }
+    static const char ZOE[] = "{\"assignment\": {\"id\": \"7\"}, \"users\": [{\"name\": \"Zo\\u00eb\"}]}";
+    assert_int_equal(gsmeta_parse(ZOE, sizeof ZOE - 1, "name", &m, err, sizeof err), -1);
+    assert_string_equal(err, "users[0].name holds a character that is not printable ASCII, which no roster or "
+                             "sheet id can hold");
+    static const char AID[] = "{\"assignment\": {\"id\": \"7\\u00e9\"}, \"users\": [{\"name\": \"z\"}]}";
+    assert_int_equal(gsmeta_parse(AID, sizeof AID - 1, "name", &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "assignment.id holds a character"));
+    static const char NUL_ESC[] = "{\"users\": [{\"name\": \"a\\\0\"}]}";
+    assert_int_equal(gsmeta_parse(NUL_ESC, sizeof NUL_ESC - 1, "name", &m, err, sizeof err), -1);
+    /* an id longer than gsmeta holds is refused, not cut short (two long
+     * addresses that start alike would be one student) */
+    char json[600];
+    int n = snprintf(json, sizeof json, "{\"users\": [{\"email\": \"");
+    for (int k = 0; k < 300; k++) json[n++] = 'x';
+    snprintf(json + n, sizeof json - (size_t)n, "\"}]}");
+    assert_int_equal(gsmeta_parse(json, strlen(json), "email", &m, err, sizeof err), -1);
+    assert_string_equal(err, "users[0].email is longer than 255 bytes");
 }
 
 /* The commands end to end: a roster's sheets and key, a student's filled
