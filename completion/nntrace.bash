@@ -10,7 +10,18 @@
 # lessons).
 # Installed as PREFIX/share/bash-completion/completions/nntrace.
 
-# The words for an operand of kind $1 (LESSON, [DIR], [COMMAND|lesson],
+# Files and directories (a directory gets its '/' and no space after it,
+# a name with blanks is quoted): compgen's words, one a line, into COMPREPLY.
+_nntrace_files()
+{
+    local IFS=$'\n' found
+    found=($(compgen "$@"))
+    ((${#found[@]})) || return 0
+    COMPREPLY+=("${found[@]}")
+    compopt -o filenames 2>/dev/null
+}
+
+# The words for an operand of kind $2 (LESSON, [DIR], [COMMAND|lesson],
 # ANSWERS..., as `nntrace --help` writes them) into COMPREPLY.
 _nntrace_operand()
 {
@@ -22,13 +33,13 @@ _nntrace_operand()
         case $word in
             LESSON)
                 words+=($("$prog" list --names 2>/dev/null))
-                COMPREPLY+=($(compgen -f -X '!*.lesson' -- "$cur")) ;;
+                _nntrace_files -f -X '!*.lesson' -- "$cur" ;;
             COMMAND)
                 words+=($("$prog" --help 2>/dev/null | awk '/^  [a-z]/ { print $1 }')) ;;
             DIR)
-                COMPREPLY+=($(compgen -d -- "$cur")) ;;
+                _nntrace_files -d -- "$cur" ;;
             [A-Z]*...|FILE*)
-                COMPREPLY+=($(compgen -f -- "$cur")) ;;
+                _nntrace_files -f -- "$cur" ;;
             [a-z]*)
                 words+=("$word") ;;
         esac
@@ -37,13 +48,46 @@ _nntrace_operand()
     COMPREPLY+=($(compgen -W "${words[*]}" -- "$cur"))
 }
 
+# The value of an option whose value is written $1 in `nntrace --options`
+# (N, FILE, DIR, a|b|c) into COMPREPLY: the words that begin with $2,
+# each after $3 (the "--opt=" bash did not split off, else nothing).
+_nntrace_value()
+{
+    local v=$1 cur=$2 pre=$3 choices=() c
+    case $v in
+        DIR) _nntrace_files -d -P "$pre" -- "$cur" ;;
+        *FILE*) _nntrace_files -f -P "$pre" -- "$cur" ;;
+        *'|'*)  # the lowercase ones of a|b|c: choices (an uppercase one is any value)
+            local IFS='|'
+            for c in $v; do [[ $c == [a-z0-9]* ]] && choices+=("$c"); done
+            unset IFS
+            COMPREPLY=($(compgen -P "$pre" -W "${choices[*]}" -- "$cur")) ;;
+    esac
+}
+
 _nntrace()
 {
-    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     local prog=${COMP_WORDS[0]} cmd=${COMP_WORDS[1]}
     COMPREPLY=()
 
-    if [[ $COMP_CWORD -eq 1 ]]; then
+    # bash splits --opt=VALUE at the '=' (it is in COMP_WORDBREAKS) into
+    # "--opt", "=" and "VALUE": the words with such pieces joined again,
+    # and which of them is being completed
+    local words=() cword=0 k w n
+    for ((k = 0; k < ${#COMP_WORDS[@]}; k++)); do
+        w=${COMP_WORDS[k]} n=${#words[@]}
+        if ((n > 2)) && [[ $w == = && ${words[n-1]} == -?* && ${words[n-1]} != *=* ]]; then
+            words[n-1]+==
+        elif ((n > 2)) && [[ ${COMP_WORDS[k-1]} == = && ${words[n-1]} == -?*= ]]; then
+            words[n-1]+=$w
+        else
+            words+=("$w")
+        fi
+        ((k == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+    done
+    local cur=${words[cword]} prev=${words[cword-1]}
+
+    if [[ $cword -eq 1 ]]; then
         local cmds
         cmds=$("$prog" --help 2>/dev/null | awk '/^  [a-z]/ { print $1 }')
         COMPREPLY=($(compgen -W "$cmds --help --version" -- "$cur"))
@@ -57,18 +101,15 @@ _nntrace()
         [[ $name == -* ]] && value[$name]=$val
     done < <("$prog" --options "$cmd" 2>/dev/null)
 
-    # the value of an option
-    if [[ $prev == -* && -n ${value[$prev]} ]]; then
-        local v=${value[$prev]} choices=() c
-        case $v in
-            DIR) COMPREPLY=($(compgen -d -- "$cur")) ;;
-            *FILE*) COMPREPLY=($(compgen -f -- "$cur")) ;;
-            *'|'*)  # the lowercase ones of a|b|c: choices (an uppercase one is any value)
-                local IFS='|'
-                for c in $v; do [[ $c == [a-z0-9]* ]] && choices+=("$c"); done
-                unset IFS
-                COMPREPLY=($(compgen -W "${choices[*]}" -- "$cur")) ;;
-        esac
+    # the value of an option: --opt=VALUE, or --opt VALUE
+    if [[ $cur == -?*=* ]]; then
+        local pre=
+        [[ ${COMP_WORDS[COMP_CWORD]} == -?*=* ]] && pre=${cur%%=*}=
+        [[ -n ${value[${cur%%=*}]} ]] && _nntrace_value "${value[${cur%%=*}]}" "${cur#*=}" "$pre"
+        return 0
+    fi
+    if [[ $prev == -* && $prev != *=* && -n ${value[$prev]} ]]; then
+        _nntrace_value "${value[$prev]}" "$cur" ""
         return 0
     fi
 
@@ -78,10 +119,10 @@ _nntrace()
     fi
 
     # the operands before this one, the values of options skipped
-    local k n=0
-    for ((k = 2; k < COMP_CWORD; k++)); do
-        if [[ ${COMP_WORDS[k]} == -?* ]]; then
-            [[ ${COMP_WORDS[k]} != *=* && -n ${value[${COMP_WORDS[k]}]} ]] && ((k++))
+    n=0
+    for ((k = 2; k < cword; k++)); do
+        if [[ ${words[k]} == -?* ]]; then
+            [[ ${words[k]} != *=* && -n ${value[${words[k]}]} ]] && ((k++))
         else
             ((n++))
         fi
@@ -100,7 +141,7 @@ _nntrace()
     _nntrace_operand "$prog" "$kind" "$cur"
     # a lesson: no name or lesson file fits, a directory on the way to one
     if [[ $kind == *LESSON* && ${#COMPREPLY[@]} -eq 0 ]]; then
-        COMPREPLY=($(compgen -d -S / -- "$cur"))
+        _nntrace_files -d -- "$cur"
         compopt -o nospace 2>/dev/null
     fi
     return 0

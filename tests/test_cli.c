@@ -187,39 +187,52 @@ static void test_options_listing(void **state)
 
 /* bash completion (completion/nntrace.bash) as bash runs it: commands and
  * help topics, lesson names for every command whose usage starts with
- * LESSON, also after an option's value, and an option's choices. */
+ * LESSON, also after an option's value, and an option's choices. The
+ * words are split as bash splits them: "--digits=3" is "--digits", "="
+ * and "3" (COMP_WORDBREAKS has '='). compopt is recorded: file names are
+ * completed as files (a directory gets its '/', no space after it). */
 static void test_completion(void **state)
 {
     (void)state;
-    static const struct { const char *words, *want; } cases[] = {
-        {"he", "help"},
-        {"help l", "list lesson"},
-        {"help ''", "run gradcheck list step quiz xlsx dot template check new keys tex variants mnist help lesson"},
-        {"tex sauppe-f", "sauppe-forward"},
-        {"variants sauppe-f", "sauppe-forward"},
-        {"run --digits 3 sauppe-f", "sauppe-forward"},
-        {"run --digits=3 sauppe-f", "sauppe-forward"},
-        {"quiz --ask in_3 sauppe-sgd", "sauppe-sgd-step"},
-        {"dot --step 1 sauppe-f", "sauppe-forward"},
-        {"run -o x.txt sauppe-f", "sauppe-forward"},
-        {"run sauppe-forward sauppe-f", ""},
-        {"tex --notation ''", "va layer netout bar"},
-        {"run --notation l", "layer"},
-        {"dot --pass ''", "forward backward"},
-        {"check --ecf ''", "full half none"},
-        {"run --digits ''", ""},
-        {"run --no", "--no-color --notation"},
-        {"tex --b", "--beamer"},
-        {"check sauppe-forward Makef", "Makefile"},
-        {"check sauppe-forward a.txt Makef", "Makefile"},
-        {"list complet", "completion"},
-        {"new ''", ""},
+    static const struct { const char *words, *want, *opts; } cases[] = {
+        {"he", "help", ""},
+        {"help l", "list lesson", ""},
+        {"help ''", "run gradcheck list step quiz xlsx dot template check new keys tex variants mnist help lesson", ""},
+        {"tex sauppe-f", "sauppe-forward", ""},
+        {"variants sauppe-f", "sauppe-forward", ""},
+        {"run --digits 3 sauppe-f", "sauppe-forward", ""},
+        {"run --digits = 3 sauppe-f", "sauppe-forward", ""},
+        {"run --format = json --digits = 3 sauppe-sg", "sauppe-sgd-step", ""},
+        {"run --notation = l", "layer", ""},
+        {"run --notation =", "va layer netout bar", ""},
+        {"run --notation=l", "--notation=layer", ""},     /* '=' taken out of COMP_WORDBREAKS */
+        {"run --digits = 3 --no", "--no-color --notation", ""},
+        {"quiz --ask in_3 sauppe-sgd", "sauppe-sgd-step", ""},
+        {"dot --step 1 sauppe-f", "sauppe-forward", ""},
+        {"run -o x.txt sauppe-f", "sauppe-forward", ""},
+        {"run sauppe-forward sauppe-f", "", ""},
+        {"tex --notation ''", "va layer netout bar", ""},
+        {"run --notation l", "layer", ""},
+        {"dot --pass ''", "forward backward", ""},
+        {"check --ecf ''", "full half none", ""},
+        {"run --digits ''", "", ""},
+        {"run --no", "--no-color --notation", ""},
+        {"tex --b", "--beamer", ""},
+        {"check sauppe-forward Makef", "Makefile", " -o filenames"},
+        {"check sauppe-forward a.txt Makef", "Makefile", " -o filenames"},
+        {"check sauppe-forward tes", "tests", " -o filenames"},
+        {"run -o tes", "tests", " -o filenames"},
+        {"xlsx sauppe-forward --output = tes", "tests", " -o filenames"},
+        {"list complet", "completion", " -o filenames"},
+        {"run complet", "completion", " -o filenames -o nospace"},
+        {"new ''", "", ""},
     };
     char abs[4096], script[16384];
     bin_abs(abs);
     size_t used = (size_t)snprintf(script, sizeof script, "source completion/nntrace.bash; "
-                                   "c() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); _nntrace; "
-                                   "echo \"[${COMPREPLY[*]}]\"; }; ");
+                                   "compopt() { local IFS=' '; opts+=\" $*\"; }; "
+                                   "c() { opts=; COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); _nntrace; "
+                                   "echo \"[${COMPREPLY[*]}]$opts\"; }; ");
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         used += (size_t)snprintf(script + used, sizeof script - used, "c %s %s; ", abs, cases[k].words);
     assert_true(used < sizeof script);
@@ -238,7 +251,7 @@ static void test_completion(void **state)
     char *save = NULL, *line = strtok_r(out, "\n", &save);
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         char want[512];
-        snprintf(want, sizeof want, "[%s]", cases[k].want);
+        snprintf(want, sizeof want, "[%s]%s", cases[k].want, cases[k].opts);
         if (!line || strcmp(line, want))
             fail_msg("completion of nntrace %s: want %s, got %s", cases[k].words, want, line ? line : "nothing");
         line = strtok_r(NULL, "\n", &save);
