@@ -534,6 +534,30 @@ static int load_run(const view_opts *o, lesson **l, engine_result *r)
     return 0;
 }
 
+/* The keys the prompt names, in its order; on a narrow terminal the
+ * higher ranks are left out first, so it never ends inside a word. */
+static const struct { const char *text; int rank; } PROMPT_KEYS[] = {
+    {"Enter next", 1}, {"b back", 4}, {"g go to", 5}, {"p pass", 6},
+    {"r restart", 7}, {"q quit", 3}, {"? help", 2},
+};
+#define N_PROMPT_KEYS (sizeof PROMPT_KEYS / sizeof PROMPT_KEYS[0])
+
+/* "[pos/n] Enter next  b back ..." in p: the keys of the lowest ranks that
+ * fit in room columns (at least Enter). Returns its length. */
+static int prompt_line(char *p, size_t size, size_t pos, size_t n, int room)
+{
+    int len = 0;
+    for (int most = (int)N_PROMPT_KEYS; most >= 1; most--) {
+        len = snprintf(p, size, "[%zu/%zu]", pos, n);
+        for (size_t k = 0; k < N_PROMPT_KEYS && len >= 0 && (size_t)len < size; k++)
+            if (PROMPT_KEYS[k].rank <= most)
+                len += snprintf(p + len, size - (size_t)len, "%s%s", k ? "  " : " ", PROMPT_KEYS[k].text);
+        if (len < 0 || (size_t)len >= size) len = (int)strlen(p);
+        if (len <= room) break;
+    }
+    return len;
+}
+
 int cmd_step(int argc, char **argv)
 {
     view_opts o;
@@ -582,10 +606,8 @@ int cmd_step(int argc, char **argv)
             size_t pos, n;
             step_progress(s, &pos, &n);
             char p[160];
-            int w = snprintf(p, sizeof p, "[%zu/%zu] Enter next  b back  g go to  p pass  r restart  q quit  ? help",
-                             pos, n);
+            int w = prompt_line(p, sizeof p, pos, n, cols - 1);
             if (w > cols - 1) w = cols - 1 > 0 ? cols - 1 : 0;    /* one row: erased whole */
-            if (w > (int)sizeof p - 1) w = (int)sizeof p - 1;
             sb_printf(&prompt, "%s%.*s%s", st.color ? "\033[2m" : "", w, p, st.color ? "\033[0m" : "");
         }
         step_cmd c;

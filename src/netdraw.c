@@ -17,6 +17,7 @@
 
 #include "names.h"
 #include "walk.h"
+#include "wrap.h"
 
 /* ------------------------------------------------------------------------
  * Terminal drawing
@@ -56,7 +57,7 @@ static char *sb_take(strbuf *b)
     return s;
 }
 
-int netdraw_terminal(strbuf *out, const lesson *l, int unicode)
+int netdraw_terminal(strbuf *out, const lesson *l, int unicode, int width)
 {
     int ncol = 1 + l->n_layers, rc = -1, height = 0;
     column *col = calloc((size_t)ncol, sizeof *col);
@@ -109,8 +110,10 @@ int netdraw_terminal(strbuf *out, const lesson *l, int unicode)
         if (col[c].rows > height) height = col[c].rows;
     }
 
-    sb_printf(out, "network: neuron 0 is the bias (a_0 = 1); beside each neuron, "
-                   "the neurons its arcs come from\n\n");
+    sb_printf(out, "network: ");
+    wrap_words(out, "neuron 0 is the bias (a_0 = 1); beside each neuron, the neurons its arcs come from",
+               9, 9, width > 0 ? (size_t)width : 0);
+    sb_printf(out, "\n\n");
     for (int r = -1; r < height; r++) {
         b.len = 0;
         if (b.s) b.s[0] = '\0';

@@ -39,8 +39,10 @@
 #define NETDRAW_MAX_ROWS 12
 
 /* The terminal drawing of l's network (ends with a newline). unicode: arrows
- * as box-drawing characters. Returns 0, or -1 when out of memory. */
-int netdraw_terminal(strbuf *out, const lesson *l, int unicode);
+ * as box-drawing characters; width: a terminal's columns, to which the
+ * heading's words are broken (0: one line). Returns 0, or -1 when out of
+ * memory. */
+int netdraw_terminal(strbuf *out, const lesson *l, int unicode, int width);
 
 typedef struct {
     int    step;       /* 1-based: the iteration t = step - 1 */

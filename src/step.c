@@ -304,19 +304,25 @@ step_cmd step_key_cmd(int c, int arrow, int *known)
     return STEP_HELP;
 }
 
-/* The help's columns: keys, then what they do, within a terminal of
- * HELP_WIDTH columns (an 80-column one; each row's text is broken at its
- * spaces and goes on under the second column). */
+/* The help's columns: keys, then what they do, within HELP_WIDTH columns
+ * (an 80-column terminal; each row's text is broken at its spaces and goes
+ * on under the second column), or a narrower terminal's width. Narrower
+ * than HELP_NARROW, each row's text is on the lines under its keys. */
 #define HELP_KEYS 32
 #define HELP_WIDTH 79
+#define HELP_NARROW (2 + HELP_KEYS + 1 + 20)
+#define HELP_UNDER 6
 
-void step_help(strbuf *out)
+void step_help(strbuf *out, int width)
 {
-    const size_t col = 2 + HELP_KEYS + 1;
+    const size_t w = width > 0 && width - 1 < HELP_WIDTH ? (size_t)width - 1 : HELP_WIDTH;
+    const int beside = w >= HELP_NARROW;
+    const size_t col = beside ? 2 + HELP_KEYS + 1 : HELP_UNDER;
     sb_printf(out, "keys:\n");
     for (size_t k = 0; k < STEP_N_KEYS; k++) {
-        sb_printf(out, "  %-*s ", HELP_KEYS, STEP_KEYS[k].shown);
-        wrap_words(out, STEP_KEYS[k].what, col, col, HELP_WIDTH);
+        if (beside) sb_printf(out, "  %-*s ", HELP_KEYS, STEP_KEYS[k].shown);
+        else sb_printf(out, "  %s\n%*s", STEP_KEYS[k].shown, HELP_UNDER, "");
+        wrap_words(out, STEP_KEYS[k].what, col, col, w);
         sb_printf(out, "\n");
     }
 }
@@ -353,13 +359,17 @@ static void opening_text(const step_session *s, strbuf *out)
         prose(out, &s->st, "note: ", line, NULL);
         n += len + (n[len] == '\n');
     }
-    if (s->tr->round >= 0) {
+    if (s->tr->round >= 0) {              /* "hand-rounded: " is its label */
+        char label[32];
         snprintf(line, sizeof line, TEXT_ROUND_NOTE, s->tr->round);
         line[strcspn(line, "\n")] = '\0';
-        prose(out, &s->st, "", line, NULL);
+        const char *text = strstr(line, ": ");
+        text = text ? text + 2 : line;
+        snprintf(label, sizeof label, "%.*s", (int)(text - line), line);
+        prose(out, &s->st, label, text, NULL);
     }
     sb_printf(out, "\n");
-    if (netdraw_terminal(out, l, s->st.unicode)) out->failed = 1;
+    if (netdraw_terminal(out, l, s->st.unicode, s->st.width)) out->failed = 1;
     sb_printf(out, "\n");
     prose(out, &s->st, "keys: ", "Enter next, b back, g NAME go to, p next pass, r restart, q quit, ? help", "2");
 }
@@ -520,7 +530,7 @@ int step_do(step_session *s, step_cmd c, const char *name, strbuf *out)
         step_opening(s, out);
         return 0;
     case STEP_HELP:
-        step_help(out);
+        step_help(out, s->st.width);
         return 0;
     case STEP_QUIT:
         return STEP_QUITS;

@@ -130,8 +130,9 @@ void step_progress(const step_session *s, size_t *k, size_t *n);
 /* Is the session at the last stage of the last item? */
 int step_at_end(const step_session *s);
 
-/* The key help, one line per key (STEP_KEYS). */
-void step_help(strbuf *out);
+/* The key help, a row per key (STEP_KEYS), within a terminal of width
+ * columns (0: an 80-column one). */
+void step_help(strbuf *out, int width);
 
 /* ---- pieces shared with the quiz (quiz.h) ---- */
 

@@ -216,6 +216,10 @@ static void test_formulas_fit_the_terminal(void **state)
                          "        Predictions Using Forward Propagation\"\n");
     assert_has(f->out.s, "note: The slide rounds a_4 = 0.2689 to 0.27 before using it,\n"
                          "      so in_5 = 1.54, not 1.5379.\n");
+    assert_has(f->out.s, "hand-rounded: every operand is rounded to 2 decimals before\n"
+                         "              use, as on a calculator\n");
+    assert_has(f->out.s, "network: neuron 0 is the bias (a_0 = 1); beside each neuron,\n"
+                         "         the neurons its arcs come from\n");
     fx_close(f);
 }
 
@@ -261,7 +265,7 @@ static void test_help_lists_every_key(void **state)
 {
     (void)state;
     strbuf h = {0};
-    step_help(&h);
+    step_help(&h, 0);
     /* within an 80-column terminal, each row's text broken at a space */
     for (const char *line = h.s; *line; line += strcspn(line, "\n") + 1)
         assert_true(step_width_n(line, strcspn(line, "\n")) <= 79);
@@ -283,6 +287,26 @@ static void test_help_lists_every_key(void **state)
     const char *names[] = {"Enter", "Right", "Down", "Left", "Up", "Ctrl-L", "Ctrl-Z", "Ctrl-C",
                            "Ctrl-D", "g NAME", "?"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) assert_has(h.s, names[k]);
+    /* on a narrower terminal within its width, every word still there;
+     * below 56 columns each row's text under its keys */
+    static const int widths[] = {60, 40};
+    for (size_t n = 0; n < 2; n++) {
+        strbuf t = {0};
+        step_help(&t, widths[n]);
+        for (const char *line = t.s; *line; line += strcspn(line, "\n") + 1)
+            if (step_width_n(line, strcspn(line, "\n")) > (size_t)widths[n] - 1)
+                fail_msg("wider than %d columns: %.*s", widths[n] - 1, (int)strcspn(line, "\n"), line);
+        for (size_t k = 0; k < STEP_N_KEYS; k++) {
+            char words[256];
+            snprintf(words, sizeof words, "%s", STEP_KEYS[k].what);
+            for (char *w = strtok(words, " "); w; w = strtok(NULL, " ")) assert_has(t.s, w);
+        }
+        sb_free(&t);
+    }
+    strbuf t = {0};
+    step_help(&t, 40);
+    assert_has(t.s, "\n  g NAME\n      go to a quantity:");
+    sb_free(&t);
     int known;
     step_key_cmd('z', 0, &known);
     assert_false(known);
@@ -564,16 +588,22 @@ static void test_pty_rewind_resize_sigterm(void **state)
     assert_true(pty_expect(p, "= 5*1 + 1*3 + (-2)*4\n[3/8]", PTY_WAIT_MS));
     assert_non_null(strstr(p->raw + raw0, "\033[H\033[2J"));
     assert_null(strstr(p->screen + p->mark, "= 0\n"));
-    /* a resize: the same, and the prompt fits the 30 columns */
+    /* a resize: the same, and the prompt fits the 30 columns, keys left
+     * out whole, never cut inside a word */
     struct winsize ws = {12, 30, 0, 0};
     raw0 = p->rawlen;
     pty_mark(p);
     assert_int_equal(ioctl(p->master, TIOCSWINSZ, &ws), 0);
-    assert_true(pty_expect(p, "[3/8] Enter next  b back  g g", PTY_WAIT_MS));
+    assert_true(pty_expect(p, "[3/8] Enter next  ? help", PTY_WAIT_MS));
     assert_non_null(strstr(p->raw + raw0, "\033[H\033[2J"));
-    assert_null(strstr(p->screen + p->mark, "g go"));              /* 29 columns at most */
+    assert_null(strstr(p->screen + p->mark, "b back"));            /* 29 columns at most */
     assert_true(pty_expect(p, "= 5*1 + 1*3 + (-2)*4\n", PTY_WAIT_MS));
     assert_null(strstr(p->screen + p->mark, "sauppe-forward:"));   /* 11 rows: the end only */
+    /* 60 columns: all but restart */
+    struct winsize ws60 = {20, 60, 0, 0};
+    pty_mark(p);
+    assert_int_equal(ioctl(p->master, TIOCSWINSZ, &ws60), 0);
+    assert_true(pty_expect(p, "[3/8] Enter next  b back  g go to  p pass  q quit  ? help", PTY_WAIT_MS));
     /* Ctrl-L redraws too */
     raw0 = p->rawlen;
     pty_mark(p);
