@@ -53,9 +53,9 @@ int cmd_keys(int argc, char **argv);       /* cmd_new.c */
 #define CLI_OPT_CHAIN(ID) \
     {.id = (ID), .name = "--chain", \
      .help = "every chain-rule factor of the backward pass:\n" \
-             "dJ/da_j (dE_total/dout_h1) and a hidden neuron's terms\n" \
-             "(dE_o1/dout_h1), g'(in_j), din_j/dw_ij (default: the\n" \
-             "lesson's `chain`)"}
+             "dJ/da_j (dE_total/dout_h1) and a hidden neuron's\n" \
+             "terms (dE_o1/dout_h1), g'(in_j), din_j/dw_ij\n" \
+             "(default: the lesson's `chain`)"}
 
 /* The option table of every command (cliopt.h), for the tests to go through. */
 extern const cliopt_cmd CLI_RUN, CLI_GRADCHECK, CLI_LIST, CLI_XLSX, CLI_TEMPLATE, CLI_CHECK,

@@ -243,7 +243,7 @@ int cliopt_help(FILE *f, const cliopt_cmd *c)
         int rc;
         if (hl < (size_t)c->col)
             rc = fprintf(f, "%-*s%.*s\n", c->col, head, (int)first, h);
-        else if (hl + 2 + first <= 79)
+        else if (hl + 2 + first <= CLIOPT_WIDTH)
             rc = fprintf(f, "%s  %.*s\n", head, (int)first, h);
         else
             rc = fprintf(f, "%s\n%*s%.*s\n", head, c->col, "", (int)first, h);

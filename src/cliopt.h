@@ -78,6 +78,9 @@ typedef struct {
 
 #define CLIOPT_COUNT(TABLE) (sizeof (TABLE) / sizeof (TABLE)[0])
 
+/* The columns every --help fits in: an 80-column terminal's, less one. */
+#define CLIOPT_WIDTH 79
+
 /* What cliopt_next returns besides an option's id. */
 enum {
     CLIOPT_END = 0,     /* no more arguments */
@@ -122,7 +125,9 @@ const cliopt *cliopt_find(const cliopt_cmd *c, const char *arg);
 /* The options part of the help: a line "  --name META" (aliases and
  * with_prev rows on it) per option, its help from the command's column;
  * a name too long for the column is followed by two blanks and the help
- * when that line fits in 79 columns, else the help starts on the next.
+ * when that line fits in CLIOPT_WIDTH columns, else the help starts on
+ * the next. A row's help lines are shown as written: each must fit in
+ * CLIOPT_WIDTH from the column (test_cli holds every --help to it).
  * Returns 0, or -1 when f could not take it. */
 int cliopt_help(FILE *f, const cliopt_cmd *c);
 

@@ -19,7 +19,8 @@ static const char *const DOT_PASSES[] = {"forward", "backward"};   /* o.backward
 static const cliopt DOT_OPTS[] = {
     {.id = DOT_STEP, .name = "--step", .meta = "N", .kind = CLIOPT_INT, .lo = 1, .hi = LESSON_MAX_STEPS + 1,
      .help = "the step whose values are shown (default 1; with\n"
-             "final-forward, steps+1 is the forward pass after training)"},
+             "final-forward, steps+1 is the forward pass after\n"
+             "training)"},
     {.id = DOT_PASS, .name = "--pass", .kind = CLIOPT_CHOICE, .choices = DOT_PASSES, .n_choices = 2,
      .help = "forward: in_j, a_j, w_ij; backward adds Delta_j and\n"
              "dJ/dw_ij (default forward)"},
@@ -33,7 +34,8 @@ static const cliopt DOT_OPTS[] = {
     {.id = DOT_ASCII, .name = "--ascii",
      .help = "ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83"},
     {.id = DOT_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION,
-     .help = "names of the lecture (default: the lesson's notation)"},
+     .help = "names of the lecture (default: the lesson's\n"
+             "notation)"},
     {.id = DOT_OUT, .name = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "write FILE (atomically) instead of standard output"},
 };
@@ -49,7 +51,8 @@ static int dot_help(FILE *f)
               "right of the outputs.\n\n"
               "options:\n", f) < 0 || cliopt_help(f, &CLI_DOT))
         return -1;
-    return fputs("\nexit status: 0 written, 2 bad usage, bad lesson, or a step/pass not in the trace\n", f) < 0 ? -1 : 0;
+    return fputs("\nexit status: 0 written, 2 bad usage, bad lesson, or a step or pass not in\n"
+                 "the trace\n", f) < 0 ? -1 : 0;
 }
 
 const cliopt_cmd CLI_DOT = {.name = "dot", .opts = DOT_OPTS, .n_opts = CLIOPT_COUNT(DOT_OPTS), .col = 27,

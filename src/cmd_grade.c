@@ -330,13 +330,15 @@ static const cliopt CHECK_OPTS[] = {
              "default: the lesson's `ask`, else every computed one)"},
     {.id = CHK_ECF, .name = "--ecf", .meta = "full|half|none|X", .kind = CLIOPT_STRING,
      .help = "credit for a carried-forward answer, or the\n"
-             "share X in [0, 1] (default: the lesson's `ecf`, else full)"},
+             "share X in [0, 1] (default: the lesson's `ecf`, else\n"
+             "full)"},
     {.id = CHK_TOLERANCE, .name = "--tolerance", .meta = "X", .kind = CLIOPT_STRING,
      .help = "absolute tolerance instead of half a unit of the\n"
              "lesson's printed digits; X% is relative (1% of the\n"
              "value) (default: lesson's `tolerance`)"},
     {.id = CHK_SIGFIGS, .name = "--sigfigs", .meta = "N", .kind = CLIOPT_INT, .lo = 1, .hi = 15,
-     .help = "right to N significant figures (default: lesson's `sigfigs`)"},
+     .help = "right to N significant figures (default: lesson's\n"
+             "`sigfigs`)"},
     {.id = CHK_ECF_DEPTH, .name = "--ecf-depth", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 1000000,
      .help = "a carried answer more than N carries from the first\n"
              "mistake earns nothing; 0: no carried answer earns\n"
@@ -771,7 +773,8 @@ static const cliopt VARIANTS_OPTS[] = {
              "first of email, sid, id, student, login (none: an error\n"
              "listing the columns). Ids are compared without case and\n"
              "surrounding blanks; two rows of one id are an error.\n"
-             "The whole roster is checked first: a bad one writes nothing."},
+             "The whole roster is checked first: a bad one writes\n"
+             "nothing."},
     {.id = VAR_COLUMN, .name = "--column", .meta = "NAME", .kind = CLIOPT_STRING,
      .help = "the roster column holding the student id"},
     {.id = VAR_ASSIGNMENT, .name = "--assignment", .meta = "A", .kind = CLIOPT_STRING,

@@ -19,6 +19,7 @@
 #include "lesson_keys.h"
 #include "outfile.h"
 #include "text.h"
+#include "wrap.h"
 
 #define NEW_COMMENT_WIDTH 78
 
@@ -53,8 +54,12 @@ static int new_help(FILE *f)
               "example with your lecture's and add its printed values as expect lines.\n\n"
               "options:\n", f) < 0 || cliopt_help(f, &CLI_NEW))
         return -1;
-    return fprintf(f, "\nactivations: %s\nlosses: %s\n\n"
-                      "exit status: 0 written, 2 bad usage\n", acts, losses) < 0 ? -1 : 0;
+    strbuf b = {0};
+    sb_printf(&b, "\nactivations: ");
+    wrap_words(&b, acts, 13, 4, CLIOPT_WIDTH);
+    int rc = b.failed ? -1 : fprintf(f, "%s\nlosses: %s\n\nexit status: 0 written, 2 bad usage\n", b.s, losses);
+    sb_free(&b);
+    return rc < 0 ? -1 : 0;
 }
 
 /* a shape is never an option, but "-2-3" is a mistyped shape */

@@ -166,9 +166,9 @@ static const cliopt RUN_OPTS[] = {
     CLI_OPT_SYMBOLS(RUN_ASCII, RUN_UNICODE),
     CLI_OPT_COLOR(RUN_COLOR, RUN_NO_COLOR),
     {.id = RUN_WIDTH, .name = "--width", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 100000,
-     .help = "wrap long lines at their operators to N columns, never\n"
-             "inside a number; 0: never (default: the terminal's\n"
-             "width, else $COLUMNS, else no wrapping)"},
+     .help = "wrap long lines at their operators to N columns,\n"
+             "never inside a number; 0: never (default: the\n"
+             "terminal's width, else $COLUMNS, else no wrapping)"},
     {.id = RUN_GOLDEN, .name = "--golden", .help = "the golden form: ASCII, no colour, no wrapping"},
     {.id = RUN_OUT, .name = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "write to FILE (atomically: complete or not at all)"},
@@ -448,7 +448,8 @@ static int list_help(FILE *f)
               "command is a file, or a name on this path (nntrace run sauppe-forward).\n\n"
               "options:\n", f) < 0 || cliopt_help(f, &CLI_LIST))
         return -1;
-    return fputs("\nexit status: 0 listed, 1 none found or one does not load, 2 bad usage or DIR unreadable\n",
+    return fputs("\nexit status: 0 listed, 1 none found or one does not load, 2 bad usage or DIR\n"
+                 "unreadable\n",
                  f) < 0 ? -1 : 0;
 }
 

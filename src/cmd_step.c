@@ -82,11 +82,11 @@ static const cliopt STEP_OPTS[] = {
 
 static const cliopt QUIZ_OPTS[] = {
     {.id = VIEW_ASK, .name = "--ask", .meta = "PATTERNS", .kind = CLIOPT_STRING,
-     .help = "which quantities, as for `nntrace template`: names in\n"
-             "any notation, lesson labels or aliases, or patterns with\n"
-             "* and ? ('in_* a_*', 'delta_*', 'out_*', 'w_*^(1)'),\n"
-             "separated by blanks or ';'; may be repeated\n"
-             "(default: every quantity with a formula)"},
+     .help = "which quantities, as for `nntrace template`: names\n"
+             "in any notation, lesson labels or aliases, or\n"
+             "patterns with * and ? ('in_* a_*', 'delta_*',\n"
+             "'out_*', 'w_*^(1)'), separated by blanks or ';'; may\n"
+             "be repeated (default: every quantity with a formula)"},
     {.id = VIEW_TRANSCRIPT, .name = "--transcript", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "save the session (questions, answers, verdicts, score)"},
     {.id = VIEW_DECIMALS, .name = "--decimals", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,

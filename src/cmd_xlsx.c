@@ -24,7 +24,8 @@ static const cliopt XLSX_OPTS[] = {
     {.id = XLSX_OUT, .name = "--output", .alias = "-o", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "the workbook to write (required; replaced atomically)"},
     {.id = XLSX_DIGITS, .name = "--digits", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 12,
-     .help = "decimals shown by the number format (default: the lesson's)"},
+     .help = "decimals shown by the number format (default: the\n"
+             "lesson's)"},
     CLI_OPT_EXACT(XLSX_EXACT),
     CLI_OPT_ROUNDED(XLSX_ROUNDED),
     {.id = XLSX_ALL_STEPS, .name = "--all-steps", .help = "a sheet for every step, whatever the lesson traces"},
@@ -33,13 +34,14 @@ static const cliopt XLSX_OPTS[] = {
      .help = "names of the lecture in the name and formula columns\n"
              "(default: the lesson's notation)"},
     {.id = XLSX_SHEET_WORD, .name = "--sheet-word", .meta = "WORD", .kind = CLIOPT_STRING,
-     .help = "step sheets are named \"WORD 1\", \"WORD 2\", ... (default Step;\n"
-             "at most " XLSX_STR(XLSX_MAX_WORD) " characters, none of []:*?/\\')"},
+     .help = "step sheets are named \"WORD 1\", \"WORD 2\", ...\n"
+             "(default Step; at most " XLSX_STR(XLSX_MAX_WORD) " characters, none of\n"
+             "[]:*?/\\')"},
     {.id = XLSX_EXERCISE, .name = "--exercise",
-     .help = "an exercise: the asked quantities are blank yellow cells\n"
-             "to fill in, each with a check cell that turns green\n"
-             "(right, to the lesson's tolerance) or red; the answers\n"
-             "are on a hidden, protected sheet"},
+     .help = "an exercise: the asked quantities are blank yellow\n"
+             "cells to fill in, each with a check cell that turns\n"
+             "green (right, to the lesson's tolerance) or red; the\n"
+             "answers are on a hidden, protected sheet"},
     {.id = XLSX_ASK, .name = "--ask", .meta = "PATTERNS", .kind = CLIOPT_STRING,
      .help = "with --exercise: the blanks (names or globs, as for\n"
              "`nntrace template`; default: the lesson's `ask`, else\n"

@@ -17,6 +17,7 @@
 #include "fast/fast_cli.h"
 #include "lesson_keys.h"
 #include "suggest.h"
+#include "wrap.h"
 
 typedef struct {
     const char *name;
@@ -31,23 +32,23 @@ static int cmd_help(int argc, char **argv);
 extern const cliopt_cmd CLI_HELP;
 
 static const command COMMANDS[] = {
-    {"run", cmd_run, &CLI_RUN, "run LESSON [options]", "print the lesson's trace and check its expectations"},
+    {"run", cmd_run, &CLI_RUN, "run LESSON [options]", "the trace, then its expectations checked"},
     {"gradcheck", cmd_gradcheck, &CLI_GRADCHECK, "gradcheck LESSON [--tol X]",
-     "central differences against backprop for every weight"},
-    {"list", cmd_list, &CLI_LIST, "list [DIR]", "the lessons with their titles and sources"},
+     "backprop against central differences"},
+    {"list", cmd_list, &CLI_LIST, "list [DIR]", "the lessons, their titles and sources"},
     {"step", cmd_step, &CLI_STEP, "step LESSON", "reveal the trace one quantity at a time"},
     {"quiz", cmd_quiz, &CLI_QUIZ, "quiz LESSON [--ask PATTERNS]", "ask for each quantity, with hints"},
     {"xlsx", cmd_xlsx, &CLI_XLSX, "xlsx LESSON -o FILE.xlsx", "a spreadsheet of live formulas"},
     {"dot", cmd_dot, &CLI_DOT, "dot LESSON [--step N]", "the network as Graphviz DOT"},
     {"template", cmd_template, &CLI_TEMPLATE, "template LESSON [--ask PATTERNS]", "an answer sheet to fill in"},
     {"check", cmd_check, &CLI_CHECK, "check LESSON ANSWERS... [options]", "grade hand calculations"},
-    {"new", cmd_new, &CLI_NEW, "new SHAPE [options]", "a complete lesson to start from (2-3-2: every weight)"},
-    {"keys", cmd_keys, &CLI_KEYS, "keys [--markdown]", "the keys of a lesson file (also: help lesson)"},
-    {"tex", cmd_tex, &CLI_TEX, "tex LESSON [--beamer|--fragment]", "the derivation as LaTeX, or a Beamer deck"},
+    {"new", cmd_new, &CLI_NEW, "new SHAPE [options]", "a complete lesson to start from"},
+    {"keys", cmd_keys, &CLI_KEYS, "keys [--markdown]", "the keys of a lesson file"},
+    {"tex", cmd_tex, &CLI_TEX, "tex LESSON [--beamer|--fragment]", "the derivation as LaTeX or a Beamer deck"},
     {"variants", cmd_variants, &CLI_VARIANTS, "variants LESSON --roster CSV -o DIR",
      "a problem sheet per student, and the key"},
     {"mnist", fast_mnist_main, &FAST_MNIST_CLI, "mnist [options]", "train the fast path on MNIST"},
-    {"help", cmd_help, &CLI_HELP, "help [COMMAND|lesson]", "a command's usage and options; lesson: the lesson keys"},
+    {"help", cmd_help, &CLI_HELP, "help [COMMAND|lesson]", "a command's options, or the lesson keys"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -74,21 +75,19 @@ static void usage(FILE *f)
     int width = 0;                  /* the widest usage: every description in one column */
     for (size_t k = 0; k < N_COMMANDS; k++)
         if ((int)strlen(COMMANDS[k].usage) > width) width = (int)strlen(COMMANDS[k].usage);
-    for (size_t k = 0; k < N_COMMANDS; k++)
-        fprintf(f, "  %-*s  %s\n", width, COMMANDS[k].usage, COMMANDS[k].what);
+    strbuf b = {0};                 /* each description broken to 79 columns, under itself */
+    for (size_t k = 0; k < N_COMMANDS; k++) {
+        sb_printf(&b, "  %-*s  ", width, COMMANDS[k].usage);
+        wrap_words(&b, COMMANDS[k].what, (size_t)width + 4, (size_t)width + 4, CLIOPT_WIDTH);
+        sb_printf(&b, "\n");
+    }
     char acts[512], losses[256];
     act_known(acts, sizeof acts);
     loss_known(losses, sizeof losses);
-    fprintf(f, "\nlesson activations (%d, any case):\n   ", ACT_COUNT);
-    int col = 3;
-    char *save = NULL;
-    for (const char *w = strtok_r(acts, " ", &save); w; w = strtok_r(NULL, " ", &save)) {   /* wrapped at 78 */
-        int n = (int)strlen(w);
-        if (col + 1 + n > 78) { fprintf(f, "\n   "); col = 3; }
-        fprintf(f, " %s", w);
-        col += 1 + n;
-    }
-    fprintf(f, "\nlesson losses (%d): %s\n", LOSS_COUNT, losses);
+    sb_printf(&b, "\nlesson activations (%d, any case):\n    ", ACT_COUNT);
+    wrap_words(&b, acts, 4, 4, CLIOPT_WIDTH);
+    fprintf(f, "%s\nlesson losses (%d): %s\n", b.s ? b.s : "", LOSS_COUNT, losses);
+    sb_free(&b);
     fprintf(f, "\nexit status: 0 ok, 1 a check or grade failed, 2 bad usage or bad input\n");
 }
 
@@ -140,13 +139,16 @@ static int help_help(FILE *f)
     if (fputs("usage: nntrace help [COMMAND|lesson]\n\n"
               "Alone, the commands (as nntrace --help). With a command, its usage and\n"
               "options (as nntrace COMMAND --help). help lesson: the keys of a lesson file\n"
-              "(as nntrace keys).\n\ntopics:", f) < 0)
+              "(as nntrace keys).\n\ntopics: ", f) < 0)
         return -1;
-    for (size_t k = 0; k < N_COMMANDS; k++)
-        if (fprintf(f, " %s", COMMANDS[k].name) < 0) return -1;
-    for (size_t k = 0; k < N_HELP_TOPICS; k++)
-        if (fprintf(f, " %s", HELP_TOPICS[k].name) < 0) return -1;
-    if (fputs("\n\noptions:\n", f) < 0 || cliopt_help(f, &CLI_HELP)) return -1;
+    strbuf names = {0}, b = {0};
+    for (size_t k = 0; k < N_COMMANDS; k++) sb_printf(&names, " %s", COMMANDS[k].name);
+    for (size_t k = 0; k < N_HELP_TOPICS; k++) sb_printf(&names, " %s", HELP_TOPICS[k].name);
+    if (!names.failed) wrap_words(&b, names.s, 8, 8, CLIOPT_WIDTH);
+    int rc = names.failed || b.failed ? -1 : fputs(b.s, f);
+    sb_free(&names);
+    sb_free(&b);
+    if (rc < 0 || fputs("\n\noptions:\n", f) < 0 || cliopt_help(f, &CLI_HELP)) return -1;
     return fputs("\nexit status: 0 written, 2 an unknown topic or bad usage\n", f) < 0 ? -1 : 0;
 }
 

@@ -89,6 +89,33 @@ static void test_help_command(void **state)
     assert_non_null(strstr(a, "unknown topic 'frobnicate'"));
 }
 
+/* Every help fits an 80-column terminal: nntrace --help, and each topic of
+ * `nntrace help --help` (every command, help itself, lesson), each line at
+ * most 79 characters. */
+static void test_help_fits_80_columns(void **state)
+{
+    (void)state;
+    static char topics[4096], out[1 << 16];
+    assert_int_equal(nt(topics, sizeof topics, "help --help"), 0);
+    char *t = strstr(topics, "topics: "), *end = t ? strstr(t, "\n\n") : NULL;
+    assert_non_null(end);
+    *end = '\0';
+    char args[256] = "--help";
+    int seen = 0;
+    for (char *save = NULL, *w = strtok_r(t + strlen("topics: "), " \n", &save);; w = strtok_r(NULL, " \n", &save)) {
+        assert_int_equal(nt(out, sizeof out, args), 0);
+        for (const char *line = out; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0)) {
+            size_t cols = 0, n = strcspn(line, "\n");
+            for (size_t i = 0; i < n; i++) cols += ((unsigned char)line[i] & 0xC0) != 0x80;
+            if (cols > 79) fail_msg("nntrace %s: a line of %zu columns:\n%.*s", args, cols, (int)n, line);
+        }
+        if (!w) break;
+        snprintf(args, sizeof args, "help %s", w);
+        seen++;
+    }
+    assert_true(seen >= 16);
+}
+
 /* help is a command of --help with its own help; its did-you-mean goes
  * over every topic, and a second topic is bad usage. The --help lines keep
  * two blanks between a command's usage and its description, all of these
@@ -725,6 +752,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_template_named_and_bounded),
         cmocka_unit_test(test_help_version_usage),
+        cmocka_unit_test(test_help_fits_80_columns),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_formats_and_passes),
         cmocka_unit_test(test_help_command),

@@ -51,20 +51,23 @@ static const char *const ADAPT[] = {"on", "off"};       /* index 0: o->adapt_on 
 
 static const cliopt MNIST_OPTS[] = {
     {.id = MNIST_DATA, .name = "--data", .meta = "DIR", .kind = CLIOPT_STRING,
-     .help = "folder with the four IDX files, raw or .gz (default data/mnist;\n"
-             "`make data` fills it; /usr/share/datasets/fashion-mnist works too)"},
+     .help = "folder with the four IDX files, raw or .gz (default\n"
+             "data/mnist; `make data` fills it;\n"
+             "/usr/share/datasets/fashion-mnist works too)"},
     {.id = MNIST_LAYERS, .name = "--layers", .meta = "A-B-..-Z", .kind = CLIOPT_STRING,
      .help = "layer sizes, inputs first (default 784-128-10)"},
     {.id = MNIST_ACT, .name = "--act", .meta = "NAME", .kind = CLIOPT_STRING,
      .help = "hidden activation: relu (default), logistic, tanh"},
     {.id = MNIST_LOSS, .name = "--loss", .meta = "NAME", .kind = CLIOPT_CHOICE, .choices = FAST_LOSS_NAMES,
-     .n_choices = FAST_LOSS_COUNT, .help = "softmax-ce (default), sse or mse (these two: output uses --act)"},
+     .n_choices = FAST_LOSS_COUNT, .help = "softmax-ce (default), sse or mse (these two: output\n"
+                                            "uses --act)"},
     {.id = MNIST_EPOCHS, .name = "--epochs", .meta = "N", .kind = CLIOPT_INT, .lo = 0, .hi = 100000,
      .help = "passes over the training set (default 5; 0 with --load)"},
     {.id = MNIST_BATCH, .name = "--batch", .meta = "B", .kind = CLIOPT_INT, .lo = 1, .hi = 65536,
      .help = "mini-batch size (default 64)"},
     {.id = MNIST_RATE, .name = "--rate", .meta = "A", .kind = CLIOPT_NUMBER, .min = 1e-12, .max = 1e6,
-     .help = "learning rate alpha (default 0.7 softmax-ce, 0.1 sse, 1 mse)"},
+     .help = "learning rate alpha (default 0.7 softmax-ce, 0.1 sse,\n"
+             "1 mse)"},
     {.id = MNIST_DECAY, .name = "--decay", .meta = "L", .kind = CLIOPT_NUMBER, .min = 0, .max = 1e6,
      .help = "weight decay lambda: w -= 2 alpha lambda w (default 0)"},
     {.id = MNIST_MOMENTUM, .name = "--momentum", .meta = "M", .kind = CLIOPT_NUMBER, .min = 0, .max = 0.999999,
@@ -74,31 +77,34 @@ static const cliopt MNIST_OPTS[] = {
     {.id = MNIST_SEED, .name = "--seed", .meta = "S", .kind = CLIOPT_STRING,
      .help = "seed of initialisation and shuffling (default 1)"},
     {.id = MNIST_THREADS, .name = "--threads", .meta = "T", .kind = CLIOPT_INT, .lo = 1, .hi = FAST_TEAM_MAX,
-     .help = "threads (default: all cores); two or more run one per core,\n"
-             "pinned, unless OMP_PROC_BIND is set"},
+     .help = "threads (default: all cores); two or more run one per\n"
+             "core, pinned, unless OMP_PROC_BIND is set"},
     {.id = MNIST_ADAPT, .name = "--adapt", .kind = CLIOPT_CHOICE, .choices = ADAPT, .n_choices = 2,
      .help = "on: park threads while fewer are measured to be faster\n"
              "(default off: every thread takes part all the time)"},
     {.id = MNIST_XLSX, .name = "--xlsx", .meta = "FILE", .kind = CLIOPT_STRING,
-     .help = "write the run (epochs, chart, confusion matrix) as a spreadsheet"},
+     .help = "write the run (epochs, chart, confusion matrix) as a\n"
+             "spreadsheet"},
     {.id = MNIST_SAVE, .name = "--save", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "save the trained model (magic, version, CRC-32)"},
     {.id = MNIST_LOAD, .name = "--load", .meta = "FILE", .kind = CLIOPT_STRING,
-     .help = "start from a saved model (its layers, activation and loss)"},
+     .help = "start from a saved model (its layers, activation and\n"
+             "loss)"},
     {.id = MNIST_JSON, .name = "--json", .help = "one JSON object per epoch on stdout (and a final one)"},
     {.id = MNIST_TRACE_SAMPLE, .name = "--trace-sample", .meta = "N", .kind = CLIOPT_INT, .lo = 0,
      .hi = 0x7fffffff, .help = "run test image N through the network and print each layer"},
     {.id = MNIST_EXPORT_LESSON, .name = "--export-lesson", .meta = "F", .kind = CLIOPT_STRING,
-     .help = "write the trained network as a lesson for the scalar engine:\n"
-             "the --export-inputs pixels that matter most, test image\n"
-             "--trace-sample N (default 0) as its example; use a small\n"
-             "network, e.g. --layers 784-16-10"},
+     .help = "write the trained network as a lesson for the scalar\n"
+             "engine: the --export-inputs pixels that matter most,\n"
+             "test image --trace-sample N (default 0) as its example;\n"
+             "use a small network, e.g. --layers 784-16-10"},
     {.id = MNIST_EXPORT_INPUTS, .name = "--export-inputs", .meta = "K", .kind = CLIOPT_INT, .lo = 1,
      .hi = FAST_MAX_SIZE, .help = "inputs kept by --export-lesson (default 8)"},
     {.id = MNIST_PEAK, .name = "--peak",
-     .help = "measure the FMA peak GFLOP/s on --threads threads and exit;\n"
-             "with 2 or more, also what one wait of the team costs and\n"
-             "a cache line's round trip between two of its CPUs"},
+     .help = "measure the FMA peak GFLOP/s on --threads threads and\n"
+             "exit; with 2 or more, also what one wait of the team\n"
+             "costs and a cache line's round trip between two of its\n"
+             "CPUs"},
     {.id = CLIOPT_HELP, .name = "--help", .help = "this text"},
 };
 
