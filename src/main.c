@@ -208,23 +208,61 @@ int main(int argc, char **argv)
     return finish(dispatch(argc, argv));
 }
 
+static int top_help(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    usage(stdout);
+    return 0;
+}
+
+static int top_version(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("nntrace %s\n", NNTRACE_VERSION);
+    return 0;
+}
+
+/* The options of nntrace itself, before any command; a hidden one is for
+ * scripts and never suggested. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    int hidden;
+} TOP_OPTIONS[] = {
+    {.name = "--help", .fn = top_help},
+    {.name = "-h", .fn = top_help},
+    {.name = "--version", .fn = top_version},
+    {.name = "--options", .fn = list_options, .hidden = 1},
+};
+#define N_TOP_OPTIONS (sizeof TOP_OPTIONS / sizeof TOP_OPTIONS[0])
+
+/* "nntrace: unknown option 'X'", with the nearest options of nntrace. */
+static int unknown_option(const char *name)
+{
+    const char *names[N_TOP_OPTIONS];
+    size_t n = 0;
+    char near[128];
+    for (size_t k = 0; k < N_TOP_OPTIONS; k++)
+        if (!TOP_OPTIONS[k].hidden) names[n++] = TOP_OPTIONS[k].name;
+    fprintf(stderr, "nntrace: unknown option '%s'\n", name);
+    if (suggest(name, names, n, near, sizeof near))
+        fprintf(stderr, "HINT: did you mean nntrace %s? (nntrace --help lists the commands)\n", near);
+    else
+        fprintf(stderr, "HINT: a command comes first: nntrace --help lists them\n");
+    return EXIT_USAGE;
+}
+
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(stdout);
-        return 0;
-    }
-    if (!strcmp(argv[1], "--options")) return list_options(argc, argv);
-    if (!strcmp(argv[1], "--version")) {
-        printf("nntrace %s\n", NNTRACE_VERSION);
-        return 0;
-    }
+    for (size_t k = 0; k < N_TOP_OPTIONS; k++)
+        if (!strcmp(argv[1], TOP_OPTIONS[k].name)) return TOP_OPTIONS[k].fn(argc, argv);
     const command *c = command_named(argv[1]);
-    return c ? run_command(c->fn, argc - 1, argv + 1) : unknown_command("", argv[1]);
+    if (c) return run_command(c->fn, argc - 1, argv + 1);
+    return argv[1][0] == '-' && argv[1][1] ? unknown_option(argv[1]) : unknown_command("", argv[1]);
 }
 
 /* `--` ends the options of every command: it is dropped, and each later

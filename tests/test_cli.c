@@ -480,6 +480,10 @@ static void test_did_you_mean(void **state)
     (void)state;
     static const usage_case cases[] = {
         {"rnu", "nntrace: unknown command 'rnu'\nHINT: did you mean nntrace run?"},
+        {"--hlep", "nntrace: unknown option '--hlep'\nHINT: did you mean nntrace --help?"},
+        {"--verison", "nntrace: unknown option '--verison'\nHINT: did you mean nntrace --version?"},
+        {"--option run", "nntrace: unknown option '--option'\nHINT: a command comes first"},
+        {"--digits 3 run", "nntrace: unknown option '--digits'\nHINT: a command comes first"},
         {"help qiz", "nntrace help: unknown topic 'qiz'\nHINT: did you mean nntrace help quiz?"},
         {"run --exat sauppe-forward", "unknown option '--exat'\nHINT: did you mean --exact?"},
         {"run --digit 3 sauppe-forward", "unknown option '--digit'\nHINT: did you mean --digits?"},
