@@ -676,35 +676,73 @@ static void test_option_tables_suggest(void **state)
 }
 
 /* The README's recorded sessions for students are real output: each line of
- * the block after `intro` (but a "..." line) is a line of what the command
- * prints, in the same order. */
-static void readme_block_is_output(const char *readme, const char *intro, const char *input, const char *args)
+ * the block [b, e) (less its indent; but a "..." line) is a line of what
+ * `nntrace args` prints, in the same order, and with `whole` the next one
+ * unless a "..." line stands between (a block that says it picks lines:
+ * only in order); blanks at the end of a line (which editors take away) do
+ * not count. */
+enum { PICKED, WHOLE };
+static void block_is_output(const char *intro, const char *b, const char *e, size_t indent, int whole,
+                            const char *input, const char *args)
+{
+    int st;
+    char *got = run_piped(input, args, &st);
+    char *out = malloc(strlen(got) + 2);                  /* "\n" first: every line between two */
+    assert_non_null(out);
+    size_t n = 0;
+    out[n++] = '\n';
+    for (const char *g = got; *g; g++) {                  /* without the blanks that end a line */
+        if (*g == '\n') while (n > 0 && out[n - 1] == ' ') n--;
+        out[n++] = *g;
+    }
+    out[n] = '\0';
+    free(got);
+    const char *pos = out;
+    int gap = 1;
+    for (const char *l = b; l < e;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = (size_t)(nl - l);
+        char line[1024];
+        if (len >= indent) l += indent, len -= indent;
+        while (len > 0 && l[len - 1] == ' ') len--;
+        snprintf(line, sizeof line, "\n%.*s\n", (int)len, l);
+        l = nl + 1;
+        if (!strcmp(line, "\n...\n") || !strcmp(line, "\n  ...\n")) { gap = 1; continue; }
+        const char *f = strstr(pos, line);
+        if (!f) fail_msg("README.md, the block after \"%s\": the line%sis not in the output of "
+                         "`nntrace %s` (or not in this order):\n%s", intro, line, args, out);
+        if (whole && !gap && f != pos)
+            fail_msg("README.md, the block after \"%s\": before the line%sthe output has more:\n%.*s",
+                     intro, line, (int)(f - pos), pos);
+        gap = 0;
+        pos = f + strlen(line) - 1;
+    }
+    free(out);
+}
+
+/* The fenced block after `intro`. */
+static void readme_block_is_output(const char *readme, const char *intro, int whole, const char *input,
+                                   const char *args)
 {
     const char *at = strstr(readme, intro);
     if (!at) fail_msg("README.md no longer has \"%s\"", intro);
     const char *b = strstr(at, "```\n"), *e = b ? strstr(b + 4, "```") : NULL;
     assert_non_null(e);
-    int st;
-    char *got = run_piped(input, args, &st);
-    char *out = malloc(strlen(got) + 2);                  /* "\n" first: every line between two */
-    assert_non_null(out);
-    out[0] = '\n';
-    memcpy(out + 1, got, strlen(got) + 1);
-    free(got);
-    const char *pos = out;
-    for (const char *l = b + 4; l < e;) {
-        const char *nl = strchr(l, '\n');
-        size_t len = (size_t)(nl - l);
-        char line[1024];
-        snprintf(line, sizeof line, "\n%.*s\n", (int)len, l);
-        l = nl + 1;
-        if (len == 0 || !strcmp(line, "\n...\n") || !strcmp(line, "\n  ...\n")) continue;
-        const char *f = strstr(pos, line);
-        if (!f) fail_msg("README.md, the block after \"%s\": the line%sis not in the output of "
-                         "`nntrace %s` (or not in this order):\n%s", intro, line, args, out);
-        pos = f + strlen(line) - 1;
-    }
-    free(out);
+    block_is_output(intro, b + 4, e, 0, whole, input, args);
+}
+
+/* An indented block "    $ shown" and the lines under it, indented as it
+ * is, up to the first line that is not. */
+static void readme_indented_is_output(const char *readme, const char *shown, const char *args)
+{
+    char intro[512];
+    snprintf(intro, sizeof intro, "\n    $ %s\n", shown);
+    const char *at = strstr(readme, intro);
+    if (!at) fail_msg("README.md no longer has \"%s\"", intro);
+    const char *b = at + strlen(intro), *e = b;
+    while (!strncmp(e, "    ", 4) && strchr(e, '\n')) e = strchr(e, '\n') + 1;
+    assert_true(e > b);
+    block_is_output(shown, b, e, 4, WHOLE, "", args);
 }
 
 static void test_readme_sessions(void **state)
@@ -712,16 +750,23 @@ static void test_readme_sessions(void **state)
     (void)state;
     char *readme = slurp("README.md", NULL);
     assert_non_null(readme);
-    readme_block_is_output(readme, "`make run` prints lecture 07-2c", "", "run lessons/sauppe-forward.lesson");
-    readme_block_is_output(readme, "$ printf '\\nn\\nn\\nn\\nn\\np\\nq\\n' | nntrace step",
+    readme_block_is_output(readme, "`make run` prints lecture 07-2c", WHOLE, "", "run lessons/sauppe-forward.lesson");
+    readme_block_is_output(readme, "$ printf '\\nn\\nn\\nn\\nn\\np\\nq\\n' | nntrace step", WHOLE,
                            "\nn\nn\nn\nn\np\nq\n", "step lessons/sauppe-sgd-step.lesson");
-    readme_block_is_output(readme, "$ printf '0.2\\n\\n\\n0.5498", "0.2\n\n\n0.5498\n0.55\n0.5474\n0.4526\n",
+    readme_block_is_output(readme, "$ printf '0.2\\n\\n\\n0.5498", WHOLE, "0.2\n\n\n0.5498\n0.55\n0.5474\n0.4526\n",
                            "quiz lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3 err_3'");
-    readme_block_is_output(readme, "`?` lists the keys:", "?\nq\n", "step lessons/sauppe-sgd-step.lesson");
-    readme_block_is_output(readme, "build/nntrace run mazur-2-2-2 --passes backward,gradients", "",
+    readme_block_is_output(readme, "`?` lists the keys:", WHOLE, "?\nq\n", "step lessons/sauppe-sgd-step.lesson");
+    readme_block_is_output(readme, "build/nntrace run mazur-2-2-2 --passes backward,gradients", WHOLE, "",
                            "run mazur-2-2-2 --passes backward,gradients");
-    readme_block_is_output(readme, "The lecture 07-2a step, as the lecture writes it", "", "run sauppe-sgd-step");
-    readme_block_is_output(readme, "Lecture 07-2a's\ng'(in_3), hand-rounded:", "", "run --format json sauppe-sgd-step");
+    readme_block_is_output(readme, "The lecture 07-2a step, as the lecture writes it", PICKED, "", "run sauppe-sgd-step");
+    readme_block_is_output(readme, "Lecture 07-2a's\ng'(in_3), hand-rounded:", WHOLE, "", "run --format json sauppe-sgd-step");
+    readme_indented_is_output(readme, "nntrace run sauppe-froward", "run sauppe-froward");
+    readme_indented_is_output(readme, "build/nntrace check lessons/sauppe-sgd-step.lesson "
+                              "tests/grade/sauppe-sgd-step/degenerate.txt",
+                              "check lessons/sauppe-sgd-step.lesson tests/grade/sauppe-sgd-step/degenerate.txt");
+    readme_indented_is_output(readme, "build/nntrace template tests/grade/variants/hw.lesson "
+                              "--student ada@example.edu --assignment 25828",
+                              "template tests/grade/variants/hw.lesson --student ada@example.edu --assignment 25828");
     free(readme);
 }
 
