@@ -116,6 +116,26 @@ static void test_help_fits_80_columns(void **state)
     assert_true(seen >= 16);
 }
 
+/* README's table of commands has a row for each command of nntrace --help. */
+static void test_readme_lists_every_command(void **state)
+{
+    (void)state;
+    static char gen[8192];
+    assert_int_equal(nt(gen, sizeof gen, "--help"), 0);
+    char *readme = slurp("README.md", NULL);
+    assert_non_null(readme);
+    int seen = 0;
+    for (char *line = strstr(gen, "\n  "); line; line = strstr(line + 1, "\n  ")) {
+        if (line[3] < 'a' || line[3] > 'z') continue;
+        char row[64];
+        snprintf(row, sizeof row, "\n| `nntrace %.*s", (int)strcspn(line + 3, " "), line + 3);
+        if (!strstr(readme, row)) fail_msg("README.md's table of commands has no row '%s ...'", row + 1);
+        seen++;
+    }
+    assert_true(seen >= 15);
+    free(readme);
+}
+
 /* help is a command of --help with its own help; its did-you-mean goes
  * over every topic, and a second topic is bad usage. The --help lines keep
  * two blanks between a command's usage and its description, all of these
@@ -802,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_template_named_and_bounded),
         cmocka_unit_test(test_help_version_usage),
         cmocka_unit_test(test_help_fits_80_columns),
+        cmocka_unit_test(test_readme_lists_every_command),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_formats_and_passes),
         cmocka_unit_test(test_help_command),
