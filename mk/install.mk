@@ -39,6 +39,9 @@ INST_DOCS    := $(wildcard docs/*.md docs/*.png)
 # parser's table (`nntrace keys`).
 MANPAGES := $(BUILD)/man/nntrace.1 $(BUILD)/man/nntrace-lesson.5
 man: $(MANPAGES)
+# Built with the program (make, make run), so that `sudo make install`
+# only copies and leaves no root-owned file in the build directory.
+all: $(MANPAGES)
 $(BUILD)/man/%: man/%.in $(BUILD)/nntrace scripts/manpage.sh
 	@mkdir -p $(dir $@)
 	sh scripts/manpage.sh $(BUILD)/nntrace $< > $@.tmp && mv $@.tmp $@

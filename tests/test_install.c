@@ -287,6 +287,21 @@ static void test_completion(void **state)
     free(out);
 }
 
+/* `make` (and so `make run`) builds the manual pages with the program:
+ * `sudo make install` after it only copies, and writes nothing as root
+ * into the build directory (which `make clean` could then not remove). */
+static void test_all_builds_man(void **state)
+{
+    (void)state;
+    int st;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "env -u MAKEFLAGS -u MAKELEVEL make -n -W %s all %s | grep -c scripts/manpage.sh",
+             bin(), makevars);
+    char *out = run_sh(cmd, &st);
+    if (atoi(out) != 2) fail_msg("make all does not build both manual pages:\n%s", out);
+    free(out);
+}
+
 /* Last: uninstall leaves no file and no nntrace directory. */
 static void test_uninstall(void **state)
 {
@@ -310,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_man_covers_help),
         cmocka_unit_test(test_man_covers_keys),
         cmocka_unit_test(test_completion),
+        cmocka_unit_test(test_all_builds_man),
         cmocka_unit_test(test_uninstall),
     };
     return cmocka_run_group_tests_name("install", tests, setup, teardown);
