@@ -66,6 +66,16 @@ while IFS= read -r line; do
       printf '.PP\n.EX\n'
       "$bin" --help | sed -n '/^lesson /,/^$/p' | sed '/^$/d; s/\\/\\e/g'
       printf '.EE\n' ;;
+    '.TH '*)
+      # after the title: a subscript digit (in\[u2083], from a help text) is
+      # a plain digit, and Delta its name, where the output has no such
+      # glyph (man in the C locale renders ASCII, and would drop the digit:
+      # "instead of in, <Delta>")
+      printf '%s\n' "$line"
+      for d in 0 1 2 3 4 5 6 7 8 9; do
+        printf '.if !c\\[u208%s] .char \\[u208%s] %s\n' "$d" "$d" "$d"
+      done
+      printf '.if !c\\[u0394] .char \\[u0394] Delta\n' ;;
     *) printf '%s\n' "$line" ;;
   esac
 done < "$template"
