@@ -748,20 +748,29 @@ int cmd_quiz(int argc, char **argv)
     go.rule.digits = dec;
     if (o.tol > 0) go.rule.tol = o.tol;
     else if (o.decimals >= 0) go.rule.tol = 0;     /* --decimals alone: half a unit */
+    int tty = isatty(STDIN_FILENO), rows, cols;
+    const int on_screen = tty && isatty(STDOUT_FILENO);   /* prose and formulas fit the terminal */
+    if (on_screen) {
+        term_size(&rows, &cols);
+        st.width = cols;
+    }
     if (!(q = quiz_new(l, r.tr, &go.rule, ids, n, &st))) { fprintf(stderr, "nntrace quiz: out of memory\n"); goto done; }
-    int tty = isatty(STDIN_FILENO);
 
     char base[256];
+    strbuf t = {0};
     lesson_basename(l->path, base, sizeof base);
-    sb_printf(&out, "%s: %s\n", base, l->title);
-    if (l->source) sb_printf(&out, "source: %s\n", l->source);
-    if (r.tr->round >= 0)
-        sb_printf(&out, TEXT_ROUND_NOTE, r.tr->round);
+    snprintf(line, sizeof line, "%s: ", base);
+    step_prose(&out, &st, line, l->title, NULL);
+    if (l->source) step_prose(&out, &st, "source: ", l->source, NULL);
+    if (r.tr->round >= 0) step_round_note(&out, &st, r.tr->round);
     if (go.rule.tol > 0)
-        sb_printf(&out, "%zu question%s; answers within %.10g are right. ", n, n == 1 ? "" : "s", go.rule.tol);
+        sb_printf(&t, "%zu question%s; answers within %.10g are right. ", n, n == 1 ? "" : "s", go.rule.tol);
     else
-        sb_printf(&out, "%zu question%s; answer to %d decimals or more. ", n, n == 1 ? "" : "s", dec);
-    sb_printf(&out, "Nothing for a hint, q to stop, ? for help.\n");
+        sb_printf(&t, "%zu question%s; answer to %d decimals or more. ", n, n == 1 ? "" : "s", dec);
+    sb_printf(&t, "Nothing for a hint, q to stop, ? for help.");
+    step_prose(&out, &st, "", t.s ? t.s : "", NULL);
+    if (t.failed) out.failed = 1;
+    sb_free(&t);
     int werr = 0;
     if (tty) {                               /* answers read in key mode: tty_line */
         if (tcgetattr(STDIN_FILENO, &k.saved) || raw_on(&k)) {
@@ -772,6 +781,10 @@ int cmd_quiz(int argc, char **argv)
         signals_on(old);
     }
     while (!quiz_over(q) && !werr) {
+        if (on_screen) {                     /* resized meanwhile: the new width */
+            term_size(&rows, &cols);
+            q->st.width = cols;
+        }
         quiz_question(q, &out);
         plain(&tr, out.s);
         ask.len = 0;

@@ -13,6 +13,7 @@
 
 #include "grade.h"
 #include "names.h"
+#include "wrap.h"
 
 /* ------------------------------------------------------------------------
  * Choosing the questions
@@ -106,11 +107,11 @@ void quiz_question(quiz_session *q, strbuf *out)
     sb_printf(out, "? ");
 }
 
+/* A message under the answer, indented; on a terminal broken at its
+ * spaces to the width. */
 static void say(strbuf *out, const quiz_session *q, const char *ansi, const char *text)
 {
-    sb_printf(out, "    ");
-    step_put(out, &q->st, text, ansi);
-    sb_printf(out, "\n");
+    step_prose(out, &q->st, "    ", text, ansi);
 }
 
 static void advance(quiz_session *q)
@@ -258,9 +259,14 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
         }
         sb_printf(&m, "the answer:");
         say(out, q, "31", m.s ? m.s : "");
-        sb_printf(out, "  ");
-        step_put(out, &q->st, line.s ? line.s : "", NULL);
+        strbuf w = {0};                   /* on a terminal broken as run breaks it */
+        sb_printf(&w, "  ");
+        if (q->st.width > 0) wrap_line(&w, line.s ? line.s : "", 2, (size_t)q->st.width);
+        else sb_printf(&w, "%s", line.s ? line.s : "");
+        step_put(out, &q->st, w.s ? w.s : "", NULL);
         sb_printf(out, "\n");
+        if (w.failed) m.failed = 1;
+        sb_free(&w);
         if (line.failed) m.failed = 1;
         sb_free(&line);
         q->given++;
@@ -285,10 +291,15 @@ void quiz_score(const quiz_session *q, strbuf *out)
     strbuf m = {0};
     sb_printf(&m, "score: %d of %zu right", right, asked);
     step_put(out, &q->st, m.s ? m.s : "", "1");
-    sb_printf(out, " (%d at the first try, %d after a hint, %d by error carried forward; "
-                   "%d given after three misses)", q->first_try, q->after_hint, q->carried, q->given);
-    if (q->quit) sb_printf(out, "; stopped after %zu of %zu questions", asked, q->n_ask);
-    sb_printf(out, "\n");
-    if (m.failed) out->failed = 1;
+    strbuf rest = {0}, w = {0};
+    sb_printf(&rest, "(%d at the first try, %d after a hint, %d by error carried forward; "
+                     "%d given after three misses)", q->first_try, q->after_hint, q->carried, q->given);
+    if (q->quit) sb_printf(&rest, "; stopped after %zu of %zu questions", asked, q->n_ask);
+    if (!rest.failed)                     /* on a terminal broken at its spaces, under "score" */
+        wrap_words(&w, rest.s, step_width(m.s ? m.s : "") + 1, 7, q->st.width > 0 ? (size_t)q->st.width : 0);
+    sb_printf(out, " %s\n", w.s ? w.s : "");
+    if (m.failed || rest.failed || w.failed) out->failed = 1;
     sb_free(&m);
+    sb_free(&rest);
+    sb_free(&w);
 }

@@ -327,11 +327,8 @@ void step_help(strbuf *out, int width)
     }
 }
 
-/* One line of the opening's prose (label, then text): on a terminal broken
- * at its spaces to the width, the lines after the first under the text;
- * from a pipe as written. In the style (ansi: its colour, or NULL). */
-static void prose(strbuf *out, const step_style *st, const char *label, const char *text,
-                  const char *ansi)
+void step_prose(strbuf *out, const step_style *st, const char *label, const char *text,
+                const char *ansi)
 {
     strbuf t = {0};
     const size_t hang = strlen(label);
@@ -344,6 +341,17 @@ static void prose(strbuf *out, const step_style *st, const char *label, const ch
     sb_free(&t);
 }
 
+void step_round_note(strbuf *out, const step_style *st, int round)
+{
+    char line[256], label[32];
+    snprintf(line, sizeof line, TEXT_ROUND_NOTE, round);
+    line[strcspn(line, "\n")] = '\0';
+    const char *text = strstr(line, ": ");      /* "hand-rounded: " is its label */
+    text = text ? text + 2 : line;
+    snprintf(label, sizeof label, "%.*s", (int)(text - line), line);
+    step_prose(out, st, label, text, NULL);
+}
+
 /* Title, source, notes, rounding, the network and the keys line. */
 static void opening_text(const step_session *s, strbuf *out)
 {
@@ -351,27 +359,19 @@ static void opening_text(const step_session *s, strbuf *out)
     char base[256], line[LESSON_MAX_LINE + 1];
     lesson_basename(l->path, base, sizeof base);
     snprintf(line, sizeof line, "%s: ", base);
-    prose(out, &s->st, line, l->title, "1");
-    if (l->source) prose(out, &s->st, "source: ", l->source, NULL);
+    step_prose(out, &s->st, line, l->title, "1");
+    if (l->source) step_prose(out, &s->st, "source: ", l->source, NULL);
     for (const char *n = l->notes; n && *n;) {
         size_t len = strcspn(n, "\n");
         snprintf(line, sizeof line, "%.*s", (int)len, n);
-        prose(out, &s->st, "note: ", line, NULL);
+        step_prose(out, &s->st, "note: ", line, NULL);
         n += len + (n[len] == '\n');
     }
-    if (s->tr->round >= 0) {              /* "hand-rounded: " is its label */
-        char label[32];
-        snprintf(line, sizeof line, TEXT_ROUND_NOTE, s->tr->round);
-        line[strcspn(line, "\n")] = '\0';
-        const char *text = strstr(line, ": ");
-        text = text ? text + 2 : line;
-        snprintf(label, sizeof label, "%.*s", (int)(text - line), line);
-        prose(out, &s->st, label, text, NULL);
-    }
+    if (s->tr->round >= 0) step_round_note(out, &s->st, s->tr->round);
     sb_printf(out, "\n");
     if (netdraw_terminal(out, l, s->st.unicode, s->st.width)) out->failed = 1;
     sb_printf(out, "\n");
-    prose(out, &s->st, "keys: ", "Enter next, b back, g NAME go to, p next pass, r restart, q quit, ? help", "2");
+    step_prose(out, &s->st, "keys: ", "Enter next, b back, g NAME go to, p next pass, r restart, q quit, ? help", "2");
 }
 
 void step_opening(step_session *s, strbuf *out)

@@ -130,6 +130,16 @@ void step_progress(const step_session *s, size_t *k, size_t *n);
 /* Is the session at the last stage of the last item? */
 int step_at_end(const step_session *s);
 
+/* One line of prose (label, then text; ansi: its colour, or NULL): with a
+ * width (a terminal) broken at its spaces, the lines after the first under
+ * the text; else as written. */
+void step_prose(strbuf *out, const step_style *st, const char *label, const char *text,
+                const char *ansi);
+
+/* The hand-rounding note (TEXT_ROUND_NOTE) as step_prose writes it, under
+ * its "hand-rounded: ". */
+void step_round_note(strbuf *out, const step_style *st, int round);
+
 /* The key help, a row per key (STEP_KEYS), within a terminal of width
  * columns (0: an 80-column one). */
 void step_help(strbuf *out, int width);

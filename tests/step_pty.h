@@ -43,7 +43,16 @@ typedef struct {
 /* Start bin with args (argv[0] first, NULL-terminated) on a new pty.
  * env: "NAME=value" strings set in the child (NULL-terminated, may be NULL);
  * NO_COLOR is unset unless env sets it. Returns 0, or -1. */
+static inline int pty_start_size(pty_session *p, const char *bin, char *const argv[], const char *const env[],
+                                 unsigned short rows, unsigned short cols);
 static inline int pty_start(pty_session *p, const char *bin, char *const argv[], const char *const env[])
+{
+    return pty_start_size(p, bin, argv, env, 40, 200);
+}
+
+/* The same on a terminal of rows x cols. */
+static inline int pty_start_size(pty_session *p, const char *bin, char *const argv[], const char *const env[],
+                                 unsigned short rows, unsigned short cols)
 {
     memset(p, 0, sizeof *p);
     p->status = -1;
@@ -53,7 +62,7 @@ static inline int pty_start(pty_session *p, const char *bin, char *const argv[],
     if (!sn) return -1;
     char slave[256];
     snprintf(slave, sizeof slave, "%s", sn);
-    struct winsize ws = {40, 200, 0, 0};
+    struct winsize ws = {rows, cols, 0, 0};
     (void)ioctl(p->master, TIOCSWINSZ, &ws);
     p->pid = fork();
     if (p->pid < 0) return -1;

@@ -465,6 +465,32 @@ static void test_pty_quiz(void **state)
     free(p);
 }
 
+/* On a 60-column terminal the quiz's prose is broken at its spaces, each
+ * line's rest under its text, never inside a word. */
+static void test_pty_quiz_narrow(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "quiz", "lessons/sauppe-sgd-step.lesson", "--ask", "a_3", NULL};
+    assert_int_equal(pty_start_size(p, bin(), argv, NULL, 20, 60), 0);
+    assert_true(pty_expect(p, "a_3 = ? ", PTY_WAIT_MS));
+    assert_non_null(strstr(p->screen, "source: CS 457/557 Lecture 07-2a, \"Training a Simple Neural\n"
+                                      "        Network: Example SGD Iteration\"\n"));
+    assert_non_null(strstr(p->screen, "hand-rounded: every operand is rounded to 4 decimals before\n"
+                                      "              use, as on a calculator\n"));
+    pty_mark(p);
+    pty_send(p, "0.55\n");
+    assert_true(pty_expect(p, "    not 0.55: right to the 2 decimals written, but answers\n"
+                              "    are judged to 4 (within 0.00005). hint, the formula:\n", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "0.5474\n");
+    assert_true(pty_expect(p, "score: 1 of 1 right (0 at the first try, 1 after a hint, 0\n"
+                              "       by error carried forward; 0 given after three misses)\n", PTY_WAIT_MS));
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+    free(p);
+}
+
 /* The quiz of sauppe-sgd-step on in_3 and a_3 on a terminal, at its first
  * question (caller frees). */
 static pty_session *start_in3_a3(void)
@@ -551,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_piped_quiz_and_transcript),
         cmocka_unit_test(test_headings_once_per_question),
         cmocka_unit_test(test_pty_quiz),
+        cmocka_unit_test(test_pty_quiz_narrow),
         cmocka_unit_test(test_pty_resume_reprints_the_question),
         cmocka_unit_test(test_pty_continues_from_given_value),
     };
