@@ -331,10 +331,7 @@ void step_prose(strbuf *out, const step_style *st, const char *label, const char
                 const char *ansi)
 {
     strbuf t = {0};
-    const size_t hang = strlen(label);
-    sb_printf(&t, "%s", label);
-    if (st->width > 0) wrap_words(&t, text, hang, hang, (size_t)st->width);
-    else sb_printf(&t, "%s", text);
+    wrap_labelled(&t, label, text, st->width > 0 ? (size_t)st->width : 0);
     step_put(out, st, t.s ? t.s : "", ansi);
     sb_printf(out, "\n");
     if (t.failed) out->failed = 1;
@@ -343,13 +340,12 @@ void step_prose(strbuf *out, const step_style *st, const char *label, const char
 
 void step_round_note(strbuf *out, const step_style *st, int round)
 {
-    char line[256], label[32];
-    snprintf(line, sizeof line, TEXT_ROUND_NOTE, round);
-    line[strcspn(line, "\n")] = '\0';
-    const char *text = strstr(line, ": ");      /* "hand-rounded: " is its label */
-    text = text ? text + 2 : line;
-    snprintf(label, sizeof label, "%.*s", (int)(text - line), line);
-    step_prose(out, st, label, text, NULL);
+    strbuf t = {0};
+    text_round_note(&t, round, st->width > 0 ? (size_t)st->width : 0);
+    step_put(out, st, t.s ? t.s : "", NULL);
+    sb_printf(out, "\n");
+    if (t.failed) out->failed = 1;
+    sb_free(&t);
 }
 
 /* Title, source, notes, rounding, the network and the keys line. */

@@ -301,6 +301,17 @@ static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line,
     return rc < 0 ? -1 : 0;
 }
 
+void text_round_note(strbuf *out, int round, size_t width)
+{
+    char line[256], label[32];
+    snprintf(line, sizeof line, TEXT_ROUND_NOTE, round);
+    line[strcspn(line, "\n")] = '\0';
+    const char *text = strstr(line, ": ");      /* "hand-rounded: " is its label */
+    text = text ? text + 2 : line;
+    snprintf(label, sizeof label, "%.*s", (int)(text - line), line);
+    wrap_labelled(out, label, text, width);
+}
+
 int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o)
 {
     return text_print_trace_n(out, l, r, o, NOTATION_VA);

@@ -24,6 +24,11 @@
 #define TEXT_ROUND_NOTE \
     "hand-rounded: every operand is rounded to %d decimals before use, as on a calculator\n"
 
+/* TEXT_ROUND_NOTE for round decimals, broken at its spaces to width columns
+ * under its text after "hand-rounded: " (wrap_labelled; 0: one line),
+ * without the newline. */
+void text_round_note(strbuf *out, int round, size_t width);
+
 /* A number as the lecture prints it: rounded to `digits` decimals as a
  * calculator does (round_dp, eval.h: a tie such as -0.11215 goes away from
  * zero, to -0.1122), trailing zeros cut, "-0" as "0", tiny non-zero values

@@ -81,6 +81,14 @@ void wrap_words(strbuf *out, const char *text, size_t first, size_t indent, size
     }
 }
 
+void wrap_labelled(strbuf *out, const char *label, const char *text, size_t width)
+{
+    const size_t hang = cols(label, strlen(label));
+    sb_printf(out, "%s", label);
+    if (width) wrap_words(out, text, hang, hang, width);
+    else sb_printf(out, "%s", text);
+}
+
 int wrap_width(int fd, int given)
 {
     if (given >= 0) return given;

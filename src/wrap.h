@@ -28,6 +28,11 @@ void wrap_line(strbuf *out, const char *s, size_t lead, size_t width);
  * than a line stays whole, and no newline ends it. width 0: one line. */
 void wrap_words(strbuf *out, const char *text, size_t first, size_t indent, size_t width);
 
+/* Append label, then text broken at its spaces into lines of at most width
+ * columns, the lines after the first under the text ("source: CS 457/557
+ * ...\n        Predictions ..."); width 0: one line. No newline ends it. */
+void wrap_labelled(strbuf *out, const char *label, const char *text, size_t width);
+
 /* The width to wrap standard output to: --width when given (>= 0), else the
  * terminal's (TIOCGWINSZ) when fd is one, else $COLUMNS, else 0 (no wrap). */
 int wrap_width(int fd, int given);
