@@ -287,8 +287,11 @@ int cmd_run(int argc, char **argv)
             fprintf(out, "\nexpectations not checked: the lecture's values hold in the lesson's %s mode\n",
                    l->round >= 0 ? "hand-rounded" : "exact");
         } else if (!wrc) {
-            failed = text_check_expectations_in(out, l, &r, o.color, passes,
-                                                notation >= 0 ? notation : l->notation);
+            failed = text_check_expectations_in(out, l, &r, &o, notation >= 0 ? notation : l->notation);
+            if (failed < 0) {
+                errno = ENOMEM;
+                wrc = -1;
+            }
         }
     }
     char first[160];

@@ -281,8 +281,9 @@ static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line,
         s = u.s ? u.s : "";
     }
     strbuf w = {0};
-    if (name && o->width > 0) {     /* a long quantity line, broken at its operators */
-        wrap_line(&w, s, strlen(indent), (size_t)o->width);
+    if (o->width > 0) {     /* a long quantity line broken at its operators, a heading at its spaces */
+        if (name) wrap_line(&w, s, strlen(indent), (size_t)o->width);
+        else wrap_words(&w, s, strlen(indent), strlen(indent) + 2, (size_t)o->width);
         if (w.failed) { sb_free(&w); sb_free(&u); return -1; }
         s = w.s ? w.s : "";
     }
@@ -312,6 +313,29 @@ void text_round_note(strbuf *out, int round, size_t width)
     wrap_labelled(out, label, text, width);
 }
 
+/* The title, the source and the rounding note: prose, broken at its spaces
+ * under its text when o->width is set (a terminal), as step writes them. */
+static int opening(FILE *out, const text_opts *o, const char *base, const lesson *l, const trace *tr)
+{
+    const size_t width = o->width > 0 ? (size_t)o->width : 0;
+    char label[272];
+    strbuf b = {0};
+    snprintf(label, sizeof label, "%s: ", base);
+    wrap_labelled(&b, label, l->title, width);
+    sb_printf(&b, "\n");
+    if (l->source) {
+        wrap_labelled(&b, "source: ", l->source, width);
+        sb_printf(&b, "\n");
+    }
+    if (tr->round >= 0) {
+        text_round_note(&b, tr->round, width);
+        sb_printf(&b, "\n");
+    }
+    int rc = b.failed || fputs(b.s ? b.s : "", out) == EOF ? -1 : 0;
+    sb_free(&b);
+    return rc;
+}
+
 int text_print_trace(FILE *out, const lesson *l, const engine_result *r, const text_opts *o)
 {
     return text_print_trace_n(out, l, r, o, NOTATION_VA);
@@ -324,11 +348,7 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
     strbuf b = {0};
     int rc = 0;
     lesson_basename(l->path, base, sizeof base);
-    if (fprintf(out, "%s: %s\n", base, l->title) < 0) return -1;
-    if (l->source && fprintf(out, "source: %s\n", l->source) < 0) return -1;
-    if (tr->round >= 0 &&
-        fprintf(out, TEXT_ROUND_NOTE, tr->round) < 0)
-        return -1;
+    if (opening(out, o, base, l, tr)) return -1;
     walker w;
     walk_start(&w, l, tr, o->passes);
     for (walk_item it; rc == 0 && walk_next(&w, &it);) {
@@ -409,15 +429,29 @@ static void expect_shown(const lesson *l, const trace *tr, int notation, long id
     if (strcmp(buf, written)) *differs = 1;
 }
 
-static int check_same(FILE *out, const lesson *l, const engine_result *r, names_index *ix,
-                      const lesson_expect *e, int color, int notation)
+/* One line of the expectation report: "  ok   " or "  FAIL " (coloured on
+ * a terminal) and the text, broken at its spaces under the text when width
+ * is set. */
+static void expect_line(strbuf *b, const text_opts *o, int ok, const char *text)
+{
+    const int c = o->color;
+    sb_printf(b, "  %s%s%s ", c ? (ok ? "\033[32m" : "\033[31m") : "", ok ? "ok  " : "FAIL", c ? "\033[0m" : "");
+    wrap_words(b, text, 7, 7, o->width > 0 ? (size_t)o->width : 0);
+    sb_printf(b, "\n");
+}
+
+static int check_same(strbuf *out, const lesson *l, const engine_result *r, names_index *ix,
+                      const lesson_expect *e, const text_opts *o, int notation)
 {
     char why[512];
+    strbuf t = {0};
     long a = expect_find(ix, r->tr, e->name, why, sizeof why);
     long b = a < 0 ? -1 : expect_find(ix, r->tr, e->same, why, sizeof why);
     if (a < 0 || b < 0) {
-        fprintf(out, "  %sFAIL%s %s = %s: line %d: %s\n",
-                color ? "\033[31m" : "", color ? "\033[0m" : "", e->name, e->same, e->line, why);
+        sb_printf(&t, "%s = %s: line %d: %s", e->name, e->same, e->line, why);
+        expect_line(out, o, 0, t.s ? t.s : "");
+        if (t.failed) out->failed = 1;
+        sb_free(&t);
         return 1;
     }
     double va = r->tr->q[a].value, vb = r->tr->q[b].value;
@@ -428,42 +462,49 @@ static int check_same(FILE *out, const lesson *l, const engine_result *r, names_
     text_num(vb, l->digits, sb, sizeof sb);
     expect_shown(l, r->tr, notation, a, e->name, na, sizeof na, &differs);
     expect_shown(l, r->tr, notation, b, e->same, nb, sizeof nb, &differs);
-    fprintf(out, "  %s%s%s %s = %s (trace: %s and %s, to %d decimals%s%s%s%s)\n",
-            color ? (ok ? "\033[32m" : "\033[31m") : "", ok ? "ok  " : "FAIL",
-            color ? "\033[0m" : "", na, nb, sa, sb, l->digits,
-            differs ? "; the lesson writes " : "", differs ? e->name : "", differs ? " = " : "",
-            differs ? e->same : "");
+    sb_printf(&t, "%s = %s (trace: %s and %s, to %d decimals%s%s%s%s)", na, nb, sa, sb, l->digits,
+              differs ? "; the lesson writes " : "", differs ? e->name : "", differs ? " = " : "",
+              differs ? e->same : "");
+    expect_line(out, o, ok, t.s ? t.s : "");
+    if (t.failed) out->failed = 1;
+    sb_free(&t);
     return !ok;
 }
 
 int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, int color)
 {
-    return text_check_expectations_in(out, l, r, color, ~0u, l->notation);
+    const text_opts o = {.color = color, .passes = ~0u};
+    return text_check_expectations_in(out, l, r, &o, l->notation);
 }
 
-int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, int color,
-                               unsigned passes, int notation)
+int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, const text_opts *o,
+                               int notation)
 {
     if (l->n_expects == 0) return 0;
     int failed = 0, shown = 0;
+    strbuf b = {0}, t = {0};
     names_index *ix = names_index_new(l, r->tr, l->notation);
-    fprintf(out, "\nexpectations (the lecture's printed values, each to its last digit)\n");
+    sb_printf(&b, "\n");
+    wrap_words(&b, "expectations (the lecture's printed values, each to its last digit)", 0, 0,
+               o->width > 0 ? (size_t)o->width : 0);
+    sb_printf(&b, "\n");
     for (int k = 0; k < l->n_expects; k++) {
         const lesson_expect *e = &l->expects[k];
         char why[512];
         long id = expect_find(ix, r->tr, e->name, why, sizeof why);
-        if (id >= 0 && !(passes & (1u << r->tr->q[id].pass))) continue;   /* a pass not shown */
+        if (id >= 0 && !(o->passes & (1u << r->tr->q[id].pass))) continue;   /* a pass not shown */
         shown++;
         if (e->same[0]) {
-            failed += check_same(out, l, r, ix, e, color, notation);
+            failed += check_same(&b, l, r, ix, e, o, notation);
             continue;
         }
         char want[64], got[64];
         text_num(e->value, e->decimals, want, sizeof want);
+        t.len = 0;
         if (id < 0) {
             failed++;
-            fprintf(out, "  %sFAIL%s %s = %s: line %d: %s\n",
-                    color ? "\033[31m" : "", color ? "\033[0m" : "", e->name, want, e->line, why);
+            sb_printf(&t, "%s = %s: line %d: %s", e->name, want, e->line, why);
+            expect_line(&b, o, 0, t.s ? t.s : "");
             continue;
         }
         double v = r->tr->q[id].value;
@@ -471,20 +512,24 @@ int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *
         int ok = fabs(round_dp(v, e->decimals) - e->value) <= 1e-9 * pow(10.0, -e->decimals);
         text_num(v, e->decimals + 4, got, sizeof got);
         if (!ok) failed++;
-        char shown[160];
+        char shown_as[160];
         int differs = 0;
-        expect_shown(l, r->tr, notation, id, e->name, shown, sizeof shown, &differs);
-        fprintf(out, "  %s%s%s %s = %s (trace: %s%s%s)\n",
-                color ? (ok ? "\033[32m" : "\033[31m") : "", ok ? "ok  " : "FAIL",
-                color ? "\033[0m" : "", shown, want, got,
-                differs ? "; the lesson writes " : "", differs ? e->name : "");
+        expect_shown(l, r->tr, notation, id, e->name, shown_as, sizeof shown_as, &differs);
+        sb_printf(&t, "%s = %s (trace: %s%s%s)", shown_as, want, got,
+                  differs ? "; the lesson writes " : "", differs ? e->name : "");
+        expect_line(&b, o, ok, t.s ? t.s : "");
     }
     names_index_free(ix);
-    fprintf(out, "%d of %d expectations hold", shown - failed, shown);
+    sb_printf(&b, "%d of %d expectations hold", shown - failed, shown);
     if (shown < l->n_expects)
-        fprintf(out, " (%d more in passes not shown: run without --passes to check them)",
-                l->n_expects - shown);
-    fprintf(out, "\n");
+        sb_printf(&b, " (%d more in passes not shown: run without --passes to check them)",
+                  l->n_expects - shown);
+    sb_printf(&b, "\n");
+    /* a failed write shows on the stream (ferror), which the command checks */
+    if (b.failed || t.failed) failed = -1;
+    else fputs(b.s, out);
+    sb_free(&t);
+    sb_free(&b);
     return failed;
 }
 

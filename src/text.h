@@ -112,16 +112,18 @@ int text_sub_says_value(const trace *tr, const quantity *q, int digits, const le
 
 /* Check the lesson's `expect` lines against the trace, each to half a unit
  * of its last printed digit, and report them. Returns the number that fail
- * (a name not in the trace fails). */
+ * (a name not in the trace fails), or -1 when out of memory (nothing is
+ * written then). */
 int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, int color);
 
-/* The same for the expectations whose quantity is in one of `passes` (a
- * mask of 1 << q_pass, as text_opts.passes); the count line says how many
+/* The same for the expectations whose quantity is in one of o->passes (a
+ * mask of 1 << q_pass), coloured by o->color and broken at spaces to
+ * o->width as the trace is (0: not); the count line says how many
  * were left out. A name not in the trace is always checked (it fails).
  * Each quantity is named as the trace above names it (in `notation`),
  * with the lesson's own spelling after it where that differs. */
-int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, int color,
-                               unsigned passes, int notation);
+int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, const text_opts *o,
+                               int notation);
 
 /* ASCII line to its Unicode form (in_3 -> in₃, delta_3 -> Δ₃, * -> ·). */
 void text_unicode(strbuf *out, const char *ascii);

@@ -19,18 +19,38 @@ static size_t cols(const char *s, size_t n)
     return c;
 }
 
-/* A break may come before the blank at s[k] of a spaced operator (" = ",
- * " + ", " - ", " ~ ") or after ", " (1); second best, after a product's
- * '*' or middle dot (2), used only when a line has no break of the first
- * kind. 0: no break at k. */
-static int break_at(const char *s, size_t k)
+/* Where a line may break, best first: before the blank of a spaced " = "
+ * or " ~ " (1); before another spaced operator (" + ", " - ") or after
+ * ", " (2); after a product's '*' or middle dot, or any break inside
+ * parentheses, so that (0 - 1) stays whole (3). 0: no break at k. */
+enum { BREAK_EQ = 1, BREAK_OP, BREAK_LAST, BREAK_KINDS };
+
+static int break_at(const char *s, size_t k, int depth)
 {
     if (k == 0) return 0;
-    if (s[k] == ' ')
-        return s[k - 1] == ',' || (s[k + 1] && strchr("=+-~", s[k + 1]) && s[k + 2] == ' ');
+    if (s[k] == ' ' && (s[k - 1] == ',' || (s[k + 1] && strchr("=+-~", s[k + 1]) && s[k + 2] == ' ')))
+        return depth > 0 ? BREAK_LAST : strchr("=~", s[k + 1]) ? BREAK_EQ : BREAK_OP;
     if (s[k - 1] == '*' || (k >= 2 && (unsigned char)s[k - 2] == 0xC2 && (unsigned char)s[k - 1] == 0xB7))
-        return ((unsigned char)s[k] & 0xC0) != 0x80 ? 2 : 0;
+        return ((unsigned char)s[k] & 0xC0) != 0x80 ? BREAK_LAST : 0;
     return 0;
+}
+
+/* The parenthesis depth after s[k]. */
+static int depth_after(const char *s, size_t k, int depth)
+{
+    return depth + (s[k] == '(') - (s[k] == ')' && depth > 0);
+}
+
+/* The break to take in the line that began at start in column first:
+ * the last " = " when it leaves the line at least half full, else the
+ * last operator, else the last " = ", else any; 0: none. */
+static size_t pick_break(const char *s, size_t start, size_t first, size_t width, const size_t *best)
+{
+    const size_t eq = best[BREAK_EQ] > start ? best[BREAK_EQ] : 0;
+    if (eq && first + cols(s + start, eq - start) >= first + (width - first) / 2) return eq;
+    if (best[BREAK_OP] > start) return best[BREAK_OP];
+    if (eq) return eq;
+    return best[BREAK_LAST] > start ? best[BREAK_LAST] : 0;
 }
 
 void wrap_line(strbuf *out, const char *s, size_t lead, size_t width)
@@ -40,23 +60,32 @@ void wrap_line(strbuf *out, const char *s, size_t lead, size_t width)
     const char *eq = strstr(s, " = ");
     size_t hang = eq ? cols(s, (size_t)(eq - s)) + 1 : 4;
     if (lead + hang > width / 2) hang = 4;
-    /* best[1], best[2]: the last break of each kind in this line, 0 none */
-    size_t start = 0, col = lead, best[3] = {0, 0, 0};
+    /* best[kind]: the last break of each kind in this line, 0 none; depth:
+     * parentheses open before s[k], start_depth before s[start]; first: the
+     * column the line began in */
+    size_t start = 0, col = lead, first = lead, best[BREAK_KINDS] = {0};
+    int depth = 0, start_depth = 0;
     for (size_t k = 0; k < n; k++) {
-        int b = k > start ? break_at(s, k) : 0;
+        int b = k > start ? break_at(s, k, depth) : 0;
         if (b) best[b] = k;
+        depth = depth_after(s, k, depth);
         if (((unsigned char)s[k] & 0xC0) != 0x80) col++;
         /* over the width: break at the best point of this line, again if
          * what is carried over is still too wide */
         size_t at;
-        while (col > width && (at = best[1] > start ? best[1] : best[2] > start ? best[2] : 0)) {
+        while (col > width && (at = pick_break(s, start, first, width, best))) {
             size_t resume = at + (s[at] == ' ');   /* the blank at a break is dropped */
             sb_printf(out, "%.*s\n%*s", (int)(at - start), s + start, (int)(lead + hang), "");
+            for (size_t m = start; m < resume; m++) start_depth = depth_after(s, m, start_depth);
             start = resume;
-            col = lead + hang + cols(s + start, k + 1 - start);
-            best[1] = best[2] = 0;
-            for (size_t m = start + 1; m <= k; m++)    /* breaks already passed */
-                if ((b = break_at(s, m))) best[b] = m;
+            first = lead + hang;
+            col = first + cols(s + start, k + 1 - start);
+            for (int kind = 0; kind < BREAK_KINDS; kind++) best[kind] = 0;
+            int d = start_depth;
+            for (size_t m = start; m <= k; m++) {    /* breaks already passed */
+                if (m > start && (b = break_at(s, m, d))) best[b] = m;
+                d = depth_after(s, m, d);
+            }
         }
     }
     sb_printf(out, "%s", s + start);

@@ -75,7 +75,7 @@ static int lesson_pipeline(const char *path, char **out)
     if (text_print_trace(mem, l, &r, &to) || text_print_json(mem, l, &r, l->digits, l->notation) ||
         text_print_csv(mem, l, &r, l->digits, l->notation))
         rc = 1;
-    text_check_expectations(mem, l, &r, 0);
+    if (text_check_expectations(mem, l, &r, 0) < 0) rc = 1;
     assert_int_equal(fclose(mem), 0);
     engine_result_free(&r);
     lesson_free(l);
