@@ -60,8 +60,11 @@ int lp_int_or_fail(perr *pe, int line, const char *tok, long lo, long hi, long *
     char *end;
     errno = 0;
     long x = strtol(tok, &end, 10);
-    if (*tok == '\0' || *end != '\0' || errno)
-        return lp_fail(pe, line, "'%s' is not a whole number", tok);
+    if (*tok == '\0' || *end != '\0' || errno) {
+        char hint[160];
+        lp_number_hint(tok, 1, hint, sizeof hint);
+        return lp_fail(pe, line, "'%s' is not a whole number%s", tok, hint);
+    }
     if (x < lo || x > hi)
         return lp_fail(pe, line, "%ld is out of range (%ld to %ld)", x, lo, hi);
     *v = x;

@@ -78,6 +78,14 @@ int lp_fail(perr *pe, int line, const char *fmt, ...)
     ;
 /* A whole number token in [lo, hi] into *v, or lp_fail. */
 int lp_int_or_fail(perr *pe, int line, const char *tok, long lo, long hi, long *v);
+/* Why tok, written where a number (whole: a whole number) belongs, is not
+ * one, as a clause to put after "'TOK' is not a number" (buf is "" when
+ * there is nothing to say):
+ * the lesson's spelling of a number an author wrote another way (a decimal
+ * comma, the Unicode minus U+2212, a fraction, a percentage, as an answer
+ * sheet may: "0,5", "1/2", "50%" get "; did you mean 0.5?"), or a key's
+ * name ("; 'layer' is a key: each key starts a line of its own"). */
+void lp_number_hint(const char *tok, int whole, char *buf, size_t size);
 /* Append elem (size bytes) to the growable array *arr of *n elements and
  * room for *cap. Returns 0, or -1 out of memory. */
 int lp_push(void **arr, int *n, int *cap, const void *elem, size_t size);

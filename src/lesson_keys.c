@@ -18,10 +18,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "grade.h"
+#include "judge.h"
 #include "suggest.h"
 #include "variant.h"
 
@@ -61,11 +63,37 @@ static int parse_number(const char *s, double *v, int *decimals)
     return 0;
 }
 
+void lp_number_hint(const char *tok, int whole, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (lesson_key_find(tok)) {
+        snprintf(buf, size, "; '%s' is a key: each key starts a line of its own", tok);
+        return;
+    }
+    /* A number as an answer sheet may write it (judge_parse_number: a
+     * decimal comma, the Unicode minus, a fraction, a percentage) is one
+     * the author meant: say it the lesson's way. */
+    size_t n = strlen(tok);
+    int pct = n > 1 && tok[n - 1] == '%';
+    double v;
+    int dec;
+    if (judge_parse_number(tok, pct ? n - 1 : n, &v, &dec) != JNUM_OK) return;
+    if (pct) { v /= 100.0; dec += 2; }
+    if (whole) {
+        if (v == floor(v) && fabs(v) < 1e15) snprintf(buf, size, "; did you mean %.0f?", v);
+    } else if (dec >= JUDGE_EXACT_DECIMALS) snprintf(buf, size, "; did you mean %.15g?", v);
+    else snprintf(buf, size, "; did you mean %.*f?", dec, v);
+}
+
 static int number_or_fail(perr *pe, int line, const char *tok, double *v, int *dec)
 {
     int rc = parse_number(tok, v, dec);
     if (rc == -2) return lp_fail(pe, line, "'%s' is not a finite number", tok);
-    if (rc) return lp_fail(pe, line, "'%s' is not a number", tok);
+    if (rc) {
+        char hint[160];
+        lp_number_hint(tok, 0, hint, sizeof hint);
+        return lp_fail(pe, line, "'%s' is not a number%s", tok, hint);
+    }
     return 0;
 }
 

@@ -365,16 +365,17 @@ static int build_ties(perr *pe, lesson *l, const pass1 *p, const alias_tab *at, 
 int lp_build_network(perr *pe, lesson *l, pass1 *p)
 {
     if (!p->seen[KEY_INPUT]) return lp_fail(pe, 0, "missing 'input' line");
-    if (p->n_layers == 0) return lp_fail(pe, 0, "missing 'layer' line");
 
-    /* neuron ids */
+    /* neuron ids: the input line's first, so 'input 1 2 layer ...' (a key
+     * run on) is named at its line rather than as a missing layer */
     int max_id = 0;
-    for (int k = 0; k < p->n_lneurons; k++) if (p->lneurons[k] > max_id) max_id = p->lneurons[k];
     long v = 0;
     for (int k = 0; k < p->n_in_toks; k++) {
         if (lp_int_or_fail(pe, p->in_line, p->in_toks[k], 0, LESSON_MAX_ID, &v)) return -1;
         if (v > max_id) max_id = (int)v;
     }
+    if (p->n_layers == 0) return lp_fail(pe, 0, "missing 'layer' line");
+    for (int k = 0; k < p->n_lneurons; k++) if (p->lneurons[k] > max_id) max_id = p->lneurons[k];
     l->max_id = max_id;
     l->layer_of = malloc((size_t)(max_id + 1) * sizeof *l->layer_of);
     l->labels = calloc((size_t)max_id + 1, sizeof *l->labels);

@@ -148,6 +148,20 @@ static void test_bad_values(void **state)
     BAD(BASE_HEAD "weight w_0,3 = -inf\n", "t.lesson:4: '-inf' is not a finite number");
     BAD(BASE_HEAD "weight w_0,3 = 1e999\n", "t.lesson:4: '1e999' is not a finite number");
     BAD(BASE_HEAD "weight w_0,3 = 0x10\n", "t.lesson:4: '0x10' is not a number");
+    /* a number as an answer sheet may write it gets the lesson's spelling */
+    BAD(BASE_HEAD "weight w_0,3 = 0,5\n", "t.lesson:4: '0,5' is not a number; did you mean 0.5?");
+    BAD(BASE_HEAD "weight w_0,3 = \xE2\x88\x92" "0.25\n",
+        "t.lesson:4: '\xE2\x88\x92" "0.25' is not a number; did you mean -0.25?");
+    BAD(BASE_HEAD "weight w_0,3 = 1/2\n", "t.lesson:4: '1/2' is not a number; did you mean 0.5?");
+    BAD(BASE_HEAD "weight w_0,3 = 54.74%\n", "t.lesson:4: '54.74%' is not a number; did you mean 0.5474?");
+    BAD(BASE "expect in_3 = 0,19\n", "t.lesson:10: '0,19' is not a number; did you mean 0.19?");
+    BAD(BASE "digits 4,0\n", "t.lesson:10: '4,0' is not a whole number; did you mean 4?");
+    BAD(BASE "digits 4,5\n", "t.lesson:10: '4,5' is not a whole number");
+    /* a key run on into the line before it */
+    BAD("title T\ninput 1 2 layer logistic 3\n",
+        "t.lesson:2: 'layer' is not a whole number; 'layer' is a key: each key starts a line of its own");
+    BAD(BASE "example 0.4 0.5 -> 1 loss sse\n",
+        "t.lesson:10: 'loss' is not a number; 'loss' is a key: each key starts a line of its own");
     BAD(BASE_HEAD "weight w_0,3 0.1 0.2\n", "t.lesson:4: expected 'weight NAME = VALUE'");
     BAD(BASE "steps 99999999\n", "t.lesson:10: 99999999 is out of range (0 to 10000000)");
     BAD(BASE "digits four\n", "t.lesson:10: 'four' is not a whole number");
