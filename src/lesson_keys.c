@@ -32,7 +32,9 @@
  * ---------------------------------------------------------------------- */
 
 /* Strict decimal: [+-]digits[.digits][(e|E)[+-]digits], or [+-].digits.
- * Returns 0 and the value, -1 for not a number, -2 for not finite. */
+ * Returns 0 and the value, -1 for not a number, -2 for not finite, -3 for
+ * nonzero in writing but nearer 0 than a double holds (1e-400, not
+ * silently 0). */
 static int parse_number(const char *s, double *v, int *decimals)
 {
     const char *p = s;
@@ -57,8 +59,10 @@ static int parse_number(const char *s, double *v, int *decimals)
         return -1;
     }
     errno = 0;
-    *v = strtod(s, NULL);
-    if (!isfinite(*v)) return -2;
+    double x = strtod(s, NULL);
+    if (!isfinite(x)) return -2;
+    if (errno == ERANGE && fabs(x) < 1.0) return -3;
+    *v = x;
     if (decimals) { int d = fracd - exp; *decimals = d > 0 ? d : 0; }
     return 0;
 }
@@ -89,6 +93,7 @@ static int number_or_fail(perr *pe, int line, const char *tok, double *v, int *d
 {
     int rc = parse_number(tok, v, dec);
     if (rc == -2) return lp_fail(pe, line, "'%s' is not a finite number", tok);
+    if (rc == -3) return lp_fail(pe, line, "'%s' is nearer 0 than a number can be; write 0 if you mean 0", tok);
     if (rc) {
         char hint[160];
         lp_number_hint(tok, 0, hint, sizeof hint);

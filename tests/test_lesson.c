@@ -147,6 +147,11 @@ static void test_bad_values(void **state)
     BAD(BASE_HEAD "weight w_0,3 = nan\n", "t.lesson:4: 'nan' is not a finite number");
     BAD(BASE_HEAD "weight w_0,3 = -inf\n", "t.lesson:4: '-inf' is not a finite number");
     BAD(BASE_HEAD "weight w_0,3 = 1e999\n", "t.lesson:4: '1e999' is not a finite number");
+    /* nearer 0 than a double holds: not silently 0 */
+    BAD(BASE_HEAD "weight w_0,3 = 1e-400\n",
+        "t.lesson:4: '1e-400' is nearer 0 than a number can be; write 0 if you mean 0");
+    BAD(BASE "expect in_3 = -2e-999\n",
+        "t.lesson:10: '-2e-999' is nearer 0 than a number can be; write 0 if you mean 0");
     BAD(BASE_HEAD "weight w_0,3 = 0x10\n", "t.lesson:4: '0x10' is not a number");
     /* a number as an answer sheet may write it gets the lesson's spelling */
     BAD(BASE_HEAD "weight w_0,3 = 0,5\n", "t.lesson:4: '0,5' is not a number; did you mean 0.5?");
