@@ -665,13 +665,13 @@ static int key_vary_limit(lesson_keyline *k)
 #define ANY KEY_ARGS_ANY
 
 const lesson_keydef LESSON_KEYS[] = {
-    [KEY_TITLE] = {.key = "title", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_title,
+    [KEY_TITLE] = {.key = "title", .once = 1, .free_text = 1, .min_args = 1, .max_args = ANY, .parse = key_title,
         .usage = "title TEXT", .help = "what the lesson shows (required)",
         .arity_error = "'title' needs text"},
-    [KEY_SOURCE] = {.key = "source", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_source,
+    [KEY_SOURCE] = {.key = "source", .once = 1, .free_text = 1, .min_args = 1, .max_args = ANY, .parse = key_source,
         .usage = "source TEXT", .help = "where it comes from: the lecture and slide",
         .arity_error = "'source' needs text"},
-    [KEY_NOTE] = {.key = "note", .once = 0, .min_args = 0, .max_args = ANY, .parse = key_note,
+    [KEY_NOTE] = {.key = "note", .once = 0, .free_text = 1, .min_args = 0, .max_args = ANY, .parse = key_note,
         .usage = "note TEXT", .help = "free text shown by `list` and the views; repeatable; the lines "
                                       "make paragraphs, and a `note` line with no text starts a new one"},
     [KEY_INPUT] = {.key = "input", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_input,

@@ -40,6 +40,7 @@ typedef struct {
     const char *usage;      /* e.g. "weight NAME = VALUE" */
     const char *help;       /* one line for `nntrace keys` and the README */
     const char *arity_error;/* message for a wrong word count; NULL: "expected 'USAGE'" */
+    int free_text;          /* 1: the rest of the line is text (title, note): any characters */
 } lesson_keydef;
 
 extern const lesson_keydef LESSON_KEYS[];   /* KEY_COUNT rows (asserted in lesson_keys.c) */

@@ -211,6 +211,22 @@ static void test_keys_not_used(void **state)
 static void test_bad_bytes(void **state)
 {
     (void)state;
+    /* a Unicode blank where a space belongs is named, with its column in
+     * characters; inside a title's or a note's text it is text */
+    BAD(BASE_HEAD "weight w_0,3 =\xC2\xA0" "0.1\n",
+        "t.lesson:4: a no-break space (U+00A0) at column 15 ('=\xC2\xA0" "0.1'): write a plain space");
+    BAD("title T\ninput 1 2\nlayer logistic 3\nlabel 3 \xCE\xB1\xE2\x80\xAF" "h\n",
+        "t.lesson:4: a narrow no-break space (U+202F) at column 10 ('\xCE\xB1\xE2\x80\xAF" "h'): write a plain space");
+    BAD("title T\ninput 1 2\nweight\xE2\x80\x89w_0,3 = 1\n",
+        "t.lesson:3: a thin space (U+2009) at column 7 ('weight\xE2\x80\x89w_0,3'): write a plain space");
+    {
+        const char *t = "title A\xC2\xA0" "B\nnote x\xC2\xA0y\n" "input 1 2\nlayer logistic 3\n" BASE_W BASE_TAIL;
+        char err[512];
+        lesson *l = lesson_parse(t, strlen(t), "t.lesson", err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        assert_string_equal(l->title, "A\xC2\xA0" "B");
+        lesson_free(l);
+    }
     BAD("title T\x00x\n", "t.lesson:1: binary byte 0x00 at column 8: not a text file");
     BAD("title T\ninput 1\x01 2\n", "t.lesson:2: binary byte 0x01 at column 8: not a text file");
     char *longline = malloc(LESSON_MAX_LINE + 64);
