@@ -24,6 +24,7 @@
 
 #include "grade.h"
 #include "judge.h"
+#include "names.h"
 #include "suggest.h"
 #include "variant.h"
 
@@ -238,15 +239,30 @@ static int key_layer(lesson_keyline *k)
     return 0;
 }
 
-/* A new name (a label, an alias, a tie) must be an identifier. */
+static int is_identifier(const char *nm)
+{
+    if (!isalpha((unsigned char)nm[0])) return 0;
+    for (const char *c = nm; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_') return 0;
+    return 1;
+}
+
+/* A new name (a label, an alias, a tie) must be an identifier in ASCII; a
+ * Greek letter or a subscript gets the spelling names are read in (α1 ->
+ * alpha1, h₁ -> h_1) as a "did you mean". */
 static int identifier(lesson_keyline *k, const char *nm)
 {
+    if (is_identifier(nm)) return 0;
+    for (const char *c = nm; *c; c++)
+        if ((unsigned char)*c >= 0x80) {
+            char ascii[LESSON_NAME_MAX];
+            int near = !names_ascii_spelling(nm, ascii, sizeof ascii) && is_identifier(ascii);
+            return lp_fail(k->pe, k->line, "name '%s' must be ASCII: letters a-z and A-Z, digits and '_'%s%s%s",
+                           nm, near ? "; did you mean " : "", near ? ascii : "", near ? "?" : "");
+        }
     if (!isalpha((unsigned char)nm[0]))
         return lp_fail(k->pe, k->line, "name '%s' must start with a letter", nm);
-    for (const char *c = nm; *c; c++)
-        if (!isalnum((unsigned char)*c) && *c != '_')
-            return lp_fail(k->pe, k->line, "name '%s' may hold only letters, digits and '_'", nm);
-    return 0;
+    return lp_fail(k->pe, k->line, "name '%s' may hold only letters, digits and '_'", nm);
 }
 
 /* label NEURON NAME and alias NAME w_i,j: the new name is word new_name. */

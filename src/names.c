@@ -549,6 +549,11 @@ static int normalise(const char *in, char *out, size_t size)
     return 0;
 }
 
+int names_ascii_spelling(const char *typed, char *out, size_t size)
+{
+    return normalise(typed, out, size);
+}
+
 /* Split "base^(t)[e]" (either order): t and e -1 when absent. */
 static void split_suffix(char *s, long *t, long *e)
 {

@@ -76,6 +76,11 @@ long names_index_get(const names_index *ix, const char *canonical);
  * "'y_5' is ambiguous: ...". err may be NULL. */
 long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize);
 
+/* The ASCII spelling of a name as a person typed it, as names_resolve
+ * reads it (α -> alpha, h₁ -> h_1, \Delta -> delta), into out: 0, or -1
+ * when it does not fit. */
+int names_ascii_spelling(const char *typed, char *out, size_t size);
+
 /* names_resolve without a message; ix NULL builds an index in the va
  * notation for this one look-up (for tests and one-off queries). */
 long names_find(const lesson *l, const trace *tr, names_index *ix, const char *name);

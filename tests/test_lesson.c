@@ -188,6 +188,14 @@ static void test_bad_values(void **state)
     BAD("title T\ninput 1 2\nlayer leaky-rleu(0.1) 3\n",
         "t.lesson:3: unknown activation 'leaky-rleu(0.1)' (known: identity, step, logistic, tanh, arctan, "
         "relu, leaky-relu(s), prelu(s), elu(a), softplus, softmax); did you mean leaky-relu?");
+    /* a new name is ASCII: a Greek letter or a subscript gets the spelling
+     * names are read in */
+    BAD(BASE "label 3 \xCE\xB1" "1\n",
+        "t.lesson:10: name '\xCE\xB1" "1' must be ASCII: letters a-z and A-Z, digits and '_'; did you mean alpha1?");
+    BAD(BASE "label 3 h\xE2\x82\x81\n",
+        "t.lesson:10: name 'h\xE2\x82\x81' must be ASCII: letters a-z and A-Z, digits and '_'; did you mean h_1?");
+    BAD(BASE "alias \xC3\xA9 w_1,3\n", "t.lesson:10: name '\xC3\xA9' must be ASCII: letters a-z and A-Z, digits and '_'");
+    BAD(BASE "label 3 h-1\n", "t.lesson:10: name 'h-1' may hold only letters, digits and '_'");
     BAD(BASE_HEAD "weight w_0,3 = 0.1\nweight w1,3 = 1\nweight w_2,3 = 0.1\n" BASE_TAIL,
         "t.lesson:5: unknown weight 'w1,3' (expected w_i,j, an alias or a tie's name); did you mean w_1,3?");
 }
