@@ -213,6 +213,32 @@ int act_parse(const char *s, act_fn *f)
     return 0;
 }
 
+int act_param_problem(const char *s, char *buf, size_t size)
+{
+    size_t len = strcspn(s, "(");
+    int kind = -1;
+    for (int k = 0; k < ACT_COUNT && kind < 0; k++)
+        if (word_in(ACT_ROWS[k].name, s, len) || word_in(ACT_ROWS[k].aliases, s, len)) kind = k;
+    if (kind < 0 || s[len] == '\0') return 0;
+    const act_row *r = &ACT_ROWS[kind];
+    if (!r->param_name) {
+        char with[128] = "";
+        int n = 0;
+        for (int k = 0; k < ACT_COUNT; k++) {
+            if (!ACT_ROWS[k].param_name) continue;
+            int w = snprintf(with + n, sizeof with - (size_t)n, "%s%s(%c)", n ? ", " : "",
+                             ACT_ROWS[k].name, ACT_ROWS[k].param_name[0]);
+            if (w < 0 || (size_t)w >= sizeof with - (size_t)n) break;
+            n += w;
+        }
+        snprintf(buf, size, "%s takes no parameter (these do: %s)", r->name, with);
+    } else {
+        snprintf(buf, size, "the %s of %s is a number in parentheses, as %s(%g), not '%s'",
+                 r->param_name, r->name, r->name, r->param, s + len);
+    }
+    return 1;
+}
+
 void act_label(act_fn f, char *buf, size_t size)
 {
     if ((unsigned)f.kind < ACT_COUNT && ACT_ROWS[f.kind].param_name)

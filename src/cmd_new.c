@@ -122,7 +122,11 @@ static int parse_shape(const char *s, int *sizes, int *n)
 static int parse_act(const char *opt, const char *v, act_fn *f)
 {
     if (!act_parse(v, f)) return 0;
-    char near[256], known[512];
+    char near[256], known[512], why[256];
+    if (act_param_problem(v, why, sizeof why)) {
+        fprintf(stderr, "nntrace new: %s: activation '%s': %s\n", opt, v, why);
+        return -1;
+    }
     act_known(known, sizeof known);
     fprintf(stderr, "nntrace new: %s: unknown activation '%s' (known: %s)\n", opt, v, known);
     if (act_suggest(v, near, sizeof near)) fprintf(stderr, "HINT: did you mean %s?\n", near);

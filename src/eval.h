@@ -203,6 +203,11 @@ double act_dg(act_fn f, double v, double a, unsigned *notes);
  * unknown name or a bad parameter. */
 int act_parse(const char *s, act_fn *f);
 const char *act_name(act_kind k);
+/* Why act_parse refused s when it names an activation but its parameter is
+ * wrong ("relu takes no parameter (these do: ...)", "the slope of
+ * leaky-relu is a number in parentheses, as leaky-relu(0.01), not
+ * '(0,1)'"): 1 with the reason in buf; 0 when the name itself is unknown. */
+int act_param_problem(const char *s, char *buf, size_t size);
 /* Convention note for g' at its kink, or NULL when g' is defined everywhere. */
 const char *act_kink_note(act_kind k);
 /* "leaky-relu(0.01)" / "logistic": the activation as a lesson writes it. */

@@ -221,6 +221,9 @@ static int key_layer(lesson_keyline *k)
     act_fn act;
     char known[256], near[128];
     if (act_parse(k->toks[1], &act)) {
+        char why[256];
+        if (act_param_problem(k->toks[1], why, sizeof why))
+            return lp_fail(k->pe, k->line, "activation '%s': %s", k->toks[1], why);
         act_known(known, sizeof known);
         int n = act_suggest(k->toks[1], near, sizeof near);
         return lp_fail(k->pe, k->line, "unknown activation '%s' (known: %s)%s%s%s", k->toks[1], known,

@@ -196,6 +196,14 @@ static void test_bad_values(void **state)
         "t.lesson:10: name 'h\xE2\x82\x81' must be ASCII: letters a-z and A-Z, digits and '_'; did you mean h_1?");
     BAD(BASE "alias \xC3\xA9 w_1,3\n", "t.lesson:10: name '\xC3\xA9' must be ASCII: letters a-z and A-Z, digits and '_'");
     BAD(BASE "label 3 h-1\n", "t.lesson:10: name 'h-1' may hold only letters, digits and '_'");
+    /* a known activation with a wrong parameter says what is wrong with it */
+    BAD("title T\ninput 1 2\nlayer relu(0.1) 3\n",
+        "t.lesson:3: activation 'relu(0.1)': relu takes no parameter (these do: leaky-relu(s), prelu(s), elu(a))");
+    BAD("title T\ninput 1 2\nlayer leaky-relu(0,1) 3\n",
+        "t.lesson:3: activation 'leaky-relu(0,1)': the slope of leaky-relu is a number in parentheses, "
+        "as leaky-relu(0.01), not '(0,1)'");
+    BAD("title T\ninput 1 2\nlayer ELU() 3\n",
+        "t.lesson:3: activation 'ELU()': the alpha of elu is a number in parentheses, as elu(1), not '()'");
     BAD(BASE_HEAD "weight w_0,3 = 0.1\nweight w1,3 = 1\nweight w_2,3 = 0.1\n" BASE_TAIL,
         "t.lesson:5: unknown weight 'w1,3' (expected w_i,j, an alias or a tie's name); did you mean w_1,3?");
 }

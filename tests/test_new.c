@@ -125,6 +125,10 @@ static void test_errors(void **state)
         {"2-3 --act rleu", "nntrace new: --act: unknown activation 'rleu' (known: "},
         {"2-3 --act rleu", "\nHINT: did you mean relu?\n"},
         {"2-3 --out softmx", "\nHINT: did you mean softmax?\n"},
+        {"2-3 --act 'relu(0.1)'", "nntrace new: --act: activation 'relu(0.1)': relu takes no parameter "
+                                  "(these do: leaky-relu(s), prelu(s), elu(a))\n"},
+        {"2-3 --out 'elu()'", "nntrace new: --out: activation 'elu()': the alpha of elu is a number in "
+                              "parentheses, as elu(1), not '()'\n"},
         {"2-3-2 --act softmax", "nntrace new: --act softmax: softmax is for the output layer only (--out softmax)\n"},
         {"2-3 --loss mes", "nntrace new: --loss: unknown loss 'mes' (known: "},
         {"2-3 --loss mes", "\nHINT: did you mean mse?\n"},
