@@ -479,6 +479,20 @@ static int key_update(lesson_keyline *k)
     return choice(k, YES_NO, &k->l->no_update);
 }
 
+/* A word of an example line that is meant as its arrow but is not the
+ * word '->': another arrow ('=>', '-->', '>', the Unicode arrows U+2192, U+21D2, U+27F6), or '->'
+ * run into a number ('->1', '0.5->'). */
+static int arrow_like(const char *w)
+{
+    static const char *const ARROWS[] = {"=>", "-->", ">", "\xE2\x86\x92" /* U+2192 */,
+                                         "\xE2\x87\x92" /* U+21D2 */, "\xE2\x9F\xB6" /* U+27F6 */};
+    for (size_t a = 0; a < sizeof ARROWS / sizeof *ARROWS; a++)
+        if (!strcmp(w, ARROWS[a])) return 1;
+    size_t n = strlen(w);
+    return strstr(w, "->") != NULL || (n >= 3 && !strcmp(w + n - 3, "\xE2\x86\x92")) ||
+           !strncmp(w, "\xE2\x86\x92", 3);
+}
+
 static int key_example(lesson_keyline *k)
 {
     pass1 *p = k->p;
@@ -501,6 +515,9 @@ static int key_example(lesson_keyline *k)
             break;
         }
         double d;
+        if (arrow_like(k->toks[t]) && parse_number(k->toks[t], &d, NULL))
+            return lp_fail(k->pe, line, "'%s' is not a number; the targets follow the word '->', "
+                           "blanks either side (example X... -> Y...)", k->toks[t]);
         if (number_or_fail(k->pe, line, k->toks[t], &d, NULL)) return -1;
         if (lp_push((void **)&p->ex, &p->n_ex, &p->c_ex, &d, sizeof d)) return oom(k);
         if (ny >= 0) ny++; else nx++;

@@ -175,6 +175,13 @@ static void test_bad_values(void **state)
     BAD(BASE "example 0.4 -> 1\n", "t.lesson:10: example has 1 input value, the network has 2 input neurons");
     BAD(BASE "example 0.4 0.5 -> 1 2\n", "t.lesson:10: example has 2 targets, the output layer has 1 neuron");
     BAD(BASE "example 0.4 0.5\n", "t.lesson:10: either every example has targets ('-> y') or none has");
+    /* an arrow that is not the word '->' */
+    BAD(BASE "example 0.4 0.5 => 1\n", "t.lesson:10: '=>' is not a number; the targets follow the word '->', "
+        "blanks either side (example X... -> Y...)");
+    BAD(BASE "example 0.4 0.5 ->1\n", "t.lesson:10: '->1' is not a number; the targets follow the word '->', "
+        "blanks either side (example X... -> Y...)");
+    BAD(BASE "example 0.4 0.5 \xE2\x86\x92 1\n", "t.lesson:10: '\xE2\x86\x92' is not a number; the targets follow "
+        "the word '->', blanks either side (example X... -> Y...)");
     BAD(BASE "expect in_3 0.19 0.2\n", "t.lesson:10: expected 'expect NAME = VALUE'");
     BAD(BASE "loss mse\n", "t.lesson:10: duplicate 'loss' (first given on line 7)");
     BAD(BASE_HEAD BASE_W "loss hinge\n", "t.lesson:7: unknown loss 'hinge' (known: sse, half-sse, mse, bce, softmax-ce)");
