@@ -1023,11 +1023,13 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
             if (ol > kl + limit || kl > ol + limit) continue;
             size_t d = suggest_distance(key, ix->kbuf + R->key);
             if (d > limit) continue;
-            /* on a tie: the lesson's notation, then the nearest neuron
-             * (a_6 in a net of 5 neurons: a_5, not the bias a_0) */
+            /* on a tie: the nearest neuron (a_6 in a net of 5 neurons: a_5,
+             * not the bias a_0; a_9 in a layer-notation lesson of 8: a_8,
+             * though a_0 is the layer notation's name too), then the
+             * lesson's notation */
             long gap = number_gap(key, ix->kbuf + R->key);
             int mine = R->notation == ix->notation, bmine = bn == ix->notation;
-            if (d < best || (d == best && (mine > bmine || (mine == bmine && gap < bgap)))) {
+            if (d < best || (d == best && (gap < bgap || (gap == bgap && mine > bmine)))) {
                 best = d;
                 br = R->reading;
                 bn = R->notation;

@@ -52,6 +52,9 @@ static void every_command(const char *path, const char *want)
 /* Each case: the lesson's extra lines, its bad line and the message. */
 static const struct { const char *extra; int line; const char *why; } cases[] = {
     {"expect a_5 = 0.82\nexpect a_6 = 0.82", 19, "'a_6' names no quantity of this lesson; did you mean a_5"},
+    /* a lesson in the layer notation written with the va names: the
+     * nearest neuron, not the bias a_0 that both notations name so */
+    {"notation layer\nexpect a_6 = 0.82", 19, "'a_6' names no quantity of this lesson; did you mean a_5 (a"},
     {"expect in_3 = in_33", 18, "'in_33' names no quantity of this lesson; did you mean in_3"},   /* a fact A = B */
     {"ask a_5\nask in5 a_5", 19, "'in5' names no quantity of this lesson; did you mean in_5"},
     {"ask a_5\n\nask zz_*", 20, ""},                 /* a pattern that matches nothing, at its line */
