@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "names.h"
 #include "text.h"
 #include "walk.h"
@@ -41,10 +42,68 @@
  * Text
  * ---------------------------------------------------------------------- */
 
+/* Characters beyond ASCII that lecture text carries (pasted titles and
+ * notes: Greek letters, arrows, dashes, curly quotes, sub- and
+ * superscript digits), as LaTeX that needs no package beyond the
+ * preamble's. Latin letters with accents (U+00C0..U+017F but for the
+ * multiplication and division signs) go through as UTF-8, which pdflatex
+ * reads by default (LaTeX 2018 on) and T1 has glyphs for; any other
+ * character is one '?'. */
+static const struct { unsigned cp; const char *tex; } TEX_UNICODE[] = {
+    {0x00A0, "~"}, {0x00A7, "\\S{}"}, {0x00B0, "$^{\\circ}$"}, {0x00B1, "$\\pm$"}, {0x00B2, "$^{2}$"},
+    {0x00B3, "$^{3}$"}, {0x00B5, "$\\mu$"}, {0x00B7, "$\\cdot$"}, {0x00B9, "$^{1}$"},
+    {0x00D7, "$\\times$"}, {0x00F7, "$\\div$"},
+    {0x0391, "A"}, {0x0392, "B"}, {0x0393, "$\\Gamma$"}, {0x0394, "$\\Delta$"}, {0x0395, "E"},
+    {0x0396, "Z"}, {0x0397, "H"}, {0x0398, "$\\Theta$"}, {0x0399, "I"}, {0x039A, "K"},
+    {0x039B, "$\\Lambda$"}, {0x039C, "M"}, {0x039D, "N"}, {0x039E, "$\\Xi$"}, {0x039F, "O"},
+    {0x03A0, "$\\Pi$"}, {0x03A1, "P"}, {0x03A3, "$\\Sigma$"}, {0x03A4, "T"}, {0x03A5, "$\\Upsilon$"},
+    {0x03A6, "$\\Phi$"}, {0x03A7, "X"}, {0x03A8, "$\\Psi$"}, {0x03A9, "$\\Omega$"},
+    {0x03B1, "$\\alpha$"}, {0x03B2, "$\\beta$"}, {0x03B3, "$\\gamma$"}, {0x03B4, "$\\delta$"},
+    {0x03B5, "$\\epsilon$"}, {0x03B6, "$\\zeta$"}, {0x03B7, "$\\eta$"}, {0x03B8, "$\\theta$"},
+    {0x03B9, "$\\iota$"}, {0x03BA, "$\\kappa$"}, {0x03BB, "$\\lambda$"}, {0x03BC, "$\\mu$"},
+    {0x03BD, "$\\nu$"}, {0x03BE, "$\\xi$"}, {0x03BF, "o"}, {0x03C0, "$\\pi$"}, {0x03C1, "$\\rho$"},
+    {0x03C2, "$\\varsigma$"}, {0x03C3, "$\\sigma$"}, {0x03C4, "$\\tau$"}, {0x03C5, "$\\upsilon$"},
+    {0x03C6, "$\\phi$"}, {0x03C7, "$\\chi$"}, {0x03C8, "$\\psi$"}, {0x03C9, "$\\omega$"},
+    {0x2009, "\\,"}, {0x2013, "--"}, {0x2014, "---"}, {0x2018, "`"}, {0x2019, "'"}, {0x201C, "``"},
+    {0x201D, "''"}, {0x2022, "$\\bullet$"}, {0x2026, "\\ldots{}"}, {0x202F, "\\,"}, {0x2032, "$'$"},
+    {0x2070, "$^{0}$"}, {0x2074, "$^{4}$"}, {0x2075, "$^{5}$"}, {0x2076, "$^{6}$"}, {0x2077, "$^{7}$"},
+    {0x2078, "$^{8}$"}, {0x2079, "$^{9}$"}, {0x207A, "$^{+}$"}, {0x207B, "$^{-}$"}, {0x207D, "$^{(}$"},
+    {0x207E, "$^{)}$"}, {0x2080, "$_{0}$"}, {0x2081, "$_{1}$"}, {0x2082, "$_{2}$"}, {0x2083, "$_{3}$"},
+    {0x2084, "$_{4}$"}, {0x2085, "$_{5}$"}, {0x2086, "$_{6}$"}, {0x2087, "$_{7}$"}, {0x2088, "$_{8}$"},
+    {0x2089, "$_{9}$"}, {0x2190, "$\\leftarrow$"}, {0x2192, "$\\rightarrow$"}, {0x21D2, "$\\Rightarrow$"},
+    {0x2202, "$\\partial$"}, {0x2207, "$\\nabla$"}, {0x2208, "$\\in$"}, {0x2211, "$\\sum$"},
+    {0x2212, "$-$"}, {0x221A, "$\\surd$"}, {0x221E, "$\\infty$"}, {0x2248, "$\\approx$"},
+    {0x2260, "$\\neq$"}, {0x2264, "$\\le$"}, {0x2265, "$\\ge$"}, {0x22C5, "$\\cdot$"},
+    {0x27F6, "$\\longrightarrow$"},
+};
+
+/* The code point of the n-byte well-formed UTF-8 sequence at s. */
+static unsigned utf8_cp(const unsigned char *s, int n)
+{
+    unsigned cp = n == 1 ? s[0] : s[0] & (0x7Fu >> n);
+    for (int k = 1; k < n; k++) cp = (cp << 6) | (s[k] & 0x3Fu);
+    return cp;
+}
+
+/* The character at s[0..avail) beyond ASCII as LaTeX (TEX_UNICODE, an
+ * accented Latin letter as itself, else '?'); returns the bytes it took. */
+static size_t escape_unicode(strbuf *b, const char *s, size_t avail)
+{
+    int len = esc_utf8_len((const unsigned char *)s);
+    if (len == 0 || (size_t)len > avail) { sb_printf(b, "?"); return 1; }
+    unsigned cp = utf8_cp((const unsigned char *)s, len);
+    for (size_t t = 0; t < sizeof TEX_UNICODE / sizeof *TEX_UNICODE; t++)
+        if (TEX_UNICODE[t].cp == cp) { sb_printf(b, "%s", TEX_UNICODE[t].tex); return (size_t)len; }
+    if (cp >= 0x00C0 && cp <= 0x017F) sb_printf(b, "%.*s", len, s);
+    else sb_printf(b, "?");
+    return (size_t)len;
+}
+
 /* s[0..n) as LaTeX prose (T1 encoding, so '|', '<', '>' and braces are
  * the text glyphs): the specials escaped; a straight quote opens (``, `)
  * at the start or after a space or bracket and closes ('', ') elsewhere; a
- * line break joins the lines with a space, an empty line starts a paragraph. */
+ * line break joins the lines with a space, an empty line starts a
+ * paragraph; beyond ASCII, escape_unicode. */
 static void escape_n(strbuf *b, const char *s, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
@@ -71,7 +130,7 @@ static void escape_n(strbuf *b, const char *s, size_t n)
         default:
             if ((unsigned char)c < 0x20) break;
             if ((unsigned char)c < 0x80) sb_printf(b, "%c", c);
-            else sb_printf(b, "?");   /* no inputenc beyond ASCII is assumed */
+            else k += escape_unicode(b, s + k, n - k) - 1;
         }
     }
 }

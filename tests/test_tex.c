@@ -212,6 +212,42 @@ static void test_cases_unbroken(void **state)
     free(out);
 }
 
+/* Text beyond ASCII that a lecture's title or notes carry is set as
+ * LaTeX (Greek letters, arrows, dashes, curly quotes, sub- and superscript
+ * digits; accented Latin letters as themselves), one '?' for any other
+ * character; a document and a deck with it compile and show it. */
+static void test_unicode_text(void **state)
+{
+    (void)state;
+    strbuf b = {0};
+    tex_escape(&b, "\xCE\xB1 \xE2\x86\x92 \xE2\x88\x82J/\xE2\x88\x82w\xE2\x82\x81 \xE2\x80\x94 "
+                   "\xE2\x80\x9C\xC3\xA9\xE2\x80\x9D x\xC2\xB2 \xE2\x9C\x93 \xF0\x9F\x98\x80 \xFF");
+    assert_string_equal(b.s, "$\\alpha$ $\\rightarrow$ $\\partial$J/\\allowbreak{}$\\partial$w$_{1}$ --- "
+                             "``\xC3\xA9'' x$^{2}$ ? ? ?");
+    sb_free(&b);
+    char cmd[8192], nt[4096];
+    bin_abs(nt);
+    for (int deck = 0; deck < 2; deck++) {
+        snprintf(cmd, sizeof cmd,
+                 "set -e; cd %s; printf 'title Learning rate \xCE\xB1 \xE2\x80\x94 Schr\xC3\xB6" "dinger\xE2\x80\x99s "
+                 "\xE2\x88\x82J/\xE2\x88\x82w\xE2\x82\x81\nnote \xCE\x94\xE2\x82\x83 \xE2\x89\xA5 0\ninput 1\n"
+                 "layer logistic 2\nweight w_0,2 = 0.5\nweight w_1,2 = 1\nloss sse\nrate 0.5\nexample 1 -> 0\n' > uni.lesson\n"
+                 "%s tex uni.lesson %s -o uni.tex\n"
+                 "pdflatex -interaction=nonstopmode -halt-on-error uni.tex > /dev/null 2>&1 || "
+                 "{ grep -A5 '^!' uni.log; exit 3; }\n"
+                 "if grep -A2 'Font Warning\\|Unicode character' uni.log; then exit 4; fi\n"
+                 "pdftotext uni.pdf - | tr '\\n' ' '\n",
+                 dir, nt, deck ? "--beamer" : "");
+        int rc;
+        char *out = run_sh(cmd, &rc);
+        if (rc != 0) fail_msg("%s: exit %d\n%s", deck ? "deck" : "document", rc, out);
+        if (!strstr(out, "\xCE\xB1") || !strstr(out, "Schr\xC3\xB6" "dinger") || !strstr(out, "\xE2\x80\x94") ||
+            !strstr(out, "\xE2\x88\x82") || !strstr(out, "\xE2\x89\xA5") || strchr(out, '?'))
+            fail_msg("%s: the title and note are not shown as written:\n%s", deck ? "deck" : "document", out);
+        free(out);
+    }
+}
+
 /* The notes of a deck: paragraphs, not the source's lines, over frames that
  * each hold a fair share (never a word or two). */
 static void test_deck_notes(void **state)
@@ -327,6 +363,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_and_fragment),
         cmocka_unit_test(test_cases_unbroken),
+        cmocka_unit_test(test_unicode_text),
         cmocka_unit_test(test_deck_notes),
         cmocka_unit_test(test_network_labels),
         cmocka_unit_test(test_documents),
