@@ -476,6 +476,11 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
         raw *w = &p->weights[k];
         int i, j;
         if (weight_name(l, at, p, w->a, &i, &j, why, sizeof why)) { rc = lp_fail(pe, w->line, "%s", why); break; }
+        for (int b = 0; b < p->n_nobias && i == 0 && rc == 0; b++)
+            if (lesson_neuron(l, p->nobias[b].a) == j)
+                rc = lp_fail(pe, w->line, "weight %s is the bias arc of neuron %d, which 'nobias %s' (line %d) "
+                             "takes away: drop one of the two lines", w->a, j, p->nobias[b].a, p->nobias[b].line);
+        if (rc) break;
         int a;
         for (a = 0; a < n; a++) if (arcs[a].i == i && arcs[a].j == j) break;
         if (a == n) {

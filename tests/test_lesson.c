@@ -133,6 +133,11 @@ static void test_bad_network(void **state)
     BAD("title T\ninput 1 2\nlayer relu 3\n" BASE_W "loss bce\nrate 0.5\nexample 0.4 0.5 -> 1\n",
         "t.lesson:7: loss bce needs a logistic output layer (its delta is a - y only there)");
     BAD(BASE "alias w5 w_1,4\n", "t.lesson:10: unknown neuron '4' in w_1,4");
+    /* a bias weight for a neuron whose bias arc 'nobias' takes away (a
+     * skeleton from nntrace new has every bias line): not silently kept */
+    BAD(BASE "nobias 3\n",
+        "t.lesson:4: weight w_0,3 is the bias arc of neuron 3, which 'nobias 3' (line 10) takes away: "
+        "drop one of the two lines");
     /* a processing neuron nothing feeds: in_4 would be 0 whatever the example */
     BAD("title T\ninput 1\nlayer logistic 3 4\nlabel 4 h2\narcs listed\nnobias 4\n"
         "weight w_1,3 = 1\nweight w_0,3 = 0\nloss sse\nrate 1\nexample 1 -> 1 1\n",
