@@ -224,6 +224,21 @@ static int key_layer(lesson_keyline *k)
         char why[256];
         if (act_param_problem(k->toks[1], why, sizeof why))
             return lp_fail(k->pe, k->line, "activation '%s': %s", k->toks[1], why);
+        if (isdigit((unsigned char)k->toks[1][0])) {     /* a neuron id where the activation goes */
+            act_fn last;
+            if (!act_parse(k->toks[k->nt - 1], &last)) {
+                char ids[160] = "";
+                size_t n = 0;
+                for (int t = 1; t < k->nt - 1; t++) {      /* room kept for " ..." */
+                    if (strlen(k->toks[t]) + 1 + 5 > sizeof ids - n) { memcpy(ids + n, " ...", 5); break; }
+                    n += (size_t)snprintf(ids + n, sizeof ids - n, " %s", k->toks[t]);
+                }
+                return lp_fail(k->pe, k->line, "a layer line names its activation first: did you mean "
+                               "'layer %s%s'?", k->toks[k->nt - 1], ids);
+            }
+            return lp_fail(k->pe, k->line, "'%s' is not an activation: a layer line is 'layer ACT ID...', "
+                           "the activation first", k->toks[1]);
+        }
         act_known(known, sizeof known);
         int n = act_suggest(k->toks[1], near, sizeof near);
         return lp_fail(k->pe, k->line, "unknown activation '%s' (known: %s)%s%s%s", k->toks[1], known,

@@ -208,6 +208,11 @@ static void test_bad_values(void **state)
         "t.lesson:10: name 'h\xE2\x82\x81' must be ASCII: letters a-z and A-Z, digits and '_'; did you mean h_1?");
     BAD(BASE "alias \xC3\xA9 w_1,3\n", "t.lesson:10: name '\xC3\xA9' must be ASCII: letters a-z and A-Z, digits and '_'");
     BAD(BASE "label 3 h-1\n", "t.lesson:10: name 'h-1' may hold only letters, digits and '_'");
+    /* neuron ids where the activation goes */
+    BAD("title T\ninput 1 2\nlayer 3 4 relu\n",
+        "t.lesson:3: a layer line names its activation first: did you mean 'layer relu 3 4'?");
+    BAD("title T\ninput 1 2\nlayer 3 4\n",
+        "t.lesson:3: '3' is not an activation: a layer line is 'layer ACT ID...', the activation first");
     /* a known activation with a wrong parameter says what is wrong with it */
     BAD("title T\ninput 1 2\nlayer relu(0.1) 3\n",
         "t.lesson:3: activation 'relu(0.1)': relu takes no parameter (these do: leaky-relu(s), prelu(s), elu(a))");
