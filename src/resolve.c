@@ -2,13 +2,13 @@
  * resolve.c - the names a lesson writes for its own quantities, checked once.
  *
  * A lesson names quantities in its `expect NAME = VALUE` (or `expect A = B`)
- * lines and its `ask PATTERN...` lines. Those names mean something only
+ * lines, its `ask PATTERN...` lines and its `points PATTERN = W` lines. Those names mean something only
  * against the trace, so engine_run checks them here, right after it built
  * the trace: every command that runs a lesson (run, step, quiz, template,
  * check, xlsx, tex, dot) stops on a misspelt name with its file and line and
  * the names module's "did you mean", never reports it as a failed
  * expectation or drops it. Expectations resolve in the lesson's notation
- * (names_resolve); an ask pattern is judged by the grader's own plan
+ * (names_resolve); an ask or points pattern is judged by the grader's own plan
  * (grade_plan_make), so it is accepted here exactly when `check` accepts it
  * (except a glob of a lesson that traces no step, `trace none`: there is
  * nothing it could match, and a command that asks says so itself).
@@ -42,7 +42,7 @@ static int ask_line(const lesson *l, size_t offset)
 
 int lesson_names_check(const lesson *l, const trace *tr, char *err, size_t errsize)
 {
-    if (l->n_expects == 0 && !l->ask) return 0;
+    if (l->n_expects == 0 && !l->ask && l->n_points == 0) return 0;
     names_index *ix = names_index_new(l, tr, l->notation);
     if (!ix) return -1;
     int rc = 0;
@@ -70,6 +70,16 @@ int lesson_names_check(const lesson *l, const trace *tr, char *err, size_t errsi
         grade_plan plan = {0};
         if (grade_plan_make(&plan, l, tr, ix, &pats[k], 1, NULL, 0, why, sizeof why))
             rc = bad(l, ix, ask_line(l, (size_t)(pats[k] - buf)), why, err, errsize);
+        grade_plan_free(&plan);
+    }
+    /* a points line's name or pattern, as an ask pattern: one that names
+     * nothing would leave its answers at the default worth in silence */
+    for (int k = 0; k < l->n_points && !rc; k++) {
+        const char *pat = l->points[k].pattern;
+        if (!traced && strpbrk(pat, "*?")) continue;
+        grade_plan plan = {0};
+        if (grade_plan_make(&plan, l, tr, ix, &pat, 1, NULL, 0, why, sizeof why))
+            rc = bad(l, ix, l->points[k].line, why, err, errsize);
         grade_plan_free(&plan);
     }
     names_index_free(ix);

@@ -58,6 +58,9 @@ static const struct { const char *extra; int line; const char *why; } cases[] = 
     {"expect in_3 = in_33", 18, "'in_33' names no quantity of this lesson; did you mean in_3"},   /* a fact A = B */
     {"ask a_5\nask in5 a_5", 19, "'in5' names no quantity of this lesson; did you mean in_5"},
     {"ask a_5\n\nask zz_*", 20, ""},                 /* a pattern that matches nothing, at its line */
+    /* a points line's name or pattern is checked as an ask pattern is */
+    {"points a_5 = 2\npoints a_6 = 2", 19, "'a_6' names no quantity of this lesson; did you mean a_5"},
+    {"points zz_* = 2", 18, "'zz_*' matches no computed quantity"},
 };
 
 static void test_misspelt(void **state)
