@@ -652,6 +652,10 @@ static int key_ecf(lesson_keyline *k)
         if (!strcmp(k->toks[1], ECF[c])) { k->l->ecf = ECF_OF[c]; k->l->ecf_credit = SHARE[c]; return 0; }
     double d;
     if (parse_number(k->toks[1], &d, NULL) == 0 && d >= 0 && d <= 1) { k->l->ecf_credit = d; return 0; }
+    char near[64];
+    if (isalpha((unsigned char)k->toks[1][0]) && suggest(k->toks[1], ECF, 3, near, sizeof near))
+        return lp_fail(k->pe, k->line, "'ecf' takes full, half, none or a share from 0 to 1, not '%s'; "
+                       "did you mean %s?", k->toks[1], near);
     return lp_fail(k->pe, k->line, "'ecf' takes full, half, none or a share from 0 to 1, not '%s'", k->toks[1]);
 }
 
@@ -680,10 +684,10 @@ static int key_short_credit(lesson_keyline *k)
 
 static int key_feedback(lesson_keyline *k)
 {
-    int f = grade_feedback_parse(k->toks[1]);
-    if (f < 0) return bad_args(k);
-    k->l->feedback = f;
-    return 0;
+    const char *names[GRADE_FB_N + 1];
+    for (int f = 0; f < GRADE_FB_N; f++) names[f] = grade_feedback_name((grade_feedback)f);
+    names[GRADE_FB_N] = NULL;
+    return choice(k, names, &k->l->feedback);
 }
 
 static int key_vary(lesson_keyline *k)

@@ -948,6 +948,10 @@ static void test_lesson_keys(void **state)
     lesson_free(l);
     static const struct { const char *add, *msg; } BAD[] = {
         {"ecf most\n", "keys:11: 'ecf' takes full, half, none or a share"},
+        /* a near miss of a choice gets a "did you mean" */
+        {"ecf halve\n", "keys:11: 'ecf' takes full, half, none or a share from 0 to 1, not 'halve'; did you mean half?"},
+        {"feedback ful\n", "keys:11: 'feedback' takes verdict, hint or full; did you mean full?"},
+        {"feedback verdikt\n", "keys:11: 'feedback' takes verdict, hint or full; did you mean verdict?"},
         {"ecf full\necf half\n", "keys:12: duplicate 'ecf'"},
         {"tolerance -1\n", "keys:11: 'tolerance' must be positive"},
         {"tolerance nan\n", "keys:11:"},
