@@ -131,15 +131,22 @@ static int drop_equals(lesson_keyline *k)
 
 /* The index of toks[1] in a NULL-terminated list of choices, or bad_args
  * with the nearest choices as a "did you mean". */
+/* bad_args for a misspelt word, with the nearest of cands[0..n) as a
+ * "did you mean" when there is one. */
+static int bad_word(lesson_keyline *k, const char *word, const char *const *cands, size_t n)
+{
+    char near[128];
+    if (!suggest(word, cands, n, near, sizeof near)) return bad_args(k);
+    return lp_fail(k->pe, k->line, "%s; did you mean %s?",
+                   k->def->arity_error ? k->def->arity_error : k->def->usage, near);
+}
+
 static int choice(lesson_keyline *k, const char *const *choices, int *out)
 {
     size_t n = 0;
     for (; choices[n]; n++)
         if (!strcmp(k->toks[1], choices[n])) { *out = (int)n; return 0; }
-    char near[128];
-    if (!suggest(k->toks[1], choices, n, near, sizeof near)) return bad_args(k);
-    return lp_fail(k->pe, k->line, "%s; did you mean %s?",
-                   k->def->arity_error ? k->def->arity_error : k->def->usage, near);
+    return bad_word(k, k->toks[1], choices, n);
 }
 
 static int whole(lesson_keyline *k, int tok, long lo, long hi, long *v)
@@ -393,7 +400,12 @@ static int key_init(lesson_keyline *k)
         if (p->init_lo >= p->init_hi) return lp_fail(k->pe, k->line, "init uniform needs LOW < HIGH");
         return 0;
     }
-    if (k->nt != 3 || (p->init = init_kind_of(k->toks[1])) == INIT_NONE) return bad_args(k);
+    if (k->nt != 3 || (p->init = init_kind_of(k->toks[1])) == INIT_NONE) {
+        static const char *const ALL[] = {"uniform", "xavier", "he", "xavier-normal"};
+        if (isalpha((unsigned char)k->toks[1][0]) && strcmp(k->toks[1], "uniform"))
+            return bad_word(k, k->toks[1], ALL, sizeof ALL / sizeof *ALL);
+        return bad_args(k);
+    }
     return seed_of(k, 2, &p->seed);
 }
 
@@ -404,9 +416,12 @@ static int key_init_layer(lesson_keyline *k)
     init_layer_line li = {.line = k->line};
     if (whole(k, 1, 1, LESSON_MAX_LAYERS, &layer) || seed_of(k, 3, &li.seed)) return -1;
     li.layer = (int)layer;
-    if ((li.kind = init_kind_of(k->toks[2])) == INIT_NONE)
-        return lp_fail(k->pe, k->line, "unknown initialisation '%s' (known: xavier, xavier-normal, he)",
-                       k->toks[2]);
+    if ((li.kind = init_kind_of(k->toks[2])) == INIT_NONE) {
+        char near[96];
+        int n = suggest(k->toks[2], INIT_KINDS, sizeof INIT_KINDS / sizeof *INIT_KINDS - 1, near, sizeof near);
+        return lp_fail(k->pe, k->line, "unknown initialisation '%s' (known: xavier, xavier-normal, he)%s%s%s",
+                       k->toks[2], n ? "; did you mean " : "", n ? near : "", n ? "?" : "");
+    }
     for (int m = 0; m < p->n_linit; m++)
         if (p->linit[m].layer == li.layer)
             return lp_fail(k->pe, k->line, "layer %d already has an 'init-layer' (line %d)",
@@ -468,6 +483,10 @@ static int key_trace(lesson_keyline *k)
     if (k->nt == 2 && !strcmp(k->toks[1], "all")) { l->trace_all = 1; return 0; }
     if (k->nt == 2 && !strcmp(k->toks[1], "none"))
         return (l->trace_steps = malloc(sizeof *l->trace_steps)) ? 0 : oom(k);
+    static const char *const WORDS[] = {"all", "none"};
+    char near[32];
+    if (k->nt == 2 && isalpha((unsigned char)k->toks[1][0]) && suggest(k->toks[1], WORDS, 2, near, sizeof near))
+        return lp_fail(k->pe, k->line, "'trace' takes all, none or step numbers; did you mean %s?", near);
     return int_list(k, &l->trace_steps, &l->n_trace_steps, 1, LESSON_MAX_STEPS);
 }
 

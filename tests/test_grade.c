@@ -952,6 +952,11 @@ static void test_lesson_keys(void **state)
         {"ecf halve\n", "keys:11: 'ecf' takes full, half, none or a share from 0 to 1, not 'halve'; did you mean half?"},
         {"feedback ful\n", "keys:11: 'feedback' takes verdict, hint or full; did you mean full?"},
         {"feedback verdikt\n", "keys:11: 'feedback' takes verdict, hint or full; did you mean verdict?"},
+        {"trace al\n", "keys:11: 'trace' takes all, none or step numbers; did you mean all?"},
+        {"init xaiver 3\n", "keys:11: expected 'init uniform LOW HIGH SEED', 'init xavier SEED', "
+                            "'init xavier-normal SEED' or 'init he SEED'; did you mean xavier?"},
+        {"init-layer 1 hee 3\n", "keys:11: unknown initialisation 'hee' (known: xavier, xavier-normal, he); "
+                                 "did you mean he?"},
         {"ecf full\necf half\n", "keys:12: duplicate 'ecf'"},
         {"tolerance -1\n", "keys:11: 'tolerance' must be positive"},
         {"tolerance nan\n", "keys:11:"},
