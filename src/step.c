@@ -149,8 +149,8 @@ step_session *step_new(const lesson *l, const trace *tr, const step_style *st)
             continue;
         }
         /* symbolic, numbers, value; without the numbers when they are the
-         * value (din_3/dw_1,3 = a_1 = -0.3); a constant in one */
-        int stages = q->pass == PASS_GIVEN || q->spec.op == OP_CONST ? 1
+         * value (din_3/dw_1,3 = a_1 = -0.3); a constant (g'(in_j) = 1) in one */
+        int stages = q->pass == PASS_GIVEN || text_is_constant(tr, q, st->digits, st->l, st->notation) ? 1
                    : text_sub_says_value(tr, q, st->digits, st->l, st->notation) ? 2 : 3;
         step_item it = {id, 1, stages};
         s->items[s->n_items++] = it;

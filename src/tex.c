@@ -234,7 +234,7 @@ static void quantity_tex(strbuf *b, int *slide, const lesson *l, const trace *tr
     row_mark m = mark(slide, 0);
     sb_printf(b, "%s", m.open);
     if (names_given_as(l, notation, NAMES_LATEX, q, src, sizeof src) > 0) sb_printf(b, "= %s ", src);
-    if (q->spec.op == OP_CONST) {
+    if (text_is_constant(tr, q, digits, l, notation)) {
         value_tex(b, tr, q, digits);
         sb_printf(b, "%s\n\\end{align*}\n", m.close);
         if (slide) *slide += 1;

@@ -178,6 +178,18 @@ int text_sub_says_value(const trace *tr, const quantity *q, int digits, const le
     return says;
 }
 
+int text_is_constant(const trace *tr, const quantity *q, int digits, const lesson *l, int notation)
+{
+    if (q->spec.op == OP_CONST) return 1;
+    strbuf f = {0};
+    char val[160];
+    text_formula_n(&f, tr, q, NULL, digits, l, notation);
+    text_value(tr, q, digits, val, sizeof val);
+    int says = !f.failed && f.s && text_says_value(f.s, f.len, val);
+    sb_free(&f);
+    return says;
+}
+
 void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, const lesson *l, int notation)
 {
     char name[192], val[160];
@@ -186,7 +198,7 @@ void text_line_n(strbuf *b, const trace *tr, const quantity *q, int digits, cons
     sb_printf(b, "%s = ", name);
     char src[96];
     if (names_given_as(l, notation, NAMES_ASCII, q, src, sizeof src) > 0) sb_printf(b, "%s = ", src);
-    if (q->spec.op != OP_CONST) {
+    if (!text_is_constant(tr, q, digits, l, notation)) {
         double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
         if (!vals) { b->failed = 1; return; }
         text_formula_n(b, tr, q, NULL, digits, l, notation);

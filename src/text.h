@@ -106,6 +106,11 @@ int text_print_csv(FILE *out, const lesson *l, const engine_result *r, int digit
  * value once. */
 int text_says_value(const char *sub, size_t len, const char *val);
 
+/* Whether q is a constant: a given, or a formula that is its value whatever
+ * the operands (the identity's g'(in_j) = 1). Every view then shows the
+ * value alone, in one stage. */
+int text_is_constant(const trace *tr, const quantity *q, int digits, const lesson *l, int notation);
+
 /* Whether q's substituted form, at digits, says no more than its value
  * (text_says_value): then every view shows the value once. */
 int text_sub_says_value(const trace *tr, const quantity *q, int digits, const lesson *l, int notation);
