@@ -43,6 +43,8 @@
 #ifndef NNTRACE_EVAL_H
 #define NNTRACE_EVAL_H
 
+#include <float.h>
+#include <math.h>
 #include <stddef.h>
 
 /* The batch-norm epsilon: BN(z) = gamma (z - mu)/sqrt(var + EVAL_BN_EPS) + beta. */
@@ -157,13 +159,30 @@ extern const op_row   OP_ROWS[OP_COUNT];
  * Evaluation
  * ---------------------------------------------------------------------- */
 
+/* A sum or difference whose terms cancel to within the rounding error of
+ * binary arithmetic is 0: the decimal sum -0.9 + 0.8 + 0.1 is exactly 0,
+ * but in binary it is 2.8e-17, which every view would print as a number
+ * of its own and `check` would hold against a student's 0. scale is the
+ * sum of the terms' magnitudes; no value this close to 0 relative to its
+ * terms is known to any digit, so nothing real is lost. Every operation
+ * that adds or subtracts (below, ops.c, loss_table.c) goes through here.
+ * An overflow (v or scale not finite) is left as it is, for the trace to
+ * report. */
+#define EVAL_CANCEL_ULPS 16.0
+static inline double eval_cancel(double v, double scale)
+{
+    return isfinite(v) && isfinite(scale) && fabs(v) <= EVAL_CANCEL_ULPS * DBL_EPSILON * scale ? 0.0 : v;
+}
+/* a - b, 0 when the two agree to rounding error */
+static inline double eval_diff(double a, double b) { return eval_cancel(a - b, fabs(a) + fabs(b)); }
+
 /* v_1 + ... + v_n, from 0, in order: eval_wsum's summation, so a sum of
  * the products w*v is bit for bit their eval_wsum */
 static inline double eval_sum(const double *x, size_t n)
 {
-    double v = 0.0;
-    for (size_t p = 0; p < n; p++) v += x[p];
-    return v;
+    double v = 0.0, scale = 0.0;
+    for (size_t p = 0; p < n; p++) { v += x[p]; scale += fabs(x[p]); }
+    return eval_cancel(v, scale);
 }
 
 /* The formulas of the operations a training step applies per weight, once
@@ -176,15 +195,16 @@ static inline double eval_sum(const double *x, size_t n)
  *   OP_UPDATE  w - alpha*grad - 2*alpha*lambda*w */
 static inline double eval_wsum(const double *x, size_t n)
 {
-    double v = 0.0;
-    for (size_t p = 0; p + 1 < n; p += 2) v += x[p] * x[p + 1];
-    return v;
+    double v = 0.0, scale = 0.0;
+    for (size_t p = 0; p + 1 < n; p += 2) { v += x[p] * x[p + 1]; scale += fabs(x[p] * x[p + 1]); }
+    return eval_cancel(v, scale);
 }
 static inline double eval_product(double u, double v) { return u * v; }
 static inline double eval_mean(const double *x, size_t n) { return eval_sum(x, n) / (double)n; }
 static inline double eval_update(double w, double grad, double alpha, double lambda)
 {
-    return w - alpha * grad - 2.0 * alpha * lambda * w;
+    double step = alpha * grad, decay = 2.0 * alpha * lambda * w;
+    return eval_cancel(w - step - decay, fabs(w) + fabs(step) + fabs(decay));
 }
 
 /* Apply spec to the n operand values x. *notes (may be NULL) gets EVAL_NOTE_*.

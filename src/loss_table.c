@@ -42,7 +42,7 @@ static double sse_value(const double *x, size_t n, unsigned *notes)
 {
     (void)notes;
     double J = 0.0;
-    for (size_t p = 0; p + 1 < n; p += 2) J += (x[p] - x[p + 1]) * (x[p] - x[p + 1]);
+    for (size_t p = 0; p + 1 < n; p += 2) { double e = eval_diff(x[p], x[p + 1]); J += e * e; }
     return J;
 }
 
@@ -78,23 +78,23 @@ static double mse_dout_err(const op_spec *s, double err) { return -2.0 / s->p1 *
 static double sse_delta(const op_spec *s, const double *x) { return sse_dout_err(s, x[0]) * x[1]; }
 static double half_delta(const op_spec *s, const double *x) { return half_dout_err(s, x[0]) * x[1]; }
 static double mse_delta(const op_spec *s, const double *x) { return mse_dout_err(s, x[0]) * x[1]; }
-static double a_minus_y(const op_spec *s, const double *x) { (void)s; return x[0] - x[1]; }
+static double a_minus_y(const op_spec *s, const double *x) { (void)s; return eval_diff(x[0], x[1]); }
 
 /* dJ/da_j from (y_j, a_j) */
 static double sse_dout(const op_spec *s, const double *x, unsigned *notes)
 {
     (void)notes;
-    return sse_dout_err(s, x[0] - x[1]);
+    return sse_dout_err(s, eval_diff(x[0], x[1]));
 }
 static double half_dout(const op_spec *s, const double *x, unsigned *notes)
 {
     (void)notes;
-    return half_dout_err(s, x[0] - x[1]);
+    return half_dout_err(s, eval_diff(x[0], x[1]));
 }
 static double mse_dout(const op_spec *s, const double *x, unsigned *notes)
 {
     (void)notes;
-    return mse_dout_err(s, x[0] - x[1]);
+    return mse_dout_err(s, eval_diff(x[0], x[1]));
 }
 /* bce: -(y/a - (1 - y)/(1 - a)); softmax-ce: -y/a; a and 1 - a guarded as
  * J's logs are, so an a of 0 or 1 (hand-rounded or underflowed) gives J's

@@ -78,7 +78,7 @@ static void dact_render(fr *f) { fr_template(f, ACT_ROWS[f->s->act.kind].dg_form
 static double err_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
     (void)s; (void)n; (void)notes;
-    return x[0] - x[1];
+    return eval_diff(x[0], x[1]);
 }
 static void err_render(fr *f) { fr_op(f, 0); fr_bin(f, '-'); fr_op(f, 1); }
 
@@ -157,7 +157,8 @@ static void update_render(fr *f)
 static double perceptron_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
     (void)n; (void)notes;
-    return x[0] + s->p1 * (x[1] - x[2]) * x[3];
+    double step = s->p1 * eval_diff(x[1], x[2]) * x[3];
+    return eval_cancel(x[0] + step, fabs(x[0]) + fabs(step));
 }
 static void perceptron_render(fr *f)
 {
@@ -218,7 +219,7 @@ static double normalise_eval(const op_spec *s, const double *x, size_t n, unsign
 {
     (void)n;
     double den = s->p1 == 0 ? x[2] : x[2] - x[1];
-    if (den != 0) return (x[0] - x[1]) / den;
+    if (den != 0) return eval_diff(x[0], x[1]) / den;
     if (notes) *notes |= EVAL_NOTE_CONSTANT;
     return 0.0;
 }
@@ -243,7 +244,8 @@ static void normalise_render(fr *f)
 static double bn_eval(const op_spec *s, const double *x, size_t n, unsigned *notes)
 {
     (void)n; (void)notes;
-    return s->p1 * (x[0] - x[1]) / sqrt(x[2] + EVAL_BN_EPS) + s->p2;
+    double z = s->p1 * eval_diff(x[0], x[1]) / sqrt(x[2] + EVAL_BN_EPS);
+    return eval_cancel(z + s->p2, fabs(z) + fabs(s->p2));
 }
 static void bn_render(fr *f)
 {
@@ -263,7 +265,7 @@ static double var_eval(const op_spec *s, const double *x, size_t n, unsigned *no
 {
     (void)s; (void)notes;
     double v = 0.0, mu = x[n - 1];
-    for (size_t p = 0; p + 1 < n; p++) v += (x[p] - mu) * (x[p] - mu);
+    for (size_t p = 0; p + 1 < n; p++) { double d = eval_diff(x[p], mu); v += d * d; }
     return v / (double)(n - 1);
 }
 static void var_render(fr *f)

@@ -112,6 +112,38 @@ static void test_operations(void **state)
     assert_true(isnan(eval_apply(&s, m, 0, NULL)));
 }
 
+/* A sum or difference that is exactly 0 in decimals is exactly 0, not the
+ * binary rounding error (-0.9 + 0.8 + 0.1 is 2.8e-17 in doubles), in every
+ * operation that adds or subtracts; a small value that is no rounding
+ * error (a vanishing gradient's 3.2e-06) stays. */
+static void test_cancellation(void **state)
+{
+    (void)state;
+    static const struct { op_spec s; double x[8]; size_t n; double want; } CASES[] = {
+        {{OP_WSUM, {0, 0}, 0, 0, 0}, {-0.9, 1, 0.8, 1, 0.1, 1}, 6, 0},           /* in_4 of a variant */
+        {{OP_WSUM, {0, 0}, 0, 0, 0}, {0.1, 1, 0.2, 1, -0.3, 1}, 6, 0},
+        {{OP_DELTA_HID, {0, 0}, 0, 0, 0}, {0.25, 0.1, 1, 0.2, 1, -0.3, 1}, 7, 0},
+        {{OP_SUM, {0, 0}, 0, 0, 0}, {0.1, 0.2, -0.3}, 3, 0},
+        {{OP_MEAN, {0, 0}, 0, 0, 0}, {0.1, 0.2, -0.3}, 3, 0},
+        {{OP_ERR, {0, 0}, 0, 0, 0}, {0.3, 0.1 + 0.2}, 2, 0},                     /* y - a */
+        {{OP_UPDATE, {0, 0}, 0, 0.1, 0}, {0.3, 3}, 2, 0},                        /* 0.3 - 0.1*3 */
+        {{OP_PERCEPTRON, {0, 0}, 0, 0.1, 0}, {-0.3, 1, 0, 3}, 4, 0},             /* -0.3 + 0.1*1*3 */
+        {{OP_LOSS, {0, 0}, LOSS_SSE, 0, 0}, {0.3, 0.1 + 0.2}, 2, 0},
+        {{OP_DELTA_OUT, {0, 0}, LOSS_BCE, 0, 0}, {0.1 + 0.2, 0.3}, 2, 0},        /* a - y */
+        {{OP_WSUM, {0, 0}, 0, 0, 0}, {3.2e-6, 1, 0.5, 0}, 4, 3.2e-6},            /* a real small value */
+        {{OP_ERR, {0, 0}, 0, 0, 0}, {1, 0.99999}, 2, 1e-5},
+        {{OP_ERR, {0, 0}, 0, 0, 0}, {1.5e308, -1e308}, 2, INFINITY},           /* overflow stays */
+        {{OP_WSUM, {0, 0}, 0, 0, 0}, {1e308, 3, 1, 1}, 4, INFINITY},
+        {{OP_WSUM, {0, 0}, 0, 0, 0}, {1.5e308, 1, -1e308, 1}, 4, 0.5e308},      /* a huge scale: not 0 */
+    };
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        double v = eval_apply(&CASES[k].s, CASES[k].x, CASES[k].n, NULL);
+        if (CASES[k].want == 0 && v != 0.0) fail_msg("case %zu: %g, not 0", k, v);
+        if (isinf(CASES[k].want) && v != CASES[k].want) fail_msg("case %zu: %g, not inf", k, v);
+        if (CASES[k].want != 0 && isfinite(CASES[k].want)) assert_close(v, CASES[k].want, 1e-15, 1e-15);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_log_guard),
         cmocka_unit_test(test_round_dp),
         cmocka_unit_test(test_operations),
+        cmocka_unit_test(test_cancellation),
     };
     return cmocka_run_group_tests_name("eval", tests, NULL, NULL);
 }

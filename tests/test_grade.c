@@ -913,6 +913,33 @@ static void test_ecf_rules(void **state)
     free(out);
 }
 
+/* A net input whose weights cancel (-0.9 + 0.8 + 0.1, as a variant's
+ * draw can give) is 0, and a student's 0 for it is correct. */
+static void test_cancelling_sum(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nntrace-test-cancel-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && printf 'title t\ninput 1 2\nlayer logistic 3\nweight w_0,3 = -0.9\n"
+             "weight w_1,3 = 0.8\nweight w_2,3 = 0.1\nexample 1 1\nsteps 0\n' > c.lesson && "
+             "printf 'in_3 = 0\na_3 = 0.5\n' > s.txt", dir);
+    assert_int_equal(system(cmd), 0);
+    int rc;
+    char args[1024];
+    snprintf(args, sizeof args, "run %s/c.lesson", dir);
+    char *out = run_capture(args, &rc);
+    if (!strstr(out, "= 0\n") || strstr(out, "e-17")) fail_msg("%s:\n%s", args, out);
+    free(out);
+    snprintf(args, sizeof args, "check %s/c.lesson %s/s.txt --no-color", dir, dir);
+    out = run_capture(args, &rc);
+    if (rc != 0 || !strstr(out, "score: 2 / 2")) fail_msg("%s (exit %d):\n%s", args, rc, out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* The grading keys of a lesson: parsed, and bad values refused with a line. */
 static void test_lesson_keys(void **state)
 {
@@ -990,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_ties_and_written_answers),
         cmocka_unit_test(test_template_and_usage),
         cmocka_unit_test(test_lesson_keys),
+        cmocka_unit_test(test_cancelling_sum),
     };
     return cmocka_run_group_tests_name("grade", tests, NULL, NULL);
 }
