@@ -349,10 +349,12 @@ judge_sheet *judge_sheet_new(const trace *tr)
     s->verdict = calloc(n + 1, 1);
     s->depth = calloc(n + 1, sizeof *s->depth);
     s->world = calloc(n + 1, sizeof *s->world);
+    s->hworld = calloc(n + 1, sizeof *s->hworld);
+    s->origin = calloc(n + 1, sizeof *s->origin);
     s->earlier = calloc(n + 1, sizeof *s->earlier);
     s->taint = calloc(n + 1, 1);
     s->err_of = malloc((n + 1) * sizeof *s->err_of);
-    if (!s->value || !s->given || !s->verdict || !s->depth || !s->world || !s->earlier ||
+    if (!s->value || !s->given || !s->verdict || !s->depth || !s->world || !s->hworld || !s->origin || !s->earlier ||
         !s->taint || !s->err_of || link_earlier(tr, s->earlier)) {
         judge_sheet_free(s);
         return NULL;
@@ -373,6 +375,8 @@ void judge_sheet_free(judge_sheet *s)
     free(s->verdict);
     free(s->depth);
     free(s->world);
+    free(s->hworld);
+    free(s->origin);
     free(s->earlier);
     free(s->taint);
     free(s->err_of);
@@ -396,36 +400,47 @@ void judge_record_result(judge_sheet *sheet, size_t id, double value, const judg
 }
 
 /* Bring the student's world up to (not including) id: each quantity's
- * value from the student's answers, through eval_apply. Returns 0, or -1
- * out of memory. */
-static int world_upto(const trace *tr, judge_sheet *sheet, size_t id)
+ * value from the student's answers, through eval_apply; and the hand world,
+ * the same with each value rounded to hand_digits (< 0: none) as it is
+ * computed. Returns 0, or -1 out of memory. */
+static int world_upto(const trace *tr, judge_sheet *sheet, size_t id, int hand_digits)
 {
-    double stack[64], *x = stack;
+    double stack[128], *x = stack, *h = stack + 64;
     size_t cap = 64;
     for (size_t k = sheet->world_upto; k < id; k++) {
         const quantity *q = &tr->q[k];
         sheet->taint[k] = 0;
+        sheet->origin[k] = -1;
         if (sheet->given[k]) {
-            sheet->world[k] = sheet->value[k];
+            sheet->world[k] = sheet->hworld[k] = sheet->value[k];
             sheet->taint[k] = sheet->verdict[k] == JUDGE_DEGENERATE;
+            if (sheet->verdict[k] != JUDGE_CORRECT) sheet->origin[k] = (long)k;
             continue;
         }
-        if (q->spec.op == OP_CONST) { sheet->world[k] = trace_operand_value(tr, (uint32_t)k); continue; }
+        if (q->spec.op == OP_CONST) {
+            sheet->world[k] = sheet->hworld[k] = trace_operand_value(tr, (uint32_t)k);
+            continue;
+        }
         sheet->depth[k] = 0;
         if (q->nops > cap) {
-            double *y = realloc(x == stack ? NULL : x, q->nops * sizeof *y);
+            double *y = realloc(x == stack ? NULL : x, 2 * q->nops * sizeof *y);
             if (!y) { if (x != stack) free(x); return -1; }
             x = y;
+            h = y + q->nops;
             cap = q->nops;
         }
         for (uint32_t m = 0; m < q->nops; m++) {
             uint32_t op = tr->ops[q->first + m];
             x[m] = sheet->world[op];
+            h[m] = sheet->hworld[op];
             sheet->taint[k] |= sheet->taint[op];
+            if (sheet->origin[k] < 0) sheet->origin[k] = sheet->origin[op];
             if (sheet->depth[op] > sheet->depth[k]) sheet->depth[k] = sheet->depth[op];
         }
         sheet->world[k] = eval_apply(&q->spec, x, q->nops, NULL);
         if (tr->round >= 0) sheet->world[k] = round_dp(sheet->world[k], tr->round);
+        sheet->hworld[k] = sheet->world[k];
+        if (hand_digits >= 0) sheet->hworld[k] = round_dp(eval_apply(&q->spec, h, q->nops, NULL), hand_digits);
     }
     if (x != stack) free(x);
     if (sheet->world_upto < id) sheet->world_upto = id;
@@ -477,8 +492,12 @@ double judge_ecf_value(const trace *tr, const judge_sheet *sheet, size_t id, int
  *               from y, a and g' as well as from err and g');
  *   FORM_ERR    each activation a_j replaced by the y_j - err_j the
  *               student's own err_j stands for (J from err_j as well as from
- *               y_j and a_j), the inverse of err's own operation. */
-enum { FORM_OWN, FORM_WORLD, FORM_ERR, FORM_COUNT };
+ *               y_j and a_j), the inverse of err's own operation;
+ *   FORM_HAND   FORM_WORLD with every recomputed operand rounded to the
+ *               printed digits, as the sheet tells the student to carry
+ *               them (delta_3 from a g'(in_3) = a_3 (1 - a_3) that the
+ *               student rounded and the sheet does not ask). */
+enum { FORM_OWN, FORM_WORLD, FORM_ERR, FORM_HAND, FORM_COUNT };
 
 /* Operand values of quantity id in the given form into x[nops]; *src
  * collects (up to max) the ids the values came from that are off the
@@ -498,6 +517,8 @@ static int form_operands(const trace *tr, const judge_sheet *sheet, const judge_
             if (sheet->given[op]) x[k] = sheet->value[op];
         } else if (form == FORM_WORLD) {
             x[k] = sheet->world[op];
+        } else if (form == FORM_HAND) {
+            x[k] = sheet->hworld[op];
         } else {
             long e = sheet->err_of[op];
             if (sheet->given[op]) x[k] = sheet->value[op];
@@ -618,7 +639,7 @@ int judge_answer_d(const trace *tr, judge_sheet *sheet, size_t id, double value,
     if (q->spec.op != OP_CONST) {
         res->ecf = judge_ecf_value(tr, sheet, id, &differs, &bad);
         if (isnan(res->ecf) && q->nops > 64) return -1;   /* allocation failed */
-        if (world_upto(tr, sheet, id)) return -1;
+        if (world_upto(tr, sheet, id, rule->hand ? rule->digits : -1)) return -1;
     }
     res->ecf_differs = differs;
     res->first_bad = bad;
@@ -643,7 +664,10 @@ int judge_answer_d(const trace *tr, judge_sheet *sheet, size_t id, double value,
             res->verdict = JUDGE_CARRIED;
             res->ecf = ecf;
             res->ecf_differs = 1;
+            /* the student's own answer it follows from, not a quantity the
+             * sheet does not ask that was recomputed from it */
             res->first_bad = src[0];
+            if (!sheet->given[src[0]] && sheet->origin[src[0]] >= 0) res->first_bad = (unsigned)sheet->origin[src[0]];
             for (int k = 0; k < n_src; k++)
                 if (sheet->depth[src[k]] + 1 > res->depth) res->depth = sheet->depth[src[k]] + 1;
             res->too_deep = rule->ecf_depth_set && res->depth > rule->ecf_depth;

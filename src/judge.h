@@ -178,6 +178,11 @@ typedef struct {
      * given, else its operation over its operands' world values), valid for
      * ids < world_upto; and each quantity's earlier iteration (or -1) */
     double        *world;     /* [n] */
+    double        *hworld;    /* [n] the same, each value not given rounded to the
+                                 rule's digits, as a student carrying the printed
+                                 digits has it (rule.hand set; else world) */
+    long          *origin;    /* [n] the first answer given and not correct that the
+                                 world value follows from, or -1 */
     unsigned char *taint;     /* [n] 1 when the world value follows from a degenerate answer */
     size_t         world_upto;
     long          *err_of;    /* [n] for an activation a_j: the err_j = y_j - a_j that reads it, or -1 */

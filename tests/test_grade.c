@@ -890,6 +890,24 @@ static void test_ecf_rules(void **state)
     free(out);
     unlink(path);
 
+    /* on the exact lesson, the student rounds the g'(in_3) the sheet does not
+     * ask to 4 decimals, as it says to: a_3 = 0.5515 slipped, g' =
+     * 0.5515 (1 - 0.5515) = 0.2473, delta_3 = -2 (0.4485) (0.2473) = -0.2218
+     * (unrounded g' gives -0.22187); the carry names the answer it follows
+     * from, not the unasked g' */
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    sheet = "a_3 = 0.5515\ndelta_3 = -0.2218\n";
+    assert_int_equal(write(fd, sheet, strlen(sheet)), (long)strlen(sheet));
+    close(fd);
+    snprintf(args, sizeof args, "check tests/grade/sgd-exact/lesson.lesson %s --ask 'a_3 delta_3' --no-color "
+             "--feedback verdict", path);
+    out = run_capture(args, &rc);
+    if (!strstr(out, "delta_3        -0.2218      carried forward") || !strstr(out, "follows from your a_3 = 0.5515"))
+        fail_msg("%s:\n%s", args, out);
+    free(out);
+    unlink(path);
+
     /* the honest slip: full credit by default, the set share otherwise, and
      * nothing beyond the depth cap (a_3 -> err_3 -> J is 2 carries) */
     static const struct { const char *opt, *score; } CASES[] = {
