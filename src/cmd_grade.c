@@ -404,8 +404,9 @@ static int check_help(FILE *f)
         "exit status: 0 every sheet has full marks; 1 a sheet short of full marks, or\n"
         "flagged (two sheets claim one student, a variant not the student's); 2 bad\n"
         "usage, a bad lesson or metadata, or a sheet that cannot be read (missing,\n"
-        "not a regular file, too large, UTF-16 or UTF-32, a bad '# variant:' line):\n"
-        "every other sheet is still graded and every output written\n", GRADE_MAX_BYTES) < 0 ? -1 : 0;
+        "not a regular file, too large, UTF-16 or UTF-32, a PDF or other document, a\n"
+        "bad '# variant:' line): every other sheet is still graded and every output\n"
+        "written\n", GRADE_MAX_BYTES) < 0 ? -1 : 0;
 }
 
 const cliopt_cmd CLI_CHECK = {.name = "check", .opts = CHECK_OPTS, .n_opts = CLIOPT_COUNT(CHECK_OPTS), .col = 24,

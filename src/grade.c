@@ -219,6 +219,25 @@ static int wide_text(const char *s, size_t n)
     return (odd == m / 2 && even == 0) || (even == m / 2 && odd == 0) ? 16 : 0;
 }
 
+/* Files a student uploads by mistake instead of the text sheet, by the
+ * bytes they start with. */
+static const struct { const char *magic; size_t n; const char *what; } NOT_TEXT[] = {
+    {"%PDF-", 5, "a PDF document"},
+    {"PK\x03\x04", 4, "a Word, Pages or other zipped document"},
+    {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8, "an old Word (.doc) document"},
+    {"{\\rtf", 5, "an RTF document (TextEdit's and WordPad's default)"},
+    {"\x89PNG", 4, "a PNG image"},
+    {"\xFF\xD8\xFF", 3, "a JPEG image"},
+};
+
+/* What document s[0..n) is when it is one of NOT_TEXT, else NULL. */
+static const char *not_text(const char *s, size_t n)
+{
+    for (size_t k = 0; k < sizeof NOT_TEXT / sizeof NOT_TEXT[0]; k++)
+        if (n >= NOT_TEXT[k].n && !memcmp(s, NOT_TEXT[k].magic, NOT_TEXT[k].n)) return NOT_TEXT[k].what;
+    return NULL;
+}
+
 int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize)
 {
     *text = NULL;
@@ -267,6 +286,12 @@ int grade_read_file(const char *path, char **text, size_t *len, char *why, size_
     if (wide) {
         snprintf(why, whysize, "looks like UTF-%d text (a byte-order mark or NUL bytes beside each "
                  "letter); save it as UTF-8 (plain text) and try again", wide);
+        goto done;
+    }
+    const char *doc = not_text(buf, n);
+    if (doc) {
+        snprintf(why, whysize, "this is %s, not the text answer sheet; fill in the sheet in a plain-text "
+                 "editor and upload it as plain text (UTF-8)", doc);
         goto done;
     }
     buf[n] = '\0';

@@ -688,7 +688,18 @@ static void test_gradescope_script(void **state)
              "grep -o 'wrong: you wrote 7' $AG/results/results.json | sed 's/^/renamed: /'\n"
              "echo x > $AG/submission/notes.md\n"
              "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
-             "grep -o 'upload your answer sheet as [^ ]*' $AG/results/results.json\n",
+             "grep -o 'upload your answer sheet as [^ ]*' $AG/results/results.json\n"
+             /* the sheet uploaded alone under the name `variants` gave it: graded */
+             "rm $AG/submission/*\n"
+             "$NT template $AG/source/assignment.lesson --student ada@example.edu --assignment 25828 "
+             "| sed 's/^a_3 = $/a_3 = 8/' > $AG/submission/ada@example.edu.txt\n"
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "grep -o 'wrong: you wrote 8' $AG/results/results.json\n"
+             /* a PDF uploaded by mistake: told so, not graded line by line */
+             "rm $AG/submission/*; printf '%%%%PDF-1.4\\n1 0 obj\\n' > $AG/submission/answers.pdf\n"
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "grep -o 'this is a PDF document, not the text answer sheet' $AG/results/results.json\n"
+             "grep -c 'lines not graded' $AG/results/results.json || true\n",
              dir, nt);
     int rc;
     char *out = run_sh(cmd, &rc);
@@ -697,6 +708,7 @@ static void test_gradescope_script(void **state)
         "\"score\": 0", "variant ", "of ada@example.edu", "wrong: you wrote 7", "(worked answer)",
         "\"visibility\": \"after_due_date\"", "renamed: wrong: you wrote 7",
         "upload your answer sheet as 'answers.txt'",
+        "wrong: you wrote 8", "this is a PDF document, not the text answer sheet\n0\n",
     };
     for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
         if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
