@@ -333,6 +333,8 @@ void grade_answers_free(grade_answers *a)
 {
     if (!a) return;
     free(a->line);
+    free(a->refused);
+    free(a->refused_why);
     free(a->value);
     free(a->given);
     free(a->decimals);
@@ -345,12 +347,14 @@ static int answers_alloc(grade_answers *a, const grade_plan *plan)
 {
     memset(a, 0, sizeof *a);
     a->line = calloc(plan->n + 1, sizeof *a->line);
+    a->refused = calloc(plan->n + 1, sizeof *a->refused);
+    a->refused_why = calloc(plan->n + 1, sizeof *a->refused_why);
     a->value = calloc(plan->n + 1, sizeof *a->value);
     a->given = calloc(plan->n + 1, 1);
     a->decimals = calloc(plan->n + 1, sizeof *a->decimals);
     a->written = calloc(plan->n + 1, sizeof *a->written);
     a->problems = calloc(GRADE_MAX_SHOWN, sizeof *a->problems);
-    if (!a->line || !a->value || !a->given || !a->decimals || !a->written || !a->problems) {
+    if (!a->line || !a->refused || !a->refused_why || !a->value || !a->given || !a->decimals || !a->written || !a->problems) {
         grade_answers_free(a);
         return -1;
     }
@@ -463,7 +467,11 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     int decimals;
     judge_num_status st = judge_parse_number(val, (size_t)(s + n - val), &v, &decimals);
     if (st == JNUM_EMPTY) return;                  /* left blank: missing */
-    if (st != JNUM_OK) { problem(a, ln, line, full, ECHO_SHEET, "%s", judge_num_strerror(st)); return; }
+    if (st != JNUM_OK) {
+        problem(a, ln, line, full, ECHO_SHEET, "%s", judge_num_strerror(st));
+        if (!a->refused[slot]) { a->refused[slot] = ln; a->refused_why[slot] = judge_num_strerror(st); }
+        return;
+    }
     if (a->given[slot]) {
         char msg[96];
         snprintf(msg, sizeof msg, "%s given again (first on line %ld); the first answer counts",
@@ -841,6 +849,9 @@ static void gs_test_output(strbuf *t, const trace *tr, const grade_plan *plan, c
     if (ans->given[k]) {
         student_num(got, sizeof got, ans, k);
         sb_printf(t, "%s: you wrote %s (line %ld)\n", judge_verdict_name(it->res.verdict), got, ans->line[k]);
+    } else if (ans->refused[k]) {     /* the student did write one: say why it was not read */
+        sb_printf(t, "missing: your answer for %s on line %ld could not be read: %s\n", plan->shown[k],
+                  ans->refused[k], ans->refused_why[k]);
     } else {
         sb_printf(t, "missing: no answer for %s\n", plan->shown[k]);
     }

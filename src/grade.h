@@ -117,6 +117,9 @@ typedef struct { long line; char msg[384]; } grade_problem;
 
 typedef struct {
     long    *line;        /* [plan n] line of the answer, 0 = none */
+    long    *refused;     /* [plan n] when not given: the line of an answer to it that
+                             could not be read (54.74%, nan), 0 = none */
+    const char **refused_why;  /* [plan n] then: why (judge_num_strerror) */
     double  *value;       /* [plan n] */
     unsigned char *given; /* [plan n] */
     int     *decimals;    /* [plan n] decimals written (judge_parse_number) */

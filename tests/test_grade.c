@@ -931,6 +931,33 @@ static void test_ecf_rules(void **state)
     free(out);
 }
 
+/* An answer written but not readable (54.74%) is missing, and its
+ * Gradescope test says which line and why, not "no answer". */
+static void test_refused_answer_test_output(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nntrace-test-refused-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[1024], args[1024];
+    snprintf(cmd, sizeof cmd, "printf 'in_3 = 0.19\\na_3 = 54.74%%%%\\n' > %s/s.txt", dir);
+    assert_int_equal(system(cmd), 0);
+    int rc;
+    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s/s.txt --quiet --gradescope %s/r.json",
+             dir, dir);
+    char *out = run_capture(args, &rc);
+    free(out);
+    snprintf(args, sizeof args, "%s/r.json", dir);
+    size_t n;
+    char *json = slurp(args, &n);
+    assert_non_null(json);
+    if (!strstr(json, "\"missing: your answer for a_3 on line 2 could not be read: a trailing % is not a number"))
+        fail_msg("%s", json);
+    if (!strstr(json, "\"missing: no answer for err_3\\n\"")) fail_msg("%s", json);
+    free(json);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* A net input whose weights cancel (-0.9 + 0.8 + 0.1, as a variant's
  * draw can give) is 0, and a student's 0 for it is correct. */
 static void test_cancelling_sum(void **state)
@@ -1036,6 +1063,7 @@ int main(void)
         cmocka_unit_test(test_template_and_usage),
         cmocka_unit_test(test_lesson_keys),
         cmocka_unit_test(test_cancelling_sum),
+        cmocka_unit_test(test_refused_answer_test_output),
     };
     return cmocka_run_group_tests_name("grade", tests, NULL, NULL);
 }
