@@ -716,6 +716,48 @@ static void test_gradescope_script(void **state)
     tmpdir_remove(dir);
 }
 
+/* scripts/gradescope/make-zip: the zip Gradescope unpacks into
+ * /autograder/source has setup.sh, run_autograder and the lesson as
+ * assignment.lesson at its top, beside the sources; its run_autograder
+ * grades a submission; a lesson that is missing or broken writes no zip. */
+static void test_gradescope_zip(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096];
+    assert_int_equal(tmpdir_make(dir, "gszip"), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "set -e; AG=%s; NT=%s\n"
+             "scripts/gradescope/make-zip tests/grade/variants/hw.lesson $AG/ag.zip\n"
+             "mkdir -p $AG/source $AG/submission\n"
+             "(cd $AG/source && unzip -q ../ag.zip)\n"
+             "test -x $AG/source/setup.sh && test -x $AG/source/run_autograder && test -f $AG/source/Makefile\n"
+             "cmp tests/grade/variants/hw.lesson $AG/source/assignment.lesson && echo lesson-ok\n"
+             "mkdir -p $AG/source/build && ln -s $NT $AG/source/build/nntrace\n"
+             "printf '{\"assignment\": {\"id\": 25828}, \"users\": [{\"email\": \"ada@example.edu\"}]}' "
+             "> $AG/submission_metadata.json\n"
+             "$NT template tests/grade/variants/hw.lesson --student ada@example.edu --assignment 25828 "
+             "| sed 's/^in_3 = $/in_3 = 7/' > $AG/submission/answers.txt\n"
+             "AUTOGRADER=$AG $AG/source/run_autograder\n"
+             "grep -o 'wrong: you wrote 7' $AG/results/results.json\n"
+             "scripts/gradescope/make-zip $AG/none.lesson $AG/x.zip 2>&1 || echo exit=$?\n"
+             "printf 'title x\\n' > $AG/bad.lesson\n"
+             "scripts/gradescope/make-zip $AG/bad.lesson $AG/x.zip 2>&1 || echo exit=$?\n"
+             "test ! -e $AG/x.zip && echo no-zip\n",
+             dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    static const char *const WANT[] = {
+        "wrote ", "note: the lesson has 'vary' lines", "lesson-ok", "wrong: you wrote 7",
+        "none.lesson: no such lesson file\nexit=2", "missing 'input' line", "not a usable lesson", "no-zip",
+    };
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
+        if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
+    free(out);
+    tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -736,6 +778,7 @@ int main(void)
         cmocka_unit_test(test_lesson_keys),
         cmocka_unit_test(test_vary_names_a_given),
         cmocka_unit_test(test_gradescope_script),
+        cmocka_unit_test(test_gradescope_zip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
