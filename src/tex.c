@@ -37,6 +37,7 @@
 #define TEX_BREAK_DECK 38     /* the same on a slide */
 #define TEX_PIC_DIGITS 4      /* decimals of the values in the network picture */
 #define TEX_NOTES_FRAME 1200  /* characters of notes a deck frame holds at \footnotesize */
+#define TEX_KEEP_ROWS 20      /* a quantity of at most this many rows is never split by a page break */
 
 /* ------------------------------------------------------------------------
  * Text
@@ -481,6 +482,22 @@ static int count_rows(const char *s)
     return n;
 }
 
+/* Append a quantity's align* block (quantity_tex) to a document with its
+ * row ends made unbreakable ("\\*"), so that a page break never parts a
+ * row from its name: every row end of a block of at most TEX_KEEP_ROWS
+ * rows, else the first and the last (a sum too long for a page still
+ * breaks between its '+' rows, under \allowdisplaybreaks). */
+static void append_kept(strbuf *b, const char *block)
+{
+    int rows = count_rows(block) + 1, k = 0;
+    const char *p = block;
+    for (const char *end; (end = strstr(p, "\\\\\n")); p = end + 3, k++) {
+        int keep = rows <= TEX_KEEP_ROWS || k == 0 || k == rows - 2;
+        sb_printf(b, "%.*s%s\n", (int)(end - p), p, keep ? "\\\\*" : "\\\\");
+    }
+    sb_printf(b, "%s", p);
+}
+
 /* ------------------------------------------------------------------------
  * The document
  * ---------------------------------------------------------------------- */
@@ -630,7 +647,8 @@ int tex_write(strbuf *b, const lesson *l, const engine_result *r, const tex_opts
         if (given) {
             given_tex(b, &col, o->beamer, l, r->tr, it.q, notation, digits);
         } else {
-            sb_printf(b, "%s", one.s ? one.s : "");
+            if (o->beamer) sb_printf(b, "%s", one.s ? one.s : "");
+            else append_kept(b, one.s ? one.s : "");
             if (o->beamer) slide += 3;
         }
         if (one.failed) b->failed = 1;

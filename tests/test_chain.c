@@ -346,7 +346,7 @@ static void test_every_view_shows_them(void **state)
     const char *const tex[] = {
         "\\frac{\\partial E_{total}}{\\partial \\mathrm{out}_{h1}} &= \\frac{\\partial E_{o1}}{\\partial "
         "\\mathrm{out}_{h1}} + \\frac{\\partial E_{o2}}{\\partial \\mathrm{out}_{h1}}",
-        "\\frac{\\partial \\mathrm{net}_{o1}}{\\partial w_{5}} &= \\mathrm{out}_{h1} \\\\\n&= 0.593269992\n",
+        "\\frac{\\partial \\mathrm{net}_{o1}}{\\partial w_{5}} &= \\mathrm{out}_{h1} \\\\*\n&= 0.593269992\n",
         NULL};
     shows(NULL, "tex --fragment lessons/mazur-2-2-2.lesson", 0, tex);
     /* DOT: the factors on the arcs and at the neurons */

@@ -75,6 +75,22 @@ static int printed(const char *text, double v, int decimals)
     return 0;
 }
 
+/* Does a page of pdftotext's text (pages end at '\f') other than the first
+ * open with a row that has lost its name to the page before: "= ...",
+ * "≈ ..." or a sum's "+ ..."? Fails naming the page and its line. */
+static void pages_keep_names(const char *text, const char *what)
+{
+    int page = 1;
+    for (const char *p = strchr(text, '\f'); p; p = strchr(p, '\f')) {
+        page++;
+        for (p++; *p == '\n' || *p == ' '; p++) {}
+        const char *eol = strchr(p, '\n');
+        int len = eol ? (int)(eol - p) : (int)strlen(p);
+        if (*p == '=' || *p == '+' || !strncmp(p, "\xe2\x89\x88", 3))   /* U+2248 ≈ */
+            fail_msg("%s: page %d opens with a row parted from its name: %.*s", what, page, len, p);
+    }
+}
+
 static void each_lesson(const char *flags, int max_overfull)
 {
     DIR *d = opendir("lessons");
@@ -95,6 +111,7 @@ static void each_lesson(const char *flags, int max_overfull)
         char *text = compile(name, flags, &overfull);
         int allowed = max_overfull && !strcmp(name, DECK_WIDE_LESSON) ? max_overfull : 0;
         if (overfull > allowed) fail_msg("%s %s: %d overfull boxes (at most %d)", name, flags, overfull, allowed);
+        if (!flags[0]) pages_keep_names(text, name);     /* a document's page breaks */
         /* every value the lecture printed is in the PDF */
         lesson *l = lesson_load(path, err, sizeof err);
         if (!l) fail_msg("%s", err);
@@ -248,6 +265,51 @@ static void test_unicode_text(void **state)
     }
 }
 
+/* A document's quantity keeps its rows on one page ("\\*" ends each row,
+ * checked on every lesson's PDF by pages_keep_names), unless it is longer
+ * than a page could hold: in_61 of a 60-input neuron breaks between its
+ * '+' rows, but never after its first row or before its value. */
+static void test_long_sum_may_break(void **state)
+{
+    (void)state;
+    char cmd[8192], nt[4096];
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s; { printf 'title wide\\ninput'; for k in $(seq 1 60); do printf ' %%d' $k; done;"
+             " printf '\\nlayer logistic 61\\ninit uniform -1 1 1\\nexample'; for k in $(seq 1 60); do printf ' 0.5'; done;"
+             " printf ' -> 1\\nloss sse\\nrate 0.5\\nsteps 1\\ndigits 4\\n'; } > wide.lesson\n"
+             "%s tex wide.lesson\n", dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d\n%s", rc, out);
+    char *in = strstr(out, "\\mathrm{in}_{61} &= ");
+    assert_non_null(in);
+    char *end = strstr(in, "\\end{align*}");
+    assert_non_null(end);
+    *end = '\0';
+    int kept = 0, free_rows = 0;
+    for (char *p = in; (p = strstr(p, "\\\\")); p += 2) {
+        if (p[2] == '*') kept++;
+        else free_rows++;
+    }
+    assert_true(free_rows > 0);                                      /* it may break */
+    assert_int_equal(kept, 2);
+    assert_true(!strncmp(strchr(in, '\n') - 3, "\\\\*\n", 4));      /* not after its name's row */
+    char *last = strrchr(in, '\n');                   /* the value row's end */
+    assert_non_null(last);
+    *last = '\0';
+    last = strrchr(in, '\n');                         /* the row before it ends here */
+    assert_true(last && !strncmp(last - 3, "\\\\*\n", 4));   /* nor before its value */
+    free(out);
+    /* a short one is kept whole */
+    out = run_piped("", "tex lessons/sauppe-forward.lesson --fragment", &rc);
+    assert_int_equal(rc, 0);
+    char *a = strstr(out, "\\mathrm{in}_{3} &= ");
+    assert_non_null(a);
+    assert_non_null(strstr(a, " \\\\*\n&= "));
+    free(out);
+}
+
 /* The notes of a deck: paragraphs, not the source's lines, over frames that
  * each hold a fair share (never a word or two). */
 static void test_deck_notes(void **state)
@@ -364,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_escape_and_fragment),
         cmocka_unit_test(test_cases_unbroken),
         cmocka_unit_test(test_unicode_text),
+        cmocka_unit_test(test_long_sum_may_break),
         cmocka_unit_test(test_deck_notes),
         cmocka_unit_test(test_network_labels),
         cmocka_unit_test(test_documents),
