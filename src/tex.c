@@ -511,7 +511,10 @@ static void preamble(strbuf *b, const tex_opts *o, const lesson *l)
 {
     if (o->beamer)
         sb_printf(b, "\\documentclass{beamer}\n" TEX_FONTS "\\usepackage{amsmath}\n\\usepackage{tikz}\n"
-                     "\\usetikzlibrary{positioning}\n\\setbeamertemplate{navigation symbols}{}\n");
+                     "\\usetikzlibrary{positioning}\n\\setbeamertemplate{navigation symbols}{}\n"
+                     /* the math in Latin Modern roman throughout: beamer's sans math would
+                      * set w_{0,3} in sans italic beside a roman \mathrm{in}_{3} */
+                     "\\usefonttheme[onlymath]{serif}\n");
     else
         sb_printf(b, "\\documentclass[a4paper,11pt]{article}\n" TEX_FONTS "\\usepackage{amsmath}\n"
                      "\\usepackage[margin=2cm]{geometry}\n\\allowdisplaybreaks\n");

@@ -1,6 +1,7 @@
 /*
  * test_tex.c - `nntrace tex`: every lesson's document and deck compile with
- * pdflatex without errors or font warnings and with at most TEX_MAX_OVERFULL overfull boxes,
+ * pdflatex without errors or font warnings, with the math in one face and
+ * with at most TEX_MAX_OVERFULL overfull boxes,
  * and the PDF's text holds every value the lesson expects; every
  * activation's formula rows are whole (a long sum never broken inside a
  * group); escaping of LaTeX's special characters; --fragment is equations
@@ -45,8 +46,9 @@ static char *compile(const char *name, const char *flags, int *overfull)
              "if grep -A2 'Font Warning' %s.log; then exit 4; fi\n"
              "echo overfull=$(grep '^Overfull' %s.log | sort -u | wc -l)\n"
              "echo widest=$(grep -o '^Overfull .hbox ([0-9.]*' %s.log | grep -o '[0-9.]*$' | sort -n | tail -1)\n"
+             "echo mixed=$(pdffonts %s.pdf | grep -c 'LMSans[0-9]*-Oblique')\n"
              "pdftotext -layout %s.pdf -\n",
-             dir, nt, cwd, name, flags, base, base, base, base, base, base, base, base);
+             dir, nt, cwd, name, flags, base, base, base, base, base, base, base, base, base);
     int rc;
     char *out = run_sh(cmd, &rc);
     if (rc != 0) fail_msg("%s %s: exit %d\n%s", name, flags, rc, out);
@@ -56,6 +58,11 @@ static char *compile(const char *name, const char *flags, int *overfull)
     char *w = strstr(out, "widest=");
     if (w && w[7] != '\n' && atof(w + 7) > TEX_MAX_PT)
         fail_msg("%s %s: an overfull box %.1fpt too wide (at most %.0f)", name, flags, atof(w + 7), TEX_MAX_PT);
+    /* the math in one face: letters in sans italic (beamer's default) beside
+     * the roman of \mathrm{in}_{3} read as two alphabets */
+    char *m = strstr(out, "mixed=");
+    assert_non_null(m);
+    if (atoi(m + 6)) fail_msg("%s %s: math letters set in sans italic beside roman names", name, flags);
     return out;
 }
 
