@@ -414,6 +414,16 @@ static double label_pos(double x0, double y0, double x1, double y1, size_t len, 
     return tikz_pos[best];
 }
 
+/* Where arc a starts: its neuron i, or for the bias (i = 0) the bias's copy
+ * in the column before its layer, above that column (the bias is drawn
+ * once per layer it feeds, so a bias arc spans one column like the others
+ * and never runs through a neuron or along another arc). */
+static void arc_from_xy(const lesson *l, int max_count, const lesson_arc *A, double *x, double *y)
+{
+    node_xy(l, max_count, (int)A->i, x, y);
+    if (A->i == 0 && l->layer_of[A->j] > 1) *x = l->layer_of[A->j] - 1;
+}
+
 static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notation, int digits, int backward)
 {
     int max_count = l->n_in;
@@ -424,17 +434,24 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     sb_printf(b, "\\begin{center}\n\\begin{tikzpicture}[x=%.3fcm, y=%.3fcm, >=stealth,\n"
                  "  n/.style={circle, draw, minimum size=9mm, inner sep=1pt, font=\\tiny}]\n", dx, dy);
     char val[64];
-    int nn = 1 + l->n_in;
+    int nn = 1 + l->n_in + l->n_layers;              /* the inputs, the neurons, a bias for each column */
     for (int c = 0; c < l->n_layers; c++) nn += l->layers[c].count;
     tikz_box *boxes = malloc(((size_t)nn + (size_t)l->n_arcs) * sizeof *boxes);
     if (!boxes) { b->failed = 1; return; }
     int nb = 0;
-    for (int k = -1; k < l->n_in; k++) {          /* the bias, then the inputs */
-        int j = k < 0 ? 0 : l->inputs[k];
+    for (int c = 0; c < l->n_layers; c++) {       /* the bias of layer c+1 in column c, if it has arcs */
+        int fed = 0;
+        for (int a = 0; a < l->n_arcs && !fed; a++) fed = l->arcs[a].i == 0 && l->layer_of[l->arcs[a].j] == c + 1;
+        if (!fed) continue;
+        sb_printf(b, "  \\node[n, dashed] (b%d) at (%d, 1) {$1$};\n", c, c);
+        boxes[nb++] = (tikz_box){c * dx, dy, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM};
+    }
+    for (int k = 0; k < l->n_in; k++) {           /* the inputs */
+        int j = l->inputs[k];
         double x, y;
         node_xy(l, max_count, j, &x, &y);
-        if (j) text_num(first_value(tr, Q_INPUT, j), digits, val, sizeof val);
-        sb_printf(b, "  \\node[n%s] (n%d) at (0, %.3f) {$%s$};\n", j ? "" : ", dashed", j, y, j ? val : "1");
+        text_num(first_value(tr, Q_INPUT, j), digits, val, sizeof val);
+        sb_printf(b, "  \\node[n] (n%d) at (0, %.3f) {$%s$};\n", j, y, val);
         boxes[nb++] = (tikz_box){x * dx, y * dy, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM};
     }
     for (int c = 0; c < l->n_layers; c++) {
@@ -453,24 +470,28 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     /* the arcs, then their weights on top, each in a white box on its arc
      * (an arc crossing it passes behind), placed where it meets no other
      * label and no neuron */
-    for (int a = 0; a < l->n_arcs; a++)
-        sb_printf(b, "  \\draw[->%s] (n%d) -- (n%d);\n", l->arcs[a].i == 0 ? ", dashed, gray" : "",
-                  (int)l->arcs[a].i, (int)l->arcs[a].j);
+    char from[24];
+    for (int a = 0; a < l->n_arcs; a++) {
+        const lesson_arc *A = &l->arcs[a];
+        snprintf(from, sizeof from, A->i == 0 ? "b%d" : "n%d", A->i == 0 ? l->layer_of[A->j] - 1 : (int)A->i);
+        sb_printf(b, "  \\draw[->%s] (%s) -- (n%d);\n", A->i == 0 ? ", dashed, gray" : "", from, (int)A->j);
+    }
     tikz_box *placed = boxes + nb;
     for (int a = 0; a < l->n_arcs; a++) {
         const lesson_arc *A = &l->arcs[a];
         double x0, y0, x1, y1;
-        node_xy(l, max_count, (int)A->i, &x0, &y0);
+        arc_from_xy(l, max_count, A, &x0, &y0);
         node_xy(l, max_count, (int)A->j, &x1, &y1);
         text_num(A->w, digits, val, sizeof val);
         double pos = label_pos(x0 * dx, y0 * dy, x1 * dx, y1 * dy, strlen(val), placed, a, boxes, nb);
-        sb_printf(b, "  \\path (n%d) -- node[pos=%.2f, sloped, fill=white, font=\\tiny, inner sep=1pt] {$%s$} (n%d);\n",
-                  (int)A->i, pos, val, (int)A->j);
+        snprintf(from, sizeof from, A->i == 0 ? "b%d" : "n%d", A->i == 0 ? l->layer_of[A->j] - 1 : (int)A->i);
+        sb_printf(b, "  \\path (%s) -- node[pos=%.2f, sloped, fill=white, font=\\tiny, inner sep=1pt] {$%s$} (n%d);\n",
+                  from, pos, val, (int)A->j);
     }
     free(boxes);
     const char *what = backward ? "\\Delta_j" : "a_j";
-    sb_printf(b, "\\end{tikzpicture}\n\\end{center}\n{\\small neurons show $%s$ of the first step, arcs $w_{i,j}$.}\n",
-              what);
+    sb_printf(b, "\\end{tikzpicture}\n\\end{center}\n{\\small neurons show $%s$ of the first step, arcs $w_{i,j}$; "
+                 "the bias $a_0 = 1$ (dashed) is drawn before each layer it feeds.}\n", what);
     (void)notation;
 }
 
