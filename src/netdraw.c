@@ -246,6 +246,8 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
     int have_in = 0, have_delta = 0;
     for (size_t id = 0; id < tr->n; id++) {
         const quantity *q = &tr->q[id];
+        /* normalised inputs (computed once, given) are what the inputs feed */
+        if (q->kind == Q_XNORM && q->e == e && q->j >= 0 && q->j <= l->max_id) { d.x[q->j] = (long)id; continue; }
         if (q->t != t || q->pass == PASS_GIVEN) continue;
         if (q->kind == Q_GRAD) {          /* this example's own, else the batch mean */
             int a = lesson_arc_index(l, q->i, q->j);

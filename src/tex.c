@@ -450,7 +450,8 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
         int j = l->inputs[k];
         double x, y;
         node_xy(l, max_count, j, &x, &y);
-        text_num(first_value(tr, Q_INPUT, j), digits, val, sizeof val);
+        double v = first_value(tr, Q_XNORM, j);   /* a normalised input is what it feeds */
+        text_num(isnan(v) ? first_value(tr, Q_INPUT, j) : v, digits, val, sizeof val);
         sb_printf(b, "  \\node[n] (n%d) at (0, %.3f) {$%s$};\n", j, y, val);
         boxes[nb++] = (tikz_box){x * dx, y * dy, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM};
     }

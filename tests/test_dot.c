@@ -73,6 +73,19 @@ static void test_forward_labels_from_the_slide(void **state)
     free(d);
 }
 
+/* Normalised inputs are what the inputs feed the network: the input nodes
+ * show xn_j (lecture 07: xn_1[1] = -15/11.1803 = -1.3416), not nothing. */
+static void test_normalised_inputs(void **state)
+{
+    (void)state;
+    char err[512];
+    char *d = dot_of("lessons/init-and-normalise.lesson", 1, 0, 0, err, sizeof err);
+    assert_non_null(d);
+    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"(1)\\nxn_1[1] = -1.3416\"];");
+    assert_has(d, "label=\"(2)\\nxn_2[1] = -1.1832\"];");
+    free(d);
+}
+
 static void test_backward_adds_deltas_and_gradients(void **state)
 {
     (void)state;
@@ -298,6 +311,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_labels_from_the_slide),
+        cmocka_unit_test(test_normalised_inputs),
         cmocka_unit_test(test_backward_adds_deltas_and_gradients),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_graphviz_accepts_every_lesson),

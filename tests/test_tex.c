@@ -455,7 +455,13 @@ static void test_network_labels(void **state)
         }
         assert_int_equal(n, arcs);
         free(out);
-    }
+    }    /* a normalised input shows what it feeds the network: xn_1[1] = -1.3416
+     * (lecture 07), not the raw x_1[1] = 150 */
+    int rc;
+    char *out = run_piped("", "tex init-and-normalise --beamer", &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "(n1) at (0, -0.000) {$-1.3416$}"));
+    free(out);
 }
 
 int main(void)
