@@ -47,6 +47,10 @@ enum { COL_TEXT = COL_CHECK + 1 };
 #define SET_MEANING_W     54.0
 #define SET_MEANING_W_MIN 36.0
 #define LIVE_NOTE_ROWS 4      /* Settings: the note on what is live, its two sentences (put_lines) */
+/* A step sheet's note column holds this many characters a line; a longer
+ * note wraps in it (put_wrapped), so that it never widens the printed page
+ * ("fit to one page wide" shrinks every row's text for one long note). */
+#define NOTE_CHARS 40
 
 /* Fill colours, one per pass; yellow marks what may be edited. */
 #define RGB_EDIT     0xFFF2CC
@@ -1360,11 +1364,13 @@ static int step_sheets(xw *x)
                      exercise_blank(x, ws, sheet, name, row, id, qname)
                    : write_value(x, ws, sheet, row, COL_VALUE, tr, x->cell, id, &f, x->f.value[p])) ||
             (x->subst && text_cells(x, ws, x->cell[id], COL_TEXT, q->value)) ||
-            (note[0] && put_str(x, ws, row, COL_NOTE, note, x->f.text)))
+            (note[0] && (strlen(note) > NOTE_CHARS
+                         ? put_wrapped(x, ws, row, COL_NOTE, COL_NOTE, text_width(NOTE_CHARS), note, x->f.para)
+                         : put_str(x, ws, row, COL_NOTE, note, x->f.text))))
             goto done;
         if (strlen(qname) > wname) wname = strlen(qname);
         if (sym.len > wform) wform = sym.len;
-        if (strlen(note) > wnote) wnote = strlen(note) < 60 ? strlen(note) : 60;
+        if (strlen(note) > wnote) wnote = strlen(note) < NOTE_CHARS ? strlen(note) : NOTE_CHARS;
         row++;
     }
     if (ws && step_widths(x, ws, wname, wform, wnote)) goto done;

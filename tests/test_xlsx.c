@@ -1162,9 +1162,16 @@ static void test_cli(void **state)
     tmp_remove(&t);
 }
 
+/* A step sheet's note column, at most: 40 characters (1.15 units each, and
+ * 2; xlsx.c's NOTE_CHARS), stored as 48.71 with the cell padding. xor-mlp's "weight after step 2000: the engine's
+ * fixed value (beyond the live steps); edit it here" once made it 71.7 wide
+ * and its After Step 2000 page print at two thirds of the size of Step 1. */
+#define NOTE_W_MAX 48.75
+
 /* Printing, as an instructor does it: every lesson's workbook converted to
  * PDF by LibreOffice in one run. Every sheet has the page set-up (A4
- * landscape, fit to one page wide); a workbook prints on at most two pages
+ * landscape, fit to one page wide); no step sheet's note column is wider
+ * than NOTE_W_MAX (a longer note wraps in it); a workbook prints on at most two pages
  * per sheet (the Summary: its chart and the first 30 steps on one page, so
  * xor-mlp's 2,000 steps and mazur-2-2-2-10000's 10,000 no longer print 68
  * and 310 pages); no cell prints as ### (a column too narrow for its format). */
@@ -1182,7 +1189,9 @@ static void test_print_layout(void **state)
              "  s=$(unzip -l $f | grep -c 'worksheets/sheet'); "
              "  p=$(grep -o '<pageSetup[^>]*orientation=\"landscape\"' $f.xml | wc -l); "
              "  w=$(grep -o '<pageSetUpPr fitToPage=\"1\"/>' $f.xml | wc -l); "
-             "  echo \"setup $f sheets=$s landscape=$p fit=$w\"; done\n"
+             "  n=$(grep -o '<col min=\"6\" max=\"6\" width=\"[0-9.]*\"' $f.xml | grep -o '[0-9.]*\"$' | tr -d '\"' "
+             "| sort -n | tail -1); "
+             "  echo \"setup $f sheets=$s landscape=$p fit=$w note=${n:-0}\"; done\n"
              "HOME=%s timeout 900 soffice --headless --convert-to pdf *.xlsx > soffice.log 2>&1\n"
              "for f in *.xlsx; do b=${f%%.xlsx}; s=$(unzip -l $f | grep -c 'worksheets/sheet'); "
              "  echo \"pages $b $(pdfinfo $b.pdf | awk '/^Pages/ {print $2}') sheets=$s hashes=$(pdftotext $b.pdf - | grep -c '###' || true)\"; done\n",
@@ -1194,8 +1203,11 @@ static void test_print_layout(void **state)
     for (char *ln = strtok(out, "\n"); ln; ln = strtok(NULL, "\n")) {
         char name[256];
         int sheets, a, b;
-        if (sscanf(ln, "setup %255s sheets=%d landscape=%d fit=%d", name, &sheets, &a, &b) == 4) {
+        double note_w;
+        if (sscanf(ln, "setup %255s sheets=%d landscape=%d fit=%d note=%lf", name, &sheets, &a, &b, &note_w) == 5) {
             if (a != sheets || b != sheets) fail_msg("%s: page set-up on %d and %d of %d sheets", name, a, b, sheets);
+            if (note_w > NOTE_W_MAX)        /* a long note wraps, never widening the page */
+                fail_msg("%s: a step sheet's note column is %.1f wide (at most %.1f)", name, note_w, NOTE_W_MAX);
         } else if (sscanf(ln, "pages %255s %d sheets=%d hashes=%d", name, &a, &sheets, &b) == 4) {
             if (a < 1 || a > 2 * sheets) fail_msg("%s prints on %d pages (at most %d: 2 per sheet)", name, a, 2 * sheets);
             if (b) fail_msg("%s: %d cells print as ###", name, b);
