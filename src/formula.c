@@ -106,9 +106,33 @@ void fr_frac_open(fr *f, int paren_num)
     else if (paren_num) fr_lit(f, "(");
 }
 
+/* LaTeX: a numerator that holds a fraction itself (the batch mean of
+ * dJ/dw_ij[e]) is set \displaystyle, or its fractions shrink to script
+ * size, too small to read on a slide. The numerator is the group from the
+ * last unmatched '{' (after "\frac") to the end of the output. */
+static void frac_num_display(strbuf *o)
+{
+    static const char ds[] = "\\displaystyle ";
+    if (o->failed || !o->s) return;
+    size_t k = o->len;
+    int depth = 0;
+    while (k > 0) {
+        char c = o->s[--k];
+        if (k > 0 && o->s[k - 1] == '\\') continue;          /* \{ and \} are delimiters */
+        if (c == '}') depth++;
+        else if (c == '{' && depth-- == 0) break;
+    }
+    if (k < 5 || o->s[k] != '{' || strncmp(o->s + k - 5, "\\frac", 5) || !strstr(o->s + k + 1, "\\frac")) return;
+    size_t at = k + 1, tail = o->len - at, n = sizeof ds - 1;
+    sb_printf(o, "%s", ds);                                   /* room for it */
+    if (o->failed) return;
+    memmove(o->s + at + n, o->s + at, tail);
+    memcpy(o->s + at, ds, n);
+}
+
 void fr_frac_mid(fr *f, int paren_num, int paren_den)
 {
-    if (f->c->syn == SYN_LATEX) { fr_lit(f, "}{"); return; }
+    if (f->c->syn == SYN_LATEX) { frac_num_display(f->out); fr_lit(f, "}{"); return; }
     sb_printf(f->out, "%s/%s", paren_num ? ")" : "", paren_den ? "(" : "");
 }
 

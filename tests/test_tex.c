@@ -317,6 +317,21 @@ static void test_long_sum_may_break(void **state)
     free(out);
 }
 
+/* A fraction in a numerator is set at full size: the batch mean of 07-4b,
+ * dJ/dw_0,3 = (dJ/dw_0,3[1] + dJ/dw_0,3[2] + dJ/dw_0,3[3])/3, once showed its
+ * terms at script size (their w_{0,3} in 5 pt type on a slide); a plain
+ * numerator (the logistic's 1) is written as before. */
+static void test_nested_fraction_full_size(void **state)
+{
+    (void)state;
+    int rc;
+    char *out = run_piped("", "tex sauppe-minibatch --fragment", &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "&= \\frac{\\displaystyle \\frac{\\partial J}{\\partial w_{0,3}}[1] + "));
+    assert_non_null(strstr(out, "= \\frac{1}{1+e^{-"));
+    free(out);
+}
+
 /* The notes of a deck: paragraphs, not the source's lines, over frames that
  * each hold a fair share (never a word or two). */
 static void test_deck_notes(void **state)
@@ -471,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_cases_unbroken),
         cmocka_unit_test(test_unicode_text),
         cmocka_unit_test(test_long_sum_may_break),
+        cmocka_unit_test(test_nested_fraction_full_size),
         cmocka_unit_test(test_deck_notes),
         cmocka_unit_test(test_network_labels),
         cmocka_unit_test(test_documents),
