@@ -33,8 +33,8 @@
 #include "walk.h"
 
 #define TEX_FRAME_ROWS 8      /* equation rows per Beamer frame */
-#define TEX_BREAK     70      /* formulas longer than this (characters) break at '+' */
-#define TEX_BREAK_DECK 38     /* the same on a slide */
+#define TEX_BREAK     72.0    /* a row of a formula is at most this wide (characters shown, token_shown) */
+#define TEX_BREAK_DECK 48.0   /* the same on a slide */
 #define TEX_PIC_DIGITS 4      /* decimals of the values in the network picture */
 #define TEX_NOTES_FRAME 1200  /* characters of notes a deck frame holds at \footnotesize */
 #define TEX_KEEP_ROWS 20      /* a quantity of at most this many rows is never split by a page break */
@@ -175,24 +175,60 @@ static int group_token(const char *s, size_t *len)
     return env + delim;
 }
 
-/* Append s, breaking a long sum into rows at its top-level " + " terms:
- * close ends a row, open begins the next. This is the one place a LaTeX
- * formula is broken: only at depth 0 of group_token's groups, so never
- * inside a fraction, a parenthesis or a cases split. */
-static void broken(strbuf *b, const char *s, const char *close, const char *open, size_t width)
+/* About how many characters wide LaTeX sets the token p[0..len): a
+ * symbol command (\cdot, \sigma) one, an operator name (\ln, \max) its
+ * letters, a delimiter (\left(, \{) one, a space half (the spacing TeX
+ * puts around an operator), and nothing for braces, script marks and the
+ * commands that only set style (\mathrm, \frac, \displaystyle). Scripts
+ * count as full size, so a row is never wider than measured. */
+static double token_shown(const char *p, size_t len)
 {
-    size_t col = 0, len;
+    static const char *const style[] = {"mathrm", "frac", "displaystyle", "quad"};
+    static const char *const opname[] = {"ln", "exp", "max", "min", "log", "tanh", "sqrt"};
+    if (p[0] == ' ') return 0.5;
+    if (p[0] != '\\') return strchr("{}_^&", p[0]) ? 0 : 1;
+    size_t n = 1;
+    while (n < len && isalpha((unsigned char)p[n])) n++;
+    for (size_t k = 0; k < sizeof style / sizeof *style; k++)
+        if (n - 1 == strlen(style[k]) && !strncmp(p + 1, style[k], n - 1)) return 0;
+    for (size_t k = 0; k < sizeof opname / sizeof *opname; k++)
+        if (n - 1 == strlen(opname[k]) && !strncmp(p + 1, opname[k], n - 1)) return strcmp(opname[k], "sqrt") ? (double)(n - 1) : 1;
+    return 1;
+}
+
+/* The width (token_shown) of s up to its next top-level " + " or its end. */
+static double term_shown(const char *s)
+{
+    double w = 0;
+    int depth = 0;
+    size_t len;
+    for (const char *p = s; *p && !(depth == 0 && !strncmp(p, " + ", 3)); p += len) {
+        depth += group_token(p, &len);
+        w += token_shown(p, len);
+    }
+    return w;
+}
+
+/* Append s, breaking a long sum into rows at its top-level " + " terms
+ * (before a term that would take the row past width): close ends a row,
+ * open begins the next. This is the one place a LaTeX formula is broken:
+ * only at depth 0 of group_token's groups, so never inside a fraction, a
+ * parenthesis or a cases split (a single term wider than a row stays whole). */
+static void broken(strbuf *b, const char *s, const char *close, const char *open, double width)
+{
+    double col = 0;
+    size_t len;
     int depth = 0;
     for (const char *p = s; *p; p += len) {
-        if (depth == 0 && col > width && !strncmp(p, " + ", 3)) {
+        if (depth == 0 && col > 0 && !strncmp(p, " + ", 3) && col + 2 + term_shown(p + 3) > width) {
             sb_printf(b, "%s \\\\\n%s+ ", close, open);
             len = 3;
-            col = 0;
+            col = 2;                              /* the row opens "\quad + " */
             continue;
         }
         depth += group_token(p, &len);
         sb_printf(b, "%.*s", (int)len, p);
-        col += len;
+        col += token_shown(p, len);
     }
 }
 
@@ -245,7 +281,7 @@ static void quantity_tex(strbuf *b, int *slide, const lesson *l, const trace *tr
     text_formula_in(&f, tr, q, NULL, digits, l, notation, SYN_LATEX, 0);
     sb_printf(b, "= ");
     snprintf(cont, sizeof cont, "&%s\\quad ", m.open);
-    size_t width = slide ? TEX_BREAK_DECK : TEX_BREAK;
+    double width = slide ? TEX_BREAK_DECK : TEX_BREAK;
     broken(b, f.s ? f.s : "", m.close, cont, width);
     double stack[64], *vals = q->nops <= 64 ? stack : malloc(q->nops * sizeof *vals);
     if (!vals) { b->failed = 1; sb_free(&f); return; }

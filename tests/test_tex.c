@@ -317,6 +317,27 @@ static void test_long_sum_may_break(void **state)
     free(out);
 }
 
+/* A sum breaks where its row would be too wide as set, not as typed: the
+ * slide's in_3 = w_0,3 a_0 + w_1,3 a_1 + w_2,3 a_2 (07-2a) fits one row of a
+ * slide (its LaTeX source once broke it after two terms), while Mazur's
+ * 0.6*1 + 0.35891648*0.593256764 + 0.408666186*0.596869409 does not (the
+ * decks' overfull check holds every row within the frame). */
+static void test_sum_breaks_as_set(void **state)
+{
+    (void)state;
+    int rc;
+    char *out = run_piped("", "tex sauppe-sgd-step --beamer", &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "\\mathrm{in}_{3} &\\uncover<1->{{}= w_{0,3} \\cdot a_{0} + w_{1,3} \\cdot a_{1} + "
+                                "w_{2,3} \\cdot a_{2}} \\\\\n"));
+    free(out);
+    out = run_piped("", "tex mazur-2-2-2 --beamer", &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "{{}= 0.6 \\cdot 1 + 0.35891648 \\cdot 0.593256764} \\\\\n"
+                                "&\\uncover<2->{{}\\quad + 0.408666186 \\cdot 0.596869409} \\\\\n"));
+    free(out);
+}
+
 /* A fraction in a numerator is set at full size: the batch mean of 07-4b,
  * dJ/dw_0,3 = (dJ/dw_0,3[1] + dJ/dw_0,3[2] + dJ/dw_0,3[3])/3, once showed its
  * terms at script size (their w_{0,3} in 5 pt type on a slide); a plain
@@ -487,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_unicode_text),
         cmocka_unit_test(test_long_sum_may_break),
         cmocka_unit_test(test_nested_fraction_full_size),
+        cmocka_unit_test(test_sum_breaks_as_set),
         cmocka_unit_test(test_deck_notes),
         cmocka_unit_test(test_network_labels),
         cmocka_unit_test(test_documents),
