@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdint.h>
 
 #include "base/escape.h"
 #include "base/numfmt.h"
@@ -113,21 +114,48 @@ static void test_shortest(void **state)
 {
     (void)state;
     static const double V[] = {0.1, 0.19, 0.5473576181430894, 1e-05, 2e70, 5e-324, -0.0, 1.0 / 3,
-                               1.7976931348623157e308, 123456789012345680.0, 0.30000000000000004};
+                               1.7976931348623157e308, 123456789012345680.0, 0.30000000000000004,
+                               150, 1.6e2, 2.5e-6, 1.0e16 + 2, 99999999999999984.0, 1e-7};
     char buf[NUM_SHORTEST_MAX];
     for (size_t k = 0; k < sizeof V / sizeof V[0]; k++) {
         assert_int_equal(num_shortest(V[k], buf, sizeof buf), 0);
         double back = strtod(buf, NULL);
         if (memcmp(&back, &V[k], sizeof back)) fail_msg("%.17g printed as %s reads back as %.17g", V[k], buf, back);
-        /* no shorter form reads back */
+        /* no form with fewer significant digits reads back */
         char shorter[400];
-        int digits = 0;
-        for (const char *c = buf; *c && *c != 'e'; c++) digits += *c >= '0' && *c <= '9';
+        char d[40];
+        int n = 0;
+        for (const char *c = buf; *c && *c != 'e' && n < 39; c++)
+            if (*c >= '0' && *c <= '9') d[n++] = *c;
+        d[n] = '\0';
+        const char *first = d + strspn(d, "0");          /* 0.00001 and 150: one and two digits */
+        while (n > 0 && d[n - 1] == '0') d[--n] = '\0';
+        int digits = (int)strlen(first);
         if (digits > 1) {
             snprintf(shorter, sizeof shorter, "%.*g", digits - 1, V[k]);
-            if (strtod(shorter, NULL) == V[k] && strlen(shorter) < strlen(buf))
-                fail_msg("%s is shorter than %s", shorter, buf);
+            if (strtod(shorter, NULL) == V[k]) fail_msg("%s has fewer digits than %s", shorter, buf);
         }
+        /* a plain decimal from 1e-6 to 1e17, as a person writes it */
+        double a = fabs(V[k]);
+        if (a >= 1e-6 && a < 1e17 && strchr(buf, 'e')) fail_msg("%.17g printed as %s", V[k], buf);
+    }
+    /* many doubles of every magnitude around the plain range read back */
+    uint64_t r = 88172645463325252u;
+    for (int k = 0; k < 200000; k++) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        double v = ldexp((double)(r >> 11), -53) * pow(10.0, (double)(k % 27) - 8.0);
+        if (k & 1) v = -v;
+        num_shortest(v, buf, sizeof buf);
+        if (strtod(buf, NULL) != v) fail_msg("%.17g printed as %s", v, buf);
+        if (fabs(v) >= 1e-6 && fabs(v) < 1e17 && strchr(buf, 'e')) fail_msg("%.17g printed as %s", v, buf);
+    }
+    static const struct { double v; const char *s; } PLAIN[] = {
+        {150, "150"}, {-1600, "-1600"}, {1e-05, "0.00001"}, {1.5e-06, "0.0000015"}, {1e16, "10000000000000000"},
+        {123456789012345680.0, "1.2345678901234568e+17"}, {9.5e-07, "9.5e-07"}, {0.0, "0"},
+    };
+    for (size_t k = 0; k < sizeof PLAIN / sizeof PLAIN[0]; k++) {
+        num_shortest(PLAIN[k].v, buf, sizeof buf);
+        assert_string_equal(buf, PLAIN[k].s);
     }
     num_shortest(0.1, buf, sizeof buf);
     assert_string_equal(buf, "0.1");

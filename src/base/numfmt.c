@@ -23,14 +23,47 @@ static int nonfinite(double v, char *buf, size_t size)
     return 0;
 }
 
+/* The e-notation number in s ([-]d[.ddd]e+XX, at most 17 digits) as a
+ * plain decimal with the same digits: 1.5e+02 is 150, 9.5e-06 0.0000095. */
+static void plain(char *s, size_t size, int exp10)
+{
+    char digits[24], out[48];
+    size_t nd = 0, o = 0;
+    const int neg = s[0] == '-';
+    for (const char *c = s + neg; *c && *c != 'e' && nd < sizeof digits - 1; c++)
+        if (*c >= '0' && *c <= '9') digits[nd++] = *c;
+    if (neg) out[o++] = '-';
+    if (exp10 < 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (int z = 0; z < -exp10 - 1; z++) out[o++] = '0';
+        for (size_t k = 0; k < nd; k++) out[o++] = digits[k];
+    } else {
+        for (int k = 0; k <= exp10; k++) out[o++] = (size_t)k < nd ? digits[k] : '0';
+        if ((size_t)exp10 + 1 < nd) {
+            out[o++] = '.';
+            for (size_t k = (size_t)exp10 + 1; k < nd; k++) out[o++] = digits[k];
+        }
+    }
+    out[o] = '\0';
+    if (o < size) memcpy(s, out, o + 1);
+}
+
 int num_shortest(double v, char *buf, size_t size)
 {
     if (!isfinite(v)) return nonfinite(v, buf, size);
     char tmp[NUM_SHORTEST_MAX];
-    for (int p = 1; p <= 17; p++) {
+    int p = 1;
+    for (; p < 17; p++) {
         snprintf(tmp, sizeof tmp, "%.*g", p, v);
         if (strtod(tmp, NULL) == v) break;
     }
+    snprintf(tmp, sizeof tmp, "%.*g", p, v);
+    /* %g writes 150 as 1.5e+02 when two digits do; between 1e-6 and 1e17
+     * the same digits as a plain decimal read better (and still back) */
+    const char *e = strchr(tmp, 'e');
+    const int exp10 = e ? atoi(e + 1) : 0;
+    if (e && exp10 >= -6 && exp10 < 17) plain(tmp, sizeof tmp, exp10);
     if (strlen(tmp) >= size) { if (size) buf[0] = '\0'; return -1; }
     memcpy(buf, tmp, strlen(tmp) + 1);
     return 0;

@@ -1,9 +1,11 @@
 /*
  * numfmt.h - numbers as text, exactly (base layer: no project dependencies).
  *
- * num_shortest: the shortest decimal that strtod reads back as the same
- * double (0.1, 0.5473576181430894, 2e+70, 5e-324), for JSON and CSV records
- * and spreadsheet formulas, where a number must round-trip.
+ * num_shortest: the decimal with the fewest significant digits that strtod
+ * reads back as the same double, plain from 1e-6 to 1e17 (0.1,
+ * 0.5473576181430894, 150, 0.00001) and in e-notation beyond (2e+70,
+ * 5e-324), for JSON and CSV records and spreadsheet formulas, where a
+ * number must round-trip.
  * num_exact: the exact decimal value of a double (every double is a finite
  * binary fraction, so its decimal expansion ends): 0.1 is
  * 0.1000000000000000055511151231257827021181583404541015625.
