@@ -94,6 +94,29 @@ static void alias_tab_free(alias_tab *t)
     memset(t, 0, sizeof *t);
 }
 
+/* The neurons a name may give, for a message: "0 (the bias) and 1-3, 5;
+ * labels h1, h2, o1" (ids in ranges, at most 8 labels). */
+static void neurons_known(const lesson *l, char *buf, size_t size)
+{
+    size_t n = (size_t)snprintf(buf, size, "0 (the bias)");
+    const char *sep = " and ";
+    for (int id = 1; id <= l->max_id && n < size; id++) {
+        if (l->layer_of[id] < 0) continue;
+        int last = id;
+        while (last + 1 <= l->max_id && l->layer_of[last + 1] >= 0) last++;
+        n += (size_t)snprintf(buf + n, size - n, last > id ? "%s%d-%d" : "%s%d", sep, id, last);
+        sep = ", ";
+        id = last;
+    }
+    int shown = 0;
+    for (int id = 0; id <= l->max_id && n < size; id++) {
+        if (!l->labels[id][0]) continue;
+        if (shown == 8) { n += (size_t)snprintf(buf + n, size - n, ", ..."); break; }
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", shown ? ", " : "; labels ", l->labels[id]);
+        shown++;
+    }
+}
+
 /* "w_I,J" (ids or labels) to (i, j). Returns 0, 1 when name is not of that
  * form, or -1 with a message in why. */
 static int canonical_weight(const lesson *l, const char *name, int *i, int *j, char *why, size_t whysize)
@@ -111,7 +134,11 @@ static int canonical_weight(const lesson *l, const char *name, int *i, int *j, c
     *i = lesson_neuron(l, a);
     *j = lesson_neuron(l, b);
     if (*i < 0 || *j < 0) {
-        snprintf(why, whysize, "unknown neuron '%s' in %s", *i < 0 ? a : b, name);
+        char known[256];
+        neurons_known(l, known, sizeof known);
+        if (snprintf(why, whysize, "unknown neuron '%s' in %s (this network's neurons: %s)", *i < 0 ? a : b,
+                     name, known) < 0)
+            why[0] = '\0';
         return -1;
     }
     return 0;

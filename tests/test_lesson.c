@@ -119,7 +119,7 @@ static void test_bad_network(void **state)
     BAD("title T\ninput 1 2\nlayer logistic 3\nlayer logistic 3\n", "t.lesson:4: neuron 3 is already in a layer (line 3)");
     BAD("title T\ninput 1 2\nlayer logistic 3 1\n", "t.lesson:3: neuron 1 is an input (line 2); it cannot be in a layer too");
     BAD("title T\ninput 0 1\nlayer logistic 3\n", "t.lesson:2: neuron 0 is the bias; it cannot be an input");
-    BAD(BASE "weight w_7,3 = 1\n", "t.lesson:10: unknown neuron '7' in w_7,3");
+    BAD(BASE "weight w_7,3 = 1\n", "t.lesson:10: unknown neuron '7' in w_7,3 (this network's neurons: 0 (the bias) and 1-3)");
     BAD(BASE "weight w_3,1 = 1\n", "t.lesson:10: arc w_3,1 goes into input neuron 1");
     BAD(BASE "weight w_3,0 = 1\n", "t.lesson:10: arc w_3,0 goes into the bias neuron 0");
     BAD(BASE "weight w_1,3 = 2\n", "t.lesson:10: duplicate weight w_1,3 (first given on line 5)");
@@ -132,7 +132,10 @@ static void test_bad_network(void **state)
     BAD("title T\ninput 1 2\nlayer softmax 3 4\nlayer logistic 5\n", "t.lesson:3: softmax is only for the output layer");
     BAD("title T\ninput 1 2\nlayer relu 3\n" BASE_W "loss bce\nrate 0.5\nexample 0.4 0.5 -> 1\n",
         "t.lesson:7: loss bce needs a logistic output layer (its delta is a - y only there)");
-    BAD(BASE "alias w5 w_1,4\n", "t.lesson:10: unknown neuron '4' in w_1,4");
+    BAD("title T\ninput 1 2\nlabel 1 x1\nlayer logistic 3 5\n" BASE_W "weight w_0,5 = 0\nweight w_1,5 = 0\n"
+        "weight w_2,5 = 0\nweight w_x1,o9 = 1\n" BASE_TAIL,
+        "t.lesson:11: unknown neuron 'o9' in w_x1,o9 (this network's neurons: 0 (the bias) and 1-3, 5; labels x1)");
+    BAD(BASE "alias w5 w_1,4\n", "t.lesson:10: unknown neuron '4' in w_1,4 (this network's neurons: 0 (the bias) and 1-3)");
     /* a bias weight for a neuron whose bias arc 'nobias' takes away (a
      * skeleton from nntrace new has every bias line): not silently kept */
     BAD(BASE "nobias 3\n",
