@@ -543,6 +543,11 @@ static void test_mnist_did_you_mean(void **state)
         {"mnist --adapt yes", "nntrace mnist: --adapt takes one of on|off, not 'yes'\n"},
         {"mnist --epochs", "nntrace mnist: option --epochs needs a value\n"},
         {"mnist --zzzzzzzz", "nntrace mnist: unknown option '--zzzzzzzz'\nHINT: nntrace mnist --help\n"},
+        /* no data where it looks: where `make data` puts it, for an installed nntrace too */
+        {"mnist --data /nonexistent/mnist --epochs 1",
+         "nntrace mnist: /nonexistent/mnist/train-images-idx3-ubyte: No such file or directory\n"
+         "HINT: `make data` in nntrace's source directory fetches MNIST into its data/mnist: run there, "
+         "or pass --data SOURCE/data/mnist"},
     };
     expect_usage(cases, sizeof cases / sizeof *cases);
 }

@@ -420,7 +420,8 @@ int fast_mnist_main(int argc, char **argv)
     /* data */
     if ((o.epochs > 0 && (st = fast_set_load(&train, o.data, "train", nL, err, sizeof err)))
         || (st = fast_set_load(&test, o.data, "t10k", nL, err, sizeof err))) {
-        fprintf(stderr, PROG ": %s\nHINT: run `make data` for MNIST, or pass --data "
+        fprintf(stderr, PROG ": %s\nHINT: `make data` in nntrace's source directory fetches MNIST into "
+                "its data/mnist: run there, or pass --data SOURCE/data/mnist; or --data "
                 "/usr/share/datasets/fashion-mnist (package dataset-fashion-mnist).\n", err);
         status = 2;
         goto cleanup;
