@@ -460,14 +460,31 @@ const cliopt_cmd CLI_LIST = {.name = "list", .opts = LIST_OPTS, .n_opts = CLIOPT
                              .help = list_help};
 
 /* One lesson: name, title and source, or why it does not load (1). */
-static int list_one(const lessonpath_entry *e)
+/* One lesson's lines: its name, then its title and source in a column of
+ * their own (from column 33, the source 2 further in), broken at their
+ * spaces to width (0: not); below 60 columns the column starts at 4, under
+ * the name. */
+static int list_one(const lessonpath_entry *e, int width)
 {
     char err[768];
+    strbuf b = {0};
+    const size_t w = width > 0 ? (size_t)width : 0, col = w && w < 60 ? 4 : 33;
     lesson *l = lesson_load(e->file, err, sizeof err);
-    if (!l) { printf("%-32s (does not load: %s)\n", e->name, err); return 1; }
-    printf("%-32s %s\n%-32s   %s\n", e->name, l->title, "", l->source ? l->source : "(no source)");
-    lesson_free(l);
-    return 0;
+    if (col == 4) sb_printf(&b, "%s\n    ", e->name);
+    else sb_printf(&b, "%-32s ", e->name);
+    if (!l) {
+        sb_printf(&b, "(does not load: %s)\n", err);
+    } else {
+        wrap_words(&b, l->title, col, col, w);
+        sb_printf(&b, "\n%*s", (int)col + 2, "");
+        wrap_words(&b, l->source ? l->source : "(no source)", col + 2, col + 2, w);
+        sb_printf(&b, "\n");
+        lesson_free(l);
+    }
+    if (!b.failed) fputs(b.s, stdout);
+    int rc = b.failed || !l;
+    sb_free(&b);
+    return rc;
 }
 
 int cmd_list(int argc, char **argv)
@@ -510,9 +527,10 @@ int cmd_list(int argc, char **argv)
                              "HINT: NNTRACE_PATH=DIR adds a directory of *.lesson files\n", where);
         status = EXIT_CHECK;
     }
+    const int width = wrap_width(STDOUT_FILENO, -1);
     for (size_t k = 0; k < n; k++) {
         if (names_only) printf("%s\n", list[k].name);
-        else if (list_one(&list[k])) status = EXIT_CHECK;
+        else if (list_one(&list[k], width)) status = EXIT_CHECK;
     }
     if (fflush(stdout) != 0) {
         fprintf(stderr, "nntrace list: cannot write the output\n");

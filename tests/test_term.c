@@ -163,6 +163,19 @@ static void test_wrap(void **state)
         if (!strstr(w, WHERE[k].want)) fail_msg("%s at 60 columns, no\n%s\nin\n%s", WHERE[k].lesson, WHERE[k].want, w);
         free(w);
     }
+    /* list: each lesson's title and source in their column, at their spaces */
+    snprintf(cmd, sizeof cmd, "COLUMNS=60 %s list", bin());
+    char *ls = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    if (longest_line(ls) > 60) fail_msg("list at 60 columns, a line of %zu:\n%s", longest_line(ls), ls);
+    assert_non_null(strstr(ls, "\nmazur-2-2-2                      Step-by-step\n"
+                               "                                 backpropagation on a 2-2-2\n"
+                               "                                 network (net/out, E_total)\n"));
+    free(ls);
+    snprintf(cmd, sizeof cmd, "env -u COLUMNS %s list", bin());
+    ls = run_sh(cmd, &st);
+    assert_true(longest_line(ls) > 100);
+    free(ls);
     /* no terminal and no COLUMNS, --golden, or a file: never wrapped */
     snprintf(cmd, sizeof cmd, "env -u COLUMNS NO_COLOR=1 %s run --ascii lessons/mazur-2-2-2.lesson", bin());
     char *w = run_sh(cmd, &st);
