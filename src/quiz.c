@@ -87,13 +87,20 @@ int quiz_over(const quiz_session *q)
     return q->quit || q->cur >= q->n_ask;
 }
 
-void quiz_help(strbuf *out)
+void quiz_help(const quiz_session *q, strbuf *out)
 {
-    sb_printf(out,
-        "answer with a number (" JUDGE_NUMBER_FORMS "), to the lesson's decimals\n"
-        "or more; an empty answer asks for the next hint; q quits (the score so far);\n"
-        "? this help.\n"
-        "hints: 1st miss the formula, 2nd the formula with your numbers, 3rd the value.\n");
+    static const char *const HELP[] = {
+        "answer with a number (" JUDGE_NUMBER_FORMS "), to the lesson's decimals or more; an empty "
+        "answer asks for the next hint; q quits (the score so far);",
+        "? this help.",
+        "hints: 1st miss the formula, 2nd the formula with your numbers, 3rd the value.",
+    };
+    /* from a pipe as on an 80-column terminal */
+    const size_t width = q->st.width > 0 ? (size_t)q->st.width : 80;
+    for (size_t k = 0; k < sizeof HELP / sizeof HELP[0]; k++) {
+        wrap_words(out, HELP[k], 0, 0, width);
+        sb_printf(out, "\n");
+    }
 }
 
 void quiz_question(quiz_session *q, strbuf *out)
@@ -190,7 +197,7 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out)
         q->quit = 1;
         return 0;
     }
-    if (len == 1 && s[0] == '?') { quiz_help(out); return 0; }
+    if (len == 1 && s[0] == '?') { quiz_help(q, out); return 0; }
 
     double v = 0;
     int written = 0;

@@ -86,7 +86,7 @@ int quiz_answer(quiz_session *q, const char *text, strbuf *out);
 /* The score: right answers of questions asked, and how they came. */
 void quiz_score(const quiz_session *q, strbuf *out);
 
-/* How a quiz is answered. */
-void quiz_help(strbuf *out);
+/* How a quiz is answered, broken at spaces to the terminal (80 columns from a pipe). */
+void quiz_help(const quiz_session *q, strbuf *out);
 
 #endif

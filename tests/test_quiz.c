@@ -562,10 +562,35 @@ static void test_pty_continues_from_given_value(void **state)
     free(p);
 }
 
+/* The ? help: from a pipe the lines an 80-column terminal shows, and on a
+ * narrow terminal broken at its spaces to its width. */
+static void test_help_fits(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-forward.lesson", "in_3", ENGINE_ROUND_LESSON);
+    const char *out = answer(f, "?");
+    assert_non_null(strstr(out, "q quits (the score so far);\n? this help.\n"));
+    quiz_free(f->q);
+    step_style st = {.digits = f->l->digits, .l = f->l, .notation = f->l->notation, .width = 40};
+    grade_opts go;
+    grade_opts_lesson(&go, f->l, NULL);
+    f->q = quiz_new(f->l, f->r.tr, &go.rule, f->ids, f->n, &st);
+    assert_non_null(f->q);
+    out = answer(f, "?");
+    for (const char *p = out; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n > 40) fail_msg("a line of %zu columns at 40:\n%s", n, out);
+        p += n + (p[n] == '\n');
+    }
+    assert_non_null(strstr(out, "hints: 1st miss the formula, 2nd the\nformula"));
+    fx_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_select_like_the_grader),
+        cmocka_unit_test(test_help_fits),
         cmocka_unit_test(test_right_answers_move_on),
         cmocka_unit_test(test_hand_rounded_answer_is_right),
         cmocka_unit_test(test_wrong_answers_climb_the_hint_ladder),
