@@ -14,6 +14,7 @@
 #include "grade.h"
 #include "textline.h"
 
+#include "base/blank.h"
 #include "base/escape.h"
 #include "base/numfmt.h"
 
@@ -408,9 +409,10 @@ static void problem(grade_answers *a, long line, const char *s, size_t n, size_t
     else snprintf(p->msg, sizeof p->msg, "%s", m);
 }
 
-static int blank(char c) { return c == ' ' || c == '\t'; }
-
-/* One line s[0..n) (no newline). */
+/* One line s[0..n) (no newline). A blank is a space, a tab or a Unicode
+ * blank (base/blank.h: a no-break space pasted from a PDF), wherever the
+ * line's words may be set apart: at its ends, before the '=' and around the
+ * number. */
 static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const lesson *l,
                        names_index *ix, const grade_plan *plan)
 {
@@ -425,8 +427,10 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     if (memchr(s, '\0', n)) { problem(a, ln, line, full, ECHO_NONE, "%s", "holds a NUL byte"); return; }
     const char *hash = memchr(s, '#', n);
     if (hash) n = (size_t)(hash - s);
-    while (n && blank(s[0])) { s++; n--; }
-    while (n && blank(s[n - 1])) n--;
+    size_t a0 = 0;
+    blank_trim(s, &a0, &n);
+    s += a0;
+    n -= a0;
     if (!n) return;
     if (memchr(s, ';', n)) {
         problem(a, ln, s, n, ECHO_FOREIGN, "%s", "one answer a line: ';' joins two here; put each on its own line");
@@ -439,7 +443,7 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     if (eq)   /* a copied derivation: the number after the last '=' */
         for (const char *c = s + n - 1; c > eq; c--) if (*c == '=') { val = c + 1; break; }
     size_t nlen = (size_t)(sep - s);
-    while (nlen && blank(s[nlen - 1])) nlen--;
+    for (size_t k; nlen && (k = blank_before(s, nlen));) nlen -= k;
     if (!nlen) { problem(a, ln, s, n, ECHO_FOREIGN, "%s", "no name before '='"); return; }
     char name[256], why[320];
     long id = -1;
@@ -485,11 +489,11 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     a->line[slot] = ln;
     /* the text as written, for the reports: blanks trimmed, cut with "..." */
     char w[GRADE_WRITTEN];
-    size_t a0 = 0, wn = (size_t)(s + n - val);
-    while (a0 < wn && blank(val[a0])) a0++;
-    wn -= a0;
-    if (wn >= sizeof w) { memcpy(w, val + a0, sizeof w - 4); memcpy(w + sizeof w - 4, "...", 4); }
-    else { memcpy(w, val + a0, wn); w[wn] = '\0'; }
+    size_t v0 = 0, wn = (size_t)(s + n - val);
+    blank_trim(val, &v0, &wn);
+    wn -= v0;
+    if (wn >= sizeof w) { memcpy(w, val + v0, sizeof w - 4); memcpy(w + sizeof w - 4, "...", 4); }
+    else { memcpy(w, val + v0, wn); w[wn] = '\0'; }
     grade_safe_name(a->written[slot], sizeof a->written[slot], w);
 }
 
@@ -1066,8 +1070,7 @@ void grade_sheet_who(const char *text, size_t len, grade_who *who)
             size_t kl = strlen(KEYS[k].key);
             if (e - p <= kl || memcmp(text + p, KEYS[k].key, kl)) continue;
             size_t a = p + kl, b = e;
-            while (a < b && blank(text[a])) a++;
-            while (b > a && blank(text[b - 1])) b--;
+            blank_trim(text, &a, &b);
             char *dst = (char *)who + KEYS[k].off;
             size_t m = b - a < KEYS[k].size - 1 ? b - a : KEYS[k].size - 1;
             for (size_t i = 0; i < m; i++) {   /* printable ASCII only: it is echoed */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/blank.h"
 #include "base/numfmt.h"
 #include "eval.h"
 
@@ -20,7 +21,6 @@
 
 #define JNUM_MAX_TEXT 400      /* longer "numbers" are not hand calculations */
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 static int lower_eq(const char *s, size_t n, const char *word)
@@ -104,8 +104,7 @@ static judge_num_status plain_decimal(const char *buf, size_t n, double *value, 
 judge_num_status judge_parse_number(const char *s, size_t len, double *value, int *decimals)
 {
     size_t a = 0, b = len;
-    while (a < b && is_blank(s[a])) a++;
-    while (b > a && is_blank(s[b - 1])) b--;
+    blank_trim(s, &a, &b);     /* a no-break space pasted from a PDF too */
     if (a == b) return JNUM_EMPTY;
     if (s[b - 1] == '%') return JNUM_PERCENT;
     if (b - a > JNUM_MAX_TEXT) return JNUM_LONG;

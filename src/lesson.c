@@ -16,6 +16,7 @@
 #include "lesson.h"
 #include "lesson_impl.h"
 #include "textline.h"
+#include "base/blank.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -120,44 +121,21 @@ static int tokenize(char *s, char **toks, char **rest)
     return nt;
 }
 
-/* The Unicode blanks a word processor or a PDF puts where a space belongs:
- * they look like a space but do not separate words, so a line holding one
- * is named at its character rather than read as an odd word ('= 0.5'). */
-static const struct { const char *utf8, *name; } UNICODE_BLANKS[] = {
-    {"\xC2\xA0", "a no-break space (U+00A0)"},
-    {"\xE2\x80\x80", "an en quad (U+2000)"},
-    {"\xE2\x80\x81", "an em quad (U+2001)"},
-    {"\xE2\x80\x82", "an en space (U+2002)"},
-    {"\xE2\x80\x83", "an em space (U+2003)"},
-    {"\xE2\x80\x84", "a three-per-em space (U+2004)"},
-    {"\xE2\x80\x85", "a four-per-em space (U+2005)"},
-    {"\xE2\x80\x86", "a six-per-em space (U+2006)"},
-    {"\xE2\x80\x87", "a figure space (U+2007)"},
-    {"\xE2\x80\x88", "a punctuation space (U+2008)"},
-    {"\xE2\x80\x89", "a thin space (U+2009)"},
-    {"\xE2\x80\x8A", "a hair space (U+200A)"},
-    {"\xE2\x80\x8B", "a zero-width space (U+200B)"},
-    {"\xE2\x80\xAF", "a narrow no-break space (U+202F)"},
-    {"\xE2\x81\x9F", "a medium mathematical space (U+205F)"},
-    {"\xE3\x80\x80", "an ideographic space (U+3000)"},
-    {"\xEF\xBB\xBF", "a zero-width no-break space (U+FEFF)"},
-};
-
-/* The first Unicode blank in the words of a line (line[0..n), its words
- * toks[from..nt) cut in place): an error naming it and its column (in
+/* The first Unicode blank (base/blank.h) in the words of a line (line[0..n),
+ * its words toks[from..nt) cut in place): they look like a space but do not
+ * separate words, so a line holding one is named at its character rather
+ * than read as an odd word ('= 0.5'): an error naming it and its column (in
  * characters), or 0. */
 static int unicode_blank(perr *pe, int lineno, const char *line, char *const *toks, int from, int nt)
 {
     for (int t = from; t < nt; t++)
-        for (const char *c = toks[t]; *c; c++)
-            for (size_t b = 0; b < sizeof UNICODE_BLANKS / sizeof *UNICODE_BLANKS; b++) {
-                size_t len = strlen(UNICODE_BLANKS[b].utf8);
-                if (strncmp(c, UNICODE_BLANKS[b].utf8, len)) continue;
-                size_t col = 1;
-                for (const char *q = line; q < c; q++) col += ((unsigned char)*q & 0xC0) != 0x80;
-                return lp_fail(pe, lineno, "%s at column %zu ('%s'): write a plain space",
-                               UNICODE_BLANKS[b].name, col, toks[t]);
-            }
+        for (const char *c = toks[t]; *c; c++) {
+            const char *name;
+            if (!blank_unicode(c, strlen(c), &name)) continue;
+            size_t col = 1;
+            for (const char *q = line; q < c; q++) col += ((unsigned char)*q & 0xC0) != 0x80;
+            return lp_fail(pe, lineno, "%s at column %zu ('%s'): write a plain space", name, col, toks[t]);
+        }
     return 0;
 }
 

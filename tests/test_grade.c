@@ -184,6 +184,32 @@ static void test_parse_forms(void **state)
     assert_int_equal(a.line[9], 11);
     grade_answers_free(&a);
 
+    /* Unicode blanks (pasted from a PDF) are blanks between the words; one
+     * inside a name is still no blank: the name is refused, shown with it */
+    static const char pasted[] =
+        "\xE3\x80\x80" "in_3\xC2\xA0=\xE2\x80\x89" "0.19\xC2\xA0\n"
+        "err_3 = g(in_3)\xE2\x80\xAF=\xC2\xA0" "0.4526\xC2\xA0#\xC2\xA0note\n"
+        "a\xC2\xA0_3 = 0.5474\n";
+    assert_int_equal(grade_parse_answers(&a, pasted, sizeof pasted - 1, g.l, g.ix, &g.plan), 0);
+    assert_int_equal(a.given[0], 1);
+    assert_close(a.value[0], 0.19, 0, 0);
+    assert_string_equal(a.written[0], "0.19");
+    assert_int_equal(a.given[2], 1);
+    assert_string_equal(a.written[2], "0.4526");
+    assert_int_equal(a.given[1], 0);
+    assert_int_equal(a.n_problems_total, 1);
+    assert_int_equal(a.problems[0].line, 3);
+    assert_non_null(strstr(a.problems[0].msg, "'a<U+00A0>_3' names no quantity"));
+    grade_answers_free(&a);
+
+    /* and in the header's lines, which name the student and the variant */
+    static const char header[] = "# student:\xC2\xA0" "Ada@example.edu\xE2\x80\xAF\n"
+                                 "# variant:\xE2\x80\x89" "8MW8-GCZQ-8\xC2\xA0\n";
+    grade_who who;
+    grade_sheet_who(header, sizeof header - 1, &who);
+    assert_string_equal(who.student, "ada@example.edu");
+    assert_string_equal(who.code, "8MW8-GCZQ-8");
+
     /* NUL bytes and an escape sequence are never echoed raw */
     static const char hostile[] = "a_3\0 = 1\n\x1b]0;pwned\x07 = 2\n";
     assert_int_equal(grade_parse_answers(&a, hostile, sizeof hostile - 1, g.l, g.ix, &g.plan), 0);
@@ -435,8 +461,8 @@ static void test_fabricated_sheets(void **state)
         closedir(dir);
         gl_free(&g);
     }
-    /* 28 sheets in all: a lost fixture directory must not pass silently */
-    assert_int_equal(cases, 28);
+    /* 29 sheets in all: a lost fixture directory must not pass silently */
+    assert_int_equal(cases, 29);
 }
 
 /* ------------------------------------------------------------------------

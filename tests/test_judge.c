@@ -77,6 +77,9 @@ static void test_parse_accepts(void **state)
         {"5,474e\xE2\x88\x92" "1", 0.5474, 4}, {"1/2", 0.5, JUDGE_EXACT_DECIMALS},
         {"-3/4", -0.75, JUDGE_EXACT_DECIMALS}, {"0.5/2", 0.25, JUDGE_EXACT_DECIMALS},
         {"+1/3", 1.0 / 3, JUDGE_EXACT_DECIMALS}, {"0/5", 0.0, JUDGE_EXACT_DECIMALS},
+        /* pasted from a PDF: Unicode blanks around it are blanks */
+        {"\xC2\xA0" "1.0", 1.0, 1}, {"\xE2\x80\x89" "0.27" "\xE3\x80\x80" " ", 0.27, 2},
+        {" \xE2\x80\xAF" "\xE2\x88\x92" "0.5" "\xE2\x80\x8B", -0.5, 1},
     };
     for (size_t k = 0; k < sizeof OK / sizeof OK[0]; k++) {
         double v = -99;
@@ -103,6 +106,8 @@ static void test_parse_rejects(void **state)
         {"0.5 0.6", JNUM_SYNTAX}, {"e5", JNUM_SYNTAX}, {"--1", JNUM_SYNTAX},
         {"1e-400", JNUM_TINY}, {"-1e-400", JNUM_TINY}, {"1/1e-400", JNUM_TINY},   /* never silently 0 */
         {"1e-300/1e300", JNUM_TINY}, {"-1e-200/1e200", JNUM_TINY},               /* a quotient too */
+        {"\xC2\xA0", JNUM_EMPTY}, {"1\xC2\xA0" "234", JNUM_SYNTAX},   /* a blank inside is no blank to skip */
+        {"\xC2", JNUM_SYNTAX}, {"0.5\xC2", JNUM_SYNTAX},                  /* half a no-break space */
     };
     for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
         double v = 0;
