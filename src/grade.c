@@ -505,6 +505,14 @@ int grade_parse_answers(grade_answers *out, const char *text, size_t len, const 
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) p = 3;     /* UTF-8 BOM */
     long ln = 0;
     size_t start, n;
+    size_t a = p, b = len;
+    while (a < b) {     /* blanks, tabs and line ends only: an empty upload */
+        size_t k = blank_at(text + a, b - a);
+        if (!k && (text[a] == '\n' || text[a] == '\r')) k = 1;
+        if (!k) break;
+        a += k;
+    }
+    if (a == b) out->empty = len == 0 ? "0 bytes" : "only blank lines";
     while (textline_next(text, len, &p, &start, &n))
         parse_line(out, ++ln, text + start, n, l, ix, plan);
     out->n_lines = ln;
@@ -692,6 +700,9 @@ static void problems_text(strbuf *b, const grade_answers *ans)
     if (ans->unreadable) sb_printf(b, "the answer sheet was not graded: %s\n", ans->why);
     if (ans->note[0]) sb_printf(b, "note: %s\n", ans->note);
     if (ans->flag[0]) sb_printf(b, "warning: %s\n", ans->flag);
+    if (ans->empty)
+        sb_printf(b, "the answer sheet is empty (%s): there is no answer to grade; write your answers in it, "
+                  "save it and hand it in again\n", ans->empty);
     if (!ans->n_problems_total) return;
     sb_printf(b, "lines not graded (%zu):\n", ans->n_problems_total);
     for (size_t k = 0; k < ans->n_problems; k++)
@@ -718,6 +729,7 @@ static void first_mistake_text(strbuf *b, const grade_plan *plan, const grade_an
                                const grade_report *rep, const grade_opts *o)
 {
     if (rep->first_mistake < 0) {
+        if (ans->empty) return;                  /* problems_text said so */
         if (rep->count[JUDGE_MISSING] == rep->n) sb_printf(b, "no answers to grade\n");
         else if (rep->count[JUDGE_CORRECT] == rep->n) sb_printf(b, "every answer is correct\n");
         else sb_printf(b, "no wrong answer%s\n", rep->count[JUDGE_MISSING] ? "; some are missing" : "");
@@ -897,7 +909,7 @@ void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const 
         grade_answers safe = *ans;
         safe.flag[0] = '\0';
         problems_text(&out, &safe);
-        if (!ans->unreadable)
+        if (!ans->unreadable && !ans->empty)
             sb_printf(&out, "your answer sheet was received and graded; the results are not shown yet\n");
     } else {
         problems_text(&out, ans);

@@ -129,6 +129,8 @@ typedef struct {
     size_t  n_problems, n_problems_total;
     long    n_lines;
     int     unreadable;   /* the whole file was refused (size, not a file) */
+    const char *empty;    /* the sheet holds nothing: "0 bytes" or "only blank lines"
+                             (a static string), else NULL */
     char    note[512];    /* a sheet-level note (the variant it was graded against), or "" */
     char    flag[768];    /* a doubt about whose work this is (two sheets claim one
                              student, a variant not the student's), or "" */

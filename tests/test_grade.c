@@ -559,6 +559,21 @@ static void test_huge_and_special_files(void **state)
     if (!strstr(out, "looks like UTF-32 text")) fail_msg("%s", out);
     free(out);
 
+    /* an empty upload says so, not only that it holds no answer */
+    static const struct { const char *text, *want; } EMPTY[] = {
+        {"", "the answer sheet is empty (0 bytes): there is no answer to grade"},
+        {"\n \r\n\t\xC2\xA0\n", "the answer sheet is empty (only blank lines)"},
+        {"# only a comment\n", "no answers to grade"},      /* not empty: something was written */
+        {"in_3 =\n", "no answers to grade"},
+    };
+    for (size_t k = 0; k < sizeof EMPTY / sizeof EMPTY[0]; k++) {
+        out = check_text(EMPTY[k].text, strlen(EMPTY[k].text), "lessons/sauppe-forward.lesson", &rc);
+        assert_int_equal(rc, 1);
+        if (!strstr(out, EMPTY[k].want) || (k < 2) != !strstr(out, "no answers to grade"))
+            fail_msg("sheet '%s': %s", EMPTY[k].text, out);
+        free(out);
+    }
+
     /* two answers on a line: refused, not graded as the second */
     out = check_text("in_3 = 0.19; a_3 = 0.5474\n", 26, "lessons/sauppe-sgd-step.lesson --ask 'in_3 a_3'", &rc);
     if (!strstr(out, "line 1: 'in_3 = 0.19;...': one answer a line") || !strstr(out, "0 correct")) fail_msg("%s", out);

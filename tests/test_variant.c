@@ -699,7 +699,17 @@ static void test_gradescope_script(void **state)
              "rm $AG/submission/*; printf '%%%%PDF-1.4\\n1 0 obj\\n' > $AG/submission/answers.pdf\n"
              "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
              "grep -o 'this is a PDF document, not the text answer sheet' $AG/results/results.json\n"
-             "grep -c 'lines not graded' $AG/results/results.json || true\n",
+             "grep -c 'lines not graded' $AG/results/results.json || true\n"
+             /* an empty upload: results.json says the file is empty, also
+              * when the scored tests are hidden until grades are published */
+             "rm $AG/submission/*; : > $AG/submission/answers.txt\n"
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "grep -o '\"output\": \"[^\"]*the answer sheet is empty (0 bytes)' $AG/results/results.json "
+             "| sed 's/.*\\\\n/empty: /'\n"
+             "$NT check $AG/source/assignment.lesson $AG/submission/answers.txt --quiet "
+             "--metadata $AG/submission_metadata.json --gradescope $AG/hidden.json --visibility hidden || true\n"
+             "grep -o 'empty (0 bytes)[^\"]*' $AG/hidden.json | sed 's/^/hidden: /'\n"
+             "grep -c 'received and graded' $AG/hidden.json || true\n",
              dir, nt);
     int rc;
     char *out = run_sh(cmd, &rc);
@@ -709,6 +719,9 @@ static void test_gradescope_script(void **state)
         "\"visibility\": \"after_due_date\"", "renamed: wrong: you wrote 7",
         "upload your answer sheet as 'answers.txt'",
         "wrong: you wrote 8", "this is a PDF document, not the text answer sheet\n0\n",
+        "empty: the answer sheet is empty (0 bytes)",
+        "hidden: empty (0 bytes): there is no answer to grade; write your answers in it, save it and "
+        "hand it in again\\n\n0\n",
     };
     for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
         if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
