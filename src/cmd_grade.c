@@ -371,8 +371,8 @@ static const cliopt CHECK_OPTS[] = {
     {.id = CHK_STDOUT_VISIBILITY, .name = "--stdout-visibility", .meta = "V", .kind = CLIOPT_STRING,
      .help = "of the autograder's printed output (same values)"},
     {.id = CHK_REVEAL, .name = "--reveal", .meta = "V", .kind = CLIOPT_STRING,
-     .help = "add the full feedback as unscored tests with\n"
-             "visibility V (e.g. after_due_date)"},
+     .help = "add a worked answer, an unscored test with visibility V\n"
+             "(e.g. after_due_date), for each answer not correct"},
     {.id = CHK_JSON, .name = "--json", .help = "the grades as JSON on stdout instead of text"},
     {.id = CHK_CSV, .name = "--csv", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "one row per sheet, one column per quantity"},

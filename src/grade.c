@@ -638,7 +638,13 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
     rep->first_mistake = -1;
     rep->items = calloc(plan->n + 1, sizeof *rep->items);
     judge_sheet *sheet = judge_sheet_new(tr);
-    if (!rep->items || !sheet) { judge_sheet_free(sheet); grade_report_free(rep); return -1; }
+    judge_sheet *none = judge_sheet_new(tr);   /* no answer: every operand the engine's */
+    if (!rep->items || !sheet || !none) {
+        judge_sheet_free(sheet);
+        judge_sheet_free(none);
+        grade_report_free(rep);
+        return -1;
+    }
     rep->n = plan->n;
     for (size_t k = 0; k < plan->n; k++) {
         grade_item *it = &rep->items[k];
@@ -647,6 +653,7 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
         if (ans->given[k]) {
             if (judge_answer_d(tr, sheet, id, ans->value[k], ans->decimals[k], &o->rule, &it->res)) {
                 judge_sheet_free(sheet);
+                judge_sheet_free(none);
                 grade_report_free(rep);
                 return -1;
             }
@@ -665,13 +672,22 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
         double shown = isnan(it->res.ecf) ? it->res.truth : it->res.ecf;
         if (v != JUDGE_CORRECT &&
             (derivation(it->derivation, sizeof it->derivation, tr, sheet, id, shown, o->digits, plan, 0) ||
-             derivation(it->hint, sizeof it->hint, tr, sheet, id, shown, o->digits, plan, 1))) {
+             derivation(it->hint, sizeof it->hint, tr, sheet, id, shown, o->digits, plan, 1) ||
+             derivation(it->worked, sizeof it->worked, tr, none, id, it->res.truth, o->digits, plan, 0))) {
             judge_sheet_free(sheet);
+            judge_sheet_free(none);
             grade_report_free(rep);
             return -1;
         }
+        if (v != JUDGE_CORRECT && !it->worked[0]) {     /* a given: its value */
+            char name[192], value[64];
+            text_qname(plan->l, plan->notation, &tr->q[id], name, sizeof name);
+            text_num(it->res.truth, o->digits, value, sizeof value);
+            snprintf(it->worked, sizeof it->worked, "%s = %s", name, value);
+        }
     }
     judge_sheet_free(sheet);
+    judge_sheet_free(none);
     return 0;
 }
 
@@ -928,14 +944,22 @@ void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const 
         gs_test_output(&t, tr, plan, ans, rep, k, o);
         gs_test(b, k == 0, plan->shown[k], &rep->items[k], plan->points[k], 1, &t, vis);
     }
-    if (gso && gso->reveal) {   /* the full feedback, unscored, shown later */
+    if (gso && gso->reveal) {
+        /* the worked answers, unscored, shown later: for each quantity not
+         * answered correctly, the full feedback on the student's answer and
+         * the derivation with the lesson's numbers (unless that feedback
+         * just showed it); a correct answer has nothing more to show */
         grade_opts full = *o;
         full.feedback = GRADE_FB_FULL;
         for (size_t k = 0; k < plan->n; k++) {
+            const grade_item *it = &rep->items[k];
+            if (it->res.verdict == JUDGE_CORRECT) continue;
             char name[256];
             snprintf(name, sizeof name, "%s (worked answer)", plan->shown[k]);
             gs_test_output(&t, tr, plan, ans, rep, k, &full);
-            gs_test(b, 0, name, &rep->items[k], plan->points[k], 0, &t, gso->reveal);
+            if (!(it->res.verdict == JUDGE_WRONG && !strcmp(it->derivation, it->worked)))
+                sb_printf(&t, "worked answer: %s\n", it->worked);
+            gs_test(b, 0, name, it, plan->points[k], 0, &t, gso->reveal);
         }
     }
     sb_printf(b, "\n  ]\n}\n");

@@ -194,8 +194,9 @@ typedef struct {
     const char *visibility;        /* of the scored tests (NULL: visible) */
     const char *stdout_visibility; /* of run_autograder's output (NULL: unset) */
     const char *reveal;            /* NULL, or the visibility of a second,
-                                      unscored test per quantity with the full
-                                      feedback (e.g. after_due_date) */
+                                      unscored test, the worked answer, per
+                                      quantity not answered correctly
+                                      (e.g. after_due_date) */
 } grade_gs_opts;
 
 typedef struct {
@@ -203,6 +204,8 @@ typedef struct {
     double score;
     char   derivation[512];   /* "name = symbolic = your numbers = value" */
     char   hint[512];         /* "name = symbolic = your numbers", no value */
+    char   worked[512];       /* "name = symbolic = the lesson's numbers = value"
+                                 (or "name = value" for a given); "" when correct */
 } grade_item;
 
 typedef struct {

@@ -741,6 +741,53 @@ static void assert_no_expected_value(const char *text, graded_lesson *g, const g
     if (shows_expected(text)) fail_msg("%s: '%.30s'", what, shows_expected(text));
 }
 
+/* --reveal: a worked answer for each quantity not answered correctly (none
+ * for a correct one, which would only repeat its verdict), with the
+ * derivation in the lecture's numbers (07-2c: a_4 = 0.27, in_5 = 1.54,
+ * a_5 = 0.82); the total of max_score is the sheet's points, unchanged. */
+static void test_worked_answers(void **state)
+{
+    (void)state;
+    static const struct { const char *sheet; int worked; const char *want[3]; } CASES[] = {
+        {"correct", 0, {NULL}},
+        {"slip-and-mistake", 4, {
+            "\"a_4 (worked answer)\", \"output\": \"carried forward: you wrote 0.73 (line 5)\\n"
+            "follows from your in_4 = 1 (the value is 0.27)\\nworked answer: a_4 = g(in_4) = 1/(1+exp(-(-1))) = 0.27\\n\"",
+            /* in_4's operands are the givens: its derivation is the worked one, shown once */
+            "\"in_4 (worked answer)\", \"output\": \"wrong: you wrote 1 (line 6)\\n2 decimals are asked; this answer "
+            "has 0\\nexpected -1\\nin_4 = w_0,4*a_0 + w_1,4*a_1 + w_2,4*a_2 = 3*1 + (-4)*3 + 2*4 = -1\\n\"",
+            "a_5 = g(in_5) = 1/(1+exp(-2.46)) = 0.92\\nworked answer: a_5 = g(in_5) = 1/(1+exp(-1.54)) = 0.82\\n"}},
+        {"blank", 6, {
+            "\"in_5 (worked answer)\", \"output\": \"missing: no answer for in_5\\nworked answer: in_5 = "
+            "w_0,5*a_0 + w_3,5*a_3 + w_4,5*a_4 = (-1)*1 + 4*0.5 + 2*0.27 = 1.54\\n\"", NULL}},
+    };
+    for (size_t c = 0; c < sizeof CASES / sizeof CASES[0]; c++) {
+        char out[64] = "/tmp/nntrace-test-worked-XXXXXX", cmd[1024];
+        int fd = mkstemp(out);
+        assert_true(fd >= 0);
+        close(fd);
+        snprintf(cmd, sizeof cmd, "%s check lessons/sauppe-forward.lesson tests/grade/sauppe-forward/%s.txt "
+                 "--quiet --gradescope %s --reveal after_due_date 2>/dev/null", bin(), CASES[c].sheet, out);
+        run_cmd(cmd);
+        double score, sum, max_sum;
+        assert_int_equal(check_gradescope(out, &score, &sum, &max_sum), 6);
+        assert_close(max_sum, 6, 0, 0);
+        char *json = slurp(out, NULL);
+        assert_non_null(json);
+        int worked = 0;
+        for (const char *at = json; (at = strstr(at, " (worked answer)\", \"output\": ")); at++) {
+            worked++;
+            const char *end = strstr(at, "\"visibility\": \"after_due_date\"}");
+            if (!end || strstr(at, "\n") < end) fail_msg("%s: a worked answer without its visibility", cmd);
+        }
+        if (worked != CASES[c].worked) fail_msg("%s: %d worked answers, expected %d:\n%s", cmd, worked, CASES[c].worked, json);
+        for (size_t w = 0; w < 3 && CASES[c].want[w]; w++)
+            if (!strstr(json, CASES[c].want[w])) fail_msg("%s: no '%s' in:\n%s", cmd, CASES[c].want[w], json);
+        free(json);
+        unlink(out);
+    }
+}
+
 /* --feedback: verdict tells no expected value or derivation number, hint
  * the formula with the student's numbers but not its value, full all. */
 static void test_feedback_levels(void **state)
@@ -790,15 +837,17 @@ static void test_feedback_levels(void **state)
         }
         assert_null(shows_expected(txt));
         free(txt);
-        /* --reveal: the full feedback as unscored tests shown later */
+        /* --reveal: the full feedback as unscored tests shown later, for
+         * the quantities not answered correctly */
         snprintf(cmd, sizeof cmd, "%s check lessons/sauppe-sgd-step.lesson %s --quiet --gradescope %s "
                  "--reveal after_due_date 2>/dev/null", bin(), sheet, out);
         run_cmd(cmd);
         assert_int_equal(check_gradescope(out, &score, &sum, &max_sum), (int)g.plan.n);
         assert_close(sum, rep.score, 1e-9, 0);
         json = slurp(out, NULL);
-        assert_non_null(strstr(json, "(worked answer)"));
-        assert_non_null(strstr(json, "\"visibility\": \"after_due_date\""));
+        if ((rep.count[JUDGE_CORRECT] < rep.n) != (strstr(json, "(worked answer)") != NULL))
+            fail_msg("%s: %zu of %zu correct, worked answers: %s", sheet, rep.count[JUDGE_CORRECT], rep.n, json);
+        if (rep.count[JUDGE_CORRECT] < rep.n) assert_non_null(strstr(json, "\"visibility\": \"after_due_date\""));
         if (rep.count[JUDGE_WRONG]) assert_non_null(shows_expected(json));
         free(json);
         unlink(out);
@@ -1095,6 +1144,7 @@ int main(void)
         cmocka_unit_test(test_parse_forms),
         cmocka_unit_test(test_fabricated_sheets),
         cmocka_unit_test(test_feedback_levels),
+        cmocka_unit_test(test_worked_answers),
         cmocka_unit_test(test_tolerances),
         cmocka_unit_test(test_ecf_rules),
         cmocka_unit_test(test_huge_and_special_files),
