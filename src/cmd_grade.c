@@ -794,7 +794,8 @@ static int variants_help(FILE *f)
               "assignment id), so `nntrace check` regrades the same numbers later.\n\n"
               "  DIR/ID.txt          the student's sheet (`nntrace template --student ID`)\n"
               "  DIR/sheets.txt      every sheet, one per printed page (form feeds)\n"
-              "  DIR/answer-key.csv  student, variant, and each asked quantity's value\n\n"
+              "  DIR/answer-key.csv  student, variant, the drawn givens, and each asked\n"
+              "                      quantity's value\n\n"
               "options:\n", f) < 0 || cliopt_help(f, &CLI_VARIANTS))
         return -1;
     return fputs("\nexit status: 0 written, 2 bad usage, a bad lesson or roster\n", f) < 0 ? -1 : 0;
@@ -853,6 +854,41 @@ typedef struct { char id[sizeof ((grade_who *)0)->student]; long line; } roster_
 /* The files variants writes beside each student's ID.txt. */
 #define VARIANTS_ALL "sheets.txt"
 #define VARIANTS_KEY "answer-key.csv"
+
+/* One row of the answer key (the header when header): the student and the
+ * variant, the givens the lesson's `vary` lines drew for them (a given the
+ * sheet asks for has its own column among the asked ones), alpha when
+ * drawn, then each asked value; columns by canonical names, as grades.csv. */
+static void key_row(strbuf *key, const grade_ctx *c, const grade_who *who, int header)
+{
+    const trace *tr = c->exact.tr;
+    sb_printf(key, "%s", header ? "student,variant" : "");
+    if (!header) { esc_csv(key, who->student); sb_printf(key, ",%s", who->code); }
+    for (size_t id = 0; id < tr->n; id++) {
+        char name[96], num[64];
+        if (!grade_is_given(&tr->q[id]) || !variant_draws(c->l, &tr->q[id])) continue;
+        size_t k = 0;
+        while (k < c->plan.n && c->plan.ids[k] != id) k++;
+        if (k < c->plan.n) continue;                      /* asked: its own column */
+        sb_printf(key, ",");
+        if (header) { trace_name(&tr->q[id], name, sizeof name); esc_csv(key, name); continue; }
+        text_num(tr->q[id].value, 12, num, sizeof num);   /* as the sheet states it */
+        sb_printf(key, "%s", num);
+    }
+    if (variant_draws_rate(c->l)) {
+        char num[64];
+        text_num(c->l->rate, 12, num, sizeof num);
+        sb_printf(key, ",%s", header ? "alpha" : num);
+    }
+    for (size_t q = 0; q < c->plan.n; q++) {
+        char num[64];
+        sb_printf(key, ",");
+        if (header) { esc_csv(key, c->plan.names[q]); continue; }
+        text_num(tr->q[c->plan.ids[q]].value, lesson_answer_digits(c->l), num, sizeof num);
+        sb_printf(key, "%s", num);
+    }
+    sb_printf(key, "\n");
+}
 
 /* A roster row's sheet file name and where it came from, for sorting. */
 typedef struct { char name[300]; const roster_row *row; } roster_file;
@@ -1064,19 +1100,8 @@ int cmd_variants(int argc, char **argv)
         snprintf(who.assignment, sizeof who.assignment, "%s", assignment);
         ctx_free(&c);
         if ((status = template_render("variants", &c, path, &who, &sheet[s]))) break;
-        if (!key.len) {
-            sb_printf(&key, "student,variant");
-            for (size_t q = 0; q < c.plan.n; q++) { sb_printf(&key, ","); esc_csv(&key, c.plan.names[q]); }
-            sb_printf(&key, "\n");
-        }
-        esc_csv(&key, who.student);
-        sb_printf(&key, ",%s", who.code);
-        for (size_t q = 0; q < c.plan.n; q++) {
-            char num[64];
-            text_num(c.exact.tr->q[c.plan.ids[q]].value, lesson_answer_digits(c.l), num, sizeof num);
-            sb_printf(&key, ",%s", num);
-        }
-        sb_printf(&key, "\n");
+        if (!key.len) key_row(&key, &c, &who, 1);
+        key_row(&key, &c, &who, 0);
         if (s) sb_printf(&all, "\f\n");
         sb_printf(&all, "%s", sheet[s].s ? sheet[s].s : "");   /* the sheets, one a page */
     }

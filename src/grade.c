@@ -1120,6 +1120,8 @@ void grade_sheet_who(const char *text, size_t len, grade_who *who)
     grade_id_normalise(who->student);
 }
 
+int grade_is_given(const quantity *q) { return q->spec.op == OP_CONST && q->t == 0 && q->kind != Q_BIAS; }
+
 void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_plan *plan,
                     const grade_who *who, const char *named)
 {
@@ -1135,7 +1137,7 @@ void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_pla
     sb_printf(b, "#\n# given:\n");
     for (size_t id = 0; id < tr->n; id++) {
         const quantity *q = &tr->q[id];
-        if (q->spec.op != OP_CONST || q->t != 0 || q->kind == Q_BIAS) continue;
+        if (!grade_is_given(q)) continue;
         char name[192], num[64];
         if (!names_given_as(l, plan->notation, NAMES_ASCII, q, name, sizeof name))
             names_render(l, plan->notation, NAMES_ASCII, q, name, sizeof name);

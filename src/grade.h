@@ -259,6 +259,11 @@ void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, cons
  * "# variant: CODE"), sanitised to printable ASCII; absent ones "". */
 void grade_sheet_who(const char *text, size_t len, grade_who *who);
 
+/* Is q a given number of the problem statement, as a sheet's header and
+ * the answer key list them (a constant of the first iteration other than
+ * the bias: a weight w^(0), an input, a target)? 1 or 0. */
+int grade_is_given(const quantity *q);
+
 /* The answer template: a comment header (who, the problem's given numbers,
  * rate and rounding, how to check it: the lesson as the user named it,
  * `named`, or NULL for its path), then "name = " per asked quantity. who

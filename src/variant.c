@@ -213,6 +213,25 @@ static int output_id(const lesson *l, int k)
 /* Does the lesson use its rate (an update)? */
 static int uses_rate(const lesson *l) { return l->steps > 0 && !l->no_update; }
 
+int variant_draws(const lesson *l, const quantity *q)
+{
+    if (q->spec.op != OP_CONST || q->t != 0) return 0;
+    switch (q->kind) {
+    case Q_WEIGHT:
+        if (q->tie) return vary_of(l, q->tie, NULL) != NULL;
+        for (int a = 0; a < l->n_arcs; a++)
+            if (l->arcs[a].i == q->i && l->arcs[a].j == q->j) return vary_of_arc(l, a) != NULL;
+        return 0;
+    case Q_INPUT:
+    case Q_TARGET:
+        return vary_of_neuron(l, q->kind, q->j) != NULL;
+    default:
+        return 0;
+    }
+}
+
+int variant_draws_rate(const lesson *l) { return uses_rate(l) && vary_of(l, "rate", NULL) != NULL; }
+
 /* Draw every varied given of the base lesson into l. Returns the number of
  * givens drawn. */
 static int draw_all(lesson *l, const lesson *base, uint64_t rng)

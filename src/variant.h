@@ -79,6 +79,12 @@ const char *variant_code_strerror(int rc);
  * the first line that draws nothing and why (no file or line) in err. */
 int variant_check_lines(const lesson *l, int *line, char *err, size_t errsize);
 
+/* Does a `vary` line of l draw the given q of one of its traces (a weight
+ * w^(0), a tie, an input x_k or a target y_k of an example)? And the rate
+ * (only when the lesson uses it)? 1 or 0. */
+int variant_draws(const lesson *l, const quantity *q);
+int variant_draws_rate(const lesson *l);
+
 /* What variant_apply reports; variant_hint says what to change. */
 typedef enum {
     VARIANT_OK = 0,

@@ -7,6 +7,7 @@
  * for another student, variants --roster).
  */
 #include "testutil.h"
+#include "csvread.h"
 
 #include <math.h>
 #include <sys/stat.h>
@@ -389,7 +390,8 @@ static void test_class_end_to_end(void **state)
              "echo pages=$(tr -cd '\\f' < $D/out/sheets.txt | wc -c)\n"
              "echo keylines=$(wc -l < $D/out/answer-key.csv)\n"
              "$NT template $L --student ada@example.edu --assignment hw3 | cmp - $D/out/ada@example.edu.txt && echo same-sheet\n"
-             "grep '^ada@' $D/out/answer-key.csv | cut -d, -f3- | tr , '\\n' > $D/vals\n"
+             /* after the student, the variant and the 4 drawn givens */
+             "grep '^ada@' $D/out/answer-key.csv | cut -d, -f7- | tr , '\\n' > $D/vals\n"
              "grep -v '^#' $D/out/ada@example.edu.txt | sed 's/ = $//' > $D/names\n"
              "{ grep '^#' $D/out/ada@example.edu.txt; paste -d= $D/names $D/vals; } > $D/ada-filled.txt\n"
              "$NT check $L $D/ada-filled.txt --no-color > $D/own.txt && echo own-ok\n"
@@ -430,6 +432,84 @@ static void test_class_end_to_end(void **state)
         if (rc != 2 || !strstr(out, BAD[k].msg)) fail_msg("%s: exit %d\n%s", BAD[k].args, rc, out);
         free(out);
     }
+    tmpdir_remove(dir);
+}
+
+/* The header and the row of student id (NULL: the second row) of an
+ * answer-key.csv, as "NAME=VALUE;" for each column after the variant. */
+static void key_columns(const char *file, const char *id, char *out, size_t size)
+{
+    char *text = slurp(file, NULL);
+    if (!text) fail_msg("no %s", file);
+    csv c;
+    csv_parse(&c, text);
+    free(text);
+    uint32_t r = 1;
+    while (id && r < c.nrow && strcmp(csv_at(&c, r, 0), id)) r++;
+    if (r >= c.nrow) fail_msg("%s: no row for %s", file, id ? id : "a student");
+    assert_string_equal(csv_at(&c, 0, 0), "student");
+    assert_string_equal(csv_at(&c, 0, 1), "variant");
+    size_t n = 0;
+    out[0] = '\0';
+    for (uint32_t k = 2; csv_at(&c, 0, k); k++) {
+        if (!csv_at(&c, r, k)) fail_msg("%s: row %u is shorter than the header", file, r);
+        n += (size_t)snprintf(out + n, size - n, "%s=%s;", csv_at(&c, 0, k), csv_at(&c, r, k));
+        assert_true(n < size);
+    }
+    if (csv_at(&c, r, (uint32_t)(c.row0[1] - c.row0[0]))) fail_msg("%s: row %u is longer than the header", file, r);
+    csv_free(&c);
+}
+
+/* answer-key.csv: after the student and the variant, the givens the `vary`
+ * lines drew for the student, as their sheet states them, then the asked
+ * values; a given not drawn (x_2, y_3, the rate of hw.lesson) has no
+ * column, nor a drawn one the sheet asks for (it is an asked column). */
+static void test_answer_key_givens(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096], file[256], cols[4096];
+    assert_int_equal(tmpdir_make(dir, "key"), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "set -e; D=%s; NT=%s\n"
+             "printf 'email\\nada@example.edu\\nbob@example.edu\\n' > $D/roster.csv\n"
+             "$NT variants tests/grade/variants/hw.lesson --roster $D/roster.csv -o $D/hw --assignment 25828\n"
+             "$NT variants tests/grade/variants/hw.lesson --roster $D/roster.csv -o $D/ask --assignment 25828 "
+             "--ask 'in_3 w_0,3'\n"
+             /* a mini-batch: an input and a target of each example, and the rate */
+             "{ cat lessons/sauppe-minibatch.lesson; echo 'vary x_1 choice 0.2 0.4'; echo 'vary rate choice 0.1 0.5'; "
+             "echo 'vary y_3 choice 0 1'; } > $D/mb.lesson\n"
+             "$NT variants $D/mb.lesson --roster $D/roster.csv -o $D/mb --ask 'w_0,3^(1)'\n",
+             dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    free(out);
+    /* Ada's numbers, as her sheet in the README states them */
+    snprintf(file, sizeof file, "%s/hw/answer-key.csv", dir);
+    key_columns(file, "ada@example.edu", cols, sizeof cols);
+    assert_string_equal(cols, "w_0,3=-0.7;w_1,3=-0.8;w_2,3=0.4;x_1=0.4;in_3=-0.82;a_3=0.3058;err_3=0.6942;"
+                              "J=0.482;delta_3=-0.2947;dJ/dw_0,3=-0.2947;dJ/dw_1,3=-0.1179;dJ/dw_2,3=-0.1474;"
+                              "w_0,3^(1)=-0.5526;w_1,3^(1)=-0.7411;w_2,3^(1)=0.4737;");
+    /* Bob's as his sheet states them */
+    key_columns(file, "bob@example.edu", cols, sizeof cols);
+    snprintf(file, sizeof file, "%s/hw/bob@example.edu.txt", dir);
+    char *sheet = slurp(file, NULL);
+    assert_non_null(sheet);
+    for (char *c = cols, *semi; (semi = strchr(c, ';')) && strncmp(c, "in_3=", 5); c = semi + 1) {
+        char line[128], *eq = strchr(c, '=');
+        snprintf(line, sizeof line, "#   %.*s = %.*s\n", (int)(eq - c), c, (int)(semi - eq - 1), eq + 1);
+        if (!strstr(sheet, line)) fail_msg("the key's '%.*s' is not on Bob's sheet:\n%s", (int)(semi - c), c, sheet);
+    }
+    free(sheet);
+    snprintf(file, sizeof file, "%s/ask/answer-key.csv", dir);
+    key_columns(file, "ada@example.edu", cols, sizeof cols);
+    assert_string_equal(cols, "w_1,3=-0.8;w_2,3=0.4;x_1=0.4;w_0,3=-0.7;in_3=-0.82;");
+    snprintf(file, sizeof file, "%s/mb/answer-key.csv", dir);
+    key_columns(file, NULL, cols, sizeof cols);
+    if (!strstr(cols, "x_1[1]=") || !strstr(cols, "y_3[1]=") || !strstr(cols, "x_1[3]=") || !strstr(cols, "alpha=0.") ||
+        strstr(cols, "x_2") || strstr(cols, "w_0,3=") || !strstr(cols, "w_0,3^(1)="))
+        fail_msg("%s: %s", file, cols);
     tmpdir_remove(dir);
 }
 
@@ -784,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_unteachable_command),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_class_end_to_end),
+        cmocka_unit_test(test_answer_key_givens),
         cmocka_unit_test(test_class_bad_and_copied_sheets),
         cmocka_unit_test(test_ids_and_rosters),
         cmocka_unit_test(test_assignment_given_wins),
