@@ -1072,10 +1072,11 @@ void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, cons
 
 void grade_id_normalise(char *id)
 {
-    size_t a = 0, n = strlen(id);
-    while (a < n && strchr(" \t\r\n\v\f", id[a])) a++;
-    while (n > a && strchr(" \t\r\n\v\f", id[n - 1])) n--;
-    for (size_t k = a; k < n; k++) {
+    size_t a = 0, n = strlen(id), k;
+    /* blanks of any kind (a spreadsheet's no-break space too) and line ends */
+    while (a < n && ((k = blank_at(id + a, n - a)) || strchr("\r\n\v\f", id[a]))) a += k ? k : 1;
+    while (n > a && ((k = blank_before(id + a, n - a)) || strchr("\r\n\v\f", id[n - 1]))) n -= k ? k : 1;
+    for (k = a; k < n; k++) {
         char c = id[k];
         id[k - a] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
     }

@@ -56,8 +56,9 @@ typedef struct {
     long code_line;
 } grade_who;
 
-/* A student id as nntrace compares and hashes it, in place: blanks and line
- * ends around it trimmed, ASCII letters lower-cased. Every id read (a
+/* A student id as nntrace compares and hashes it, in place: blanks (a
+ * no-break space too: base/blank.h) and line ends around it trimmed, ASCII
+ * letters lower-cased. Every id read (a
  * roster row, Gradescope's metadata, a sheet's "# student:" line,
  * --student) goes through this one function, so " Ada@Example.edu" and
  * "ada@example.edu" are one student with one variant. */

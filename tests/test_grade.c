@@ -1136,10 +1136,33 @@ static void test_lesson_keys(void **state)
     }
 }
 
+/* A student id as it is compared: blanks of any kind and line ends around it
+ * trimmed (a roster cell's no-break space from a spreadsheet too), ASCII
+ * letters lower-cased, the inside left alone. */
+static void test_id_normalise(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *out; } IDS[] = {
+        {" Ada@Example.EDU\r\n", "ada@example.edu"},
+        {"\xC2\xA0" "ada@example.edu\xC2\xA0", "ada@example.edu"},
+        {"\xE2\x80\x89\t ada \xE3\x80\x80", "ada"},
+        {"a\xC2\xA0" "b", "a\xC2\xA0" "b"},
+        {"\xC2\xA0 \xC2\xA0", ""},
+        {"Zo\xC3\xAB", "zo\xC3\xAB"},
+    };
+    for (size_t k = 0; k < sizeof IDS / sizeof IDS[0]; k++) {
+        char id[64];
+        snprintf(id, sizeof id, "%s", IDS[k].in);
+        grade_id_normalise(id);
+        assert_string_equal(id, IDS[k].out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_id_normalise),
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_parse_forms),
         cmocka_unit_test(test_fabricated_sheets),
