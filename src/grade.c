@@ -851,7 +851,8 @@ void grade_text(strbuf *b, const lesson *l, const char *sheet_name, const trace 
         if (ans->line[k]) snprintf(line, sizeof line, "%ld", ans->line[k]);
         num(pts, sizeof pts, it->score, 4);
         num(max, sizeof max, plan->points[k], 4);
-        sb_printf(b, "%5s  %-14s %-12s %s%-16s%s %s/%s\n", line, plan->shown[k], got,
+        const size_t gw = esc_cols(got, strlen(got));   /* padded by columns: a pasted minus is 3 bytes */
+        sb_printf(b, "%5s  %-14s %s%*s %s%-16s%s %s/%s\n", line, plan->shown[k], got, gw < 12 ? (int)(12 - gw) : 0, "",
                   color ? COLOR[v] : "", judge_verdict_name(v), color ? "\033[0m" : "", pts, max);
         item_detail(b, tr, plan, ans, rep, k, o, "       ");
     }

@@ -17,6 +17,7 @@
 #include "lesson_impl.h"
 #include "textline.h"
 #include "base/blank.h"
+#include "base/escape.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -132,8 +133,7 @@ static int unicode_blank(perr *pe, int lineno, const char *line, char *const *to
         for (const char *c = toks[t]; *c; c++) {
             const char *name;
             if (!blank_unicode(c, strlen(c), &name)) continue;
-            size_t col = 1;
-            for (const char *q = line; q < c; q++) col += ((unsigned char)*q & 0xC0) != 0x80;
+            size_t col = 1 + esc_cols(line, (size_t)(c - line));
             return lp_fail(pe, lineno, "%s at column %zu ('%s'): write a plain space", name, col, toks[t]);
         }
     return 0;

@@ -29,12 +29,7 @@ void step_put(strbuf *out, const step_style *st, const char *ascii, const char *
     if (st->color && ansi) sb_printf(out, "\033[0m");
 }
 
-size_t step_width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
+size_t step_width(const char *s) { return esc_cols(s, strlen(s)); }
 
 /* Width of ASCII text once put in the style. */
 static size_t styled_width(const step_style *st, const char *ascii)
@@ -394,7 +389,7 @@ static size_t line_width(const char *s, size_t len)
     size_t w = 0;
     for (size_t k = 0; k < len;) {
         size_t n = esc_term_len(s + k, len - k);
-        if (n == 0) w += ((unsigned char)s[k++] & 0xC0) != 0x80;
+        if (n == 0) w += esc_cols(s + k++, 1);
         k += n;
     }
     return w;

@@ -6,18 +6,12 @@
  */
 #include "wrap.h"
 
+#include "base/escape.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-
-/* Display columns of n bytes of UTF-8 (continuation bytes take none). */
-static size_t cols(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t k = 0; k < n; k++) c += ((unsigned char)s[k] & 0xC0) != 0x80;
-    return c;
-}
 
 /* Where a line may break, best first: before the blank of a spaced " = "
  * or " ~ " (1); before another spaced operator (" + ", " - ") or after
@@ -47,7 +41,7 @@ static int depth_after(const char *s, size_t k, int depth)
 static size_t pick_break(const char *s, size_t start, size_t first, size_t width, const size_t *best)
 {
     const size_t eq = best[BREAK_EQ] > start ? best[BREAK_EQ] : 0;
-    if (eq && first + cols(s + start, eq - start) >= first + (width - first) / 2) return eq;
+    if (eq && first + esc_cols(s + start, eq - start) >= first + (width - first) / 2) return eq;
     if (best[BREAK_OP] > start) return best[BREAK_OP];
     if (eq) return eq;
     return best[BREAK_LAST] > start ? best[BREAK_LAST] : 0;
@@ -56,9 +50,9 @@ static size_t pick_break(const char *s, size_t start, size_t first, size_t width
 void wrap_line(strbuf *out, const char *s, size_t lead, size_t width)
 {
     size_t n = strlen(s);
-    if (width == 0 || lead + cols(s, n) <= width) { sb_printf(out, "%s", s); return; }
+    if (width == 0 || lead + esc_cols(s, n) <= width) { sb_printf(out, "%s", s); return; }
     const char *eq = strstr(s, " = ");
-    size_t hang = eq ? cols(s, (size_t)(eq - s)) + 1 : 4;
+    size_t hang = eq ? esc_cols(s, (size_t)(eq - s)) + 1 : 4;
     if (lead + hang > width / 2) hang = 4;
     /* best[kind]: the last break of each kind in this line, 0 none; depth:
      * parentheses open before s[k], start_depth before s[start]; first: the
@@ -79,7 +73,7 @@ void wrap_line(strbuf *out, const char *s, size_t lead, size_t width)
             for (size_t m = start; m < resume; m++) start_depth = depth_after(s, m, start_depth);
             start = resume;
             first = lead + hang;
-            col = first + cols(s + start, k + 1 - start);
+            col = first + esc_cols(s + start, k + 1 - start);
             for (int kind = 0; kind < BREAK_KINDS; kind++) best[kind] = 0;
             int d = start_depth;
             for (size_t m = start; m <= k; m++) {    /* breaks already passed */
@@ -96,7 +90,7 @@ void wrap_words(strbuf *out, const char *text, size_t first, size_t indent, size
     size_t col = first;
     int line_empty = 1;                      /* nothing of text on this line yet */
     for (const char *w = text + strspn(text, " "); *w; w += strspn(w, " ")) {
-        const size_t len = strcspn(w, " "), wc = cols(w, len);
+        const size_t len = strcspn(w, " "), wc = esc_cols(w, len);
         if (width && !line_empty && col + 1 + wc > width) {
             sb_printf(out, "\n%*s", (int)indent, "");
             col = indent;
@@ -112,7 +106,7 @@ void wrap_words(strbuf *out, const char *text, size_t first, size_t indent, size
 
 void wrap_labelled(strbuf *out, const char *label, const char *text, size_t width)
 {
-    const size_t hang = cols(label, strlen(label));
+    const size_t hang = esc_cols(label, strlen(label));
     sb_printf(out, "%s", label);
     if (width) wrap_words(out, text, hang, hang, width);
     else sb_printf(out, "%s", text);

@@ -1158,11 +1158,42 @@ static void test_id_normalise(void **state)
     }
 }
 
+/* The report's columns line up by what a terminal shows: an answer pasted
+ * with a Unicode minus (3 bytes, one column) keeps its verdict in line. */
+static void test_report_columns(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    int st;
+    snprintf(cmd, sizeof cmd, "%s check --no-color lessons/sauppe-forward.lesson "
+             "tests/grade/sauppe-forward/pasted-blanks.txt", bin());
+    char *out = run_sh(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "\xE2\x88\x92" "1 "));
+    long col = -1;
+    int rows = 0;
+    for (char *p = out; *p;) {
+        size_t n = strcspn(p, "\n");
+        char *v = strstr(p, "correct");
+        if (v && v < p + n && p[0] == ' ') {
+            long c = 0;
+            for (char *q = p; q < v; q++) c += ((unsigned char)*q & 0xC0) != 0x80;
+            if (col >= 0 && c != col) fail_msg("a verdict at column %ld, another at %ld:\n%s", c, col, out);
+            col = c;
+            rows++;
+        }
+        p += n + (p[n] == '\n');
+    }
+    assert_int_equal(rows, 6);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_id_normalise),
+        cmocka_unit_test(test_report_columns),
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_parse_forms),
         cmocka_unit_test(test_fabricated_sheets),

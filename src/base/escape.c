@@ -23,6 +23,13 @@ int esc_utf8_len(const unsigned char *s)
     return n;
 }
 
+size_t esc_cols(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t k = 0; k < n; k++) c += ((unsigned char)s[k] & 0xC0) != 0x80;
+    return c;
+}
+
 void esc_json(strbuf *b, const char *s)
 {
     sb_printf(b, "\"");

@@ -26,6 +26,10 @@ void esc_csv(strbuf *b, const char *s);
  * bytes there are not one. s is NUL-terminated. */
 int esc_utf8_len(const unsigned char *s);
 
+/* Columns that n bytes of UTF-8 take on a terminal: one a character (a
+ * continuation byte takes none; wide characters are not told apart). */
+size_t esc_cols(const char *s, size_t n);
+
 /* Length of the terminal escape at s[0 .. len) (colour and cursor codes):
  * ESC [ parameters and a final byte '@'..'~' (cut short at len), or a lone
  * ESC, 1 byte; 0 when s[0] is not ESC. A view that measures or strips
