@@ -16,7 +16,8 @@
  * --beamer writes a deck instead: a frame per pass (split every
  * TEX_FRAME_ROWS equation rows), each row of a quantity revealed by its own
  * overlay, and two frames with the network drawn in TikZ (weights on the
- * arcs; a_j, then Delta_j, on the neurons). --fragment writes only the
+ * arcs; a_j, then Delta_j, in the neurons, each under its name in the
+ * lesson's notation). --fragment writes only the
  * equations. Only amsmath, beamer and tikz are used.
  */
 #include "tex.h"
@@ -28,6 +29,7 @@
 #include <string.h>
 
 #include "base/escape.h"
+#include "formula.h"
 #include "names.h"
 #include "text.h"
 #include "walk.h"
@@ -401,10 +403,28 @@ static void node_xy(const lesson *l, int max_count, int j, double *x, double *y)
 typedef struct { double x, y, ux, uy, hw, hh; } tikz_box;
 
 #define TIKZ_NEURON_CM 0.45                                 /* half of minimum size=9mm */
-#define TIKZ_CHAR_CM 0.1                                    /* a \tiny digit, with inner sep */
 #define TIKZ_LINE_CM 0.14                                   /* half a \tiny line, with inner sep */
+#define TIKZ_INNER_CM 0.035                                 /* a label's inner sep=1pt */
 #define TIKZ_GAP_CM 0.1                                     /* white space kept between labels */
-static const double tikz_pos[] = {0.22, 0.36, 0.5, 0.64, 0.78, 0.3, 0.43, 0.57, 0.7};
+#define TIKZ_HIT_NEAR 3                                     /* a label within TIKZ_GAP_CM of another costs this
+                                                               many arcs behind it, */
+#define TIKZ_HIT_LABEL 12                                   /* one on another label more, */
+#define TIKZ_HIT_CIRCLE 20                                  /* one on a circle most */
+#define TIKZ_ROUNDS 8                                       /* rounds of moving labels to better places, */
+#define TIKZ_WORK 20000000L                                 /* while fewer boxes than this were compared; */
+#define TIKZ_WORK_MAX 60000000L                             /* past this, a label goes where it is preferred */
+/* places along an arc (0 and 1 its two circles' borders), the first preferred */
+static const double tikz_pos[] = {0.22, 0.36, 0.5, 0.64, 0.78, 0.3, 0.43, 0.57, 0.7, 0.15, 0.85, 0.26, 0.74};
+
+/* The width (cm) of a number in \tiny math (Latin Modern at 6 pt, as
+ * beamer sets \tiny): a digit 3.67 pt, the point 2.28, the minus 5.78, a
+ * parenthesis 2.89, anything else as a digit. */
+static double tiny_width_cm(const char *s)
+{
+    double pt = 0;
+    for (; *s; s++) pt += *s == '.' ? 2.28 : *s == '-' ? 5.78 : *s == '(' || *s == ')' ? 2.89 : 3.67;
+    return pt * 2.54 / 72.27;
+}
 
 /* The half length of r's shadow on the unit axis (ax, ay). */
 static double shadow(const tikz_box *r, double ax, double ay)
@@ -412,42 +432,134 @@ static double shadow(const tikz_box *r, double ax, double ay)
     return r->hw * fabs(r->ux * ax + r->uy * ay) + r->hh * fabs(-r->uy * ax + r->ux * ay);
 }
 
-/* Do p and q (with TIKZ_GAP_CM between them) overlap? No axis of either
+/* Do p and q, with gap cm between them, overlap? No axis of either
  * separates them (the separating axis theorem). */
-static int boxes_meet(const tikz_box *p, const tikz_box *q)
+static int boxes_meet(const tikz_box *p, const tikz_box *q, double gap)
 {
+    double ddx = q->x - p->x, ddy = q->y - p->y, reach = p->hw + p->hh + q->hw + q->hh + gap;
+    if (ddx * ddx + ddy * ddy >= reach * reach) return 0;            /* too far apart to meet */
     const double ax[4][2] = {{p->ux, p->uy}, {-p->uy, p->ux}, {q->ux, q->uy}, {-q->uy, q->ux}};
     for (int k = 0; k < 4; k++) {
         double d = fabs((q->x - p->x) * ax[k][0] + (q->y - p->y) * ax[k][1]);
-        if (d >= shadow(p, ax[k][0], ax[k][1]) + shadow(q, ax[k][0], ax[k][1]) + TIKZ_GAP_CM) return 0;
+        if (d >= shadow(p, ax[k][0], ax[k][1]) + shadow(q, ax[k][0], ax[k][1]) + gap) return 0;
     }
     return 1;
 }
 
-/* The place along the arc (x0,y0) -> (x1,y1) (centres, cm) for a label of
- * len characters that meets the fewest labels already placed
- * (placed[0..n)) and no neuron (neurons[0..nn)), the first of tikz_pos on a
- * tie; the label is added to placed. */
-static double label_pos(double x0, double y0, double x1, double y1, size_t len, tikz_box *placed, int n,
-                        const tikz_box *neurons, int nn)
+/* The arc from centre (x0, y0) to centre (x1, y1) (cm) as a box of no
+ * width, from border to border of the two circles. */
+static tikz_box arc_box(double x0, double y0, double x1, double y1)
 {
-    double ang = atan2(y1 - y0, x1 - x0);
-    tikz_box me = {0, 0, cos(ang), sin(ang), 0.5 * TIKZ_CHAR_CM * (double)len + 0.05, TIKZ_LINE_CM};
-    x0 += TIKZ_NEURON_CM * me.ux; y0 += TIKZ_NEURON_CM * me.uy;   /* the arc runs border to border */
-    x1 -= TIKZ_NEURON_CM * me.ux; y1 -= TIKZ_NEURON_CM * me.uy;
-    int best = 0, best_hits = -1;
-    for (int c = 0; c < (int)(sizeof tikz_pos / sizeof tikz_pos[0]); c++) {
-        me.x = x0 + tikz_pos[c] * (x1 - x0);
-        me.y = y0 + tikz_pos[c] * (y1 - y0);
-        int hits = 0;
-        for (int k = 0; k < n; k++) hits += 2 * boxes_meet(&me, &placed[k]);
-        for (int k = 0; k < nn; k++) hits += 3 * boxes_meet(&me, &neurons[k]);
-        if (best_hits < 0 || hits < best_hits) { best = c; best_hits = hits; }
+    double len = hypot(x1 - x0, y1 - y0), ux = (x1 - x0) / len, uy = (y1 - y0) / len;
+    return (tikz_box){0.5 * (x0 + x1), 0.5 * (y0 + y1), ux, uy, fmax(0.5 * len - TIKZ_NEURON_CM, 0), 0};
+}
+
+/* The labels of the picture's arcs: arcs[a] (arc_box) carries label[a]
+ * (its half extents set), at pos[a] along it once placed (-1 before). */
+typedef struct {
+    const tikz_box *arcs, *circles;
+    int na, nc;
+    tikz_box *label;
+    double *pos;
+    long work;          /* boxes compared so far */
+} tikz_layout;
+
+/* Label a at pos along its arc. */
+static tikz_box label_at(const tikz_layout *L, int a, double pos)
+{
+    const tikz_box *A = &L->arcs[a];
+    tikz_box me = L->label[a];
+    me.x = A->x + (2 * pos - 1) * A->hw * A->ux;
+    me.y = A->y + (2 * pos - 1) * A->hw * A->uy;
+    return me;
+}
+
+/* What label a costs at me: the circles and the labels placed that it
+ * meets or comes within TIKZ_GAP_CM of, and the other arcs it meets (an
+ * arc behind a label makes it read as that arc's). */
+static int label_cost(tikz_layout *L, int a, const tikz_box *me)
+{
+    int hits = 0;
+    L->work += 2L * L->na + L->nc;
+    for (int k = 0; k < L->na; k++) {
+        if (k == a) continue;
+        if (L->pos[k] >= 0 && boxes_meet(me, &L->label[k], TIKZ_GAP_CM))
+            hits += boxes_meet(me, &L->label[k], 0) ? TIKZ_HIT_LABEL : TIKZ_HIT_NEAR;
+        hits += boxes_meet(me, &L->arcs[k], 0);
     }
-    me.x = x0 + tikz_pos[best] * (x1 - x0);
-    me.y = y0 + tikz_pos[best] * (y1 - y0);
-    placed[n] = me;
-    return tikz_pos[best];
+    for (int k = 0; k < L->nc; k++)
+        if (boxes_meet(me, &L->circles[k], TIKZ_GAP_CM))
+            hits += boxes_meet(me, &L->circles[k], 0) ? TIKZ_HIT_CIRCLE : TIKZ_HIT_NEAR;
+    return hits;
+}
+
+/* Put label a where it costs least (where it is, or the first of tikz_pos,
+ * on a tie), or when it has no place yet and TIKZ_WORK_MAX comparisons
+ * were made, at the first of tikz_pos. Returns 1 when it moved. */
+static int label_place(tikz_layout *L, int a)
+{
+    double best = L->pos[a];
+    int best_hits = -1;
+    if (best < 0 && L->work >= TIKZ_WORK_MAX) {             /* a picture too big to read */
+        L->pos[a] = tikz_pos[0];
+        L->label[a] = label_at(L, a, tikz_pos[0]);
+        return 1;
+    }
+    if (best >= 0) {
+        tikz_box me = label_at(L, a, best);
+        best_hits = label_cost(L, a, &me);
+    }
+    for (size_t c = 0; c < sizeof tikz_pos / sizeof tikz_pos[0]; c++) {
+        tikz_box me = label_at(L, a, tikz_pos[c]);
+        int hits = label_cost(L, a, &me);
+        if (best_hits < 0 || hits < best_hits) { best = tikz_pos[c]; best_hits = hits; }
+    }
+    int moved = best != L->pos[a];
+    L->pos[a] = best;
+    L->label[a] = label_at(L, a, best);
+    return moved;
+}
+
+/* Move labels a and b together to the two places where they cost least
+ * between them, when that is less than where they are (a label cannot
+ * leave a place where it meets another that cannot leave either). Returns
+ * 1 when they moved. */
+static int pair_place(tikz_layout *L, int a, int b)
+{
+    const int np = (int)(sizeof tikz_pos / sizeof tikz_pos[0]);
+    double best_a = L->pos[a], best_b = L->pos[b];
+    int best = label_cost(L, a, &L->label[a]) + label_cost(L, b, &L->label[b]);
+    for (int ca = 0; ca < np; ca++)
+        for (int cb = 0; cb < np; cb++) {
+            L->label[a] = label_at(L, a, tikz_pos[ca]);
+            L->label[b] = label_at(L, b, tikz_pos[cb]);
+            int hits = label_cost(L, a, &L->label[a]) + label_cost(L, b, &L->label[b]);
+            if (hits < best) { best = hits; best_a = tikz_pos[ca]; best_b = tikz_pos[cb]; }
+        }
+    int moved = best_a != L->pos[a] || best_b != L->pos[b];
+    L->pos[a] = best_a;
+    L->pos[b] = best_b;
+    L->label[a] = label_at(L, a, best_a);
+    L->label[b] = label_at(L, b, best_b);
+    return moved;
+}
+
+/* Place every label: each in turn where it costs least among those placed
+ * before it; then round after round while one moves (a move lowers the
+ * total cost, so this ends), each moved where it costs least among all the
+ * others, and each two that meet moved together. A network too big to read
+ * stops improving after TIKZ_ROUNDS rounds or TIKZ_WORK comparisons, and
+ * its later labels are not weighed (label_place). */
+static void labels_layout(tikz_layout *L)
+{
+    for (int a = 0; a < L->na; a++) label_place(L, a);
+    for (int round = 0, moved = 1; moved && round < TIKZ_ROUNDS && L->work < TIKZ_WORK; round++) {
+        moved = 0;
+        for (int a = 0; a < L->na && L->work < TIKZ_WORK; a++) moved |= label_place(L, a);
+        for (int a = 0; a < L->na && L->work < TIKZ_WORK; a++)
+            for (int b = a + 1; b < L->na && L->work < TIKZ_WORK; b++)
+                if (boxes_meet(&L->label[a], &L->label[b], TIKZ_GAP_CM)) moved |= pair_place(L, a, b);
+    }
 }
 
 /* Where arc a starts: its neuron i, or for the bias (i = 0) the bias's copy
@@ -460,6 +572,10 @@ static void arc_from_xy(const lesson *l, int max_count, const lesson_arc *A, dou
     if (A->i == 0 && l->layer_of[A->j] > 1) *x = l->layer_of[A->j] - 1;
 }
 
+/* The network picture of the first step: a_j (forward) or Delta_j
+ * (backward) on each neuron, an input's value on it, and on each arc its
+ * weight as the trace writes an operand (a negative one in parentheses: a
+ * minus alone on its arc reads as the arc's line). */
 static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notation, int digits, int backward)
 {
     int max_count = l->n_in;
@@ -468,13 +584,14 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     if (digits > TEX_PIC_DIGITS) digits = TEX_PIC_DIGITS;
     double dx = l->n_layers > 3 ? 9.6 / l->n_layers : 3.2;      /* a slide is about 11 cm wide */
     sb_printf(b, "\\begin{center}\n\\begin{tikzpicture}[x=%.3fcm, y=%.3fcm, >=stealth,\n"
-                 "  n/.style={circle, draw, minimum size=9mm, inner sep=1pt, font=\\tiny}]\n", dx, dy);
+                 "  n/.style={circle, draw, minimum size=%.1fmm, inner sep=1pt, font=\\tiny}]\n",
+              dx, dy, 20 * TIKZ_NEURON_CM);
     char val[64];
     int nn = 1 + l->n_in + l->n_layers;              /* the inputs, the neurons, a bias for each column */
     for (int c = 0; c < l->n_layers; c++) nn += l->layers[c].count;
-    tikz_box *boxes = malloc(((size_t)nn + (size_t)l->n_arcs) * sizeof *boxes);
+    tikz_box *boxes = malloc(((size_t)nn + 2 * (size_t)l->n_arcs) * sizeof *boxes);
     if (!boxes) { b->failed = 1; return; }
-    int nb = 0;
+    int nb = 0, negative = 0;
     for (int c = 0; c < l->n_layers; c++) {       /* the bias of layer c+1 in column c, if it has arcs */
         int fed = 0;
         for (int a = 0; a < l->n_arcs && !fed; a++) fed = l->arcs[a].i == 0 && l->layer_of[l->arcs[a].j] == c + 1;
@@ -506,29 +623,49 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     }
     /* the arcs, then their weights on top, each in a white box on its arc
      * (an arc crossing it passes behind), placed where it meets no other
-     * label and no neuron */
+     * label, no circle and the fewest other arcs (labels_layout) */
     char from[24];
     for (int a = 0; a < l->n_arcs; a++) {
         const lesson_arc *A = &l->arcs[a];
         snprintf(from, sizeof from, A->i == 0 ? "b%d" : "n%d", A->i == 0 ? l->layer_of[A->j] - 1 : (int)A->i);
         sb_printf(b, "  \\draw[->%s] (%s) -- (n%d);\n", A->i == 0 ? ", dashed, gray" : "", from, (int)A->j);
     }
-    tikz_box *placed = boxes + nb;
-    for (int a = 0; a < l->n_arcs; a++) {
-        const lesson_arc *A = &l->arcs[a];
+    tikz_box *arcs = boxes + nb;
+    tikz_layout L = {.arcs = arcs, .circles = boxes, .na = l->n_arcs, .nc = nb, .label = arcs + l->n_arcs,
+                     .pos = malloc(((size_t)l->n_arcs + 1) * sizeof *L.pos)};
+    char (*txt)[64] = malloc(((size_t)l->n_arcs + 1) * sizeof *txt);
+    strbuf w = {0};
+    if (!L.pos || !txt) w.failed = 1;
+    for (int a = 0; a < l->n_arcs && !w.failed; a++) {
         double x0, y0, x1, y1;
-        arc_from_xy(l, max_count, A, &x0, &y0);
-        node_xy(l, max_count, (int)A->j, &x1, &y1);
-        text_num(A->w, digits, val, sizeof val);
-        double pos = label_pos(x0 * dx, y0 * dy, x1 * dx, y1 * dy, strlen(val), placed, a, boxes, nb);
+        arc_from_xy(l, max_count, &l->arcs[a], &x0, &y0);
+        node_xy(l, max_count, (int)l->arcs[a].j, &x1, &y1);
+        arcs[a] = arc_box(x0 * dx, y0 * dy, x1 * dx, y1 * dy);
+        w.len = 0;
+        if (w.s) w.s[0] = '\0';
+        fr_number(&w, SYN_LATEX, l->arcs[a].w, digits, 0);      /* (-3.5), as the trace's operands */
+        if (w.failed || w.len >= sizeof txt[a]) { w.failed = 1; break; }
+        memcpy(txt[a], w.s, w.len + 1);
+        negative |= txt[a][0] == '(';
+        L.label[a] = (tikz_box){0, 0, arcs[a].ux, arcs[a].uy, 0.5 * tiny_width_cm(txt[a]) + TIKZ_INNER_CM,
+                                TIKZ_LINE_CM};
+        L.pos[a] = -1;
+    }
+    if (!w.failed) labels_layout(&L);
+    for (int a = 0; a < l->n_arcs && !w.failed; a++) {
+        const lesson_arc *A = &l->arcs[a];
         snprintf(from, sizeof from, A->i == 0 ? "b%d" : "n%d", A->i == 0 ? l->layer_of[A->j] - 1 : (int)A->i);
         sb_printf(b, "  \\path (%s) -- node[pos=%.2f, sloped, fill=white, font=\\tiny, inner sep=1pt] {$%s$} (n%d);\n",
-                  from, pos, val, (int)A->j);
+                  from, L.pos[a], txt[a], (int)A->j);
     }
+    if (w.failed) b->failed = 1;
     free(boxes);
+    free(L.pos);
+    free(txt);
     const char *what = backward ? "\\Delta_j" : "a_j";
-    sb_printf(b, "\\end{tikzpicture}\n\\end{center}\n{\\small neurons show $%s$ of the first step, arcs $w_{i,j}$; "
-                 "the bias $a_0 = 1$ (dashed) is drawn before each layer it feeds.}\n", what);
+    sb_printf(b, "\\end{tikzpicture}\n\\end{center}\n{\\small neurons show $%s$ of the first step, arcs $w_{i,j}$%s; "
+                 "the bias $a_0 = 1$ (dashed) is drawn before each layer it feeds.}\n",
+              what, negative ? " (a negative one in parentheses)" : "");
     (void)notation;
 }
 

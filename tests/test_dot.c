@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,9 +186,50 @@ static void test_graphviz_accepts_every_lesson(void **state)
     assert_true(n >= 2);
 }
 
+/* A node of dot -Tplain's layout: its name, centre and size (inches). */
+typedef struct { char name[32]; double x, y, w, h; } plain_node;
+
+/* Is (px, py) inside node n, kept in from its border by inset inches? A
+ * label box (l*), the bias (n0) and a target (y*) are boxes; the others
+ * are taken as the ellipses in their boxes. */
+static int inside_node(const plain_node *n, double px, double py, double inset)
+{
+    double rx = n->w / 2 - inset, ry = n->h / 2 - inset, dx = px - n->x, dy = py - n->y;
+    if (rx <= 0 || ry <= 0) return 0;
+    if (n->name[0] == 'l' || n->name[0] == 'y' || !strcmp(n->name, "n0")) return fabs(dx) < rx && fabs(dy) < ry;
+    return (dx / rx) * (dx / rx) + (dy / ry) * (dy / ry) < 1;
+}
+
+/* Fail when the edge line of dot -Tplain ("edge T H n x1 y1 ... xn yn
+ * ...", a B-spline of n control points) runs through a node it does not
+ * join (nodes[0..nn)): an arc drawn over a label box would cross out its
+ * text, a minus sign among it. */
+static void edge_clear(const char *line, const plain_node *nodes, int nn, const char *what)
+{
+    char tail[32], head[32];
+    int n, used;
+    if (sscanf(line, "edge %31s %31s %d%n", tail, head, &n, &used) != 3 || n < 4 || n > 400) return;
+    double px[400], py[400];
+    const char *p = line + used;
+    for (int k = 0; k < n; k++) {
+        if (sscanf(p, "%lf %lf%n", &px[k], &py[k], &used) != 2) fail_msg("%s: cannot read %s", what, line);
+        p += used;
+    }
+    for (int k = 0; k + 3 < n; k += 3)
+        for (int s = 0; s <= 20; s++) {
+            double t = s / 20.0, u = 1 - t;
+            double x = u * u * u * px[k] + 3 * u * u * t * px[k + 1] + 3 * u * t * t * px[k + 2] + t * t * t * px[k + 3];
+            double y = u * u * u * py[k] + 3 * u * u * t * py[k + 1] + 3 * u * t * t * py[k + 2] + t * t * t * py[k + 3];
+            for (int m = 0; m < nn; m++)
+                if (strcmp(nodes[m].name, tail) && strcmp(nodes[m].name, head) && inside_node(&nodes[m], x, y, 0.02))
+                    fail_msg("%s: the arc %s -> %s runs through %s", what, tail, head, nodes[m].name);
+        }
+}
+
 /* The picture as Graphviz lays it out (dot -Tplain): layers left to right,
- * each layer's neurons in lesson order from the top, and every label box
- * between the two neurons of its arc, for every lesson and both passes. */
+ * each layer's neurons in lesson order from the top, every label box
+ * between the two neurons of its arc, and no arc through a node it does not
+ * join (edge_clear), for every lesson and both passes. */
 static void test_layout_of_every_lesson(void **state)
 {
     (void)state;
@@ -214,12 +256,18 @@ static void test_layout_of_every_lesson(void **state)
             int *lsrc = malloc(((size_t)na + 1) * sizeof *lsrc), *ldst = malloc(((size_t)na + 1) * sizeof *ldst);
             assert_true(nx && ny && lx && lsrc && ldst);
             for (int k = 0; k <= na; k++) lsrc[k] = ldst[k] = -1;
-            char line[4096];
-            int nodes = 0;
+            char line[16384];
+            int nodes = 0, nn = 0;
+            plain_node *all = calloc((size_t)(max + na + 64), sizeof *all);
+            assert_non_null(all);
             while (fgets(line, sizeof line, p)) {
                 char a[64], b[64];
-                double x, y;
-                if (sscanf(line, "node %63s %lf %lf", a, &x, &y) == 3) {
+                double x, y, w, h;
+                if (sscanf(line, "node %31s %lf %lf %lf %lf", all[nn].name, &all[nn].x, &all[nn].y, &all[nn].w,
+                           &all[nn].h) == 5 && nn + 1 < max + na + 64)
+                    nn++;
+                if (!strncmp(line, "edge ", 5)) edge_clear(line, all, nn, path);
+                if (sscanf(line, "node %63s %lf %lf %lf %lf", a, &x, &y, &w, &h) == 5) {
                     int id = atoi(a + 1);
                     if (a[0] == 'n' && id < max) { nx[id] = x; ny[id] = y; nodes++; }
                     else if (a[0] == 'l' && id < na) lx[id] = x;
@@ -255,7 +303,7 @@ static void test_layout_of_every_lesson(void **state)
                 }
                 checked++;
             }
-            free(nx); free(ny); free(lx); free(lsrc); free(ldst);
+            free(nx); free(ny); free(lx); free(lsrc); free(ldst); free(all);
         }
         lesson_free(l);
     }

@@ -409,30 +409,56 @@ static const pic_node *pic_find(const pic_node *nodes, int n, const char *s, con
     return NULL;
 }
 
+/* The width (cm) of a number in the picture's \tiny math, from Latin
+ * Modern's 6 pt metrics as pdflatex sets them: a digit 3.67 pt, the point
+ * 2.28, the minus 5.78, a parenthesis 2.89. */
+static double tiny_cm(const char *s, size_t n)
+{
+    double pt = 0;
+    for (size_t k = 0; k < n; k++) pt += s[k] == '.' ? 2.28 : s[k] == '-' ? 5.78 : strchr("()", s[k]) ? 2.89 : 3.67;
+    return pt * 2.54 / 72.27;
+}
+
+/* The network picture of a deck (its first, the forward pass), cut out of
+ * the deck's text (caller frees *deck). */
+static char *deck_picture(const char *lesson, char **deck)
+{
+    char args[128];
+    int rc;
+    snprintf(args, sizeof args, "tex %s --beamer", lesson);
+    *deck = run_piped("", args, &rc);
+    assert_int_equal(rc, 0);
+    char *pic = strstr(*deck, "\\begin{tikzpicture}[x=");
+    assert_non_null(pic);
+    return pic;
+}
+
 /* The weights in the network picture: each in a white box centred on its
  * arc, and no two labels' boxes overlapping, recomputed from the picture's
- * own coordinates (pos runs from border to border of the 9 mm circles; a
- * \\tiny digit is 0.09 cm wide, a line 0.2 cm high; a sloped label's box is
- * that of the rotated rectangle); no arc runs through a node it does not
- * join (mazur-2-2-2's bias arc into o2 once ran through h1 and along the
- * arc h1 -> o2, its 0.6 read as a second weight of that arc). */
+ * own coordinates and Latin Modern's widths (pos runs from border to
+ * border of the circles, of the picture's minimum size; a \tiny line is
+ * 0.28 cm high with its inner sep; a sloped label's box is that of the
+ * rotated rectangle); a negative weight in parentheses, as the trace
+ * writes an operand (a bare minus on its arc read as the arc's line:
+ * sauppe-multiclass's -3.5 read as 3.5); no arc runs through a node it does
+ * not join (mazur-2-2-2's bias arc into o2 once ran through h1 and along
+ * the arc h1 -> o2, its 0.6 read as a second weight of that arc). */
 static void test_network_labels(void **state)
 {
     (void)state;
-    const char *decks[] = {"softmax-3class", "mazur-2-2-2", "xor-mlp", "sauppe-minibatch", "sauppe-vanishing"};
+    const char *decks[] = {"softmax-3class", "mazur-2-2-2", "xor-mlp", "sauppe-minibatch", "sauppe-vanishing",
+                           "sauppe-multiclass", "cse575-vectorised-bce"};
+    int negatives = 0;
     for (size_t d = 0; d < sizeof decks / sizeof *decks; d++) {
-        char args[128];
-        snprintf(args, sizeof args, "tex %s --beamer", decks[d]);
-        int rc;
-        char *out = run_piped("", args, &rc);
-        assert_int_equal(rc, 0);
-        char *pic = strstr(out, "\\begin{tikzpicture}[x=");
-        assert_non_null(pic);
+        char *out, *pic = deck_picture(decks[d], &out);
         *strstr(pic, "\\end{tikzpicture}") = '\0';
-        double sx, sy, lx[256], ly[256], lu[256][2], hw[256], hh[256];
+        double sx, sy, size, lx[256], ly[256], lu[256][2], hw[256], hh[256];
         static pic_node nodes[1024];
         int nn = 0;
         assert_int_equal(sscanf(pic, "\\begin{tikzpicture}[x=%lfcm, y=%lfcm", &sx, &sy), 2);
+        assert_non_null(strstr(pic, "minimum size="));
+        assert_int_equal(sscanf(strstr(pic, "minimum size=") + 13, "%lfmm", &size), 1);
+        double r = size / 20;                     /* a circle's radius, cm */
         for (char *p = pic; (p = strstr(p, "\\node[n")) && nn < 1024; p++) {
             double x, y;
             char *at = strstr(p, ") at (");
@@ -452,7 +478,7 @@ static void test_network_labels(void **state)
                 double t = ((o->x - i->x) * ux + (o->y - i->y) * uy) / len2;
                 t = t < 0 ? 0 : t > 1 ? 1 : t;
                 double dist = hypot(i->x + t * ux - o->x, i->y + t * uy - o->y);
-                if (dist < 0.45) fail_msg("%s: the arc %s -> %s runs through %s", decks[d], i->name, j->name, o->name);
+                if (dist < r) fail_msg("%s: the arc %s -> %s runs through %s", decks[d], i->name, j->name, o->name);
             }
         }
         assert_true(arcs >= 3);
@@ -466,32 +492,43 @@ static void test_network_labels(void **state)
             const pic_node *j = pic_find(nodes, nn, strstr(p, "} (") + 2, decks[d]);
             assert_int_equal(sscanf(p, "node[pos=%lf", &pos), 1);
             double dxy = hypot(j->x - i->x, j->y - i->y), ux = (j->x - i->x) / dxy, uy = (j->y - i->y) / dxy;
-            double len = dxy - 0.9;
+            double len = dxy - 2 * r;
             assert_null(strstr(line, "above"));
-            char *v = strstr(p, "{$");
-            double w = 0.045 * (double)(strstr(v, "$}") - v - 2) + 0.04, h = 0.1;
-            lx[n] = i->x + 0.45 * ux + pos * len * ux;
-            ly[n] = i->y + 0.45 * uy + pos * len * uy;
+            char *v = strstr(p, "{$") + 2;
+            size_t vlen = (size_t)(strstr(v, "$}") - v);
+            if (v[0] == '-') fail_msg("%s: a negative weight with a bare minus on its arc: %.*s", decks[d], (int)vlen, v);
+            if (v[0] == '(') {
+                negatives++;
+                if (v[1] != '-' || v[vlen - 1] != ')') fail_msg("%s: %.*s", decks[d], (int)vlen, v);
+            }
+            double w = tiny_cm(v, vlen) / 2 + 0.035, h = 0.14;
+            lx[n] = i->x + r * ux + pos * len * ux;
+            ly[n] = i->y + r * uy + pos * len * uy;
             lu[n][0] = ux, lu[n][1] = uy, hw[n] = w, hh[n] = h;
             for (int k = 0; k < n; k++) {           /* overlap: no axis of either separates them */
                 const double ax[4][2] = {{ux, uy}, {-uy, ux}, {lu[k][0], lu[k][1]}, {-lu[k][1], lu[k][0]}};
                 int apart = 0;
                 for (int m = 0; m < 4 && !apart; m++) {
-                    double dist = fabs((lx[k] - lx[n]) * ax[m][0] + (ly[k] - ly[n]) * ax[m][1]), r = 0;
+                    double dist = fabs((lx[k] - lx[n]) * ax[m][0] + (ly[k] - ly[n]) * ax[m][1]), rr = 0;
                     for (int q = 0; q < 2; q++) {
                         int z = q ? k : n;
-                        r += hw[z] * fabs(lu[z][0] * ax[m][0] + lu[z][1] * ax[m][1]) +
-                             hh[z] * fabs(-lu[z][1] * ax[m][0] + lu[z][0] * ax[m][1]);
+                        rr += hw[z] * fabs(lu[z][0] * ax[m][0] + lu[z][1] * ax[m][1]) +
+                              hh[z] * fabs(-lu[z][1] * ax[m][0] + lu[z][0] * ax[m][1]);
                     }
-                    apart = dist >= r;
+                    apart = dist >= rr;
                 }
                 if (!apart) fail_msg("%s: the labels of arcs %d and %d overlap", decks[d], k, n);
             }
+            for (int k = 0; k < nn; k++)               /* nor on a circle */
+                if (hypot(nodes[k].x - lx[n], nodes[k].y - ly[n]) < r + h)
+                    fail_msg("%s: the label of arc %d lies on %s", decks[d], n, nodes[k].name);
             n++;
         }
         assert_int_equal(n, arcs);
         free(out);
-    }    /* a normalised input shows what it feeds the network: xn_1[1] = -1.3416
+    }
+    assert_true(negatives >= 8);
+    /* a normalised input shows what it feeds the network: xn_1[1] = -1.3416
      * (lecture 07), not the raw x_1[1] = 150 */
     int rc;
     char *out = run_piped("", "tex init-and-normalise --beamer", &rc);
