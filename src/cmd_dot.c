@@ -45,10 +45,10 @@ static int dot_help(FILE *f)
     if (fputs("usage: nntrace dot LESSON [options] | dot -Tsvg > net.svg\n\n"
               "Write the lesson's network as Graphviz DOT: neurons labelled with in_j and a_j\n"
               "(and Delta_j on the backward pass), arcs with w_ij (and dJ/dw_ij) in a box on\n"
-              "the arc, layers left to right in lesson order, the bias neuron 0 as a dashed\n"
-              "box with dashed arcs; frozen arcs of one value from one neuron into one layer\n"
-              "(a shared bias) share one box. The targets y_j and the loss J are nodes\n"
-              "right of the outputs.\n\n"
+              "the arc, every name as the lesson's trace writes it (net_h1, z^[1]_1), layers\n"
+              "left to right in lesson order, the bias neuron 0 as a dashed box with dashed\n"
+              "arcs; frozen arcs of one value from one neuron into one layer (a shared bias)\n"
+              "share one box. The targets y_j and the loss J are nodes right of the outputs.\n\n"
               "options:\n", f) < 0 || cliopt_help(f, &CLI_DOT))
         return -1;
     return fputs("\nexit status: 0 written, 2 bad usage, bad lesson, or a step or pass not in\n"

@@ -314,13 +314,15 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
 
     /* column 0: the bias and the inputs */
     sb_printf(out, "  n0 [shape=box, style=\"rounded,dashed,filled\", fillcolor=\"#eeeeee\", "
-                   "color=\"#777777\", label=\"bias (0)\\n%s = 1\"];\n", o->unicode ? "a\xe2\x82\x80" : "a_0");
+                   "color=\"#777777\", label=\"bias");
+    for (size_t id = 0; id < tr->n; id++)            /* a_0 = 1, named as the trace names it */
+        if (tr->q[id].kind == Q_BIAS) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, (long)id, o); break; }
+    sb_printf(out, "\"];\n");
     for (int k = 0; k < l->n_in; k++) {
         int i = l->inputs[k];
         sb_printf(out, "  n%d [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"", i);
-        if (l->labels[i][0]) { dot_esc(out, l->labels[i]); sb_printf(out, " "); }
-        sb_printf(out, "(%d)", i);
-        if (d.x[i] >= 0) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, d.x[i], o); }
+        if (d.x[i] >= 0) dot_quantity(out, l, tr, d.x[i], o);
+        else sb_printf(out, "input");
         sb_printf(out, "\"];\n");
     }
     for (int ly = 0; ly < l->n_layers; ly++) {
@@ -329,8 +331,7 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
         for (int k = 0; k < L->count; k++) {
             int j = l->neurons[L->first + k];
             sb_printf(out, "  n%d [%slabel=\"", j, is_out ? "fillcolor=\"#e6f4ea\", color=\"#3c8c50\", " : "");
-            if (l->labels[j][0]) { dot_esc(out, l->labels[j]); sb_printf(out, " "); }
-            sb_printf(out, "(%d) %s", j, act_name(L->act.kind));
+            sb_printf(out, "%s", act_name(L->act.kind));
             /* backward: Delta_j, after its chain factors dJ/da_j and g'(in_j) when the trace has them */
             int chain = o->backward && d.djda[j] >= 0;
             long show[5] = {d.in[j], d.act[j], chain ? d.djda[j] : -1, chain ? d.der[j] : -1,

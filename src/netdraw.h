@@ -11,9 +11,12 @@
  *     (1) x_1            0-2 -> (3)             0,3,4 -> (5)
  *     (2) x_2            0-2 -> (4)
  *
- * The DOT picture labels every neuron with in_j and a_j (and Delta_j on the
- * backward pass) and every arc with w_ij (and dJ/dw_ij), taken from one
- * iteration of a trace: the values come from the trace, never recomputed.
+ * The DOT picture labels every neuron with its activation, in_j and a_j
+ * (and Delta_j on the backward pass) and every arc with w_ij (and
+ * dJ/dw_ij), taken from one iteration of a trace: the values come from the
+ * trace, never recomputed, and every name from names.h in the chosen
+ * notation (net_h1, z^[1]_1), so no node carries a neuron number its trace
+ * does not write.
  * Layers run left to right (rankdir=LR, one rank=same group per layer, in
  * lesson order, ordering=out); the bias is a dashed box and its arcs are
  * dashed. An arc's label is a small box ON the arc (the arc is drawn

@@ -370,14 +370,35 @@ static void given_close(strbuf *b, given_block *g)
  * The network in TikZ
  * ---------------------------------------------------------------------- */
 
-/* The value of kind at neuron j in the first iteration and example, or NaN. */
-static double first_value(const trace *tr, q_kind kind, int j)
+/* The quantity of kind at neuron j in the first iteration and example
+ * (what the picture shows), or NULL. */
+static const quantity *first_q(const trace *tr, q_kind kind, int j)
 {
     for (size_t id = 0; id < tr->n; id++) {
         const quantity *q = &tr->q[id];
-        if (q->kind == kind && q->j == j && q->t == 0 && q->e <= 1) return q->value;
+        if (q->kind == kind && q->j == j && q->t == 0 && q->e <= 1) return q;
     }
-    return NAN;
+    return NULL;
+}
+
+/* The given weight of arc (i, j), or NULL (a tie's later arcs share its
+ * first arc's). */
+static const quantity *first_weight(const trace *tr, int i, int j)
+{
+    for (size_t id = 0; id < tr->n; id++) {
+        const quantity *q = &tr->q[id];
+        if (q->kind == Q_WEIGHT && q->i == i && q->j == j && q->t == 0) return q;
+    }
+    return NULL;
+}
+
+/* q's name in the lesson's notation as LaTeX math (names.h), without the
+ * example mark [1] (the caption names the example). */
+static void pic_name(const lesson *l, int notation, const quantity *q, char *buf, size_t size)
+{
+    quantity c = *q;
+    c.e = 0;
+    names_render(l, notation, NAMES_LATEX, &c, buf, size);
 }
 
 /* Where neuron j sits in the picture, in units of the x and y steps:
@@ -402,7 +423,8 @@ static void node_xy(const lesson *l, int max_count, int j, double *x, double *y)
  * across it (cm). A neuron is an upright square. */
 typedef struct { double x, y, ux, uy, hw, hh; } tikz_box;
 
-#define TIKZ_NEURON_CM 0.45                                 /* half of minimum size=9mm */
+#define TIKZ_NEURON_CM 0.525                                /* a circle's radius: its name over a value as wide
+                                                               as -0.0119 (0.93 cm in \tiny) fit inside */
 #define TIKZ_LINE_CM 0.14                                   /* half a \tiny line, with inner sep */
 #define TIKZ_INNER_CM 0.035                                 /* a label's inner sep=1pt */
 #define TIKZ_GAP_CM 0.1                                     /* white space kept between labels */
@@ -562,6 +584,25 @@ static void labels_layout(tikz_layout *L)
     }
 }
 
+/* A circle of the picture: node id at (x, y), and over it its name
+ * (LaTeX math; "" for none) on a baseline 1 mm above the centre and its
+ * value on one 1.7 mm below, each a node of its own, so that a wide value
+ * never grows the circle the arcs and labels are placed around. In \tiny
+ * the tallest name (dz^{[1]}_{1}: 2.5 mm high, 0.9 mm deep) ends above
+ * the value (1.4 mm high, 0.3 mm deep), and the widest value (-0.0119,
+ * 9.3 mm) is inside the circle where it is 9.7 mm wide. */
+static void pic_circle(strbuf *b, const char *style, const char *id, int x, double y, const char *name,
+                       const char *val)
+{
+    sb_printf(b, "  \\node[%s] (%s) at (%d, %.3f) {};\n", style, id, x, y);
+    if (name[0]) {
+        sb_printf(b, "  \\node[v] at ([yshift=1mm]%s.center) {$%s$};\n", id, name);
+        sb_printf(b, "  \\node[v] at ([yshift=-1.7mm]%s.center) {$%s$};\n", id, val);
+    } else {
+        sb_printf(b, "  \\node[v, anchor=center] at (%s) {$%s$};\n", id, val);
+    }
+}
+
 /* Where arc a starts: its neuron i, or for the bias (i = 0) the bias's copy
  * in the column before its layer, above that column (the bias is drawn
  * once per layer it feeds, so a bias arc spans one column like the others
@@ -572,53 +613,71 @@ static void arc_from_xy(const lesson *l, int max_count, const lesson_arc *A, dou
     if (A->i == 0 && l->layer_of[A->j] > 1) *x = l->layer_of[A->j] - 1;
 }
 
-/* The network picture of the first step: a_j (forward) or Delta_j
- * (backward) on each neuron, an input's value on it, and on each arc its
- * weight as the trace writes an operand (a negative one in parentheses: a
- * minus alone on its arc reads as the arc's line). */
+/* What circle q shows: its name (pic_name; "" without q) and its value
+ * ("?"); *example is set to its example, if it has one. */
+static void pic_shown(const lesson *l, int notation, int digits, const quantity *q, char name[256],
+                      char val[64], int *example)
+{
+    name[0] = '\0';
+    snprintf(val, 64, "?");
+    if (!q) return;
+    pic_name(l, notation, q, name, 256);
+    text_num(q->value, digits, val, 64);
+    if (q->e > 0) *example = q->e;
+}
+
+/* The network picture of the first step: each neuron holds the value
+ * of its activation (forward) or Delta (backward), an input its input,
+ * each under its name as the lesson's trace names it; each arc its weight
+ * as the trace writes an operand (a negative one in parentheses: a minus
+ * alone on its arc reads as the arc's line). */
 static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notation, int digits, int backward)
 {
     int max_count = l->n_in;
     for (int k = 0; k < l->n_layers; k++) if (l->layers[k].count > max_count) max_count = l->layers[k].count;
-    double dy = max_count > 4 ? 5.6 / max_count : 1.5;
+    double dy = max_count > 3 ? 5.6 / max_count : 1.5;      /* four rows and a caption of three lines fit */
     if (digits > TEX_PIC_DIGITS) digits = TEX_PIC_DIGITS;
     double dx = l->n_layers > 3 ? 9.6 / l->n_layers : 3.2;      /* a slide is about 11 cm wide */
     sb_printf(b, "\\begin{center}\n\\begin{tikzpicture}[x=%.3fcm, y=%.3fcm, >=stealth,\n"
-                 "  n/.style={circle, draw, minimum size=%.1fmm, inner sep=1pt, font=\\tiny}]\n",
-              dx, dy, 20 * TIKZ_NEURON_CM);
-    char val[64];
+                 "  n/.style={circle, draw, minimum size=%.1fmm, inner sep=0pt},\n"
+                 "  v/.style={font=\\tiny, inner sep=0pt, anchor=base}]\n", dx, dy, 20 * TIKZ_NEURON_CM);
+    char val[64], name[256], bias[64] = "a_{0}", id[24];
     int nn = 1 + l->n_in + l->n_layers;              /* the inputs, the neurons, a bias for each column */
     for (int c = 0; c < l->n_layers; c++) nn += l->layers[c].count;
     tikz_box *boxes = malloc(((size_t)nn + 2 * (size_t)l->n_arcs) * sizeof *boxes);
     if (!boxes) { b->failed = 1; return; }
-    int nb = 0, negative = 0;
+    int nb = 0, biases = 0, example = 0, negative = 0;
+    const quantity *q = first_q(tr, Q_BIAS, 0);
+    if (q) pic_name(l, notation, q, bias, sizeof bias);
     for (int c = 0; c < l->n_layers; c++) {       /* the bias of layer c+1 in column c, if it has arcs */
         int fed = 0;
         for (int a = 0; a < l->n_arcs && !fed; a++) fed = l->arcs[a].i == 0 && l->layer_of[l->arcs[a].j] == c + 1;
         if (!fed) continue;
-        sb_printf(b, "  \\node[n, dashed] (b%d) at (%d, 1) {$1$};\n", c, c);
+        snprintf(id, sizeof id, "b%d", c);
+        pic_circle(b, "n, dashed", id, c, 1, bias, "1");
         boxes[nb++] = (tikz_box){c * dx, dy, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM};
+        biases++;
     }
     for (int k = 0; k < l->n_in; k++) {           /* the inputs */
         int j = l->inputs[k];
         double x, y;
         node_xy(l, max_count, j, &x, &y);
-        double v = first_value(tr, Q_XNORM, j);   /* a normalised input is what it feeds */
-        text_num(isnan(v) ? first_value(tr, Q_INPUT, j) : v, digits, val, sizeof val);
-        sb_printf(b, "  \\node[n] (n%d) at (0, %.3f) {$%s$};\n", j, y, val);
+        q = first_q(tr, Q_XNORM, j);              /* a normalised input is what it feeds */
+        pic_shown(l, notation, digits, q ? q : first_q(tr, Q_INPUT, j), name, val, &example);
+        snprintf(id, sizeof id, "n%d", j);
+        pic_circle(b, "n", id, 0, y, name, val);
         boxes[nb++] = (tikz_box){x * dx, y * dy, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM};
     }
     for (int c = 0; c < l->n_layers; c++) {
         const lesson_layer *L = &l->layers[c];
         for (int m = 0; m < L->count; m++) {
             int j = l->neurons[L->first + m];
-            double v = first_value(tr, backward ? Q_DELTA : Q_ACT, j), x, y;
+            double x, y;
             node_xy(l, max_count, j, &x, &y);
-            if (isnan(v)) snprintf(val, sizeof val, "%d", j);
-            else text_num(v, digits, val, sizeof val);
-            sb_printf(b, "  \\node[n] (n%d) at (%d, %.3f) {$%s$};\n", j, c + 1, y, val);
-            sb_printf(b, "  \\node[font=\\tiny, above=0pt of n%d] {$%d$};\n", j, j);
-            boxes[nb++] = (tikz_box){x * dx, y * dy + 0.15, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM + 0.15};
+            pic_shown(l, notation, digits, first_q(tr, backward ? Q_DELTA : Q_ACT, j), name, val, &example);
+            snprintf(id, sizeof id, "n%d", j);
+            pic_circle(b, "n", id, c + 1, y, name, val);
+            boxes[nb++] = (tikz_box){x * dx, y * dy, 1, 0, TIKZ_NEURON_CM, TIKZ_NEURON_CM};
         }
     }
     /* the arcs, then their weights on top, each in a white box on its arc
@@ -662,11 +721,33 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     free(boxes);
     free(L.pos);
     free(txt);
-    const char *what = backward ? "\\Delta_j" : "a_j";
-    sb_printf(b, "\\end{tikzpicture}\n\\end{center}\n{\\small neurons show $%s$ of the first step, arcs $w_{i,j}$%s; "
-                 "the bias $a_0 = 1$ (dashed) is drawn before each layer it feeds.}\n",
-              what, negative ? " (a negative one in parentheses)" : "");
-    (void)notation;
+    /* the caption: the step as the trace heads it (and the example), and
+     * two weights by name, so that the names in the circles and the numbers
+     * on the arcs read as the formulas of the frames write them */
+    char title[128];
+    walk_step_title(title, sizeof title, tr, 0);            /* "step 1 (t = 0)", "forward pass" */
+    title[0] = (char)toupper((unsigned char)title[0]);
+    sb_printf(b, "\\end{tikzpicture}\n\\end{center}\n{\\small ");
+    tex_escape(b, title);
+    if (example) sb_printf(b, ", example %d", example);
+    sb_printf(b, ": each circle holds a value under its name, each arc its weight");
+    const quantity *shown[2] = {NULL, NULL};       /* the first weight of a neuron, the first of the bias */
+    for (int a = 0; a < l->n_arcs && !(shown[0] && shown[1]); a++) {
+        int k = l->arcs[a].i == 0;
+        if (!shown[k]) shown[k] = first_weight(tr, l->arcs[a].i, l->arcs[a].j);
+    }
+    for (int k = 0; k < 2; k++) {
+        if (!shown[k]) continue;
+        pic_name(l, notation, shown[k], name, sizeof name);
+        w.len = 0;
+        if (w.s) w.s[0] = '\0';
+        fr_number(&w, SYN_LATEX, shown[k]->value, digits, 1);
+        sb_printf(b, "%s$%s = %s$", k && shown[0] ? ", " : " (as ", name, w.failed ? "?" : w.s);
+    }
+    sb_free(&w);
+    sb_printf(b, "%s%s", shown[0] || shown[1] ? ")" : "", negative ? ", a negative one in parentheses" : "");
+    if (biases) sb_printf(b, "; the bias $%s = 1$ is dashed, drawn before each layer it feeds", bias);
+    sb_printf(b, ".}\n");
 }
 
 /* The rows of an align* text: its "\\" line ends. */

@@ -48,10 +48,11 @@ static void test_forward_labels_from_the_slide(void **state)
     assert_non_null(d);
     assert_has(d, "digraph \"sauppe-forward\" {");
     assert_has(d, "rankdir=LR");
-    assert_has(d, "n3 [label=\"(3) logistic\\nin_3 = 0\\na_3 = 0.5\"];");
-    assert_has(d, "n4 [label=\"(4) logistic\\nin_4 = -1\\na_4 ~ 0.27\"];");
-    assert_has(d, "label=\"(5) logistic\\nin_5 = 1.54\\na_5 ~ 0.82\"];");
-    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"(1)\\na_1 = x_1 = 3\"];");
+    assert_has(d, "n3 [label=\"logistic\\nin_3 = 0\\na_3 = 0.5\"];");
+    assert_has(d, "n4 [label=\"logistic\\nin_4 = -1\\na_4 ~ 0.27\"];");
+    assert_has(d, "label=\"logistic\\nin_5 = 1.54\\na_5 ~ 0.82\"];");
+    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"a_1 = x_1 = 3\"];");
+    assert_has(d, "label=\"bias\\na_0 = 1\"];");
     /* layers: one rank each, in order; the bias a dashed box, its arcs dashed */
     assert_has(d, "{ rank=same; n0 -> n1 -> n2 [style=invis]; }");
     assert_has(d, "{ rank=same; n3 -> n4 [style=invis]; }");
@@ -82,8 +83,8 @@ static void test_normalised_inputs(void **state)
     char err[512];
     char *d = dot_of("lessons/init-and-normalise.lesson", 1, 0, 0, err, sizeof err);
     assert_non_null(d);
-    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"(1)\\nxn_1[1] = -1.3416\"];");
-    assert_has(d, "label=\"(2)\\nxn_2[1] = -1.1832\"];");
+    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"xn_1[1] = -1.3416\"];");
+    assert_has(d, "label=\"xn_2[1] = -1.1832\"];");
     free(d);
 }
 
@@ -96,7 +97,7 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     /* the lesson's net/out notation: o1 is neuron 5, w5 is w_3,5 */
     /* the lesson shows its chain-rule factors: dE_total/dout_o1 and dout_o1/dnet_o1 before
      * delta_o1, and on the arc dnet_o1/dw5 and the term dE_o1/dout_h1 that w5 carries back */
-    assert_has(d, "o1 (5) logistic\\nnet_o1 = 1.105905967\\nout_o1 = 0.75136507\\n"
+    assert_has(d, "n5 [fillcolor=\"#e6f4ea\", color=\"#3c8c50\", label=\"logistic\\nnet_o1 = 1.105905967\\nout_o1 = 0.75136507\\n"
                   "dE_total/dout_o1 = 0.74136507\\ndout_o1/dnet_o1 = 0.186815602\\ndelta_o1 = ");
     assert_has(d, "label=\"w5 = 0.4\\ndE_total/dw5 = 0.082167041\\ndnet_o1/dw5 = 0.593269992\\n"
                   "dE_o1/dout_h1 = 0.055399425\"];");
@@ -130,6 +131,65 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     sb_free(&b);
     engine_result_free(&r);
     lesson_free(l);
+}
+
+/* Neurons are named as the lesson's trace names them, never by a number
+ * the notation does not use: Mazur's h1 is net_h1 and out_h1 (lecture
+ * 003), not "h1 (3)"; softmax-3class's first output z^[1]_1 and a^[1]_1
+ * (lecture 000's layer notation), not "(3)"; every lesson's nodes, both
+ * passes, carry no "(j)" tag, and the bias is a_0 as every trace writes it. */
+static void test_neurons_named_as_the_trace(void **state)
+{
+    (void)state;
+    char err[512];
+    char *d = dot_of("lessons/mazur-2-2-2.lesson", 1, 0, 0, err, sizeof err);
+    assert_non_null(d);
+    assert_has(d, "n3 [label=\"logistic\\nnet_h1 = 0.3775\\nout_h1 = 0.593269992\"];");
+    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"i1 = 0.05\"];");
+    free(d);
+    d = dot_of("lessons/softmax-3class.lesson", 1, 1, 0, err, sizeof err);
+    assert_non_null(d);
+    assert_has(d, "n3 [fillcolor=\"#e6f4ea\", color=\"#3c8c50\", label=\"softmax\\nz^[1]_1 = 0\\na^[1]_1 = 0.05\\n"
+                  "dz^[1]_1 = 0.05\"];");
+    assert_has(d, "n1 [fillcolor=\"#fff4d6\", color=\"#b48a3c\", label=\"x_1 = 1\"];");
+    free(d);
+    int rc;                                       /* --notation: the names of another lecture */
+    d = run_piped("", "dot lessons/mazur-2-2-2.lesson --notation layer --ascii", &rc);
+    assert_int_equal(rc, 0);
+    assert_has(d, "n3 [label=\"logistic\\nz^[1]_1 = 0.3775\\na^[1]_1 = 0.593269992\"];");
+    free(d);
+    DIR *dir = opendir("lessons");
+    assert_non_null(dir);
+    int checked = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        size_t len = strlen(e->d_name);
+        if (len <= 7 || strcmp(e->d_name + len - 7, ".lesson")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "lessons/%s", e->d_name);
+        for (int pass = 0; pass < 2; pass++) {
+            lesson *l = lesson_load(path, err, sizeof err);
+            if (!l) fail_msg("%s", err);
+            int max = l->max_id;
+            lesson_free(l);
+            d = dot_of(path, 1, pass, 0, err, sizeof err);
+            if (!d) continue;                     /* no backward pass */
+            for (char *line = strstr(d, "\n  n"); line; line = strstr(line + 1, "\n  n")) {   /* the neurons' nodes */
+                char *eol = strchr(line + 1, '\n');
+                for (int j = 0; j <= max && eol; j++) {
+                    char tag[16], *at;
+                    snprintf(tag, sizeof tag, "(%d)", j);
+                    if ((at = strstr(line, tag)) && at < eol)
+                        fail_msg("%s: a neuron tagged %s, a number its trace does not name:%.*s", path, tag,
+                                 (int)(eol - line), line);
+                }
+            }
+            assert_has(d, "label=\"bias\\na_0 = 1\"];");
+            free(d);
+            checked++;
+        }
+    }
+    closedir(dir);
+    assert_true(checked >= 30);
 }
 
 static void test_errors(void **state)
@@ -361,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_forward_labels_from_the_slide),
         cmocka_unit_test(test_normalised_inputs),
         cmocka_unit_test(test_backward_adds_deltas_and_gradients),
+        cmocka_unit_test(test_neurons_named_as_the_trace),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_graphviz_accepts_every_lesson),
         cmocka_unit_test(test_layout_of_every_lesson),

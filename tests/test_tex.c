@@ -528,13 +528,45 @@ static void test_network_labels(void **state)
         free(out);
     }
     assert_true(negatives >= 8);
-    /* a normalised input shows what it feeds the network: xn_1[1] = -1.3416
-     * (lecture 07), not the raw x_1[1] = 150 */
-    int rc;
-    char *out = run_piped("", "tex init-and-normalise --beamer", &rc);
-    assert_int_equal(rc, 0);
-    assert_non_null(strstr(out, "(n1) at (0, -0.000) {$-1.3416$}"));
-    free(out);
+}
+
+/* Each circle of the picture holds its value under its name as the
+ * lesson's trace names it (lectures 002, 000, 001): Mazur's o1 is out_o1
+ * (forward) and delta_o1 (backward), his weights w1 and b1; the layer
+ * notation's a^[1]_1, dz^[1]_1 and W^[1]_1,1; no neuron is numbered 3-6 in
+ * a lesson whose trace does not number it, and the caption names no a_j,
+ * Delta_j or w_{i,j} the trace does not write. Every value fits its circle
+ * (at most as wide as the circle 2 mm below its centre, where the value's
+ * line ends). */
+static void test_network_names(void **state)
+{
+    (void)state;
+    static const struct { const char *lesson, *names[6]; } WANT[] = {
+        {"mazur-2-2-2", {"{$i_{1}$}", "{$\\mathrm{out}_{o1}$}", "{$\\delta_{o1}$}", "$w_{1} = 0.15$",
+                         "$b_{1} = 0.35$"}},
+        {"softmax-3class", {"{$x_{1}$}", "{$a^{[1]}_{1}$}", "{$dz^{[1]}_{3}$}", "$W^{[1]}_{1,1} = 0.2$"}},
+        {"sauppe-multiclass", {"{$a_{1}$}", "{$a_{3}$}", "{$\\Delta_{3}$}", "$w_{0,3} = -3.5$",
+                               "a negative one in parentheses"}},
+        {"csc413-logistic-least-squares", {"{$y_{2}$}", "{$\\bar{z}_{2}$}", "$b_{2} = -1$"}},
+        {"init-and-normalise", {"{$\\mathrm{xn}_{1}$}", "{$-1.3416$}", "Forward pass, example 1:"}},
+    };
+    for (size_t k = 0; k < sizeof WANT / sizeof *WANT; k++) {
+        char *deck, *pic = deck_picture(WANT[k].lesson, &deck);
+        for (int m = 0; m < 6 && WANT[k].names[m]; m++)
+            if (!strstr(pic, WANT[k].names[m])) fail_msg("%s: no %s in\n%s", WANT[k].lesson, WANT[k].names[m], pic);
+        assert_null(strstr(pic, "above=0pt of"));                  /* no number above a circle */
+        assert_null(strstr(pic, "a_j"));
+        assert_null(strstr(pic, "w_{i,j}"));
+        double size;
+        assert_int_equal(sscanf(strstr(pic, "minimum size=") + 13, "%lfmm", &size), 1);
+        double room = 2 * sqrt(size * size / 400 - 0.2 * 0.2);
+        for (char *p = pic; (p = strstr(p, "yshift=-")); p++) {   /* the values under the names */
+            char *v = strstr(p, "{$") + 2;
+            size_t vlen = (size_t)(strstr(v, "$}") - v);
+            if (tiny_cm(v, vlen) > room) fail_msg("%s: %.*s is wider than its circle", WANT[k].lesson, (int)vlen, v);
+        }
+        free(deck);
+    }
 }
 
 int main(void)
@@ -548,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_sum_breaks_as_set),
         cmocka_unit_test(test_deck_notes),
         cmocka_unit_test(test_network_labels),
+        cmocka_unit_test(test_network_names),
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_decks),
     };
