@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "suggest.h"
 #include "text.h"
 #include "walk.h"
@@ -834,15 +835,8 @@ static void both_scripts(const names_index *ix, int notation, const quantity *q,
  * *len 1) for a control byte or broken UTF-8. */
 static long utf8_at(const unsigned char *c, int *len)
 {
-    int need = *c < 0x80 ? 0 : (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
-    int ok = need >= 0 && *c >= 0x20 && *c != 0x7f && !(*c == 0xC0 || *c == 0xC1 || *c > 0xF4);
-    long cp = need == 0 ? *c : need == 1 ? (*c & 0x1F) : need == 2 ? (*c & 0x0F) : (*c & 0x07);
-    for (int k = 1; ok && k <= need; k++) {
-        ok = (c[k] & 0xC0) == 0x80;
-        cp = (cp << 6) | (c[k] & 0x3F);
-    }
-    *len = ok ? need + 1 : 1;
-    return ok ? cp : -1;
+    long cp = esc_utf8_cp(c, len);
+    return cp < 0x20 || cp == 0x7f ? -1 : cp;
 }
 
 /* Is the character (UTF-8, len bytes) one of the notation's own: printable

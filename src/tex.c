@@ -80,23 +80,15 @@ static const struct { unsigned cp; const char *tex; } TEX_UNICODE[] = {
     {0x27F6, "$\\longrightarrow$"},
 };
 
-/* The code point of the n-byte well-formed UTF-8 sequence at s. */
-static unsigned utf8_cp(const unsigned char *s, int n)
-{
-    unsigned cp = n == 1 ? s[0] : s[0] & (0x7Fu >> n);
-    for (int k = 1; k < n; k++) cp = (cp << 6) | (s[k] & 0x3Fu);
-    return cp;
-}
-
 /* The character at s[0..avail) beyond ASCII as LaTeX (TEX_UNICODE, an
  * accented Latin letter as itself, else '?'); returns the bytes it took. */
 static size_t escape_unicode(strbuf *b, const char *s, size_t avail)
 {
-    int len = esc_utf8_len((const unsigned char *)s);
-    if (len == 0 || (size_t)len > avail) { sb_printf(b, "?"); return 1; }
-    unsigned cp = utf8_cp((const unsigned char *)s, len);
+    int len;
+    long cp = esc_utf8_cp((const unsigned char *)s, &len);
+    if (cp < 0 || (size_t)len > avail) { sb_printf(b, "?"); return 1; }
     for (size_t t = 0; t < sizeof TEX_UNICODE / sizeof *TEX_UNICODE; t++)
-        if (TEX_UNICODE[t].cp == cp) { sb_printf(b, "%s", TEX_UNICODE[t].tex); return (size_t)len; }
+        if ((long)TEX_UNICODE[t].cp == cp) { sb_printf(b, "%s", TEX_UNICODE[t].tex); return (size_t)len; }
     if (cp >= 0x00C0 && cp <= 0x017F) sb_printf(b, "%.*s", len, s);
     else sb_printf(b, "?");
     return (size_t)len;

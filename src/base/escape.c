@@ -23,6 +23,16 @@ int esc_utf8_len(const unsigned char *s)
     return n;
 }
 
+long esc_utf8_cp(const unsigned char *s, int *len)
+{
+    int n = esc_utf8_len(s);
+    *len = n ? n : 1;
+    if (!n) return -1;
+    long cp = n == 1 ? s[0] : s[0] & (0x7F >> n);
+    for (int k = 1; k < n; k++) cp = (cp << 6) | (s[k] & 0x3F);
+    return cp;
+}
+
 size_t esc_cols(const char *s, size_t n)
 {
     size_t c = 0;

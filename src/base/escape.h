@@ -26,6 +26,10 @@ void esc_csv(strbuf *b, const char *s);
  * bytes there are not one. s is NUL-terminated. */
 int esc_utf8_len(const unsigned char *s);
 
+/* The code point of the well-formed UTF-8 sequence at s (esc_utf8_len
+ * bytes long, which *len gets), or -1 with *len 1 when it is not one. */
+long esc_utf8_cp(const unsigned char *s, int *len);
+
 /* Columns that n bytes of UTF-8 take on a terminal: one a character (a
  * continuation byte takes none; wide characters are not told apart). */
 size_t esc_cols(const char *s, size_t n);
