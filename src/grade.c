@@ -891,6 +891,14 @@ static void gs_test_output(strbuf *t, const trace *tr, const grade_plan *plan, c
     item_detail(t, tr, plan, ans, rep, k, o, "");
 }
 
+/* How Gradescope renders our strings: "text", as written in a fixed-width
+ * block. Its default for the top-level output, "simple_format", is HTML
+ * with line breaks: runs of blanks collapse (the report's indented
+ * derivations and aligned columns), and a name echoed as '<U+0430>_3'
+ * would be taken for a tag and dropped. Test names and outputs default to
+ * "text" already; saying so keeps them so. */
+#define GS_FORMAT "text"
+
 static void gs_test(strbuf *b, int first, const char *name, const grade_item *it, double max_score,
                     int scored, const strbuf *t, const char *visibility)
 {
@@ -905,7 +913,7 @@ static void gs_test(strbuf *b, int first, const char *name, const grade_item *it
     }
     sb_printf(b, ", \"output\": ");
     grade_json_str(b, t->s ? t->s : "");
-    sb_printf(b, ", \"visibility\": \"%s\"}", visibility);
+    sb_printf(b, ", \"output_format\": \"%s\", \"visibility\": \"%s\"}", GS_FORMAT, visibility);
 }
 
 void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const trace *tr,
@@ -938,6 +946,8 @@ void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const 
     json_score(b, rep->score);
     sb_printf(b, ",\n  \"output\": ");
     grade_json_str(b, out.s ? out.s : "");
+    sb_printf(b, ",\n  \"output_format\": \"%s\", \"test_output_format\": \"%s\", \"test_name_format\": \"%s\"",
+              GS_FORMAT, GS_FORMAT, GS_FORMAT);
     if (hidden) sb_printf(b, ",\n  \"visibility\": \"%s\"", vis);
     if (gso && gso->stdout_visibility) sb_printf(b, ",\n  \"stdout_visibility\": \"%s\"", gso->stdout_visibility);
     sb_printf(b, ",\n  \"tests\": [");

@@ -298,7 +298,7 @@ static int check_gradescope(const char *file, double *score, double *sum, double
     char *text = slurp(file, NULL);
     if (!text) fail_msg("no %s", file);
     jp p = {text, 0};
-    int ntests = 0, seen_score = 0, seen_output = 0, seen_tests = 0;
+    int ntests = 0, seen_score = 0, seen_output = 0, seen_tests = 0, seen_format = 0;
     char key[64], val[4096];
     *sum = *max_sum = 0;
     jexpect(&p, '{');
@@ -307,6 +307,14 @@ static int check_gradescope(const char *file, double *score, double *sum, double
         jexpect(&p, ':');
         if (!strcmp(key, "score")) { *score = jnum(&p); seen_score++; }
         else if (!strcmp(key, "output")) { jstr(&p, val, sizeof val); seen_output++; }
+        else if (!strcmp(key, "output_format") || !strcmp(key, "test_output_format") ||
+                 !strcmp(key, "test_name_format")) {
+            /* "text": shown as written (the default "simple_format" of the
+             * top-level output is HTML: blanks collapse, <...> is a tag) */
+            jstr(&p, val, sizeof val);
+            if (strcmp(val, "text")) fail_msg("%s: %s '%s', not \"text\"", file, key, val);
+            seen_format++;
+        }
         else if (!strcmp(key, "stdout_visibility") || !strcmp(key, "visibility")) {
             jstr(&p, val, sizeof val);
             if (strcmp(val, "visible") && strcmp(val, "hidden") && strcmp(val, "after_due_date") &&
@@ -319,7 +327,7 @@ static int check_gradescope(const char *file, double *score, double *sum, double
             jws(&p);
             if (*p.s == ']') { p.s++; continue; }
             do {
-                int have[6] = {0};
+                int have[7] = {0};
                 double s = NAN, m = NAN;
                 char status[32] = "";
                 jexpect(&p, '{');
@@ -331,6 +339,11 @@ static int check_gradescope(const char *file, double *score, double *sum, double
                     else if (!strcmp(key, "max_score")) { m = jnum(&p); have[2]++; }
                     else if (!strcmp(key, "status")) { jstr(&p, status, sizeof status); have[3]++; }
                     else if (!strcmp(key, "output")) { jstr(&p, val, sizeof val); have[4]++; }
+                    else if (!strcmp(key, "output_format")) {
+                        jstr(&p, val, sizeof val);
+                        have[6]++;
+                        if (strcmp(val, "text")) fail_msg("%s: test output_format '%s'", file, val);
+                    }
                     else if (!strcmp(key, "visibility")) {
                         jstr(&p, val, sizeof val);
                         have[5]++;
@@ -339,8 +352,8 @@ static int check_gradescope(const char *file, double *score, double *sum, double
                             fail_msg("%s: visibility '%s'", file, val);
                     } else fail_msg("%s: unexpected test key '%s'", file, key);
                 } while (!p.bad && jnext(&p, '}'));
-                if (have[0] != 1 || have[4] != 1 || have[5] != 1)
-                    fail_msg("%s: test %d lacks name, output or visibility", file, ntests);
+                if (have[0] != 1 || have[4] != 1 || have[5] != 1 || have[6] != 1)
+                    fail_msg("%s: test %d lacks name, output, output_format or visibility", file, ntests);
                 if (!have[1] && !have[2] && !have[3]) continue;   /* an unscored (information) test */
                 for (int k = 0; k < 6; k++) if (have[k] != 1) fail_msg("%s: test %d lacks field %d", file, ntests, k);
                 if (strcmp(status, "passed") && strcmp(status, "failed")) fail_msg("%s: status '%s'", file, status);
@@ -354,7 +367,8 @@ static int check_gradescope(const char *file, double *score, double *sum, double
     } while (!p.bad && jnext(&p, '}'));
     jws(&p);
     if (p.bad || *p.s) fail_msg("%s: not valid JSON near '%.20s'", file, p.s);
-    if (seen_score != 1 || seen_output != 1 || seen_tests != 1) fail_msg("%s: top level lacks score/output/tests", file);
+    if (seen_score != 1 || seen_output != 1 || seen_tests != 1 || seen_format != 3)
+        fail_msg("%s: top level lacks score/output/tests or the three formats", file);
     free(text);
     return ntests;
 }
