@@ -766,6 +766,18 @@ static void first_mistake_text(strbuf *b, const grade_plan *plan, const grade_an
     }
 }
 
+/* Does item_detail at o's level show it->worked, the derivation with the
+ * lesson's numbers? At full: for a missing answer (labelled "worked
+ * answer: "), and for a wrong one whose derivation from the student's own
+ * answers is that same line. The report and Gradescope's worked-answer
+ * tests ask this one question, so neither shows the line twice. */
+static int detail_shows_worked(const grade_item *it, const grade_opts *o)
+{
+    if (o->feedback != GRADE_FB_FULL || !it->worked[0]) return 0;
+    return it->res.verdict == JUDGE_MISSING ||
+           (it->res.verdict == JUDGE_WRONG && !strcmp(it->derivation, it->worked));
+}
+
 /* One item's detail lines (after its row), without colour, at the
  * feedback level of o: nothing the level does not allow. */
 static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, const grade_answers *ans,
@@ -827,6 +839,14 @@ static void item_detail(strbuf *b, const trace *tr, const grade_plan *plan, cons
                   it->res.decimals == 1 ? "" : "s", o->rule.digits);
         if (full) sb_printf(b, " (the value is %s)", want);
         sb_printf(b, "\n");
+        break;
+    case JUDGE_MISSING:       /* nothing written: the line the lesson's numbers give */
+        if (!detail_shows_worked(it, o)) break;
+        sb_printf(b, "%sworked answer: %s\n", indent, it->worked);
+        if (it->res.ecf_differs && isfinite(it->res.ecf)) {
+            num(ecf, sizeof ecf, it->res.ecf, o->digits);
+            sb_printf(b, "%sfrom your own earlier answers: %s\n", indent, ecf);
+        }
         break;
     default:
         break;
@@ -968,8 +988,7 @@ void grade_gradescope(strbuf *b, const lesson *l, const char *sheet_name, const 
             char name[256];
             snprintf(name, sizeof name, "%s (worked answer)", plan->shown[k]);
             gs_test_output(&t, tr, plan, ans, rep, k, &full);
-            if (!(it->res.verdict == JUDGE_WRONG && !strcmp(it->derivation, it->worked)))
-                sb_printf(&t, "worked answer: %s\n", it->worked);
+            if (!detail_shows_worked(it, &full)) sb_printf(&t, "worked answer: %s\n", it->worked);
             gs_test(b, 0, name, it, plan->points[k], 0, &t, gso->reveal);
         }
     }

@@ -800,6 +800,21 @@ static void test_worked_answers(void **state)
         free(json);
         unlink(out);
     }
+    /* the text report at full shows a missing answer's worked line too, the
+     * one the Gradescope test above shows; hint and verdict never do */
+    static const char WORKED[] = "in_5                        missing          0/1\n"
+        "       worked answer: in_5 = w_0,5*a_0 + w_3,5*a_3 + w_4,5*a_4 = (-1)*1 + 4*0.5 + 2*0.27 = 1.54\n";
+    static const char *const LEVEL[] = {"full", "hint", "verdict"};
+    for (size_t k = 0; k < 3; k++) {
+        char args[256];
+        int rc;
+        snprintf(args, sizeof args, "check lessons/sauppe-forward.lesson tests/grade/sauppe-forward/blank.txt "
+                 "--no-color --feedback %s", LEVEL[k]);
+        char *txt = run_capture(args, &rc);
+        if ((k == 0) != (strstr(txt, WORKED) != NULL) || (k > 0 && strstr(txt, "1.54")))
+            fail_msg("%s:\n%s", args, txt);
+        free(txt);
+    }
 }
 
 /* --feedback: verdict tells no expected value or derivation number, hint
