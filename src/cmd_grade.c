@@ -360,9 +360,10 @@ static const cliopt CHECK_OPTS[] = {
              "metadata's, else the lesson's title)"},
     {.id = CHK_METADATA, .name = "--metadata", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "Gradescope's submission_metadata.json names the\n"
-             "student (users[0]) and the assignment (assignment.id)"},
+             "students (users[], a group's every member) and the\n"
+             "assignment (assignment.id)"},
     {.id = CHK_STUDENT_FIELD, .name = "--student-field", .meta = "F", .kind = CLIOPT_STRING,
-     .help = "which users[0] field is the student id (default email)"},
+     .help = "which users[] field is the student id (default email)"},
     {.id = CHK_GRADESCOPE, .name = "--gradescope", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "write Gradescope's results.json (one sheet only)"},
     {.id = CHK_VISIBILITY, .name = "--visibility", .meta = "V", .kind = CLIOPT_STRING,
@@ -509,6 +510,91 @@ static void sheet_notes(grade_answers *ans, int s, const char *const *sheets, ch
     if (others > 3) note_add(ans->flag, sizeof ans->flag, "and %d more", others - 3);
 }
 
+/* The grading options given on check's command line (unset: -1, or 0 for
+ * ecf_set and the tolerances), applied over each variant's lesson. */
+typedef struct {
+    int ecf_set, ecf_depth, sigfigs, feedback, gradescope;
+    double ecf, short_credit, tol, rel;
+} check_rules;
+
+/* The options for the lesson of c as r overrides them. What the student is
+ * told: never the expected values on Gradescope unless someone asked. */
+static void check_opts(grade_opts *o, const grade_ctx *c, const check_rules *r)
+{
+    grade_opts_lesson(o, c->l, c->has_hand ? c->hand.tr : NULL);
+    if (r->ecf_set) o->ecf_credit = r->ecf;
+    if (r->short_credit >= 0) o->short_credit = r->short_credit;
+    if (r->ecf_depth >= 0) { o->rule.ecf_depth = r->ecf_depth; o->rule.ecf_depth_set = 1; }
+    if (r->tol > 0 || r->rel > 0 || r->sigfigs > 0) { o->rule.tol = r->tol; o->rule.rel = r->rel; o->rule.sigfigs = r->sigfigs; }
+    if (r->feedback >= 0) o->feedback = (grade_feedback)r->feedback;
+    else if (c->l->feedback >= 0) o->feedback = (grade_feedback)c->l->feedback;
+    else if (r->gradescope) o->feedback = GRADE_FB_VERDICT;
+}
+
+/* A group submission (Gradescope's metadata lists several users) on a
+ * lesson with `vary` lines: each member has their own numbers, and one
+ * sheet comes in. It is graded against the member its "# student:" line
+ * names; when that names no member, against the member whose variant fits
+ * its answers best (the highest score; the first in users[] on a tie).
+ * Every member's variant is graded, so nothing is chosen unseen: note says
+ * whose variant and why, flag (the staff's "warning:") says when the
+ * header names no member, or when another member's variant fits better
+ * than the named one, with each member's score. Returns the member, or
+ * -1 when a variant cannot be built (message printed; c is then empty). */
+static int group_member(grade_ctx *c, const char *lpath, const gsmeta *meta, const char *assignment,
+                        const char *text, size_t len, const grade_who *sw, const check_rules *r,
+                        char *note, size_t note_size, char *flag, size_t flag_size)
+{
+    double score[GSMETA_MAX_USERS], max = 0;
+    int named = -1, best = 0;
+    for (int k = 0; k < meta->n_users; k++) {
+        uint64_t seed = variant_seed(c->l, assignment, meta->users[k]);
+        if (!c->has_seed || seed != c->seed) {
+            ctx_free(c);
+            if (ctx_load("check", c, lpath, 1, &seed)) return -1;
+        }
+        grade_opts o;
+        grade_answers ans;
+        grade_report rep;
+        check_opts(&o, c, r);
+        if (grade_parse_answers(&ans, text, len, c->l, c->ix, &c->plan)) return -1;
+        if (grade_sheet(&rep, c->exact.tr, &c->plan, &ans, &o)) { grade_answers_free(&ans); return -1; }
+        score[k] = rep.score;
+        max = rep.max_score;
+        grade_report_free(&rep);
+        grade_answers_free(&ans);
+        if (score[k] > score[best]) best = k;
+        if (!strcmp(meta->users[k], sw->student)) named = k;
+    }
+    const int chosen = named >= 0 ? named : best;
+    char list[1024] = "", scores[1024] = "", s[32], m[32];
+    text_num(max, 4, m, sizeof m);
+    for (int k = 0; k < meta->n_users; k++) {
+        text_num(score[k], 4, s, sizeof s);
+        size_t n = strlen(list), n2 = strlen(scores);
+        snprintf(list + n, sizeof list - n, "%s%s", k ? ", " : "", meta->users[k]);
+        snprintf(scores + n2, sizeof scores - n2, "%s%s %s/%s", k ? ", " : "", meta->users[k], s, m);
+    }
+    if (named >= 0) {
+        note_add(note, note_size, "a group submission of %s, graded against the member the sheet's header "
+                 "names", list);
+        if (score[best] > score[named])
+            note_add(flag, flag_size, "the answers fit the variant of %s better than that of %s, whom the "
+                     "sheet's header names; each member's variant scores it: %s", meta->users[best],
+                     meta->users[named], scores);
+    } else {
+        note_add(note, note_size, "a group submission of %s, graded against the member whose variant fits "
+                 "the answers best", list);
+        if (sw->student[0])
+            note_add(flag, flag_size, "the sheet's header names %s, who is not in this group; each member's "
+                     "variant scores it: %s", sw->student, scores);
+        else
+            note_add(flag, flag_size, "the sheet names no student (no '# student:' line); each member's "
+                     "variant scores it: %s", scores);
+    }
+    return chosen;
+}
+
 int cmd_check(int argc, char **argv)
 {
     grade_ctx c;
@@ -516,9 +602,9 @@ int cmd_check(int argc, char **argv)
     c.notation = -1;
     const char *lpath = NULL, *gs = NULL, *csv = NULL;
     const char **sheets = calloc((size_t)argc + 1, sizeof *sheets);
-    int n_sheets = 0, json = 0, quiet = 0, color = -1, rc, feedback = -1, sigfigs = 0, ecf_depth = -1;
-    double ecf = 1.0, tol = 0.0, rel = 0.0, short_credit = -1;
-    int ecf_set = 0;
+    int n_sheets = 0, json = 0, quiet = 0, color = -1, rc;
+    check_rules rules = {.ecf_depth = -1, .feedback = -1, .ecf = 1.0, .short_credit = -1};
+    gsmeta meta = {0};
     grade_gs_opts gso = {0};
     grade_who who = {0};
     const char *metadata = NULL, *field = "email", *gradebook = NULL;
@@ -539,23 +625,23 @@ int cmd_check(int argc, char **argv)
         case CHK_NOTATION: c.notation = (int)val.n; break;
         case CHK_CHAIN: c.chain = 1; break;
         case CHK_ECF:
-            if (!strcmp(v, "full")) ecf = 1.0;
-            else if (!strcmp(v, "half")) ecf = 0.5;
-            else if (!strcmp(v, "none")) ecf = 0.0;
-            else if (share(v, &ecf)) {
+            if (!strcmp(v, "full")) rules.ecf = 1.0;
+            else if (!strcmp(v, "half")) rules.ecf = 0.5;
+            else if (!strcmp(v, "none")) rules.ecf = 0.0;
+            else if (share(v, &rules.ecf)) {
                 fprintf(stderr, "nntrace check: --ecf takes full, half, none or a share from 0 to 1, not '%s'\n", v);
                 goto usage;
             }
-            ecf_set = 1;
+            rules.ecf_set = 1;
             break;
         case CHK_SHORT_CREDIT:
-            if (share(v, &short_credit)) {
+            if (share(v, &rules.short_credit)) {
                 fprintf(stderr, "nntrace check: --short-credit takes a share from 0 to 1, not '%s'\n", v);
                 goto usage;
             }
             break;
         case CHK_TOLERANCE:
-            if (grade_parse_tolerance(v, &tol, &rel)) {
+            if (grade_parse_tolerance(v, &rules.tol, &rules.rel)) {
                 fprintf(stderr, "nntrace check: --tolerance takes a positive number or a percentage "
                                 "(0.001, 1%%), not '%s'\n", v);
                 goto usage;
@@ -568,10 +654,10 @@ int cmd_check(int argc, char **argv)
         case CHK_METADATA: metadata = v; break;
         case CHK_STUDENT_FIELD: field = v; break;
         case CHK_GRADEBOOK: gradebook = v; break;
-        case CHK_ECF_DEPTH: ecf_depth = (int)val.n; break;
-        case CHK_SIGFIGS: sigfigs = (int)val.n; break;
+        case CHK_ECF_DEPTH: rules.ecf_depth = (int)val.n; break;
+        case CHK_SIGFIGS: rules.sigfigs = (int)val.n; break;
         case CHK_FEEDBACK:
-            if ((feedback = grade_feedback_parse(v)) < 0) {
+            if ((rules.feedback = grade_feedback_parse(v)) < 0) {
                 fprintf(stderr, "nntrace check: --feedback takes verdict, hint or full, not '%s'\n", v);
                 goto usage;
             }
@@ -603,8 +689,8 @@ int cmd_check(int argc, char **argv)
         const char *outname[] = {"--gradescope", "--csv", "--gradebook"};
         if (outputs_ok("check", outs, outname, 3, lpath, sheets, n_sheets)) goto usage;
     }
+    rules.gradescope = gs != NULL;
     if (metadata) {
-        gsmeta meta;
         char err[768];
         if (gsmeta_read(metadata, field, &meta, err, sizeof err)) {
             fprintf(stderr, "nntrace check: %s\n", err);
@@ -669,9 +755,19 @@ int cmd_check(int argc, char **argv)
             grade_sheet_who(text, len, &sw);
             if (sw.student[0]) snprintf(claim[s], sizeof claim[s], "%s", sw.student);
         }
-        /* whose variant: the one named by --student/--metadata, else the
-         * sheet's own; the assignment given (--assignment, --metadata) wins
-         * over the sheet's "# assignment:" line, which sheet_notes flags */
+        /* whose variant: the one named by --student/--metadata (for a group,
+         * one member's: group_member), else the sheet's own; the assignment
+         * given (--assignment, --metadata) wins over the sheet's
+         * "# assignment:" line, which sheet_notes flags */
+        grade_who given = who;
+        char gnote[sizeof ans.note] = "", gflag[sizeof ans.flag] = "";
+        if (readable && meta.n_users > 1 && c.l->n_vary) {
+            int k = group_member(&c, lpath, &meta, who.assignment, text, len, &sw, &rules, gnote, sizeof gnote,
+                                 gflag, sizeof gflag);
+            if (k < 0) { free(text); failed = 2; break; }
+            snprintf(as.student, sizeof as.student, "%s", meta.users[k]);
+            given.student[0] = '\0';       /* the group's flags say who submitted it */
+        }
         if (!as.student[0]) {
             as = sw;
             if (who.assignment[0]) snprintf(as.assignment, sizeof as.assignment, "%s", who.assignment);
@@ -690,22 +786,15 @@ int cmd_check(int argc, char **argv)
             ctx_free(&c);
             if ((status = ctx_load("check", &c, lpath, 1, has ? &seed : NULL))) { free(text); failed = 2; break; }
         }
-        grade_opts_lesson(&o, c.l, c.has_hand ? c.hand.tr : NULL);
-        if (ecf_set) o.ecf_credit = ecf;
-        if (short_credit >= 0) o.short_credit = short_credit;
-        if (ecf_depth >= 0) { o.rule.ecf_depth = ecf_depth; o.rule.ecf_depth_set = 1; }
-        if (tol > 0 || rel > 0 || sigfigs > 0) { o.rule.tol = tol; o.rule.rel = rel; o.rule.sigfigs = sigfigs; }
-        /* what the student is told: never the expected values on Gradescope
-         * unless someone asked for them */
-        if (feedback >= 0) o.feedback = (grade_feedback)feedback;
-        else if (c.l->feedback >= 0) o.feedback = (grade_feedback)c.l->feedback;
-        else if (gs) o.feedback = GRADE_FB_VERDICT;
+        check_opts(&o, &c, &rules);
 
         if (!readable) rc = grade_answers_unreadable(&ans, &c.plan, why);
         else rc = grade_parse_answers(&ans, text, len, c.l, c.ix, &c.plan);
         free(text);
         if (rc) { failed = 1; break; }
-        sheet_notes(&ans, s, sheets, claim, vcode, n_sheets, &who, &sw, &as, has, c.l->n_vary > 0);
+        if (gnote[0]) note_add(ans.note, sizeof ans.note, "%s", gnote);
+        if (gflag[0]) note_add(ans.flag, sizeof ans.flag, "%s", gflag);
+        sheet_notes(&ans, s, sheets, claim, vcode, n_sheets, &given, &sw, &as, has, c.l->n_vary > 0);
         if (grade_sheet(&rep, c.exact.tr, &c.plan, &ans, &o)) { grade_answers_free(&ans); failed = 1; break; }
         if (rep.score < rep.max_score || ans.flag[0]) any_short = 1;
         if (json) {

@@ -1,7 +1,7 @@
 /*
  * gsmeta.c - the two fields nntrace reads from Gradescope's submission
  * metadata, by a strict recursive-descent JSON parser that records a scalar
- * only when its path is assignment.id or users[0].<field>. See gsmeta.h.
+ * only when its path is assignment.id or users[k].<field>. See gsmeta.h.
  */
 #include "gsmeta.h"
 
@@ -17,14 +17,19 @@ typedef struct {
     int depth, bad;
     const char *field;
     gsmeta *out;
-    int got_student;
+    int user;          /* the users[] entry being parsed */
+    int n_users;       /* entries of users[] seen */
+    unsigned char had[GSMETA_MAX_USERS];   /* users[k] has the field */
+    unsigned char got[GSMETA_MAX_USERS];   /* ... and it is not blank or null */
     int assignment_number;   /* assignment.id was a JSON number, not a string */
-    char keys[256];    /* the keys of users[0], for the message when field is not one */
-    int too_long;      /* AT_ASSIGNMENT_ID or AT_USER0_FIELD: longer than gsmeta holds */
+    char keys[256];    /* the keys of the first user without the field, for the message */
+    int keys_of;       /* whose keys (-1: none yet) */
+    int too_long;      /* AT_ASSIGNMENT_ID or AT_USER_FIELD: longer than gsmeta holds */
+    int too_long_user;
 } jp;
 
 /* Where the value being parsed sits. */
-enum { AT_OTHER, AT_TOP, AT_ASSIGNMENT, AT_ASSIGNMENT_ID, AT_USERS, AT_USER0, AT_USER0_FIELD };
+enum { AT_OTHER, AT_TOP, AT_ASSIGNMENT, AT_ASSIGNMENT_ID, AT_USERS, AT_USER, AT_USER_FIELD };
 
 static void ws(jp *p) { while (p->s < p->end && strchr(" \t\r\n", *p->s)) p->s++; }
 
@@ -99,8 +104,8 @@ static void object(jp *p, int at)
         if (at == AT_TOP && !strcmp(key, "assignment")) inner = AT_ASSIGNMENT;
         else if (at == AT_TOP && !strcmp(key, "users")) inner = AT_USERS;
         else if (at == AT_ASSIGNMENT && !strcmp(key, "id")) inner = AT_ASSIGNMENT_ID;
-        else if (at == AT_USER0 && !strcmp(key, p->field)) inner = AT_USER0_FIELD;
-        if (at == AT_USER0) {
+        else if (at == AT_USER && !strcmp(key, p->field)) inner = AT_USER_FIELD;
+        if (at == AT_USER && p->keys_of == p->user) {
             size_t n = strlen(p->keys);
             snprintf(p->keys + n, sizeof p->keys - n, "%s%s", n ? ", " : "", key);
         }
@@ -114,9 +119,18 @@ static void array(jp *p, int at)
 {
     if (++p->depth > 64) { p->bad = 1; return; }
     if (eat(p, ']')) { p->depth--; return; }
-    int k = 0;
-    do value(p, at == AT_USERS && k++ == 0 ? AT_USER0 : AT_OTHER);
-    while (!p->bad && eat(p, ','));
+    do {
+        if (at == AT_USERS) {
+            if (p->n_users == GSMETA_MAX_USERS) { p->n_users++; p->bad = 1; return; }
+            p->user = p->n_users++;
+            ws(p);      /* the keys of users[0], or of the first user with no field, for the message */
+            if (p->keys_of < 0 || (p->keys_of < p->user && p->got[p->keys_of])) {
+                p->keys_of = p->user;
+                p->keys[0] = '\0';
+            }
+        }
+        value(p, at == AT_USERS ? AT_USER : AT_OTHER);
+    } while (!p->bad && eat(p, ','));
     if (!p->bad && !eat(p, ']')) p->bad = 1;
     p->depth--;
 }
@@ -151,9 +165,14 @@ static void value(jp *p, int at)
         if (!scalar(p, p->out->assignment, sizeof p->out->assignment)) p->too_long = at;
         return;
     }
-    if (at == AT_USER0_FIELD) {
-        if (!scalar(p, p->out->student, sizeof p->out->student)) p->too_long = at;
-        p->got_student = !p->bad && strcmp(p->out->student, "null") && p->out->student[0];
+    if (at == AT_USER_FIELD) {
+        char *id = p->out->users[p->user];
+        if (!scalar(p, id, sizeof p->out->users[0]) && !p->too_long) {
+            p->too_long = at;
+            p->too_long_user = p->user;
+        }
+        p->had[p->user] = 1;
+        p->got[p->user] = !p->bad && strcmp(id, "null") && id[0];
         return;
     }
     (void)scalar(p, tmp, sizeof tmp);
@@ -174,37 +193,65 @@ static void assignment_number(char *id, size_t size)
 int gsmeta_parse(const char *text, size_t len, const char *field, gsmeta *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
-    jp p = {.s = text, .end = text + len, .field = field, .out = out};
+    jp p = {.s = text, .end = text + len, .field = field, .out = out, .keys_of = -1};
     ws(&p);
     if (!eat(&p, '{')) p.bad = 1;
     else object(&p, AT_TOP);
     ws(&p);
+    if (p.n_users > GSMETA_MAX_USERS) {
+        snprintf(err, errsize, "more than %d users (group members)", GSMETA_MAX_USERS);
+        return -1;
+    }
     if (p.bad || p.s != p.end) {
         snprintf(err, errsize, "not valid JSON (near byte %ld)", (long)(p.s - text));
         return -1;
     }
+    if (p.too_long == AT_ASSIGNMENT_ID) {
+        snprintf(err, errsize, "assignment.id is longer than %d bytes", GSMETA_ID_MAX - 1);
+        return -1;
+    }
     if (p.too_long) {
-        snprintf(err, errsize, "%s%s is longer than %d bytes",
-                 p.too_long == AT_ASSIGNMENT_ID ? "assignment.id" : "users[0].",
-                 p.too_long == AT_ASSIGNMENT_ID ? "" : field, GSMETA_ID_MAX - 1);
+        snprintf(err, errsize, "users[%d].%s is longer than %d bytes", p.too_long_user, field, GSMETA_ID_MAX - 1);
         return -1;
     }
-    if (!p.got_student) {
-        snprintf(err, errsize, "no users[0].%s%s%s%s", field, p.keys[0] ? " (users[0] has: " : "", p.keys,
-                 p.keys[0] ? "; --student-field NAME picks one)" : "");
+    if (!p.n_users) {
+        snprintf(err, errsize, "no users[0].%s (no users)", field);
         return -1;
     }
+    for (int k = 0; k < p.n_users; k++) {
+        if (!p.got[k]) {
+            if (p.had[k])
+                snprintf(err, errsize, "users[%d].%s is blank", k, field);
+            else if (p.keys_of == k && p.keys[0])
+                snprintf(err, errsize, "no users[%d].%s (users[%d] has: %s; --student-field NAME picks one)", k,
+                         field, k, p.keys);
+            else
+                snprintf(err, errsize, "no users[%d].%s", k, field);
+            return -1;
+        }
+        grade_id_normalise(out->users[k]);
+        if (!out->users[k][0]) {
+            snprintf(err, errsize, "users[%d].%s is blank", k, field);
+            return -1;
+        }
+        if (!grade_printable(out->users[k])) {
+            snprintf(err, errsize, "users[%d].%s holds a character that is not printable ASCII, which no roster or "
+                     "sheet id can hold", k, field);
+            return -1;
+        }
+        for (int m = 0; m < k; m++)
+            if (!strcmp(out->users[m], out->users[k])) {
+                snprintf(err, errsize, "users[%d] and users[%d] are both %s", m, k, out->users[k]);
+                return -1;
+            }
+    }
+    out->n_users = p.n_users;
+    memcpy(out->student, out->users[0], sizeof out->student);
     if (!strcmp(out->assignment, "null")) out->assignment[0] = '\0';
     if (p.assignment_number) assignment_number(out->assignment, sizeof out->assignment);
-    grade_id_normalise(out->student);
-    if (!out->student[0]) {
-        snprintf(err, errsize, "users[0].%s is blank", field);
-        return -1;
-    }
-    if (!grade_printable(out->student) || !grade_printable(out->assignment)) {
-        snprintf(err, errsize, "%s%s holds a character that is not printable ASCII, which no roster or "
-                 "sheet id can hold", grade_printable(out->student) ? "assignment.id" : "users[0].",
-                 grade_printable(out->student) ? "" : field);
+    if (!grade_printable(out->assignment)) {
+        snprintf(err, errsize, "assignment.id holds a character that is not printable ASCII, which no roster or "
+                 "sheet id can hold");
         return -1;
     }
     return 0;

@@ -311,6 +311,32 @@ static void test_metadata(void **state)
     assert_string_equal(m.assignment, "25828");
     assert_int_equal(gsmeta_parse(J, strlen(J), "id", &m, err, sizeof err), 0);
     assert_string_equal(m.student, "1234");
+    assert_int_equal(m.n_users, 2);     /* a group: every member, in order */
+    assert_string_equal(m.users[1], "1235");
+    assert_int_equal(gsmeta_parse(J, strlen(J), "email", &m, err, sizeof err), 0);
+    assert_string_equal(m.users[1], "partner@example.com");
+    static const struct { const char *json, *msg; } GROUP[] = {
+        {"{\"users\": [{\"email\": \"a\"}, {\"id\": 3, \"name\": \"P\"}]}",
+         "no users[1].email (users[1] has: id, name; --student-field NAME picks one)"},
+        {"{\"users\": [{\"email\": \"a@x\"}, {\"email\": \" A@X\"}]}", "users[0] and users[1] are both a@x"},
+        {"{\"users\": [{\"email\": \"a\"}, {\"email\": \"\"}]}", "users[1].email is blank"},
+        {"{\"users\": [{\"email\": \"a\"}, {\"email\": null}]}", "users[1].email is blank"},
+        {"{\"users\": []}", "no users[0].email (no users)"},
+    };
+    for (size_t k = 0; k < sizeof GROUP / sizeof GROUP[0]; k++) {
+        if (!gsmeta_parse(GROUP[k].json, strlen(GROUP[k].json), "email", &m, err, sizeof err))
+            fail_msg("accepted: %s", GROUP[k].json);
+        if (strcmp(err, GROUP[k].msg)) fail_msg("%s: '%s', expected '%s'", GROUP[k].json, err, GROUP[k].msg);
+    }
+    {   /* more members than a group holds: an error, not a cut list */
+        char big[4096];
+        size_t n = (size_t)snprintf(big, sizeof big, "{\"users\": [");
+        for (int k = 0; k <= GSMETA_MAX_USERS; k++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "%s{\"email\": \"s%d\"}", k ? ", " : "", k);
+        snprintf(big + n, sizeof big - n, "]}");
+        assert_int_equal(gsmeta_parse(big, strlen(big), "email", &m, err, sizeof err), -1);
+        assert_non_null(strstr(err, "more than"));
+    }
     assert_int_equal(gsmeta_parse(J, strlen(J), "sid", &m, err, sizeof err), -1);
     assert_non_null(strstr(err, "users[0].sid"));
     assert_non_null(strstr(err, "users[0] has: email, id, name; --student-field NAME picks one"));
@@ -809,6 +835,75 @@ static void test_gradescope_script(void **state)
     tmpdir_remove(dir);
 }
 
+/* A group submission: Gradescope's metadata lists every member in users[]
+ * (its documented format: email, id, name), each member has their own
+ * variant, one sheet comes in. It is graded against the member its header
+ * names; a sheet naming no member, against the member whose variant fits
+ * best, flagged with each member's score; a header naming one member on
+ * another's answers is flagged. The staff see the warnings in
+ * run_autograder's stdout even when the students' view hides them. */
+static void test_group_submission(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096];
+    assert_int_equal(tmpdir_make(dir, "group"), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "set -e; AG=%s; NT=%s; L=tests/grade/variants/hw.lesson\n"
+             "mkdir -p $AG/source/build $AG/submission $AG/s\n"
+             "ln -s $NT $AG/source/build/nntrace\n"
+             "cp $L $AG/source/assignment.lesson\n"
+             "printf 'email\\nada@example.edu\\nbob@example.edu\\ncy@example.edu\\n' > $AG/roster.csv\n"
+             "$NT variants $L --roster $AG/roster.csv -o $AG/s --assignment 25828 > /dev/null\n"
+             /* each student's sheet filled with their own key row */
+             "for st in ada bob cy; do\n"
+             "  grep \"^$st@\" $AG/s/answer-key.csv | cut -d, -f7- | tr , '\\n' > $AG/vals\n"
+             "  grep -v '^#' $AG/s/$st@example.edu.txt | sed 's/ = $//' > $AG/names\n"
+             "  { grep '^#' $AG/s/$st@example.edu.txt; paste -d= $AG/names $AG/vals; } > $AG/$st.txt\n"
+             "done\n"
+             "printf '{\"id\": 1, \"assignment\": {\"group_size\": 3, \"group_submission\": true, \"id\": 25828, "
+             "\"title\": \"hw\"}, \"submission_method\": \"upload\", \"users\": [{\"email\": \"ada@example.edu\", "
+             "\"id\": 11, \"name\": \"Ada\"}, {\"email\": \"Bob@Example.edu\", \"id\": 12, \"name\": \"Bob\"}, "
+             "{\"email\": \"cy@example.edu\", \"id\": 13, \"name\": \"Cy\"}], \"previous_submissions\": []}' "
+             "> $AG/submission_metadata.json\n"
+             "run() { cp $1 $AG/submission/answers.txt; AUTOGRADER=$AG bash scripts/gradescope/run_autograder "
+             "> $AG/stdout; echo \"== $2 $(grep -o '\"score\": [0-9.]*' $AG/results/results.json | head -1)\"; "
+             "grep -o '^\\(note\\|warning\\): .*' $AG/stdout; }\n"
+             "run $AG/bob.txt named\n"
+             "grep -v '^# student:' $AG/bob.txt > $AG/nohead.txt; run $AG/nohead.txt nohead\n"
+             "grep -c 'each member' $AG/results/results.json\n"
+             "sed 's/^# student: .*/# student: bob@example.edu/' $AG/cy.txt > $AG/mixed.txt; run $AG/mixed.txt mixed\n"
+             /* the students' view hidden: no warning there, the staff's stdout has it */
+             "cp $AG/nohead.txt $AG/submission/answers.txt\n"
+             "$NT check $AG/source/assignment.lesson $AG/submission/answers.txt --metadata "
+             "$AG/submission_metadata.json --gradescope $AG/hidden.json --visibility hidden > $AG/stdout || true\n"
+             "echo hidden-warnings=$(grep -c 'each member' $AG/hidden.json || true) "
+             "staff-warnings=$(grep -c 'each member' $AG/stdout || true)\n",
+             dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    static const char *const WANT[] = {
+        "== named \"score\": 11\nnote: a group submission of ada@example.edu, bob@example.edu, cy@example.edu, "
+        "graded against the member the sheet's header names; variant ",
+        " of bob@example.edu\n== nohead \"score\": 11\nnote: a group submission of ada@example.edu, bob@example.edu, "
+        "cy@example.edu, graded against the member whose variant fits the answers best; variant ",
+        " of bob@example.edu\nwarning: the sheet names no student (no '# student:' line); each member's variant "
+        "scores it: ada@example.edu ",
+        "/11, bob@example.edu 11/11, cy@example.edu ",
+        "\n1\n== mixed ",
+        "warning: the answers fit the variant of cy@example.edu better than that of bob@example.edu, whom the "
+        "sheet's header names; each member's variant scores it: ",
+        "cy@example.edu 11/11; this sheet is variant ",
+        "hidden-warnings=0 staff-warnings=1",
+    };
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
+        if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
+    if (strstr(out, "== mixed \"score\": 11")) fail_msg("a header naming bob on cy's answers scored 11:\n%s", out);
+    free(out);
+    tmpdir_remove(dir);
+}
+
 /* scripts/gradescope/make-zip: the zip Gradescope unpacks into
  * /autograder/source has setup.sh, run_autograder and the lesson as
  * assignment.lesson at its top, beside the sources; its run_autograder
@@ -872,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_lesson_keys),
         cmocka_unit_test(test_vary_names_a_given),
         cmocka_unit_test(test_gradescope_script),
+        cmocka_unit_test(test_group_submission),
         cmocka_unit_test(test_gradescope_zip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
