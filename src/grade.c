@@ -436,8 +436,10 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
         problem(a, ln, s, n, ECHO_FOREIGN, "%s", "one answer a line: ';' joins two here; put each on its own line");
         return;
     }
-    const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n);
-    const char *sep = eq ? eq : colon;
+    /* "name = number", "name: number", or a spreadsheet's two cells pasted
+     * as "name<TAB>number" */
+    const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n), *tab = memchr(s, '\t', n);
+    const char *sep = eq ? eq : colon ? colon : tab;
     if (!sep) { problem(a, ln, s, n, ECHO_FOREIGN, "%s", "expected 'name = number'"); return; }
     const char *val = sep + 1;
     if (eq)   /* a copied derivation: the number after the last '=' */

@@ -8,6 +8,7 @@
  *     a_3  = 0.5474          # a trailing comment is ignored
  *     a_4 = g(in_4) = 0.27   # a copied derivation: the text after the last '='
  *     err_3 : 0.4526         # ':' works as '=' too
+ *     J<TAB>0.482              # two cells pasted from a spreadsheet, too
  *     delta_3 =              # blank: missing
  *
  * Names are canonical or any form names_canonical accepts (labels, aliases,

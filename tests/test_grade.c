@@ -202,6 +202,30 @@ static void test_parse_forms(void **state)
     assert_non_null(strstr(a.problems[0].msg, "'a<U+00A0>_3' names no quantity"));
     grade_answers_free(&a);
 
+    /* two cells pasted from a spreadsheet: the name, a tab (or two, past an
+     * empty cell), the number as the spreadsheet wrote it (a decimal comma,
+     * a Unicode minus); a third cell is not a number */
+    static const char cells[] =
+        "in_3\t0,19\n"
+        "a_3\t\t0.5474\n"
+        "delta_3\t\xE2\x88\x92" "0,2243\n"
+        "J\t0.2048\tmy note\n";
+    assert_int_equal(grade_parse_answers(&a, cells, sizeof cells - 1, g.l, g.ix, &g.plan), 0);
+    assert_close(a.value[0], 0.19, 0, 0);
+    assert_string_equal(a.written[0], "0,19");
+    assert_close(a.value[1], 0.5474, 0, 0);
+    size_t d3 = 0, j = 0;
+    while (d3 < g.plan.n && strcmp(g.plan.names[d3], "delta_3")) d3++;
+    while (j < g.plan.n && strcmp(g.plan.names[j], "J")) j++;
+    assert_true(d3 < g.plan.n && j < g.plan.n);
+    assert_int_equal(a.given[d3], 1);
+    assert_close(a.value[d3], -0.2243, 0, 0);
+    assert_int_equal(a.given[j], 0);
+    assert_int_equal(a.n_problems_total, 1);
+    assert_int_equal(a.problems[0].line, 4);
+    assert_non_null(strstr(a.problems[0].msg, "not a number"));
+    grade_answers_free(&a);
+
     /* and in the header's lines, which name the student and the variant */
     static const char header[] = "# student:\xC2\xA0" "Ada@example.edu\xE2\x80\xAF\n"
                                  "# variant:\xE2\x80\x89" "8MW8-GCZQ-8\xC2\xA0\n";
