@@ -308,22 +308,7 @@ done:
 
 void grade_safe_name(char *out, size_t size, const char *path)
 {
-    const unsigned char *c = (const unsigned char *)path;
-    size_t k = 0;
-    while (*c && k + 1 < size) {
-        int need = *c < 0x80 ? 0 : (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
-        int ok = need >= 0 && !(*c == 0xC0 || *c == 0xC1 || *c > 0xF4);
-        for (int m = 1; ok && m <= need; m++) ok = (c[m] & 0xC0) == 0x80;
-        if (ok && need == 0) ok = *c >= 0x20 && *c != 0x7f;
-        if (ok && need == 1) ok = !(c[0] == 0xC2 && c[1] < 0xA0);       /* C1 controls */
-        if (!ok || k + (size_t)need + 1 >= size) {
-            out[k++] = '?';
-            c++;
-            continue;
-        }
-        for (int m = 0; m <= need; m++) out[k++] = (char)*c++;
-    }
-    out[k] = '\0';
+    esc_visible(out, size, path, strlen(path), (size_t)-1);
 }
 
 /* ------------------------------------------------------------------------
@@ -375,22 +360,10 @@ int grade_answers_unreadable(grade_answers *out, const grade_plan *plan, const c
  * file), and its report reaches the student, so a line that is not in the
  * sheet's syntax is shown only as a short excerpt, a line naming no
  * quantity only by its name, and only a line about a real quantity of the
- * lesson in full (up to ECHO_SHEET bytes). Bytes outside printable ASCII
- * show as '?'. */
+ * lesson in full (up to ECHO_SHEET characters), as esc_visible shows
+ * untrusted text: printable characters as written, a tab or an invisible
+ * character as <U+0009>, a broken byte as <0xFF>. */
 enum { ECHO_NONE = 0, ECHO_FOREIGN = 12, ECHO_NAME = 24, ECHO_SHEET = 40 };
-
-/* Printable ASCII of s[0..n), at most max bytes, others as '?'. */
-static void echo(char *out, size_t size, const char *s, size_t n, size_t max)
-{
-    size_t k = 0;
-    if (max + 4 > size) max = size - 4;
-    for (size_t i = 0; i < n && k < max; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (n > max) { memcpy(out + k, "...", 3); k += 3; }
-    out[k] = '\0';
-}
 
 /* Record a bad line: an excerpt of s[0..n) (at most max bytes, see above)
  * and the message fmt with arg. */
@@ -400,9 +373,9 @@ static void problem(grade_answers *a, long line, const char *s, size_t n, size_t
     a->n_problems_total++;
     if (a->n_problems >= GRADE_MAX_SHOWN) return;
     grade_problem *p = &a->problems[a->n_problems++];
-    char e[64], m[sizeof p->msg - 72];
+    char e[192], m[sizeof p->msg - sizeof e - 8];
     if (!max) n = 0;
-    echo(e, sizeof e, s, n, max);
+    esc_visible(e, sizeof e, s, n, max);
     snprintf(m, sizeof m, fmt, arg);
     p->line = line;
     if (n) snprintf(p->msg, sizeof p->msg, "'%s': %s", e, m);

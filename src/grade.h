@@ -17,9 +17,10 @@
  * not asked, given twice: the first answer counts, NUL byte, too long), and
  * the rest of the sheet is graded. The file is never read beyond
  * GRADE_MAX_BYTES, nothing in it is executed or used as a path, and a
- * line's text is echoed only sanitised (printable ASCII, at most 40 bytes;
- * an unknown name through names.h, which shows every character outside the
- * notation's alphabet as <U+XXXX>).
+ * line's text is echoed only through esc_visible (printable characters as
+ * written, a tab, an invisible character or a broken byte as <U+0009> or
+ * <0xFF>; at most 40 characters; an unknown name through names.h, which
+ * shows every character outside the notation's alphabet as <U+XXXX>).
  *
  * A grade plan fixes the asked quantities (in trace order) and their points;
  * grading judges each asked answer in trace order with judge.h, so swapped
@@ -115,7 +116,7 @@ int grade_plan_lesson(grade_plan *plan, const lesson *l, const trace *tr, names_
  * A sheet
  * ---------------------------------------------------------------------- */
 
-typedef struct { long line; char msg[384]; } grade_problem;
+typedef struct { long line; char msg[512]; } grade_problem;
 
 typedef struct {
     long    *line;        /* [plan n] line of the answer, 0 = none */
@@ -145,9 +146,10 @@ typedef struct {
  * following a link and without blocking). Returns 0, or -1 with a reason. */
 int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize);
 
-/* A sheet's path as a terminal or a CSV cell may show it: every control
- * byte (C0, DEL, C1 as UTF-8) and every byte of invalid UTF-8 becomes '?',
- * so a file name cannot send escape sequences. Truncated to size - 1. */
+/* A sheet's path as a terminal or a CSV cell may show it, through
+ * esc_visible: a control or invisible character is <U+XXXX> and a byte of
+ * invalid UTF-8 <0xXX>, so a file name cannot send escape sequences or
+ * turn the text around; "..." when cut to fit size. */
 void grade_safe_name(char *out, size_t size, const char *path);
 
 /* Parse sheet text (len bytes, may hold NULs) against a plan. Returns 0,

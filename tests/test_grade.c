@@ -27,6 +27,7 @@
 #include "grade.h"
 #include "lesson.h"
 #include "names.h"
+#include "base/escape.h"
 
 static const char *const DIRS[] = {"sauppe-sgd-step", "sgd-exact", "sauppe-forward", "sgd-asked"};
 
@@ -1076,6 +1077,87 @@ static void test_ecf_rules(void **state)
 
 /* An answer written but not readable (54.74%) is missing, and its
  * Gradescope test says which line and why, not "no answer". */
+/* A problem line echoes the student's own text as esc_visible shows it:
+ * printable UTF-8 as written (a pasted Unicode minus is a minus, not
+ * '???'), a tab, an invisible character or a broken byte as a visible
+ * escape, the same in the text report and in results.json (which stays
+ * valid JSON and valid UTF-8). */
+static void test_echo_visible(void **state)
+{
+    (void)state;
+    char o[64];
+    static const struct { const char *in, *want; } cases[] = {
+        {"a_3 =\t0.5", "a_3 =<U+0009>0.5"},
+        {"in_3 = \xE2\x88\x92" "0.2", "in_3 = \xE2\x88\x92" "0.2"},          /* U+2212 kept */
+        {"a\xC2\xA0" "b", "a<U+00A0>b"},                                       /* a no-break space */
+        {"0.5\xE2\x80\xAE" "4", "0.5<U+202E>4"},                               /* right-to-left override */
+        {"x\xE2\x80\x8By", "x<U+200B>y"},                                      /* zero-width space */
+        {"\x1b[2J\x7f\xC2\x9B", "<U+001B>[2J<U+007F><U+009B>"},                /* C0, DEL, C1 */
+        {"0.4\xFF", "0.4<0xFF>"},
+        {"\xED\xA0\x80", "<0xED><0xA0><0x80>"},                                 /* a surrogate */
+        {"\xC3\xA9t\xC3\xA9 \xCE\x94\xE2\x82\x83 \xF0\x9F\x98\x80", "\xC3\xA9t\xC3\xA9 \xCE\x94\xE2\x82\x83 \xF0\x9F\x98\x80"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        assert_int_equal(esc_visible(o, sizeof o, cases[k].in, strlen(cases[k].in), 40), strlen(cases[k].want));
+        assert_string_equal(o, cases[k].want);
+    }
+    /* a sequence cut off by n is broken bytes; at most max characters, then "..." */
+    esc_visible(o, sizeof o, "\xE2\x88\x92", 2, 40);
+    assert_string_equal(o, "<0xE2><0x88>");
+    esc_visible(o, sizeof o, "\xE2\x88\x92\xE2\x88\x92\xE2\x88\x92", 9, 2);
+    assert_string_equal(o, "\xE2\x88\x92\xE2\x88\x92...");
+    /* a small buffer is never cut inside a character or an escape */
+    char small[12];
+    esc_visible(small, sizeof small, "\t\t\t", 3, 40);
+    assert_string_equal(small, "<U+0009>...");
+    esc_visible(small, 6, "ab\xE2\x88\x92", 5, 40);
+    assert_string_equal(small, "ab...");
+    /* every 1- and 2-byte pattern: printable UTF-8 out, no control byte */
+    for (unsigned a = 0; a < 256; a++)
+        for (unsigned b = 0; b < 256; b++) {
+            char in[2] = {(char)a, (char)b};
+            esc_visible(o, sizeof o, in, 2, 40);
+            for (const unsigned char *c = (const unsigned char *)o; *c; c += esc_utf8_len(c)) {
+                int len;
+                long cp = esc_utf8_cp(c, &len);
+                if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) fail_msg("%02x %02x gave byte %02x", a, b, *c);
+            }
+        }
+
+    char dir[] = "/tmp/nntrace-test-echo-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], args[1024];
+    snprintf(path, sizeof path, "%s/s.txt", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("in_3 = \xE2\x88\x92" "0.2\xE2\x88\x92\na_3 =\t0.5474 x\nerr_3 = 0.4\xFF\n", f);
+    assert_int_equal(fclose(f), 0);
+    int rc;
+    snprintf(args, sizeof args, "check lessons/sauppe-sgd-step.lesson %s --no-color --gradescope %s/r.json", path, dir);
+    char *out = run_capture(args, &rc);
+    assert_int_equal(rc, 1);
+    static const char *const want[] = {
+        "line 1: 'in_3 = \xE2\x88\x92" "0.2\xE2\x88\x92': not a number",
+        "line 2: 'a_3 =<U+0009>0.5474 x': not a number",
+        "line 3: 'err_3 = 0.4<0xFF>': not a number",
+    };
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    double score, sum, max;
+    check_gradescope(path, &score, &sum, &max);
+    char *json = slurp(path, NULL);
+    assert_non_null(json);
+    for (const unsigned char *c = (const unsigned char *)json; *c; c += esc_utf8_len(c))
+        if (!esc_utf8_len(c)) fail_msg("results.json is not UTF-8 at byte %02x", *c);
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        if (!strstr(out, want[k])) fail_msg("no \"%s\" in the report:\n%s", want[k], out);
+        if (!strstr(json, want[k])) fail_msg("no \"%s\" in results.json:\n%s", want[k], json);
+    }
+    free(json);
+    free(out);
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    assert_int_equal(system(args), 0);
+}
+
 static void test_refused_answer_test_output(void **state)
 {
     (void)state;
@@ -1262,6 +1344,7 @@ int main(void)
         cmocka_unit_test(test_lesson_keys),
         cmocka_unit_test(test_cancelling_sum),
         cmocka_unit_test(test_refused_answer_test_output),
+        cmocka_unit_test(test_echo_visible),
     };
     return cmocka_run_group_tests_name("grade", tests, NULL, NULL);
 }

@@ -456,7 +456,7 @@ static void test_sheet_path_escapes(void **state)
                    cwd, lesson("sauppe-forward.lesson"));
     if (strchr(out, '\033') || strchr(out, '\007') || strstr(out, "\302\233"))
         fail_msg("control bytes reached the output:\n%s", out);
-    EXPECT_IN(out, "e?]0;pwn??[2Jx??.txt");
+    EXPECT_IN(out, "e<U+001B>]0;pwn<U+0007><U+001B>[2Jx<U+009B>.txt");   /* shown by esc_visible */
     free(out);
 }
 

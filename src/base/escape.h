@@ -30,6 +30,22 @@ int esc_utf8_len(const unsigned char *s);
  * bytes long, which *len gets), or -1 with *len 1 when it is not one. */
 long esc_utf8_cp(const unsigned char *s, int *len);
 
+/* Text from an untrusted source (a line of an answer sheet, a file name)
+ * as a report shows it, the one rule for echoing what a person wrote:
+ * every printable character is kept as written (UTF-8: a Unicode minus
+ * stays a minus); a character that cannot be seen or that changes what
+ * follows is shown by its code point, <U+0009> for a tab: the C0 and C1
+ * controls and DEL, the invisible and direction-changing format
+ * characters (a soft hyphen, a zero-width space, a right-to-left override,
+ * a byte order mark) and every blank other than the ASCII space (a
+ * no-break space); a byte that is not part of well-formed UTF-8 is shown
+ * as <0xFF>. At most max characters of s[0..n) are shown, and "..." when
+ * some are left out (also when out, size bytes, is full: it is never cut
+ * inside a character or an escape). The result is printable UTF-8 with no
+ * control byte, safe on a terminal and in JSON and CSV after esc_json and
+ * esc_csv. Returns strlen(out). */
+size_t esc_visible(char *out, size_t size, const char *s, size_t n, size_t max);
+
 /* Columns that n bytes of UTF-8 take on a terminal: one a character (a
  * continuation byte takes none; wide characters are not told apart). */
 size_t esc_cols(const char *s, size_t n);
