@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/escape.h"
 #include "cli.h"
@@ -321,7 +322,7 @@ int cmd_template(int argc, char **argv)
 enum check_opt {
     CHK_ASK = 1, CHK_ECF, CHK_TOLERANCE, CHK_SIGFIGS, CHK_ECF_DEPTH, CHK_SHORT_CREDIT, CHK_FEEDBACK, CHK_STUDENT,
     CHK_ASSIGNMENT, CHK_METADATA, CHK_STUDENT_FIELD, CHK_GRADESCOPE, CHK_VISIBILITY, CHK_STDOUT_VISIBILITY,
-    CHK_REVEAL, CHK_JSON, CHK_CSV, CHK_GRADEBOOK, CHK_QUIET, CHK_NOTATION, CHK_CHAIN, CHK_COLOR, CHK_NO_COLOR,
+    CHK_REVEAL, CHK_JSON, CHK_CSV, CHK_GRADEBOOK, CHK_ROSTER, CHK_COLUMN, CHK_QUIET, CHK_NOTATION, CHK_CHAIN, CHK_COLOR, CHK_NO_COLOR,
 };
 
 static const cliopt CHECK_OPTS[] = {
@@ -378,7 +379,14 @@ static const cliopt CHECK_OPTS[] = {
     {.id = CHK_CSV, .name = "--csv", .meta = "FILE", .kind = CLIOPT_STRING,
      .help = "one row per sheet, one column per quantity"},
     {.id = CHK_GRADEBOOK, .name = "--gradebook", .meta = "FILE", .kind = CLIOPT_STRING,
-     .help = "student,score,problem per sheet for a gradebook import"},
+     .help = "student,score,problem for a gradebook import: one\n"
+             "row per student (blank score: several sheets claim the\n"
+             "student, or with --roster none was handed in)"},
+    {.id = CHK_ROSTER, .name = "--roster", .meta = "FILE", .kind = CLIOPT_STRING,
+     .help = "the class list (CSV, as for `nntrace variants`):\n"
+             "the gradebook has a row for every student on it"},
+    {.id = CHK_COLUMN, .name = "--column", .meta = "NAME", .kind = CLIOPT_STRING,
+     .help = "the roster column holding the student id"},
     {.id = CHK_QUIET, .name = "--quiet", .help = "no text report (with --gradescope or --csv)"},
     {.id = CHK_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION,
      .help = "the names of the report (default: the lesson's\n"
@@ -403,8 +411,9 @@ static int check_help(FILE *f)
         "\nAn answer sheet is read only up to %u bytes and never executed; a sheet's\n"
         "bad lines are reported and count as unanswered.\n"
         "exit status: 0 every sheet has full marks; 1 a sheet short of full marks, or\n"
-        "flagged (two sheets claim one student, a variant not the student's); 2 bad\n"
-        "usage, a bad lesson or metadata, or a sheet that cannot be read (missing,\n"
+        "flagged (two sheets claim one student, a variant not the student's, a\n"
+        "student of --roster without a sheet); 2 bad usage, a bad lesson, roster or\n"
+        "metadata, or a sheet that cannot be read (missing,\n"
         "not a regular file, too large, UTF-16 or UTF-32, a PDF or other document, a\n"
         "bad '# variant:' line): every other sheet is still graded and every output\n"
         "written\n", GRADE_MAX_BYTES) < 0 ? -1 : 0;
@@ -595,6 +604,125 @@ static int group_member(grade_ctx *c, const char *lpath, const gsmeta *meta, con
     return chosen;
 }
 
+/* One student of a roster: the normalised id and its line. */
+typedef struct { char id[sizeof ((grade_who *)0)->student]; long line; } roster_row;
+static int roster_read(const char *cmd, const char *file, const char *column, roster_row **rows);
+
+/* One graded sheet as the gradebook sees it: whose it is (key: the student
+ * it was graded as, named; else the sheet's name), its score, its problem
+ * cell, and when the file was last changed (timed: known). */
+typedef struct {
+    char key[sizeof ((grade_who *)0)->student], shown[160], problem[GRADE_PROBLEM_SIZE];
+    double score, max;
+    struct timespec mtime;
+    int named, timed;
+} book_sheet;
+
+static int book_newer(const book_sheet *a, const book_sheet *b)
+{
+    return a->mtime.tv_sec != b->mtime.tv_sec ? a->mtime.tv_sec > b->mtime.tv_sec : a->mtime.tv_nsec > b->mtime.tv_nsec;
+}
+
+/* One gradebook row: the student id, then the score of its one sheet
+ * (idx[0], m == 1), else blank: no sheet (m == 0), or several sheets claim
+ * the student (a resubmission, or a copy with the header and all), and
+ * which one counts is the instructor's call: each is listed with its score
+ * and file time, the newest marked. pre: what comes first in the problem
+ * cell ("" or "not on the roster"). */
+static void book_row(strbuf *b, const char *id, const book_sheet *sh, const int *idx, int m, const char *pre)
+{
+    strbuf cell = {0};
+    char num[32], max[32];
+    esc_csv(b, id);
+    if (m == 1) sb_printf(b, ",%.10g,", sh[idx[0]].score);
+    else sb_printf(b, ",,");
+    sb_printf(&cell, "%s", pre);
+    if (m == 0) {
+        sb_printf(&cell, "%sno sheet handed in", pre[0] ? "; " : "");
+    } else if (m == 1) {
+        sb_printf(&cell, "%s%s", pre[0] && sh[idx[0]].problem[0] ? "; " : "", sh[idx[0]].problem);
+    } else {
+        int newest = -1, tie = 0;
+        for (int k = 0; k < m; k++) {
+            const book_sheet *x = &sh[idx[k]];
+            if (!x->timed) continue;
+            if (newest < 0 || book_newer(x, &sh[idx[newest]])) { newest = k; tie = 0; }
+            else if (!book_newer(&sh[idx[newest]], x)) tie = 1;
+        }
+        sb_printf(&cell, "%sno score: %d sheets claim this student (a resubmission, or a copy?): ", pre[0] ? "; " : "", m);
+        for (int k = 0; k < m; k++) {
+            const book_sheet *x = &sh[idx[k]];
+            char when[64] = "";
+            struct tm tm;
+            time_t t = x->mtime.tv_sec;
+            if (x->timed && localtime_r(&t, &tm) && !strftime(when, sizeof when, ", changed %Y-%m-%d %H:%M:%S", &tm))
+                when[0] = '\0';
+            text_num(x->score, 4, num, sizeof num);
+            text_num(x->max, 4, max, sizeof max);
+            sb_printf(&cell, "%s%s %s/%s%s%s", k ? "; " : "", x->shown, num, max, when,
+                      k == newest && !tie ? ", the newest" : "");
+        }
+        sb_printf(&cell, "; grade again with only the sheet that counts");
+    }
+    esc_csv(b, cell.s ? cell.s : "");
+    sb_printf(b, "\n");
+    if (cell.failed) b->failed = 1;
+    sb_free(&cell);
+}
+
+/* Would a spreadsheet opening the gradebook change this id into another
+ * number? Digits with a leading zero (00123 becomes 123), more digits than
+ * a spreadsheet's 15 significant ones, or digits, an e and digits (1e5 is
+ * 100000). */
+static int id_spreadsheet_mangles(const char *id)
+{
+    size_t d = strspn(id, "0123456789");
+    if (!d) return 0;
+    if (!id[d]) return (id[0] == '0' && d > 1) || d > 15;
+    return (id[d] == 'e' || id[d] == 'E') && id[d + 1] && strspn(id + d + 1, "0123456789") == strlen(id + d + 1);
+}
+
+/* The gradebook: one row per student, never two (an import takes one
+ * score per student): with a roster (rows[n_rows]), every student on it in
+ * its order, then any student or unnamed sheet not on it; without one,
+ * each student in the order of their first sheet, and each sheet that
+ * names no student under its own name. Returns how many roster students
+ * have no sheet; *mangled: the first id a spreadsheet would change, or
+ * NULL. */
+static int book_write(strbuf *b, const book_sheet *sh, int n, const roster_row *rows, int n_rows,
+                      const char **mangled)
+{
+    *mangled = NULL;
+    for (int r = 0; r < n_rows && !*mangled; r++)
+        if (id_spreadsheet_mangles(rows[r].id)) *mangled = rows[r].id;
+    for (int s = 0; s < n && !*mangled; s++)
+        if (sh[s].named && id_spreadsheet_mangles(sh[s].key)) *mangled = sh[s].key;
+    int *idx = calloc((size_t)n + 1, sizeof *idx), none = 0;
+    char *done = calloc((size_t)n + 1, 1);
+    if (!idx || !done) { free(idx); free(done); b->failed = 1; return 0; }
+    sb_printf(b, "student,score,problem\n");
+    for (int r = 0; r < n_rows; r++) {
+        int m = 0;
+        for (int s = 0; s < n; s++)
+            if (sh[s].named && !strcmp(sh[s].key, rows[r].id)) { idx[m++] = s; done[s] = 1; }
+        none += m == 0;
+        book_row(b, rows[r].id, sh, idx, m, "");
+    }
+    for (int s = 0; s < n; s++) {
+        if (done[s]) continue;
+        int m = 0;
+        for (int t = s; t < n; t++)
+            if (t == s || (sh[s].named && sh[t].named && !done[t] && !strcmp(sh[t].key, sh[s].key))) {
+                idx[m++] = t;
+                done[t] = 1;
+            }
+        book_row(b, sh[s].key, sh, idx, m, n_rows ? "not on the roster" : "");
+    }
+    free(idx);
+    free(done);
+    return none;
+}
+
 int cmd_check(int argc, char **argv)
 {
     grade_ctx c;
@@ -607,7 +735,10 @@ int cmd_check(int argc, char **argv)
     gsmeta meta = {0};
     grade_gs_opts gso = {0};
     grade_who who = {0};
-    const char *metadata = NULL, *field = "email", *gradebook = NULL;
+    const char *metadata = NULL, *field = "email", *gradebook = NULL, *roster = NULL, *column = NULL;
+    roster_row *rows = NULL;
+    book_sheet *book_sh = NULL;
+    int n_rows = 0;
     if (!sheets) { fprintf(stderr, "nntrace check: out of memory\n"); return EXIT_USAGE; }
     cliopt_parser p = CLIOPT_PARSER(&CLI_CHECK, argc, argv);
     cliopt_value val;
@@ -654,6 +785,8 @@ int cmd_check(int argc, char **argv)
         case CHK_METADATA: metadata = v; break;
         case CHK_STUDENT_FIELD: field = v; break;
         case CHK_GRADEBOOK: gradebook = v; break;
+        case CHK_ROSTER: roster = v; break;
+        case CHK_COLUMN: column = v; break;
         case CHK_ECF_DEPTH: rules.ecf_depth = (int)val.n; break;
         case CHK_SIGFIGS: rules.sigfigs = (int)val.n; break;
         case CHK_FEEDBACK:
@@ -684,12 +817,23 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "nntrace check: --gradescope grades one sheet, not %d\n", n_sheets);
         goto usage;
     }
-    {   /* every output against every input and every other output */
-        const char *outs[] = {gs, csv, gradebook};
-        const char *outname[] = {"--gradescope", "--csv", "--gradebook"};
-        if (outputs_ok("check", outs, outname, 3, lpath, sheets, n_sheets)) goto usage;
+    /* every output against every input (the roster too) and every other output */
+    const char *outs[] = {gs, csv, gradebook};
+    const char *outname[] = {"--gradescope", "--csv", "--gradebook"};
+    if (outputs_ok("check", outs, outname, 3, lpath, sheets, n_sheets)) goto usage;
+    if ((roster || column) && !gradebook) {
+        fprintf(stderr, "nntrace check: %s names the students of the gradebook; give --gradebook FILE too\n",
+                roster ? "--roster" : "--column");
+        goto usage;
+    }
+    if (column && !roster) {
+        fprintf(stderr, "nntrace check: --column names a column of the roster; give --roster FILE too\n");
+        goto usage;
     }
     rules.gradescope = gs != NULL;
+    for (int k = 0; roster && k < 3; k++)
+        if (outs[k] && cli_not_input("check", outs[k], roster)) goto usage;
+    if (roster && (n_rows = roster_read("check", roster, column, &rows)) < 0) goto usage;
     if (metadata) {
         char err[768];
         if (gsmeta_read(metadata, field, &meta, err, sizeof err)) {
@@ -700,7 +844,7 @@ int cmd_check(int argc, char **argv)
         if (!who.assignment[0]) snprintf(who.assignment, sizeof who.assignment, "%s", meta.assignment);
     }
     int status = ctx_load("check", &c, lpath, 1, NULL);
-    if (status) { ctx_free(&c); free(sheets); return status; }
+    if (status) { ctx_free(&c); free(sheets); free(rows); return status; }
     if (metadata && c.l->n_vary && !who.assignment[0]) {   /* the id picks every student's numbers */
         fprintf(stderr, "nntrace check: %s: no assignment.id, and %s's numbers vary by assignment\n"
                         "HINT: give the assignment with --assignment ID\n", metadata, lpath);
@@ -709,7 +853,13 @@ int cmd_check(int argc, char **argv)
     /* whom each sheet claims to be: its "# student:" line, else --student */
     char (*claim)[sizeof who.student] = calloc((size_t)n_sheets + 1, sizeof *claim);
     char (*vcode)[VARIANT_CODE_SIZE] = calloc((size_t)n_sheets + 1, sizeof *vcode);
-    if (!claim || !vcode) { free(claim); free(vcode); fprintf(stderr, "nntrace check: out of memory\n"); goto usage; }
+    if (gradebook) book_sh = calloc((size_t)n_sheets + 1, sizeof *book_sh);
+    if (!claim || !vcode || (gradebook && !book_sh)) {
+        free(claim);
+        free(vcode);
+        fprintf(stderr, "nntrace check: out of memory\n");
+        goto usage;
+    }
     for (int s = 0; s < n_sheets; s++) {
         char *text = NULL, why[512];
         size_t len = 0;
@@ -729,7 +879,6 @@ int cmd_check(int argc, char **argv)
     strbuf out = {0}, csvb = {0}, gsb = {0}, book = {0};
     int any_short = 0, bad_input = 0, failed = 0;
     if (csv) grade_csv_header(&csvb, &c.plan);
-    if (gradebook) sb_printf(&book, "student,score,problem\n");
     if (json) sb_printf(&out, "{\"lesson\": ");
     if (json) { grade_json_str(&out, c.l->path); sb_printf(&out, ", \"sheets\": [\n"); }
     for (int s = 0; s < n_sheets && !failed; s++) {
@@ -739,9 +888,9 @@ int cmd_check(int argc, char **argv)
         grade_report rep;
         grade_who sw = {0}, as = who;
         struct stat st;
-        int readable = 0;
+        int readable = 0, timed = 0;
         grade_safe_name(shown, sizeof shown, sheets[s]);   /* for the terminal and the CSV */
-        if (strcmp(sheets[s], "-") && stat(sheets[s], &st) != 0) {
+        if (strcmp(sheets[s], "-") && !(timed = stat(sheets[s], &st) == 0)) {
             char base[256];
             lesson_basename(shown, base, sizeof base);
             snprintf(why, sizeof why, "cannot open %s: %s%s%s%s", shown, strerror(errno),
@@ -805,11 +954,15 @@ int cmd_check(int argc, char **argv)
             grade_text(&out, c.l, shown, c.exact.tr, &c.plan, &ans, &rep, &o, color);
         }
         if (csv) grade_csv_row(&csvb, shown, &as, &c.plan, &ans, &rep);
-        if (gradebook) {
-            esc_csv(&book, as.student[0] ? as.student : shown);
-            sb_printf(&book, ",%.10g,", rep.score);
-            grade_problem_cell(&book, &ans);
-            sb_printf(&book, "\n");
+        if (gradebook) {                /* written at the end, one row per student */
+            book_sheet *e = &book_sh[s];
+            e->named = as.student[0] != '\0';
+            snprintf(e->key, sizeof e->key, "%s", e->named ? as.student : shown);
+            snprintf(e->shown, sizeof e->shown, "%s", shown);
+            grade_problem_text(e->problem, sizeof e->problem, &ans);
+            e->score = rep.score;
+            e->max = rep.max_score;
+            if ((e->timed = timed)) e->mtime = st.st_mtim;
         }
         if (gs) grade_gradescope(&gsb, c.l, sheets[s], c.exact.tr, &c.plan, &ans, &rep, &o, &gso);
         grade_report_free(&rep);
@@ -823,6 +976,8 @@ int cmd_check(int argc, char **argv)
     }
     free(claim);
     free(vcode);
+    const char *mangled = NULL;
+    if (gradebook && !failed && book_write(&book, book_sh, n_sheets, rows, n_rows, &mangled)) any_short = 1;
     if (json && !failed) sb_printf(&out, "\n]}\n");
     if (failed == 2) {
         status = EXIT_USAGE;           /* the lesson's variant failed, message printed */
@@ -836,6 +991,11 @@ int cmd_check(int argc, char **argv)
         if (!status && gs && cli_write("check", gs, &gsb)) status = EXIT_USAGE;
         if (!status && csv && cli_write("check", csv, &csvb)) status = EXIT_USAGE;
         if (!status && gradebook && cli_write("check", gradebook, &book)) status = EXIT_USAGE;
+        if (!status && mangled)
+            fprintf(stderr, "nntrace check: note: %s keeps student ids as written, but a spreadsheet opening it "
+                            "reads an id such as %s as a number and changes it; import the file as it is, or "
+                            "open it with the student column as Text (see \"For autograders\" in the README)\n",
+                    gradebook, mangled);
         if (!status) status = bad_input ? EXIT_USAGE : any_short ? EXIT_CHECK : 0;
     }
     sb_free(&out);
@@ -844,10 +1004,14 @@ int cmd_check(int argc, char **argv)
     sb_free(&book);
     ctx_free(&c);
     free(sheets);
+    free(rows);
+    free(book_sh);
     return status;
 usage:
     ctx_free(&c);
     free(sheets);
+    free(rows);
+    free(book_sh);
     return EXIT_USAGE;
 }
 
@@ -937,8 +1101,6 @@ static void id_file_name(const char *id, char *out, size_t size)
     snprintf(out + n, size - n, ".txt");
 }
 
-/* One student of a roster: the normalised id and its line. */
-typedef struct { char id[sizeof ((grade_who *)0)->student]; long line; } roster_row;
 
 /* The files variants writes beside each student's ID.txt. */
 #define VARIANTS_ALL "sheets.txt"
@@ -1024,7 +1186,7 @@ static const char *const ROSTER_IDS[] = {"email", "sid", "id", "student", "login
  * message): --column when given, else the first of ROSTER_IDS. Returns the
  * column, or -1 (printed: the columns found, a did-you-mean, a ';'
  * separated file named as such). */
-static int roster_idcol(const char *file, const char *column, char **f, int nf, const char *line)
+static int roster_idcol(const char *cmd, const char *file, const char *column, char **f, int nf, const char *line)
 {
     for (size_t w = 0; w < (column ? 1 : sizeof ROSTER_IDS / sizeof ROSTER_IDS[0]); w++) {
         const char *want = column ? column : ROSTER_IDS[w];
@@ -1037,11 +1199,11 @@ static int roster_idcol(const char *file, const char *column, char **f, int nf, 
     }
     strbuf cols = {0};
     for (int k = 0; k < nf; k++) sb_printf(&cols, "%s'%s'", k ? ", " : "", f[k]);
-    if (column) fprintf(stderr, "nntrace variants: %s:1: no column '%s' in the header; columns: %s\n", file, column,
+    if (column) fprintf(stderr, "nntrace %s: %s:1: no column '%s' in the header; columns: %s\n", cmd, file, column,
                         cols.s ? cols.s : "");
     else
-        fprintf(stderr, "nntrace variants: %s:1: no student id column in the header (one of email, sid, id, "
-                        "student, login, or --column NAME); columns: %s\n", file, cols.s ? cols.s : "");
+        fprintf(stderr, "nntrace %s: %s:1: no student id column in the header (one of email, sid, id, "
+                        "student, login, or --column NAME); columns: %s\n", cmd, file, cols.s ? cols.s : "");
     sb_free(&cols);
     if (nf == 1 && strchr(line, ';')) {
         fprintf(stderr, "HINT: the roster is separated by ';', not ','; save it as comma-separated CSV\n");
@@ -1066,17 +1228,17 @@ static int roster_idcol(const char *file, const char *column, char **f, int nf, 
  * enough, and on one row only. Returns the number of students and *rows
  * (caller frees), or -1 with every message printed (file:line, what is
  * wrong). */
-static int roster_read(const char *file, const char *column, roster_row **rows)
+static int roster_read(const char *cmd, const char *file, const char *column, roster_row **rows)
 {
     char *text = NULL, why[256];
     size_t len = 0;
     *rows = NULL;
     if (grade_read_file(file, &text, &len, why, sizeof why)) {
-        fprintf(stderr, "nntrace variants: %s: %s\n", file, why);
+        fprintf(stderr, "nntrace %s: %s: %s\n", cmd, file, why);
         return -1;
     }
     if (memchr(text, '\0', len)) {
-        fprintf(stderr, "nntrace variants: %s: not a text file (a NUL byte)\n", file);
+        fprintf(stderr, "nntrace %s: %s: not a text file (a NUL byte)\n", cmd, file);
         free(text);
         return -1;
     }
@@ -1093,7 +1255,7 @@ static int roster_read(const char *file, const char *column, roster_row **rows)
         snprintf(copy, sizeof copy, "%s", line);
         int nf = csv_split(line, f, 64);
         if (idcol < 0) {                    /* the header */
-            if ((idcol = roster_idcol(file, column, f, nf, copy)) < 0) bad = 1;
+            if ((idcol = roster_idcol(cmd, file, column, f, nf, copy)) < 0) bad = 1;
             else colname = f[idcol];
             continue;
         }
@@ -1101,28 +1263,28 @@ static int roster_read(const char *file, const char *column, roster_row **rows)
         grade_id_normalise(id);
         size_t idlen = strlen(id);
         if (!idlen) {
-            fprintf(stderr, "nntrace variants: %s:%ld: no student id in column %d ('%s')\n", file, ln, idcol + 1,
+            fprintf(stderr, "nntrace %s: %s:%ld: no student id in column %d ('%s')\n", cmd, file, ln, idcol + 1,
                     colname);
             bad = 1;
         } else if (idlen >= sizeof r->id) {
-            fprintf(stderr, "nntrace variants: %s:%ld: a student id of %zu characters; at most %zu\n", file, ln,
+            fprintf(stderr, "nntrace %s: %s:%ld: a student id of %zu characters; at most %zu\n", cmd, file, ln,
                     idlen, sizeof r->id - 1);
             bad = 1;
         } else if (!grade_printable(id)) {
-            fprintf(stderr, "nntrace variants: %s:%ld: the student id holds a character that is not printable "
-                            "ASCII\n", file, ln);
+            fprintf(stderr, "nntrace %s: %s:%ld: the student id holds a character that is not printable "
+                            "ASCII\n", cmd, file, ln);
             bad = 1;
         }
         for (int k = 0; !bad && k < n; k++)
             if (!strcmp(r[k].id, id)) {
-                fprintf(stderr, "nntrace variants: %s:%ld: %s is already on line %ld (ids are compared without "
-                                "case and surrounding blanks)\n", file, ln, id, r[k].line);
+                fprintf(stderr, "nntrace %s: %s:%ld: %s is already on line %ld (ids are compared without "
+                                "case and surrounding blanks)\n", cmd, file, ln, id, r[k].line);
                 bad = 1;
             }
         if (bad) break;
         if (n == cap) {
             roster_row *g = realloc(r, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *g);
-            if (!g) { fprintf(stderr, "nntrace variants: out of memory\n"); bad = 1; break; }
+            if (!g) { fprintf(stderr, "nntrace %s: out of memory\n", cmd); bad = 1; break; }
             r = g;
         }
         memcpy(r[n].id, id, idlen + 1);
@@ -1130,7 +1292,7 @@ static int roster_read(const char *file, const char *column, roster_row **rows)
     }
     free(text);
     if (!bad && !n) {
-        fprintf(stderr, "nntrace variants: %s has no students (a header row, then one row per student)\n", file);
+        fprintf(stderr, "nntrace %s: %s has no students (a header row, then one row per student)\n", cmd, file);
         bad = 1;
     }
     if (bad) { free(r); return -1; }
@@ -1172,7 +1334,7 @@ int cmd_variants(int argc, char **argv)
     }
     /* the whole roster first: nothing is written for a bad one */
     roster_row *rows = NULL;
-    int n = roster_read(roster, column, &rows);
+    int n = roster_read("variants", roster, column, &rows);
     if (n < 0) return EXIT_USAGE;
     if (roster_files_clash(roster, rows, n)) {
         free(rows);

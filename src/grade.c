@@ -1043,11 +1043,16 @@ void grade_csv_header(strbuf *b, const grade_plan *plan)
     sb_printf(b, "\n");
 }
 
+void grade_problem_text(char *out, size_t size, const grade_answers *ans)
+{
+    snprintf(out, size, "%s%s%s%s", ans->unreadable ? "not graded: " : "", ans->unreadable ? ans->why : "",
+             ans->unreadable && ans->flag[0] ? "; " : "", ans->flag);
+}
+
 void grade_problem_cell(strbuf *b, const grade_answers *ans)
 {
-    char cell[sizeof ans->why + sizeof ans->flag + 32];
-    snprintf(cell, sizeof cell, "%s%s%s%s", ans->unreadable ? "not graded: " : "", ans->unreadable ? ans->why : "",
-             ans->unreadable && ans->flag[0] ? "; " : "", ans->flag);
+    char cell[GRADE_PROBLEM_SIZE];
+    grade_problem_text(cell, sizeof cell, ans);
     esc_csv(b, cell);
 }
 

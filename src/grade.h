@@ -254,7 +254,11 @@ void grade_csv_header(strbuf *b, const grade_plan *plan);
 /* The CSV cell "problem" of a sheet (the class CSV and the gradebook):
  * "not graded: WHY" for a sheet that could not be graded, and its flag
  * (two sheets claim one student, a variant not the student's); "" when
- * neither. Appends to b, escaped. */
+ * neither. grade_problem_text writes it to out (size bytes, cut to fit;
+ * GRADE_PROBLEM_SIZE holds it whole), grade_problem_cell appends it to b,
+ * escaped. */
+#define GRADE_PROBLEM_SIZE (sizeof ((grade_answers *)0)->why + sizeof ((grade_answers *)0)->flag + 32)
+void grade_problem_text(char *out, size_t size, const grade_answers *ans);
 void grade_problem_cell(strbuf *b, const grade_answers *ans);
 void grade_csv_row(strbuf *b, const char *sheet_name, const grade_who *who, const grade_plan *plan,
                    const grade_answers *ans, const grade_report *rep);

@@ -14,6 +14,7 @@
  * lessons/<dir>.lesson.
  */
 #include "testutil.h"
+#include "csvread.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -672,7 +673,8 @@ static void test_check_help(void **state)
     assert_int_equal(rc, 0);
     static const char *const WANT[] = {
         "--student ID", "--assignment A", "--metadata FILE", "--student-field F", "--gradebook FILE",
-        "(default: lesson's, else 0.5)", "0: no carried answer earns", "2 bad\nusage",
+        "--roster FILE", "--column NAME", "(default: lesson's, else 0.5)", "0: no carried answer earns",
+        "2 bad usage",
     };
     for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
         if (!strstr(out, WANT[k])) fail_msg("no '%s' in check --help:\n%s", WANT[k], out);
@@ -1158,6 +1160,141 @@ static void test_echo_visible(void **state)
     assert_int_equal(system(args), 0);
 }
 
+/* ------------------------------------------------------------------------
+ * The gradebook
+ * ---------------------------------------------------------------------- */
+
+/* `nntrace check` ARGS in dir (cd'ed into): the output, *rc its status;
+ * *book the gradebook book.csv parsed. */
+static char *gradebook_run(const char *dir, const char *args, int *rc, csv *book)
+{
+    char cmd[2048], path[512];
+    snprintf(path, sizeof path, "%s/book.csv", dir);
+    unlink(path);
+    snprintf(cmd, sizeof cmd, "check tests/grade/variants/hw.lesson %s --gradebook %s --quiet", args, path);
+    char *out = run_capture(cmd, rc);
+    char *text = slurp(path, NULL);
+    if (!text) fail_msg("no gradebook for %s:\n%s", args, out);
+    csv_parse(book, text);
+    free(text);
+    return out;
+}
+
+/* The row of the gradebook whose student is id, or fail. */
+static uint32_t book_find(const csv *b, const char *id)
+{
+    uint32_t found = 0, n = 0;
+    for (uint32_t r = 1; r < b->nrow; r++)
+        if (!strcmp(csv_at(b, r, 0), id)) { found = r; n++; }
+    if (n != 1) fail_msg("%u gradebook rows for %s", n, id);
+    return found;
+}
+
+/* One gradebook row per student, as an import needs: a student who handed
+ * in two sheets (a resubmission) gets one row, its score blank and every
+ * sheet listed with its score and file time, the newest marked; with
+ * --roster every student on it has a row in its order (blank and "no sheet
+ * handed in" when none came), then the sheets of anyone else; a name with
+ * a comma and quotes is one field; an id with a leading zero is written as
+ * it is, with a note that a spreadsheet would change it. */
+static void test_gradebook(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nntrace-test-book-XXXXXX", cmd[4096], args[2048];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s; V=$OLDPWD/tests/grade/variants; mkdir a b c d\n"
+             "cp $V/ada.txt a/answers.txt; touch -d '2026-01-02 03:04:05' a/answers.txt\n"
+             "sed 's/^a_3 = .*/a_3 = 0.1/' $V/ada.txt > b/answers.txt; touch -d '2026-01-03 08:00:00' b/answers.txt\n"
+             "cp $V/cy.txt c/answers.txt\n"
+             "grep -v '^# student:' $V/cy.txt > 'd/Doe, Jane \"JD\".txt'\n"
+             "printf 'Name,Email Address\\n\"Doe, Jane\",cy@example.edu\\nBob,Bob@Example.edu\\nAda,ada@example.edu\\n'"
+             " > roster.csv\n"
+             "printf 'Name,SID\\nZed,00123\\nYu,4567\\n' > sids.csv\n", dir);
+    assert_int_equal(system(cmd), 0);
+    int rc;
+    csv b;
+
+    /* with a roster */
+    snprintf(args, sizeof args, "%s/a/answers.txt %s/b/answers.txt %s/c/answers.txt '%s/d/Doe, Jane \"JD\".txt' "
+             "--roster %s/roster.csv --column 'email address'", dir, dir, dir, dir, dir);
+    char *out = gradebook_run(dir, args, &rc, &b);
+    assert_int_equal(rc, 1);
+    assert_int_equal(b.nrow, 5);
+    assert_int_equal(b.row0[1], 3);                             /* three columns */
+    assert_string_equal(csv_at(&b, 0, 0), "student");
+    assert_string_equal(csv_at(&b, 0, 1), "score");
+    assert_string_equal(csv_at(&b, 0, 2), "problem");
+    assert_string_equal(csv_at(&b, 1, 0), "cy@example.edu");   /* the roster's order */
+    assert_string_equal(csv_at(&b, 1, 1), "11");
+    assert_string_equal(csv_at(&b, 2, 0), "bob@example.edu");
+    assert_string_equal(csv_at(&b, 2, 1), "");
+    assert_string_equal(csv_at(&b, 2, 2), "no sheet handed in");
+    assert_string_equal(csv_at(&b, 3, 0), "ada@example.edu");
+    assert_string_equal(csv_at(&b, 3, 1), "");                  /* two sheets: which counts is not guessed */
+    char want[1024];
+    snprintf(want, sizeof want, "no score: 2 sheets claim this student (a resubmission, or a copy?): "
+             "%s/a/answers.txt 11/11, changed 2026-01-02 03:04:05; %s/b/answers.txt 10/11, changed "
+             "2026-01-03 08:00:00, the newest; grade again with only the sheet that counts", dir, dir);
+    assert_string_equal(csv_at(&b, 3, 2), want);
+    snprintf(want, sizeof want, "%s/d/Doe, Jane \"JD\".txt", dir);
+    assert_string_equal(csv_at(&b, 4, 0), want);                 /* names no student: by its file */
+    assert_string_equal(csv_at(&b, 4, 1), "11");
+    static const char anon[] = "not on the roster; the sheet names no student";
+    if (strncmp(csv_at(&b, 4, 2), anon, sizeof anon - 1)) fail_msg("%s", csv_at(&b, 4, 2));
+    csv_free(&b);
+    free(out);
+
+    /* without one: a row per student all the same, in the order of the sheets */
+    snprintf(args, sizeof args, "%s/b/answers.txt %s/c/answers.txt %s/a/answers.txt", dir, dir, dir);
+    snprintf(cmd, sizeof cmd, "touch -d '2026-01-02 03:04:05' %s/b/answers.txt", dir);   /* a tie: no newest */
+    assert_int_equal(system(cmd), 0);
+    out = gradebook_run(dir, args, &rc, &b);
+    assert_int_equal(rc, 1);
+    assert_int_equal(b.nrow, 3);
+    assert_int_equal(book_find(&b, "ada@example.edu"), 1);
+    assert_int_equal(book_find(&b, "cy@example.edu"), 2);
+    assert_string_equal(csv_at(&b, 1, 1), "");
+    if (!strstr(csv_at(&b, 1, 2), "2 sheets claim") || strstr(csv_at(&b, 1, 2), "newest")) fail_msg("%s", csv_at(&b, 1, 2));
+    csv_free(&b);
+    free(out);
+
+    /* an id of digits with a leading zero: as written, and a note */
+    snprintf(args, sizeof args, "%s/c/answers.txt --student 00123 --roster %s/sids.csv", dir, dir);
+    out = gradebook_run(dir, args, &rc, &b);
+    assert_string_equal(csv_at(&b, 1, 0), "00123");
+    assert_string_equal(csv_at(&b, 2, 0), "4567");
+    assert_string_equal(csv_at(&b, 2, 1), "");
+    if (!strstr(out, "reads an id such as 00123 as a number")) fail_msg("%s", out);
+    csv_free(&b);
+    free(out);
+
+    /* the roster is read as variants reads it and is never overwritten */
+    static const struct { const char *args, *want; } bad[] = {
+        {"--roster D/roster.csv", "--roster names the students of the gradebook; give --gradebook FILE too"},
+        {"--gradebook D/g.csv --column SID", "--column names a column of the roster; give --roster FILE too"},
+        {"--gradebook D/roster.csv --roster D/roster.csv", "roster.csv"},
+        {"--gradebook D/g.csv --roster D/sids.csv --column Mail", "sids.csv:1: no column 'Mail' in the header"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char a2[1024] = "", *w = a2;
+        for (const char *c = bad[k].args; *c; c++)            /* D: the scratch directory */
+            w += *c == 'D' && c[1] == '/' ? sprintf(w, "%s", dir) : sprintf(w, "%c", *c);
+        snprintf(cmd, sizeof cmd, "check tests/grade/variants/hw.lesson %s/c/answers.txt %s --quiet", dir, a2);
+        out = run_capture(cmd, &rc);
+        assert_int_equal(rc, 2);
+        if (!strstr(out, bad[k].want)) fail_msg("no '%s' for %s:\n%s", bad[k].want, a2, out);
+        free(out);
+    }
+    snprintf(cmd, sizeof cmd, "%s/roster.csv", dir);
+    char *roster = slurp(cmd, NULL);
+    assert_non_null(roster);
+    if (strncmp(roster, "Name,Email Address\n", 19)) fail_msg("the roster was overwritten:\n%s", roster);
+    free(roster);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_refused_answer_test_output(void **state)
 {
     (void)state;
@@ -1345,6 +1482,7 @@ int main(void)
         cmocka_unit_test(test_cancelling_sum),
         cmocka_unit_test(test_refused_answer_test_output),
         cmocka_unit_test(test_echo_visible),
+        cmocka_unit_test(test_gradebook),
     };
     return cmocka_run_group_tests_name("grade", tests, NULL, NULL);
 }
