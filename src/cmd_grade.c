@@ -1182,6 +1182,21 @@ static int roster_files_clash(const char *roster, const roster_row *rows, int n)
 
 static const char *const ROSTER_IDS[] = {"email", "sid", "id", "student", "login"};
 
+/* Rows of a course site's gradebook export that are no student: they have
+ * no id, and their first cell says what they are (Canvas's second row,
+ * "    Points Possible,,,,,10"; its "Muted" row of older exports). */
+static const char *const ROSTER_NOT_STUDENTS[] = {"points possible", "muted"};
+
+static int roster_not_student(const char *first)
+{
+    char h[64];
+    snprintf(h, sizeof h, "%s", first);
+    grade_id_normalise(h);
+    for (size_t k = 0; k < sizeof ROSTER_NOT_STUDENTS / sizeof ROSTER_NOT_STUDENTS[0]; k++)
+        if (!strcmp(h, ROSTER_NOT_STUDENTS[k])) return 1;
+    return 0;
+}
+
 /* The id column of a roster's header f[nf] (line: its text, for the
  * message): --column when given, else the first of ROSTER_IDS. Returns the
  * column, or -1 (printed: the columns found, a did-you-mean, a ';'
@@ -1262,6 +1277,7 @@ static int roster_read(const char *cmd, const char *file, const char *column, ro
         char *id = idcol < nf ? f[idcol] : (char *)"";
         grade_id_normalise(id);
         size_t idlen = strlen(id);
+        if (!idlen && roster_not_student(f[0])) continue;
         if (!idlen) {
             fprintf(stderr, "nntrace %s: %s:%ld: no student id in column %d ('%s')\n", cmd, file, ln, idcol + 1,
                     colname);

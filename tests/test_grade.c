@@ -1210,7 +1210,9 @@ static void test_gradebook(void **state)
              "grep -v '^# student:' $V/cy.txt > 'd/Doe, Jane \"JD\".txt'\n"
              "printf 'Name,Email Address\\n\"Doe, Jane\",cy@example.edu\\nBob,Bob@Example.edu\\nAda,ada@example.edu\\n'"
              " > roster.csv\n"
-             "printf 'Name,SID\\nZed,00123\\nYu,4567\\n' > sids.csv\n", dir);
+             "printf 'Name,SID\\nZed,00123\\nYu,4567\\n' > sids.csv\n"
+             "printf 'Student,ID,SIS User ID,SIS Login ID,Section,HW (1)\\n    Points Possible,,,,,11\\n"
+             "\"Lovelace, Ada\",101,00123,ada@example.edu,S1,\\nCy,102,00124,cy@example.edu,S1,\\n' > canvas.csv\n", dir);
     assert_int_equal(system(cmd), 0);
     int rc;
     csv b;
@@ -1266,6 +1268,16 @@ static void test_gradebook(void **state)
     assert_string_equal(csv_at(&b, 2, 0), "4567");
     assert_string_equal(csv_at(&b, 2, 1), "");
     if (!strstr(out, "reads an id such as 00123 as a number")) fail_msg("%s", out);
+    csv_free(&b);
+    free(out);
+
+    /* Canvas's gradebook export as the roster: its Points Possible row is no student */
+    snprintf(args, sizeof args, "%s/c/answers.txt --roster %s/canvas.csv --column 'SIS Login ID'", dir, dir);
+    out = gradebook_run(dir, args, &rc, &b);
+    assert_int_equal(b.nrow, 3);
+    assert_string_equal(csv_at(&b, 1, 0), "ada@example.edu");
+    assert_string_equal(csv_at(&b, 2, 0), "cy@example.edu");
+    assert_string_equal(csv_at(&b, 2, 1), "11");
     csv_free(&b);
     free(out);
 
