@@ -322,7 +322,8 @@ int cmd_template(int argc, char **argv)
 enum check_opt {
     CHK_ASK = 1, CHK_ECF, CHK_TOLERANCE, CHK_SIGFIGS, CHK_ECF_DEPTH, CHK_SHORT_CREDIT, CHK_FEEDBACK, CHK_STUDENT,
     CHK_ASSIGNMENT, CHK_METADATA, CHK_STUDENT_FIELD, CHK_GRADESCOPE, CHK_VISIBILITY, CHK_STDOUT_VISIBILITY,
-    CHK_REVEAL, CHK_JSON, CHK_CSV, CHK_GRADEBOOK, CHK_ROSTER, CHK_COLUMN, CHK_QUIET, CHK_NOTATION, CHK_CHAIN, CHK_COLOR, CHK_NO_COLOR,
+    CHK_REVEAL, CHK_JSON, CHK_CSV, CHK_GRADEBOOK, CHK_ROSTER, CHK_COLUMN, CHK_QUIET, CHK_NOTATION, CHK_CHAIN,
+    CHK_COLOR, CHK_NO_COLOR,
 };
 
 static const cliopt CHECK_OPTS[] = {
@@ -620,7 +621,8 @@ typedef struct {
 
 static int book_newer(const book_sheet *a, const book_sheet *b)
 {
-    return a->mtime.tv_sec != b->mtime.tv_sec ? a->mtime.tv_sec > b->mtime.tv_sec : a->mtime.tv_nsec > b->mtime.tv_nsec;
+    if (a->mtime.tv_sec != b->mtime.tv_sec) return a->mtime.tv_sec > b->mtime.tv_sec;
+    return a->mtime.tv_nsec > b->mtime.tv_nsec;
 }
 
 /* One gradebook row: the student id, then the score of its one sheet
@@ -649,7 +651,8 @@ static void book_row(strbuf *b, const char *id, const book_sheet *sh, const int 
             if (newest < 0 || book_newer(x, &sh[idx[newest]])) { newest = k; tie = 0; }
             else if (!book_newer(&sh[idx[newest]], x)) tie = 1;
         }
-        sb_printf(&cell, "%sno score: %d sheets claim this student (a resubmission, or a copy?): ", pre[0] ? "; " : "", m);
+        sb_printf(&cell, "%sno score: %d sheets claim this student (a resubmission, or a copy?): ",
+                  pre[0] ? "; " : "", m);
         for (int k = 0; k < m; k++) {
             const book_sheet *x = &sh[idx[k]];
             char when[64] = "";

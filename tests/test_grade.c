@@ -1097,7 +1097,8 @@ static void test_echo_visible(void **state)
         {"\x1b[2J\x7f\xC2\x9B", "<U+001B>[2J<U+007F><U+009B>"},                /* C0, DEL, C1 */
         {"0.4\xFF", "0.4<0xFF>"},
         {"\xED\xA0\x80", "<0xED><0xA0><0x80>"},                                 /* a surrogate */
-        {"\xC3\xA9t\xC3\xA9 \xCE\x94\xE2\x82\x83 \xF0\x9F\x98\x80", "\xC3\xA9t\xC3\xA9 \xCE\x94\xE2\x82\x83 \xF0\x9F\x98\x80"},
+        {"\xC3\xA9t\xC3\xA9 \xCE\x94\xE2\x82\x83 \xF0\x9F\x98\x80",
+         "\xC3\xA9t\xC3\xA9 \xCE\x94\xE2\x82\x83 \xF0\x9F\x98\x80"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         assert_int_equal(esc_visible(o, sizeof o, cases[k].in, strlen(cases[k].in), 40), strlen(cases[k].want));
@@ -1212,7 +1213,8 @@ static void test_gradebook(void **state)
              " > roster.csv\n"
              "printf 'Name,SID\\nZed,00123\\nYu,4567\\n' > sids.csv\n"
              "printf 'Student,ID,SIS User ID,SIS Login ID,Section,HW (1)\\n    Points Possible,,,,,11\\n"
-             "\"Lovelace, Ada\",101,00123,ada@example.edu,S1,\\nCy,102,00124,cy@example.edu,S1,\\n' > canvas.csv\n", dir);
+             "\"Lovelace, Ada\",101,00123,ada@example.edu,S1,\\n"
+             "Cy,102,00124,cy@example.edu,S1,\\n' > canvas.csv\n", dir);
     assert_int_equal(system(cmd), 0);
     int rc;
     csv b;
@@ -1257,7 +1259,8 @@ static void test_gradebook(void **state)
     assert_int_equal(book_find(&b, "ada@example.edu"), 1);
     assert_int_equal(book_find(&b, "cy@example.edu"), 2);
     assert_string_equal(csv_at(&b, 1, 1), "");
-    if (!strstr(csv_at(&b, 1, 2), "2 sheets claim") || strstr(csv_at(&b, 1, 2), "newest")) fail_msg("%s", csv_at(&b, 1, 2));
+    if (!strstr(csv_at(&b, 1, 2), "2 sheets claim") || strstr(csv_at(&b, 1, 2), "newest"))
+        fail_msg("%s", csv_at(&b, 1, 2));
     csv_free(&b);
     free(out);
 
