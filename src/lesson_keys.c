@@ -122,11 +122,38 @@ static int copy_name(perr *pe, int line, char *dst, size_t size, const char *src
     return 0;
 }
 
-/* "NAME = VALUE" or "NAME VALUE": the '=' dropped, so toks[2] is the value. */
+/* "NAME = VALUE" (weight, expect, points), the '=' a word of its own:
+ * afterwards toks[1] is the name and toks[2] the value. There is one way
+ * to write it; a line that means it another way (`weight w_1,3 0.5`, the
+ * '=' left out; `w_1,3=0.5`, `w_1,3= 0.5`, `w_1,3 =0.5`, run into a word;
+ * `w_1,3 : 0.5`, another sign) gets that way as a "did you mean". */
 static int drop_equals(lesson_keyline *k)
 {
-    if (k->nt == 4 && !strcmp(k->toks[2], "=")) { k->toks[2] = k->toks[3]; k->nt = 3; }
-    return k->nt == 3 ? 0 : bad_args(k);
+    if (k->nt == 4 && !strcmp(k->toks[2], "=")) { k->toks[2] = k->toks[3]; k->nt = 3; return 0; }
+    static const char *const NOT_EQUALS[] = {":", "==", ":=", "<-"};
+    for (size_t c = 0; k->nt == 4 && c < sizeof NOT_EQUALS / sizeof *NOT_EQUALS; c++)
+        if (!strcmp(k->toks[2], NOT_EQUALS[c]))
+            return lp_fail(k->pe, k->line, "expected '%s', with '=' (not '%s'); did you mean '%s %s = %s'?",
+                           k->def->usage, k->toks[2], k->def->key, k->toks[1], k->toks[3]);
+    if (k->nt != 2 && k->nt != 3) return bad_args(k);
+    char joined[256];
+    int n = snprintf(joined, sizeof joined, "%s%s", k->toks[1], k->nt == 3 ? k->toks[2] : "");
+    if (n < 0 || (size_t)n >= sizeof joined) return bad_args(k);
+    const char *eq = strchr(joined, '=');
+    const char *name = joined, *value;
+    int name_len;
+    if (eq) {                                   /* one '=' inside: run into a word */
+        if (eq == joined || !eq[1] || strchr(eq + 1, '=')) return bad_args(k);
+        name_len = (int)(eq - joined);
+        value = eq + 1;
+    } else {                                    /* two words: the '=' left out */
+        if (k->nt != 3) return bad_args(k);
+        name = k->toks[1];
+        name_len = (int)strlen(name);
+        value = k->toks[2];
+    }
+    return lp_fail(k->pe, k->line, "expected '%s'%s; did you mean '%s %.*s = %s'?", k->def->usage,
+                   eq ? ", the '=' a word of its own" : "", k->def->key, name_len, name, value);
 }
 
 /* The index of toks[1] in a NULL-terminated list of choices, or bad_args
@@ -760,7 +787,7 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_LABEL] = {.key = "label", .once = 0, .min_args = 2, .max_args = 2, .parse = key_label,
         .usage = "label NEURON NAME",
         .help = "a lecture's name for a neuron (`label 3 h1`); then `h1` works wherever an id does"},
-    [KEY_WEIGHT] = {.key = "weight", .once = 0, .min_args = 2, .max_args = 3, .parse = key_weight,
+    [KEY_WEIGHT] = {.key = "weight", .once = 0, .min_args = 1, .max_args = 3, .parse = key_weight,
         .usage = "weight NAME = VALUE", .help = "a weight; NAME is `w_i,j` (ids or labels) or an alias"},
     [KEY_ALIAS] = {.key = "alias", .once = 0, .min_args = 2, .max_args = 2, .parse = key_alias,
         .usage = "alias NAME w_i,j", .help = "a lecture's name for a weight (`alias w5 w_h1,o1`)"},
@@ -841,7 +868,7 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_ROUND] = {.key = "round", .once = 1, .min_args = 1, .max_args = 1, .parse = key_round,
         .usage = "round N", .help = "hand rounding of every operand to N decimals (default: exact)",
         .arity_error = "'round' takes one whole number"},
-    [KEY_EXPECT] = {.key = "expect", .once = 0, .min_args = 2, .max_args = 3, .parse = key_expect,
+    [KEY_EXPECT] = {.key = "expect", .once = 0, .min_args = 1, .max_args = 3, .parse = key_expect,
         .usage = "expect NAME = VALUE",
         .help = "a value the lecture printed, checked to half a unit of its last digit; `expect NAME = NAME` "
                 "is a fact the slide argues: both print the same to `digits`. `run` names each quantity of "
@@ -869,7 +896,7 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_ASK] = {.key = "ask", .once = 0, .min_args = 1, .max_args = ANY, .parse = key_ask,
         .usage = "ask PATTERN...", .help = "what `template`, `check` and `quiz` ask (default: everything)",
         .arity_error = "'ask' needs at least one name or pattern"},
-    [KEY_POINTS] = {.key = "points", .once = 0, .min_args = 2, .max_args = 3, .parse = key_points,
+    [KEY_POINTS] = {.key = "points", .once = 0, .min_args = 1, .max_args = 3, .parse = key_points,
         .usage = "points NAME-OR-PATTERN = NUMBER", .help = "what an answer is worth in `check` (default 1)"},
     [KEY_ECF] = {.key = "ecf", .once = 1, .min_args = 1, .max_args = 1, .parse = key_ecf,
         .usage = "ecf full|half|none|SHARE",

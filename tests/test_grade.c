@@ -1371,7 +1371,7 @@ static void test_lesson_keys(void **state)
         "loss sse\nrate 0.5\nsteps 1\nexample 0.4 0.5 -> 1\n";
     char text[2048], err[512];
     snprintf(text, sizeof text, "%sask a_3 delta_*\nask w_*^(1)\necf none\ntolerance 0.001\n"
-             "points delta_3 = 3\npoints w_*^(1) 0.5\n", BASE);
+             "points delta_3 = 3\npoints w_*^(1) = 0.5\n", BASE);
     lesson *l = lesson_parse(text, strlen(text), "keys", err, sizeof err);
     if (!l) fail_msg("%s", err);
     assert_string_equal(l->ask, "a_3 delta_* w_*^(1)");

@@ -176,6 +176,25 @@ static void test_bad_values(void **state)
     BAD(BASE "example 0.4 0.5 -> 1 loss sse\n",
         "t.lesson:10: 'loss' is not a number; 'loss' is a key: each key starts a line of its own");
     BAD(BASE_HEAD "weight w_0,3 0.1 0.2\n", "t.lesson:4: expected 'weight NAME = VALUE'");
+    /* NAME = VALUE is written one way: the '=' a word of its own */
+    BAD(BASE_HEAD "weight w_0,3 0.1\n",
+        "t.lesson:4: expected 'weight NAME = VALUE'; did you mean 'weight w_0,3 = 0.1'?");
+    BAD(BASE_HEAD "weight w_0,3=0.1\n",
+        "t.lesson:4: expected 'weight NAME = VALUE', the '=' a word of its own; did you mean 'weight w_0,3 = 0.1'?");
+    BAD(BASE_HEAD "weight w_0,3= -0.1\n",
+        "t.lesson:4: expected 'weight NAME = VALUE', the '=' a word of its own; did you mean 'weight w_0,3 = -0.1'?");
+    BAD(BASE_HEAD "weight w_0,3 =0.1\n",
+        "t.lesson:4: expected 'weight NAME = VALUE', the '=' a word of its own; did you mean 'weight w_0,3 = 0.1'?");
+    BAD(BASE_HEAD "weight w_0,3 : 0.1\n",
+        "t.lesson:4: expected 'weight NAME = VALUE', with '=' (not ':'); did you mean 'weight w_0,3 = 0.1'?");
+    BAD(BASE_HEAD "weight w_0,3\n", "t.lesson:4: expected 'weight NAME = VALUE'");
+    BAD(BASE_HEAD "weight = 0.1\n", "t.lesson:4: expected 'weight NAME = VALUE'");
+    BAD(BASE_HEAD "weight w_0,3==0.1\n", "t.lesson:4: expected 'weight NAME = VALUE'");
+    BAD(BASE "expect in_3 0.19\n", "t.lesson:10: expected 'expect NAME = VALUE'; did you mean 'expect in_3 = 0.19'?");
+    BAD(BASE "expect in_3=a_3\n",
+        "t.lesson:10: expected 'expect NAME = VALUE', the '=' a word of its own; did you mean 'expect in_3 = a_3'?");
+    BAD(BASE "points a_3 2\n",
+        "t.lesson:10: expected 'points NAME-OR-PATTERN = NUMBER'; did you mean 'points a_3 = 2'?");
     BAD(BASE "steps 99999999\n", "t.lesson:10: 99999999 is out of range (0 to 10000000)");
     BAD(BASE "digits four\n", "t.lesson:10: 'four' is not a whole number");
     BAD(BASE "rate -1\n", "t.lesson:10: duplicate 'rate' (first given on line 8)");
