@@ -301,10 +301,15 @@ static int is_identifier(const char *nm)
 
 /* A new name (a label, an alias, a tie) must be an identifier in ASCII; a
  * Greek letter or a subscript gets the spelling names are read in (α1 ->
- * alpha1, h₁ -> h_1) as a "did you mean". */
+ * alpha1, h₁ -> h_1) as a "did you mean". It must not be shaped like a
+ * quantity's name (names_given_problem: in_3, a_0, x_1, J). */
 static int identifier(lesson_keyline *k, const char *nm)
 {
-    if (is_identifier(nm)) return 0;
+    char why[512];
+    if (is_identifier(nm)) {
+        if (!names_given_problem(nm, k->def->key, why, sizeof why)) return 0;
+        return lp_fail(k->pe, k->line, "%s", why);
+    }
     for (const char *c = nm; *c; c++)
         if ((unsigned char)*c >= 0x80) {
             char ascii[LESSON_NAME_MAX];
@@ -362,9 +367,6 @@ static int key_tie(lesson_keyline *k)
                        k->toks[1], k->toks[3], k->toks[1], k->toks[3]);
     raw r = {.line = k->line};
     if (copy_name(k->pe, k->line, r.a, LESSON_NAME_MAX, k->toks[1]) || identifier(k, r.a)) return -1;
-    if (!strncmp(r.a, "w_", 2))
-        return lp_fail(k->pe, k->line, "tie '%s' looks like a weight name w_i,j; call the tied parameter "
-                       "something else (b1, shared)", r.a);
     for (int t = 3; t < k->nt; t++) {
         if (!strcmp(k->toks[t], r.a))
             return lp_fail(k->pe, k->line, "tie '%s' lists its own name; list the weights it ties", r.a);
@@ -786,7 +788,8 @@ const lesson_keydef LESSON_KEYS[] = {
         .arity_error = "'layer' needs an activation and its neurons"},
     [KEY_LABEL] = {.key = "label", .once = 0, .min_args = 2, .max_args = 2, .parse = key_label,
         .usage = "label NEURON NAME",
-        .help = "a lecture's name for a neuron (`label 3 h1`); then `h1` works wherever an id does"},
+        .help = "a lecture's name for a neuron (`label 3 h1`); then `h1` works wherever an id does; "
+                "not a quantity's name nor begun like one (`in_3`, `x_1`, `J`)"},
     [KEY_WEIGHT] = {.key = "weight", .once = 0, .min_args = 1, .max_args = 3, .parse = key_weight,
         .usage = "weight NAME = VALUE", .help = "a weight; NAME is `w_i,j` (ids or labels) or an alias"},
     [KEY_ALIAS] = {.key = "alias", .once = 0, .min_args = 2, .max_args = 2, .parse = key_alias,

@@ -199,6 +199,17 @@ static int alias_tab_build(perr *pe, alias_tab *t, const lesson *l, const pass1 
             rc = lp_fail(pe, r->line, "%s '%s' looks like a canonical weight name", alias_word(r), r->a);
             goto done;
         }
+        if (lesson_neuron(l, r->a) >= 0)       /* a label: an input's is its name too (x1) */
+            for (int m = 0; m < p->n_labels; m++)
+                if (!strcmp(p->labels[m].b, r->a)) {   /* told on the later line */
+                    if (p->labels[m].line > r->line)
+                        rc = lp_fail(pe, p->labels[m].line, "label '%s': the name is already %s %s (line %d)",
+                                     r->a, r->has_v == RAW_TIE ? "a" : "an", alias_word(r), r->line);
+                    else
+                        rc = lp_fail(pe, r->line, "%s '%s': the name is already a label (line %d)", alias_word(r),
+                                     r->a, p->labels[m].line);
+                    goto done;
+                }
         size_t h = name_hash(r->a) & (t->cap - 1);
         for (; t->slot[h]; h = (h + 1) & (t->cap - 1))
             if (!strcmp(p->aliases[t->slot[h] - 1].a, r->a)) {

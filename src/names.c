@@ -555,6 +555,53 @@ int names_ascii_spelling(const char *typed, char *out, size_t size)
     return normalise(typed, out, size);
 }
 
+/* The stems of the quantities' names, in every notation (what comes before
+ * the '_' of a_3, in_3, out_h1, zbar_3, target_o1, E_total, dJ_5/da_3,
+ * dE_o1/dout_h1, the d of a gradient's dw_1,3 after its '/'), and the
+ * names that are whole (J, L, E; alpha and lambda of the update lines).
+ * test_names checks every name every lesson's trace prints against them. */
+static const char *const NAME_STEMS[] = {
+    "a", "x", "y", "t", "w", "b", "W", "z", "in", "net", "out", "target", "err", "delta",
+    "zbar", "wbar", "bbar", "ybar", "mu", "var", "sd", "min", "max", "xn", "ahat", "m", "r", "ad",
+    "E", "dJ", "dE", "dL", "din", "dnet", "dout", "dz", "da", "dw", "dy", "dW", "db",
+};
+static const struct { const char *name, *what; } WHOLE_NAMES[] = {
+    {"J", "the loss"}, {"L", "the loss (layer and bar notations)"}, {"E", "the loss (E_total)"},
+    {"alpha", "the learning rate"}, {"lambda", "the weight decay"},
+};
+
+int names_given_problem(const char *nm, const char *role, char *why, size_t size)
+{
+    char key[NAME_MAX_LEN * 2];
+    if (normalise(nm, key, sizeof key)) return 0;       /* too long to be a name: copy_name says so */
+    for (size_t k = 0; k < sizeof WHOLE_NAMES / sizeof *WHOLE_NAMES; k++)
+        if (!strcmp(key, WHOLE_NAMES[k].name)) {
+            snprintf(why, size, "%s '%s' is the name of %s in the trace: call it something else",
+                     role, nm, WHOLE_NAMES[k].what);
+            return 1;
+        }
+    const char *u = strchr(key, '_');
+    if (!u) return 0;
+    size_t stem = (size_t)(u - key);
+    for (size_t k = 0; k < sizeof NAME_STEMS / sizeof *NAME_STEMS; k++) {
+        if (strlen(NAME_STEMS[k]) != stem || strncmp(key, NAME_STEMS[k], stem)) continue;
+        /* the suggestion: stem and number run together (x_1 -> x1), as 002 and 004 name neurons */
+        char near[NAME_MAX_LEN * 2] = "";
+        const char *nu = strchr(nm, '_');
+        if (nu && nu[1] && strspn(nu + 1, "0123456789") == strlen(nu + 1))
+            snprintf(near, sizeof near, "%.*s%s", (int)(nu - nm), nm, nu + 1);
+        char shown[2 * NAME_MAX_LEN + 64];
+        if (!strcmp(role, "label"))
+            snprintf(shown, sizeof shown, "its neuron's names would be a_%s and in_%s, which read as two", nm, nm);
+        else
+            snprintf(shown, sizeof shown, "traces and answer sheets could not tell it from one");
+        snprintf(why, size, "%s '%s' begins like a quantity's name (%.*s_...): %s%s%s%s", role, nm, (int)stem, key,
+                 shown, near[0] ? "; did you mean " : "", near, near[0] ? "?" : "");
+        return 1;
+    }
+    return 0;
+}
+
 /* Split "base^(t)[e]" (either order): t and e -1 when absent. */
 static void split_suffix(char *s, long *t, long *e)
 {

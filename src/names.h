@@ -81,6 +81,19 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
  * when it does not fit. */
 int names_ascii_spelling(const char *typed, char *out, size_t size);
 
+/* Is nm, a name a lesson gives (a label, an alias, a tie; `role` says
+ * which, for the message), shaped like a quantity's name? A label stands
+ * for its neuron's number inside names (a_h1, w_h1,o1) and an input's label
+ * for the input itself (x1), so a label in_3 would print in_in_3 and a_in_3
+ * and one called a_0 or J would be a second quantity's name: traces,
+ * answer sheets and the grader could not tell them apart. Refused: a name
+ * that begins with the stem of a quantity's name and '_' (a_, x_, y_, in_,
+ * out_, delta_, zbar_, dJ_, ... in any notation; Delta_3 as delta_3 reads),
+ * and a quantity's whole name (J, L, E, alpha, lambda). Returns 0, or 1
+ * with the reason in why ("label 'in_3' is shaped like a quantity's name
+ * ...; did you mean in3?"). */
+int names_given_problem(const char *nm, const char *role, char *why, size_t size);
+
 /* names_resolve without a message; ix NULL builds an index in the va
  * notation for this one look-up (for tests and one-off queries). */
 long names_find(const lesson *l, const trace *tr, names_index *ix, const char *name);

@@ -230,6 +230,27 @@ static void test_bad_values(void **state)
         "t.lesson:10: name 'h\xE2\x82\x81' must be ASCII: letters a-z and A-Z, digits and '_'; did you mean h_1?");
     BAD(BASE "alias \xC3\xA9 w_1,3\n", "t.lesson:10: name '\xC3\xA9' must be ASCII: letters a-z and A-Z, digits and '_'");
     BAD(BASE "label 3 h-1\n", "t.lesson:10: name 'h-1' may hold only letters, digits and '_'");
+    /* a given name shaped like a quantity's name would print in_in_3, or
+     * be a second quantity's name: refused, with the neuron's names */
+    BAD(BASE "label 3 in_3\n", "t.lesson:10: label 'in_3' begins like a quantity's name (in_...): its neuron's "
+        "names would be a_in_3 and in_in_3, which read as two; did you mean in3?");
+    BAD(BASE "label 1 x_2\n", "t.lesson:10: label 'x_2' begins like a quantity's name (x_...): its neuron's "
+        "names would be a_x_2 and in_x_2, which read as two; did you mean x2?");
+    BAD(BASE "label 3 a_0\n", "t.lesson:10: label 'a_0' begins like a quantity's name (a_...): its neuron's "
+        "names would be a_a_0 and in_a_0, which read as two; did you mean a0?");
+    BAD(BASE "label 3 out_h1\n", "t.lesson:10: label 'out_h1' begins like a quantity's name (out_...): its "
+        "neuron's names would be a_out_h1 and in_out_h1, which read as two");
+    BAD(BASE "label 3 Delta_3\n", "t.lesson:10: label 'Delta_3' begins like a quantity's name (delta_...): its "
+        "neuron's names would be a_Delta_3 and in_Delta_3, which read as two; did you mean Delta3?");
+    BAD(BASE "label 1 J\n", "t.lesson:10: label 'J' is the name of the loss in the trace: call it something else");
+    BAD(BASE "alias zbar_3 w_1,3\n", "t.lesson:10: alias 'zbar_3' begins like a quantity's name (zbar_...): "
+        "traces and answer sheets could not tell it from one; did you mean zbar3?");
+    BAD(BASE "alias E w_1,3\n", "t.lesson:10: alias 'E' is the name of the loss (E_total) in the trace: "
+        "call it something else");
+    /* a label is a name of its own: not an alias's or a tie's too */
+    BAD(BASE "label 1 w5\nalias w5 w_1,3\n", "t.lesson:11: alias 'w5': the name is already a label (line 10)");
+    BAD(BASE "alias w5 w_1,3\nlabel 1 w5\n", "t.lesson:11: label 'w5': the name is already an alias (line 10)");
+    BAD(BASE "label 3 b\ntie b = w_0,3 w_1,3\n", "t.lesson:11: tie 'b': the name is already a label (line 10)");
     /* neuron ids where the activation goes */
     BAD("title T\ninput 1 2\nlayer 3 4 relu\n",
         "t.lesson:3: a layer line names its activation first: did you mean 'layer relu 3 4'?");

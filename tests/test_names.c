@@ -11,6 +11,7 @@
  */
 #include "testutil.h"
 
+#include <ctype.h>
 #include <dirent.h>
 
 #include "engine.h"
@@ -162,6 +163,71 @@ static void test_every_printed_name_reads_back(void **state)
     }
     free(files);
     print_message("%zu printed names read back\n", total);
+}
+
+/* Is word a name the lesson gives (a label, an alias, a tie), or one made
+ * of one (a tie's gradient b1bar in the bar notation)? */
+static int given_by_lesson(const lesson *l, const char *word)
+{
+    char bar[LESSON_NAME_MAX + 8];
+    for (int j = 0; j <= l->max_id; j++)
+        if (l->labels[j][0] && !strcmp(l->labels[j], word)) return 1;
+    for (int a = 0; a < l->n_arcs; a++)
+        if (l->arcs[a].alias[0] && !strcmp(l->arcs[a].alias, word)) return 1;
+    for (int t = 0; t < l->n_ties; t++) {
+        snprintf(bar, sizeof bar, "%sbar", l->ties[t].name);
+        if (!strcmp(l->ties[t].name, word) || !strcmp(bar, word)) return 1;
+    }
+    return 0;
+}
+
+/* names_given_problem knows every stem a trace prints: in every name of
+ * every lesson's trace, in every notation (with the chain-rule factors),
+ * each word before a '_' that starts the name or follows its '/' or '('
+ * (a_ of a_h1, dE_ and dout_ of dE_total/dout_h1) refuses a label that
+ * begins with it, and a name that is one whole word (J, L) is refused as a
+ * label unless the lesson gave it (x1, w5, b1). So no label can print as,
+ * or inside, a second quantity's name, whatever a new notation adds. */
+static void test_labels_cannot_look_like_names(void **state)
+{
+    (void)state;
+    size_t nl;
+    char **files = lesson_files(&nl);
+    size_t stems = 0;
+    for (size_t k = 0; k < nl; k++) {
+        fx *f = fx_load(files[k]);
+        for (int n = 0; n < NOTATION_COUNT; n++) {
+            size_t count;
+            char *names = printed_names(f, n, 0, &count);
+            const char *p = names;
+            for (size_t q = 0; q < count; q++, p += strlen(p) + 1) {
+                for (size_t at = 0; p[at]; at++) {
+                    if (at > 0 && p[at - 1] != '/' && p[at - 1] != '(') continue;
+                    size_t w = at;
+                    while (isalnum((unsigned char)p[w])) w++;
+                    if (w == at) continue;
+                    char word[64], why[512];
+                    snprintf(word, sizeof word, "%.*s%s", (int)(w - at), p + at, p[w] == '_' ? "_1" : "");
+                    if (p[w] == '_' || (at == 0 && !p[w] && !given_by_lesson(f->l, word))) {
+                        if (!names_given_problem(word, "label", why, sizeof why))
+                            fail_msg("%s, %s: '%s' prints, and a label '%s' is taken", files[k],
+                                     lesson_notation_name(n), p, word);
+                        stems++;
+                    }
+                }
+            }
+            free(names);
+        }
+        fx_free(f);
+        free(files[k]);
+    }
+    free(files);
+    /* and names that are not shaped like a quantity's are labels */
+    static const char *const FINE[] = {"h1", "o2", "x1", "y", "i_1", "h_1", "hidden", "b1", "w5", "in3", "out"};
+    char why[512];
+    for (size_t k = 0; k < sizeof FINE / sizeof *FINE; k++)
+        if (names_given_problem(FINE[k], "label", why, sizeof why)) fail_msg("label '%s' refused: %s", FINE[k], why);
+    print_message("%zu stems checked\n", stems);
 }
 
 /* The Unicode names are text_unicode's, letter for letter: a name looks
@@ -560,6 +626,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_printed_name_reads_back),
         cmocka_unit_test(test_unicode_matches_the_trace),
+        cmocka_unit_test(test_labels_cannot_look_like_names),
         cmocka_unit_test(test_every_input_place_accepts_them),
         cmocka_unit_test(test_hand_written_forms),
         cmocka_unit_test(test_latex),
