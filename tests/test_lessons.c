@@ -217,6 +217,48 @@ static void test_every_lesson(void **state)
     assert_true(n >= 18);
 }
 
+/* README.md's table under "### The lessons" lists exactly the lessons in
+ * lessons/, each once: a new lesson gets its row, a removed one loses it. */
+static void test_readme_lists_every_lesson(void **state)
+{
+    (void)state;
+    char *readme = slurp("README.md", NULL);
+    assert_non_null(readme);
+    const char *sec = strstr(readme, "\n### The lessons\n");
+    if (!sec) fail_msg("README.md has no section '### The lessons'");
+    const char *end = strstr(sec + 1, "\n#");
+    size_t listed = 0;
+    char names[128][64];
+    for (const char *p = strstr(sec, "\n| `"); p && (!end || p < end); p = strstr(p + 1, "\n| `")) {
+        const char *q = strchr(p + 4, '`');
+        assert_non_null(q);
+        if (listed == 128 || q - p - 4 >= 64) fail_msg("README.md's lesson table is too long for this test");
+        snprintf(names[listed], sizeof names[listed], "%.*s", (int)(q - p - 4), p + 4);
+        for (size_t k = 0; k < listed; k++)
+            if (!strcmp(names[k], names[listed])) fail_msg("README.md lists lesson '%s' twice", names[k]);
+        char path[128];
+        snprintf(path, sizeof path, "lessons/%s.lesson", names[listed]);
+        FILE *f = fopen(path, "r");
+        if (!f) fail_msg("README.md lists lesson '%s', but there is no %s", names[listed], path);
+        fclose(f);
+        listed++;
+    }
+    DIR *d = opendir("lessons");
+    assert_non_null(d);
+    size_t files = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len <= 7 || strcmp(e->d_name + len - 7, ".lesson")) continue;
+        files++;
+        size_t k = 0;
+        while (k < listed && (strlen(names[k]) != len - 7 || strncmp(names[k], e->d_name, len - 7))) k++;
+        if (k == listed) fail_msg("lessons/%s has no row in README.md's table under '### The lessons'", e->d_name);
+    }
+    closedir(d);
+    assert_int_equal(files, listed);
+    free(readme);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_perceptron),
         cmocka_unit_test(test_expect_fact),
         cmocka_unit_test(test_every_lesson),
+        cmocka_unit_test(test_readme_lists_every_lesson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
