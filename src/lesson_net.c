@@ -17,6 +17,7 @@
 #include "base/rng.h"
 #include "lesson.h"
 #include "lesson_impl.h"
+#include "names.h"
 #include "suggest.h"
 #include "trace.h"
 #include "variant.h"
@@ -169,6 +170,22 @@ static void unknown_weight(const lesson *l, const pass1 *p, const char *name, ch
                 trace_base_name(Q_WEIGHT, i, l->neurons[L->first + m], canon[c], CANON);
                 cands[n++] = canon[c++];
             }
+    }
+    /* a weight's name in another notation (bar's b_3, layer's W^[1]_1,2 or
+     * b^[1]_1): a lesson line names a weight one way, so say which */
+    char typed[LESSON_NAME_MAX * 4], other[96];
+    for (size_t k = 0; canon && k < c && !names_ascii_spelling(name, typed, sizeof typed); k++) {
+        quantity q = {.kind = Q_WEIGHT};
+        if (sscanf(canon[k], "w_%d,%d", &q.i, &q.j) != 2) continue;
+        for (int nt = 0; nt < NOTATION_COUNT; nt++) {
+            names_render(l, nt, NAMES_ASCII, &q, other, sizeof other);
+            if (nt == NOTATION_VA || strcmp(other, typed)) continue;
+            snprintf(why, whysize, "unknown weight '%s': that is %s's name in the %s notation, and a lesson "
+                     "names a weight as w_i,j (ids or labels), an alias or a tie's name; did you mean %s?",
+                     name, canon[k], lesson_notation_name(nt), canon[k]);
+            free(canon);
+            return;
+        }
     }
     suggest(name, cands, n, sug, sizeof sug);
     free(canon);

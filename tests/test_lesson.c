@@ -266,6 +266,13 @@ static void test_bad_values(void **state)
         "t.lesson:3: activation 'ELU()': the alpha of elu is a number in parentheses, as elu(1), not '()'");
     BAD(BASE_HEAD "weight w_0,3 = 0.1\nweight w1,3 = 1\nweight w_2,3 = 0.1\n" BASE_TAIL,
         "t.lesson:5: unknown weight 'w1,3' (expected w_i,j, an alias or a tie's name); did you mean w_1,3?");
+    /* a weight named as another notation writes it: which weight that is */
+    BAD(BASE_HEAD "weight b_3 = 0.1\n",
+        "t.lesson:4: unknown weight 'b_3': that is w_0,3's name in the bar notation, and a lesson names a weight "
+        "as w_i,j (ids or labels), an alias or a tie's name; did you mean w_0,3?");
+    BAD(BASE "freeze W^[1]_1,2\n",
+        "t.lesson:10: unknown weight 'W^[1]_1,2': that is w_2,3's name in the layer notation, and a lesson names "
+        "a weight as w_i,j (ids or labels), an alias or a tie's name; did you mean w_2,3?");
 }
 
 /* A key the lesson's set-up would not use is an error, not silently dropped. */
