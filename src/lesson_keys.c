@@ -75,6 +75,18 @@ void lp_number_hint(const char *tok, int whole, char *buf, size_t size)
         snprintf(buf, size, "; '%s' is a key: each key starts a line of its own", tok);
         return;
     }
+    /* ~0.5 or ≈0.5, as a lecture prints a rounded value: the number is
+     * meant, and a value is read to its last digit already */
+    static const char *const ABOUT[] = {"~", "\xE2\x89\x88"};
+    for (size_t a = 0; a < sizeof ABOUT / sizeof *ABOUT; a++) {
+        size_t al = strlen(ABOUT[a]);
+        double x;
+        if (!strncmp(tok, ABOUT[a], al) && !parse_number(tok + al, &x, NULL)) {
+            snprintf(buf, size, "; did you mean %s? (a value is read to its last digit: no '%s' needed)",
+                     tok + al, ABOUT[a]);
+            return;
+        }
+    }
     /* A number as an answer sheet may write it (judge_parse_number: a
      * decimal comma, the Unicode minus, a fraction, a percentage) is one
      * the author meant: say it the lesson's way. */
@@ -130,7 +142,8 @@ static int copy_name(perr *pe, int line, char *dst, size_t size, const char *src
 static int drop_equals(lesson_keyline *k)
 {
     if (k->nt == 4 && !strcmp(k->toks[2], "=")) { k->toks[2] = k->toks[3]; k->nt = 3; return 0; }
-    static const char *const NOT_EQUALS[] = {":", "==", ":=", "<-"};
+    static const char *const NOT_EQUALS[] = {":", "==", ":=", "<-", "~", "~=", "\xE2\x89\x88", "\xE2\x89\x83",
+                                             ">=", "<=", "\xE2\x89\xA5", "\xE2\x89\xA4"};
     for (size_t c = 0; k->nt == 4 && c < sizeof NOT_EQUALS / sizeof *NOT_EQUALS; c++)
         if (!strcmp(k->toks[2], NOT_EQUALS[c]))
             return lp_fail(k->pe, k->line, "expected '%s', with '=' (not '%s'); did you mean '%s %s = %s'?",
@@ -556,10 +569,44 @@ static int arrow_like(const char *w)
            !strncmp(w, "\xE2\x86\x92", 3);
 }
 
+/* An example in the lecture's vector notation, (0.4, 0.5) or [0.05 0.05
+ * 0.9]: when every value then reads as a number, the line written with
+ * blanks as a "did you mean". Returns -1 through lp_fail, or 0 for none. */
+static int example_vector_hint(lesson_keyline *k)
+{
+    int vec = 0;
+    for (int t = 1; t < k->nt; t++) {
+        size_t len = strlen(k->toks[t]);
+        if (strpbrk(k->toks[t], "()[]") || (len > 1 && k->toks[t][len - 1] == ',')) vec = 1;
+    }
+    if (!vec) return 0;
+    char out[512] = "example", word[128];
+    size_t n = strlen(out);
+    for (int t = 1; t < k->nt; t++) {
+        const char *s = k->toks[t];
+        while (*s) {
+            size_t w = 0;
+            while (*s && strchr("()[],", *s)) s++;
+            while (*s && !strchr("()[],", *s) && w + 1 < sizeof word) word[w++] = *s++;
+            word[w] = '\0';
+            if (!w) continue;
+            double d;
+            if (strcmp(word, "->") && strcmp(word, "class") && parse_number(word, &d, NULL)) return 0;
+            if (n + w + 2 > sizeof out) return 0;
+            out[n++] = ' ';
+            memcpy(out + n, word, w + 1);
+            n += w;
+        }
+    }
+    return lp_fail(k->pe, k->line, "an example lists its values separated by blanks, without the lecture's "
+                   "brackets and commas; did you mean '%s'?", out);
+}
+
 static int key_example(lesson_keyline *k)
 {
     pass1 *p = k->p;
     int line = k->line;
+    if (example_vector_hint(k)) return -1;
     if (p->n_exl >= LESSON_MAX_EXAMPLES)
         return lp_fail(k->pe, line, "more than %d examples", LESSON_MAX_EXAMPLES);
     int nx = 0, ny = -1;

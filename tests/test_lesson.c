@@ -193,6 +193,22 @@ static void test_bad_values(void **state)
     BAD(BASE "expect in_3 0.19\n", "t.lesson:10: expected 'expect NAME = VALUE'; did you mean 'expect in_3 = 0.19'?");
     BAD(BASE "expect in_3=a_3\n",
         "t.lesson:10: expected 'expect NAME = VALUE', the '=' a word of its own; did you mean 'expect in_3 = a_3'?");
+    /* a lecture's approximately-equal and bounds, and its vectors */
+    BAD(BASE "expect a_3 \xE2\x89\x88 0.5474\n", "t.lesson:10: expected 'expect NAME = VALUE', with '=' "
+        "(not '\xE2\x89\x88'); did you mean 'expect a_3 = 0.5474'?");
+    BAD(BASE "expect a_3 >= 0.5\n",
+        "t.lesson:10: expected 'expect NAME = VALUE', with '=' (not '>='); did you mean 'expect a_3 = 0.5'?");
+    BAD(BASE "expect a_3 = ~0.5474\n", "t.lesson:10: '~0.5474' is not a number; did you mean 0.5474? "
+        "(a value is read to its last digit: no '~' needed)");
+    BAD(BASE "expect a_3 = \xE2\x89\x88" "0.5474\n", "t.lesson:10: '\xE2\x89\x88" "0.5474' is not a number; "
+        "did you mean 0.5474? (a value is read to its last digit: no '\xE2\x89\x88' needed)");
+    BAD(BASE_HEAD BASE_W "loss sse\nrate 0.5\nexample (0.4, 0.5) -> 1\n", "t.lesson:9: an example lists its "
+        "values separated by blanks, without the lecture's brackets and commas; did you mean "
+        "'example 0.4 0.5 -> 1'?");
+    BAD(BASE_HEAD BASE_W "loss sse\nrate 0.5\nexample [0.4 0.5] -> [1]\n", "t.lesson:9: an example lists its "
+        "values separated by blanks, without the lecture's brackets and commas; did you mean "
+        "'example 0.4 0.5 -> 1'?");
+    BAD(BASE_HEAD BASE_W "loss sse\nrate 0.5\nexample (x, 0.5) -> 1\n", "t.lesson:9: '(x,' is not a number");
     BAD(BASE "points a_3 2\n",
         "t.lesson:10: expected 'points NAME-OR-PATTERN = NUMBER'; did you mean 'points a_3 = 2'?");
     BAD(BASE "steps 99999999\n", "t.lesson:10: 99999999 is out of range (0 to 10000000)");
