@@ -118,6 +118,12 @@ static int parse_shape(const char *s, int *sizes, int *n)
     return *n >= 2 ? 0 : -1;
 }
 
+/* Is s a whole number's digits, nothing else? */
+static int whole_word(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 /* An activation option's value, or a message with the nearest names. */
 static int parse_act(const char *opt, const char *v, act_fn *f)
 {
@@ -145,7 +151,19 @@ int cmd_new(int argc, char **argv)
         if (id == CLIOPT_BAD) return EXIT_USAGE;
         if (id == CLIOPT_ARG) {
             if (shape) {
-                fprintf(stderr, "nntrace new: one shape at a time ('%s' and '%s')\n", shape, val.s);
+                /* 2 3 2, the sizes as words of their own: the shape is them joined by '-' */
+                char joined[256];
+                int n = snprintf(joined, sizeof joined, "%s-%s", shape, val.s);
+                int words = whole_word(shape) && whole_word(val.s);
+                for (int more; words && n > 0 && (size_t)n < sizeof joined && cliopt_left(&p) > 0 &&
+                               whole_word(p.argv[p.k]); n += more)
+                    more = snprintf(joined + n, sizeof joined - (size_t)n, "-%s", cliopt_take(&p));
+                int sizes[LESSON_MAX_LAYERS + 1], n_sizes;
+                if (words && n > 0 && (size_t)n < sizeof joined && !parse_shape(joined, sizes, &n_sizes))
+                    fprintf(stderr, "nntrace new: a shape is one word, its layer sizes joined by '-'; did you mean "
+                                    "%s?\n", joined);
+                else
+                    fprintf(stderr, "nntrace new: one shape at a time ('%s' and '%s')\n", shape, val.s);
                 return EXIT_USAGE;
             }
             shape = val.s;
@@ -179,9 +197,21 @@ int cmd_new(int argc, char **argv)
         if (rc == -2)
             fprintf(stderr, "nntrace new: shape '%s' is too large (at most %d neurons and %d arcs)\n",
                     shape, LESSON_MAX_ID, LESSON_MAX_ARCS);
-        else
+        else {
+            /* 2,3,2 or 2x3x2 (or 2×3×2) as a paper writes a shape: the sizes joined by '-' */
+            char dashed[128];
+            size_t n = 0;
+            for (const char *c = shape; *c && n + 1 < sizeof dashed; c++) {
+                if (!strncmp(c, "\xC3\x97", 2)) c++;                     /* U+00D7 multiplication sign */
+                else if (!strchr(",x*/:_ ", *c)) { dashed[n++] = *c; continue; }
+                dashed[n++] = '-';
+            }
+            dashed[n] = '\0';
+            int near = strlen(shape) < sizeof dashed - 1 && !parse_shape(dashed, sizes, &n_sizes);
             fprintf(stderr, "nntrace new: SHAPE is two or more layer sizes (1 to %d) joined by '-', inputs "
-                            "first, such as 2-3-2; not '%s'\n", LESSON_MAX_ID, shape);
+                            "first, such as 2-3-2; not '%s'%s%s%s\n", LESSON_MAX_ID, shape,
+                    near ? "; did you mean " : "", near ? dashed : "", near ? "?" : "");
+        }
         return EXIT_USAGE;
     }
     act_fn hid, out;

@@ -139,6 +139,12 @@ static void test_errors(void **state)
         {"2-3 --init uniform 1 0 3", "nntrace new: init uniform needs LOW < HIGH\n"},
         {"2-3 --bogus", "nntrace new: unknown option '--bogus'\nHINT: nntrace new --help\n"},
         {"2-3 4-5", "nntrace new: one shape at a time ('2-3' and '4-5')\n"},
+        /* a shape as a paper writes it gets the '-' form */
+        {"2,3,2", "such as 2-3-2; not '2,3,2'; did you mean 2-3-2?\n"},
+        {"2x3x1", "such as 2-3-2; not '2x3x1'; did you mean 2-3-1?\n"},
+        {"'4\xC3\x97" "5\xC3\x97" "3'", "; did you mean 4-5-3?\n"},
+        {"2 3 2", "nntrace new: a shape is one word, its layer sizes joined by '-'; did you mean 2-3-2?\n"},
+        {"2,0", "such as 2-3-2; not '2,0'\n"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         int st;
