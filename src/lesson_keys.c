@@ -827,7 +827,7 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_INPUT] = {.key = "input", .once = 1, .min_args = 1, .max_args = ANY, .parse = key_input,
         .usage = "input ID...", .help = "input neurons, in example order (ids 1..9999; 0 is the bias; required)",
         .arity_error = "'input' needs at least one neuron"},
-    [KEY_LAYER] = {.key = "layer", .once = 0, .min_args = 1, .max_args = ANY, .parse = key_layer,
+    [KEY_LAYER] = {.key = "layer", .also = "hidden output activation", .once = 0, .min_args = 1, .max_args = ANY, .parse = key_layer,
         .usage = "layer ACT ID...",
         .help = "a processing layer, in order (the last is the output layer); ACT is an activation "
                 "(`nntrace --help` lists them; softmax: output layer only); prelu's slope is fixed as in lecture 002's "
@@ -837,7 +837,7 @@ const lesson_keydef LESSON_KEYS[] = {
         .usage = "label NEURON NAME",
         .help = "a lecture's name for a neuron (`label 3 h1`); then `h1` works wherever an id does; "
                 "not a quantity's name nor begun like one (`in_3`, `x_1`, `J`)"},
-    [KEY_WEIGHT] = {.key = "weight", .once = 0, .min_args = 1, .max_args = 3, .parse = key_weight,
+    [KEY_WEIGHT] = {.key = "weight", .also = "bias w", .once = 0, .min_args = 1, .max_args = 3, .parse = key_weight,
         .usage = "weight NAME = VALUE", .help = "a weight; NAME is `w_i,j` (ids or labels) or an alias"},
     [KEY_ALIAS] = {.key = "alias", .once = 0, .min_args = 2, .max_args = 2, .parse = key_alias,
         .usage = "alias NAME w_i,j", .help = "a lecture's name for a weight (`alias w5 w_h1,o1`)"},
@@ -856,7 +856,7 @@ const lesson_keydef LESSON_KEYS[] = {
         .usage = "nobias ID...",
         .help = "no bias arc into these neurons (every processing neuron needs at least one incoming arc)",
         .arity_error = "'nobias' needs at least one name"},
-    [KEY_INIT] = {.key = "init", .once = 1, .min_args = 2, .max_args = 4, .parse = key_init,
+    [KEY_INIT] = {.key = "init", .also = "seed random initialisation initialization", .once = 1, .min_args = 2, .max_args = 4, .parse = key_init,
         .usage = "init uniform LO HI SEED | init xavier|xavier-normal|he SEED",
         .help = "seeded weights for arcs without a `weight` line (Xavier/He draw non-bias weights, "
                 "biases start at 0)",
@@ -865,21 +865,21 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_INIT_LAYER] = {.key = "init-layer", .once = 0, .min_args = 3, .max_args = 3, .parse = key_init_layer,
         .usage = "init-layer LAYER xavier|xavier-normal|he SEED",
         .help = "a seeded initialisation for one layer (its own stream; biases 0)"},
-    [KEY_FREEZE] = {.key = "freeze", .once = 0, .min_args = 1, .max_args = ANY, .parse = key_freeze,
+    [KEY_FREEZE] = {.key = "freeze", .also = "fixed frozen", .once = 0, .min_args = 1, .max_args = ANY, .parse = key_freeze,
         .usage = "freeze NAME...", .help = "weights that are never updated",
         .arity_error = "'freeze' needs at least one name"},
-    [KEY_LOSS] = {.key = "loss", .once = 1, .min_args = 1, .max_args = 1, .parse = key_loss,
+    [KEY_LOSS] = {.key = "loss", .also = "cost error objective", .once = 1, .min_args = 1, .max_args = 1, .parse = key_loss,
         .usage = "loss KIND", .help = "KIND is a loss (`nntrace --help` lists them)"},
-    [KEY_RATE] = {.key = "rate", .once = 1, .min_args = 1, .max_args = 1, .parse = key_rate,
+    [KEY_RATE] = {.key = "rate", .also = "alpha eta lr learning-rate learning_rate step-size", .once = 1, .min_args = 1, .max_args = 1, .parse = key_rate,
         .usage = "rate A", .help = "learning rate alpha",
         .arity_error = "'rate' takes one number"},
-    [KEY_DECAY] = {.key = "decay", .once = 1, .min_args = 1, .max_args = 1, .parse = key_decay,
+    [KEY_DECAY] = {.key = "decay", .also = "lambda weight-decay l2 regularisation regularization", .once = 1, .min_args = 1, .max_args = 1, .parse = key_decay,
         .usage = "decay L", .help = "weight decay: w <- w - alpha dJ/dw - 2 alpha lambda w",
         .arity_error = "'decay' takes one number"},
-    [KEY_BATCH] = {.key = "batch", .once = 1, .min_args = 1, .max_args = 1, .parse = key_batch,
+    [KEY_BATCH] = {.key = "batch", .also = "minibatch mini-batch batch-size", .once = 1, .min_args = 1, .max_args = 1, .parse = key_batch,
         .usage = "batch B", .help = "mini-batch size: dJ/dw is the mean of dJ/dw[e]",
         .arity_error = "'batch' takes one whole number"},
-    [KEY_STEPS] = {.key = "steps", .once = 1, .min_args = 1, .max_args = 1, .parse = key_steps,
+    [KEY_STEPS] = {.key = "steps", .also = "iterations iteration iters", .once = 1, .min_args = 1, .max_args = 1, .parse = key_steps,
         .usage = "steps N",
         .help = "training steps (default 1 with a rate, else 0); step k uses examples (k-1)B .. kB-1 cycling",
         .arity_error = "'steps' takes one whole number"},
@@ -908,11 +908,11 @@ const lesson_keydef LESSON_KEYS[] = {
         .help = "no: a backward-only lesson: each step is forward, loss, backward and gradients, and "
                 "the weights are not updated (no 'rate' needed; steps default to 1)",
         .arity_error = "'update' takes yes or no"},
-    [KEY_EXAMPLE] = {.key = "example", .once = 0, .min_args = 0, .max_args = ANY, .parse = key_example,
+    [KEY_EXAMPLE] = {.key = "example", .also = "x target targets data sample", .once = 0, .min_args = 0, .max_args = ANY, .parse = key_example,
         .usage = "example X... [-> Y... | -> class K]",
         .help = "one example: x values, then the targets (optional when steps 0); `-> class K` is the "
                 "one-hot target of class K (1..n, one output neuron per class; 0 or 1 for one output)"},
-    [KEY_DIGITS] = {.key = "digits", .once = 1, .min_args = 1, .max_args = 1, .parse = key_digits,
+    [KEY_DIGITS] = {.key = "digits", .also = "decimals precision places", .once = 1, .min_args = 1, .max_args = 1, .parse = key_digits,
         .usage = "digits N", .help = "decimals shown (default 4)",
         .arity_error = "'digits' takes one whole number"},
     [KEY_ROUND] = {.key = "round", .once = 1, .min_args = 1, .max_args = 1, .parse = key_round,
@@ -1005,6 +1005,17 @@ int lp_directive(lesson_keyline *k)
         for (int n = 0; n < KEY_COUNT; n++) names[n] = LESSON_KEYS[n].key;
         if (suggest(key, names, KEY_COUNT, near, sizeof near))
             return lp_fail(k->pe, k->line, "unknown key '%s'; did you mean %s?", key, near);
+        for (int n = 0; n < KEY_COUNT; n++)            /* a lecture's word for a key: alpha, eta, lambda */
+            for (const char *w = LESSON_KEYS[n].also; w && *w; w += strcspn(w, " "), w += *w == ' ') {
+                size_t len = strcspn(w, " ");
+                if (len == strlen(key) && !strncmp(w, key, len)) {
+                    const char *h = LESSON_KEYS[n].help;        /* its first clause */
+                    size_t hl = strcspn(h, ";(");
+                    while (hl && h[hl - 1] == ' ') hl--;
+                    return lp_fail(k->pe, k->line, "unknown key '%s'; did you mean '%s' (%.*s)?", key,
+                                   LESSON_KEYS[n].usage, (int)hl, h);
+                }
+            }
         return lp_fail(k->pe, k->line, "unknown key '%s'", key);
     }
     k->def = def;

@@ -41,6 +41,8 @@ typedef struct {
     const char *help;       /* one line for `nntrace keys` and the README */
     const char *arity_error;/* message for a wrong word count; NULL: "expected 'USAGE'" */
     int free_text;          /* 1: the rest of the line is text (title, note): any characters */
+    const char *also;       /* words lectures use for it (alpha, eta for rate), blank-separated: an
+                               unknown key that is one gets this key as its "did you mean"; or NULL */
 } lesson_keydef;
 
 extern const lesson_keydef LESSON_KEYS[];   /* KEY_COUNT rows (asserted in lesson_keys.c) */

@@ -117,6 +117,39 @@ static void test_did_you_mean(void **state)
     /* far from every key: no guess */
     assert_string_equal(error_of(BASE "foo 1\n"), "t.lesson:10: unknown key 'foo'");
     assert_string_equal(error_of(BASE "momentum 0.9\n"), "t.lesson:10: unknown key 'momentum'");
+    /* a lecture's own word for a key (001's alpha, 003's eta, lambda, iterations) */
+    assert_string_equal(error_of(BASE "alpha 0.5\n"),
+                        "t.lesson:10: unknown key 'alpha'; did you mean 'rate A' (learning rate alpha)?");
+    assert_string_equal(error_of(BASE "eta 0.5\n"),
+                        "t.lesson:10: unknown key 'eta'; did you mean 'rate A' (learning rate alpha)?");
+    assert_string_equal(error_of(BASE "lambda 0.1\n"), "t.lesson:10: unknown key 'lambda'; did you mean "
+                        "'decay L' (weight decay: w <- w - alpha dJ/dw - 2 alpha lambda w)?");
+    assert_string_equal(error_of(BASE "iterations 3\n"),
+                        "t.lesson:10: unknown key 'iterations'; did you mean 'steps N' (training steps)?");
+    assert_string_equal(error_of(BASE "bias 3 = 0.1\n"),
+                        "t.lesson:10: unknown key 'bias'; did you mean 'weight NAME = VALUE' (a weight)?");
+}
+
+/* Every row's `also` words are words of one key only, none a key itself,
+ * each one reached as its row's "did you mean". */
+static void test_also_words(void **state)
+{
+    (void)state;
+    for (int n = 0; n < KEY_COUNT; n++)
+        for (const char *w = LESSON_KEYS[n].also; w && *w; w += strcspn(w, " "), w += *w == ' ') {
+            char word[64], text[512], want[256];
+            snprintf(word, sizeof word, "%.*s", (int)strcspn(w, " "), w);
+            if (lesson_key_find(word)) fail_msg("'%s' is a key and an also-word of '%s'", word, LESSON_KEYS[n].key);
+            snprintf(text, sizeof text, "%s%s 1\n", BASE, word);
+            const char *err = error_of(text);
+            snprintf(want, sizeof want, "did you mean '%s' (", LESSON_KEYS[n].usage);
+            if (!strstr(err, want) && !strstr(err, "did you mean"))
+                fail_msg("'%s' (also-word of '%s') gets: %s", word, LESSON_KEYS[n].key, err);
+            if (!strstr(err, want)) {              /* an edit-distance guess won: it must be this key */
+                snprintf(want, sizeof want, "did you mean %s?", LESSON_KEYS[n].key);
+                if (!strstr(err, want)) fail_msg("'%s' (also-word of '%s') gets: %s", word, LESSON_KEYS[n].key, err);
+            }
+        }
 }
 
 /* The README's table is exactly `nntrace keys --markdown`. */
@@ -174,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_arity_enforced),
         cmocka_unit_test(test_once),
         cmocka_unit_test(test_did_you_mean),
+        cmocka_unit_test(test_also_words),
         cmocka_unit_test(test_readme_table),
         cmocka_unit_test(test_cli),
     };
