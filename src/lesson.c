@@ -73,6 +73,14 @@ int lp_int_or_fail(perr *pe, int line, const char *tok, long lo, long hi, long *
     return 0;
 }
 
+int lp_id_or_fail(perr *pe, int line, const char *tok, long lo, long *v)
+{
+    if (isalpha((unsigned char)tok[0]) && !lesson_key_find(tok))   /* a key: lp_int_or_fail says so */
+        return lp_fail(pe, line, "'%s' is not a neuron id: neurons are numbered (1 to %d), and a lecture's "
+                       "name for one is a label ('label ID %s')", tok, LESSON_MAX_ID, tok);
+    return lp_int_or_fail(pe, line, tok, lo, LESSON_MAX_ID, v);
+}
+
 /* Growable array push: *arr has *n elements, room for *cap. */
 int lp_push(void **arr, int *n, int *cap, const void *elem, size_t size)
 {

@@ -78,6 +78,9 @@ int lp_fail(perr *pe, int line, const char *fmt, ...)
     ;
 /* A whole number token in [lo, hi] into *v, or lp_fail. */
 int lp_int_or_fail(perr *pe, int line, const char *tok, long lo, long hi, long *v);
+/* A neuron id in [lo, LESSON_MAX_ID] into *v, or lp_fail; a name where
+ * the id belongs (input x1 x2) is told it wants a label. */
+int lp_id_or_fail(perr *pe, int line, const char *tok, long lo, long *v);
 /* Why tok, written where a number (whole: a whole number) belongs, is not
  * one, as a clause to put after "'TOK' is not a number" (buf is "" when
  * there is nothing to say):

@@ -295,7 +295,7 @@ static int key_layer(lesson_keyline *k)
     if (lp_push((void **)&p->layers, &p->n_layers, &p->c_layers, &ly, sizeof ly)) return oom(k);
     for (int t = 2; t < k->nt; t++) {
         long v = 0;
-        if (whole(k, t, 1, LESSON_MAX_ID, &v)) return -1;
+        if (lp_id_or_fail(k->pe, k->line, k->toks[t], 1, &v)) return -1;
         int32_t id = (int32_t)v;
         if (lp_push((void **)&p->lneurons, &p->n_lneurons, &p->c_lneurons, &id, sizeof id) ||
             lp_push((void **)&p->neuron_line, &p->n_nl, &p->c_nl, &k->line, sizeof k->line))
@@ -344,9 +344,18 @@ static int name_pair(lesson_keyline *k, raw *r, int new_name)
     return identifier(k, new_name == 1 ? r->a : r->b);
 }
 
+/* Is s a whole number's digits? */
+static int all_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 static int key_label(lesson_keyline *k)
 {
     raw r = {0};
+    if (all_digits(k->toks[2]) && is_identifier(k->toks[1]))      /* label h1 3 */
+        return lp_fail(k->pe, k->line, "expected 'label NEURON NAME', the neuron first; did you mean 'label %s %s'?",
+                       k->toks[2], k->toks[1]);
     if (name_pair(k, &r, 2)) return -1;
     return push_raw(k, &k->p->labels, &k->p->n_labels, &k->p->c_labels, &r);
 }
@@ -365,6 +374,9 @@ static int key_weight(lesson_keyline *k)
 static int key_alias(lesson_keyline *k)
 {
     raw r = {0};
+    if (!strncmp(k->toks[1], "w_", 2) && strchr(k->toks[1], ',') && is_identifier(k->toks[2]))   /* alias w_1,3 w5 */
+        return lp_fail(k->pe, k->line, "expected 'alias NAME w_i,j', the new name first; did you mean "
+                       "'alias %s %s'?", k->toks[2], k->toks[1]);
     if (name_pair(k, &r, 1)) return -1;
     return push_raw(k, &k->p->aliases, &k->p->n_aliases, &k->p->c_aliases, &r);
 }

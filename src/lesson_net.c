@@ -286,6 +286,18 @@ done:
     return rc;
 }
 
+/* "no arc w_3,1", and when the arc runs the other way, "; did you mean
+ * w_1,3? (w_i,j is the arc from neuron i into neuron j)", into buf. */
+static const char *no_arc(const lesson *l, int i, int j, char *buf, size_t size)
+{
+    if (lesson_arc_index(l, j, i) >= 0)
+        snprintf(buf, size, "no arc w_%d,%d; did you mean w_%d,%d? (w_i,j is the arc from neuron i into "
+                 "neuron j)", i, j, j, i);
+    else
+        snprintf(buf, size, "no arc w_%d,%d", i, j);
+    return buf;
+}
+
 /* Resolve "w_I,J" (ids or labels) or an alias to (i, j). Returns 0, or -1
  * with a message for the caller to place. */
 static int weight_name(const lesson *l, const alias_tab *t, const pass1 *p, const char *name, int *i, int *j,
@@ -364,7 +376,7 @@ static int build_ties(perr *pe, lesson *l, const pass1 *p, const alias_tab *at, 
         int i, j, a;
         if (weight_name(l, at, p, r->b, &i, &j, why, sizeof why)) return lp_fail(pe, r->line, "tie '%s': %s", r->a, why);
         if ((a = lesson_arc_index(l, i, j)) < 0)
-            return lp_fail(pe, r->line, "tie '%s': no arc w_%d,%d in the network", r->a, i, j);
+            return lp_fail(pe, r->line, "tie '%s': %s", r->a, no_arc(l, i, j, why, sizeof why));
         if (l->arcs[a].tie == l->n_ties)
             return lp_fail(pe, r->line, "tie '%s' lists w_%d,%d twice", r->a, i, j);
         if (l->arcs[a].tie) {
@@ -426,7 +438,7 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
     int max_id = 0;
     long v = 0;
     for (int k = 0; k < p->n_in_toks; k++) {
-        if (lp_int_or_fail(pe, p->in_line, p->in_toks[k], 0, LESSON_MAX_ID, &v)) return -1;
+        if (lp_id_or_fail(pe, p->in_line, p->in_toks[k], 0, &v)) return -1;
         if (v > max_id) max_id = (int)v;
     }
     if (p->n_layers == 0) return lp_fail(pe, 0, "missing 'layer' line");
@@ -478,7 +490,12 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
     /* labels */
     for (int k = 0; k < p->n_labels; k++) {
         int id = lesson_neuron(l, p->labels[k].a);
-        if (id < 0) return lp_fail(pe, p->labels[k].line, "unknown neuron '%s'", p->labels[k].a);
+        if (id < 0) {
+            char known[256];
+            neurons_known(l, known, sizeof known);
+            return lp_fail(pe, p->labels[k].line, "unknown neuron '%s' (this network's neurons: %s)",
+                           p->labels[k].a, known);
+        }
         if (lesson_neuron(l, p->labels[k].b) >= 0)
             return lp_fail(pe, p->labels[k].line, "label '%s' is already used", p->labels[k].b);
         memcpy(l->labels[id], p->labels[k].b, strlen(p->labels[k].b) + 1);
@@ -658,7 +675,8 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
         if (p->aliases[k].has_v == RAW_TIE) continue;
         int a = lesson_arc_index(l, at->i[k], at->j[k]);
         if (a < 0)
-            rc = lp_fail(pe, p->aliases[k].line, "alias '%s': no arc w_%d,%d", p->aliases[k].a, at->i[k], at->j[k]);
+            rc = lp_fail(pe, p->aliases[k].line, "alias '%s': %s", p->aliases[k].a,
+                         no_arc(l, at->i[k], at->j[k], why, sizeof why));
         else
             memcpy(l->arcs[a].alias, p->aliases[k].a, strlen(p->aliases[k].a) + 1);
     }
@@ -667,7 +685,7 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
         if (weight_name(l, at, p, p->freezes[k].a, &i, &j, why, sizeof why))
             rc = lp_fail(pe, p->freezes[k].line, "%s", why);
         else if ((a = lesson_arc_index(l, i, j)) < 0)
-            rc = lp_fail(pe, p->freezes[k].line, "freeze: no arc w_%d,%d", i, j);
+            rc = lp_fail(pe, p->freezes[k].line, "freeze: %s", no_arc(l, i, j, why, sizeof why));
         else
             l->arcs[a].frozen = 1;
     }

@@ -263,6 +263,19 @@ static void test_bad_values(void **state)
         "traces and answer sheets could not tell it from one; did you mean zbar3?");
     BAD(BASE "alias E w_1,3\n", "t.lesson:10: alias 'E' is the name of the loss (E_total) in the trace: "
         "call it something else");
+    /* words in the other order, names where ids go, arcs the wrong way round */
+    BAD(BASE "label h1 3\n", "t.lesson:10: expected 'label NEURON NAME', the neuron first; did you mean 'label 3 h1'?");
+    BAD(BASE "alias w_1,3 w5\n",
+        "t.lesson:10: expected 'alias NAME w_i,j', the new name first; did you mean 'alias w5 w_1,3'?");
+    BAD(BASE "label 9 h1\n", "t.lesson:10: unknown neuron '9' (this network's neurons: 0 (the bias) and 1-3)");
+    BAD("title T\ninput x1 x2\nlayer logistic 3\n", "t.lesson:2: 'x1' is not a neuron id: neurons are numbered "
+        "(1 to 9999), and a lecture's name for one is a label ('label ID x1')");
+    BAD("title T\ninput 1 2\nlayer logistic h1\n", "t.lesson:3: 'h1' is not a neuron id: neurons are numbered "
+        "(1 to 9999), and a lecture's name for one is a label ('label ID h1')");
+    BAD(BASE "alias w5 w_3,1\n", "t.lesson:10: alias 'w5': no arc w_3,1; did you mean w_1,3? (w_i,j is the arc "
+        "from neuron i into neuron j)");
+    BAD(BASE "freeze w_3,2\n", "t.lesson:10: freeze: no arc w_3,2; did you mean w_2,3? (w_i,j is the arc "
+        "from neuron i into neuron j)");
     /* a label is a name of its own: not an alias's or a tie's too */
     BAD(BASE "label 1 w5\nalias w5 w_1,3\n", "t.lesson:11: alias 'w5': the name is already a label (line 10)");
     BAD(BASE "alias w5 w_1,3\nlabel 1 w5\n", "t.lesson:11: label 'w5': the name is already an alias (line 10)");
