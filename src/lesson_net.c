@@ -340,10 +340,16 @@ static int add_arc(perr *pe, lesson *l, arcdef **arcs, int *n, int *cap, int i, 
     if (l->layer_of[j] == 0)
         return lp_fail(pe, line, j == 0 ? "arc %s goes into the bias neuron 0"
                                      : "arc %s goes into input neuron %d", name, j);
-    if (l->layer_of[i] >= l->layer_of[j])
+    if (l->layer_of[i] >= l->layer_of[j]) {
+        /* backward, and the arc forward not given yet: that one is meant (w_i,j is from i into j) */
+        char rev[48] = "";
+        int given = 0;
+        for (int k = 0; k < *n && !given; k++) given = (*arcs)[k].i == j && (*arcs)[k].j == i;
+        if (l->layer_of[i] > l->layer_of[j] && !given) snprintf(rev, sizeof rev, "; did you mean w_%d,%d?", j, i);
         return lp_fail(pe, line, "arc %s goes backward or sideways (neuron %d is in layer %d, "
-                    "neuron %d in layer %d): arcs must go forward, so no cycle can form",
-                    name, i, l->layer_of[i], j, l->layer_of[j]);
+                    "neuron %d in layer %d): arcs must go forward, so no cycle can form%s",
+                    name, i, l->layer_of[i], j, l->layer_of[j], rev);
+    }
     if (*n >= LESSON_MAX_ARCS) return lp_fail(pe, line, "more than %d arcs", LESSON_MAX_ARCS);
     arcdef a = {i, j, line, 0.0, 0};
     return lp_push((void **)arcs, n, cap, &a, sizeof a) ? lp_fail(pe, line, "out of memory") : 0;

@@ -129,6 +129,10 @@ static void test_bad_network(void **state)
         "loss sse\nrate 1\nexample 1 -> 1\n",
         "t.lesson:8: arc w_4,3 goes backward or sideways (neuron 4 is in layer 2, neuron 3 in layer 1): "
         "arcs must go forward, so no cycle can form");
+    BAD("title T\ninput 1\nlayer logistic 3\nlayer logistic 4\narcs listed\nweight w_1,3 = 1\n"
+        "weight w_4,3 = 1\n",
+        "t.lesson:7: arc w_4,3 goes backward or sideways (neuron 4 is in layer 2, neuron 3 in layer 1): "
+        "arcs must go forward, so no cycle can form; did you mean w_3,4?");
     BAD("title T\ninput 1 2\nlayer softmax 3 4\nlayer logistic 5\n", "t.lesson:3: softmax is only for the output layer");
     BAD("title T\ninput 1 2\nlayer relu 3\n" BASE_W "loss bce\nrate 0.5\nexample 0.4 0.5 -> 1\n",
         "t.lesson:7: loss bce needs a logistic output layer (its delta is a - y only there)");
