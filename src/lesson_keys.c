@@ -842,7 +842,7 @@ const lesson_keydef LESSON_KEYS[] = {
     [KEY_LAYER] = {.key = "layer", .also = "hidden output activation", .once = 0, .min_args = 1, .max_args = ANY, .parse = key_layer,
         .usage = "layer ACT ID...",
         .help = "a processing layer, in order (the last is the output layer); ACT is an activation "
-                "(`nntrace --help` lists them; softmax: output layer only); prelu's slope is fixed as in lecture 002's "
+                "(`nntrace --help` lists them; softmax: output layer only, two or more neurons); prelu's slope is fixed as in lecture 002's "
                 "table (not trained), so it computes what leaky-relu with that slope does",
         .arity_error = "'layer' needs an activation and its neurons"},
     [KEY_LABEL] = {.key = "label", .once = 0, .min_args = 2, .max_args = 2, .parse = key_label,

@@ -491,6 +491,10 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
         l->layers[ly].count = p->layers[ly].count;
         if (p->layers[ly].act.kind == ACT_SOFTMAX && ly != p->n_layers - 1)
             return lp_fail(pe, p->layers[ly].line, "softmax is only for the output layer");
+        if (p->layers[ly].act.kind == ACT_SOFTMAX && p->layers[ly].count == 1)   /* exp(z)/exp(z) */
+            return lp_fail(pe, p->layers[ly].line, "softmax over one output neuron is always 1, so nothing "
+                           "learns: give it one neuron per class, or use 'layer logistic' with 'loss bce' "
+                           "for two classes");
     }
 
     /* labels */

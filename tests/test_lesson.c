@@ -134,6 +134,8 @@ static void test_bad_network(void **state)
         "t.lesson:7: arc w_4,3 goes backward or sideways (neuron 4 is in layer 2, neuron 3 in layer 1): "
         "arcs must go forward, so no cycle can form; did you mean w_3,4?");
     BAD("title T\ninput 1 2\nlayer softmax 3 4\nlayer logistic 5\n", "t.lesson:3: softmax is only for the output layer");
+    BAD("title T\ninput 1 2\nlayer softmax 3\n", "t.lesson:3: softmax over one output neuron is always 1, so "
+        "nothing learns: give it one neuron per class, or use 'layer logistic' with 'loss bce' for two classes");
     BAD("title T\ninput 1 2\nlayer relu 3\n" BASE_W "loss bce\nrate 0.5\nexample 0.4 0.5 -> 1\n",
         "t.lesson:7: loss bce needs a logistic output layer (its delta is a - y only there)");
     BAD("title T\ninput 1 2\nlabel 1 x1\nlayer logistic 3 5\n" BASE_W "weight w_0,5 = 0\nweight w_1,5 = 0\n"

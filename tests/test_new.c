@@ -145,6 +145,7 @@ static void test_errors(void **state)
         {"'4\xC3\x97" "5\xC3\x97" "3'", "; did you mean 4-5-3?\n"},
         {"2 3 2", "nntrace new: a shape is one word, its layer sizes joined by '-'; did you mean 2-3-2?\n"},
         {"2,0", "such as 2-3-2; not '2,0'\n"},
+        {"2-3-1 --out softmax", "nntrace new: softmax over one output neuron is always 1, so nothing learns"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         int st;
