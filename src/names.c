@@ -628,6 +628,36 @@ static void split_suffix(char *s, long *t, long *e)
     s[n] = '\0';
 }
 
+/* F(X^(t)[e]) -> F(X)^(t)[e]: a formula writes an activation's operand
+ * with its marks inside, a_3^(1) = g(in_3^(1)), its name has them outside
+ * (g'(in_3)^(1)); both read the same. */
+static void hoist_suffix(char *s, size_t size)
+{
+    size_t n = strlen(s), open = 0;
+    while (open < n && (s[open] != '(' || (open > 0 && s[open - 1] == '^'))) open++;
+    if (open == 0 || open >= n || s[n - 1] != ')') return;
+    int depth = 0;
+    for (size_t k = open; k < n; k++) {
+        depth += s[k] == '(' ? 1 : s[k] == ')' ? -1 : 0;
+        if (depth == 0 && k != n - 1) return;                /* F(X) is not the whole name */
+    }
+    char inner[NAME_MAX_LEN * 2];
+    if (n - open - 2 >= sizeof inner) return;
+    memcpy(inner, s + open + 1, n - open - 2);
+    inner[n - open - 2] = '\0';
+    long t, e;
+    split_suffix(inner, &t, &e);
+    if (t < 0 && e < 0) return;
+    char tail[48] = "";
+    if (t >= 0) snprintf(tail, sizeof tail, "^(%ld)", t);
+    if (e >= 0) snprintf(tail + strlen(tail), sizeof tail - strlen(tail), "[%ld]", e);
+    size_t il = strlen(inner), tl = strlen(tail);
+    if (open + 1 + il + 1 + tl + 1 > size) return;
+    memcpy(s + open + 1, inner, il);
+    s[open + 1 + il] = ')';
+    memcpy(s + open + 2 + il, tail, tl + 1);
+}
+
 /* ------------------------------------------------------------------------
  * The index
  * ---------------------------------------------------------------------- */
@@ -800,6 +830,24 @@ static int build_keys(names_index *ix)
         if (a >= 0 && l->arcs[a].alias[0]) {
             snprintf(ascii, sizeof ascii, "%s%s", q->kind == Q_GRAD ? "dJ/d" : "", l->arcs[a].alias);
             add_scripts(ix, ri, NOTATION_VA, ascii);
+        }
+        /* an activation as the lectures write it, g of its net input:
+         * g(in_3) ~ 0.5474 (001), sigma(z_3) (004), in each notation's
+         * own net input (and in va its label form, g(in_h1)); the ASCII
+         * key is enough, as g(in₃), σ(z₃) and \sigma(z_{3}) normalise to it */
+        if (q->kind == Q_ACT) {
+            quantity in = *q;
+            in.kind = Q_IN;
+            for (int n = 0; n < NOTATION_COUNT; n++) {
+                base_name(l, n, &in, canon, sizeof canon);
+                for (int f = 0; f < 2; f++) {
+                    snprintf(lab, sizeof lab, "%s(%s)", f ? "sigma" : "g", canon);
+                    add_key(ix, ri, n, lab);
+                }
+            }
+            trace_base_name(Q_IN, 0, q->j, canon, sizeof canon);
+            snprintf(lab, sizeof lab, "g(%s)", canon);
+            add_key(ix, ri, NOTATION_VA, lab);
         }
         /* netout: 002 also writes E and dE/dw5 */
         if (l && (q->kind == Q_LOSS || q->kind == Q_GRAD)) {
@@ -1014,6 +1062,7 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
         return -1;
     }
     long t, e;
+    hoist_suffix(key, sizeof key);
     split_suffix(key, &t, &e);
     if (build_keys(ix)) {
         say(err, errsize, "out of memory%s%s", "", "");

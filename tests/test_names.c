@@ -388,6 +388,17 @@ static void test_hand_written_forms(void **state)
         {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "x_1", "x_1"},
         {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "g'(in₃)", "g'(in_3)"},
         {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "\\sigma'(z_{3})", "g'(in_3)"},
+        /* an activation as the lectures write it, g of its net input (001's g(in_3) ~ 0.5474,
+         * 004's sigma(z)), and as a formula writes its operand, marks inside: g(in_3^(1)) */
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "g(in_3)", "a_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "g(in₃)", "a_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "σ(in_3)", "a_3"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "g(in_3^(1))", "a_3^(1)"},
+        {"lessons/sauppe-sgd-step.lesson", NOTATION_VA, "g(in_3)^(1)", "a_3^(1)"},
+        {"lessons/sauppe-symmetry.lesson", NOTATION_VA, "g'(in_3^(1))", "g'(in_3)^(1)"},
+        {"lessons/csc413-logistic-least-squares.lesson", NOTATION_BAR, "sigma(z_2)", "a_2"},
+        {"lessons/mazur-2-2-2.lesson", NOTATION_NETOUT, "g(net_h1)", "a_3"},
+        {"lessons/sauppe-minibatch.lesson", NOTATION_VA, "g(in_3[2])", "a_3[2]"},
         {"lessons/sauppe-minibatch.lesson", NOTATION_VA, "a_3[2]", "a_3[2]"},
         {"lessons/sauppe-minibatch.lesson", NOTATION_VA, "a₃[2]", "a_3[2]"},
     };
