@@ -1101,6 +1101,20 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
         }
         if (normalise(plain, key, sizeof key) == 0) split_suffix(key, &t, &e);
     }
+    char *sym = strstr(key, "^(t");
+    if (nf == 0 && err && sym && (!strcmp(sym, "^(t)") || !strcmp(sym, "^(t+1)"))) {
+        /* 001's symbolic iteration, w_0,3^(t+1): the first one is meant */
+        char num[NAME_MAX_LEN * 2 + 8];
+        snprintf(num, sizeof num, "%.*s%s", (int)(sym - key), key, sym[3] == '+' ? "^(1)" : "");
+        long id = names_resolve(ix, num, NULL, 0);
+        if (id >= 0) {
+            char sug[2 * NAME_MAX_LEN + 128];
+            both_scripts(ix, ix->notation, &ix->tr->q[id], sug, sizeof sug);
+            say(err, errsize, "'%s' names no quantity: an iteration is a number here (^(1) after the first "
+                "update, none before it); did you mean %s?", shown, sug);
+            return -1;
+        }
+    }
     if (nf == 0) {
         /* a near miss: the closest key, its own notation's name */
         size_t kl = strlen(key), limit = kl <= 4 ? 1 : kl <= 8 ? 2 : 3;   /* as suggest() judges */

@@ -479,6 +479,13 @@ static void test_messages(void **state)
     assert_string_equal(why, "'delta3^(1)' names no quantity of this lesson; did you mean delta_3^(1) (Δ₃⁽¹⁾)?");
     assert_true(names_resolve(ix, "nonsense", why, sizeof why) < 0);
     assert_string_equal(why, "'nonsense' names no quantity of this lesson");
+    /* 001's symbolic iteration w_{0,3}^{(t+1)}: the number it stands for */
+    assert_true(names_resolve(ix, "w_{0,3}^{(t+1)}", why, sizeof why) < 0);
+    assert_string_equal(why, "'w_{0,3}^{(t+1)}' names no quantity: an iteration is a number here (^(1) after the "
+                        "first update, none before it); did you mean w_0,3^(1) (w₀,₃⁽¹⁾)?");
+    assert_true(names_resolve(ix, "in_3^(t)", why, sizeof why) < 0);
+    assert_string_equal(why, "'in_3^(t)' names no quantity: an iteration is a number here (^(1) after the "
+                        "first update, none before it); did you mean in_3 (in₃)?");
     /* look-alikes and invisible characters: never echoed as they are (they
      * would read as a_3), shown as code points, with a did-you-mean after
      * folding them; a look-alike is never read as the name it imitates */
