@@ -87,6 +87,24 @@ void lp_number_hint(const char *tok, int whole, char *buf, size_t size)
             return;
         }
     }
+    /* a whole number with its thousands grouped (002's 10,000 steps;
+     * 10'000, 10_000): the digits run together, not a decimal comma's 10.0 */
+    if (whole && isdigit((unsigned char)tok[0])) {
+        char digits[32];
+        size_t d = 0, run = 0, groups = 0;
+        int ok = 1;
+        for (const char *c = tok; *c && ok; c++) {
+            if (isdigit((unsigned char)*c)) { if (d + 1 < sizeof digits) digits[d++] = *c; run++; continue; }
+            ok = strchr(",'_", *c) && run >= 1 && (groups ? run == 3 : run <= 3) && c[1];
+            groups++;
+            run = 0;
+        }
+        if (ok && groups && run == 3 && d + 1 < sizeof digits) {
+            digits[d] = '\0';
+            snprintf(buf, size, "; did you mean %s?", digits);
+            return;
+        }
+    }
     /* A number as an answer sheet may write it (judge_parse_number: a
      * decimal comma, the Unicode minus, a fraction, a percentage) is one
      * the author meant: say it the lesson's way. */

@@ -176,6 +176,10 @@ static void test_bad_values(void **state)
     BAD(BASE "expect in_3 = 0,19\n", "t.lesson:10: '0,19' is not a number; did you mean 0.19?");
     BAD(BASE "digits 4,0\n", "t.lesson:10: '4,0' is not a whole number; did you mean 4?");
     BAD(BASE "digits 4,5\n", "t.lesson:10: '4,5' is not a whole number");
+    /* thousands grouped, as 002 writes 10,000 iterations: not a decimal comma's 10 */
+    BAD(BASE "steps 10,000\n", "t.lesson:10: '10,000' is not a whole number; did you mean 10000?");
+    BAD(BASE "steps 1'000'000\n", "t.lesson:10: '1'000'000' is not a whole number; did you mean 1000000?");
+    BAD(BASE "steps 10,00\n", "t.lesson:10: '10,00' is not a whole number; did you mean 10?");
     /* a key run on into the line before it */
     BAD("title T\ninput 1 2 layer logistic 3\n",
         "t.lesson:2: 'layer' is not a whole number; 'layer' is a key: each key starts a line of its own");
