@@ -496,8 +496,17 @@ int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *
     int failed = 0, shown = 0;
     strbuf b = {0}, t = {0};
     names_index *ix = names_index_new(l, r->tr, l->notation);
+    /* what the lecture gave: numbers it printed, facts its formulas state
+     * ("expect A = B"), or both */
+    int facts = 0;
+    for (int k = 0; k < l->n_expects; k++) facts += l->expects[k].same[0] != '\0';
+    static const char *const HEADING[] = {
+        "expectations (the lecture's printed values, each to its last digit)",
+        "expectations (the lecture's printed values, each to its last digit, and the equalities it states)",
+        "expectations (equalities the lecture states, to the lesson's digits)",
+    };
     sb_printf(&b, "\n");
-    wrap_words(&b, "expectations (the lecture's printed values, each to its last digit)", 0, 0,
+    wrap_words(&b, HEADING[facts == 0 ? 0 : facts < l->n_expects ? 1 : 2], 0, 0,
                o->width > 0 ? (size_t)o->width : 0);
     sb_printf(&b, "\n");
     for (int k = 0; k < l->n_expects; k++) {
