@@ -1155,7 +1155,7 @@ void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_pla
         text_num(q->value, 12, num, sizeof num);
         sb_printf(b, "#   %s = %s\n", name, num);
     }
-    if (l->steps > 0 && l->has_loss) {
+    if (l->steps > 0 && l->has_loss && !l->no_update) {   /* `update no`: no step is taken */
         char num[64];
         text_num(l->rate, 12, num, sizeof num);
         sb_printf(b, "#   learning rate alpha = %s\n", num);

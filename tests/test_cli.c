@@ -804,6 +804,10 @@ static void test_template_named_and_bounded(void **state)
     static char out[1 << 16];
     assert_int_equal(nt(out, sizeof out, "template sauppe-sgd-step"), 0);
     assert_non_null(strstr(out, "# Check it with: nntrace check sauppe-sgd-step THIS_FILE\n"));
+    assert_non_null(strstr(out, "#   learning rate alpha = 0.5\n"));
+    /* `update no` takes no step: no learning rate among the givens */
+    assert_int_equal(nt(out, sizeof out, "template csc413-mlp-backprop"), 0);
+    assert_null(strstr(out, "learning rate"));
     char cmd[1024], path[256];
     snprintf(path, sizeof path, "%s/big.lesson", tmpdir);
     /* 10-20-5, 100 steps, every step traced: about 1.3 MB of answer lines */
