@@ -262,10 +262,10 @@ static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <=
 /* Unicode: text_unicode's conversion of a trace line itself (Δ, ∂J/∂w₁,₃,
  * ∂E_total/∂out_h1, subscripts, ⁽¹⁾), so a name looks the same in a
  * Unicode trace and in a message. */
-static void to_unicode(obuf *o, const char *s)
+static void to_unicode(obuf *o, const char *s, int notation)
 {
     strbuf u = {0};
-    text_unicode(&u, s);
+    text_unicode(&u, s, notation);
     if (u.failed) o->over = 1;
     else if (u.s) puts_(o, u.s);
     sb_free(&u);
@@ -280,7 +280,7 @@ static void latex_stem(obuf *o, const char *s, size_t n, int notation)
         {"bbar", "\\bar{b}"}, {"ybar", "\\bar{y}"}, {"ahat", "\\hat{a}"}, {"dz", "dz"}, {"dW", "dW"}, {"da", "da"},
         {"db", "db"},
     };
-    if (n == 5 && !strncmp(s, "delta", 5)) { puts_(o, notation == NOTATION_VA ? "\\Delta" : "\\delta"); return; }
+    if (n == 5 && !strncmp(s, "delta", 5)) { puts_(o, text_delta(notation, 1)); return; }
     for (size_t k = 0; k < sizeof STEM / sizeof STEM[0]; k++)
         if (strlen(STEM[k].ascii) == n && !strncmp(STEM[k].ascii, s, n)) { puts_(o, STEM[k].tex); return; }
     if (n <= 1) { put(o, s, n); return; }
@@ -393,14 +393,14 @@ int names_script_of(const char *ascii, int notation, names_script script, char *
     char tmp[4 * NAME_MAX_LEN];
     obuf o = {size ? buf : tmp, 0, size ? size : sizeof tmp, 0};
     o.s[0] = '\0';
-    if (script == NAMES_UNICODE) to_unicode(&o, ascii);
+    if (script == NAMES_UNICODE) to_unicode(&o, ascii, notation);
     else if (script == NAMES_LATEX) to_latex(&o, ascii, notation);
     else puts_(&o, ascii);
     if (!o.over) return (int)o.len;
     /* too small: the length it needs */
     obuf big = {tmp, 0, sizeof tmp, 0};
     tmp[0] = '\0';
-    if (script == NAMES_UNICODE) to_unicode(&big, ascii);
+    if (script == NAMES_UNICODE) to_unicode(&big, ascii, notation);
     else if (script == NAMES_LATEX) to_latex(&big, ascii, notation);
     else puts_(&big, ascii);
     return (int)big.len;

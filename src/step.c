@@ -24,7 +24,7 @@
 void step_put(strbuf *out, const step_style *st, const char *ascii, const char *ansi)
 {
     if (st->color && ansi) sb_printf(out, "\033[%sm", ansi);
-    if (st->unicode) text_unicode(out, ascii);
+    if (st->unicode) text_unicode(out, ascii, st->notation);
     else sb_printf(out, "%s", ascii);
     if (st->color && ansi) sb_printf(out, "\033[0m");
 }
@@ -36,7 +36,7 @@ static size_t styled_width(const step_style *st, const char *ascii)
 {
     if (!st->unicode) return strlen(ascii);
     strbuf u = {0};
-    text_unicode(&u, ascii);
+    text_unicode(&u, ascii, st->notation);
     size_t w = u.s ? step_width(u.s) : strlen(ascii);
     sb_free(&u);
     return w;
@@ -70,7 +70,7 @@ void step_formula(strbuf *out, const trace *tr, const quantity *q, const double 
         else sb_printf(&line, "%*s = %s", (int)indent, "", f.s ? f.s : "");
         const char *plain = line.s ? line.s : "";
         if (st->unicode) {
-            text_unicode(&u, plain);
+            text_unicode(&u, plain, st->notation);
             plain = u.s ? u.s : "";
         }
         wrap_line(&w, plain, 0, (size_t)st->width);

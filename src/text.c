@@ -235,13 +235,22 @@ static const char *partial_at(const char *s)
     return e[0] == '/' && e[1] == 'd' && uni_alpha(e[2]) ? e : NULL;
 }
 
-void text_unicode(strbuf *out, const char *s)
+const char *text_delta(int notation, int latex)
+{
+    static const char *const DELTA[NOTATION_COUNT][2] = {
+        [NOTATION_VA] = {"Δ", "\\Delta"}, [NOTATION_LAYER] = {"δ", "\\delta"},
+        [NOTATION_NETOUT] = {"δ", "\\delta"}, [NOTATION_BAR] = {"δ", "\\delta"},
+    };
+    return DELTA[notation >= 0 && notation < NOTATION_COUNT ? notation : NOTATION_VA][latex != 0];
+}
+
+void text_unicode(strbuf *out, const char *s, int notation)
 {
     static const char *const SUB[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
     static const char *const SUP[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
     const char *start = s, *slash = NULL;
     while (*s) {
-        if (!strncmp(s, "delta_", 6)) { sb_printf(out, "Δ"); s += 5; continue; }   /* keep '_' */
+        if (!strncmp(s, "delta_", 6)) { sb_printf(out, "%s", text_delta(notation, 0)); s += 5; continue; }   /* keep '_' */
         if (!strncmp(s, "alpha", 5)) { sb_printf(out, "α"); s += 5; continue; }
         if (!strncmp(s, "lambda", 6)) { sb_printf(out, "λ"); s += 6; continue; }
         /* dJ/dw_1,3 -> ∂J/∂w₁,₃, dE_total/dout_h1 -> ∂E_total/∂out_h1 */
@@ -282,13 +291,13 @@ void text_unicode(strbuf *out, const char *s)
 
 /* One line of the trace: a quantity's line (`name`: its name, up to the
  * first " = ", in cyan) or a heading (bold), when colour is on. */
-static int emit(FILE *out, const text_opts *o, const char *indent, strbuf *line, int name)
+static int emit(FILE *out, const text_opts *o, int notation, const char *indent, strbuf *line, int name)
 {
     if (line->failed) return -1;
     const char *s = line->s ? line->s : "";
     strbuf u = {0};
     if (o->unicode) {
-        text_unicode(&u, s);
+        text_unicode(&u, s, notation);
         if (u.failed) { sb_free(&u); return -1; }
         s = u.s ? u.s : "";
     }
@@ -367,18 +376,18 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
         if (it.step_heading) {
             if (fprintf(out, "\n") < 0) { rc = -1; break; }
             sb_printf(&b, "%s", it.step_heading);
-            if ((rc = emit(out, o, "", &b, 0))) break;
+            if ((rc = emit(out, o, notation, "", &b, 0))) break;
         }
         if (it.intro) {
             sb_printf(&b, "%s", it.intro);
-            if ((rc = emit(out, o, " ", &b, 0))) break;
+            if ((rc = emit(out, o, notation, " ", &b, 0))) break;
         }
         if (it.pass_heading) {
             sb_printf(&b, "%s", it.pass_heading);
-            if ((rc = emit(out, o, " ", &b, 0))) break;
+            if ((rc = emit(out, o, notation, " ", &b, 0))) break;
         }
         text_line_n(&b, tr, it.q, o->digits, l, notation);
-        rc = emit(out, o, "  ", &b, 1);
+        rc = emit(out, o, notation, "  ", &b, 1);
         for (int k = 0; rc == 0 && it.notes[k]; k++)
             rc = fprintf(out, "    (%s)\n", it.notes[k]) < 0 ? -1 : 0;
     }
@@ -386,7 +395,7 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
     if (rc == 0 && walk_not_run(l, tr, why, sizeof why)) {       /* traced steps after a perceptron stopped */
         if (fprintf(out, "\n") < 0) rc = -1;
         sb_printf(&b, "%s", why);
-        if (rc == 0) rc = emit(out, o, "", &b, 0);
+        if (rc == 0) rc = emit(out, o, notation, "", &b, 0);
     }
     for (int k = 0; k < l->n_report_steps && rc == 0; k++) {
         int s = l->report_steps[k];

@@ -130,7 +130,14 @@ int text_check_expectations(FILE *out, const lesson *l, const engine_result *r, 
 int text_check_expectations_in(FILE *out, const lesson *l, const engine_result *r, const text_opts *o,
                                int notation);
 
-/* ASCII line to its Unicode form (in_3 -> in₃, delta_3 -> Δ₃, * -> ·). */
-void text_unicode(strbuf *out, const char *ascii);
+/* ASCII line to its Unicode form (in_3 -> in₃, delta_3 -> Δ₃, * -> ·) in
+ * a notation (NOTATION_*): its delta is text_delta's letter (Mazur's
+ * delta_o1 -> δ_o1). */
+void text_unicode(strbuf *out, const char *ascii, int notation);
+
+/* The letter a notation writes a delta with, in Unicode or (latex) LaTeX:
+ * 001's Delta_j (Δ, \Delta) in va, Mazur's delta_o1 (δ, \delta) in the
+ * others. The one place every script's delta comes from. */
+const char *text_delta(int notation, int latex);
 
 #endif

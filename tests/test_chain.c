@@ -323,7 +323,7 @@ static void test_every_view_shows_them(void **state)
         "  dE_total/dw5 = delta_o1*dnet_o1/dw5 = 0.138498562*0.593269992 = 0.082167041\n", NULL};
     shows(NULL, "run --golden lessons/mazur-2-2-2.lesson", 0, text);
     const char *const uni[] = {"  ∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1 = ",
-                               "  ∂E_total/∂w1 = Δ_h1·∂net_h1/∂w1 = 0.008771355·0.05 = 0.000438568\n", NULL};
+                               "  ∂E_total/∂w1 = δ_h1·∂net_h1/∂w1 = 0.008771355·0.05 = 0.000438568\n", NULL};
     shows(NULL, "run --unicode --no-color --width 0 lessons/mazur-2-2-2.lesson", 0, uni);
     /* --chain on a lesson without the key, in its own notation (va); exact, since a
      * hand-rounded Delta keeps the lecture's formula */

@@ -16,7 +16,9 @@
 
 #include "engine.h"
 #include "lesson.h"
+#include "names.h"
 #include "netdraw.h"
+#include "text.h"
 
 #define assert_has(hay, needle) do { \
         if (!strstr((hay), (needle))) fail_msg("expected \"%s\" in:\n%s", (needle), (hay)); \
@@ -130,6 +132,37 @@ static void test_backward_adds_deltas_and_gradients(void **state)
     assert_null(strstr(b.s, "w_3,5"));
     sb_free(&b);
     engine_result_free(&r);
+    lesson_free(l);
+}
+
+/* A delta is written with the letter of the lesson's notation in every
+ * script, one rule (text_delta): Mazur's delta_o1 (lecture 003, net/out) is
+ * δ_o1 in the Unicode picture, as in the Unicode trace and \delta_{o1} in
+ * LaTeX; lecture 001's Delta_3 (va) is Δ₃. */
+static void test_delta_letter_of_the_notation(void **state)
+{
+    (void)state;
+    char err[512];
+    char *d = dot_of("lessons/mazur-2-2-2.lesson", 1, 1, 1, err, sizeof err);
+    assert_non_null(d);
+    assert_has(d, "\u03b4_o1 = 0.138498562");
+    assert_has(d, "\u03b4_h1 = 0.008771355");
+    assert_null(strstr(d, "\u0394"));
+    free(d);
+    d = dot_of("lessons/sauppe-sgd-step.lesson", 1, 1, 1, err, sizeof err);
+    assert_non_null(d);
+    assert_has(d, "\\n\u0394\u2083 ~ ");       /* hand-rounded: ~ */
+    free(d);
+    lesson *l = lesson_load("lessons/mazur-2-2-2.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    strbuf u = {0};
+    text_unicode(&u, "delta_o1 = dE_total/dout_o1*dout_o1/dnet_o1", l->notation);
+    assert_string_equal(u.s, "\u03b4_o1 = \u2202E_total/\u2202out_o1\u00b7\u2202out_o1/\u2202net_o1");
+    sb_free(&u);
+    quantity q = {.kind = Q_DELTA, .pass = PASS_BACKWARD, .i = -1, .j = 5};
+    char tex[128];
+    names_render(l, l->notation, NAMES_LATEX, &q, tex, sizeof tex);
+    assert_string_equal(tex, "\\delta_{o1}");
     lesson_free(l);
 }
 
@@ -422,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_normalised_inputs),
         cmocka_unit_test(test_backward_adds_deltas_and_gradients),
         cmocka_unit_test(test_neurons_named_as_the_trace),
+        cmocka_unit_test(test_delta_letter_of_the_notation),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_graphviz_accepts_every_lesson),
         cmocka_unit_test(test_layout_of_every_lesson),

@@ -245,7 +245,7 @@ static void test_unicode_matches_the_trace(void **state)
                 strbuf t = {0};
                 names_render(f->l, n, NAMES_ASCII, &f->r.tr->q[id], a, sizeof a);
                 names_render(f->l, n, NAMES_UNICODE, &f->r.tr->q[id], u, sizeof u);
-                text_unicode(&t, a);
+                text_unicode(&t, a, n);
                 assert_non_null(t.s);
                 if (strcmp(t.s, u)) fail_msg("'%s': names says '%s', the trace '%s'", a, u, t.s);
                 sb_free(&t);
@@ -254,7 +254,7 @@ static void test_unicode_matches_the_trace(void **state)
     }
     /* a subscript with a label stays as written, whole: not w₀,h1 */
     strbuf t = {0};
-    text_unicode(&t, "in_h1 = w_0,h1*a_0 + w_1,3*a_1 + w_h1,out + a_3^(2)");
+    text_unicode(&t, "in_h1 = w_0,h1*a_0 + w_1,3*a_1 + w_h1,out + a_3^(2)", NOTATION_VA);
     assert_non_null(t.s);
     assert_string_equal(t.s, "in_h1 = w_0,h1\u00b7a\u2080 + w\u2081,\u2083\u00b7a\u2081 + w_h1,out + "
                              "a\u2083\u207d\u00b2\u207e");
