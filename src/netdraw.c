@@ -3,8 +3,9 @@
  *
  * Columns of the terminal drawing: column 0 holds the bias neuron 0 (row 0)
  * and the inputs (rows 1..), column c >= 1 holds processing layer c (rows
- * 1..). Every cell is built in ASCII and padded to its column's width before
- * any Unicode replacement, so the columns stay aligned either way.
+ * 1..). Every neuron is named by names.h, as its trace names it; a cell is
+ * built in ASCII, put in the script (text_unicode), and padded by the
+ * columns it takes on a terminal, so the columns stay aligned either way.
  *
  * DOT: one node per neuron (n<id>), one edge per arc; the weight on arc
  * (i, j) at iteration t is the operand in_j^(t) was computed from, found in
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "names.h"
 #include "walk.h"
 #include "wrap.h"
@@ -23,41 +25,74 @@
  * Terminal drawing
  * ---------------------------------------------------------------------- */
 
-/* "0-2" / "0,3,4": the sorted sources of the arcs into j, runs of three or
- * more as ranges, cut at about 32 characters. */
-static void sources(strbuf *b, const lesson *l, int j)
+/* Column of neuron j: 0 for the bias and the inputs, else its layer. */
+static int column_of(const lesson *l, int j) { return j > 0 ? l->layer_of[j] : 0; }
+
+/* The name the trace gives neuron j's output, in the notation: the bias
+ * a_0, an input a_1 (va) or x_1, i1, a processing neuron a_3, out_h1,
+ * a^[1]_1, y_3 (names.h, as every view names it). */
+static void neuron_name(strbuf *b, const lesson *l, int notation, int j)
+{
+    char name[192];
+    int c = column_of(l, j);
+    quantity q = {.kind = j == 0 ? Q_BIAS : c == 0 ? Q_INPUT : Q_ACT, .pass = j == 0 ? PASS_GIVEN : PASS_FORWARD,
+                  .i = -1, .j = j};
+    text_qname(l, notation, &q, name, sizeof name);
+    sb_printf(b, "%s", name);
+}
+
+/* "a_0, a_1, a_2" / "a_0, out_h1, out_h2" / "a_0, a_1..a_784": the sources
+ * of the arcs into j by name, in id order, the bias alone and a run of
+ * three or more consecutive neurons of one column as first..last, cut at
+ * about NETDRAW_SOURCES_MAX characters. */
+#define NETDRAW_SOURCES_MAX 40
+static void sources(strbuf *b, const lesson *l, int notation, int j)
 {
     int lo = l->arc_in[j], hi = l->arc_in[j + 1];
     size_t start = b->len;
     if (lo == hi) { sb_printf(b, "-"); return; }
     for (int a = lo; a < hi;) {
-        int run = a;
-        while (run + 1 < hi && l->arcs[run + 1].i == l->arcs[run].i + 1) run++;
-        if (a > lo) sb_printf(b, ",");
-        if (b->len - start > 32) { sb_printf(b, "..."); return; }
-        if (run - a >= 2) { sb_printf(b, "%d-%d", l->arcs[a].i, l->arcs[run].i); a = run + 1; }
-        else { sb_printf(b, "%d", l->arcs[a].i); a++; }
+        int run = a, i = l->arcs[a].i;
+        while (i > 0 && run + 1 < hi && l->arcs[run + 1].i == l->arcs[run].i + 1 &&
+               column_of(l, l->arcs[run + 1].i) == column_of(l, i))
+            run++;
+        if (a > lo) sb_printf(b, ", ");
+        if (b->len - start > NETDRAW_SOURCES_MAX) { sb_printf(b, "..."); return; }
+        neuron_name(b, l, notation, i);
+        if (run - a >= 2) {
+            sb_printf(b, "..");
+            neuron_name(b, l, notation, l->arcs[run].i);
+            a = run + 1;
+        } else {
+            a++;
+        }
     }
-}
-
-/* "(3)" or "(3 h1)". */
-static void neuron_tag(strbuf *b, const lesson *l, int j)
-{
-    if (l->labels[j][0]) sb_printf(b, "(%d %s)", j, l->labels[j]);
-    else sb_printf(b, "(%d)", j);
 }
 
 typedef struct { char **cell; int rows; size_t width; } column;
 
-static char *sb_take(strbuf *b)
+/* b's text as a cell of its own, in the script (Unicode names as the
+ * trace writes them, text_unicode), so that widths are measured on what the
+ * terminal shows. Empties b; NULL when out of memory. */
+static char *take_cell(strbuf *b, int notation, int unicode)
 {
-    char *s = b->failed ? NULL : b->s ? b->s : calloc(1, 1);
-    if (b->failed) sb_free(b);
-    memset(b, 0, sizeof *b);
+    char *s = NULL;
+    if (!b->failed && unicode) {
+        strbuf u = {0};
+        text_unicode(&u, b->s ? b->s : "", notation);
+        if (!u.failed) s = u.s ? u.s : calloc(1, 1);
+        else sb_free(&u);
+    } else if (!b->failed) {
+        s = b->s ? b->s : calloc(1, 1);
+        memset(b, 0, sizeof *b);
+    }
+    sb_free(b);
     return s;
 }
 
-int netdraw_terminal(strbuf *out, const lesson *l, int unicode, int width)
+static size_t cols(const char *s) { return esc_cols(s, strlen(s)); }
+
+int netdraw_terminal(strbuf *out, const lesson *l, int notation, int unicode, int width)
 {
     int ncol = 1 + l->n_layers, rc = -1, height = 0;
     column *col = calloc((size_t)ncol, sizeof *col);
@@ -73,62 +108,82 @@ int netdraw_terminal(strbuf *out, const lesson *l, int unicode, int width)
         if (c == 0) sb_printf(&b, "input");
         else sb_printf(&b, "%s %d: %s", c == ncol - 1 ? "output layer" : "layer", c,
                        act_name(l->layers[c - 1].act.kind));
-        if (!(head[c] = sb_take(&b))) goto cleanup;
-        col[c].width = strlen(head[c]);
+        if (!(head[c] = take_cell(&b, notation, 0))) goto cleanup;
+        col[c].width = cols(head[c]);
 
         /* the widest source list, so that the arrows of a column line up */
         size_t sw = 0;
         for (int k = 0; c > 0 && k < shown; k++) {
-            sources(&b, l, l->neurons[l->layers[c - 1].first + k]);
-            if (b.len > sw) sw = b.len;
-            sb_free(&b);
+            sources(&b, l, notation, l->neurons[l->layers[c - 1].first + k]);
+            char *t = take_cell(&b, notation, unicode);
+            if (!t) goto cleanup;
+            if (cols(t) > sw) sw = cols(t);
+            free(t);
         }
-        if (c == 0) sb_printf(&b, "(0) bias, a_0 = 1");
-        if (c == 0 && !(col[c].cell[0] = sb_take(&b))) goto cleanup;
+        if (c == 0) {                         /* "bias a_0 = 1", as the trace gives it */
+            sb_printf(&b, "bias ");
+            neuron_name(&b, l, notation, 0);
+            sb_printf(&b, " = 1");
+            if (!(col[c].cell[0] = take_cell(&b, notation, unicode))) goto cleanup;
+        }
         for (int k = 0; k < shown; k++) {
-            if (c == 0) {
+            if (c == 0) {                     /* "a_1 = x_1" in va (001), else "x_1", "i1" */
                 int i = l->inputs[k];
-                neuron_tag(&b, l, i);
-                sb_printf(&b, " x_%d", i);
-            } else {
+                char src[192];
+                quantity q = {.kind = Q_INPUT, .pass = PASS_FORWARD, .i = -1, .j = i};
+                neuron_name(&b, l, notation, i);
+                if (names_given_as(l, notation, NAMES_ASCII, &q, src, sizeof src) > 0) sb_printf(&b, " = %s", src);
+            } else {                          /* "a_0, a_1, a_2 -> a_3", the arrows in line */
                 int j = l->neurons[l->layers[c - 1].first + k];
-                strbuf s = {0};
-                sources(&s, l, j);
-                sb_printf(&b, "%*s -> ", (int)sw, s.s ? s.s : "");
-                if (s.failed) b.failed = 1;
-                sb_free(&s);
-                neuron_tag(&b, l, j);
+                strbuf t = {0};
+                sources(&t, l, notation, j);
+                char *src = take_cell(&t, notation, unicode);
+                neuron_name(&t, l, notation, j);
+                char *name = take_cell(&t, notation, unicode);
+                if (src && name)
+                    sb_printf(&b, "%*s%s %s %s", (int)(sw - cols(src)), "", src, unicode ? "─▶" : "->", name);
+                free(src);
+                free(name);
+                if (!src || !name) goto cleanup;
             }
-            if (!(col[c].cell[1 + k] = sb_take(&b))) goto cleanup;
+            if (!(col[c].cell[1 + k] = take_cell(&b, notation, unicode && c == 0))) goto cleanup;
         }
         if (shown < n) {
             sb_printf(&b, "... %d more", n - shown);
-            if (!(col[c].cell[1 + shown] = sb_take(&b))) goto cleanup;
+            if (!(col[c].cell[1 + shown] = take_cell(&b, notation, 0))) goto cleanup;
         }
         for (int r = 0; r < col[c].rows; r++)
-            if (col[c].cell[r] && strlen(col[c].cell[r]) > col[c].width) col[c].width = strlen(col[c].cell[r]);
+            if (col[c].cell[r] && cols(col[c].cell[r]) > col[c].width) col[c].width = cols(col[c].cell[r]);
         if (col[c].rows > height) height = col[c].rows;
     }
 
+    /* side by side when the columns fit the terminal, else one below the other */
+    size_t total = 0;
+    for (int c = 0; c < ncol; c++) total += (c ? 3 : 2) + col[c].width;
+    int stacked = width > 0 && total > (size_t)width;
     sb_printf(out, "network: ");
-    wrap_words(out, "neuron 0 is the bias (a_0 = 1); beside each neuron, the neurons its arcs come from",
+    wrap_words(out, stacked ? "each layer; beside each neuron, the neurons its arcs come from"
+                            : "layers as columns; beside each neuron, the neurons its arcs come from",
                9, 9, width > 0 ? (size_t)width : 0);
     sb_printf(out, "\n\n");
-    for (int r = -1; r < height; r++) {
-        b.len = 0;
-        if (b.s) b.s[0] = '\0';
+    if (stacked) {
         for (int c = 0; c < ncol; c++) {
-            const char *s = r < 0 ? head[c] : r < col[c].rows && col[c].cell[r] ? col[c].cell[r] : "";
-            sb_printf(&b, "%s%-*s", c ? "   " : "  ", (int)col[c].width, s);
+            sb_printf(out, "  %s\n", head[c]);
+            for (int r = 0; r < col[c].rows; r++)
+                if (col[c].cell[r]) sb_printf(out, "    %s\n", col[c].cell[r]);
         }
-        if (b.failed) goto cleanup;
-        while (b.len && b.s[b.len - 1] == ' ') b.s[--b.len] = '\0';
-        if (!unicode) { sb_printf(out, "%s\n", b.s); continue; }
-        for (const char *s = b.s; *s; s++) {
-            if (s[0] == '-' && s[1] == '>') { sb_printf(out, "─▶"); s++; }
-            else sb_printf(out, "%c", *s);
+    } else {
+        for (int r = -1; r < height; r++) {
+            b.len = 0;
+            if (b.s) b.s[0] = '\0';
+            for (int c = 0; c < ncol; c++) {
+                const char *s = r < 0 ? head[c] : r < col[c].rows && col[c].cell[r] ? col[c].cell[r] : "";
+                sb_printf(&b, "%s%s%*s", c ? "   " : "  ", s, (int)(col[c].width - cols(s)), "");
+            }
+            if (b.failed) goto cleanup;
+            while (b.len && b.s[b.len - 1] == ' ') b.s[--b.len] = '\0';
+            sb_printf(out, "%s\n", b.s);
         }
-        sb_printf(out, "\n");
     }
     rc = out->failed ? -1 : 0;
 

@@ -2,14 +2,20 @@
  * netdraw.h - pictures of a lesson's network: a terminal drawing and
  * Graphviz DOT.
  *
- * The terminal drawing puts each layer in a column (the bias neuron 0 and
- * the inputs first, then the processing layers in order) and writes beside
- * every processing neuron the neurons its arcs come from:
+ * The terminal drawing puts each layer in a column (the bias and the
+ * inputs first, then the processing layers in order) and writes beside
+ * every processing neuron the neurons its arcs come from, every neuron
+ * named as its trace names it in the notation (names.h; here va):
  *
- *     input              layer 1: logistic      layer 2: logistic
- *     (0) bias, a_0 = 1
- *     (1) x_1            0-2 -> (3)             0,3,4 -> (5)
- *     (2) x_2            0-2 -> (4)
+ *     input              layer 1: logistic        output layer 2: logistic
+ *     bias a_0 = 1
+ *     a_1 = x_1          a_0, a_1, a_2 -> a_3     a_0, a_3, a_4 -> a_5
+ *     a_2 = x_2          a_0, a_1, a_2 -> a_4
+ *
+ * (Mazur's net/out: i1, then a_0, i1, i2 -> out_h1; the layer notation:
+ * x_1, then a_0, x_1 -> a^[1]_1). Three or more neurons in a row of one
+ * column are first..last. Columns too wide for the terminal are put one
+ * below the other instead.
  *
  * The DOT picture labels every neuron with its activation, in_j and a_j
  * (and Delta_j on the backward pass) and every arc with w_ij (and
@@ -41,11 +47,13 @@
 /* Rows shown per column before "... N more" (big layers). */
 #define NETDRAW_MAX_ROWS 12
 
-/* The terminal drawing of l's network (ends with a newline). unicode: arrows
- * as box-drawing characters; width: a terminal's columns, to which the
- * heading's words are broken (0: one line). Returns 0, or -1 when out of
+/* The terminal drawing of l's network (ends with a newline), its neurons
+ * named in notation (NOTATION_*). unicode: names as text_unicode writes
+ * them and arrows as box-drawing characters; width: a terminal's columns,
+ * to which the heading's words are broken and past which the columns are
+ * stacked (0: one line, side by side). Returns 0, or -1 when out of
  * memory. */
-int netdraw_terminal(strbuf *out, const lesson *l, int unicode, int width);
+int netdraw_terminal(strbuf *out, const lesson *l, int notation, int unicode, int width);
 
 typedef struct {
     int    step;       /* 1-based: the iteration t = step - 1 */

@@ -360,7 +360,7 @@ static void opening_text(const step_session *s, strbuf *out)
     }
     if (s->tr->round >= 0) step_round_note(out, &s->st, s->tr->round);
     sb_printf(out, "\n");
-    if (netdraw_terminal(out, l, s->st.unicode, s->st.width)) out->failed = 1;
+    if (netdraw_terminal(out, l, s->st.notation, s->st.unicode, s->st.width)) out->failed = 1;
     sb_printf(out, "\n");
     step_prose(out, &s->st, "keys: ", "Enter next, b back, g NAME go to, p next pass, r restart, q quit, ? help", "2");
 }

@@ -14,7 +14,9 @@
 #include "step_pty.h"
 
 #include "engine.h"
+#include "base/escape.h"
 #include "lesson.h"
+#include "netdraw.h"
 #include "step.h"
 
 typedef struct {
@@ -77,10 +79,11 @@ static void test_opening_shows_title_network_given(void **state)
     const char *o = f->out.s;
     assert_has(o, "sauppe-forward: Forward propagation through a 2-2-1 network");
     assert_has(o, "source: CS 457/557 Lecture 07-2c");
-    /* the drawing: layers as columns, arcs by source, the bias noted */
-    assert_has(o, "(0) bias, a_0 = 1");
-    assert_has(o, "(1) x_1             0-2 -> (3)          0,3,4 -> (5)");
-    assert_has(o, "(2) x_2             0-2 -> (4)");
+    /* the drawing: layers as columns, arcs by source, the bias noted, each
+     * neuron named as the trace names it (001: a_1 = x_1) */
+    assert_has(o, "  bias a_0 = 1\n");
+    assert_has(o, "  a_1 = x_1      a_0, a_1, a_2 -> a_3   a_0, a_3, a_4 -> a_5\n");
+    assert_has(o, "  a_2 = x_2      a_0, a_1, a_2 -> a_4\n");
     assert_has(o, "layer 1: logistic");
     /* the given weights of the slide, then the first quantity only */
     assert_has(o, "\ngiven\n  a_0 = 1\n  w_0,3 = 5\n  w_1,3 = 1\n  w_2,3 = -2\n");
@@ -218,9 +221,68 @@ static void test_formulas_fit_the_terminal(void **state)
                          "      so in_5 = 1.54, not 1.5379.\n");
     assert_has(f->out.s, "hand-rounded: every operand is rounded to 2 decimals before\n"
                          "              use, as on a calculator\n");
-    assert_has(f->out.s, "network: neuron 0 is the bias (a_0 = 1); beside each neuron,\n"
-                         "         the neurons its arcs come from\n");
+    assert_has(f->out.s, "network: each layer; beside each neuron, the neurons its\n"
+                         "         arcs come from\n");
     fx_close(f);
+}
+
+/* The drawing names every neuron as the lesson's trace does, in its own
+ * notation, and tags none with a number the notation does not write:
+ * Mazur's (002) i1, out_h1 (not "(3 h1)"), the layer notation's x_1 and
+ * a^[1]_1 (000), the bars' y_2 (004). In Unicode the arrows of a column
+ * stay in line; on a terminal too narrow for the columns, the layers are
+ * put one below the other, no line wider than the terminal. */
+static void test_drawing_names_neurons_as_the_trace(void **state)
+{
+    (void)state;
+    static const struct { const char *path; const char *rows[3]; } CASE[] = {
+        {"lessons/mazur-2-2-2.lesson", {"\n  i1  ", "a_0, i1, i2 -> out_h1   a_0, out_h1, out_h2 -> out_o1\n",
+                                        "a_0, i1, i2 -> out_h2   a_0, out_h1, out_h2 -> out_o2\n"}},
+        {"lessons/bce-3layer.lesson", {"\n  x_1  ", "a_0, x_1 -> a^[1]_1   a_0, a^[1]_1 -> a^[2]_1", "-> a^[3]_1\n"}},
+        {"lessons/csc413-logistic-least-squares.lesson", {"\n  x_1  ", "a_0, x_1 -> y_2\n", "bias a_0 = 1"}},
+    };
+    char err[512];
+    for (size_t k = 0; k < sizeof CASE / sizeof CASE[0]; k++) {
+        lesson *l = lesson_load(CASE[k].path, err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        strbuf b = {0};
+        assert_int_equal(netdraw_terminal(&b, l, l->notation, 0, 0), 0);
+        for (int r = 0; r < 3; r++) assert_has(b.s, CASE[k].rows[r]);
+        for (const char *p = b.s; (p = strchr(p, '(')); p++)      /* no "(3)", "(3 h1)" */
+            if (p[1] >= '0' && p[1] <= '9') fail_msg("a neuron number in:\n%s", b.s);
+        sb_free(&b);
+        lesson_free(l);
+    }
+
+    lesson *l = lesson_load("lessons/mazur-2-2-2.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    strbuf b = {0};
+    assert_int_equal(netdraw_terminal(&b, l, l->notation, 1, 0), 0);
+    assert_has(b.s, "  bias a\u2080 = 1\n");
+    /* the arrows of each column at one display column on every row */
+    size_t at[2][2] = {{0}}, rows = 0;
+    for (const char *line = b.s; *line; line += strcspn(line, "\n") + 1) {
+        const char *a = strstr(line, "\u2500\u25b6"), *nl = line + strcspn(line, "\n");
+        if (!a || a > nl) continue;
+        const char *a2 = strstr(a + 1, "\u2500\u25b6");
+        size_t c1 = esc_cols(line, (size_t)(a - line)), c2 = a2 && a2 < nl ? esc_cols(line, (size_t)(a2 - line)) : 0;
+        assert_true(rows < 2);
+        at[rows][0] = c1;
+        at[rows++][1] = c2;
+    }
+    assert_int_equal(rows, 2);
+    assert_int_equal(at[0][0], at[1][0]);
+    assert_int_equal(at[0][1], at[1][1]);
+    sb_free(&b);
+
+    /* 40 columns: stacked, every line within them */
+    assert_int_equal(netdraw_terminal(&b, l, l->notation, 0, 40), 0);
+    assert_has(b.s, "\n  layer 1: logistic\n    a_0, i1, i2 -> out_h1\n    a_0, i1, i2 -> out_h2\n"
+                    "  output layer 2: logistic\n    a_0, out_h1, out_h2 -> out_o1\n");
+    for (const char *line = b.s; *line; line += strcspn(line, "\n") + 1)
+        if (strcspn(line, "\n") > 40) fail_msg("wider than 40 columns: %.*s", (int)strcspn(line, "\n"), line);
+    sb_free(&b);
+    lesson_free(l);
 }
 
 /* Numbers substituted that are the value itself are not a stage of their
@@ -710,6 +772,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opening_shows_title_network_given),
+        cmocka_unit_test(test_drawing_names_neurons_as_the_trace),
         cmocka_unit_test(test_next_reveals_symbolic_then_numbers_then_value),
         cmocka_unit_test(test_back_goes_one_stage_and_rewinds),
         cmocka_unit_test(test_goto_redraws_the_trace_up_to_there),
