@@ -190,28 +190,103 @@ static double token_shown(const char *p, size_t len)
     return 1;
 }
 
-/* The width (token_shown) of s up to its next top-level " + " or its end. */
+/* At p, \frac{NUM}{DEN}? Then *num, *den point at their first characters,
+ * *numlen, *denlen are their lengths and the fraction's length is
+ * returned; else 0. */
+static size_t frac_at(const char *p, const char **num, size_t *numlen, const char **den, size_t *denlen)
+{
+    const char *part[2], *q = p + 5;
+    size_t plen[2], len;
+    if (strncmp(p, "\\frac{", 6)) return 0;
+    for (int k = 0; k < 2; k++) {
+        if (*q != '{') return 0;
+        int depth = 0;
+        const char *open = q;
+        do {
+            if (!*q) return 0;
+            depth += group_token(q, &len);
+            q += len;
+        } while (depth > 0);
+        if (q[-1] != '}') return 0;
+        part[k] = open + 1;
+        plen[k] = (size_t)(q - open) - 2;
+    }
+    *num = part[0], *numlen = plen[0], *den = part[1], *denlen = plen[1];
+    return (size_t)(q - p);
+}
+
+static double shown_n(const char *s, size_t n);
+
+/* The unit at p, its length in *len and what it does to the group depth in
+ * *depth, and about how wide LaTeX sets it: a fraction is one unit as wide
+ * as the wider of its numerator and denominator, anything else one token
+ * (group_token, token_shown). */
+static double unit_at(const char *p, size_t *len, int *depth)
+{
+    const char *num, *den;
+    size_t numlen, denlen;
+    if ((*len = frac_at(p, &num, &numlen, &den, &denlen))) {
+        double wn = shown_n(num, numlen), wd = shown_n(den, denlen);
+        *depth = 0;
+        return wn > wd ? wn : wd;
+    }
+    *depth = group_token(p, len);
+    return token_shown(p, *len);
+}
+
+/* The width of s[0..n), as set (unit_at). */
+static double shown_n(const char *s, size_t n)
+{
+    double w = 0;
+    size_t len;
+    int d;
+    for (const char *p = s; p < s + n; p += len) w += unit_at(p, &len, &d);
+    return w;
+}
+
+/* The width of s up to its next top-level " + " or its end. */
 static double term_shown(const char *s)
 {
     double w = 0;
-    int depth = 0;
+    int depth = 0, d;
     size_t len;
     for (const char *p = s; *p && !(depth == 0 && !strncmp(p, " + ", 3)); p += len) {
-        depth += group_token(p, &len);
-        w += token_shown(p, len);
+        w += unit_at(p, &len, &d);
+        depth += d;
     }
     return w;
 }
 
-/* Append s, breaking a long sum into rows at its top-level " + " terms
- * (before a term that would take the row past width): close ends a row,
- * open begins the next. This is the one place a LaTeX formula is broken:
- * only at depth 0 of group_token's groups, so never inside a fraction, a
- * parenthesis or a cases split (a single term wider than a row stays whole). */
-static void broken(strbuf *b, const char *s, const char *close, const char *open, double width)
+/* Append s from column col of its row, breaking a long sum into rows at
+ * its top-level " + " terms (before a term that would take the row past
+ * width): close ends a row, open begins the next. This is the one place a
+ * LaTeX formula is broken: only at depth 0 of group_token's groups, so
+ * never inside a parenthesis or a cases split (a single term wider than a
+ * row stays whole). A formula that is one fraction with a numerator too
+ * wide for the row (a batch mean over examples at many digits) is written
+ * as the same number, 1/DEN times the numerator in big parentheses, and
+ * the numerator's sum is broken. */
+static void broken_from(strbuf *b, const char *s, const char *close, const char *open, double width, double col)
 {
-    double col = 0;
-    size_t len;
+    const char *num, *den;
+    size_t numlen, denlen, len;
+    int d;
+    if (frac_at(s, &num, &numlen, &den, &denlen) == strlen(s) && col + shown_n(num, numlen) > width) {
+        static const char DISPLAY[] = "\\displaystyle ";    /* full size already, on a row of its own */
+        if (numlen >= sizeof DISPLAY - 1 && !strncmp(num, DISPLAY, sizeof DISPLAY - 1)) {
+            num += sizeof DISPLAY - 1;
+            numlen -= sizeof DISPLAY - 1;
+        }
+        char *inner = malloc(numlen + 1);
+        if (!inner) { b->failed = 1; return; }
+        memcpy(inner, num, numlen);
+        inner[numlen] = '\0';
+        sb_printf(b, "\\frac{1}{%.*s}\\Bigl(", (int)denlen, den);
+        broken_from(b, inner, close, open, width, col + 1 + shown_n(den, denlen));
+        sb_printf(b, "\\Bigr)");
+        free(inner);
+        return;
+    }
     int depth = 0;
     for (const char *p = s; *p; p += len) {
         if (depth == 0 && col > 0 && !strncmp(p, " + ", 3) && col + 2 + term_shown(p + 3) > width) {
@@ -220,10 +295,15 @@ static void broken(strbuf *b, const char *s, const char *close, const char *open
             col = 2;                              /* the row opens "\quad + " */
             continue;
         }
-        depth += group_token(p, &len);
+        col += unit_at(p, &len, &d);
+        depth += d;
         sb_printf(b, "%.*s", (int)len, p);
-        col += token_shown(p, len);
     }
+}
+
+static void broken(strbuf *b, const char *s, const char *close, const char *open, double width)
+{
+    broken_from(b, s, close, open, width, 0);
 }
 
 /* The value as the LaTeX row shows it: "0.19", "\approx 0.5474",
