@@ -464,19 +464,31 @@ static int put_lines(xw *x, lxw_worksheet *ws, uint32_t *row, int col, double wi
 }
 
 /* Text in one wrapped cell of columns first..last (merged when more than
- * one; width their widths summed), its row as high as its lines (neither
- * spreadsheet sizes a row to a wrapped cell it reads). f: x->f.para, or
+ * one; width their widths summed), broken into lines by us, each short
+ * enough for the narrowest program (TEXT_PER_UNIT_WRAP), at a newline, and
+ * its row exactly as high as those lines: neither spreadsheet sizes a row
+ * to a wrapped cell it reads, and left to break the text itself
+ * LibreOffice (and gnumeric, for most texts) fits more a line than the
+ * height counted, leaving an empty line under it. f: x->f.para, or
  * x->f.title_wrap (14 pt). */
 static int put_wrapped(xw *x, lxw_worksheet *ws, uint32_t row, int first, int last, double width, const char *s,
                        lxw_format *f)
 {
     int big = f == x->f.title_wrap;
     size_t per = chars_per_line(x, big ? width * 11 / 14 : width, big ? x->f.title : x->f.para), lines = 0;
-    for (const char *p = s; *p; lines++) for (p += wrap_at(p, per); *p == ' '; p++) {}
-    if (first < last
-        ? chk(x, worksheet_merge_range(ws, row, (lxw_col_t)first, row, (lxw_col_t)last, s, f), "merged text")
-        : put_str(x, ws, row, first, s, f))
-        return -1;
+    strbuf b = {0};
+    for (const char *p = s; *p; lines++) {
+        size_t n = wrap_at(p, per);
+        sb_printf(&b, "%s%.*s", lines ? "\n" : "", (int)n, p);
+        for (p += n; *p == ' '; p++) {}
+    }
+    if (b.failed) { sb_free(&b); return fail(x, XLSX_ERR_MEMORY, "out of memory"); }
+    const char *text = b.s ? b.s : "";
+    int rc = first < last
+        ? chk(x, worksheet_merge_range(ws, row, (lxw_col_t)first, row, (lxw_col_t)last, text, f), "merged text")
+        : put_str(x, ws, row, first, text, f);
+    sb_free(&b);
+    if (rc) return -1;
     double line = big ? 19.0 : 15.0;
     return lines > 1 || big ? chk(x, worksheet_set_row(ws, row, line * (double)(lines ? lines : 1) + 2, NULL), "row height") : 0;
 }

@@ -1219,6 +1219,58 @@ static void test_print_layout(void **state)
     tmpdir_remove(dir);
 }
 
+/* A wrapped text's row fits it in both programs: the text is broken into
+ * lines by nntrace (at a newline, each short enough for the narrower
+ * program), so LibreOffice and gnumeric both print the lines the row's
+ * height was counted for. Left to break a step sheet's note themselves,
+ * both fit it in two lines of a row sized for three, and LibreOffice a
+ * Settings meaning in one of a row sized for two: an empty line under each. */
+static void test_wrapped_rows_fit(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096], cwd[2048];
+    assert_int_equal(tmpdir_make(dir, "wrap"), 0);
+    bin_abs(nt);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s\n"
+             "%s xlsx %s/lessons/mazur-2-2-2-10000.lesson -o m.xlsx > /dev/null\n"
+             "HOME=%s timeout 600 soffice --headless --convert-to pdf m.xlsx > soffice.log 2>&1\n"
+             "pdftotext -layout m.pdf lo.txt\n"
+             "ssconvert --export-type=Gnumeric_pdf:pdf_assistant m.xlsx g.pdf > /dev/null 2>&1\n"
+             "pdftotext -layout g.pdf gn.txt\n"
+             "unzip -p m.xlsx xl/sharedStrings.xml > strings.xml\n",
+             dir, nt, cwd, dir);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    free(out);
+    char path[128];
+    snprintf(path, sizeof path, "%s/strings.xml", dir);
+    char *xml = slurp(path, NULL);
+    assert_non_null(xml);
+    /* the note in three lines of at most 40 characters (its 48-unit column, 0.85 a unit) */
+    if (!strstr(xml, "weight after step 10000: the engine's\nfixed value (beyond the live steps);\nedit it here"))
+        fail_msg("the After Step note is not broken into its lines:\n%.2000s", xml);
+    free(xml);
+    for (const char *f = "lo.txt\0gn.txt\0"; *f; f += strlen(f) + 1) {
+        snprintf(path, sizeof path, "%s/%s", dir, f);
+        char *txt = slurp(path, NULL);
+        assert_non_null(txt);
+        /* each line of the note on a printed line of its own, no more on it */
+        const char *lines[] = {"weight after step 10000: the engine's\n", "fixed value (beyond the live steps);\n",
+                               "edit it here\n"};
+        for (size_t k = 0; k < 3; k++) {
+            const char *at = strstr(txt, lines[k]);
+            if (!at || (at > txt && at[-1] != ' ' && at[-1] != '\n'))
+                fail_msg("%s: the note's line \"%.*s\" is not a printed line of its own:\n%s", f,
+                         (int)strlen(lines[k]) - 1, lines[k], txt);
+        }
+        free(txt);
+    }
+    tmpdir_remove(dir);
+}
+
 /* Printed as a person reads it. LibreOffice prints the Settings sheet of
  * an exercise (a long bold note) and of a lesson with a Training sheet at
  * full size (the text as high as on a plain sheet: a sentence wider than
@@ -1328,6 +1380,7 @@ int main(void)
         cmocka_unit_test(test_training_live_after_alpha_edit),
         cmocka_unit_test(test_live_limit_stated),
         cmocka_unit_test(test_failed_write_keeps_existing_file),
+        cmocka_unit_test(test_wrapped_rows_fit),
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_print_layout),
