@@ -497,6 +497,7 @@ typedef struct { double x, y, ux, uy, hw, hh; } tikz_box;
 
 #define TIKZ_NEURON_CM 0.525                                /* a circle's radius: its name over a value as wide
                                                                as -0.0119 (0.93 cm in \tiny) fit inside */
+#define TIKZ_GROW_MAX 1.6                                   /* a small network drawn at most this much larger */
 #define TIKZ_LINE_CM 0.14                                   /* half a \tiny line, with inner sep */
 #define TIKZ_INNER_CM 0.035                                 /* a label's inner sep=1pt */
 #define TIKZ_GAP_CM 0.1                                     /* white space kept between labels */
@@ -710,7 +711,18 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     double dy = max_count > 3 ? 5.6 / max_count : 1.5;      /* four rows and a caption of three lines fit */
     if (digits > TEX_PIC_DIGITS) digits = TEX_PIC_DIGITS;
     double dx = l->n_layers > 3 ? 9.6 / l->n_layers : 3.2;      /* a slide is about 11 cm wide */
-    sb_printf(b, "\\begin{center}\n\\begin{tikzpicture}[x=%.3fcm, y=%.3fcm, >=stealth,\n"
+    /* a small network is drawn larger, text and all, up to the width and
+     * height the largest one takes (9.6 cm of columns, 5.6 cm of rows with
+     * its bias, and a circle's diameter more each way) */
+    int fed0 = 0;
+    for (int a = 0; a < l->n_arcs && !fed0; a++) fed0 = l->arcs[a].i == 0;
+    double w_cm = l->n_layers * dx + 2 * TIKZ_NEURON_CM, h_cm = (max_count - 1 + fed0) * dy + 2 * TIKZ_NEURON_CM;
+    double grow = floor(100 * fmin(TIKZ_GROW_MAX, fmin((9.6 + 2 * TIKZ_NEURON_CM) / w_cm,
+                                                      (5.6 + 2 * TIKZ_NEURON_CM) / h_cm))) / 100;
+    int scaled = grow > 1.05;
+    sb_printf(b, "\\begin{center}\n");
+    if (scaled) sb_printf(b, "\\scalebox{%.2f}{%%\n", grow);
+    sb_printf(b, "\\begin{tikzpicture}[x=%.3fcm, y=%.3fcm, >=stealth,\n"
                  "  n/.style={circle, draw, minimum size=%.1fmm, inner sep=0pt},\n"
                  "  v/.style={font=\\tiny, inner sep=0pt, anchor=base}]\n", dx, dy, 20 * TIKZ_NEURON_CM);
     char val[64], name[256], bias[64] = "a_{0}", id[24];
@@ -799,7 +811,7 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     char title[128];
     walk_step_title(title, sizeof title, tr, 0);            /* "step 1 (t = 0)", "forward pass" */
     title[0] = (char)toupper((unsigned char)title[0]);
-    sb_printf(b, "\\end{tikzpicture}\n\\end{center}\n{\\small ");
+    sb_printf(b, "\\end{tikzpicture}%s\n\\end{center}\n{\\small ", scaled ? "}" : "");
     tex_escape(b, title);
     if (example) sb_printf(b, ", example %d", example);
     sb_printf(b, ": each circle holds a value under its name, each arc its weight");

@@ -597,6 +597,38 @@ static void test_network_names(void **state)
     }
 }
 
+/* A small network is drawn larger, text and all, to the room the largest
+ * takes on a slide (10.65 cm by 6.65 cm with its circles): Mazur's 2-2-2
+ * net once took 7.5 cm of the slide's width in \\tiny type. The
+ * picture's extent, from its own coordinates and its scale, fills the room
+ * one way and passes it neither way; a four-column chain already fills the
+ * width and is not scaled. */
+static void test_network_fills_the_slide(void **state)
+{
+    (void)state;
+    static const char *const CASE[] = {"mazur-2-2-2", "sauppe-minibatch", "softmax-3class", "bce-3layer"};
+    for (size_t k = 0; k < sizeof CASE / sizeof CASE[0]; k++) {
+        char *deck, *pic = deck_picture(CASE[k], &deck);
+        double scale = 1, sx, sy, size, x0 = 1e9, x1 = -1e9, y0 = 1e9, y1 = -1e9;
+        const char *sb = strstr(deck, "\\scalebox{");
+        if (sb && sb < pic) assert_int_equal(sscanf(sb, "\\scalebox{%lf}", &scale), 1);
+        *strstr(pic, "\\end{tikzpicture}") = '\0';
+        assert_int_equal(sscanf(pic, "\\begin{tikzpicture}[x=%lfcm, y=%lfcm", &sx, &sy), 2);
+        assert_int_equal(sscanf(strstr(pic, "minimum size=") + 13, "%lfmm", &size), 1);
+        for (char *p = pic; (p = strstr(p, "\\node[n")); p++) {
+            double x, y;
+            assert_int_equal(sscanf(strstr(p, ") at (") + 6, "%lf, %lf", &x, &y), 2);
+            x0 = fmin(x0, x * sx), x1 = fmax(x1, x * sx), y0 = fmin(y0, y * sy), y1 = fmax(y1, y * sy);
+        }
+        double w = (x1 - x0 + size / 10) * scale, h = (y1 - y0 + size / 10) * scale;
+        if (w > 10.66 || h > 6.66 || (w < 10.3 && h < 6.4))
+            fail_msg("%s: the picture is %.2f by %.2f cm (scale %.2f): at most 10.65 by 6.65, and filling one of them",
+                     CASE[k], w, h, scale);
+        if (!strcmp(CASE[k], "bce-3layer")) assert_true(scale == 1);
+        free(deck);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_deck_notes),
         cmocka_unit_test(test_network_labels),
         cmocka_unit_test(test_network_names),
+        cmocka_unit_test(test_network_fills_the_slide),
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_decks),
     };
