@@ -10,7 +10,7 @@
 #include "outfile.h"
 
 enum dot_opt {
-    DOT_STEP = 1, DOT_PASS, DOT_EXAMPLE, DOT_DIGITS, DOT_EXACT, DOT_CHAIN, DOT_NO_EDGE_LABELS, DOT_ASCII,
+    DOT_STEP = 1, DOT_PASS, DOT_EXAMPLE, DOT_DIGITS, DOT_EXACT, DOT_CHAIN, DOT_NO_EDGE_LABELS, DOT_ASCII, DOT_UNICODE,
     DOT_NOTATION, DOT_OUT,
 };
 
@@ -32,7 +32,9 @@ static const cliopt DOT_OPTS[] = {
     {.id = DOT_NO_EDGE_LABELS, .name = "--no-edge-labels",
      .help = "arcs without their w_ij (and dJ/dw_ij) labels"},
     {.id = DOT_ASCII, .name = "--ascii",
-     .help = "ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83"},
+     .help = "ASCII names (in_3, delta_3) instead of in\xe2\x82\x83, \xce\x94\xe2\x82\x83\n"
+             "(default: Unicode, whatever the terminal)"},
+    {.id = DOT_UNICODE, .name = "--unicode", .with_prev = 1},
     {.id = DOT_NOTATION, .name = "--notation", .kind = CLIOPT_NOTATION,
      .help = "names of the lecture (default: the lesson's\n"
              "notation)"},
@@ -82,6 +84,7 @@ int cmd_dot(int argc, char **argv)
         case DOT_EXACT: eo.round = -1; break;
         case DOT_CHAIN: eo.chain = 1; break;
         case DOT_ASCII: o.unicode = 0; break;
+        case DOT_UNICODE: o.unicode = 1; break;
         case DOT_NO_EDGE_LABELS: o.no_edge_labels = 1; break;
         }
     }

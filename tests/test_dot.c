@@ -416,6 +416,14 @@ static void test_cli_output_file_and_usage(void **state)
     assert_has(d, "a_5 ~ 0.82");
     free(d);
     unlink(out);
+    /* --unicode as run and step take it (the default here) */
+    snprintf(cmd, sizeof cmd, "%s dot lessons/mazur-2-2-2.lesson --pass backward --ascii --unicode -o %s", bin(), out);
+    assert_int_equal(sh(cmd), 0);
+    d = slurp(out, NULL);
+    assert_non_null(d);
+    assert_has(d, "\u03b4_o1 = 0.138498562");
+    free(d);
+    unlink(out);
     snprintf(cmd, sizeof cmd, "%s dot lessons/sauppe-forward.lesson --pass sideways 2>/dev/null", bin());
     assert_int_equal(sh(cmd), 2);
     snprintf(cmd, sizeof cmd, "%s dot lessons/sauppe-forward.lesson --pass backward >/dev/null 2>&1", bin());
