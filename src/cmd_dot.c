@@ -23,7 +23,8 @@ static const cliopt DOT_OPTS[] = {
              "training)"},
     {.id = DOT_PASS, .name = "--pass", .kind = CLIOPT_CHOICE, .choices = DOT_PASSES, .n_choices = 2,
      .help = "forward: in_j, a_j, w_ij; backward adds Delta_j and\n"
-             "dJ/dw_ij (default forward)"},
+             "dJ/dw_ij (in a mini-batch the example's and the\n"
+             "mean the update uses) (default forward)"},
     {.id = DOT_EXAMPLE, .name = "--example", .meta = "E", .kind = CLIOPT_INT, .lo = 1, .hi = LESSON_MAX_EXAMPLES,
      .help = "the example of a mini-batch (default the first)"},
     CLI_OPT_DIGITS(DOT_DIGITS),

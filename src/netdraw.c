@@ -238,13 +238,14 @@ typedef struct {
     long *in, *act, *del, *x;    /* [max_id+1] quantity ids or -1 */
     long *djda, *der;            /* [max_id+1] chain factors dJ/da_j, g'(in_j), or -1 */
     long *grad;                   /* [n_arcs] */
+    long *mgrad;                  /* [n_arcs]: the batch mean dJ/dw_ij beside an example's own, or -1 */
     long *tgrad;                  /* [n_ties]: a tie's gradient dJ/dNAME, shown for all its arcs */
     long *dndw, *term;           /* [n_arcs] chain factors din_j/dw_ij, dJ_j/da_i, or -1 */
 } dot_ids;
 
 static void ids_free(dot_ids *d)
 {
-    free(d->in); free(d->act); free(d->del); free(d->x); free(d->grad); free(d->tgrad);
+    free(d->in); free(d->act); free(d->del); free(d->x); free(d->grad); free(d->mgrad); free(d->tgrad);
     free(d->djda); free(d->der); free(d->dndw); free(d->term);
 }
 
@@ -258,14 +259,15 @@ static int ids_alloc(dot_ids *d, const lesson *l)
     d->djda = malloc(n * sizeof *d->djda);
     d->der = malloc(n * sizeof *d->der);
     d->grad = malloc(na * sizeof *d->grad);
+    d->mgrad = malloc(na * sizeof *d->mgrad);
     d->tgrad = malloc(((size_t)l->n_ties + 1) * sizeof *d->tgrad);
     d->dndw = malloc(na * sizeof *d->dndw);
     d->term = malloc(na * sizeof *d->term);
-    if (!d->in || !d->act || !d->del || !d->x || !d->grad || !d->tgrad || !d->djda || !d->der || !d->dndw ||
+    if (!d->in || !d->act || !d->del || !d->x || !d->grad || !d->mgrad || !d->tgrad || !d->djda || !d->der || !d->dndw ||
         !d->term)
         return -1;
     for (size_t k = 0; k < n; k++) d->in[k] = d->act[k] = d->del[k] = d->x[k] = d->djda[k] = d->der[k] = -1;
-    for (size_t k = 0; k < na; k++) d->grad[k] = d->dndw[k] = d->term[k] = -1;
+    for (size_t k = 0; k < na; k++) d->grad[k] = d->mgrad[k] = d->dndw[k] = d->term[k] = -1;
     for (int k = 0; k < l->n_ties; k++) d->tgrad[k] = -1;
     return 0;
 }
@@ -311,6 +313,7 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
                 continue;
             }
             if (a >= 0 && (q->e == e || (q->e == 0 && d.grad[a] < 0))) d.grad[a] = (long)id;
+            if (a >= 0 && q->e == 0 && e != 0) d.mgrad[a] = (long)id;    /* the mean the update uses */
             continue;
         }
         if (q->e != e || q->j < 0 || q->j > l->max_id) continue;
@@ -485,6 +488,11 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
             long g = A->tie ? d.tgrad[A->tie - 1] : d.grad[a];
             if (g >= 0 && names <= 1) { sb_printf(out, "\\n"); dot_quantity(out, l, tr, g, o); }
             else if (A->frozen) sb_printf(out, "\\n(frozen)");
+            if (g >= 0 && names <= 1 && !A->tie && d.mgrad[a] >= 0 && d.mgrad[a] != g) {
+                sb_printf(out, "\\n");                  /* a batch: the mean, as the update uses it */
+                dot_quantity(out, l, tr, d.mgrad[a], o);
+                dot_esc(out, " (mean)");
+            }
             /* the chain factors on the arc (--chain): din_j/dw_ij, and the term
              * dJ_j/da_i that the arc carries back to its source */
             long fac[2] = {names <= 1 ? d.dndw[a] : -1, d.term[a]};

@@ -166,6 +166,43 @@ static void test_delta_letter_of_the_notation(void **state)
     lesson_free(l);
 }
 
+/* A mini-batch's backward picture shows, beside an example's gradient on
+ * each arc, the batch mean the update uses (07-4b: dJ/dw_ij is the mean
+ * of dJ/dw_ij[e]), named and valued as the trace writes it; once it
+ * showed example 1's alone, as if the step used that. A lesson without a
+ * batch has no mean. */
+static void test_batch_mean_on_arcs(void **state)
+{
+    (void)state;
+    char err[512];
+    lesson *l = lesson_load("lessons/sauppe-minibatch.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    engine_result r;
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+    assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
+    netdraw_dot_opts o = {.step = 1, .backward = 1, .example = 2, .digits = l->digits, .notation = -1};
+    strbuf b = {0};
+    assert_int_equal(netdraw_dot(&b, l, r.tr, &o, err, sizeof err), 0);
+    static const char *const MEAN[] = {"dJ/dw_0,3", "dJ/dw_1,3", "dJ/dw_2,3"};
+    for (size_t k = 0; k < 3; k++) {
+        long id = names_find(l, r.tr, NULL, MEAN[k]);
+        assert_true(id >= 0);
+        char val[160], want[256], own[64];
+        text_value(r.tr, &r.tr->q[id], l->digits, val, sizeof val);
+        snprintf(want, sizeof want, "\\n%s%s%s (mean)\"", MEAN[k], val[0] == '~' ? " " : " = ", val);
+        snprintf(own, sizeof own, "\\n%s[2] ", MEAN[k]);
+        const char *at = strstr(b.s, want), *mine = strstr(b.s, own);
+        if (!at || !mine || mine > at) fail_msg("expected example 2's %s, then \"%s\" in:\n%s", MEAN[k], want, b.s);
+    }
+    sb_free(&b);
+    engine_result_free(&r);
+    lesson_free(l);
+    char *d = dot_of("lessons/mazur-2-2-2.lesson", 1, 1, 0, err, sizeof err);
+    assert_non_null(d);
+    assert_null(strstr(d, "(mean)"));
+    free(d);
+}
+
 /* Neurons are named as the lesson's trace names them, never by a number
  * the notation does not use: Mazur's h1 is net_h1 and out_h1 (lecture
  * 003), not "h1 (3)"; softmax-3class's first output z^[1]_1 and a^[1]_1
@@ -464,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_backward_adds_deltas_and_gradients),
         cmocka_unit_test(test_neurons_named_as_the_trace),
         cmocka_unit_test(test_delta_letter_of_the_notation),
+        cmocka_unit_test(test_batch_mean_on_arcs),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_graphviz_accepts_every_lesson),
         cmocka_unit_test(test_layout_of_every_lesson),
