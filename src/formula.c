@@ -52,8 +52,13 @@ void fr_number(strbuf *out, syntax syn, double v, int digits, int bare)
     } else {
         text_num(v, digits, s, sizeof s);
     }
-    if (s[0] == '-' && !bare) sb_printf(out, "(%s)", s);
-    else sb_printf(out, "%s", s);
+    fr_numeral(out, s, bare);
+}
+
+void fr_numeral(strbuf *out, const char *num, int bare)
+{
+    if (num[0] == '-' && !bare) sb_printf(out, "(%s)", num);
+    else sb_printf(out, "%s", num);
 }
 
 /* ------------------------------------------------------------------------

@@ -75,6 +75,10 @@ void fr_act_form(strbuf *out, syntax syn, act_fn f, int dg, const char *x, const
  * bare. */
 void fr_number(strbuf *out, syntax syn, double v, int digits, int bare);
 
+/* A number already written (text_num, text_num_within) as fr_number
+ * writes one: parenthesised when negative unless bare. */
+void fr_numeral(strbuf *out, const char *num, int bare);
+
 /* ------------------------------------------------------------------------
  * For the rows (ops.c, loss_table.c): the renderer's state and primitives.
  * ---------------------------------------------------------------------- */

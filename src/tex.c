@@ -695,8 +695,18 @@ static void pic_shown(const lesson *l, int notation, int digits, const quantity 
     snprintf(val, 64, "?");
     if (!q) return;
     pic_name(l, notation, q, name, 256);
-    text_num(q->value, digits, val, 64);
+    text_num_within(q->value, digits, TEX_PIC_DIGITS, val, 64);
     if (q->e > 0) *example = q->e;
+}
+
+/* A weight of the picture as the trace writes it as an operand ((-3.5):
+ * a minus alone on its arc reads as the arc's line), or bare, within
+ * TEX_PIC_DIGITS decimals (text_num_within). */
+static void pic_number(strbuf *w, double v, int digits, int bare)
+{
+    char s[64];
+    text_num_within(v, digits, TEX_PIC_DIGITS, s, sizeof s);
+    fr_numeral(w, s, bare);
 }
 
 /* The network picture of the first step: each neuron holds the value
@@ -709,7 +719,6 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
     int max_count = l->n_in;
     for (int k = 0; k < l->n_layers; k++) if (l->layers[k].count > max_count) max_count = l->layers[k].count;
     double dy = max_count > 3 ? 5.6 / max_count : 1.5;      /* four rows and a caption of three lines fit */
-    if (digits > TEX_PIC_DIGITS) digits = TEX_PIC_DIGITS;
     double dx = l->n_layers > 3 ? 9.6 / l->n_layers : 3.2;      /* a slide is about 11 cm wide */
     /* a small network is drawn larger, text and all, up to the width and
      * height the largest one takes (9.6 cm of columns, 5.6 cm of rows with
@@ -786,7 +795,7 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
         arcs[a] = arc_box(x0 * dx, y0 * dy, x1 * dx, y1 * dy);
         w.len = 0;
         if (w.s) w.s[0] = '\0';
-        fr_number(&w, SYN_LATEX, l->arcs[a].w, digits, 0);      /* (-3.5), as the trace's operands */
+        pic_number(&w, l->arcs[a].w, digits, 0);
         if (w.failed || w.len >= sizeof txt[a]) { w.failed = 1; break; }
         memcpy(txt[a], w.s, w.len + 1);
         negative |= txt[a][0] == '(';
@@ -825,7 +834,7 @@ static void network_tikz(strbuf *b, const lesson *l, const trace *tr, int notati
         pic_name(l, notation, shown[k], name, sizeof name);
         w.len = 0;
         if (w.s) w.s[0] = '\0';
-        fr_number(&w, SYN_LATEX, shown[k]->value, digits, 1);
+        pic_number(&w, shown[k]->value, digits, 1);
         sb_printf(b, "%s$%s = %s$", k && shown[0] ? ", " : " (as ", name, w.failed ? "?" : w.s);
     }
     sb_free(&w);

@@ -28,7 +28,8 @@
  * Numbers and names
  * ---------------------------------------------------------------------- */
 
-void text_num(double v, int digits, char *buf, size_t size)
+/* text_num, with its trailing zeros cut when trim is set, else kept. */
+static void num_rounded(double v, int digits, int trim, char *buf, size_t size)
 {
     if (!isfinite(v)) { snprintf(buf, size, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"); return; }
     double unit = pow(10.0, -digits);
@@ -45,12 +46,25 @@ void text_num(double v, int digits, char *buf, size_t size)
         return;
     }
     char *dot = strchr(buf, '.');
-    if (dot) {
+    if (dot && trim) {
         char *end = buf + strlen(buf) - 1;
         while (end > dot && *end == '0') *end-- = '\0';
         if (end == dot) *end = '\0';
     }
     if (!strcmp(buf, "-0")) snprintf(buf, size, "0");
+}
+
+void text_num(double v, int digits, char *buf, size_t size)
+{
+    num_rounded(v, digits, 1, buf, size);
+}
+
+void text_num_within(double v, int digits, int most, char *buf, size_t size)
+{
+    text_num(v, digits, buf, size);
+    if (digits <= most) return;
+    const char *dot = strchr(buf, '.');
+    if (strchr(buf, 'e') || (dot && strlen(dot + 1) > (size_t)most)) num_rounded(v, most, 0, buf, size);
 }
 
 /* ------------------------------------------------------------------------

@@ -35,6 +35,15 @@ void text_round_note(strbuf *out, int round, size_t width);
  * in e-notation. Every view prints a rounded value through this function. */
 void text_num(double v, int digits, char *buf, size_t size);
 
+/* A number for a view with room for at most `most` decimals (the network
+ * picture): text_num's at `digits` when it has no more, else rounded to
+ * `most` decimals with its trailing zeros kept, so that a rounded value
+ * reads as rounded: 0.009954255 at 9 digits within 4 is "0.0100" beside
+ * 0.008771355's "0.0088" (text_num at 4 would write "0.01", as if exact),
+ * while 0.05 stays "0.05" and 0.35 "0.35". Never wider than
+ * text_num(v, most) with its zeros. */
+void text_num_within(double v, int digits, int most, char *buf, size_t size);
+
 /* For a number that must round-trip (records, spreadsheets) use
  * num_shortest (base/numfmt.h). */
 

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <math.h>
 
+#include "engine.h"
 #include "eval.h"
 #include "lesson.h"
 #include "tex.h"
@@ -597,6 +598,68 @@ static void test_network_names(void **state)
     }
 }
 
+/* The value a circle n<j> of the picture at p holds ("" when none). */
+static void pic_value(const char *pic, int j, char *v, size_t size)
+{
+    char key[48];
+    snprintf(key, sizeof key, "yshift=-1.7mm]n%d.center) {$", j);
+    const char *s = strstr(pic, key), *end = s ? strstr(s, "$}") : NULL;
+    v[0] = '\0';
+    if (s && end) snprintf(v, size, "%.*s", (int)(end - s - strlen(key)), s + strlen(key));
+}
+
+/* A value of the picture is as honest as the trace's: it has room for 4
+ * decimals where the trace prints the lesson's digits, so a value it
+ * rounds is written with all 4 (Mazur's delta_h2 = 0.009954255 as 0.0100,
+ * beside delta_h1's 0.0088: "0.01" read as exact and larger by more than
+ * it is), and one with fewer decimals is the value the trace prints
+ * (0.05, 1). Each circle's number, read back, is its quantity's value
+ * rounded to the decimals it shows; with fewer than 4 it is the value at
+ * the lesson's digits. Both pictures (forward: a_j, backward: Delta_j). */
+static void test_network_values_honest(void **state)
+{
+    (void)state;
+    static const char *const CASE[] = {"mazur-2-2-2", "sauppe-saturation", "sauppe-multiclass", "softmax-3class"};
+    for (size_t k = 0; k < sizeof CASE / sizeof CASE[0]; k++) {
+        char path[256], err[512], *deck, *pic = deck_picture(CASE[k], &deck);
+        snprintf(path, sizeof path, "lessons/%s.lesson", CASE[k]);
+        lesson *l = lesson_load(path, err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        engine_result r;
+        engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+        assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
+        int checked = 0;
+        char *pics[2] = {pic, strstr(pic + 1, "\\begin{tikzpicture}[x=")};
+        assert_non_null(pics[1]);
+        for (int backward = 0; backward < 2; backward++) {
+            pic = pics[backward];
+            for (size_t id = 0; id < r.tr->n; id++) {
+                const quantity *q = &r.tr->q[id];
+                q_kind want = backward ? Q_DELTA : Q_ACT;
+                if (q->t != 0 || q->e > 1 || (q->kind != want && q->kind != Q_INPUT)) continue;
+                char v[64];
+                pic_value(pic, q->j, v, sizeof v);
+                if (!v[0] || strchr(v, 'e')) continue;       /* not this circle's, or a tiny value */
+                const char *dot = strchr(v, '.');
+                int d = dot ? (int)strlen(dot + 1) : 0;
+                double shown = strtod(v, NULL), want_v = round_dp(q->value, d < 4 ? l->digits : d);
+                if (fabs(shown - want_v) > 1e-12)
+                    fail_msg("%s (%s): circle %d shows %s for %.12g (rounded to %d decimals: %.12g)", CASE[k],
+                             backward ? "backward" : "forward", q->j, v, q->value, d < 4 ? l->digits : d, want_v);
+                checked++;
+            }
+        }
+        if (checked < 5) fail_msg("%s: only %d circles with their values", CASE[k], checked);
+        if (!strcmp(CASE[k], "mazur-2-2-2")) {
+            assert_non_null(strstr(pics[1], "{$0.0100$}"));      /* delta_h2, backward */
+            assert_non_null(strstr(pics[1], "{$0.0088$}"));      /* delta_h1 */
+        }
+        engine_result_free(&r);
+        lesson_free(l);
+        free(deck);
+    }
+}
+
 /* A small network is drawn larger, text and all, to the room the largest
  * takes on a slide (10.65 cm by 6.65 cm with its circles): Mazur's 2-2-2
  * net once took 7.5 cm of the slide's width in \\tiny type. The
@@ -643,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_network_labels),
         cmocka_unit_test(test_network_names),
         cmocka_unit_test(test_network_fills_the_slide),
+        cmocka_unit_test(test_network_values_honest),
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_decks),
     };
