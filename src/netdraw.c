@@ -417,8 +417,11 @@ int netdraw_dot(strbuf *out, const lesson *l, const trace *tr, const netdraw_dot
                 if (tr->q[id].kind == Q_TARGET && tr->q[id].j == j && (tr->q[id].e == e || tr->q[id].e == 0))
                     y = (long)id;
             if (y < 0) continue;
+            /* its name and value alone, as the trace gives it (t_2 = 1)
+             * and as an input is drawn: a heading "target" over it said
+             * the word twice in Mazur's target_o1 */
             sb_printf(out, "  y%d [shape=box, style=\"rounded,filled\", fillcolor=\"#fff0f0\", color=\"#b43c3c\", "
-                           "label=\"target\\n", j);
+                           "label=\"", j);
             dot_quantity(out, l, tr, y, o);
             sb_printf(out, "\"];\n  n%d -> J [color=\"#b43c3c\"];\n  y%d -> J [color=\"#b43c3c\", style=dashed];\n",
                       j, j);

@@ -473,6 +473,50 @@ static void test_cli_output_file_and_usage(void **state)
     assert_int_equal(access(out, F_OK), -1);
 }
 
+/* A target's node reads as the trace gives the target, its name and value
+ * alone, in every notation: in Mazur's net/out names it once read
+ * "target\ntarget_o1 = 0.01", the word twice. The name is the naming
+ * module's; 0.01 and 0.99 are the post's targets (002). */
+static void test_target_node_is_its_name(void **state)
+{
+    (void)state;
+    static const int NOTATIONS[] = {NOTATION_VA, NOTATION_LAYER, NOTATION_NETOUT, NOTATION_BAR};
+    char err[512];
+    lesson *l = lesson_load("lessons/mazur-2-2-2.lesson", err, sizeof err);
+    if (!l) fail_msg("%s", err);
+    engine_result r;
+    engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+    assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
+    for (size_t k = 0; k < sizeof NOTATIONS / sizeof NOTATIONS[0]; k++) {
+        for (int unicode = 0; unicode < 2; unicode++) {
+            netdraw_dot_opts o = {.step = 1, .backward = 1, .digits = l->digits, .unicode = unicode,
+                                  .notation = NOTATIONS[k]};
+            strbuf b = {0};
+            assert_int_equal(netdraw_dot(&b, l, r.tr, &o, err, sizeof err), 0);
+            int seen = 0;
+            for (size_t id = 0; id < r.tr->n; id++) {
+                const quantity *q = &r.tr->q[id];
+                if (q->kind != Q_TARGET || q->t != 0) continue;      /* step 1's */
+                char name[256], want[512], node[32];
+                names_render(l, NOTATIONS[k], unicode ? NAMES_UNICODE : NAMES_ASCII, q, name, sizeof name);
+                snprintf(want, sizeof want, "label=\"%s = %s\"]", name, q->j == 5 ? "0.01" : "0.99");
+                snprintf(node, sizeof node, "  y%d [", q->j);
+                const char *line = strstr(b.s, node);
+                assert_non_null(line);
+                const char *end = strchr(line, '\n');
+                if (!strstr(line, want) || strstr(line, want) > end)
+                    fail_msg("notation %d: the target node is\n%.*s\nnot %s", NOTATIONS[k], (int)(end - line), line,
+                             want);
+                seen++;
+            }
+            assert_int_equal(seen, 2);
+            sb_free(&b);
+        }
+    }
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
 /* The targets and the loss are nodes right of the outputs, with the loss's
  * value; a lesson without targets has neither. */
 static void test_target_and_loss_nodes(void **state)
@@ -507,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_layout_of_every_lesson),
         cmocka_unit_test(test_cli_output_file_and_usage),
         cmocka_unit_test(test_target_and_loss_nodes),
+        cmocka_unit_test(test_target_node_is_its_name),
     };
     return cmocka_run_group_tests_name("dot", tests, NULL, NULL);
 }
