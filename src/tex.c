@@ -686,6 +686,21 @@ static void arc_from_xy(const lesson *l, int max_count, const lesson_arc *A, dou
     if (A->i == 0 && l->layer_of[A->j] > 1) *x = l->layer_of[A->j] - 1;
 }
 
+/* A number of the picture (text_num_within, TEX_PIC_DIGITS decimals), in
+ * math mode: a value that rounds to 0 there is in e-notation, which TeX
+ * would set as "4.540e - 05", wider than a circle; it is written
+ * 4.5{\cdot}10^{-5} (two significant digits; the dot without the
+ * spacing of a binary operator, so it fits its circle). */
+static void pic_text(double v, int digits, char *s, size_t size)
+{
+    text_num_within(v, digits, TEX_PIC_DIGITS, s, size);
+    if (!strchr(s, 'e')) return;
+    char m[16];
+    snprintf(m, sizeof m, "%.1e", v);     /* d.de+XX: mantissa and exponent */
+    const char *e = strchr(m, 'e');
+    snprintf(s, size, "%.*s{\\cdot}10^{%d}", (int)(e - m), m, atoi(e + 1));
+}
+
 /* What circle q shows: its name (pic_name; "" without q) and its value
  * ("?"); *example is set to its example, if it has one. */
 static void pic_shown(const lesson *l, int notation, int digits, const quantity *q, char name[256],
@@ -695,17 +710,17 @@ static void pic_shown(const lesson *l, int notation, int digits, const quantity 
     snprintf(val, 64, "?");
     if (!q) return;
     pic_name(l, notation, q, name, 256);
-    text_num_within(q->value, digits, TEX_PIC_DIGITS, val, 64);
+    pic_text(q->value, digits, val, 64);
     if (q->e > 0) *example = q->e;
 }
 
 /* A weight of the picture as the trace writes it as an operand ((-3.5):
  * a minus alone on its arc reads as the arc's line), or bare, within
- * TEX_PIC_DIGITS decimals (text_num_within). */
+ * TEX_PIC_DIGITS decimals (pic_text). */
 static void pic_number(strbuf *w, double v, int digits, int bare)
 {
     char s[64];
-    text_num_within(v, digits, TEX_PIC_DIGITS, s, sizeof s);
+    pic_text(v, digits, s, sizeof s);
     fr_numeral(w, s, bare);
 }
 

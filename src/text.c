@@ -64,7 +64,9 @@ void text_num_within(double v, int digits, int most, char *buf, size_t size)
     text_num(v, digits, buf, size);
     if (digits <= most) return;
     const char *dot = strchr(buf, '.');
-    if (strchr(buf, 'e') || (dot && strlen(dot + 1) > (size_t)most)) num_rounded(v, most, 0, buf, size);
+    const size_t room = (size_t)most + 3;      /* "-0." and `most` decimals */
+    if (strchr(buf, 'e') || (dot && strlen(dot + 1) > (size_t)most && strlen(buf) > room))
+        num_rounded(v, most, 0, buf, size);
 }
 
 /* ------------------------------------------------------------------------

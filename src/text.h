@@ -35,13 +35,15 @@ void text_round_note(strbuf *out, int round, size_t width);
  * in e-notation. Every view prints a rounded value through this function. */
 void text_num(double v, int digits, char *buf, size_t size);
 
-/* A number for a view with room for at most `most` decimals (the network
- * picture): text_num's at `digits` when it has no more, else rounded to
- * `most` decimals with its trailing zeros kept, so that a rounded value
- * reads as rounded: 0.009954255 at 9 digits within 4 is "0.0100" beside
- * 0.008771355's "0.0088" (text_num at 4 would write "0.01", as if exact),
- * while 0.05 stays "0.05" and 0.35 "0.35". Never wider than
- * text_num(v, most) with its zeros. */
+/* A number for a view with room for `most` decimals (the network
+ * picture): text_num's at `digits` when it has no more decimals or is no
+ * wider than "-0." and `most` decimals (0.00005, 0.99995 at 5 digits
+ * within 4: the trace's own text), else rounded to `most` decimals with
+ * its trailing zeros kept, so that a rounded value reads as rounded:
+ * 0.009954255 at 9 digits within 4 is "0.0100" beside 0.008771355's
+ * "0.0088" (text_num at 4 would write "0.01", as if exact), while 0.05
+ * stays "0.05" and 0.35 "0.35"; a value that rounds to 0 there is in
+ * e-notation (4.540e-05), as text_num writes one. */
 void text_num_within(double v, int digits, int most, char *buf, size_t size);
 
 /* For a number that must round-trip (records, spreadsheets) use

@@ -639,7 +639,7 @@ static void test_network_values_honest(void **state)
                 if (q->t != 0 || q->e > 1 || (q->kind != want && q->kind != Q_INPUT)) continue;
                 char v[64];
                 pic_value(pic, q->j, v, sizeof v);
-                if (!v[0] || strchr(v, 'e')) continue;       /* not this circle's, or a tiny value */
+                if (!v[0] || strstr(v, "\\cdot")) continue;   /* not this circle's, or a tiny value */
                 const char *dot = strchr(v, '.');
                 int d = dot ? (int)strlen(dot + 1) : 0;
                 double shown = strtod(v, NULL), want_v = round_dp(q->value, d < 4 ? l->digits : d);
@@ -654,10 +654,30 @@ static void test_network_values_honest(void **state)
             assert_non_null(strstr(pics[1], "{$0.0100$}"));      /* delta_h2, backward */
             assert_non_null(strstr(pics[1], "{$0.0088$}"));      /* delta_h1 */
         }
+        if (!strcmp(CASE[k], "sauppe-saturation")) {   /* the slide's own 0.99995 and 0.00005, not 1.0000 */
+            assert_non_null(strstr(pics[0], "{$0.99995$}"));
+            assert_non_null(strstr(pics[0], "{$0.00005$}"));
+        }
         engine_result_free(&r);
         lesson_free(l);
         free(deck);
     }
+}
+
+/* A value that rounds to 0 at the picture's 4 decimals is written as TeX
+ * sets a power of ten, 4.5{\cdot}10^{-5}: e-notation, 4.540e-05, was set
+ * "4.540e - 05" and ran out of its circle. */
+static void test_network_tiny_value(void **state)
+{
+    (void)state;
+    char *deck, *pic = deck_picture("sauppe-saturation --digits 9", &deck);
+    char v[64];
+    pic_value(pic, 3, v, sizeof v);          /* a_3 = sigma(-10) = 4.54e-5 */
+    assert_string_equal(v, "4.5{\\cdot}10^{-5}");
+    pic_value(pic, 2, v, sizeof v);          /* a_2 = 0.9999546 */
+    assert_string_equal(v, "1.0000");
+    assert_null(strstr(deck, "e-0"));
+    free(deck);
 }
 
 /* A small network is drawn larger, text and all, to the room the largest
@@ -707,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_network_names),
         cmocka_unit_test(test_network_fills_the_slide),
         cmocka_unit_test(test_network_values_honest),
+        cmocka_unit_test(test_network_tiny_value),
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_decks),
     };
