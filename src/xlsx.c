@@ -1037,6 +1037,8 @@ static lesson live_lesson(const lesson *l, int steps)
     c.n_expects = 0;             /* the live rows' run checks no names: its later steps are cut */
     c.ask = NULL;
     c.n_ask_lines = 0;
+    c.points = NULL;
+    c.n_points = 0;
     return c;
 }
 

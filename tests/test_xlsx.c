@@ -1162,6 +1162,34 @@ static void test_cli(void **state)
     tmp_remove(&t);
 }
 
+/* The live Training rows run the lesson cut to its first steps, so a name of
+ * a later step in its `points` line (as in its `expect` and `ask` lines) is
+ * not looked for there: `points w_0,3^(3) = 3` once made `xlsx` stop with
+ * "the live training rows: ...: 'w_0,3^(3)' names no quantity" (exit 2)
+ * where `run`, `check` and `xlsx --exercise` took the lesson. */
+static void test_points_of_a_later_step(void **state)
+{
+    (void)state;
+    tmpdir t;
+    tmp_make(&t);
+    char path[512], args[1024], log[512];
+    snprintf(path, sizeof path, "%s/later.lesson", t.dir);
+    snprintf(log, sizeof log, "%s/later.log", t.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("title points of step 3\ninput 1 2\nlayer logistic 3\nweight w_0,3 = 0.1\n"
+          "weight w_1,3 = 0.1\nweight w_2,3 = 0.1\nloss sse\nrate 0.5\nsteps 3\n"
+          "example 0.4 0.5 -> 1\npoints w_0,3^(3) = 3\nask w_*^(3)\n", f);
+    assert_int_equal(fclose(f), 0);
+    snprintf(args, sizeof args, "'%s' -o '%s/later.xlsx'", path, t.dir);
+    int rc = cli(args, log);
+    char *s = slurp(log, NULL);
+    assert_non_null(s);
+    if (rc != 0) fail_msg("xlsx of a lesson with points on step 3: exit %d\n%s", rc, s);
+    free(s);
+    tmp_remove(&t);
+}
+
 /* A step sheet's note column, at most: 40 characters (1.15 units each, and
  * 2; xlsx.c's NOTE_CHARS), stored as 48.71 with the cell padding. xor-mlp's "weight after step 2000: the engine's
  * fixed value (beyond the live steps); edit it here" once made it 71.7 wide
@@ -1383,6 +1411,7 @@ int main(void)
         cmocka_unit_test(test_wrapped_rows_fit),
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_points_of_a_later_step),
         cmocka_unit_test(test_print_layout),
         cmocka_unit_test(test_print_as_read),
     };
