@@ -478,23 +478,27 @@ def finish(L, records):
     if finite and r.random() < 0.7:
         for q in r.sample(finite, min(len(finite), r.randint(1, 6))):
             name = q["display"] if r.random() < 0.5 and shown[q["display"]] == 1 else q["name"]
+            if name.startswith("y_") and shown[q["display"]] == 1:
+                name = q["display"]     # y_j is a target in va, an activation in bar: ambiguous
             v = q["value"]
             d = r.randint(1, 6)
-            if abs(v) >= 1e12 or " " in name:
+            if abs(v) >= 1e12 or " " in name or name.startswith("y_"):
                 continue
             text = f"{v:.{d}f}"
             if float(text) == 0 and v != 0 and r.random() < 0.5:
                 text = f"{v:.{d}e}"
             lines.append(f"expect {name} = {text}")
             L.keys.add("expect")
-        if r.random() < 0.4:
-            q = r.choice(finite)
+        q = r.choice(finite)
+        if r.random() < 0.4 and not q["name"].startswith("y_"):
             lines.append(f"expect {q['name']} = {q['name']}")
     if computed and r.random() < 0.3:
         pats = set()
         for q in r.sample(computed, min(len(computed), r.randint(1, 3))):
             n = q["name"]
-            pats.add(n if r.random() < 0.5 else re.sub(r"_[^*]*$", "_*", n.split("^")[0].split("[")[0]))
+            base = n.split("^")[0].split("[")[0]
+            pat = re.sub(r"_[^_]*$", "_*", base) if "_" in base else base + "*"
+            pats.add(pat if r.random() < 0.5 and fnmatch.fnmatchcase(n, pat) else n)
         lines.append("ask " + " ".join(sorted(pats)))
         L.keys.add("ask")
     if computed and r.random() < 0.3:

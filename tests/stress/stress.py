@@ -2,7 +2,7 @@
 """stress.py - every command of nntrace on seeded random valid lessons.
 
     python3 tests/stress/stress.py --bin build/asan/nntrace --seeds 40 [--first S] [--jobs 2]
-                                   [--keep DIR] [--ssconvert K] [--keys-only]
+                                   [--keep DIR] [--viewers K] [--profile] [--keys-only]
 
 For each seed, lessongen.py draws a valid lesson (pass 1), `run --format
 json` reads its trace, and pass 2 adds expectations with the true values,
@@ -19,7 +19,8 @@ A finding is: a sanitizer report; a signal; a hang (timeout); an exit status
 other than 0, 1 or 2; exit 2 on the valid lesson, or any exit 2 whose message
 names no file:line; a temporary output file left behind or an output missing
 after exit 0; a workbook that is not a valid zip (or that gnumeric's
-ssconvert rejects, for the first K seeds); and the cross-view invariants:
+ssconvert rejects, for the first K seeds, whose LaTeX pdflatex must also
+compile); and the cross-view invariants:
 JSON and CSV hold the same records and values; every value of the text
 trace (`run --golden --digits 12`) is its JSON record's value to 12
 decimals; `run -o` writes what `run` prints; `run` passes the true
@@ -140,6 +141,8 @@ class Seed:
             return self.findings
         nonfinite = any(q["value"] is None for q in recs)
         self.recs = recs
+        # a lesson that traces no step (`trace none`) has nothing to ask: exit 2, with its name
+        self.none_asked = not any(q["formula"] for q in recs)
         bad_ok = (0, 1) if nonfinite else (0,)
         self.cross_views(recs, bad_ok)
         self.runs(L)
@@ -250,7 +253,7 @@ class Seed:
         answers.append("q")
         ask = ["--ask", name] if self.seed % 3 == 0 else []
         self.nt("quiz", "L.lesson", *ask, "--transcript", "quiz.txt", "--ascii",
-                stdin=("\n".join(answers) + "\n").encode(), ok=(0, 1))
+                stdin=("\n".join(answers) + "\n").encode(), ok=(0, 1), lesson_ok2=self.none_asked)
 
     def outputs(self, L, bad_ok):
         for args, out in ((["xlsx", "L.lesson", "-o", "w.xlsx"], "w.xlsx"),
@@ -262,7 +265,8 @@ class Seed:
                           (["tex", "L.lesson", "--beamer", "-o", "b.tex"], "b.tex"),
                           (["tex", "L.lesson", "--fragment", "--chain", "-o", "f.tex"], "f.tex"),
                           (["dot", "L.lesson", "-o", "n.dot"], "n.dot")):
-            r = self.nt(*args, ok=bad_ok if args[0] == "xlsx" else (0,))
+            r = self.nt(*args, ok=bad_ok if args[0] == "xlsx" else (0,),
+                        lesson_ok2=self.none_asked and "--exercise" in args)
             path = os.path.join(self.dir, out)
             if r and r[0] == 0 and not os.path.exists(path):
                 self.finding(f"exit 0 but no {out}", ["nntrace"] + args)
@@ -282,7 +286,7 @@ class Seed:
                     "--ascii", ok=(0,))
 
     def grading(self, L, recs, nonfinite):
-        r = self.nt("template", "L.lesson", "-o", "sheet.txt", ok=(0,))
+        r = self.nt("template", "L.lesson", "-o", "sheet.txt", ok=(0,), lesson_ok2=self.none_asked)
         if not r or r[0] != 0:
             return
         by = {}
@@ -372,24 +376,34 @@ def one(binary, seed, keep):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def ssconvert(binary, seed):
-    """Does gnumeric open the seed's workbook without complaint?"""
-    if not shutil.which("ssconvert"):
-        return []
+def viewers(binary, seed):
+    """Do the real programs take the seed's files: gnumeric's ssconvert the
+    workbooks, pdflatex the LaTeX document and the Beamer deck?"""
     cat = lessongen.Catalogue(binary)
-    work = tempfile.mkdtemp(prefix=f"nntrace-stress-ss-{seed}-")
+    work = tempfile.mkdtemp(prefix=f"nntrace-stress-view-{seed}-")
     try:
         s = Seed(binary, seed, cat, work)
         if not s.build():
             return s.findings
-        for args in (["xlsx", "L.lesson", "-o", "w.xlsx"], ["xlsx", "L.lesson", "--exercise", "-o", "w.xlsx"]):
-            r = s.nt(*args, ok=(0, 1))
-            if not r or r[0] == 2:
-                continue
-            p = subprocess.run(["ssconvert", "w.xlsx", "w.csv"], cwd=work, capture_output=True, text=True,
-                               timeout=120)
-            if p.returncode != 0 or re.search(r"error|invalid|corrupt", p.stderr, re.I):
-                s.finding("ssconvert complains about the workbook", ["nntrace"] + args, p.stderr)
+        if shutil.which("ssconvert"):
+            for args in (["xlsx", "L.lesson", "-o", "w.xlsx"], ["xlsx", "L.lesson", "--exercise", "-o", "w.xlsx"]):
+                r = s.nt(*args, ok=(0, 1))
+                if not r or r[0] == 2:
+                    continue
+                p = subprocess.run(["ssconvert", "w.xlsx", "w.csv"], cwd=work, capture_output=True, text=True,
+                                   timeout=300)
+                if p.returncode != 0 or re.search(r"error|invalid|corrupt", p.stderr, re.I):
+                    s.finding("ssconvert complains about the workbook", ["nntrace"] + args, p.stderr)
+        if shutil.which("pdflatex"):
+            for args in (["tex", "L.lesson", "-o", "t.tex"], ["tex", "L.lesson", "--beamer", "-o", "t.tex"]):
+                r = s.nt(*args, ok=(0,))
+                if not r or r[0] != 0:
+                    continue
+                p = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=work,
+                                   capture_output=True, text=True, timeout=300)
+                if p.returncode != 0:
+                    log = "\n".join(line for line in p.stdout.splitlines() if line.startswith(("!", "l.")))
+                    s.finding("pdflatex fails on the document", ["nntrace"] + args, log or p.stdout[-1500:])
         return s.findings
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -402,8 +416,8 @@ def main():
     ap.add_argument("--first", type=int, default=1, help="the first seed (default 1)")
     ap.add_argument("--jobs", type=int, default=2, help="seeds run at once (default 2)")
     ap.add_argument("--keep", help="copy the working directory of every failing seed here")
-    ap.add_argument("--ssconvert", type=int, default=2, help="open the workbooks of the first K seeds in "
-                    "gnumeric's ssconvert (default 2)")
+    ap.add_argument("--viewers", type=int, default=2, help="open the workbooks of the first K seeds in "
+                    "gnumeric's ssconvert, compile their LaTeX with pdflatex (default 2)")
     ap.add_argument("--profile", action="store_true", help="print the time each command took in all")
     ap.add_argument("--keys-only", action="store_true", help="only check that every key has a writer")
     a = ap.parse_args()
@@ -422,7 +436,7 @@ def main():
     times = {}
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, a.jobs)) as pool:
         futs = [pool.submit(one, binary, s, a.keep) for s in seeds]
-        futs += [pool.submit(ssconvert, binary, s) for s in list(seeds)[:a.ssconvert]]
+        futs += [pool.submit(viewers, binary, s) for s in list(seeds)[:a.viewers]]
         for f in futs:
             res = f.result()
             if isinstance(res, tuple):
