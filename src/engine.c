@@ -1087,7 +1087,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
         if (on_values && (stop || k == l->steps || engine_traced(l, opts, k + 1))) {
             on_values = 0;
             for (int a = 0; a < l->n_arcs; a++) {
-                if (l->arcs[a].frozen) continue;           /* still the given weight */
+                if (l->arcs[a].frozen || l->no_update) continue;   /* still the given weight */
                 if (add_weight(&g, a, k, vs.w[a])) goto cleanup;
             }
         }

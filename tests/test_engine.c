@@ -565,6 +565,34 @@ static void test_backward_only(void **state)
     lesson_free(l);
 }
 
+/* `update no` with untraced steps: the weights stay the lesson's, so a
+ * later traced step reads w_3,5 as every traced step does, not a
+ * "carried" w_3,5^(1). `trace 2 3` once named them w_i,j^(1) (from the
+ * untraced step 1), so `expect w_3,5^(1) = 0.4` held in `run` and was
+ * refused by `run --all-steps` and `dot`, whose traces have no such name. */
+static void test_backward_only_untraced_steps(void **state)
+{
+    (void)state;
+    lesson *l = with_steps(MAZUR, "update no\nsteps 3\ntrace 2 3\n");
+    engine_opts o = {.round = ENGINE_ROUND_LESSON}, all = {.round = ENGINE_ROUND_LESSON, .trace_all = 1};
+    engine_result r, ra;
+    char err[256];
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    assert_int_equal(engine_run(l, &all, &ra, err, sizeof err), 0);
+    for (size_t id = 0; id < r.tr->n; id++)
+        if (r.tr->q[id].kind == Q_WEIGHT && r.tr->q[id].t != 0)
+            fail_msg("update no, trace 2 3: a weight of iteration %d", r.tr->q[id].t);
+    assert_true(trace_find(r.tr, "w_3,5^(1)") < 0);
+    assert_true(trace_find(ra.tr, "w_3,5^(1)") < 0);
+    /* step 2's net input reads the lesson's weight in both traces */
+    long in2 = trace_find(r.tr, "in_5^(1)"), in2a = trace_find(ra.tr, "in_5^(1)");
+    assert_true(in2 >= 0 && in2a >= 0);
+    assert_close(r.tr->q[in2].value, ra.tr->q[in2a].value, 0, 0);
+    engine_result_free(&r);
+    engine_result_free(&ra);
+    lesson_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_batch_names_lesson_example),
         cmocka_unit_test(test_bounded_work),
         cmocka_unit_test(test_backward_only),
+        cmocka_unit_test(test_backward_only_untraced_steps),
         cmocka_unit_test(test_sparse_outputs_scratch),
         cmocka_unit_test(test_status_trace_full),
         cmocka_unit_test(test_watch_sees_the_trace),
