@@ -21,4 +21,4 @@ stress: deps
 check: stress-check
 stress-check: $(BUILD)/nntrace
 	@python3 tests/stress/stress.py --bin $(BUILD)/nntrace \
-	  $(if $(SAN),--seeds $(STRESS_SEEDS) --keep $(BUILD)/stress,--keys-only)
+	  $(if $(SAN),--seeds $(STRESS_SEEDS) --viewers 1 --keep $(BUILD)/stress,--keys-only)

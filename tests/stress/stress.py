@@ -143,7 +143,7 @@ class Seed:
         self.recs = recs
         # a lesson that traces no step (`trace none`) has nothing to ask: exit 2, with its name
         self.none_asked = not any(q["formula"] for q in recs)
-        bad_ok = (0, 1) if nonfinite else (0,)
+        bad_ok = self.bad_ok = (0, 1) if nonfinite else (0,)
         self.cross_views(recs, bad_ok)
         self.runs(L)
         self.interactive(L, recs)
@@ -238,7 +238,7 @@ class Seed:
         ]
         for args in (variants[k], variants[(k + 1) % 4]):
             self.nt(*args, ok=(0, 1))
-        self.nt("gradcheck", "L.lesson", ok=(0, 1))
+        self.nt("gradcheck", "L.lesson", ok=self.bad_ok)
 
     def interactive(self, L, recs):
         computed = [q for q in recs if q["formula"] and q["value"] is not None]
