@@ -19,6 +19,7 @@ a new KEY must get a writer here: key_coverage() fails until 400 seeds
 write it.
 """
 
+import decimal
 import fnmatch
 import random
 import re
@@ -484,7 +485,9 @@ def finish(L, records):
             d = r.randint(1, 6)
             if abs(v) >= 1e12 or " " in name or name.startswith("y_"):
                 continue
-            text = f"{v:.{d}f}"
+            # as a calculator prints it: half away from zero on the decimal (repr) of v,
+            # never printf's rounding of the binary value (-1.3475 is -1.348, not -1.347)
+            text = str(decimal.Decimal(repr(v)).quantize(decimal.Decimal(1).scaleb(-d), decimal.ROUND_HALF_UP))
             if float(text) == 0 and v != 0 and r.random() < 0.5:
                 text = f"{v:.{d}e}"
             lines.append(f"expect {name} = {text}")

@@ -141,6 +141,10 @@ class Seed:
             return self.findings
         nonfinite = any(q["value"] is None for q in recs)
         self.recs = recs
+        # a hand-rounded lesson (`round R`) shows a carried value to R decimals
+        with open(self.lesson) as f:
+            m = re.search(r"^round\s+(\d+)", f.read(), re.M)
+        self.round_digits = int(m.group(1)) if m else 12
         # a lesson that traces no step (`trace none`) has nothing to ask: exit 2, with its name
         self.none_asked = not any(q["formula"] for q in recs)
         bad_ok = self.bad_ok = (0, 1) if nonfinite else (0,)
@@ -199,7 +203,8 @@ class Seed:
             shown = m.group(2)
             if any(q["value"] is None for q in qs) or shown in ("inf", "-inf", "nan"):
                 continue
-            if not any(self.rounds_to(shown, v, d) for q in qs for v in (q["value"], q["carried"])):
+            if not any(self.rounds_to(shown, v, dd) for q in qs for v in (q["value"], q["carried"])
+                       for dd in {d, self.round_digits}):
                 self.finding(f"text shows {m.group(1)} = {shown} to {d} decimals, JSON has " +
                              ", ".join(repr(q["value"]) for q in qs[:4]),
                              ["nntrace", "run", "L.lesson", "--golden", "--digits", str(d)], line)
