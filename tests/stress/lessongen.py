@@ -281,10 +281,7 @@ def draw(seed, cat):
     for a in arcs:
         if a in tied or (covered(a) and r.random() < 0.8):
             continue
-        if r.random() < 0.15:
-            emit("weight", wname(a), L.w[a][0])             # NAME VALUE without '='
-        else:
-            emit("weight", wname(a), "=", L.w[a][0])
+        emit("weight", wname(a), "=", L.w[a][0])
     L.frozen = []
     if r.random() < 0.3:
         names = []
