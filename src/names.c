@@ -1019,6 +1019,19 @@ static void say(char *err, size_t errsize, const char *fmt, const char *a, const
     if (err && errsize) snprintf(err, errsize, fmt, a, b);
 }
 
+/* When `alt`, what the typed name (shown) was meant to be, names a
+ * quantity: fmt says so with it in both scripts; 1. Else 0, nothing said. */
+static int meant(names_index *ix, const char *alt, const char *fmt, const char *shown, char *err,
+                 size_t errsize)
+{
+    long id = names_resolve(ix, alt, NULL, 0);
+    if (id < 0) return 0;
+    char sug[2 * NAME_MAX_LEN + 128];
+    both_scripts(ix, ix->notation, &ix->tr->q[id], sug, sizeof sug);
+    say(err, errsize, fmt, shown, sug);
+    return 1;
+}
+
 /* How far apart the last numbers of two keys are ("a6", "a5": 1); LONG_MAX
  * when either has none. */
 static long number_gap(const char *a, const char *b)
@@ -1091,14 +1104,9 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
     char plain[NAME_MAX_LEN * 2];
     if (nf == 0 && err && fold_lookalikes(typed, plain, sizeof plain)) {
         /* a name with look-alike or invisible characters: what it looks like */
-        long id = names_resolve(ix, plain, NULL, 0);
-        if (id >= 0) {
-            char sug[2 * NAME_MAX_LEN + 128];
-            both_scripts(ix, ix->notation, &ix->tr->q[id], sug, sizeof sug);
-            say(err, errsize, "'%s' names no quantity of this lesson (a look-alike or invisible character); "
-                "did you mean %s?", shown, sug);
+        if (meant(ix, plain, "'%s' names no quantity of this lesson (a look-alike or invisible character); "
+                  "did you mean %s?", shown, err, errsize))
             return -1;
-        }
         if (normalise(plain, key, sizeof key) == 0) split_suffix(key, &t, &e);
     }
     char *sym = strstr(key, "^(t");
@@ -1106,14 +1114,9 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
         /* 001's symbolic iteration, w_0,3^(t+1): the first one is meant */
         char num[NAME_MAX_LEN * 2 + 8];
         snprintf(num, sizeof num, "%.*s%s", (int)(sym - key), key, sym[3] == '+' ? "^(1)" : "");
-        long id = names_resolve(ix, num, NULL, 0);
-        if (id >= 0) {
-            char sug[2 * NAME_MAX_LEN + 128];
-            both_scripts(ix, ix->notation, &ix->tr->q[id], sug, sizeof sug);
-            say(err, errsize, "'%s' names no quantity: an iteration is a number here (^(1) after the first "
-                "update, none before it); did you mean %s?", shown, sug);
+        if (meant(ix, num, "'%s' names no quantity: an iteration is a number here (^(1) after the first "
+                  "update, none before it); did you mean %s?", shown, err, errsize))
             return -1;
-        }
     }
     if (nf == 0) {
         /* a near miss: the closest key, its own notation's name */
