@@ -328,7 +328,8 @@ int cmd_run(int argc, char **argv)
  * gradcheck (the method and its error floor: gradcheck.h)
  * ---------------------------------------------------------------------- */
 
-static const char *const GC_VERDICT[] = {[GC_OK] = "ok", [GC_FAIL] = "WRONG", [GC_ROUGH] = "not smooth"};
+static const char *const GC_VERDICT[] = {[GC_OK] = "ok", [GC_FAIL] = "WRONG", [GC_ROUGH] = "not smooth",
+                                         [GC_GUARD] = "log guard"};
 _Static_assert(sizeof GC_VERDICT / sizeof GC_VERDICT[0] == GC_NVERDICTS, "one word per gradcheck verdict");
 
 static void gc_row(const lesson *l, const gradcheck_row *row)
@@ -361,7 +362,9 @@ static int gradcheck_help(FILE *f)
               "right when |numeric - backprop| <= tol * max(|numeric|, |backprop|) + floor,\n"
               "the floor being what the differences' own truncation and round-off can\n"
               "explain; where a kink (ReLU, step at 0) lies within the step it says\n"
-              "\"not smooth\" instead of judging. Large lessons check an evenly spaced\n"
+              "\"not smooth\" instead of judging, and where the loss took a log argument\n"
+              "below 1e-12 as 1e-12 (a saturated output: J is flat there while backprop's\n"
+              "Delta = a - y is not) \"log guard\". Large lessons check an evenly spaced\n"
               "subset one by one and every weight along one random direction.\n\n"
               "options:\n", f) < 0 || cliopt_help(f, &CLI_GRADCHECK))
         return -1;
@@ -421,6 +424,10 @@ int cmd_gradcheck(int argc, char **argv)
                "and all of them along one random direction d\n", r.n_rows, r.n_params);
     printf("%d wrong, %d not smooth within the step (tolerance %.1e plus each floor)\n",
            r.n_fail, r.n_rough, go.tol);
+    if (r.n_guard)
+        printf("log guard: %d not judged: the loss took a log argument below 1e-12 as 1e-12\n"
+               "  (a saturated output; the trace notes it), so J is flat there while\n"
+               "  backprop's Delta = a - y is not\n", r.n_guard);
     if (r.biggest == 0.0)
         printf("note: every gradient is zero here, so this check cannot tell right from wrong\n");
     int status = r.n_fail ? EXIT_CHECK : 0;

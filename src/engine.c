@@ -1131,6 +1131,12 @@ engine_status engine_loss_grad(const lesson *l, const double *w, double *J, doub
 
 engine_status engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad)
 {
+    return engine_loss_grad_notes(l, w, dact, J, grad, NULL);
+}
+
+engine_status engine_loss_grad_notes(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad,
+                                     unsigned *notes)
+{
     eng g;
     memset(&g, 0, sizeof g);
     engine_status rc = ENG_ERR_NOMEM;
@@ -1153,6 +1159,8 @@ engine_status engine_loss_grad_hook(const lesson *l, const double *w, const act_
             grad[a] = (b ? grad[a] : 0.0) + tr->q[g.gid[a]].value / B;
     }
     *J = Jsum / B;
+    if (notes)
+        for (size_t id = 0; id < tr->n; id++) *notes |= tr->q[id].notes;
     rc = ENG_OK;
 cleanup:
     if (rc != ENG_OK && g.status != ENG_OK) rc = g.status;

@@ -133,4 +133,10 @@ engine_status engine_loss_grad(const lesson *l, const double *w, double *J, doub
  * inject a wrong g' and see the gradient check catch it. */
 engine_status engine_loss_grad_hook(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad);
 
+/* engine_loss_grad_hook that also ORs into *notes every EVAL_NOTE_* of the
+ * batch's quantities (EVAL_NOTE_LOG_GUARD: a log argument was clamped, so
+ * J is flat there while backprop's Delta = a - y is not). */
+engine_status engine_loss_grad_notes(const lesson *l, const double *w, const act_fn *dact, double *J, double *grad,
+                                     unsigned *notes);
+
 #endif

@@ -38,6 +38,7 @@ typedef struct {
     size_t  n_params;
     double  jmax, wg;      /* max |J| seen, sum_a |w_a dJ/dw_a|: round-off is relative to their sum */
     engine_status status;  /* why the engine failed, if it did */
+    unsigned notes;        /* EVAL_NOTE_* of the J evaluations of the row being checked */
 } gc;
 
 /* J with parameter p (or, when dir != NULL, every parameter q by dir[q])
@@ -48,7 +49,7 @@ static int moved_J(gc *c, long p, const double *dir, double s, double *J)
     for (size_t q = lo; q < hi; q++)
         for (int k = c->start[q]; k < c->start[q + 1]; k++)
             c->w[c->arcs[k]] = c->w0[c->arcs[k]] + s * (dir ? dir[q] : 1.0);
-    engine_status rc = engine_loss_grad(c->l, c->w, J, NULL);
+    engine_status rc = engine_loss_grad_notes(c->l, c->w, NULL, J, NULL, &c->notes);
     if (rc != ENG_OK) c->status = rc;
     for (size_t q = lo; q < hi; q++)
         for (int k = c->start[q]; k < c->start[q + 1]; k++) c->w[c->arcs[k]] = c->w0[c->arcs[k]];
@@ -59,10 +60,11 @@ static int moved_J(gc *c, long p, const double *dir, double s, double *J)
 /* One check along parameter p (or direction dir) with step h: the row's
  * numeric value, floor and verdict against backprop's b (bscale: the size
  * the relative tolerance applies to). */
-static int check_one(gc *c, long p, const double *dir, double h, double J0, double b, double bscale,
-                     double tol, gradcheck_row *row)
+static int check_one(gc *c, long p, const double *dir, double h, double J0, unsigned notes0, double b,
+                     double bscale, double tol, gradcheck_row *row)
 {
     double Jp1, Jm1, Jp2, Jm2;
+    c->notes = notes0;
     if (moved_J(c, p, dir, h, &Jp1) || moved_J(c, p, dir, -h, &Jm1) ||
         moved_J(c, p, dir, h / 2, &Jp2) || moved_J(c, p, dir, -h / 2, &Jm2))
         return -1;
@@ -78,6 +80,7 @@ static int check_one(gc *c, long p, const double *dir, double h, double J0, doub
     double allowed = tol * fmax(fmax(fabs(num), fabs(b)), bscale) + row->floor;
     if (row->diff <= allowed) row->verdict = GC_OK;
     else if (rough > rough_noise && rough >= 0.5 * (row->diff - allowed)) row->verdict = GC_ROUGH;
+    else if (c->notes & EVAL_NOTE_LOG_GUARD) row->verdict = GC_GUARD;   /* J flat where it was clamped */
     else row->verdict = GC_FAIL;
     return 0;
 }
@@ -114,7 +117,8 @@ engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_
     r->n_params = c.n_params;
 
     double J0;
-    if ((c.status = engine_loss_grad_hook(l, w0, o ? o->dact : NULL, &J0, grad)) != ENG_OK) goto done;
+    unsigned notes0 = 0;
+    if ((c.status = engine_loss_grad_notes(l, w0, o ? o->dact : NULL, &J0, grad, &notes0)) != ENG_OK) goto done;
     c.jmax = fabs(J0);
     for (size_t a = 0; a < na; a++) c.wg += fabs(w0[a] * grad[a]);
     for (size_t p = 0; p < c.n_params; p++) {
@@ -135,10 +139,11 @@ engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_
         int a = c.arcs[c.start[p]];
         gradcheck_row *row = &r->rows[r->n_rows++];
         row->arc = a;
-        if (check_one(&c, (long)p, NULL, GC_H * fmax(1.0, fabs(w0[a])), J0, pgrad[p], 0.0, tol, row))
+        if (check_one(&c, (long)p, NULL, GC_H * fmax(1.0, fabs(w0[a])), J0, notes0, pgrad[p], 0.0, tol, row))
             goto done;
         r->n_fail += row->verdict == GC_FAIL;
         r->n_rough += row->verdict == GC_ROUGH;
+        r->n_guard += row->verdict == GC_GUARD;
     }
 
     /* every parameter along one seeded direction: num against b . d */
@@ -151,9 +156,10 @@ engine_status gradcheck_run(const lesson *l, const gradcheck_opts *o, gradcheck_
         bd_abs += fabs(pgrad[p] * dir[p]);
     }
     r->dir.arc = -1;
-    if (check_one(&c, -1, dir, GC_H, J0, bd, bd_abs, tol, &r->dir)) goto done;
+    if (check_one(&c, -1, dir, GC_H, J0, notes0, bd, bd_abs, tol, &r->dir)) goto done;
     r->n_fail += r->dir.verdict == GC_FAIL;
     r->n_rough += r->dir.verdict == GC_ROUGH;
+    r->n_guard += r->dir.verdict == GC_GUARD;
     rc = ENG_OK;
 done:
     free(w0); free(grad); free(pgrad); free(dir);

@@ -37,7 +37,11 @@
 
 #define GRADCHECK_MAX_WORK 4.0e8   /* operations of J evaluations, about 10 s here */
 
-enum { GC_OK, GC_FAIL, GC_ROUGH, GC_NVERDICTS };
+/* GC_GUARD: backprop and the differences disagree where the loss took a
+ * log argument below EVAL_LOG_GUARD as the guard (a saturated logistic or
+ * softmax output): J is flat there, backprop's Delta = a - y is not, so
+ * the differences cannot judge it (not counted as wrong). */
+enum { GC_OK, GC_FAIL, GC_ROUGH, GC_GUARD, GC_NVERDICTS };
 
 typedef struct {
     int    arc;         /* the parameter's first arc (lesson order) */
@@ -56,7 +60,7 @@ typedef struct {
     size_t n_rows;
     size_t n_params;            /* all parameters */
     gradcheck_row dir;          /* every parameter along one random direction (arc -1) */
-    int    n_fail, n_rough;
+    int    n_fail, n_rough, n_guard;
     double biggest;             /* max |b| over all parameters: 0 = the check proves nothing */
 } gradcheck_result;
 

@@ -113,6 +113,33 @@ static void test_gradcheck_every_pair(void **state)
  * 1..8), and a wrong g' injected through the engine's test hook (each
  * hidden layer's g' taken from another activation) is caught, also when
  * the work bound leaves only the random direction. */
+/* A saturated output: sigma(40) is 1 in double, so bce's log(1 - a) takes
+ * 0 as the guard 1e-12 and J is flat in w, while backprop's Delta = a - y
+ * gives dJ/dw_1,2 = 0.7 * 40. Not a wrong gradient: said as "log guard". */
+static void test_gradcheck_log_guard(void **state)
+{
+    (void)state;
+    lesson *l = parse_or_fail("title guard\ninput 1\nlayer logistic 2\nweight w_0,2 = 0\nweight w_1,2 = 1\n"
+                              "loss bce\nexample 40 -> 0.3\n");
+    gradcheck_result r;
+    gradcheck_opts o = {.tol = 1e-6};
+    assert_int_equal(gradcheck_run(l, &o, &r), 0);
+    assert_int_equal(r.n_fail, 0);
+    assert_true(r.n_guard >= 1);
+    assert_int_equal(r.rows[1].verdict, GC_GUARD);          /* w_1,2 */
+    assert_true(fabs(r.rows[1].backprop - 28.0) < 1e-9);
+    assert_true(r.rows[1].numeric == 0.0);
+    gradcheck_result_free(&r);
+    lesson_free(l);
+    /* off the guard (x = 4), the same lesson is checked as usual */
+    l = parse_or_fail("title guard\ninput 1\nlayer logistic 2\nweight w_0,2 = 0\nweight w_1,2 = 1\n"
+                      "loss bce\nexample 4 -> 0.3\n");
+    assert_int_equal(gradcheck_run(l, &o, &r), 0);
+    assert_int_equal(r.n_fail + r.n_guard, 0);
+    gradcheck_result_free(&r);
+    lesson_free(l);
+}
+
 static void test_gradcheck_floor_and_wrong_gprime(void **state)
 {
     (void)state;
@@ -598,6 +625,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck_every_pair),
         cmocka_unit_test(test_gradcheck_floor_and_wrong_gprime),
+        cmocka_unit_test(test_gradcheck_log_guard),
         cmocka_unit_test(test_untraced_steps_match_traced),
         cmocka_unit_test(test_mazur_published_first_step),
         cmocka_unit_test(test_minibatch_mean_and_decay),

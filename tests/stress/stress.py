@@ -243,12 +243,9 @@ class Seed:
         ]
         for args in (variants[k], variants[(k + 1) % 4]):
             self.nt(*args, ok=(0, 1))
-        # where the loss took a log argument below 1e-12 as 1e-12 (a
-        # saturated logistic output), J is flat there while backprop's
-        # Delta = a - y is not: gradcheck may say WRONG (left as it is)
-        r = self.nt("run", "L.lesson", "--all-steps", "--format", "json", ok=self.bad_ok)
-        guarded = r is not None and "a log argument below" in r[1]
-        self.nt("gradcheck", "L.lesson", ok=(0, 1) if guarded else self.bad_ok)
+        # (a saturated output, where the loss took a log argument as 1e-12,
+        # is "log guard", not wrong: seed 318)
+        self.nt("gradcheck", "L.lesson", ok=self.bad_ok)
 
     def interactive(self, L, recs):
         computed = [q for q in recs if q["formula"] and q["value"] is not None]
