@@ -96,7 +96,7 @@ static int ctx_load(const char *cmd, grade_ctx *c, const char *path, int want_ha
     }
     c->has_exact = 1;
     if (want_hand && c->l->round < 0) {
-        engine_opts ho = {.round = lesson_answer_digits(c->l), .chain = c->chain};
+        engine_opts ho = {.round = lesson_answer_digits(c->l), .chain = c->chain, .names_checked = 1};
         if (engine_run(c->l, &ho, &c->hand, err, sizeof err)) {
             fprintf(stderr, "%s\n", err);
             return EXIT_USAGE;

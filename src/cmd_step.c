@@ -728,6 +728,7 @@ int cmd_quiz(int argc, char **argv)
     if (r.tr->round < 0) {
         engine_opts he = o.eo;
         he.round = dec;
+        he.names_checked = 1;      /* checked on the lesson's own trace, r */
         if (engine_run(l, &he, &hand, err, sizeof err)) { fprintf(stderr, "%s\n", err); goto done; }
     }
     if (quiz_select(l, r.tr, o.notation >= 0 ? o.notation : l->notation, o.ask.s, &ids, &n,

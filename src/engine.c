@@ -1100,7 +1100,7 @@ engine_status engine_run(const lesson *l, const engine_opts *opts, engine_result
     out->tr->steps = out->steps;
     out->tr->trace_all = opts && opts->trace_all;
     /* the lesson's own names (expect, ask), checked once for every command */
-    int names = lesson_names_check(l, out->tr, err, errsize);
+    int names = opts && opts->names_checked ? 0 : lesson_names_check(l, out->tr, err, errsize);
     rc = names > 0 ? ENG_ERR_NAME : names < 0 ? ENG_ERR_NOMEM : ENG_OK;
 
 cleanup:

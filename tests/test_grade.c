@@ -632,6 +632,34 @@ static void test_huge_and_special_files(void **state)
     free(out);
 }
 
+/* The grader's hand-rounded reference is a second run of the lesson at the
+ * answer's decimals; a perceptron there can take other updates (w_3,6's
+ * last is ^(9) with operands rounded to 2 decimals, ^(6) exactly). The
+ * lesson's expect line names the exact trace's w_3,6^(6): check and quiz
+ * refused the lesson (exit 2, "names no quantity ... at this iteration")
+ * while run held the expectation. Now it is graded. */
+static void test_hand_run_keeps_lesson_names(void **state)
+{
+    (void)state;
+    static const char LESSON[] =
+        "title perceptron rounded\ninput 1 2 3\nlayer threshold 4 5 6\n"
+        "weight w_0,4 = 0.9226\nweight w_1,4 = -0.51\nweight w_2,4 = 0.2576\nweight w_3,4 = -0.391\n"
+        "weight w_0,5 = -0.42\nweight w_1,5 = 0.774\nweight w_2,5 = 1.1\nweight w_3,5 = 0.09\n"
+        "weight w_0,6 = 1.3618\nweight w_1,6 = -0.6\nweight w_2,6 = 1.2287\nweight w_3,6 = -1.2339\n"
+        "rule perceptron\nepochs 7\nrate 0.5\nexample -1 1 1 -> 1 1 1\nexample 1.6 -1.4 1.035 -> 0 1 1\n"
+        "example 0.187 -1 -1 -> 1 0 1\nanswer-decimals 2\nexpect w_3,6^(6) = -0.7164\n";
+    char lpath[] = "/tmp/nntrace-test-hand-XXXXXX", args[256];
+    int fd = mkstemp(lpath), rc;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, LESSON, sizeof LESSON - 1), (ssize_t)(sizeof LESSON - 1));
+    close(fd);
+    snprintf(args, sizeof args, "%s --ask 'w_3,6^(1)'", lpath);
+    char *out = check_text("w_3,6^(1) = -1.2339\n", 20, args, &rc);
+    if (rc != 0 || !strstr(out, "every answer is correct")) fail_msg("rc %d: %s", rc, out);
+    free(out);
+    unlink(lpath);
+}
+
 /* Every printed rounding goes through text_num, which rounds as a
  * calculator does: the expected value and the derivation line agree on a
  * tie (-0.11215 is -0.1122 in both), and a student's answer is quoted as
@@ -1491,6 +1519,7 @@ int main(void)
         cmocka_unit_test(test_huge_and_special_files),
         cmocka_unit_test(test_million_lines),
         cmocka_unit_test(test_check_help),
+        cmocka_unit_test(test_hand_run_keeps_lesson_names),
         cmocka_unit_test(test_ties_and_written_answers),
         cmocka_unit_test(test_template_and_usage),
         cmocka_unit_test(test_lesson_keys),
