@@ -425,9 +425,9 @@ int cmd_gradcheck(int argc, char **argv)
     printf("%d wrong, %d not smooth within the step (tolerance %.1e plus each floor)\n",
            r.n_fail, r.n_rough, go.tol);
     if (r.n_guard)
-        printf("log guard: %d not judged: the loss took a log argument below 1e-12 as 1e-12\n"
+        printf("log guard: %d not judged: the loss took a log argument below %g as %g\n"
                "  (a saturated output; the trace notes it), so J is flat there while\n"
-               "  backprop's Delta = a - y is not\n", r.n_guard);
+               "  backprop's Delta = a - y is not\n", r.n_guard, EVAL_LOG_GUARD, EVAL_LOG_GUARD);
     if (r.biggest == 0.0)
         printf("note: every gradient is zero here, so this check cannot tell right from wrong\n");
     int status = r.n_fail ? EXIT_CHECK : 0;
