@@ -357,6 +357,9 @@ static int add_arc(perr *pe, lesson *l, arcdef **arcs, int *n, int *cap, int i, 
 
 static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at);
 
+/* The end of every message about a tie given two values. */
+#define TIE_ONE_VALUE "tied weights are one parameter with one value: give it once ('weight %s = VALUE')"
+
 /* `tie NAME = W1 W2 ...` lines into l->ties and arcs[].tie: each weight an
  * arc of the network, tied once, at least two per tie. Values: the weights
  * a `weight` line gives (by NAME or by an arc's own name) must agree, and
@@ -421,8 +424,7 @@ static int build_ties(perr *pe, lesson *l, const pass1 *p, const alias_tab *at, 
         const arcdef *A = &arcs[given[t]], *B = &arcs[a];
         if (A->line > B->line) { const arcdef *s = A; A = B; B = s; }
         free(given);
-        return lp_fail(pe, B->line, "tie '%s': w_%d,%d = %.15g here but w_%d,%d = %.15g (line %d); "
-                       "tied weights are one parameter with one value: give it once ('weight %s = VALUE')",
+        return lp_fail(pe, B->line, "tie '%s': w_%d,%d = %.15g here but w_%d,%d = %.15g (line %d); " TIE_ONE_VALUE,
                        l->ties[t].name, B->i, B->j, B->w, A->i, A->j, A->w, A->line, l->ties[t].name);
     }
     for (int a = 0; a < l->n_arcs; a++) {
@@ -528,6 +530,19 @@ int lp_build_network(perr *pe, lesson *l, pass1 *p)
     return rc;
 }
 
+/* The name of the tie that arc (i, j) belongs to, or NULL (the tie lines
+ * are resolved again here: build_ties runs once the arcs exist). */
+static const char *tie_of(const lesson *l, const alias_tab *at, const pass1 *p, int i, int j)
+{
+    char why[256];
+    for (int k = 0; k < p->n_ties; k++) {
+        int ti, tj;
+        if (!weight_name(l, at, p, p->ties[k].b, &ti, &tj, why, sizeof why) && ti == i && tj == j)
+            return p->ties[k].a;
+    }
+    return NULL;
+}
+
 /* The arcs and their weights, aliases and frozen flags, once the neurons,
  * labels and aliases are known. Returns 0, or -1 through lp_fail. */
 static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
@@ -569,7 +584,17 @@ static int build_arcs(perr *pe, lesson *l, pass1 *p, const alias_tab *at)
             trace_base_name(Q_WEIGHT, i, j, nm, sizeof nm);
             if ((rc = add_arc(pe, l, &arcs, &n, &cap, i, j, w->line, nm))) break;
         }
-        if (arcs[a].has_w) { rc = lp_fail(pe, w->line, "duplicate weight w_%d,%d (first given on line %d)", i, j, arcs[a].line); break; }
+        if (arcs[a].has_w) {
+            /* a tied weight may be given by several lines that agree (docs/lessons.md, "Tied weights") */
+            const char *tie = tie_of(l, at, p, i, j);
+            if (tie && arcs[a].w == w->v) continue;
+            if (tie)
+                rc = lp_fail(pe, w->line, "tie '%s': %s = %.15g here but %.15g on line %d; " TIE_ONE_VALUE,
+                             tie, w->a, w->v, arcs[a].w, arcs[a].line, tie);
+            else
+                rc = lp_fail(pe, w->line, "duplicate weight w_%d,%d (first given on line %d)", i, j, arcs[a].line);
+            break;
+        }
         arcs[a].w = w->v;
         arcs[a].has_w = 1;
         arcs[a].line = w->line;

@@ -89,6 +89,17 @@ static void test_parse(void **state)
     l = parse_ok("tie b1 = w_0,3 w_0,4\nweight w_0,3 = 0.35\nweight w_0,h2 = 0.35\n"
                  "weight w_0,5 = 0.6\nweight w_0,6 = 0.6\n");
     lesson_free(l);
+    /* ... also when the two names are the tie's and its first arc's, or one name twice */
+    static const char *const AGREE[] = {"weight b1 = 0.35\nweight w_0,h1 = 0.35\n",
+                                        "weight w_0,3 = 0.35\nweight b1 = 0.35\n",
+                                        "weight b1 = 0.35\nweight b1 = 0.35\n"};
+    for (size_t k = 0; k < sizeof AGREE / sizeof AGREE[0]; k++) {
+        char extra[256];
+        snprintf(extra, sizeof extra, "tie b1 = w_0,3 w_0,4\n%sweight w_0,5 = 0.6\nweight w_0,6 = 0.6\n", AGREE[k]);
+        l = parse_ok(extra);
+        assert_true(l->arcs[lesson_arc_index(l, 0, 3)].w == 0.35 && l->arcs[lesson_arc_index(l, 0, 4)].w == 0.35);
+        lesson_free(l);
+    }
     /* aliases as the tied weights; a tie across layers */
     l = parse_ok("alias bh1 w_0,h1\nalias bo2 w_0,o2\ntie s = bh1 bo2\nweight s = 0.1\n"
                  "weight w_0,4 = 0.2\nweight w_0,5 = 0.3\n");
@@ -130,6 +141,10 @@ static void test_errors(void **state)
     FAILS("tie b1 = w_0,3 w_0,4\nweight w_0,3 = 0.35\nweight w_0,4 = 0.36\n",
           "t.lesson:23: tie 'b1': w_0,4 = 0.36 here but w_0,3 = 0.35 (line 22); tied weights are one parameter "
           "with one value: give it once ('weight b1 = VALUE')");
+    FAILS("tie b1 = w_0,3 w_0,4\nweight b1 = 0.35\nweight w_0,h1 = 0.36\n",
+          "t.lesson:23: tie 'b1': w_0,h1 = 0.36 here but 0.35 on line 22; tied weights are one parameter "
+          "with one value: give it once ('weight b1 = VALUE')");
+    FAILS("weight w_1,3 = 0.15\n", "t.lesson:21: duplicate weight w_1,3 (first given on line 9)");
     FAILS("tie b1 = w_0,3 w_0,4\ntie b1 = w_0,5 w_0,6\nweight w_0,3 = 1\n",
           "t.lesson:22: tie 'b1': the name is already a tie (line 21)");
     FAILS("alias b1 w_1,3\ntie b1 = w_0,3 w_0,4\nweight w_0,3 = 1\n",
