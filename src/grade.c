@@ -241,13 +241,19 @@ static const char *not_text(const char *s, size_t n)
 
 int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize)
 {
+    return grade_read_file_max(path, GRADE_MAX_BYTES, "an answer sheet", text, len, why, whysize);
+}
+
+int grade_read_file_max(const char *path, size_t max, const char *what, char **text, size_t *len, char *why,
+                        size_t whysize)
+{
     *text = NULL;
     *len = 0;
     /* never through a symbolic link (it could name any file the grader can
      * read), never blocking (a FIFO, /proc/kmsg): only a regular file */
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW) : STDIN_FILENO;
     if (fd < 0 && errno == ELOOP) {
-        snprintf(why, whysize, "a symbolic link; an answer sheet must be a regular file");
+        snprintf(why, whysize, "a symbolic link; %s must be a regular file", what);
         return -1;
     }
     if (fd < 0) { snprintf(why, whysize, "cannot open: %s", strerror(errno)); return -1; }
@@ -259,28 +265,37 @@ int grade_read_file(const char *path, char **text, size_t *len, char *why, size_
         snprintf(why, whysize, "not a regular file");
         goto done;
     }
-    if (S_ISREG(st.st_mode) && st.st_size > (off_t)GRADE_MAX_BYTES) {
-        snprintf(why, whysize, "%lld bytes: larger than the %u-byte limit for an answer sheet; not read",
-                 (long long)st.st_size, GRADE_MAX_BYTES);
+    if (S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size > max) {
+        snprintf(why, whysize, "%lld bytes: larger than the %zu-byte limit for %s; not read",
+                 (long long)st.st_size, max, what);
         goto done;
     }
     if (fd != STDIN_FILENO) {
         int fl = fcntl(fd, F_GETFL);
         if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     }
-    buf = malloc(GRADE_MAX_BYTES + 2);
+    /* room for the size fstat gave and one byte more (a file that grew
+     * shows as longer), growing up to max + 1 bytes read */
+    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 65536, n = 0;
+    if (cap > max + 2) cap = max + 2;
+    buf = malloc(cap);
     if (!buf) { snprintf(why, whysize, "out of memory"); goto done; }
-    size_t n = 0;
-    while (n < GRADE_MAX_BYTES + 1) {
-        ssize_t got = read(fd, buf + n, GRADE_MAX_BYTES + 1 - n);
+    while (n < max + 1) {
+        if (n + 1 >= cap) {
+            size_t more = cap > (max + 2) / 2 ? max + 2 : 2 * cap;
+            char *grown = realloc(buf, more);
+            if (!grown) { snprintf(why, whysize, "out of memory"); goto done; }
+            buf = grown;
+            cap = more;
+        }
+        ssize_t got = read(fd, buf + n, cap - 1 - n);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) { snprintf(why, whysize, "cannot read: %s", strerror(errno)); goto done; }
         if (got == 0) break;
         n += (size_t)got;
     }
-    if (n > GRADE_MAX_BYTES) {
-        snprintf(why, whysize, "larger than the %u-byte limit for an answer sheet; not graded",
-                 GRADE_MAX_BYTES);
+    if (n > max) {
+        snprintf(why, whysize, "larger than the %zu-byte limit for %s; not graded", max, what);
         goto done;
     }
     int wide = wide_text(buf, n);

@@ -146,6 +146,14 @@ typedef struct {
  * following a link and without blocking). Returns 0, or -1 with a reason. */
 int grade_read_file(const char *path, char **text, size_t *len, char *why, size_t whysize);
 
+/* The same for any untrusted input of at most max bytes; what names the
+ * kind of file in the message about its size ("an answer sheet"). The
+ * buffer grows with what is read, so a large limit costs a small file
+ * nothing (Gradescope's metadata, which carries the results of every
+ * earlier submission, may be far larger than a sheet: gsmeta.h). */
+int grade_read_file_max(const char *path, size_t max, const char *what, char **text, size_t *len, char *why,
+                        size_t whysize);
+
 /* A sheet's path as a terminal or a CSV cell may show it, through
  * esc_visible: a control or invisible character is <U+XXXX> and a byte of
  * invalid UTF-8 <0xXX>, so a file name cannot send escape sequences or

@@ -261,14 +261,14 @@ int gsmeta_read(const char *path, const char *field, gsmeta *out, char *err, siz
 {
     char *text = NULL, why[256];
     size_t len = 0;
-    if (grade_read_file(path, &text, &len, why, sizeof why)) {
+    if (grade_read_file_max(path, GSMETA_MAX_BYTES, "Gradescope's submission metadata", &text, &len, why,
+                            sizeof why)) {
         snprintf(err, errsize, "%s: %s", path, why);
         return -1;
     }
     char why2[256];
-    int rc = len > GSMETA_MAX_BYTES ? -1 : gsmeta_parse(text, len, field, out, why2, sizeof why2);
-    if (len > GSMETA_MAX_BYTES) snprintf(err, errsize, "%s: larger than %u bytes", path, GSMETA_MAX_BYTES);
-    else if (rc) snprintf(err, errsize, "%s: %s (Gradescope's submission metadata)", path, why2);
+    int rc = gsmeta_parse(text, len, field, out, why2, sizeof why2);
+    if (rc) snprintf(err, errsize, "%s: %s (Gradescope's submission metadata)", path, why2);
     free(text);
     return rc;
 }

@@ -6,15 +6,22 @@
  * id, sid or name) of each entry of users[], which lists every member of a
  * group submission, the one who uploaded it not necessarily first. The
  * reader is a small strict JSON parser that keeps only those, with limits
- * (1 MiB, nesting 64, GSMETA_MAX_USERS users) so a damaged file is an
- * error, never a crash.
+ * (GSMETA_MAX_BYTES, nesting 64, GSMETA_MAX_USERS users) so a damaged file
+ * is an error, never a crash.
+ *
+ * The file also holds previous_submissions[], each with the whole
+ * results.json Gradescope kept for it, so it grows with every
+ * resubmission: about 15-35 kB each for a shipped lesson's sheet with
+ * worked answers (a 62-answer sheet of mazur-2-2-2 gives 33 kB). The limit
+ * leaves room for some 2,000 of those; a sheet's own 1 MiB would be
+ * reached after about 30, and every later submission would fail.
  */
 #ifndef NNTRACE_GSMETA_H
 #define NNTRACE_GSMETA_H
 
 #include <stddef.h>
 
-#define GSMETA_MAX_BYTES (1u << 20)
+#define GSMETA_MAX_BYTES ((size_t)64 << 20)
 #define GSMETA_ID_MAX    256
 #define GSMETA_MAX_USERS 32    /* members of one group submission */
 

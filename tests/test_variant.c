@@ -398,6 +398,50 @@ static void test_metadata(void **state)
     assert_string_equal(err, "users[0].email is longer than 255 bytes");
 }
 
+/* Gradescope's metadata carries previous_submissions[], each with the whole
+ * results.json of that submission, so it grows with every resubmission:
+ * 40 of them of 30 kB each (a shipped lesson's sheet with worked answers)
+ * are past a sheet's 1 MiB, and the student who resubmitted that often
+ * must still be graded (before, the metadata was refused as "larger than
+ * the 1048576-byte limit for an answer sheet" and every later submission
+ * scored 0); a file past GSMETA_MAX_BYTES is refused by its size, naming
+ * the metadata, before anything is read. */
+static void test_metadata_resubmitted(void **state)
+{
+    (void)state;
+    char dir[64], path[512], err[512];
+    assert_int_equal(tmpdir_make(dir, "gsmeta"), 0);
+    snprintf(path, sizeof path, "%s/submission_metadata.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"id\": 7, \"assignment\": {\"id\": 25828, \"title\": \"HW3\"},\n"
+               " \"users\": [{\"email\": \"Bob@Example.edu\", \"id\": 2, \"name\": \"Bob\"}],\n"
+               " \"previous_submissions\": [");
+    for (int s = 0; s < 40; s++) {
+        fprintf(f, "%s{\"submission_time\": \"2026-12-01T10:00:00-08:00\", \"score\": 5.0, \"results\": "
+                   "{\"score\": 5, \"output\": \"score: 5 / 11\\n\", \"tests\": [", s ? ", " : "");
+        for (int t = 0; t < 100; t++)
+            fprintf(f, "%s{\"name\": \"w_%d,3^(1) (worked answer)\", \"output\": \"%0240d\\n\", "
+                       "\"visibility\": \"after_due_date\"}", t ? ", " : "", t, t);
+        fprintf(f, "]}}");
+    }
+    fprintf(f, "]}\n");
+    assert_int_equal(fclose(f), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 1000000);
+    gsmeta m;
+    if (gsmeta_read(path, "email", &m, err, sizeof err)) fail_msg("%s", err);
+    assert_string_equal(m.student, "bob@example.edu");
+    assert_string_equal(m.assignment, "25828");
+    /* past the limit: refused by its size (a sparse file: nothing is read) */
+    assert_int_equal(truncate(path, (off_t)GSMETA_MAX_BYTES + 1), 0);
+    assert_int_equal(gsmeta_read(path, "email", &m, err, sizeof err), -1);
+    if (!strstr(err, "limit for Gradescope's submission metadata; not read")) fail_msg("%s", err);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(tmpdir_remove(dir), 0);
+}
+
 /* The commands end to end: a roster's sheets and key, a student's filled
  * sheet graded from its header, from --student and from Gradescope's
  * metadata, and the same sheet submitted as another student. */
@@ -959,6 +1003,7 @@ int main(void)
         cmocka_unit_test(test_budget_room_for_xor_mlp),
         cmocka_unit_test(test_unteachable_command),
         cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_metadata_resubmitted),
         cmocka_unit_test(test_class_end_to_end),
         cmocka_unit_test(test_answer_key_givens),
         cmocka_unit_test(test_class_bad_and_copied_sheets),
