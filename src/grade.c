@@ -522,13 +522,14 @@ void grade_report_free(grade_report *rep)
 
 /* "name = symbolic = numbers = value" with the sheet's numbers substituted,
  * or, for a hint, "name = symbolic = numbers" without the value, where the
- * numbers are only the student's own answers and the givens: an operand
- * the sheet does not answer (blank, or not asked) stays its name, since its
+ * numbers are only the student's own answers and the givens the sheet
+ * gives (gives[], grade_sheet_givens): an operand the sheet does not answer
+ * (blank, or not asked) or give stays its name, since its
  * value would give away the engine's numbers (g'(in_3) shows a_3); with no
  * number to substitute, "name = symbolic". Names are in the plan's
  * notation. Returns 0, or -1 out of memory. */
 static int derivation(char *out, size_t size, const trace *tr, const judge_sheet *sheet, size_t id,
-                      double value, int digits, const grade_plan *plan, int hint)
+                      double value, int digits, const grade_plan *plan, const unsigned char *gives, int hint)
 {
     const quantity *q = &tr->q[id];
     out[0] = '\0';
@@ -539,8 +540,8 @@ static int derivation(char *out, size_t size, const trace *tr, const judge_sheet
     int substitute = !hint;
     for (uint32_t k = 0; hint && k < q->nops; k++) {
         uint32_t op = tr->ops[q->first + k];
-        if (tr->q[op].spec.op == OP_CONST || sheet->given[op]) substitute = 1;
-        else vals[k] = NAN;                   /* not the student's number: its name */
+        if (sheet->given[op] || gives[op]) substitute = 1;
+        else vals[k] = NAN;                   /* not the student's number nor a given: its name */
     }
     strbuf b = {0};
     char name[192], num[64];
@@ -629,9 +630,11 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
     rep->items = calloc(plan->n + 1, sizeof *rep->items);
     judge_sheet *sheet = judge_sheet_new(tr);
     judge_sheet *none = judge_sheet_new(tr);   /* no answer: every operand the engine's */
-    if (!rep->items || !sheet || !none) {
+    unsigned char *gives = malloc(tr->n + 1);
+    if (!rep->items || !sheet || !none || !gives || grade_sheet_givens(tr, plan, gives)) {
         judge_sheet_free(sheet);
         judge_sheet_free(none);
+        free(gives);
         grade_report_free(rep);
         return -1;
     }
@@ -644,6 +647,7 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
             if (judge_answer_d(tr, sheet, id, ans->value[k], ans->decimals[k], &o->rule, &it->res)) {
                 judge_sheet_free(sheet);
                 judge_sheet_free(none);
+                free(gives);
                 grade_report_free(rep);
                 return -1;
             }
@@ -661,11 +665,12 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
         if (v == JUDGE_WRONG && rep->first_mistake < 0) rep->first_mistake = (long)k;
         double shown = isnan(it->res.ecf) ? it->res.truth : it->res.ecf;
         if (v != JUDGE_CORRECT &&
-            (derivation(it->derivation, sizeof it->derivation, tr, sheet, id, shown, o->digits, plan, 0) ||
-             derivation(it->hint, sizeof it->hint, tr, sheet, id, shown, o->digits, plan, 1) ||
-             derivation(it->worked, sizeof it->worked, tr, none, id, it->res.truth, o->digits, plan, 0))) {
+            (derivation(it->derivation, sizeof it->derivation, tr, sheet, id, shown, o->digits, plan, gives, 0) ||
+             derivation(it->hint, sizeof it->hint, tr, sheet, id, shown, o->digits, plan, gives, 1) ||
+             derivation(it->worked, sizeof it->worked, tr, none, id, it->res.truth, o->digits, plan, gives, 0))) {
             judge_sheet_free(sheet);
             judge_sheet_free(none);
+            free(gives);
             grade_report_free(rep);
             return -1;
         }
@@ -678,6 +683,7 @@ int grade_sheet(grade_report *rep, const trace *tr, const grade_plan *plan,
     }
     judge_sheet_free(sheet);
     judge_sheet_free(none);
+    free(gives);
     return 0;
 }
 
@@ -1148,6 +1154,56 @@ void grade_sheet_who(const char *text, size_t len, grade_who *who)
 
 int grade_is_given(const quantity *q) { return q->spec.op == OP_CONST && q->t == 0 && q->kind != Q_BIAS; }
 
+/* Two constants under one name but for the step (kind, neurons, example)? */
+static int same_name(const quantity *a, const quantity *b)
+{
+    return a->kind == b->kind && a->i == b->i && a->j == b->j && a->e == b->e;
+}
+
+static size_t name_hash(const quantity *q)
+{
+    uint64_t k = (uint64_t)q->kind;
+    k = k * 1000003u + (uint32_t)q->i;
+    k = k * 1000003u + (uint32_t)q->j;
+    k = k * 1000003u + (uint32_t)q->e;
+    return (size_t)(k ^ (k >> 29));
+}
+
+int grade_sheet_givens(const trace *tr, const grade_plan *plan, unsigned char *gives)
+{
+    size_t n = tr->n, cap = 16, consts = 0;
+    unsigned char *need = calloc(n + 1, 1);
+    if (!need) return -1;
+    /* what the asked quantities are computed from (operands precede) */
+    for (size_t k = 0; k < plan->n; k++) need[plan->ids[k]] = 1;
+    for (size_t id = n; id-- > 0;) {
+        const quantity *q = &tr->q[id];
+        if (!need[id]) continue;
+        for (uint32_t m = 0; m < q->nops; m++) need[tr->ops[q->first + m]] = 1;
+    }
+    for (size_t id = 0; id < n; id++) consts += tr->q[id].spec.op == OP_CONST;
+    while (cap < 2 * consts + 2) cap *= 2;
+    long *last = malloc(cap * sizeof *last);   /* by name: the last constant listed or known */
+    if (!last) { free(need); return -1; }
+    for (size_t h = 0; h < cap; h++) last[h] = -1;
+    for (size_t id = 0; id < n; id++) {
+        const quantity *q = &tr->q[id];
+        gives[id] = GRADE_GIVEN_NOT;
+        if (q->spec.op != OP_CONST) continue;
+        if (q->kind == Q_BIAS) { gives[id] = GRADE_GIVEN_KNOWN; continue; }
+        const int given = grade_is_given(q);
+        if (!given && (!need[id] || plan_slot(plan, id) >= 0)) continue;   /* asked: not given away */
+        size_t h = name_hash(q) & (cap - 1);
+        while (last[h] >= 0 && !same_name(&tr->q[last[h]], q)) h = (h + 1) & (cap - 1);
+        gives[id] = !given && last[h] >= 0 && tr->q[last[h]].value == q->value ? GRADE_GIVEN_KNOWN
+                                                                              : GRADE_GIVEN_LISTED;
+        last[h] = (long)id;
+    }
+    free(last);
+    free(need);
+    return 0;
+}
+
 void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_plan *plan,
                     const grade_who *who, const char *named)
 {
@@ -1160,16 +1216,30 @@ void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_pla
     if (who && who->assignment[0]) sb_printf(b, "# assignment: %s\n", who->assignment);
     if (who && who->code[0]) sb_printf(b, "# variant: %s\n", who->code);
     /* the problem statement: every given number, the rate and the rounding */
+    unsigned char *gives = malloc(tr->n + 1);
+    if (!gives || grade_sheet_givens(tr, plan, gives)) {
+        free(gives);
+        b->failed = 1;
+        return;
+    }
     sb_printf(b, "#\n# given:\n");
+    int later = 0;
     for (size_t id = 0; id < tr->n; id++) {
         const quantity *q = &tr->q[id];
-        if (!grade_is_given(q)) continue;
+        if (gives[id] != GRADE_GIVEN_LISTED) continue;
         char name[192], num[64];
         if (!names_given_as(l, plan->notation, NAMES_ASCII, q, name, sizeof name))
             names_render(l, plan->notation, NAMES_ASCII, q, name, sizeof name);
         text_num(q->value, 12, num, sizeof num);
+        /* a later step's input or target, whose names carry no step: the
+         * canonical name, which does (x_2^(1)) */
+        if (q->t > 0 && !strstr(name, "^(")) trace_name(q, name, sizeof name);
         sb_printf(b, "#   %s = %s\n", name, num);
+        later |= q->t > 0;
     }
+    free(gives);
+    if (later)
+        sb_printf(b, "#   (^(t): at step t; a number not listed for a step is the one listed before)\n");
     if (l->steps > 0 && l->has_loss && !l->no_update) {   /* `update no`: no step is taken */
         char num[64];
         text_num(l->rate, 12, num, sizeof num);

@@ -177,8 +177,9 @@ void grade_answers_free(grade_answers *a);
  *            and the first mistake by name: no expected value, no number
  *            the student did not write;
  *   hint     also the formula, with the student's own numbers and the
- *            givens substituted (never the value it gives; an operand the
- *            sheet does not answer stays its name);
+ *            givens the sheet shows substituted (never the value it
+ *            gives; an operand the sheet does not answer or show stays
+ *            its name);
  *   full     also the expected value, the value from the student's own
  *            answers and the whole derivation. */
 typedef enum { GRADE_FB_VERDICT, GRADE_FB_HINT, GRADE_FB_FULL, GRADE_FB_N } grade_feedback;
@@ -279,6 +280,18 @@ void grade_sheet_who(const char *text, size_t len, grade_who *who);
  * the answer key list them (a constant of the first iteration other than
  * the bias: a weight w^(0), an input, a target)? 1 or 0. */
 int grade_is_given(const quantity *q);
+
+/* Which constants a sheet for plan gives the student, into gives[tr->n]:
+ * GRADE_GIVEN_LISTED for each one its "given:" lines list (every
+ * grade_is_given one, and each constant of a later step that an asked
+ * quantity is computed from, unless it has the value last listed under
+ * its name: another example's input or target, the weights after steps
+ * the trace does not show), GRADE_GIVEN_KNOWN for one the student knows
+ * without a line (a_0 = 1, or a later step's constant with the value last
+ * listed under its name), GRADE_GIVEN_NOT for the rest. The template lists
+ * them; a hint substitutes only them. Returns 0, or -1 out of memory. */
+enum { GRADE_GIVEN_NOT = 0, GRADE_GIVEN_LISTED, GRADE_GIVEN_KNOWN };
+int grade_sheet_givens(const trace *tr, const grade_plan *plan, unsigned char *gives);
 
 /* The answer template: a comment header (who, the problem's given numbers,
  * rate and rounding, how to check it: the lesson as the user named it,

@@ -997,6 +997,55 @@ static void test_feedback_levels(void **state)
     gl_free(&g);
 }
 
+/* The sheet gives every number its asked quantities are computed from: a
+ * constant of a later step (another example's input or target, the
+ * weights after steps the trace does not show) is listed with its step,
+ * unless it keeps the value listed before. Before, only the first step's
+ * were listed: perceptron-and asked in_3^(1) of the second example,
+ * x = (0, 1), with only x = (0, 0) on the sheet, and xor-mlp asked
+ * in_3^(2000)[1] without the weights it reads, which only a hint gave
+ * away: '(-3.0307)*1 + 6.7499*0 + 6.7498*0'. The hint substitutes what the
+ * sheet gives, and no more (grade_sheet_givens decides both). */
+static void test_sheet_gives_what_it_asks(void **state)
+{
+    (void)state;
+    int rc;
+    char *txt = run_capture("template lessons/perceptron-and.lesson", &rc);
+    assert_int_equal(rc, 0);
+    static const char *const PERCEPTRON[] = {"#   x_1 = 0\n#   x_2 = 0\n#   y_3 = 0\n#   x_2^(1) = 1\n#   x_1^(2) = 1\n",
+                                             "#   y_3^(3) = 1\n", "#   w_0,3^(20) = -3\n",
+                                             "#   (^(t): at step t; a number not listed for a step is the one listed before)\n"};
+    for (size_t k = 0; k < sizeof PERCEPTRON / sizeof PERCEPTRON[0]; k++)
+        if (!strstr(txt, PERCEPTRON[k])) fail_msg("no '%s' in\n%s", PERCEPTRON[k], txt);
+    assert_null(strstr(txt, "x_1^(1) ="));          /* x_1 keeps its value: not listed again */
+    free(txt);
+    txt = run_capture("template lessons/xor-mlp.lesson --ask 'in_3^(2000)[1]'", &rc);
+    assert_int_equal(rc, 0);
+    if (!strstr(txt, "#   w_0,3^(2000) = -3.030739131941\n#   w_1,3^(2000) = 6.749858301235\n"))
+        fail_msg("xor-mlp sheet:\n%s", txt);
+    assert_null(strstr(txt, "w_0,4^(2000)"));        /* in_3 reads no weight into neuron 4 */
+    free(txt);
+    /* a constant the sheet asks for itself is not given away */
+    txt = run_capture("template lessons/xor-mlp.lesson --ask 'in_3^(2000)[1] w_0,3^(2000)'", &rc);
+    if (strstr(txt, "w_0,3^(2000) = -3") || !strstr(txt, "\nw_0,3^(2000) = \n")) fail_msg("asked:\n%s", txt);
+    free(txt);
+    txt = run_capture("template lessons/sauppe-sgd-step.lesson", &rc);   /* one example: as before */
+    if (!strstr(txt, "#   y_3 = 1\n#   learning rate alpha = 0.5\n") || strstr(txt, "(^(t)"))
+        fail_msg("sauppe-sgd-step sheet:\n%s", txt);
+    free(txt);
+    /* the hint substitutes the numbers the sheet gives */
+    static const char XOR[] = "in_3^(2000)[1] = 5\n";
+    txt = check_text(XOR, sizeof XOR - 1, "lessons/xor-mlp.lesson --ask 'in_3^(2000)[1]' --feedback hint", &rc);
+    if (!strstr(txt, "in_3^(2000)[1] = w_0,3^(2000)*a_0 + w_1,3^(2000)*a_1[1] + w_2,3^(2000)*a_2[1] = "
+                     "(-3.0307)*1 + 6.7499*0 + 6.7498*0\n"))
+        fail_msg("xor-mlp hint:\n%s", txt);
+    free(txt);
+    static const char P[] = "in_3^(1) = 5\n";
+    txt = check_text(P, sizeof P - 1, "lessons/perceptron-and.lesson --ask 'in_3^(1)' --feedback hint", &rc);
+    if (!strstr(txt, "*0 + ") || !strstr(txt, "*1\n")) fail_msg("perceptron-and hint:\n%s", txt);
+    free(txt);
+}
+
 /* Relative and significant-figure tolerances, on the CLI and for a tiny
  * gradient where half a unit of 4 decimals means nothing. */
 static void test_tolerances(void **state)
@@ -1513,6 +1562,7 @@ int main(void)
         cmocka_unit_test(test_parse_forms),
         cmocka_unit_test(test_fabricated_sheets),
         cmocka_unit_test(test_feedback_levels),
+        cmocka_unit_test(test_sheet_gives_what_it_asks),
         cmocka_unit_test(test_worked_answers),
         cmocka_unit_test(test_tolerances),
         cmocka_unit_test(test_ecf_rules),
