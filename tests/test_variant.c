@@ -846,6 +846,18 @@ static void test_gradescope_script(void **state)
              "| sed 's/^a_3 = $/a_3 = 8/' > $AG/submission/ada@example.edu.txt\n"
              "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
              "grep -o 'wrong: you wrote 8' $AG/results/results.json\n"
+             /* a zipped folder, which Gradescope unpacks: its answers.txt, or its one file */
+             "rm $AG/submission/*; mkdir $AG/submission/hw3\n"
+             "$NT template $AG/source/assignment.lesson --student ada@example.edu --assignment 25828 "
+             "| sed 's/^a_3 = $/a_3 = 9/' > $AG/submission/hw3/answers.txt\n"
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "grep -o 'wrong: you wrote 9' $AG/results/results.json | sed 's/^/folder: /'\n"
+             "mv $AG/submission/hw3/answers.txt $AG/submission/hw3/mine.txt\n"
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "grep -o 'wrong: you wrote 9' $AG/results/results.json | sed 's/^/folder-file: /'\n"
+             "rm -r $AG/submission/hw3; ln -s $AG/source $AG/submission/src\n"  /* a link: not followed */
+             "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
+             "grep -o 'upload your answer sheet as [^ ]*' $AG/results/results.json | sed 's/^/link: /'\n"
              /* a PDF uploaded by mistake: told so, not graded line by line */
              "rm $AG/submission/*; printf '%%%%PDF-1.4\\n1 0 obj\\n' > $AG/submission/answers.pdf\n"
              "AUTOGRADER=$AG bash scripts/gradescope/run_autograder\n"
@@ -869,7 +881,8 @@ static void test_gradescope_script(void **state)
         "\"score\": 0", "variant ", "of ada@example.edu", "wrong: you wrote 7", "(worked answer)",
         "\"visibility\": \"after_due_date\"", "renamed: wrong: you wrote 7",
         "upload your answer sheet as 'answers.txt'",
-        "wrong: you wrote 8", "this is a PDF document, not the text answer sheet\n0\n",
+        "wrong: you wrote 8", "folder: wrong: you wrote 9", "folder-file: wrong: you wrote 9",
+        "link: upload your answer sheet as 'answers.txt'", "this is a PDF document, not the text answer sheet\n0\n",
         "empty: the answer sheet is empty (0 bytes)",
         "hidden: empty (0 bytes): there is no answer to grade; write your answers in it, save it and "
         "hand it in again\\n\n0\n",
