@@ -541,6 +541,38 @@ static void check_opts(grade_opts *o, const grade_ctx *c, const check_rules *r)
     else if (r->gradescope) o->feedback = GRADE_FB_VERDICT;
 }
 
+/* The score of a sheet against the lesson's own numbers, without a
+ * variant: the lecture's worked example, as `nntrace run` prints it.
+ * base (zeroed by the caller, freed with ctx_free) is loaded on first use
+ * with c's notation, chain and --ask patterns. A sheet copied from the
+ * worked example earns carried credit against any variant (every answer
+ * after the first one that reads a drawn given follows from it), so a
+ * sheet that fits the lesson's own numbers better than its variant is
+ * flagged. Returns 0 with *score, 1 out of memory, or 2 when the lesson
+ * cannot be run without a variant (message printed). */
+static int own_numbers_score(grade_ctx *base, const grade_ctx *c, const char *lpath, const check_rules *r,
+                             const char *text, size_t len, double *score)
+{
+    if (!base->l) {
+        base->notation = c->notation;
+        base->chain = c->chain;
+        base->n_pats = c->n_pats;
+        for (int k = 0; k < c->n_pats; k++) base->pats[k] = c->pats[k];   /* in c->patbuf, which outlives base */
+        if (ctx_load("check", base, lpath, 1, NULL)) return 2;
+    }
+    grade_opts o;
+    grade_answers ans;
+    grade_report rep;
+    check_opts(&o, base, r);
+    if (grade_parse_answers(&ans, text, len, base->l, base->ix, &base->plan)) return 1;
+    int rc = grade_sheet(&rep, base->exact.tr, &base->plan, &ans, &o);
+    grade_answers_free(&ans);
+    if (rc) return 1;
+    *score = rep.score;
+    grade_report_free(&rep);
+    return 0;
+}
+
 /* A group submission (Gradescope's metadata lists several users) on a
  * lesson with `vary` lines: each member has their own numbers, and one
  * sheet comes in. It is graded against the member its "# student:" line
@@ -878,6 +910,8 @@ int cmd_check(int argc, char **argv)
     }
 
     grade_opts o;
+    grade_ctx base;                    /* the lesson without a variant: own_numbers_score */
+    memset(&base, 0, sizeof base);
     if (color < 0) color = cli_color(stdout);
     strbuf out = {0}, csvb = {0}, gsb = {0}, book = {0};
     int any_short = 0, bad_input = 0, failed = 0;
@@ -942,12 +976,29 @@ int cmd_check(int argc, char **argv)
 
         if (!readable) rc = grade_answers_unreadable(&ans, &c.plan, why);
         else rc = grade_parse_answers(&ans, text, len, c.l, c.ix, &c.plan);
+        double own = -1;               /* the score against the lesson's own numbers */
+        int own_rc = !rc && readable && has && c.l->n_vary
+                   ? own_numbers_score(&base, &c, lpath, &rules, text, len, &own) : 0;
+        if (own_rc) {
+            grade_answers_free(&ans);
+            free(text);
+            failed = own_rc;
+            break;
+        }
         free(text);
         if (rc) { failed = 1; break; }
         if (gnote[0]) note_add(ans.note, sizeof ans.note, "%s", gnote);
         if (gflag[0]) note_add(ans.flag, sizeof ans.flag, "%s", gflag);
         sheet_notes(&ans, s, sheets, claim, vcode, n_sheets, &given, &sw, &as, has, c.l->n_vary > 0);
         if (grade_sheet(&rep, c.exact.tr, &c.plan, &ans, &o)) { grade_answers_free(&ans); failed = 1; break; }
+        if (own > rep.score) {
+            char a[32], b[32], m[32];
+            text_num(own, 4, a, sizeof a);
+            text_num(rep.score, 4, b, sizeof b);
+            text_num(rep.max_score, 4, m, sizeof m);
+            note_add(ans.flag, sizeof ans.flag, "the answers fit the lesson's own numbers (its worked example, "
+                     "no variant) better than variant %s: %s/%s against %s/%s", as.code, a, m, b, m);
+        }
         if (rep.score < rep.max_score || ans.flag[0]) any_short = 1;
         if (json) {
             if (s) sb_printf(&out, ",\n");
@@ -979,6 +1030,7 @@ int cmd_check(int argc, char **argv)
     }
     free(claim);
     free(vcode);
+    ctx_free(&base);
     const char *mangled = NULL;
     if (gradebook && !failed && book_write(&book, book_sh, n_sheets, rows, n_rows, &mangled)) any_short = 1;
     if (json && !failed) sb_printf(&out, "\n]}\n");

@@ -812,6 +812,38 @@ static void test_vary_names_a_given(void **state)
     lesson_free(l);
 }
 
+/* A sheet copied from the lesson's own worked example (the lecture's
+ * numbers, `nntrace run` of the lesson) earns carried credit against any
+ * variant: every answer after in_3 follows from its in_3 = 0.19. It is
+ * flagged with both scores (exit 1, in the Gradescope output too); a
+ * sheet of the student's own numbers is not. */
+static void test_own_numbers_flagged(void **state)
+{
+    (void)state;
+    char dir[64], cmd[8192], nt[4096];
+    assert_int_equal(tmpdir_make(dir, "own"), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "D=%s; NT=%s; L=tests/grade/variants/hw.lesson\n"
+             "$NT run $L > $D/run.txt\n"
+             "$NT check $L $D/run.txt --student bob@example.edu --assignment 25828 --no-color "
+             "--feedback verdict --gradescope $D/r.json; echo exit=$?\n"
+             "grep -c 'fit the lesson' $D/r.json\n"
+             "$NT check $L tests/grade/variants/ada.txt --assignment 25828 --no-color; echo own-exit=$?\n",
+             dir, nt);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    static const char *const WANT[] = {
+        "warning: the answers fit the lesson's own numbers (its worked example, no variant) better than variant "
+        "LC6N-T8BD-6: 11/11 against 6/11",
+        "score: 6 / 11", "exit=1\n1\n", "score: 11 / 11", "own-exit=0"};
+    for (size_t k = 0; k < sizeof WANT / sizeof WANT[0]; k++)
+        if (!strstr(out, WANT[k])) fail_msg("no '%s' in:\n%s", WANT[k], out);
+    if (strstr(strstr(out, "exit=1"), "fit the lesson")) fail_msg("own sheet flagged:\n%s", out);
+    free(out);
+    tmpdir_remove(dir);
+}
+
 /* scripts/gradescope/run_autograder in a scratch /autograder: the student
  * named by the metadata is graded against their own variant, the visible
  * tests carry verdicts only, the worked answers come after the due date;
@@ -1017,6 +1049,7 @@ int main(void)
         cmocka_unit_test(test_unteachable_command),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_metadata_resubmitted),
+        cmocka_unit_test(test_own_numbers_flagged),
         cmocka_unit_test(test_class_end_to_end),
         cmocka_unit_test(test_answer_key_givens),
         cmocka_unit_test(test_class_bad_and_copied_sheets),
