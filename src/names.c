@@ -1032,6 +1032,43 @@ static int meant(names_index *ix, const char *alt, const char *fmt, const char *
     return 1;
 }
 
+/* A bare stem typed (z, as the lecture names a one-neuron model's only
+ * z): "'z' names no quantity ...; did you mean z_2 (z₂)?", or up to four
+ * names of the lesson's notation that begin with it and a subscript.
+ * Returns 1 when it said so, 0 when no name begins so. */
+static int bare_stem(names_index *ix, const char *key, long t, long e, const char *shown, char *err,
+                     size_t errsize)
+{
+    size_t kl = strlen(key), n = 0, more = 0;
+    uint32_t rd[4];
+    for (size_t r = 0; r < ix->n_rec; r++) {
+        const nrec *R = &ix->rec[r];
+        const char *k = ix->kbuf + R->key;
+        if (R->notation != ix->notation || strncmp(k, key, kl) || k[kl] != '_') continue;
+        size_t f;
+        for (f = 0; f < n && rd[f] != R->reading; f++) {}
+        if (f < n) continue;
+        if (n == sizeof rd / sizeof rd[0]) { more = 1; break; }
+        rd[n++] = R->reading;
+    }
+    if (n == 0) return 0;
+    char list[4 * (2 * NAME_MAX_LEN + 128) + 32], one[2 * NAME_MAX_LEN + 128];
+    obuf o = {list, 0, sizeof list, 0};
+    list[0] = '\0';
+    for (size_t f = 0; f < n; f++) {       /* one name in both scripts, several in ASCII (as the iterations) */
+        quantity c = with_t_e(&ix->rd[rd[f]], t, e);
+        names_render(ix->l, ix->notation, NAMES_ASCII, &c, one, sizeof one);
+        if (names_resolve(ix, one, NULL, 0) < 0) c = with_t_e(&ix->rd[rd[f]], 0, 0);   /* no such ^(t) or [e] */
+        if (n == 1) both_scripts(ix, ix->notation, &c, one, sizeof one);
+        else names_render(ix->l, ix->notation, NAMES_ASCII, &c, one, sizeof one);
+        if (f) puts_(&o, ", ");
+        puts_(&o, one);
+    }
+    if (more) puts_(&o, ", ...");
+    say(err, errsize, "'%s' names no quantity of this lesson; did you mean %s?", shown, list);
+    return 1;
+}
+
 /* How far apart the last numbers of two keys are ("a6", "a5": 1); LONG_MAX
  * when either has none. */
 static long number_gap(const char *a, const char *b)
@@ -1118,6 +1155,8 @@ long names_resolve(names_index *ix, const char *typed, char *err, size_t errsize
                   "update, none before it); did you mean %s?", shown, err, errsize))
             return -1;
     }
+    if (nf == 0 && err && key[0] && !strchr(key, '_') && bare_stem(ix, key, t, e, shown, err, errsize))
+        return -1;
     if (nf == 0) {
         /* a near miss: the closest key, its own notation's name */
         size_t kl = strlen(key), limit = kl <= 4 ? 1 : kl <= 8 ? 2 : 3;   /* as suggest() judges */

@@ -538,9 +538,26 @@ static void test_messages(void **state)
         assert_non_null(strstr(why, "; did you mean a_5^(2000)[1], a_5^(2000)[2], a_5^(2000)[3], ...?"));
         assert_true(names_resolve(xi, "w_1,3^(1500)", why, sizeof why) < 0);
         assert_non_null(strstr(why, "; did you mean w_1,3, w_1,3^(1), w_1,3^(2000)?"));
+        assert_true(names_resolve(xi, "a", why, sizeof why) < 0);     /* more than four names begin so */
+        assert_string_equal(why, "'a' names no quantity of this lesson; did you mean a_0, a_1, a_2, a_3, ...?");
         names_index_free(xi);
         fx_free(x);
     }
+    {   /* a bare stem, as the lecture writes a one-neuron model's z: the names it begins */
+        fx *x = fx_load("lessons/csc413-logistic-least-squares.lesson");   /* neuron 2, bar notation */
+        names_index *xi = names_index_new(x->l, x->r.tr, x->l->notation);
+        assert_non_null(xi);
+        assert_true(names_resolve(xi, "z", why, sizeof why) < 0);
+        assert_string_equal(why, "'z' names no quantity of this lesson; did you mean z_2 (z\u2082)?");
+        assert_true(names_resolve(xi, "zbar^(1)", why, sizeof why) < 0);   /* one step: no ^(1) offered */
+        assert_string_equal(why, "'zbar^(1)' names no quantity of this lesson; did you mean zbar_2 (zbar\u2082)?");
+        names_index_free(xi);
+        fx_free(x);
+    }
+    assert_true(names_resolve(ix, "a", why, sizeof why) < 0);              /* several: up to four */
+    assert_non_null(strstr(why, "'a' names no quantity of this lesson; did you mean a_0, a_1, a_2, a_3?"));
+    assert_true(names_resolve(ix, "in", why, sizeof why) < 0);
+    assert_string_equal(why, "'in' names no quantity of this lesson; did you mean in_3 (in₃)?");
     assert_true(names_resolve(ix, "a_\x1b]0;x\x07", why, sizeof why) < 0);   /* no raw bytes echoed */
     assert_null(strchr(why, '\x1b'));
     assert_true(names_resolve(ix, "", why, sizeof why) < 0);
