@@ -327,7 +327,7 @@ static void cell_ref_d(const xw *x, int from, xlsx_cell c, int d, char *buf, siz
  * Text cells: a value as the substituted column shows it
  * ---------------------------------------------------------------------- */
 
-void xlsx_value_text(strbuf *b, const char *ref, int digits)
+void xlsx_value_text(strbuf *b, const char *ref, int digits, int tiny)
 {
     /* m: the value's units of the last decimal, rounded as the engine
      * rounds (round_units); r: the rounded value; then FIXED with as many
@@ -335,7 +335,25 @@ void xlsx_value_text(strbuf *b, const char *ref, int digits)
     char m[XLSX_ROUND_UNITS_MAX], r[XLSX_REF_MAX];
     round_units(m, sizeof m, ref, digits);
     round_formula(r, sizeof r, ref, digits);
-    sb_printf(b, "=IF(%s=0,\"0\",FIXED(%s,%d", m, r, digits);
+    sb_printf(b, "=IF(%s=0,", m);
+    if (tiny) {
+        /* text_num's "%.{p}e": the exponent e = floor(log10|v|), one more
+         * when the mantissa rounds up to 10 (9.996e-05 at p = 2 is
+         * 1.00e-04); the mantissa by FIXED (the locale's decimal sign, as
+         * every other number of the column), the exponent signed, two
+         * digits at least; below XLSX_TINY_MIN "0", the program's own
+         * rounding noise around a sum the engine cancels to 0 exactly */
+        const int p = digits > 1 ? digits - 1 : 1;
+        strbuf e = {0};
+        sb_printf(&e, "(INT(LOG10(ABS(%s)))+(ROUND(ABS(%s)/10^INT(LOG10(ABS(%s))),%d)>=10))", ref, ref, ref, p);
+        if (e.failed) { b->failed = 1; return; }
+        sb_printf(b, "IF(ABS(%s)<%.0E,\"0\",FIXED(%s/10^%s,%d,TRUE)&\"e\"&IF(%s<0,\"-\",\"+\")&TEXT(ABS(%s),\"00\"))",
+                  ref, XLSX_TINY_MIN, ref, e.s, p, e.s, e.s);
+        sb_free(&e);
+    } else {
+        sb_printf(b, "\"0\"");
+    }
+    sb_printf(b, ",FIXED(%s,%d", r, digits);
     for (int k = 1; k <= digits; k++) sb_printf(b, "-(MOD(%s,1E%d)=0)", m, k);   /* its trailing zeros */
     sb_printf(b, ",TRUE))");
 }
@@ -360,10 +378,12 @@ static int text_cells(xw *x, lxw_worksheet *ws, xlsx_cell c, uint32_t tcol, doub
     strbuf f = {0};
     lxw_rowcol_to_cell(ref, c.row, (lxw_col_t)c.col);
     lxw_rowcol_to_cell(bare, c.row, (lxw_col_t)tcol);
-    xlsx_value_text(&f, ref, x->text_digits);
-    double r = isfinite(v) ? round_dp(v, x->text_digits) : v;
+    const int tiny = x->tr->round < 0;     /* exact: a tiny value in e-notation, as the text trace */
+    xlsx_value_text(&f, ref, x->text_digits, tiny);
+    double r = isfinite(v) && !tiny ? round_dp(v, x->text_digits) : v;
+    if (tiny && fabs(r) < XLSX_TINY_MIN) r = 0;          /* as the formula shows it */
     text_num(r, x->text_digits, num, sizeof num);
-    snprintf(paren, sizeof paren, r < 0 ? "(%s)" : "%s", num);
+    snprintf(paren, sizeof paren, num[0] == '-' ? "(%s)" : "%s", num);
     const int finite = isfinite(v) != 0;
     int rc = f.failed ? fail(x, XLSX_ERR_MEMORY, "out of memory (text cell)")
            : put_formula_text(x, ws, c.row, tcol, f.s, NULL, num, finite, "text cell");
@@ -858,7 +878,8 @@ static int write_subst(xw *x, lxw_worksheet *ws, int sheet, uint32_t row, const 
     int finite = 1;
     for (size_t k = 0; k < n; k++) {
         finite &= isfinite(vals[k]) != 0;
-        vals[k] = isfinite(vals[k]) ? round_dp(vals[k], d) : vals[k];
+        if (x->tr->round >= 0 && isfinite(vals[k])) vals[k] = round_dp(vals[k], d);   /* exact: text_num rounds */
+        else if (fabs(vals[k]) < XLSX_TINY_MIN) vals[k] = 0;                           /* as its text cell shows it */
         text_ref(x, sheet, x->cell[tr->ops[q->first + k]], refs + 2 * k, t + k);
     }
     if (uses_alpha) text_ref(x, sheet, x->alpha, refs + 2 * n, t + n);

@@ -142,7 +142,14 @@ int xlsx_text_formula(strbuf *b, strbuf *text, const op_spec *s, unsigned notes,
  * to `digits` decimals without trailing zeros, as text_num writes it: FIXED()
  * with as many decimals as needed, so the text is right in every locale and
  * in gnumeric, whose number-to-text conversion shows 0.01 as
- * 0.0099999999999999999998. */
-void xlsx_value_text(strbuf *b, const char *ref, int digits);
+ * 0.0099999999999999999998. With tiny set, a non-zero value that rounds to
+ * 0 there is in e-notation as text_num writes it (4.54e-05 at 3 decimals),
+ * for exact arithmetic; unset, it is "0", as the hand-rounded operand is. */
+void xlsx_value_text(strbuf *b, const char *ref, int digits, int tiny);
+/* The least value xlsx_value_text writes in e-notation: a smaller one is
+ * taken for the reading program's rounding noise about an exact 0 (the
+ * engine's in_4[2] of cse575-vectorised-bce is 0, gnumeric's -2.7e-20, as
+ * it sums in long double), far below any value a lesson computes. */
+#define XLSX_TINY_MIN 1e-12
 
 #endif

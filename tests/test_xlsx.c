@@ -623,7 +623,7 @@ static void test_text_formula(void **state)
     free(many); free(vals); free(names);
     /* the text cell: FIXED with as many decimals as the rounded value needs */
     f.len = 0;
-    xlsx_value_text(&f, "D5", 2);
+    xlsx_value_text(&f, "D5", 2, 0);
     /* (rounded as the engine rounds: m the units of the last decimal) */
 #define M "ROUND(ABS(D5)*(1+2^-46)*1E2,0)"
     assert_string_equal(f.s, "=IF(" M "=0,\"0\",FIXED(ROUND(D5*(1+2^-46),2),2"
@@ -716,6 +716,45 @@ static void test_hand_rounded_ties(void **state)
         if (k == 0) assert_close(round_dp(r.tr->q[id].value, 3), 0.08, 1e-15, 0);   /* the tie, as the engine rounds it */
         size_t c = recalc_check(&t, what, l, &r), lc = recalc_in(BY_LIBREOFFICE, &t, what, l, &r);
         printf("  %-22s %5zu cells recalculated by gnumeric, %5zu by LibreOffice\n", what, c, lc);
+        engine_result_free(&r);
+        lesson_free(l);
+    }
+    tmp_remove(&t);
+}
+
+/* A non-zero value that rounds to 0 at the lesson's digits: the text trace
+ * writes it in e-notation (text_num: 1.00e-04*1 + (-4.54e-05)*1 +
+ * 3.00e-12*1), and so must the substituted column, recalculated by
+ * gnumeric and LibreOffice: a mantissa that rounds up to 10 (9.996e-05),
+ * a negative one, the least shown (XLSX_TINY_MIN), at 3 decimals and at 1
+ * (where the mantissa keeps one decimal). It showed "0*1 + 0*1 + 0*1".
+ * (A program's noise about an exact 0 shows "0": cse575's in_4[2] in
+ * test_every_lesson_recalculates.) */
+static void test_tiny_values_in_e_notation(void **state)
+{
+    (void)state;
+    need_ssconvert();
+    static const char *const LESSONS[] = {
+        "title tiny\ninput 1 2\nlayer identity 3\nweight w_0,3 = 0.00009996\nweight w_1,3 = -0.0000454\n"
+        "weight w_2,3 = 3e-12\nloss half-sse\nrate 0.5\nexample 1 1 -> 0.3\ndigits 3\n",
+        "title tiny\ninput 1 2\nlayer identity 3\nweight w_0,3 = 0.0096\nweight w_1,3 = -0.00454\n"
+        "weight w_2,3 = 3e-12\nloss half-sse\nrate 0.5\nexample 1 1 -> 0.3\ndigits 1\n",
+    };
+    tmpdir t;
+    tmp_make(&t);
+    for (size_t k = 0; k < sizeof LESSONS / sizeof LESSONS[0]; k++) {
+        const char *what = k ? "tiny values, 1 decimal" : "tiny values, 3 decimals";
+        engine_result r;
+        lesson *l = run_text(LESSONS[k], &r);
+        long id = trace_find(r.tr, "in_3");
+        assert_true(id >= 0);
+        strbuf want = {0};
+        text_line_n(&want, r.tr, &r.tr->q[id], l->digits, l, NOTATION_VA);
+        assert_non_null(strstr(want.s, k ? "= 9.6e-03*1 + (-4.5e-03)*1 + 3.0e-12*1 = 5.1e-03"
+                                         : "= 1.00e-04*1 + (-4.54e-05)*1 + 3.00e-12*1 = 5.46e-05"));
+        sb_free(&want);
+        size_t c = recalc_check(&t, what, l, &r), lc = recalc_in(BY_LIBREOFFICE, &t, what, l, &r);
+        printf("  %-24s %5zu cells recalculated by gnumeric, %5zu by LibreOffice\n", what, c, lc);
         engine_result_free(&r);
         lesson_free(l);
     }
@@ -1402,6 +1441,7 @@ int main(void)
         cmocka_unit_test(test_ops_outside_engine),
         cmocka_unit_test(test_hand_rounded_reproduces_slide),
         cmocka_unit_test(test_hand_rounded_ties),
+        cmocka_unit_test(test_tiny_values_in_e_notation),
         cmocka_unit_test(test_cached_values),
         cmocka_unit_test(test_edit_recomputes),
         cmocka_unit_test(test_tied_one_cell),
