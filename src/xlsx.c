@@ -51,6 +51,11 @@ enum { COL_TEXT = COL_CHECK + 1 };
  * note wraps in it (put_wrapped), so that it never widens the printed page
  * ("fit to one page wide" shrinks every row's text for one long note). */
 #define NOTE_CHARS 40
+/* A step sheet's formula column holds this many characters a line (its
+ * width, text_width, stops there); a longer formula (a neuron with many
+ * inputs, long layer names: b^[2]_1^(1)*a_0 + W^[2]_1,1^(1)*a^[1]_1^(1)[1]
+ * + ...) wraps in it (put_wrapped) rather than run under the next column. */
+#define FORMULA_CHARS 76
 
 /* Fill colours, one per pass; yellow marks what may be edited. */
 #define RGB_EDIT     0xFFF2CC
@@ -76,6 +81,7 @@ typedef struct {
     lxw_format *title_wrap;         /* a title that wraps (put_wrapped) */
     lxw_format *blank;              /* an exercise's blank: edit, to the asked decimals */
     lxw_format *label[PASS_COUNT], *value[PASS_COUNT];
+    lxw_format *label_wrap[PASS_COUNT];     /* a pass's label that wraps (a long formula) */
 } fmts;
 
 typedef struct {
@@ -210,8 +216,10 @@ static int fmts_init(xw *x)
     format_set_unlocked(f->edit);      /* editable on a protected (exercise) sheet too */
     format_set_bold(f->edit);
     for (int p = 0; p < PASS_COUNT; p++) {
-        if (!(f->label[p] = fmt_new(x, PASS_RGB[p], 0)) || !(f->value[p] = fmt_new(x, PASS_RGB[p], 1)))
+        if (!(f->label[p] = fmt_new(x, PASS_RGB[p], 0)) || !(f->value[p] = fmt_new(x, PASS_RGB[p], 1)) ||
+            !(f->label_wrap[p] = fmt_new(x, PASS_RGB[p], 0)))
             return -1;
+        format_set_text_wrap(f->label_wrap[p]);
         if (p == PASS_GIVEN) { format_set_border(f->value[p], LXW_BORDER_THIN); format_set_bold(f->value[p]); }
     }
     return 0;
@@ -491,8 +499,27 @@ static int put_lines(xw *x, lxw_worksheet *ws, uint32_t *row, int col, double wi
  * LibreOffice (and gnumeric, for most texts) fits more a line than the
  * height counted, leaving an empty line under it. f: x->f.para, or
  * x->f.title_wrap (14 pt). */
+static int put_wrapped_n(xw *x, lxw_worksheet *ws, uint32_t row, int first, int last, double width, const char *s,
+                         lxw_format *f, size_t *n_lines);
 static int put_wrapped(xw *x, lxw_worksheet *ws, uint32_t row, int first, int last, double width, const char *s,
                        lxw_format *f)
+{
+    return put_wrapped_n(x, ws, row, first, last, width, s, f, NULL);
+}
+
+/* The row height of `lines` lines of wrapped text (put_wrapped). */
+static int wrapped_height(xw *x, lxw_worksheet *ws, uint32_t row, size_t lines, int big)
+{
+    double line = big ? 19.0 : 15.0;
+    return chk(x, worksheet_set_row(ws, row, line * (double)(lines ? lines : 1) + 2, NULL), "row height");
+}
+
+/* put_wrapped; with n_lines set, the row's height is left to the caller
+ * (wrapped_height), which learns the lines in *n_lines: a row with two
+ * wrapped cells is as high as the taller one. f may also be a pass's
+ * x->f.label_wrap (a step sheet's long formula). */
+static int put_wrapped_n(xw *x, lxw_worksheet *ws, uint32_t row, int first, int last, double width, const char *s,
+                         lxw_format *f, size_t *n_lines)
 {
     int big = f == x->f.title_wrap;
     size_t per = chars_per_line(x, big ? width * 11 / 14 : width, big ? x->f.title : x->f.para), lines = 0;
@@ -509,8 +536,8 @@ static int put_wrapped(xw *x, lxw_worksheet *ws, uint32_t row, int first, int la
         : put_str(x, ws, row, first, text, f);
     sb_free(&b);
     if (rc) return -1;
-    double line = big ? 19.0 : 15.0;
-    return lines > 1 || big ? chk(x, worksheet_set_row(ws, row, line * (double)(lines ? lines : 1) + 2, NULL), "row height") : 0;
+    if (n_lines) { *n_lines = lines; return 0; }
+    return lines > 1 || big ? wrapped_height(x, ws, row, lines, big) : 0;
 }
 
 /* The meaning of alpha on Settings: the engine's own update rule, as the
@@ -1022,6 +1049,7 @@ static double text_width(size_t n)
     double w = 1.15 * (double)n + 2;
     return w < 90 ? w : 90;
 }
+_Static_assert(115 * FORMULA_CHARS + 200 <= 9000, "a formula line of FORMULA_CHARS fits text_width's widest column");
 
 /* ------------------------------------------------------------------------
  * Training: every step live, a row of formulas each
@@ -1389,9 +1417,13 @@ static int step_sheets(xw *x)
                 snprintf(note, sizeof note, "the seeded dropout draw");
         }
         if (sym.failed) { fail(x, XLSX_ERR_MEMORY, "out of memory (formula text)"); goto done; }
+        size_t form_lines = 1, note_lines = 1;         /* a long formula or note wraps: the row as high as both */
         if (put_str(x, ws, row, COL_PASS, trace_pass_name(q->pass), x->f.label[p]) ||
             put_str(x, ws, row, COL_NAME, qname, x->f.label[p]) ||
-            put_str(x, ws, row, COL_FORMULA, sym.s, x->f.label[p]) ||
+            (sym.len > FORMULA_CHARS
+                 ? put_wrapped_n(x, ws, row, COL_FORMULA, COL_FORMULA, text_width(FORMULA_CHARS), sym.s,
+                                 x->f.label_wrap[p], &form_lines)
+                 : put_str(x, ws, row, COL_FORMULA, sym.s, x->f.label[p])) ||
             (x->subst && q->spec.op == OP_CONST &&
              chk(x, worksheet_write_blank(ws, row, COL_SUBST, x->f.label[p]), "write blank")) ||
             (asked ? write_value(x, x->ws[x->ans], x->ans, x->cell[id].row, COL_VALUE, tr, x->cell, id, &f,
@@ -1400,11 +1432,14 @@ static int step_sheets(xw *x)
                    : write_value(x, ws, sheet, row, COL_VALUE, tr, x->cell, id, &f, x->f.value[p])) ||
             (x->subst && text_cells(x, ws, x->cell[id], COL_TEXT, q->value)) ||
             (note[0] && (strlen(note) > NOTE_CHARS
-                         ? put_wrapped(x, ws, row, COL_NOTE, COL_NOTE, text_width(NOTE_CHARS), note, x->f.para)
-                         : put_str(x, ws, row, COL_NOTE, note, x->f.text))))
+                         ? put_wrapped_n(x, ws, row, COL_NOTE, COL_NOTE, text_width(NOTE_CHARS), note, x->f.para,
+                                         &note_lines)
+                         : put_str(x, ws, row, COL_NOTE, note, x->f.text))) ||
+            ((form_lines > 1 || note_lines > 1) &&
+             wrapped_height(x, ws, row, form_lines > note_lines ? form_lines : note_lines, 0)))
             goto done;
         if (strlen(qname) > wname) wname = strlen(qname);
-        if (sym.len > wform) wform = sym.len;
+        if (sym.len > wform) wform = sym.len < FORMULA_CHARS ? sym.len : FORMULA_CHARS;
         if (strlen(note) > wnote) wnote = strlen(note) < NOTE_CHARS ? strlen(note) : NOTE_CHARS;
         row++;
     }

@@ -1338,6 +1338,70 @@ static void test_wrapped_rows_fit(void **state)
     tmpdir_remove(dir);
 }
 
+/* A formula longer than its column holds (cse575's z^[2]_1^(1)[1], 105
+ * characters in the layer notation: b^[2]_1^(1)*a_0 + W^[2]_1,1^(1)*...)
+ * is printed whole by LibreOffice and gnumeric, in the plain workbook (where
+ * the substituted column cut it off after "a^[1]_3^(") and in the exercise
+ * (where it ran over the blank yellow value cell): every term of every
+ * such formula is on the printout, each line of it under the formula
+ * heading, none running into the next column. */
+static void test_long_formula_wraps(void **state)
+{
+    (void)state;
+    char dir[64], cmd[2 * 4096 + 2 * 2048 + 1024], nt[4096], cwd[2048];
+    assert_int_equal(tmpdir_make(dir, "longf"), 0);
+    bin_abs(nt);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s\n"
+             "%s xlsx %s/lessons/cse575-vectorised-bce.lesson -o c.xlsx > /dev/null\n"
+             "%s xlsx %s/lessons/cse575-vectorised-bce.lesson --exercise -o e.xlsx > /dev/null\n"
+             "HOME=%s timeout 600 soffice --headless --convert-to pdf c.xlsx e.xlsx > soffice.log 2>&1\n"
+             "pdftotext -layout c.pdf c.txt; pdftotext -layout e.pdf e.txt\n"
+             "ssconvert --export-type=Gnumeric_pdf:pdf_assistant c.xlsx g.pdf > /dev/null 2>&1\n"
+             "pdftotext -layout g.pdf g.txt\n",
+             dir, nt, cwd, nt, cwd, dir);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    free(out);
+    engine_result r;
+    lesson *l = load_run("lessons/cse575-vectorised-bce.lesson", &r);
+    size_t longest = 0, terms = 0;
+    for (const char *f = "c.txt\0e.txt\0g.txt\0"; *f; f += strlen(f) + 1) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", dir, f);
+        char *txt = slurp(path, NULL);
+        assert_non_null(txt);
+        for (size_t id = 0; id < r.tr->n; id++) {
+            const quantity *q = &r.tr->q[id];
+            if (q->spec.op == OP_CONST) continue;
+            strbuf sym = {0};
+            text_formula_x(&sym, r.tr, q, NULL, l->digits, l, l->notation, 1);
+            assert_false(sym.failed);
+            if (sym.len > longest) longest = sym.len;
+            if (sym.len > 80) {     /* wider than the formula column: each term printed whole */
+                for (char *t = strtok(sym.s, " "); t; t = strtok(NULL, " ")) {
+                    if (!strcmp(t, "+")) continue;
+                    char term[160];
+                    snprintf(term, sizeof term, "%s ", t);      /* then a space, not the next column's text */
+                    const char *at = strstr(txt, term);
+                    if (!at) snprintf(term, sizeof term, "%s\n", t), at = strstr(txt, term);
+                    if (!at) fail_msg("%s: the term %s of a long formula is not printed whole:\n%s", f, t, txt);
+                    terms++;
+                }
+            }
+            sb_free(&sym);
+        }
+        free(txt);
+    }
+    assert_true(longest > 100);
+    assert_true(terms >= 3 * 5);
+    engine_result_free(&r);
+    lesson_free(l);
+    tmpdir_remove(dir);
+}
+
 /* Printed as a person reads it. LibreOffice prints the Settings sheet of
  * an exercise (a long bold note) and of a lesson with a Training sheet at
  * full size (the text as high as on a plain sheet: a sentence wider than
@@ -1449,6 +1513,7 @@ int main(void)
         cmocka_unit_test(test_live_limit_stated),
         cmocka_unit_test(test_failed_write_keeps_existing_file),
         cmocka_unit_test(test_wrapped_rows_fit),
+        cmocka_unit_test(test_long_formula_wraps),
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_points_of_a_later_step),
