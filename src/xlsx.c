@@ -77,6 +77,7 @@ _Static_assert(sizeof PASS_WHAT / sizeof PASS_WHAT[0] == PASS_COUNT, "one legend
 
 typedef struct {
     lxw_format *title, *header, *text, *wrap, *edit, *fixed;
+    lxw_format *edit_whole;         /* edit, showing the number whole (alpha, lambda) */
     lxw_format *para, *bold;        /* long text: wrapped (put_wrapped); bold */
     lxw_format *title_wrap;         /* a title that wraps (put_wrapped) */
     lxw_format *blank;              /* an exercise's blank: edit, to the asked decimals */
@@ -193,7 +194,8 @@ static int fmts_init(xw *x)
     fmts *f = &x->f;
     if (!(f->title = fmt_new(x, 0, 0)) || !(f->header = fmt_new(x, RGB_HEADER, 0)) ||
         !(f->text = fmt_new(x, 0, 0)) || !(f->wrap = fmt_new(x, 0, 0)) ||
-        !(f->edit = fmt_new(x, RGB_EDIT, 1)) || !(f->fixed = fmt_new(x, 0, 1)) ||
+        !(f->edit = fmt_new(x, RGB_EDIT, 1)) || !(f->edit_whole = fmt_new(x, RGB_EDIT, 0)) ||
+        !(f->fixed = fmt_new(x, 0, 1)) ||
         !(f->para = fmt_new(x, 0, 0)) || !(f->bold = fmt_new(x, 0, 0)) || !(f->title_wrap = fmt_new(x, 0, 0)) || !(f->blank = fmt_new(x, RGB_EDIT, 0)))
         return -1;
     format_set_text_wrap(f->para);
@@ -215,6 +217,13 @@ static int fmts_init(xw *x)
     format_set_border(f->edit, LXW_BORDER_THIN);
     format_set_unlocked(f->edit);      /* editable on a protected (exercise) sheet too */
     format_set_bold(f->edit);
+    /* alpha and lambda as the text trace states them ("update (alpha =
+     * 0.001, lambda = 0.0005)"), not to the digits, where 0.001 showed as
+     * 0.00 (--digits 2) and a decay of 0.00001 as 0.0000 */
+    format_set_num_format(f->edit_whole, "General");
+    format_set_border(f->edit_whole, LXW_BORDER_THIN);
+    format_set_unlocked(f->edit_whole);
+    format_set_bold(f->edit_whole);
     for (int p = 0; p < PASS_COUNT; p++) {
         if (!(f->label[p] = fmt_new(x, PASS_RGB[p], 0)) || !(f->value[p] = fmt_new(x, PASS_RGB[p], 1)) ||
             !(f->label_wrap[p] = fmt_new(x, PASS_RGB[p], 0)))
@@ -633,12 +642,12 @@ static int settings_sheet(xw *x)
     row++;
     x->alpha = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "learning rate", x->f.text) || put_str(x, ws, row, 1, "alpha", x->f.text) ||
-        put_num(x, ws, row, SET_VALUE_COL, l->rate, x->f.edit) || (x->subst && text_cells(x, ws, x->alpha, x->set_text_col, l->rate)) ||
+        put_num(x, ws, row, SET_VALUE_COL, l->rate, x->f.edit_whole) || (x->subst && text_cells(x, ws, x->alpha, x->set_text_col, l->rate)) ||
         update_rule(x, ws, row++))
         return -1;
     x->lambda = (xlsx_cell){0, row, SET_VALUE_COL};
     if (put_str(x, ws, row, 0, "weight decay", x->f.text) || put_str(x, ws, row, 1, "lambda", x->f.text) ||
-        put_num(x, ws, row, SET_VALUE_COL, l->decay, x->f.edit) || (x->subst && text_cells(x, ws, x->lambda, x->set_text_col, l->decay)) ||
+        put_num(x, ws, row, SET_VALUE_COL, l->decay, x->f.edit_whole) || (x->subst && text_cells(x, ws, x->lambda, x->set_text_col, l->decay)) ||
         put_wrapped(x, ws, row++, 3, 3, x->meaning_w, l->decay != 0 ? "each update also subtracts 2*alpha*lambda*w"
                     : "0: no decay term in the update formulas", x->f.para))
         return -1;

@@ -1402,6 +1402,37 @@ static void test_long_formula_wraps(void **state)
     tmpdir_remove(dir);
 }
 
+/* Settings shows alpha and lambda whole, as the text trace states them
+ * ("update (alpha = 0.001, lambda = 0.0005)"), whatever the digits: at
+ * --digits 2 both read 0.00, on screen (gnumeric's displayed text) and on
+ * LibreOffice's printout, as if the lesson did not train. */
+static void test_rate_shown_whole(void **state)
+{
+    (void)state;
+    char dir[64], cmd[3 * 4096 + 2048], nt[4096];
+    assert_int_equal(tmpdir_make(dir, "rate"), 0);
+    bin_abs(nt);
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s\n"
+             "printf 'title small rate\\ninput 1\\nlayer logistic 2\\nweight w_0,2 = 0.1\\nweight w_1,2 = 0.2\\n"
+             "loss sse\\nrate 0.001\\ndecay 0.0005\\nexample 0.5 -> 1\\ndigits 4\\n' > s.lesson\n"
+             "%s xlsx s.lesson --digits 2 -o s.xlsx > /dev/null 2>&1\n"
+             "ssconvert -S -T Gnumeric_stf:stf_assistant -O 'format=preserve separator=,' s.xlsx 's_%%n.csv' "
+             "> /dev/null 2>&1\n"
+             "HOME=%s timeout 600 soffice --headless --convert-to pdf s.xlsx > soffice.log 2>&1\n"
+             "pdftotext -layout s.pdf s.txt\n"
+             "grep -h '^\"learning rate\"\\|^\"weight decay\"' s_0.csv | cut -d, -f3\n"
+             "grep -h '^ *learning rate\\|^ *weight decay' s.txt | awk '{print $4}'\n",
+             dir, nt, dir);
+    int rc;
+    char *out = run_sh(cmd, &rc);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
+    if (strcmp(out, "0.001\n0.0005\n0.001\n0.0005\n"))
+        fail_msg("alpha and lambda on Settings (gnumeric shown, LibreOffice printed) are not 0.001 and 0.0005:\n%s", out);
+    free(out);
+    tmpdir_remove(dir);
+}
+
 /* Printed as a person reads it. LibreOffice prints the Settings sheet of
  * an exercise (a long bold note) and of a lesson with a Training sheet at
  * full size (the text as high as on a plain sheet: a sentence wider than
@@ -1514,6 +1545,7 @@ int main(void)
         cmocka_unit_test(test_failed_write_keeps_existing_file),
         cmocka_unit_test(test_wrapped_rows_fit),
         cmocka_unit_test(test_long_formula_wraps),
+        cmocka_unit_test(test_rate_shown_whole),
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_points_of_a_later_step),
