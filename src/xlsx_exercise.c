@@ -231,17 +231,28 @@ lxw_error xlsx_ex_blank(xlsx_ex *ex, lxw_worksheet *ws, int sheet, const char *s
     char v[LXW_MAX_CELL_NAME_LENGTH], at[LXW_MAX_CELL_NAME_LENGTH];
     lxw_rowcol_to_cell_abs(v, row, value_col, 1, 1);
     lxw_rowcol_to_cell(at, row, value_col);
-    strbuf f = {0};
+    /* each reference as 0 below XLSX_TINY_MIN: a true value the engine
+     * cancels to 0 exactly is the program's noise there (gnumeric's
+     * -2.7e-20 for cse575's z^[1]_1[2]), and the tolerance of a tiny
+     * non-zero r is a few of its own significant digits, so a student's
+     * right 0 was judged wrong */
+    strbuf f = {0}, ra = {0}, rs = {0};
+    sb_printf(&ra, "IF(ABS(%s)<%.0E,0,%s)", answer_ref, XLSX_TINY_MIN, answer_ref);
+    if (shown_ref) sb_printf(&rs, "IF(ABS(%s)<%.0E,0,%s)", shown_ref, XLSX_TINY_MIN, shown_ref);
     sb_printf(&f, "=IF(ISBLANK(%s),\"\",IF(IF(ISNUMBER(%s),", v, v);
-    if (shown_ref) {                          /* either reference, each to its own tolerance */
+    if (ra.failed || rs.failed) {
+        f.failed = 1;
+    } else if (shown_ref) {                   /* either reference, each to its own tolerance */
         sb_printf(&f, "OR(");
-        judge_match_formula(&f, &ex->rule, v, answer_ref);
+        judge_match_formula(&f, &ex->rule, v, ra.s);
         sb_printf(&f, ",");
-        judge_match_formula(&f, &ex->rule, v, shown_ref);
+        judge_match_formula(&f, &ex->rule, v, rs.s);
         sb_printf(&f, ")");
     } else {
-        judge_match_formula(&f, &ex->rule, v, answer_ref);
+        judge_match_formula(&f, &ex->rule, v, ra.s);
     }
+    sb_free(&ra);
+    sb_free(&rs);
     sb_printf(&f, ",FALSE),\"%s\",\"%s\"))", XLSX_EX_RIGHT, XLSX_EX_WRONG);
     e = f.failed ? LXW_ERROR_MEMORY_MALLOC_FAILED : LXW_NO_ERROR;
     lxw_conditional_format cg, cr;

@@ -26,8 +26,10 @@
  * (as the grader also accepts the operation over the student's own right
  * operands): the same operation over the operands rounded as shown, beside
  * r on Answers; s is right when it matches r or r', each to its own
- * tolerance. (A hand-rounded lesson's formulas already round.) So edits on
- * Settings recompute the answers and the checks follow.
+ * tolerance. (A hand-rounded lesson's formulas already round.) A reference
+ * below XLSX_TINY_MIN counts as 0: the reading program's noise about a
+ * value the engine cancels to 0 exactly. So edits on Settings recompute
+ * the answers and the checks follow.
  *
  * Protection: the step sheets with blanks are protected without a password
  * (the blanks and other yellow cells stay editable; the check formulas are

@@ -115,6 +115,13 @@ static const ex_case CASES[] = {
     /* exact, 4 decimals shown: some values from the shown operands fall
      * outside the tolerance of the exact value, and count as right */
     {.name = "shown", .path = "lessons/sauppe-multiclass-regression.lesson", .ask = "*", .min_blanks = 20},
+    /* a true value the engine cancels to 0 exactly, which gnumeric computes
+     * as -2.7e-20 (long double): filled near (0.000045) and, the fourth
+     * blank of the plan, with 0 itself, both right (gnumeric judged them
+     * against a tolerance of 3 significant digits of -2.7e-20: wrong) */
+    {.name = "cancel", .path = "lessons/cse575-vectorised-bce.lesson", .ask = "in_4[2]", .min_blanks = 1},
+    {.name = "cancel0", .path = "lessons/cse575-vectorised-bce.lesson",
+     .ask = "dJ/dw_5,8[1] dJ/dw_6,8[1] dJ/dw_7,8[1] in_4[2]", .min_blanks = 4},
 };
 #define N_CASES (sizeof CASES / sizeof CASES[0])
 
