@@ -573,6 +573,47 @@ static int update_rule(xw *x, lxw_worksheet *ws, uint32_t row)
 }
 
 
+/* Settings prints at full size on as many pages as it needs. A block of
+ * rows (the legend, the table of settings, of weights, of examples) that
+ * would run past the end of a page but fits on one starts a new page, so
+ * that no table is split from its header row (LibreOffice and Excel take
+ * the breaks; gnumeric prints the sheet as before). The page: A4 landscape
+ * less the top and bottom margins (sheet_add: 8.27 in - 2 * 0.5 in), where
+ * LibreOffice puts rows of their set height (put_wrapped), else 15 pt, as
+ * many as fit; a block keeps SET_SLACK_PT to spare. */
+#define SET_PAGE_PT  ((8.27 - 2 * 0.5) * 72)
+#define SET_SLACK_PT 8.0
+#define SET_BLOCKS   4
+
+static double settings_row_pt(lxw_worksheet *ws, uint32_t r)
+{
+    lxw_row *rw = lxw_worksheet_find_row(ws, (lxw_row_t)r);
+    return rw && rw->height > 0 ? rw->height : LXW_DEF_ROW_HEIGHT;
+}
+
+/* block[k] = {first row, one past the last}; rows 0 .. n_rows - 1. */
+static int settings_breaks(xw *x, lxw_worksheet *ws, uint32_t n_rows, uint32_t block[SET_BLOCKS][2])
+{
+    lxw_row_t breaks[SET_BLOCKS + 1] = {0};
+    int nb = 0;
+    double pos = 0;
+    for (uint32_t r = 0; r < n_rows; r++) {
+        for (int k = 0; k < SET_BLOCKS; k++) {
+            if (block[k][0] != r || r == 0) continue;
+            double h = 0;
+            for (uint32_t b = block[k][0]; b < block[k][1]; b++) h += settings_row_pt(ws, b);
+            if (pos > 0 && pos + h > SET_PAGE_PT - SET_SLACK_PT && h <= SET_PAGE_PT - SET_SLACK_PT) {
+                breaks[nb++] = (lxw_row_t)r;
+                pos = 0;
+            }
+        }
+        double h = settings_row_pt(ws, r);
+        if (pos + h > SET_PAGE_PT) pos = 0;            /* the program's own break */
+        pos += h;
+    }
+    return nb ? chk(x, worksheet_set_h_pagebreaks(ws, breaks), "page breaks") : 0;
+}
+
 static int settings_sheet(xw *x)
 {
     const lesson *l = x->l;
@@ -609,8 +650,9 @@ static int settings_sheet(xw *x)
     if (l->n_in + n_out >= SET_COLS &&
         chk(x, worksheet_set_column(ws, SET_COLS, (lxw_col_t)(l->n_in + n_out), num_w, NULL), "column width"))
         return -1;
-    uint32_t row = 0;
-    if (put_str(x, ws, row++, 0, l->title ? l->title : "(untitled lesson)", x->f.title)) return -1;
+    uint32_t row = 0, block[SET_BLOCKS][2];
+    if (chk(x, worksheet_set_row(ws, row, 20, NULL), "row height") ||
+        put_str(x, ws, row++, 0, l->title ? l->title : "(untitled lesson)", x->f.title)) return -1;
     if (l->source && put_lines(x, ws, &row, 0, x->set_width, l->source, x->f.text, 0)) return -1;
     char *para;
     for (const char *n = l->notes; (rc = lesson_note_paragraph(&n, &para)) > 0;) {   /* the notes, as paragraphs */
@@ -627,6 +669,7 @@ static int settings_sheet(xw *x)
         x->live_note_row = row;
         row += LIVE_NOTE_ROWS;
     }
+    block[0][0] = row;                              /* the legend */
     if (put_lines(x, ws, &row, 0, x->set_width, "Yellow cells are the givens: edit one and every "
                  "formula that depends on it recomputes. Each traced step has its own sheet; rows are coloured by "
                  "pass:", x->f.text, 0))
@@ -635,8 +678,10 @@ static int settings_sheet(xw *x)
         if (put_str(x, ws, row, 0, trace_pass_name((q_pass)p), x->f.label[p]) ||
             put_str(x, ws, row++, 1, PASS_WHAT[p], x->f.text))
             return -1;
+    block[0][1] = row;
     row++;
 
+    block[1][0] = row;                              /* the settings */
     const char *heads[] = {"setting", "symbol", "value", "meaning"};
     for (int c = 0; c < 4; c++) if (put_str(x, ws, row, c, heads[c], x->f.header)) return -1;
     row++;
@@ -703,9 +748,11 @@ static int settings_sheet(xw *x)
     if (put_str(x, ws, row, 0, "rounding", x->f.text) ||
         put_lines(x, ws, &row, SET_VALUE_COL, set_w[SET_VALUE_COL] + x->meaning_w, buf, x->f.text, 0))
         return -1;
+    block[1][1] = row;
     row++;
 
     /* the bias and the initial weights */
+    block[2][0] = row;
     const char *wheads[] = {"quantity", "lecture name", "value", "note"};
     for (int c = 0; c < 4; c++) if (put_str(x, ws, row, c, wheads[c], x->f.header)) return -1;
     row++;
@@ -739,9 +786,11 @@ static int settings_sheet(xw *x)
             return -1;
         row++;
     }
+    block[2][1] = row;
     row++;
 
     /* the examples: one row each, x then y by neuron id */
+    block[3][0] = row;
     if (1 + (long)l->n_in + n_out > LXW_COL_MAX)
         return fail(x, XLSX_ERR_TOO_LARGE, "%d inputs and %d outputs do not fit in the %d columns of a sheet",
                     l->n_in, n_out, LXW_COL_MAX);
@@ -768,7 +817,8 @@ static int settings_sheet(xw *x)
         for (int k = 0; k < n_out; k++)
             if (put_num(x, ws, row, 1 + l->n_in + k, l->ex_y[(size_t)e * n_out + k], x->f.edit)) return -1;
     }
-    return 0;
+    block[3][1] = row;
+    return settings_breaks(x, ws, row, block);
 }
 
 /* ------------------------------------------------------------------------
