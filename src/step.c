@@ -98,6 +98,20 @@ void step_formula(strbuf *out, const trace *tr, const quantity *q, const double 
  * Headings
  * ---------------------------------------------------------------------- */
 
+/* A heading line, in bold, after indent blanks: on a terminal broken at its
+ * spaces, the lines after the first two columns further in, as run breaks
+ * it ("forward pass with the weights after step 1\n  (t = 1)"). */
+static void heading(strbuf *out, const step_style *st, size_t indent, const char *text)
+{
+    strbuf t = {0};
+    wrap_words(&t, text, indent, indent + 2, st->width > 0 ? (size_t)st->width : 0);
+    sb_printf(out, "%*s", (int)indent, "");
+    step_put(out, st, t.s ? t.s : "", "1");
+    sb_printf(out, "\n");
+    if (t.failed) out->failed = 1;
+    sb_free(&t);
+}
+
 void step_context(strbuf *out, const lesson *l, const trace *tr, size_t id, const quantity *prev,
                   const step_style *st)
 {
@@ -107,17 +121,10 @@ void step_context(strbuf *out, const lesson *l, const trace *tr, size_t id, cons
     walk_at(&w, id, prev, &it);
     if (it.step_heading) {
         sb_printf(out, "\n");
-        step_put(out, st, it.step_heading, "1");
-        sb_printf(out, "\n");
+        heading(out, st, 0, it.step_heading);
     }
-    for (int k = 0; k < 2; k++) {                 /* " input normalisation (...)", " forward" */
-        const char *line = k ? it.pass_heading : it.intro;
-        if (!line) continue;
-        char b[256];
-        snprintf(b, sizeof b, " %s", line);
-        step_put(out, st, b, "1");
-        sb_printf(out, "\n");
-    }
+    if (it.intro) heading(out, st, 1, it.intro);             /* " input normalisation (...)" */
+    if (it.pass_heading) heading(out, st, 1, it.pass_heading);   /* " forward" */
 }
 
 /* ------------------------------------------------------------------------

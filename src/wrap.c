@@ -104,12 +104,28 @@ void wrap_words(strbuf *out, const char *text, size_t first, size_t indent, size
     }
 }
 
+/* Lines after the first of a label's text go under the text, unless the
+ * label takes more than half the width (a long lesson name on a narrow
+ * terminal): then they go LABEL_INDENT columns in, and when the text's
+ * first word would not fit after the label either, it starts the next line
+ * ("sauppe-multiclass-regression:\n    Regression: an identity ..."). */
+#define LABEL_INDENT 4
+
 void wrap_labelled(strbuf *out, const char *label, const char *text, size_t width)
 {
-    const size_t hang = esc_cols(label, strlen(label));
-    sb_printf(out, "%s", label);
-    if (width) wrap_words(out, text, hang, hang, width);
-    else sb_printf(out, "%s", text);
+    size_t hang = esc_cols(label, strlen(label));
+    if (!width) { sb_printf(out, "%s%s", label, text); return; }
+    const size_t indent = hang > width / 2 ? LABEL_INDENT : hang;
+    const char *w = text + strspn(text, " ");
+    if (*w && indent < hang && hang + esc_cols(w, strcspn(w, " ")) > width) {
+        size_t len = strlen(label);
+        while (len > 0 && label[len - 1] == ' ') len--;   /* no blank left at the line's end */
+        sb_printf(out, "%.*s\n%*s", (int)len, label, (int)indent, "");
+        hang = indent;
+    } else {
+        sb_printf(out, "%s", label);
+    }
+    wrap_words(out, text, hang, indent, width);
 }
 
 int wrap_width(int fd, int given)

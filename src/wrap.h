@@ -30,7 +30,10 @@ void wrap_words(strbuf *out, const char *text, size_t first, size_t indent, size
 
 /* Append label, then text broken at its spaces into lines of at most width
  * columns, the lines after the first under the text ("source: CS 457/557
- * ...\n        Predictions ..."); width 0: one line. No newline ends it. */
+ * ...\n        Predictions ..."), or four columns in when the label takes
+ * more than half the width (the text then starts on the next line if its
+ * first word does not fit after the label); width 0: one line. No newline
+ * ends it. */
 void wrap_labelled(strbuf *out, const char *label, const char *text, size_t width);
 
 /* The width to wrap standard output to: --width when given (>= 0), else the

@@ -13,6 +13,8 @@
 #include "testutil.h"
 #include "step_pty.h"
 
+#include <dirent.h>
+
 #include "engine.h"
 #include "base/escape.h"
 #include "lesson.h"
@@ -224,6 +226,63 @@ static void test_formulas_fit_the_terminal(void **state)
     assert_has(f->out.s, "network: each layer; beside each neuron, the neurons its\n"
                          "         arcs come from\n");
     fx_close(f);
+}
+
+/* Columns of a line that could have been broken (a blank after its
+ * indent and its leading operator), else 0: a single long word (a web
+ * address) or a continuation "= 1/(1+exp(-z^[1]_1^(1)[1]))" cannot be. */
+static size_t breakable_cols(const char *line, size_t n)
+{
+    size_t lead = strspn(line, " ");
+    if (lead + 1 < n && strchr("=+-~", line[lead]) && line[lead + 1] == ' ') lead += 2;
+    if (lead >= n || !memchr(line + lead, ' ', n - lead)) return 0;
+    return esc_cols(line, n);
+}
+
+/* On a 40-column terminal every line of every lesson's screen, stepped to
+ * the end in the lesson's own notation and in Unicode, fits: formulas,
+ * and the headings too (init-and-normalise's " input normalisation
+ * (z-score over the 4 examples)", 07-2a's "forward pass with the weights
+ * after step 1 (t = 1)"), broken at their spaces as run breaks them. */
+static void test_every_lesson_fits_40_columns(void **state)
+{
+    (void)state;
+    DIR *d = opendir("lessons");
+    assert_non_null(d);
+    int n_lessons = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 8 || strcmp(e->d_name + len - 7, ".lesson")) continue;
+        char path[512], err[512];
+        snprintf(path, sizeof path, "lessons/%s", e->d_name);
+        lesson *l = lesson_load(path, err, sizeof err);
+        if (!l) fail_msg("%s", err);
+        engine_opts eo = {.round = ENGINE_ROUND_LESSON};
+        engine_result r;
+        assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
+        step_style st = {.digits = l->digits, .l = l, .notation = l->notation, .unicode = 1, .width = 40};
+        step_session *s = step_new(l, r.tr, &st);
+        assert_non_null(s);
+        strbuf out = {0};
+        step_opening(s, &out);
+        for (size_t guard = 0; !step_at_end(s) && guard < 100000; guard++) step_do(s, STEP_NEXT, NULL, &out);
+        out.len = 0;
+        step_screen(s, &out, 1000000, 40);
+        assert_false(out.failed);
+        for (const char *line = out.s; *line;) {
+            size_t n = strcspn(line, "\n");
+            if (breakable_cols(line, n) > 40)
+                fail_msg("%s: wider than 40 columns: %.*s", path, (int)n, line);
+            line += n + (line[n] == '\n');
+        }
+        sb_free(&out);
+        step_free(s);
+        engine_result_free(&r);
+        lesson_free(l);
+        n_lessons++;
+    }
+    closedir(d);
+    assert_true(n_lessons >= 20);
 }
 
 /* The drawing names every neuron as the lesson's trace does, in its own
@@ -777,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_back_goes_one_stage_and_rewinds),
         cmocka_unit_test(test_goto_redraws_the_trace_up_to_there),
         cmocka_unit_test(test_formulas_fit_the_terminal),
+        cmocka_unit_test(test_every_lesson_fits_40_columns),
         cmocka_unit_test(test_value_said_once),
         cmocka_unit_test(test_end_is_said_once),
         cmocka_unit_test(test_help_lists_every_key),
