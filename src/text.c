@@ -428,11 +428,12 @@ int text_print_trace_n(FILE *out, const lesson *l, const engine_result *r, const
         if (fprintf(out, "\nmistakes by epoch (%d examples each)\n", l->n_examples) < 0) rc = -1;
         for (int k = 0; k < r->n_epochs && rc == 0; k++)
             if (fprintf(out, "  epoch %d: %d\n", k + 1, r->epoch_mistakes[k]) < 0) rc = -1;
-        if (rc == 0 && fprintf(out, r->converged
-                               ? "converged: epoch %d made no mistake, so training stops\n"
-                               : "stopped at the epoch limit (%d) with mistakes left\n",
-                               r->converged ? r->n_epochs : l->epochs) < 0)
-            rc = -1;
+        if (rc == 0) {   /* broken at its spaces to the width, as the headings are */
+            sb_printf(&b, r->converged ? "converged: epoch %d made no mistake, so training stops"
+                                       : "stopped at the epoch limit (%d) with mistakes left",
+                      r->converged ? r->n_epochs : l->epochs);
+            rc = emit(out, o, notation, "", &b, 0);
+        }
     }
     sb_free(&b);
     return rc;

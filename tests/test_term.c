@@ -10,6 +10,8 @@
 
 #include "step_pty.h"
 
+#include <dirent.h>
+
 /* Run bin with args on a pty with extra env entries; the raw bytes it wrote
  * (caller frees) and its exit status. */
 static char *pty_run(const char *const args[], const char *const env[], int *status)
@@ -192,6 +194,32 @@ static void test_wrap(void **state)
     free(flat);
 }
 
+/* Every lesson's run at 40 columns fits, to its last line: the perceptron's
+ * "converged: epoch 6 made no mistake, so training stops" too, and a title
+ * whose lesson name takes most of the line
+ * ("sauppe-multiclass-regression: Regression: ..."). */
+static void test_every_lesson_fits(void **state)
+{
+    (void)state;
+    DIR *d = opendir("lessons");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 8 || strcmp(e->d_name + len - 7, ".lesson")) continue;
+        char cmd[1024];
+        int st;
+        snprintf(cmd, sizeof cmd, "NO_COLOR=1 %s run --unicode --width 40 lessons/%s", bin(), e->d_name);
+        char *w = run_sh(cmd, &st);
+        assert_true(st == 0 || st == 1);
+        if (longest_line(w) > 40) fail_msg("%s: a line of %zu columns:\n%s", e->d_name, longest_line(w), w);
+        free(w);
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 20);
+}
+
 /* On a terminal the width is the terminal's own (TIOCGWINSZ, here 64). */
 static void test_wrap_terminal(void **state)
 {
@@ -217,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_colour_rules),
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_wrap_terminal),
+        cmocka_unit_test(test_every_lesson_fits),
     };
     return cmocka_run_group_tests_name("term", tests, NULL, NULL);
 }
