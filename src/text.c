@@ -267,6 +267,8 @@ void text_unicode(strbuf *out, const char *s, int notation)
     const char *start = s, *slash = NULL;
     while (*s) {
         if (!strncmp(s, "delta_", 6)) { sb_printf(out, "%s", text_delta(notation, 0)); s += 5; continue; }   /* keep '_' */
+        /* a note's capital Delta_3 (001's letter, in any notation) as the trace's Δ₃ */
+        if (!strncmp(s, "Delta_", 6) && (s == start || !uni_word(s[-1]))) { sb_printf(out, "Δ"); s += 5; continue; }
         if (!strncmp(s, "alpha", 5)) { sb_printf(out, "α"); s += 5; continue; }
         if (!strncmp(s, "lambda", 6)) { sb_printf(out, "λ"); s += 6; continue; }
         /* dJ/dw_1,3 -> ∂J/∂w₁,₃, dE_total/dout_h1 -> ∂E_total/∂out_h1 */

@@ -92,6 +92,17 @@ static void test_opening_shows_title_network_given(void **state)
     assert_has(o, "forward pass\n forward\n  a_1 = x_1 = 3\n");     /* 001: a_1 = x_1 = 3 */
     assert_hasnt(o, "x_2 = 4");
     fx_close(f);
+    /* in Unicode the lesson's notes read as the trace: 07-2a's Delta_3 is
+     * the trace's Δ₃, whole, not Delta₃ beside ∂J/∂w */
+    f = fx_open("lessons/sauppe-sgd-step.lesson");
+    step_free(f->s);
+    step_style st = {.digits = f->l->digits, .l = f->l, .notation = NOTATION_VA, .unicode = 1};
+    f->s = step_new(f->l, f->r.tr, &st);
+    assert_non_null(f->s);
+    step_opening(f->s, &f->out);
+    assert_has(f->out.s, "note: Update w <- w - \u03b1\u00b7\u2202J/\u2202w with \u2202J/\u2202w = "
+                         "\u0394\u2083 a_i and \u0394\u2083 = -2 (y - a\u2083) g'(in\u2083),\n");
+    fx_close(f);
 }
 
 static void test_next_reveals_symbolic_then_numbers_then_value(void **state)
