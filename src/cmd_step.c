@@ -317,9 +317,12 @@ static int byte_in(void)
     }
 }
 
-/* Ctrl-Z or SIGTSTP: the terminal as it was, stop; on `fg` (SIGCONT) key
- * mode again. The caller redraws. */
-static void suspend(keyin *k)
+/* Ctrl-Z (group set) or a SIGTSTP: the terminal as it was, stop; on `fg`
+ * (SIGCONT) key mode again. The caller redraws. Ctrl-Z stops the whole
+ * process group, as the terminal's own Ctrl-Z does outside key mode, so
+ * `nntrace step L | cat` stops with its cat and the shell takes over; a
+ * SIGTSTP sent to nntrace alone stops nntrace alone. */
+static void suspend(keyin *k, int group)
 {
     struct sigaction dfl, old;
     memset(&dfl, 0, sizeof dfl);
@@ -329,7 +332,7 @@ static void suspend(keyin *k)
     fflush(stdout);
     raw_off(k);
     (void)sigaction(SIGTSTP, &dfl, &old);
-    (void)raise(SIGTSTP);                    /* stops here until SIGCONT */
+    if (!group || kill(0, SIGTSTP)) (void)raise(SIGTSTP);   /* stops here until SIGCONT */
     (void)sigaction(SIGTSTP, &old, NULL);
     (void)raw_on(k);
     sig_redraw = 0;
@@ -386,7 +389,7 @@ static int tty_line(keyin *k, const char *prompt, char *buf, size_t size)
     for (;;) {
         c = key_in(&seq);
         if ((c == -2 && !sig_end) || (!seq && c == 26)) {   /* Ctrl-Z, a stop, a resume, a resize */
-            if (sig_stop || c == 26) { sig_stop = 0; suspend(k); }
+            if (sig_stop || c == 26) { suspend(k, !sig_stop); sig_stop = 0; }
             sig_redraw = 0;
             if (k->redraw && k->redraw(k->redraw_ctx)) { c = -1; break; }
             printf("\r\033[K%s%.*s", prompt, (int)n, buf);
@@ -419,7 +422,7 @@ static int tty_line(keyin *k, const char *prompt, char *buf, size_t size)
 static int signal_cmd(step_cmd *cmd)
 {
     if (sig_end) { *cmd = STEP_QUIT; return 1; }
-    if (sig_stop) { sig_stop = 0; *cmd = STEP_SUSPEND; return 1; }
+    if (sig_stop) { *cmd = STEP_SUSPEND; return 1; }     /* cleared by the suspend */
     if (sig_redraw) { sig_redraw = 0; *cmd = STEP_REDRAW; return 1; }
     return 0;
 }
@@ -632,7 +635,8 @@ int cmd_step(int argc, char **argv)
         }
         if (c == STEP_SUSPEND) {
             if (!k.raw) continue;                  /* a pipe has nothing to suspend */
-            suspend(&k);
+            suspend(&k, !sig_stop);                /* Ctrl-Z: with the pipeline */
+            sig_stop = 0;
             c = STEP_REDRAW;
         }
         size_t before = out.len;

@@ -781,9 +781,14 @@ static void test_pty_hup_int(void **state)
 /* Ctrl-Z and fg under a real job-control shell in tmux: stopped with the
  * terminal in its ordinary modes, back in key mode with the screen drawn
  * again after fg; then resized in tmux and redrawn. */
-static void test_tmux_suspend_and_resume(void **state)
+/* A tmux server on a private socket for a session test: T runs tmux, W
+ * waits until the pane shows a text, N until it no longer does. Skips
+ * without tmux. tmux_body's script runs after the server has a session
+ * "s" of an 80x24 bash in a C locale; it gets the top directory and the
+ * absolute binary as %1$s and %2$s. Returns what the script printed
+ * (caller frees) and its status. */
+static char *tmux_session(const char *body_fmt, int *status)
 {
-    (void)state;
     int st;
     char *o = run_sh("command -v tmux >/dev/null 2>&1 && echo yes", &st);
     int have = o && strstr(o, "yes");
@@ -798,15 +803,24 @@ static void test_tmux_suspend_and_resume(void **state)
     if (strlen(cwd) + strlen(b) + 2 > sizeof babs) skip();
     if (b[0] == '/') memcpy(babs, b, strlen(b) + 1);
     else { memcpy(babs, cwd, strlen(cwd)); babs[strlen(cwd)] = '/'; memcpy(babs + strlen(cwd) + 1, b, strlen(b) + 1); }
-    /* T: tmux on a private socket; W: wait until the pane shows a text */
 #define TMUX_SH(body) snprintf(cmd, sizeof cmd, \
         "T() { tmux -L %s \"$@\"; }; W() { for i in $(seq 300); do T capture-pane -p -t s | grep -qF -- \"$1\" && return 0; sleep 0.1; done; echo TIMEOUT \"$1\"; T capture-pane -p -t s; return 1; }; " \
         "N() { for i in $(seq 300); do T capture-pane -p -t s | grep -qF -- \"$1\" || return 0; sleep 0.1; done; echo STILL \"$1\"; T capture-pane -p -t s; return 1; }; %s", sock, body)
     TMUX_SH("T new-session -d -s s -x 80 -y 24 'env -i PATH=/usr/bin:/bin TERM=xterm LC_ALL=C PS1=\"$ \" bash --norc --noprofile -i'");
     free(run_sh(cmd, &st));
     assert_int_equal(st, 0);
-    snprintf(body, sizeof body,
-             "T send-keys -t s 'cd %s && %s step lessons/sauppe-forward.lesson' Enter && W '[1/8]' && "
+    snprintf(body, sizeof body, body_fmt, cwd, babs);
+    TMUX_SH(body);
+#undef TMUX_SH
+    return run_sh(cmd, status);
+}
+
+static void test_tmux_suspend_and_resume(void **state)
+{
+    (void)state;
+    int st;
+    char *o = tmux_session(
+             "T send-keys -t s 'cd %1$s && %2$s step lessons/sauppe-forward.lesson' Enter && W '[1/8]' && "
              "T send-keys -t s n n n && W '= 5*1 + 1*3' && "
              "T send-keys -t s C-z && W 'Stopped' && "
              "T send-keys -t s 'stty -a | tr \" \" \"\\n\" | grep -x -e icanon -e echo -e isig | sort | tr \"\\n\" +' Enter && "
@@ -824,10 +838,7 @@ static void test_tmux_suspend_and_resume(void **state)
              "T send-keys -t s 5 Enter && W 'in_5 = w_0,5*a_0' && "
              "T send-keys -t s q && "
              "T send-keys -t s 'stty -a | tr \" \" \"\\n\" | grep -x -e icanon -e echo | sort | tr \"\\n\" +; echo @@' Enter && "
-             "W 'echo+icanon+@@'; rc=$?; echo \"$P1\"; T capture-pane -p -t s; T kill-server; exit $rc",
-             cwd, babs);
-    TMUX_SH(body);
-    o = run_sh(cmd, &st);
+             "W 'echo+icanon+@@'; rc=$?; echo \"$P1\"; T capture-pane -p -t s; T kill-server; exit $rc", &st);
     /* after fg and the resize the screen is the step screen again, and the
      * shell's terminal modes are right after q (checked by W above) */
     int ok = st == 0 && o && strstr(o, "= 0\n  a_3 = g(in_3) = 1/(1+exp(-in_3))\n") &&
@@ -835,7 +846,34 @@ static void test_tmux_suspend_and_resume(void **state)
     if (!ok) fprintf(stderr, "tmux session (status %d):\n%s\n", st, o ? o : "");
     free(o);
     assert_true(ok);
-#undef TMUX_SH
+}
+
+/* Ctrl-Z stops the whole pipeline, as the terminal's own Ctrl-Z does, so
+ * `nntrace step L | cat` gives the shell back (and fg goes on): stopping
+ * only nntrace left cat running, the shell waiting, and the terminal
+ * taking no key. The quiz the same. */
+static void test_tmux_suspend_in_a_pipeline(void **state)
+{
+    (void)state;
+    int st;
+    char *o = tmux_session(
+             "T send-keys -t s 'cd %1$s && %2$s step lessons/sauppe-forward.lesson | cat' Enter && "
+             "W 'a_1 = x_1 = 3' && T send-keys -t s n n && W '  in_3 = w_0,3*a_0' && "
+             "T send-keys -t s C-z && W 'Stopped' && "
+             "T send-keys -t s 'echo @@$((6*7))' Enter && W '@@42' && "
+             "T send-keys -t s fg Enter && sleep 0.5 && T send-keys -t s n && W '= 5*1 + 1*3' && "
+             "T send-keys -t s q && T send-keys -t s clear Enter && N '= 5*1 + 1*3' && "
+             "T send-keys -t s '%2$s quiz lessons/sauppe-forward.lesson | cat' Enter && "
+             "W 'in_3 = ?' && T send-keys -t s 0 && sleep 0.2 && "
+             "T send-keys -t s C-z && W 'Stopped' && "
+             "T send-keys -t s 'echo @@$((6*8))' Enter && W '@@48' && "
+             "T send-keys -t s fg Enter && sleep 0.5 && T send-keys -t s Enter && W 'right' && "
+             "T send-keys -t s q Enter && W 'score: 1 of 1 right' && "
+             "T send-keys -t s 'echo @@done' Enter && W '@@done'; rc=$?; T capture-pane -p -t s; T kill-server; exit $rc",
+             &st);
+    if (st != 0) fprintf(stderr, "tmux session (status %d):\n%s\n", st, o ? o : "");
+    free(o);
+    assert_int_equal(st, 0);
 }
 
 int main(void)
@@ -863,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_pty_rewind_resize_sigterm),
         cmocka_unit_test(test_pty_hup_int),
         cmocka_unit_test(test_tmux_suspend_and_resume),
+        cmocka_unit_test(test_tmux_suspend_in_a_pipeline),
     };
     return cmocka_run_group_tests_name("step", tests, NULL, NULL);
 }
