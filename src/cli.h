@@ -71,7 +71,10 @@ extern const size_t CLI_N_COMMANDS;
 lesson *cli_lesson_for(const char *cmd, const char *path);
 lesson *cli_lesson(const char *path);
 
-/* Colour on stdout/stderr: a terminal, and NO_COLOR unset or empty. */
+/* A terminal that takes cursor controls and colour: f is one and TERM is
+ * not "dumb" (Emacs's shell, an IDE's run pane). */
+int cli_cursor(FILE *f);
+/* Colour on stdout/stderr: cli_cursor, and NO_COLOR unset or empty. */
 int cli_color(FILE *f);
 /* Unicode output: a terminal whose locale says UTF-8. */
 int cli_unicode(FILE *f);

@@ -48,10 +48,16 @@ lesson *cli_lesson_for(const char *cmd, const char *arg)
     return l;
 }
 
+int cli_cursor(FILE *f)
+{
+    const char *term = getenv("TERM");
+    return isatty(fileno(f)) && !(term && !strcmp(term, "dumb"));
+}
+
 int cli_color(FILE *f)
 {
-    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-    return isatty(fileno(f)) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+    const char *nc = getenv("NO_COLOR");
+    return cli_cursor(f) && !(nc && *nc);
 }
 
 int cli_unicode(FILE *f)

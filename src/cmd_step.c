@@ -226,6 +226,8 @@ typedef struct {
     const char *pend;         /* line mode: keys left on the current line */
     long line;                /* line mode: the number of the current line */
     int prompt_shown;         /* a prompt is on the last line now */
+    int dumb;                 /* key mode on a terminal without cursor controls
+                                 (TERM=dumb): a line is written again below */
     /* key mode: draws the screen again before tty_line writes its prompt
      * and the partial line again (after fg or a resize); NULL: nothing */
     int (*redraw)(void *ctx);
@@ -392,7 +394,7 @@ static int tty_line(keyin *k, const char *prompt, char *buf, size_t size)
             if (sig_stop || c == 26) { suspend(k, !sig_stop); sig_stop = 0; }
             sig_redraw = 0;
             if (k->redraw && k->redraw(k->redraw_ctx)) { c = -1; break; }
-            printf("\r\033[K%s%.*s", prompt, (int)n, buf);
+            printf("%s%s%.*s", k->dumb ? "\n" : "\r\033[K", prompt, (int)n, buf);
             fflush(stdout);
             continue;
         }
@@ -583,8 +585,13 @@ int cmd_step(int argc, char **argv)
             goto done;
         }
         k.raw = 1;
+        k.dumb = !cli_cursor(stdin);
     }
-    int show_prompt = k.raw && isatty(STDOUT_FILENO);
+    /* on a terminal formulas fit it; where it takes cursor controls, a
+     * prompt line, and b, g, a resize, Ctrl-L and fg redraw the screen
+     * (on a dumb one b says where it went, as from a pipe) */
+    const int on_screen = k.raw && isatty(STDOUT_FILENO);
+    const int show_prompt = on_screen && cli_cursor(stdout);
     screen_ctx redraw = {s, &out};
     if (show_prompt) {
         k.redraw = screen_redraw;
@@ -592,7 +599,7 @@ int cmd_step(int argc, char **argv)
     }
     struct sigaction old[N_HANDLED];
     if (k.raw) signals_on(old);
-    if (show_prompt) {
+    if (on_screen) {
         int rows, cols;
         term_size(&rows, &cols);
         step_set_width(s, cols);
@@ -602,7 +609,7 @@ int cmd_step(int argc, char **argv)
         if (flush_out(&out)) { status = EXIT_USAGE; break; }
         int rows, cols;
         term_size(&rows, &cols);
-        if (show_prompt) step_set_width(s, cols);   /* a terminal: formulas fit it */
+        if (on_screen) step_set_width(s, cols);     /* a terminal: formulas fit it */
         prompt.len = 0;
         if (prompt.s) prompt.s[0] = '\0';
         if (show_prompt) {
@@ -783,6 +790,7 @@ int cmd_quiz(int argc, char **argv)
             goto done;
         }
         k.raw = 1;
+        k.dumb = !cli_cursor(stdin);
         signals_on(old);
     }
     while (!quiz_over(q) && !werr) {

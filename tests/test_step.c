@@ -616,6 +616,49 @@ static void test_pty_keys_act_at_once(void **state)
  * the name and Enter in one write go to the name; the name is echoed and
  * Backspace edits it. An escape sequence (Home, PgUp, Delete, F1) is one
  * key: one message each, never one per byte. */
+/* A dumb terminal (TERM=dumb: Emacs's shell, an IDE's run pane) takes no
+ * cursor controls: step writes none (no erasable prompt, no clearing
+ * redraw) and says where b went, as from a pipe; keys still act at once.
+ * The quiz the same, with a resize while an answer is typed. Before, a
+ * dumb terminal showed ^[[K and ^[[H^[[2J among the lines. */
+static void test_pty_dumb_terminal(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    const char *dumb[] = {"TERM=dumb", NULL};
+    char *argv[] = {"nntrace", "step", "lessons/sauppe-forward.lesson", NULL};
+    assert_int_equal(pty_start(p, bin(), argv, dumb), 0);
+    assert_true(pty_expect(p, "a_1 = x_1 = 3", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "nn");
+    assert_true(pty_expect(p, "in_3 = w_0,3*a_0 + w_1,3*a_1 + w_2,3*a_2", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "b");
+    assert_true(pty_expect(p, "(back to x_2)", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\014");                                       /* Ctrl-L */
+    (void)ioctl(p->master, TIOCSWINSZ, &(struct winsize){30, 60, 0, 0});
+    pty_send(p, "n");
+    assert_true(pty_expect(p, "in_3 = w_0,3*a_0", PTY_WAIT_MS));
+    pty_send(p, "q");
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+    if (strchr(p->raw, '\033')) fail_msg("escape bytes on a dumb terminal:\n%s", p->raw);
+    char *qargv[] = {"nntrace", "quiz", "lessons/sauppe-forward.lesson", "--ask", "in_3 a_3", NULL};
+    assert_int_equal(pty_start(p, bin(), qargv, dumb), 0);
+    assert_true(pty_expect(p, "in_3 = ? ", PTY_WAIT_MS));
+    pty_send(p, "0.");
+    (void)ioctl(p->master, TIOCSWINSZ, &(struct winsize){30, 60, 0, 0});
+    kill(p->pid, SIGWINCH);
+    assert_true(pty_expect(p, "in_3 = ? 0.", PTY_WAIT_MS));
+    pty_send(p, "0\r");
+    assert_true(pty_expect(p, "right", PTY_WAIT_MS));
+    pty_send(p, "q\r");
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 1);
+    if (strchr(p->raw, '\033')) fail_msg("escape bytes on a dumb terminal:\n%s", p->raw);
+    free(p);
+}
+
 static void test_pty_keys_together(void **state)
 {
     (void)state;
@@ -897,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_piped_bad_commands_exit_2),
         cmocka_unit_test(test_pty_keys_act_at_once),
         cmocka_unit_test(test_pty_keys_together),
+        cmocka_unit_test(test_pty_dumb_terminal),
         cmocka_unit_test(test_pty_no_color_and_ctrl_c),
         cmocka_unit_test(test_pty_rewind_resize_sigterm),
         cmocka_unit_test(test_pty_hup_int),
