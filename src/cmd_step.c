@@ -239,7 +239,8 @@ typedef struct {
  * written by handlers, read and cleared by the loop): the handlers are
  * installed without SA_RESTART, so a blocked read returns EINTR and the
  * loop acts on the flag at once. */
-static volatile sig_atomic_t sig_end;       /* SIGTERM, SIGINT, SIGHUP, SIGQUIT */
+static volatile sig_atomic_t sig_end;       /* SIGTERM, SIGINT, SIGHUP, SIGQUIT, and SIGPIPE
+                                               (`nntrace step L | head`: the reader gone) */
 static volatile sig_atomic_t sig_stop;      /* SIGTSTP */
 static volatile sig_atomic_t sig_redraw;    /* SIGWINCH, SIGCONT */
 
@@ -250,7 +251,7 @@ static void on_signal(int sig)
     else sig_end = sig;
 }
 
-static const int HANDLED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGWINCH, SIGCONT};
+static const int HANDLED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGWINCH, SIGCONT};
 #define N_HANDLED (sizeof HANDLED / sizeof HANDLED[0])
 
 static void signals_on(struct sigaction *old)
@@ -658,8 +659,12 @@ int cmd_step(int argc, char **argv)
         if (what == STEP_REDRAWS && show_prompt)
             screen_again(s, &out);       /* rewind: the screen at the position */
     }
-    if (status) fprintf(stderr, "nntrace step: cannot write the output\n");
-    else if (bad_input) status = EXIT_USAGE;
+    if (status) {
+        if (sig_end != SIGPIPE)              /* a reader gone: silent, as SIGPIPE is */
+            fprintf(stderr, "nntrace step: cannot write the output\n");
+    } else if (bad_input) {
+        status = EXIT_USAGE;
+    }
     if (k.raw) {
         prompt_off(&k);
         raw_off(&k);
@@ -828,7 +833,10 @@ int cmd_quiz(int argc, char **argv)
     }
     quiz_score(q, &out);
     plain(&tr, out.s);
-    if (werr || flush_out(&out)) { fprintf(stderr, "nntrace quiz: cannot write the output\n"); goto done; }
+    if (werr || flush_out(&out)) {
+        if (sig_end != SIGPIPE) fprintf(stderr, "nntrace quiz: cannot write the output\n");
+        goto done;
+    }
     if (have_out) {
         if (tr.failed || fwrite(tr.s ? tr.s : "", 1, tr.len, of.f) != tr.len) {
             fprintf(stderr, "nntrace quiz: cannot write '%s'\n", o.transcript);

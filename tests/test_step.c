@@ -659,6 +659,39 @@ static void test_pty_dumb_terminal(void **state)
     free(p);
 }
 
+/* `nntrace step L | head -c 1`: head gone, the next key's output meets a
+ * broken pipe; the terminal is restored before nntrace ends by SIGPIPE,
+ * silently. Before, SIGPIPE killed it in key mode, and a shell that does
+ * not reset the terminal (sh, a script) was left without echo or lines.
+ * The quiz the same. */
+static void test_pty_broken_pipe_restores(void **state)
+{
+    (void)state;
+    static const char *const CMDS[] = {"step lessons/sauppe-forward.lesson", "quiz lessons/sauppe-forward.lesson"};
+    for (size_t k = 0; k < sizeof CMDS / sizeof CMDS[0]; k++) {
+        pty_session *p = malloc(sizeof *p);
+        assert_non_null(p);
+        char shcmd[2048];
+        snprintf(shcmd, sizeof shcmd,
+                 "%s %s 2>err.$$ | head -c 1; echo; echo \"[$(cat err.$$)]\"; rm -f err.$$; "
+                 "stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' +; echo @@",
+                 bin(), CMDS[k]);
+        char *argv[] = {"sh", "-c", shcmd, NULL};
+        assert_int_equal(pty_start(p, "/bin/sh", argv, NULL), 0);
+        assert_true(pty_expect(p, "s", PTY_WAIT_MS));          /* head's one byte, then it ends */
+        int done = 0;
+        for (int tries = 0; tries < 20 && !done; tries++) {
+            pty_send(p, k == 0 ? "n" : "1\r");                 /* output into the broken pipe */
+            done = pty_expect(p, "@@", 500);
+        }
+        assert_true(done);
+        assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+        if (!strstr(p->screen, "icanon+echo+@@") || !strstr(p->screen, "[]"))
+            fail_msg("%s | head: the terminal after (want icanon+echo+, no message):\n%s", CMDS[k], p->screen);
+        free(p);
+    }
+}
+
 static void test_pty_keys_together(void **state)
 {
     (void)state;
@@ -940,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_piped_bad_commands_exit_2),
         cmocka_unit_test(test_pty_keys_act_at_once),
         cmocka_unit_test(test_pty_keys_together),
+        cmocka_unit_test(test_pty_broken_pipe_restores),
         cmocka_unit_test(test_pty_dumb_terminal),
         cmocka_unit_test(test_pty_no_color_and_ctrl_c),
         cmocka_unit_test(test_pty_rewind_resize_sigterm),
