@@ -82,7 +82,8 @@ int cli_unicode(FILE *f);
 /* A lesson argument of cmd into *path: 0, or -1 (printed) for a second one. */
 int cli_one_lesson(const char *cmd, const char *arg, const char **path);
 
-/* After the options: -1 (printed, with the hint) when no lesson was named. */
+/* After the options: -1 (printed, with the hint) when no lesson was named,
+ * or an empty one. */
 int cli_need_lesson(const char *cmd, const char *path, const char *hint);
 
 /* Write b to path ("-": standard output) atomically through outfile.h.

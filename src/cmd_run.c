@@ -83,8 +83,10 @@ int cli_one_lesson(const char *cmd, const char *arg, const char **path)
 
 int cli_need_lesson(const char *cmd, const char *path, const char *hint)
 {
-    if (path) return 0;
-    fprintf(stderr, "nntrace %s: which lesson?\nHINT: %s\n", cmd, hint);
+    if (path && *path) return 0;
+    if (path) fprintf(stderr, "nntrace %s: the lesson is an empty word: give a lesson's name or file\nHINT: %s\n",
+                      cmd, hint);
+    else fprintf(stderr, "nntrace %s: which lesson?\nHINT: %s\n", cmd, hint);
     return -1;
 }
 

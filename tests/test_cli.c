@@ -193,6 +193,11 @@ static void test_one_of_and_empty(void **state)
         {"quiz --ask '' sauppe-forward", "nntrace quiz: --ask takes PATTERNS, not an empty value\n"},
         {"template --ask= sauppe-forward", "nntrace template: --ask takes PATTERNS, not an empty value\n"},
         {"run -o '' sauppe-forward", "nntrace run: -o takes FILE, not an empty value\n"},
+        /* nor a lesson ("'': no such lesson" began with ": ") */
+        {"run ''", "nntrace run: the lesson is an empty word: give a lesson's name or file\n"
+                   "HINT: nntrace run sauppe-forward\n"},
+        {"step '' --ascii", "nntrace step: the lesson is an empty word"},
+        {"quiz --ascii ''", "nntrace quiz: the lesson is an empty word"},
     };
     expect_usage(cases, sizeof cases / sizeof *cases);
     static char ok[65536];
