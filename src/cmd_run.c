@@ -224,6 +224,25 @@ static int parse_passes(const char *s, unsigned *mask)
     return 0;
 }
 
+/* The text trace's --passes asked only for passes the trace does not have
+ * (backward of a forward pass): -1 after a message naming those it has;
+ * an empty trace with exit 0 said nothing. Else 0. */
+static int passes_missing(const char *path, const trace *tr, unsigned mask)
+{
+    unsigned have = 0;
+    for (size_t id = 0; id < tr->n; id++) have |= 1u << tr->q[id].pass;
+    if (have & mask) return 0;
+    char list[256] = "";
+    for (int p = 0; p < PASS_COUNT; p++)
+        if (have & (1u << p)) {
+            size_t used = strlen(list);
+            snprintf(list + used, sizeof list - used, "%s%s", used ? "," : "", trace_pass_name((q_pass)p));
+        }
+    fprintf(stderr, "nntrace run: %s: --passes asks only for passes the trace does not have\n"
+                    "HINT: its passes are %s\n", path, list[0] ? list : "none");
+    return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *path = NULL, *format = "text", *outpath = NULL;
@@ -264,6 +283,11 @@ int cmd_run(int argc, char **argv)
     engine_result r;
     char err[512];
     if (cli_engine_run(l, &eo, &r)) {
+        lesson_free(l);
+        return EXIT_USAGE;
+    }
+    if (passes != ~0u && !strcmp(format, "text") && passes_missing(path, r.tr, passes)) {
+        engine_result_free(&r);
         lesson_free(l);
         return EXIT_USAGE;
     }

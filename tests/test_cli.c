@@ -197,6 +197,10 @@ static void test_one_of_and_empty(void **state)
         {"run ''", "nntrace run: the lesson is an empty word: give a lesson's name or file\n"
                    "HINT: nntrace run sauppe-forward\n"},
         {"step '' --ascii", "nntrace step: the lesson is an empty word"},
+        /* a forward pass asked for its backward pass: said, not an empty trace with exit 0 */
+        {"run --passes backward,update sauppe-forward",
+         "nntrace run: sauppe-forward: --passes asks only for passes the trace does not have\n"
+         "HINT: its passes are given,forward\n"},
         {"quiz --ascii ''", "nntrace quiz: the lesson is an empty word"},
     };
     expect_usage(cases, sizeof cases / sizeof *cases);
