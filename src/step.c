@@ -240,8 +240,24 @@ static void stage_line(strbuf *out, const step_session *s, size_t it, int k)
     }
     char val[160];
     text_value(tr, q, s->st.digits, val, sizeof val);
-    sb_printf(out, "%*s%s", (int)indent, "", val[0] == '~' ? " " : " = ");
-    step_put(out, &s->st, val, "1");
+    if (s->st.width > 0) {
+        /* under a long name "= -0.08972 ~ -0.0897" may not fit: broken as
+         * step_formula breaks its lines, the value bold after its "= " */
+        strbuf line = {0}, w = {0};
+        sb_printf(&line, "%*s%s%s", (int)indent, "", val[0] == '~' ? " " : " = ", val);
+        wrap_line(&w, line.s ? line.s : "", 0, (size_t)s->st.width);
+        const char *text = w.s ? w.s : "";
+        size_t lead = indent + (val[0] == '~' ? 1 : 3);
+        if (strlen(text) < lead) lead = strlen(text);
+        sb_printf(out, "%.*s", (int)lead, text);
+        step_put(out, &s->st, text + lead, "1");
+        if (line.failed || w.failed) out->failed = 1;
+        sb_free(&line);
+        sb_free(&w);
+    } else {
+        sb_printf(out, "%*s%s", (int)indent, "", val[0] == '~' ? " " : " = ");
+        step_put(out, &s->st, val, "1");
+    }
     sb_printf(out, "\n");
     const char *notes[EVAL_MAX_NOTES + 1];
     walk_notes(q, notes);

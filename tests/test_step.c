@@ -251,7 +251,7 @@ static size_t breakable_cols(const char *line, size_t n)
 }
 
 /* On a 40-column terminal every line of every lesson's screen, stepped to
- * the end in the lesson's own notation and in Unicode, fits: formulas,
+ * the end in every notation, in ASCII and Unicode, fits: formulas,
  * and the headings too (init-and-normalise's " input normalisation
  * (z-score over the 4 examples)", 07-2a's "forward pass with the weights
  * after step 1 (t = 1)"), broken at their spaces as run breaks them. */
@@ -271,23 +271,25 @@ static void test_every_lesson_fits_40_columns(void **state)
         engine_opts eo = {.round = ENGINE_ROUND_LESSON};
         engine_result r;
         assert_int_equal(engine_run(l, &eo, &r, err, sizeof err), 0);
-        step_style st = {.digits = l->digits, .l = l, .notation = l->notation, .unicode = 1, .width = 40};
-        step_session *s = step_new(l, r.tr, &st);
-        assert_non_null(s);
-        strbuf out = {0};
-        step_opening(s, &out);
-        for (size_t guard = 0; !step_at_end(s) && guard < 100000; guard++) step_do(s, STEP_NEXT, NULL, &out);
-        out.len = 0;
-        step_screen(s, &out, 1000000, 40);
-        assert_false(out.failed);
-        for (const char *line = out.s; *line;) {
-            size_t n = strcspn(line, "\n");
-            if (breakable_cols(line, n) > 40)
-                fail_msg("%s: wider than 40 columns: %.*s", path, (int)n, line);
-            line += n + (line[n] == '\n');
+        for (int nt = 0; nt < NOTATION_COUNT; nt++) {
+            step_style st = {.digits = l->digits, .l = l, .notation = nt, .unicode = nt % 2, .width = 40};
+            step_session *s = step_new(l, r.tr, &st);
+            assert_non_null(s);
+            strbuf out = {0};
+            step_opening(s, &out);
+            for (size_t guard = 0; !step_at_end(s) && guard < 100000; guard++) step_do(s, STEP_NEXT, NULL, &out);
+            out.len = 0;
+            step_screen(s, &out, 1000000, 40);
+            assert_false(out.failed);
+            for (const char *line = out.s; *line;) {
+                size_t n = strcspn(line, "\n");
+                if (breakable_cols(line, n) > 40)
+                    fail_msg("%s (%s): wider than 40 columns: %.*s", path, lesson_notation_name(nt), (int)n, line);
+                line += n + (line[n] == '\n');
+            }
+            sb_free(&out);
+            step_free(s);
         }
-        sb_free(&out);
-        step_free(s);
         engine_result_free(&r);
         lesson_free(l);
         n_lessons++;
