@@ -278,10 +278,16 @@ static void show(step_session *s, size_t it, int upto, int full_context, strbuf 
     s->shown = (long)it;
 }
 
+/* A note in parentheses: on a terminal broken at its spaces, the lines
+ * after the first under its text, not cut mid-word by the terminal. */
 static void message(strbuf *out, const step_style *st, const char *text)
 {
-    step_put(out, st, text, "2");
+    strbuf t = {0};
+    wrap_words(&t, text, 0, 1, st->width > 0 ? (size_t)st->width : 0);
+    step_put(out, st, t.s ? t.s : "", "2");
     sb_printf(out, "\n");
+    if (t.failed) out->failed = 1;
+    sb_free(&t);
 }
 
 /* ------------------------------------------------------------------------

@@ -239,6 +239,26 @@ static void test_formulas_fit_the_terminal(void **state)
     fx_close(f);
 }
 
+/* A note on a terminal (a name g cannot go to, the end) is broken at its
+ * spaces within the width, its words all there; it was cut mid-word by
+ * the terminal ("...of this le\nsson's trace..."). */
+static void test_notes_fit_the_terminal(void **state)
+{
+    (void)state;
+    fx *f = fx_open("lessons/sauppe-multiclass-regression.lesson");
+    step_set_width(f->s, 40);
+    step_opening(f->s, &f->out);
+    const char *o = cmd(f, STEP_GOTO, "in_3^(1)");
+    assert_has(o, "did you mean in_3?");
+    assert_has(o, "('in_3^(1)' names no quantity of this\n lesson's trace at this iteration ^(t)\n");
+    for (const char *line = o; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
+        if (strcspn(line, "\n") > 40) fail_msg("wider than 40 columns: %.*s", (int)strcspn(line, "\n"), line);
+    step_set_width(f->s, 0);                       /* from a pipe: one line, as before */
+    o = cmd(f, STEP_GOTO, "in_3^(1)");
+    assert_has(o, "names no quantity of this lesson's trace at this iteration");
+    fx_close(f);
+}
+
 /* Columns of a line that could have been broken (a blank after its
  * indent and its leading operator), else 0: a single long word (a web
  * address) or a continuation "= 1/(1+exp(-z^[1]_1^(1)[1]))" cannot be. */
@@ -963,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_back_goes_one_stage_and_rewinds),
         cmocka_unit_test(test_goto_redraws_the_trace_up_to_there),
         cmocka_unit_test(test_formulas_fit_the_terminal),
+        cmocka_unit_test(test_notes_fit_the_terminal),
         cmocka_unit_test(test_every_lesson_fits_40_columns),
         cmocka_unit_test(test_value_said_once),
         cmocka_unit_test(test_end_is_said_once),
