@@ -637,7 +637,9 @@ int cmd_step(int argc, char **argv)
                     fprintf(stderr, "stdin:%ld: %s\n", k.line, why);
                 bad_input = 1;
             } else if (bad >= 32 || bad == 27) {     /* a printable key, or an escape sequence */
-                sb_printf(&out, "(%s)\n", why);
+                char note[80];                      /* broken at its spaces, as step's notes */
+                snprintf(note, sizeof note, "%s)", why);
+                step_prose(&out, &s->st, "(", note, NULL);
             }
             continue;
         }

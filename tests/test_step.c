@@ -681,6 +681,25 @@ static void test_pty_dumb_terminal(void **state)
     free(p);
 }
 
+/* On a 40-column terminal a key that means nothing is said within the
+ * width, broken at a space: "(that key means nothing here: ? for help)"
+ * is 41 columns. */
+static void test_pty_bad_key_note_fits(void **state)
+{
+    (void)state;
+    pty_session *p = malloc(sizeof *p);
+    assert_non_null(p);
+    char *argv[] = {"nntrace", "step", "lessons/sauppe-forward.lesson", NULL};
+    assert_int_equal(pty_start_size(p, bin(), argv, NULL, 30, 40), 0);
+    assert_true(pty_expect(p, "a_1 = x_1 = 3", PTY_WAIT_MS));
+    pty_mark(p);
+    pty_send(p, "\033OP");                                    /* F1 */
+    assert_true(pty_expect(p, "(that key means nothing here: ? for\n help)\n", PTY_WAIT_MS));
+    pty_send(p, "q");
+    assert_int_equal(pty_finish(p, PTY_WAIT_MS), 0);
+    free(p);
+}
+
 /* `nntrace step L | head -c 1`: head gone, the next key's output meets a
  * broken pipe; the terminal is restored before nntrace ends by SIGPIPE,
  * silently. Before, SIGPIPE killed it in key mode, and a shell that does
@@ -997,6 +1016,7 @@ int main(void)
         cmocka_unit_test(test_pty_keys_act_at_once),
         cmocka_unit_test(test_pty_keys_together),
         cmocka_unit_test(test_pty_broken_pipe_restores),
+        cmocka_unit_test(test_pty_bad_key_note_fits),
         cmocka_unit_test(test_pty_dumb_terminal),
         cmocka_unit_test(test_pty_no_color_and_ctrl_c),
         cmocka_unit_test(test_pty_rewind_resize_sigterm),
