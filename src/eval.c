@@ -45,6 +45,10 @@ double round_dp(double x, int d)
      * fraction once |s| nears 5e8, i.e. 9 decimals). */
     _Static_assert(DBL_MANT_DIG - 1 - 6 == ROUND_DP_SLACK_LOG2, "the slack is 64 DBL_EPSILON");
     const double slack = ldexp(1.0, -ROUND_DP_SLACK_LOG2);
-    double r = (frac >= 0.5 - slack * fmax(1.0, fabs(s))) ? lo + 1 : lo;
+    /* ... but never more than ROUND_DP_WINDOW of a unit: from |s| = 2^45 on
+     * (150 at 12 decimals) 64 DBL_EPSILON of |s| is half a unit or more, and
+     * every value, 150 itself, would round up (150.000000000001) */
+    double window = fmin(slack * fmax(1.0, fabs(s)), ROUND_DP_WINDOW);
+    double r = (frac >= 0.5 - window) ? lo + 1 : lo;
     return copysign(r, x) / p;
 }

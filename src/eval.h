@@ -248,10 +248,13 @@ int loss_suggest(const char *word, char *buf, size_t size);   /* as act_suggest 
 /* Round x to d decimals, half away from zero, as a calculator does. A value
  * that is a decimal tie up to binary representation error (0.21215 stored as
  * 0.21214999...) rounds as the tie it stands for. d < 0 returns x.
- * In real arithmetic, with s = |x| 10^d, the result is sign(x) floor(s + 1/2 + e max(1, s))
- * / 10^d, e = 2^-ROUND_DP_SLACK_LOG2 = 64 DBL_EPSILON (the spreadsheet writes
- * the same formula, xlsx.c round_units). */
+ * In real arithmetic, with s = |x| 10^d, the result is
+ * sign(x) floor(s + 1/2 + min(e max(1, s), ROUND_DP_WINDOW)) / 10^d,
+ * e = 2^-ROUND_DP_SLACK_LOG2 = 64 DBL_EPSILON (the spreadsheet writes the same
+ * formula without the cap, xlsx.c round_units: they differ only from
+ * s = 2^42 on, where a double holds under 4 bits below the unit). */
 #define ROUND_DP_SLACK_LOG2 46
+#define ROUND_DP_WINDOW 0.0625
 double round_dp(double x, int d);
 
 #endif

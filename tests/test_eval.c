@@ -87,6 +87,15 @@ static void test_round_dp(void **state)
     assert_close(round_dp(0.24775324, 4), 0.2478, 1e-15, 0);
     assert_close(round_dp(0.12344, 4), 0.1234, 1e-15, 0);
     assert_close(round_dp(0.3, -1), 0.3, 0, 0);                /* off */
+    /* where 64 DBL_EPSILON of s = |x| 10^d reaches half a unit (s >= 2^45),
+     * a whole number stays whole and a value well below a tie rounds down
+     * (150 at 12 decimals was 150.000000000001: the normalised input of
+     * lessons/init-and-normalise.lesson, run --digits 12) */
+    assert_close(round_dp(150, 12), 150, 0, 0);
+    assert_close(round_dp(-180, 12), -180, 0, 0);
+    assert_close(round_dp(227.8125, 12), 227.8125, 0, 0);   /* deep-linear-exploding J */
+    assert_close(round_dp(150.0000000000003, 12), 150, 0, 0);  /* 0.3 of a unit: down */
+    assert_close(round_dp(150.0000000000005, 12), 150.000000000001, 0, 0);   /* the tie: up */
 }
 
 static void test_operations(void **state)

@@ -173,11 +173,13 @@ class Seed:
                     self.finding(f"CSV record {row['id']} ({name} = {v}) differs from JSON ({q['name']} = "
                                  f"{q['value']})", ["nntrace", "run", "L.lesson", "--format", "csv"])
                     break
-        # text = JSON, to as many decimals as the largest value leaves exact:
-        # |v| 10^d < 2^45, where the trace's tie slack (64 DBL_EPSILON of
-        # |v| 10^d, eval.c round_dp) stays below half a unit of the last digit
+        # text = JSON, to as many decimals as the largest value leaves
+        # resolved: |v| 10^d < 2^48, a sixteenth of a unit or finer (the
+        # trace's tie window, 64 DBL_EPSILON of |v| 10^d, is capped at a
+        # sixteenth, eval.c round_dp; before the cap, 150 at 12 decimals
+        # showed as 150.000000000001)
         big = max([abs(q["value"]) for q in recs if q["value"] is not None] + [1.0])
-        d = max(0, min(12, int(math.floor(math.log10(2.0 ** 44 / big)))))
+        d = max(0, min(12, int(math.floor(math.log10(2.0 ** 48 / big)))))
         t = self.nt("run", "L.lesson", "--golden", "--digits", str(d), ok=bad_ok)
         if t and t[0] != 2:
             self.text_vs_json(t[1], recs, d)
@@ -213,9 +215,9 @@ class Seed:
     @staticmethod
     def rounds_to(shown, v, d):
         """Is shown v to d decimals, as the trace rounds: half away from zero,
-        and a value within 64 DBL_EPSILON (relative, of |v| 10^d) below a tie
-        counts as the tie (eval.c round_dp)? A value that would print as 0 is
-        shown with its digits (%.{d-1}e)."""
+        and a value within 64 DBL_EPSILON (relative, of |v| 10^d, at most a
+        sixteenth of a unit) below a tie counts as the tie (eval.c round_dp)?
+        A value that would print as 0 is shown with its digits (%.{d-1}e)."""
         if v is None:
             return False
         x = float(shown)
@@ -225,7 +227,7 @@ class Seed:
         lo = math.floor(s)
         frac = s - lo
         ups = {lo + 1} if frac >= 0.5 else {lo}
-        if abs(frac - 0.5) <= 2.0 ** -46 * max(1.0, s) + 2.0 ** -50 * s:
+        if abs(frac - 0.5) <= min(2.0 ** -46 * max(1.0, s), 2.0 ** -4) + 2.0 ** -50 * s:
             ups |= {lo, lo + 1}                  # a tie up to representation error: either way
         return any(abs(x - math.copysign(u / 10.0 ** d, v)) <= 1e-15 * max(1.0, abs(x)) for u in ups)
 
