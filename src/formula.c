@@ -89,7 +89,22 @@ static void operand(fr *f, size_t k, int bare)
 
 void fr_op(fr *f, size_t k) { operand(f, k, 0); }
 void fr_op_bare(fr *f, size_t k) { operand(f, k, 1); }
-void fr_num(fr *f, double v) { fr_number(f->out, f->c->syn, v, f->c->digits, 0); }
+/* A constant of the operation (a rate, a decay, an activation's slope, a
+ * batch-norm scale) as the lesson gives it: to c->digits decimals, or as
+ * many more, up to FR_CONST_DIGITS, as show it exactly. A hand-rounded
+ * trace shows its operands to `round` decimals, the numbers it carries, but
+ * computes with the lesson's rate 0.24 (never 0.2, whose line 0.8 -
+ * 0.2*(-0.6) = 0.944 no one could follow: stress seed 36). A constant no
+ * short decimal shows (1/0.7, the keep scale of dropout 0.3) stays at
+ * c->digits. */
+#define FR_CONST_DIGITS 12
+void fr_num(fr *f, double v)
+{
+    int d = f->c->digits;
+    for (int e = d < 0 ? 0 : d; e <= FR_CONST_DIGITS && isfinite(v); e++)
+        if (round_dp(v, e) == v) { d = e; break; }
+    fr_number(f->out, f->c->syn, v, d, 0);
+}
 void fr_lit(fr *f, const char *s) { sb_printf(f->out, "%s", s); }
 
 void fr_bin(fr *f, char op)

@@ -403,6 +403,31 @@ static void test_step_parentheses(void **state)
     lesson_free(l);
 }
 
+/* A hand-rounded trace (round 1) carries its operands to 1 decimal, but
+ * computes with the lesson's constants, and shows them as given: the slope
+ * 0.25 (0.25*(-0.2) = -0.05, carried as -0.1), the rate 0.24 and the decay
+ * 0.016 of w - alpha dJ/dw - 2 alpha lambda w, never 0.3, 0.2 and 1.6e-02
+ * (stress seeds 14 and 36: 0.8 - 0.2*(-0.6) = 0.944). */
+static void test_rounded_constants(void **state)
+{
+    (void)state;
+    lesson *l = parse("title t\ninput 1\nlayer leaky-relu(0.25) 2\nloss half-sse\nrate 0.24\ndecay 0.016\n"
+                      "round 1\nsteps 1\nweight w_0,2 = 0.8\nweight w_1,2 = -1\nexample 1 -> 0\n");
+    engine_result r;
+    char err[256];
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
+    assert_int_equal(engine_run(l, &o, &r, err, sizeof err), 0);
+    strbuf b = {0};
+    text_line(&b, r.tr, &r.tr->q[names_find(l, r.tr, NULL, "a_2")], 4);
+    assert_non_null(strstr(b.s, " = ((-0.2)>=0 ? (-0.2) : 0.25*(-0.2)) = -0.05 ~ -0.1"));
+    b.len = 0;
+    text_line(&b, r.tr, &r.tr->q[names_find(l, r.tr, NULL, "w_1,2^(1)")], 4);
+    assert_non_null(strstr(b.s, " = (-1) - 0.24*0 - 2*0.24*0.016*(-1) ~ -1"));
+    sb_free(&b);
+    engine_result_free(&r);
+    lesson_free(l);
+}
+
 static void expect_error(const char *text, const char *want)
 {
     char err[512];
@@ -447,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_init_statistics),
         cmocka_unit_test(test_views),
         cmocka_unit_test(test_step_parentheses),
+        cmocka_unit_test(test_rounded_constants),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("lessons2", tests, NULL, NULL);
