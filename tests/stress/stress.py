@@ -23,7 +23,8 @@ ssconvert rejects, for the first K seeds, whose LaTeX pdflatex must also
 compile); and the cross-view invariants:
 JSON and CSV hold the same records and values; every value of the text
 trace (`run --golden --digits 12`) is its JSON record's value to 12
-decimals; `run -o` writes what `run` prints; `run` passes the true
+decimals; every record's substituted form (`--digits 12`), evaluated by
+subst.py, gives its value; `run -o` writes what `run` prints; `run` passes the true
 expectations; `check` gives a sheet of the true values full marks and a
 spoilt sheet less. Exit status 1 when there is any finding (each printed
 with its seed and a command to reproduce it; --keep DIR keeps the lessons
@@ -47,6 +48,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lessongen  # noqa: E402
+import subst  # noqa: E402
 
 SANITIZER = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|UndefinedBehaviorSanitizer")
 FILE_LINE = re.compile(r"(^|\s)[^\s:]+:(\d+:)? ")
@@ -145,6 +147,7 @@ class Seed:
         with open(self.lesson) as f:
             m = re.search(r"^round\s+(\d+)", f.read(), re.M)
         self.round_digits = int(m.group(1)) if m else 12
+        self.hand_rounded = bool(m)
         # a lesson that traces no step (`trace none`) has nothing to ask: exit 2, with its name
         self.none_asked = not any(q["formula"] for q in recs)
         bad_ok = self.bad_ok = (0, 1) if nonfinite else (0,)
@@ -183,6 +186,10 @@ class Seed:
         t = self.nt("run", "L.lesson", "--golden", "--digits", str(d), ok=bad_ok)
         if t and t[0] != 2:
             self.text_vs_json(t[1], recs, d)
+        # every record's substituted numbers give its value (subst.py)
+        j = self.nt("run", "L.lesson", "--format", "json", "--digits", "12")
+        if j and j[0] != 2:
+            self.formulas_vs_values(json.loads(j[1]))
         # run -o writes what run prints
         g = self.nt("run", "L.lesson", "--golden", ok=bad_ok)
         o = self.nt("run", "L.lesson", "--golden", "-o", "out.txt", ok=bad_ok)
@@ -210,6 +217,31 @@ class Seed:
                 self.finding(f"text shows {m.group(1)} = {shown} to {d} decimals, JSON has " +
                              ", ".join(repr(q["value"]) for q in qs[:4]),
                              ["nntrace", "run", "L.lesson", "--golden", "--digits", str(d)], line)
+                return
+
+    def formulas_vs_values(self, recs):
+        """Each record's substituted form (its operands' numbers and the
+        constants, to 12 decimals) evaluates to its value, within what the
+        printed digits explain. (Not judged: ELU's g' in a hand-rounded
+        lesson, shown as a + alpha but computed as alpha e^in from in's
+        carried value, act_table.c elu_dg; a known difference.)"""
+        for q in recs:
+            if not q["formula"] or q["value"] is None:
+                continue
+            if self.hand_rounded and q["kind"] == "deriv" and re.search(r": a\S*\+", q["formula"]):
+                continue
+            try:
+                bad = subst.check(q["substituted"], q["value"], 12)
+            except subst.Unknown as e:
+                self.finding(f"the substituted form of {q['name']} is not read (at '{e}'): {q['substituted']}",
+                             ["nntrace", "run", "L.lesson", "--format", "json", "--digits", "12"])
+                return
+            except (ArithmeticError, ValueError):
+                continue                # overflows in Python's arithmetic (exp(800)): not judged
+            if bad:
+                self.finding(f"{q['name']} = {q['substituted']} gives {bad[0]!r}, the record's value is "
+                             f"{q['value']!r} (bound {bad[1]:.3g})",
+                             ["nntrace", "run", "L.lesson", "--format", "json", "--digits", "12"])
                 return
 
     @staticmethod
