@@ -78,7 +78,10 @@ static void weight_base(const lesson *l, int n, int i, int j, char *buf, size_t 
     switch (n) {
     case NOTATION_LAYER:
         if (i == 0) snprintf(buf, size, "b^[%d]_%d", lj, pj);
-        else snprintf(buf, size, "W^[%d]_%d,%d", lj, pj, pi);
+        else if (li == lj - 1) snprintf(buf, size, "W^[%d]_%d,%d", lj, pj, pi);
+        /* a skip arc is no entry of W^[lj], whose columns are layer lj-1's
+         * neurons: W^[4]_4,1 would name w_5,9 and the skip arc w_4,9 alike */
+        else snprintf(buf, size, "w_%d,%d", i, j);
         return;
     case NOTATION_NETOUT:
         if (a >= 0 && l->arcs[a].alias[0]) { snprintf(buf, size, "%s", l->arcs[a].alias); return; }

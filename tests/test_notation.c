@@ -75,6 +75,36 @@ static void test_names(void **state)
     }
 }
 
+/* A skip arc is no entry of a layer's W: in 1-1-1-1 with the skip arc
+ * w_1,4 (input into layer 2), W^[2]_1,1 is w_3,4 alone; the skip arc keeps
+ * its va name (w_1,4, dw_1,4), and each name finds its own arc (stress seed
+ * 1284: w_4,9 and w_5,9 were both W^[4]_4,1). */
+static void test_skip_arc_layer_name(void **state)
+{
+    (void)state;
+    const char *text = "title t\ninput 1\nlayer tanh 2\nlayer tanh 3\nlayer identity 4\nloss sse\n"
+                       "nobias 2 3 4\nweight w_1,2 = 0.5\nweight w_2,3 = 0.4\nweight w_3,4 = 0.3\nweight w_1,4 = 0.2\n"
+                       "rate 0.1\nsteps 1\nexample 1 -> 0\n";
+    char err[512];
+    fixture f = {0};
+    f.l = lesson_parse(text, strlen(text), "skip.lesson", err, sizeof err);
+    if (!f.l) fail_msg("%s", err);
+    engine_opts o = {.round = ENGINE_ROUND_LESSON};
+    if (engine_run(f.l, &o, &f.r, err, sizeof err)) fail_msg("%s", err);
+    expect_name(&f, "w_3,4", NOTATION_LAYER, "W^[3]_1,1");
+    expect_name(&f, "w_1,4", NOTATION_LAYER, "w_1,4");
+    expect_name(&f, "dJ/dw_1,4", NOTATION_LAYER, "dw_1,4");
+    expect_name(&f, "dJ/dw_3,4", NOTATION_LAYER, "dW^[3]_1,1");
+    names_index *ix = names_index_new(f.l, f.r.tr, NOTATION_LAYER);
+    assert_non_null(ix);
+    char why[256];
+    assert_int_equal(names_resolve(ix, "W^[3]_1,1", why, sizeof why), names_find(f.l, f.r.tr, NULL, "w_3,4"));
+    assert_int_equal(names_resolve(ix, "dw_1,4", why, sizeof why), names_find(f.l, f.r.tr, NULL, "dJ/dw_1,4"));
+    names_index_free(ix);
+    engine_result_free(&f.r);
+    lesson_free(f.l);
+}
+
 /* The formula of net_h1 in 002's names, and the va default is canonical. */
 static void test_formula(void **state)
 {
@@ -210,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_values_unchanged),
         cmocka_unit_test(test_bad_notation),
         cmocka_unit_test(test_notation_choices),
+        cmocka_unit_test(test_skip_arc_layer_name),
     };
     return cmocka_run_group_tests(tests, setup_mazur, teardown);
 }
