@@ -2,7 +2,8 @@
 
 A lesson is drawn in two passes. Pass 1 (`draw`) picks a network and a
 set-up and writes every line that needs no value of the trace: shapes of 1
-to 6 processing layers with scrambled or consecutive ids, full or listed
+to 6 processing layers (at times 7 to 10 narrow ones, or a chain of
+1-neuron layers; weights and inputs at times scaled to 1e-6..1e5) with scrambled or consecutive ids, full or listed
 (sparse) arcs, skip arcs, outputs fed by their bias alone, nobias, labels,
 aliases, tied and frozen weights, every activation (parameters and other
 spellings too) and loss, seeded initialisations, batches, decay, steps,
@@ -103,10 +104,22 @@ def draw(seed, cat):
         L.keys.add(key)
         lines.append(key + sep + " ".join(str(w) for w in words) if words else key)
 
+    # the widenings draw from their own generator, so that a seed whose
+    # lesson no widening touches is the lesson it always was (seeds named
+    # in commits and tests stay reproducible)
+    wide = random.Random(f"wide {seed}")
+    L.odd = []                  # the widenings this seed takes
     perceptron = r.random() < 0.1
     n_proc = 1 if perceptron else r.choice([1, 1, 2, 2, 2, 3, 3, 4, 5, 6])
     n_in = r.randint(1, 4)
     sizes = [r.randint(1, 4) for _ in range(n_proc)]
+    if not perceptron and wide.random() < 0.08:     # deep: 7 to 10 layers of 1 or 2 neurons
+        n_proc = wide.randint(7, 10)
+        sizes = [wide.choice([1, 1, 2]) for _ in range(n_proc)]
+        L.odd.append("deep")
+    elif not perceptron and n_proc > 1 and wide.random() < 0.1:   # a chain of 1-neuron layers
+        sizes = [1] * (n_proc - 1) + sizes[-1:]
+        L.odd.append("narrow")
     # the loss and the output activation
     if perceptron:
         loss = None
@@ -227,6 +240,12 @@ def draw(seed, cat):
     L.w = {}
     for a in arcs:
         L.w[a] = num(r, -1.5, 1.5)
+    w_scale = wide.choice([1e-4, 1e-3, 30.0, 100.0]) if wide.random() < 0.08 else None
+    if w_scale:                 # very small or very large weights
+        for a in arcs:
+            text = f"{L.w[a][1] * w_scale:.4e}"
+            L.w[a] = (text, float(text))
+        L.odd.append(f"weights x{w_scale:g}")
     for name, group in L.ties.items():
         v = L.w[group[0]]
         for a in group:
@@ -359,11 +378,16 @@ def draw(seed, cat):
     L.perceptron = perceptron
     out_act = acts[-1]
     L.n_steps = L.steps if not perceptron else None
+    x_scale = wide.choice([1e-6, 1e-3, 1e3, 1e5]) if wide.random() < 0.08 else None
+    if x_scale and not perceptron:
+        L.odd.append(f"inputs x{x_scale:g}")
     for e in range(n_ex):
         x = [num(r, -2, 2, r.choice([0, 1, 2, 3]))[0] if not perceptron or r.random() < 0.5
              else str(r.randint(0, 1)) for _ in L.inputs]
         if r.random() < 0.05:
             x[0] = num(r, -60, 60, 1)[0]        # saturating
+        if x_scale and not perceptron:          # very small or very large inputs
+            x = [f"{float(v) * x_scale:.3e}" for v in x]
         if not L.with_y:
             emit("example", *x)
             continue
