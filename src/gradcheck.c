@@ -73,13 +73,19 @@ static int check_one(gc *c, long p, const double *dir, double h, double J0, unsi
     double delta = GC_EVAL_EPS * (c->jmax + c->wg);
     double c1 = (Jp1 - 2 * J0 + Jm1) / h, c2 = (Jp2 - 2 * J0 + Jm2) / (h / 2);
     double rough = fabs(c1 - 2 * c2), rough_noise = 24 * delta / h;
+    /* the odd part: D1 - D2 is O(h^2) J''' where J is smooth, but the size
+     * of a jump over h where J jumps within the step; two jumps on either
+     * side of w (a direction through two step outputs' thresholds) cancel
+     * in c1 - 2 c2 and show only here */
+    double odd = fabs(D1 - D2);
     row->backprop = b;
     row->numeric = num;
     row->diff = fabs(num - b);
     row->floor = fabs(D1 - D2) + 3 * delta / h;
     double allowed = tol * fmax(fmax(fabs(num), fabs(b)), bscale) + row->floor;
     if (row->diff <= allowed) row->verdict = GC_OK;
-    else if (rough > rough_noise && rough >= 0.5 * (row->diff - allowed)) row->verdict = GC_ROUGH;
+    else if ((rough > rough_noise && rough >= 0.5 * (row->diff - allowed)) ||
+             (odd > rough_noise && odd >= 0.5 * (row->diff - allowed))) row->verdict = GC_ROUGH;
     else if (c->notes & EVAL_NOTE_LOG_GUARD) row->verdict = GC_GUARD;   /* J flat where it was clamped */
     else row->verdict = GC_FAIL;
     return 0;

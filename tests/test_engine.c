@@ -140,6 +140,27 @@ static void test_gradcheck_log_guard(void **state)
     lesson_free(l);
 }
 
+/* Two step outputs whose thresholds lie 2e-5 either side of the weights
+ * along the direction (x = 0.5, in_2 = in_3 = 2e-5): J jumps up on one side
+ * and down on the other, so the even second difference c1 - 2 c2 cancels;
+ * the odd one, D1 - D2, is the jump over h. Each weight alone and the
+ * direction are "not smooth", never WRONG (stress seed 1284: exit 1 for
+ * backprop's right zero gradients). */
+static void test_gradcheck_jumps_both_sides(void **state)
+{
+    (void)state;
+    lesson *l = parse_or_fail("title jumps\ninput 1\nlayer step 2 3\nloss sse\nweight w_0,2 = 2e-5\n"
+                              "weight w_1,2 = 0\nweight w_0,3 = 2e-5\nweight w_1,3 = 0\nexample 0.5 -> 1 0\n");
+    gradcheck_result r;
+    gradcheck_opts o = {.tol = 1e-6};
+    assert_int_equal(gradcheck_run(l, &o, &r), 0);
+    assert_int_equal(r.n_fail, 0);
+    assert_int_equal(r.dir.verdict, GC_ROUGH);
+    assert_int_equal(r.n_rough, 5);
+    gradcheck_result_free(&r);
+    lesson_free(l);
+}
+
 static void test_gradcheck_floor_and_wrong_gprime(void **state)
 {
     (void)state;
@@ -626,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_every_pair),
         cmocka_unit_test(test_gradcheck_floor_and_wrong_gprime),
         cmocka_unit_test(test_gradcheck_log_guard),
+        cmocka_unit_test(test_gradcheck_jumps_both_sides),
         cmocka_unit_test(test_untraced_steps_match_traced),
         cmocka_unit_test(test_mazur_published_first_step),
         cmocka_unit_test(test_minibatch_mean_and_decay),
