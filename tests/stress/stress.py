@@ -186,6 +186,17 @@ class Seed:
         t = self.nt("run", "L.lesson", "--golden", "--digits", str(d), ok=bad_ok)
         if t and t[0] != 2:
             self.text_vs_json(t[1], recs, d)
+        # in each notation a shown name is one quantity's (in the layer
+        # notation a skip arc was named as the adjacent arc: seed 1284)
+        for nota in (self.cat.notations[self.seed % len(self.cat.notations)], "layer"):
+            n = self.values(("--notation", nota)) if nota != "layer" or self.seed % 2 == 0 else None
+            by_shown = {}
+            for q in n or []:           # (a target or an input shows no ^(t): one name for all t)
+                by_shown.setdefault(q["display"], set()).add(re.sub(r"\^\(\d+\)", "", q["name"]))
+            two = sorted((k, sorted(v)) for k, v in by_shown.items() if len(v) > 1)
+            if two:
+                self.finding(f"in the {nota} notation {two[0][0]} names {', '.join(two[0][1])}",
+                             ["nntrace", "run", "L.lesson", "--format", "json", "--notation", nota])
         # every record's substituted numbers give its value (subst.py)
         j = self.nt("run", "L.lesson", "--format", "json", "--digits", "12")
         if j and j[0] != 2:
@@ -226,8 +237,10 @@ class Seed:
         lesson, shown as a + alpha but computed as alpha e^in from in's
         carried value, act_table.c elu_dg; a known difference.)"""
         for q in recs:
-            if not q["formula"] or q["value"] is None:
-                continue
+            if not q["formula"] or q["value"] is None or any("log argument" in n for n in q["notes"]) or \
+                    re.search(r"nan|inf", q["substituted"]):
+                continue            # (a log argument below 1e-12 taken as 1e-12, as its note says;
+                                    # an overflowed operand: relu(nan) is 0)
             if self.hand_rounded and q["kind"] == "deriv" and re.search(r": a\S*\+", q["formula"]):
                 continue
             try:
@@ -277,6 +290,8 @@ class Seed:
         ]
         for args in (variants[k], variants[(k + 1) % 4]):
             self.nt(*args, ok=(0, 1))
+        self.nt("run", "L.lesson", "--digits", str(self.seed % 13), "--all-steps", "--chain", "--width",
+                str(30 + self.seed % 50), ok=(0, 1))
         # (a saturated output, where the loss took a log argument as 1e-12,
         # is "log guard", not wrong: seed 318)
         self.nt("gradcheck", "L.lesson", ok=self.bad_ok)
@@ -295,6 +310,20 @@ class Seed:
         ask = ["--ask", name] if self.seed % 3 == 0 else []
         self.nt("quiz", "L.lesson", *ask, "--transcript", "quiz.txt", "--ascii",
                 stdin=("\n".join(answers) + "\n").encode(), ok=(0, 1), lesson_ok2=self.none_asked)
+        # the template's quantities (the quiz asks the same by default), each
+        # answered with its value: a full score (exit 0)
+        t = self.nt("template", "L.lesson", ok=(0,), lesson_ok2=self.none_asked)
+        if t and t[0] == 0:
+            by = {}
+            for q in recs:
+                by.setdefault(q["display"], q)
+            for q in recs:
+                by.setdefault(q["name"], q)
+            asked = [by.get(m.group(1)) for m in re.finditer(r"^(\S.*?) = *$", t[1], re.M)]
+            if all(q and q["value"] is not None for q in asked):
+                exact = "".join(repr(q["value"]) + "\n" for q in asked)
+                self.nt("quiz", "L.lesson", "--decimals", str(1 + self.seed % 6), "--ascii", stdin=exact.encode(),
+                        ok=(0,))
 
     def outputs(self, L, bad_ok):
         for args, out in ((["xlsx", "L.lesson", "-o", "w.xlsx"], "w.xlsx"),
@@ -305,6 +334,8 @@ class Seed:
                           (["tex", "L.lesson", "-o", "t.tex"], "t.tex"),
                           (["tex", "L.lesson", "--beamer", "-o", "b.tex"], "b.tex"),
                           (["tex", "L.lesson", "--fragment", "--chain", "-o", "f.tex"], "f.tex"),
+                          (["tex", "L.lesson", "--beamer", "--all-steps", "--digits", str(self.seed % 9),
+                            "--notation", self.cat.notations[(self.seed + 3) % 4], "-o", "d.tex"], "d.tex"),
                           (["dot", "L.lesson", "-o", "n.dot"], "n.dot")):
             r = self.nt(*args, ok=bad_ok if args[0] == "xlsx" else (0,),
                         lesson_ok2=self.none_asked and "--exercise" in args)
@@ -384,6 +415,27 @@ class Seed:
                 self.finding(f"results.json is not JSON ({e})", ["nntrace", "check", "L.lesson", "spoilt.txt",
                                                                  "--gradescope", "results.json"])
         del c
+        # a sheet in another notation, filled from that notation's records,
+        # gets the same full marks
+        nota = self.cat.notations[(self.seed + 1) % len(self.cat.notations)]
+        t = self.nt("template", "L.lesson", "--notation", nota, ok=(0,))
+        other = self.values(("--notation", nota))
+        if t and t[0] == 0 and other:
+            by = {}
+            for q in other:
+                by.setdefault(q["display"], q)
+            lines = []
+            for line in t[1].splitlines():
+                m = re.match(r"^(\S.*?) = *$", line)
+                q = by.get(m.group(1)) if m and not line.startswith("#") else None
+                lines.append(f"{m.group(1)} = {q['value']!r}" if q and q["value"] is not None else line)
+            with open(os.path.join(self.dir, "other.txt"), "w") as f:
+                f.write("\n".join(lines) + "\n")
+            # (with --notation: without, a name two notations give two
+            # quantities is read in the lesson's, err_2 of a layer sheet as
+            # neuron 2's err, not the second output's: seed 1060)
+            self.nt("check", "L.lesson", "other.txt", "--notation", nota,
+                    ok=(0, 1) if nonfinite or L.vary else (0,))
         if L.vary:
             # a draw may find no teachable variant: exit 2, with the lesson's file:line
             self.nt("template", "L.lesson", "--student", "ada@example.org", ok=(0,), lesson_ok2=True)
