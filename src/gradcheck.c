@@ -87,6 +87,11 @@ static int check_one(gc *c, long p, const double *dir, double h, double J0, unsi
     else if ((rough > rough_noise && rough >= 0.5 * (row->diff - allowed)) ||
              (odd > rough_noise && odd >= 0.5 * (row->diff - allowed))) row->verdict = GC_ROUGH;
     else if (c->notes & EVAL_NOTE_LOG_GUARD) row->verdict = GC_GUARD;   /* J flat where it was clamped */
+    /* g' taken on a kink (in_j exactly 0): backprop's value is the kink's
+     * convention, g'(0) = 1 for every such neuron at once, which need be
+     * neither one-sided derivative of J; two kinks whose slopes change
+     * oppositely leave J straight through w, so no difference shows it */
+    else if (c->notes & EVAL_NOTE_KINK) row->verdict = GC_ROUGH;
     else row->verdict = GC_FAIL;
     return 0;
 }

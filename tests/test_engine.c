@@ -161,6 +161,29 @@ static void test_gradcheck_jumps_both_sides(void **state)
     lesson_free(l);
 }
 
+/* x = 0 puts in_3 = -a_2 and in_4 = a_2 of two leaky ReLUs on their kink;
+ * along w_0,2 their slopes swap (0.01 and 1 either way), so a_5 = -1.01 t
+ * is straight through the kink while backprop's g'(0) = 1 for both gives
+ * -2 t: "not smooth", never WRONG (stress seed 1222, where x = 0 and zero
+ * biases put two leaky ReLUs on their kink). */
+static void test_gradcheck_two_kinks_at_w(void **state)
+{
+    (void)state;
+    lesson *l = parse_or_fail("title kinks\ninput 1\nlayer tanh 2\nlayer leaky-relu 3 4\nlayer identity 5\n"
+                              "nobias 3 4\nloss sse\nweight w_0,2 = 0\nweight w_1,2 = 1\nweight w_2,3 = -1\n"
+                              "weight w_2,4 = 1\nweight w_0,5 = 0\nweight w_3,5 = 1\nweight w_4,5 = -1\n"
+                              "example 0 -> 1\n");
+    gradcheck_result r;
+    gradcheck_opts o = {.tol = 1e-6};
+    assert_int_equal(gradcheck_run(l, &o, &r), 0);
+    assert_int_equal(r.n_fail, 0);
+    assert_int_equal(r.rows[0].verdict, GC_ROUGH);          /* w_0,2: backprop 4, differences 2.02 */
+    assert_true(fabs(r.rows[0].backprop - 4.0) < 1e-12);
+    assert_int_equal(r.rows[4].verdict, GC_OK);             /* w_0,5: -2, off the kinks' path */
+    gradcheck_result_free(&r);
+    lesson_free(l);
+}
+
 static void test_gradcheck_floor_and_wrong_gprime(void **state)
 {
     (void)state;
@@ -648,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_floor_and_wrong_gprime),
         cmocka_unit_test(test_gradcheck_log_guard),
         cmocka_unit_test(test_gradcheck_jumps_both_sides),
+        cmocka_unit_test(test_gradcheck_two_kinks_at_w),
         cmocka_unit_test(test_untraced_steps_match_traced),
         cmocka_unit_test(test_mazur_published_first_step),
         cmocka_unit_test(test_minibatch_mean_and_decay),
