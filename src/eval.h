@@ -132,6 +132,8 @@ typedef struct {
     int         uses_err;         /* delta from err_j = y_j - a_j and g'(in_j); else from a_j, y_j */
     act_kind    needs_out;        /* the output activation it requires; ACT_COUNT: any but softmax */
     const char *needs_msg;        /* the message when that is broken */
+    int         logs;             /* J sums y ln a: each a near 1 leaves J an absolute round-off
+                                   * of about DBL_EPSILON, however small J is (gradcheck's floor) */
     double    (*value)(const double *x, size_t n, unsigned *notes);
     double    (*delta)(const op_spec *s, const double *x);
     void      (*render_value)(struct fr *f);

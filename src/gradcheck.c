@@ -70,7 +70,10 @@ static int check_one(gc *c, long p, const double *dir, double h, double J0, unsi
         return -1;
     double D1 = (Jp1 - Jm1) / (2 * h), D2 = (Jp2 - Jm2) / h;
     double num = (4 * D2 - D1) / 3;
-    double delta = GC_EVAL_EPS * (c->jmax + c->wg);
+    /* (a log loss: the round-off of each ln a_k for a_k near 1, about
+     * DBL_EPSILON, stays when J itself is 3.5e-10: stress seed 1257) */
+    double logs = LOSS_ROWS[c->l->loss].logs ? (double)c->l->n_out : 0.0;
+    double delta = GC_EVAL_EPS * (c->jmax + c->wg + logs);
     double c1 = (Jp1 - 2 * J0 + Jm1) / h, c2 = (Jp2 - 2 * J0 + Jm2) / (h / 2);
     double rough = fabs(c1 - 2 * c2), rough_noise = 24 * delta / h;
     /* the odd part: D1 - D2 is O(h^2) J''' where J is smooth, but the size

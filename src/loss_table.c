@@ -253,14 +253,14 @@ const loss_row LOSS_ROWS[LOSS_COUNT] = {
     },
     [LOSS_BCE] = {
         .name = "bce", .aliases = "cross-entropy", .lecture = "COMP 5630/6630 Lecture 7 (logistic output)",
-        .uses_err = 0, .needs_out = ACT_LOGISTIC,
+        .uses_err = 0, .logs = 1, .needs_out = ACT_LOGISTIC,
         .needs_msg = "loss bce needs a logistic output layer (its delta is a - y only there)",
         .value = bce_value, .delta = a_minus_y, .render_value = bce_render, .render_delta = a_minus_y_render,
         .dout = bce_dout, .render_dout = bce_dout_render,
     },
     [LOSS_SOFTMAX_CE] = {
         .name = "softmax-ce", .aliases = "", .lecture = "CSE 575, CSC413 Lecture 2 (softmax output)",
-        .uses_err = 0, .needs_out = ACT_SOFTMAX,
+        .uses_err = 0, .logs = 1, .needs_out = ACT_SOFTMAX,
         .needs_msg = "loss softmax-ce needs a softmax output layer",
         .value = ce_value, .delta = a_minus_y, .render_value = ce_render, .render_delta = a_minus_y_render,
         .dout = ce_dout, .render_dout = ce_dout_render,

@@ -184,6 +184,25 @@ static void test_gradcheck_two_kinks_at_w(void **state)
     lesson_free(l);
 }
 
+/* A softmax output nearly certain: x = 11 gives a_2 = 1 - 2.7e-10 and
+ * J = -ln a_2 = 2.7e-10, whose round-off is DBL_EPSILON (that of ln a_2
+ * for a_2 near 1), not DBL_EPSILON J: the floor holds it, and the right
+ * gradients (about 3e-9) are right, none WRONG (3 were before: stress seed
+ * 1257, a 17.5 input into a softmax). */
+static void test_gradcheck_certain_softmax(void **state)
+{
+    (void)state;
+    lesson *l = parse_or_fail("title sat\ninput 1\nlayer softmax 2 3\nloss softmax-ce\nweight w_0,2 = 0.3\n"
+                              "weight w_1,2 = 1\nweight w_0,3 = -0.2\nweight w_1,3 = -1\nexample 11 -> 1 0\n");
+    gradcheck_result r;
+    gradcheck_opts o = {.tol = 1e-6};
+    assert_int_equal(gradcheck_run(l, &o, &r), 0);
+    assert_int_equal(r.n_fail + r.n_rough + r.n_guard, 0);
+    assert_true(r.biggest > 1e-9 && r.biggest < 1e-8);
+    gradcheck_result_free(&r);
+    lesson_free(l);
+}
+
 static void test_gradcheck_floor_and_wrong_gprime(void **state)
 {
     (void)state;
@@ -672,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_log_guard),
         cmocka_unit_test(test_gradcheck_jumps_both_sides),
         cmocka_unit_test(test_gradcheck_two_kinks_at_w),
+        cmocka_unit_test(test_gradcheck_certain_softmax),
         cmocka_unit_test(test_untraced_steps_match_traced),
         cmocka_unit_test(test_mazur_published_first_step),
         cmocka_unit_test(test_minibatch_mean_and_decay),
