@@ -172,7 +172,9 @@ class Seed:
                 name = row["name"].lstrip("'")
                 v = row["value"]
                 if name != q["name"] or (q["value"] is None) != (v in ("", "nan", "inf", "-inf", "null")) or \
-                        (q["value"] is not None and float(v) != q["value"]):
+                        (q["value"] is not None and float(v) != float(q["value"])):
+                    # (float(): JSON's 75508088354916660, the shortest form of a
+                    # double above 2^53, reads in Python as that exact integer)
                     self.finding(f"CSV record {row['id']} ({name} = {v}) differs from JSON ({q['name']} = "
                                  f"{q['value']})", ["nntrace", "run", "L.lesson", "--format", "csv"])
                     break
