@@ -503,8 +503,31 @@ int grade_parse_answers(grade_answers *out, const char *text, size_t len, const 
         a += k;
     }
     if (a == b) out->empty = len == 0 ? "0 bytes" : "only blank lines";
+    /* a sheet in another notation says so ("# notation: layer", as template
+     * writes it): a name two notations give different quantities (err_2) is
+     * read in the sheet's */
+    int before = -1;
+    long hl = 0;
+    for (size_t q = p; textline_next(text, len, &q, &start, &n);) {
+        const size_t kl = sizeof GRADE_NOTATION_KEY - 1;
+        hl++;
+        if (n <= kl || memcmp(text + start, GRADE_NOTATION_KEY, kl)) continue;
+        size_t va = start + kl, vb = start + n;
+        char word[16] = "";
+        blank_trim(text, &va, &vb);
+        if (vb - va < sizeof word) {
+            memcpy(word, text + va, vb - va);
+            word[vb - va] = '\0';
+        }
+        int nt = lesson_notation_parse(word);
+        if (nt >= 0) before = names_index_prefer(ix, nt);
+        else problem(out, hl, text + start, n, ECHO_SHEET, "%s",
+                     "names no notation (" NOTATION_CHOICES "); the sheet is read in the lesson's");
+        break;
+    }
     while (textline_next(text, len, &p, &start, &n))
         parse_line(out, ++ln, text + start, n, l, ix, plan);
+    if (before >= 0) names_index_prefer(ix, before);
     out->n_lines = ln;
     return 0;
 }
@@ -1215,6 +1238,8 @@ void grade_template(strbuf *b, const lesson *l, const trace *tr, const grade_pla
     if (who && who->student[0]) sb_printf(b, "# student: %s\n", who->student);
     if (who && who->assignment[0]) sb_printf(b, "# assignment: %s\n", who->assignment);
     if (who && who->code[0]) sb_printf(b, "# variant: %s\n", who->code);
+    if (plan->notation != l->notation)   /* read back in it (grade_parse_answers) */
+        sb_printf(b, GRADE_NOTATION_KEY " %s\n", LESSON_NOTATIONS[plan->notation]);
     /* the problem statement: every given number, the rate and the rounding */
     unsigned char *gives = malloc(tr->n + 1);
     if (!gives || grade_sheet_givens(tr, plan, gives)) {

@@ -160,6 +160,11 @@ int grade_read_file_max(const char *path, size_t max, const char *what, char **t
  * turn the text around; "..." when cut to fit size. */
 void grade_safe_name(char *out, size_t size, const char *path);
 
+/* The header line of a sheet written in another notation than its
+ * lesson's: "# notation: layer" (template writes it; check reads the
+ * sheet's names in that notation first). */
+#define GRADE_NOTATION_KEY "# notation:"
+
 /* Parse sheet text (len bytes, may hold NULs) against a plan. Returns 0,
  * or -1 out of memory. */
 int grade_parse_answers(grade_answers *out, const char *text, size_t len, const lesson *l,

@@ -29,6 +29,7 @@
  */
 #include "names.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
@@ -732,6 +733,14 @@ void names_index_free(names_index *ix)
 }
 
 int names_index_notation(const names_index *ix) { return ix->notation; }
+
+int names_index_prefer(names_index *ix, int notation)
+{
+    int before = ix->notation;
+    assert(notation >= 0 && notation < NOTATION_COUNT);
+    ix->notation = notation;
+    return before;
+}
 
 int names_index_failed(const names_index *ix) { return ix->failed; }
 

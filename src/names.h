@@ -62,6 +62,9 @@ names_index *names_index_new(const lesson *l, const trace *tr, int notation);
 void names_index_free(names_index *ix);      /* NULL is a no-op */
 
 int names_index_notation(const names_index *ix);
+/* Read names in notation first (a sheet written in it); returns the
+ * notation preferred before, to restore. Names shown in messages follow. */
+int names_index_prefer(names_index *ix, int notation);
 
 /* 1 when building the index ran out of memory (names_resolve then fails
  * for every name), else 0. */

@@ -118,6 +118,68 @@ static void test_glob(void **state)
     assert_int_equal(grade_split_patterns("x} y", buf, sizeof buf, p, 4), 2);   /* a stray } */
 }
 
+/* A sheet written in another notation (template --notation) and filled
+ * with the true values gets full marks from the lesson's own index: its
+ * "# notation:" line makes names that two notations give different
+ * quantities (the bar notation's y_3, the layer notation's err_2) read in
+ * the sheet's. Before, every such answer was "missing" (sauppe-multiclass
+ * in bar: 31 of 34). A bad "# notation:" line is a problem of the sheet. */
+static void test_sheet_in_another_notation(void **state)
+{
+    (void)state;
+    static const char *const LESSONS[] = {"lessons/sauppe-multiclass.lesson", "lessons/mazur-2-2-2.lesson"};
+    for (size_t k = 0; k < sizeof LESSONS / sizeof *LESSONS; k++)
+        for (int nt = 0; nt < NOTATION_COUNT; nt++) {
+            graded_lesson g;
+            char err[256];
+            gl_load(&g, LESSONS[k]);
+            names_index *ix = names_index_new(g.l, g.r.tr, nt);
+            grade_plan p;
+            assert_non_null(ix);
+            assert_int_equal(grade_plan_lesson(&p, g.l, g.r.tr, ix, NULL, 0, err, sizeof err), 0);
+            strbuf b = {0};
+            grade_template(&b, g.l, g.r.tr, &p, NULL, NULL);
+            assert_false(b.failed);
+            assert_true((strstr(b.s, "\n# notation: ") != NULL) == (nt != g.l->notation));
+            strbuf filled = {0};
+            for (const char *ln = b.s; *ln;) {          /* each "name = " line gets its true value */
+                const char *e = strchr(ln, '\n');
+                size_t n = (size_t)(e - ln);
+                sb_printf(&filled, "%.*s", (int)n, ln);
+                for (size_t q = 0; q < p.n; q++)
+                    if (ln[0] != '#' && n == strlen(p.shown[q]) + 3 && !strncmp(ln, p.shown[q], n - 3))
+                        sb_printf(&filled, "%.17g", g.r.tr->q[p.ids[q]].value);
+                sb_printf(&filled, "\n");
+                ln = e + 1;
+            }
+            grade_answers a;
+            grade_report rep;
+            assert_int_equal(grade_parse_answers(&a, filled.s, filled.len, g.l, g.ix, &g.plan), 0);
+            assert_int_equal(grade_sheet(&rep, g.r.tr, &g.plan, &a, &g.o), 0);
+            if (rep.count[JUDGE_CORRECT] != g.plan.n || a.n_problems_total)
+                fail_msg("%s in %s: %zu of %zu correct, %zu problems", LESSONS[k], LESSON_NOTATIONS[nt],
+                         rep.count[JUDGE_CORRECT], g.plan.n, a.n_problems_total);
+            assert_int_equal(names_index_notation(g.ix), g.l->notation);   /* restored */
+            grade_report_free(&rep);
+            grade_answers_free(&a);
+            sb_free(&filled);
+            sb_free(&b);
+            grade_plan_free(&p);
+            names_index_free(ix);
+            gl_free(&g);
+        }
+    graded_lesson g;
+    gl_load(&g, "lessons/sauppe-sgd-step.lesson");
+    static const char BAD[] = "# notation: lyaer\nin_3 = 0.19\n";
+    grade_answers a;
+    assert_int_equal(grade_parse_answers(&a, BAD, sizeof BAD - 1, g.l, g.ix, &g.plan), 0);
+    assert_int_equal(a.n_problems_total, 1);
+    assert_int_equal(a.problems[0].line, 1);
+    assert_non_null(strstr(a.problems[0].msg, "names no notation (va|layer|netout|bar)"));
+    grade_answers_free(&a);
+    gl_free(&g);
+}
+
 static void test_plan(void **state)
 {
     (void)state;
@@ -1559,6 +1621,7 @@ int main(void)
         cmocka_unit_test(test_id_normalise),
         cmocka_unit_test(test_report_columns),
         cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_sheet_in_another_notation),
         cmocka_unit_test(test_parse_forms),
         cmocka_unit_test(test_fabricated_sheets),
         cmocka_unit_test(test_feedback_levels),
