@@ -848,6 +848,7 @@ int cmd_check(int argc, char **argv)
                         "HINT: nntrace check sauppe-sgd-step answers.txt\n");
         goto usage;
     }
+    if (cli_need_lesson("check", lpath, "nntrace check sauppe-sgd-step answers.txt")) goto usage;
     if (gs && n_sheets != 1) {
         fprintf(stderr, "nntrace check: --gradescope grades one sheet, not %d\n", n_sheets);
         goto usage;

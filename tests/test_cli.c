@@ -202,6 +202,7 @@ static void test_one_of_and_empty(void **state)
          "nntrace run: sauppe-forward: --passes asks only for passes the trace does not have\n"
          "HINT: its passes are given,forward\n"},
         {"quiz --ascii ''", "nntrace quiz: the lesson is an empty word"},
+        {"check '' answers.txt", "nntrace check: the lesson is an empty word"},
     };
     expect_usage(cases, sizeof cases / sizeof *cases);
     static char ok[65536];
