@@ -181,10 +181,20 @@ static int parse_view_opts(int argc, char **argv, const cliopt_cmd *cli, view_op
 /* Write b to stdout and empty it. Returns 0, or -1 on a write error. */
 static int flush_out(strbuf *b)
 {
-    int rc = 0;
-    if (b->failed) rc = -1;
-    else if (b->len && fwrite(b->s, 1, b->len, stdout) != b->len) rc = -1;
-    if (fflush(stdout) != 0) rc = -1;
+    /* the handlers are installed without SA_RESTART (signals_on), so a
+     * resize or a stop that comes while the terminal takes the output
+     * interrupts the write (EINTR): written again from where it stopped,
+     * not "cannot write the output" with exit 2 */
+    int rc = b->failed ? -1 : 0;
+    while (fflush(stdout) != 0)             /* what printf left in stdio's buffer first */
+        if (errno == EINTR) clearerr(stdout);
+        else { rc = -1; break; }
+    for (size_t done = 0; rc == 0 && done < b->len;) {
+        ssize_t w = write(STDOUT_FILENO, b->s + done, b->len - done);
+        if (w > 0) done += (size_t)w;
+        else if (w < 0 && errno == EINTR) continue;
+        else rc = -1;
+    }
     b->len = 0;
     if (b->s) b->s[0] = '\0';
     return rc;
