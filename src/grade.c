@@ -487,6 +487,19 @@ static void parse_line(grade_answers *a, long ln, const char *s, size_t n, const
     grade_safe_name(a->written[slot], sizeof a->written[slot], w);
 }
 
+/* Is the sheet's line text[start, start + n) the header line key ("#
+ * student:", "# notation:") with something after it? Then [*a, *b) is
+ * that value, its blanks trimmed. */
+static int header_value(const char *text, size_t start, size_t n, const char *key, size_t *a, size_t *b)
+{
+    size_t kl = strlen(key);
+    if (n <= kl || memcmp(text + start, key, kl)) return 0;
+    *a = start + kl;
+    *b = start + n;
+    blank_trim(text, a, b);
+    return 1;
+}
+
 int grade_parse_answers(grade_answers *out, const char *text, size_t len, const lesson *l,
                         names_index *ix, const grade_plan *plan)
 {
@@ -509,12 +522,10 @@ int grade_parse_answers(grade_answers *out, const char *text, size_t len, const 
     int before = -1;
     long hl = 0;
     for (size_t q = p; textline_next(text, len, &q, &start, &n);) {
-        const size_t kl = sizeof GRADE_NOTATION_KEY - 1;
+        size_t va, vb;
         hl++;
-        if (n <= kl || memcmp(text + start, GRADE_NOTATION_KEY, kl)) continue;
-        size_t va = start + kl, vb = start + n;
+        if (!header_value(text, start, n, GRADE_NOTATION_KEY, &va, &vb)) continue;
         char word[16] = "";
-        blank_trim(text, &va, &vb);
         if (vb - va < sizeof word) {
             memcpy(word, text + va, vb - va);
             word[vb - va] = '\0';
@@ -1155,13 +1166,10 @@ void grade_sheet_who(const char *text, size_t len, grade_who *who)
     size_t pos = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0, p, n;
     long ln = 0;
     while (textline_next(text, len, &pos, &p, &n)) {
-        size_t e = p + n;
         ln++;
         for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++) {
-            size_t kl = strlen(KEYS[k].key);
-            if (e - p <= kl || memcmp(text + p, KEYS[k].key, kl)) continue;
-            size_t a = p + kl, b = e;
-            blank_trim(text, &a, &b);
+            size_t a, b;
+            if (!header_value(text, p, n, KEYS[k].key, &a, &b)) continue;
             char *dst = (char *)who + KEYS[k].off;
             size_t m = b - a < KEYS[k].size - 1 ? b - a : KEYS[k].size - 1;
             for (size_t i = 0; i < m; i++) {   /* printable ASCII only: it is echoed */
